@@ -1,0 +1,404 @@
+//! The catalogue's TOML document and its validation.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::{
+    Art6, Art9, Catalogue, Category, Code, Entry, Inner, MAX_CODES, Rule, Settings, Statute,
+};
+use crate::error::{Error, ErrorCode, Result, printable};
+use crate::hex;
+use crate::time::{self, Micros};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Document {
+    version: String,
+    settings: Settings,
+    #[serde(default)]
+    purpose: Vec<EntryDoc>,
+    #[serde(default)]
+    recipient: Vec<RecipientDoc>,
+    #[serde(default)]
+    category: Vec<CategoryDoc>,
+    #[serde(default)]
+    statute: Vec<StatuteDoc>,
+    #[serde(default)]
+    rule: Vec<RuleDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryDoc {
+    code: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecipientDoc {
+    code: String,
+    name: String,
+    #[serde(default)]
+    #[expect(
+        dead_code,
+        reason = "read for validation; fvl § 13 b nr. 3 rules use it later"
+    )]
+    same_legal_entity: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryDoc {
+    code: String,
+    name: String,
+    #[serde(default)]
+    special: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatuteDoc {
+    code: String,
+    title: String,
+    lovdata_id: Option<String>,
+    valid_from: String,
+    valid_to: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleDoc {
+    code: String,
+    statutes: Vec<String>,
+    recipient: String,
+    purposes: Vec<String>,
+    categories: Vec<String>,
+    art6: Art6,
+    art9: Option<Art9>,
+    confidentiality_exception: String,
+    valid_from: Option<String>,
+    valid_to: Option<String>,
+    #[serde(default)]
+    archival_duty: bool,
+}
+
+fn bad(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::InvalidCatalogue, message)
+}
+
+fn code(text: &str, what: &str) -> Result<Code> {
+    Code::new(text).map_err(|e| bad(format!("{what}: {}", e.message())))
+}
+
+/// Parses a catalogue date: `YYYY-MM-DD` (local midnight in Norway) or RFC 3339.
+fn instant(text: &str, what: &str) -> Result<Micros> {
+    let at = if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        time::oslo_midnight(date)
+    } else {
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|at| at.with_timezone(&Utc))
+    };
+    let at = at.ok_or_else(|| {
+        bad(format!(
+            "{what}: `{}` is not a date (YYYY-MM-DD) or an RFC 3339 instant",
+            printable(text)
+        ))
+    })?;
+    time::to_micros(at, what).map_err(|e| bad(e.message()))
+}
+
+fn window(from: Micros, to: Option<Micros>, what: &str) -> Result<()> {
+    match to {
+        Some(to) if to <= from => Err(bad(format!("{what}: valid_to is not after valid_from"))),
+        _ => Ok(()),
+    }
+}
+
+fn index<'a>(codes: impl Iterator<Item = &'a Code>, kind: &str) -> Result<FxHashMap<Box<str>, u8>> {
+    let mut map = FxHashMap::default();
+    for (i, code) in codes.enumerate() {
+        if i >= MAX_CODES {
+            return Err(bad(format!("more than {MAX_CODES} {kind} codes")));
+        }
+        let id = u8::try_from(i).map_err(|_| bad(format!("too many {kind} codes")))?;
+        if map.insert(code.as_str().into(), id).is_some() {
+            return Err(bad(format!("duplicate {kind} code `{code}`")));
+        }
+    }
+    Ok(map)
+}
+
+fn set(map: &FxHashMap<Box<str>, u8>, codes: &[String], kind: &str, rule: &str) -> Result<u64> {
+    if codes.is_empty() {
+        return Err(bad(format!("rule `{rule}` lists no {kind}")));
+    }
+    let mut out = 0u64;
+    for text in codes {
+        let id = map.get(text.as_str()).ok_or_else(|| {
+            bad(format!(
+                "rule `{rule}` names unknown {kind} `{}`",
+                printable(text)
+            ))
+        })?;
+        let bit = 1u64 << id;
+        if out & bit != 0 {
+            return Err(bad(format!("rule `{rule}` lists {kind} `{text}` twice")));
+        }
+        out |= bit;
+    }
+    Ok(out)
+}
+
+pub(super) fn parse(text: &str) -> Result<Catalogue> {
+    let doc: Document = toml::from_str(text).map_err(|e| {
+        let detail = e.message().replace('\n', " ");
+        let line = e
+            .span()
+            .map(|span| text.get(..span.start).unwrap_or_default().lines().count())
+            .unwrap_or(0);
+        bad(format!("catalogue TOML, line {line}: {detail}"))
+    })?;
+
+    if doc.version.trim().is_empty() {
+        return Err(bad("catalogue version is empty"));
+    }
+    let s = doc.settings;
+    if !(1..=18).contains(&s.self_consent_age)
+        || !(1..=18).contains(&s.self_consent_age_special)
+        || !(1..=18).contains(&s.representative_until_age)
+    {
+        return Err(bad("settings: ages must be between 1 and 18"));
+    }
+    if s.self_consent_age > s.self_consent_age_special {
+        return Err(bad(
+            "settings: self_consent_age is above self_consent_age_special",
+        ));
+    }
+
+    let purposes = doc
+        .purpose
+        .iter()
+        .map(|p| {
+            Ok(Entry {
+                code: code(&p.code, "purpose")?,
+                name: p.name.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let recipients = doc
+        .recipient
+        .iter()
+        .map(|r| {
+            Ok(Entry {
+                code: code(&r.code, "recipient")?,
+                name: r.name.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let categories = doc
+        .category
+        .iter()
+        .map(|c| {
+            Ok(Category {
+                code: code(&c.code, "category")?,
+                name: c.name.clone(),
+                special: c.special,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let purpose_index = index(purposes.iter().map(|e| &e.code), "purpose")?;
+    let recipient_index = index(recipients.iter().map(|e| &e.code), "recipient")?;
+    let category_index = index(categories.iter().map(|e| &e.code), "category")?;
+    let special_mask = categories
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.special)
+        .fold(0u64, |mask, (i, _)| mask | (1u64 << i));
+
+    let mut statutes = Vec::new();
+    let mut statute_codes = HashSet::new();
+    for doc in &doc.statute {
+        let code = code(&doc.code, "statute")?;
+        if !statute_codes.insert(code.clone()) {
+            return Err(bad(format!("duplicate statute code `{code}`")));
+        }
+        let what = format!("statute `{code}`");
+        let valid_from = instant(&doc.valid_from, &what)?;
+        let valid_to = doc
+            .valid_to
+            .as_deref()
+            .map(|t| instant(t, &what))
+            .transpose()?;
+        window(valid_from, valid_to, &what)?;
+        statutes.push(Statute {
+            code,
+            title: doc.title.clone(),
+            lovdata_id: doc.lovdata_id.clone(),
+            valid_from,
+            valid_to,
+        });
+    }
+
+    let mut rules = Vec::new();
+    let mut rule_codes = HashSet::new();
+    for doc in &doc.rule {
+        let rule_code = code(&doc.code, "rule")?;
+        if !rule_codes.insert(rule_code.clone()) {
+            return Err(bad(format!("duplicate rule code `{rule_code}`")));
+        }
+        let what = format!("rule `{rule_code}`");
+        if doc.statutes.is_empty() {
+            return Err(bad(format!("{what} cites no statute")));
+        }
+        let mut cited = Vec::new();
+        for name in &doc.statutes {
+            let statute = statutes
+                .iter()
+                .find(|s| s.code.as_str() == name)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "{what} names unknown statute `{}`",
+                        printable(name)
+                    ))
+                })?;
+            cited.push(statute);
+        }
+        let recipient = *recipient_index.get(doc.recipient.as_str()).ok_or_else(|| {
+            bad(format!(
+                "{what} names unknown recipient `{}`",
+                printable(&doc.recipient)
+            ))
+        })?;
+        let purposes_set = set(&purpose_index, &doc.purposes, "purpose", rule_code.as_str())?;
+        let categories_set = set(
+            &category_index,
+            &doc.categories,
+            "category",
+            rule_code.as_str(),
+        )?;
+        match doc.art6 {
+            Art6::A => {
+                return Err(bad(format!(
+                    "{what}: A6_1_a is consent, which grants record; a rule needs a statutory basis"
+                )));
+            }
+            Art6::F => {
+                return Err(bad(format!(
+                    "{what}: public authorities may not use A6_1_f for their tasks"
+                )));
+            }
+            _ => {}
+        }
+        if categories_set & special_mask != 0 && doc.art9.is_none() {
+            return Err(bad(format!(
+                "{what} covers a special category but names no Art. 9(2) condition"
+            )));
+        }
+        // A rule is valid where it and every statute it cites are in force.
+        let mut valid_from = match &doc.valid_from {
+            Some(t) => instant(t, &what)?,
+            None => Micros::MIN,
+        };
+        let mut valid_to = doc
+            .valid_to
+            .as_deref()
+            .map(|t| instant(t, &what))
+            .transpose()?;
+        window(valid_from, valid_to, &what)?;
+        for statute in &cited {
+            valid_from = valid_from.max(statute.valid_from);
+            valid_to = match (valid_to, statute.valid_to) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        window(valid_from, valid_to, &format!("{what} and its statutes"))?;
+        rules.push(Rule {
+            code: rule_code,
+            statute: cited
+                .iter()
+                .map(|s| s.title.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            art6: doc.art6,
+            art9: doc.art9,
+            confidentiality_exception: code(
+                &doc.confidentiality_exception,
+                &format!("{what}: confidentiality_exception"),
+            )?,
+            archival_duty: doc.archival_duty,
+            recipient,
+            purposes: purposes_set,
+            categories: categories_set,
+            valid_from,
+            valid_to,
+        });
+    }
+    if rules.len() > usize::from(u16::MAX) {
+        return Err(bad("too many rules"));
+    }
+
+    let width = purposes.len();
+    let mut rule_table = vec![Vec::new(); recipients.len() * width];
+    for (index, rule) in rules.iter().enumerate() {
+        let index = u16::try_from(index).map_err(|_| bad("too many rules"))?;
+        for purpose in super::bits(rule.purposes) {
+            if let Some(slot) =
+                rule_table.get_mut(usize::from(rule.recipient) * width + usize::from(purpose))
+            {
+                slot.push(index);
+            }
+        }
+    }
+
+    Ok(Catalogue {
+        inner: Arc::new(Inner {
+            version: doc.version,
+            digest: hex::encode(&Sha256::digest(text.as_bytes())),
+            settings: s,
+            purposes,
+            recipients,
+            categories,
+            statutes,
+            rules,
+            purpose_index,
+            recipient_index,
+            category_index,
+            special_mask,
+            rule_table,
+        }),
+    })
+}
+
+/// A catalogue with no codes and no rules: it denies everything.
+pub(super) fn empty() -> Catalogue {
+    Catalogue {
+        inner: Arc::new(Inner {
+            version: "empty".into(),
+            digest: String::new(),
+            settings: Settings {
+                self_consent_age: 18,
+                self_consent_age_special: 18,
+                representative_until_age: 18,
+            },
+            purposes: Vec::new(),
+            recipients: Vec::new(),
+            categories: Vec::new(),
+            statutes: Vec::new(),
+            rules: Vec::new(),
+            purpose_index: FxHashMap::default(),
+            recipient_index: FxHashMap::default(),
+            category_index: FxHashMap::default(),
+            special_mask: 0,
+            rule_table: Vec::new(),
+        }),
+    }
+}

@@ -1,0 +1,136 @@
+//! `decide`: a pure function of the catalogue, the subject's grants and the instant.
+//!
+//! Every requested category must be covered at the instant by a statutory rule valid then, or
+//! by a grant active then that covers the purpose, the recipient and the category; special
+//! categories need a rule with an Art. 9(2) condition or explicit consent. Anything else is
+//! denied with the most useful reason. The statute path never looks up the subject.
+
+use chrono::{DateTime, Utc};
+
+use crate::catalogue::Catalogue;
+use crate::ledger::projection::GrantState;
+use crate::model::decision::{Decision, DenialReason, Slot};
+use crate::time::Micros;
+
+/// Decides one request whose codes are already interned. `categories` has no duplicates.
+/// `grants` is called at most once, and only when a category has no statutory basis.
+pub(crate) fn decide<'g>(
+    catalogue: &Catalogue,
+    recipient: u8,
+    purpose: u8,
+    categories: &[u8],
+    at: DateTime<Utc>,
+    at_micros: Micros,
+    grants: impl FnOnce() -> &'g [GrantState],
+) -> Decision {
+    let special = catalogue.special_mask();
+    let mut slots: Vec<(u8, Slot)> = Vec::with_capacity(categories.len());
+    let mut uncovered = 0u64;
+
+    for &category in categories {
+        let bit = 1u64 << category;
+        let is_special = special & bit != 0;
+        let rule = catalogue
+            .rules_for(recipient, purpose)
+            .iter()
+            .copied()
+            .find(|&index| {
+                catalogue.rule(index).is_some_and(|rule| {
+                    rule.categories & bit != 0
+                        && rule.valid_at(at_micros)
+                        && (!is_special || rule.art9.is_some())
+                })
+            });
+        match rule {
+            Some(index) => slots.push((category, Slot::Statute(index))),
+            None => {
+                uncovered |= bit;
+                slots.push((category, Slot::Denied(DenialReason::NoBasis)));
+            }
+        }
+    }
+
+    if uncovered != 0 {
+        let grants = grants();
+        let scope_purpose = 1u64 << purpose;
+        let scope_recipient = 1u64 << recipient;
+        for (category, slot) in &mut slots {
+            let bit = 1u64 << *category;
+            if uncovered & bit == 0 {
+                continue;
+            }
+            let is_special = special & bit != 0;
+            *slot = consent_slot(
+                grants,
+                scope_purpose,
+                scope_recipient,
+                bit,
+                is_special,
+                at_micros,
+            );
+        }
+    }
+
+    let permitted = slots
+        .iter()
+        .all(|(_, slot)| !matches!(slot, Slot::Denied(_)));
+    Decision {
+        catalogue: catalogue.clone(),
+        at,
+        recipient,
+        purpose,
+        categories: slots,
+        permitted,
+    }
+}
+
+/// The consent basis for one category, or the most useful denial reason.
+fn consent_slot(
+    grants: &[GrantState],
+    purpose: u64,
+    recipient: u64,
+    category: u64,
+    special: bool,
+    at: Micros,
+) -> Slot {
+    let mut not_explicit = false;
+    let mut lapsed = false;
+    let mut withdrawn = false;
+    let mut expired = false;
+    for grant in grants {
+        if grant.purposes & purpose == 0
+            || grant.recipients & recipient == 0
+            || grant.categories & category == 0
+            || grant.valid_from > at
+        {
+            continue;
+        }
+        if grant.active_at(at) {
+            if !special || grant.explicit {
+                return Slot::Consent {
+                    grant: grant.id,
+                    explicit: grant.explicit,
+                };
+            }
+            not_explicit = true;
+        } else if at >= grant.withdrawn_at {
+            withdrawn = true;
+        } else if at >= grant.lapses_at {
+            lapsed = true;
+        } else {
+            expired = true;
+        }
+    }
+    let reason = if not_explicit {
+        DenialReason::NotExplicit
+    } else if lapsed {
+        DenialReason::ReconsentRequired
+    } else if withdrawn {
+        DenialReason::Withdrawn
+    } else if expired {
+        DenialReason::Expired
+    } else {
+        DenialReason::NoBasis
+    };
+    Slot::Denied(reason)
+}

@@ -1,0 +1,353 @@
+//! Events: what the ledger records, their stored form, and the hash chain over them.
+//!
+//! A stored event is a canonical JSON *header* and a JSON *payload*. The header carries the
+//! sequence number, the event id, the time, the actor, the subject's pseudonym, the SHA-256 of
+//! the payload and the previous event's hash; the event's hash is SHA-256 of the header bytes.
+//! Hashing the payload's digest rather than the payload itself lets a subject's personal
+//! payload be destroyed on erasure while the chain still verifies.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::catalogue::Code;
+use crate::error::{Error, ErrorCode, Result};
+use crate::hex;
+use crate::id::pseudonym::Pseudonym;
+use crate::model::grant::{Actor, Evidence, GrantId, Notice};
+
+/// The version of the stored header format.
+pub(crate) const HEADER_VERSION: u32 = 1;
+
+/// A SHA-256 hash.
+pub type Hash = [u8; 32];
+
+/// The hash before the first event.
+pub const GENESIS: Hash = [0; 32];
+
+/// One event as a store keeps it: the bytes that the hash chain covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// The sequence number, from 1, without gaps.
+    pub seq: u64,
+    /// The subject's pseudonym, for the store's index (also inside the header).
+    pub subject: Option<[u8; 16]>,
+    /// The canonical JSON header.
+    pub header: String,
+    /// The JSON payload (empty once erased).
+    pub payload: Vec<u8>,
+    /// SHA-256 of the header.
+    pub hash: Hash,
+}
+
+/// The newest event's sequence number and hash, and a MAC over them under a key derived from
+/// the pseudonym key: written with every append, it lets `verify` see a truncated tail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// The newest sequence number.
+    pub seq: u64,
+    /// The newest hash.
+    pub hash: Hash,
+    /// Keyed BLAKE3 over `seq` and `hash`.
+    pub mac: Hash,
+}
+
+impl Head {
+    pub(crate) fn new(seq: u64, hash: Hash, mac_key: &[u8; 32]) -> Self {
+        Head {
+            seq,
+            hash,
+            mac: Self::compute_mac(seq, &hash, mac_key),
+        }
+    }
+
+    pub(crate) fn compute_mac(seq: u64, hash: &Hash, mac_key: &[u8; 32]) -> Hash {
+        let mut input = [0u8; 40];
+        let (left, right) = input.split_at_mut(8);
+        left.copy_from_slice(&seq.to_be_bytes());
+        right.copy_from_slice(hash);
+        *blake3::keyed_hash(mac_key, &input).as_bytes()
+    }
+
+    /// Encodes as `seq:hash:mac` for a metadata value.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.seq,
+            hex::encode(&self.hash),
+            hex::encode(&self.mac)
+        )
+    }
+
+    /// Decodes `seq:hash:mac`.
+    pub fn decode(text: &str) -> Option<Head> {
+        let mut parts = text.split(':');
+        let seq = parts.next()?.parse().ok()?;
+        let hash = hex::decode32(parts.next()?)?;
+        let mac = hex::decode32(parts.next()?)?;
+        parts.next().is_none().then_some(Head { seq, hash, mac })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Header {
+    pub v: u32,
+    pub seq: u64,
+    pub id: Uuid,
+    pub recorded_at: DateTime<Utc>,
+    pub actor: Actor,
+    pub subject: Option<Pseudonym>,
+    pub payload_sha256: String,
+    pub prev_hash: String,
+}
+
+/// The grantor as recorded: a person representative appears only as a pseudonym.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantorRecord {
+    /// `self`, `parent`, `verge`, `representant` or `barnevern`.
+    pub role: String,
+    /// The representative's pseudonym (a person) or service id (barnevern).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The reference to the representative's authority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+}
+
+/// A recorded grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantRecord {
+    /// The grant's id.
+    pub grant_id: GrantId,
+    /// Who consented.
+    pub grantor: GrantorRecord,
+    /// The purposes.
+    pub purposes: Vec<Code>,
+    /// The recipients.
+    pub recipients: Vec<Code>,
+    /// The categories.
+    pub categories: Vec<Code>,
+    /// Whether consent was explicit.
+    pub explicit: bool,
+    /// When it takes effect.
+    pub valid_from: DateTime<Utc>,
+    /// When it ends by itself.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// When a representative's grant lapses (the subject comes of age).
+    pub lapses_at: Option<DateTime<Utc>>,
+    /// The proof.
+    pub evidence: Evidence,
+    /// The privacy notice.
+    pub notice: Notice,
+}
+
+/// A recorded withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalRecord {
+    /// The grant withdrawn.
+    pub grant_id: GrantId,
+    /// From when.
+    pub at: DateTime<Utc>,
+    /// Why, if the subject said.
+    pub reason: Option<String>,
+}
+
+/// A recorded refusal to consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefusalRecord {
+    /// Who refused.
+    pub grantor: GrantorRecord,
+    /// The purposes asked for.
+    pub purposes: Vec<Code>,
+    /// The recipients asked for.
+    pub recipients: Vec<Code>,
+    /// The categories asked for.
+    pub categories: Vec<Code>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The proof.
+    pub evidence: Evidence,
+    /// The privacy notice.
+    pub notice: Notice,
+}
+
+/// The basis a recorded disclosure relied on, per category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureBasis {
+    /// The category.
+    pub category: Code,
+    /// The statutory rule, when the basis was a statute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Code>,
+    /// The statute cited, when the basis was a statute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statute: Option<String>,
+    /// The grant, when the basis was consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<GrantId>,
+}
+
+/// A recorded disclosure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureRecord {
+    /// Who received the data.
+    pub recipient: Code,
+    /// What for.
+    pub purpose: Code,
+    /// Which categories.
+    pub categories: Vec<Code>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The basis of each category.
+    pub bases: Vec<DisclosureBasis>,
+}
+
+/// What an event records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EventPayload {
+    /// A grant was recorded.
+    GrantRecorded(GrantRecord),
+    /// A grant was withdrawn.
+    GrantWithdrawn(WithdrawalRecord),
+    /// The subject refused to consent.
+    GrantRefused(RefusalRecord),
+    /// Data was disclosed.
+    DisclosureRecorded(DisclosureRecord),
+}
+
+impl EventPayload {
+    /// The event type's name (`grant_recorded`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventPayload::GrantRecorded(_) => "grant_recorded",
+            EventPayload::GrantWithdrawn(_) => "grant_withdrawn",
+            EventPayload::GrantRefused(_) => "grant_refused",
+            EventPayload::DisclosureRecorded(_) => "disclosure_recorded",
+        }
+    }
+}
+
+/// A decoded event of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The sequence number, from 1.
+    pub seq: u64,
+    /// The event's UUIDv7.
+    pub id: Uuid,
+    /// When the ledger recorded it.
+    pub recorded_at: DateTime<Utc>,
+    /// Who performed it.
+    pub actor: Actor,
+    /// The subject's pseudonym, when the event concerns a subject.
+    pub subject: Option<Pseudonym>,
+    /// What it records.
+    pub payload: EventPayload,
+    /// The previous event's hash, hex.
+    pub prev_hash: String,
+    /// This event's hash, hex.
+    pub hash: String,
+}
+
+pub(crate) fn sha256(bytes: &[u8]) -> Hash {
+    Sha256::digest(bytes).into()
+}
+
+fn integrity(seq: u64, what: &str) -> Error {
+    Error::new(ErrorCode::Integrity, format!("event {seq}: {what}"))
+}
+
+/// Builds the stored record of a new event.
+pub(crate) fn seal(
+    seq: u64,
+    id: Uuid,
+    recorded_at: DateTime<Utc>,
+    actor: &Actor,
+    subject: Option<Pseudonym>,
+    payload: &EventPayload,
+    prev_hash: &Hash,
+) -> Result<EventRecord> {
+    let payload = serde_json::to_vec(payload)
+        .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("cannot encode event: {e}")))?;
+    let header = Header {
+        v: HEADER_VERSION,
+        seq,
+        id,
+        recorded_at,
+        actor: actor.clone(),
+        subject,
+        payload_sha256: hex::encode(&sha256(&payload)),
+        prev_hash: hex::encode(prev_hash),
+    };
+    let header = serde_json::to_string(&header)
+        .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("cannot encode event: {e}")))?;
+    Ok(EventRecord {
+        seq,
+        subject: subject.map(|s| s.0),
+        hash: sha256(header.as_bytes()),
+        header,
+        payload,
+    })
+}
+
+/// Checks one record against its predecessor and decodes it.
+///
+/// # Errors
+/// `Integrity` naming the record's sequence number when anything does not match.
+pub(crate) fn open_record(record: &EventRecord, expected_seq: u64, prev: &Hash) -> Result<Event> {
+    if record.seq != expected_seq {
+        let seq = expected_seq.min(record.seq);
+        return Err(integrity(
+            seq,
+            &format!(
+                "missing or out of order (found {} where {expected_seq} was due)",
+                record.seq
+            ),
+        ));
+    }
+    let seq = record.seq;
+    if sha256(record.header.as_bytes()) != record.hash {
+        return Err(integrity(seq, "header does not match its hash"));
+    }
+    let header: Header = serde_json::from_str(&record.header)
+        .map_err(|_| integrity(seq, "header cannot be decoded"))?;
+    if header.v != HEADER_VERSION {
+        return Err(Error::new(
+            ErrorCode::UnsupportedVersion,
+            format!("event {seq}: header version {} is not supported", header.v),
+        ));
+    }
+    if header.seq != seq {
+        return Err(integrity(seq, "sequence number differs from its header"));
+    }
+    if hex::decode32(&header.prev_hash).as_ref() != Some(prev) {
+        return Err(integrity(seq, "does not chain to the previous event"));
+    }
+    if header.subject.map(|s| s.0) != record.subject {
+        return Err(integrity(seq, "subject differs from its header"));
+    }
+    if hex::encode(&sha256(&record.payload)) != header.payload_sha256 {
+        return Err(integrity(seq, "payload does not match its hash"));
+    }
+    let payload: EventPayload = serde_json::from_slice(&record.payload)
+        .map_err(|_| integrity(seq, "payload cannot be decoded"))?;
+    Ok(Event {
+        seq,
+        id: header.id,
+        recorded_at: header.recorded_at,
+        actor: header.actor,
+        subject: header.subject,
+        payload,
+        prev_hash: header.prev_hash,
+        hash: hex::encode(&record.hash),
+    })
+}

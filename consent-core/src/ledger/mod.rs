@@ -1,0 +1,1006 @@
+//! The ledger: validates requests, records events through a store, keeps the projection the
+//! engine reads, and verifies the hash chain.
+
+pub(crate) mod event;
+pub(crate) mod projection;
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::catalogue::{Catalogue, Code};
+use crate::engine;
+use crate::error::{Error, ErrorCode, Result, printable};
+use crate::hex;
+use crate::id::national_id::{IdKind, IdOptions, NationalId};
+use crate::id::pseudonym::{Pseudonym, PseudonymKey};
+use crate::model::decision::Decision;
+use crate::model::grant::{
+    Actor, DisclosureRequest, GrantId, GrantRequest, Grantor, RecordId, RefusalRequest,
+    RepresentativeId,
+};
+use crate::model::text;
+use crate::store::Store;
+use crate::store::memory::MemoryStore;
+use crate::time::{self, Micros};
+use event::{
+    DisclosureBasis, DisclosureRecord, Event, EventPayload, EventRecord, GENESIS, GrantRecord,
+    GrantorRecord, Hash, Head, RefusalRecord, WithdrawalRecord,
+};
+use projection::{Effect, GrantState, NEVER, Projection};
+
+/// The ledger's metadata keys.
+pub(crate) mod meta {
+    /// The storage schema version.
+    pub const SCHEMA: &str = "schema_version";
+    /// The pseudonym key's check value.
+    pub const KEY_CHECK: &str = "key_check";
+    /// The version of the catalogue the ledger was created with.
+    pub const CATALOGUE: &str = "catalogue_version";
+}
+
+/// The storage schema version this build writes and reads.
+pub const STORAGE_SCHEMA: &str = "1";
+
+/// A source of the current time, so tests can control it.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// How a ledger is opened.
+#[derive(Debug, Clone)]
+pub struct LedgerOptions {
+    /// The catalogue; the embedded default when `None`.
+    pub catalogue: Option<Catalogue>,
+    /// The pseudonym key; generated for an in-memory ledger when `None`.
+    pub key: Option<PseudonymKey>,
+    /// How national ids are parsed (test mode for synthetic numbers).
+    pub id_options: IdOptions,
+    /// The clock that stamps events.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for LedgerOptions {
+    fn default() -> Self {
+        LedgerOptions {
+            catalogue: None,
+            key: None,
+            id_options: IdOptions::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// The outcome of walking the hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// Whether every event verified and the head anchor matches.
+    pub ok: bool,
+    /// How many events verified before the first problem (all of them when `ok`).
+    pub events: u64,
+    /// The hash of the last verified event, hex.
+    pub head_hash: String,
+    /// The sequence number of the first bad event.
+    pub first_bad_seq: Option<u64>,
+    /// What was wrong with it.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug)]
+struct Writer {
+    last_seq: u64,
+    last_hash: Hash,
+}
+
+struct Inner {
+    catalogue: Catalogue,
+    key: PseudonymKey,
+    mac_key: [u8; 32],
+    id_options: IdOptions,
+    clock: Arc<dyn Clock>,
+    store: Box<dyn Store>,
+    projection: RwLock<Projection>,
+    writer: Mutex<Writer>,
+    events: AtomicU64,
+}
+
+/// A consent ledger. Cheap to clone; clones share one ledger, and it may be used from many
+/// threads at once (decisions never wait for a write's disk flush).
+#[derive(Clone)]
+pub struct Ledger {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ledger")
+            .field("catalogue", &self.inner.catalogue)
+            .field("events", &self.event_count())
+            .field("store", &self.inner.store)
+            .finish()
+    }
+}
+
+fn poisoned() -> Error {
+    Error::storage(
+        "ledger state",
+        "a thread panicked while writing; reopen the ledger",
+    )
+}
+
+impl Ledger {
+    /// A ledger that keeps its events in memory, with a fresh random pseudonym key.
+    ///
+    /// # Errors
+    /// `Storage` if the operating system's random source fails.
+    pub fn in_memory(catalogue: Catalogue) -> Result<Ledger> {
+        Ledger::with_store(
+            Box::new(MemoryStore::new()),
+            LedgerOptions {
+                catalogue: Some(catalogue),
+                ..LedgerOptions::default()
+            },
+        )
+    }
+
+    /// Opens a ledger over any store: checks the key, replays and verifies every event.
+    ///
+    /// # Errors
+    /// `KeyMismatch` when the store was written under another key; `Integrity` when the chain
+    /// does not verify (naming the first bad event); `UnsupportedVersion` for another storage
+    /// schema; `InvalidCatalogue` when an event names a code the catalogue lacks; `Storage`.
+    pub fn with_store(store: Box<dyn Store>, options: LedgerOptions) -> Result<Ledger> {
+        let catalogue = options.catalogue.unwrap_or_else(Catalogue::embedded);
+        let key = match options.key {
+            Some(key) => key,
+            None => PseudonymKey::generate()?,
+        };
+        match store.meta(meta::SCHEMA)? {
+            Some(version) if version != STORAGE_SCHEMA => {
+                return Err(Error::new(
+                    ErrorCode::UnsupportedVersion,
+                    format!(
+                        "ledger storage schema `{}` is not supported by this version (expected `{STORAGE_SCHEMA}`)",
+                        printable(&version)
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => store.set_meta(meta::SCHEMA, STORAGE_SCHEMA)?,
+        }
+        match store.meta(meta::KEY_CHECK)? {
+            Some(check) if check != key.check_value() => {
+                return Err(Error::new(
+                    ErrorCode::KeyMismatch,
+                    "the pseudonym key does not match the key this ledger was created with",
+                ));
+            }
+            Some(_) => {}
+            None => {
+                store.set_meta(meta::KEY_CHECK, &key.check_value())?;
+                store.set_meta(meta::CATALOGUE, catalogue.version())?;
+            }
+        }
+        let mac_key = key.derive("consent 2026 head anchor");
+        let mut projection = Projection::default();
+        let mut writer = Writer {
+            last_seq: 0,
+            last_hash: GENESIS,
+        };
+        store.scan(1, &mut |record| {
+            let event = event::open_record(&record, writer.last_seq + 1, &writer.last_hash)?;
+            let effect = replay_effect(&catalogue, &event)?;
+            projection.apply(effect);
+            writer.last_seq = record.seq;
+            writer.last_hash = record.hash;
+            Ok(())
+        })?;
+        check_head(store.head()?, writer.last_seq, &writer.last_hash, &mac_key)?;
+        projection.shrink();
+        Ok(Ledger {
+            inner: Arc::new(Inner {
+                catalogue,
+                key,
+                mac_key,
+                id_options: options.id_options,
+                clock: options.clock,
+                store,
+                projection: RwLock::new(projection),
+                events: AtomicU64::new(writer.last_seq),
+                writer: Mutex::new(writer),
+            }),
+        })
+    }
+
+    /// The catalogue.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.inner.catalogue
+    }
+
+    /// Parses a national id with this ledger's options (test mode or not).
+    ///
+    /// # Errors
+    /// `InvalidNationalId`.
+    pub fn parse_national_id(&self, value: &str) -> Result<NationalId> {
+        NationalId::parse_with(value, self.inner.id_options)
+    }
+
+    /// Parses the grant JSON with this ledger's national id options.
+    ///
+    /// # Errors
+    /// As [`GrantRequest::from_json`].
+    pub fn parse_grant(&self, json: &str) -> Result<GrantRequest> {
+        GrantRequest::from_json_with(json, self.inner.id_options)
+    }
+
+    /// The pseudonym under which a subject's events are recorded.
+    pub fn pseudonym(&self, subject: &NationalId) -> Pseudonym {
+        self.inner.key.pseudonym(subject)
+    }
+
+    /// The number of events recorded.
+    pub fn event_count(&self) -> u64 {
+        self.inner.events.load(Ordering::Acquire)
+    }
+
+    fn read(&self) -> Result<RwLockReadGuard<'_, Projection>> {
+        self.inner.projection.read().map_err(|_| poisoned())
+    }
+
+    fn lock_writer(&self) -> Result<MutexGuard<'_, Writer>> {
+        self.inner.writer.lock().map_err(|_| poisoned())
+    }
+
+    fn check_subject(&self, subject: &NationalId) -> Result<()> {
+        if subject.kind() == IdKind::Synthetic && !self.inner.id_options.test_mode {
+            return Err(Error::new(
+                ErrorCode::InvalidNationalId,
+                "synthetic test numbers are accepted only by a ledger in test mode",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records a consent and returns its id.
+    ///
+    /// # Errors
+    /// `UnknownCode` for a code not in the catalogue; `InvalidInput` for an empty or repeated
+    /// code list, `valid_until` not after `valid_from`, an instant outside 1850–9999, bad
+    /// evidence, a subject below the catalogue's self-consent age, or a representative for an
+    /// adult; `InvalidNationalId`; `Storage`. Nothing is recorded on error.
+    pub fn grant(&self, request: &GrantRequest, actor: &Actor) -> Result<GrantId> {
+        let mut writer = self.lock_writer()?;
+        let (subject, record, state) = self.prepare_grant(request)?;
+        let id = record.grant_id;
+        self.commit(
+            &mut writer,
+            actor,
+            Some(subject),
+            &EventPayload::GrantRecorded(record),
+            Effect::AddGrant {
+                subject,
+                grant: state,
+            },
+        )?;
+        Ok(id)
+    }
+
+    /// Records many consents in one durable write: all of them or none.
+    ///
+    /// # Errors
+    /// As [`Ledger::grant`], naming the index of the first bad request; nothing is recorded.
+    pub fn grant_many(&self, requests: &[GrantRequest], actor: &Actor) -> Result<Vec<GrantId>> {
+        let mut writer = self.lock_writer()?;
+        let mut prepared = Vec::with_capacity(requests.len());
+        for (index, request) in requests.iter().enumerate() {
+            let (subject, record, state) = self
+                .prepare_grant(request)
+                .map_err(|e| e.context(format!("grant {index}")))?;
+            prepared.push((subject, record, state));
+        }
+        let mut seq = writer.last_seq;
+        let mut prev = writer.last_hash;
+        let mut records = Vec::with_capacity(prepared.len());
+        let mut effects = Vec::with_capacity(prepared.len());
+        let mut ids = Vec::with_capacity(prepared.len());
+        for (subject, record, state) in prepared {
+            seq += 1;
+            ids.push(record.grant_id);
+            let sealed = event::seal(
+                seq,
+                self.new_id(),
+                self.inner.clock.now(),
+                actor,
+                Some(subject),
+                &EventPayload::GrantRecorded(record),
+                &prev,
+            )?;
+            prev = sealed.hash;
+            records.push(sealed);
+            effects.push(Effect::AddGrant {
+                subject,
+                grant: state,
+            });
+        }
+        if records.is_empty() {
+            return Ok(ids);
+        }
+        let head = Head::new(seq, prev, &self.inner.mac_key);
+        self.inner.store.append(&records, &head)?;
+        writer.last_seq = seq;
+        writer.last_hash = prev;
+        {
+            let mut projection = self.inner.projection.write().map_err(|_| poisoned())?;
+            for effect in effects {
+                projection.apply(effect);
+            }
+        }
+        self.inner.events.store(seq, Ordering::Release);
+        Ok(ids)
+    }
+
+    fn prepare_grant(
+        &self,
+        request: &GrantRequest,
+    ) -> Result<(Pseudonym, GrantRecord, GrantState)> {
+        let catalogue = &self.inner.catalogue;
+        self.check_subject(&request.subject)?;
+        let purposes = nonempty(catalogue.purpose_set(&request.purposes)?, "purposes")?;
+        let recipients = nonempty(catalogue.recipient_set(&request.recipients)?, "recipients")?;
+        let categories = nonempty(catalogue.category_set(&request.categories)?, "categories")?;
+        let valid_from = time::to_micros(request.valid_from, "valid_from")?;
+        let valid_until = match request.valid_until {
+            Some(until) => {
+                let until_micros = time::to_micros(until, "valid_until")?;
+                if until_micros <= valid_from {
+                    return Err(Error::invalid(format!(
+                        "valid_until `{}` is not after valid_from `{}`",
+                        until.to_rfc3339(),
+                        request.valid_from.to_rfc3339()
+                    )));
+                }
+                until_micros
+            }
+            None => NEVER,
+        };
+        request.evidence.validate()?;
+        request.notice.validate()?;
+
+        let settings = catalogue.settings();
+        let special = categories & catalogue.special_mask() != 0;
+        let age_unknown = || {
+            Error::invalid(
+                "the subject's age cannot be read from a 2032-style national id, so the grantor's competence cannot be checked",
+            )
+        };
+        let (grantor, lapses_at) = match &request.grantor {
+            Grantor::Subject => {
+                let age = if special {
+                    settings.self_consent_age_special
+                } else {
+                    settings.self_consent_age
+                };
+                let competent_at = request
+                    .subject
+                    .reaches_age_at(age)
+                    .ok_or_else(age_unknown)?;
+                if request.valid_from < competent_at {
+                    return Err(Error::invalid(format!(
+                        "the subject is under {age} at valid_from and cannot consent alone{}; a representative must grant",
+                        if special {
+                            " to special categories"
+                        } else {
+                            ""
+                        }
+                    )));
+                }
+                (
+                    GrantorRecord {
+                        role: "self".into(),
+                        id: None,
+                        authority: None,
+                    },
+                    None,
+                )
+            }
+            Grantor::Representative {
+                role,
+                id,
+                authority,
+            } => {
+                let adult_at = request
+                    .subject
+                    .reaches_age_at(settings.representative_until_age)
+                    .ok_or_else(age_unknown)?;
+                let minor = request.valid_from < adult_at;
+                if !minor && role.minors_only() {
+                    return Err(Error::invalid(format!(
+                        "the subject is {} or older at valid_from, so a representative of a minor cannot grant",
+                        settings.representative_until_age
+                    )));
+                }
+                let id = match id {
+                    RepresentativeId::Person(person) => {
+                        self.check_subject(person)?;
+                        if person == &request.subject {
+                            return Err(Error::invalid(
+                                "the representative is the subject; use grantor `self`",
+                            ));
+                        }
+                        self.inner.key.pseudonym(person).to_string()
+                    }
+                    RepresentativeId::Service(service) => service.clone(),
+                };
+                let role_name = serde_json::to_value(role)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                (
+                    GrantorRecord {
+                        role: role_name,
+                        id: Some(id),
+                        authority: Some(authority.clone()),
+                    },
+                    minor.then_some(adult_at),
+                )
+            }
+        };
+        let lapses_micros = lapses_at.map_or(Ok(NEVER), |t| time::to_micros(t, "lapses_at"))?;
+
+        let grant_id = GrantId(self.new_id());
+        let subject = self.inner.key.pseudonym(&request.subject);
+        let record = GrantRecord {
+            grant_id,
+            grantor,
+            purposes: catalogue.purpose_codes(purposes),
+            recipients: catalogue.recipient_codes(recipients),
+            categories: catalogue.category_codes(categories),
+            explicit: request.explicit,
+            valid_from: request.valid_from,
+            valid_until: request.valid_until,
+            lapses_at,
+            evidence: request.evidence.clone(),
+            notice: request.notice.clone(),
+        };
+        let state = GrantState {
+            id: grant_id,
+            purposes,
+            recipients,
+            categories,
+            valid_from,
+            valid_until,
+            withdrawn_at: NEVER,
+            lapses_at: lapses_micros,
+            explicit: request.explicit,
+        };
+        Ok((subject, record, state))
+    }
+
+    /// Withdraws a grant from `at` onward. Decisions for instants before `at` are unchanged
+    /// (GDPR Art. 7(3)); the grant's record is kept.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown grant; `Conflict` when it is already withdrawn;
+    /// `InvalidInput` when `at` is before the grant's `valid_from` or out of range, or the
+    /// reason is malformed; `Storage`. Nothing is recorded on error.
+    pub fn withdraw(
+        &self,
+        grant: GrantId,
+        at: DateTime<Utc>,
+        actor: &Actor,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let at_micros = time::to_micros(at, "withdrawal time")?;
+        if let Some(reason) = reason {
+            text::check(reason, "reason", 1000)?;
+        }
+        let mut writer = self.lock_writer()?;
+        let subject = {
+            let projection = self.read()?;
+            let (subject, state) = projection
+                .grant(grant)
+                .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no grant `{grant}`")))?;
+            if state.withdrawn_at != NEVER {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    format!("grant `{grant}` is already withdrawn"),
+                ));
+            }
+            if at_micros < state.valid_from {
+                return Err(Error::invalid(format!(
+                    "withdrawal at `{}` is before grant `{grant}` takes effect",
+                    at.to_rfc3339()
+                )));
+            }
+            *subject
+        };
+        self.commit(
+            &mut writer,
+            actor,
+            Some(subject),
+            &EventPayload::GrantWithdrawn(WithdrawalRecord {
+                grant_id: grant,
+                at,
+                reason: reason.map(str::to_owned),
+            }),
+            Effect::Withdraw {
+                grant,
+                at: at_micros,
+            },
+        )
+    }
+
+    /// Records that the subject (or a representative) refused to consent.
+    ///
+    /// # Errors
+    /// As [`Ledger::grant`] for the codes, the evidence and the ids.
+    pub fn refuse(&self, request: &RefusalRequest, actor: &Actor) -> Result<RecordId> {
+        let catalogue = &self.inner.catalogue;
+        self.check_subject(&request.subject)?;
+        let purposes = nonempty(catalogue.purpose_set(&request.purposes)?, "purposes")?;
+        let recipients = nonempty(catalogue.recipient_set(&request.recipients)?, "recipients")?;
+        let categories = nonempty(catalogue.category_set(&request.categories)?, "categories")?;
+        time::to_micros(request.at, "at")?;
+        request.evidence.validate()?;
+        request.notice.validate()?;
+        let grantor = match &request.grantor {
+            Grantor::Subject => GrantorRecord {
+                role: "self".into(),
+                id: None,
+                authority: None,
+            },
+            Grantor::Representative {
+                role,
+                id,
+                authority,
+            } => GrantorRecord {
+                role: serde_json::to_value(role)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                id: Some(match id {
+                    RepresentativeId::Person(person) => {
+                        self.check_subject(person)?;
+                        self.inner.key.pseudonym(person).to_string()
+                    }
+                    RepresentativeId::Service(service) => service.clone(),
+                }),
+                authority: Some(authority.clone()),
+            },
+        };
+        let subject = self.inner.key.pseudonym(&request.subject);
+        let payload = EventPayload::GrantRefused(RefusalRecord {
+            grantor,
+            purposes: catalogue.purpose_codes(purposes),
+            recipients: catalogue.recipient_codes(recipients),
+            categories: catalogue.category_codes(categories),
+            at: request.at,
+            evidence: request.evidence.clone(),
+            notice: request.notice.clone(),
+        });
+        let mut writer = self.lock_writer()?;
+        self.commit_with_id(&mut writer, actor, Some(subject), &payload, Effect::None)
+    }
+
+    /// Decides a disclosure request.
+    ///
+    /// # Errors
+    /// `UnknownCode` for a code not in the catalogue; `InvalidInput` for no categories, a
+    /// repeated category or an instant out of range; `InvalidNationalId` for a synthetic id
+    /// outside test mode. An error is never a permit.
+    pub fn decide(&self, request: &DisclosureRequest) -> Result<Decision> {
+        self.decide_with(
+            &request.subject,
+            request.recipient.as_str(),
+            request.purpose.as_str(),
+            &request.categories,
+            request.at,
+        )
+    }
+
+    /// Decides a disclosure given as borrowed parts (no request to build).
+    ///
+    /// # Errors
+    /// As [`Ledger::decide`].
+    pub fn decide_with<S: AsRef<str>>(
+        &self,
+        subject: &NationalId,
+        recipient: &str,
+        purpose: &str,
+        categories: &[S],
+        at: DateTime<Utc>,
+    ) -> Result<Decision> {
+        let projection = self.read()?;
+        self.decide_locked(&projection, subject, recipient, purpose, categories, at)
+    }
+
+    /// Decides many requests under one read of the state; each gets its own result.
+    pub fn decide_many(&self, requests: &[DisclosureRequest]) -> Result<Vec<Result<Decision>>> {
+        let projection = self.read()?;
+        Ok(requests
+            .iter()
+            .map(|r| {
+                self.decide_locked(
+                    &projection,
+                    &r.subject,
+                    r.recipient.as_str(),
+                    r.purpose.as_str(),
+                    &r.categories,
+                    r.at,
+                )
+            })
+            .collect())
+    }
+
+    fn decide_locked<S: AsRef<str>>(
+        &self,
+        projection: &Projection,
+        subject: &NationalId,
+        recipient: &str,
+        purpose: &str,
+        categories: &[S],
+        at: DateTime<Utc>,
+    ) -> Result<Decision> {
+        let catalogue = &self.inner.catalogue;
+        self.check_subject(subject)?;
+        let recipient = catalogue.recipient_id(recipient)?;
+        let purpose = catalogue.purpose_id(purpose)?;
+        if categories.is_empty() {
+            return Err(Error::invalid("categories is empty"));
+        }
+        if categories.len() > crate::catalogue::MAX_CODES {
+            return Err(Error::invalid("more categories than the catalogue has"));
+        }
+        let mut ids = [0u8; crate::catalogue::MAX_CODES];
+        let mut seen = 0u64;
+        for (slot, code) in ids.iter_mut().zip(categories) {
+            let code = code.as_ref();
+            let id = catalogue.category_id(code)?;
+            let bit = 1u64 << id;
+            if seen & bit != 0 {
+                return Err(Error::invalid(format!(
+                    "category `{}` is listed twice",
+                    printable(code)
+                )));
+            }
+            seen |= bit;
+            *slot = id;
+        }
+        let at_micros = time::to_micros(at, "decision time")?;
+        let ids = ids.get(..categories.len()).unwrap_or_default();
+        let key = &self.inner.key;
+        Ok(engine::decide(
+            catalogue,
+            recipient,
+            purpose,
+            ids,
+            at,
+            at_micros,
+            || projection.subject(&key.pseudonym(subject)),
+        ))
+    }
+
+    /// Decides a disclosure and, when it is permitted, records it with the basis of each
+    /// category. Returns the permitting decision.
+    ///
+    /// # Errors
+    /// `NotPermitted` when the decision denies (nothing is recorded); otherwise as
+    /// [`Ledger::decide`], and `Storage`.
+    pub fn record_disclosure(
+        &self,
+        request: &DisclosureRequest,
+        actor: &Actor,
+    ) -> Result<Decision> {
+        let mut writer = self.lock_writer()?;
+        let decision = self.decide(request)?;
+        if !decision.permitted() {
+            return Err(Error::new(
+                ErrorCode::NotPermitted,
+                format!("disclosure not permitted: {}", decision.explain()),
+            ));
+        }
+        let bases = decision
+            .outcomes()
+            .map(|o| {
+                let (rule, statute, grant_id) = match o.result {
+                    Ok(crate::model::decision::Basis::Statute(rule)) => {
+                        (Some(rule.code.clone()), Some(rule.statute.clone()), None)
+                    }
+                    Ok(crate::model::decision::Basis::Consent { grant, .. }) => {
+                        (None, None, Some(grant))
+                    }
+                    Err(_) => (None, None, None),
+                };
+                DisclosureBasis {
+                    category: o.category.clone(),
+                    rule,
+                    statute,
+                    grant_id,
+                }
+            })
+            .collect();
+        let payload = EventPayload::DisclosureRecorded(DisclosureRecord {
+            recipient: decision.recipient().clone(),
+            purpose: decision.purpose().clone(),
+            categories: decision.outcomes().map(|o| o.category.clone()).collect(),
+            at: request.at,
+            bases,
+        });
+        let subject = self.inner.key.pseudonym(&request.subject);
+        self.commit_with_id(&mut writer, actor, Some(subject), &payload, Effect::None)?;
+        Ok(decision)
+    }
+
+    /// Every event, decoded and verified, in order.
+    ///
+    /// # Errors
+    /// `Integrity` when the stored chain does not verify; `Storage`.
+    pub fn events(&self) -> Result<Vec<Event>> {
+        let mut events = Vec::new();
+        let mut prev = GENESIS;
+        self.inner.store.scan(1, &mut |record| {
+            let event = event::open_record(&record, events.len() as u64 + 1, &prev)?;
+            prev = record.hash;
+            events.push(event);
+            Ok(())
+        })?;
+        Ok(events)
+    }
+
+    /// Walks the stored chain from the first event and checks every hash, link and payload,
+    /// and that the newest event matches the head anchor (so a cut-off tail is seen).
+    ///
+    /// # Errors
+    /// `Storage` when the store cannot be read; problems in the chain are in the report.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        verify_store(self.inner.store.as_ref(), &self.inner.mac_key)
+    }
+
+    fn new_id(&self) -> Uuid {
+        let now = self.inner.clock.now();
+        let ts = uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            u64::try_from(now.timestamp()).unwrap_or(0),
+            now.timestamp_subsec_nanos(),
+        );
+        Uuid::new_v7(ts)
+    }
+
+    fn commit(
+        &self,
+        writer: &mut Writer,
+        actor: &Actor,
+        subject: Option<Pseudonym>,
+        payload: &EventPayload,
+        effect: Effect,
+    ) -> Result<()> {
+        self.commit_with_id(writer, actor, subject, payload, effect)
+            .map(|_| ())
+    }
+
+    fn commit_with_id(
+        &self,
+        writer: &mut Writer,
+        actor: &Actor,
+        subject: Option<Pseudonym>,
+        payload: &EventPayload,
+        effect: Effect,
+    ) -> Result<Uuid> {
+        let seq = writer.last_seq + 1;
+        let id = self.new_id();
+        let record = event::seal(
+            seq,
+            id,
+            self.inner.clock.now(),
+            actor,
+            subject,
+            payload,
+            &writer.last_hash,
+        )?;
+        let head = Head::new(seq, record.hash, &self.inner.mac_key);
+        let hash = record.hash;
+        self.inner
+            .store
+            .append(std::slice::from_ref(&record), &head)?;
+        writer.last_seq = seq;
+        writer.last_hash = hash;
+        self.inner
+            .projection
+            .write()
+            .map_err(|_| poisoned())?
+            .apply(effect);
+        self.inner.events.store(seq, Ordering::Release);
+        Ok(id)
+    }
+
+    /// Counts of what the projection holds: (subjects, grants).
+    pub fn sizes(&self) -> Result<(usize, usize)> {
+        let projection = self.read()?;
+        Ok((projection.subject_count(), projection.grant_count()))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn projection_snapshot(&self) -> Vec<(Pseudonym, GrantState)> {
+        self.read().map(|p| p.all()).unwrap_or_default()
+    }
+
+    #[doc(hidden)]
+    /// The store, for tests that tamper with it.
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+}
+
+fn nonempty(set: u64, field: &str) -> Result<u64> {
+    if set == 0 {
+        Err(Error::invalid(format!("`{field}` is empty")))
+    } else {
+        Ok(set)
+    }
+}
+
+fn code_set_of(catalogue: &Catalogue, codes: &[Code], kind: &str, seq: u64) -> Result<u64> {
+    let lookup = match kind {
+        "purpose" => Catalogue::purpose_set::<Code>,
+        "recipient" => Catalogue::recipient_set::<Code>,
+        _ => Catalogue::category_set::<Code>,
+    };
+    lookup(catalogue, codes).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidCatalogue,
+            format!("event {seq} does not fit the catalogue: {}", e.message()),
+        )
+    })
+}
+
+fn micros_of(at: DateTime<Utc>, seq: u64) -> Result<Micros> {
+    time::to_micros(at, "instant").map_err(|e| {
+        Error::new(
+            ErrorCode::Integrity,
+            format!("event {seq}: {}", e.message()),
+        )
+    })
+}
+
+/// The projection change of a stored event, on replay.
+fn replay_effect(catalogue: &Catalogue, event: &Event) -> Result<Effect> {
+    let seq = event.seq;
+    Ok(match &event.payload {
+        EventPayload::GrantRecorded(grant) => {
+            let subject = event.subject.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Integrity,
+                    format!("event {seq}: grant without subject"),
+                )
+            })?;
+            Effect::AddGrant {
+                subject,
+                grant: GrantState {
+                    id: grant.grant_id,
+                    purposes: code_set_of(catalogue, &grant.purposes, "purpose", seq)?,
+                    recipients: code_set_of(catalogue, &grant.recipients, "recipient", seq)?,
+                    categories: code_set_of(catalogue, &grant.categories, "category", seq)?,
+                    valid_from: micros_of(grant.valid_from, seq)?,
+                    valid_until: grant.valid_until.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
+                    withdrawn_at: NEVER,
+                    lapses_at: grant.lapses_at.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
+                    explicit: grant.explicit,
+                },
+            }
+        }
+        EventPayload::GrantWithdrawn(withdrawal) => Effect::Withdraw {
+            grant: withdrawal.grant_id,
+            at: micros_of(withdrawal.at, seq)?,
+        },
+        EventPayload::GrantRefused(_) | EventPayload::DisclosureRecorded(_) => Effect::None,
+    })
+}
+
+fn check_head(
+    head: Option<Head>,
+    last_seq: u64,
+    last_hash: &Hash,
+    mac_key: &[u8; 32],
+) -> Result<()> {
+    match head {
+        None if last_seq == 0 => Ok(()),
+        None => Err(Error::new(
+            ErrorCode::Integrity,
+            "the head anchor is missing",
+        )),
+        Some(head) => {
+            if Head::compute_mac(head.seq, &head.hash, mac_key) != head.mac {
+                return Err(Error::new(
+                    ErrorCode::Integrity,
+                    "the head anchor's MAC does not verify",
+                ));
+            }
+            if head.seq > last_seq {
+                return Err(Error::new(
+                    ErrorCode::Integrity,
+                    format!(
+                        "event {}: missing; the log ends at {last_seq} but its head anchor is at {}",
+                        last_seq + 1,
+                        head.seq
+                    ),
+                ));
+            }
+            if head.seq < last_seq || &head.hash != last_hash {
+                return Err(Error::new(
+                    ErrorCode::Integrity,
+                    format!(
+                        "event {}: does not match the head anchor",
+                        head.seq.min(last_seq)
+                    ),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The first bad sequence number named in an integrity message (`event N: …`).
+fn bad_seq(error: &Error) -> Option<u64> {
+    error
+        .message()
+        .strip_prefix("event ")?
+        .split(':')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Verifies a store's chain and head anchor under the given head-MAC key.
+pub(crate) fn verify_store(store: &dyn Store, mac_key: &[u8; 32]) -> Result<VerifyReport> {
+    let mut last_seq = 0u64;
+    let mut last_hash = GENESIS;
+    let mut failure: Option<Error> = None;
+    let scanned = store.scan(1, &mut |record: EventRecord| match event::open_record(
+        &record,
+        last_seq + 1,
+        &last_hash,
+    ) {
+        Ok(_) => {
+            last_seq = record.seq;
+            last_hash = record.hash;
+            Ok(())
+        }
+        Err(error) => {
+            failure = Some(error.clone());
+            Err(error)
+        }
+    });
+    if let (Err(error), None) = (scanned, &failure) {
+        return Err(error);
+    }
+    if failure.is_none()
+        && let Err(error) = check_head(store.head()?, last_seq, &last_hash, mac_key)
+    {
+        failure = Some(error);
+    }
+    Ok(VerifyReport {
+        ok: failure.is_none(),
+        events: last_seq,
+        head_hash: hex::encode(&last_hash),
+        first_bad_seq: failure.as_ref().map(|e| bad_seq(e).unwrap_or(last_seq + 1)),
+        problem: failure.map(|e| e.message().to_owned()),
+    })
+}
+
+#[cfg(test)]
+mod tests;

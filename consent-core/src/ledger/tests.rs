@@ -1,0 +1,527 @@
+//! Unit tests of the ledger: each decision rule, each denial reason, the chain.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use super::*;
+use crate::id::national_id::control_digits;
+use crate::model::decision::DenialReason;
+use crate::model::grant::{Evidence, EvidenceMethod, Notice, RepresentativeRole};
+
+fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
+}
+
+fn adult() -> NationalId {
+    NationalId::parse("15038510190").unwrap()
+}
+
+fn child_born_2012() -> NationalId {
+    let number = (0..10)
+        .find_map(|d| control_digits(&format!("0106125{d}0")))
+        .unwrap();
+    NationalId::parse(&number).unwrap()
+}
+
+fn actor() -> Actor {
+    Actor::new("saksbehandler-17", "case_worker").unwrap()
+}
+
+fn codes(list: &[&str]) -> Vec<Code> {
+    list.iter().map(|c| Code::new(c).unwrap()).collect()
+}
+
+fn request(
+    subject: NationalId,
+    recipient: &str,
+    purpose: &str,
+    categories: &[&str],
+) -> GrantRequest {
+    GrantRequest {
+        subject,
+        grantor: Grantor::Subject,
+        purposes: codes(&[purpose]),
+        recipients: codes(&[recipient]),
+        categories: codes(categories),
+        explicit: false,
+        valid_from: at(2026, 1, 5),
+        valid_until: None,
+        evidence: Evidence {
+            method: EvidenceMethod::SignedPaper,
+            reference: "2026/1234".into(),
+            language: "ar".into(),
+            interpreter: true,
+            collected_by: None,
+        },
+        notice: Notice {
+            id: "bosetting-personvern".into(),
+            version: "2024-10-16".into(),
+        },
+    }
+}
+
+fn ledger() -> Ledger {
+    Ledger::in_memory(Catalogue::embedded()).unwrap()
+}
+
+fn decide(
+    ledger: &Ledger,
+    subject: &NationalId,
+    recipient: &str,
+    purpose: &str,
+    cats: &[&str],
+    when: DateTime<Utc>,
+) -> Decision {
+    ledger
+        .decide_with(subject, recipient, purpose, cats, when)
+        .unwrap()
+}
+
+#[test]
+fn statute_covers_without_any_grant() {
+    let ledger = ledger();
+    let d = decide(
+        &ledger,
+        &adult(),
+        "nir",
+        "nir_registration",
+        &["name", "national_id"],
+        at(2026, 2, 1),
+    );
+    assert!(d.permitted());
+    assert!(d.outcomes().all(|o| matches!(o.result, Ok(crate::Basis::Statute(r)) if r.code.as_str() == "nir_registration")));
+    // Before integreringsloven was in force, the rule does not apply.
+    let before = decide(
+        &ledger,
+        &adult(),
+        "nir",
+        "nir_registration",
+        &["name"],
+        at(2020, 6, 1),
+    );
+    assert_eq!(before.denial(), Some(DenialReason::NoBasis));
+}
+
+#[test]
+fn every_category_must_be_covered() {
+    let ledger = ledger();
+    let d = decide(
+        &ledger,
+        &adult(),
+        "nir",
+        "nir_registration",
+        &["name", "housing"],
+        at(2026, 2, 1),
+    );
+    assert!(!d.permitted());
+    let outcomes: Vec<_> = d.outcomes().collect();
+    assert!(outcomes[0].result.is_ok());
+    assert_eq!(outcomes[1].result, Err(DenialReason::NoBasis));
+}
+
+#[test]
+fn consent_covers_only_its_scope() {
+    let ledger = ledger();
+    let id = ledger
+        .grant(
+            &request(adult(), "nav", "employment_followup", &["finances"]),
+            &actor(),
+        )
+        .unwrap();
+    let d = decide(
+        &ledger,
+        &adult(),
+        "nav",
+        "employment_followup",
+        &["finances"],
+        at(2026, 2, 1),
+    );
+    assert!(d.permitted());
+    assert!(
+        matches!(d.outcomes().next().unwrap().result, Ok(crate::Basis::Consent { grant, .. }) if grant == id)
+    );
+    assert!(
+        !decide(
+            &ledger,
+            &adult(),
+            "nav",
+            "case_handling",
+            &["finances"],
+            at(2026, 2, 1)
+        )
+        .permitted()
+    );
+    assert!(
+        !decide(
+            &ledger,
+            &adult(),
+            "imdi",
+            "employment_followup",
+            &["finances"],
+            at(2026, 2, 1)
+        )
+        .permitted()
+    );
+    assert!(
+        !decide(
+            &ledger,
+            &adult(),
+            "nav",
+            "employment_followup",
+            &["family"],
+            at(2026, 2, 1)
+        )
+        .permitted()
+    );
+    // Not before valid_from.
+    assert_eq!(
+        decide(
+            &ledger,
+            &adult(),
+            "nav",
+            "employment_followup",
+            &["finances"],
+            at(2026, 1, 1)
+        )
+        .denial(),
+        Some(DenialReason::NoBasis)
+    );
+}
+
+#[test]
+fn each_denial_reason() {
+    let ledger = ledger();
+    let subject = adult();
+    // not_explicit
+    let mut health = request(
+        subject.clone(),
+        "laeringssenteret",
+        "health_coordination",
+        &["health"],
+    );
+    ledger.grant(&health, &actor()).unwrap();
+    assert_eq!(
+        decide(
+            &ledger,
+            &subject,
+            "laeringssenteret",
+            "health_coordination",
+            &["health"],
+            at(2026, 2, 1)
+        )
+        .denial(),
+        Some(DenialReason::NotExplicit)
+    );
+    health.explicit = true;
+    ledger.grant(&health, &actor()).unwrap();
+    assert!(
+        decide(
+            &ledger,
+            &subject,
+            "laeringssenteret",
+            "health_coordination",
+            &["health"],
+            at(2026, 2, 1)
+        )
+        .permitted()
+    );
+
+    // expired
+    let mut expiring = request(subject.clone(), "bufetat", "case_handling", &["family"]);
+    expiring.valid_until = Some(at(2026, 3, 1));
+    ledger.grant(&expiring, &actor()).unwrap();
+    assert!(
+        decide(
+            &ledger,
+            &subject,
+            "bufetat",
+            "case_handling",
+            &["family"],
+            at(2026, 2, 28)
+        )
+        .permitted()
+    );
+    assert_eq!(
+        decide(
+            &ledger,
+            &subject,
+            "bufetat",
+            "case_handling",
+            &["family"],
+            at(2026, 3, 1)
+        )
+        .denial(),
+        Some(DenialReason::Expired)
+    );
+
+    // withdrawn
+    let id = ledger
+        .grant(
+            &request(
+                subject.clone(),
+                "helsetjenesten",
+                "case_handling",
+                &["name"],
+            ),
+            &actor(),
+        )
+        .unwrap();
+    ledger
+        .withdraw(id, at(2026, 4, 1), &actor(), Some("the subject asked"))
+        .unwrap();
+    assert_eq!(
+        decide(
+            &ledger,
+            &subject,
+            "helsetjenesten",
+            "case_handling",
+            &["name"],
+            at(2026, 4, 2)
+        )
+        .denial(),
+        Some(DenialReason::Withdrawn)
+    );
+
+    // reconsent_required
+    let child = child_born_2012();
+    let mut by_verge = request(child.clone(), "nav", "case_handling", &["education"]);
+    by_verge.grantor = Grantor::Representative {
+        role: RepresentativeRole::Verge,
+        id: RepresentativeId::Person(adult()),
+        authority: "Statsforvalteren 2025/77".into(),
+    };
+    ledger.grant(&by_verge, &actor()).unwrap();
+    assert!(
+        decide(
+            &ledger,
+            &child,
+            "nav",
+            "case_handling",
+            &["education"],
+            at(2030, 5, 31)
+        )
+        .permitted()
+    );
+    assert_eq!(
+        decide(
+            &ledger,
+            &child,
+            "nav",
+            "case_handling",
+            &["education"],
+            at(2030, 6, 1)
+        )
+        .denial(),
+        Some(DenialReason::ReconsentRequired)
+    );
+}
+
+#[test]
+fn withdrawal_leaves_earlier_decisions_unchanged() {
+    let ledger = ledger();
+    let id = ledger
+        .grant(
+            &request(adult(), "nav", "employment_followup", &["finances"]),
+            &actor(),
+        )
+        .unwrap();
+    let t = at(2026, 6, 1);
+    let before = decide(
+        &ledger,
+        &adult(),
+        "nav",
+        "employment_followup",
+        &["finances"],
+        t - Duration::microseconds(1),
+    );
+    ledger.withdraw(id, t, &actor(), None).unwrap();
+    let after_before = decide(
+        &ledger,
+        &adult(),
+        "nav",
+        "employment_followup",
+        &["finances"],
+        t - Duration::microseconds(1),
+    );
+    assert_eq!(before, after_before);
+    assert!(after_before.permitted());
+    assert_eq!(
+        decide(
+            &ledger,
+            &adult(),
+            "nav",
+            "employment_followup",
+            &["finances"],
+            t
+        )
+        .denial(),
+        Some(DenialReason::Withdrawn)
+    );
+}
+
+#[test]
+fn bad_input_changes_nothing() {
+    let ledger = ledger();
+    let id = ledger
+        .grant(
+            &request(adult(), "nav", "employment_followup", &["finances"]),
+            &actor(),
+        )
+        .unwrap();
+    let count = ledger.event_count();
+    let cases: Vec<(Result<()>, ErrorCode)> = vec![
+        (
+            ledger.withdraw(id, at(2025, 1, 1), &actor(), None),
+            ErrorCode::InvalidInput,
+        ),
+        (
+            ledger.withdraw(GrantId(Uuid::nil()), at(2026, 3, 1), &actor(), None),
+            ErrorCode::NotFound,
+        ),
+        (
+            ledger
+                .grant(
+                    &request(adult(), "nav", "no_such_purpose", &["name"]),
+                    &actor(),
+                )
+                .map(|_| ()),
+            ErrorCode::UnknownCode,
+        ),
+        (
+            ledger
+                .grant(
+                    &request(adult(), "nav", "case_handling", &["name", "name"]),
+                    &actor(),
+                )
+                .map(|_| ()),
+            ErrorCode::InvalidInput,
+        ),
+    ];
+    for (result, code) in cases {
+        assert_eq!(result.unwrap_err().code(), code);
+    }
+    assert_eq!(ledger.event_count(), count);
+    ledger.withdraw(id, at(2026, 3, 1), &actor(), None).unwrap();
+    let count = ledger.event_count();
+    let again = ledger
+        .withdraw(id, at(2026, 3, 2), &actor(), None)
+        .unwrap_err();
+    assert_eq!(again.code(), ErrorCode::Conflict);
+    assert_eq!(ledger.event_count(), count);
+}
+
+#[test]
+fn unknown_codes_and_bad_requests_are_errors_not_denials() {
+    let ledger = ledger();
+    let s = adult();
+    let when = at(2026, 2, 1);
+    let err = |r: Result<Decision>| r.unwrap_err().code();
+    assert_eq!(
+        err(ledger.decide_with(&s, "nowhere", "settlement", &["name"], when)),
+        ErrorCode::UnknownCode
+    );
+    assert_eq!(
+        err(ledger.decide_with(&s, "imdi", "nothing", &["name"], when)),
+        ErrorCode::UnknownCode
+    );
+    assert_eq!(
+        err(ledger.decide_with(&s, "imdi", "settlement", &["shoe_size"], when)),
+        ErrorCode::UnknownCode
+    );
+    assert_eq!(
+        err(ledger.decide_with::<&str>(&s, "imdi", "settlement", &[], when)),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        err(ledger.decide_with(&s, "imdi", "settlement", &["name", "name"], when)),
+        ErrorCode::InvalidInput
+    );
+}
+
+#[test]
+fn the_chain_verifies_and_catches_tampering() {
+    let store = MemoryStore::new();
+    let store_ref: &'static MemoryStore = Box::leak(Box::new(store));
+    #[derive(Debug)]
+    struct Shared(&'static MemoryStore);
+    impl Store for Shared {
+        fn append(&self, r: &[EventRecord], h: &Head) -> Result<()> {
+            self.0.append(r, h)
+        }
+        fn scan(&self, from: u64, v: &mut dyn FnMut(EventRecord) -> Result<()>) -> Result<()> {
+            self.0.scan(from, v)
+        }
+        fn subject_records(&self, s: &[u8; 16]) -> Result<Vec<EventRecord>> {
+            self.0.subject_records(s)
+        }
+        fn head(&self) -> Result<Option<Head>> {
+            self.0.head()
+        }
+        fn meta(&self, k: &str) -> Result<Option<String>> {
+            self.0.meta(k)
+        }
+        fn set_meta(&self, k: &str, v: &str) -> Result<()> {
+            self.0.set_meta(k, v)
+        }
+    }
+    let key = PseudonymKey::from_bytes([9; 32]);
+    let options = LedgerOptions {
+        key: Some(key.clone()),
+        ..LedgerOptions::default()
+    };
+    let ledger = Ledger::with_store(Box::new(Shared(store_ref)), options.clone()).unwrap();
+    for purpose in ["case_handling", "statistics", "settlement"] {
+        ledger
+            .grant(&request(adult(), "nav", purpose, &["name"]), &actor())
+            .unwrap();
+    }
+    let report = ledger.verify().unwrap();
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.events, 3);
+
+    // Reopening replays into the same projection.
+    let reopened = Ledger::with_store(Box::new(Shared(store_ref)), options.clone()).unwrap();
+    assert_eq!(reopened.projection_snapshot(), ledger.projection_snapshot());
+
+    // A wrong key is refused.
+    let wrong = LedgerOptions {
+        key: Some(PseudonymKey::from_bytes([8; 32])),
+        ..LedgerOptions::default()
+    };
+    assert_eq!(
+        Ledger::with_store(Box::new(Shared(store_ref)), wrong)
+            .unwrap_err()
+            .code(),
+        ErrorCode::KeyMismatch
+    );
+
+    // An altered payload is caught at its event.
+    store_ref.tamper(2, |r| {
+        r.payload = String::from_utf8(r.payload.clone())
+            .unwrap()
+            .replace("statistics", "settlement")
+            .into_bytes();
+    });
+    let report = ledger.verify().unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.first_bad_seq, Some(2));
+    let err = Ledger::with_store(Box::new(Shared(store_ref)), options).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Integrity);
+    assert!(err.message().starts_with("event 2:"), "{}", err.message());
+}
+
+#[test]
+fn events_carry_actor_and_pseudonym_never_the_number() {
+    let ledger = ledger();
+    ledger
+        .grant(
+            &request(adult(), "nav", "case_handling", &["name"]),
+            &actor(),
+        )
+        .unwrap();
+    let events = ledger.events().unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].actor, actor());
+    assert_eq!(events[0].subject, Some(ledger.pseudonym(&adult())));
+    let json = serde_json::to_string(&events).unwrap();
+    assert!(!json.contains("15038510190"));
+}

@@ -1,0 +1,36 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod catalogue;
+mod engine;
+mod error;
+mod hex;
+mod id;
+mod ledger;
+mod model;
+mod store;
+mod time;
+
+pub use catalogue::{
+    Art6, Art9, Catalogue, Category, Code, Entry, MAX_CODES, Rule, Settings, Statute,
+};
+pub use error::{Error, ErrorCode, Result};
+pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
+pub use id::pseudonym::{Pseudonym, PseudonymKey};
+pub use ledger::event::{
+    DisclosureBasis, DisclosureRecord, Event, EventPayload, EventRecord, GENESIS, GrantRecord,
+    GrantorRecord, Hash, Head, RefusalRecord, WithdrawalRecord,
+};
+pub use ledger::{Clock, Ledger, LedgerOptions, STORAGE_SCHEMA, SystemClock, VerifyReport};
+pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
+pub use model::grant::{
+    Actor, DisclosureRequest, Evidence, EvidenceMethod, GrantId, GrantRequest, Grantor, Notice,
+    RecordId, RefusalRequest, RepresentativeId, RepresentativeRole, SCHEMA_VERSION,
+};
+pub use store::Store;
+pub use store::memory::MemoryStore;
+pub use time::from_unix_millis;
+
+#[doc(hidden)]
+/// Computes valid control digits; for tests and examples that need valid numbers.
+pub use id::national_id::control_digits;

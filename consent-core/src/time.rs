@@ -1,0 +1,122 @@
+//! Instants as they are stored and compared inside the crate, and the Norwegian civil date.
+//!
+//! The public API speaks `DateTime<Utc>`; the projection and the engine compare plain `i64`
+//! microseconds since the Unix epoch, which is what makes a decision cheap.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+
+use crate::error::{Error, Result};
+
+/// Microseconds since 1970-01-01T00:00:00Z.
+pub(crate) type Micros = i64;
+
+/// The earliest instant the ledger accepts (1850-01-01, before anyone alive was born).
+const MIN_YEAR: i32 = 1850;
+/// The latest year the ledger accepts.
+const MAX_YEAR: i32 = 9999;
+
+/// Converts an instant to microseconds, rejecting instants outside the years 1850–9999.
+pub(crate) fn to_micros(at: DateTime<Utc>, what: &str) -> Result<Micros> {
+    let year = at.year();
+    if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+        return Err(Error::invalid(format!(
+            "{what} `{}` is outside the years {MIN_YEAR} to {MAX_YEAR}",
+            at.to_rfc3339()
+        )));
+    }
+    Ok(at.timestamp_micros())
+}
+
+/// Converts Unix milliseconds (the C ABI's time) to an instant in the accepted range.
+///
+/// # Errors
+/// `InvalidInput` when the value is outside the years 1850–9999.
+pub fn from_unix_millis(millis: i64) -> Result<DateTime<Utc>> {
+    let at = DateTime::<Utc>::from_timestamp_millis(millis)
+        .ok_or_else(|| Error::invalid(format!("timestamp `{millis}` ms is out of range")))?;
+    to_micros(at, "timestamp")?;
+    Ok(at)
+}
+
+fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
+    let first_of_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    let last = first_of_next.pred_opt()?;
+    let back = last.weekday().num_days_from_sunday();
+    last.checked_sub_signed(Duration::days(i64::from(back)))
+        .filter(|d| d.weekday() == Weekday::Sun)
+}
+
+/// The instant local midnight begins on `date` in Norway (Europe/Oslo, EU summer time rules).
+///
+/// Midnight is never inside a transition (they happen at 01:00 UTC), so the offset is +2 hours
+/// for dates after the last Sunday of March up to and including the last Sunday of October,
+/// and +1 hour otherwise.
+pub(crate) fn oslo_midnight(date: NaiveDate) -> Option<DateTime<Utc>> {
+    let year = date.year();
+    let summer = match (last_sunday(year, 3), last_sunday(year, 10)) {
+        (Some(start), Some(end)) => date > start && date <= end,
+        _ => false,
+    };
+    let offset_hours = if summer { 2 } else { 1 };
+    let midnight = date.and_hms_opt(0, 0, 0)?;
+    Some(Utc.from_utc_datetime(&midnight) - Duration::hours(offset_hours))
+}
+
+/// The date of the `years`-th anniversary of `date` (29 February rolls to 1 March).
+pub(crate) fn anniversary(date: NaiveDate, years: u32) -> Option<NaiveDate> {
+    let year = date.year().checked_add(i32::try_from(years).ok()?)?;
+    NaiveDate::from_ymd_opt(year, date.month(), date.day())
+        .or_else(|| NaiveDate::from_ymd_opt(year, 3, 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn oslo_midnight_follows_summer_time() {
+        // Winter: UTC+1.
+        assert_eq!(
+            oslo_midnight(date(2026, 1, 15)).unwrap().to_rfc3339(),
+            "2026-01-14T23:00:00+00:00"
+        );
+        // Summer time in 2026 runs from 29 March to 25 October.
+        assert_eq!(
+            oslo_midnight(date(2026, 3, 29)).unwrap().to_rfc3339(),
+            "2026-03-28T23:00:00+00:00"
+        );
+        assert_eq!(
+            oslo_midnight(date(2026, 3, 30)).unwrap().to_rfc3339(),
+            "2026-03-29T22:00:00+00:00"
+        );
+        assert_eq!(
+            oslo_midnight(date(2026, 10, 25)).unwrap().to_rfc3339(),
+            "2026-10-24T22:00:00+00:00"
+        );
+        assert_eq!(
+            oslo_midnight(date(2026, 10, 26)).unwrap().to_rfc3339(),
+            "2026-10-25T23:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn anniversary_of_leap_day_rolls_to_march() {
+        assert_eq!(anniversary(date(2008, 2, 29), 18), Some(date(2026, 3, 1)));
+        assert_eq!(anniversary(date(2008, 5, 1), 18), Some(date(2026, 5, 1)));
+    }
+
+    #[test]
+    fn instants_outside_the_range_are_rejected() {
+        assert!(to_micros(Utc.with_ymd_and_hms(1800, 1, 1, 0, 0, 0).unwrap(), "at").is_err());
+        assert!(from_unix_millis(i64::MAX).is_err());
+        assert_eq!(from_unix_millis(0).unwrap().timestamp(), 0);
+    }
+}
