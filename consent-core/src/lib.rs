@@ -31,6 +31,11 @@ pub use store::Store;
 pub use store::memory::MemoryStore;
 pub use time::from_unix_millis;
 
+/// The workspace README's Rust example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadme;
+
 #[doc(hidden)]
 /// Computes valid control digits; for tests and examples that need valid numbers.
 pub use id::national_id::control_digits;
