@@ -6,12 +6,15 @@
 //! what each basis allows, the mother withdraws one consent, and the decisions change from
 //! that instant on, while earlier ones stand.
 //!
+//! The ledger is an embedded SQLite file (a fresh one in the temporary directory unless a path
+//! is given); at the end the example closes it, reopens it and shows that nothing was lost.
+//!
 //! Run: `cargo run -p consent-core --example settlement [-- LEDGER_FILE]`
 
 use std::error::Error;
 
 use chrono::{DateTime, Utc};
-use consent_core::{Actor, Basis, Catalogue, Decision, Ledger, NationalId, control_digits};
+use consent_core::{Actor, Basis, Decision, Ledger, LedgerOptions, NationalId, control_digits};
 
 fn at(text: &str) -> Result<DateTime<Utc>, Box<dyn Error>> {
     Ok(text.parse()?)
@@ -58,7 +61,19 @@ fn show(label: &str, decision: &Decision) {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    let path = match std::env::args().nth(1) {
+        Some(path) => std::path::PathBuf::from(path),
+        None => {
+            // A fresh demo ledger each run.
+            let dir = std::env::temp_dir().join("consent-settlement-demo");
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)?;
+            }
+            std::fs::create_dir_all(&dir)?;
+            dir.join("settlement.db")
+        }
+    };
+    let ledger = Ledger::open(&path, LedgerOptions::default())?;
     let case_worker = Actor::new("saksbehandler-17", "case_worker")?;
 
     // Synthetic people (valid control digits; not real persons).
@@ -69,6 +84,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let son_id: NationalId = ledger.parse_national_id(&son)?;
 
     println!("consent: settlement case, Elverum kommune (synthetic people)");
+    println!("ledger file {} (key file beside it)", path.display());
     println!(
         "catalogue {} with {} statutory rules\n",
         ledger.catalogue().version(),
@@ -227,5 +243,38 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
     println!("  (subjects appear only as keyed pseudonyms; no national id is stored)");
+
+    let before = ledger.decide_with(
+        &mother_id,
+        "nav",
+        "employment_followup",
+        &["name", "finances"],
+        march,
+    )?;
+    let events = ledger.event_count();
+    drop(ledger);
+    let reopened = Ledger::open(&path, LedgerOptions::default())?;
+    let again = reopened.decide_with(
+        &mother_id,
+        "nav",
+        "employment_followup",
+        &["name", "finances"],
+        march,
+    )?;
+    println!(
+        "\n6. Reopened {}: {} events (was {events}), chain {}, the 1 March decision {}",
+        path.display(),
+        reopened.event_count(),
+        if reopened.verify()?.ok {
+            "verified"
+        } else {
+            "BROKEN"
+        },
+        if again.to_json() == before.to_json() {
+            "unchanged"
+        } else {
+            "CHANGED"
+        }
+    );
     Ok(())
 }
