@@ -1,0 +1,71 @@
+//! Strings, errors and versions: `consent_string_free`, `consent_last_error_message`,
+//! `consent_result_str`, `consent_version`.
+#![expect(
+    unsafe_code,
+    reason = "C exports are `#[unsafe(no_mangle)] pub unsafe extern \"C\" fn` by contract; their bodies hold no unsafe block (a unit test checks), every pointer access goes through boundary.rs"
+)]
+
+use std::ffi::{CString, c_char};
+use std::sync::OnceLock;
+
+use crate::boundary::{copy_to_buffer, free_string};
+use crate::error::{consent_result, ffi_guard_or, with_last_error};
+
+/// Frees a string the library allocated (grant ids, JSON documents). NULL is a no-op; freeing
+/// a string twice, or freeing a string the library did not allocate, is undefined behaviour.
+///
+/// # Safety
+/// `s` is NULL or a string from this library's `char **` out-params that has not been freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_string_free(s: *mut c_char) {
+    ffi_guard_or((), || free_string(s));
+}
+
+/// Copies the calling thread's last error message into `buf` (at most `len` bytes including the
+/// terminating NUL, cut at a UTF-8 character boundary) and returns the message's full length in
+/// bytes, without the NUL. When the return value is `len` or more, the message was cut: retry
+/// with a buffer of at least the return value plus one.
+///
+/// `buf` may be NULL (or `len` 0) to ask only for the length. The message is empty after a
+/// successful call. Every fallible function clears it on entry and sets it when it fails; it is
+/// per thread, so it is safe to read while other threads use the library. It never contains a
+/// national id.
+///
+/// # Safety
+/// `buf` is NULL or valid for writing `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_last_error_message(buf: *mut c_char, len: usize) -> usize {
+    ffi_guard_or(0, || {
+        with_last_error(|message| copy_to_buffer(message, buf, len))
+    })
+}
+
+/// The stable name of a result code (`"ok"`, `"invalid_input"`, `"null_argument"`, …), or
+/// `"unknown"` for a value that is not a `consent_result`. The string is static: do not free it.
+///
+/// # Safety
+/// Always safe to call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_result_str(result: u32) -> *const c_char {
+    ffi_guard_or(c"unknown".as_ptr(), || {
+        consent_result::from_u32(result).map_or(c"unknown".as_ptr(), |r| r.name().as_ptr())
+    })
+}
+
+/// The library's versions, `"consent-ffi 0.1.0 (consent-core 0.1.0)"`. The string is static:
+/// do not free it. The header's `CONSENT_VERSION` macros give the version compiled against.
+///
+/// # Safety
+/// Always safe to call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_version() -> *const c_char {
+    static VERSION: OnceLock<CString> = OnceLock::new();
+    ffi_guard_or(c"consent-ffi".as_ptr(), || {
+        VERSION
+            .get_or_init(|| {
+                CString::new(crate::version_string())
+                    .unwrap_or_else(|_| CString::from(c"consent-ffi"))
+            })
+            .as_ptr()
+    })
+}
