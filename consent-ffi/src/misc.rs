@@ -5,8 +5,7 @@
     reason = "C exports are `#[unsafe(no_mangle)] pub unsafe extern \"C\" fn` by contract; their bodies hold no unsafe block (a unit test checks), every pointer access goes through boundary.rs"
 )]
 
-use std::ffi::{CString, c_char};
-use std::sync::OnceLock;
+use std::ffi::{CStr, c_char};
 
 use crate::boundary::{copy_to_buffer, free_string};
 use crate::error::{consent_result, ffi_guard_or, with_last_error};
@@ -52,6 +51,57 @@ pub unsafe extern "C" fn consent_result_str(result: u32) -> *const c_char {
     })
 }
 
+/// The pieces of the `consent_version` string, NUL included.
+const VERSION_PARTS: [&str; 5] = [
+    "consent-ffi ",
+    crate::VERSION,
+    " (consent-core ",
+    consent_core::VERSION,
+    ")\0",
+];
+
+#[expect(
+    clippy::indexing_slicing,
+    reason = "compile-time evaluation: a bad index fails the build, never a call"
+)]
+const VERSION_LEN: usize = {
+    let mut total = 0;
+    let mut part = 0;
+    while part < VERSION_PARTS.len() {
+        total += VERSION_PARTS[part].len();
+        part += 1;
+    }
+    total
+};
+
+/// The `consent_version` string, assembled at compile time so that it is static data rather
+/// than a lazily allocated value (which valgrind would report as still reachable).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "compile-time evaluation: a bad index fails the build, never a call"
+)]
+const VERSION_BYTES: [u8; VERSION_LEN] = {
+    let mut out = [0u8; VERSION_LEN];
+    let mut at = 0;
+    let mut part = 0;
+    while part < VERSION_PARTS.len() {
+        let bytes = VERSION_PARTS[part].as_bytes();
+        let mut index = 0;
+        while index < bytes.len() {
+            out[at] = bytes[index];
+            at += 1;
+            index += 1;
+        }
+        part += 1;
+    }
+    out
+};
+
+static VERSION_CSTR: &CStr = match CStr::from_bytes_with_nul(&VERSION_BYTES) {
+    Ok(text) => text,
+    Err(_) => c"consent-ffi",
+};
+
 /// The library's versions, `"consent-ffi 0.1.0 (consent-core 0.1.0)"`. The string is static:
 /// do not free it. The header's `CONSENT_VERSION` macros give the version compiled against.
 ///
@@ -59,13 +109,16 @@ pub unsafe extern "C" fn consent_result_str(result: u32) -> *const c_char {
 /// Always safe to call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn consent_version() -> *const c_char {
-    static VERSION: OnceLock<CString> = OnceLock::new();
-    ffi_guard_or(c"consent-ffi".as_ptr(), || {
-        VERSION
-            .get_or_init(|| {
-                CString::new(crate::version_string())
-                    .unwrap_or_else(|_| CString::from(c"consent-ffi"))
-            })
-            .as_ptr()
-    })
+    VERSION_CSTR.as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_string_is_the_static_one() {
+        assert_eq!(
+            super::VERSION_CSTR.to_str().unwrap(),
+            crate::version_string()
+        );
+    }
 }
