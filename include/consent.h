@@ -175,9 +175,9 @@ void consent_decision_free(struct consent_decision *decision);
 /**
  * Opens a ledger.
  *
- * `path` is `":memory:"` for a ledger kept in memory (its events vanish with the handle).
- * File ledgers are not available in this version: any other path fails with
- * `CONSENT_RESULT_INVALID_INPUT`.
+ * `path` is `":memory:"` for a ledger kept in memory (its events vanish with the handle), or
+ * the path of an embedded SQLite ledger file, created with its key file on first use (writes
+ * are durable when the call returns).
  *
  * `options_json` may be NULL (defaults) or a JSON object with the optional keys
  * `"test_mode"` (bool: accept synthetic test numbers; never in production), `"accept_pid2032"`
@@ -187,7 +187,9 @@ void consent_decision_free(struct consent_decision *decision);
  * `consent_ledger_free`. On failure `*ledger_out` is left untouched.
  *
  * Errors: `NULL_ARGUMENT` (`path`, `ledger_out`), `INVALID_UTF8`, `INVALID_INPUT` (bad options
- * JSON, unsupported path), `STORAGE` (no random source for the key), `PANIC`.
+ * JSON), `LOCKED` (another process has the file open), `KEY_MISMATCH` (wrong or missing key
+ * file), `INTEGRITY` (the stored chain does not verify), `UNSUPPORTED_VERSION`, `STORAGE`,
+ * `PANIC`.
  *
  * # Safety
  * `path` is a NUL-terminated string; `options_json` is NULL or a NUL-terminated string;

@@ -5,10 +5,11 @@
 )]
 
 use std::ffi::c_char;
+use std::path::PathBuf;
 
 use consent_core::{
     Actor, Catalogue, Code, DisclosureRequest, ErrorCode, GrantId, IdOptions, Ledger,
-    LedgerOptions, MAX_CODES, MemoryStore, RefusalRequest, from_unix_millis,
+    LedgerOptions, MAX_CODES, RefusalRequest, from_unix_millis,
 };
 use serde::Deserialize;
 
@@ -63,7 +64,7 @@ struct OpenOptions {
     test_mode: bool,
     /// Accept the relaxed 2032 first control digit (on by default).
     accept_pid2032: Option<bool>,
-    /// Where a file ledger keeps its pseudonym key.
+    /// Where a file ledger keeps its pseudonym key (`<path>.key` by default).
     key_file: Option<String>,
 }
 
@@ -86,23 +87,19 @@ fn open(path: &str, options: &OpenOptions) -> Result<LedgerHandle, FfiError> {
             .accept_pid2032
             .unwrap_or(IdOptions::default().accept_pid2032),
     };
-    if path != MEMORY {
-        return Err(FfiError::invalid(format!(
-            "file ledgers are not available in this version; open `{MEMORY}` instead"
-        )));
-    }
-    if options.key_file.is_some() {
+    if path == MEMORY && options.key_file.is_some() {
         return Err(FfiError::invalid(format!(
             "`key_file` applies only to a file ledger, not to `{MEMORY}`"
         )));
     }
-    let ledger = Ledger::with_store(
-        Box::new(MemoryStore::new()),
+    let ledger = Ledger::open(
+        path,
         LedgerOptions {
             // Parsed per ledger rather than taken from the core's process-wide cache, so a C
             // host that frees every handle leaves nothing allocated (valgrind reports the
             // cache as still reachable).
             catalogue: Some(Catalogue::from_toml(Catalogue::embedded_toml())?),
+            key_file: options.key_file.as_ref().map(PathBuf::from),
             id_options,
             ..LedgerOptions::default()
         },
@@ -122,9 +119,9 @@ fn code(text: &str, field: &str) -> Result<Code, FfiError> {
 
 /// Opens a ledger.
 ///
-/// `path` is `":memory:"` for a ledger kept in memory (its events vanish with the handle).
-/// File ledgers are not available in this version: any other path fails with
-/// `CONSENT_RESULT_INVALID_INPUT`.
+/// `path` is `":memory:"` for a ledger kept in memory (its events vanish with the handle), or
+/// the path of an embedded SQLite ledger file, created with its key file on first use (writes
+/// are durable when the call returns).
 ///
 /// `options_json` may be NULL (defaults) or a JSON object with the optional keys
 /// `"test_mode"` (bool: accept synthetic test numbers; never in production), `"accept_pid2032"`
@@ -134,7 +131,9 @@ fn code(text: &str, field: &str) -> Result<Code, FfiError> {
 /// `consent_ledger_free`. On failure `*ledger_out` is left untouched.
 ///
 /// Errors: `NULL_ARGUMENT` (`path`, `ledger_out`), `INVALID_UTF8`, `INVALID_INPUT` (bad options
-/// JSON, unsupported path), `STORAGE` (no random source for the key), `PANIC`.
+/// JSON), `LOCKED` (another process has the file open), `KEY_MISMATCH` (wrong or missing key
+/// file), `INTEGRITY` (the stored chain does not verify), `UNSUPPORTED_VERSION`, `STORAGE`,
+/// `PANIC`.
 ///
 /// # Safety
 /// `path` is a NUL-terminated string; `options_json` is NULL or a NUL-terminated string;
