@@ -45,3 +45,6 @@ struct WorkspaceReadme;
 #[doc(hidden)]
 /// Computes valid control digits; for tests and examples that need valid numbers.
 pub use id::national_id::control_digits;
+
+/// The version of this crate, as compiled (the C ABI's `consent_version` reports it).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
