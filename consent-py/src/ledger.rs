@@ -11,9 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::{Map, Value};
 
-use crate::convert::{
-    dict_to_json, from_json, instant, object, rfc3339, serialised, string, strings,
-};
+use crate::convert::{from_json, instant, object, rfc3339, serialised, string, strings, to_json};
 use crate::decision::Decision;
 use crate::errors::{OrRaise, error_for, invalid};
 
@@ -40,13 +38,29 @@ fn actor(obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
     Actor::from_json(&json).or_raise()
 }
 
+/// The keyword arguments that are instants: they must be aware `datetime`s (`valid_until` may
+/// also be `None`), never text.
+const INSTANT_FIELDS: [&str; 3] = ["valid_from", "valid_until", "at"];
+
 /// Keyword arguments as a JSON document: each key as given (the core rejects unknown ones),
-/// datetimes as RFC 3339 text.
+/// instants as RFC 3339 text.
 fn fields_json(fields: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
-    let map = match fields {
-        Some(fields) => dict_to_json(fields, "")?,
-        None => Map::new(),
-    };
+    let mut map = Map::new();
+    if let Some(fields) = fields {
+        for (key, value) in fields.iter() {
+            let key = string(&key, "a keyword argument's name")?;
+            let json = if INSTANT_FIELDS.contains(&key.as_str()) {
+                if key == "valid_until" && value.is_none() {
+                    Value::Null
+                } else {
+                    Value::String(rfc3339(instant(&value, &key)?))
+                }
+            } else {
+                to_json(&value, &key)?
+            };
+            map.insert(key, json);
+        }
+    }
     Ok(Value::Object(map).to_string())
 }
 
