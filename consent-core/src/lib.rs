@@ -21,7 +21,9 @@ pub use ledger::event::{
     DisclosureBasis, DisclosureRecord, Event, EventPayload, EventRecord, GENESIS, GrantRecord,
     GrantorRecord, Hash, Head, RefusalRecord, WithdrawalRecord,
 };
-pub use ledger::{Clock, Ledger, LedgerOptions, STORAGE_SCHEMA, SystemClock, VerifyReport};
+pub use ledger::{
+    Clock, Ledger, LedgerOptions, MEMORY_PATH, STORAGE_SCHEMA, SystemClock, VerifyReport,
+};
 pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
 pub use model::grant::{
     Actor, DisclosureRequest, Evidence, EvidenceMethod, GrantId, GrantRequest, Grantor, Notice,
@@ -29,7 +31,13 @@ pub use model::grant::{
 };
 pub use store::Store;
 pub use store::memory::MemoryStore;
+pub use store::sqlite::SqliteStore;
 pub use time::from_unix_millis;
+
+/// The workspace README's Rust example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadme;
 
 #[doc(hidden)]
 /// Computes valid control digits; for tests and examples that need valid numbers.

@@ -4,7 +4,12 @@
 pub(crate) mod event;
 pub(crate) mod projection;
 
+mod open;
+
+pub use open::MEMORY_PATH;
+
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
@@ -43,6 +48,9 @@ pub(crate) mod meta {
     pub const CATALOGUE: &str = "catalogue_version";
 }
 
+/// The key-derivation context of the head anchor's MAC.
+pub(crate) const HEAD_MAC_CONTEXT: &str = "consent 2026 head anchor";
+
 /// The storage schema version this build writes and reads.
 pub const STORAGE_SCHEMA: &str = "1";
 
@@ -67,8 +75,11 @@ impl Clock for SystemClock {
 pub struct LedgerOptions {
     /// The catalogue; the embedded default when `None`.
     pub catalogue: Option<Catalogue>,
-    /// The pseudonym key; generated for an in-memory ledger when `None`.
+    /// The pseudonym key. When `None`, a file ledger reads `key_file` (creating it on first
+    /// open) and an in-memory ledger generates one.
     pub key: Option<PseudonymKey>,
+    /// Where a file ledger's key is kept; `<database>.key` beside the database when `None`.
+    pub key_file: Option<PathBuf>,
     /// How national ids are parsed (test mode for synthetic numbers).
     pub id_options: IdOptions,
     /// The clock that stamps events.
@@ -80,6 +91,7 @@ impl Default for LedgerOptions {
         LedgerOptions {
             catalogue: None,
             key: None,
+            key_file: None,
             id_options: IdOptions::default(),
             clock: Arc::new(SystemClock),
         }
@@ -196,7 +208,7 @@ impl Ledger {
                 store.set_meta(meta::CATALOGUE, catalogue.version())?;
             }
         }
-        let mac_key = key.derive("consent 2026 head anchor");
+        let mac_key = key.derive(HEAD_MAC_CONTEXT);
         let mut projection = Projection::default();
         let mut writer = Writer {
             last_seq: 0,
@@ -388,7 +400,8 @@ impl Ledger {
                 "the subject's age cannot be read from a 2032-style national id, so the grantor's competence cannot be checked",
             )
         };
-        let (grantor, lapses_at) = match &request.grantor {
+        let grantor = self.grantor_record(&request.grantor, &request.subject)?;
+        let lapses_at = match &request.grantor {
             Grantor::Subject => {
                 let age = if special {
                     settings.self_consent_age_special
@@ -409,20 +422,9 @@ impl Ledger {
                         }
                     )));
                 }
-                (
-                    GrantorRecord {
-                        role: "self".into(),
-                        id: None,
-                        authority: None,
-                    },
-                    None,
-                )
+                None
             }
-            Grantor::Representative {
-                role,
-                id,
-                authority,
-            } => {
+            Grantor::Representative { role, .. } => {
                 let adult_at = request
                     .subject
                     .reaches_age_at(settings.representative_until_age)
@@ -434,30 +436,7 @@ impl Ledger {
                         settings.representative_until_age
                     )));
                 }
-                let id = match id {
-                    RepresentativeId::Person(person) => {
-                        self.check_subject(person)?;
-                        if person == &request.subject {
-                            return Err(Error::invalid(
-                                "the representative is the subject; use grantor `self`",
-                            ));
-                        }
-                        self.inner.key.pseudonym(person).to_string()
-                    }
-                    RepresentativeId::Service(service) => service.clone(),
-                };
-                let role_name = serde_json::to_value(role)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                (
-                    GrantorRecord {
-                        role: role_name,
-                        id: Some(id),
-                        authority: Some(authority.clone()),
-                    },
-                    minor.then_some(adult_at),
-                )
+                minor.then_some(adult_at)
             }
         };
         let lapses_micros = lapses_at.map_or(Ok(NEVER), |t| time::to_micros(t, "lapses_at"))?;
@@ -489,6 +468,37 @@ impl Ledger {
             explicit: request.explicit,
         };
         Ok((subject, record, state))
+    }
+
+    /// The grantor as recorded: a person representative by pseudonym only.
+    fn grantor_record(&self, grantor: &Grantor, subject: &NationalId) -> Result<GrantorRecord> {
+        Ok(match grantor {
+            Grantor::Subject => GrantorRecord {
+                role: "self".into(),
+                id: None,
+                authority: None,
+            },
+            Grantor::Representative {
+                role,
+                id,
+                authority,
+            } => GrantorRecord {
+                role: role.as_str().into(),
+                id: Some(match id {
+                    RepresentativeId::Person(person) => {
+                        self.check_subject(person)?;
+                        if person == subject {
+                            return Err(Error::invalid(
+                                "the representative is the subject; use grantor `self`",
+                            ));
+                        }
+                        self.inner.key.pseudonym(person).to_string()
+                    }
+                    RepresentativeId::Service(service) => service.clone(),
+                }),
+                authority: Some(authority.clone()),
+            },
+        })
     }
 
     /// Withdraws a grant from `at` onward. Decisions for instants before `at` are unchanged
@@ -558,31 +568,7 @@ impl Ledger {
         time::to_micros(request.at, "at")?;
         request.evidence.validate()?;
         request.notice.validate()?;
-        let grantor = match &request.grantor {
-            Grantor::Subject => GrantorRecord {
-                role: "self".into(),
-                id: None,
-                authority: None,
-            },
-            Grantor::Representative {
-                role,
-                id,
-                authority,
-            } => GrantorRecord {
-                role: serde_json::to_value(role)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                id: Some(match id {
-                    RepresentativeId::Person(person) => {
-                        self.check_subject(person)?;
-                        self.inner.key.pseudonym(person).to_string()
-                    }
-                    RepresentativeId::Service(service) => service.clone(),
-                }),
-                authority: Some(authority.clone()),
-            },
-        };
+        let grantor = self.grantor_record(&request.grantor, &request.subject)?;
         let subject = self.inner.key.pseudonym(&request.subject);
         let payload = EventPayload::GrantRefused(RefusalRecord {
             grantor,

@@ -149,7 +149,8 @@ impl RepresentativeRole {
         !matches!(self, RepresentativeRole::Barnevern)
     }
 
-    fn as_str(self) -> &'static str {
+    /// The snake_case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
         match self {
             RepresentativeRole::Parent => "parent",
             RepresentativeRole::Verge => "verge",

@@ -2,6 +2,7 @@
 //! the ledger does everything else (validation, hashing, the projection).
 
 pub(crate) mod memory;
+pub(crate) mod sqlite;
 
 use std::fmt;
 

@@ -1,0 +1,193 @@
+//! Opening a ledger file: the key file beside it, the options document the bindings share,
+//! and verifying a file without replaying it.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::{Ledger, LedgerOptions, VerifyReport, meta, verify_store};
+use crate::catalogue::Catalogue;
+use crate::error::{Error, ErrorCode, Result};
+use crate::hex;
+use crate::id::pseudonym::PseudonymKey;
+use crate::model::grant::json_error;
+use crate::store::Store;
+use crate::store::memory::MemoryStore;
+use crate::store::sqlite::SqliteStore;
+
+/// The path that opens an in-memory ledger.
+pub const MEMORY_PATH: &str = ":memory:";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionsDoc {
+    #[serde(default)]
+    key_file: Option<PathBuf>,
+    #[serde(default)]
+    key_hex: Option<String>,
+    #[serde(default)]
+    test_mode: bool,
+    #[serde(default)]
+    accept_pid2032: Option<bool>,
+    #[serde(default)]
+    catalogue_file: Option<PathBuf>,
+}
+
+impl LedgerOptions {
+    /// Reads the options document that the C ABI and the Python package pass:
+    /// `{"key_file": "...", "key_hex": "64 hex digits", "test_mode": false,
+    /// "accept_pid2032": true, "catalogue_file": "catalogue.toml"}`, every field optional.
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed JSON, an unknown field or a bad key;
+    /// `InvalidCatalogue` for a catalogue file that does not validate; `Storage` when the
+    /// catalogue file cannot be read.
+    pub fn from_json(json: &str) -> Result<LedgerOptions> {
+        let doc: OptionsDoc =
+            serde_json::from_str(json).map_err(|e| json_error("ledger options", &e))?;
+        let mut options = LedgerOptions {
+            key_file: doc.key_file,
+            ..LedgerOptions::default()
+        };
+        if let Some(key) = doc.key_hex {
+            let bytes =
+                hex::decode(&key).ok_or_else(|| Error::invalid("key_hex must be 64 hex digits"))?;
+            options.key = Some(PseudonymKey::from_slice(&bytes)?);
+        }
+        options.id_options.test_mode = doc.test_mode;
+        if let Some(accept) = doc.accept_pid2032 {
+            options.id_options.accept_pid2032 = accept;
+        }
+        if let Some(path) = doc.catalogue_file {
+            let text = fs::read_to_string(&path).map_err(|e| {
+                Error::storage(&format!("cannot read catalogue `{}`", path.display()), e)
+            })?;
+            options.catalogue = Some(Catalogue::from_toml(&text)?);
+        }
+        Ok(options)
+    }
+}
+
+/// `<database>.key`.
+fn default_key_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".key");
+    PathBuf::from(name)
+}
+
+fn read_key(path: &Path) -> Result<PseudonymKey> {
+    let bytes = fs::read(path)
+        .map_err(|e| Error::storage(&format!("cannot read key file `{}`", path.display()), e))?;
+    if bytes.len() == PseudonymKey::LEN {
+        return PseudonymKey::from_slice(&bytes);
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let decoded = hex::decode(text.trim()).ok_or_else(|| {
+        Error::invalid(format!(
+            "key file `{}` must hold 32 bytes or 64 hex digits",
+            path.display()
+        ))
+    })?;
+    PseudonymKey::from_slice(&decoded)
+        .map_err(|e| e.context(format!("key file `{}`", path.display())))
+}
+
+/// Creates a key file readable and writable by its owner only.
+fn create_key(path: &Path) -> Result<PseudonymKey> {
+    let key = PseudonymKey::generate()?;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| Error::storage(&format!("cannot create key file `{}`", path.display()), e))?;
+    file.write_all(format!("{}\n", hex::encode(key.as_bytes())).as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::storage(&format!("cannot write key file `{}`", path.display()), e))?;
+    Ok(key)
+}
+
+/// The key for a ledger file: given, read from its key file, or created with a new ledger.
+fn resolve_key(store: &dyn Store, path: &Path, options: &LedgerOptions) -> Result<PseudonymKey> {
+    if let Some(key) = &options.key {
+        return Ok(key.clone());
+    }
+    let key_path = options
+        .key_file
+        .clone()
+        .unwrap_or_else(|| default_key_path(path));
+    if key_path.exists() {
+        return read_key(&key_path);
+    }
+    if store.meta(meta::KEY_CHECK)?.is_some() {
+        return Err(Error::new(
+            ErrorCode::KeyMismatch,
+            format!(
+                "the ledger `{}` exists but its key file `{}` is missing",
+                path.display(),
+                key_path.display()
+            ),
+        ));
+    }
+    create_key(&key_path)
+}
+
+impl Ledger {
+    /// Opens the ledger at `path`, creating it (and its key file) on first use: the embedded
+    /// SQLite store, durable on return. `":memory:"` opens an in-memory ledger.
+    ///
+    /// Opening checks the key, replays every event into the projection and verifies the chain.
+    ///
+    /// # Errors
+    /// `Locked` when another process has it open; `KeyMismatch` for a wrong or missing key;
+    /// `Integrity` naming the first bad event; `UnsupportedVersion`; `Storage`.
+    pub fn open(path: impl AsRef<Path>, options: LedgerOptions) -> Result<Ledger> {
+        let path = path.as_ref();
+        if path.as_os_str() == MEMORY_PATH {
+            return Ledger::with_store(Box::new(MemoryStore::new()), options);
+        }
+        let store = SqliteStore::open(path)?;
+        let key = resolve_key(&store, path, &options)?;
+        Ledger::with_store(
+            Box::new(store),
+            LedgerOptions {
+                key: Some(key),
+                ..options
+            },
+        )
+    }
+
+    /// Verifies a ledger file without replaying it into a projection: for auditors, and for
+    /// a file that no longer opens because it was tampered with.
+    ///
+    /// # Errors
+    /// As [`Ledger::open`] for the lock, the key and the file; problems in the chain are in the
+    /// report.
+    pub fn verify_file(path: impl AsRef<Path>, options: &LedgerOptions) -> Result<VerifyReport> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!("no ledger at `{}`", path.display()),
+            ));
+        }
+        let store = SqliteStore::open(path)?;
+        let key = resolve_key(&store, path, options)?;
+        match store.meta(meta::KEY_CHECK)? {
+            Some(check) if check == key.check_value() => {}
+            _ => {
+                return Err(Error::new(
+                    ErrorCode::KeyMismatch,
+                    "the pseudonym key does not match the key this ledger was created with",
+                ));
+            }
+        }
+        verify_store(&store, &key.derive(super::HEAD_MAC_CONTEXT))
+    }
+}

@@ -1,0 +1,69 @@
+//! Helpers shared by the integration tests (included with `mod common;`).
+
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail the test on bad fixtures"
+)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use consent_core::{Actor, Catalogue, GrantRequest, Ledger, NationalId, control_digits};
+
+/// An adult, born 15 March 1985.
+pub const ADULT: &str = "15038510190";
+
+/// A valid national id born on `ddmmyy` with an individnummer starting `individ_prefix`
+/// (two digits); the third individnummer digit is the first that gives valid control digits.
+pub fn national_id(ddmmyy: &str, individ_prefix: &str) -> String {
+    (0..10)
+        .find_map(|d| control_digits(&format!("{ddmmyy}{individ_prefix}{d}")))
+        .expect("some third digit gives valid control digits")
+}
+
+/// Noon UTC on a date.
+pub fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
+}
+
+/// A case worker.
+pub fn actor() -> Actor {
+    Actor::new("saksbehandler-17", "case_worker").unwrap()
+}
+
+/// An in-memory ledger with the default catalogue.
+pub fn ledger() -> Ledger {
+    Ledger::in_memory(Catalogue::embedded()).unwrap()
+}
+
+/// Parses a national id with the ledger's options.
+pub fn subject(ledger: &Ledger, number: &str) -> NationalId {
+    ledger.parse_national_id(number).unwrap()
+}
+
+/// The grant JSON of DESIGN.md section 5, with the given scope.
+pub fn grant_json(
+    subject: &str,
+    recipients: &[&str],
+    purposes: &[&str],
+    categories: &[&str],
+    explicit: bool,
+) -> serde_json::Value {
+    serde_json::json!({
+        "subject": subject,
+        "grantor": {"role": "self"},
+        "purposes": purposes,
+        "recipients": recipients,
+        "categories": categories,
+        "explicit": explicit,
+        "valid_from": "2026-01-05T09:00:00Z",
+        "valid_until": null,
+        "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+        "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}
+    })
+}
+
+/// Parses grant JSON with the ledger's options.
+pub fn parse(ledger: &Ledger, json: &serde_json::Value) -> GrantRequest {
+    ledger.parse_grant(&json.to_string()).unwrap()
+}

@@ -1,0 +1,477 @@
+//! The durable ledger: the SQLite store, reopening, the key file, tampering, locking, bulk
+//! import, crash safety and concurrency.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers of a test fail the test on a bad fixture"
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use consent_core::{
+    Catalogue, DenialReason, ErrorCode, GrantId, GrantRequest, Ledger, LedgerOptions, PseudonymKey,
+};
+
+fn open(path: &Path) -> Ledger {
+    Ledger::open(path, LedgerOptions::default()).unwrap()
+}
+
+fn db(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("consent.db")
+}
+
+fn request(subject: &str, recipient: &str) -> GrantRequest {
+    GrantRequest::from_json(
+        &grant_json(
+            subject,
+            &[recipient],
+            &["case_handling"],
+            &["name", "family"],
+            false,
+        )
+        .to_string(),
+    )
+    .unwrap()
+}
+
+/// Twenty distinct adults born in 1980.
+fn people() -> Vec<String> {
+    (10..30)
+        .map(|day| national_id(&format!("{day}0680"), "12"))
+        .collect()
+}
+
+#[test]
+fn reopening_keeps_every_grant_withdrawal_and_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let people = people();
+    let (withdrawn, kept) = {
+        let ledger = open(&path);
+        let a = ledger.grant(&request(&people[0], "nav"), &actor()).unwrap();
+        let b = ledger
+            .grant(&request(&people[1], "bufetat"), &actor())
+            .unwrap();
+        ledger
+            .withdraw(a, at(2026, 3, 1), &actor(), Some("by letter"))
+            .unwrap();
+        (a, b)
+    };
+    let ledger = open(&path);
+    assert_eq!(ledger.event_count(), 3);
+    assert!(ledger.verify().unwrap().ok);
+    let p0 = subject(&ledger, &people[0]);
+    let p1 = subject(&ledger, &people[1]);
+    let early = ledger
+        .decide_with(&p0, "nav", "case_handling", &["family"], at(2026, 2, 1))
+        .unwrap();
+    assert!(early.permitted());
+    let late = ledger
+        .decide_with(&p0, "nav", "case_handling", &["family"], at(2026, 3, 2))
+        .unwrap();
+    assert_eq!(late.denial(), Some(DenialReason::Withdrawn));
+    assert!(
+        ledger
+            .decide_with(&p1, "bufetat", "case_handling", &["family"], at(2026, 3, 2))
+            .unwrap()
+            .permitted()
+    );
+    // A second withdrawal of the same grant is still a conflict after reopening.
+    assert_eq!(
+        ledger
+            .withdraw(withdrawn, at(2026, 4, 1), &actor(), None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::Conflict
+    );
+    ledger
+        .withdraw(kept, at(2026, 4, 1), &actor(), None)
+        .unwrap();
+    assert_eq!(ledger.event_count(), 4);
+}
+
+#[test]
+fn the_key_file_is_created_private_and_a_wrong_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    {
+        let ledger = open(&path);
+        ledger.grant(&request(ADULT, "nav"), &actor()).unwrap();
+    }
+    let key_path = dir.path().join("consent.db.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let wrong = LedgerOptions {
+        key: Some(PseudonymKey::from_bytes([7; 32])),
+        ..LedgerOptions::default()
+    };
+    let err = Ledger::open(&path, wrong).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::KeyMismatch);
+
+    // A host-supplied key file elsewhere works too, and must match.
+    let elsewhere = dir.path().join("elsewhere.key");
+    std::fs::write(&elsewhere, "11".repeat(32)).unwrap();
+    let options = LedgerOptions {
+        key_file: Some(elsewhere),
+        ..LedgerOptions::default()
+    };
+    assert_eq!(
+        Ledger::open(&path, options).unwrap_err().code(),
+        ErrorCode::KeyMismatch
+    );
+
+    std::fs::remove_file(&key_path).unwrap();
+    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::KeyMismatch);
+    assert!(err.message().contains("missing"), "{}", err.message());
+}
+
+#[test]
+fn the_database_holds_no_national_id_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let people = people();
+    let ledger = open(&path);
+    for person in &people {
+        ledger.grant(&request(person, "nav"), &actor()).unwrap();
+    }
+    // A verge's id, too.
+    let child = national_id("010611", "51");
+    let mut by_verge = grant_json(&child, &["nav"], &["case_handling"], &["family"], false);
+    by_verge["grantor"] = serde_json::json!({"role": "verge", "id": people[3], "authority": "Statsforvalteren 2025/1"});
+    ledger.grant(&parse(&ledger, &by_verge), &actor()).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend(std::fs::read(dir.path().join("consent.db-wal")).unwrap_or_default());
+    assert!(bytes.len() > 1000);
+    let text = String::from_utf8_lossy(&bytes);
+    for number in people.iter().chain([&child]) {
+        assert!(
+            !text.contains(number.as_str()),
+            "a national id is in the file"
+        );
+    }
+    drop(ledger);
+}
+
+#[test]
+fn a_second_writer_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let first = open(&path);
+    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Locked);
+    assert!(
+        err.message().contains("another process"),
+        "{}",
+        err.message()
+    );
+    drop(first);
+    open(&path);
+}
+
+#[test]
+fn files_of_another_version_or_application_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    drop(open(&path));
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+    }
+    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UnsupportedVersion);
+
+    let other = dir.path().join("other.db");
+    {
+        let conn = rusqlite::Connection::open(&other).unwrap();
+        conn.execute_batch("CREATE TABLE invoices (id INTEGER)")
+            .unwrap();
+    }
+    let err = Ledger::open(&other, LedgerOptions::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Storage);
+    assert!(
+        err.message().contains("not a consent ledger"),
+        "{}",
+        err.message()
+    );
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x42u8; 8192]).unwrap();
+    assert_eq!(
+        Ledger::open(&garbage, LedgerOptions::default())
+            .unwrap_err()
+            .code(),
+        ErrorCode::Storage
+    );
+}
+
+/// Writes six events, closes the ledger, applies `tamper` to the file directly, and returns
+/// what opening and `verify_file` say.
+fn tampered(tamper: &str) -> (consent_core::Error, consent_core::VerifyReport) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    {
+        let ledger = open(&path);
+        for person in people().iter().take(6) {
+            ledger.grant(&request(person, "nav"), &actor()).unwrap();
+        }
+        assert!(ledger.verify().unwrap().ok);
+    }
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(tamper).unwrap();
+    }
+    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    let report = Ledger::verify_file(&path, &LedgerOptions::default()).unwrap();
+    (err, report)
+}
+
+#[test]
+fn tampering_is_caught_at_the_right_event() {
+    let cases = [
+        (
+            "altered payload",
+            "UPDATE events SET payload = CAST(replace(CAST(payload AS TEXT), 'case_handling', 'settlement') AS BLOB) WHERE seq = 3",
+            3,
+        ),
+        (
+            "altered header",
+            "UPDATE events SET header = replace(header, 'saksbehandler-17', 'saksbehandler-99') WHERE seq = 4",
+            4,
+        ),
+        ("removed row", "DELETE FROM events WHERE seq = 3", 3),
+        (
+            "reordered rows",
+            "UPDATE events SET seq = -1 WHERE seq = 2; UPDATE events SET seq = 2 WHERE seq = 5; UPDATE events SET seq = 5 WHERE seq = -1",
+            2,
+        ),
+        ("truncated tail", "DELETE FROM events WHERE seq >= 5", 5),
+    ];
+    for (name, sql, seq) in cases {
+        let (err, report) = tampered(sql);
+        assert_eq!(
+            err.code(),
+            ErrorCode::Integrity,
+            "{name}: {}",
+            err.message()
+        );
+        assert!(
+            err.message().starts_with(&format!("event {seq}:")),
+            "{name}: {}",
+            err.message()
+        );
+        assert!(!report.ok, "{name}");
+        assert_eq!(report.first_bad_seq, Some(seq), "{name}: {report:?}");
+        assert!(report.problem.is_some());
+    }
+    // The untampered control.
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    drop(open(&path));
+    assert!(
+        Ledger::verify_file(&path, &LedgerOptions::default())
+            .unwrap()
+            .ok
+    );
+}
+
+#[test]
+fn a_bulk_import_is_one_transaction_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let ledger = open(&path);
+    let people = people();
+    let mut requests: Vec<_> = people.iter().map(|p| request(p, "nav")).collect();
+    let ids = ledger.grant_many(&requests, &actor()).unwrap();
+    assert_eq!(ids.len(), people.len());
+    assert_eq!(ledger.event_count(), people.len() as u64);
+
+    // One bad request (an unknown recipient) and nothing is written.
+    let mut bad = request(ADULT, "nav");
+    bad.recipients = vec!["the_press".parse().unwrap()];
+    requests.push(bad);
+    let err = ledger.grant_many(&requests, &actor()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UnknownCode);
+    assert!(err.message().starts_with("grant 20:"), "{}", err.message());
+    assert_eq!(ledger.event_count(), people.len() as u64);
+    drop(ledger);
+    let reopened = open(&path);
+    assert_eq!(reopened.event_count(), people.len() as u64);
+    assert!(reopened.verify().unwrap().ok);
+}
+
+const CHILD_ENV: &str = "CONSENT_CRASH_CHILD_DB";
+
+/// The child side of the crash test: grants forever, printing each acknowledged grant id.
+#[test]
+fn crash_child() {
+    let Ok(path) = std::env::var(CHILD_ENV) else {
+        return; // Only runs when the crash test starts this binary as its child.
+    };
+    let ledger = Ledger::open(&path, LedgerOptions::default()).unwrap();
+    let people = people();
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for i in 0.. {
+        let person = &people[i % people.len()];
+        let id = ledger.grant(&request(person, "nav"), &actor()).unwrap();
+        writeln!(out, "{id}").unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn every_acknowledged_grant_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    drop(open(&path));
+    let exe = std::env::current_exe().unwrap();
+    let mut acknowledged: Vec<GrantId> = Vec::new();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let started = Instant::now();
+    let mut kills = 0;
+    while kills < 20 || (kills < 60 && started.elapsed() < Duration::from_secs(20)) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let wait = Duration::from_millis(30 + seed % 250);
+        let mut child = Command::new(&exe)
+            .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, &path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(wait);
+        child.kill().unwrap(); // SIGKILL
+        let output = child.wait_with_output().unwrap();
+        kills += 1;
+        let text = String::from_utf8_lossy(&output.stdout);
+        // Only complete lines were acknowledged; a torn last line was not.
+        for line in text.lines().filter(|l| l.len() == 36) {
+            if let Ok(id) = line.parse() {
+                acknowledged.push(id);
+            }
+        }
+        let ledger = Ledger::open(&path, LedgerOptions::default()).unwrap();
+        assert!(
+            ledger.verify().unwrap().ok,
+            "chain broken after kill {kills}"
+        );
+        let recorded: std::collections::HashSet<GrantId> = ledger
+            .events()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match &e.payload {
+                consent_core::EventPayload::GrantRecorded(g) => Some(g.grant_id),
+                _ => None,
+            })
+            .collect();
+        for id in &acknowledged {
+            assert!(
+                recorded.contains(id),
+                "acknowledged grant {id} lost after kill {kills}"
+            );
+        }
+    }
+    assert!(kills >= 20);
+    assert!(
+        !acknowledged.is_empty(),
+        "the child never acknowledged a grant"
+    );
+    eprintln!(
+        "{kills} kills, {} acknowledged grants, all present",
+        acknowledged.len()
+    );
+}
+
+#[test]
+fn concurrent_writers_and_readers_end_in_the_state_of_a_sequential_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let ledger = open(&path);
+    let people = people();
+    let recipients = ["nav", "bufetat", "helsetjenesten", "imdi"];
+    std::thread::scope(|scope| {
+        for writer in 0..3 {
+            let ledger = ledger.clone();
+            let people = &people;
+            scope.spawn(move || {
+                for i in 0..30 {
+                    let person = &people[(writer * 7 + i) % people.len()];
+                    let id = ledger
+                        .grant(&request(person, recipients[i % 4]), &actor())
+                        .unwrap();
+                    if i % 3 == 0 {
+                        ledger
+                            .withdraw(id, at(2026, 2, 1 + (i % 20) as u32), &actor(), None)
+                            .unwrap();
+                    }
+                }
+            });
+        }
+        for reader in 0..2 {
+            let ledger = ledger.clone();
+            let people = &people;
+            scope.spawn(move || {
+                for i in 0..400 {
+                    let s = subject(&ledger, &people[(reader + i) % people.len()]);
+                    ledger
+                        .decide_with(
+                            &s,
+                            recipients[i % 4],
+                            "case_handling",
+                            &["family"],
+                            at(2026, 3, 1),
+                        )
+                        .unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(ledger.event_count(), 3 * 40);
+    let grid = |ledger: &Ledger| -> Vec<String> {
+        let mut out = Vec::new();
+        for person in &people {
+            let s = subject(ledger, person);
+            for recipient in recipients {
+                for day in [1, 10, 25] {
+                    let d = ledger
+                        .decide_with(
+                            &s,
+                            recipient,
+                            "case_handling",
+                            &["name", "family"],
+                            at(2026, 2, day),
+                        )
+                        .unwrap();
+                    out.push(d.to_json());
+                }
+            }
+        }
+        out
+    };
+    let live = grid(&ledger);
+    let live_sizes = ledger.sizes().unwrap();
+    drop(ledger);
+    let replayed = open(&path);
+    assert_eq!(grid(&replayed), live);
+    assert_eq!(replayed.sizes().unwrap(), live_sizes);
+    assert!(replayed.verify().unwrap().ok);
+}
+
+#[test]
+fn the_ledger_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Ledger>();
+    assert_send_sync::<Catalogue>();
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every check: Rust (format, lints, tests, docs), the C
+# consumers under valgrind and sanitizers, the Python package, and the C# consumer.
+# Usage: ./scripts/test.sh        (CI runs exactly this through .ci/run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain components"
+for component in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^${component}"; then
+    rustup component add "$component"
+  fi
+done
+
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace
+
+step "cargo doc --workspace --no-deps (warnings denied)"
+RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
+
+step "consent-core stays free of C and Python dependencies"
+if cargo tree -p consent-core -e normal --prefix none | grep -Ei '^(pyo3|cbindgen)'; then
+  echo "consent-core must not depend on pyo3 or cbindgen, even indirectly (STYLE.md rule 2)" >&2
+  exit 1
+fi
+if cargo tree -p consent-core -e normal --prefix none --depth 1 | grep -Ei '^libc '; then
+  echo "consent-core must not depend on libc directly (STYLE.md rule 2)" >&2
+  exit 1
+fi
+
+for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh; do
+  if [[ -x "$part" ]]; then
+    step "$part"
+    "$part"
+  fi
+done
+
+step "all checks passed"
