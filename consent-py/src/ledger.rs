@@ -1,32 +1,37 @@
 //! `consent.Ledger`: converts Python arguments into the core's documents, releases the GIL
 //! around the core's work (with only owned Rust data crossing in), and converts back.
 
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::RwLock;
 
 use consent_core::{
-    Actor, Catalogue, DisclosureRequest, ErrorCode, GrantId, IdOptions, LedgerOptions, MemoryStore,
-    RefusalRequest,
+    Actor, Catalogue, DisclosureRequest, GrantId, IdOptions, LedgerOptions, MEMORY_PATH,
+    MemoryStore, RefusalRequest,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyTuple};
 use serde_json::{Map, Value};
 
 use crate::convert::{from_json, instant, object, rfc3339, serialised, string, strings, to_json};
 use crate::decision::Decision;
-use crate::errors::{OrRaise, error_for, invalid};
+use crate::errors::{OrRaise, StorageError, internal, invalid};
 
 /// A consent ledger: records grants, withdrawals, refusals and disclosures in a hash-chained
 /// log, and decides disclosures. May be shared between threads.
 #[pyclass(frozen, module = "consent")]
 pub struct Ledger {
-    inner: consent_core::Ledger,
+    /// `None` once closed. Each call clones the (cheap, shared) core ledger out, so a call in
+    /// flight on another thread keeps the store alive until it returns.
+    inner: RwLock<Option<consent_core::Ledger>>,
     id_options: IdOptions,
+    in_memory: bool,
 }
 
 impl std::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ledger")
-            .field("events", &self.inner.event_count())
+            .field("open", &self.core().is_ok())
             .field("test_mode", &self.id_options.test_mode)
             .finish()
     }
@@ -72,6 +77,23 @@ fn options(test_mode: bool) -> IdOptions {
 }
 
 impl Ledger {
+    fn new(inner: consent_core::Ledger, id_options: IdOptions, in_memory: bool) -> Self {
+        Ledger {
+            inner: RwLock::new(Some(inner)),
+            id_options,
+            in_memory,
+        }
+    }
+
+    /// The core ledger, or `StorageError` once closed.
+    fn core(&self) -> PyResult<consent_core::Ledger> {
+        self.inner
+            .read()
+            .map_err(|_| internal("the ledger's handle is poisoned"))?
+            .clone()
+            .ok_or_else(|| StorageError::new_err("the ledger is closed"))
+    }
+
     fn disclosure_request(
         &self,
         subject: &Bound<'_, PyAny>,
@@ -93,34 +115,44 @@ impl Ledger {
 
 #[pymethods]
 impl Ledger {
-    /// Opens the ledger stored at `path` (`":memory:"` for an in-memory ledger).
-    ///
-    /// File-backed ledgers need the SQLite store, which this build does not have yet: any other
-    /// path raises `StorageError`.
+    /// Opens the ledger file at `path` (the embedded SQLite store, durable on return), creating
+    /// it and its key file (`<path>.key` unless `key_file` is given) on first use. The path
+    /// `":memory:"` opens an in-memory ledger. Opening replays and verifies every event.
     #[staticmethod]
     #[pyo3(signature = (path, *, key_file = None, test_mode = false))]
     fn open(
+        py: Python<'_>,
         path: &Bound<'_, PyAny>,
         key_file: Option<&Bound<'_, PyAny>>,
         test_mode: bool,
     ) -> PyResult<Ledger> {
-        let path: String = path
-            .call_method0("__fspath__")
-            .unwrap_or_else(|_| path.clone())
+        let path: PathBuf = path
             .extract()
             .map_err(|_| invalid("`path` must be a str or os.PathLike"))?;
-        if path == ":memory:" {
-            if key_file.is_some_and(|k| !k.is_none()) {
-                return Err(invalid(
-                    "`key_file` cannot be used with an in-memory ledger",
-                ));
-            }
-            return Ledger::in_memory(test_mode);
+        let key_file: Option<PathBuf> = match key_file {
+            Some(k) if !k.is_none() => Some(
+                k.extract()
+                    .map_err(|_| invalid("`key_file` must be a str or os.PathLike"))?,
+            ),
+            _ => None,
+        };
+        let in_memory = path.as_os_str() == MEMORY_PATH;
+        if in_memory && key_file.is_some() {
+            return Err(invalid(
+                "`key_file` cannot be used with an in-memory ledger",
+            ));
         }
-        Err(error_for(
-            ErrorCode::Storage,
-            "file-backed ledgers are not available in this build (the SQLite store is not built yet); use Ledger.in_memory() or the path `:memory:`",
-        ))
+        let id_options = options(test_mode);
+        let ledger_options = LedgerOptions {
+            catalogue: Some(Catalogue::embedded()),
+            key_file,
+            id_options,
+            ..LedgerOptions::default()
+        };
+        let inner = py
+            .detach(move || consent_core::Ledger::open(&path, ledger_options))
+            .or_raise()?;
+        Ok(Ledger::new(inner, id_options, in_memory))
     }
 
     /// A ledger that keeps its events in memory, with the default catalogue and a fresh key.
@@ -138,7 +170,7 @@ impl Ledger {
             },
         )
         .or_raise()?;
-        Ok(Ledger { inner, id_options })
+        Ok(Ledger::new(inner, id_options, true))
     }
 
     /// Records a consent; keyword arguments are the grant JSON's keys. Returns the grant id.
@@ -151,7 +183,7 @@ impl Ledger {
     ) -> PyResult<String> {
         let actor = self::actor(actor)?;
         let json = fields_json(fields)?;
-        let ledger = self.inner.clone();
+        let ledger = self.core()?;
         py.detach(move || {
             let request = ledger.parse_grant(&json)?;
             ledger.grant(&request, &actor).map(|id| id.to_string())
@@ -176,7 +208,7 @@ impl Ledger {
             Some(r) if !r.is_none() => Some(string(r, "reason")?),
             _ => None,
         };
-        let ledger = self.inner.clone();
+        let ledger = self.core()?;
         py.detach(move || ledger.withdraw(grant, at, &actor, reason.as_deref()))
             .or_raise()
     }
@@ -193,7 +225,7 @@ impl Ledger {
     ) -> PyResult<String> {
         let actor = self::actor(actor)?;
         let json = fields_json(fields)?;
-        let ledger = self.inner.clone();
+        let ledger = self.core()?;
         let id_options = self.id_options;
         py.detach(move || {
             let request = RefusalRequest::from_json_with(&json, id_options)?;
@@ -212,15 +244,15 @@ impl Ledger {
         categories: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Decision> {
-        let subject = self
-            .inner
+        let ledger = self.core()?;
+        let subject = ledger
             .parse_national_id(&string(subject, "subject")?)
             .or_raise()?;
         let recipient = string(recipient, "recipient")?;
         let purpose = string(purpose, "purpose")?;
         let categories = strings(categories, "categories")?;
         let at = instant(at, "at")?;
-        self.inner
+        ledger
             .decide_with(&subject, &recipient, &purpose, &categories, at)
             .map(Decision::new)
             .or_raise()
@@ -258,7 +290,7 @@ impl Ledger {
                 .map_err(|e| with_index(py, e, index))?;
             owned.push(request);
         }
-        let ledger = self.inner.clone();
+        let ledger = self.core()?;
         let results = py.detach(move || ledger.decide_many(&owned)).or_raise()?;
         results
             .into_iter()
@@ -287,7 +319,7 @@ impl Ledger {
         let py = subject.py();
         let request = self.disclosure_request(subject, recipient, purpose, categories, at)?;
         let actor = self::actor(actor)?;
-        let ledger = self.inner.clone();
+        let ledger = self.core()?;
         py.detach(move || ledger.record_disclosure(&request, &actor))
             .map(Decision::new)
             .or_raise()
@@ -295,21 +327,43 @@ impl Ledger {
 
     /// Walks the hash chain: `{"ok", "events", "head_hash", "first_bad_seq", "problem"}`.
     fn verify<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let ledger = self.inner.clone();
+        let ledger = self.core()?;
         let report = py.detach(move || ledger.verify()).or_raise()?;
         serialised(py, &report)
     }
 
     /// The number of events recorded.
     #[getter]
-    fn event_count(&self) -> u64 {
-        self.inner.event_count()
+    fn event_count(&self) -> PyResult<u64> {
+        Ok(self.core()?.event_count())
+    }
+
+    /// Closes the ledger: the file and its lock are released once calls in flight return.
+    /// Any later call raises `StorageError`. Closing twice is harmless.
+    fn close(&self) -> PyResult<()> {
+        let ledger = self
+            .inner
+            .write()
+            .map_err(|_| internal("the ledger's handle is poisoned"))?
+            .take();
+        drop(ledger);
+        Ok(())
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.close()?;
+        Ok(false)
     }
 
     /// Every event, decoded and verified, in order, as dicts (subjects appear only as
     /// pseudonyms).
     fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let ledger = self.inner.clone();
+        let ledger = self.core()?;
         let json = py
             .detach(move || {
                 ledger
@@ -323,8 +377,12 @@ impl Ledger {
 
     fn __repr__(&self) -> String {
         format!(
-            "<consent.Ledger in memory, {} events{}>",
-            self.inner.event_count(),
+            "<consent.Ledger {}, {}{}>",
+            if self.in_memory { "in memory" } else { "file" },
+            match self.core() {
+                Ok(ledger) => format!("{} events", ledger.event_count()),
+                Err(_) => "closed".to_owned(),
+            },
             if self.id_options.test_mode {
                 ", test mode"
             } else {
