@@ -3,17 +3,19 @@
 //! Every requested category must be covered at the instant by a statutory rule valid then, or
 //! by a grant active then that covers the purpose, the recipient and the category; special
 //! categories need a rule with an Art. 9(2) condition or explicit consent. Anything else is
-//! denied with the most useful reason. The statute path never looks up the subject.
+//! denied with the most useful reason. A restricted subject's consent-based disclosures are
+//! denied (`restricted`); statutory ones only where the rule says a restriction applies. The
+//! statute path looks up the subject only for such a rule.
 
 use chrono::{DateTime, Utc};
 
 use crate::catalogue::Catalogue;
-use crate::ledger::projection::GrantState;
+use crate::ledger::projection::{EMPTY_SUBJECT, GrantState, SubjectState};
 use crate::model::decision::{Decision, DenialReason, Slot};
 use crate::time::Micros;
 
 /// Decides one request whose codes are already interned. `categories` has no duplicates.
-/// `grants` is called at most once, and only when a category has no statutory basis.
+/// `lookup` is called at most once, and only when the subject's state is needed.
 pub(crate) fn decide<'g>(
     catalogue: &Catalogue,
     recipient: u8,
@@ -21,11 +23,21 @@ pub(crate) fn decide<'g>(
     categories: &[u8],
     at: DateTime<Utc>,
     at_micros: Micros,
-    grants: impl FnOnce() -> &'g [GrantState],
+    lookup: impl FnOnce() -> &'g SubjectState,
 ) -> Decision {
     let special = catalogue.special_mask();
     let mut slots: Vec<(u8, Slot)> = Vec::with_capacity(categories.len());
     let mut uncovered = 0u64;
+    let mut lookup = Some(lookup);
+    let mut cached: Option<&'g SubjectState> = None;
+    let mut subject = || -> &'g SubjectState {
+        if let Some(state) = cached {
+            return state;
+        }
+        let state = lookup.take().map_or(&EMPTY_SUBJECT, |f| f());
+        cached = Some(state);
+        state
+    };
 
     for &category in categories {
         let bit = 1u64 << category;
@@ -42,6 +54,12 @@ pub(crate) fn decide<'g>(
                 })
             });
         match rule {
+            Some(index)
+                if catalogue.rule(index).is_some_and(|r| r.restriction_applies)
+                    && subject().restricted_at(at_micros) =>
+            {
+                slots.push((category, Slot::Denied(DenialReason::Restricted)));
+            }
             Some(index) => slots.push((category, Slot::Statute(index))),
             None => {
                 uncovered |= bit;
@@ -51,12 +69,18 @@ pub(crate) fn decide<'g>(
     }
 
     if uncovered != 0 {
-        let grants = grants();
+        let state = subject();
+        let restricted = state.restricted_at(at_micros);
+        let grants = state.grants.as_slice();
         let scope_purpose = 1u64 << purpose;
         let scope_recipient = 1u64 << recipient;
         for (category, slot) in &mut slots {
             let bit = 1u64 << *category;
             if uncovered & bit == 0 {
+                continue;
+            }
+            if restricted {
+                *slot = Slot::Denied(DenialReason::Restricted);
                 continue;
             }
             let is_special = special & bit != 0;
@@ -102,6 +126,7 @@ fn consent_slot(
             || grant.recipients & recipient == 0
             || grant.categories & category == 0
             || grant.valid_from > at
+            || !grant.applies_at(at)
         {
             continue;
         }

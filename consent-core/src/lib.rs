@@ -18,20 +18,23 @@ pub use error::{Error, ErrorCode, Result};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
 pub use id::pseudonym::{Pseudonym, PseudonymKey};
 pub use ledger::event::{
-    DisclosureBasis, DisclosureRecord, Event, EventPayload, EventRecord, GENESIS, GrantRecord,
-    GrantorRecord, Hash, Head, RefusalRecord, WithdrawalRecord,
+    AccessRequestRecord, Correction, DisclosureBasis, DisclosureRecord, ErasureRecord, Event,
+    EventPayload, EventRecord, GENESIS, GrantRecord, GrantorRecord, Hash, Head,
+    RectificationRecord, RefusalRecord, RestrictionRecord, WithdrawalRecord,
 };
 pub use ledger::{
-    Clock, Ledger, LedgerOptions, MEMORY_PATH, STORAGE_SCHEMA, SystemClock, VerifyReport,
+    AccessRequest, ActiveGrants, Clock, ErasureOutcome, Ledger, LedgerOptions, MEMORY_PATH,
+    ReconsentItem, ReconsentReason, STORAGE_SCHEMA, Statistics, StatisticsQuery, StatisticsRow,
+    SubjectExport, SystemClock, VerifyReport,
 };
 pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
 pub use model::grant::{
     Actor, DisclosureRequest, Evidence, EvidenceMethod, GrantId, GrantRequest, Grantor, Notice,
     RecordId, RefusalRequest, RepresentativeId, RepresentativeRole, SCHEMA_VERSION,
 };
-pub use store::Store;
 pub use store::memory::MemoryStore;
 pub use store::sqlite::SqliteStore;
+pub use store::{Batch, Store, SubjectKey};
 pub use time::from_unix_millis;
 
 /// The workspace README's Rust example, compiled and run as a doctest.
@@ -42,3 +45,6 @@ struct WorkspaceReadme;
 #[doc(hidden)]
 /// Computes valid control digits; for tests and examples that need valid numbers.
 pub use id::national_id::control_digits;
+
+/// The version of this crate, as compiled (the C ABI's `consent_version` reports it).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

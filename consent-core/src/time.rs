@@ -27,6 +27,14 @@ pub(crate) fn to_micros(at: DateTime<Utc>, what: &str) -> Result<Micros> {
     Ok(at.timestamp_micros())
 }
 
+/// Converts microseconds back to an instant; `None` for the "never" and "always" sentinels.
+pub(crate) fn from_micros_opt(micros: Micros) -> Option<DateTime<Utc>> {
+    if micros == Micros::MAX || micros == Micros::MIN {
+        return None;
+    }
+    DateTime::<Utc>::from_timestamp_micros(micros)
+}
+
 /// Converts Unix milliseconds (the C ABI's time) to an instant in the accepted range.
 ///
 /// # Errors

@@ -240,7 +240,7 @@ fn tampering_is_caught_at_the_right_event() {
     let cases = [
         (
             "altered payload",
-            "UPDATE events SET payload = CAST(replace(CAST(payload AS TEXT), 'case_handling', 'settlement') AS BLOB) WHERE seq = 3",
+            "UPDATE events SET payload = randomblob(length(payload)) WHERE seq = 3",
             3,
         ),
         (

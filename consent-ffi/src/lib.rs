@@ -1,4 +1,31 @@
-//! C ABI over `consent-core`. The exported functions arrive with the C ABI issue.
+#![doc = include_str!("../README.md")]
+
+mod boundary;
+mod decision;
+mod error;
+mod ledger;
+mod misc;
+
+pub use decision::{
+    consent_decision, consent_decision_free, consent_decision_permitted, consent_decision_to_json,
+};
+pub use error::consent_result;
+pub use ledger::{
+    consent_ledger, consent_ledger_decide, consent_ledger_event_count, consent_ledger_free,
+    consent_ledger_grant, consent_ledger_open, consent_ledger_record_disclosure,
+    consent_ledger_refuse, consent_ledger_verify, consent_ledger_withdraw,
+};
+pub use misc::{
+    consent_last_error_message, consent_result_str, consent_string_free, consent_version,
+};
 
 /// The version of this crate, as compiled.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What `consent_version` reports: this crate's and the core's versions.
+pub fn version_string() -> String {
+    format!(
+        "consent-ffi {VERSION} (consent-core {})",
+        consent_core::VERSION
+    )
+}

@@ -158,6 +158,13 @@ pub struct Settings {
     pub self_consent_age_special: u32,
     /// Age at which a representative's grant lapses.
     pub representative_until_age: u32,
+    /// Statistics suppress every count from 1 to one below this (small cells identify people).
+    #[serde(default = "default_min_cell")]
+    pub statistics_min_cell: u32,
+}
+
+fn default_min_cell() -> u32 {
+    5
 }
 
 /// A purpose or recipient entry.
@@ -206,9 +213,12 @@ pub struct Rule {
     pub art9: Option<Art9>,
     /// The exception from confidentiality (for example `special_statute`, `fvl_13b_3`).
     pub confidentiality_exception: Code,
-    /// Whether an archival or legal duty keeps the subject's records (erasure becomes
-    /// restriction).
+    /// Whether an archival or legal duty keeps the records of subjects disclosed under this
+    /// rule: their erasure request becomes a restriction (GDPR Art. 17(3), arkivlova).
     pub archival_duty: bool,
+    /// Whether a restriction also stops disclosures under this rule (normally a statutory
+    /// duty is unaffected by a restriction).
+    pub restriction_applies: bool,
     pub(crate) recipient: u8,
     pub(crate) purposes: u64,
     pub(crate) categories: u64,
@@ -238,6 +248,7 @@ struct Inner {
     categories: Vec<Category>,
     statutes: Vec<Statute>,
     rules: Vec<Rule>,
+    notices: Vec<(String, String)>,
     purpose_index: FxHashMap<Box<str>, u8>,
     recipient_index: FxHashMap<Box<str>, u8>,
     category_index: FxHashMap<Box<str>, u8>,
@@ -326,6 +337,15 @@ impl Catalogue {
     /// The statutory rules, in catalogue order.
     pub fn rules(&self) -> &[Rule] {
         &self.inner.rules
+    }
+
+    /// The current version of a privacy notice, when the catalogue lists it.
+    pub fn current_notice_version(&self, id: &str) -> Option<&str> {
+        self.inner
+            .notices
+            .iter()
+            .find(|(notice, _)| notice == id)
+            .map(|(_, version)| version.as_str())
     }
 
     /// The recipient a rule applies to.

@@ -30,6 +30,15 @@ struct Document {
     statute: Vec<StatuteDoc>,
     #[serde(default)]
     rule: Vec<RuleDoc>,
+    #[serde(default)]
+    notice: Vec<NoticeDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoticeDoc {
+    id: String,
+    version: String,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +95,8 @@ struct RuleDoc {
     valid_to: Option<String>,
     #[serde(default)]
     archival_duty: bool,
+    #[serde(default)]
+    restriction_applies: bool,
 }
 
 fn bad(message: impl Into<String>) -> Error {
@@ -335,6 +346,7 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
                 &format!("{what}: confidentiality_exception"),
             )?,
             archival_duty: doc.archival_duty,
+            restriction_applies: doc.restriction_applies,
             recipient,
             purposes: purposes_set,
             categories: categories_set,
@@ -342,6 +354,20 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
             valid_to,
         });
     }
+    let mut notices: Vec<(String, String)> = Vec::new();
+    for notice in &doc.notice {
+        if notice.id.trim().is_empty() || notice.version.trim().is_empty() {
+            return Err(bad("a notice needs an id and a version"));
+        }
+        if notices.iter().any(|(id, _)| id == &notice.id) {
+            return Err(bad(format!("duplicate notice `{}`", printable(&notice.id))));
+        }
+        notices.push((notice.id.clone(), notice.version.clone()));
+    }
+    if s.statistics_min_cell == 0 {
+        return Err(bad("settings: statistics_min_cell must be at least 1"));
+    }
+
     if rules.len() > usize::from(u16::MAX) {
         return Err(bad("too many rules"));
     }
@@ -369,6 +395,7 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
             categories,
             statutes,
             rules,
+            notices,
             purpose_index,
             recipient_index,
             category_index,
@@ -388,12 +415,14 @@ pub(super) fn empty() -> Catalogue {
                 self_consent_age: 18,
                 self_consent_age_special: 18,
                 representative_until_age: 18,
+                statistics_min_cell: 5,
             },
             purposes: Vec::new(),
             recipients: Vec::new(),
             categories: Vec::new(),
             statutes: Vec::new(),
             rules: Vec::new(),
+            notices: Vec::new(),
             purpose_index: FxHashMap::default(),
             recipient_index: FxHashMap::default(),
             category_index: FxHashMap::default(),

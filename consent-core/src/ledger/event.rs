@@ -99,6 +99,9 @@ pub(crate) struct Header {
     pub recorded_at: DateTime<Utc>,
     pub actor: Actor,
     pub subject: Option<Pseudonym>,
+    pub kind: String,
+    /// Whether the payload is sealed under the subject's data key.
+    pub sealed: bool,
     pub payload_sha256: String,
     pub prev_hash: String,
 }
@@ -210,6 +213,66 @@ pub struct DisclosureRecord {
     pub bases: Vec<DisclosureBasis>,
 }
 
+/// A registered access request (GDPR Art. 15), answered within a month (Art. 12(3)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessRequestRecord {
+    /// When the request was received.
+    pub received_at: DateTime<Utc>,
+    /// When it must be answered: one month after receipt.
+    pub due_at: DateTime<Utc>,
+}
+
+/// A correction of a recorded grant (GDPR Art. 16). History is not rewritten: decisions use the
+/// corrected value for instants from the correction's `effective_at` on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RectificationRecord {
+    /// The grant corrected.
+    pub grant_id: GrantId,
+    /// What was corrected and the new value.
+    pub correction: Correction,
+    /// From when decisions use the corrected value.
+    pub effective_at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
+
+/// One correctable field of a grant and its corrected value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "field", content = "value", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Correction {
+    /// The evidence reference (case or journal number).
+    EvidenceReference(String),
+    /// The instant the grant takes effect.
+    ValidFrom(DateTime<Utc>),
+    /// The instant the grant ends by itself (`None`: no end).
+    ValidUntil(Option<DateTime<Utc>>),
+}
+
+/// The subject's processing was restricted instead of erased (Art. 17(3), arkivlova).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictionRecord {
+    /// From when consent-based disclosures are denied with `restricted`.
+    pub at: DateTime<Utc>,
+    /// The rules whose archival or legal duty keeps the records.
+    pub rules: Vec<Code>,
+    /// The statutes those rules cite.
+    pub statutes: Vec<String>,
+}
+
+/// The subject's personal payloads were made unrecoverable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureRecord {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// How many earlier events of the subject became unreadable.
+    pub events_erased: u64,
+}
+
 /// What an event records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -223,6 +286,16 @@ pub enum EventPayload {
     GrantRefused(RefusalRecord),
     /// Data was disclosed.
     DisclosureRecorded(DisclosureRecord),
+    /// An access request was registered.
+    AccessRequested(AccessRequestRecord),
+    /// A grant was corrected.
+    SubjectRectified(RectificationRecord),
+    /// The subject's processing was restricted.
+    SubjectRestricted(RestrictionRecord),
+    /// The subject's personal payloads were erased.
+    SubjectErased(ErasureRecord),
+    /// The payload of an erased subject: it cannot be read any more.
+    Redacted,
 }
 
 impl EventPayload {
@@ -233,7 +306,22 @@ impl EventPayload {
             EventPayload::GrantWithdrawn(_) => "grant_withdrawn",
             EventPayload::GrantRefused(_) => "grant_refused",
             EventPayload::DisclosureRecorded(_) => "disclosure_recorded",
+            EventPayload::AccessRequested(_) => "access_requested",
+            EventPayload::SubjectRectified(_) => "subject_rectified",
+            EventPayload::SubjectRestricted(_) => "subject_restricted",
+            EventPayload::SubjectErased(_) => "subject_erased",
+            EventPayload::Redacted => "redacted",
         }
+    }
+
+    /// Whether the payload holds personal data and so is sealed under the subject's key.
+    pub(crate) fn is_personal(&self) -> bool {
+        !matches!(
+            self,
+            EventPayload::SubjectRestricted(_)
+                | EventPayload::SubjectErased(_)
+                | EventPayload::Redacted
+        )
     }
 }
 
@@ -250,6 +338,8 @@ pub struct Event {
     pub actor: Actor,
     /// The subject's pseudonym, when the event concerns a subject.
     pub subject: Option<Pseudonym>,
+    /// The event type (readable even when the payload is redacted).
+    pub kind: String,
     /// What it records.
     pub payload: EventPayload,
     /// The previous event's hash, hex.
@@ -266,18 +356,19 @@ fn integrity(seq: u64, what: &str) -> Error {
     Error::new(ErrorCode::Integrity, format!("event {seq}: {what}"))
 }
 
-/// Builds the stored record of a new event.
+/// Builds the stored record of a new event from its (possibly sealed) payload bytes.
+#[expect(clippy::too_many_arguments, reason = "one field of the header each")]
 pub(crate) fn seal(
     seq: u64,
     id: Uuid,
     recorded_at: DateTime<Utc>,
     actor: &Actor,
     subject: Option<Pseudonym>,
-    payload: &EventPayload,
+    kind: &str,
+    payload: Vec<u8>,
+    sealed: bool,
     prev_hash: &Hash,
 ) -> Result<EventRecord> {
-    let payload = serde_json::to_vec(payload)
-        .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("cannot encode event: {e}")))?;
     let header = Header {
         v: HEADER_VERSION,
         seq,
@@ -285,6 +376,8 @@ pub(crate) fn seal(
         recorded_at,
         actor: actor.clone(),
         subject,
+        kind: kind.to_owned(),
+        sealed,
         payload_sha256: hex::encode(&sha256(&payload)),
         prev_hash: hex::encode(prev_hash),
     };
@@ -299,12 +392,58 @@ pub(crate) fn seal(
     })
 }
 
-/// Checks one record against its predecessor and decodes it.
+/// The JSON of a payload.
+pub(crate) fn encode_payload(payload: &EventPayload) -> Result<Vec<u8>> {
+    serde_json::to_vec(payload)
+        .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("cannot encode event: {e}")))
+}
+
+/// A record whose hash, link and payload digest verified.
+#[derive(Debug)]
+pub(crate) struct Verified {
+    pub header: Header,
+    pub payload: Vec<u8>,
+    pub hash: Hash,
+}
+
+impl Verified {
+    /// Decodes the payload; `plain` is the opened payload of a sealed one (`None`: its key is
+    /// gone, so it is redacted).
+    pub fn decode(self, plain: Option<Vec<u8>>) -> Result<Event> {
+        let seq = self.header.seq;
+        let bytes = if self.header.sealed {
+            plain
+        } else {
+            Some(self.payload)
+        };
+        let payload = match bytes {
+            None => EventPayload::Redacted,
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|_| integrity(seq, "payload cannot be decoded"))?,
+        };
+        Ok(Event {
+            seq,
+            id: self.header.id,
+            recorded_at: self.header.recorded_at,
+            actor: self.header.actor,
+            subject: self.header.subject,
+            kind: self.header.kind,
+            payload,
+            prev_hash: self.header.prev_hash,
+            hash: hex::encode(&self.hash),
+        })
+    }
+}
+
+/// Checks one record: its hash, its header, its payload digest and, when `chain` gives the
+/// expected sequence number and the previous hash, its place in the chain.
 ///
 /// # Errors
 /// `Integrity` naming the record's sequence number when anything does not match.
-pub(crate) fn open_record(record: &EventRecord, expected_seq: u64, prev: &Hash) -> Result<Event> {
-    if record.seq != expected_seq {
+pub(crate) fn verify_record(record: EventRecord, chain: Option<(u64, &Hash)>) -> Result<Verified> {
+    if let Some((expected_seq, _)) = chain
+        && record.seq != expected_seq
+    {
         let seq = expected_seq.min(record.seq);
         return Err(integrity(
             seq,
@@ -329,7 +468,9 @@ pub(crate) fn open_record(record: &EventRecord, expected_seq: u64, prev: &Hash) 
     if header.seq != seq {
         return Err(integrity(seq, "sequence number differs from its header"));
     }
-    if hex::decode32(&header.prev_hash).as_ref() != Some(prev) {
+    if let Some((_, prev)) = chain
+        && hex::decode32(&header.prev_hash).as_ref() != Some(prev)
+    {
         return Err(integrity(seq, "does not chain to the previous event"));
     }
     if header.subject.map(|s| s.0) != record.subject {
@@ -338,16 +479,9 @@ pub(crate) fn open_record(record: &EventRecord, expected_seq: u64, prev: &Hash) 
     if hex::encode(&sha256(&record.payload)) != header.payload_sha256 {
         return Err(integrity(seq, "payload does not match its hash"));
     }
-    let payload: EventPayload = serde_json::from_slice(&record.payload)
-        .map_err(|_| integrity(seq, "payload cannot be decoded"))?;
-    Ok(Event {
-        seq,
-        id: header.id,
-        recorded_at: header.recorded_at,
-        actor: header.actor,
-        subject: header.subject,
-        payload,
-        prev_hash: header.prev_hash,
-        hash: hex::encode(&record.hash),
+    Ok(Verified {
+        header,
+        payload: record.payload,
+        hash: record.hash,
     })
 }

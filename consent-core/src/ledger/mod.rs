@@ -4,10 +4,17 @@
 pub(crate) mod event;
 pub(crate) mod projection;
 
+mod crypto;
 mod open;
+mod rights;
 
 pub use open::MEMORY_PATH;
+pub use rights::{
+    AccessRequest, ActiveGrants, ErasureOutcome, ReconsentItem, ReconsentReason, Statistics,
+    StatisticsQuery, StatisticsRow, SubjectExport,
+};
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,10 +38,12 @@ use crate::model::grant::{
 use crate::model::text;
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
+use crate::store::{Batch, SubjectKey};
 use crate::time::{self, Micros};
+use crypto::{DataKey, KeyWrapper};
 use event::{
     DisclosureBasis, DisclosureRecord, Event, EventPayload, EventRecord, GENESIS, GrantRecord,
-    GrantorRecord, Hash, Head, RefusalRecord, WithdrawalRecord,
+    GrantorRecord, Hash, Head, RefusalRecord, Verified, WithdrawalRecord,
 };
 use projection::{Effect, GrantState, NEVER, Projection};
 
@@ -123,6 +132,7 @@ struct Inner {
     catalogue: Catalogue,
     key: PseudonymKey,
     mac_key: [u8; 32],
+    wrapper: KeyWrapper,
     id_options: IdOptions,
     clock: Arc<dyn Clock>,
     store: Box<dyn Store>,
@@ -209,19 +219,32 @@ impl Ledger {
             }
         }
         let mac_key = key.derive(HEAD_MAC_CONTEXT);
+        let wrapper = KeyWrapper::new(&key);
+        let mut keys: HashMap<Pseudonym, (DataKey, u64)> = HashMap::new();
+        store.subject_keys(&mut |stored: SubjectKey| {
+            let subject = Pseudonym(stored.subject);
+            let key = wrapper.unwrap_key(&subject, &stored.wrapped)?;
+            keys.insert(subject, (key, stored.since_seq));
+            Ok(())
+        })?;
         let mut projection = Projection::default();
         let mut writer = Writer {
             last_seq: 0,
             last_hash: GENESIS,
         };
         store.scan(1, &mut |record| {
-            let event = event::open_record(&record, writer.last_seq + 1, &writer.last_hash)?;
+            let verified =
+                event::verify_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
+            writer.last_seq = verified.header.seq;
+            writer.last_hash = verified.hash;
+            let event = open_event(verified, |s| keys.get(s).copied())?;
             let effect = replay_effect(&catalogue, &event)?;
             projection.apply(effect);
-            writer.last_seq = record.seq;
-            writer.last_hash = record.hash;
             Ok(())
         })?;
+        for (subject, (key, since)) in keys {
+            projection.set_key(subject, key, since);
+        }
         check_head(store.head()?, writer.last_seq, &writer.last_hash, &mac_key)?;
         projection.shrink();
         Ok(Ledger {
@@ -229,6 +252,7 @@ impl Ledger {
                 catalogue,
                 key,
                 mac_key,
+                wrapper,
                 id_options: options.id_options,
                 clock: options.clock,
                 store,
@@ -302,12 +326,15 @@ impl Ledger {
         self.commit(
             &mut writer,
             actor,
-            Some(subject),
-            &EventPayload::GrantRecorded(record),
-            Effect::AddGrant {
-                subject,
-                grant: state,
-            },
+            vec![Pending {
+                subject: Some(subject),
+                payload: EventPayload::GrantRecorded(record),
+                effect: Effect::AddGrant {
+                    subject,
+                    grant: state,
+                },
+            }],
+            &[],
         )?;
         Ok(id)
     }
@@ -318,51 +345,23 @@ impl Ledger {
     /// As [`Ledger::grant`], naming the index of the first bad request; nothing is recorded.
     pub fn grant_many(&self, requests: &[GrantRequest], actor: &Actor) -> Result<Vec<GrantId>> {
         let mut writer = self.lock_writer()?;
-        let mut prepared = Vec::with_capacity(requests.len());
+        let mut pending = Vec::with_capacity(requests.len());
+        let mut ids = Vec::with_capacity(requests.len());
         for (index, request) in requests.iter().enumerate() {
             let (subject, record, state) = self
                 .prepare_grant(request)
                 .map_err(|e| e.context(format!("grant {index}")))?;
-            prepared.push((subject, record, state));
-        }
-        let mut seq = writer.last_seq;
-        let mut prev = writer.last_hash;
-        let mut records = Vec::with_capacity(prepared.len());
-        let mut effects = Vec::with_capacity(prepared.len());
-        let mut ids = Vec::with_capacity(prepared.len());
-        for (subject, record, state) in prepared {
-            seq += 1;
             ids.push(record.grant_id);
-            let sealed = event::seal(
-                seq,
-                self.new_id(),
-                self.inner.clock.now(),
-                actor,
-                Some(subject),
-                &EventPayload::GrantRecorded(record),
-                &prev,
-            )?;
-            prev = sealed.hash;
-            records.push(sealed);
-            effects.push(Effect::AddGrant {
-                subject,
-                grant: state,
+            pending.push(Pending {
+                subject: Some(subject),
+                payload: EventPayload::GrantRecorded(record),
+                effect: Effect::AddGrant {
+                    subject,
+                    grant: state,
+                },
             });
         }
-        if records.is_empty() {
-            return Ok(ids);
-        }
-        let head = Head::new(seq, prev, &self.inner.mac_key);
-        self.inner.store.append(&records, &head)?;
-        writer.last_seq = seq;
-        writer.last_hash = prev;
-        {
-            let mut projection = self.inner.projection.write().map_err(|_| poisoned())?;
-            for effect in effects {
-                projection.apply(effect);
-            }
-        }
-        self.inner.events.store(seq, Ordering::Release);
+        self.commit(&mut writer, actor, pending, &[])?;
         Ok(ids)
     }
 
@@ -465,7 +464,10 @@ impl Ledger {
             valid_until,
             withdrawn_at: NEVER,
             lapses_at: lapses_micros,
+            effective_from: Micros::MIN,
+            superseded_at: NEVER,
             explicit: request.explicit,
+            notice_superseded: notice_superseded(catalogue, &request.notice),
         };
         Ok((subject, record, state))
     }
@@ -542,17 +544,21 @@ impl Ledger {
         self.commit(
             &mut writer,
             actor,
-            Some(subject),
-            &EventPayload::GrantWithdrawn(WithdrawalRecord {
-                grant_id: grant,
-                at,
-                reason: reason.map(str::to_owned),
-            }),
-            Effect::Withdraw {
-                grant,
-                at: at_micros,
-            },
+            vec![Pending {
+                subject: Some(subject),
+                payload: EventPayload::GrantWithdrawn(WithdrawalRecord {
+                    grant_id: grant,
+                    at,
+                    reason: reason.map(str::to_owned),
+                }),
+                effect: Effect::Withdraw {
+                    grant,
+                    at: at_micros,
+                },
+            }],
+            &[],
         )
+        .map(|_| ())
     }
 
     /// Records that the subject (or a representative) refused to consent.
@@ -580,7 +586,7 @@ impl Ledger {
             notice: request.notice.clone(),
         });
         let mut writer = self.lock_writer()?;
-        self.commit_with_id(&mut writer, actor, Some(subject), &payload, Effect::None)
+        self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)
     }
 
     /// Decides a disclosure request.
@@ -728,7 +734,7 @@ impl Ledger {
             bases,
         });
         let subject = self.inner.key.pseudonym(&request.subject);
-        self.commit_with_id(&mut writer, actor, Some(subject), &payload, Effect::None)?;
+        self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)?;
         Ok(decision)
     }
 
@@ -737,15 +743,19 @@ impl Ledger {
     /// # Errors
     /// `Integrity` when the stored chain does not verify; `Storage`.
     pub fn events(&self) -> Result<Vec<Event>> {
-        let mut events = Vec::new();
+        let mut verified = Vec::new();
         let mut prev = GENESIS;
         self.inner.store.scan(1, &mut |record| {
-            let event = event::open_record(&record, events.len() as u64 + 1, &prev)?;
-            prev = record.hash;
-            events.push(event);
+            let checked = event::verify_record(record, Some((verified.len() as u64 + 1, &prev)))?;
+            prev = checked.hash;
+            verified.push(checked);
             Ok(())
         })?;
-        Ok(events)
+        let projection = self.read()?;
+        verified
+            .into_iter()
+            .map(|v| open_event(v, |s| projection.key(s)))
+            .collect()
     }
 
     /// Walks the stored chain from the first event and checks every hash, link and payload,
@@ -767,51 +777,117 @@ impl Ledger {
         Uuid::new_v7(ts)
     }
 
+    fn commit_one(
+        &self,
+        writer: &mut Writer,
+        actor: &Actor,
+        subject: Option<Pseudonym>,
+        payload: EventPayload,
+        effect: Effect,
+    ) -> Result<Uuid> {
+        let ids = self.commit(
+            writer,
+            actor,
+            vec![Pending {
+                subject,
+                payload,
+                effect,
+            }],
+            &[],
+        )?;
+        ids.first()
+            .copied()
+            .ok_or_else(|| Error::storage("commit", "no event was written"))
+    }
+
+    /// Seals, chains and stores events (and key changes) in one atomic write, then applies
+    /// their effects. Personal payloads are sealed under the subject's data key, created with
+    /// the subject's first such event.
     fn commit(
         &self,
         writer: &mut Writer,
         actor: &Actor,
-        subject: Option<Pseudonym>,
-        payload: &EventPayload,
-        effect: Effect,
-    ) -> Result<()> {
-        self.commit_with_id(writer, actor, subject, payload, effect)
-            .map(|_| ())
-    }
-
-    fn commit_with_id(
-        &self,
-        writer: &mut Writer,
-        actor: &Actor,
-        subject: Option<Pseudonym>,
-        payload: &EventPayload,
-        effect: Effect,
-    ) -> Result<Uuid> {
-        let seq = writer.last_seq + 1;
-        let id = self.new_id();
-        let record = event::seal(
-            seq,
-            id,
-            self.inner.clock.now(),
-            actor,
-            subject,
-            payload,
-            &writer.last_hash,
-        )?;
-        let head = Head::new(seq, record.hash, &self.inner.mac_key);
-        let hash = record.hash;
-        self.inner
-            .store
-            .append(std::slice::from_ref(&record), &head)?;
+        pending: Vec<Pending>,
+        destroy: &[Pseudonym],
+    ) -> Result<Vec<Uuid>> {
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut seq = writer.last_seq;
+        let mut prev = writer.last_hash;
+        let mut records = Vec::with_capacity(pending.len());
+        let mut ids = Vec::with_capacity(pending.len());
+        let mut fresh: HashMap<Pseudonym, DataKey> = HashMap::new();
+        let mut new_keys = Vec::new();
+        {
+            let projection = self.read()?;
+            for item in &pending {
+                seq += 1;
+                let id = self.new_id();
+                ids.push(id);
+                let mut bytes = event::encode_payload(&item.payload)?;
+                let mut sealed = false;
+                if let Some(subject) = item.subject
+                    && item.payload.is_personal()
+                {
+                    let key = match projection.key(&subject) {
+                        Some((key, _)) if !destroy.contains(&subject) => key,
+                        _ => match fresh.get(&subject) {
+                            Some(key) => *key,
+                            None => {
+                                let key = DataKey::generate()?;
+                                fresh.insert(subject, key);
+                                new_keys.push(SubjectKey {
+                                    subject: subject.0,
+                                    since_seq: seq,
+                                    wrapped: self.inner.wrapper.wrap(&subject, &key)?,
+                                });
+                                key
+                            }
+                        },
+                    };
+                    bytes = key.seal(&subject, &bytes)?;
+                    sealed = true;
+                }
+                let record = event::seal(
+                    seq,
+                    id,
+                    self.inner.clock.now(),
+                    actor,
+                    item.subject,
+                    item.payload.kind(),
+                    bytes,
+                    sealed,
+                    &prev,
+                )?;
+                prev = record.hash;
+                records.push(record);
+            }
+        }
+        let head = Head::new(seq, prev, &self.inner.mac_key);
+        let destroyed: Vec<[u8; 16]> = destroy.iter().map(|s| s.0).collect();
+        self.inner.store.append(&Batch {
+            records: &records,
+            new_keys: &new_keys,
+            destroyed_keys: &destroyed,
+            head: &head,
+        })?;
         writer.last_seq = seq;
-        writer.last_hash = hash;
-        self.inner
-            .projection
-            .write()
-            .map_err(|_| poisoned())?
-            .apply(effect);
+        writer.last_hash = prev;
+        {
+            let mut projection = self.inner.projection.write().map_err(|_| poisoned())?;
+            for item in pending {
+                projection.apply(item.effect);
+            }
+            for key in &new_keys {
+                let subject = Pseudonym(key.subject);
+                if let Some(data_key) = fresh.get(&subject) {
+                    projection.set_key(subject, *data_key, key.since_seq);
+                }
+            }
+        }
         self.inner.events.store(seq, Ordering::Release);
-        Ok(id)
+        Ok(ids)
     }
 
     /// Counts of what the projection holds: (subjects, grants).
@@ -863,6 +939,57 @@ fn micros_of(at: DateTime<Utc>, seq: u64) -> Result<Micros> {
     })
 }
 
+fn subject_of(event: &Event) -> Result<Pseudonym> {
+    event.subject.ok_or_else(|| {
+        Error::new(
+            ErrorCode::Integrity,
+            format!("event {}: {} without a subject", event.seq, event.kind),
+        )
+    })
+}
+
+/// Whether a grant's notice version is older than the catalogue's current one.
+fn notice_superseded(catalogue: &Catalogue, notice: &crate::model::grant::Notice) -> bool {
+    catalogue
+        .current_notice_version(&notice.id)
+        .is_some_and(|current| current != notice.version)
+}
+
+/// Decodes a verified record, opening a sealed payload with the subject's data key. A payload
+/// whose key is gone (erasure), or that predates the key, is redacted.
+pub(crate) fn open_event(
+    verified: Verified,
+    key: impl Fn(&Pseudonym) -> Option<(DataKey, u64)>,
+) -> Result<Event> {
+    if !verified.header.sealed {
+        return verified.decode(None);
+    }
+    let seq = verified.header.seq;
+    let plain = match verified
+        .header
+        .subject
+        .and_then(|s| key(&s).map(|k| (s, k)))
+    {
+        Some((subject, (key, since))) if seq >= since => {
+            Some(key.open(&subject, &verified.payload).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Integrity,
+                    format!("event {seq}: payload does not open under its subject's key"),
+                )
+            })?)
+        }
+        _ => None,
+    };
+    verified.decode(plain)
+}
+
+/// A write waiting to be committed.
+struct Pending {
+    subject: Option<Pseudonym>,
+    payload: EventPayload,
+    effect: Effect,
+}
+
 /// The projection change of a stored event, on replay.
 fn replay_effect(catalogue: &Catalogue, event: &Event) -> Result<Effect> {
     let seq = event.seq;
@@ -885,7 +1012,10 @@ fn replay_effect(catalogue: &Catalogue, event: &Event) -> Result<Effect> {
                     valid_until: grant.valid_until.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
                     withdrawn_at: NEVER,
                     lapses_at: grant.lapses_at.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
+                    effective_from: Micros::MIN,
+                    superseded_at: NEVER,
                     explicit: grant.explicit,
+                    notice_superseded: notice_superseded(catalogue, &grant.notice),
                 },
             }
         }
@@ -893,7 +1023,24 @@ fn replay_effect(catalogue: &Catalogue, event: &Event) -> Result<Effect> {
             grant: withdrawal.grant_id,
             at: micros_of(withdrawal.at, seq)?,
         },
-        EventPayload::GrantRefused(_) | EventPayload::DisclosureRecorded(_) => Effect::None,
+        EventPayload::SubjectRectified(rectification) => rights::rectify_effect(rectification)
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::Integrity,
+                    format!("event {seq}: {}", e.message()),
+                )
+            })?,
+        EventPayload::SubjectRestricted(restriction) => Effect::Restrict {
+            subject: subject_of(event)?,
+            from: micros_of(restriction.at, seq)?,
+        },
+        EventPayload::SubjectErased(_) => Effect::Erase {
+            subject: subject_of(event)?,
+        },
+        EventPayload::GrantRefused(_)
+        | EventPayload::DisclosureRecorded(_)
+        | EventPayload::AccessRequested(_)
+        | EventPayload::Redacted => Effect::None,
     })
 }
 
@@ -956,14 +1103,13 @@ pub(crate) fn verify_store(store: &dyn Store, mac_key: &[u8; 32]) -> Result<Veri
     let mut last_seq = 0u64;
     let mut last_hash = GENESIS;
     let mut failure: Option<Error> = None;
-    let scanned = store.scan(1, &mut |record: EventRecord| match event::open_record(
-        &record,
-        last_seq + 1,
-        &last_hash,
+    let scanned = store.scan(1, &mut |record: EventRecord| match event::verify_record(
+        record,
+        Some((last_seq + 1, &last_hash)),
     ) {
-        Ok(_) => {
-            last_seq = record.seq;
-            last_hash = record.hash;
+        Ok(verified) => {
+            last_seq = verified.header.seq;
+            last_hash = verified.hash;
             Ok(())
         }
         Err(error) => {

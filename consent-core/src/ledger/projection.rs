@@ -1,10 +1,12 @@
-//! The in-memory state the engine reads: each subject's grants, compact and interned.
+//! The in-memory state the engine reads: each subject's grants, compact and interned, its
+//! restriction, and its data key.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use rustc_hash::FxHashMap;
 
+use super::crypto::DataKey;
 use crate::id::pseudonym::Pseudonym;
 use crate::model::grant::GrantId;
 use crate::time::Micros;
@@ -12,7 +14,8 @@ use crate::time::Micros;
 /// "Never": the end of a grant that has no end.
 pub(crate) const NEVER: Micros = Micros::MAX;
 
-/// One grant as the engine needs it: about 80 bytes.
+/// One version of a grant as the engine needs it. A rectification adds a new version that
+/// applies to decision instants from its `effective_from`, and ends the old one there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct GrantState {
     pub id: GrantId,
@@ -23,10 +26,21 @@ pub(crate) struct GrantState {
     pub valid_until: Micros,
     pub withdrawn_at: Micros,
     pub lapses_at: Micros,
+    /// The first decision instant this version applies to.
+    pub effective_from: Micros,
+    /// The first decision instant a later version applies to.
+    pub superseded_at: Micros,
     pub explicit: bool,
+    /// Given under a privacy notice version the catalogue no longer lists as current.
+    pub notice_superseded: bool,
 }
 
 impl GrantState {
+    /// Whether this version applies to decisions at `at`.
+    pub fn applies_at(&self, at: Micros) -> bool {
+        self.effective_from <= at && at < self.superseded_at
+    }
+
     /// Whether the grant is in force at `at` (started, not ended, withdrawn or lapsed).
     pub fn active_at(&self, at: Micros) -> bool {
         self.valid_from <= at
@@ -34,7 +48,46 @@ impl GrantState {
             && at < self.withdrawn_at
             && at < self.lapses_at
     }
+
+    /// Whether this is the newest version.
+    pub fn is_current(&self) -> bool {
+        self.superseded_at == NEVER
+    }
 }
+
+/// One subject's state.
+#[derive(Debug, Clone)]
+pub(crate) struct SubjectState {
+    pub grants: Vec<GrantState>,
+    /// From when the subject's processing is restricted (`NEVER`: not restricted).
+    pub restricted_from: Micros,
+    /// The subject's data key (payloads are sealed under it), and the first event it seals.
+    pub key: Option<(DataKey, u64)>,
+}
+
+impl Default for SubjectState {
+    /// No grants, not restricted, no key.
+    fn default() -> Self {
+        SubjectState {
+            grants: Vec::new(),
+            restricted_from: NEVER,
+            key: None,
+        }
+    }
+}
+
+impl SubjectState {
+    pub fn restricted_at(&self, at: Micros) -> bool {
+        self.restricted_from <= at
+    }
+}
+
+/// The state of a subject with no events.
+pub(crate) static EMPTY_SUBJECT: SubjectState = SubjectState {
+    grants: Vec::new(),
+    restricted_from: NEVER,
+    key: None,
+};
 
 /// A hasher for pseudonyms, which are already uniformly random under the secret key.
 #[derive(Default)]
@@ -46,7 +99,7 @@ impl Hasher for PseudonymHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        // Only reached through `Pseudonym::hash`, which writes its fast hash with `write_u64`.
+        // Only reached if something other than `Pseudonym::hash` writes bytes.
         for byte in bytes {
             self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
         }
@@ -63,13 +116,13 @@ impl std::hash::Hash for Pseudonym {
     }
 }
 
-type SubjectMap = HashMap<Pseudonym, Vec<GrantState>, BuildHasherDefault<PseudonymHasher>>;
+type SubjectMap = HashMap<Pseudonym, SubjectState, BuildHasherDefault<PseudonymHasher>>;
 
 /// The projection of the event log.
 #[derive(Debug, Default)]
 pub(crate) struct Projection {
     subjects: SubjectMap,
-    grants: FxHashMap<GrantId, (Pseudonym, u32)>,
+    grants: FxHashMap<GrantId, Pseudonym>,
 }
 
 /// A change to the projection, computed (and validated) before its event is stored.
@@ -83,45 +136,110 @@ pub(crate) enum Effect {
         grant: GrantId,
         at: Micros,
     },
+    /// A new version of a grant from `effective_from` on; `None` keeps a field's value.
+    Rectify {
+        grant: GrantId,
+        effective_from: Micros,
+        valid_from: Option<Micros>,
+        valid_until: Option<Micros>,
+    },
+    Restrict {
+        subject: Pseudonym,
+        from: Micros,
+    },
+    Erase {
+        subject: Pseudonym,
+    },
     None,
 }
 
 impl Projection {
+    /// Records a subject's data key (before its first sealed event is applied).
+    pub fn set_key(&mut self, subject: Pseudonym, key: DataKey, since_seq: u64) {
+        self.subjects.entry(subject).or_default().key = Some((key, since_seq));
+    }
+
     pub fn apply(&mut self, effect: Effect) {
         match effect {
             Effect::AddGrant { subject, grant } => {
-                let grants = self.subjects.entry(subject).or_default();
-                let index = u32::try_from(grants.len()).unwrap_or(u32::MAX);
-                grants.push(grant);
-                self.grants.insert(grant.id, (subject, index));
+                self.subjects.entry(subject).or_default().grants.push(grant);
+                self.grants.insert(grant.id, subject);
             }
             Effect::Withdraw { grant, at } => {
-                if let Some(state) = self.grant_mut(grant) {
-                    state.withdrawn_at = at;
+                // Every version of the grant ends at the withdrawal.
+                if let Some(state) = self.subject_of_mut(grant) {
+                    for version in state.grants.iter_mut().filter(|g| g.id == grant) {
+                        version.withdrawn_at = at;
+                    }
+                }
+            }
+            Effect::Rectify {
+                grant,
+                effective_from,
+                valid_from,
+                valid_until,
+            } => {
+                if let Some(state) = self.subject_of_mut(grant)
+                    && let Some(current) = state
+                        .grants
+                        .iter_mut()
+                        .find(|g| g.id == grant && g.is_current())
+                {
+                    let mut next = *current;
+                    current.superseded_at = effective_from.max(current.effective_from);
+                    next.effective_from = current.superseded_at;
+                    next.valid_from = valid_from.unwrap_or(next.valid_from);
+                    next.valid_until = valid_until.unwrap_or(next.valid_until);
+                    state.grants.push(next);
+                }
+            }
+            Effect::Restrict { subject, from } => {
+                let state = self.subjects.entry(subject).or_default();
+                state.restricted_from = state.restricted_from.min(from);
+            }
+            Effect::Erase { subject } => {
+                if let Some(state) = self.subjects.remove(&subject) {
+                    for grant in state.grants {
+                        self.grants.remove(&grant.id);
+                    }
                 }
             }
             Effect::None => {}
         }
     }
 
-    pub fn subject(&self, subject: &Pseudonym) -> &[GrantState] {
-        self.subjects.get(subject).map_or(&[], Vec::as_slice)
+    fn subject_of_mut(&mut self, grant: GrantId) -> Option<&mut SubjectState> {
+        let subject = self.grants.get(&grant)?;
+        self.subjects.get_mut(subject)
     }
 
+    pub fn subject(&self, subject: &Pseudonym) -> &SubjectState {
+        self.subjects.get(subject).unwrap_or(&EMPTY_SUBJECT)
+    }
+
+    pub fn has_subject(&self, subject: &Pseudonym) -> bool {
+        self.subjects.contains_key(subject)
+    }
+
+    /// The newest version of a grant, and its subject.
     pub fn grant(&self, id: GrantId) -> Option<(&Pseudonym, &GrantState)> {
-        let (subject, index) = self.grants.get(&id)?;
+        let subject = self.grants.get(&id)?;
         let state = self
             .subjects
             .get(subject)?
-            .get(usize::try_from(*index).ok()?)?;
+            .grants
+            .iter()
+            .rev()
+            .find(|g| g.id == id)?;
         Some((subject, state))
     }
 
-    fn grant_mut(&mut self, id: GrantId) -> Option<&mut GrantState> {
-        let (subject, index) = self.grants.get(&id)?;
-        self.subjects
-            .get_mut(subject)?
-            .get_mut(usize::try_from(*index).ok()?)
+    pub fn key(&self, subject: &Pseudonym) -> Option<(DataKey, u64)> {
+        self.subjects.get(subject)?.key
+    }
+
+    pub fn subjects(&self) -> impl Iterator<Item = (&Pseudonym, &SubjectState)> {
+        self.subjects.iter()
     }
 
     pub fn subject_count(&self) -> usize {
@@ -134,20 +252,20 @@ impl Projection {
 
     /// Releases spare capacity after a replay.
     pub fn shrink(&mut self) {
-        for grants in self.subjects.values_mut() {
-            grants.shrink_to_fit();
+        for state in self.subjects.values_mut() {
+            state.grants.shrink_to_fit();
         }
     }
 
-    /// Every grant of every subject (for comparing two projections in tests).
+    /// Every grant version of every subject (for comparing two projections in tests).
     #[cfg(test)]
     pub fn all(&self) -> Vec<(Pseudonym, GrantState)> {
         let mut out: Vec<_> = self
             .subjects
             .iter()
-            .flat_map(|(s, gs)| gs.iter().map(move |g| (*s, *g)))
+            .flat_map(|(s, state)| state.grants.iter().map(move |g| (*s, *g)))
             .collect();
-        out.sort_by_key(|(_, g)| g.id);
+        out.sort_by_key(|(_, g)| (g.id, g.effective_from));
         out
     }
 }

@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ledger::event::{EventRecord, Head};
-use crate::store::Store;
+use crate::store::{Batch, Store, SubjectKey};
 
 /// Keeps events in memory, for tests and short-lived tools.
 #[derive(Debug, Default)]
@@ -16,6 +16,7 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct State {
     records: Vec<EventRecord>,
+    keys: BTreeMap<[u8; 16], SubjectKey>,
     head: Option<Head>,
     meta: BTreeMap<String, String>,
 }
@@ -44,7 +45,8 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn append(&self, records: &[EventRecord], head: &Head) -> Result<()> {
+    fn append(&self, batch: &Batch<'_>) -> Result<()> {
+        let records = batch.records;
         let mut state = self.lock()?;
         let first = state.records.last().map_or(1, |r| r.seq + 1);
         for (next, record) in (first..).zip(records) {
@@ -56,8 +58,19 @@ impl Store for MemoryStore {
             }
         }
         state.records.extend_from_slice(records);
-        state.head = Some(head.clone());
+        for key in batch.destroyed_keys {
+            state.keys.remove(key);
+        }
+        for key in batch.new_keys {
+            state.keys.insert(key.subject, key.clone());
+        }
+        state.head = Some(batch.head.clone());
         Ok(())
+    }
+
+    fn subject_keys(&self, visit: &mut dyn FnMut(SubjectKey) -> Result<()>) -> Result<()> {
+        let keys: Vec<SubjectKey> = self.lock()?.keys.values().cloned().collect();
+        keys.into_iter().try_for_each(visit)
     }
 
     fn scan(&self, from_seq: u64, visit: &mut dyn FnMut(EventRecord) -> Result<()>) -> Result<()> {

@@ -9,20 +9,50 @@ use std::fmt;
 use crate::error::Result;
 use crate::ledger::event::{EventRecord, Head};
 
+/// A subject's wrapped data key, valid for the subject's events from `since_seq` on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectKey {
+    /// The subject's pseudonym.
+    pub subject: [u8; 16],
+    /// The first event sealed under this key.
+    pub since_seq: u64,
+    /// The key, wrapped under a key derived from the pseudonym key.
+    pub wrapped: Vec<u8>,
+}
+
+/// One atomic write: new events, new subject keys, destroyed subject keys and the new head.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    /// Records with consecutive sequence numbers following the last stored one.
+    pub records: &'a [EventRecord],
+    /// Data keys of subjects first seen in this batch.
+    pub new_keys: &'a [SubjectKey],
+    /// Subjects whose data keys are destroyed (erasure).
+    pub destroyed_keys: &'a [[u8; 16]],
+    /// The head anchor after this batch.
+    pub head: &'a Head,
+}
+
 /// A durable, append-only sequence of event records.
 ///
 /// Only one writer appends at a time (the ledger serialises its writes); a store that several
 /// processes share must enforce that itself, for example with a lock or by rejecting a record
 /// whose sequence number is not the next one.
 pub trait Store: Send + Sync + fmt::Debug {
-    /// Appends records (consecutive sequence numbers, following the last stored one) and
-    /// replaces the head anchor, atomically: when this returns `Ok`, all of them are durable;
-    /// when it returns an error, none of them is stored.
+    /// Writes a batch atomically: when this returns `Ok`, all of it is durable; when it
+    /// returns an error, none of it is stored. A destroyed key must be unrecoverable from the
+    /// store afterwards.
     ///
     /// # Errors
     /// `Storage` when the write fails; `Conflict` when the first sequence number is not the
     /// next one.
-    fn append(&self, records: &[EventRecord], head: &Head) -> Result<()>;
+    fn append(&self, batch: &Batch<'_>) -> Result<()>;
+
+    /// Calls `visit` with every stored subject key.
+    ///
+    /// # Errors
+    /// `Storage` when reading fails, or whatever `visit` returns.
+    fn subject_keys(&self, visit: &mut dyn FnMut(SubjectKey) -> Result<()>) -> Result<()>;
 
     /// Calls `visit` with every record whose sequence number is at least `from_seq`, in order.
     ///

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ledger::event::{EventRecord, Head};
-use crate::store::Store;
+use crate::store::{Batch, Store, SubjectKey};
 
 /// The file format version, kept in SQLite's `user_version`.
 const FILE_VERSION: i64 = 1;
@@ -28,6 +28,11 @@ CREATE TABLE IF NOT EXISTS events (
     hash    BLOB NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS events_by_subject ON events(subject) WHERE subject IS NOT NULL;
+CREATE TABLE IF NOT EXISTS subject_keys (
+    subject   BLOB PRIMARY KEY,
+    since_seq INTEGER NOT NULL,
+    wrapped   BLOB NOT NULL
+) STRICT;
 ";
 
 const HEAD_KEY: &str = "head";
@@ -121,6 +126,7 @@ impl SqliteStore {
         conn.execute_batch(
             "PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;
              PRAGMA busy_timeout = 5000;",
         )
         .map_err(sql("cannot configure the ledger database"))?;
@@ -173,7 +179,8 @@ fn to_i64(seq: u64) -> Result<i64> {
 }
 
 impl Store for SqliteStore {
-    fn append(&self, records: &[EventRecord], head: &Head) -> Result<()> {
+    fn append(&self, batch: &Batch<'_>) -> Result<()> {
+        let records = batch.records;
         let mut conn = self.lock()?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -208,13 +215,60 @@ impl Store for SqliteStore {
                     .map_err(sql("cannot append"))?;
             }
         }
+        for subject in batch.destroyed_keys {
+            tx.execute(
+                "DELETE FROM subject_keys WHERE subject = ?1",
+                params![subject.as_slice()],
+            )
+            .map_err(sql("cannot destroy a subject key"))?;
+        }
+        for key in batch.new_keys {
+            tx.execute(
+                "INSERT INTO subject_keys (subject, since_seq, wrapped) VALUES (?1, ?2, ?3)",
+                params![key.subject.as_slice(), to_i64(key.since_seq)?, key.wrapped],
+            )
+            .map_err(sql("cannot store a subject key"))?;
+        }
         tx.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![HEAD_KEY, head.encode()],
+            params![HEAD_KEY, batch.head.encode()],
         )
         .map_err(sql("cannot append"))?;
-        tx.commit().map_err(sql("cannot commit"))
+        tx.commit().map_err(sql("cannot commit"))?;
+        if !batch.destroyed_keys.is_empty() {
+            // secure_delete zeroed the rows in the database pages; move them out of the WAL too.
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(sql("cannot checkpoint after erasure"))?;
+        }
+        Ok(())
+    }
+
+    fn subject_keys(&self, visit: &mut dyn FnMut(SubjectKey) -> Result<()>) -> Result<()> {
+        let conn = self.lock()?;
+        let mut statement = conn
+            .prepare("SELECT subject, since_seq, wrapped FROM subject_keys")
+            .map_err(sql("cannot read subject keys"))?;
+        let mut rows = statement
+            .query([])
+            .map_err(sql("cannot read subject keys"))?;
+        while let Some(row) = rows.next().map_err(sql("cannot read subject keys"))? {
+            let subject: Vec<u8> = row.get(0).map_err(sql("cannot read subject keys"))?;
+            let since: i64 = row.get(1).map_err(sql("cannot read subject keys"))?;
+            let wrapped: Vec<u8> = row.get(2).map_err(sql("cannot read subject keys"))?;
+            let subject: [u8; 16] = subject.try_into().map_err(|_| {
+                Error::new(
+                    ErrorCode::Integrity,
+                    "a subject key row has a malformed subject",
+                )
+            })?;
+            visit(SubjectKey {
+                subject,
+                since_seq: u64::try_from(since).unwrap_or(0),
+                wrapped,
+            })?;
+        }
+        Ok(())
     }
 
     fn scan(&self, from_seq: u64, visit: &mut dyn FnMut(EventRecord) -> Result<()>) -> Result<()> {

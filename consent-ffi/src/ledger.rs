@@ -1,0 +1,436 @@
+//! `consent_ledger_*`: opening, granting, withdrawing, deciding, recording, verifying.
+#![expect(
+    unsafe_code,
+    reason = "C exports are `#[unsafe(no_mangle)] pub unsafe extern \"C\" fn` by contract; their bodies hold no unsafe block (a unit test checks), every pointer access goes through boundary.rs"
+)]
+
+use std::ffi::c_char;
+use std::path::PathBuf;
+
+use consent_core::{
+    Actor, Catalogue, Code, DisclosureRequest, ErrorCode, GrantId, IdOptions, Ledger,
+    LedgerOptions, MAX_CODES, RefusalRequest, from_unix_millis,
+};
+use serde::Deserialize;
+
+use crate::boundary::{
+    Castable, OwnedArc, arc_to_ptr, box_to_ptr, check_out, free_arc, opt_ref, string_to_ptr,
+    try_opt_str, try_ref, try_str, try_str_array, write_out,
+};
+use crate::decision::consent_decision;
+use crate::error::{FfiError, consent_result, ffi_guard, ffi_guard_or, mask_digit_runs};
+
+/// A consent ledger.
+///
+/// Frozen; may be shared across threads: every function takes it as `const consent_ledger *`,
+/// and any number of threads may call them at once on one handle (writes are serialised inside
+/// the library; decisions never wait for a write's disk flush). Created by
+/// `consent_ledger_open`, released once with `consent_ledger_free`.
+#[derive(Debug)]
+#[expect(
+    non_camel_case_types,
+    reason = "the C type name is part of the contract"
+)]
+pub struct consent_ledger {
+    _private: [u8; 0],
+}
+
+/// The value behind a `consent_ledger` handle.
+#[derive(Debug)]
+pub(crate) struct LedgerHandle {
+    ledger: Ledger,
+    id_options: IdOptions,
+}
+
+impl Castable for consent_ledger {
+    type Ownership = OwnedArc;
+    type RustType = LedgerHandle;
+}
+
+// The handle is documented as shareable across threads: hold that at compile time.
+const _: fn() = || {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<LedgerHandle>();
+};
+
+/// The path that opens a ledger in memory.
+const MEMORY: &str = ":memory:";
+
+/// The options JSON of `consent_ledger_open`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct OpenOptions {
+    /// Accept synthetic test numbers (month + 40 or + 80). Never in production.
+    test_mode: bool,
+    /// Accept the relaxed 2032 first control digit (on by default).
+    accept_pid2032: Option<bool>,
+    /// Where a file ledger keeps its pseudonym key (`<path>.key` by default).
+    key_file: Option<String>,
+}
+
+fn parse_options(json: Option<&str>) -> Result<OpenOptions, FfiError> {
+    match json {
+        None => Ok(OpenOptions::default()),
+        Some(json) => serde_json::from_str(json).map_err(|e| {
+            FfiError::invalid(format!(
+                "options: {}",
+                mask_digit_runs(&e.to_string().replace('\n', " "))
+            ))
+        }),
+    }
+}
+
+fn open(path: &str, options: &OpenOptions) -> Result<LedgerHandle, FfiError> {
+    let id_options = IdOptions {
+        test_mode: options.test_mode,
+        accept_pid2032: options
+            .accept_pid2032
+            .unwrap_or(IdOptions::default().accept_pid2032),
+    };
+    if path == MEMORY && options.key_file.is_some() {
+        return Err(FfiError::invalid(format!(
+            "`key_file` applies only to a file ledger, not to `{MEMORY}`"
+        )));
+    }
+    let ledger = Ledger::open(
+        path,
+        LedgerOptions {
+            // Parsed per ledger rather than taken from the core's process-wide cache, so a C
+            // host that frees every handle leaves nothing allocated (valgrind reports the
+            // cache as still reachable).
+            catalogue: Some(Catalogue::from_toml(Catalogue::embedded_toml())?),
+            key_file: options.key_file.as_ref().map(PathBuf::from),
+            id_options,
+            ..LedgerOptions::default()
+        },
+    )?;
+    Ok(LedgerHandle { ledger, id_options })
+}
+
+/// A catalogue code from C: a malformed code is unknown to any catalogue.
+fn code(text: &str, field: &str) -> Result<Code, FfiError> {
+    Code::new(text).map_err(|e| {
+        FfiError::new(
+            ErrorCode::UnknownCode.into(),
+            format!("{field}: {}", e.message()),
+        )
+    })
+}
+
+/// Opens a ledger.
+///
+/// `path` is `":memory:"` for a ledger kept in memory (its events vanish with the handle), or
+/// the path of an embedded SQLite ledger file, created with its key file on first use (writes
+/// are durable when the call returns).
+///
+/// `options_json` may be NULL (defaults) or a JSON object with the optional keys
+/// `"test_mode"` (bool: accept synthetic test numbers; never in production), `"accept_pid2032"`
+/// (bool, default true) and `"key_file"` (string; file ledgers only). Unknown keys are rejected.
+///
+/// On success writes a new handle to `*ledger_out`; the caller owns it and releases it with
+/// `consent_ledger_free`. On failure `*ledger_out` is left untouched.
+///
+/// Errors: `NULL_ARGUMENT` (`path`, `ledger_out`), `INVALID_UTF8`, `INVALID_INPUT` (bad options
+/// JSON), `LOCKED` (another process has the file open), `KEY_MISMATCH` (wrong or missing key
+/// file), `INTEGRITY` (the stored chain does not verify), `UNSUPPORTED_VERSION`, `STORAGE`,
+/// `PANIC`.
+///
+/// # Safety
+/// `path` is a NUL-terminated string; `options_json` is NULL or a NUL-terminated string;
+/// `ledger_out` is valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_open(
+    path: *const c_char,
+    options_json: *const c_char,
+    ledger_out: *mut *const consent_ledger,
+) -> consent_result {
+    ffi_guard("consent_ledger_open", || {
+        check_out(ledger_out, "ledger_out")?;
+        let path = try_str(path, "path")?;
+        let options = parse_options(try_opt_str(options_json, "options_json")?)?;
+        let handle = open(path, &options)?;
+        write_out(ledger_out, arc_to_ptr::<consent_ledger>(handle))
+    })
+}
+
+/// Releases a ledger handle. NULL is a no-op; freeing a handle twice is undefined behaviour.
+///
+/// No other thread may be using the handle when it is freed. Decisions already returned stay
+/// valid.
+///
+/// # Safety
+/// `ledger` is NULL or a handle from `consent_ledger_open` that has not been freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_free(ledger: *const consent_ledger) {
+    ffi_guard_or((), || free_arc(ledger));
+}
+
+/// The number of events the ledger has recorded; 0 for NULL.
+///
+/// Thread-safe. Infallible; it does not touch the last error.
+///
+/// # Safety
+/// `ledger` is NULL or a live handle from `consent_ledger_open`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_event_count(ledger: *const consent_ledger) -> u64 {
+    ffi_guard_or(0, || {
+        opt_ref::<consent_ledger>(ledger).map_or(0, |h| h.ledger.event_count())
+    })
+}
+
+/// Records one consent.
+///
+/// `grant_json` is the grant document of DESIGN.md section 5 (`subject`, `grantor`, `purposes`,
+/// `recipients`, `categories`, `explicit`, `valid_from`, `valid_until`, `evidence`, `notice`);
+/// `actor_json` is `{"id": "...", "role": "..."}`.
+///
+/// On success writes the new grant's id (a UUID) to `*grant_id_out`, a library-allocated
+/// string the caller frees with `consent_string_free`. On failure nothing is recorded (the event
+/// count is unchanged) and `*grant_id_out` is left untouched.
+///
+/// Thread-safe.
+///
+/// Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_INPUT` (malformed JSON or fields, a subject
+/// too young to consent alone, a representative for an adult), `INVALID_NATIONAL_ID`,
+/// `UNKNOWN_CODE`, `UNSUPPORTED_VERSION` (grant schema version), `STORAGE`, `PANIC`.
+///
+/// # Safety
+/// `ledger` is a live handle; `grant_json` and `actor_json` are NUL-terminated strings;
+/// `grant_id_out` is valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_grant(
+    ledger: *const consent_ledger,
+    grant_json: *const c_char,
+    actor_json: *const c_char,
+    grant_id_out: *mut *mut c_char,
+) -> consent_result {
+    ffi_guard("consent_ledger_grant", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        check_out(grant_id_out, "grant_id_out")?;
+        let grant_json = try_str(grant_json, "grant_json")?;
+        let actor_json = try_str(actor_json, "actor_json")?;
+        let request = handle.ledger.parse_grant(grant_json)?;
+        let actor = Actor::from_json(actor_json)?;
+        let id = handle.ledger.grant(&request, &actor)?;
+        let text = string_to_ptr(id.to_string())?;
+        write_out(grant_id_out, text)
+    })
+}
+
+/// Withdraws a grant from `at_unix_ms` (Unix milliseconds, UTC) onward. Decisions for instants
+/// before it are unchanged; the grant's record is kept.
+///
+/// `reason` may be NULL. On failure nothing is recorded.
+///
+/// Thread-safe.
+///
+/// Errors: `NULL_ARGUMENT` (`ledger`, `grant_id`, `actor_json`), `INVALID_UTF8`,
+/// `INVALID_INPUT` (not a UUID, an instant out of range or before the grant takes effect, a
+/// malformed reason or actor), `NOT_FOUND` (no such grant), `CONFLICT` (already withdrawn),
+/// `STORAGE`, `PANIC`.
+///
+/// # Safety
+/// `ledger` is a live handle; `grant_id` and `actor_json` are NUL-terminated strings; `reason`
+/// is NULL or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_withdraw(
+    ledger: *const consent_ledger,
+    grant_id: *const c_char,
+    at_unix_ms: i64,
+    actor_json: *const c_char,
+    reason: *const c_char,
+) -> consent_result {
+    ffi_guard("consent_ledger_withdraw", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        let grant_id = try_str(grant_id, "grant_id")?;
+        let actor_json = try_str(actor_json, "actor_json")?;
+        let reason = try_opt_str(reason, "reason")?;
+        let grant: GrantId = grant_id.parse()?;
+        let at = from_unix_millis(at_unix_ms)?;
+        let actor = Actor::from_json(actor_json)?;
+        handle.ledger.withdraw(grant, at, &actor, reason)?;
+        Ok(())
+    })
+}
+
+/// Decides whether `subject`'s data in `categories` may be disclosed to `recipient` for
+/// `purpose` at `at_unix_ms` (Unix milliseconds, UTC).
+///
+/// `categories` is an array of `n_categories` category codes (it may be NULL only when
+/// `n_categories` is 0, which is an `INVALID_INPUT` error: a decision needs a category).
+///
+/// A denial is a successful call: `CONSENT_RESULT_OK` with a decision whose
+/// `consent_decision_permitted` is false. On success writes a new decision to `*decision_out`,
+/// owned by the caller and released with `consent_decision_free`. An error never yields a
+/// decision (fail closed). Nothing is recorded.
+///
+/// Thread-safe; decisions run in parallel with each other and with writes.
+///
+/// Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `UNKNOWN_CODE`,
+/// `INVALID_INPUT` (no category, a repeated category, an instant out of range), `PANIC`.
+///
+/// # Safety
+/// `ledger` is a live handle; `subject`, `recipient` and `purpose` are NUL-terminated strings;
+/// `categories` points to `n_categories` NUL-terminated strings (or is NULL when
+/// `n_categories` is 0); `decision_out` is valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_decide(
+    ledger: *const consent_ledger,
+    subject: *const c_char,
+    recipient: *const c_char,
+    purpose: *const c_char,
+    categories: *const *const c_char,
+    n_categories: usize,
+    at_unix_ms: i64,
+    decision_out: *mut *mut consent_decision,
+) -> consent_result {
+    ffi_guard("consent_ledger_decide", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        check_out(decision_out, "decision_out")?;
+        let subject = try_str(subject, "subject")?;
+        let recipient = try_str(recipient, "recipient")?;
+        let purpose = try_str(purpose, "purpose")?;
+        let categories = try_str_array(categories, n_categories, "categories", MAX_CODES)?;
+        let subject = handle.ledger.parse_national_id(subject)?;
+        let at = from_unix_millis(at_unix_ms)?;
+        let decision = handle
+            .ledger
+            .decide_with(&subject, recipient, purpose, &categories, at)?;
+        write_out(decision_out, box_to_ptr::<consent_decision>(decision))
+    })
+}
+
+/// Decides a disclosure as `consent_ledger_decide` does and, when it is permitted, records it
+/// (with the basis of each category) on behalf of `actor_json`.
+///
+/// `decision_out` may be NULL; otherwise on success it receives the permitting decision, owned
+/// by the caller and released with `consent_decision_free`. When the decision denies, nothing is
+/// recorded and the result is `CONSENT_RESULT_NOT_PERMITTED` (the last error explains why).
+///
+/// Thread-safe.
+///
+/// Errors: as `consent_ledger_decide`, and `NOT_PERMITTED`, `STORAGE`.
+///
+/// # Safety
+/// As `consent_ledger_decide`; `actor_json` is a NUL-terminated string; `decision_out` is NULL
+/// or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_record_disclosure(
+    ledger: *const consent_ledger,
+    subject: *const c_char,
+    recipient: *const c_char,
+    purpose: *const c_char,
+    categories: *const *const c_char,
+    n_categories: usize,
+    at_unix_ms: i64,
+    actor_json: *const c_char,
+    decision_out: *mut *mut consent_decision,
+) -> consent_result {
+    ffi_guard("consent_ledger_record_disclosure", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        let subject = try_str(subject, "subject")?;
+        let recipient = try_str(recipient, "recipient")?;
+        let purpose = try_str(purpose, "purpose")?;
+        let categories = try_str_array(categories, n_categories, "categories", MAX_CODES)?;
+        let actor_json = try_str(actor_json, "actor_json")?;
+        let request = DisclosureRequest {
+            subject: handle.ledger.parse_national_id(subject)?,
+            recipient: code(recipient, "recipient")?,
+            purpose: code(purpose, "purpose")?,
+            categories: categories
+                .iter()
+                .map(|c| code(c, "categories"))
+                .collect::<Result<_, _>>()?,
+            at: from_unix_millis(at_unix_ms)?,
+        };
+        let actor = Actor::from_json(actor_json)?;
+        let decision = handle.ledger.record_disclosure(&request, &actor)?;
+        if decision_out.is_null() {
+            return Ok(());
+        }
+        write_out(decision_out, box_to_ptr::<consent_decision>(decision))
+    })
+}
+
+/// Records that the subject (or a representative) refused to consent.
+///
+/// `refusal_json` has the grant document's `subject`, `grantor`, `purposes`, `recipients`,
+/// `categories`, `evidence` and `notice`, and `at` (RFC 3339) for when the refusal was given.
+///
+/// `record_id_out` may be NULL; otherwise on success it receives the refusal's record id (a
+/// UUID), a library-allocated string freed with `consent_string_free`. On failure nothing is
+/// recorded.
+///
+/// Thread-safe.
+///
+/// Errors: as `consent_ledger_grant`.
+///
+/// # Safety
+/// `ledger` is a live handle; `refusal_json` and `actor_json` are NUL-terminated strings;
+/// `record_id_out` is NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_refuse(
+    ledger: *const consent_ledger,
+    refusal_json: *const c_char,
+    actor_json: *const c_char,
+    record_id_out: *mut *mut c_char,
+) -> consent_result {
+    ffi_guard("consent_ledger_refuse", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        let refusal_json = try_str(refusal_json, "refusal_json")?;
+        let actor_json = try_str(actor_json, "actor_json")?;
+        let request = RefusalRequest::from_json_with(refusal_json, handle.id_options)?;
+        let actor = Actor::from_json(actor_json)?;
+        let id = handle.ledger.refuse(&request, &actor)?;
+        if record_id_out.is_null() {
+            return Ok(());
+        }
+        let text = string_to_ptr(id.hyphenated().to_string())?;
+        write_out(record_id_out, text)
+    })
+}
+
+/// Walks the ledger's hash chain and reports on it as JSON:
+/// `{"ok": bool, "events": n, "head_hash": "hex", "first_bad_seq": n|null, "problem": "..."|null}`.
+///
+/// A chain that fails verification is a successful call with `"ok": false`. On success writes a
+/// library-allocated string to `*json_out`, freed with `consent_string_free`.
+///
+/// Thread-safe.
+///
+/// Errors: `NULL_ARGUMENT`, `STORAGE`, `PANIC`.
+///
+/// # Safety
+/// `ledger` is a live handle; `json_out` is valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_verify(
+    ledger: *const consent_ledger,
+    json_out: *mut *mut c_char,
+) -> consent_result {
+    ffi_guard("consent_ledger_verify", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        check_out(json_out, "json_out")?;
+        let report = handle.ledger.verify()?;
+        let json = serde_json::to_string(&report)
+            .map_err(|e| FfiError::new(consent_result::Storage, format!("verify report: {e}")))?;
+        write_out(json_out, string_to_ptr(json)?)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn export_modules_hold_no_unsafe_blocks() {
+        for (name, source) in [
+            ("ledger.rs", include_str!("ledger.rs")),
+            ("decision.rs", include_str!("decision.rs")),
+            ("misc.rs", include_str!("misc.rs")),
+        ] {
+            let needle = concat!("unsafe", " {");
+            assert!(
+                !source.contains(needle),
+                "{name} has an unsafe block: move the pointer work into boundary.rs"
+            );
+        }
+    }
+}
