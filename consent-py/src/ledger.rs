@@ -325,6 +325,22 @@ impl Ledger {
             .or_raise()
     }
 
+    /// Everything the ledger holds about a subject (GDPR Art. 15), as a dict.
+    fn subject_export<'py>(
+        &self,
+        py: Python<'py>,
+        subject: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let ledger = self.core()?;
+        let subject = ledger
+            .parse_national_id(&string(subject, "subject")?)
+            .or_raise()?;
+        let export = py
+            .detach(move || ledger.subject_export(&subject))
+            .or_raise()?;
+        from_json(py, export.as_value())
+    }
+
     /// Walks the hash chain: `{"ok", "events", "head_hash", "first_bad_seq", "problem"}`.
     fn verify<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let ledger = self.core()?;
