@@ -1,4 +1,29 @@
-//! Python bindings over `consent-core`. The module arrives with the Python package issue.
+//! Python bindings over `consent-core`: the native module `consent._native`, re-exported by the
+//! `consent` package. This crate only converts; every rule lives in the core.
+
+mod convert;
+mod decision;
+mod errors;
+mod ledger;
 
 /// The version of this crate, as compiled.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The native part of the `consent` package: `Ledger`, `Decision` and the exception classes.
+#[pyo3::pymodule]
+pub mod _native {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use crate::decision::Decision;
+    #[pymodule_export]
+    use crate::ledger::Ledger;
+
+    /// Adds the exception classes and the version.
+    #[pymodule_init]
+    fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
+        crate::errors::register(module)?;
+        module.add("__version__", crate::VERSION)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,191 @@
+//! Conversions between Python objects and the core's JSON documents and instants.
+//!
+//! Every wrong Python type becomes an `InvalidInputError` naming the field (never a bare
+//! `TypeError`), and the value itself is never echoed, so a national id cannot leak.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use pyo3::prelude::*;
+use pyo3::types::{
+    PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyTzInfo,
+};
+use serde_json::{Map, Value};
+
+use crate::errors::invalid;
+
+/// The Python type name of an object, for messages.
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .and_then(|n| n.extract::<String>())
+        .unwrap_or_else(|_| "object".to_owned())
+}
+
+/// A timezone-aware `datetime` as a UTC instant. Naive datetimes and other types are rejected.
+pub(crate) fn instant(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<DateTime<Utc>> {
+    let dt = obj.cast::<PyDateTime>().map_err(|_| {
+        invalid(format!(
+            "`{field}` must be a timezone-aware datetime, not {}",
+            type_name(obj)
+        ))
+    })?;
+    let offset = dt.call_method0("utcoffset")?;
+    if offset.is_none() {
+        return Err(invalid(format!(
+            "`{field}` is a naive datetime; pass a timezone-aware one (for example with tzinfo=datetime.timezone.utc)"
+        )));
+    }
+    let py = obj.py();
+    let utc = PyTzInfo::utc(py)?;
+    dt.call_method1("astimezone", (utc,))
+        .and_then(|d| d.extract::<DateTime<Utc>>())
+        .map_err(|_| invalid(format!("`{field}` is out of range")))
+}
+
+/// The RFC 3339 text of an instant, as the JSON documents carry it.
+pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// A `str` argument.
+pub(crate) fn string(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<String> {
+    if !obj.is_instance_of::<PyString>() {
+        return Err(invalid(format!(
+            "`{field}` must be a str, not {}",
+            type_name(obj)
+        )));
+    }
+    obj.extract::<String>()
+        .map_err(|_| invalid(format!("`{field}` is not valid text")))
+}
+
+/// A list (or tuple) of `str`; a bare `str` is rejected rather than split into characters.
+pub(crate) fn strings(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<String>> {
+    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = obj.cast::<PyList>() {
+        list.iter().collect()
+    } else if let Ok(tuple) = obj.cast::<PyTuple>() {
+        tuple.iter().collect()
+    } else {
+        return Err(invalid(format!(
+            "`{field}` must be a list of str, not {}",
+            type_name(obj)
+        )));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| string(item, &format!("{field}[{i}]")))
+        .collect()
+}
+
+/// A Python value as JSON: `None`, `bool`, `int`, `float`, `str`, `list`/`tuple` and `dict`
+/// with `str` keys; an aware `datetime` becomes RFC 3339 text.
+pub(crate) fn to_json(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Value> {
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return obj
+            .extract::<i64>()
+            .map(Value::from)
+            .map_err(|_| invalid(format!("`{field}` is out of range")));
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        let f: f64 = obj.extract()?;
+        return serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .ok_or_else(|| invalid(format!("`{field}` must be a finite number")));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return string(obj, field).map(Value::String);
+    }
+    if obj.is_instance_of::<PyDateTime>() {
+        return instant(obj, field).map(|at| Value::String(rfc3339(at)));
+    }
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        return dict_to_json(dict, field).map(Value::Object);
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let items: Vec<Bound<'_, PyAny>> = match obj.cast::<PyList>() {
+            Ok(list) => list.iter().collect(),
+            Err(_) => obj.cast::<PyTuple>().map(|t| t.iter().collect())?,
+        };
+        return items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| to_json(item, &format!("{field}[{i}]")))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Array);
+    }
+    Err(invalid(format!(
+        "`{field}` has an unsupported type {}",
+        type_name(obj)
+    )))
+}
+
+/// A `dict` with `str` keys as a JSON object.
+pub(crate) fn dict_to_json(dict: &Bound<'_, PyDict>, field: &str) -> PyResult<Map<String, Value>> {
+    let mut map = Map::new();
+    for (key, value) in dict.iter() {
+        let key = string(&key, &format!("a key of `{field}`"))?;
+        let path = if field.is_empty() {
+            key.clone()
+        } else {
+            format!("{field}.{key}")
+        };
+        let value = to_json(&value, &path)?;
+        map.insert(key, value);
+    }
+    Ok(map)
+}
+
+/// A `dict` argument as a JSON object.
+pub(crate) fn object(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Map<String, Value>> {
+    let dict = obj
+        .cast::<PyDict>()
+        .map_err(|_| invalid(format!("`{field}` must be a dict, not {}", type_name(obj))))?;
+    dict_to_json(dict, field)
+}
+
+/// JSON as Python objects (`dict`, `list`, `str`, `int`, `float`, `bool`, `None`).
+pub(crate) fn from_json<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(from_json(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (key, item) in map {
+                dict.set_item(key, from_json(py, item)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// A serialisable core value as Python objects.
+pub(crate) fn serialised<'py, T: serde::Serialize>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
+    let json = serde_json::to_value(value).map_err(|e| crate::errors::internal(e.to_string()))?;
+    from_json(py, &json)
+}

@@ -1,0 +1,105 @@
+//! `consent.Decision`: a frozen view of a core decision.
+
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use serde_json::Value;
+
+use crate::convert::from_json;
+
+/// The answer to a disclosure request: may it, on what basis, and if not, why not.
+#[pyclass(frozen, module = "consent")]
+pub struct Decision {
+    inner: consent_core::Decision,
+    /// The core's JSON form, parsed once.
+    json: Value,
+}
+
+impl Decision {
+    pub(crate) fn new(inner: consent_core::Decision) -> Self {
+        let json = serde_json::from_str(&inner.to_json()).unwrap_or(Value::Null);
+        Decision { inner, json }
+    }
+
+    fn categories_json(&self) -> &[Value] {
+        self.json
+            .get("categories")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.inner.explain())
+    }
+}
+
+#[pymethods]
+impl Decision {
+    /// Whether the disclosure is permitted: every requested category has a basis.
+    #[getter]
+    fn permitted(&self) -> bool {
+        self.inner.permitted()
+    }
+
+    /// The instant the decision is for (aware, UTC).
+    #[getter]
+    fn at(&self) -> DateTime<Utc> {
+        self.inner.at()
+    }
+
+    /// The recipient code.
+    #[getter]
+    fn recipient(&self) -> &str {
+        self.inner.recipient().as_str()
+    }
+
+    /// The purpose code.
+    #[getter]
+    fn purpose(&self) -> &str {
+        self.inner.purpose().as_str()
+    }
+
+    /// The reason the first denied category was denied, or `None` when permitted.
+    #[getter]
+    fn denial(&self) -> Option<&'static str> {
+        self.inner.denial().map(consent_core::DenialReason::as_str)
+    }
+
+    /// One dict per requested category, in request order: `category`, `permitted`, and either
+    /// `basis` (a dict) or `reason` (a denial reason).
+    #[getter]
+    fn bases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for item in self.categories_json() {
+            list.append(from_json(py, item)?)?;
+        }
+        Ok(list)
+    }
+
+    /// The decision as the core's JSON document, parsed into a dict.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let value = from_json(py, &self.json)?;
+        Ok(value.cast_into::<PyDict>()?)
+    }
+
+    /// The decision as the core's JSON text.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// A one-line explanation of the decision.
+    fn explain(&self) -> String {
+        self.inner.explain()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Decision {} at {}>",
+            self.inner.explain(),
+            crate::convert::rfc3339(self.inner.at())
+        )
+    }
+}

@@ -1,0 +1,234 @@
+"""Decisions: statutes, consent, explicit consent, scope, withdrawal, expiry, minors."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import consent
+from conftest import ACTOR, ADULT, CHILD, NOTICE, EVIDENCE, VERGE, GrantFn, utc
+
+
+def decide_health(ledger: consent.Ledger, at: datetime) -> consent.Decision:
+    return ledger.decide(
+        subject=ADULT,
+        recipient="laeringssenteret",
+        purpose="health_coordination",
+        categories=["health"],
+        at=at,
+    )
+
+
+def test_nir_registration_is_permitted_by_statute_without_consent(ledger: consent.Ledger) -> None:
+    decision = ledger.decide(
+        subject=ADULT,
+        recipient="nir",
+        purpose="nir_registration",
+        categories=["name", "national_id", "programme_participation"],
+        at=utc(2026, 1, 5),
+    )
+    assert decision.permitted
+    assert decision.denial is None
+    assert [b["category"] for b in decision.bases] == ["name", "national_id", "programme_participation"]
+    for outcome in decision.bases:
+        assert outcome["permitted"] is True
+        basis = outcome["basis"]
+        assert basis["kind"] == "statute"
+        assert basis["rule"] == "nir_registration"
+        assert basis["statute"] == "integreringsloven § 43"
+    assert ledger.event_count == 0
+
+
+def test_health_to_laeringssenteret_is_denied_without_consent(ledger: consent.Ledger) -> None:
+    decision = decide_health(ledger, utc(2026, 2, 1))
+    assert not decision.permitted
+    assert decision.denial == "no_basis"
+    assert decision.bases == [{"category": "health", "permitted": False, "reason": "no_basis"}]
+
+
+def test_health_needs_explicit_consent(ledger: consent.Ledger, grant: GrantFn) -> None:
+    grant(explicit=False)
+    denied = decide_health(ledger, utc(2026, 2, 1))
+    assert not denied.permitted
+    assert denied.denial == "not_explicit"
+
+    grant_id = grant(explicit=True)
+    permitted = decide_health(ledger, utc(2026, 2, 1))
+    assert permitted.permitted
+    (outcome,) = permitted.bases
+    assert outcome["basis"]["kind"] == "consent"
+    assert outcome["basis"]["grant_id"] == grant_id
+    assert outcome["basis"]["explicit"] is True
+    assert outcome["basis"]["art9"] is not None
+
+
+def test_consent_covers_only_its_purpose_and_recipient(ledger: consent.Ledger, grant: GrantFn) -> None:
+    grant(purposes=["case_handling"], recipients=["nav"], categories=["finances"], explicit=False)
+    at = utc(2026, 3, 1)
+
+    def decide(recipient: str, purpose: str) -> consent.Decision:
+        return ledger.decide(subject=ADULT, recipient=recipient, purpose=purpose, categories=["finances"], at=at)
+
+    assert decide("nav", "case_handling").permitted
+    other_purpose = decide("nav", "employment_followup")
+    assert not other_purpose.permitted and other_purpose.denial == "no_basis"
+    other_recipient = decide("okonomiavdelingen", "case_handling")
+    assert not other_recipient.permitted and other_recipient.denial == "no_basis"
+
+
+def test_withdrawal_takes_effect_at_its_instant(ledger: consent.Ledger, grant: GrantFn) -> None:
+    grant_id = grant()
+    t = utc(2026, 4, 1, 12)
+    ledger.withdraw(grant_id, at=t, actor=ACTOR, reason="subject asked by phone")
+    assert decide_health(ledger, t - timedelta(microseconds=1)).permitted
+    after = decide_health(ledger, t)
+    assert not after.permitted
+    assert after.denial == "withdrawn"
+
+
+def test_grant_expires_at_valid_until(ledger: consent.Ledger, grant: GrantFn) -> None:
+    until = utc(2026, 6, 30)
+    grant(valid_until=until)
+    assert decide_health(ledger, until - timedelta(seconds=1)).permitted
+    expired = decide_health(ledger, until)
+    assert not expired.permitted
+    assert expired.denial == "expired"
+
+
+def test_before_valid_from_there_is_no_basis(ledger: consent.Ledger, grant: GrantFn) -> None:
+    grant(valid_from=utc(2026, 5, 1))
+    assert decide_health(ledger, utc(2026, 4, 30)).denial == "no_basis"
+
+
+def test_a_minor_cannot_consent_alone_but_a_verge_can_until_18(ledger: consent.Ledger, grant: GrantFn) -> None:
+    child_grant = dict(
+        subject=CHILD,
+        purposes=["case_handling"],
+        recipients=["bufetat"],
+        categories=["family", "address"],
+        explicit=False,
+        valid_from=utc(2026, 6, 1),
+    )
+    before = ledger.event_count
+    with pytest.raises(consent.InvalidInputError, match="under 15"):
+        grant(**child_grant, grantor={"role": "self"})
+    assert ledger.event_count == before
+
+    grant(**child_grant, grantor={"role": "verge", "id": VERGE, "authority": "fylkesmannen-2025/77"})
+    assert ledger.event_count == before + 1
+
+    def decide(at: datetime) -> consent.Decision:
+        return ledger.decide(subject=CHILD, recipient="bufetat", purpose="case_handling", categories=["family"], at=at)
+
+    assert decide(utc(2026, 6, 2)).permitted
+    assert decide(utc(2030, 3, 1)).permitted
+    # The child turns 18 on 2030-03-15 (Norwegian time); the verge's grant lapses then.
+    lapsed = decide(utc(2030, 3, 16))
+    assert not lapsed.permitted
+    assert lapsed.denial == "reconsent_required"
+
+
+def test_decision_attributes_and_repr_hide_the_national_id(ledger: consent.Ledger) -> None:
+    at = datetime(2026, 1, 5, 10, tzinfo=timezone(timedelta(hours=1)))
+    decision = ledger.decide(subject=ADULT, recipient="imdi", purpose="settlement", categories=["name"], at=at)
+    assert decision.at == utc(2026, 1, 5, 9)
+    assert decision.at.tzinfo == timezone.utc
+    assert decision.recipient == "imdi"
+    assert decision.purpose == "settlement"
+    text = repr(decision)
+    assert text.startswith("<Decision permitted to imdi for settlement")
+    assert ADULT not in text
+    assert ADULT not in decision.to_json()
+    with pytest.raises(AttributeError):
+        decision.permitted = False  # type: ignore[misc]
+
+
+def test_to_dict_is_the_core_json(ledger: consent.Ledger, grant: GrantFn) -> None:
+    grant_id = grant()
+    decision = ledger.decide(
+        subject=ADULT,
+        recipient="laeringssenteret",
+        purpose="health_coordination",
+        categories=["health", "name"],
+        at=utc(2026, 2, 1),
+    )
+    as_dict = decision.to_dict()
+    assert as_dict == json.loads(decision.to_json())
+    assert json.loads(json.dumps(as_dict)) == as_dict
+    assert as_dict["version"] == 1
+    assert as_dict["permitted"] is False
+    assert as_dict["at"] == "2026-02-01T00:00:00Z"
+    assert as_dict["recipient"] == "laeringssenteret"
+    assert as_dict["categories"] == decision.bases
+    health, name = as_dict["categories"]
+    assert health["basis"]["grant_id"] == grant_id
+    assert name == {"category": "name", "permitted": False, "reason": "no_basis"}
+    assert decision.denial == "no_basis"
+
+
+def test_decide_many_matches_decide(ledger: consent.Ledger, grant: GrantFn) -> None:
+    grant()
+    requests = [
+        {"subject": ADULT, "recipient": "laeringssenteret", "purpose": "health_coordination",
+         "categories": ["health"], "at": utc(2026, 1, 1 + day)}
+        for day in range(10)
+    ] + [
+        {"subject": ADULT, "recipient": "nir", "purpose": "nir_registration",
+         "categories": ["name"], "at": utc(2026, 1, 5)}
+    ]
+    decisions = ledger.decide_many(requests)
+    assert len(decisions) == len(requests)
+    for request, decision in zip(requests, decisions):
+        single = ledger.decide(**request)  # type: ignore[arg-type]
+        assert decision.to_dict() == single.to_dict()
+    # The grant takes effect on 2026-01-05 at 09:00, after the request for midnight that day.
+    assert [d.permitted for d in decisions[:6]] == [False] * 5 + [True]
+    assert ledger.decide_many([]) == []
+
+
+def test_decide_many_names_the_bad_request(ledger: consent.Ledger) -> None:
+    good = {"subject": ADULT, "recipient": "nir", "purpose": "nir_registration",
+            "categories": ["name"], "at": utc(2026, 1, 5)}
+    with pytest.raises(consent.UnknownCodeError, match=r"^request 1: "):
+        ledger.decide_many([good, {**good, "recipient": "mossad"}])
+    with pytest.raises(consent.InvalidInputError, match=r"^request 0: .*naive"):
+        ledger.decide_many([{**good, "at": datetime(2026, 1, 5)}])
+    with pytest.raises(consent.InvalidInputError, match="request 0"):
+        ledger.decide_many([{**good, "extra": 1}])
+    with pytest.raises(consent.InvalidInputError):
+        ledger.decide_many("not a list")  # type: ignore[arg-type]
+
+
+def test_record_disclosure_records_a_permitted_disclosure_only(ledger: consent.Ledger, grant: GrantFn) -> None:
+    decision = ledger.record_disclosure(
+        subject=ADULT, recipient="nir", purpose="nir_registration",
+        categories=["name"], at=utc(2026, 1, 5), actor=ACTOR,
+    )
+    assert decision.permitted
+    assert ledger.event_count == 1
+    (event,) = ledger.events()
+    assert event["payload"]["type"] == "disclosure_recorded"
+    assert event["payload"]["bases"] == [
+        {"category": "name", "rule": "nir_registration", "statute": "integreringsloven § 43"}
+    ]
+    with pytest.raises(consent.NotPermittedError, match="not permitted"):
+        ledger.record_disclosure(
+            subject=ADULT, recipient="laeringssenteret", purpose="health_coordination",
+            categories=["health"], at=utc(2026, 1, 5), actor=ACTOR,
+        )
+    assert ledger.event_count == 1
+
+
+def test_refusal_is_recorded(ledger: consent.Ledger) -> None:
+    record_id = ledger.refuse(
+        subject=ADULT, grantor={"role": "self"}, purposes=["statistics"], recipients=["imdi"],
+        categories=["family"], at=utc(2026, 1, 6), evidence=EVIDENCE, notice=NOTICE, actor=ACTOR,
+    )
+    (event,) = ledger.events()
+    assert event["id"] == record_id
+    assert event["payload"]["type"] == "grant_refused"
+    assert event["payload"]["at"] == "2026-01-06T00:00:00Z"
+    assert ledger.decide(subject=ADULT, recipient="imdi", purpose="statistics",
+                         categories=["family"], at=utc(2026, 2, 1)).denial == "no_basis"

@@ -1,0 +1,129 @@
+"""File ledgers: reopening keeps the state, and the file's guards raise their own classes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import consent
+from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, utc
+
+
+def add_grants(ledger: consent.Ledger) -> str:
+    grant_id = ledger.grant(
+        subject=ADULT, grantor={"role": "self"}, purposes=["health_coordination"],
+        recipients=["laeringssenteret"], categories=["health"], explicit=True,
+        valid_from=utc(2026, 1, 5, 9), evidence=EVIDENCE, notice=NOTICE, actor=ACTOR,
+    )
+    ledger.withdraw(grant_id, at=utc(2026, 3, 1), actor=ACTOR)
+    return grant_id
+
+
+def health(ledger: consent.Ledger, month: int) -> consent.Decision:
+    return ledger.decide(subject=ADULT, recipient="laeringssenteret", purpose="health_coordination",
+                         categories=["health"], at=utc(2026, month, 1))
+
+
+def close(ledger: consent.Ledger) -> None:
+    ledger.close()
+
+
+def test_reopening_keeps_grants_withdrawals_and_decisions(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    ledger = consent.Ledger.open(path)
+    assert "file" in repr(ledger)
+    add_grants(ledger)
+    before = [health(ledger, m).to_dict() for m in (2, 4)]
+    events = ledger.events()
+    close(ledger)
+    assert (tmp_path / "ledger.db.key").exists()
+
+    reopened = consent.Ledger.open(str(path))
+    assert reopened.event_count == 2
+    assert reopened.events() == events
+    assert [health(reopened, m).to_dict() for m in (2, 4)] == before
+    assert before[0]["permitted"] is True and before[1]["categories"][0]["reason"] == "withdrawn"
+    report = reopened.verify()
+    assert report["ok"] is True and report["events"] == 2
+    # The national id is never stored in clear text.
+    close(reopened)
+    assert ADULT.encode() not in path.read_bytes()
+
+
+def test_close_and_context_manager(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    with consent.Ledger.open(path) as ledger:
+        add_grants(ledger)
+    assert "closed" in repr(ledger)
+    with pytest.raises(consent.StorageError, match="closed"):
+        ledger.event_count
+    with pytest.raises(consent.StorageError, match="closed"):
+        health(ledger, 2)
+    ledger.close()  # closing twice is harmless
+    # The lock was released, so the file opens again.
+    with consent.Ledger.open(path) as again:
+        assert again.event_count == 2
+
+
+def test_memory_path_opens_an_in_memory_ledger() -> None:
+    ledger = consent.Ledger.open(":memory:", test_mode=True)
+    assert ledger.event_count == 0
+    assert "in memory" in repr(ledger)
+
+
+def test_explicit_key_file_and_key_mismatch(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    key = tmp_path / "a.key"
+    close_me = consent.Ledger.open(path, key_file=key)
+    add_grants(close_me)
+    close(close_me)
+    assert key.exists()
+    close(consent.Ledger.open(tmp_path / "b.db"))
+    with pytest.raises(consent.KeyMismatchError):
+        consent.Ledger.open(path, key_file=tmp_path / "b.db.key")
+    # Without its key file the ledger does not open (a new key would not match).
+    with pytest.raises(consent.KeyMismatchError, match="key file"):
+        consent.Ledger.open(path)
+    assert consent.Ledger.open(path, key_file=key).event_count == 2
+
+
+def test_a_second_writer_is_locked_out(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    first = consent.Ledger.open(path)
+    with pytest.raises(consent.LockedError, match="another process"):
+        consent.Ledger.open(path)
+    close(first)
+    consent.Ledger.open(path)
+
+
+def test_storage_errors(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"\\x42" * 8192)
+    with pytest.raises(consent.StorageError):
+        consent.Ledger.open(garbage)
+    with pytest.raises(consent.StorageError):
+        consent.Ledger.open(tmp_path / "no" / "such" / "dir" / "ledger.db")
+
+
+def test_another_schema_version_is_unsupported(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    close(consent.Ledger.open(path))
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    with pytest.raises(consent.UnsupportedVersionError):
+        consent.Ledger.open(path)
+
+
+def test_tampering_is_an_integrity_error(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    ledger = consent.Ledger.open(path)
+    add_grants(ledger)
+    close(ledger)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE events SET header = replace(header, 'saksbehandler-17', 'saksbehandler-99') WHERE seq = 2")
+    conn.close()
+    with pytest.raises(consent.IntegrityError, match="^event 2:"):
+        consent.Ledger.open(path)
