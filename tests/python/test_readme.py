@@ -1,4 +1,4 @@
-"""The README's "Using from Python" example runs as written."""
+"""The "Using from Python" examples of the root README and the package README run as written."""
 
 from __future__ import annotations
 
@@ -7,19 +7,21 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[2] / "consent-py" / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+READMES = [ROOT / "README.md", ROOT / "consent-py" / "README.md"]
 
 
-def python_blocks() -> list[str]:
-    text = README.read_text(encoding="utf-8")
+def python_blocks(readme: Path) -> list[str]:
+    text = readme.read_text(encoding="utf-8")
     section = text.split("## Using from Python", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n(.*?)```", section, flags=re.S)
 
 
-def test_the_readme_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    blocks = python_blocks()
+@pytest.mark.parametrize("readme", READMES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_readme_example_runs(readme: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocks = python_blocks(readme)
     assert len(blocks) == 1
-    exec(compile(blocks[0], str(README), "exec"), {"__name__": "readme"})
+    exec(compile(blocks[0], str(readme), "exec"), {"__name__": "readme"})
     out = capsys.readouterr().out
     assert out.startswith("rejected: ")
     assert "15038510191" not in out
