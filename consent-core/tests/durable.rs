@@ -6,13 +6,11 @@
     reason = "helpers of a test fail the test on a bad fixture"
 )]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use consent_core::{
     Catalogue, DenialReason, ErrorCode, GrantId, GrantRequest, Ledger, LedgerOptions, PseudonymKey,
 };
@@ -345,7 +343,12 @@ fn every_acknowledged_grant_survives_kill_9() {
         seed ^= seed << 17;
         let wait = Duration::from_millis(30 + seed % 250);
         let mut child = Command::new(&exe)
-            .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "durable::crash_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

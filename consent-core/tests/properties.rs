@@ -1,10 +1,8 @@
 //! Property tests: serde round-trips of the JSON contract, and Art. 7(3): a withdrawal never
 //! changes a decision for an earlier instant.
 
-mod common;
-
+use crate::common::*;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::*;
 use consent_core::{Actor, Catalogue, Event, GrantRequest, Ledger};
 use proptest::prelude::*;
 use proptest::sample::subsequence;

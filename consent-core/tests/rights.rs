@@ -6,12 +6,10 @@
     reason = "helpers of a test fail the test on a bad fixture"
 )]
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
+use crate::common::*;
 use chrono::{DateTime, Duration, Utc};
-use common::*;
 use consent_core::{
     Catalogue, Clock, Correction, DenialReason, DisclosureRequest, ErasureOutcome, ErrorCode,
     EventPayload, Ledger, LedgerOptions, PseudonymKey, ReconsentReason, StatisticsQuery,
@@ -200,7 +198,7 @@ fn the_export_format_is_pinned_by_a_golden_file() {
     let expected = std::fs::read_to_string(golden).unwrap_or_default();
     assert!(
         normalised == expected,
-        "the export format changed; if intended, run `CONSENT_BLESS=1 cargo test -p consent-core --test rights` and review the diff\n{normalised}"
+        "the export format changed; if intended, run `CONSENT_BLESS=1 cargo test -p consent-core --test integration rights::` and review the diff\n{normalised}"
     );
     // What the person is told: the recipients the data went to.
     let recipients: Vec<_> = export.as_value()["disclosures"]

@@ -1,8 +1,6 @@
 //! The cases of the foundation issue, one test each, through the public API.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use consent_core::{Basis, DenialReason, DisclosureRequest, ErrorCode, GrantId};
 
 #[test]

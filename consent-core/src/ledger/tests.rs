@@ -439,39 +439,14 @@ fn unknown_codes_and_bad_requests_are_errors_not_denials() {
 
 #[test]
 fn the_chain_verifies_and_catches_tampering() {
-    let store = MemoryStore::new();
-    let store_ref: &'static MemoryStore = Box::leak(Box::new(store));
-    #[derive(Debug)]
-    struct Shared(&'static MemoryStore);
-    impl Store for Shared {
-        fn append(&self, batch: &Batch<'_>) -> Result<()> {
-            self.0.append(batch)
-        }
-        fn subject_keys(&self, v: &mut dyn FnMut(SubjectKey) -> Result<()>) -> Result<()> {
-            self.0.subject_keys(v)
-        }
-        fn scan(&self, from: u64, v: &mut dyn FnMut(EventRecord) -> Result<()>) -> Result<()> {
-            self.0.scan(from, v)
-        }
-        fn subject_records(&self, s: &[u8; 16]) -> Result<Vec<EventRecord>> {
-            self.0.subject_records(s)
-        }
-        fn head(&self) -> Result<Option<Head>> {
-            self.0.head()
-        }
-        fn meta(&self, k: &str) -> Result<Option<String>> {
-            self.0.meta(k)
-        }
-        fn set_meta(&self, k: &str, v: &str) -> Result<()> {
-            self.0.set_meta(k, v)
-        }
-    }
+    let store_ref = std::sync::Arc::new(MemoryStore::new());
+    let shared = |store: &std::sync::Arc<MemoryStore>| Box::new(store.clone());
     let key = PseudonymKey::from_bytes([9; 32]);
     let options = LedgerOptions {
         key: Some(key.clone()),
         ..LedgerOptions::default()
     };
-    let ledger = Ledger::with_store(Box::new(Shared(store_ref)), options.clone()).unwrap();
+    let ledger = Ledger::with_store(shared(&store_ref), options.clone()).unwrap();
     for purpose in ["case_handling", "statistics", "settlement"] {
         ledger
             .grant(&request(adult(), "nav", purpose, &["name"]), &actor())
@@ -482,7 +457,7 @@ fn the_chain_verifies_and_catches_tampering() {
     assert_eq!(report.events, 3);
 
     // Reopening replays into the same projection.
-    let reopened = Ledger::with_store(Box::new(Shared(store_ref)), options.clone()).unwrap();
+    let reopened = Ledger::with_store(shared(&store_ref), options.clone()).unwrap();
     assert_eq!(reopened.projection_snapshot(), ledger.projection_snapshot());
 
     // A wrong key is refused.
@@ -491,7 +466,7 @@ fn the_chain_verifies_and_catches_tampering() {
         ..LedgerOptions::default()
     };
     assert_eq!(
-        Ledger::with_store(Box::new(Shared(store_ref)), wrong)
+        Ledger::with_store(shared(&store_ref), wrong)
             .unwrap_err()
             .code(),
         ErrorCode::KeyMismatch
@@ -504,7 +479,7 @@ fn the_chain_verifies_and_catches_tampering() {
     let report = ledger.verify().unwrap();
     assert!(!report.ok);
     assert_eq!(report.first_bad_seq, Some(2));
-    let err = Ledger::with_store(Box::new(Shared(store_ref)), options).unwrap_err();
+    let err = Ledger::with_store(shared(&store_ref), options).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Integrity);
     assert!(err.message().starts_with("event 2:"), "{}", err.message());
 }

@@ -84,3 +84,34 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// `Storage` when writing fails.
     fn set_meta(&self, key: &str, value: &str) -> Result<()>;
 }
+
+/// A shared store: several ledgers over time (for example a reopen in a test) may use one.
+impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
+    fn append(&self, batch: &Batch<'_>) -> Result<()> {
+        (**self).append(batch)
+    }
+
+    fn subject_keys(&self, visit: &mut dyn FnMut(SubjectKey) -> Result<()>) -> Result<()> {
+        (**self).subject_keys(visit)
+    }
+
+    fn scan(&self, from_seq: u64, visit: &mut dyn FnMut(EventRecord) -> Result<()>) -> Result<()> {
+        (**self).scan(from_seq, visit)
+    }
+
+    fn subject_records(&self, subject: &[u8; 16]) -> Result<Vec<EventRecord>> {
+        (**self).subject_records(subject)
+    }
+
+    fn head(&self) -> Result<Option<Head>> {
+        (**self).head()
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        (**self).meta(key)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        (**self).set_meta(key, value)
+    }
+}
