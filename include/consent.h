@@ -408,6 +408,173 @@ const char *consent_result_str(uint32_t result);
  */
 const char *consent_version(void);
 
+/**
+ * Everything the ledger holds about `subject` (GDPR Art. 15), as the JSON document of schema
+ * `"consent-export/1"`: the subject's pseudonym (never the national id), `status`
+ * (`active`, `restricted` or `erased`), consent records with their status history and evidence,
+ * refusals, every recorded disclosure with its recipient, rectifications, restrictions, the
+ * erasure, and access requests with their due dates.
+ *
+ * On success writes a library-allocated string to `*json_out`, freed with
+ * `consent_string_free`. Nothing is recorded (registering the request is
+ * `consent_ledger_register_access_request`).
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `NOT_FOUND` (the ledger holds
+ * nothing about the subject), `INTEGRITY` (one of the subject's events does not verify),
+ * `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `subject` is a NUL-terminated string; `json_out` is valid for
+ * writing one pointer.
+ */
+consent_result consent_ledger_subject_export(const struct consent_ledger *ledger,
+                                             const char *subject,
+                                             char **json_out);
+
+/**
+ * Registers an access request from `subject`, received at `received_at_unix_ms` (Unix
+ * milliseconds, UTC), on behalf of `actor_json` (`{"id": "...", "role": "..."}`). The request
+ * must be answered within one month (GDPR Art. 12(3)); the export lists it with that due date.
+ *
+ * On success writes `{"id": "uuid", "received_at": "RFC 3339", "due_at": "RFC 3339"}` to
+ * `*json_out`, a library-allocated string freed with `consent_string_free`. On failure nothing
+ * is recorded and `*json_out` is left untouched.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (an instant
+ * out of range, a malformed actor), `NOT_FOUND` (the ledger holds nothing about the subject),
+ * `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `subject` and `actor_json` are NUL-terminated strings; `json_out`
+ * is valid for writing one pointer.
+ */
+consent_result consent_ledger_register_access_request(const struct consent_ledger *ledger,
+                                                      const char *subject,
+                                                      int64_t received_at_unix_ms,
+                                                      const char *actor_json,
+                                                      char **json_out);
+
+/**
+ * Corrects one field of one of `subject`'s grants without rewriting history: decisions for
+ * instants from the moment of the call on use the corrected value; decisions for earlier
+ * instants are unchanged.
+ *
+ * `correction_json` is `{"field": "evidence_reference", "value": "2026/1235"}`,
+ * `{"field": "valid_from", "value": "RFC 3339"}` or `{"field": "valid_until", "value":
+ * "RFC 3339" | null}`. `reason` (required, no national id) says why; `actor_json` is
+ * `{"id": "...", "role": "..."}`.
+ *
+ * On success writes the rectification's record id (a UUID) to `*record_id_out`, a
+ * library-allocated string freed with `consent_string_free`. On failure nothing is recorded and
+ * `*record_id_out` is left untouched.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (malformed
+ * JSON, a grant id that is not a UUID, an empty or malformed reason, a validity window that
+ * would end before it starts), `NOT_FOUND` (the ledger holds nothing about the subject, or the
+ * grant is not the subject's), `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `subject`, `grant_id`, `correction_json`, `reason` and
+ * `actor_json` are NUL-terminated strings; `record_id_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_rectify(const struct consent_ledger *ledger,
+                                      const char *subject,
+                                      const char *grant_id,
+                                      const char *correction_json,
+                                      const char *reason,
+                                      const char *actor_json,
+                                      char **record_id_out);
+
+/**
+ * Evaluates an erasure request from `subject` (GDPR Art. 17) on behalf of `actor_json`.
+ *
+ * When a disclosure of the subject's data was based on a catalogue rule with an archival or
+ * legal duty (for example `nir_registration`), the records are kept and processing is
+ * restricted from now on: consent-based decisions are then denied with reason `restricted`,
+ * while statutory duties continue. Otherwise the subject's data key is destroyed: every
+ * personal payload of the subject becomes unrecoverable, and `consent_ledger_verify` still
+ * reports an intact chain.
+ *
+ * On success writes the outcome as JSON to `*json_out`, a library-allocated string freed with
+ * `consent_string_free`: `{"outcome": "restricted", "at": "RFC 3339", "rules": [...],
+ * "statutes": [...]}` or `{"outcome": "erased", "at": "RFC 3339", "events_erased": n}`. On
+ * failure nothing is recorded and `*json_out` is left untouched.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (a malformed
+ * actor), `NOT_FOUND` (the ledger holds nothing about the subject), `CONFLICT` (already
+ * restricted or erased), `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `subject` and `actor_json` are NUL-terminated strings; `json_out`
+ * is valid for writing one pointer.
+ */
+consent_result consent_ledger_request_erasure(const struct consent_ledger *ledger,
+                                              const char *subject,
+                                              const char *actor_json,
+                                              char **json_out);
+
+/**
+ * Aggregate counts, never individual rows: grants, withdrawals, refusals and disclosures by
+ * month, purpose and recipient, and active grants by purpose and recipient. Counts from 1 to
+ * `min_cell - 1` are suppressed (JSON `null`).
+ *
+ * `query_json` may be NULL (all events, active grants counted now, the catalogue's threshold)
+ * or `{"from": "RFC 3339", "to": "RFC 3339", "min_cell": n}`, every key optional: events
+ * recorded in `[from, to)`, active grants counted at `to`, and a threshold that may only raise
+ * the catalogue's `statistics_min_cell`. Unknown keys are rejected.
+ *
+ * On success writes `{"min_cell": n, "at": "RFC 3339", "rows": [{"month": "YYYY-MM",
+ * "purpose", "recipient", "grants", "withdrawals", "refusals", "disclosures"}],
+ * "active_grants": [{"purpose", "recipient", "count"}]}` to `*json_out`, a library-allocated
+ * string freed with `consent_string_free`. Nothing is recorded.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT` (`ledger`, `json_out`), `INVALID_UTF8`, `INVALID_INPUT` (malformed
+ * JSON, an instant out of range, a threshold below the catalogue's), `INTEGRITY`, `STORAGE`,
+ * `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `query_json` is NULL or a NUL-terminated string; `json_out` is
+ * valid for writing one pointer.
+ */
+consent_result consent_ledger_statistics(const struct consent_ledger *ledger,
+                                         const char *query_json,
+                                         char **json_out);
+
+/**
+ * The re-consent worklist: grants active at `at_unix_ms` that stop covering disclosures
+ * within `window_ms` after it (both Unix milliseconds): a representative's grant when the child
+ * comes of age, a grant reaching its `valid_until`, and (due at `at`) grants given under a
+ * privacy notice version that is no longer current. Sorted by due date.
+ *
+ * On success writes a JSON array to `*json_out`, a library-allocated string freed with
+ * `consent_string_free`: `[{"grant_id": "uuid", "subject": "pseudonym", "reason":
+ * "comes_of_age" | "expires" | "notice_superseded", "due_at": "RFC 3339", "purposes": [...],
+ * "recipients": [...], "categories": [...]}]`. Subjects appear by pseudonym, never by national
+ * id. Nothing is recorded.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_INPUT` (an instant out of range, a negative window),
+ * `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `json_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_reconsent_due(const struct consent_ledger *ledger,
+                                            int64_t at_unix_ms,
+                                            int64_t window_ms,
+                                            char **json_out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

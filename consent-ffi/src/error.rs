@@ -180,6 +180,15 @@ impl From<consent_core::Error> for FfiError {
     }
 }
 
+/// An `INVALID_INPUT` error for malformed JSON input: `what: parser message`, on one line and
+/// with any national id the parser echoed masked.
+pub(crate) fn json_input_error(what: &str, error: &serde_json::Error) -> FfiError {
+    FfiError::invalid(format!(
+        "{what}: {}",
+        mask_digit_runs(&error.to_string().replace('\n', " "))
+    ))
+}
+
 /// Replaces every run of 11 or more ASCII digits with `*`, so a national id echoed by a parser
 /// can never reach the last-error message.
 pub(crate) fn mask_digit_runs(text: &str) -> String {

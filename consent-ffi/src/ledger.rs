@@ -11,14 +11,14 @@ use consent_core::{
     Actor, Catalogue, Code, DisclosureRequest, ErrorCode, GrantId, IdOptions, Ledger,
     LedgerOptions, MAX_CODES, RefusalRequest, from_unix_millis,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::boundary::{
     Castable, OwnedArc, arc_to_ptr, box_to_ptr, check_out, free_arc, opt_ref, string_to_ptr,
     try_opt_str, try_ref, try_str, try_str_array, write_out,
 };
 use crate::decision::consent_decision;
-use crate::error::{FfiError, consent_result, ffi_guard, ffi_guard_or, mask_digit_runs};
+use crate::error::{FfiError, consent_result, ffi_guard, ffi_guard_or, json_input_error};
 
 /// A consent ledger.
 ///
@@ -38,8 +38,8 @@ pub struct consent_ledger {
 /// The value behind a `consent_ledger` handle.
 #[derive(Debug)]
 pub(crate) struct LedgerHandle {
-    ledger: Ledger,
-    id_options: IdOptions,
+    pub(crate) ledger: Ledger,
+    pub(crate) id_options: IdOptions,
 }
 
 impl Castable for consent_ledger {
@@ -52,6 +52,16 @@ const _: fn() = || {
     fn shareable<T: Send + Sync>() {}
     shareable::<LedgerHandle>();
 };
+
+/// Serialises a core result into a library-allocated JSON string for a `char **` out-param.
+///
+/// The core's report types serialise infallibly in practice (string keys, no maps with
+/// non-string keys); a failure is still reported, as `STORAGE`, rather than unwrapped.
+pub(crate) fn json_to_ptr<T: Serialize>(value: &T, what: &str) -> Result<*mut c_char, FfiError> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| FfiError::new(consent_result::Storage, format!("{what}: {e}")))?;
+    string_to_ptr(json)
+}
 
 /// The path that opens a ledger in memory.
 const MEMORY: &str = ":memory:";
@@ -71,12 +81,7 @@ struct OpenOptions {
 fn parse_options(json: Option<&str>) -> Result<OpenOptions, FfiError> {
     match json {
         None => Ok(OpenOptions::default()),
-        Some(json) => serde_json::from_str(json).map_err(|e| {
-            FfiError::invalid(format!(
-                "options: {}",
-                mask_digit_runs(&e.to_string().replace('\n', " "))
-            ))
-        }),
+        Some(json) => serde_json::from_str(json).map_err(|e| json_input_error("options", &e)),
     }
 }
 
@@ -108,7 +113,7 @@ fn open(path: &str, options: &OpenOptions) -> Result<LedgerHandle, FfiError> {
 }
 
 /// A catalogue code from C: a malformed code is unknown to any catalogue.
-fn code(text: &str, field: &str) -> Result<Code, FfiError> {
+pub(crate) fn code(text: &str, field: &str) -> Result<Code, FfiError> {
     Code::new(text).map_err(|e| {
         FfiError::new(
             ErrorCode::UnknownCode.into(),
@@ -411,9 +416,7 @@ pub unsafe extern "C" fn consent_ledger_verify(
         let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
         check_out(json_out, "json_out")?;
         let report = handle.ledger.verify()?;
-        let json = serde_json::to_string(&report)
-            .map_err(|e| FfiError::new(consent_result::Storage, format!("verify report: {e}")))?;
-        write_out(json_out, string_to_ptr(json)?)
+        write_out(json_out, json_to_ptr(&report, "verify report")?)
     })
 }
 
@@ -423,6 +426,7 @@ mod tests {
     fn export_modules_hold_no_unsafe_blocks() {
         for (name, source) in [
             ("ledger.rs", include_str!("ledger.rs")),
+            ("rights.rs", include_str!("rights.rs")),
             ("decision.rs", include_str!("decision.rs")),
             ("misc.rs", include_str!("misc.rs")),
         ] {

@@ -5,6 +5,7 @@ mod decision;
 mod error;
 mod ledger;
 mod misc;
+mod rights;
 
 pub use decision::{
     consent_decision, consent_decision_free, consent_decision_permitted, consent_decision_to_json,
@@ -17,6 +18,10 @@ pub use ledger::{
 };
 pub use misc::{
     consent_last_error_message, consent_result_str, consent_string_free, consent_version,
+};
+pub use rights::{
+    consent_ledger_reconsent_due, consent_ledger_rectify, consent_ledger_register_access_request,
+    consent_ledger_request_erasure, consent_ledger_statistics, consent_ledger_subject_export,
 };
 
 /// The version of this crate, as compiled.

@@ -1,0 +1,674 @@
+/*
+ * C tests of the data-subject rights exports: the subject export, access requests,
+ * rectification, erasure or restriction, statistics and the re-consent worklist, and every
+ * error path of each (the result code, out-params untouched, nothing recorded).
+ *
+ * Rectification and erasure take effect "now" (the library's clock), so those tests place
+ * their instants relative to time(NULL). Build: see scripts/test-c.sh. Prints
+ * "N passed, M failed" as its last line.
+ */
+#include "consent.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int passed = 0;
+static int failed = 0;
+
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        if (cond) {                                                        \
+            passed++;                                                      \
+        } else {                                                           \
+            failed++;                                                      \
+            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                  \
+    } while (0)
+
+/* Checks a result code and, on a mismatch, prints both names and the last error. */
+#define CHECK_RC(call, expected)                                                    \
+    do {                                                                            \
+        consent_result rc_ = (call);                                                \
+        if (rc_ == (consent_result)(expected)) {                                    \
+            passed++;                                                               \
+        } else {                                                                    \
+            char msg_[512];                                                         \
+            consent_last_error_message(msg_, sizeof msg_);                          \
+            failed++;                                                               \
+            fprintf(stderr, "FAIL %s:%d: %s -> %s, expected %s (%s)\n", __FILE__,   \
+                    __LINE__, #call, consent_result_str(rc_),                       \
+                    consent_result_str((uint32_t)(expected)), msg_);                \
+        }                                                                           \
+    } while (0)
+
+/* strstr on a string that may be NULL (a failed call leaves out-params NULL). */
+#define HAS(text, needle) ((text) != NULL && strstr((text), (needle)) != NULL)
+
+#define DAY INT64_C(86400000)
+/* Fixed instants, Unix milliseconds UTC (computed with Python's datetime). */
+#define T_2026_01_31_10 INT64_C(1769853600000) /* 2026-01-31T10:00:00Z */
+#define T_2026_03_10_08 INT64_C(1773129600000) /* 2026-03-10T08:00:00Z */
+#define T_2030_05_01 INT64_C(1903867200000)    /* 2030-05-01T12:00:00Z */
+
+/* An adult born 1985-03-15 (the valid test number of the design documents). */
+#define ADULT "15038510190"
+/* A child born 2012-06-01 (turns 18 on 2030-06-01; see test_consent.c). */
+#define CHILD "01061250073"
+/* The adult's number with the last control digit changed: fails validation. */
+#define BAD_FNR "15038510191"
+/* A well-formed UUID that no grant has. */
+#define NO_GRANT "0190a5a0-0000-7000-8000-000000000000"
+
+static const char *ACTOR = "{\"id\": \"saksbehandler-17\", \"role\": \"case_worker\"}";
+#define SELF "{\"role\": \"self\"}"
+#define VERGE                                                                            \
+    "{\"role\": \"verge\", \"id\": \"" ADULT "\", \"authority\": \"statsforvalteren 2025/77\"}"
+
+/* Now, to the second, in Unix milliseconds. */
+static int64_t now_ms(void) { return (int64_t)time(NULL) * 1000; }
+
+/* Formats Unix milliseconds as RFC 3339 UTC (whole seconds). */
+static void rfc3339(char *buf, size_t len, int64_t ms) {
+    time_t seconds = (time_t)(ms / 1000);
+    struct tm *tm = gmtime(&seconds);
+    if (tm == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", tm) == 0) {
+        snprintf(buf, len, "invalid");
+    }
+}
+
+/*
+ * Writes a valid national id for a person born on ddmmyy (19xx, individual numbers 000-499)
+ * to out[12]: the first individual number from `start` whose two mod-11 control digits exist.
+ */
+static void make_fnr(char out[12], const char *ddmmyy, int start) {
+    static const int w1[9] = {3, 7, 6, 1, 8, 9, 4, 5, 2};
+    static const int w2[10] = {5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
+    if (start < 0) {
+        start = 0;
+    }
+    for (int individual = start; individual < 500; individual++) {
+        int d[11];
+        memcpy(out, ddmmyy, 6);
+        out[6] = (char)('0' + individual / 100);
+        out[7] = (char)('0' + individual / 10 % 10);
+        out[8] = (char)('0' + individual % 10);
+        for (int i = 0; i < 9; i++) {
+            d[i] = out[i] - '0';
+        }
+        int s1 = 0;
+        for (int i = 0; i < 9; i++) {
+            s1 += w1[i] * d[i];
+        }
+        int k1 = (11 - s1 % 11) % 11;
+        if (k1 == 10) {
+            continue;
+        }
+        d[9] = k1;
+        int s2 = 0;
+        for (int i = 0; i < 10; i++) {
+            s2 += w2[i] * d[i];
+        }
+        int k2 = (11 - s2 % 11) % 11;
+        if (k2 == 10) {
+            continue;
+        }
+        out[9] = (char)('0' + k1);
+        out[10] = (char)('0' + k2);
+        out[11] = '\0';
+        return;
+    }
+    out[0] = '\0';
+}
+
+/* Builds a grant document into buf; valid_from is RFC 3339, valid_until null. */
+static void grant_json(char *buf, size_t len, const char *subject, const char *grantor,
+                       const char *purpose, const char *recipient, const char *categories,
+                       const char *valid_from) {
+    snprintf(buf, len,
+             "{\"subject\": \"%s\", \"grantor\": %s, \"purposes\": [\"%s\"],"
+             " \"recipients\": [\"%s\"], \"categories\": [%s], \"explicit\": false,"
+             " \"valid_from\": \"%s\", \"valid_until\": null,"
+             " \"evidence\": {\"method\": \"signed_paper\", \"reference\": \"2026/1234\","
+             " \"language\": \"ar\", \"interpreter\": true},"
+             " \"notice\": {\"id\": \"bosetting-personvern\", \"version\": \"2024-10-16\"}}",
+             subject, grantor, purpose, recipient, categories, valid_from);
+}
+
+/* Grants and returns the grant id (freed with consent_string_free), or NULL. */
+static char *grant(const consent_ledger *ledger, const char *subject, const char *grantor,
+                   const char *purpose, const char *recipient, const char *categories,
+                   const char *valid_from) {
+    char json[2048];
+    char *id = NULL;
+    grant_json(json, sizeof json, subject, grantor, purpose, recipient, categories, valid_from);
+    CHECK_RC(consent_ledger_grant(ledger, json, ACTOR, &id), CONSENT_RESULT_OK);
+    return id;
+}
+
+/* Decides and returns the decision JSON (freed with consent_string_free), or NULL. */
+static char *decide(const consent_ledger *ledger, const char *subject, const char *recipient,
+                    const char *purpose, const char *const *cats, size_t n, int64_t at) {
+    consent_decision *decision = NULL;
+    char *json = NULL;
+    CHECK_RC(consent_ledger_decide(ledger, subject, recipient, purpose, cats, n, at, &decision),
+             CONSENT_RESULT_OK);
+    if (decision != NULL) {
+        CHECK_RC(consent_decision_to_json(decision, &json), CONSENT_RESULT_OK);
+        consent_decision_free(decision);
+    }
+    return json;
+}
+
+/* Whether a decision at `at` is permitted (1), denied with `reason` (0), or neither (-1). */
+static int outcome(const consent_ledger *ledger, const char *subject, const char *recipient,
+                   const char *purpose, const char *const *cats, size_t n, int64_t at,
+                   const char *reason) {
+    char *json = decide(ledger, subject, recipient, purpose, cats, n, at);
+    int result = -1;
+    if (HAS(json, "\"permitted\":true")) {
+        result = 1;
+    } else if (reason != NULL) {
+        char needle[64];
+        snprintf(needle, sizeof needle, "\"reason\":\"%s\"", reason);
+        result = HAS(json, needle) ? 0 : -1;
+    }
+    consent_string_free(json);
+    return result;
+}
+
+static const consent_ledger *open_ledger(void) {
+    const consent_ledger *ledger = NULL;
+    CHECK_RC(consent_ledger_open(":memory:", NULL, &ledger), CONSENT_RESULT_OK);
+    CHECK(ledger != NULL);
+    return ledger;
+}
+
+static int verifies(const consent_ledger *ledger) {
+    char *report = NULL;
+    CHECK_RC(consent_ledger_verify(ledger, &report), CONSENT_RESULT_OK);
+    int ok = HAS(report, "\"ok\":true");
+    consent_string_free(report);
+    return ok;
+}
+
+static void test_fnr_generator(void) {
+    /* The generator reproduces the documented test number, so its other numbers are valid. */
+    char fnr[12];
+    make_fnr(fnr, "150385", 101);
+    CHECK(strcmp(fnr, ADULT) == 0);
+}
+
+static void test_subject_export(void) {
+    const consent_ledger *ledger = open_ledger();
+    const char *nir_cats[] = {"name", "national_id"};
+    char *id = grant(ledger, ADULT, SELF, "employment_followup", "nav", "\"finances\"",
+                     "2026-01-05T09:00:00Z");
+    CHECK_RC(consent_ledger_record_disclosure(ledger, ADULT, "nir", "nir_registration", nir_cats,
+                                              2, now_ms(), ACTOR, NULL),
+             CONSENT_RESULT_OK);
+    uint64_t before = consent_ledger_event_count(ledger);
+    CHECK(before == 2);
+
+    char *json = NULL;
+    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"consent-export/1\""));
+    CHECK(HAS(json, "\"status\": \"active\""));
+    /* The recipient the data went to (GDPR Art. 15(1)(c)), and the consent with its id. */
+    CHECK(HAS(json, "\"recipient\": \"nir\""));
+    CHECK(HAS(json, "\"purpose\": \"nir_registration\""));
+    CHECK(HAS(json, id));
+    CHECK(HAS(json, "\"pii_principal_id\""));
+    /* Never the national id in clear. */
+    CHECK(json != NULL && strstr(json, ADULT) == NULL);
+    consent_string_free(json);
+    consent_string_free(id);
+    /* Exporting records nothing. */
+    CHECK(consent_ledger_event_count(ledger) == before);
+    consent_ledger_free(ledger);
+}
+
+static void test_access_request(void) {
+    const consent_ledger *ledger = open_ledger();
+    char *id = grant(ledger, ADULT, SELF, "employment_followup", "nav", "\"finances\"",
+                     "2026-01-05T09:00:00Z");
+    consent_string_free(id);
+
+    char *json = NULL;
+    CHECK_RC(consent_ledger_register_access_request(ledger, ADULT, T_2026_03_10_08, ACTOR, &json),
+             CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"received_at\":\"2026-03-10T08:00:00Z\""));
+    CHECK(HAS(json, "\"due_at\":\"2026-04-10T08:00:00Z\""));
+    CHECK(HAS(json, "\"id\":\""));
+    consent_string_free(json);
+    CHECK(consent_ledger_event_count(ledger) == 2);
+
+    /* One calendar month: 31 January is due on the last day of February. */
+    json = NULL;
+    CHECK_RC(consent_ledger_register_access_request(ledger, ADULT, T_2026_01_31_10, ACTOR, &json),
+             CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"due_at\":\"2026-02-28T10:00:00Z\""));
+    consent_string_free(json);
+    CHECK(consent_ledger_event_count(ledger) == 3);
+
+    /* The export lists both requests with their due dates. */
+    json = NULL;
+    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"due_at\": \"2026-04-10T08:00:00Z\""));
+    CHECK(HAS(json, "\"due_at\": \"2026-02-28T10:00:00Z\""));
+    consent_string_free(json);
+    CHECK(verifies(ledger));
+    consent_ledger_free(ledger);
+}
+
+static void test_rectify_valid_until(void) {
+    const consent_ledger *ledger = open_ledger();
+    const char *cats[] = {"family"};
+    int64_t now = now_ms();
+    char from[32];
+    char until[64];
+    char correction[128];
+    rfc3339(from, sizeof from, now - 200 * DAY);
+    char *id = grant(ledger, ADULT, SELF, "case_handling", "bufetat", "\"family\"", from);
+
+    int64_t long_ago = now - 100 * DAY; /* before the corrected end */
+    int64_t lately = now - 20 * DAY;    /* after the corrected end, before the correction */
+    int64_t later = now + 100 * DAY;    /* after both */
+    CHECK(outcome(ledger, ADULT, "bufetat", "case_handling", cats, 1, long_ago, NULL) == 1);
+    CHECK(outcome(ledger, ADULT, "bufetat", "case_handling", cats, 1, lately, NULL) == 1);
+    CHECK(outcome(ledger, ADULT, "bufetat", "case_handling", cats, 1, later, NULL) == 1);
+
+    /* The form said the consent ended 50 days ago. */
+    rfc3339(until, sizeof until, now - 50 * DAY);
+    snprintf(correction, sizeof correction, "{\"field\": \"valid_until\", \"value\": \"%s\"}",
+             until);
+    char *record = NULL;
+    CHECK_RC(consent_ledger_rectify(ledger, ADULT, id, correction, "the form gave an end date",
+                                    ACTOR, &record),
+             CONSENT_RESULT_OK);
+    CHECK(record != NULL && strlen(record) == 36);
+    CHECK(record != NULL && id != NULL && strcmp(record, id) != 0);
+    consent_string_free(record);
+    CHECK(consent_ledger_event_count(ledger) == 2);
+
+    /* Decisions for instants before the correction stand, even after the corrected end. */
+    CHECK(outcome(ledger, ADULT, "bufetat", "case_handling", cats, 1, long_ago, NULL) == 1);
+    CHECK(outcome(ledger, ADULT, "bufetat", "case_handling", cats, 1, lately, NULL) == 1);
+    /* After the correction, the corrected end holds. */
+    CHECK(outcome(ledger, ADULT, "bufetat", "case_handling", cats, 1, later, "expired") == 0);
+
+    /* The export shows the rectification; the evidence reference can be corrected too. */
+    record = NULL;
+    CHECK_RC(consent_ledger_rectify(ledger, ADULT, id,
+                                    "{\"field\": \"evidence_reference\", \"value\": \"2026/1235\"}",
+                                    "typing error in the case number", ACTOR, &record),
+             CONSENT_RESULT_OK);
+    consent_string_free(record);
+    char *json = NULL;
+    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"rectified\""));
+    CHECK(HAS(json, "\"reference\": \"2026/1235\""));
+    consent_string_free(json);
+    CHECK(consent_ledger_event_count(ledger) == 3);
+    CHECK(verifies(ledger));
+    consent_string_free(id);
+    consent_ledger_free(ledger);
+}
+
+static void test_erasure_of_consents_only(void) {
+    const consent_ledger *ledger = open_ledger();
+    const char *cats[] = {"finances"};
+    char other[12];
+    make_fnr(other, "010280", 120);
+    char *id = grant(ledger, ADULT, SELF, "employment_followup", "nav", "\"finances\"",
+                     "2026-01-05T09:00:00Z");
+    consent_string_free(id);
+    id = grant(ledger, ADULT, SELF, "case_handling", "bufetat", "\"family\"",
+               "2026-01-05T09:00:00Z");
+    consent_string_free(id);
+    id = grant(ledger, other, SELF, "employment_followup", "nav", "\"finances\"",
+               "2026-01-05T09:00:00Z");
+    consent_string_free(id);
+    CHECK(consent_ledger_event_count(ledger) == 3);
+
+    char *json = NULL;
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json), CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"outcome\":\"erased\""));
+    CHECK(HAS(json, "\"events_erased\":2"));
+    consent_string_free(json);
+    CHECK(consent_ledger_event_count(ledger) == 4);
+    /* The chain still verifies with the subject's payloads unrecoverable. */
+    CHECK(verifies(ledger));
+    /* The consent is gone; the other person's is untouched. */
+    int64_t later = now_ms() + DAY;
+    CHECK(outcome(ledger, ADULT, "nav", "employment_followup", cats, 1, later, "no_basis") == 0);
+    CHECK(outcome(ledger, other, "nav", "employment_followup", cats, 1, later, NULL) == 1);
+    json = NULL;
+    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"status\": \"erased\""));
+    consent_string_free(json);
+
+    /* A second request conflicts and records nothing. */
+    json = (char *)"untouched";
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json),
+             CONSENT_RESULT_CONFLICT);
+    CHECK(strcmp(json, "untouched") == 0);
+    CHECK(consent_ledger_event_count(ledger) == 4);
+    consent_ledger_free(ledger);
+}
+
+static void test_erasure_after_nir_disclosure(void) {
+    const consent_ledger *ledger = open_ledger();
+    const char *nir_cats[] = {"name", "national_id"};
+    const char *cats[] = {"finances"};
+    int64_t now = now_ms();
+    char *id = grant(ledger, ADULT, SELF, "employment_followup", "nav", "\"finances\"",
+                     "2026-01-05T09:00:00Z");
+    consent_string_free(id);
+    CHECK_RC(consent_ledger_record_disclosure(ledger, ADULT, "nir", "nir_registration", nir_cats,
+                                              2, now - DAY, ACTOR, NULL),
+             CONSENT_RESULT_OK);
+    CHECK(consent_ledger_event_count(ledger) == 2);
+
+    char *json = NULL;
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json), CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"outcome\":\"restricted\""));
+    CHECK(HAS(json, "\"rules\":[\"nir_registration\"]"));
+    CHECK(HAS(json, "integreringsloven"));
+    consent_string_free(json);
+    CHECK(consent_ledger_event_count(ledger) == 3);
+    CHECK(verifies(ledger));
+
+    /* Before the restriction the consent stands; after it, consent-based decisions are denied. */
+    CHECK(outcome(ledger, ADULT, "nav", "employment_followup", cats, 1, now - 10 * DAY, NULL) ==
+          1);
+    CHECK(outcome(ledger, ADULT, "nav", "employment_followup", cats, 1, now + DAY,
+                  "restricted") == 0);
+    /* The statutory duty continues. */
+    CHECK(outcome(ledger, ADULT, "nir", "nir_registration", nir_cats, 2, now + DAY, NULL) == 1);
+    /* A consent-based disclosure needs a permitting decision: refused, nothing recorded. */
+    consent_decision *decision = NULL;
+    CHECK_RC(consent_ledger_record_disclosure(ledger, ADULT, "nav", "employment_followup", cats, 1,
+                                              now + DAY, ACTOR, &decision),
+             CONSENT_RESULT_NOT_PERMITTED);
+    CHECK(decision == NULL);
+    CHECK(consent_ledger_event_count(ledger) == 3);
+
+    json = NULL;
+    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"status\": \"restricted\""));
+    consent_string_free(json);
+    /* Asking again conflicts. */
+    json = (char *)"untouched";
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json),
+             CONSENT_RESULT_CONFLICT);
+    CHECK(strcmp(json, "untouched") == 0);
+    CHECK(consent_ledger_event_count(ledger) == 3);
+    consent_ledger_free(ledger);
+}
+
+#define NAV_GRANTS 6
+#define BUFETAT_GRANTS 2
+
+static void test_statistics(void) {
+    const consent_ledger *ledger = open_ledger();
+    char people[NAV_GRANTS + BUFETAT_GRANTS][12];
+    int start = 100;
+    for (int i = 0; i < NAV_GRANTS + BUFETAT_GRANTS; i++) {
+        make_fnr(people[i], "010280", start);
+        /* The next person takes the next individual number. */
+        start = (people[i][6] - '0') * 100 + (people[i][7] - '0') * 10 + (people[i][8] - '0') + 1;
+        const int nav = i < NAV_GRANTS;
+        char *id = grant(ledger, people[i], SELF, nav ? "employment_followup" : "case_handling",
+                         nav ? "nav" : "bufetat", nav ? "\"finances\"" : "\"family\"",
+                         "2026-01-05T09:00:00Z");
+        consent_string_free(id);
+    }
+    CHECK(strcmp(people[0], people[1]) != 0);
+    uint64_t before = consent_ledger_event_count(ledger);
+    CHECK(before == NAV_GRANTS + BUFETAT_GRANTS);
+
+    /* Defaults: every event, active grants now, the catalogue's threshold of 5. */
+    char *json = NULL;
+    CHECK_RC(consent_ledger_statistics(ledger, NULL, &json), CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"min_cell\":5"));
+    CHECK(HAS(json, "\"purpose\":\"employment_followup\",\"recipient\":\"nav\",\"grants\":6,"));
+    /* 2 is below the threshold: suppressed. */
+    CHECK(HAS(json, "\"purpose\":\"case_handling\",\"recipient\":\"bufetat\",\"grants\":null,"));
+    CHECK(HAS(json, "\"purpose\":\"employment_followup\",\"recipient\":\"nav\",\"count\":6}"));
+    CHECK(HAS(json, "\"purpose\":\"case_handling\",\"recipient\":\"bufetat\",\"count\":null}"));
+    /* No row describes a person. */
+    for (int i = 0; i < NAV_GRANTS + BUFETAT_GRANTS; i++) {
+        CHECK(json != NULL && strstr(json, people[i]) == NULL);
+    }
+    CHECK(json != NULL && strstr(json, "subject") == NULL);
+    consent_string_free(json);
+
+    /* A raised threshold suppresses the 6 as well. */
+    json = NULL;
+    CHECK_RC(consent_ledger_statistics(ledger, "{\"min_cell\": 10}", &json), CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"min_cell\":10"));
+    CHECK(HAS(json, "\"recipient\":\"nav\",\"grants\":null,"));
+    CHECK(json != NULL && strstr(json, "\"grants\":6") == NULL);
+    consent_string_free(json);
+
+    /* A window before any event: no rows, and nothing active then. */
+    json = NULL;
+    CHECK_RC(consent_ledger_statistics(
+                 ledger, "{\"from\": \"2020-01-01T00:00:00Z\", \"to\": \"2021-01-01T00:00:00+01:00\"}",
+                 &json),
+             CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"at\":\"2020-12-31T23:00:00Z\""));
+    CHECK(HAS(json, "\"rows\":[]"));
+    CHECK(HAS(json, "\"active_grants\":[]"));
+    consent_string_free(json);
+    CHECK(consent_ledger_event_count(ledger) == before);
+    consent_ledger_free(ledger);
+}
+
+static void test_reconsent_due(void) {
+    const consent_ledger *ledger = open_ledger();
+    /* A verge consents for a child who turns 18 on 2030-06-01 (midnight in Oslo). */
+    char *id = grant(ledger, CHILD, VERGE, "case_handling", "nav", "\"family\"",
+                     "2026-01-05T09:00:00Z");
+    char *other = grant(ledger, ADULT, SELF, "case_handling", "nav", "\"name\"",
+                        "2026-01-05T09:00:00Z");
+    uint64_t before = consent_ledger_event_count(ledger);
+
+    char *json = NULL;
+    CHECK_RC(consent_ledger_reconsent_due(ledger, T_2030_05_01, 60 * DAY, &json),
+             CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"reason\":\"comes_of_age\""));
+    CHECK(HAS(json, "\"due_at\":\"2030-05-31T22:00:00Z\""));
+    CHECK(HAS(json, id));
+    CHECK(HAS(json, "\"categories\":[\"family\"]"));
+    /* The adult's open-ended grant is not due; nobody appears by national id. */
+    CHECK(json != NULL && other != NULL && strstr(json, other) == NULL);
+    CHECK(json != NULL && strstr(json, CHILD) == NULL && strstr(json, ADULT) == NULL);
+    consent_string_free(json);
+
+    /* A window that ends before the birthday: nothing due. */
+    json = NULL;
+    CHECK_RC(consent_ledger_reconsent_due(ledger, T_2030_05_01, 10 * DAY, &json),
+             CONSENT_RESULT_OK);
+    CHECK(json != NULL && strcmp(json, "[]") == 0);
+    consent_string_free(json);
+    /* After the birthday the grant is no longer active: nothing due either. */
+    json = NULL;
+    CHECK_RC(consent_ledger_reconsent_due(ledger, T_2030_05_01 + 60 * DAY, 60 * DAY, &json),
+             CONSENT_RESULT_OK);
+    CHECK(json != NULL && strcmp(json, "[]") == 0);
+    consent_string_free(json);
+    CHECK(consent_ledger_event_count(ledger) == before);
+    consent_string_free(id);
+    consent_string_free(other);
+    consent_ledger_free(ledger);
+}
+
+/* ---- error paths: each asserts the code, the untouched out-param and the event count ---- */
+
+static void test_rights_errors(void) {
+    const consent_ledger *ledger = open_ledger();
+    char stranger[12];
+    make_fnr(stranger, "010280", 300);
+    char *id = grant(ledger, ADULT, SELF, "case_handling", "bufetat", "\"family\"",
+                     "2026-01-05T09:00:00Z");
+    char other[12];
+    make_fnr(other, "020280", 120);
+    char *other_id = grant(ledger, other, SELF, "case_handling", "bufetat", "\"family\"",
+                           "2026-01-05T09:00:00Z");
+    const uint64_t before = consent_ledger_event_count(ledger);
+    CHECK(before == 2);
+    char *out = (char *)"untouched";
+    const char *fix = "{\"field\": \"evidence_reference\", \"value\": \"2026/9\"}";
+
+    /* subject_export */
+    CHECK_RC(consent_ledger_subject_export(NULL, ADULT, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_subject_export(ledger, NULL, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, NULL), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_subject_export(ledger, "1503\xff", &out), CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(consent_ledger_subject_export(ledger, BAD_FNR, &out),
+             CONSENT_RESULT_INVALID_NATIONAL_ID);
+    CHECK_RC(consent_ledger_subject_export(ledger, stranger, &out), CONSENT_RESULT_NOT_FOUND);
+    /* The message never repeats the number. */
+    char msg[512];
+    CHECK(consent_last_error_message(msg, sizeof msg) > 0);
+    CHECK(strstr(msg, stranger) == NULL);
+
+    /* register_access_request */
+    CHECK_RC(consent_ledger_register_access_request(NULL, ADULT, T_2026_03_10_08, ACTOR, &out),
+             CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_register_access_request(ledger, NULL, T_2026_03_10_08, ACTOR, &out),
+             CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_register_access_request(ledger, ADULT, T_2026_03_10_08, NULL, &out),
+             CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_register_access_request(ledger, ADULT, T_2026_03_10_08, ACTOR, NULL),
+             CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_register_access_request(ledger, "\xff", T_2026_03_10_08, ACTOR, &out),
+             CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(consent_ledger_register_access_request(ledger, ADULT, T_2026_03_10_08,
+                                                    "{\"id\": \"\xe2\x82\"}", &out),
+             CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(consent_ledger_register_access_request(ledger, ADULT, T_2026_03_10_08, "{\"id\": ",
+                                                    &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(consent_ledger_register_access_request(ledger, ADULT, INT64_MAX, ACTOR, &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(consent_ledger_register_access_request(ledger, BAD_FNR, T_2026_03_10_08, ACTOR, &out),
+             CONSENT_RESULT_INVALID_NATIONAL_ID);
+    CHECK_RC(consent_ledger_register_access_request(ledger, stranger, T_2026_03_10_08, ACTOR,
+                                                    &out),
+             CONSENT_RESULT_NOT_FOUND);
+
+    /* rectify */
+#define RECTIFY(l, s, g, c, r, a, o) consent_ledger_rectify(l, s, g, c, r, a, o)
+    CHECK_RC(RECTIFY(NULL, ADULT, id, fix, "typo", ACTOR, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(RECTIFY(ledger, NULL, id, fix, "typo", ACTOR, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(RECTIFY(ledger, ADULT, NULL, fix, "typo", ACTOR, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, NULL, "typo", ACTOR, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, fix, NULL, ACTOR, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, fix, "typo", NULL, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, fix, "typo", ACTOR, NULL), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(RECTIFY(ledger, "\xff", id, fix, "typo", ACTOR, &out), CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(RECTIFY(ledger, ADULT, "\xff", fix, "typo", ACTOR, &out),
+             CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, "{\"field\": \"\xff\"}", "typo", ACTOR, &out),
+             CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, fix, "typ\xc3", ACTOR, &out), CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, fix, "typo", "{\"id\": \"\xff\"}", &out),
+             CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, "{\"field\": ", "typo", ACTOR, &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, "{\"field\": \"subject\", \"value\": \"x\"}", "typo",
+                     ACTOR, &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, "{\"field\": \"valid_until\", \"value\": \"2026-13-01\"}",
+                     "typo", ACTOR, &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    /* A validity window that would end before it starts. */
+    CHECK_RC(RECTIFY(ledger, ADULT, id,
+                     "{\"field\": \"valid_until\", \"value\": \"2025-01-01T00:00:00Z\"}", "typo",
+                     ACTOR, &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, fix, "", ACTOR, &out), CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(RECTIFY(ledger, ADULT, id, fix, "typo", "{}", &out), CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(RECTIFY(ledger, ADULT, "not-a-uuid", fix, "typo", ACTOR, &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(RECTIFY(ledger, BAD_FNR, id, fix, "typo", ACTOR, &out),
+             CONSENT_RESULT_INVALID_NATIONAL_ID);
+    CHECK_RC(RECTIFY(ledger, stranger, id, fix, "typo", ACTOR, &out), CONSENT_RESULT_NOT_FOUND);
+    CHECK_RC(RECTIFY(ledger, ADULT, NO_GRANT, fix, "typo", ACTOR, &out), CONSENT_RESULT_NOT_FOUND);
+    /* Another subject's grant is not this subject's to correct. */
+    CHECK_RC(RECTIFY(ledger, ADULT, other_id, fix, "typo", ACTOR, &out), CONSENT_RESULT_NOT_FOUND);
+#undef RECTIFY
+
+    /* request_erasure */
+    CHECK_RC(consent_ledger_request_erasure(NULL, ADULT, ACTOR, &out),
+             CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_request_erasure(ledger, NULL, ACTOR, &out),
+             CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, NULL, &out),
+             CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, NULL),
+             CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_request_erasure(ledger, "\xff", ACTOR, &out),
+             CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, "{\"id\": \"\xff\"}", &out),
+             CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, "{\"id\"", &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(consent_ledger_request_erasure(ledger, BAD_FNR, ACTOR, &out),
+             CONSENT_RESULT_INVALID_NATIONAL_ID);
+    CHECK_RC(consent_ledger_request_erasure(ledger, stranger, ACTOR, &out),
+             CONSENT_RESULT_NOT_FOUND);
+
+    /* statistics */
+    CHECK_RC(consent_ledger_statistics(NULL, NULL, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_statistics(ledger, NULL, NULL), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_statistics(ledger, "{\"from\": \"\xff\"}", &out),
+             CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(consent_ledger_statistics(ledger, "{\"from\": ", &out), CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(consent_ledger_statistics(ledger, "{\"since\": \"2026-01-01T00:00:00Z\"}", &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    /* A naive instant (no offset) is not RFC 3339. */
+    CHECK_RC(consent_ledger_statistics(ledger, "{\"from\": \"2026-01-01T00:00:00\"}", &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    /* The threshold can only be raised. */
+    CHECK_RC(consent_ledger_statistics(ledger, "{\"min_cell\": 2}", &out),
+             CONSENT_RESULT_INVALID_INPUT);
+
+    /* reconsent_due */
+    CHECK_RC(consent_ledger_reconsent_due(NULL, T_2030_05_01, DAY, &out),
+             CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_reconsent_due(ledger, T_2030_05_01, DAY, NULL),
+             CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_reconsent_due(ledger, T_2030_05_01, -DAY, &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(consent_ledger_reconsent_due(ledger, INT64_MIN, DAY, &out),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(consent_ledger_reconsent_due(ledger, T_2030_05_01, INT64_MAX, &out),
+             CONSENT_RESULT_INVALID_INPUT);
+
+    /* Out-params are written only on success, and nothing was recorded. */
+    CHECK(strcmp(out, "untouched") == 0);
+    CHECK(consent_ledger_event_count(ledger) == before);
+    CHECK(verifies(ledger));
+    consent_string_free(id);
+    consent_string_free(other_id);
+    consent_ledger_free(ledger);
+}
+
+int main(void) {
+    test_fnr_generator();
+    test_subject_export();
+    test_access_request();
+    test_rectify_valid_until();
+    test_erasure_of_consents_only();
+    test_erasure_after_nir_disclosure();
+    test_statistics();
+    test_reconsent_due();
+    test_rights_errors();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
