@@ -1,0 +1,71 @@
+//! The C ABI fed arbitrary bytes: no input makes an export panic (CONSENT_RESULT_PANIC) or
+//! crash, and a failed call changes nothing.
+#![no_main]
+
+use std::ffi::c_char;
+use std::ptr;
+
+use consent_ffi::{
+    consent_decision, consent_decision_free, consent_ledger, consent_ledger_decide,
+    consent_ledger_event_count, consent_ledger_free, consent_ledger_grant, consent_ledger_open,
+    consent_ledger_withdraw, consent_result, consent_string_free,
+};
+use libfuzzer_sys::fuzz_target;
+
+/// The fuzz input split at NUL bytes into NUL-terminated strings (arbitrary, maybe not UTF-8).
+fn strings(data: &[u8]) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = data
+        .split(|b| *b == 0)
+        .map(|part| {
+            let mut s = part.to_vec();
+            s.push(0);
+            s
+        })
+        .collect();
+    while out.len() < 8 {
+        out.push(vec![0]);
+    }
+    out
+}
+
+fuzz_target!(|data: &[u8]| {
+    let parts = strings(data);
+    let p = |i: usize| parts[i].as_ptr().cast::<c_char>();
+    unsafe {
+        let mut ledger: *const consent_ledger = ptr::null();
+        let rc = consent_ledger_open(c":memory:".as_ptr(), ptr::null(), &mut ledger);
+        assert_eq!(rc, consent_result::Ok);
+
+        let mut grant_id: *mut c_char = ptr::null_mut();
+        let rc = consent_ledger_grant(ledger, p(0), p(1), &mut grant_id);
+        assert_ne!(rc, consent_result::Panic);
+        let count = consent_ledger_event_count(ledger);
+        assert_eq!(count, u64::from(rc == consent_result::Ok));
+        if rc != consent_result::Ok {
+            assert!(grant_id.is_null());
+        }
+
+        let categories = [p(5), p(6), p(7)];
+        let n = usize::from(data.first().copied().unwrap_or(0) % 4);
+        let mut decision: *mut consent_decision = ptr::null_mut();
+        let rc = consent_ledger_decide(
+            ledger,
+            p(2),
+            p(3),
+            p(4),
+            categories.as_ptr(),
+            n,
+            i64::from_le_bytes(data.get(..8).and_then(|b| b.try_into().ok()).unwrap_or([0; 8])),
+            &mut decision,
+        );
+        assert_ne!(rc, consent_result::Panic);
+        consent_decision_free(decision);
+
+        let rc = consent_ledger_withdraw(ledger, p(2), i64::MAX, p(1), p(3));
+        assert_ne!(rc, consent_result::Panic);
+        assert_eq!(consent_ledger_event_count(ledger), count);
+
+        consent_string_free(grant_id);
+        consent_ledger_free(ledger);
+    }
+});

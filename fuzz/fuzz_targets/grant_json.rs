@@ -1,0 +1,31 @@
+//! Grant JSON: never panics; parse → serialise → parse gives the same request, and a ledger
+//! either records it or rejects it without changing anything.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use consent_core::{Actor, Catalogue, GrantRequest, Ledger};
+use libfuzzer_sys::fuzz_target;
+
+fn ledger() -> &'static Ledger {
+    static LEDGER: OnceLock<Ledger> = OnceLock::new();
+    LEDGER.get_or_init(|| Ledger::in_memory(Catalogue::embedded()).expect("an in-memory ledger"))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(request) = GrantRequest::from_json(text) else {
+        return;
+    };
+    let again = GrantRequest::from_json(&request.to_json()).expect("a serialised request parses");
+    assert_eq!(again, request);
+    let ledger = ledger();
+    let before = ledger.event_count();
+    let actor = Actor::new("fuzz", "system").expect("a valid actor");
+    match ledger.grant(&request, &actor) {
+        Ok(_) => assert_eq!(ledger.event_count(), before + 1),
+        Err(_) => assert_eq!(ledger.event_count(), before),
+    }
+});

@@ -1,0 +1,32 @@
+//! National id parsing: never panics; whatever it accepts is eleven ASCII digits that it
+//! gives back unchanged, and the error never echoes the input.
+#![no_main]
+
+use consent_core::{IdOptions, NationalId};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for options in [
+        IdOptions::default(),
+        IdOptions {
+            accept_pid2032: false,
+            test_mode: true,
+        },
+    ] {
+        match NationalId::parse_with(text, options) {
+            Ok(id) => {
+                assert_eq!(text.len(), 11);
+                assert!(text.bytes().all(|b| b.is_ascii_digit()));
+                assert_eq!(id.expose(), text);
+            }
+            Err(err) => {
+                if text.len() == 11 {
+                    assert!(!err.message().contains(text));
+                }
+            }
+        }
+    }
+});
