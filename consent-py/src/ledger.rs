@@ -6,11 +6,11 @@ use std::str::FromStr;
 use std::sync::RwLock;
 
 use consent_core::{
-    Actor, Catalogue, DisclosureRequest, GrantId, IdOptions, LedgerOptions, MEMORY_PATH,
-    MemoryStore, RefusalRequest,
+    Actor, Catalogue, Correction, DisclosureRequest, GrantId, IdOptions, LedgerOptions,
+    MEMORY_PATH, MemoryStore, NationalId, RefusalRequest, StatisticsQuery,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
 use serde_json::{Map, Value};
 
 use crate::convert::{from_json, instant, object, rfc3339, serialised, string, strings, to_json};
@@ -69,6 +69,67 @@ fn fields_json(fields: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
     Ok(Value::Object(map).to_string())
 }
 
+/// An optional `str` or `os.PathLike` keyword argument (`None` when absent or `None`).
+fn optional_path(obj: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<PathBuf>> {
+    match obj {
+        Some(p) if !p.is_none() => p
+            .extract()
+            .map(Some)
+            .map_err(|_| invalid(format!("`{field}` must be a str or os.PathLike"))),
+        _ => Ok(None),
+    }
+}
+
+/// The catalogue in `catalogue_file`, read and validated by the core's options reader (so a
+/// bad file raises `InvalidCatalogueError`, an unreadable one `StorageError`), or the
+/// embedded default.
+fn catalogue(py: Python<'_>, catalogue_file: Option<&Bound<'_, PyAny>>) -> PyResult<Catalogue> {
+    let Some(path) = optional_path(catalogue_file, "catalogue_file")? else {
+        return Ok(Catalogue::embedded());
+    };
+    // The options document is JSON, so the path must be text.
+    let path = path
+        .to_str()
+        .ok_or_else(|| invalid("`catalogue_file` must be valid UTF-8"))?
+        .to_owned();
+    let doc = serde_json::json!({ "catalogue_file": path }).to_string();
+    py.detach(move || LedgerOptions::from_json(&doc))
+        .or_raise()?
+        .catalogue
+        .ok_or_else(|| internal("the options reader returned no catalogue"))
+}
+
+/// An optional aware `datetime` keyword argument.
+fn optional_instant(
+    obj: Option<&Bound<'_, PyAny>>,
+    field: &str,
+) -> PyResult<Option<chrono::DateTime<chrono::Utc>>> {
+    match obj {
+        Some(at) if !at.is_none() => instant(at, field).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The correction of one grant field: `evidence_reference` takes a `str`, `valid_from` an
+/// aware `datetime`, `valid_until` an aware `datetime` or `None` (no end).
+fn correction(field: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Correction> {
+    match string(field, "field")?.as_str() {
+        "evidence_reference" => string(value, "value").map(Correction::EvidenceReference),
+        "valid_from" => instant(value, "value").map(Correction::ValidFrom),
+        "valid_until" if value.is_none() => Ok(Correction::ValidUntil(None)),
+        "valid_until" => instant(value, "value").map(|at| Correction::ValidUntil(Some(at))),
+        _ => Err(invalid(
+            "`field` must be one of evidence_reference, valid_from, valid_until",
+        )),
+    }
+}
+
+/// A core value serialised to JSON inside `py.detach` (so large results convert without the
+/// GIL); a failure is the binding's, not the caller's.
+fn json_value<T: serde::Serialize>(value: &T) -> Result<Value, String> {
+    serde_json::to_value(value).map_err(|e| e.to_string())
+}
+
 fn options(test_mode: bool) -> IdOptions {
     IdOptions {
         test_mode,
@@ -111,6 +172,18 @@ impl Ledger {
         });
         DisclosureRequest::from_json_with(&doc.to_string(), self.id_options).or_raise()
     }
+
+    /// The core ledger and the subject argument parsed with its options.
+    fn core_and_subject(
+        &self,
+        subject: &Bound<'_, PyAny>,
+    ) -> PyResult<(consent_core::Ledger, NationalId)> {
+        let ledger = self.core()?;
+        let subject = ledger
+            .parse_national_id(&string(subject, "subject")?)
+            .or_raise()?;
+        Ok((ledger, subject))
+    }
 }
 
 #[pymethods]
@@ -118,24 +191,20 @@ impl Ledger {
     /// Opens the ledger file at `path` (the embedded SQLite store, durable on return), creating
     /// it and its key file (`<path>.key` unless `key_file` is given) on first use. The path
     /// `":memory:"` opens an in-memory ledger. Opening replays and verifies every event.
+    /// `catalogue_file` is a catalogue TOML file to use instead of the embedded default.
     #[staticmethod]
-    #[pyo3(signature = (path, *, key_file = None, test_mode = false))]
+    #[pyo3(signature = (path, *, key_file = None, test_mode = false, catalogue_file = None))]
     fn open(
         py: Python<'_>,
         path: &Bound<'_, PyAny>,
         key_file: Option<&Bound<'_, PyAny>>,
         test_mode: bool,
+        catalogue_file: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Ledger> {
         let path: PathBuf = path
             .extract()
             .map_err(|_| invalid("`path` must be a str or os.PathLike"))?;
-        let key_file: Option<PathBuf> = match key_file {
-            Some(k) if !k.is_none() => Some(
-                k.extract()
-                    .map_err(|_| invalid("`key_file` must be a str or os.PathLike"))?,
-            ),
-            _ => None,
-        };
+        let key_file = optional_path(key_file, "key_file")?;
         let in_memory = path.as_os_str() == MEMORY_PATH;
         if in_memory && key_file.is_some() {
             return Err(invalid(
@@ -144,7 +213,7 @@ impl Ledger {
         }
         let id_options = options(test_mode);
         let ledger_options = LedgerOptions {
-            catalogue: Some(Catalogue::embedded()),
+            catalogue: Some(catalogue(py, catalogue_file)?),
             key_file,
             id_options,
             ..LedgerOptions::default()
@@ -155,16 +224,21 @@ impl Ledger {
         Ok(Ledger::new(inner, id_options, in_memory))
     }
 
-    /// A ledger that keeps its events in memory, with the default catalogue and a fresh key.
-    /// `test_mode` accepts synthetic test national ids (never in production).
+    /// A ledger that keeps its events in memory, with a fresh key and the default catalogue
+    /// (or the one in `catalogue_file`). `test_mode` accepts synthetic test national ids
+    /// (never in production).
     #[staticmethod]
-    #[pyo3(signature = (*, test_mode = false))]
-    fn in_memory(test_mode: bool) -> PyResult<Ledger> {
+    #[pyo3(signature = (*, test_mode = false, catalogue_file = None))]
+    fn in_memory(
+        py: Python<'_>,
+        test_mode: bool,
+        catalogue_file: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Ledger> {
         let id_options = options(test_mode);
         let inner = consent_core::Ledger::with_store(
             Box::new(MemoryStore::new()),
             LedgerOptions {
-                catalogue: Some(Catalogue::embedded()),
+                catalogue: Some(catalogue(py, catalogue_file)?),
                 id_options,
                 ..LedgerOptions::default()
             },
@@ -331,14 +405,152 @@ impl Ledger {
         py: Python<'py>,
         subject: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let ledger = self.core()?;
-        let subject = ledger
-            .parse_national_id(&string(subject, "subject")?)
-            .or_raise()?;
+        let (ledger, subject) = self.core_and_subject(subject)?;
         let export = py
             .detach(move || ledger.subject_export(&subject))
             .or_raise()?;
         from_json(py, export.as_value())
+    }
+
+    /// Registers an access request (GDPR Art. 15) received at `received_at`:
+    /// `{"id", "received_at", "due_at"}`, due one month after receipt. The subject's export
+    /// lists it.
+    #[pyo3(signature = (subject, *, received_at, actor))]
+    fn register_access_request<'py>(
+        &self,
+        py: Python<'py>,
+        subject: &Bound<'py, PyAny>,
+        received_at: &Bound<'py, PyAny>,
+        actor: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        let received_at = instant(received_at, "received_at")?;
+        let actor = self::actor(actor)?;
+        let request = py
+            .detach(move || ledger.register_access_request(&subject, received_at, &actor))
+            .or_raise()?;
+        serialised(py, &request)
+    }
+
+    /// Corrects one field of one of the subject's grants (GDPR Art. 16) without rewriting
+    /// history: decisions for instants from now on use the corrected value, earlier ones
+    /// stand. `field` is `evidence_reference` (`value` a str), `valid_from` (an aware
+    /// datetime) or `valid_until` (an aware datetime, or `None` for no end). Returns the
+    /// record id.
+    #[pyo3(signature = (subject, grant_id, *, field, value, reason, actor))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "mirrors the Python keyword arguments"
+    )]
+    fn rectify(
+        &self,
+        py: Python<'_>,
+        subject: &Bound<'_, PyAny>,
+        grant_id: &Bound<'_, PyAny>,
+        field: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+        reason: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        let grant = GrantId::from_str(&string(grant_id, "grant_id")?).or_raise()?;
+        let correction = correction(field, value)?;
+        let reason = string(reason, "reason")?;
+        let actor = self::actor(actor)?;
+        py.detach(move || {
+            ledger
+                .rectify(&subject, grant, correction, &reason, &actor)
+                .map(|id| id.to_string())
+        })
+        .or_raise()
+    }
+
+    /// Evaluates an erasure request (GDPR Art. 17). When an archival or legal duty keeps the
+    /// records, processing is restricted instead: `{"outcome": "restricted", "at", "rules",
+    /// "statutes"}`, and consent-based disclosures are then denied with `restricted`.
+    /// Otherwise the subject's personal payloads become unrecoverable (the chain still
+    /// verifies): `{"outcome": "erased", "at", "events_erased"}`. A second request raises
+    /// `ConflictError`.
+    #[pyo3(signature = (subject, *, actor))]
+    fn request_erasure<'py>(
+        &self,
+        py: Python<'py>,
+        subject: &Bound<'py, PyAny>,
+        actor: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        let actor = self::actor(actor)?;
+        let outcome = py
+            .detach(move || ledger.request_erasure(&subject, &actor))
+            .or_raise()?;
+        serialised(py, &outcome)
+    }
+
+    /// Aggregate counts with small cells suppressed (`None`): grants, withdrawals, refusals
+    /// and disclosures by month, purpose and recipient for events recorded at or after
+    /// `since` and before `until`, and active grants by purpose and recipient at `until`
+    /// (now when `None`). `min_cell` can only raise the catalogue's threshold.
+    #[pyo3(signature = (*, since = None, until = None, min_cell = None))]
+    fn statistics<'py>(
+        &self,
+        py: Python<'py>,
+        since: Option<&Bound<'py, PyAny>>,
+        until: Option<&Bound<'py, PyAny>>,
+        min_cell: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let min_cell = match min_cell {
+            Some(m) if !m.is_none() => {
+                if !m.is_instance_of::<PyInt>() || m.is_instance_of::<PyBool>() {
+                    return Err(invalid("`min_cell` must be an int"));
+                }
+                Some(
+                    m.extract::<u32>()
+                        .map_err(|_| invalid("`min_cell` is out of range"))?,
+                )
+            }
+            _ => None,
+        };
+        let query = StatisticsQuery {
+            from: optional_instant(since, "since")?,
+            to: optional_instant(until, "until")?,
+            min_cell,
+        };
+        let ledger = self.core()?;
+        let json = py
+            .detach(move || ledger.statistics(&query).map(|s| json_value(&s)))
+            .or_raise()?
+            .map_err(internal)?;
+        from_json(py, &json)
+    }
+
+    /// The re-consent worklist: grants that stop covering disclosures within `window` (a
+    /// `datetime.timedelta`, not negative) from `at`, sorted by due date. Each item is
+    /// `{"grant_id", "subject" (a pseudonym), "reason", "due_at", "purposes", "recipients",
+    /// "categories"}`, with reason `comes_of_age`, `expires` or `notice_superseded`.
+    #[pyo3(signature = (*, at, window))]
+    fn reconsent_due<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+        window: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = instant(at, "at")?;
+        if !window.is_instance_of::<PyDelta>() {
+            return Err(invalid("`window` must be a datetime.timedelta"));
+        }
+        let window: chrono::Duration = window
+            .extract()
+            .map_err(|_| invalid("`window` is out of range"))?;
+        let ledger = self.core()?;
+        let json = py
+            .detach(move || {
+                ledger
+                    .reconsent_due(at, window)
+                    .map(|items| json_value(&items))
+            })
+            .or_raise()?
+            .map_err(internal)?;
+        from_json(py, &json)
     }
 
     /// Walks the hash chain: `{"ok", "events", "head_hash", "first_bad_seq", "problem"}`.

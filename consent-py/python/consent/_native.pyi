@@ -1,8 +1,8 @@
 """Type stubs for the native module ``consent._native`` (checked with ``mypy.stubtest``)."""
 
 import os
-from datetime import datetime
-from typing import Any, ClassVar, Literal, Optional, Sequence, TypedDict, Union
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Literal, Optional, Sequence, TypedDict, Union, overload
 
 from typing_extensions import NotRequired, final
 
@@ -101,6 +101,53 @@ class _DecisionDict(TypedDict):
     purpose: str
     categories: list[_CategoryOutcomeDict]
 
+class _AccessRequestDict(TypedDict):
+    id: str
+    received_at: str
+    due_at: str
+
+class _RestrictedDict(TypedDict):
+    outcome: Literal["restricted"]
+    at: str
+    rules: list[str]
+    statutes: list[str]
+
+class _ErasedDict(TypedDict):
+    outcome: Literal["erased"]
+    at: str
+    events_erased: int
+
+class _StatisticsRowDict(TypedDict):
+    month: str
+    purpose: str
+    recipient: str
+    grants: Optional[int]
+    withdrawals: Optional[int]
+    refusals: Optional[int]
+    disclosures: Optional[int]
+
+class _ActiveGrantsDict(TypedDict):
+    purpose: str
+    recipient: str
+    count: Optional[int]
+
+class _StatisticsDict(TypedDict):
+    min_cell: int
+    at: str
+    rows: list[_StatisticsRowDict]
+    active_grants: list[_ActiveGrantsDict]
+
+_ReconsentReason = Literal["comes_of_age", "expires", "notice_superseded"]
+
+class _ReconsentItemDict(TypedDict):
+    grant_id: str
+    subject: str
+    reason: _ReconsentReason
+    due_at: str
+    purposes: list[str]
+    recipients: list[str]
+    categories: list[str]
+
 class _VerifyReportDict(TypedDict):
     ok: bool
     events: int
@@ -138,9 +185,14 @@ class Ledger:
         *,
         key_file: Union[str, os.PathLike[str], None] = None,
         test_mode: bool = False,
+        catalogue_file: Union[str, os.PathLike[str], None] = None,
     ) -> Ledger: ...
     @staticmethod
-    def in_memory(*, test_mode: bool = False) -> Ledger: ...
+    def in_memory(
+        *,
+        test_mode: bool = False,
+        catalogue_file: Union[str, os.PathLike[str], None] = None,
+    ) -> Ledger: ...
     def grant(
         self,
         *,
@@ -200,6 +252,53 @@ class Ledger:
         actor: _ActorDict,
     ) -> Decision: ...
     def subject_export(self, subject: str) -> dict[str, Any]: ...
+    def register_access_request(
+        self, subject: str, *, received_at: datetime, actor: _ActorDict
+    ) -> _AccessRequestDict: ...
+    @overload
+    def rectify(
+        self,
+        subject: str,
+        grant_id: str,
+        *,
+        field: Literal["evidence_reference"],
+        value: str,
+        reason: str,
+        actor: _ActorDict,
+    ) -> str: ...
+    @overload
+    def rectify(
+        self,
+        subject: str,
+        grant_id: str,
+        *,
+        field: Literal["valid_from"],
+        value: datetime,
+        reason: str,
+        actor: _ActorDict,
+    ) -> str: ...
+    @overload
+    def rectify(
+        self,
+        subject: str,
+        grant_id: str,
+        *,
+        field: Literal["valid_until"],
+        value: Optional[datetime],
+        reason: str,
+        actor: _ActorDict,
+    ) -> str: ...
+    def request_erasure(
+        self, subject: str, *, actor: _ActorDict
+    ) -> Union[_RestrictedDict, _ErasedDict]: ...
+    def statistics(
+        self,
+        *,
+        since: Optional[datetime] = None,
+        until: Optional[datetime] = None,
+        min_cell: Optional[int] = None,
+    ) -> _StatisticsDict: ...
+    def reconsent_due(self, *, at: datetime, window: timedelta) -> list[_ReconsentItemDict]: ...
     def verify(self) -> _VerifyReportDict: ...
     @property
     def event_count(self) -> int: ...
