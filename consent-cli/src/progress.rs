@@ -21,7 +21,7 @@ impl Progress {
             let bar = attended().then(|| {
                 let bar = indicatif::ProgressBar::new(len);
                 if let Ok(style) = indicatif::ProgressStyle::with_template(
-                    "{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)",
+                    "{msg} [{bar:40}] {human_pos}/{human_len} ({eta} left)",
                 ) {
                     bar.set_style(style.progress_chars("=> "));
                 }

@@ -725,3 +725,30 @@ fn a_bad_key_file_is_reported_and_nothing_written() {
         .fails("key file");
     assert_eq!(sandbox.events(), 0);
 }
+
+#[test]
+fn synthetic_ids_need_test_mode() {
+    let sandbox = Sandbox::ledger();
+    let synthetic = person("158385", "10");
+    let args = [
+        "decide",
+        "--subject",
+        &synthetic,
+        "--recipient",
+        "nir",
+        "--purpose",
+        "nir_registration",
+        "--category",
+        "name",
+    ];
+    let run = sandbox.run(&args).fails("test mode");
+    assert_no_national_id(&run, &synthetic);
+    let mut command = sandbox.command();
+    command.env("CONSENT_TEST_MODE", "1").args(args);
+    let run = Run::from(command.output().unwrap()).ok();
+    assert!(
+        run.stdout.contains("integreringsloven § 43"),
+        "{}",
+        run.stdout
+    );
+}
