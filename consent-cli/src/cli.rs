@@ -46,7 +46,12 @@ pub struct Global {
     #[arg(long, global = true)]
     pub json: bool,
     /// Accept synthetic test national ids (month + 40 or + 80); training ledgers only
-    #[arg(long, global = true, env = "CONSENT_TEST_MODE")]
+    #[arg(
+        long,
+        global = true,
+        env = "CONSENT_TEST_MODE",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub test_mode: bool,
 }
 
