@@ -1,0 +1,186 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+
+/// Operate a consent ledger: record consents and withdrawals, decide disclosures, and answer
+/// access requests, audits and statistics.
+#[derive(Debug, Parser)]
+#[command(name = "consent", version, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The ledger file
+    #[arg(
+        long,
+        global = true,
+        env = "CONSENT_LEDGER",
+        default_value = "./consent.db",
+        value_name = "FILE"
+    )]
+    pub ledger: PathBuf,
+    /// The pseudonym key file [default: the ledger's path with `.key` appended]
+    #[arg(long, global = true, env = "CONSENT_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// A catalogue TOML file instead of the embedded default catalogue
+    #[arg(long, global = true, env = "CONSENT_CATALOGUE", value_name = "FILE")]
+    pub catalogue: Option<PathBuf>,
+    /// Who performs a mutating command: a user or system id
+    #[arg(long, global = true, env = "CONSENT_ACTOR_ID", value_name = "ID")]
+    pub actor_id: Option<String>,
+    /// The actor's role, a code such as `case_worker`
+    #[arg(long, global = true, env = "CONSENT_ACTOR_ROLE", value_name = "ROLE")]
+    pub actor_role: Option<String>,
+    /// Print JSON for scripts instead of tables (errors too, on standard error)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Accept synthetic test national ids (month + 40 or + 80); training ledgers only
+    #[arg(
+        long,
+        global = true,
+        env = "CONSENT_TEST_MODE",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub test_mode: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new ledger and its key file (refuses to overwrite an existing ledger)
+    Init,
+    /// Show or check a catalogue
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+    /// Record a consent from a grant JSON document and print its grant id
+    Grant(GrantArgs),
+    /// Withdraw a grant from an instant onward (earlier decisions stand)
+    Withdraw(WithdrawArgs),
+    /// Decide a disclosure: exit 0 when permitted, 1 when denied, 2 on error
+    Decide(DecideArgs),
+    /// Everything the ledger holds about one subject (GDPR Art. 15)
+    Export(ExportArgs),
+    /// Aggregate counts by month, purpose and recipient (small counts suppressed)
+    Stats(StatsArgs),
+    /// Verify the ledger's hash chain, also on a ledger that no longer opens
+    Verify,
+    /// Record many consents from a JSON array or JSON lines of grant documents
+    Import(ImportArgs),
+    /// List grants that need new consent soon
+    Reconsent(ReconsentArgs),
+}
+
+/// `consent catalogue …`
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCommand {
+    /// Show the catalogue (embedded, or the one given with --catalogue) as tables
+    Show,
+    /// Validate a catalogue TOML file
+    Check {
+        /// The catalogue TOML file
+        file: PathBuf,
+    },
+}
+
+/// `consent grant`
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// The grant JSON document, or `-` for standard input
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+/// `consent withdraw`
+#[derive(Debug, Args)]
+pub struct WithdrawArgs {
+    /// The grant id
+    pub id: String,
+    /// From when (RFC 3339) [default: now]
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: Option<DateTime<Utc>>,
+    /// Why, as the subject gave it (never a national id)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+/// `consent decide`
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// The subject's national id (fødselsnummer or D-nummer)
+    #[arg(long, value_name = "FNR")]
+    pub subject: String,
+    /// The recipient code
+    #[arg(long, value_name = "CODE")]
+    pub recipient: String,
+    /// The purpose code
+    #[arg(long, value_name = "CODE")]
+    pub purpose: String,
+    /// The data category codes (repeat the flag or list several)
+    #[arg(long = "category", value_name = "CODE", num_args = 1.., required = true)]
+    pub categories: Vec<String>,
+    /// The instant to decide for (RFC 3339) [default: now]
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// `consent export`
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The subject's national id
+    #[arg(value_name = "SUBJECT")]
+    pub subject: String,
+}
+
+/// `consent stats`
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Only events recorded at or after this instant (RFC 3339)
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub from: Option<DateTime<Utc>>,
+    /// Only events recorded before this instant; active grants are counted at it [default: now]
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub to: Option<DateTime<Utc>>,
+    /// Suppress counts below this (it can only raise the catalogue's threshold)
+    #[arg(long, value_name = "N")]
+    pub min_cell: Option<u32>,
+}
+
+/// `consent import`
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A JSON array or JSON lines of grant documents, or `-` for standard input
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Grants per durable write
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
+    pub batch_size: u32,
+}
+
+/// `consent reconsent`
+#[derive(Debug, Args)]
+pub struct ReconsentArgs {
+    /// The instant to look ahead from (RFC 3339) [default: now]
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: Option<DateTime<Utc>>,
+    /// How many days ahead to look
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36_600), value_name = "N")]
+    pub days: u32,
+}
+
+/// Parses an RFC 3339 instant (`2026-03-01T10:00:00Z`, or with an offset).
+fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("not an RFC 3339 instant such as `2026-03-01T10:00:00Z` ({e})"))
+}

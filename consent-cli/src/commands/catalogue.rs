@@ -1,0 +1,158 @@
+//! `consent catalogue show` and `consent catalogue check`.
+
+use std::path::Path;
+
+use consent_core::Catalogue;
+use serde_json::{Value, json};
+
+use super::json_out;
+use crate::context::{Context, Outcome, load_catalogue};
+use crate::error::CliError;
+use crate::table::{Table, list};
+
+/// A serde value's JSON string form (`A6_1_e`), for table cells.
+fn name_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(text)) => text,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+pub fn show(ctx: &Context<'_>) -> Result<Outcome, CliError> {
+    let catalogue = ctx.catalogue()?;
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(&catalogue_json(&catalogue))));
+    }
+    let mut out = format!(
+        "catalogue {} ({} purposes, {} recipients, {} categories, {} statutory rules)\n",
+        catalogue.version(),
+        catalogue.purposes().len(),
+        catalogue.recipients().len(),
+        catalogue.categories().len(),
+        catalogue.rules().len()
+    );
+    let settings = catalogue.settings();
+    out.push_str(&format!(
+        "self-consent from age {} ({} for special categories); a representative's grant lapses at {}; statistics suppress counts below {}\n",
+        settings.self_consent_age,
+        settings.self_consent_age_special,
+        settings.representative_until_age,
+        settings.statistics_min_cell
+    ));
+
+    let mut purposes = Table::new(&["purpose", "name"]);
+    for entry in catalogue.purposes() {
+        purposes.row(vec![entry.code.to_string(), entry.name.clone()]);
+    }
+    let mut recipients = Table::new(&["recipient", "name"]);
+    for entry in catalogue.recipients() {
+        recipients.row(vec![entry.code.to_string(), entry.name.clone()]);
+    }
+    let mut categories = Table::new(&["category", "name", "special (Art. 9)"]);
+    for category in catalogue.categories() {
+        categories.row(vec![
+            category.code.to_string(),
+            category.name.clone(),
+            if category.special { "yes" } else { "no" }.to_owned(),
+        ]);
+    }
+    let mut statutes = Table::new(&["statute", "citation", "lovdata"]);
+    for statute in catalogue.statutes() {
+        statutes.row(vec![
+            statute.code.to_string(),
+            statute.title.clone(),
+            statute.lovdata_id.clone().unwrap_or_default(),
+        ]);
+    }
+    let mut rules = Table::new(&[
+        "rule",
+        "statute",
+        "recipient",
+        "purposes",
+        "categories",
+        "art6",
+        "art9",
+        "exception",
+    ]);
+    for rule in catalogue.rules() {
+        rules.row(vec![
+            rule.code.to_string(),
+            rule.statute.clone(),
+            catalogue.rule_recipient(rule).to_string(),
+            list(&catalogue.rule_purposes(rule)),
+            list(&catalogue.rule_categories(rule)),
+            name_of(&rule.art6),
+            rule.art9.as_ref().map(name_of).unwrap_or_default(),
+            rule.confidentiality_exception.to_string(),
+        ]);
+    }
+    for (title, table) in [
+        ("Purposes", purposes),
+        ("Recipients", recipients),
+        ("Data categories", categories),
+        ("Statutes", statutes),
+        ("Statutory rules (everything else needs consent)", rules),
+    ] {
+        out.push_str(&format!("\n{title}\n"));
+        out.push_str(&table.render());
+    }
+    Ok(Outcome::ok(out))
+}
+
+pub fn check(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
+    let catalogue = load_catalogue(file)?;
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(&json!({
+            "valid": true,
+            "version": catalogue.version(),
+            "digest": catalogue.digest(),
+            "purposes": catalogue.purposes().len(),
+            "recipients": catalogue.recipients().len(),
+            "categories": catalogue.categories().len(),
+            "statutes": catalogue.statutes().len(),
+            "rules": catalogue.rules().len(),
+        }))));
+    }
+    Ok(Outcome::ok(format!(
+        "catalogue `{}` is valid: version {}, {} purposes, {} recipients, {} categories, {} statutes, {} rules\n",
+        file.display(),
+        catalogue.version(),
+        catalogue.purposes().len(),
+        catalogue.recipients().len(),
+        catalogue.categories().len(),
+        catalogue.statutes().len(),
+        catalogue.rules().len()
+    )))
+}
+
+fn catalogue_json(catalogue: &Catalogue) -> Value {
+    let settings = catalogue.settings();
+    json!({
+        "version": catalogue.version(),
+        "digest": catalogue.digest(),
+        "settings": settings,
+        "purposes": catalogue.purposes().iter()
+            .map(|e| json!({"code": e.code, "name": e.name})).collect::<Vec<_>>(),
+        "recipients": catalogue.recipients().iter()
+            .map(|e| json!({"code": e.code, "name": e.name})).collect::<Vec<_>>(),
+        "categories": catalogue.categories().iter()
+            .map(|c| json!({"code": c.code, "name": c.name, "special": c.special}))
+            .collect::<Vec<_>>(),
+        "statutes": catalogue.statutes().iter()
+            .map(|s| json!({"code": s.code, "title": s.title, "lovdata_id": s.lovdata_id}))
+            .collect::<Vec<_>>(),
+        "rules": catalogue.rules().iter().map(|r| json!({
+            "code": r.code,
+            "statute": r.statute,
+            "recipient": catalogue.rule_recipient(r),
+            "purposes": catalogue.rule_purposes(r),
+            "categories": catalogue.rule_categories(r),
+            "art6": r.art6,
+            "art9": r.art9,
+            "confidentiality_exception": r.confidentiality_exception,
+            "archival_duty": r.archival_duty,
+            "restriction_applies": r.restriction_applies,
+        })).collect::<Vec<_>>(),
+    })
+}

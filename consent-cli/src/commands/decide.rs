@@ -1,0 +1,99 @@
+//! `consent decide`: exit 0 permitted, 1 denied, 2 error.
+
+use chrono::{SecondsFormat, Utc};
+use consent_core::{Basis, Decision, DenialReason};
+
+use crate::cli::DecideArgs;
+use crate::context::{Context, Outcome};
+use crate::error::CliError;
+use crate::table::Table;
+
+pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError> {
+    let ledger = ctx.open()?;
+    let subject = ledger
+        .parse_national_id(&args.subject)
+        .map_err(|e| CliError::from(e).context("subject"))?;
+    let at = args.at.unwrap_or_else(Utc::now);
+    let decision = ledger.decide_with(
+        &subject,
+        &args.recipient,
+        &args.purpose,
+        &args.categories,
+        at,
+    )?;
+    let stdout = if ctx.json() {
+        let mut text = decision.to_json();
+        text.push('\n');
+        text
+    } else {
+        render(&decision)
+    };
+    Ok(Outcome {
+        stdout,
+        stderr: None,
+        code: if decision.permitted() { 0 } else { 1 },
+    })
+}
+
+/// Why a reason denies, for people.
+fn denial_text(reason: DenialReason) -> &'static str {
+    match reason {
+        DenialReason::NoBasis => "no statutory rule and no active consent covers it",
+        DenialReason::Withdrawn => "the consent that covered it was withdrawn",
+        DenialReason::Expired => "the consent that covered it has expired",
+        DenialReason::NotExplicit => "special-category data needs explicit consent",
+        DenialReason::ReconsentRequired => {
+            "a representative's consent lapsed when the subject came of age; ask the subject"
+        }
+        DenialReason::Restricted => "the subject's processing is restricted",
+        _ => "denied",
+    }
+}
+
+fn render(decision: &Decision) -> String {
+    let mut out = format!(
+        "{}: {} for {} at {}\n",
+        if decision.permitted() {
+            "PERMITTED"
+        } else {
+            "DENIED"
+        },
+        decision.recipient(),
+        decision.purpose(),
+        decision.at().to_rfc3339_opts(SecondsFormat::Secs, true)
+    );
+    let mut table = Table::new(&["category", "result", "basis or reason"]);
+    for outcome in decision.outcomes() {
+        let category = if outcome.special {
+            format!("{} (special)", outcome.category)
+        } else {
+            outcome.category.to_string()
+        };
+        let (result, why) = match outcome.result {
+            Ok(Basis::Statute(rule)) => (
+                "permitted",
+                format!(
+                    "statute: {} (rule {}, {})",
+                    rule.statute,
+                    rule.code,
+                    serde_json::to_value(rule.art6)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                ),
+            ),
+            Ok(Basis::Consent { grant, explicit }) => (
+                "permitted",
+                format!(
+                    "{}consent: grant {grant}",
+                    if explicit { "explicit " } else { "" }
+                ),
+            ),
+            Err(reason) => ("denied", format!("{reason}: {}", denial_text(reason))),
+            Ok(_) => ("permitted", "another basis".to_owned()),
+        };
+        table.row(vec![category, result.to_owned(), why]);
+    }
+    out.push_str(&table.render());
+    out
+}

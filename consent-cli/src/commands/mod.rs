@@ -1,0 +1,34 @@
+//! One module per group of commands; each returns an [`Outcome`] or a [`CliError`].
+
+mod catalogue;
+mod decide;
+mod record;
+mod report;
+
+use crate::cli::{CatalogueCommand, Command};
+use crate::context::{Context, Outcome};
+use crate::error::CliError;
+
+/// Runs one command.
+pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
+    match command {
+        Command::Init => record::init(ctx),
+        Command::Catalogue(CatalogueCommand::Show) => catalogue::show(ctx),
+        Command::Catalogue(CatalogueCommand::Check { file }) => catalogue::check(ctx, file),
+        Command::Grant(args) => record::grant(ctx, args),
+        Command::Withdraw(args) => record::withdraw(ctx, args),
+        Command::Import(args) => record::import(ctx, args),
+        Command::Decide(args) => decide::decide(ctx, args),
+        Command::Export(args) => report::export(ctx, args),
+        Command::Stats(args) => report::stats(ctx, args),
+        Command::Verify => report::verify(ctx),
+        Command::Reconsent(args) => report::reconsent(ctx, args),
+    }
+}
+
+/// Serialises a JSON value for standard output (pretty, newline-terminated).
+pub fn json_out(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}

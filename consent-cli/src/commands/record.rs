@@ -1,0 +1,202 @@
+//! The commands that write: `init`, `grant`, `withdraw`, `import`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{SecondsFormat, Utc};
+use consent_core::{GrantId, GrantRequest, Ledger, LedgerOptions, MemoryStore};
+use serde_json::{Value, json};
+
+use super::json_out;
+use crate::cli::{GrantArgs, ImportArgs, WithdrawArgs};
+use crate::context::{Context, Outcome, read_input};
+use crate::error::CliError;
+use crate::progress::Progress;
+
+/// `<path><suffix>`, as the core names the files beside a ledger.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+pub fn init(ctx: &Context<'_>) -> Result<Outcome, CliError> {
+    let path = ctx.path();
+    if path.exists() {
+        return Err(CliError::new(
+            "conflict",
+            format!(
+                "a file already exists at `{}`; refusing to overwrite it",
+                path.display()
+            ),
+        ));
+    }
+    let key_path = ctx
+        .global
+        .key_file
+        .clone()
+        .unwrap_or_else(|| beside(path, ".key"));
+    let key_existed = key_path.exists();
+    let options = ctx.options()?;
+    let catalogue_version = options.catalogue.as_ref().map_or_else(
+        || ctx.catalogue().map(|c| c.version().to_owned()),
+        |c| Ok(c.version().to_owned()),
+    )?;
+    if let Err(error) = Ledger::open(path, options) {
+        // Leave nothing behind, so the command can simply be run again.
+        for created in [
+            path.to_owned(),
+            beside(path, "-wal"),
+            beside(path, "-shm"),
+            beside(path, ".lock"),
+        ] {
+            let _ = std::fs::remove_file(created);
+        }
+        if !key_existed {
+            let _ = std::fs::remove_file(&key_path);
+        }
+        return Err(error.into());
+    }
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(&json!({
+            "ledger": path,
+            "key_file": key_path,
+            "key_file_created": !key_existed,
+            "catalogue_version": catalogue_version,
+        }))));
+    }
+    Ok(Outcome::ok(format!(
+        "created ledger `{}` (catalogue {catalogue_version})\n{} key file `{}`: keep it secret and backed up; without it the ledger cannot be opened\n",
+        path.display(),
+        if key_existed {
+            "using the existing"
+        } else {
+            "created the"
+        },
+        key_path.display()
+    )))
+}
+
+pub fn grant(ctx: &Context<'_>, args: &GrantArgs) -> Result<Outcome, CliError> {
+    let actor = ctx.actor()?;
+    let text = read_input(&args.file)?;
+    let ledger = ctx.open()?;
+    let request = ledger.parse_grant(&text)?;
+    let id = ledger.grant(&request, &actor)?;
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(&json!({ "grant_id": id }))));
+    }
+    Ok(Outcome::ok(format!("{id}\n")))
+}
+
+pub fn withdraw(ctx: &Context<'_>, args: &WithdrawArgs) -> Result<Outcome, CliError> {
+    let actor = ctx.actor()?;
+    let id: GrantId = args.id.parse()?;
+    let at = args.at.unwrap_or_else(Utc::now);
+    let ledger = ctx.open()?;
+    ledger.withdraw(id, at, &actor, args.reason.as_deref())?;
+    let at_text = at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(
+            &json!({ "grant_id": id, "withdrawn_at": at_text }),
+        )));
+    }
+    Ok(Outcome::ok(format!(
+        "withdrew grant {id} from {at_text}; decisions for earlier instants are unchanged\n"
+    )))
+}
+
+/// The grant documents of an import file with a label for each (`line 3`, `document 3`).
+fn documents(text: &str) -> Result<Vec<(String, String)>, CliError> {
+    if text.trim_start().starts_with('[') {
+        let values: Vec<Value> = serde_json::from_str(text).map_err(|e| {
+            CliError::new(
+                "invalid_input",
+                format!(
+                    "the JSON array of grants: {}",
+                    e.to_string().replace('\n', " ")
+                ),
+            )
+        })?;
+        Ok(values
+            .iter()
+            .enumerate()
+            .map(|(i, value)| (format!("document {}", i + 1), value.to_string()))
+            .collect())
+    } else {
+        Ok(text
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(i, line)| (format!("line {}", i + 1), line.to_owned()))
+            .collect())
+    }
+}
+
+pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError> {
+    let actor = ctx.actor()?;
+    let text = read_input(&args.file)?;
+    let docs = documents(&text)?;
+    if docs.is_empty() {
+        return Err(CliError::new(
+            "invalid_input",
+            format!("no grant documents in `{}`", args.file.display()),
+        ));
+    }
+    let ledger = ctx.open()?;
+
+    // Check every grant first, against a scratch ledger in memory with the same catalogue and
+    // national id options, so bad input anywhere in the file writes nothing.
+    let total = u64::try_from(docs.len()).unwrap_or(u64::MAX);
+    let scratch = Ledger::with_store(
+        Box::new(MemoryStore::new()),
+        LedgerOptions {
+            catalogue: Some(ledger.catalogue().clone()),
+            id_options: ctx.options()?.id_options,
+            ..LedgerOptions::default()
+        },
+    )?;
+    let checking = Progress::bar(total, "checking");
+    let mut requests: Vec<GrantRequest> = Vec::with_capacity(docs.len());
+    for (label, doc) in &docs {
+        let request = ledger
+            .parse_grant(doc)
+            .and_then(|request| scratch.grant(&request, &actor).map(|_| request))
+            .map_err(|e| CliError::from(e).context(label))?;
+        requests.push(request);
+        checking.inc(1);
+    }
+    checking.finish();
+    drop(scratch);
+
+    let batch = usize::try_from(args.batch_size).unwrap_or(1000).max(1);
+    let recording = Progress::bar(total, "recording");
+    let mut ids: Vec<GrantId> = Vec::with_capacity(requests.len());
+    let mut batches = 0usize;
+    for chunk in requests.chunks(batch) {
+        let recorded = ledger.grant_many(chunk, &actor).map_err(|e| {
+            CliError::from(e).context(format!(
+                "{} of {} grants were recorded before this batch failed",
+                ids.len(),
+                requests.len()
+            ))
+        })?;
+        recording.inc(u64::try_from(recorded.len()).unwrap_or(0));
+        ids.extend(recorded);
+        batches += 1;
+    }
+    recording.finish();
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(&json!({
+            "imported": ids.len(),
+            "batches": batches,
+            "grant_ids": ids,
+        }))));
+    }
+    Ok(Outcome::ok(format!(
+        "imported {} grants in {batches} durable batch{} (first {}, last {})\n",
+        ids.len(),
+        if batches == 1 { "" } else { "es" },
+        ids.first().map(ToString::to_string).unwrap_or_default(),
+        ids.last().map(ToString::to_string).unwrap_or_default(),
+    )))
+}

@@ -1,0 +1,257 @@
+//! The commands that read: `export`, `stats`, `verify`, `reconsent`.
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use consent_core::{Ledger, StatisticsQuery};
+use serde_json::{Value, json};
+
+use super::json_out;
+use crate::cli::{ExportArgs, ReconsentArgs, StatsArgs};
+use crate::context::{Context, Outcome};
+use crate::error::CliError;
+use crate::progress::Progress;
+use crate::table::{Table, list};
+
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A JSON value as a table cell: strings bare, lists joined, null blank.
+fn cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Array(items)) => {
+            let texts: Vec<String> = items.iter().map(|v| cell(Some(v))).collect();
+            list(&texts)
+        }
+        Some(other) => other.to_string(),
+    }
+}
+
+fn count(value: &Value, key: &str) -> usize {
+    value.get(key).and_then(Value::as_array).map_or(0, Vec::len)
+}
+
+pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError> {
+    let ledger = ctx.open()?;
+    let subject = ledger
+        .parse_national_id(&args.subject)
+        .map_err(|e| CliError::from(e).context("subject"))?;
+    let export = ledger.subject_export(&subject)?;
+    if ctx.json() {
+        let mut text = export.to_json();
+        text.push('\n');
+        return Ok(Outcome::ok(text));
+    }
+    let doc = export.as_value();
+    let mut out = format!(
+        "subject {} (pseudonym), status {}, generated {}\n",
+        cell(doc.get("pii_principal_id")),
+        cell(doc.get("status")),
+        cell(doc.get("generated_at"))
+    );
+    let mut consents = Table::new(&[
+        "grant",
+        "state",
+        "purposes",
+        "recipients",
+        "categories",
+        "valid_from",
+        "valid_until",
+    ]);
+    for record in doc
+        .get("consent_records")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let validity = record.get("current_validity");
+        consents.row(vec![
+            cell(record.get("record_id")),
+            cell(record.get("event_state")),
+            cell(record.get("purposes")),
+            cell(record.get("recipient_third_parties")),
+            cell(record.get("pii_information")),
+            cell(validity.and_then(|v| v.get("valid_from"))),
+            cell(validity.and_then(|v| v.get("valid_until"))),
+        ]);
+    }
+    out.push_str("\nConsents\n");
+    out.push_str(&consents.render());
+    let mut disclosures =
+        Table::new(&["seq", "disclosed_at", "recipient", "purpose", "categories"]);
+    for record in doc
+        .get("disclosures")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        disclosures.row(vec![
+            cell(record.get("seq")),
+            cell(record.get("disclosed_at")),
+            cell(record.get("recipient")),
+            cell(record.get("purpose")),
+            cell(record.get("pii_information")),
+        ]);
+    }
+    out.push_str("\nDisclosures\n");
+    out.push_str(&disclosures.render());
+    out.push_str(&format!(
+        "\n{} refusals, {} rectifications, {} restrictions, {} access requests, erasure: {}\n(the full document, the answer to an access request: add --json)\n",
+        count(doc, "refusals"),
+        count(doc, "rectifications"),
+        count(doc, "restrictions"),
+        count(doc, "access_requests"),
+        match doc.get("erasure") {
+            None | Some(Value::Null) => "none".to_owned(),
+            Some(value) => cell(value.get("outcome").or(Some(value))),
+        }
+    ));
+    Ok(Outcome::ok(out))
+}
+
+pub fn stats(ctx: &Context<'_>, args: &StatsArgs) -> Result<Outcome, CliError> {
+    let ledger = ctx.open()?;
+    let stats = ledger.statistics(&StatisticsQuery {
+        from: args.from,
+        to: args.to,
+        min_cell: args.min_cell,
+    })?;
+    if ctx.json() {
+        let value = serde_json::to_value(&stats).map_err(|e| {
+            CliError::new("invalid_input", format!("cannot encode statistics: {e}"))
+        })?;
+        return Ok(Outcome::ok(json_out(&value)));
+    }
+    let hidden = format!("<{}", stats.min_cell);
+    let shown = |n: Option<u64>| n.map_or_else(|| hidden.clone(), |n| n.to_string());
+    let mut rows = Table::new(&[
+        "month",
+        "purpose",
+        "recipient",
+        "grants",
+        "withdrawals",
+        "refusals",
+        "disclosures",
+    ]);
+    for row in &stats.rows {
+        rows.row(vec![
+            row.month.clone(),
+            row.purpose.to_string(),
+            row.recipient.to_string(),
+            shown(row.grants),
+            shown(row.withdrawals),
+            shown(row.refusals),
+            shown(row.disclosures),
+        ]);
+    }
+    let mut active = Table::new(&["purpose", "recipient", "active grants"]);
+    for row in &stats.active_grants {
+        active.row(vec![
+            row.purpose.to_string(),
+            row.recipient.to_string(),
+            shown(row.count),
+        ]);
+    }
+    Ok(Outcome::ok(format!(
+        "Events by month{}\n{}\nActive grants at {}\n{}\n(counts from 1 to {} are shown as {hidden}: small cells identify people)\n",
+        match (args.from, args.to) {
+            (None, None) => String::new(),
+            (from, to) => format!(
+                " ({} to {})",
+                from.map_or_else(|| "the start".to_owned(), instant),
+                to.map_or_else(|| "now".to_owned(), instant)
+            ),
+        },
+        rows.render(),
+        instant(stats.at),
+        active.render(),
+        stats.min_cell.saturating_sub(1),
+    )))
+}
+
+pub fn verify(ctx: &Context<'_>) -> Result<Outcome, CliError> {
+    ctx.require_ledger()?;
+    let options = ctx.options()?;
+    let spinner = Progress::spinner("verifying the hash chain");
+    let report = Ledger::verify_file(ctx.path(), &options);
+    spinner.finish();
+    let report = report?;
+    let failure = (!report.ok).then(|| {
+        format!(
+            "the ledger does not verify: first bad event seq {}: {}",
+            report
+                .first_bad_seq
+                .map_or_else(|| "unknown".to_owned(), |s| s.to_string()),
+            report.problem.as_deref().unwrap_or("unknown problem")
+        )
+    });
+    let stdout = if ctx.json() {
+        let value = serde_json::to_value(&report)
+            .map_err(|e| CliError::new("integrity", format!("cannot encode the report: {e}")))?;
+        json_out(&value)
+    } else if report.ok {
+        format!(
+            "ok: {} events verified, head {}\n",
+            report.events, report.head_hash
+        )
+    } else {
+        format!(
+            "FAILED: {} events verified before the first bad event seq {}\n",
+            report.events,
+            report
+                .first_bad_seq
+                .map_or_else(|| "unknown".to_owned(), |s| s.to_string())
+        )
+    };
+    Ok(Outcome {
+        stdout,
+        code: if failure.is_some() { 1 } else { 0 },
+        stderr: failure,
+    })
+}
+
+pub fn reconsent(ctx: &Context<'_>, args: &ReconsentArgs) -> Result<Outcome, CliError> {
+    let ledger = ctx.open()?;
+    let at = args.at.unwrap_or_else(Utc::now);
+    let items = ledger.reconsent_due(at, Duration::days(i64::from(args.days)))?;
+    if ctx.json() {
+        let value = serde_json::to_value(&items)
+            .map_err(|e| CliError::new("invalid_input", format!("cannot encode: {e}")))?;
+        return Ok(Outcome::ok(json_out(&json!({
+            "at": at,
+            "days": args.days,
+            "items": value,
+        }))));
+    }
+    let mut table = Table::new(&[
+        "due",
+        "reason",
+        "grant",
+        "subject (pseudonym)",
+        "purposes",
+        "recipients",
+        "categories",
+    ]);
+    for item in &items {
+        table.row(vec![
+            instant(item.due_at),
+            cell(serde_json::to_value(item.reason).ok().as_ref()),
+            item.grant_id.to_string(),
+            item.subject.to_string(),
+            list(&item.purposes),
+            list(&item.recipients),
+            list(&item.categories),
+        ]);
+    }
+    let head = format!(
+        "{} grants need new consent within {} days of {}\n",
+        items.len(),
+        args.days,
+        instant(at)
+    );
+    if table.is_empty() {
+        return Ok(Outcome::ok(head));
+    }
+    Ok(Outcome::ok(format!("{head}{}", table.render())))
+}

@@ -1,0 +1,148 @@
+//! What the global options resolve to: ledger options, the open ledger, the actor.
+
+use std::io::Read;
+use std::path::Path;
+
+use consent_core::{Actor, Catalogue, Ledger, LedgerOptions};
+
+use crate::cli::Global;
+use crate::error::CliError;
+
+/// A command's result: what goes to standard output and the exit code.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Text for standard output.
+    pub stdout: String,
+    /// A line for standard error (a finding, not an error: a denial, a broken chain).
+    pub stderr: Option<String>,
+    /// The exit code: 0 success, 1 a negative finding (denied, does not verify).
+    pub code: u8,
+}
+
+impl Outcome {
+    /// Success with this output.
+    pub fn ok(stdout: String) -> Self {
+        Outcome {
+            stdout,
+            stderr: None,
+            code: 0,
+        }
+    }
+}
+
+/// The global options, resolved on demand.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// The options as parsed.
+    pub global: &'a Global,
+}
+
+impl Context<'_> {
+    /// Whether to print JSON.
+    pub fn json(&self) -> bool {
+        self.global.json
+    }
+
+    /// The catalogue: the `--catalogue` file, or the embedded default.
+    pub fn catalogue(&self) -> Result<Catalogue, CliError> {
+        match &self.global.catalogue {
+            Some(path) => load_catalogue(path),
+            None => Ok(Catalogue::embedded()),
+        }
+    }
+
+    /// The options to open the ledger with.
+    pub fn options(&self) -> Result<LedgerOptions, CliError> {
+        let mut options = LedgerOptions {
+            key_file: self.global.key_file.clone(),
+            ..LedgerOptions::default()
+        };
+        options.id_options.test_mode = self.global.test_mode;
+        if self.global.catalogue.is_some() {
+            options.catalogue = Some(self.catalogue()?);
+        }
+        Ok(options)
+    }
+
+    /// The ledger path.
+    pub fn path(&self) -> &Path {
+        &self.global.ledger
+    }
+
+    /// Fails unless the ledger file exists (so a typo never creates an empty ledger).
+    pub fn require_ledger(&self) -> Result<(), CliError> {
+        if self.path().exists() {
+            Ok(())
+        } else {
+            Err(CliError::new(
+                "not_found",
+                format!(
+                    "no ledger at `{}`; create one with `consent init` or pass --ledger",
+                    self.path().display()
+                ),
+            ))
+        }
+    }
+
+    /// Opens the existing ledger.
+    pub fn open(&self) -> Result<Ledger, CliError> {
+        self.require_ledger()?;
+        let options = self.options()?;
+        Ledger::open(self.path(), options).map_err(|e| {
+            let integrity = e.code() == consent_core::ErrorCode::Integrity;
+            let error = CliError::from(e);
+            if integrity {
+                error.context("the ledger does not verify (inspect it with `consent verify`)")
+            } else {
+                error
+            }
+        })
+    }
+
+    /// The actor of a mutating command, from the flags or the environment.
+    pub fn actor(&self) -> Result<Actor, CliError> {
+        match (&self.global.actor_id, &self.global.actor_role) {
+            (Some(id), Some(role)) => {
+                Actor::new(id, role).map_err(|e| CliError::from(e).context("actor"))
+            }
+            (id, role) => {
+                let missing: Vec<&str> = [
+                    id.is_none().then_some("--actor-id (or CONSENT_ACTOR_ID)"),
+                    role.is_none()
+                        .then_some("--actor-role (or CONSENT_ACTOR_ROLE)"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                Err(CliError::new(
+                    "invalid_input",
+                    format!(
+                        "this command records who performs it: missing {}",
+                        missing.join(" and ")
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// Reads and validates a catalogue TOML file.
+pub fn load_catalogue(path: &Path) -> Result<Catalogue, CliError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CliError::io("read catalogue", path, &e))?;
+    Catalogue::from_toml(&text)
+        .map_err(|e| CliError::from(e).context(format!("catalogue `{}`", path.display())))
+}
+
+/// Reads an input file, or standard input for `-`.
+pub fn read_input(path: &Path) -> Result<String, CliError> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| CliError::io("read", Path::new("standard input"), &e))?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).map_err(|e| CliError::io("read", path, &e))
+    }
+}

@@ -1,0 +1,107 @@
+//! The command's errors: a stable code and a message that never holds a national id.
+
+use std::fmt;
+use std::path::Path;
+
+/// An error that ends a command with exit code 2.
+#[derive(Debug)]
+pub struct CliError {
+    code: &'static str,
+    message: String,
+}
+
+impl CliError {
+    /// An error of the command itself (not from the core), with a code in the core's style.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        CliError {
+            code,
+            message: mask_national_ids(&message.into()),
+        }
+    }
+
+    /// An error reading or writing a file.
+    pub fn io(what: &str, path: &Path, error: &std::io::Error) -> Self {
+        CliError::new(
+            "storage",
+            format!("cannot {what} `{}`: {error}", path.display()),
+        )
+    }
+
+    /// The stable code (`invalid_input`, `unknown_code`, …, or `usage` for the command line).
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Adds context in front of the message (`context: message`).
+    pub fn context(mut self, context: impl fmt::Display) -> Self {
+        self.message = format!("{context}: {}", self.message);
+        self
+    }
+}
+
+impl From<consent_core::Error> for CliError {
+    fn from(error: consent_core::Error) -> Self {
+        // The core's messages already mask national ids; masking again costs nothing.
+        CliError::new(error.code().as_str(), error.message())
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Replaces every standalone run of exactly eleven digits (a national id's length, not part of a
+/// longer word such as a hash or a UUID) with asterisks, so messages that echo input (clap's,
+/// file errors) cannot leak one.
+pub fn mask_national_ids(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if !c.is_ascii_digit() {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while chars.get(i).is_some_and(char::is_ascii_digit) {
+            i += 1;
+        }
+        let alnum = |at: Option<&char>| at.is_some_and(char::is_ascii_alphanumeric);
+        let standalone =
+            !alnum(start.checked_sub(1).and_then(|p| chars.get(p))) && !alnum(chars.get(i));
+        if i - start == 11 && standalone {
+            out.push_str("***********");
+        } else {
+            out.extend(chars.get(start..i).into_iter().flatten());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_national_ids;
+
+    #[test]
+    fn masks_eleven_digit_runs_only() {
+        assert_eq!(
+            mask_national_ids("unexpected argument '15038510190' found"),
+            "unexpected argument '***********' found"
+        );
+        assert_eq!(
+            mask_national_ids("seq 2 at 2026-03-01"),
+            "seq 2 at 2026-03-01"
+        );
+        assert_eq!(mask_national_ids("123456789012"), "123456789012");
+        assert_eq!(mask_national_ids("15038510190"), "***********");
+        assert_eq!(mask_national_ids("ab15038510190c"), "ab15038510190c");
+    }
+}

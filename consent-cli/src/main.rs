@@ -1,0 +1,105 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod cli;
+mod commands;
+mod context;
+mod error;
+mod progress;
+mod table;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::context::Context;
+use crate::error::{CliError, mask_national_ids};
+
+/// The exit code of every error.
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    // A bug must still end with a one-line message and exit code 2, never a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: internal error, please report it: {}",
+            mask_national_ids(&what.replace('\n', " "))
+        );
+    }));
+    std::panic::catch_unwind(run).unwrap_or(ExitCode::from(EXIT_ERROR))
+}
+
+fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
+    let ctx = Context {
+        global: &cli.global,
+    };
+    match commands::run(&cli.command, &ctx) {
+        Ok(outcome) => {
+            if let Err(error) = write_stdout(&outcome.stdout) {
+                return report(&error, ctx.json());
+            }
+            if let Some(line) = outcome.stderr {
+                let _ = writeln!(std::io::stderr(), "{}", mask_national_ids(&line));
+            }
+            ExitCode::from(outcome.code)
+        }
+        Err(error) => report(&error, ctx.json()),
+    }
+}
+
+/// Writes the output (never masked: it is data, and no command echoes a national id); a closed
+/// pipe (`consent … | head`) is not an error.
+fn write_stdout(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::new(
+            "storage",
+            format!("cannot write to standard output: {e}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Prints an error on standard error and returns exit code 2.
+fn report(error: &CliError, json: bool) -> ExitCode {
+    let line = if json {
+        serde_json::json!({"error": {"code": error.code(), "message": error.message()}}).to_string()
+    } else {
+        format!("error: {}", error.message())
+    };
+    let _ = writeln!(std::io::stderr(), "{line}");
+    ExitCode::from(EXIT_ERROR)
+}
+
+/// Help and version go to standard output with exit code 0; a usage error to standard error
+/// with exit code 2, masked like every other message.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    let text = error.render().to_string();
+    if !error.use_stderr() {
+        let _ = write_stdout(&text);
+        return ExitCode::SUCCESS;
+    }
+    if std::env::args_os().any(|a| a == "--json") {
+        let message = text.lines().next().unwrap_or_default();
+        let message = message.strip_prefix("error: ").unwrap_or(message);
+        return report(&CliError::new("usage", message), true);
+    }
+    let _ = write!(std::io::stderr(), "{}", mask_national_ids(&text));
+    ExitCode::from(EXIT_ERROR)
+}

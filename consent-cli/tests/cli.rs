@@ -1,0 +1,754 @@
+//! Runs the built `consent` binary against ledgers in temporary directories.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers of a test fail the test on a bad fixture or a failed spawn"
+)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// A valid national id (legacy control digits) for a birth date and individnummer prefix.
+fn person(ddmmyy: &str, individ: &str) -> String {
+    (0..10)
+        .find_map(|d| consent_core::control_digits(&format!("{ddmmyy}{individ}{d}")))
+        .unwrap()
+}
+
+fn mother() -> String {
+    person("150385", "10")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    fn fails(self, needle: &str) -> Self {
+        assert_eq!(
+            self.code, 2,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks `{needle}`: {}",
+            self.stderr
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        assert!(!self.stderr.contains("RUST_BACKTRACE"), "{}", self.stderr);
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap()
+    }
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Run {
+            code: output.status.code().unwrap(),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+}
+
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A sandbox with an initialised ledger.
+    fn ledger() -> Self {
+        let sandbox = Sandbox::new();
+        sandbox.run(&["init"]).ok();
+        sandbox
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.path("ledger.db")
+    }
+
+    /// The command with `--ledger` set and no `CONSENT_*` variables from the outside.
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_consent"));
+        for var in [
+            "CONSENT_LEDGER",
+            "CONSENT_KEY_FILE",
+            "CONSENT_CATALOGUE",
+            "CONSENT_ACTOR_ID",
+            "CONSENT_ACTOR_ROLE",
+            "CONSENT_TEST_MODE",
+        ] {
+            command.env_remove(var);
+        }
+        command
+            .env("RUST_BACKTRACE", "1")
+            .current_dir(self.dir.path())
+            .arg("--ledger")
+            .arg(self.db());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.command().args(args).output().unwrap().into()
+    }
+
+    /// Runs a mutating command with an actor from the environment.
+    fn act(&self, args: &[&str]) -> Run {
+        self.command()
+            .env("CONSENT_ACTOR_ID", "saksbehandler-17")
+            .env("CONSENT_ACTOR_ROLE", "case_worker")
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    }
+
+    fn act_stdin(&self, args: &[&str], input: &str) -> Run {
+        let mut child = self
+            .command()
+            .env("CONSENT_ACTOR_ID", "saksbehandler-17")
+            .env("CONSENT_ACTOR_ROLE", "case_worker")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap().into()
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn events(&self) -> i64 {
+        let conn = rusqlite::Connection::open(self.db()).unwrap();
+        conn.query_row("SELECT count(*) FROM events", [], |row| row.get(0))
+            .unwrap()
+    }
+
+    /// Records a grant and returns its id.
+    fn grant(&self, doc: &Value) -> String {
+        let file = self.write("grant.json", &doc.to_string());
+        let run = self.act(&["grant", file.to_str().unwrap()]).ok();
+        run.stdout.trim().to_owned()
+    }
+}
+
+fn grant_doc(subject: &str) -> Value {
+    json!({
+        "subject": subject, "grantor": {"role": "self"},
+        "purposes": ["employment_followup"], "recipients": ["nav"],
+        "categories": ["finances", "family"], "explicit": false,
+        "valid_from": "2026-01-05T09:00:00Z", "valid_until": "2027-01-05T09:00:00Z",
+        "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar",
+                     "interpreter": true, "collected_by": "flyktningtjenesten"},
+        "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}
+    })
+}
+
+fn decide_args<'a>(subject: &'a str, at: &'a str, categories: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "decide",
+        "--subject",
+        subject,
+        "--recipient",
+        "nav",
+        "--purpose",
+        "employment_followup",
+        "--at",
+        at,
+        "--category",
+    ];
+    args.extend_from_slice(categories);
+    args
+}
+
+#[track_caller]
+fn assert_no_national_id(run: &Run, id: &str) {
+    assert!(
+        !run.stdout.contains(id),
+        "stdout holds the id: {}",
+        run.stdout
+    );
+    assert!(
+        !run.stderr.contains(id),
+        "stderr holds the id: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn init_creates_the_ledger_and_key_and_refuses_to_overwrite() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.run(&["init"]).ok();
+    assert!(run.stdout.contains("created ledger"), "{}", run.stdout);
+    assert!(sandbox.db().exists());
+    assert!(sandbox.path("ledger.db.key").exists());
+    let before = std::fs::read(sandbox.path("ledger.db.key")).unwrap();
+    sandbox.run(&["init"]).fails("refusing to overwrite");
+    assert_eq!(
+        std::fs::read(sandbox.path("ledger.db.key")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn init_with_a_key_file_flag_and_json() {
+    let sandbox = Sandbox::new();
+    let key = sandbox.path("secret.key");
+    let run = sandbox
+        .run(&["init", "--json", "--key-file", key.to_str().unwrap()])
+        .ok();
+    assert_eq!(run.json()["key_file_created"], true);
+    assert!(key.exists());
+    assert!(!sandbox.path("ledger.db.key").exists());
+    // Without the key file flag the ledger no longer opens: its key is elsewhere.
+    sandbox.run(&["stats"]).fails("key");
+    let mut command = sandbox.command();
+    command.env("CONSENT_KEY_FILE", &key).arg("stats");
+    Run::from(command.output().unwrap()).ok();
+}
+
+#[test]
+fn the_ledger_path_comes_from_the_environment() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.path("from-env.db");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_consent"));
+    command
+        .env("CONSENT_LEDGER", &path)
+        .env_remove("CONSENT_KEY_FILE")
+        .current_dir(sandbox.dir.path())
+        .arg("init");
+    Run::from(command.output().unwrap()).ok();
+    assert!(path.exists());
+}
+
+#[test]
+fn the_default_ledger_is_consent_db_in_the_working_directory() {
+    let sandbox = Sandbox::new();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_consent"));
+    command
+        .env_remove("CONSENT_LEDGER")
+        .env_remove("CONSENT_KEY_FILE")
+        .current_dir(sandbox.dir.path())
+        .arg("init");
+    Run::from(command.output().unwrap()).ok();
+    assert!(sandbox.path("consent.db").exists());
+    assert!(sandbox.path("consent.db.key").exists());
+}
+
+#[test]
+fn commands_on_a_missing_ledger_fail_and_create_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.run(&["stats"]).fails("consent init");
+    sandbox.run(&["verify"]).fails("no ledger");
+    assert!(!sandbox.db().exists());
+    assert!(!sandbox.path("ledger.db.key").exists());
+}
+
+#[test]
+fn catalogue_show_lists_every_table() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.run(&["catalogue", "show"]).ok();
+    for needle in [
+        "Purposes",
+        "settlement",
+        "Recipients",
+        "laeringssenteret",
+        "Data categories",
+        "health",
+        "Statutory rules",
+        "nir_registration",
+        "integreringsloven § 43",
+        "barnevernsloven § 13-2",
+        "A6_1_c",
+    ] {
+        assert!(
+            run.stdout.contains(needle),
+            "no `{needle}` in {}",
+            run.stdout
+        );
+    }
+    let json = sandbox.run(&["catalogue", "show", "--json"]).ok().json();
+    assert_eq!(json["rules"].as_array().unwrap().len(), 6);
+    assert_eq!(json["categories"].as_array().unwrap().len(), 10);
+}
+
+#[test]
+fn catalogue_show_and_check_read_a_file() {
+    let sandbox = Sandbox::new();
+    let good = sandbox.write("good.toml", consent_core::Catalogue::embedded_toml());
+    let run = sandbox
+        .run(&["catalogue", "check", good.to_str().unwrap()])
+        .ok();
+    assert!(run.stdout.contains("is valid"), "{}", run.stdout);
+    let json = sandbox
+        .run(&["--json", "catalogue", "check", good.to_str().unwrap()])
+        .ok()
+        .json();
+    assert_eq!(json["valid"], true);
+    sandbox
+        .run(&["catalogue", "show", "--catalogue", good.to_str().unwrap()])
+        .ok();
+
+    let unknown = consent_core::Catalogue::embedded_toml().replacen(
+        "recipient = \"nir\"",
+        "recipient = \"nowhere\"",
+        1,
+    );
+    assert_ne!(unknown, consent_core::Catalogue::embedded_toml());
+    let bad = sandbox.write("bad.toml", &unknown);
+    sandbox
+        .run(&["catalogue", "check", bad.to_str().unwrap()])
+        .fails("nowhere");
+    let broken = sandbox.write("broken.toml", "version = \n");
+    sandbox
+        .run(&["catalogue", "check", broken.to_str().unwrap()])
+        .fails("broken.toml");
+    sandbox
+        .run(&["catalogue", "check", "missing.toml"])
+        .fails("cannot read");
+    sandbox
+        .run(&["catalogue", "show", "--catalogue", bad.to_str().unwrap()])
+        .fails("nowhere");
+}
+
+#[test]
+fn grant_from_a_file_and_from_standard_input() {
+    let sandbox = Sandbox::ledger();
+    let doc = grant_doc(&mother());
+    let file = sandbox.write("g.json", &doc.to_string());
+    let run = sandbox.act(&["grant", file.to_str().unwrap()]).ok();
+    let id = run.stdout.trim();
+    assert_eq!(id.len(), 36, "{id}");
+    assert_no_national_id(&run, &mother());
+    let run = sandbox
+        .act_stdin(&["grant", "--json", "-"], &doc.to_string())
+        .ok();
+    assert_eq!(run.json()["grant_id"].as_str().unwrap().len(), 36);
+    assert_eq!(sandbox.events(), 2);
+}
+
+#[test]
+fn the_actor_comes_from_flags() {
+    let sandbox = Sandbox::ledger();
+    let file = sandbox.write("g.json", &grant_doc(&mother()).to_string());
+    let run: Run = sandbox
+        .command()
+        .args([
+            "grant",
+            "--actor-id",
+            "intake-service",
+            "--actor-role",
+            "system",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap()
+        .into();
+    run.ok();
+    assert_eq!(sandbox.events(), 1);
+}
+
+#[test]
+fn mutating_commands_without_an_actor_write_nothing() {
+    let sandbox = Sandbox::ledger();
+    let file = sandbox.write("g.json", &grant_doc(&mother()).to_string());
+    sandbox
+        .run(&["grant", file.to_str().unwrap()])
+        .fails("--actor-id");
+    let only_id: Run = sandbox
+        .command()
+        .env("CONSENT_ACTOR_ID", "saksbehandler-17")
+        .args(["grant", file.to_str().unwrap()])
+        .output()
+        .unwrap()
+        .into();
+    only_id.fails("--actor-role");
+    sandbox
+        .run(&["withdraw", "01a203d9-3903-7ca9-a341-b615d5cc2f0c"])
+        .fails("CONSENT_ACTOR_ID");
+    sandbox
+        .run(&["import", file.to_str().unwrap()])
+        .fails("missing");
+    let bad_role: Run = sandbox
+        .command()
+        .args(["grant", "--actor-id", "x", "--actor-role", "Case Worker"])
+        .arg(&file)
+        .output()
+        .unwrap()
+        .into();
+    bad_role.fails("actor");
+    assert_eq!(sandbox.events(), 0);
+}
+
+#[test]
+fn bad_grants_are_rejected_with_a_message_and_write_nothing() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    let mut unknown = grant_doc(&fnr);
+    unknown["purposes"] = json!(["astrology"]);
+    let file = sandbox.write("unknown.json", &unknown.to_string());
+    let run = sandbox
+        .act(&["grant", file.to_str().unwrap()])
+        .fails("astrology");
+    assert_no_national_id(&run, &fnr);
+
+    let mut bad_fnr = fnr.clone();
+    bad_fnr.replace_range(10..11, if fnr.ends_with('0') { "1" } else { "0" });
+    let file = sandbox.write("badfnr.json", &grant_doc(&bad_fnr).to_string());
+    let run = sandbox
+        .act(&["grant", file.to_str().unwrap()])
+        .fails("control digit");
+    assert_no_national_id(&run, &bad_fnr);
+
+    let file = sandbox.write("malformed.json", "{\"subject\": ");
+    sandbox
+        .act(&["grant", file.to_str().unwrap()])
+        .fails("grant");
+    sandbox
+        .act(&["grant", "nonexistent.json"])
+        .fails("cannot read");
+    sandbox
+        .act_stdin(&["grant", "-"], "not json")
+        .fails("grant");
+    assert_eq!(sandbox.events(), 0);
+}
+
+#[test]
+fn decide_names_the_statute_or_the_grant_and_exits_by_verdict() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    let id = sandbox.grant(&grant_doc(&fnr));
+    let run = sandbox.run(&decide_args(
+        &fnr,
+        "2026-03-01T10:00:00Z",
+        &["name", "finances"],
+    ));
+    let run = run.ok();
+    assert!(run.stdout.starts_with("PERMITTED"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("integreringsloven § 42"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(&id), "{}", run.stdout);
+    assert_no_national_id(&run, &fnr);
+
+    let run = sandbox.run(&decide_args(
+        &fnr,
+        "2026-03-01T10:00:00Z",
+        &["name", "health"],
+    ));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.starts_with("DENIED"), "{}", run.stdout);
+    assert!(run.stdout.contains("no_basis"), "{}", run.stdout);
+
+    let mut args = decide_args(&fnr, "2026-03-01T10:00:00Z", &["finances"]);
+    args.push("--json");
+    let run = sandbox.run(&args);
+    assert_eq!(run.code, 0);
+    let json = run.json();
+    assert_eq!(json["permitted"], true);
+    assert_eq!(json["categories"][0]["basis"]["grant_id"], id.as_str());
+
+    // Before the grant takes effect: denied.
+    let run = sandbox.run(&decide_args(&fnr, "2025-12-01T10:00:00Z", &["finances"]));
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn decide_rejects_bad_input_with_exit_2() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    let mut args = decide_args(&fnr, "2026-03-01T10:00:00Z", &["name"]);
+    args[4] = "pluto";
+    sandbox.run(&args).fails("pluto");
+    sandbox
+        .run(&decide_args(&fnr, "2026-03-01T10:00:00Z", &["horoscope"]))
+        .fails("horoscope");
+    let run = sandbox
+        .run(&decide_args(
+            "15038510191",
+            "2026-03-01T10:00:00Z",
+            &["name"],
+        ))
+        .fails("subject");
+    assert_no_national_id(&run, "15038510191");
+    sandbox
+        .run(&decide_args(&fnr, "yesterday", &["name"]))
+        .fails("RFC 3339");
+    sandbox
+        .run(&["decide", "--subject", &fnr, "--recipient", "nav"])
+        .fails("required");
+}
+
+#[test]
+fn withdraw_changes_later_decisions_only() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    let id = sandbox.grant(&grant_doc(&fnr));
+    let run = sandbox
+        .act(&[
+            "withdraw",
+            &id,
+            "--at",
+            "2026-04-01T08:00:00Z",
+            "--reason",
+            "by phone to the case worker",
+        ])
+        .ok();
+    assert!(run.stdout.contains(&id), "{}", run.stdout);
+    let after = sandbox.run(&decide_args(&fnr, "2026-05-01T10:00:00Z", &["finances"]));
+    assert_eq!(after.code, 1);
+    assert!(after.stdout.contains("withdrawn"), "{}", after.stdout);
+    sandbox
+        .run(&decide_args(&fnr, "2026-03-01T10:00:00Z", &["finances"]))
+        .ok();
+
+    sandbox
+        .act(&["withdraw", &id, "--at", "2026-04-02T08:00:00Z"])
+        .fails("already withdrawn");
+    sandbox.act(&["withdraw", "not-a-uuid"]).fails("not a UUID");
+    sandbox
+        .act(&["withdraw", "01a203d9-3903-7ca9-a341-b615d5cc2f0c"])
+        .fails("no grant");
+    assert_eq!(sandbox.events(), 2);
+    let json = sandbox.act(&["withdraw", "--json", &id]);
+    assert_eq!(json.code, 2);
+    let error: Value = serde_json::from_str(json.stderr.trim()).unwrap();
+    assert_eq!(error["error"]["code"], "conflict");
+}
+
+#[test]
+fn export_shows_the_subjects_records_without_the_national_id() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    let id = sandbox.grant(&grant_doc(&fnr));
+    let run = sandbox.run(&["export", &fnr]).ok();
+    assert!(run.stdout.contains(&id), "{}", run.stdout);
+    assert!(run.stdout.contains("employment_followup"), "{}", run.stdout);
+    assert_no_national_id(&run, &fnr);
+    let run = sandbox.run(&["export", "--json", &fnr]).ok();
+    assert_no_national_id(&run, &fnr);
+    let json = run.json();
+    assert_eq!(json["consent_records"][0]["record_id"], id.as_str());
+    sandbox.run(&["export", &person("010190", "40")]).fails("");
+}
+
+#[test]
+fn stats_counts_with_suppression() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(&grant_doc(&mother()));
+    let run = sandbox.run(&["stats"]).ok();
+    assert!(run.stdout.contains("employment_followup"), "{}", run.stdout);
+    assert!(run.stdout.contains("<5"), "{}", run.stdout);
+    let json = sandbox
+        .run(&["stats", "--json", "--from", "2020-01-01T00:00:00Z"])
+        .ok()
+        .json();
+    assert_eq!(json["min_cell"], 5);
+    assert_eq!(json["rows"][0]["grants"], Value::Null);
+    sandbox.run(&["stats", "--min-cell", "1"]).fails("min_cell");
+}
+
+#[test]
+fn verify_passes_then_names_the_tampered_seq() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    let id = sandbox.grant(&grant_doc(&fnr));
+    sandbox
+        .act(&["withdraw", &id, "--at", "2026-04-01T08:00:00Z"])
+        .ok();
+    sandbox.grant(&grant_doc(&fnr));
+    let run = sandbox.run(&["verify"]).ok();
+    assert!(run.stdout.contains("3 events verified"), "{}", run.stdout);
+    assert_eq!(sandbox.run(&["verify", "--json"]).ok().json()["ok"], true);
+
+    let conn = rusqlite::Connection::open(sandbox.db()).unwrap();
+    conn.execute(
+        "UPDATE events SET payload = randomblob(length(payload)) WHERE seq = 2",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+
+    let run = sandbox.run(&["verify"]);
+    assert_ne!(run.code, 0);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("seq 2"), "{}", run.stderr);
+    assert!(run.stdout.contains("seq 2"), "{}", run.stdout);
+    let json = sandbox.run(&["verify", "--json"]);
+    assert_eq!(json.code, 1);
+    assert_eq!(json.json()["first_bad_seq"], 2);
+    // The ledger no longer opens for other commands, which say why and where to look.
+    sandbox
+        .run(&decide_args(&fnr, "2026-03-01T10:00:00Z", &["finances"]))
+        .fails("consent verify");
+}
+
+#[test]
+fn import_takes_a_json_array_or_json_lines_in_batches() {
+    let sandbox = Sandbox::ledger();
+    let people: Vec<String> = (10..16)
+        .map(|day| person(&format!("{day}0385"), "10"))
+        .collect();
+    let docs: Vec<Value> = people.iter().map(|p| grant_doc(p)).collect();
+    let array = sandbox.write("grants.json", &Value::Array(docs.clone()).to_string());
+    let run = sandbox
+        .act(&["import", "--batch-size", "4", array.to_str().unwrap()])
+        .ok();
+    assert!(
+        run.stdout.contains("imported 6 grants in 2"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(sandbox.events(), 6);
+
+    let lines: String = docs.iter().map(|d| format!("{d}\n\n")).collect();
+    let jsonl = sandbox.write("grants.jsonl", &lines);
+    let json = sandbox
+        .act(&["import", "--json", jsonl.to_str().unwrap()])
+        .ok()
+        .json();
+    assert_eq!(json["imported"], 6);
+    assert_eq!(json["grant_ids"].as_array().unwrap().len(), 6);
+    assert_eq!(sandbox.events(), 12);
+    sandbox.act_stdin(&["import", "-"], &lines).ok();
+    assert_eq!(sandbox.events(), 18);
+}
+
+#[test]
+fn import_with_one_bad_document_writes_nothing() {
+    let sandbox = Sandbox::ledger();
+    let mut docs: Vec<String> = (10..14)
+        .map(|day| grant_doc(&person(&format!("{day}0385"), "10")).to_string())
+        .collect();
+    let mut bad = grant_doc(&mother());
+    bad["categories"] = json!(["horoscope"]);
+    docs.insert(2, bad.to_string());
+    let jsonl = sandbox.write("grants.jsonl", &docs.join("\n"));
+    sandbox
+        .act(&["import", "--batch-size", "1", jsonl.to_str().unwrap()])
+        .fails("line 3");
+    let malformed = sandbox.write("bad.json", "[{\"subject\": 1},");
+    sandbox
+        .act(&["import", malformed.to_str().unwrap()])
+        .fails("array");
+    let empty = sandbox.write("empty.jsonl", "\n\n");
+    sandbox
+        .act(&["import", empty.to_str().unwrap()])
+        .fails("no grant documents");
+    assert_eq!(sandbox.events(), 0);
+}
+
+#[test]
+fn reconsent_lists_grants_that_end_soon() {
+    let sandbox = Sandbox::ledger();
+    let id = sandbox.grant(&grant_doc(&mother()));
+    let run = sandbox
+        .run(&["reconsent", "--at", "2026-12-20T00:00:00Z", "--days", "30"])
+        .ok();
+    assert!(run.stdout.contains(&id), "{}", run.stdout);
+    assert!(run.stdout.contains("expires"), "{}", run.stdout);
+    let json = sandbox
+        .run(&["reconsent", "--json", "--at", "2026-02-01T00:00:00Z"])
+        .ok()
+        .json();
+    assert_eq!(json["items"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn usage_errors_exit_2_and_mask_national_ids() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    let run = sandbox.run(&["export", &fnr, "extra"]).fails("unexpected");
+    assert_no_national_id(&run, &fnr);
+    let run = sandbox.run(&["--json", "export", &fnr, "extra"]);
+    assert_eq!(run.code, 2);
+    let error: Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert_eq!(error["error"]["code"], "usage");
+    sandbox
+        .run(&["frobnicate"])
+        .fails("unrecognized subcommand");
+    let help = sandbox.run(&["--help"]).ok();
+    assert!(help.stdout.contains("decide"), "{}", help.stdout);
+}
+
+#[test]
+fn a_bad_key_file_is_reported_and_nothing_written() {
+    let sandbox = Sandbox::ledger();
+    std::fs::write(sandbox.path("ledger.db.key"), "not a key").unwrap();
+    let file = sandbox.write("g.json", &grant_doc(&mother()).to_string());
+    sandbox
+        .act(&["grant", file.to_str().unwrap()])
+        .fails("key file");
+    assert_eq!(sandbox.events(), 0);
+}
+
+#[test]
+fn synthetic_ids_need_test_mode() {
+    let sandbox = Sandbox::ledger();
+    let synthetic = person("158385", "10");
+    let args = [
+        "decide",
+        "--subject",
+        &synthetic,
+        "--recipient",
+        "nir",
+        "--purpose",
+        "nir_registration",
+        "--category",
+        "name",
+    ];
+    let run = sandbox.run(&args).fails("test mode");
+    assert_no_national_id(&run, &synthetic);
+    let mut command = sandbox.command();
+    command.env("CONSENT_TEST_MODE", "1").args(args);
+    let run = Run::from(command.output().unwrap()).ok();
+    assert!(
+        run.stdout.contains("integreringsloven § 43"),
+        "{}",
+        run.stdout
+    );
+}
