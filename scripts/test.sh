@@ -36,11 +36,12 @@ if cargo tree -p consent-core -e normal --prefix none --depth 1 | grep -Ei '^lib
   exit 1
 fi
 
-for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh; do
-  if [[ -x "$part" ]]; then
-    step "$part"
-    "$part"
-  fi
+step "soak: 4 threads through the C ABI on one SQLite ledger (release)"
+cargo test --release -p consent-ffi --test soak -- --ignored --nocapture
+
+for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh scripts/test-fuzz.sh; do
+  step "$part"
+  "$part"
 done
 
 step "all checks passed"

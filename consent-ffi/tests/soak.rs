@@ -9,11 +9,7 @@
     unsafe_code,
     reason = "the test drives the C ABI, whose functions are unsafe"
 )]
-#![expect(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    reason = "a test fails loudly on a bad fixture"
-)]
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on a bad fixture")]
 
 use std::ffi::{CStr, CString, c_char};
 use std::ptr;
@@ -83,7 +79,7 @@ fn decide(ledger: Handle, person: &CStr, recipient: &CStr, at: i64) -> String {
     assert_eq!(rc, consent_result::Ok);
     let mut json: *mut c_char = ptr::null_mut();
     // SAFETY: a decision from the call above and a valid out-pointer.
-    let text = unsafe {
+    unsafe {
         assert_eq!(
             consent_decision_to_json(decision, &mut json),
             consent_result::Ok
@@ -92,8 +88,7 @@ fn decide(ledger: Handle, person: &CStr, recipient: &CStr, at: i64) -> String {
         consent_string_free(json);
         consent_decision_free(decision);
         text
-    };
-    text
+    }
 }
 
 fn open(path: &CStr) -> Handle {
