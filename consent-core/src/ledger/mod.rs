@@ -744,19 +744,29 @@ impl Ledger {
     /// # Errors
     /// `Integrity` when the stored chain does not verify; `Storage`.
     pub fn events(&self) -> Result<Vec<Event>> {
-        let mut verified = Vec::new();
-        let mut prev = GENESIS;
-        self.inner.store.scan(1, &mut |record| {
-            let checked = event::verify_record(record, Some((verified.len() as u64 + 1, &prev)))?;
-            prev = checked.hash;
-            verified.push(checked);
+        let mut events = Vec::new();
+        self.for_each_event(|event| {
+            events.push(event);
             Ok(())
         })?;
-        let projection = self.read()?;
-        verified
-            .into_iter()
-            .map(|v| open_event(v, |s| projection.key(s)))
-            .collect()
+        Ok(events)
+    }
+
+    /// Streams every event, verified against the chain and opened with its subject's key, in
+    /// order, without holding the whole log in memory or blocking writers.
+    pub(crate) fn for_each_event(&self, mut visit: impl FnMut(Event) -> Result<()>) -> Result<()> {
+        let mut expected = 1u64;
+        let mut prev = GENESIS;
+        self.inner.store.scan(1, &mut |record| {
+            let verified = event::verify_record(record, Some((expected, &prev)))?;
+            expected += 1;
+            prev = verified.hash;
+            let key = verified
+                .header
+                .subject
+                .and_then(|s| self.read().ok().and_then(|p| p.key(&s)));
+            visit(open_event(verified, |_| key)?)
+        })
     }
 
     /// Walks the stored chain from the first event and checks every hash, link and payload,

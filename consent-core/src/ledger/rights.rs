@@ -646,7 +646,6 @@ impl Ledger {
         let from = query.from.map(|t| time::to_micros(t, "from")).transpose()?;
         let at = query.to.unwrap_or_else(|| self.inner.clock.now());
         let to = time::to_micros(at, "to")?;
-        let events = self.events()?;
         type Key = (String, Code, Code);
         #[derive(Default)]
         struct Cell {
@@ -656,7 +655,9 @@ impl Ledger {
             disclosures: u64,
         }
         let mut cells: BTreeMap<Key, Cell> = BTreeMap::new();
-        let mut scopes: HashMap<GrantId, (Vec<Code>, Vec<Code>)> = HashMap::new();
+        // Withdrawals count under their grant's scope, kept as interned bitsets.
+        let mut scopes: HashMap<GrantId, (u64, u64)> = HashMap::new();
+        let catalogue = &self.inner.catalogue;
         let mut bump = |m: &str, purposes: &[Code], recipients: &[Code], f: &dyn Fn(&mut Cell)| {
             for p in purposes {
                 for r in recipients {
@@ -666,20 +667,27 @@ impl Ledger {
                 }
             }
         };
-        for e in &events {
+        self.for_each_event(|e| {
             let t = time::to_micros(e.recorded_at, "recorded_at")?;
             let in_range = from.is_none_or(|f| t >= f) && t < to;
             let m = month(e.recorded_at);
             match &e.payload {
                 EventPayload::GrantRecorded(g) => {
-                    scopes.insert(g.grant_id, (g.purposes.clone(), g.recipients.clone()));
+                    scopes.insert(
+                        g.grant_id,
+                        (
+                            catalogue.purpose_set(&g.purposes).unwrap_or(0),
+                            catalogue.recipient_set(&g.recipients).unwrap_or(0),
+                        ),
+                    );
                     if in_range {
                         bump(&m, &g.purposes, &g.recipients, &|c| c.grants += 1);
                     }
                 }
                 EventPayload::GrantWithdrawn(w) if in_range => {
                     if let Some((p, r)) = scopes.get(&w.grant_id) {
-                        bump(&m, p, r, &|c| c.withdrawals += 1);
+                        let (p, r) = (catalogue.purpose_codes(*p), catalogue.recipient_codes(*r));
+                        bump(&m, &p, &r, &|c| c.withdrawals += 1);
                     }
                 }
                 EventPayload::GrantRefused(r) if in_range => {
@@ -695,7 +703,8 @@ impl Ledger {
                 }
                 _ => {}
             }
-        }
+            Ok(())
+        })?;
         let rows = cells
             .into_iter()
             .map(|((month, purpose, recipient), c)| StatisticsRow {
@@ -709,7 +718,6 @@ impl Ledger {
             })
             .collect();
 
-        let catalogue = &self.inner.catalogue;
         let mut active: BTreeMap<(u8, u8), u64> = BTreeMap::new();
         {
             let projection = self.read()?;
