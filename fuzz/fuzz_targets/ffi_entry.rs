@@ -4,10 +4,11 @@
 
 use std::ffi::c_char;
 use std::ptr;
+use std::sync::OnceLock;
 
 use consent_ffi::{
     consent_decision, consent_decision_free, consent_ledger, consent_ledger_decide,
-    consent_ledger_event_count, consent_ledger_free, consent_ledger_grant, consent_ledger_open,
+    consent_ledger_event_count, consent_ledger_grant, consent_ledger_open,
     consent_ledger_withdraw, consent_result, consent_string_free,
 };
 use libfuzzer_sys::fuzz_target;
@@ -28,19 +29,30 @@ fn strings(data: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
+/// One in-memory ledger for the whole run (the handle is documented as shareable), kept as an
+/// address so the static is `Sync`.
+fn ledger() -> *const consent_ledger {
+    static LEDGER: OnceLock<usize> = OnceLock::new();
+    let address = *LEDGER.get_or_init(|| {
+        let mut ledger: *const consent_ledger = ptr::null();
+        let rc = unsafe { consent_ledger_open(c":memory:".as_ptr(), ptr::null(), &mut ledger) };
+        assert_eq!(rc, consent_result::Ok);
+        ledger as usize
+    });
+    address as *const consent_ledger
+}
+
 fuzz_target!(|data: &[u8]| {
     let parts = strings(data);
     let p = |i: usize| parts[i].as_ptr().cast::<c_char>();
+    let ledger = ledger();
     unsafe {
-        let mut ledger: *const consent_ledger = ptr::null();
-        let rc = consent_ledger_open(c":memory:".as_ptr(), ptr::null(), &mut ledger);
-        assert_eq!(rc, consent_result::Ok);
-
+        let before = consent_ledger_event_count(ledger);
         let mut grant_id: *mut c_char = ptr::null_mut();
         let rc = consent_ledger_grant(ledger, p(0), p(1), &mut grant_id);
         assert_ne!(rc, consent_result::Panic);
         let count = consent_ledger_event_count(ledger);
-        assert_eq!(count, u64::from(rc == consent_result::Ok));
+        assert_eq!(count, before + u64::from(rc == consent_result::Ok));
         if rc != consent_result::Ok {
             assert!(grant_id.is_null());
         }
@@ -66,6 +78,5 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(consent_ledger_event_count(ledger), count);
 
         consent_string_free(grant_id);
-        consent_ledger_free(ledger);
     }
 });
