@@ -6,7 +6,9 @@ pub(crate) mod projection;
 
 mod crypto;
 mod open;
+mod replay;
 mod rights;
+mod write;
 
 pub use open::MEMORY_PATH;
 pub use rights::{
@@ -24,28 +26,21 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::catalogue::{Catalogue, Code};
+use crate::catalogue::Catalogue;
 use crate::engine;
 use crate::error::{Error, ErrorCode, Result, printable};
-use crate::hex;
 use crate::id::national_id::{IdKind, IdOptions, NationalId};
 use crate::id::pseudonym::{Pseudonym, PseudonymKey};
 use crate::model::decision::Decision;
-use crate::model::grant::{
-    Actor, DisclosureRequest, GrantId, GrantRequest, Grantor, RecordId, RefusalRequest,
-    RepresentativeId,
-};
-use crate::model::text;
+use crate::model::grant::{Actor, DisclosureRequest, GrantRequest};
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
 use crate::store::{Batch, SubjectKey};
-use crate::time::{self, Micros};
+use crate::time::{self};
 use crypto::{DataKey, KeyWrapper};
-use event::{
-    DisclosureBasis, DisclosureRecord, Event, EventPayload, EventRecord, GENESIS, GrantRecord,
-    GrantorRecord, Hash, Head, RefusalRecord, Verified, WithdrawalRecord,
-};
-use projection::{Effect, GrantState, NEVER, Projection};
+use event::{DisclosureBasis, DisclosureRecord, Event, EventPayload, GENESIS, Hash, Head};
+use projection::{Effect, Projection};
+use replay::{check_head, notice_superseded, open_event, replay_effect, verify_store};
 
 /// The ledger's metadata keys.
 pub(crate) mod meta {
@@ -311,283 +306,6 @@ impl Ledger {
             ));
         }
         Ok(())
-    }
-
-    /// Records a consent and returns its id.
-    ///
-    /// # Errors
-    /// `UnknownCode` for a code not in the catalogue; `InvalidInput` for an empty or repeated
-    /// code list, `valid_until` not after `valid_from`, an instant outside 1850–9999, bad
-    /// evidence, a subject below the catalogue's self-consent age, or a representative for an
-    /// adult; `InvalidNationalId`; `Storage`. Nothing is recorded on error.
-    pub fn grant(&self, request: &GrantRequest, actor: &Actor) -> Result<GrantId> {
-        let mut writer = self.lock_writer()?;
-        let (subject, record, state) = self.prepare_grant(request)?;
-        let id = record.grant_id;
-        self.commit(
-            &mut writer,
-            actor,
-            vec![Pending {
-                subject: Some(subject),
-                payload: EventPayload::GrantRecorded(record),
-                effect: Effect::AddGrant {
-                    subject,
-                    grant: state,
-                },
-            }],
-            &[],
-        )?;
-        Ok(id)
-    }
-
-    /// Records many consents in one durable write: all of them or none.
-    ///
-    /// # Errors
-    /// As [`Ledger::grant`], naming the index of the first bad request; nothing is recorded.
-    pub fn grant_many(&self, requests: &[GrantRequest], actor: &Actor) -> Result<Vec<GrantId>> {
-        let mut writer = self.lock_writer()?;
-        let mut pending = Vec::with_capacity(requests.len());
-        let mut ids = Vec::with_capacity(requests.len());
-        for (index, request) in requests.iter().enumerate() {
-            let (subject, record, state) = self
-                .prepare_grant(request)
-                .map_err(|e| e.context(format!("grant {index}")))?;
-            ids.push(record.grant_id);
-            pending.push(Pending {
-                subject: Some(subject),
-                payload: EventPayload::GrantRecorded(record),
-                effect: Effect::AddGrant {
-                    subject,
-                    grant: state,
-                },
-            });
-        }
-        self.commit(&mut writer, actor, pending, &[])?;
-        Ok(ids)
-    }
-
-    fn prepare_grant(
-        &self,
-        request: &GrantRequest,
-    ) -> Result<(Pseudonym, GrantRecord, GrantState)> {
-        let catalogue = &self.inner.catalogue;
-        self.check_subject(&request.subject)?;
-        let purposes = nonempty(catalogue.purpose_set(&request.purposes)?, "purposes")?;
-        let recipients = nonempty(catalogue.recipient_set(&request.recipients)?, "recipients")?;
-        let categories = nonempty(catalogue.category_set(&request.categories)?, "categories")?;
-        let valid_from = time::to_micros(request.valid_from, "valid_from")?;
-        let valid_until = match request.valid_until {
-            Some(until) => {
-                let until_micros = time::to_micros(until, "valid_until")?;
-                if until_micros <= valid_from {
-                    return Err(Error::invalid(format!(
-                        "valid_until `{}` is not after valid_from `{}`",
-                        until.to_rfc3339(),
-                        request.valid_from.to_rfc3339()
-                    )));
-                }
-                until_micros
-            }
-            None => NEVER,
-        };
-        request.evidence.validate()?;
-        request.notice.validate()?;
-
-        let settings = catalogue.settings();
-        let special = categories & catalogue.special_mask() != 0;
-        let age_unknown = || {
-            Error::invalid(
-                "the subject's age cannot be read from a 2032-style national id, so the grantor's competence cannot be checked",
-            )
-        };
-        let grantor = self.grantor_record(&request.grantor, &request.subject)?;
-        let lapses_at = match &request.grantor {
-            Grantor::Subject => {
-                let age = if special {
-                    settings.self_consent_age_special
-                } else {
-                    settings.self_consent_age
-                };
-                let competent_at = request
-                    .subject
-                    .reaches_age_at(age)
-                    .ok_or_else(age_unknown)?;
-                if request.valid_from < competent_at {
-                    return Err(Error::invalid(format!(
-                        "the subject is under {age} at valid_from and cannot consent alone{}; a representative must grant",
-                        if special {
-                            " to special categories"
-                        } else {
-                            ""
-                        }
-                    )));
-                }
-                None
-            }
-            Grantor::Representative { role, .. } => {
-                let adult_at = request
-                    .subject
-                    .reaches_age_at(settings.representative_until_age)
-                    .ok_or_else(age_unknown)?;
-                let minor = request.valid_from < adult_at;
-                if !minor && role.minors_only() {
-                    return Err(Error::invalid(format!(
-                        "the subject is {} or older at valid_from, so a representative of a minor cannot grant",
-                        settings.representative_until_age
-                    )));
-                }
-                minor.then_some(adult_at)
-            }
-        };
-        let lapses_micros = lapses_at.map_or(Ok(NEVER), |t| time::to_micros(t, "lapses_at"))?;
-
-        let grant_id = GrantId(self.new_id());
-        let subject = self.inner.key.pseudonym(&request.subject);
-        let record = GrantRecord {
-            grant_id,
-            grantor,
-            purposes: catalogue.purpose_codes(purposes),
-            recipients: catalogue.recipient_codes(recipients),
-            categories: catalogue.category_codes(categories),
-            explicit: request.explicit,
-            valid_from: request.valid_from,
-            valid_until: request.valid_until,
-            lapses_at,
-            evidence: request.evidence.clone(),
-            notice: request.notice.clone(),
-        };
-        let state = GrantState {
-            id: grant_id,
-            purposes,
-            recipients,
-            categories,
-            valid_from,
-            valid_until,
-            withdrawn_at: NEVER,
-            lapses_at: lapses_micros,
-            effective_from: Micros::MIN,
-            superseded_at: NEVER,
-            explicit: request.explicit,
-            notice_superseded: notice_superseded(catalogue, &request.notice),
-        };
-        Ok((subject, record, state))
-    }
-
-    /// The grantor as recorded: a person representative by pseudonym only.
-    fn grantor_record(&self, grantor: &Grantor, subject: &NationalId) -> Result<GrantorRecord> {
-        Ok(match grantor {
-            Grantor::Subject => GrantorRecord {
-                role: "self".into(),
-                id: None,
-                authority: None,
-            },
-            Grantor::Representative {
-                role,
-                id,
-                authority,
-            } => GrantorRecord {
-                role: role.as_str().into(),
-                id: Some(match id {
-                    RepresentativeId::Person(person) => {
-                        self.check_subject(person)?;
-                        if person == subject {
-                            return Err(Error::invalid(
-                                "the representative is the subject; use grantor `self`",
-                            ));
-                        }
-                        self.inner.key.pseudonym(person).to_string()
-                    }
-                    RepresentativeId::Service(service) => service.clone(),
-                }),
-                authority: Some(authority.clone()),
-            },
-        })
-    }
-
-    /// Withdraws a grant from `at` onward. Decisions for instants before `at` are unchanged
-    /// (GDPR Art. 7(3)); the grant's record is kept.
-    ///
-    /// # Errors
-    /// `NotFound` for an unknown grant; `Conflict` when it is already withdrawn;
-    /// `InvalidInput` when `at` is before the grant's `valid_from` or out of range, or the
-    /// reason is malformed; `Storage`. Nothing is recorded on error.
-    pub fn withdraw(
-        &self,
-        grant: GrantId,
-        at: DateTime<Utc>,
-        actor: &Actor,
-        reason: Option<&str>,
-    ) -> Result<()> {
-        let at_micros = time::to_micros(at, "withdrawal time")?;
-        if let Some(reason) = reason {
-            text::check(reason, "reason", 1000)?;
-        }
-        let mut writer = self.lock_writer()?;
-        let subject = {
-            let projection = self.read()?;
-            let (subject, state) = projection
-                .grant(grant)
-                .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no grant `{grant}`")))?;
-            if state.withdrawn_at != NEVER {
-                return Err(Error::new(
-                    ErrorCode::Conflict,
-                    format!("grant `{grant}` is already withdrawn"),
-                ));
-            }
-            if at_micros < state.valid_from {
-                return Err(Error::invalid(format!(
-                    "withdrawal at `{}` is before grant `{grant}` takes effect",
-                    at.to_rfc3339()
-                )));
-            }
-            *subject
-        };
-        self.commit(
-            &mut writer,
-            actor,
-            vec![Pending {
-                subject: Some(subject),
-                payload: EventPayload::GrantWithdrawn(WithdrawalRecord {
-                    grant_id: grant,
-                    at,
-                    reason: reason.map(str::to_owned),
-                }),
-                effect: Effect::Withdraw {
-                    grant,
-                    at: at_micros,
-                },
-            }],
-            &[],
-        )
-        .map(|_| ())
-    }
-
-    /// Records that the subject (or a representative) refused to consent.
-    ///
-    /// # Errors
-    /// As [`Ledger::grant`] for the codes, the evidence and the ids.
-    pub fn refuse(&self, request: &RefusalRequest, actor: &Actor) -> Result<RecordId> {
-        let catalogue = &self.inner.catalogue;
-        self.check_subject(&request.subject)?;
-        let purposes = nonempty(catalogue.purpose_set(&request.purposes)?, "purposes")?;
-        let recipients = nonempty(catalogue.recipient_set(&request.recipients)?, "recipients")?;
-        let categories = nonempty(catalogue.category_set(&request.categories)?, "categories")?;
-        time::to_micros(request.at, "at")?;
-        request.evidence.validate()?;
-        request.notice.validate()?;
-        let grantor = self.grantor_record(&request.grantor, &request.subject)?;
-        let subject = self.inner.key.pseudonym(&request.subject);
-        let payload = EventPayload::GrantRefused(RefusalRecord {
-            grantor,
-            purposes: catalogue.purpose_codes(purposes),
-            recipients: catalogue.recipient_codes(recipients),
-            categories: catalogue.category_codes(categories),
-            at: request.at,
-            evidence: request.evidence.clone(),
-            notice: request.notice.clone(),
-        });
-        let mut writer = self.lock_writer()?;
-        self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)
     }
 
     /// Decides a disclosure request.
@@ -908,7 +626,7 @@ impl Ledger {
     }
 
     #[cfg(test)]
-    pub(crate) fn projection_snapshot(&self) -> Vec<(Pseudonym, GrantState)> {
+    pub(crate) fn projection_snapshot(&self) -> Vec<(Pseudonym, projection::GrantState)> {
         self.read().map(|p| p.all()).unwrap_or_default()
     }
 
@@ -927,222 +645,11 @@ fn nonempty(set: u64, field: &str) -> Result<u64> {
     }
 }
 
-fn code_set_of(catalogue: &Catalogue, codes: &[Code], kind: &str, seq: u64) -> Result<u64> {
-    let lookup = match kind {
-        "purpose" => Catalogue::purpose_set::<Code>,
-        "recipient" => Catalogue::recipient_set::<Code>,
-        _ => Catalogue::category_set::<Code>,
-    };
-    lookup(catalogue, codes).map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidCatalogue,
-            format!("event {seq} does not fit the catalogue: {}", e.message()),
-        )
-    })
-}
-
-fn micros_of(at: DateTime<Utc>, seq: u64) -> Result<Micros> {
-    time::to_micros(at, "instant").map_err(|e| {
-        Error::new(
-            ErrorCode::Integrity,
-            format!("event {seq}: {}", e.message()),
-        )
-    })
-}
-
-fn subject_of(event: &Event) -> Result<Pseudonym> {
-    event.subject.ok_or_else(|| {
-        Error::new(
-            ErrorCode::Integrity,
-            format!("event {}: {} without a subject", event.seq, event.kind),
-        )
-    })
-}
-
-/// Whether a grant's notice version is older than the catalogue's current one.
-fn notice_superseded(catalogue: &Catalogue, notice: &crate::model::grant::Notice) -> bool {
-    catalogue
-        .current_notice_version(&notice.id)
-        .is_some_and(|current| current != notice.version)
-}
-
-/// Decodes a verified record, opening a sealed payload with the subject's data key. A payload
-/// whose key is gone (erasure), or that predates the key, is redacted.
-pub(crate) fn open_event(
-    verified: Verified,
-    key: impl Fn(&Pseudonym) -> Option<(DataKey, u64)>,
-) -> Result<Event> {
-    if !verified.header.sealed {
-        return verified.decode(None);
-    }
-    let seq = verified.header.seq;
-    let plain = match verified
-        .header
-        .subject
-        .and_then(|s| key(&s).map(|k| (s, k)))
-    {
-        Some((subject, (key, since))) if seq >= since => {
-            Some(key.open(&subject, &verified.payload).ok_or_else(|| {
-                Error::new(
-                    ErrorCode::Integrity,
-                    format!("event {seq}: payload does not open under its subject's key"),
-                )
-            })?)
-        }
-        _ => None,
-    };
-    verified.decode(plain)
-}
-
 /// A write waiting to be committed.
 struct Pending {
     subject: Option<Pseudonym>,
     payload: EventPayload,
     effect: Effect,
-}
-
-/// The projection change of a stored event, on replay.
-fn replay_effect(catalogue: &Catalogue, event: &Event) -> Result<Effect> {
-    let seq = event.seq;
-    Ok(match &event.payload {
-        EventPayload::GrantRecorded(grant) => {
-            let subject = event.subject.ok_or_else(|| {
-                Error::new(
-                    ErrorCode::Integrity,
-                    format!("event {seq}: grant without subject"),
-                )
-            })?;
-            Effect::AddGrant {
-                subject,
-                grant: GrantState {
-                    id: grant.grant_id,
-                    purposes: code_set_of(catalogue, &grant.purposes, "purpose", seq)?,
-                    recipients: code_set_of(catalogue, &grant.recipients, "recipient", seq)?,
-                    categories: code_set_of(catalogue, &grant.categories, "category", seq)?,
-                    valid_from: micros_of(grant.valid_from, seq)?,
-                    valid_until: grant.valid_until.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
-                    withdrawn_at: NEVER,
-                    lapses_at: grant.lapses_at.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
-                    effective_from: Micros::MIN,
-                    superseded_at: NEVER,
-                    explicit: grant.explicit,
-                    notice_superseded: notice_superseded(catalogue, &grant.notice),
-                },
-            }
-        }
-        EventPayload::GrantWithdrawn(withdrawal) => Effect::Withdraw {
-            grant: withdrawal.grant_id,
-            at: micros_of(withdrawal.at, seq)?,
-        },
-        EventPayload::SubjectRectified(rectification) => rights::rectify_effect(rectification)
-            .map_err(|e| {
-                Error::new(
-                    ErrorCode::Integrity,
-                    format!("event {seq}: {}", e.message()),
-                )
-            })?,
-        EventPayload::SubjectRestricted(restriction) => Effect::Restrict {
-            subject: subject_of(event)?,
-            from: micros_of(restriction.at, seq)?,
-        },
-        EventPayload::SubjectErased(_) => Effect::Erase {
-            subject: subject_of(event)?,
-        },
-        EventPayload::GrantRefused(_)
-        | EventPayload::DisclosureRecorded(_)
-        | EventPayload::AccessRequested(_)
-        | EventPayload::Redacted => Effect::None,
-    })
-}
-
-fn check_head(
-    head: Option<Head>,
-    last_seq: u64,
-    last_hash: &Hash,
-    mac_key: &[u8; 32],
-) -> Result<()> {
-    match head {
-        None if last_seq == 0 => Ok(()),
-        None => Err(Error::new(
-            ErrorCode::Integrity,
-            "the head anchor is missing",
-        )),
-        Some(head) => {
-            if Head::compute_mac(head.seq, &head.hash, mac_key) != head.mac {
-                return Err(Error::new(
-                    ErrorCode::Integrity,
-                    "the head anchor's MAC does not verify",
-                ));
-            }
-            if head.seq > last_seq {
-                return Err(Error::new(
-                    ErrorCode::Integrity,
-                    format!(
-                        "event {}: missing; the log ends at {last_seq} but its head anchor is at {}",
-                        last_seq + 1,
-                        head.seq
-                    ),
-                ));
-            }
-            if head.seq < last_seq || &head.hash != last_hash {
-                return Err(Error::new(
-                    ErrorCode::Integrity,
-                    format!(
-                        "event {}: does not match the head anchor",
-                        head.seq.min(last_seq)
-                    ),
-                ));
-            }
-            Ok(())
-        }
-    }
-}
-
-/// The first bad sequence number named in an integrity message (`event N: …`).
-fn bad_seq(error: &Error) -> Option<u64> {
-    error
-        .message()
-        .strip_prefix("event ")?
-        .split(':')
-        .next()?
-        .parse()
-        .ok()
-}
-
-/// Verifies a store's chain and head anchor under the given head-MAC key.
-pub(crate) fn verify_store(store: &dyn Store, mac_key: &[u8; 32]) -> Result<VerifyReport> {
-    let mut last_seq = 0u64;
-    let mut last_hash = GENESIS;
-    let mut failure: Option<Error> = None;
-    let scanned = store.scan(1, &mut |record: EventRecord| match event::verify_record(
-        record,
-        Some((last_seq + 1, &last_hash)),
-    ) {
-        Ok(verified) => {
-            last_seq = verified.header.seq;
-            last_hash = verified.hash;
-            Ok(())
-        }
-        Err(error) => {
-            failure = Some(error.clone());
-            Err(error)
-        }
-    });
-    if let (Err(error), None) = (scanned, &failure) {
-        return Err(error);
-    }
-    if failure.is_none()
-        && let Err(error) = check_head(store.head()?, last_seq, &last_hash, mac_key)
-    {
-        failure = Some(error);
-    }
-    Ok(VerifyReport {
-        ok: failure.is_none(),
-        events: last_seq,
-        head_hash: hex::encode(&last_hash),
-        first_bad_seq: failure.as_ref().map(|e| bad_seq(e).unwrap_or(last_seq + 1)),
-        problem: failure.map(|e| e.message().to_owned()),
-    })
 }
 
 #[cfg(test)]

@@ -3,9 +3,11 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::*;
+use crate::catalogue::Code;
 use crate::id::national_id::control_digits;
 use crate::model::decision::DenialReason;
 use crate::model::grant::{Evidence, EvidenceMethod, Notice, RepresentativeRole};
+use crate::model::grant::{GrantId, GrantRequest, Grantor, RepresentativeId};
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()

@@ -1,0 +1,228 @@
+//! Replaying stored events into the projection, and verifying the chain and its head.
+
+use chrono::{DateTime, Utc};
+
+use super::crypto::DataKey;
+use super::event::{self, Event, EventPayload, EventRecord, GENESIS, Hash, Head, Verified};
+use super::projection::{Effect, GrantState, NEVER};
+use super::{VerifyReport, rights};
+use crate::catalogue::{Catalogue, Code};
+use crate::error::{Error, ErrorCode, Result};
+use crate::hex;
+use crate::id::pseudonym::Pseudonym;
+use crate::store::Store;
+use crate::time::{self, Micros};
+
+fn code_set_of(catalogue: &Catalogue, codes: &[Code], kind: &str, seq: u64) -> Result<u64> {
+    let lookup = match kind {
+        "purpose" => Catalogue::purpose_set::<Code>,
+        "recipient" => Catalogue::recipient_set::<Code>,
+        _ => Catalogue::category_set::<Code>,
+    };
+    lookup(catalogue, codes).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidCatalogue,
+            format!("event {seq} does not fit the catalogue: {}", e.message()),
+        )
+    })
+}
+
+fn micros_of(at: DateTime<Utc>, seq: u64) -> Result<Micros> {
+    time::to_micros(at, "instant").map_err(|e| {
+        Error::new(
+            ErrorCode::Integrity,
+            format!("event {seq}: {}", e.message()),
+        )
+    })
+}
+
+fn subject_of(event: &Event) -> Result<Pseudonym> {
+    event.subject.ok_or_else(|| {
+        Error::new(
+            ErrorCode::Integrity,
+            format!("event {}: {} without a subject", event.seq, event.kind),
+        )
+    })
+}
+
+/// Whether a grant's notice version is older than the catalogue's current one.
+pub(crate) fn notice_superseded(
+    catalogue: &Catalogue,
+    notice: &crate::model::grant::Notice,
+) -> bool {
+    catalogue
+        .current_notice_version(&notice.id)
+        .is_some_and(|current| current != notice.version)
+}
+
+/// Decodes a verified record, opening a sealed payload with the subject's data key. A payload
+/// whose key is gone (erasure), or that predates the key, is redacted.
+pub(crate) fn open_event(
+    verified: Verified,
+    key: impl Fn(&Pseudonym) -> Option<(DataKey, u64)>,
+) -> Result<Event> {
+    if !verified.header.sealed {
+        return verified.decode(None);
+    }
+    let seq = verified.header.seq;
+    let plain = match verified
+        .header
+        .subject
+        .and_then(|s| key(&s).map(|k| (s, k)))
+    {
+        Some((subject, (key, since))) if seq >= since => {
+            Some(key.open(&subject, &verified.payload).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Integrity,
+                    format!("event {seq}: payload does not open under its subject's key"),
+                )
+            })?)
+        }
+        _ => None,
+    };
+    verified.decode(plain)
+}
+
+/// The projection change of a stored event, on replay.
+pub(crate) fn replay_effect(catalogue: &Catalogue, event: &Event) -> Result<Effect> {
+    let seq = event.seq;
+    Ok(match &event.payload {
+        EventPayload::GrantRecorded(grant) => {
+            let subject = event.subject.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Integrity,
+                    format!("event {seq}: grant without subject"),
+                )
+            })?;
+            Effect::AddGrant {
+                subject,
+                grant: GrantState {
+                    id: grant.grant_id,
+                    purposes: code_set_of(catalogue, &grant.purposes, "purpose", seq)?,
+                    recipients: code_set_of(catalogue, &grant.recipients, "recipient", seq)?,
+                    categories: code_set_of(catalogue, &grant.categories, "category", seq)?,
+                    valid_from: micros_of(grant.valid_from, seq)?,
+                    valid_until: grant.valid_until.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
+                    withdrawn_at: NEVER,
+                    lapses_at: grant.lapses_at.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
+                    effective_from: Micros::MIN,
+                    superseded_at: NEVER,
+                    explicit: grant.explicit,
+                    notice_superseded: notice_superseded(catalogue, &grant.notice),
+                },
+            }
+        }
+        EventPayload::GrantWithdrawn(withdrawal) => Effect::Withdraw {
+            grant: withdrawal.grant_id,
+            at: micros_of(withdrawal.at, seq)?,
+        },
+        EventPayload::SubjectRectified(rectification) => rights::rectify_effect(rectification)
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::Integrity,
+                    format!("event {seq}: {}", e.message()),
+                )
+            })?,
+        EventPayload::SubjectRestricted(restriction) => Effect::Restrict {
+            subject: subject_of(event)?,
+            from: micros_of(restriction.at, seq)?,
+        },
+        EventPayload::SubjectErased(_) => Effect::Erase {
+            subject: subject_of(event)?,
+        },
+        EventPayload::GrantRefused(_)
+        | EventPayload::DisclosureRecorded(_)
+        | EventPayload::AccessRequested(_)
+        | EventPayload::Redacted => Effect::None,
+    })
+}
+
+pub(crate) fn check_head(
+    head: Option<Head>,
+    last_seq: u64,
+    last_hash: &Hash,
+    mac_key: &[u8; 32],
+) -> Result<()> {
+    match head {
+        None if last_seq == 0 => Ok(()),
+        None => Err(Error::new(
+            ErrorCode::Integrity,
+            "the head anchor is missing",
+        )),
+        Some(head) => {
+            if Head::compute_mac(head.seq, &head.hash, mac_key) != head.mac {
+                return Err(Error::new(
+                    ErrorCode::Integrity,
+                    "the head anchor's MAC does not verify",
+                ));
+            }
+            if head.seq > last_seq {
+                return Err(Error::new(
+                    ErrorCode::Integrity,
+                    format!(
+                        "event {}: missing; the log ends at {last_seq} but its head anchor is at {}",
+                        last_seq + 1,
+                        head.seq
+                    ),
+                ));
+            }
+            if head.seq < last_seq || &head.hash != last_hash {
+                return Err(Error::new(
+                    ErrorCode::Integrity,
+                    format!(
+                        "event {}: does not match the head anchor",
+                        head.seq.min(last_seq)
+                    ),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The first bad sequence number named in an integrity message (`event N: …`).
+fn bad_seq(error: &Error) -> Option<u64> {
+    error
+        .message()
+        .strip_prefix("event ")?
+        .split(':')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Verifies a store's chain and head anchor under the given head-MAC key.
+pub(crate) fn verify_store(store: &dyn Store, mac_key: &[u8; 32]) -> Result<VerifyReport> {
+    let mut last_seq = 0u64;
+    let mut last_hash = GENESIS;
+    let mut failure: Option<Error> = None;
+    let scanned = store.scan(1, &mut |record: EventRecord| match event::verify_record(
+        record,
+        Some((last_seq + 1, &last_hash)),
+    ) {
+        Ok(verified) => {
+            last_seq = verified.header.seq;
+            last_hash = verified.hash;
+            Ok(())
+        }
+        Err(error) => {
+            failure = Some(error.clone());
+            Err(error)
+        }
+    });
+    if let (Err(error), None) = (scanned, &failure) {
+        return Err(error);
+    }
+    if failure.is_none()
+        && let Err(error) = check_head(store.head()?, last_seq, &last_hash, mac_key)
+    {
+        failure = Some(error);
+    }
+    Ok(VerifyReport {
+        ok: failure.is_none(),
+        events: last_seq,
+        head_hash: hex::encode(&last_hash),
+        first_bad_seq: failure.as_ref().map(|e| bad_seq(e).unwrap_or(last_seq + 1)),
+        problem: failure.map(|e| e.message().to_owned()),
+    })
+}

@@ -1,0 +1,295 @@
+//! Recording consent: grants (one or many), withdrawals and refusals, each validated under the
+//! writer lock against exactly the state it changes.
+
+use chrono::{DateTime, Utc};
+
+use super::event::{EventPayload, GrantRecord, GrantorRecord, RefusalRecord, WithdrawalRecord};
+use super::projection::{Effect, GrantState, NEVER};
+use super::{Ledger, Pending, nonempty, notice_superseded};
+use crate::error::{Error, ErrorCode, Result};
+use crate::id::national_id::NationalId;
+use crate::id::pseudonym::Pseudonym;
+use crate::model::grant::{
+    Actor, GrantId, GrantRequest, Grantor, RecordId, RefusalRequest, RepresentativeId,
+};
+use crate::model::text;
+use crate::time::{self, Micros};
+
+impl Ledger {
+    /// Records a consent and returns its id.
+    ///
+    /// # Errors
+    /// `UnknownCode` for a code not in the catalogue; `InvalidInput` for an empty or repeated
+    /// code list, `valid_until` not after `valid_from`, an instant outside 1850–9999, bad
+    /// evidence, a subject below the catalogue's self-consent age, or a representative for an
+    /// adult; `InvalidNationalId`; `Storage`. Nothing is recorded on error.
+    pub fn grant(&self, request: &GrantRequest, actor: &Actor) -> Result<GrantId> {
+        let mut writer = self.lock_writer()?;
+        let (subject, record, state) = self.prepare_grant(request)?;
+        let id = record.grant_id;
+        self.commit(
+            &mut writer,
+            actor,
+            vec![Pending {
+                subject: Some(subject),
+                payload: EventPayload::GrantRecorded(record),
+                effect: Effect::AddGrant {
+                    subject,
+                    grant: state,
+                },
+            }],
+            &[],
+        )?;
+        Ok(id)
+    }
+
+    /// Records many consents in one durable write: all of them or none.
+    ///
+    /// # Errors
+    /// As [`Ledger::grant`], naming the index of the first bad request; nothing is recorded.
+    pub fn grant_many(&self, requests: &[GrantRequest], actor: &Actor) -> Result<Vec<GrantId>> {
+        let mut writer = self.lock_writer()?;
+        let mut pending = Vec::with_capacity(requests.len());
+        let mut ids = Vec::with_capacity(requests.len());
+        for (index, request) in requests.iter().enumerate() {
+            let (subject, record, state) = self
+                .prepare_grant(request)
+                .map_err(|e| e.context(format!("grant {index}")))?;
+            ids.push(record.grant_id);
+            pending.push(Pending {
+                subject: Some(subject),
+                payload: EventPayload::GrantRecorded(record),
+                effect: Effect::AddGrant {
+                    subject,
+                    grant: state,
+                },
+            });
+        }
+        self.commit(&mut writer, actor, pending, &[])?;
+        Ok(ids)
+    }
+
+    fn prepare_grant(
+        &self,
+        request: &GrantRequest,
+    ) -> Result<(Pseudonym, GrantRecord, GrantState)> {
+        let catalogue = &self.inner.catalogue;
+        self.check_subject(&request.subject)?;
+        let purposes = nonempty(catalogue.purpose_set(&request.purposes)?, "purposes")?;
+        let recipients = nonempty(catalogue.recipient_set(&request.recipients)?, "recipients")?;
+        let categories = nonempty(catalogue.category_set(&request.categories)?, "categories")?;
+        let valid_from = time::to_micros(request.valid_from, "valid_from")?;
+        let valid_until = match request.valid_until {
+            Some(until) => {
+                let until_micros = time::to_micros(until, "valid_until")?;
+                if until_micros <= valid_from {
+                    return Err(Error::invalid(format!(
+                        "valid_until `{}` is not after valid_from `{}`",
+                        until.to_rfc3339(),
+                        request.valid_from.to_rfc3339()
+                    )));
+                }
+                until_micros
+            }
+            None => NEVER,
+        };
+        request.evidence.validate()?;
+        request.notice.validate()?;
+
+        let settings = catalogue.settings();
+        let special = categories & catalogue.special_mask() != 0;
+        let age_unknown = || {
+            Error::invalid(
+                "the subject's age cannot be read from a 2032-style national id, so the grantor's competence cannot be checked",
+            )
+        };
+        let grantor = self.grantor_record(&request.grantor, &request.subject)?;
+        let lapses_at = match &request.grantor {
+            Grantor::Subject => {
+                let age = if special {
+                    settings.self_consent_age_special
+                } else {
+                    settings.self_consent_age
+                };
+                let competent_at = request
+                    .subject
+                    .reaches_age_at(age)
+                    .ok_or_else(age_unknown)?;
+                if request.valid_from < competent_at {
+                    return Err(Error::invalid(format!(
+                        "the subject is under {age} at valid_from and cannot consent alone{}; a representative must grant",
+                        if special {
+                            " to special categories"
+                        } else {
+                            ""
+                        }
+                    )));
+                }
+                None
+            }
+            Grantor::Representative { role, .. } => {
+                let adult_at = request
+                    .subject
+                    .reaches_age_at(settings.representative_until_age)
+                    .ok_or_else(age_unknown)?;
+                let minor = request.valid_from < adult_at;
+                if !minor && role.minors_only() {
+                    return Err(Error::invalid(format!(
+                        "the subject is {} or older at valid_from, so a representative of a minor cannot grant",
+                        settings.representative_until_age
+                    )));
+                }
+                minor.then_some(adult_at)
+            }
+        };
+        let lapses_micros = lapses_at.map_or(Ok(NEVER), |t| time::to_micros(t, "lapses_at"))?;
+
+        let grant_id = GrantId(self.new_id());
+        let subject = self.inner.key.pseudonym(&request.subject);
+        let record = GrantRecord {
+            grant_id,
+            grantor,
+            purposes: catalogue.purpose_codes(purposes),
+            recipients: catalogue.recipient_codes(recipients),
+            categories: catalogue.category_codes(categories),
+            explicit: request.explicit,
+            valid_from: request.valid_from,
+            valid_until: request.valid_until,
+            lapses_at,
+            evidence: request.evidence.clone(),
+            notice: request.notice.clone(),
+        };
+        let state = GrantState {
+            id: grant_id,
+            purposes,
+            recipients,
+            categories,
+            valid_from,
+            valid_until,
+            withdrawn_at: NEVER,
+            lapses_at: lapses_micros,
+            effective_from: Micros::MIN,
+            superseded_at: NEVER,
+            explicit: request.explicit,
+            notice_superseded: notice_superseded(catalogue, &request.notice),
+        };
+        Ok((subject, record, state))
+    }
+
+    /// The grantor as recorded: a person representative by pseudonym only.
+    fn grantor_record(&self, grantor: &Grantor, subject: &NationalId) -> Result<GrantorRecord> {
+        Ok(match grantor {
+            Grantor::Subject => GrantorRecord {
+                role: "self".into(),
+                id: None,
+                authority: None,
+            },
+            Grantor::Representative {
+                role,
+                id,
+                authority,
+            } => GrantorRecord {
+                role: role.as_str().into(),
+                id: Some(match id {
+                    RepresentativeId::Person(person) => {
+                        self.check_subject(person)?;
+                        if person == subject {
+                            return Err(Error::invalid(
+                                "the representative is the subject; use grantor `self`",
+                            ));
+                        }
+                        self.inner.key.pseudonym(person).to_string()
+                    }
+                    RepresentativeId::Service(service) => service.clone(),
+                }),
+                authority: Some(authority.clone()),
+            },
+        })
+    }
+
+    /// Withdraws a grant from `at` onward. Decisions for instants before `at` are unchanged
+    /// (GDPR Art. 7(3)); the grant's record is kept.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown grant; `Conflict` when it is already withdrawn;
+    /// `InvalidInput` when `at` is before the grant's `valid_from` or out of range, or the
+    /// reason is malformed; `Storage`. Nothing is recorded on error.
+    pub fn withdraw(
+        &self,
+        grant: GrantId,
+        at: DateTime<Utc>,
+        actor: &Actor,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let at_micros = time::to_micros(at, "withdrawal time")?;
+        if let Some(reason) = reason {
+            text::check(reason, "reason", 1000)?;
+        }
+        let mut writer = self.lock_writer()?;
+        let subject = {
+            let projection = self.read()?;
+            let (subject, state) = projection
+                .grant(grant)
+                .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no grant `{grant}`")))?;
+            if state.withdrawn_at != NEVER {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    format!("grant `{grant}` is already withdrawn"),
+                ));
+            }
+            if at_micros < state.valid_from {
+                return Err(Error::invalid(format!(
+                    "withdrawal at `{}` is before grant `{grant}` takes effect",
+                    at.to_rfc3339()
+                )));
+            }
+            *subject
+        };
+        self.commit(
+            &mut writer,
+            actor,
+            vec![Pending {
+                subject: Some(subject),
+                payload: EventPayload::GrantWithdrawn(WithdrawalRecord {
+                    grant_id: grant,
+                    at,
+                    reason: reason.map(str::to_owned),
+                }),
+                effect: Effect::Withdraw {
+                    grant,
+                    at: at_micros,
+                },
+            }],
+            &[],
+        )
+        .map(|_| ())
+    }
+
+    /// Records that the subject (or a representative) refused to consent.
+    ///
+    /// # Errors
+    /// As [`Ledger::grant`] for the codes, the evidence and the ids.
+    pub fn refuse(&self, request: &RefusalRequest, actor: &Actor) -> Result<RecordId> {
+        let catalogue = &self.inner.catalogue;
+        self.check_subject(&request.subject)?;
+        let purposes = nonempty(catalogue.purpose_set(&request.purposes)?, "purposes")?;
+        let recipients = nonempty(catalogue.recipient_set(&request.recipients)?, "recipients")?;
+        let categories = nonempty(catalogue.category_set(&request.categories)?, "categories")?;
+        time::to_micros(request.at, "at")?;
+        request.evidence.validate()?;
+        request.notice.validate()?;
+        let grantor = self.grantor_record(&request.grantor, &request.subject)?;
+        let subject = self.inner.key.pseudonym(&request.subject);
+        let payload = EventPayload::GrantRefused(RefusalRecord {
+            grantor,
+            purposes: catalogue.purpose_codes(purposes),
+            recipients: catalogue.recipient_codes(recipients),
+            categories: catalogue.category_codes(categories),
+            at: request.at,
+            evidence: request.evidence.clone(),
+            notice: request.notice.clone(),
+        });
+        let mut writer = self.lock_writer()?;
+        self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)
+    }
+}
