@@ -942,6 +942,26 @@ int main(void) {
         count(0);
     }
 
+    /* A grant document nested 100000 arrays deep: the JSON parser's depth limit, not the stack. */
+    char *deep = malloc(200002);
+    if (deep != NULL) {
+        memset(deep, '[', 100000);
+        memset(deep + 100000, ']', 100000);
+        deep[200000] = '\0';
+        struct row nested = {"grant: JSON nested 100000 deep", R(INVALID_INPUT), grant_row,
+                             .s = deep};
+        count(run_row(&nested, ledger, grant_id));
+        struct row nested_stats = {"statistics: JSON nested 100000 deep", R(INVALID_INPUT),
+                                   statistics_row, .s = deep};
+        count(run_row(&nested_stats, ledger, grant_id));
+        struct row nested_open = {"open: options nested 100000 deep", R(INVALID_INPUT), open_row,
+                                  .s = deep};
+        count(run_row(&nested_open, ledger, grant_id));
+        free(deep);
+    } else {
+        count(0);
+    }
+
     /* A double withdrawal: the first succeeds, the second is a conflict and changes nothing. */
     if (consent_ledger_withdraw(ledger, grant_id, T_2026_03_01, ACTOR, NULL) ==
         CONSENT_RESULT_OK) {
