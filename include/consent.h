@@ -181,14 +181,17 @@ void consent_decision_free(struct consent_decision *decision);
  *
  * `options_json` may be NULL (defaults) or a JSON object with the optional keys
  * `"test_mode"` (bool: accept synthetic test numbers; never in production), `"accept_pid2032"`
- * (bool, default true) and `"key_file"` (string; file ledgers only). Unknown keys are rejected.
+ * (bool, default true), `"key_file"` (string; file ledgers only) and `"catalogue_file"`
+ * (string: a catalogue TOML file to use instead of the embedded default). Unknown keys are
+ * rejected.
  *
  * On success writes a new handle to `*ledger_out`; the caller owns it and releases it with
  * `consent_ledger_free`. On failure `*ledger_out` is left untouched.
  *
  * Errors: `NULL_ARGUMENT` (`path`, `ledger_out`), `INVALID_UTF8`, `INVALID_INPUT` (bad options
- * JSON), `LOCKED` (another process has the file open), `KEY_MISMATCH` (wrong or missing key
- * file), `INTEGRITY` (the stored chain does not verify), `UNSUPPORTED_VERSION`, `STORAGE`,
+ * JSON), `INVALID_CATALOGUE` (the catalogue file does not validate), `LOCKED` (another process
+ * has the file open), `KEY_MISMATCH` (wrong or missing key file), `INTEGRITY` (the stored chain
+ * does not verify), `UNSUPPORTED_VERSION`, `STORAGE` (also: the catalogue file cannot be read),
  * `PANIC`.
  *
  * # Safety

@@ -76,6 +76,8 @@ struct OpenOptions {
     accept_pid2032: Option<bool>,
     /// Where a file ledger keeps its pseudonym key (`<path>.key` by default).
     key_file: Option<String>,
+    /// A catalogue TOML file to use instead of the embedded default.
+    catalogue_file: Option<String>,
 }
 
 fn parse_options(json: Option<&str>) -> Result<OpenOptions, FfiError> {
@@ -97,13 +99,23 @@ fn open(path: &str, options: &OpenOptions) -> Result<LedgerHandle, FfiError> {
             "`key_file` applies only to a file ledger, not to `{MEMORY}`"
         )));
     }
+    let catalogue = match &options.catalogue_file {
+        // The core's options reader reads and validates the file (`INVALID_CATALOGUE` for a
+        // document that does not validate, `STORAGE` for one that cannot be read).
+        Some(file) => {
+            LedgerOptions::from_json(&serde_json::json!({ "catalogue_file": file }).to_string())?
+                .catalogue
+                .ok_or_else(|| FfiError::invalid("the options reader returned no catalogue"))?
+        }
+        // Parsed per ledger rather than taken from the core's process-wide cache, so a C host
+        // that frees every handle leaves nothing allocated (valgrind reports the cache as
+        // still reachable).
+        None => Catalogue::from_toml(Catalogue::embedded_toml())?,
+    };
     let ledger = Ledger::open(
         path,
         LedgerOptions {
-            // Parsed per ledger rather than taken from the core's process-wide cache, so a C
-            // host that frees every handle leaves nothing allocated (valgrind reports the
-            // cache as still reachable).
-            catalogue: Some(Catalogue::from_toml(Catalogue::embedded_toml())?),
+            catalogue: Some(catalogue),
             key_file: options.key_file.as_ref().map(PathBuf::from),
             id_options,
             ..LedgerOptions::default()
@@ -130,14 +142,17 @@ pub(crate) fn code(text: &str, field: &str) -> Result<Code, FfiError> {
 ///
 /// `options_json` may be NULL (defaults) or a JSON object with the optional keys
 /// `"test_mode"` (bool: accept synthetic test numbers; never in production), `"accept_pid2032"`
-/// (bool, default true) and `"key_file"` (string; file ledgers only). Unknown keys are rejected.
+/// (bool, default true), `"key_file"` (string; file ledgers only) and `"catalogue_file"`
+/// (string: a catalogue TOML file to use instead of the embedded default). Unknown keys are
+/// rejected.
 ///
 /// On success writes a new handle to `*ledger_out`; the caller owns it and releases it with
 /// `consent_ledger_free`. On failure `*ledger_out` is left untouched.
 ///
 /// Errors: `NULL_ARGUMENT` (`path`, `ledger_out`), `INVALID_UTF8`, `INVALID_INPUT` (bad options
-/// JSON), `LOCKED` (another process has the file open), `KEY_MISMATCH` (wrong or missing key
-/// file), `INTEGRITY` (the stored chain does not verify), `UNSUPPORTED_VERSION`, `STORAGE`,
+/// JSON), `INVALID_CATALOGUE` (the catalogue file does not validate), `LOCKED` (another process
+/// has the file open), `KEY_MISMATCH` (wrong or missing key file), `INTEGRITY` (the stored chain
+/// does not verify), `UNSUPPORTED_VERSION`, `STORAGE` (also: the catalogue file cannot be read),
 /// `PANIC`.
 ///
 /// # Safety

@@ -28,7 +28,10 @@ pub(crate) fn instant(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<DateTime<
             type_name(obj)
         ))
     })?;
-    let offset = dt.call_method0("utcoffset")?;
+    // A tzinfo whose utcoffset() raises or returns a wrong type is a bad argument too.
+    let offset = dt
+        .call_method0("utcoffset")
+        .map_err(|_| invalid(format!("`{field}` has a tzinfo whose utcoffset() fails")))?;
     if offset.is_none() {
         return Err(invalid(format!(
             "`{field}` is a naive datetime; pass a timezone-aware one (for example with tzinfo=datetime.timezone.utc)"
@@ -77,9 +80,23 @@ pub(crate) fn strings(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<Strin
         .collect()
 }
 
+/// How deeply lists and dicts may nest in an argument. The documents are at most three levels
+/// deep; the limit keeps a self-referencing list or a very deep one from overflowing the stack
+/// (which would kill the interpreter) and matches serde_json's own recursion limit.
+const MAX_DEPTH: usize = 128;
+
 /// A Python value as JSON: `None`, `bool`, `int`, `float`, `str`, `list`/`tuple` and `dict`
 /// with `str` keys; an aware `datetime` becomes RFC 3339 text.
 pub(crate) fn to_json(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Value> {
+    to_json_at(obj, field, 0)
+}
+
+fn to_json_at(obj: &Bound<'_, PyAny>, field: &str, depth: usize) -> PyResult<Value> {
+    if depth > MAX_DEPTH {
+        return Err(invalid(format!(
+            "`{field}` nests lists or dicts more than {MAX_DEPTH} levels deep (or contains itself)"
+        )));
+    }
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -105,7 +122,7 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Value> {
         return instant(obj, field).map(|at| Value::String(rfc3339(at)));
     }
     if let Ok(dict) = obj.cast::<PyDict>() {
-        return dict_to_json(dict, field).map(Value::Object);
+        return dict_to_json_at(dict, field, depth + 1).map(Value::Object);
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let items: Vec<Bound<'_, PyAny>> = match obj.cast::<PyList>() {
@@ -115,7 +132,7 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Value> {
         return items
             .iter()
             .enumerate()
-            .map(|(i, item)| to_json(item, &format!("{field}[{i}]")))
+            .map(|(i, item)| to_json_at(item, &format!("{field}[{i}]"), depth + 1))
             .collect::<PyResult<Vec<_>>>()
             .map(Value::Array);
     }
@@ -127,6 +144,14 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Value> {
 
 /// A `dict` with `str` keys as a JSON object.
 pub(crate) fn dict_to_json(dict: &Bound<'_, PyDict>, field: &str) -> PyResult<Map<String, Value>> {
+    dict_to_json_at(dict, field, 0)
+}
+
+fn dict_to_json_at(
+    dict: &Bound<'_, PyDict>,
+    field: &str,
+    depth: usize,
+) -> PyResult<Map<String, Value>> {
     let mut map = Map::new();
     for (key, value) in dict.iter() {
         let key = string(&key, &format!("a key of `{field}`"))?;
@@ -135,7 +160,7 @@ pub(crate) fn dict_to_json(dict: &Bound<'_, PyDict>, field: &str) -> PyResult<Ma
         } else {
             format!("{field}.{key}")
         };
-        let value = to_json(&value, &path)?;
+        let value = to_json_at(&value, &path, depth)?;
         map.insert(key, value);
     }
     Ok(map)
