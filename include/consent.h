@@ -181,7 +181,8 @@ void consent_decision_free(struct consent_decision *decision);
  *
  * `options_json` may be NULL (defaults) or a JSON object with the optional keys
  * `"test_mode"` (bool: accept synthetic test numbers; never in production), `"accept_pid2032"`
- * (bool, default true), `"key_file"` (string; file ledgers only) and `"catalogue_file"`
+ * (bool, default true), `"key_file"` (string; file ledgers only), `"key_hex"` (64 hex digits:
+ * the pseudonym key itself, for hosts that keep it in a secret store) and `"catalogue_file"`
  * (string: a catalogue TOML file to use instead of the embedded default). Unknown keys are
  * rejected.
  *

@@ -152,7 +152,21 @@ pub(crate) fn printable(value: &str) -> String {
     mask_digit_runs(&out)
 }
 
-/// Replaces every run of 11 or more ASCII digits with `*`.
+/// Replaces every run of 11 or more ASCII digits with `*`, wherever it stands, so a national
+/// id can never leak through a message that echoes input (a parser's, the shell's, a file
+/// error's). The core's own messages already pass through it; bindings and tools use it for
+/// messages they did not write.
+///
+/// ```
+/// assert_eq!(
+///     consent_core::redact_national_ids("bad value `15038510190` at line 2"),
+///     "bad value `***********` at line 2"
+/// );
+/// ```
+pub fn redact_national_ids(text: &str) -> String {
+    mask_digit_runs(text)
+}
+
 pub(crate) fn mask_digit_runs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();

@@ -14,7 +14,7 @@ mod time;
 pub use catalogue::{
     Art6, Art9, Catalogue, Category, Code, Entry, MAX_CODES, Rule, Settings, Statute,
 };
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Error, ErrorCode, Result, redact_national_ids};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
 pub use id::pseudonym::{Pseudonym, PseudonymKey};
 pub use ledger::event::{

@@ -180,52 +180,13 @@ impl From<consent_core::Error> for FfiError {
     }
 }
 
-/// An `INVALID_INPUT` error for malformed JSON input: `what: parser message`, on one line and
-/// with any national id the parser echoed masked.
-pub(crate) fn json_input_error(what: &str, error: &serde_json::Error) -> FfiError {
-    FfiError::invalid(format!(
-        "{what}: {}",
-        mask_digit_runs(&error.to_string().replace('\n', " "))
-    ))
-}
-
-/// Replaces every run of 11 or more ASCII digits with `*`, so a national id echoed by a parser
-/// can never reach the last-error message.
-pub(crate) fn mask_digit_runs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = 0usize;
-    let mut start = 0usize;
-    for (index, ch) in text.char_indices() {
-        if ch.is_ascii_digit() {
-            if run == 0 {
-                start = index;
-            }
-            run += 1;
-            continue;
-        }
-        flush(&mut out, text, start, run);
-        run = 0;
-        out.push(ch);
-    }
-    flush(&mut out, text, start, run);
-    out
-}
-
-fn flush(out: &mut String, text: &str, start: usize, run: usize) {
-    if run >= 11 {
-        out.extend(std::iter::repeat_n('*', run));
-    } else if let Some(digits) = text.get(start..start + run) {
-        out.push_str(digits);
-    }
-}
-
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// Replaces this thread's last error message.
 fn set_last_error(message: &str) {
-    let message = mask_digit_runs(message);
+    let message = consent_core::redact_national_ids(message);
     LAST_ERROR.with(|slot| {
         if let Ok(mut slot) = slot.try_borrow_mut() {
             *slot = message;
@@ -304,7 +265,13 @@ mod tests {
 
     #[test]
     fn masks_national_ids() {
-        assert_eq!(mask_digit_runs("x15038510190y 2026"), "x***********y 2026");
-        assert_eq!(mask_digit_runs("ø150385101901"), "ø************");
+        assert_eq!(
+            consent_core::redact_national_ids("x15038510190y 2026"),
+            "x***********y 2026"
+        );
+        assert_eq!(
+            consent_core::redact_national_ids("ø150385101901"),
+            "ø************"
+        );
     }
 }

@@ -5,20 +5,19 @@
 )]
 
 use std::ffi::c_char;
-use std::path::PathBuf;
 
 use consent_core::{
     Actor, Catalogue, Code, DisclosureRequest, ErrorCode, GrantId, IdOptions, Ledger,
     LedgerOptions, MAX_CODES, RefusalRequest, from_unix_millis,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::boundary::{
     Castable, OwnedArc, arc_to_ptr, box_to_ptr, check_out, free_arc, opt_ref, string_to_ptr,
     try_opt_str, try_ref, try_str, try_str_array, write_out,
 };
 use crate::decision::consent_decision;
-use crate::error::{FfiError, consent_result, ffi_guard, ffi_guard_or, json_input_error};
+use crate::error::{FfiError, consent_result, ffi_guard, ffi_guard_or};
 
 /// A consent ledger.
 ///
@@ -63,64 +62,20 @@ pub(crate) fn json_to_ptr<T: Serialize>(value: &T, what: &str) -> Result<*mut c_
     string_to_ptr(json)
 }
 
-/// The path that opens a ledger in memory.
-const MEMORY: &str = ":memory:";
-
-/// The options JSON of `consent_ledger_open`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct OpenOptions {
-    /// Accept synthetic test numbers (month + 40 or + 80). Never in production.
-    test_mode: bool,
-    /// Accept the relaxed 2032 first control digit (on by default).
-    accept_pid2032: Option<bool>,
-    /// Where a file ledger keeps its pseudonym key (`<path>.key` by default).
-    key_file: Option<String>,
-    /// A catalogue TOML file to use instead of the embedded default.
-    catalogue_file: Option<String>,
-}
-
-fn parse_options(json: Option<&str>) -> Result<OpenOptions, FfiError> {
-    match json {
-        None => Ok(OpenOptions::default()),
-        Some(json) => serde_json::from_str(json).map_err(|e| json_input_error("options", &e)),
-    }
-}
-
-fn open(path: &str, options: &OpenOptions) -> Result<LedgerHandle, FfiError> {
-    let id_options = IdOptions {
-        test_mode: options.test_mode,
-        accept_pid2032: options
-            .accept_pid2032
-            .unwrap_or(IdOptions::default().accept_pid2032),
+/// Opens a ledger with the core's options document (`LedgerOptions::from_json`).
+fn open(path: &str, options_json: Option<&str>) -> Result<LedgerHandle, FfiError> {
+    let mut options = match options_json {
+        Some(json) => LedgerOptions::from_json(json)?,
+        None => LedgerOptions::default(),
     };
-    if path == MEMORY && options.key_file.is_some() {
-        return Err(FfiError::invalid(format!(
-            "`key_file` applies only to a file ledger, not to `{MEMORY}`"
-        )));
-    }
-    let catalogue = match &options.catalogue_file {
-        // The core's options reader reads and validates the file (`INVALID_CATALOGUE` for a
-        // document that does not validate, `STORAGE` for one that cannot be read).
-        Some(file) => {
-            LedgerOptions::from_json(&serde_json::json!({ "catalogue_file": file }).to_string())?
-                .catalogue
-                .ok_or_else(|| FfiError::invalid("the options reader returned no catalogue"))?
-        }
+    if options.catalogue.is_none() {
         // Parsed per ledger rather than taken from the core's process-wide cache, so a C host
         // that frees every handle leaves nothing allocated (valgrind reports the cache as
         // still reachable).
-        None => Catalogue::from_toml(Catalogue::embedded_toml())?,
-    };
-    let ledger = Ledger::open(
-        path,
-        LedgerOptions {
-            catalogue: Some(catalogue),
-            key_file: options.key_file.as_ref().map(PathBuf::from),
-            id_options,
-            ..LedgerOptions::default()
-        },
-    )?;
+        options.catalogue = Some(Catalogue::from_toml(Catalogue::embedded_toml())?);
+    }
+    let id_options = options.id_options;
+    let ledger = Ledger::open(path, options)?;
     Ok(LedgerHandle { ledger, id_options })
 }
 
@@ -142,7 +97,8 @@ pub(crate) fn code(text: &str, field: &str) -> Result<Code, FfiError> {
 ///
 /// `options_json` may be NULL (defaults) or a JSON object with the optional keys
 /// `"test_mode"` (bool: accept synthetic test numbers; never in production), `"accept_pid2032"`
-/// (bool, default true), `"key_file"` (string; file ledgers only) and `"catalogue_file"`
+/// (bool, default true), `"key_file"` (string; file ledgers only), `"key_hex"` (64 hex digits:
+/// the pseudonym key itself, for hosts that keep it in a secret store) and `"catalogue_file"`
 /// (string: a catalogue TOML file to use instead of the embedded default). Unknown keys are
 /// rejected.
 ///
@@ -167,8 +123,7 @@ pub unsafe extern "C" fn consent_ledger_open(
     ffi_guard("consent_ledger_open", || {
         check_out(ledger_out, "ledger_out")?;
         let path = try_str(path, "path")?;
-        let options = parse_options(try_opt_str(options_json, "options_json")?)?;
-        let handle = open(path, &options)?;
+        let handle = open(path, try_opt_str(options_json, "options_json")?)?;
         write_out(ledger_out, arc_to_ptr::<consent_ledger>(handle))
     })
 }

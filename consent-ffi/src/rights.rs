@@ -7,42 +7,22 @@
 
 use std::ffi::c_char;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use consent_core::{Actor, Correction, GrantId, StatisticsQuery, from_unix_millis};
-use serde::Deserialize;
 
 use crate::boundary::{check_out, string_to_ptr, try_opt_str, try_ref, try_str, write_out};
-use crate::error::{FfiError, consent_result, ffi_guard, json_input_error};
+use crate::error::{FfiError, consent_result, ffi_guard};
 use crate::ledger::{consent_ledger, json_to_ptr};
 
-/// The query JSON of `consent_ledger_statistics`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct StatisticsQueryJson {
-    /// Only events recorded at or after this instant (RFC 3339).
-    from: Option<DateTime<Utc>>,
-    /// Only events recorded before this instant; active grants are counted at it.
-    to: Option<DateTime<Utc>>,
-    /// Raises the catalogue's suppression threshold.
-    min_cell: Option<u32>,
-}
-
 fn parse_query(json: Option<&str>) -> Result<StatisticsQuery, FfiError> {
-    let doc: StatisticsQueryJson = match json {
-        None => StatisticsQueryJson::default(),
-        Some(json) => {
-            serde_json::from_str(json).map_err(|e| json_input_error("statistics query", &e))?
-        }
-    };
-    Ok(StatisticsQuery {
-        from: doc.from,
-        to: doc.to,
-        min_cell: doc.min_cell,
-    })
+    Ok(json
+        .map(StatisticsQuery::from_json)
+        .transpose()?
+        .unwrap_or_default())
 }
 
 fn parse_correction(json: &str) -> Result<Correction, FfiError> {
-    serde_json::from_str(json).map_err(|e| json_input_error("correction", &e))
+    Ok(Correction::from_json(json)?)
 }
 
 /// Everything the ledger holds about `subject` (GDPR Art. 15), as the JSON document of schema

@@ -206,11 +206,6 @@ impl Ledger {
             .map_err(|_| invalid("`path` must be a str or os.PathLike"))?;
         let key_file = optional_path(key_file, "key_file")?;
         let in_memory = path.as_os_str() == MEMORY_PATH;
-        if in_memory && key_file.is_some() {
-            return Err(invalid(
-                "`key_file` cannot be used with an in-memory ledger",
-            ));
-        }
         let id_options = options(test_mode);
         let ledger_options = LedgerOptions {
             catalogue: Some(catalogue(py, catalogue_file)?),

@@ -251,6 +251,16 @@ pub enum Correction {
     ValidUntil(Option<DateTime<Utc>>),
 }
 
+impl Correction {
+    /// Parses `{"field": "evidence_reference" | "valid_from" | "valid_until", "value": …}`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed JSON, an unknown field or a bad value.
+    pub fn from_json(json: &str) -> Result<Correction> {
+        serde_json::from_str(json).map_err(|e| crate::model::grant::json_error("correction", &e))
+    }
+}
+
 /// The subject's processing was restricted instead of erased (Art. 17(3), arkivlova).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

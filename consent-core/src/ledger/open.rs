@@ -146,10 +146,16 @@ impl Ledger {
     ///
     /// # Errors
     /// `Locked` when another process has it open; `KeyMismatch` for a wrong or missing key;
-    /// `Integrity` naming the first bad event; `UnsupportedVersion`; `Storage`.
+    /// `Integrity` naming the first bad event; `UnsupportedVersion`; `Storage`;
+    /// `InvalidInput` for a `key_file` with `":memory:"`.
     pub fn open(path: impl AsRef<Path>, options: LedgerOptions) -> Result<Ledger> {
         let path = path.as_ref();
         if path.as_os_str() == MEMORY_PATH {
+            if options.key_file.is_some() {
+                return Err(Error::invalid(format!(
+                    "`key_file` applies only to a ledger file, not to `{MEMORY_PATH}`"
+                )));
+            }
             return Ledger::with_store(Box::new(MemoryStore::new()), options);
         }
         let store = SqliteStore::open(path)?;

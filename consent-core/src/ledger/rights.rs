@@ -18,7 +18,7 @@ use crate::catalogue::{Code, bits};
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
-use crate::model::grant::{Actor, GrantId, RecordId, SCHEMA_VERSION};
+use crate::model::grant::{Actor, GrantId, RecordId, SCHEMA_VERSION, json_error};
 use crate::model::text;
 use crate::time::{self, Micros};
 
@@ -82,8 +82,9 @@ impl SubjectExport {
     }
 }
 
-/// Which events statistics count.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which events statistics count. JSON: `{"from", "to", "min_cell"}`, every key optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct StatisticsQuery {
     /// Only events recorded at or after this instant.
     pub from: Option<DateTime<Utc>>,
@@ -92,6 +93,16 @@ pub struct StatisticsQuery {
     pub to: Option<DateTime<Utc>>,
     /// Overrides the catalogue's `statistics_min_cell` (it can only be raised).
     pub min_cell: Option<u32>,
+}
+
+impl StatisticsQuery {
+    /// Parses the query JSON shared by the C ABI and the CLI.
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed JSON, an unknown key or a bad instant.
+    pub fn from_json(json: &str) -> Result<StatisticsQuery> {
+        serde_json::from_str(json).map_err(|e| json_error("statistics query", &e))
+    }
 }
 
 /// Counts for one month, purpose and recipient. `None` is a suppressed small count.
