@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::event::{EventPayload, GrantRecord, GrantorRecord, RefusalRecord, WithdrawalRecord};
 use super::projection::{Effect, GrantState, NEVER};
 use super::{Ledger, Pending, nonempty, notice_superseded};
+use crate::catalogue::{Catalogue, Code};
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
@@ -75,9 +76,12 @@ impl Ledger {
     ) -> Result<(Pseudonym, GrantRecord, GrantState)> {
         let catalogue = &self.inner.catalogue;
         self.check_subject(&request.subject)?;
-        let purposes = nonempty(catalogue.purpose_set(&request.purposes)?, "purposes")?;
-        let recipients = nonempty(catalogue.recipient_set(&request.recipients)?, "recipients")?;
-        let categories = nonempty(catalogue.category_set(&request.categories)?, "categories")?;
+        let (purposes, recipients, categories) = scope(
+            catalogue,
+            &request.purposes,
+            &request.recipients,
+            &request.categories,
+        )?;
         let valid_from = time::to_micros(request.valid_from, "valid_from")?;
         let valid_until = match request.valid_until {
             Some(until) => {
@@ -272,9 +276,12 @@ impl Ledger {
     pub fn refuse(&self, request: &RefusalRequest, actor: &Actor) -> Result<RecordId> {
         let catalogue = &self.inner.catalogue;
         self.check_subject(&request.subject)?;
-        let purposes = nonempty(catalogue.purpose_set(&request.purposes)?, "purposes")?;
-        let recipients = nonempty(catalogue.recipient_set(&request.recipients)?, "recipients")?;
-        let categories = nonempty(catalogue.category_set(&request.categories)?, "categories")?;
+        let (purposes, recipients, categories) = scope(
+            catalogue,
+            &request.purposes,
+            &request.recipients,
+            &request.categories,
+        )?;
         time::to_micros(request.at, "at")?;
         request.evidence.validate()?;
         request.notice.validate()?;
@@ -292,4 +299,18 @@ impl Ledger {
         let mut writer = self.lock_writer()?;
         self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)
     }
+}
+
+/// The interned scope of a grant or refusal: each list non-empty, known and without repeats.
+fn scope(
+    catalogue: &Catalogue,
+    purposes: &[Code],
+    recipients: &[Code],
+    categories: &[Code],
+) -> Result<(u64, u64, u64)> {
+    Ok((
+        nonempty(catalogue.purpose_set(purposes)?, "purposes")?,
+        nonempty(catalogue.recipient_set(recipients)?, "recipients")?,
+        nonempty(catalogue.category_set(categories)?, "categories")?,
+    ))
 }

@@ -402,6 +402,26 @@ pub(crate) fn codes(texts: Vec<String>, field: &str) -> Result<Vec<Code>> {
     texts.iter().map(|t| code(t, field)).collect()
 }
 
+/// The parts a grant and a refusal share, parsed with specific errors.
+type Scope = (NationalId, Grantor, Vec<Code>, Vec<Code>, Vec<Code>);
+
+fn parse_scope(
+    subject: &str,
+    grantor: GrantorDoc,
+    purposes: Vec<String>,
+    recipients: Vec<String>,
+    categories: Vec<String>,
+    options: IdOptions,
+) -> Result<Scope> {
+    Ok((
+        NationalId::parse_with(subject, options).map_err(|e| e.context("subject"))?,
+        Grantor::from_doc(grantor, options)?,
+        codes(purposes, "purposes")?,
+        codes(recipients, "recipients")?,
+        codes(categories, "categories")?,
+    ))
+}
+
 fn check_version(version: u32, what: &str) -> Result<()> {
     if version == SCHEMA_VERSION {
         Ok(())
@@ -430,13 +450,20 @@ impl GrantRequest {
     pub fn from_json_with(json: &str, options: IdOptions) -> Result<Self> {
         let doc: GrantDoc = serde_json::from_str(json).map_err(|e| json_error("grant", &e))?;
         check_version(doc.version, "grant")?;
+        let (subject, grantor, purposes, recipients, categories) = parse_scope(
+            &doc.subject,
+            doc.grantor,
+            doc.purposes,
+            doc.recipients,
+            doc.categories,
+            options,
+        )?;
         Ok(GrantRequest {
-            subject: NationalId::parse_with(&doc.subject, options)
-                .map_err(|e| e.context("subject"))?,
-            grantor: Grantor::from_doc(doc.grantor, options)?,
-            purposes: codes(doc.purposes, "purposes")?,
-            recipients: codes(doc.recipients, "recipients")?,
-            categories: codes(doc.categories, "categories")?,
+            subject,
+            grantor,
+            purposes,
+            recipients,
+            categories,
             explicit: doc.explicit,
             valid_from: doc.valid_from,
             valid_until: doc.valid_until,
@@ -510,13 +537,20 @@ impl RefusalRequest {
     pub fn from_json_with(json: &str, options: IdOptions) -> Result<Self> {
         let doc: RefusalDoc = serde_json::from_str(json).map_err(|e| json_error("refusal", &e))?;
         check_version(doc.version, "refusal")?;
+        let (subject, grantor, purposes, recipients, categories) = parse_scope(
+            &doc.subject,
+            doc.grantor,
+            doc.purposes,
+            doc.recipients,
+            doc.categories,
+            options,
+        )?;
         Ok(RefusalRequest {
-            subject: NationalId::parse_with(&doc.subject, options)
-                .map_err(|e| e.context("subject"))?,
-            grantor: Grantor::from_doc(doc.grantor, options)?,
-            purposes: codes(doc.purposes, "purposes")?,
-            recipients: codes(doc.recipients, "recipients")?,
-            categories: codes(doc.categories, "categories")?,
+            subject,
+            grantor,
+            purposes,
+            recipients,
+            categories,
             at: doc.at,
             evidence: doc.evidence,
             notice: doc.notice,
