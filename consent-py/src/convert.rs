@@ -3,7 +3,7 @@
 //! Every wrong Python type becomes an `InvalidInputError` naming the field (never a bare
 //! `TypeError`), and the value itself is never echoed, so a national id cannot leak.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyTzInfo,
@@ -22,6 +22,11 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 
 /// A timezone-aware `datetime` as a UTC instant. Naive datetimes and other types are rejected.
 pub(crate) fn instant(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<DateTime<Utc>> {
+    // Fast path: an aware datetime with a fixed offset (timezone.utc and the like) converts in
+    // one step; anything else takes the careful path below, which names the problem.
+    if let Ok(at) = obj.extract::<DateTime<FixedOffset>>() {
+        return Ok(at.with_timezone(&Utc));
+    }
     let dt = obj.cast::<PyDateTime>().map_err(|_| {
         invalid(format!(
             "`{field}` must be a timezone-aware datetime, not {}",
@@ -76,7 +81,11 @@ pub(crate) fn strings(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<Strin
     items
         .iter()
         .enumerate()
-        .map(|(i, item)| string(item, &format!("{field}[{i}]")))
+        .map(|(i, item)| {
+            // Fast path for a plain str; the field name is formatted only for an error.
+            item.extract::<String>()
+                .or_else(|_| string(item, &format!("{field}[{i}]")))
+        })
         .collect()
 }
 

@@ -1,5 +1,7 @@
 //! `consent.Decision`: a frozen view of a core decision.
 
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -11,18 +13,26 @@ use crate::convert::from_json;
 #[pyclass(frozen, module = "consent")]
 pub struct Decision {
     inner: consent_core::Decision,
-    /// The core's JSON form, parsed once.
-    json: Value,
+    /// The core's JSON form, built the first time `bases` or `to_dict` asks (most callers read
+    /// only `permitted`).
+    json: OnceLock<Value>,
 }
 
 impl Decision {
     pub(crate) fn new(inner: consent_core::Decision) -> Self {
-        let json = serde_json::from_str(&inner.to_json()).unwrap_or(Value::Null);
-        Decision { inner, json }
+        Decision {
+            inner,
+            json: OnceLock::new(),
+        }
+    }
+
+    fn json(&self) -> &Value {
+        self.json
+            .get_or_init(|| serde_json::to_value(&self.inner).unwrap_or(Value::Null))
     }
 
     fn categories_json(&self) -> &[Value] {
-        self.json
+        self.json()
             .get("categories")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
@@ -81,7 +91,7 @@ impl Decision {
 
     /// The decision as the core's JSON document, parsed into a dict.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let value = from_json(py, &self.json)?;
+        let value = from_json(py, self.json())?;
         Ok(value.cast_into::<PyDict>()?)
     }
 

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::RwLock;
 
+use chrono::{DateTime, Utc};
+
 use consent_core::{
     Actor, Catalogue, Correction, DisclosureRequest, GrantId, IdOptions, LedgerOptions,
     MEMORY_PATH, MemoryStore, NationalId, RefusalRequest, StatisticsQuery,
@@ -161,16 +163,18 @@ impl Ledger {
         recipient: &Bound<'_, PyAny>,
         purpose: &Bound<'_, PyAny>,
         categories: &Bound<'_, PyAny>,
-        at: &Bound<'_, PyAny>,
+        at: DateTime<Utc>,
     ) -> PyResult<DisclosureRequest> {
-        let doc = serde_json::json!({
-            "subject": string(subject, "subject")?,
-            "recipient": string(recipient, "recipient")?,
-            "purpose": string(purpose, "purpose")?,
-            "categories": strings(categories, "categories")?,
-            "at": rfc3339(instant(at, "at")?),
-        });
-        DisclosureRequest::from_json_with(&doc.to_string(), self.id_options).or_raise()
+        let subject =
+            NationalId::parse_with(&string(subject, "subject")?, self.id_options).or_raise()?;
+        DisclosureRequest::new(
+            subject,
+            &string(recipient, "recipient")?,
+            &string(purpose, "purpose")?,
+            &strings(categories, "categories")?,
+            at,
+        )
+        .or_raise()
     }
 
     /// The core ledger and the subject argument parsed with its options.
@@ -335,18 +339,31 @@ impl Ledger {
             .cast::<PyList>()
             .map_err(|_| invalid("`requests` must be a list of dicts"))?;
         let mut owned = Vec::with_capacity(list.len());
+        // Batches usually share one `at` object; convert it once.
+        let mut last_at: Option<(Bound<'_, PyAny>, DateTime<Utc>)> = None;
         for (index, item) in list.iter().enumerate() {
+            let dict = item
+                .cast::<PyDict>()
+                .map_err(|_| with_index(py, invalid("must be a dict"), index))?;
+            if dict.len() != 5 {
+                return Err(with_index(
+                    py,
+                    invalid("takes exactly the keys subject, recipient, purpose, categories, at"),
+                    index,
+                ));
+            }
             let field = |name: &str| -> PyResult<Bound<'_, PyAny>> {
-                let dict = item
-                    .cast::<PyDict>()
-                    .map_err(|_| invalid(format!("request {index}: must be a dict")))?;
-                if dict.len() != 5 {
-                    return Err(invalid(format!(
-                        "request {index}: takes exactly the keys subject, recipient, purpose, categories, at"
-                    )));
-                }
                 dict.get_item(name)?
-                    .ok_or_else(|| invalid(format!("request {index}: missing `{name}`")))
+                    .ok_or_else(|| with_index(py, invalid(format!("missing `{name}`")), index))
+            };
+            let at_obj = field("at")?;
+            let at = match &last_at {
+                Some((obj, at)) if obj.is(&at_obj) => *at,
+                _ => {
+                    let at = instant(&at_obj, "at").map_err(|e| with_index(py, e, index))?;
+                    last_at = Some((at_obj, at));
+                    at
+                }
             };
             let request = self
                 .disclosure_request(
@@ -354,7 +371,7 @@ impl Ledger {
                     &field("recipient")?,
                     &field("purpose")?,
                     &field("categories")?,
-                    &field("at")?,
+                    at,
                 )
                 .map_err(|e| with_index(py, e, index))?;
             owned.push(request);
@@ -386,7 +403,8 @@ impl Ledger {
         actor: &Bound<'_, PyAny>,
     ) -> PyResult<Decision> {
         let py = subject.py();
-        let request = self.disclosure_request(subject, recipient, purpose, categories, at)?;
+        let request =
+            self.disclosure_request(subject, recipient, purpose, categories, instant(at, "at")?)?;
         let actor = self::actor(actor)?;
         let ledger = self.core()?;
         py.detach(move || ledger.record_disclosure(&request, &actor))

@@ -584,6 +584,30 @@ struct DisclosureDoc {
 }
 
 impl DisclosureRequest {
+    /// Builds a request from borrowed parts; a malformed code is `UnknownCode`, like a code
+    /// the catalogue lacks.
+    ///
+    /// # Errors
+    /// `UnknownCode` for a malformed code.
+    pub fn new<S: AsRef<str>>(
+        subject: NationalId,
+        recipient: &str,
+        purpose: &str,
+        categories: &[S],
+        at: DateTime<Utc>,
+    ) -> Result<Self> {
+        Ok(DisclosureRequest {
+            subject,
+            recipient: code(recipient, "recipient")?,
+            purpose: code(purpose, "purpose")?,
+            categories: categories
+                .iter()
+                .map(|c| code(c.as_ref(), "categories"))
+                .collect::<Result<_>>()?,
+            at,
+        })
+    }
+
     /// Parses `{"subject", "recipient", "purpose", "categories": [...], "at"}`.
     ///
     /// # Errors
