@@ -222,12 +222,23 @@ impl Store for SqliteStore {
             )
             .map_err(sql("cannot destroy a subject key"))?;
         }
-        for key in batch.new_keys {
-            tx.execute(
-                "INSERT INTO subject_keys (subject, since_seq, wrapped) VALUES (?1, ?2, ?3)",
-                params![key.subject.as_slice(), to_i64(key.since_seq)?, key.wrapped],
-            )
-            .map_err(sql("cannot store a subject key"))?;
+        if !batch.new_keys.is_empty() {
+            // Cached like the event insert: a bulk import stores one key per new subject,
+            // and preparing the statement for each was about 3% of its time.
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO subject_keys (subject, since_seq, wrapped) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(sql("cannot store a subject key"))?;
+            for key in batch.new_keys {
+                insert
+                    .execute(params![
+                        key.subject.as_slice(),
+                        to_i64(key.since_seq)?,
+                        key.wrapped
+                    ])
+                    .map_err(sql("cannot store a subject key"))?;
+            }
         }
         tx.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)

@@ -1,0 +1,193 @@
+"""Writes BENCHMARKS.md (to stdout) from the output directory of scripts/bench.sh."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+OUT = Path(sys.argv[1])
+RUNS = int(os.environ.get("BENCH_RUNS", "2"))
+BULK_BATCH = int(os.environ.get("BENCH_BULK_BATCH", "10000"))
+
+
+def results(name: str) -> list[dict[str, str]]:
+    """Every BENCH-RESULT line of a log, as key=value dicts."""
+    path = OUT / name
+    if not path.exists():
+        return []
+    found = []
+    for line in path.read_text().splitlines():
+        if line.startswith("BENCH-RESULT "):
+            found.append(dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line)))
+    return found
+
+
+def value(name: str, key: str) -> float | None:
+    for fields in results(name):
+        if key in fields:
+            return float(fields[key].split("/")[0])
+    return None
+
+
+def estimate(bench: str, run: int, name: str) -> float | None:
+    """Criterion's mean in ns, or None."""
+    path = OUT / f"{bench}-{run}-{name}.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())["mean"]["point_estimate"]
+
+
+def fmt_ns(ns: float | None) -> str:
+    if ns is None:
+        return "n/a"
+    if ns >= 1e9:
+        return f"{ns / 1e9:.2f} s"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns:.0f} ns"
+
+
+def runs(values: list[float | None], show=fmt_ns) -> str:
+    return " / ".join(show(v) for v in values)
+
+
+def verdict(values: list[float | None], ok) -> str:
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return "not measured"
+    met = [ok(v) for v in vals]
+    if all(met):
+        return "**met**"
+    if any(met):
+        return "**mixed** (noise)"
+    return "**missed**"
+
+
+machine = dict(
+    line.split("=", 1) for line in (OUT / "machine.txt").read_text().splitlines() if "=" in line
+)
+r = range(1, RUNS + 1)
+rows: list[tuple[str, str, str, str, str, str]] = []
+
+statute = [estimate("decide", i, "statute_path_3_categories") for i in r]
+consent = [estimate("decide", i, "consent_path_3_categories") for i in r]
+pseudo = [estimate("decide", i, "pseudonym_only") for i in r]
+rows.append(("decide, statute path, 3 categories", runs(statute), "hand-written ideal 8 ns",
+             runs([s / 8 if s else None for s in statute], lambda v: f"{v:.0f}×"),
+             "≤ 100 ns", verdict(statute, lambda v: v <= 100)))
+rows.append(("decide, consent path, 3 categories (incl. pseudonym)", runs(consent),
+             "hand-written ideal 430 ns",
+             runs([s / 430 if s else None for s in consent], lambda v: f"{v:.1f}×"),
+             "≤ 700 ns", verdict(consent, lambda v: v <= 700)))
+rows.append(("keyed BLAKE3 pseudonym alone", runs(pseudo), "SipHash-1-3 110 ns, HMAC-SHA256 830 ns",
+             runs([s / 110 if s else None for s in pseudo], lambda v: f"{v:.1f}× SipHash"), "", ""))
+
+mem = [value(f"decide-{i}.log", "memory_per_grant_bytes") for i in r]
+rows.append(("memory per grant (RSS delta, 3M-grant projection)",
+             runs(mem, lambda v: "n/a" if v is None else f"{v:.0f} B"), "", "", "≤ 300 B",
+             verdict(mem, lambda v: v <= 300)))
+build = [value(f"decide-{i}.log", "projection_build_grants_per_s") for i in r]
+rows.append(("building that projection (grant_many, discarding store)",
+             runs(build, lambda v: "n/a" if v is None else f"{v:,.0f} grants/s"), "", "", "", ""))
+
+g_mem = estimate("grant", 1, "in_memory")
+g_one = estimate("grant", 1, "sqlite_one_commit")
+g_bulk = estimate("grant", 1, "sqlite_bulk_grant_many")
+rows.append(("grant, in memory", fmt_ns(g_mem), "", "", "", ""))
+rows.append(("grant, SQLite, one durable commit each", fmt_ns(g_one), "", "", "", ""))
+bulk_rate = BULK_BATCH / (g_bulk / 1e9) if g_bulk else None
+fixture_rate = value("replay-1.log", "bulk_import_grants_per_s")
+rows.append((f"bulk import, grant_many of {BULK_BATCH:,} (criterion)",
+             "n/a" if bulk_rate is None else f"{bulk_rate:,.0f} grants/s", "", "", "≥ 100,000 grants/s",
+             verdict([bulk_rate], lambda v: v >= 100_000)))
+rows.append(("bulk import of the replay file (fresh file)",
+             "n/a" if fixture_rate is None else f"{fixture_rate:,.0f} grants/s", "", "",
+             "≥ 100,000 grants/s", verdict([fixture_rate], lambda v: v >= 100_000)))
+open_ns = estimate("replay", 1, "open")
+verify_ns = estimate("replay", 1, "verify")
+events = os.environ.get("BENCH_REPLAY_EVENTS", "1000000")
+rows.append((f"open + replay of {int(events):,} events (SQLite)", fmt_ns(open_ns), "", "", "≤ 3 s",
+             verdict([open_ns], lambda v: v <= 3e9)))
+rows.append((f"verify of {int(events):,} events", fmt_ns(verify_ns), "", "", "", ""))
+
+cedar = [results(f"cedar-{i}.log") for i in r]
+cedar_all = [next((f for f in c if "agree" in f), None) for c in cedar]
+cedar_ratio = [float(c["ratio"]) if c else None for c in cedar_all]
+rows.append(("Cedar, same requests (mix of 5 kinds)",
+             runs([float(c["cedar_ns"]) if c else None for c in cedar_all]),
+             "consent-core " + runs([float(c["native_ns"]) if c else None for c in cedar_all]),
+             runs(cedar_ratio, lambda v: "n/a" if v is None else f"{v:.0f}× faster"),
+             "≥ 30×", verdict(cedar_ratio, lambda v: v >= 30)))
+
+native = {k: [value(f"native-{i}.log", f"native_{k}_ns") for i in r] for k in ("statute", "consent")}
+for kind in ("statute", "consent"):
+    c_ns = [value(f"c-{i}.log", f"c_{kind}_ns") for i in r]
+    ratio = [c / n if c and n else None for c, n in zip(c_ns, native[kind])]
+    rows.append((f"C `consent_ledger_decide`, {kind} path", runs(c_ns),
+                 "native (parse id + decide_with) " + runs(native[kind]),
+                 runs(ratio, lambda v: "n/a" if v is None else f"{v:.2f}×"), "≤ 1.2× native",
+                 verdict(ratio, lambda v: v <= 1.2)))
+for kind in ("statute", "consent"):
+    one = [value(f"py-{i}.log", f"py_{kind}_decide_ns") for i in r]
+    many = [value(f"py-{i}.log", f"py_{kind}_many_ns") for i in r]
+    rows.append((f"Python `decide`, {kind} path", runs(one), "native " + runs(native[kind]),
+                 runs([p / n if p and n else None for p, n in zip(one, native[kind])],
+                      lambda v: "n/a" if v is None else f"{v:.1f}×"),
+                 "≤ 3 µs a call", verdict(one, lambda v: v <= 3000)))
+    rows.append((f"Python `decide_many` per decision, {kind} path", runs(many),
+                 "native " + runs(native[kind]),
+                 runs([p / n if p and n else None for p, n in zip(many, native[kind])],
+                      lambda v: "n/a" if v is None else f"{v:.1f}×"),
+                 "≤ 1 µs a decision", verdict(many, lambda v: v <= 1000)))
+
+print("# Benchmarks\n")
+print("Generated by `scripts/bench.sh` (do not edit by hand; rerun it). Figures separated by ` / `")
+print("are repeated runs; ratios are computed within the same run. The machine is shared with")
+print("other builds, so absolute figures carry noise: compare the load averages below.\n")
+print("## Machine\n")
+print(f"- nproc: {machine.get('nproc')}; CPU: {machine.get('cpu')}")
+print(f"- {machine.get('rustc')}; {machine.get('cc')}; {machine.get('python')}")
+print(f"- load average at start {machine.get('load_start')}, at end {machine.get('load_end')}")
+print(f"- run {machine.get('date')} at commit {machine.get('commit')}")
+print(f"- sizes: BENCH_SUBJECTS={os.environ.get('BENCH_SUBJECTS')} (3 grants each), "
+      f"BENCH_REPLAY_EVENTS={events}, binding ledger {os.environ.get('BENCH_BINDING_SUBJECTS', '200000')}"
+      f" subjects, {os.environ.get('BENCH_DECISIONS', '200000')} decisions a kind and run\n")
+print("## Commands\n")
+print("```")
+print("scripts/bench.sh                                  # everything below, several minutes")
+print("cargo bench -p consent-core --bench decide        # decide + memory per grant")
+print("cargo bench -p consent-core --bench grant         # grant in memory, durable, bulk")
+print("cargo bench -p consent-core --bench replay        # open/replay and verify of a SQLite ledger")
+print("BENCH_SUBJECTS=100000 cargo bench -p consent-core --bench decide   # a quick run")
+print("cargo run --release --manifest-path bench/cedar/Cargo.toml         # Cedar comparator")
+print("```\n")
+print("## Figures\n")
+print("| what | measured | comparator | ratio | target | target |")
+print("|---|---|---|---|---|---|")
+for row in rows:
+    print("| " + " | ".join(row) + " |")
+print()
+print("## Cedar, per request kind (run 1)\n")
+print("| request (recipient/purpose/categories) | consent-core | Cedar | ratio |")
+print("|---|---|---|---|")
+for f in cedar[0] if cedar else []:
+    if "cedar_kind" in f:
+        print(f"| {f['cedar_kind'].strip(chr(34))} | {fmt_ns(float(f['native_ns']))} | "
+              f"{fmt_ns(float(f['cedar_ns']))} | {float(f['ratio']):.0f}× |")
+print()
+agree = [c.get("agree") for c in cedar_all if c]
+print(f"Cedar and consent-core agreed on permitted/denied for {', '.join(agree)} requests.")
+print("Cedar's entities for a subject are built before its clock starts; its requests inside. It")
+print("needs one `is_authorized` call per category for the rules and then one per category and")
+print("grant (it has no quantifier over a subject's grants), and stops at the first uncovered")
+print("category, while consent-core computes every category's basis or denial reason.")
+print("The policies (`cedar-policies.txt` of the run):\n")
+policies = (OUT / "cedar-policies.txt").read_text() if (OUT / "cedar-policies.txt").exists() else ""
+print("```cedar")
+print("\n".join(l for l in policies.splitlines() if not l.startswith(("cedar policies", "ledger:", "answers", "BENCH"))).strip())
+print("```")
