@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::catalogue::Catalogue;
 use crate::ledger::projection::{EMPTY_SUBJECT, GrantState, SubjectState};
-use crate::model::decision::{Decision, DenialReason, Slot};
+use crate::model::decision::{Decision, DenialReason, Slot, Slots};
 use crate::time::Micros;
 
 /// Decides one request whose codes are already interned. `categories` has no duplicates.
@@ -26,7 +26,7 @@ pub(crate) fn decide<'g>(
     lookup: impl FnOnce() -> &'g SubjectState,
 ) -> Decision {
     let special = catalogue.special_mask();
-    let mut slots: Vec<(u8, Slot)> = Vec::with_capacity(categories.len());
+    let mut slots = Slots::with_capacity(categories.len());
     let mut uncovered = 0u64;
     let mut lookup = Some(lookup);
     let mut cached: Option<&'g SubjectState> = None;
@@ -74,7 +74,7 @@ pub(crate) fn decide<'g>(
         let grants = state.grants.as_slice();
         let scope_purpose = 1u64 << purpose;
         let scope_recipient = 1u64 << recipient;
-        for (category, slot) in &mut slots {
+        for (category, slot) in slots.as_mut_slice() {
             let bit = 1u64 << *category;
             if uncovered & bit == 0 {
                 continue;
@@ -96,6 +96,7 @@ pub(crate) fn decide<'g>(
     }
 
     let permitted = slots
+        .as_slice()
         .iter()
         .all(|(_, slot)| !matches!(slot, Slot::Denied(_)));
     Decision {

@@ -117,32 +117,54 @@ pub(crate) fn try_str_array<'a>(
     len: usize,
     name: &'static str,
     max: usize,
-) -> Result<Vec<&'a str>, FfiError> {
+) -> Result<StrArray<'a>, FfiError> {
+    let mut out = StrArray {
+        items: [""; MAX_ITEMS],
+        len: 0,
+    };
     if len == 0 {
-        return Ok(Vec::new());
+        return Ok(out);
     }
     if ptr.is_null() {
         return Err(FfiError::null(name));
     }
-    if len > max {
+    if len > max.min(MAX_ITEMS) {
         return Err(FfiError::invalid(format!(
             "`{name}` has {len} entries, more than the {max} a catalogue can hold"
         )));
     }
     // SAFETY: the caller's contract: `len` readable, aligned pointers.
     let items = unsafe { std::slice::from_raw_parts(ptr, len) };
-    items
-        .iter()
-        .enumerate()
-        .map(|(index, item)| {
-            if item.is_null() {
-                return Err(FfiError::null_item(name, index));
-            }
-            // SAFETY: the caller's contract: each non-NULL element is a valid C string.
-            let text = unsafe { CStr::from_ptr(*item) };
-            text.to_str().map_err(|_| FfiError::utf8_item(name, index))
-        })
-        .collect()
+    for (index, (slot, item)) in out.items.iter_mut().zip(items).enumerate() {
+        if item.is_null() {
+            return Err(FfiError::null_item(name, index));
+        }
+        // SAFETY: the caller's contract: each non-NULL element is a valid C string.
+        let text = unsafe { CStr::from_ptr(*item) };
+        *slot = text
+            .to_str()
+            .map_err(|_| FfiError::utf8_item(name, index))?;
+        out.len = index + 1;
+    }
+    Ok(out)
+}
+
+/// The most entries a string array may have (a catalogue's codes of one kind).
+const MAX_ITEMS: usize = 64;
+
+/// Borrowed strings from a C array, held on the stack (the decide path allocates nothing for
+/// its arguments).
+#[derive(Debug)]
+pub(crate) struct StrArray<'a> {
+    items: [&'a str; MAX_ITEMS],
+    len: usize,
+}
+
+impl<'a> StrArray<'a> {
+    /// The strings, in order.
+    pub(crate) fn as_slice(&self) -> &[&'a str] {
+        self.items.get(..self.len).unwrap_or_default()
+    }
 }
 
 /// Checks that an out-param is not NULL, before any work is done.
@@ -230,6 +252,7 @@ mod tests {
         assert!(
             try_str_array(std::ptr::null(), 0, "categories", 64)
                 .unwrap()
+                .as_slice()
                 .is_empty()
         );
     }

@@ -185,6 +185,16 @@ thread_local! {
 }
 
 /// Replaces this thread's last error message.
+/// Empties this thread's last error message (without work when it is already empty, which is
+/// the common case on the hot path).
+fn clear_last_error() {
+    LAST_ERROR.with(|slot| {
+        if let Ok(mut slot) = slot.try_borrow_mut() {
+            slot.clear();
+        }
+    });
+}
+
 fn set_last_error(message: &str) {
     let message = consent_core::redact_national_ids(message);
     LAST_ERROR.with(|slot| {
@@ -205,7 +215,7 @@ pub(crate) fn with_last_error<R>(f: impl FnOnce(&str) -> R) -> R {
 /// The panic boundary of every fallible export: clears the last error, runs `f`, records the
 /// error's message on failure, and turns a panic into `CONSENT_RESULT_PANIC`.
 pub(crate) fn ffi_guard(name: &str, f: impl FnOnce() -> Result<(), FfiError>) -> consent_result {
-    set_last_error("");
+    clear_last_error();
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => consent_result::Ok,
         Ok(Err(error)) => {

@@ -7,8 +7,8 @@
 use std::ffi::c_char;
 
 use consent_core::{
-    Actor, Catalogue, Code, DisclosureRequest, ErrorCode, GrantId, IdOptions, Ledger,
-    LedgerOptions, MAX_CODES, RefusalRequest, from_unix_millis,
+    Actor, Catalogue, DisclosureRequest, GrantId, IdOptions, Ledger, LedgerOptions, MAX_CODES,
+    RefusalRequest, from_unix_millis,
 };
 use serde::Serialize;
 
@@ -77,16 +77,6 @@ fn open(path: &str, options_json: Option<&str>) -> Result<LedgerHandle, FfiError
     let id_options = options.id_options;
     let ledger = Ledger::open(path, options)?;
     Ok(LedgerHandle { ledger, id_options })
-}
-
-/// A catalogue code from C: a malformed code is unknown to any catalogue.
-pub(crate) fn code(text: &str, field: &str) -> Result<Code, FfiError> {
-    Code::new(text).map_err(|e| {
-        FfiError::new(
-            ErrorCode::UnknownCode.into(),
-            format!("{field}: {}", e.message()),
-        )
-    })
 }
 
 /// Opens a ledger.
@@ -268,9 +258,10 @@ pub unsafe extern "C" fn consent_ledger_decide(
         let categories = try_str_array(categories, n_categories, "categories", MAX_CODES)?;
         let subject = handle.ledger.parse_national_id(subject)?;
         let at = from_unix_millis(at_unix_ms)?;
-        let decision = handle
-            .ledger
-            .decide_with(&subject, recipient, purpose, &categories, at)?;
+        let decision =
+            handle
+                .ledger
+                .decide_with(&subject, recipient, purpose, categories.as_slice(), at)?;
         write_out(decision_out, box_to_ptr::<consent_decision>(decision))
     })
 }
@@ -308,16 +299,13 @@ pub unsafe extern "C" fn consent_ledger_record_disclosure(
         let purpose = try_str(purpose, "purpose")?;
         let categories = try_str_array(categories, n_categories, "categories", MAX_CODES)?;
         let actor_json = try_str(actor_json, "actor_json")?;
-        let request = DisclosureRequest {
-            subject: handle.ledger.parse_national_id(subject)?,
-            recipient: code(recipient, "recipient")?,
-            purpose: code(purpose, "purpose")?,
-            categories: categories
-                .iter()
-                .map(|c| code(c, "categories"))
-                .collect::<Result<_, _>>()?,
-            at: from_unix_millis(at_unix_ms)?,
-        };
+        let request = DisclosureRequest::new(
+            handle.ledger.parse_national_id(subject)?,
+            recipient,
+            purpose,
+            categories.as_slice(),
+            from_unix_millis(at_unix_ms)?,
+        )?;
         let actor = Actor::from_json(actor_json)?;
         let decision = handle.ledger.record_disclosure(&request, &actor)?;
         if decision_out.is_null() {

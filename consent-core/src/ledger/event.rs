@@ -122,7 +122,6 @@ pub struct GrantorRecord {
 
 /// A recorded grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct GrantRecord {
     /// The grant's id.
     pub grant_id: GrantId,
@@ -150,7 +149,6 @@ pub struct GrantRecord {
 
 /// A recorded withdrawal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WithdrawalRecord {
     /// The grant withdrawn.
     pub grant_id: GrantId,
@@ -162,7 +160,6 @@ pub struct WithdrawalRecord {
 
 /// A recorded refusal to consent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RefusalRecord {
     /// Who refused.
     pub grantor: GrantorRecord,
@@ -199,7 +196,6 @@ pub struct DisclosureBasis {
 
 /// A recorded disclosure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DisclosureRecord {
     /// Who received the data.
     pub recipient: Code,
@@ -215,7 +211,6 @@ pub struct DisclosureRecord {
 
 /// A registered access request (GDPR Art. 15), answered within a month (Art. 12(3)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AccessRequestRecord {
     /// When the request was received.
     pub received_at: DateTime<Utc>,
@@ -226,7 +221,6 @@ pub struct AccessRequestRecord {
 /// A correction of a recorded grant (GDPR Art. 16). History is not rewritten: decisions use the
 /// corrected value for instants from the correction's `effective_at` on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RectificationRecord {
     /// The grant corrected.
     pub grant_id: GrantId,
@@ -263,7 +257,6 @@ impl Correction {
 
 /// The subject's processing was restricted instead of erased (Art. 17(3), arkivlova).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RestrictionRecord {
     /// From when consent-based disclosures are denied with `restricted`.
     pub at: DateTime<Utc>,
@@ -275,7 +268,6 @@ pub struct RestrictionRecord {
 
 /// The subject's personal payloads were made unrecoverable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ErasureRecord {
     /// When.
     pub at: DateTime<Utc>,
@@ -408,6 +400,27 @@ pub(crate) fn encode_payload(payload: &EventPayload) -> Result<Vec<u8>> {
         .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("cannot encode event: {e}")))
 }
 
+/// Decodes a payload straight into the record its header's kind names. (Decoding through the
+/// internally tagged `EventPayload` makes serde buffer every payload first, which was a quarter
+/// of a replay's time.) The payload's own `type` field is ignored; the payload digest in the
+/// chained header already proves which bytes were written.
+fn decode_payload(kind: &str, bytes: &[u8]) -> Option<EventPayload> {
+    fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
+        serde_json::from_slice(bytes).ok()
+    }
+    Some(match kind {
+        "grant_recorded" => EventPayload::GrantRecorded(parse(bytes)?),
+        "grant_withdrawn" => EventPayload::GrantWithdrawn(parse(bytes)?),
+        "grant_refused" => EventPayload::GrantRefused(parse(bytes)?),
+        "disclosure_recorded" => EventPayload::DisclosureRecorded(parse(bytes)?),
+        "access_requested" => EventPayload::AccessRequested(parse(bytes)?),
+        "subject_rectified" => EventPayload::SubjectRectified(parse(bytes)?),
+        "subject_restricted" => EventPayload::SubjectRestricted(parse(bytes)?),
+        "subject_erased" => EventPayload::SubjectErased(parse(bytes)?),
+        _ => return None,
+    })
+}
+
 /// A record whose hash, link and payload digest verified.
 #[derive(Debug)]
 pub(crate) struct Verified {
@@ -428,8 +441,8 @@ impl Verified {
         };
         let payload = match bytes {
             None => EventPayload::Redacted,
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|_| integrity(seq, "payload cannot be decoded"))?,
+            Some(bytes) => decode_payload(&self.header.kind, &bytes)
+                .ok_or_else(|| integrity(seq, "payload cannot be decoded"))?,
         };
         Ok(Event {
             seq,

@@ -40,7 +40,7 @@ use crate::time::{self};
 use crypto::{DataKey, KeyWrapper};
 use event::{DisclosureBasis, DisclosureRecord, Event, EventPayload, GENESIS, Hash, Head};
 use projection::{Effect, Projection};
-use replay::{check_head, notice_superseded, open_event, replay_effect, verify_store};
+use replay::{check_head, notice_superseded, open_event, verify_store};
 
 /// The ledger's metadata keys.
 pub(crate) mod meta {
@@ -223,21 +223,11 @@ impl Ledger {
             keys.insert(subject, (key, stored.since_seq));
             Ok(())
         })?;
-        let mut projection = Projection::default();
         let mut writer = Writer {
             last_seq: 0,
             last_hash: GENESIS,
         };
-        store.scan(1, &mut |record| {
-            let verified =
-                event::verify_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
-            writer.last_seq = verified.header.seq;
-            writer.last_hash = verified.hash;
-            let event = open_event(verified, |s| keys.get(s).copied())?;
-            let effect = replay_effect(&catalogue, &event)?;
-            projection.apply(effect);
-            Ok(())
-        })?;
+        let mut projection = replay::replay(store.as_ref(), &catalogue, &keys, &mut writer)?;
         for (subject, (key, since)) in keys {
             projection.set_key(subject, key, since);
         }

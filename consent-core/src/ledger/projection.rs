@@ -61,8 +61,6 @@ pub(crate) struct SubjectState {
     pub grants: Vec<GrantState>,
     /// From when the subject's processing is restricted (`NEVER`: not restricted).
     pub restricted_from: Micros,
-    /// The subject's data key (payloads are sealed under it), and the first event it seals.
-    pub key: Option<(DataKey, u64)>,
 }
 
 impl Default for SubjectState {
@@ -71,7 +69,6 @@ impl Default for SubjectState {
         SubjectState {
             grants: Vec::new(),
             restricted_from: NEVER,
-            key: None,
         }
     }
 }
@@ -86,7 +83,6 @@ impl SubjectState {
 pub(crate) static EMPTY_SUBJECT: SubjectState = SubjectState {
     grants: Vec::new(),
     restricted_from: NEVER,
-    key: None,
 };
 
 /// A hasher for pseudonyms, which are already uniformly random under the secret key.
@@ -117,11 +113,16 @@ impl std::hash::Hash for Pseudonym {
 }
 
 type SubjectMap = HashMap<Pseudonym, SubjectState, BuildHasherDefault<PseudonymHasher>>;
+type KeyMap = HashMap<Pseudonym, (DataKey, u64), BuildHasherDefault<PseudonymHasher>>;
 
 /// The projection of the event log.
 #[derive(Debug, Default)]
 pub(crate) struct Projection {
+    /// What decisions read: kept small so a subject's entry is one cache line.
     subjects: SubjectMap,
+    /// Each subject's data key and the first event it seals: only writes and reads of event
+    /// payloads need it, so it lives apart from the decision state.
+    keys: KeyMap,
     grants: FxHashMap<GrantId, Pseudonym>,
 }
 
@@ -156,7 +157,7 @@ pub(crate) enum Effect {
 impl Projection {
     /// Records a subject's data key (before its first sealed event is applied).
     pub fn set_key(&mut self, subject: Pseudonym, key: DataKey, since_seq: u64) {
-        self.subjects.entry(subject).or_default().key = Some((key, since_seq));
+        self.keys.insert(subject, (key, since_seq));
     }
 
     pub fn apply(&mut self, effect: Effect) {
@@ -205,6 +206,7 @@ impl Projection {
                 state.restricted_from = state.restricted_from.min(from);
             }
             Effect::Erase { subject } => {
+                self.keys.remove(&subject);
                 if let Some(state) = self.subjects.remove(&subject) {
                     for grant in state.grants {
                         self.grants.remove(&grant.id);
@@ -225,7 +227,7 @@ impl Projection {
     }
 
     pub fn has_subject(&self, subject: &Pseudonym) -> bool {
-        self.subjects.contains_key(subject)
+        self.subjects.contains_key(subject) || self.keys.contains_key(subject)
     }
 
     /// The newest version of a grant, and its subject.
@@ -242,7 +244,7 @@ impl Projection {
     }
 
     pub fn key(&self, subject: &Pseudonym) -> Option<(DataKey, u64)> {
-        self.subjects.get(subject)?.key
+        self.keys.get(subject).copied()
     }
 
     pub fn subjects(&self) -> impl Iterator<Item = (&Pseudonym, &SubjectState)> {

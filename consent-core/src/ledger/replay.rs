@@ -5,7 +5,11 @@ use chrono::{DateTime, Utc};
 use super::crypto::DataKey;
 use super::event::{self, Event, EventPayload, EventRecord, GENESIS, Hash, Head, Verified};
 use super::projection::{Effect, GrantState, NEVER};
-use super::{VerifyReport, rights};
+use std::collections::HashMap;
+use std::sync::mpsc;
+
+use super::projection::Projection;
+use super::{VerifyReport, Writer, rights};
 use crate::catalogue::{Catalogue, Code};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
@@ -224,5 +228,82 @@ pub(crate) fn verify_store(store: &dyn Store, mac_key: &[u8; 32]) -> Result<Veri
         head_hash: hex::encode(&last_hash),
         first_bad_seq: failure.as_ref().map(|e| bad_seq(e).unwrap_or(last_seq + 1)),
         problem: failure.map(|e| e.message().to_owned()),
+    })
+}
+
+/// How many verified records travel between the two replay threads at a time.
+const REPLAY_BATCH: usize = 512;
+
+/// Below this many events a replay runs on the calling thread alone: a second thread would
+/// cost more than it saves (and a small ledger never starts one).
+pub(crate) const PARALLEL_REPLAY_FROM: u64 = 10_000;
+
+/// Replays a store into a new projection, leaving `writer` at the newest event.
+///
+/// For a large log two threads share the work: this one reads the store and verifies the chain (hashes and
+/// links, strictly in order); a second opens, decodes and applies the records, in the same
+/// order. Decryption and decoding are about half of a replay, so on two cores they overlap
+/// with reading and hashing.
+pub(crate) fn replay(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    keys: &HashMap<Pseudonym, (DataKey, u64)>,
+    writer: &mut Writer,
+) -> Result<Projection> {
+    let large = store.head()?.is_some_and(|h| h.seq >= PARALLEL_REPLAY_FROM);
+    if !large {
+        let mut projection = Projection::default();
+        store.scan(1, &mut |record| {
+            let verified =
+                event::verify_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
+            writer.last_seq = verified.header.seq;
+            writer.last_hash = verified.hash;
+            let event = open_event(verified, |s| keys.get(s).copied())?;
+            projection.apply(replay_effect(catalogue, &event)?);
+            Ok(())
+        })?;
+        return Ok(projection);
+    }
+    let (send, receive) = mpsc::sync_channel::<Vec<Verified>>(4);
+    std::thread::scope(|scope| {
+        let apply = scope.spawn(move || -> Result<Projection> {
+            let mut projection = Projection::default();
+            for batch in receive {
+                for verified in batch {
+                    let event = open_event(verified, |s| keys.get(s).copied())?;
+                    projection.apply(replay_effect(catalogue, &event)?);
+                }
+            }
+            Ok(projection)
+        });
+        let mut batch = Vec::with_capacity(REPLAY_BATCH);
+        let read = store.scan(1, &mut |record| {
+            let verified =
+                event::verify_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
+            writer.last_seq = verified.header.seq;
+            writer.last_hash = verified.hash;
+            batch.push(verified);
+            if batch.len() == REPLAY_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(REPLAY_BATCH));
+                // A closed channel means the applying thread stopped on an error, which its
+                // join below reports.
+                send.send(full)
+                    .map_err(|_| Error::new(ErrorCode::Integrity, "replay stopped"))?;
+            }
+            Ok(())
+        });
+        if read.is_ok() && !batch.is_empty() {
+            let _ = send.send(batch);
+        }
+        drop(send);
+        let applied = apply
+            .join()
+            .map_err(|_| Error::storage("replay", "the replaying thread panicked"))?;
+        match (read, applied) {
+            // The applying thread's error is the cause when both failed.
+            (_, Err(error)) => Err(error),
+            (Err(error), Ok(_)) => Err(error),
+            (Ok(()), Ok(projection)) => Ok(projection),
+        }
     })
 }

@@ -502,3 +502,80 @@ fn events_carry_actor_and_pseudonym_never_the_number() {
     let json = serde_json::to_string(&events).unwrap();
     assert!(!json.contains("15038510190"));
 }
+
+#[test]
+fn decisions_with_many_categories_keep_request_order() {
+    // Six outcomes are stored inline, more spill to the heap: both must read back in order.
+    let ledger = ledger();
+    let cats = [
+        "name",
+        "national_id",
+        "education",
+        "work_experience",
+        "finances",
+        "programme_participation",
+        "housing",
+        "family",
+    ];
+    let d = decide(
+        &ledger,
+        &adult(),
+        "nir",
+        "nir_registration",
+        &cats,
+        at(2026, 2, 1),
+    );
+    let outcomes: Vec<_> = d
+        .outcomes()
+        .map(|o| (o.category.as_str(), o.result.is_ok()))
+        .collect();
+    let expected: Vec<_> = cats
+        .iter()
+        .map(|c| (*c, !matches!(*c, "housing" | "family")))
+        .collect();
+    assert_eq!(outcomes, expected);
+    assert_eq!(d.denial(), Some(DenialReason::NoBasis));
+    let short = decide(
+        &ledger,
+        &adult(),
+        "nir",
+        "nir_registration",
+        &cats[..6],
+        at(2026, 2, 1),
+    );
+    assert!(short.permitted());
+    assert_eq!(short.outcomes().len(), 6);
+}
+
+#[test]
+fn a_large_log_replays_on_two_threads_to_the_same_state() {
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let options = LedgerOptions {
+        key: Some(PseudonymKey::from_bytes([4; 32])),
+        ..LedgerOptions::default()
+    };
+    let ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
+    let requests: Vec<_> = (0..super::replay::PARALLEL_REPLAY_FROM + 100)
+        .map(|i| {
+            let purpose = ["case_handling", "statistics", "settlement"][(i % 3) as usize];
+            request(adult(), "nav", purpose, &["name"])
+        })
+        .collect();
+    let ids = ledger.grant_many(&requests, &actor()).unwrap();
+    ledger
+        .withdraw(ids[5], at(2026, 3, 1), &actor(), None)
+        .unwrap();
+    let reopened = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
+    assert_eq!(reopened.event_count(), ledger.event_count());
+    assert_eq!(reopened.projection_snapshot(), ledger.projection_snapshot());
+
+    // A bad event deep in the log is still named, and nothing opens.
+    store.tamper(7_000, |r| r.payload[3] ^= 1);
+    let err = Ledger::with_store(Box::new(store), options).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Integrity);
+    assert!(
+        err.message().starts_with("event 7000:"),
+        "{}",
+        err.message()
+    );
+}

@@ -82,6 +82,71 @@ pub struct CategoryOutcome<'a> {
     pub result: std::result::Result<Basis<'a>, DenialReason>,
 }
 
+/// How many category outcomes a decision holds without a heap allocation.
+const INLINE: usize = 6;
+
+/// The outcome of each requested category, in request order: inline for the common few, on
+/// the heap beyond that, so a typical decision allocates nothing.
+#[derive(Debug, Clone)]
+pub(crate) enum Slots {
+    Inline {
+        len: u8,
+        items: [(u8, Slot); INLINE],
+    },
+    Heap(Vec<(u8, Slot)>),
+}
+
+impl Slots {
+    const FILLER: (u8, Slot) = (0, Slot::Denied(DenialReason::NoBasis));
+
+    pub(crate) fn with_capacity(capacity: usize) -> Slots {
+        if capacity <= INLINE {
+            Slots::Inline {
+                len: 0,
+                items: [Self::FILLER; INLINE],
+            }
+        } else {
+            Slots::Heap(Vec::with_capacity(capacity))
+        }
+    }
+
+    pub(crate) fn push(&mut self, item: (u8, Slot)) {
+        match self {
+            Slots::Inline { len, items } => {
+                if let Some(slot) = items.get_mut(usize::from(*len)) {
+                    *slot = item;
+                    *len += 1;
+                } else {
+                    let mut heap = items.to_vec();
+                    heap.push(item);
+                    *self = Slots::Heap(heap);
+                }
+            }
+            Slots::Heap(items) => items.push(item),
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[(u8, Slot)] {
+        match self {
+            Slots::Inline { len, items } => items.get(..usize::from(*len)).unwrap_or_default(),
+            Slots::Heap(items) => items,
+        }
+    }
+
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [(u8, Slot)] {
+        match self {
+            Slots::Inline { len, items } => items.get_mut(..usize::from(*len)).unwrap_or_default(),
+            Slots::Heap(items) => items,
+        }
+    }
+}
+
+impl PartialEq for Slots {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
 /// A decision on a disclosure: permitted only when every requested category is covered.
 #[derive(Clone)]
 pub struct Decision {
@@ -89,7 +154,7 @@ pub struct Decision {
     pub(crate) at: DateTime<Utc>,
     pub(crate) recipient: u8,
     pub(crate) purpose: u8,
-    pub(crate) categories: Vec<(u8, Slot)>,
+    pub(crate) categories: Slots,
     pub(crate) permitted: bool,
 }
 
@@ -116,7 +181,7 @@ impl Decision {
 
     /// The outcome of each requested category, in request order.
     pub fn outcomes(&self) -> impl ExactSizeIterator<Item = CategoryOutcome<'_>> + '_ {
-        self.categories.iter().map(|(category, slot)| {
+        self.categories.as_slice().iter().map(|(category, slot)| {
             let result = match *slot {
                 Slot::Statute(index) => match self.catalogue.rule(index) {
                     Some(rule) => Ok(Basis::Statute(rule)),
@@ -135,10 +200,13 @@ impl Decision {
 
     /// The reason of the first denied category, if any.
     pub fn denial(&self) -> Option<DenialReason> {
-        self.categories.iter().find_map(|(_, slot)| match slot {
-            Slot::Denied(reason) => Some(*reason),
-            _ => None,
-        })
+        self.categories
+            .as_slice()
+            .iter()
+            .find_map(|(_, slot)| match slot {
+                Slot::Denied(reason) => Some(*reason),
+                _ => None,
+            })
     }
 
     /// The decision as JSON (the shape of DESIGN.md section 5 and the README).
