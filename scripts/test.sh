@@ -23,6 +23,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test --workspace"
 cargo test --workspace
 
+step "cargo bench --no-run -p consent-core (benches compile; timings are never gated)"
+cargo bench --no-run -p consent-core
+
 step "cargo doc --workspace --no-deps (warnings denied)"
 RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
 
