@@ -10,34 +10,31 @@
 use chrono::{DateTime, Utc};
 
 use crate::catalogue::Catalogue;
-use crate::ledger::projection::{EMPTY_SUBJECT, GrantState, SubjectState};
+use crate::error::Result;
+use crate::ledger::projection::{GrantState, SubjectState};
 use crate::model::decision::{Decision, DenialReason, Slot, Slots};
 use crate::time::Micros;
 
 /// Decides one request whose codes are already interned. `categories` has no duplicates.
-/// `lookup` is called at most once, and only when the subject's state is needed.
-pub(crate) fn decide<'g>(
+///
+/// `with_subject` is called at most once, and only when a category has no statutory basis or
+/// its rule yields to a restriction: it hands the subject's state to the closure it is given
+/// (so the caller can hold a lock just for that long) and fails when the state cannot be read,
+/// which fails the whole decision (fail closed).
+pub(crate) fn decide(
     catalogue: &Catalogue,
     recipient: u8,
     purpose: u8,
     categories: &[u8],
     at: DateTime<Utc>,
     at_micros: Micros,
-    lookup: impl FnOnce() -> &'g SubjectState,
-) -> Decision {
+    with_subject: impl FnOnce(&mut dyn FnMut(&SubjectState)) -> Result<()>,
+) -> Result<Decision> {
     let special = catalogue.special_mask();
     let mut slots = Slots::with_capacity(categories.len());
+    // Categories no rule covers, and statutory ones whose rule a restriction stops.
     let mut uncovered = 0u64;
-    let mut lookup = Some(lookup);
-    let mut cached: Option<&'g SubjectState> = None;
-    let mut subject = || -> &'g SubjectState {
-        if let Some(state) = cached {
-            return state;
-        }
-        let state = lookup.take().map_or(&EMPTY_SUBJECT, |f| f());
-        cached = Some(state);
-        state
-    };
+    let mut yields_to_restriction = 0u64;
 
     for &category in categories {
         let bit = 1u64 << category;
@@ -54,13 +51,12 @@ pub(crate) fn decide<'g>(
                 })
             });
         match rule {
-            Some(index)
-                if catalogue.rule(index).is_some_and(|r| r.restriction_applies)
-                    && subject().restricted_at(at_micros) =>
-            {
-                slots.push((category, Slot::Denied(DenialReason::Restricted)));
+            Some(index) => {
+                if catalogue.rule(index).is_some_and(|r| r.restriction_applies) {
+                    yields_to_restriction |= bit;
+                }
+                slots.push((category, Slot::Statute(index)));
             }
-            Some(index) => slots.push((category, Slot::Statute(index))),
             None => {
                 uncovered |= bit;
                 slots.push((category, Slot::Denied(DenialReason::NoBasis)));
@@ -68,45 +64,47 @@ pub(crate) fn decide<'g>(
         }
     }
 
-    if uncovered != 0 {
-        let state = subject();
-        let restricted = state.restricted_at(at_micros);
-        let grants = state.grants.as_slice();
+    if uncovered | yields_to_restriction != 0 {
         let scope_purpose = 1u64 << purpose;
         let scope_recipient = 1u64 << recipient;
-        for (category, slot) in slots.as_mut_slice() {
-            let bit = 1u64 << *category;
-            if uncovered & bit == 0 {
-                continue;
+        let mut resolve = |state: &SubjectState| {
+            let restricted = state.restricted_at(at_micros);
+            let grants = state.grants.as_slice();
+            for (category, slot) in slots.as_mut_slice() {
+                let bit = 1u64 << *category;
+                if (uncovered | yields_to_restriction) & bit == 0 {
+                    continue;
+                }
+                if restricted {
+                    *slot = Slot::Denied(DenialReason::Restricted);
+                } else if uncovered & bit != 0 {
+                    let is_special = special & bit != 0;
+                    *slot = consent_slot(
+                        grants,
+                        scope_purpose,
+                        scope_recipient,
+                        bit,
+                        is_special,
+                        at_micros,
+                    );
+                }
             }
-            if restricted {
-                *slot = Slot::Denied(DenialReason::Restricted);
-                continue;
-            }
-            let is_special = special & bit != 0;
-            *slot = consent_slot(
-                grants,
-                scope_purpose,
-                scope_recipient,
-                bit,
-                is_special,
-                at_micros,
-            );
-        }
+        };
+        with_subject(&mut resolve)?;
     }
 
     let permitted = slots
         .as_slice()
         .iter()
         .all(|(_, slot)| !matches!(slot, Slot::Denied(_)));
-    Decision {
+    Ok(Decision {
         catalogue: catalogue.clone(),
         at,
         recipient,
         purpose,
         categories: slots,
         permitted,
-    }
+    })
 }
 
 /// The consent basis for one category, or the most useful denial reason.

@@ -6,6 +6,7 @@
     reason = "helpers of a test fail the test on a bad fixture"
 )]
 
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -354,11 +355,25 @@ fn every_acknowledged_grant_survives_kill_9() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // Kill at a random point after the child's first acknowledged grant, so a slow start
+        // (a loaded machine) never turns a round into a kill before anything was written.
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut text = String::new();
+        loop {
+            let mut line = String::new();
+            if stdout.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            text.push_str(&line);
+            if line.trim().parse::<GrantId>().is_ok() {
+                break;
+            }
+        }
         std::thread::sleep(wait);
         child.kill().unwrap(); // SIGKILL
-        let output = child.wait_with_output().unwrap();
+        stdout.read_to_string(&mut text).unwrap();
+        child.wait().unwrap();
         kills += 1;
-        let text = String::from_utf8_lossy(&output.stdout);
         // Only complete lines were acknowledged; a torn last line was not.
         for line in text.lines().filter(|l| l.len() == 36) {
             if let Ok(id) = line.parse() {

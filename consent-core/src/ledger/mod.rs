@@ -326,8 +326,8 @@ impl Ledger {
         categories: &[S],
         at: DateTime<Utc>,
     ) -> Result<Decision> {
-        let projection = self.read()?;
-        self.decide_locked(&projection, subject, recipient, purpose, categories, at)
+        // No lock yet: the statute path never reads the subjects' state.
+        self.decide_parts(None, subject, recipient, purpose, categories, at)
     }
 
     /// Decides many requests under one read of the state; each gets its own result.
@@ -336,8 +336,8 @@ impl Ledger {
         Ok(requests
             .iter()
             .map(|r| {
-                self.decide_locked(
-                    &projection,
+                self.decide_parts(
+                    Some(&projection),
                     &r.subject,
                     r.recipient.as_str(),
                     r.purpose.as_str(),
@@ -348,9 +348,11 @@ impl Ledger {
             .collect())
     }
 
-    fn decide_locked<S: AsRef<str>>(
+    /// Decides one request, reading the subject's state under `held` (a read lock the caller
+    /// holds) or, when `None`, under a read lock taken only if a category needs consent.
+    fn decide_parts<S: AsRef<str>>(
         &self,
-        projection: &Projection,
+        held: Option<&Projection>,
         subject: &NationalId,
         recipient: &str,
         purpose: &str,
@@ -385,15 +387,22 @@ impl Ledger {
         let at_micros = time::to_micros(at, "decision time")?;
         let ids = ids.get(..categories.len()).unwrap_or_default();
         let key = &self.inner.key;
-        Ok(engine::decide(
+        engine::decide(
             catalogue,
             recipient,
             purpose,
             ids,
             at,
             at_micros,
-            || projection.subject(&key.pseudonym(subject)),
-        ))
+            |resolve| {
+                let pseudonym = key.pseudonym(subject);
+                match held {
+                    Some(projection) => resolve(projection.subject(&pseudonym)),
+                    None => resolve(self.read()?.subject(&pseudonym)),
+                }
+                Ok(())
+            },
+        )
     }
 
     /// Decides a disclosure and, when it is permitted, records it with the basis of each
