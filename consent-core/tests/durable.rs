@@ -493,3 +493,25 @@ fn the_ledger_is_send_and_sync() {
     assert_send_sync::<Ledger>();
     assert_send_sync::<Catalogue>();
 }
+
+#[test]
+fn deleting_the_whole_log_or_a_subject_key_is_caught() {
+    let (err, report) = tampered(
+        "DELETE FROM events; DELETE FROM subject_keys; DELETE FROM meta WHERE key = 'head'",
+    );
+    assert_eq!(err.code(), ErrorCode::Integrity, "{}", err.message());
+    assert!(!report.ok);
+    assert_eq!(report.events, 0);
+
+    // Deleting one subject's data key (an erasure nobody recorded) keeps the chain intact, but
+    // the ledger refuses to open with that subject's payloads silently unreadable.
+    let (err, report) =
+        tampered("DELETE FROM subject_keys WHERE rowid = (SELECT min(rowid) FROM subject_keys)");
+    assert_eq!(err.code(), ErrorCode::Integrity, "{}", err.message());
+    assert!(
+        err.message().contains("no erasure was recorded"),
+        "{}",
+        err.message()
+    );
+    assert!(report.ok, "the chain itself is intact");
+}

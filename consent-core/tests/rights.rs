@@ -454,6 +454,14 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
             ledger.request_erasure(&s, &actor()).unwrap_err().code(),
             ErrorCode::Conflict
         );
+        // An access request afterwards is recorded, and the subject is still erased.
+        ledger
+            .register_access_request(&s, at(2026, 4, 1), &actor())
+            .unwrap();
+        assert_eq!(
+            ledger.subject_export(&s).unwrap().as_value()["status"],
+            "erased"
+        );
     }
     let ledger = Ledger::open(&path, LedgerOptions::default()).unwrap();
     assert!(ledger.verify().unwrap().ok);

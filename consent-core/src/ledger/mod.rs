@@ -210,6 +210,14 @@ impl Ledger {
             }
             Some(_) => {}
             None => {
+                // A new ledger anchors its empty log, so deleting every event later is seen.
+                let genesis = Head::new(0, GENESIS, &key.derive(HEAD_MAC_CONTEXT));
+                store.append(&Batch {
+                    records: &[],
+                    new_keys: &[],
+                    destroyed_keys: &[],
+                    head: &genesis,
+                })?;
                 store.set_meta(meta::KEY_CHECK, &key.check_value())?;
                 store.set_meta(meta::CATALOGUE, catalogue.version())?;
             }
@@ -470,7 +478,8 @@ impl Ledger {
     }
 
     /// Streams every event, verified against the chain and opened with its subject's key, in
-    /// order, without holding the whole log in memory or blocking writers.
+    /// order, without holding the whole log in memory. (A SQLite store holds its connection
+    /// for the scan, so writes wait for it; decisions do not.)
     pub(crate) fn for_each_event(&self, mut visit: impl FnMut(Event) -> Result<()>) -> Result<()> {
         let mut expected = 1u64;
         let mut prev = GENESIS;
@@ -492,6 +501,8 @@ impl Ledger {
     /// # Errors
     /// `Storage` when the store cannot be read; problems in the chain are in the report.
     pub fn verify(&self) -> Result<VerifyReport> {
+        // Writes wait (decisions do not), so the chain and its head are read as one state.
+        let _writer = self.lock_writer()?;
         verify_store(self.inner.store.as_ref(), &self.inner.mac_key)
     }
 
@@ -594,24 +605,38 @@ impl Ledger {
         }
         let head = Head::new(seq, prev, &self.inner.mac_key);
         let destroyed: Vec<[u8; 16]> = destroy.iter().map(|s| s.0).collect();
-        self.inner.store.append(&Batch {
+        // New keys are known before their events are stored, so a reader that sees an event
+        // can always open it; they are taken back if the write fails.
+        if !new_keys.is_empty() {
+            let mut projection = self.inner.projection.write().map_err(|_| poisoned())?;
+            for key in &new_keys {
+                let subject = Pseudonym(key.subject);
+                if let Some(data_key) = fresh.get(&subject) {
+                    projection.set_key(subject, *data_key, key.since_seq);
+                }
+            }
+        }
+        let appended = self.inner.store.append(&Batch {
             records: &records,
             new_keys: &new_keys,
             destroyed_keys: &destroyed,
             head: &head,
-        })?;
+        });
+        if let Err(error) = appended {
+            if !new_keys.is_empty() {
+                let mut projection = self.inner.projection.write().map_err(|_| poisoned())?;
+                for key in &new_keys {
+                    projection.remove_key(&Pseudonym(key.subject));
+                }
+            }
+            return Err(error);
+        }
         writer.last_seq = seq;
         writer.last_hash = prev;
         {
             let mut projection = self.inner.projection.write().map_err(|_| poisoned())?;
             for item in pending {
                 projection.apply(item.effect);
-            }
-            for key in &new_keys {
-                let subject = Pseudonym(key.subject);
-                if let Some(data_key) = fresh.get(&subject) {
-                    projection.set_key(subject, *data_key, key.since_seq);
-                }
             }
         }
         self.inner.events.store(seq, Ordering::Release);

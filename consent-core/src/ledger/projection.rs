@@ -160,6 +160,11 @@ impl Projection {
         self.keys.insert(subject, (key, since_seq));
     }
 
+    /// Forgets a subject's data key (a write that would have introduced it failed).
+    pub fn remove_key(&mut self, subject: &Pseudonym) {
+        self.keys.remove(subject);
+    }
+
     pub fn apply(&mut self, effect: Effect) {
         match effect {
             Effect::AddGrant { subject, grant } => {

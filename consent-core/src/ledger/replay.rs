@@ -148,10 +148,15 @@ pub(crate) fn check_head(
     mac_key: &[u8; 32],
 ) -> Result<()> {
     match head {
-        None if last_seq == 0 => Ok(()),
+        // Every ledger writes a head for its empty log when it is created, so a missing head
+        // means the log (or its anchor) was deleted.
         None => Err(Error::new(
             ErrorCode::Integrity,
-            "the head anchor is missing",
+            if last_seq == 0 {
+                "the head anchor is missing (a deleted log?)"
+            } else {
+                "the head anchor is missing"
+            },
         )),
         Some(head) => {
             if Head::compute_mac(head.seq, &head.hash, mac_key) != head.mac {
@@ -231,6 +236,50 @@ pub(crate) fn verify_store(store: &dyn Store, mac_key: &[u8; 32]) -> Result<Veri
     })
 }
 
+/// Sealed payloads that could not be opened on replay must be explained by a recorded
+/// erasure; otherwise someone deleted a subject's key behind the ledger's back.
+#[derive(Default)]
+struct Redactions {
+    first_unreadable: HashMap<Pseudonym, u64>,
+    last_erasure: HashMap<Pseudonym, u64>,
+}
+
+impl Redactions {
+    fn note(&mut self, event: &Event) {
+        let Some(subject) = event.subject else {
+            return;
+        };
+        match event.payload {
+            EventPayload::Redacted => {
+                self.first_unreadable.entry(subject).or_insert(event.seq);
+            }
+            EventPayload::SubjectErased(_) => {
+                self.last_erasure.insert(subject, event.seq);
+            }
+            _ => {}
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        let mut unexplained: Vec<u64> = self
+            .first_unreadable
+            .iter()
+            .filter(|(subject, seq)| self.last_erasure.get(*subject).is_none_or(|e| e < *seq))
+            .map(|(_, seq)| *seq)
+            .collect();
+        unexplained.sort_unstable();
+        match unexplained.first() {
+            None => Ok(()),
+            Some(seq) => Err(Error::new(
+                ErrorCode::Integrity,
+                format!(
+                    "event {seq}: its payload cannot be opened: the subject's data key is gone but no erasure was recorded"
+                ),
+            )),
+        }
+    }
+}
+
 /// How many verified records travel between the two replay threads at a time.
 const REPLAY_BATCH: usize = 512;
 
@@ -253,27 +302,33 @@ pub(crate) fn replay(
     let large = store.head()?.is_some_and(|h| h.seq >= PARALLEL_REPLAY_FROM);
     if !large {
         let mut projection = Projection::default();
+        let mut redactions = Redactions::default();
         store.scan(1, &mut |record| {
             let verified =
                 event::verify_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
             writer.last_seq = verified.header.seq;
             writer.last_hash = verified.hash;
             let event = open_event(verified, |s| keys.get(s).copied())?;
+            redactions.note(&event);
             projection.apply(replay_effect(catalogue, &event)?);
             Ok(())
         })?;
+        redactions.check()?;
         return Ok(projection);
     }
     let (send, receive) = mpsc::sync_channel::<Vec<Verified>>(4);
     std::thread::scope(|scope| {
         let apply = scope.spawn(move || -> Result<Projection> {
             let mut projection = Projection::default();
+            let mut redactions = Redactions::default();
             for batch in receive {
                 for verified in batch {
                     let event = open_event(verified, |s| keys.get(s).copied())?;
+                    redactions.note(&event);
                     projection.apply(replay_effect(catalogue, &event)?);
                 }
             }
+            redactions.check()?;
             Ok(projection)
         });
         let mut batch = Vec::with_capacity(REPLAY_BATCH);

@@ -322,6 +322,7 @@ impl Ledger {
         let mut erasure = Value::Null;
         let mut access_requests = Vec::new();
         let mut redacted = Vec::new();
+        let mut consented_since_erasure = false;
         for e in &events {
             let base = json!({
                 "seq": e.seq,
@@ -332,6 +333,7 @@ impl Ledger {
             });
             match &e.payload {
                 EventPayload::GrantRecorded(g) => {
+                    consented_since_erasure = true;
                     let current = projection.grant(g.grant_id).map(|(_, s)| *s);
                     let special = g.categories.iter().any(|c| {
                         self.inner
@@ -439,13 +441,15 @@ impl Ledger {
                 }
                 EventPayload::SubjectErased(x) => {
                     erasure = merge(&base, json!({"at": x.at, "events_erased": x.events_erased}));
+                    consented_since_erasure = false;
                 }
                 EventPayload::Redacted => {
                     redacted.push(merge(&base, json!({"event_type": e.kind})))
                 }
             }
         }
-        let status = if !erasure.is_null() && projection.key(&pseudonym).is_none() {
+        // Erased until the person consents again (an access request alone does not count).
+        let status = if !erasure.is_null() && !consented_since_erasure {
             "erased"
         } else if state.restricted_from != NEVER {
             "restricted"

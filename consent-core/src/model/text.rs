@@ -27,11 +27,33 @@ pub(crate) fn check(value: &str, field: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// Whether any run of exactly 11 digits in the text is a valid national id.
+/// Whether the text holds a valid national id: a run of exactly 11 digits, also when written
+/// with one space, hyphen or dot after the date (`150385 10190`, `150385-10190`).
 pub(crate) fn contains_national_id(value: &str) -> bool {
-    value
-        .split(|c: char| !c.is_ascii_digit())
-        .any(|run| run.len() == 11 && NationalId::parse(run).is_ok())
+    let runs = |text: &str| -> bool {
+        text.split(|c: char| !c.is_ascii_digit())
+            .any(|run| run.len() == 11 && NationalId::parse(run).is_ok())
+    };
+    if runs(value) {
+        return true;
+    }
+    // Join digit groups split by a single separator and look again.
+    let chars: Vec<char> = value.chars().collect();
+    let joined: String = chars
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| {
+            let separator = matches!(c, ' ' | '-' | '.');
+            let between_digits = i
+                .checked_sub(1)
+                .and_then(|p| chars.get(p))
+                .is_some_and(char::is_ascii_digit)
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            !(separator && between_digits)
+        })
+        .map(|(_, c)| *c)
+        .collect();
+    runs(&joined)
 }
 
 #[cfg(test)]
@@ -48,6 +70,9 @@ mod tests {
         let err = check("fnr 15038510190", "reference", 40).unwrap_err();
         assert!(err.message().contains("national id"));
         assert!(!err.message().contains("15038510190"));
+        assert!(check("fnr 150385 10190", "reference", 40).is_err());
+        assert!(check("150385-10190", "reference", 40).is_err());
+        assert!(check("2026-1234", "reference", 40).is_ok());
         // Eleven digits that fail the checksum are just a number.
         assert!(check("15038510191", "reference", 40).is_ok());
     }
