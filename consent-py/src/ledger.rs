@@ -412,6 +412,13 @@ impl Ledger {
             .or_raise()
     }
 
+    /// The keyed pseudonym under which the subject's events are recorded (32 hex digits), so
+    /// a case system can match re-consent items and exports to its clients.
+    fn pseudonym(&self, subject: &Bound<'_, PyAny>) -> PyResult<String> {
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        Ok(ledger.pseudonym(&subject).to_string())
+    }
+
     /// Everything the ledger holds about a subject (GDPR Art. 15), as a dict.
     fn subject_export<'py>(
         &self,
