@@ -7,8 +7,8 @@
 use std::ffi::c_char;
 
 use consent_core::{
-    Actor, Catalogue, DisclosureRequest, GrantId, IdOptions, Ledger, LedgerOptions, MAX_CODES,
-    RefusalRequest, from_unix_millis,
+    Actor, Catalogue, DisclosureRequest, GrantId, Ledger, LedgerOptions, MAX_CODES,
+    from_unix_millis,
 };
 use serde::Serialize;
 
@@ -38,7 +38,6 @@ pub struct consent_ledger {
 #[derive(Debug)]
 pub(crate) struct LedgerHandle {
     pub(crate) ledger: Ledger,
-    pub(crate) id_options: IdOptions,
 }
 
 impl Castable for consent_ledger {
@@ -74,9 +73,8 @@ fn open(path: &str, options_json: Option<&str>) -> Result<LedgerHandle, FfiError
         // still reachable).
         options.catalogue = Some(Catalogue::from_toml(Catalogue::embedded_toml())?);
     }
-    let id_options = options.id_options;
     let ledger = Ledger::open(path, options)?;
-    Ok(LedgerHandle { ledger, id_options })
+    Ok(LedgerHandle { ledger })
 }
 
 /// Opens a ledger.
@@ -342,7 +340,7 @@ pub unsafe extern "C" fn consent_ledger_refuse(
         let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
         let refusal_json = try_str(refusal_json, "refusal_json")?;
         let actor_json = try_str(actor_json, "actor_json")?;
-        let request = RefusalRequest::from_json_with(refusal_json, handle.id_options)?;
+        let request = handle.ledger.parse_refusal(refusal_json)?;
         let actor = Actor::from_json(actor_json)?;
         let id = handle.ledger.refuse(&request, &actor)?;
         if record_id_out.is_null() {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use consent_core::{
     Actor, Catalogue, Correction, DisclosureRequest, GrantId, IdOptions, LedgerOptions,
-    MEMORY_PATH, MemoryStore, NationalId, RefusalRequest, StatisticsQuery,
+    MEMORY_PATH, MemoryStore, NationalId, StatisticsQuery,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
@@ -26,7 +26,6 @@ pub struct Ledger {
     /// `None` once closed. Each call clones the (cheap, shared) core ledger out, so a call in
     /// flight on another thread keeps the store alive until it returns.
     inner: RwLock<Option<consent_core::Ledger>>,
-    id_options: IdOptions,
     in_memory: bool,
 }
 
@@ -34,7 +33,10 @@ impl std::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ledger")
             .field("open", &self.core().is_ok())
-            .field("test_mode", &self.id_options.test_mode)
+            .field(
+                "test_mode",
+                &self.core().is_ok_and(|l| l.id_options().test_mode),
+            )
             .finish()
     }
 }
@@ -140,10 +142,9 @@ fn options(test_mode: bool) -> IdOptions {
 }
 
 impl Ledger {
-    fn new(inner: consent_core::Ledger, id_options: IdOptions, in_memory: bool) -> Self {
+    fn new(inner: consent_core::Ledger, in_memory: bool) -> Self {
         Ledger {
             inner: RwLock::new(Some(inner)),
-            id_options,
             in_memory,
         }
     }
@@ -165,8 +166,10 @@ impl Ledger {
         categories: &Bound<'_, PyAny>,
         at: DateTime<Utc>,
     ) -> PyResult<DisclosureRequest> {
-        let subject =
-            NationalId::parse_with(&string(subject, "subject")?, self.id_options).or_raise()?;
+        let subject = self
+            .core()?
+            .parse_national_id(&string(subject, "subject")?)
+            .or_raise()?;
         DisclosureRequest::new(
             subject,
             &string(recipient, "recipient")?,
@@ -220,7 +223,7 @@ impl Ledger {
         let inner = py
             .detach(move || consent_core::Ledger::open(&path, ledger_options))
             .or_raise()?;
-        Ok(Ledger::new(inner, id_options, in_memory))
+        Ok(Ledger::new(inner, in_memory))
     }
 
     /// A ledger that keeps its events in memory, with a fresh key and the default catalogue
@@ -243,7 +246,7 @@ impl Ledger {
             },
         )
         .or_raise()?;
-        Ok(Ledger::new(inner, id_options, true))
+        Ok(Ledger::new(inner, true))
     }
 
     /// Records a consent; keyword arguments are the grant JSON's keys. Returns the grant id.
@@ -299,9 +302,8 @@ impl Ledger {
         let actor = self::actor(actor)?;
         let json = fields_json(fields)?;
         let ledger = self.core()?;
-        let id_options = self.id_options;
         py.detach(move || {
-            let request = RefusalRequest::from_json_with(&json, id_options)?;
+            let request = ledger.parse_refusal(&json)?;
             ledger.refuse(&request, &actor).map(|id| id.to_string())
         })
         .or_raise()
@@ -631,7 +633,7 @@ impl Ledger {
                 Ok(ledger) => format!("{} events", ledger.event_count()),
                 Err(_) => "closed".to_owned(),
             },
-            if self.id_options.test_mode {
+            if self.core().is_ok_and(|l| l.id_options().test_mode) {
                 ", test mode"
             } else {
                 ""

@@ -32,7 +32,7 @@ use crate::error::{Error, ErrorCode, Result, printable};
 use crate::id::national_id::{IdKind, IdOptions, NationalId};
 use crate::id::pseudonym::{Pseudonym, PseudonymKey};
 use crate::model::decision::Decision;
-use crate::model::grant::{Actor, DisclosureRequest, GrantRequest};
+use crate::model::grant::{Actor, DisclosureRequest, GrantRequest, RefusalRequest};
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
 use crate::store::{Batch, SubjectKey};
@@ -276,6 +276,19 @@ impl Ledger {
     /// As [`GrantRequest::from_json`].
     pub fn parse_grant(&self, json: &str) -> Result<GrantRequest> {
         GrantRequest::from_json_with(json, self.inner.id_options)
+    }
+
+    /// Parses the refusal JSON with this ledger's national id options.
+    ///
+    /// # Errors
+    /// As [`RefusalRequest::from_json_with`].
+    pub fn parse_refusal(&self, json: &str) -> Result<RefusalRequest> {
+        RefusalRequest::from_json_with(json, self.inner.id_options)
+    }
+
+    /// How this ledger parses national ids (test mode or not).
+    pub fn id_options(&self) -> IdOptions {
+        self.inner.id_options
     }
 
     /// The pseudonym under which a subject's events are recorded.
