@@ -3,13 +3,13 @@
 //! Destroying a subject's key makes its payloads unrecoverable (erasure, GDPR Art. 17) while
 //! the hash chain, which covers the sealed bytes, still verifies.
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use ring::aead::{self, Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
+use zeroize::Zeroize;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::pseudonym::{Pseudonym, PseudonymKey};
 
-const NONCE_LEN: usize = 12;
+const NONCE_LEN: usize = aead::NONCE_LEN;
 
 /// The key-derivation context of the key that wraps data keys.
 const WRAP_CONTEXT: &str = "consent 2026 subject data key wrapping";
@@ -24,44 +24,110 @@ impl std::fmt::Debug for DataKey {
     }
 }
 
-fn nonce() -> Result<[u8; NONCE_LEN]> {
-    let mut bytes = [0u8; NONCE_LEN];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| Error::storage("cannot read the system random source", e))?;
-    Ok(bytes)
+/// Random bytes for one write: nonces, event ids and new data keys, drawn from the system's
+/// random source a few kilobytes at a time instead of one system call each (three a grant
+/// were about 8% of a bulk import). The pool lives only as long as the call that made it and
+/// is zeroed when dropped, so nothing random outlives the write, and a process that forks
+/// never shares a pool with its child: a nonce is never reused.
+pub(crate) struct Entropy {
+    pool: Vec<u8>,
+    used: usize,
 }
 
-fn seal_with(key: &[u8; 32], plain: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
-    let nonce = nonce()?;
-    let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
-    let sealed = cipher
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
-        .map_err(|_| Error::storage("cannot seal a payload", "encryption failed"))?;
-    let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+impl std::fmt::Debug for Entropy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Entropy(…)")
+    }
+}
+
+/// The most random bytes an [`Entropy`] draws at a time. It starts with 64 (a single grant
+/// needs about 70) and doubles up to this for a batch.
+const ENTROPY_CHUNK: usize = 4096;
+
+impl Entropy {
+    /// An empty pool: the first draw reads the system's random source.
+    pub fn new() -> Entropy {
+        Entropy {
+            pool: Vec::new(),
+            used: 0,
+        }
+    }
+
+    /// The next `N` random bytes.
+    pub fn take<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        let fresh = match self.pool.get(self.used..self.used + N) {
+            Some(bytes) => bytes,
+            None => {
+                let size = (self.pool.len() * 2).clamp(64, ENTROPY_CHUNK).max(N);
+                self.pool.zeroize();
+                self.pool.resize(size, 0);
+                getrandom::fill(&mut self.pool)
+                    .map_err(|e| Error::storage("cannot read the system random source", e))?;
+                self.used = 0;
+                self.pool.get(..N).unwrap_or_default()
+            }
+        };
+        out.copy_from_slice(fresh);
+        self.used += N;
+        Ok(out)
+    }
+}
+
+impl Drop for Entropy {
+    fn drop(&mut self) {
+        self.pool.zeroize();
+    }
+}
+
+fn cipher(key: &[u8; 32]) -> Result<LessSafeKey> {
+    UnboundKey::new(&CHACHA20_POLY1305, key)
+        .map(LessSafeKey::new)
+        .map_err(|_| Error::storage("cannot seal a payload", "bad key length"))
+}
+
+/// Seals as `nonce || ciphertext || tag` (ChaCha20-Poly1305, RFC 8439).
+fn seal_with(key: &[u8; 32], plain: &[u8], aad: &[u8], entropy: &mut Entropy) -> Result<Vec<u8>> {
+    let nonce: [u8; NONCE_LEN] = entropy.take()?;
+    let mut out = Vec::with_capacity(NONCE_LEN + plain.len() + CHACHA20_POLY1305.tag_len());
     out.extend_from_slice(&nonce);
-    out.extend_from_slice(&sealed);
+    out.extend_from_slice(plain);
+    let body = out.get_mut(NONCE_LEN..).unwrap_or_default();
+    let tag = cipher(key)?
+        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), body)
+        .map_err(|_| Error::storage("cannot seal a payload", "encryption failed"))?;
+    out.extend_from_slice(tag.as_ref());
     Ok(out)
 }
 
+/// Opens `nonce || ciphertext || tag`; `None` when it does not authenticate.
 fn open_with(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
     let (nonce, body) = sealed.split_at_checked(NONCE_LEN)?;
-    ChaCha20Poly1305::new(Key::from_slice(key))
-        .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad })
-        .ok()
+    let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+    let mut buffer = body.to_vec();
+    let plain = cipher(key)
+        .ok()?
+        .open_in_place(nonce, Aad::from(aad), &mut buffer)
+        .ok()?
+        .len();
+    buffer.truncate(plain);
+    Some(buffer)
 }
 
 impl DataKey {
     /// A fresh random key.
-    pub fn generate() -> Result<DataKey> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes)
-            .map_err(|e| Error::storage("cannot read the system random source", e))?;
-        Ok(DataKey(bytes))
+    pub fn generate(entropy: &mut Entropy) -> Result<DataKey> {
+        entropy.take().map(DataKey)
     }
 
     /// Seals a payload of this subject.
-    pub fn seal(&self, subject: &Pseudonym, plain: &[u8]) -> Result<Vec<u8>> {
-        seal_with(&self.0, plain, subject.as_bytes())
+    pub fn seal(
+        &self,
+        subject: &Pseudonym,
+        plain: &[u8],
+        entropy: &mut Entropy,
+    ) -> Result<Vec<u8>> {
+        seal_with(&self.0, plain, subject.as_bytes(), entropy)
     }
 
     /// Opens a sealed payload; `None` when it does not authenticate.
@@ -85,8 +151,13 @@ impl KeyWrapper {
         KeyWrapper(key.derive(WRAP_CONTEXT))
     }
 
-    pub fn wrap(&self, subject: &Pseudonym, key: &DataKey) -> Result<Vec<u8>> {
-        seal_with(&self.0, &key.0, subject.as_bytes())
+    pub fn wrap(
+        &self,
+        subject: &Pseudonym,
+        key: &DataKey,
+        entropy: &mut Entropy,
+    ) -> Result<Vec<u8>> {
+        seal_with(&self.0, &key.0, subject.as_bytes(), entropy)
     }
 
     pub fn unwrap_key(&self, subject: &Pseudonym, wrapped: &[u8]) -> Result<DataKey> {
@@ -112,18 +183,65 @@ mod tests {
 
     #[test]
     fn sealed_payloads_open_only_with_their_key_and_subject() {
+        let mut entropy = Entropy::new();
         let a = Pseudonym([1; 16]);
         let b = Pseudonym([2; 16]);
-        let key = DataKey::generate().unwrap();
-        let sealed = key.seal(&a, b"{\"x\":1}").unwrap();
+        let key = DataKey::generate(&mut entropy).unwrap();
+        let sealed = key.seal(&a, b"{\"x\":1}", &mut entropy).unwrap();
         assert_eq!(key.open(&a, &sealed).unwrap(), b"{\"x\":1}");
         assert!(key.open(&b, &sealed).is_none());
-        assert!(DataKey::generate().unwrap().open(&a, &sealed).is_none());
+        assert!(
+            DataKey::generate(&mut entropy)
+                .unwrap()
+                .open(&a, &sealed)
+                .is_none()
+        );
         assert!(key.open(&a, &sealed[..5]).is_none());
+        assert!(key.open(&a, &sealed[..sealed.len() - 1]).is_none());
 
         let wrapper = KeyWrapper::new(&PseudonymKey::from_bytes([3; 32]));
-        let wrapped = wrapper.wrap(&a, &key).unwrap();
+        let wrapped = wrapper.wrap(&a, &key, &mut entropy).unwrap();
         assert_eq!(wrapper.unwrap_key(&a, &wrapped).unwrap(), key);
         assert!(wrapper.unwrap_key(&b, &wrapped).is_err());
+    }
+
+    /// The stored form is `nonce || ciphertext || tag` of RFC 8439's AEAD, whichever library
+    /// computes it: the RFC's own example (section 2.8.2) opens, and sealing it again under
+    /// its nonce gives the RFC's bytes.
+    #[test]
+    fn the_stored_form_is_rfc_8439_chacha20_poly1305() {
+        let key: [u8; 32] = std::array::from_fn(|i| 0x80 + i as u8);
+        let nonce = [
+            0x07, 0, 0, 0, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47,
+        ];
+        let aad = [
+            0x50, 0x51, 0x52, 0x53, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7,
+        ];
+        let plain: &[u8] = b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
+        let expected = crate::hex::decode(concat!(
+            "070000004041424344454647",
+            "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6",
+            "3dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b36",
+            "92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc",
+            "3ff4def08e4b7a9de576d26586cec64b6116",
+            "1ae10b594f09e26a7e902ecbd0600691",
+        ))
+        .unwrap();
+        assert_eq!(open_with(&key, &expected, &aad).unwrap(), plain);
+
+        let mut fixed = Entropy {
+            pool: nonce.to_vec(),
+            used: 0,
+        };
+        assert_eq!(seal_with(&key, plain, &aad, &mut fixed).unwrap(), expected);
+    }
+
+    #[test]
+    fn entropy_never_repeats_across_refills() {
+        let mut entropy = Entropy::new();
+        let draws: std::collections::HashSet<[u8; 12]> = (0..2 * ENTROPY_CHUNK / 12)
+            .map(|_| entropy.take().unwrap())
+            .collect();
+        assert_eq!(draws.len(), 2 * ENTROPY_CHUNK / 12);
     }
 }

@@ -37,7 +37,7 @@ use crate::store::Store;
 use crate::store::memory::MemoryStore;
 use crate::store::{Batch, SubjectKey};
 use crate::time::{self};
-use crypto::{DataKey, KeyWrapper};
+use crypto::{DataKey, Entropy, KeyWrapper};
 use event::{DisclosureBasis, DisclosureRecord, Event, EventPayload, GENESIS, Hash, Head};
 use projection::{Effect, Projection};
 use replay::{check_head, notice_superseded, open_event, verify_store};
@@ -519,14 +519,10 @@ impl Ledger {
         verify_store(self.inner.store.as_ref(), &self.inner.mac_key)
     }
 
-    fn new_id(&self) -> Uuid {
-        let now = self.inner.clock.now();
-        let ts = uuid::Timestamp::from_unix(
-            uuid::NoContext,
-            u64::try_from(now.timestamp()).unwrap_or(0),
-            now.timestamp_subsec_nanos(),
-        );
-        Uuid::new_v7(ts)
+    /// A new UUIDv7: the clock's milliseconds and 74 random bits.
+    fn new_id(&self, entropy: &mut Entropy) -> Result<Uuid> {
+        let millis = u64::try_from(self.inner.clock.now().timestamp_millis()).unwrap_or(0);
+        Ok(uuid::Builder::from_unix_timestamp_millis(millis, &entropy.take()?).into_uuid())
     }
 
     fn commit_one(
@@ -546,6 +542,7 @@ impl Ledger {
                 effect,
             }],
             &[],
+            &mut Entropy::new(),
         )?;
         ids.first()
             .copied()
@@ -561,6 +558,7 @@ impl Ledger {
         actor: &Actor,
         pending: Vec<Pending>,
         destroy: &[Pseudonym],
+        entropy: &mut Entropy,
     ) -> Result<Vec<Uuid>> {
         if pending.is_empty() {
             return Ok(Vec::new());
@@ -575,7 +573,7 @@ impl Ledger {
             let projection = self.read()?;
             for item in &pending {
                 seq += 1;
-                let id = self.new_id();
+                let id = self.new_id(entropy)?;
                 ids.push(id);
                 let mut bytes = event::encode_payload(&item.payload)?;
                 let mut sealed = false;
@@ -587,18 +585,18 @@ impl Ledger {
                         _ => match fresh.get(&subject) {
                             Some(key) => *key,
                             None => {
-                                let key = DataKey::generate()?;
+                                let key = DataKey::generate(entropy)?;
                                 fresh.insert(subject, key);
                                 new_keys.push(SubjectKey {
                                     subject: subject.0,
                                     since_seq: seq,
-                                    wrapped: self.inner.wrapper.wrap(&subject, &key)?,
+                                    wrapped: self.inner.wrapper.wrap(&subject, &key, entropy)?,
                                 });
                                 key
                             }
                         },
                     };
-                    bytes = key.seal(&subject, &bytes)?;
+                    bytes = key.seal(&subject, &bytes, entropy)?;
                     sealed = true;
                 }
                 let record = event::seal(

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::crypto::Entropy;
 use super::event::{
     self, AccessRequestRecord, Correction, ErasureRecord, Event, EventPayload, RectificationRecord,
     RestrictionRecord,
@@ -633,6 +634,7 @@ impl Ledger {
                 effect: Effect::Erase { subject: pseudonym },
             }],
             &[pseudonym],
+            &mut Entropy::new(),
         )?;
         Ok(ErasureOutcome::Erased {
             at: now,

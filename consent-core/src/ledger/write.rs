@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::crypto::Entropy;
 use super::event::{EventPayload, GrantRecord, GrantorRecord, RefusalRecord, WithdrawalRecord};
 use super::projection::{Effect, GrantState, NEVER};
 use super::{Ledger, Pending, nonempty, notice_superseded};
@@ -26,7 +27,8 @@ impl Ledger {
     /// adult; `InvalidNationalId`; `Storage`. Nothing is recorded on error.
     pub fn grant(&self, request: &GrantRequest, actor: &Actor) -> Result<GrantId> {
         let mut writer = self.lock_writer()?;
-        let (subject, record, state) = self.prepare_grant(request)?;
+        let mut entropy = Entropy::new();
+        let (subject, record, state) = self.prepare_grant(request, &mut entropy)?;
         let id = record.grant_id;
         self.commit(
             &mut writer,
@@ -40,6 +42,7 @@ impl Ledger {
                 },
             }],
             &[],
+            &mut entropy,
         )?;
         Ok(id)
     }
@@ -52,9 +55,10 @@ impl Ledger {
         let mut writer = self.lock_writer()?;
         let mut pending = Vec::with_capacity(requests.len());
         let mut ids = Vec::with_capacity(requests.len());
+        let mut entropy = Entropy::new();
         for (index, request) in requests.iter().enumerate() {
             let (subject, record, state) = self
-                .prepare_grant(request)
+                .prepare_grant(request, &mut entropy)
                 .map_err(|e| e.context(format!("grant {index}")))?;
             ids.push(record.grant_id);
             pending.push(Pending {
@@ -66,13 +70,14 @@ impl Ledger {
                 },
             });
         }
-        self.commit(&mut writer, actor, pending, &[])?;
+        self.commit(&mut writer, actor, pending, &[], &mut entropy)?;
         Ok(ids)
     }
 
     fn prepare_grant(
         &self,
         request: &GrantRequest,
+        entropy: &mut Entropy,
     ) -> Result<(Pseudonym, GrantRecord, GrantState)> {
         let catalogue = &self.inner.catalogue;
         self.check_subject(&request.subject)?;
@@ -148,7 +153,7 @@ impl Ledger {
         };
         let lapses_micros = lapses_at.map_or(Ok(NEVER), |t| time::to_micros(t, "lapses_at"))?;
 
-        let grant_id = GrantId(self.new_id());
+        let grant_id = GrantId(self.new_id(entropy)?);
         let subject = self.inner.key.pseudonym(&request.subject);
         let record = GrantRecord {
             grant_id,
@@ -265,6 +270,7 @@ impl Ledger {
                 },
             }],
             &[],
+            &mut Entropy::new(),
         )
         .map(|_| ())
     }
