@@ -117,6 +117,12 @@ impl SqliteStore {
                 ),
             ));
         }
+        if version == 0 {
+            // Before the first table and the WAL: a new file only. Rows are about 1 KB, so
+            // 16 KiB pages hold a dozen each and a replay reads a quarter as many pages.
+            conn.execute_batch("PRAGMA page_size = 16384;")
+                .map_err(sql("cannot configure the ledger database"))?;
+        }
         let journal: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
             .map_err(sql("cannot enable the WAL journal"))?;
@@ -127,7 +133,9 @@ impl SqliteStore {
             "PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA secure_delete = ON;
-             PRAGMA busy_timeout = 5000;",
+             PRAGMA busy_timeout = 5000;
+             PRAGMA cache_size = -65536;
+             PRAGMA wal_autocheckpoint = 4096;",
         )
         .map_err(sql("cannot configure the ledger database"))?;
         if version == 0 {
