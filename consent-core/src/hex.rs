@@ -31,9 +31,24 @@ pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Decodes exactly `N` bytes of hex, without allocating.
+pub(crate) fn decode_array<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+        let high = char::from(*pair.first()?).to_digit(16)?;
+        let low = char::from(*pair.get(1)?).to_digit(16)?;
+        *byte = u8::try_from(high * 16 + low).ok()?;
+    }
+    Some(out)
+}
+
 /// Decodes exactly 32 bytes of hex (a SHA-256 hash).
 pub(crate) fn decode32(text: &str) -> Option<[u8; 32]> {
-    decode(text)?.try_into().ok()
+    decode_array(text)
 }
 
 #[cfg(test)]
@@ -41,6 +56,10 @@ mod tests {
     #[test]
     fn round_trip() {
         let bytes = [0u8, 1, 0xab, 0xff];
+        assert_eq!(super::decode_array::<4>("0001abFF"), Some(bytes));
+        assert_eq!(super::decode_array::<4>("0001abf"), None);
+        assert_eq!(super::decode_array::<4>("0001abfg"), None);
+        assert_eq!(super::decode_array::<3>("0001abff"), None);
         assert_eq!(super::encode(&bytes), "0001abff");
         assert_eq!(super::decode("0001ABff").unwrap(), bytes);
         assert!(super::decode("abc").is_none());

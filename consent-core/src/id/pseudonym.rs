@@ -130,12 +130,9 @@ impl FromStr for Pseudonym {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Self> {
-        let bytes = hex::decode(text)
-            .filter(|b| b.len() == 16)
-            .ok_or_else(|| Error::invalid("pseudonym must be 32 hex digits"))?;
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&bytes);
-        Ok(Pseudonym(out))
+        hex::decode_array(text)
+            .map(Pseudonym)
+            .ok_or_else(|| Error::invalid("pseudonym must be 32 hex digits"))
     }
 }
 

@@ -3,25 +3,37 @@
 use chrono::{DateTime, Utc};
 
 use super::crypto::DataKey;
-use super::event::{self, Event, EventPayload, EventRecord, GENESIS, Hash, Head, Verified};
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use super::event::{
+    self, Checked, Event, EventPayload, EventRecord, GENESIS, Hash, Head, Verified,
+};
 use super::projection::{Effect, GrantState, NEVER};
 use std::collections::HashMap;
 use std::sync::mpsc;
 
 use super::projection::Projection;
 use super::{VerifyReport, Writer, rights};
-use crate::catalogue::{Catalogue, Code};
+use crate::catalogue::Catalogue;
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
 use crate::id::pseudonym::Pseudonym;
+use crate::model::grant::GrantId;
 use crate::store::Store;
 use crate::time::{self, Micros};
 
-fn code_set_of(catalogue: &Catalogue, codes: &[Code], kind: &str, seq: u64) -> Result<u64> {
+fn code_set_of<S: AsRef<str>>(
+    catalogue: &Catalogue,
+    codes: &[S],
+    kind: &str,
+    seq: u64,
+) -> Result<u64> {
     let lookup = match kind {
-        "purpose" => Catalogue::purpose_set::<Code>,
-        "recipient" => Catalogue::recipient_set::<Code>,
-        _ => Catalogue::category_set::<Code>,
+        "purpose" => Catalogue::purpose_set::<S>,
+        "recipient" => Catalogue::recipient_set::<S>,
+        _ => Catalogue::category_set::<S>,
     };
     lookup(catalogue, codes).map_err(|e| {
         Error::new(
@@ -36,15 +48,6 @@ fn micros_of(at: DateTime<Utc>, seq: u64) -> Result<Micros> {
         Error::new(
             ErrorCode::Integrity,
             format!("event {seq}: {}", e.message()),
-        )
-    })
-}
-
-fn subject_of(event: &Event) -> Result<Pseudonym> {
-    event.subject.ok_or_else(|| {
-        Error::new(
-            ErrorCode::Integrity,
-            format!("event {}: {} without a subject", event.seq, event.kind),
         )
     })
 }
@@ -88,34 +91,38 @@ pub(crate) fn open_event(
 }
 
 /// The projection change of a stored event, on replay.
-pub(crate) fn replay_effect(catalogue: &Catalogue, event: &Event) -> Result<Effect> {
-    let seq = event.seq;
-    Ok(match &event.payload {
-        EventPayload::GrantRecorded(grant) => {
-            let subject = event.subject.ok_or_else(|| {
-                Error::new(
-                    ErrorCode::Integrity,
-                    format!("event {seq}: grant without subject"),
-                )
-            })?;
-            Effect::AddGrant {
-                subject,
-                grant: GrantState {
-                    id: grant.grant_id,
-                    purposes: code_set_of(catalogue, &grant.purposes, "purpose", seq)?,
-                    recipients: code_set_of(catalogue, &grant.recipients, "recipient", seq)?,
-                    categories: code_set_of(catalogue, &grant.categories, "category", seq)?,
-                    valid_from: micros_of(grant.valid_from, seq)?,
-                    valid_until: grant.valid_until.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
-                    withdrawn_at: NEVER,
-                    lapses_at: grant.lapses_at.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
-                    effective_from: Micros::MIN,
-                    superseded_at: NEVER,
-                    explicit: grant.explicit,
-                    notice_superseded: notice_superseded(catalogue, &grant.notice),
-                },
-            }
-        }
+pub(crate) fn replay_effect(
+    catalogue: &Catalogue,
+    seq: u64,
+    subject: Option<Pseudonym>,
+    payload: &EventPayload,
+) -> Result<Effect> {
+    let subject = || {
+        subject.ok_or_else(|| {
+            Error::new(
+                ErrorCode::Integrity,
+                format!("event {seq}: {} without a subject", payload.kind()),
+            )
+        })
+    };
+    Ok(match payload {
+        EventPayload::GrantRecorded(grant) => Effect::AddGrant {
+            subject: subject()?,
+            grant: GrantState {
+                id: grant.grant_id,
+                purposes: code_set_of(catalogue, &grant.purposes, "purpose", seq)?,
+                recipients: code_set_of(catalogue, &grant.recipients, "recipient", seq)?,
+                categories: code_set_of(catalogue, &grant.categories, "category", seq)?,
+                valid_from: micros_of(grant.valid_from, seq)?,
+                valid_until: grant.valid_until.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
+                withdrawn_at: NEVER,
+                lapses_at: grant.lapses_at.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
+                effective_from: Micros::MIN,
+                superseded_at: NEVER,
+                explicit: grant.explicit,
+                notice_superseded: notice_superseded(catalogue, &grant.notice),
+            },
+        },
         EventPayload::GrantWithdrawn(withdrawal) => Effect::Withdraw {
             grant: withdrawal.grant_id,
             at: micros_of(withdrawal.at, seq)?,
@@ -128,17 +135,134 @@ pub(crate) fn replay_effect(catalogue: &Catalogue, event: &Event) -> Result<Effe
                 )
             })?,
         EventPayload::SubjectRestricted(restriction) => Effect::Restrict {
-            subject: subject_of(event)?,
+            subject: subject()?,
             from: micros_of(restriction.at, seq)?,
         },
         EventPayload::SubjectErased(_) => Effect::Erase {
-            subject: subject_of(event)?,
+            subject: subject()?,
         },
         EventPayload::GrantRefused(_)
         | EventPayload::DisclosureRecorded(_)
         | EventPayload::AccessRequested(_)
         | EventPayload::Redacted => Effect::None,
     })
+}
+
+/// What a replay reads of a recorded grant, borrowed from the payload's text: the fields the
+/// decision state holds (the grantor and the evidence are skipped, not decoded).
+#[derive(Deserialize)]
+struct GrantFields<'a> {
+    grant_id: GrantId,
+    #[serde(borrow)]
+    purposes: Vec<&'a str>,
+    #[serde(borrow)]
+    recipients: Vec<&'a str>,
+    #[serde(borrow)]
+    categories: Vec<&'a str>,
+    explicit: bool,
+    valid_from: DateTime<Utc>,
+    valid_until: Option<DateTime<Utc>>,
+    lapses_at: Option<DateTime<Utc>>,
+    #[serde(borrow)]
+    notice: NoticeFields<'a>,
+}
+
+#[derive(Deserialize)]
+struct NoticeFields<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    version: Cow<'a, str>,
+}
+
+/// The projection change of a recorded grant's payload, decoded for replay only.
+fn grant_effect(
+    catalogue: &Catalogue,
+    seq: u64,
+    subject: Pseudonym,
+    plain: &[u8],
+) -> Result<Effect> {
+    let grant: GrantFields<'_> = serde_json::from_slice(plain).map_err(|_| {
+        Error::new(
+            ErrorCode::Integrity,
+            format!("event {seq}: payload cannot be decoded"),
+        )
+    })?;
+    Ok(Effect::AddGrant {
+        subject,
+        grant: GrantState {
+            id: grant.grant_id,
+            purposes: code_set_of(catalogue, &grant.purposes, "purpose", seq)?,
+            recipients: code_set_of(catalogue, &grant.recipients, "recipient", seq)?,
+            categories: code_set_of(catalogue, &grant.categories, "category", seq)?,
+            valid_from: micros_of(grant.valid_from, seq)?,
+            valid_until: grant.valid_until.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
+            withdrawn_at: NEVER,
+            lapses_at: grant.lapses_at.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
+            effective_from: Micros::MIN,
+            superseded_at: NEVER,
+            explicit: grant.explicit,
+            notice_superseded: catalogue
+                .current_notice_version(&grant.notice.id)
+                .is_some_and(|current| current != grant.notice.version),
+        },
+    })
+}
+
+/// Opens a checked record's payload (when sealed) and applies its change to the projection.
+/// A sealed payload whose key is gone (erasure), or that predates the key, is redacted.
+fn replay_record(
+    catalogue: &Catalogue,
+    keys: &HashMap<Pseudonym, (DataKey, u64)>,
+    checked: Checked,
+    projection: &mut Projection,
+    redactions: &mut Redactions,
+) -> Result<()> {
+    let Checked {
+        seq,
+        subject,
+        kind,
+        sealed,
+        record,
+    } = checked;
+    let plain = if sealed {
+        match subject.and_then(|s| keys.get(&s).map(|k| (s, k))) {
+            Some((subject, (key, since))) if seq >= *since => {
+                Some(key.open(&subject, &record.payload).ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::Integrity,
+                        format!("event {seq}: payload does not open under its subject's key"),
+                    )
+                })?)
+            }
+            _ => None,
+        }
+    } else {
+        Some(record.payload)
+    };
+    let Some(plain) = plain else {
+        if let Some(subject) = subject {
+            redactions.first_unreadable.entry(subject).or_insert(seq);
+        }
+        return Ok(());
+    };
+    let effect = match (kind, subject) {
+        ("grant_recorded", Some(subject)) => grant_effect(catalogue, seq, subject, &plain)?,
+        _ => {
+            let payload = event::decode_payload(kind, &plain).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Integrity,
+                    format!("event {seq}: payload cannot be decoded"),
+                )
+            })?;
+            if let (EventPayload::SubjectErased(_), Some(subject)) = (&payload, subject) {
+                redactions.last_erasure.insert(subject, seq);
+            }
+            replay_effect(catalogue, seq, subject, &payload)?
+        }
+    };
+    projection.apply(effect);
+    Ok(())
 }
 
 pub(crate) fn check_head(
@@ -205,13 +329,13 @@ pub(crate) fn verify_store(store: &dyn Store, mac_key: &[u8; 32]) -> Result<Veri
     let mut last_seq = 0u64;
     let mut last_hash = GENESIS;
     let mut failure: Option<Error> = None;
-    let scanned = store.scan(1, &mut |record: EventRecord| match event::verify_record(
+    let scanned = store.scan(1, &mut |record: EventRecord| match event::check_record(
         record,
         Some((last_seq + 1, &last_hash)),
     ) {
-        Ok(verified) => {
-            last_seq = verified.header.seq;
-            last_hash = verified.hash;
+        Ok(checked) => {
+            last_seq = checked.seq;
+            last_hash = checked.record.hash;
             Ok(())
         }
         Err(error) => {
@@ -245,21 +369,6 @@ struct Redactions {
 }
 
 impl Redactions {
-    fn note(&mut self, event: &Event) {
-        let Some(subject) = event.subject else {
-            return;
-        };
-        match event.payload {
-            EventPayload::Redacted => {
-                self.first_unreadable.entry(subject).or_insert(event.seq);
-            }
-            EventPayload::SubjectErased(_) => {
-                self.last_erasure.insert(subject, event.seq);
-            }
-            _ => {}
-        }
-    }
-
     fn check(&self) -> Result<()> {
         let mut unexplained: Vec<u64> = self
             .first_unreadable
@@ -304,28 +413,23 @@ pub(crate) fn replay(
         let mut projection = Projection::default();
         let mut redactions = Redactions::default();
         store.scan(1, &mut |record| {
-            let verified =
-                event::verify_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
-            writer.last_seq = verified.header.seq;
-            writer.last_hash = verified.hash;
-            let event = open_event(verified, |s| keys.get(s).copied())?;
-            redactions.note(&event);
-            projection.apply(replay_effect(catalogue, &event)?);
-            Ok(())
+            let checked =
+                event::check_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
+            writer.last_seq = checked.seq;
+            writer.last_hash = checked.record.hash;
+            replay_record(catalogue, keys, checked, &mut projection, &mut redactions)
         })?;
         redactions.check()?;
         return Ok(projection);
     }
-    let (send, receive) = mpsc::sync_channel::<Vec<Verified>>(4);
+    let (send, receive) = mpsc::sync_channel::<Vec<Checked>>(4);
     std::thread::scope(|scope| {
         let apply = scope.spawn(move || -> Result<Projection> {
             let mut projection = Projection::default();
             let mut redactions = Redactions::default();
             for batch in receive {
-                for verified in batch {
-                    let event = open_event(verified, |s| keys.get(s).copied())?;
-                    redactions.note(&event);
-                    projection.apply(replay_effect(catalogue, &event)?);
+                for checked in batch {
+                    replay_record(catalogue, keys, checked, &mut projection, &mut redactions)?;
                 }
             }
             redactions.check()?;
@@ -333,11 +437,11 @@ pub(crate) fn replay(
         });
         let mut batch = Vec::with_capacity(REPLAY_BATCH);
         let read = store.scan(1, &mut |record| {
-            let verified =
-                event::verify_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
-            writer.last_seq = verified.header.seq;
-            writer.last_hash = verified.hash;
-            batch.push(verified);
+            let checked =
+                event::check_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
+            writer.last_seq = checked.seq;
+            writer.last_hash = checked.record.hash;
+            batch.push(checked);
             if batch.len() == REPLAY_BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(REPLAY_BATCH));
                 // A closed channel means the applying thread stopped on an error, which its
