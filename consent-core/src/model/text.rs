@@ -30,6 +30,11 @@ pub(crate) fn check(value: &str, field: &str, max: usize) -> Result<()> {
 /// Whether the text holds a valid national id: a run of exactly 11 digits, also when written
 /// with one space, hyphen or dot after the date (`150385 10190`, `150385-10190`).
 pub(crate) fn contains_national_id(value: &str) -> bool {
+    // Every form above has 11 digits; most free text (references, versions) has fewer, and
+    // this check runs on every field of every grant of a bulk import.
+    if value.bytes().filter(u8::is_ascii_digit).count() < 11 {
+        return false;
+    }
     let runs = |text: &str| -> bool {
         text.split(|c: char| !c.is_ascii_digit())
             .any(|run| run.len() == 11 && NationalId::parse(run).is_ok())
