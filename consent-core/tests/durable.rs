@@ -308,6 +308,41 @@ fn a_bulk_import_is_one_transaction_all_or_nothing() {
     assert!(reopened.verify().unwrap().ok);
 }
 
+#[test]
+fn a_large_bulk_import_streams_into_one_transaction() {
+    // Large enough that the records are sealed on a second thread while SQLite writes.
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let ledger = open(&path);
+    let people = people();
+    let requests: Vec<_> = (0..2_500)
+        .map(|i| request(&people[i % people.len()], "nav"))
+        .collect();
+    let ids = ledger.grant_many(&requests, &actor()).unwrap();
+    assert_eq!(ids.len(), requests.len());
+    let decide = |ledger: &Ledger, person: &str, recipient: &str| {
+        ledger
+            .decide_with(
+                &ledger.parse_national_id(person).unwrap(),
+                recipient,
+                "case_handling",
+                &["name", "family"],
+                "2026-06-01T12:00:00Z".parse().unwrap(),
+            )
+            .unwrap()
+            .to_json()
+    };
+    let before: Vec<_> = people.iter().map(|p| decide(&ledger, p, "nav")).collect();
+    drop(ledger);
+
+    let reopened = open(&path);
+    assert_eq!(reopened.event_count(), 2_500);
+    assert!(reopened.verify().unwrap().ok);
+    let after: Vec<_> = people.iter().map(|p| decide(&reopened, p, "nav")).collect();
+    assert_eq!(before, after);
+    assert!(after.iter().all(|json| json.contains("\"permitted\":true")));
+}
+
 const CHILD_ENV: &str = "CONSENT_CRASH_CHILD_DB";
 
 /// The child side of the crash test: grants forever, printing each acknowledged grant id.

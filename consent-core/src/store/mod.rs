@@ -33,6 +33,28 @@ pub struct Batch<'a> {
     pub head: &'a Head,
 }
 
+/// One atomic write whose records arrive a chunk at a time while they are still being made (a
+/// bulk import seals and hashes on one thread while the store writes on another).
+pub struct Stream<'a> {
+    /// The records in order, a chunk at a time; an `Err` abandons the write.
+    pub chunks: &'a mut dyn Iterator<Item = Result<Vec<EventRecord>>>,
+    /// Subject keys first used by these records.
+    pub new_keys: &'a [SubjectKey],
+    /// Subject keys to destroy.
+    pub destroyed_keys: &'a [[u8; 16]],
+    /// The new head, asked for once every chunk has been taken.
+    pub head: &'a mut dyn FnMut() -> Result<Head>,
+}
+
+impl fmt::Debug for Stream<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stream")
+            .field("new_keys", &self.new_keys.len())
+            .field("destroyed_keys", &self.destroyed_keys.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// A durable, append-only sequence of event records.
 ///
 /// Only one writer appends at a time (the ledger serialises its writes); a store that several
@@ -47,6 +69,26 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// `Storage` when the write fails; `Conflict` when the first sequence number is not the
     /// next one.
     fn append(&self, batch: &Batch<'_>) -> Result<()>;
+
+    /// Writes a stream atomically, like [`Store::append`]. The default collects the chunks and
+    /// appends them as one batch; a store that can write while the chunks are being made
+    /// overrides it.
+    ///
+    /// # Errors
+    /// As [`Store::append`], and the first error a chunk carries (nothing is stored).
+    fn append_stream(&self, stream: Stream<'_>) -> Result<()> {
+        let mut records = Vec::new();
+        for chunk in stream.chunks {
+            records.extend(chunk?);
+        }
+        let head = (stream.head)()?;
+        self.append(&Batch {
+            records: &records,
+            new_keys: stream.new_keys,
+            destroyed_keys: stream.destroyed_keys,
+            head: &head,
+        })
+    }
 
     /// Calls `visit` with every stored subject key.
     ///
@@ -89,6 +131,10 @@ pub trait Store: Send + Sync + fmt::Debug {
 impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     fn append(&self, batch: &Batch<'_>) -> Result<()> {
         (**self).append(batch)
+    }
+
+    fn append_stream(&self, stream: Stream<'_>) -> Result<()> {
+        (**self).append_stream(stream)
     }
 
     fn subject_keys(&self, visit: &mut dyn FnMut(SubjectKey) -> Result<()>) -> Result<()> {

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ledger::event::{EventRecord, Head};
-use crate::store::{Batch, Store, SubjectKey};
+use crate::store::{Batch, Store, Stream, SubjectKey};
 
 /// The file format version, kept in SQLite's `user_version`.
 const FILE_VERSION: i64 = 1;
@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS subject_keys (
 ";
 
 const HEAD_KEY: &str = "head";
+
+/// Inserts one record of a write (see `SqliteStore::write`).
+type Insert<'a> = dyn FnMut(&EventRecord) -> Result<()> + 'a;
 
 /// Events in an SQLite database file.
 #[derive(Debug)]
@@ -161,6 +164,91 @@ impl SqliteStore {
         &self.path
     }
 
+    /// One write transaction: the records `feed` hands to its callback, in order and starting
+    /// at the next sequence number, then key changes and the head.
+    fn write(
+        &self,
+        feed: &mut dyn FnMut(&mut Insert<'_>) -> Result<()>,
+        new_keys: &[SubjectKey],
+        destroyed_keys: &[[u8; 16]],
+        head: &mut dyn FnMut() -> Result<Head>,
+    ) -> Result<()> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql("cannot begin a write"))?;
+        let last: Option<i64> = tx
+            .query_row("SELECT max(seq) FROM events", [], |row| row.get(0))
+            .map_err(sql("cannot read the log's end"))?;
+        let mut next = last.unwrap_or(0) + 1;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO events (seq, subject, header, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(sql("cannot append"))?;
+            feed(&mut |record: &EventRecord| {
+                let seq = to_i64(record.seq)?;
+                if seq != next {
+                    return Err(Error::new(
+                        ErrorCode::Conflict,
+                        format!("event {} is not the next event {next}", record.seq),
+                    ));
+                }
+                next += 1;
+                insert
+                    .execute(params![
+                        seq,
+                        record.subject.as_ref().map(|s| s.as_slice()),
+                        record.header,
+                        record.payload,
+                        record.hash.as_slice(),
+                    ])
+                    .map_err(sql("cannot append"))?;
+                Ok(())
+            })?;
+        }
+        for subject in destroyed_keys {
+            tx.execute(
+                "DELETE FROM subject_keys WHERE subject = ?1",
+                params![subject.as_slice()],
+            )
+            .map_err(sql("cannot destroy a subject key"))?;
+        }
+        if !new_keys.is_empty() {
+            // Cached like the event insert: a bulk import stores one key per new subject,
+            // and preparing the statement for each was about 3% of its time.
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO subject_keys (subject, since_seq, wrapped) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(sql("cannot store a subject key"))?;
+            for key in new_keys {
+                insert
+                    .execute(params![
+                        key.subject.as_slice(),
+                        to_i64(key.since_seq)?,
+                        key.wrapped
+                    ])
+                    .map_err(sql("cannot store a subject key"))?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![HEAD_KEY, head()?.encode()],
+        )
+        .map_err(sql("cannot append"))?;
+        tx.commit().map_err(sql("cannot commit"))?;
+        if !destroyed_keys.is_empty() {
+            // secure_delete zeroed the rows in the database pages; move them out of the WAL
+            // too. The batch is already durable, so this is best effort: a reader holding the
+            // WAL (a backup, a shell) delays it to the next checkpoint, never fails the write.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        Ok(())
+    }
+
     fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
         self.conn
             .lock()
@@ -188,80 +276,27 @@ fn to_i64(seq: u64) -> Result<i64> {
 
 impl Store for SqliteStore {
     fn append(&self, batch: &Batch<'_>) -> Result<()> {
-        let records = batch.records;
-        let mut conn = self.lock()?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql("cannot begin a write"))?;
-        let last: Option<i64> = tx
-            .query_row("SELECT max(seq) FROM events", [], |row| row.get(0))
-            .map_err(sql("cannot read the log's end"))?;
-        let next = last.unwrap_or(0) + 1;
-        if let Some(first) = records.first()
-            && to_i64(first.seq)? != next
-        {
-            return Err(Error::new(
-                ErrorCode::Conflict,
-                format!("event {} is not the next event {next}", first.seq),
-            ));
-        }
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO events (seq, subject, header, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(sql("cannot append"))?;
-            for record in records {
-                insert
-                    .execute(params![
-                        to_i64(record.seq)?,
-                        record.subject.as_ref().map(|s| s.as_slice()),
-                        record.header,
-                        record.payload,
-                        record.hash.as_slice(),
-                    ])
-                    .map_err(sql("cannot append"))?;
-            }
-        }
-        for subject in batch.destroyed_keys {
-            tx.execute(
-                "DELETE FROM subject_keys WHERE subject = ?1",
-                params![subject.as_slice()],
-            )
-            .map_err(sql("cannot destroy a subject key"))?;
-        }
-        if !batch.new_keys.is_empty() {
-            // Cached like the event insert: a bulk import stores one key per new subject,
-            // and preparing the statement for each was about 3% of its time.
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO subject_keys (subject, since_seq, wrapped) VALUES (?1, ?2, ?3)",
-                )
-                .map_err(sql("cannot store a subject key"))?;
-            for key in batch.new_keys {
-                insert
-                    .execute(params![
-                        key.subject.as_slice(),
-                        to_i64(key.since_seq)?,
-                        key.wrapped
-                    ])
-                    .map_err(sql("cannot store a subject key"))?;
-            }
-        }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![HEAD_KEY, batch.head.encode()],
+        self.write(
+            &mut |insert| batch.records.iter().try_for_each(&mut *insert),
+            batch.new_keys,
+            batch.destroyed_keys,
+            &mut || Ok(batch.head.clone()),
         )
-        .map_err(sql("cannot append"))?;
-        tx.commit().map_err(sql("cannot commit"))?;
-        if !batch.destroyed_keys.is_empty() {
-            // secure_delete zeroed the rows in the database pages; move them out of the WAL
-            // too. The batch is already durable, so this is best effort: a reader holding the
-            // WAL (a backup, a shell) delays it to the next checkpoint, never fails the write.
-            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-        }
-        Ok(())
+    }
+
+    fn append_stream(&self, stream: Stream<'_>) -> Result<()> {
+        let chunks = stream.chunks;
+        self.write(
+            &mut |insert| {
+                for chunk in &mut *chunks {
+                    chunk?.iter().try_for_each(&mut *insert)?;
+                }
+                Ok(())
+            },
+            stream.new_keys,
+            stream.destroyed_keys,
+            stream.head,
+        )
     }
 
     fn subject_keys(&self, visit: &mut dyn FnMut(SubjectKey) -> Result<()>) -> Result<()> {
