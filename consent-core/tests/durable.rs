@@ -309,6 +309,14 @@ fn a_bulk_import_is_one_transaction_all_or_nothing() {
 }
 
 #[test]
+fn a_duplicated_subject_key_is_an_integrity_error() {
+    // subject_keys has no unique index (new keys are appended); the ledger checks instead.
+    let (err, _) = tampered("INSERT INTO subject_keys SELECT * FROM subject_keys WHERE rowid = 1");
+    assert_eq!(err.code(), ErrorCode::Integrity, "{}", err.message());
+    assert!(err.message().contains("two data keys"), "{}", err.message());
+}
+
+#[test]
 fn a_large_bulk_import_streams_into_one_transaction() {
     // Large enough that the records are sealed on a second thread while SQLite writes.
     let dir = tempfile::tempdir().unwrap();

@@ -230,8 +230,13 @@ impl Ledger {
         store.subject_keys(&mut |stored: SubjectKey| {
             let subject = Pseudonym(stored.subject);
             let key = wrapper.unwrap_key(&subject, &stored.wrapped)?;
-            keys.insert(subject, (key, stored.since_seq));
-            Ok(())
+            match keys.insert(subject, (key, stored.since_seq)) {
+                None => Ok(()),
+                Some(_) => Err(Error::new(
+                    ErrorCode::Integrity,
+                    format!("subject `{subject}` has two data keys"),
+                )),
+            }
         })?;
         let mut writer = Writer {
             last_seq: 0,

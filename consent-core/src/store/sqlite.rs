@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS events (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS events_by_subject ON events(subject) WHERE subject IS NOT NULL;
 CREATE TABLE IF NOT EXISTS subject_keys (
-    subject   BLOB PRIMARY KEY,
+    subject   BLOB NOT NULL,
     since_seq INTEGER NOT NULL,
     wrapped   BLOB NOT NULL
 ) STRICT;
@@ -208,6 +208,9 @@ impl SqliteStore {
                 Ok(())
             })?;
         }
+        // subject_keys has no index on `subject`: new keys are appended, never inserted at a
+        // random place (a bulk import stores one per new subject), and the rare erasure
+        // scans the table instead. The ledger keeps one key per subject.
         for subject in destroyed_keys {
             tx.execute(
                 "DELETE FROM subject_keys WHERE subject = ?1",
