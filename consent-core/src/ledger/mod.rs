@@ -226,18 +226,7 @@ impl Ledger {
         }
         let mac_key = key.derive(HEAD_MAC_CONTEXT);
         let wrapper = KeyWrapper::new(&key);
-        let mut keys: HashMap<Pseudonym, (DataKey, u64)> = HashMap::new();
-        store.subject_keys(&mut |stored: SubjectKey| {
-            let subject = Pseudonym(stored.subject);
-            let key = wrapper.unwrap_key(&subject, &stored.wrapped)?;
-            match keys.insert(subject, (key, stored.since_seq)) {
-                None => Ok(()),
-                Some(_) => Err(Error::new(
-                    ErrorCode::Integrity,
-                    format!("subject `{subject}` has two data keys"),
-                )),
-            }
-        })?;
+        let keys = unwrap_keys(store.as_ref(), &wrapper)?;
         let mut writer = Writer {
             last_seq: 0,
             last_hash: GENESIS,
@@ -742,36 +731,41 @@ impl Ledger {
         let (send, receive) = mpsc::sync_channel::<Result<Vec<EventRecord>>>(4);
         let start = (writer.last_seq, writer.last_hash);
         std::thread::scope(|scope| {
-            let producer = scope.spawn(move || -> Option<(Vec<Uuid>, u64, Hash)> {
-                // Its own pool: the caller's stays on the caller's thread.
-                let mut entropy = Entropy::new();
-                let (mut seq, mut prev) = start;
-                let mut ids = Vec::with_capacity(pending.len());
-                let mut chunk = Vec::with_capacity(WRITE_CHUNK);
-                for (item, key) in pending.iter().zip(keys) {
-                    seq += 1;
-                    match self.build_record(actor, item, key.as_ref(), seq, &prev, &mut entropy) {
-                        Ok((id, record)) => {
-                            prev = record.hash;
-                            ids.push(id);
-                            chunk.push(record);
+            let producer = std::thread::Builder::new()
+                .name("consent-seal".into())
+                .spawn_scoped(scope, move || -> Option<(Vec<Uuid>, u64, Hash)> {
+                    // Its own pool: the caller's stays on the caller's thread.
+                    let mut entropy = Entropy::new();
+                    let (mut seq, mut prev) = start;
+                    let mut ids = Vec::with_capacity(pending.len());
+                    let mut chunk = Vec::with_capacity(WRITE_CHUNK);
+                    for (item, key) in pending.iter().zip(keys) {
+                        seq += 1;
+                        match self.build_record(actor, item, key.as_ref(), seq, &prev, &mut entropy)
+                        {
+                            Ok((id, record)) => {
+                                prev = record.hash;
+                                ids.push(id);
+                                chunk.push(record);
+                            }
+                            Err(error) => {
+                                let _ = send.send(Err(error));
+                                return None;
+                            }
                         }
-                        Err(error) => {
-                            let _ = send.send(Err(error));
-                            return None;
+                        if chunk.len() == WRITE_CHUNK {
+                            let full =
+                                std::mem::replace(&mut chunk, Vec::with_capacity(WRITE_CHUNK));
+                            // A closed channel: the store stopped on an error, which it reports.
+                            send.send(Ok(full)).ok()?;
                         }
                     }
-                    if chunk.len() == WRITE_CHUNK {
-                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(WRITE_CHUNK));
-                        // A closed channel: the store stopped on an error, which it reports.
-                        send.send(Ok(full)).ok()?;
+                    if !chunk.is_empty() {
+                        send.send(Ok(chunk)).ok()?;
                     }
-                }
-                if !chunk.is_empty() {
-                    send.send(Ok(chunk)).ok()?;
-                }
-                Some((ids, seq, prev))
-            });
+                    Some((ids, seq, prev))
+                })
+                .map_err(|e| Error::storage("cannot start the sealing thread", e))?;
             let last = std::cell::Cell::new(start);
             let mut chunks = receive.into_iter().inspect(|chunk| {
                 if let Some(record) = chunk.as_ref().ok().and_then(|c| c.last()) {
@@ -832,6 +826,58 @@ fn nonempty(set: u64, field: &str) -> Result<u64> {
 }
 
 /// A write waiting to be committed.
+/// Reads and unwraps every stored subject key; a large ledger unwraps on two threads.
+fn unwrap_keys(
+    store: &dyn Store,
+    wrapper: &KeyWrapper,
+) -> Result<HashMap<Pseudonym, (DataKey, u64)>> {
+    let mut stored = Vec::new();
+    store.subject_keys(&mut |key: SubjectKey| {
+        stored.push(key);
+        Ok(())
+    })?;
+    let unwrap = |keys: &[SubjectKey]| -> Result<Vec<(Pseudonym, (DataKey, u64))>> {
+        keys.iter()
+            .map(|stored| {
+                let subject = Pseudonym(stored.subject);
+                let key = wrapper.unwrap_key(&subject, &stored.wrapped)?;
+                Ok((subject, (key, stored.since_seq)))
+            })
+            .collect()
+    };
+    let unwrapped = if stored.len() < PARALLEL_UNWRAP_FROM {
+        unwrap(&stored)?
+    } else {
+        let (first, second) = stored.split_at(stored.len() / 2);
+        let (mut first, second) = std::thread::scope(|scope| {
+            let other = std::thread::Builder::new()
+                .name("consent-keys".into())
+                .spawn_scoped(scope, || unwrap(second))
+                .map_err(|e| Error::storage("cannot start the key thread", e))?;
+            let first = unwrap(first);
+            let second = other
+                .join()
+                .map_err(|_| Error::storage("open", "the key thread panicked"))?;
+            Ok::<_, Error>((first?, second?))
+        })?;
+        first.extend(second);
+        first
+    };
+    let mut keys = HashMap::with_capacity(unwrapped.len());
+    for (subject, key) in unwrapped {
+        if keys.insert(subject, key).is_some() {
+            return Err(Error::new(
+                ErrorCode::Integrity,
+                format!("subject `{subject}` has two data keys"),
+            ));
+        }
+    }
+    Ok(keys)
+}
+
+/// From this many subject keys, opening unwraps them on two threads.
+const PARALLEL_UNWRAP_FROM: usize = 10_000;
+
 /// From this many events a write builds its records on a second thread while the store writes.
 const PIPELINE_FROM: usize = 1024;
 

@@ -424,17 +424,20 @@ pub(crate) fn replay(
     }
     let (send, receive) = mpsc::sync_channel::<Vec<Checked>>(4);
     std::thread::scope(|scope| {
-        let apply = scope.spawn(move || -> Result<Projection> {
-            let mut projection = Projection::default();
-            let mut redactions = Redactions::default();
-            for batch in receive {
-                for checked in batch {
-                    replay_record(catalogue, keys, checked, &mut projection, &mut redactions)?;
+        let apply = std::thread::Builder::new()
+            .name("consent-replay".into())
+            .spawn_scoped(scope, move || -> Result<Projection> {
+                let mut projection = Projection::default();
+                let mut redactions = Redactions::default();
+                for batch in receive {
+                    for checked in batch {
+                        replay_record(catalogue, keys, checked, &mut projection, &mut redactions)?;
+                    }
                 }
-            }
-            redactions.check()?;
-            Ok(projection)
-        });
+                redactions.check()?;
+                Ok(projection)
+            })
+            .map_err(|e| Error::storage("cannot start the replay thread", e))?;
         let mut batch = Vec::with_capacity(REPLAY_BATCH);
         let read = store.scan(1, &mut |record| {
             let checked =

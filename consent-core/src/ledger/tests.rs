@@ -1,6 +1,6 @@
 //! Unit tests of the ledger: each decision rule, each denial reason, the chain.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use super::*;
 use crate::catalogue::Code;
@@ -676,4 +676,47 @@ fn a_bulk_write_that_fails_midway_stores_nothing_and_keeps_no_key() {
             .iter()
             .all(|e| matches!(e.payload, EventPayload::GrantRecorded(_)))
     );
+}
+
+#[test]
+fn a_ledger_of_many_subjects_reopens_with_every_key() {
+    // Enough subjects that opening unwraps their keys on two threads.
+    let subjects: Vec<NationalId> = (0..)
+        .flat_map(|day: u32| (100..500u32).map(move |individual| (day, individual)))
+        .filter_map(|(day, individual)| {
+            let date = NaiveDate::from_ymd_opt(1980, 1, 1)? + Duration::days(i64::from(day));
+            control_digits(&format!("{}{individual}", date.format("%d%m%y")))
+        })
+        .take(PARALLEL_UNWRAP_FROM + 50)
+        .map(|number| NationalId::parse(&number).unwrap())
+        .collect();
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let options = LedgerOptions {
+        key: Some(PseudonymKey::from_bytes([6; 32])),
+        ..LedgerOptions::default()
+    };
+    let ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
+    let requests: Vec<_> = subjects
+        .iter()
+        .map(|s| request(s.clone(), "nav", "case_handling", &["name"]))
+        .collect();
+    ledger.grant_many(&requests, &actor()).unwrap();
+    let reopened = Ledger::with_store(Box::new(store), options).unwrap();
+    assert_eq!(reopened.projection_snapshot(), ledger.projection_snapshot());
+    for subject in subjects.iter().step_by(997) {
+        assert!(
+            decide(
+                &reopened,
+                subject,
+                "nav",
+                "case_handling",
+                &["name"],
+                at(2026, 2, 1)
+            )
+            .permitted()
+        );
+        let records =
+            |l: &Ledger| l.subject_export(subject).unwrap().as_value()["consent_records"].clone();
+        assert_eq!(records(&reopened), records(&ledger));
+    }
 }
