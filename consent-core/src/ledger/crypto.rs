@@ -55,22 +55,21 @@ impl Entropy {
 
     /// The next `N` random bytes.
     pub fn take<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let mut out = [0u8; N];
-        let fresh = match self.pool.get(self.used..self.used + N) {
-            Some(bytes) => bytes,
-            None => {
-                let size = (self.pool.len() * 2).clamp(64, ENTROPY_CHUNK).max(N);
-                self.pool.zeroize();
-                self.pool.resize(size, 0);
-                getrandom::fill(&mut self.pool)
-                    .map_err(|e| Error::storage("cannot read the system random source", e))?;
-                self.used = 0;
-                self.pool.get(..N).unwrap_or_default()
-            }
-        };
-        out.copy_from_slice(fresh);
+        if self.pool.len() < self.used + N {
+            let size = (self.pool.len() * 2).clamp(64, ENTROPY_CHUNK).max(N);
+            self.pool.zeroize();
+            self.pool.resize(size, 0);
+            getrandom::fill(&mut self.pool)
+                .map_err(|e| Error::storage("cannot read the system random source", e))?;
+            self.used = 0;
+        }
+        let fresh: [u8; N] = self
+            .pool
+            .get(self.used..self.used + N)
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| Error::storage("cannot read the system random source", "short pool"))?;
         self.used += N;
-        Ok(out)
+        Ok(fresh)
     }
 }
 
