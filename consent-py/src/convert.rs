@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::errors::invalid;
 
 /// The Python type name of an object, for messages.
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()
         .and_then(|n| n.extract::<String>())
@@ -64,6 +64,25 @@ pub(crate) fn string(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<String> {
     }
     obj.extract::<String>()
         .map_err(|_| invalid(format!("`{field}` is not valid text")))
+}
+
+/// Runs `f` on the text of a `str` argument without copying it into a `String` (the national
+/// id on the decide paths is parsed straight from the UTF-8 bytes). Errors as [`string`].
+pub(crate) fn with_text<R>(
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+    f: impl FnOnce(&str) -> R,
+) -> PyResult<R> {
+    let text = obj
+        .cast::<PyString>()
+        .map_err(|_| invalid(format!("`{field}` must be a str, not {}", type_name(obj))))?;
+    // A lone surrogate cannot be encoded: not valid text.
+    let bytes = text
+        .encode_utf8()
+        .map_err(|_| invalid(format!("`{field}` is not valid text")))?;
+    let text = std::str::from_utf8(bytes.as_bytes())
+        .map_err(|_| invalid(format!("`{field}` is not valid text")))?;
+    Ok(f(text))
 }
 
 /// A list (or tuple) of `str`; a bare `str` is rejected rather than split into characters.
