@@ -16,7 +16,9 @@ use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
 use serde_json::{Map, Value};
 
 use crate::batch::Converter;
-use crate::convert::{from_json, instant, object, rfc3339, serialised, string, strings, to_json};
+use crate::convert::{
+    from_json, instant, object, rfc3339, serialised, string, strings, to_json, with_text,
+};
 use crate::decision::Decision;
 use crate::errors::{CoreError, OrRaise, StorageError, internal, invalid};
 
@@ -321,9 +323,8 @@ impl Ledger {
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Decision> {
         let ledger = self.core()?;
-        let subject = ledger
-            .parse_national_id(&string(subject, "subject")?)
-            .or_raise()?;
+        let subject =
+            with_text(subject, "subject", |text| ledger.parse_national_id(text))?.or_raise()?;
         let recipient = string(recipient, "recipient")?;
         let purpose = string(purpose, "purpose")?;
         let categories = strings(categories, "categories")?;

@@ -256,6 +256,32 @@ def test_decide_many_sees_a_list_changed_while_it_converts(ledger: consent.Ledge
     assert [b["category"] for b in second.bases] == ["national_id"]
 
 
+class _Datetime(datetime):
+    """A datetime subclass: converted by the careful path, to the same instant."""
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 6, 1, 12, 0, 0, 123456, tzinfo=timezone.utc),
+        datetime(2026, 6, 1, 12, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(2026, 6, 1, 0, 30, tzinfo=timezone(-timedelta(hours=9, minutes=45))),
+        datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+        datetime(1850, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=1))),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+        _Datetime(2026, 6, 1, 12, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_decide_takes_the_instant_of_any_aware_datetime(ledger: consent.Ledger, at: datetime) -> None:
+    request = {"subject": ADULT, "recipient": "nir", "purpose": "nir_registration",
+               "categories": ["name"], "at": at}
+    expected = at.astimezone(timezone.utc)
+    assert ledger.decide(**request).at == expected  # type: ignore[arg-type]
+    (decision,) = ledger.decide_many([request])
+    assert decision.at == expected
+    assert decision.at.tzinfo == timezone.utc
+
+
 GOOD = {"subject": ADULT, "recipient": "nir", "purpose": "nir_registration",
         "categories": ["name"], "at": utc(2026, 1, 5)}
 
