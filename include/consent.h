@@ -305,6 +305,32 @@ consent_result consent_ledger_decide(const struct consent_ledger *ledger,
                                      struct consent_decision **decision_out);
 
 /**
+ * Decides as `consent_ledger_decide` does, but reports only the verdict: whether the
+ * disclosure is permitted. For callers that act on the answer alone; it allocates nothing,
+ * so there is no decision to free (call `consent_ledger_decide` for the basis of each
+ * category or the reason for a denial).
+ *
+ * On success writes the verdict to `*permitted_out`: true only when every category has a
+ * basis. On failure `*permitted_out` is left untouched and the result says why (fail closed:
+ * initialise it to false, or check the result, before acting on it). Nothing is recorded.
+ *
+ * Thread-safe; decisions run in parallel with each other and with writes.
+ *
+ * Errors: as `consent_ledger_decide` (`NULL_ARGUMENT` for `permitted_out`).
+ *
+ * # Safety
+ * As `consent_ledger_decide`; `permitted_out` is valid for writing one `bool`.
+ */
+consent_result consent_ledger_permits(const struct consent_ledger *ledger,
+                                      const char *subject,
+                                      const char *recipient,
+                                      const char *purpose,
+                                      const char *const *categories,
+                                      size_t n_categories,
+                                      int64_t at_unix_ms,
+                                      bool *permitted_out);
+
+/**
  * Decides a disclosure as `consent_ledger_decide` does and, when it is permitted, records it
  * (with the basis of each category) on behalf of `actor_json`.
  *

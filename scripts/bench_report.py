@@ -132,6 +132,14 @@ for kind in ("statute", "consent"):
                  "native (parse id + decide_with) " + runs(native[kind]),
                  runs(ratio, lambda v: "n/a" if v is None else f"{v:.2f}×"), "≤ 1.2× native",
                  verdict(ratio, lambda v: v <= 1.2)))
+    # The verdict-only call (no decision handle to allocate and free); older logs lack it.
+    v_ns = [value(f"c-{i}.log", f"c_{kind}_permits_ns") for i in r]
+    if any(v is not None for v in v_ns):
+        v_ratio = [c / n if c and n else None for c, n in zip(v_ns, native[kind])]
+        rows.append((f"C `consent_ledger_permits` (verdict only), {kind} path", runs(v_ns),
+                     "native (parse id + decide_with) " + runs(native[kind]),
+                     runs(v_ratio, lambda v: "n/a" if v is None else f"{v:.2f}×"),
+                     "≤ 1.2× native", verdict(v_ratio, lambda v: v <= 1.2)))
 for kind in ("statute", "consent"):
     one = [value(f"py-{i}.log", f"py_{kind}_decide_ns") for i in r]
     many = [value(f"py-{i}.log", f"py_{kind}_many_ns") for i in r]

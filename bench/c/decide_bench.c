@@ -3,15 +3,18 @@
  * `native_baseline fixture` wrote, drawing subjects exactly as `native_baseline time` does
  * (SplitMix64, seed 42 for the statute path and 43 for the consent path), so the two numbers
  * compare the same decisions. Each call includes consent_decision_permitted and
- * consent_decision_free, as a C caller needs them.
+ * consent_decision_free, as a C caller needs them. Then the same decisions through
+ * consent_ledger_permits, the call for a caller that needs only the verdict.
  *
  *   decide_bench DB DECISIONS      (DB.ids holds the national ids, one a line)
  *
  * Times chunks of 1,000 calls and prints the median chunk's time per call (robust against the
  * time slices other processes take on a shared machine) and the plain mean:
- * "BENCH-RESULT c_statute_ns=... c_statute_mean_ns=... c_consent_ns=... ...".
+ * "BENCH-RESULT c_statute_ns=... c_statute_mean_ns=... c_consent_ns=... ...", and the same
+ * with `_permits` after the kind for consent_ledger_permits.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,10 +54,12 @@ static int compare_doubles(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Returns the median chunk's ns per call; writes the mean to *mean. */
+/* Returns the median chunk's ns per call; writes the mean to *mean. `verdict_only` times
+ * consent_ledger_permits instead of decide + permitted + free. */
 static double time_kind(const struct consent_ledger *ledger, char **ids, size_t n_ids,
                         size_t n, uint64_t seed, const char *recipient, const char *purpose,
-                        const char *const categories[3], size_t *permitted, double *mean) {
+                        const char *const categories[3], int verdict_only, size_t *permitted,
+                        double *mean) {
     const char **subjects = malloc(n * sizeof *subjects);
     if (subjects == NULL) {
         return -1.0;
@@ -74,7 +79,15 @@ static double time_kind(const struct consent_ledger *ledger, char **ids, size_t 
     for (size_t c = 0; c < n_chunks; c++) {
         size_t from = c * CHUNK, to = from + CHUNK < n ? from + CHUNK : n;
         double start = now_ns();
-        for (size_t i = from; i < to; i++) {
+        for (size_t i = from; i < to && verdict_only; i++) {
+            bool verdict = false;
+            if (consent_ledger_permits(ledger, subjects[i], recipient, purpose, categories, 3,
+                                       AT_MS, &verdict) == CONSENT_RESULT_OK &&
+                verdict) {
+                (*permitted)++;
+            }
+        }
+        for (size_t i = from; i < to && !verdict_only; i++) {
             struct consent_decision *decision = NULL;
             if (consent_ledger_decide(ledger, subjects[i], recipient, purpose, categories, 3,
                                       AT_MS, &decision) == CONSENT_RESULT_OK) {
@@ -147,14 +160,26 @@ int main(int argc, char **argv) {
     size_t permitted_statute = 0, permitted_consent = 0;
     double statute_mean = 0.0, consent_mean = 0.0;
     double statute_ns = time_kind(ledger, ids, n_ids, n, 42, "nir", "nir_registration", statute,
-                                  &permitted_statute, &statute_mean);
+                                  0, &permitted_statute, &statute_mean);
     double consent_ns = time_kind(ledger, ids, n_ids, n, 43, "helsetjenesten",
-                                  "health_coordination", consent, &permitted_consent,
+                                  "health_coordination", consent, 0, &permitted_consent,
                                   &consent_mean);
+    size_t verdict_statute = 0, verdict_consent = 0;
+    double statute_v_mean = 0.0, consent_v_mean = 0.0;
+    double statute_v_ns = time_kind(ledger, ids, n_ids, n, 42, "nir", "nir_registration",
+                                    statute, 1, &verdict_statute, &statute_v_mean);
+    double consent_v_ns = time_kind(ledger, ids, n_ids, n, 43, "helsetjenesten",
+                                    "health_coordination", consent, 1, &verdict_consent,
+                                    &consent_v_mean);
+    if (verdict_statute != permitted_statute || verdict_consent != permitted_consent) {
+        fprintf(stderr, "consent_ledger_permits disagrees with consent_ledger_decide\n");
+        return 1;
+    }
     printf("BENCH-RESULT c_statute_ns=%.1f c_statute_mean_ns=%.1f c_consent_ns=%.1f "
-           "c_consent_mean_ns=%.1f permitted=%zu,%zu/%zu\n",
-           statute_ns, statute_mean, consent_ns, consent_mean, permitted_statute,
-           permitted_consent, n);
+           "c_consent_mean_ns=%.1f c_statute_permits_ns=%.1f c_statute_permits_mean_ns=%.1f "
+           "c_consent_permits_ns=%.1f c_consent_permits_mean_ns=%.1f permitted=%zu,%zu/%zu\n",
+           statute_ns, statute_mean, consent_ns, consent_mean, statute_v_ns, statute_v_mean,
+           consent_v_ns, consent_v_mean, permitted_statute, permitted_consent, n);
 
     consent_ledger_free(ledger);
     for (size_t i = 0; i < n_ids; i++) {

@@ -35,11 +35,23 @@ pub(crate) fn from_micros_opt(micros: Micros) -> Option<DateTime<Utc>> {
     DateTime::<Utc>::from_timestamp_micros(micros)
 }
 
+/// 1850-01-01T00:00:00Z in Unix milliseconds, the first instant of the accepted range.
+const MIN_MILLIS: i64 = -3_786_825_600_000;
+/// 9999-12-31T23:59:59.999Z in Unix milliseconds, the last instant of the accepted range.
+const MAX_MILLIS: i64 = 253_402_300_799_999;
+
 /// Converts Unix milliseconds (the C ABI's time) to an instant in the accepted range.
 ///
 /// # Errors
 /// `InvalidInput` when the value is outside the years 1850–9999.
 pub fn from_unix_millis(millis: i64) -> Result<DateTime<Utc>> {
+    // The C ABI converts an instant on every decision: settle the range on the integer, so an
+    // accepted instant is converted once (not converted back to check its year).
+    if (MIN_MILLIS..=MAX_MILLIS).contains(&millis)
+        && let Some(at) = DateTime::<Utc>::from_timestamp_millis(millis)
+    {
+        return Ok(at);
+    }
     let at = DateTime::<Utc>::from_timestamp_millis(millis)
         .ok_or_else(|| Error::invalid(format!("timestamp `{millis}` ms is out of range")))?;
     to_micros(at, "timestamp")?;
@@ -126,5 +138,25 @@ mod tests {
         assert!(to_micros(Utc.with_ymd_and_hms(1800, 1, 1, 0, 0, 0).unwrap(), "at").is_err());
         assert!(from_unix_millis(i64::MAX).is_err());
         assert_eq!(from_unix_millis(0).unwrap().timestamp(), 0);
+    }
+
+    #[test]
+    fn the_millisecond_range_is_the_year_range() {
+        let first = Utc.with_ymd_and_hms(MIN_YEAR, 1, 1, 0, 0, 0).unwrap();
+        let last = Utc.with_ymd_and_hms(MAX_YEAR, 12, 31, 23, 59, 59).unwrap()
+            + Duration::milliseconds(999);
+        assert_eq!(first.timestamp_millis(), MIN_MILLIS);
+        assert_eq!(last.timestamp_millis(), MAX_MILLIS);
+        assert_eq!(from_unix_millis(MIN_MILLIS).unwrap(), first);
+        assert_eq!(from_unix_millis(MAX_MILLIS).unwrap(), last);
+        for outside in [MIN_MILLIS - 1, MAX_MILLIS + 1] {
+            let message = from_unix_millis(outside).unwrap_err().message().to_owned();
+            assert!(
+                message.contains("outside the years 1850 to 9999"),
+                "{message}"
+            );
+        }
+        let message = from_unix_millis(i64::MIN).unwrap_err().message().to_owned();
+        assert!(message.contains("ms is out of range"), "{message}");
     }
 }

@@ -90,7 +90,21 @@ pub(crate) fn try_str<'a>(ptr: *const c_char, name: &'static str) -> Result<&'a 
     }
     // SAFETY: the caller's contract: a valid NUL-terminated string.
     let bytes = unsafe { CStr::from_ptr(ptr) };
-    bytes.to_str().map_err(|_| FfiError::utf8(name))
+    utf8(bytes).ok_or_else(|| FfiError::utf8(name))
+}
+
+/// The text of a C string, or `None` when it is not UTF-8.
+///
+/// Codes and national ids are ASCII: a word-at-a-time ASCII check settles them, and only other
+/// text takes the full UTF-8 validation (which costs several times as much on short strings).
+fn utf8(text: &CStr) -> Option<&str> {
+    let bytes = text.to_bytes();
+    if bytes.is_ascii() {
+        // SAFETY: every ASCII byte sequence is valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        std::str::from_utf8(bytes).ok()
+    }
 }
 
 /// As [`try_str`], but NULL is `None` (optional inputs).
@@ -118,52 +132,70 @@ pub(crate) fn try_str_array<'a>(
     name: &'static str,
     max: usize,
 ) -> Result<StrArray<'a>, FfiError> {
-    let mut out = StrArray {
-        items: [""; MAX_ITEMS],
-        len: 0,
-    };
     if len == 0 {
-        return Ok(out);
+        return Ok(StrArray::Inline {
+            items: [""; INLINE_ITEMS],
+            len: 0,
+        });
     }
     if ptr.is_null() {
         return Err(FfiError::null(name));
     }
-    if len > max.min(MAX_ITEMS) {
+    if len > max {
         return Err(FfiError::invalid(format!(
             "`{name}` has {len} entries, more than the {max} a catalogue can hold"
         )));
     }
     // SAFETY: the caller's contract: `len` readable, aligned pointers.
     let items = unsafe { std::slice::from_raw_parts(ptr, len) };
-    for (index, (slot, item)) in out.items.iter_mut().zip(items).enumerate() {
+    let read = |(index, item): (usize, &*const c_char)| -> Result<&'a str, FfiError> {
         if item.is_null() {
             return Err(FfiError::null_item(name, index));
         }
         // SAFETY: the caller's contract: each non-NULL element is a valid C string.
         let text = unsafe { CStr::from_ptr(*item) };
-        *slot = text
-            .to_str()
-            .map_err(|_| FfiError::utf8_item(name, index))?;
-        out.len = index + 1;
+        utf8(text).ok_or_else(|| FfiError::utf8_item(name, index))
+    };
+    if len > INLINE_ITEMS {
+        return items
+            .iter()
+            .enumerate()
+            .map(read)
+            .collect::<Result<Vec<_>, _>>()
+            .map(StrArray::Heap);
     }
-    Ok(out)
+    let mut out = [""; INLINE_ITEMS];
+    for (slot, item) in out.iter_mut().zip(items.iter().enumerate()) {
+        *slot = read(item)?;
+    }
+    Ok(StrArray::Inline { items: out, len })
 }
 
-/// The most entries a string array may have (a catalogue's codes of one kind).
-const MAX_ITEMS: usize = 64;
+/// How many entries a string array holds on the stack. A request names a few categories; a
+/// longer array (up to the catalogue's 64 codes) goes to the heap. The array is small so that
+/// building and moving it costs next to nothing on the decide path.
+const INLINE_ITEMS: usize = 8;
 
-/// Borrowed strings from a C array, held on the stack (the decide path allocates nothing for
-/// its arguments).
+/// Borrowed strings from a C array: on the stack for the usual few (the decide path allocates
+/// nothing for its arguments), on the heap beyond that.
 #[derive(Debug)]
-pub(crate) struct StrArray<'a> {
-    items: [&'a str; MAX_ITEMS],
-    len: usize,
+pub(crate) enum StrArray<'a> {
+    /// At most [`INLINE_ITEMS`] strings; `len` of them are used.
+    Inline {
+        items: [&'a str; INLINE_ITEMS],
+        len: usize,
+    },
+    /// More than [`INLINE_ITEMS`] strings.
+    Heap(Vec<&'a str>),
 }
 
 impl<'a> StrArray<'a> {
     /// The strings, in order.
     pub(crate) fn as_slice(&self) -> &[&'a str] {
-        self.items.get(..self.len).unwrap_or_default()
+        match self {
+            StrArray::Inline { items, len } => items.get(..*len).unwrap_or_default(),
+            StrArray::Heap(items) => items,
+        }
     }
 }
 
@@ -255,5 +287,50 @@ mod tests {
                 .as_slice()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn string_arrays_past_the_inline_size_keep_every_entry() {
+        let texts: Vec<std::ffi::CString> = (0..20)
+            .map(|i| std::ffi::CString::new(format!("c{i}")).unwrap())
+            .collect();
+        let ptrs: Vec<*const c_char> = texts.iter().map(|t| t.as_ptr()).collect();
+        for len in [1, INLINE_ITEMS, INLINE_ITEMS + 1, 20] {
+            let array = try_str_array(ptrs.as_ptr(), len, "categories", 64).unwrap();
+            let expected: Vec<String> = (0..len).map(|i| format!("c{i}")).collect();
+            assert_eq!(array.as_slice(), expected.as_slice());
+        }
+        let err = try_str_array(ptrs.as_ptr(), 20, "categories", 19).unwrap_err();
+        assert!(err.message().contains("20 entries"), "{}", err.message());
+        let mut with_null = ptrs.clone();
+        with_null[INLINE_ITEMS + 2] = std::ptr::null();
+        let err = try_str_array(with_null.as_ptr(), 20, "categories", 64).unwrap_err();
+        assert!(
+            err.message().contains("categories[10]"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn text_is_checked_as_utf8_beyond_ascii() {
+        let ascii = c"nir_registration";
+        let norwegian = c"bl\u{e5}b\u{e6}r";
+        let invalid: &[u8] = b"ab\xff\0";
+        let invalid = CStr::from_bytes_with_nul(invalid).unwrap();
+        let truncated: &[u8] = b"\xc3\0"; // the first byte of a two-byte character
+        let truncated = CStr::from_bytes_with_nul(truncated).unwrap();
+        assert_eq!(try_str(ascii.as_ptr(), "x").unwrap(), "nir_registration");
+        assert_eq!(
+            try_str(norwegian.as_ptr(), "x").unwrap(),
+            "bl\u{e5}b\u{e6}r"
+        );
+        for bad in [invalid, truncated] {
+            let err = try_str(bad.as_ptr(), "purpose").unwrap_err();
+            assert_eq!(err, FfiError::utf8("purpose"));
+            let items = [ascii.as_ptr(), bad.as_ptr()];
+            let err = try_str_array(items.as_ptr(), 2, "categories", 64).unwrap_err();
+            assert_eq!(err, FfiError::utf8_item("categories", 1));
+        }
     }
 }

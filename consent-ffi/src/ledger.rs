@@ -7,7 +7,7 @@
 use std::ffi::c_char;
 
 use consent_core::{
-    Actor, Catalogue, DisclosureRequest, GrantId, Ledger, LedgerOptions, MAX_CODES,
+    Actor, Catalogue, Decision, DisclosureRequest, GrantId, Ledger, LedgerOptions, MAX_CODES,
     from_unix_millis,
 };
 use serde::Serialize;
@@ -250,17 +250,81 @@ pub unsafe extern "C" fn consent_ledger_decide(
     ffi_guard("consent_ledger_decide", || {
         let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
         check_out(decision_out, "decision_out")?;
-        let subject = try_str(subject, "subject")?;
-        let recipient = try_str(recipient, "recipient")?;
-        let purpose = try_str(purpose, "purpose")?;
-        let categories = try_str_array(categories, n_categories, "categories", MAX_CODES)?;
-        let subject = handle.ledger.parse_national_id(subject)?;
-        let at = from_unix_millis(at_unix_ms)?;
-        let decision =
-            handle
-                .ledger
-                .decide_with(&subject, recipient, purpose, categories.as_slice(), at)?;
+        let decision = decide(
+            handle,
+            subject,
+            recipient,
+            purpose,
+            categories,
+            n_categories,
+            at_unix_ms,
+        )?;
         write_out(decision_out, box_to_ptr::<consent_decision>(decision))
+    })
+}
+
+/// The decision for the C arguments of `consent_ledger_decide` (the handle already checked).
+///
+/// Precondition: the pointers are as the `# Safety` section of `consent_ledger_decide` says.
+fn decide(
+    handle: &LedgerHandle,
+    subject: *const c_char,
+    recipient: *const c_char,
+    purpose: *const c_char,
+    categories: *const *const c_char,
+    n_categories: usize,
+    at_unix_ms: i64,
+) -> Result<Decision, FfiError> {
+    let subject = try_str(subject, "subject")?;
+    let recipient = try_str(recipient, "recipient")?;
+    let purpose = try_str(purpose, "purpose")?;
+    let categories = try_str_array(categories, n_categories, "categories", MAX_CODES)?;
+    let subject = handle.ledger.parse_national_id(subject)?;
+    let at = from_unix_millis(at_unix_ms)?;
+    Ok(handle
+        .ledger
+        .decide_with(&subject, recipient, purpose, categories.as_slice(), at)?)
+}
+
+/// Decides as `consent_ledger_decide` does, but reports only the verdict: whether the
+/// disclosure is permitted. For callers that act on the answer alone; it allocates nothing,
+/// so there is no decision to free (call `consent_ledger_decide` for the basis of each
+/// category or the reason for a denial).
+///
+/// On success writes the verdict to `*permitted_out`: true only when every category has a
+/// basis. On failure `*permitted_out` is left untouched and the result says why (fail closed:
+/// initialise it to false, or check the result, before acting on it). Nothing is recorded.
+///
+/// Thread-safe; decisions run in parallel with each other and with writes.
+///
+/// Errors: as `consent_ledger_decide` (`NULL_ARGUMENT` for `permitted_out`).
+///
+/// # Safety
+/// As `consent_ledger_decide`; `permitted_out` is valid for writing one `bool`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_permits(
+    ledger: *const consent_ledger,
+    subject: *const c_char,
+    recipient: *const c_char,
+    purpose: *const c_char,
+    categories: *const *const c_char,
+    n_categories: usize,
+    at_unix_ms: i64,
+    permitted_out: *mut bool,
+) -> consent_result {
+    ffi_guard("consent_ledger_permits", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        check_out(permitted_out, "permitted_out")?;
+        let decision = decide(
+            handle,
+            subject,
+            recipient,
+            purpose,
+            categories,
+            n_categories,
+            at_unix_ms,
+        )?;
+        write_out(permitted_out, decision.permitted())
     })
 }
 

@@ -15,9 +15,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
 use serde_json::{Map, Value};
 
-use crate::convert::{from_json, instant, object, rfc3339, serialised, string, strings, to_json};
+use crate::batch::Converter;
+use crate::convert::{
+    from_json, instant, object, rfc3339, serialised, string, strings, to_json, with_text,
+};
 use crate::decision::Decision;
-use crate::errors::{OrRaise, StorageError, internal, invalid};
+use crate::errors::{CoreError, OrRaise, StorageError, internal, invalid};
 
 /// A consent ledger: records grants, withdrawals, refusals and disclosures in a hash-chained
 /// log, and decides disclosures. May be shared between threads.
@@ -320,9 +323,8 @@ impl Ledger {
         at: &Bound<'_, PyAny>,
     ) -> PyResult<Decision> {
         let ledger = self.core()?;
-        let subject = ledger
-            .parse_national_id(&string(subject, "subject")?)
-            .or_raise()?;
+        let subject =
+            with_text(subject, "subject", |text| ledger.parse_national_id(text))?.or_raise()?;
         let recipient = string(recipient, "recipient")?;
         let purpose = string(purpose, "purpose")?;
         let categories = strings(categories, "categories")?;
@@ -336,60 +338,37 @@ impl Ledger {
     /// Decides many requests (dicts with `subject`, `recipient`, `purpose`, `categories`,
     /// `at`) under one read of the state, without the GIL. Raises the first request's error,
     /// naming its index.
-    fn decide_many(&self, py: Python<'_>, requests: &Bound<'_, PyAny>) -> PyResult<Vec<Decision>> {
+    fn decide_many<'py>(
+        &self,
+        py: Python<'py>,
+        requests: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let list = requests
             .cast::<PyList>()
             .map_err(|_| invalid("`requests` must be a list of dicts"))?;
-        let mut owned = Vec::with_capacity(list.len());
-        // Batches usually share one `at` object; convert it once.
-        let mut last_at: Option<(Bound<'_, PyAny>, DateTime<Utc>)> = None;
-        for (index, item) in list.iter().enumerate() {
-            let dict = item
-                .cast::<PyDict>()
-                .map_err(|_| with_index(py, invalid("must be a dict"), index))?;
-            if dict.len() != 5 {
-                return Err(with_index(
-                    py,
-                    invalid("takes exactly the keys subject, recipient, purpose, categories, at"),
-                    index,
-                ));
-            }
-            let field = |name: &str| -> PyResult<Bound<'_, PyAny>> {
-                dict.get_item(name)?
-                    .ok_or_else(|| with_index(py, invalid(format!("missing `{name}`")), index))
-            };
-            let at_obj = field("at")?;
-            let at = match &last_at {
-                Some((obj, at)) if obj.is(&at_obj) => *at,
-                _ => {
-                    let at = instant(&at_obj, "at").map_err(|e| with_index(py, e, index))?;
-                    last_at = Some((at_obj, at));
-                    at
-                }
-            };
-            let request = self
-                .disclosure_request(
-                    &field("subject")?,
-                    &field("recipient")?,
-                    &field("purpose")?,
-                    &field("categories")?,
-                    at,
-                )
-                .map_err(|e| with_index(py, e, index))?;
-            owned.push(request);
-        }
         let ledger = self.core()?;
-        let results = py.detach(move || ledger.decide_many(&owned)).or_raise()?;
-        results
-            .into_iter()
-            .enumerate()
-            .map(|(index, result)| {
-                result
-                    .map(Decision::new)
-                    .or_raise()
-                    .map_err(|e| with_index(py, e, index))
-            })
-            .collect()
+        let mut converter = Converter::new(ledger.clone(), list.len());
+        for (index, item) in list.iter().enumerate() {
+            converter
+                .push(&item)
+                .map_err(|e| with_index(py, e, index))?;
+        }
+        let batch = converter.finish();
+        let results = py.detach(move || batch.decide(&ledger)).or_raise()?;
+        // The first request's error, naming its index.
+        if let Some(index) = results.iter().position(Result::is_err) {
+            let error = match results.into_iter().nth(index) {
+                Some(Err(error)) => PyErr::from(CoreError(error)),
+                _ => internal("a failed decision went missing"),
+            };
+            return Err(with_index(py, error, index));
+        }
+        // Straight into the list: no intermediate Vec of Python-bound decisions.
+        let decisions = PyList::empty(py);
+        for decision in results.into_iter().flatten() {
+            decisions.append(Bound::new(py, Decision::new(decision))?)?;
+        }
+        Ok(decisions)
     }
 
     /// Decides a disclosure and, when permitted, records it with each category's basis.

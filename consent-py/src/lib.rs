@@ -1,6 +1,7 @@
 //! Python bindings over `consent-core`: the native module `consent._native`, re-exported by the
 //! `consent` package. This crate only converts; every rule lives in the core.
 
+mod batch;
 mod convert;
 mod decision;
 mod errors;

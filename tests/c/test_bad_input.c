@@ -250,6 +250,31 @@ static consent_result decide_row(const struct row *r, const consent_ledger *ledg
     return rc;
 }
 
+/* consent_ledger_permits with decide_row's arguments; its out-param must stay untouched on an
+ * error. */
+static consent_result permits_row(const struct row *r, const consent_ledger *ledger,
+                                  const char *grant_id) {
+    bool verdict = true;
+    (void)grant_id;
+    consent_result rc = consent_ledger_permits(
+        ledger, r->s != NULL ? r->s : ADULT, r->set[1] != NULL ? r->set[1] : "nav",
+        r->set[3] != NULL ? r->set[3] : "case_handling", r->cats != NULL ? r->cats : NAME,
+        r->cats != NULL ? r->n : 1, row_at(r), &verdict);
+    if (rc != CONSENT_RESULT_OK && !verdict) {
+        fprintf(stderr, "  %s: permitted_out was written\n", r->name);
+        return CONSENT_RESULT_OK;
+    }
+    return rc;
+}
+
+static consent_result permits_null_out(const struct row *r, const consent_ledger *ledger,
+                                       const char *grant_id) {
+    (void)r;
+    (void)grant_id;
+    return consent_ledger_permits(ledger, ADULT, "nav", "case_handling", NAME, 1, T_2026_03_01,
+                                  NULL);
+}
+
 static consent_result decide_null_subject(const struct row *r, const consent_ledger *ledger,
                                           const char *grant_id) {
     consent_decision *decision = NULL;
@@ -630,6 +655,20 @@ static const struct row ROWS[] = {
     {"decide: invalid UTF-8 in a category", R(INVALID_UTF8), decide_row, .cats = BAD_UTF8_CAT,
      .n = 1},
     {"decide: NULL decision_out", R(NULL_ARGUMENT), decide_null_out, .at = 0},
+    {"permits: unknown recipient", R(UNKNOWN_CODE), permits_row,
+     .set = {"recipient", "the_press"}},
+    {"permits: unknown category", R(UNKNOWN_CODE), permits_row, .cats = SHOE, .n = 1},
+    {"permits: bad subject", R(INVALID_NATIONAL_ID), permits_row, .s = "15038510191"},
+    {"permits: n_categories 0 with an array", R(INVALID_INPUT), permits_row, .cats = NAME,
+     .n = 0},
+    {"permits: n_categories SIZE_MAX", R(INVALID_INPUT), permits_row, .cats = NAME,
+     .n = SIZE_MAX},
+    {"permits: duplicate category", R(INVALID_INPUT), permits_row, .cats = NAME_TWICE, .n = 2},
+    {"permits: at INT64_MIN", R(INVALID_INPUT), permits_row, .at = INT64_MIN},
+    {"permits: a NULL category", R(NULL_ARGUMENT), permits_row, .cats = NAME_NULL, .n = 2},
+    {"permits: invalid UTF-8 in a category", R(INVALID_UTF8), permits_row, .cats = BAD_UTF8_CAT,
+     .n = 1},
+    {"permits: NULL permitted_out", R(NULL_ARGUMENT), permits_null_out, .at = 0},
 
     /* Recorded disclosures. */
     {"disclose: no basis (health for nav)", R(NOT_PERMITTED), disclose_row, .cats = HEALTH,

@@ -81,18 +81,45 @@ static void grant_json(char *buf, size_t len, const char *subject, const char *g
 #define VERGE                                                                            \
     "{\"role\": \"verge\", \"id\": \"" ADULT "\", \"authority\": \"statsforvalteren 2025/77\"}"
 
-/* Decides and returns 1 permitted, 0 denied, -1 error (with the result in *rc). */
+/* Decides and returns 1 permitted, 0 denied, -1 error (with the result in *rc). Also asks
+ * consent_ledger_permits, which must give the same result and verdict and leave its out-param
+ * alone on an error; -2 when it does not. (No CHECK here: the threaded test calls it.) */
 static int decide(const consent_ledger *ledger, const char *subject, const char *recipient,
                   const char *purpose, const char *const *cats, size_t n, int64_t at,
                   consent_result *rc) {
     consent_decision *decision = NULL;
+    bool verdict = true; /* an error must leave it so */
+    consent_result by_permits =
+        consent_ledger_permits(ledger, subject, recipient, purpose, cats, n, at, &verdict);
     *rc = consent_ledger_decide(ledger, subject, recipient, purpose, cats, n, at, &decision);
     if (*rc != CONSENT_RESULT_OK) {
-        return -1;
+        return by_permits == *rc && verdict ? -1 : -2;
     }
     int permitted = consent_decision_permitted(decision) ? 1 : 0;
     consent_decision_free(decision);
+    if (by_permits != CONSENT_RESULT_OK || verdict != (permitted == 1)) {
+        return -2;
+    }
     return permitted;
+}
+
+/* consent_ledger_decide, after checking that consent_ledger_permits gives the same result for
+ * the same arguments (NULL out-param for NULL out-param) and leaves its out-param alone when
+ * it fails. */
+static consent_result decide_and_permits(const consent_ledger *ledger, const char *subject,
+                                         const char *recipient, const char *purpose,
+                                         const char *const *cats, size_t n, int64_t at,
+                                         consent_decision **decision_out) {
+    bool verdict = true;
+    consent_result by_permits = consent_ledger_permits(
+        ledger, subject, recipient, purpose, cats, n, at, decision_out != NULL ? &verdict : NULL);
+    consent_result rc =
+        consent_ledger_decide(ledger, subject, recipient, purpose, cats, n, at, decision_out);
+    CHECK(by_permits == rc);
+    if (rc != CONSENT_RESULT_OK) {
+        CHECK(verdict);
+    }
+    return rc;
 }
 
 static const consent_ledger *open_ledger(void) {
@@ -409,7 +436,7 @@ static void test_decide_errors(void) {
     consent_decision *sentinel = decision;
     uint64_t before = consent_ledger_event_count(ledger);
 
-#define DECIDE(l, s, r, p, c, n, t, o) consent_ledger_decide(l, s, r, p, c, n, t, o)
+#define DECIDE(l, s, r, p, c, n, t, o) decide_and_permits(l, s, r, p, c, n, t, o)
     CHECK_RC(DECIDE(NULL, ADULT, "nir", "nir_registration", cats, 2, T_2026_03_01, &decision),
              CONSENT_RESULT_NULL_ARGUMENT);
     CHECK_RC(DECIDE(ledger, NULL, "nir", "nir_registration", cats, 2, T_2026_03_01, &decision),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any
 
 import pytest
 
@@ -199,6 +200,137 @@ def test_decide_many_names_the_bad_request(ledger: consent.Ledger) -> None:
         ledger.decide_many([{**good, "extra": 1}])
     with pytest.raises(consent.InvalidInputError):
         ledger.decide_many("not a list")  # type: ignore[arg-type]
+
+
+def test_decide_many_converts_any_batch_as_decide_does(ledger: consent.Ledger, grant: GrantFn) -> None:
+    """decide_many remembers the objects of the previous request; nothing here repeats them
+    the usual way (keys and codes built at run time, tuples, lists of different lengths)."""
+    grant()
+
+    def built(*parts: str) -> str:
+        return "".join(parts)
+
+    statute = {"subject": ADULT, "recipient": "nir", "purpose": "nir_registration",
+               "categories": ["name"], "at": utc(2026, 1, 5)}
+    requests = [
+        {built("sub", "ject"): ADULT, built("recip", "ient"): built("laerings", "senteret"),
+         built("pur", "pose"): built("health_", "coordination"),
+         built("categ", "ories"): (built("hea", "lth"),), built("a", "t"): utc(2026, 2, 1)},
+        {**statute, "categories": ["name", "national_id", "education"]},
+        {**statute, "categories": ["education"]},
+        {**statute, "categories": ("national_id", "name")},
+        {**statute, "subject": CHILD},
+        {**statute, "recipient": "laeringssenteret", "purpose": "health_coordination",
+         "categories": ["health"], "at": utc(2026, 1, 5, 8)},
+        {**statute, "recipient": "laeringssenteret", "purpose": "health_coordination",
+         "categories": ["health"], "at": utc(2026, 1, 5, 10)},
+    ]
+    decisions = ledger.decide_many(requests)
+    singles = [ledger.decide(**{str(k): v for k, v in r.items()}) for r in requests]
+    assert [d.to_dict() for d in decisions] == [d.to_dict() for d in singles]
+    assert [d.permitted for d in decisions] == [True, True, True, True, True, False, True]
+    assert [[b["category"] for b in d.bases] for d in decisions][1:4] == [
+        ["name", "national_id", "education"], ["education"], ["national_id", "name"]
+    ]
+
+
+def test_decide_many_sees_a_list_changed_while_it_converts(ledger: consent.Ledger) -> None:
+    """The requests share one category list, and converting the second request's `at` runs
+    Python code (a tzinfo) that changes the list: the second decision is for the new list."""
+    shared = ["name"]
+
+    class Changing(tzinfo):
+        def utcoffset(self, dt: datetime | None) -> timedelta:
+            shared[0] = "national_id"
+            return timedelta(0)
+
+        def dst(self, dt: datetime | None) -> timedelta | None:
+            return None
+
+    request = {"subject": ADULT, "recipient": "nir", "purpose": "nir_registration",
+               "categories": shared, "at": utc(2026, 1, 5)}
+    first, second = ledger.decide_many(
+        [request, {**request, "at": datetime(2026, 1, 5, tzinfo=Changing())}]
+    )
+    assert [b["category"] for b in first.bases] == ["name"]
+    assert [b["category"] for b in second.bases] == ["national_id"]
+
+
+class _Datetime(datetime):
+    """A datetime subclass: converted by the careful path, to the same instant."""
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 6, 1, 12, 0, 0, 123456, tzinfo=timezone.utc),
+        datetime(2026, 6, 1, 12, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(2026, 6, 1, 0, 30, tzinfo=timezone(-timedelta(hours=9, minutes=45))),
+        datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+        datetime(1850, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=1))),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+        _Datetime(2026, 6, 1, 12, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_decide_takes_the_instant_of_any_aware_datetime(ledger: consent.Ledger, at: datetime) -> None:
+    request = {"subject": ADULT, "recipient": "nir", "purpose": "nir_registration",
+               "categories": ["name"], "at": at}
+    expected = at.astimezone(timezone.utc)
+    assert ledger.decide(**request).at == expected  # type: ignore[arg-type]
+    (decision,) = ledger.decide_many([request])
+    assert decision.at == expected
+    assert decision.at.tzinfo == timezone.utc
+
+
+GOOD = {"subject": ADULT, "recipient": "nir", "purpose": "nir_registration",
+        "categories": ["name"], "at": utc(2026, 1, 5)}
+
+
+@pytest.mark.parametrize(
+    "requests, error, message",
+    [
+        # A malformed code fails its request before later requests are converted.
+        ([{**GOOD, "categories": ["Name"]}, {**GOOD, "at": datetime(2026, 1, 5)}],
+         consent.UnknownCodeError, "request 0: categories: unknown code `Name`"),
+        ([GOOD, {**GOOD, "recipient": "NIR"}],
+         consent.UnknownCodeError, "request 1: recipient: unknown code `NIR`"),
+        ([GOOD, {**GOOD, "purpose": "X y", "categories": ["Q"]}],
+         consent.UnknownCodeError, "request 1: purpose: unknown code `X y`"),
+        # A well-formed code the catalogue lacks is found when deciding, after converting.
+        ([{**GOOD, "recipient": "mossad"}, {**GOOD, "at": datetime(2026, 1, 5)}],
+         consent.InvalidInputError, "request 1: `at` is a naive datetime"),
+        ([GOOD, {**GOOD, "categories": ["name", 3]}],
+         consent.InvalidInputError, "request 1: `categories[1]` must be a str, not int"),
+        ([{**GOOD, "categories": ["name", "address"]}, {**GOOD, "categories": ["name", b"x"]}],
+         consent.InvalidInputError, "request 1: `categories[1]` must be a str, not bytes"),
+        ([{**GOOD, "categories": "name"}],
+         consent.InvalidInputError, "request 0: `categories` must be a list of str, not str"),
+        ([{**GOOD, "purpose": "\ud800"}], consent.InvalidInputError,
+         "request 0: `purpose` is not valid text"),
+        ([{**GOOD, "subject": "\ud800"}], consent.InvalidInputError,
+         "request 0: `subject` is not valid text"),
+        ([{**GOOD, "subject": 1}], consent.InvalidInputError,
+         "request 0: `subject` must be a str, not int"),
+        ([GOOD, {**GOOD, "subject": "15038510191"}], consent.InvalidNationalIdError,
+         "request 1: national id has an invalid second control digit"),
+        ([{k: v for k, v in {**GOOD, "x": 1}.items() if k != "at"}], consent.InvalidInputError,
+         "request 0: missing `at`"),
+        ([{**{"".join(["a", "t"]): utc(2026, 1, 5), "y": 1},
+           **{k: v for k, v in GOOD.items() if k not in ("at", "subject")}}],
+         consent.InvalidInputError, "request 0: missing `subject`"),
+        ([GOOD, [1]], consent.InvalidInputError, "request 1: must be a dict"),
+        ([{**GOOD, "categories": ["name", "name"]}], consent.InvalidInputError,
+         "request 0: category `name` is listed twice"),
+        ((GOOD,), consent.InvalidInputError, "`requests` must be a list of dicts"),
+    ],
+)
+def test_decide_many_raises_the_first_bad_requests_error(
+    ledger: consent.Ledger, requests: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        ledger.decide_many(requests)
+    assert str(raised.value).startswith(message), str(raised.value)
+    assert "15038510191" not in str(raised.value)
 
 
 def test_record_disclosure_records_a_permitted_disclosure_only(ledger: consent.Ledger, grant: GrantFn) -> None:

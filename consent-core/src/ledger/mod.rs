@@ -365,6 +365,35 @@ impl Ledger {
             .collect())
     }
 
+    /// Decides many requests given as borrowed parts (the arguments of [`Ledger::decide_with`],
+    /// in order) under one read of the state, as [`Ledger::decide_many`] does; each gets its
+    /// own result. For callers that convert many requests at once (the bindings), so no
+    /// [`DisclosureRequest`] has to be built for each.
+    ///
+    /// # Errors
+    /// `Storage` when the state cannot be read; each request's own error as
+    /// [`Ledger::decide`].
+    pub fn decide_many_with<'a, S, I>(&self, requests: I) -> Result<Vec<Result<Decision>>>
+    where
+        S: AsRef<str> + 'a,
+        I: IntoIterator<Item = (&'a NationalId, &'a str, &'a str, &'a [S], DateTime<Utc>)>,
+    {
+        let projection = self.read()?;
+        Ok(requests
+            .into_iter()
+            .map(|(subject, recipient, purpose, categories, at)| {
+                self.decide_parts(
+                    Some(&projection),
+                    subject,
+                    recipient,
+                    purpose,
+                    categories,
+                    at,
+                )
+            })
+            .collect())
+    }
+
     /// Decides one request, reading the subject's state under `held` (a read lock the caller
     /// holds) or, when `None`, under a read lock taken only if a category needs consent.
     fn decide_parts<S: AsRef<str>>(

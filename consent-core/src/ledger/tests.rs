@@ -440,6 +440,66 @@ fn unknown_codes_and_bad_requests_are_errors_not_denials() {
 }
 
 #[test]
+fn decide_many_with_matches_decide_with_request_by_request() {
+    let ledger = ledger();
+    ledger
+        .grant(
+            &request(adult(), "nav", "employment_followup", &["finances"]),
+            &actor(),
+        )
+        .unwrap();
+    let s = adult();
+    let child = child_born_2012();
+    let finances = ["finances"];
+    let statute = ["name", "national_id"];
+    let unknown = ["shoe_size"];
+    let twice = ["name", "name"];
+    let none: [&str; 0] = [];
+    type Parts<'a> = (
+        &'a NationalId,
+        &'a str,
+        &'a str,
+        &'a [&'a str],
+        DateTime<Utc>,
+    );
+    let requests: Vec<Parts<'_>> = vec![
+        (&s, "nav", "employment_followup", &finances, at(2026, 2, 1)),
+        (&s, "nav", "employment_followup", &finances, at(2025, 2, 1)),
+        (
+            &child,
+            "nav",
+            "employment_followup",
+            &finances,
+            at(2026, 2, 1),
+        ),
+        (&s, "nir", "nir_registration", &statute, at(2026, 2, 1)),
+        (&s, "nowhere", "settlement", &statute, at(2026, 2, 1)),
+        (&s, "imdi", "settlement", &unknown, at(2026, 2, 1)),
+        (&s, "imdi", "settlement", &twice, at(2026, 2, 1)),
+        (&s, "imdi", "settlement", &none, at(2026, 2, 1)),
+    ];
+    let many = ledger.decide_many_with(requests.iter().copied()).unwrap();
+    assert_eq!(many.len(), requests.len());
+    for ((subject, recipient, purpose, categories, when), got) in requests.iter().zip(&many) {
+        let one = ledger.decide_with(subject, recipient, purpose, categories, *when);
+        match (one, got) {
+            (Ok(one), Ok(got)) => assert_eq!(one.to_json(), got.to_json()),
+            (Err(one), Err(got)) => assert_eq!(one, *got),
+            (one, got) => panic!("decide_with gave {one:?}, decide_many_with {got:?}"),
+        }
+    }
+    let permitted: Vec<bool> = many
+        .iter()
+        .map(|d| d.as_ref().is_ok_and(Decision::permitted))
+        .collect();
+    assert_eq!(
+        permitted,
+        [true, false, false, true, false, false, false, false]
+    );
+    assert!(ledger.decide_many_with::<&str, _>([]).unwrap().is_empty());
+}
+
+#[test]
 fn the_chain_verifies_and_catches_tampering() {
     let store_ref = std::sync::Arc::new(MemoryStore::new());
     let shared = |store: &std::sync::Arc<MemoryStore>| Box::new(store.clone());
