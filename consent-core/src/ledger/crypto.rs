@@ -133,6 +133,24 @@ impl DataKey {
     pub fn open(&self, subject: &Pseudonym, sealed: &[u8]) -> Option<Vec<u8>> {
         open_with(&self.0, sealed, subject.as_bytes())
     }
+
+    /// Opens a sealed payload in its own buffer (no copy); `None` when it does not
+    /// authenticate.
+    pub fn open_owned(&self, subject: &Pseudonym, mut sealed: Vec<u8>) -> Option<Vec<u8>> {
+        let nonce = Nonce::try_assume_unique_for_key(sealed.get(..NONCE_LEN)?).ok()?;
+        let plain = cipher(&self.0)
+            .ok()?
+            .open_within(
+                nonce,
+                Aad::from(subject.as_bytes()),
+                &mut sealed,
+                NONCE_LEN..,
+            )
+            .ok()?
+            .len();
+        sealed.truncate(plain);
+        Some(sealed)
+    }
 }
 
 /// Wraps and unwraps data keys for storage.
@@ -188,6 +206,13 @@ mod tests {
         let key = DataKey::generate(&mut entropy).unwrap();
         let sealed = key.seal(&a, b"{\"x\":1}", &mut entropy).unwrap();
         assert_eq!(key.open(&a, &sealed).unwrap(), b"{\"x\":1}");
+        assert_eq!(key.open_owned(&a, sealed.clone()).unwrap(), b"{\"x\":1}");
+        assert!(key.open_owned(&b, sealed.clone()).is_none());
+        assert!(key.open_owned(&a, sealed[..11].to_vec()).is_none());
+        assert!(
+            key.open_owned(&a, sealed[..sealed.len() - 1].to_vec())
+                .is_none()
+        );
         assert!(key.open(&b, &sealed).is_none());
         assert!(
             DataKey::generate(&mut entropy)

@@ -228,7 +228,7 @@ fn replay_record(
     let plain = if sealed {
         match subject.and_then(|s| keys.get(&s).map(|k| (s, k))) {
             Some((subject, (key, since))) if seq >= *since => {
-                Some(key.open(&subject, &record.payload).ok_or_else(|| {
+                Some(key.open_owned(&subject, record.payload).ok_or_else(|| {
                     Error::new(
                         ErrorCode::Integrity,
                         format!("event {seq}: payload does not open under its subject's key"),
