@@ -1,17 +1,18 @@
 //! The catalogue: policy as data. Purposes, recipients, data categories, statutes, statutory
 //! rules and settings, with every code interned to a small integer.
 
+mod index;
 mod parse;
 
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, printable};
 use crate::time::Micros;
+use index::CodeIndex;
 
 /// The most purposes, recipients or categories a catalogue may hold (they are bitsets).
 pub const MAX_CODES: usize = 64;
@@ -249,9 +250,9 @@ struct Inner {
     statutes: Vec<Statute>,
     rules: Vec<Rule>,
     notices: Vec<(String, String)>,
-    purpose_index: FxHashMap<Box<str>, u8>,
-    recipient_index: FxHashMap<Box<str>, u8>,
-    category_index: FxHashMap<Box<str>, u8>,
+    purpose_index: CodeIndex,
+    recipient_index: CodeIndex,
+    category_index: CodeIndex,
     special_mask: u64,
     /// Rule indices per (recipient, purpose): `rule_table[recipient * purposes + purpose]`.
     rule_table: Vec<Vec<u16>>,
@@ -369,7 +370,6 @@ impl Catalogue {
         self.inner
             .purpose_index
             .get(code)
-            .copied()
             .ok_or_else(|| Error::unknown_code("purpose", code))
     }
 
@@ -377,7 +377,6 @@ impl Catalogue {
         self.inner
             .recipient_index
             .get(code)
-            .copied()
             .ok_or_else(|| Error::unknown_code("recipient", code))
     }
 
@@ -385,7 +384,6 @@ impl Catalogue {
         self.inner
             .category_index
             .get(code)
-            .copied()
             .ok_or_else(|| Error::unknown_code("category", code))
     }
 
