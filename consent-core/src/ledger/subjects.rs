@@ -8,6 +8,8 @@
 //! hash map costs three dependent accesses instead: its control bytes, its bucket, and the
 //! grant list the bucket points to.
 
+use std::collections::HashMap;
+
 use super::projection::{GrantState, NEVER, SubjectState};
 use crate::id::pseudonym::Pseudonym;
 use crate::model::grant::GrantId;
@@ -116,43 +118,60 @@ impl std::ops::DerefMut for Grants {
     }
 }
 
-/// One slot of the index: the first 8 bytes of a pseudonym and its entry's position.
+/// One slot of the index: a 32-bit tag of the pseudonym (which also gives its home slot) and
+/// its entry's position. Eight bytes, so the index of a million subjects is 16 MB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Slot {
-    key: u64,
-    entry: usize,
+    tag: u32,
+    entry: u32,
 }
 
 impl Slot {
     const EMPTY: Slot = Slot {
-        key: 0,
-        entry: usize::MAX,
+        tag: 0,
+        entry: u32::MAX,
     };
 
     fn is_empty(&self) -> bool {
-        self.entry == usize::MAX
+        self.entry == u32::MAX
     }
 }
+
+/// The tag of a pseudonym: 32 of its (uniformly random) first 8 bytes.
+fn tag(subject: &Pseudonym) -> u32 {
+    let word = subject.fast_hash();
+    (word ^ (word >> 32)) as u32
+}
+
+/// How many entries the index can point to (`u32::MAX` marks an empty slot).
+#[cfg(not(test))]
+const MAX_ENTRIES: u32 = u32::MAX;
+/// Small in tests, so the overflow path is exercised.
+#[cfg(test)]
+const MAX_ENTRIES: u32 = 40;
 
 /// The subjects: a dense array of entries and an index over it.
 #[derive(Debug, Default)]
 pub(crate) struct SubjectTable {
     entries: Vec<(Pseudonym, SubjectState)>,
+    /// Subjects beyond the `u32::MAX - 1` an index slot can point to (never in practice: that
+    /// many entries would need over a terabyte), kept so that nothing is ever dropped.
+    overflow: HashMap<Pseudonym, SubjectState>,
     /// A power of two in length (or empty), at most half full, so probes stay short and always
     /// reach an empty slot.
     slots: Box<[Slot]>,
 }
 
 impl SubjectTable {
-    /// The home slot of a key. Pseudonyms are uniformly random under the secret key, but the
+    /// The home slot of a tag. Pseudonyms are uniformly random under the secret key, but the
     /// multiply (Fibonacci hashing) keeps tests' hand-made pseudonyms from clustering.
-    fn home(&self, key: u64) -> usize {
+    fn home(&self, tag: u32) -> usize {
         let bits = self.slots.len().trailing_zeros();
         if bits == 0 {
             return 0;
         }
-        // At most 64 - 1 bits of shift; the result is below `slots.len()`.
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+        // A shift of 64 - bits (1 to 63); the result is below `slots.len()`.
+        (u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
     }
 
     fn mask(&self) -> usize {
@@ -161,18 +180,18 @@ impl SubjectTable {
 
     /// The slot holding `subject`, if it is present.
     fn find(&self, subject: &Pseudonym) -> Option<usize> {
-        let key = subject.fast_hash();
+        let tag = tag(subject);
         let mask = self.mask();
-        let mut at = self.home(key);
+        let mut at = self.home(tag);
         for _ in 0..self.slots.len() {
             let slot = self.slots.get(at)?;
             if slot.is_empty() {
                 return None;
             }
-            if slot.key == key
+            if slot.tag == tag
                 && self
                     .entries
-                    .get(slot.entry)
+                    .get(slot.entry as usize)
                     .is_some_and(|(p, _)| p == subject)
             {
                 return Some(at);
@@ -185,21 +204,26 @@ impl SubjectTable {
     fn entry_index(&self, subject: &Pseudonym) -> Option<usize> {
         self.find(subject)
             .and_then(|at| self.slots.get(at))
-            .map(|slot| slot.entry)
+            .map(|slot| slot.entry as usize)
     }
 
     pub(crate) fn get(&self, subject: &Pseudonym) -> Option<&SubjectState> {
-        let entry = self.entry_index(subject)?;
-        self.entries.get(entry).map(|(_, state)| state)
+        match self.entry_index(subject) {
+            Some(entry) => self.entries.get(entry).map(|(_, state)| state),
+            None if self.overflow.is_empty() => None,
+            None => self.overflow.get(subject),
+        }
     }
 
     pub(crate) fn get_mut(&mut self, subject: &Pseudonym) -> Option<&mut SubjectState> {
-        let entry = self.entry_index(subject)?;
-        self.entries.get_mut(entry).map(|(_, state)| state)
+        match self.entry_index(subject) {
+            Some(entry) => self.entries.get_mut(entry).map(|(_, state)| state),
+            None => self.overflow.get_mut(subject),
+        }
     }
 
     pub(crate) fn contains(&self, subject: &Pseudonym) -> bool {
-        self.find(subject).is_some()
+        self.find(subject).is_some() || self.overflow.contains_key(subject)
     }
 
     /// Changes a subject's state, which starts empty if the subject is new.
@@ -210,20 +234,27 @@ impl SubjectTable {
         }
         let mut state = SubjectState::default();
         change(&mut state);
-        if (self.entries.len() + 1) * 2 > self.slots.len() {
-            self.grow();
+        match u32::try_from(self.entries.len()) {
+            Ok(entry) if entry < MAX_ENTRIES => {
+                if (self.entries.len() + 1) * 2 > self.slots.len() {
+                    self.grow();
+                }
+                self.place(Slot {
+                    tag: tag(&subject),
+                    entry,
+                });
+                self.entries.push((subject, state));
+            }
+            _ => {
+                self.overflow.insert(subject, state);
+            }
         }
-        self.place(Slot {
-            key: subject.fast_hash(),
-            entry: self.entries.len(),
-        });
-        self.entries.push((subject, state));
     }
 
     /// Puts a slot in the first empty place from its home (the table has room).
     fn place(&mut self, slot: Slot) {
         let mask = self.mask();
-        let mut at = self.home(slot.key);
+        let mut at = self.home(slot.tag);
         for _ in 0..self.slots.len() {
             match self.slots.get_mut(at) {
                 Some(place) if place.is_empty() => {
@@ -239,18 +270,23 @@ impl SubjectTable {
     fn grow(&mut self) {
         let len = (self.slots.len() * 2).max(16);
         self.slots = vec![Slot::EMPTY; len].into_boxed_slice();
-        for entry in 0..self.entries.len() {
-            if let Some((subject, _)) = self.entries.get(entry) {
-                let key = subject.fast_hash();
-                self.place(Slot { key, entry });
-            }
+        let tags: Vec<u32> = self
+            .entries
+            .iter()
+            .map(|(subject, _)| tag(subject))
+            .collect();
+        for (entry, tag) in (0..MAX_ENTRIES).zip(tags) {
+            self.place(Slot { tag, entry });
         }
     }
 
     /// Removes a subject, returning its state.
     pub(crate) fn remove(&mut self, subject: &Pseudonym) -> Option<SubjectState> {
-        let at = self.find(subject)?;
-        let entry = self.slots.get(at)?.entry;
+        let Some(at) = self.find(subject) else {
+            return self.overflow.remove(subject);
+        };
+        let entry_slot = self.slots.get(at)?.entry;
+        let entry = entry_slot as usize;
         self.clear_slot(at);
         // The last entry moves into the hole; its slot follows it.
         let last = self.entries.len().checked_sub(1)?;
@@ -259,7 +295,7 @@ impl SubjectTable {
             && let Some(moved_at) = self.find(&moved)
             && let Some(slot) = self.slots.get_mut(moved_at)
         {
-            slot.entry = entry;
+            slot.entry = entry_slot;
         }
         if entry < self.entries.len() {
             Some(self.entries.swap_remove(entry).1)
@@ -281,7 +317,7 @@ impl SubjectTable {
             if slot.is_empty() {
                 break;
             }
-            let home = self.home(slot.key);
+            let home = self.home(slot.tag);
             // The slot may fill the hole when the hole lies on its probe path, from its home
             // up to where it sits (cyclically).
             if next.wrapping_sub(home) & mask >= next.wrapping_sub(hole) & mask {
@@ -298,11 +334,14 @@ impl SubjectTable {
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Pseudonym, &SubjectState)> {
-        self.entries.iter().map(|(p, s)| (p, s))
+        self.entries
+            .iter()
+            .map(|(p, s)| (p, s))
+            .chain(self.overflow.iter())
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + self.overflow.len()
     }
 
     pub(crate) fn shrink(&mut self) {
