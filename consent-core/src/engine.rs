@@ -39,22 +39,15 @@ pub(crate) fn decide(
     let mut slots = Slots::build(categories, |category| {
         let bit = 1u64 << category;
         let is_special = special & bit != 0;
-        let rule = rules.iter().find_map(|&index| {
-            catalogue
-                .rule(index)
-                .filter(|rule| {
-                    rule.categories & bit != 0
-                        && rule.valid_at(at_micros)
-                        && (!is_special || rule.art9.is_some())
-                })
-                .map(|rule| (index, rule.restriction_applies))
+        let rule = rules.iter().find(|rule| {
+            rule.categories & bit != 0 && rule.valid_at(at_micros) && (!is_special || rule.art9)
         });
         match rule {
-            Some((index, restriction_applies)) => {
-                if restriction_applies {
+            Some(rule) => {
+                if rule.restriction_applies {
                     yields_to_restriction |= bit;
                 }
-                Slot::Statute(index)
+                Slot::Statute(rule.index)
             }
             None => {
                 uncovered |= bit;

@@ -27,6 +27,17 @@ struct Key {
     words: [u64; 4],
 }
 
+impl Key {
+    /// Equality word by word: comparing the arrays whole made the compiler spill the key and
+    /// reload it as one 16-byte vector, which stalls on store forwarding.
+    #[inline]
+    fn same(&self, other: &Key) -> bool {
+        let [a0, a1, a2, a3] = self.words;
+        let [b0, b1, b2, b3] = other.words;
+        ((self.len ^ other.len) as u64 | (a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2) | (a3 ^ b3)) == 0
+    }
+}
+
 fn word_at(bytes: &[u8], at: usize) -> u64 {
     bytes
         .get(at..)
@@ -35,6 +46,7 @@ fn word_at(bytes: &[u8], at: usize) -> u64 {
 }
 
 impl Key {
+    #[inline]
     fn of(bytes: &[u8]) -> Key {
         let len = bytes.len();
         let words = if len >= 8 {
@@ -151,6 +163,7 @@ impl CodeIndex {
     }
 
     /// The id of `code`, if it is one of the indexed codes.
+    #[inline]
     pub(crate) fn get(&self, code: &str) -> Option<u8> {
         let bytes = code.as_bytes();
         let key = Key::of(bytes);
@@ -162,7 +175,7 @@ impl CodeIndex {
             if id == EMPTY {
                 return None;
             }
-            if self.keys.get(usize::from(id)) == Some(&key)
+            if self.keys.get(usize::from(id)).is_some_and(|k| k.same(&key))
                 && (key.len <= KEY_COVERS
                     || self
                         .codes

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 
 use super::index::CodeIndex;
 use super::{
-    Art6, Art9, Catalogue, Category, Code, Entry, Inner, MAX_CODES, Rule, Settings, Statute,
+    Art6, Art9, Catalogue, Category, Code, Entry, Inner, MAX_CODES, Rule, RuleRef, Settings,
+    Statute,
 };
 use crate::error::{Error, ErrorCode, Result, printable};
 use crate::hex;
@@ -385,7 +386,7 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
             if let Some(slot) =
                 rule_table.get_mut(usize::from(rule.recipient) * width + usize::from(purpose))
             {
-                slot.push(index);
+                slot.push(RuleRef::new(index, rule));
             }
         }
     }
