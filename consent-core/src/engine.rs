@@ -31,38 +31,30 @@ pub(crate) fn decide(
     with_subject: impl FnOnce(&mut dyn FnMut(&SubjectState)) -> Result<()>,
 ) -> Result<Decision> {
     let special = catalogue.special_mask();
-    let mut slots = Slots::with_capacity(categories.len());
+    let rules = catalogue.rules_for(recipient, purpose);
     // Categories no rule covers, and statutory ones whose rule a restriction stops.
     let mut uncovered = 0u64;
     let mut yields_to_restriction = 0u64;
 
-    for &category in categories {
+    let mut slots = Slots::build(categories, |category| {
         let bit = 1u64 << category;
         let is_special = special & bit != 0;
-        let rule = catalogue
-            .rules_for(recipient, purpose)
-            .iter()
-            .copied()
-            .find(|&index| {
-                catalogue.rule(index).is_some_and(|rule| {
-                    rule.categories & bit != 0
-                        && rule.valid_at(at_micros)
-                        && (!is_special || rule.art9.is_some())
-                })
-            });
+        let rule = rules.iter().find(|rule| {
+            rule.categories & bit != 0 && rule.valid_at(at_micros) && (!is_special || rule.art9)
+        });
         match rule {
-            Some(index) => {
-                if catalogue.rule(index).is_some_and(|r| r.restriction_applies) {
+            Some(rule) => {
+                if rule.restriction_applies {
                     yields_to_restriction |= bit;
                 }
-                slots.push((category, Slot::Statute(index)));
+                Slot::Statute(rule.index)
             }
             None => {
                 uncovered |= bit;
-                slots.push((category, Slot::Denied(DenialReason::NoBasis)));
+                Slot::Denied(DenialReason::NoBasis)
             }
         }
-    }
+    });
 
     if uncovered | yields_to_restriction != 0 {
         let scope_purpose = 1u64 << purpose;

@@ -15,10 +15,18 @@ const MIN_YEAR: i32 = 1850;
 /// The latest year the ledger accepts.
 const MAX_YEAR: i32 = 9999;
 
+/// 1850-01-01T00:00:00Z in Unix seconds: the first second of `MIN_YEAR`.
+const MIN_SECS: i64 = -3_786_825_600;
+/// 10000-01-01T00:00:00Z in Unix seconds: the first second after `MAX_YEAR`.
+const END_SECS: i64 = 253_402_300_800;
+
 /// Converts an instant to microseconds, rejecting instants outside the years 1850–9999.
+///
+/// Every decision converts its instant, so the range is checked on the Unix seconds rather
+/// than by computing the calendar year (a leap second keeps its minute's seconds, so this is
+/// the same test).
 pub(crate) fn to_micros(at: DateTime<Utc>, what: &str) -> Result<Micros> {
-    let year = at.year();
-    if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+    if !(MIN_SECS..END_SECS).contains(&at.timestamp()) {
         return Err(Error::invalid(format!(
             "{what} `{}` is outside the years {MIN_YEAR} to {MAX_YEAR}",
             at.to_rfc3339()
@@ -96,6 +104,30 @@ pub(crate) fn anniversary(date: NaiveDate, years: u32) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_accepted_range_is_the_years_1850_to_9999() {
+        let first = Utc.with_ymd_and_hms(MIN_YEAR, 1, 1, 0, 0, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(MAX_YEAR + 1, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(first.timestamp(), MIN_SECS);
+        assert_eq!(end.timestamp(), END_SECS);
+        let micro = Duration::microseconds(1);
+        assert!(to_micros(first - micro, "t").is_err());
+        assert_eq!(to_micros(first, "t").unwrap(), first.timestamp_micros());
+        assert!(to_micros(end - micro, "t").is_ok());
+        assert!(to_micros(end, "t").is_err());
+        for at in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+            assert!(to_micros(at, "t").is_err());
+        }
+        // A leap second in the last minute of 9999 is still in 9999.
+        let leap = NaiveDate::from_ymd_opt(MAX_YEAR, 12, 31)
+            .unwrap()
+            .and_hms_micro_opt(23, 59, 59, 1_500_000)
+            .unwrap()
+            .and_utc();
+        assert_eq!(leap.year(), MAX_YEAR);
+        assert!(to_micros(leap, "t").is_ok());
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -1,17 +1,18 @@
 //! The catalogue: policy as data. Purposes, recipients, data categories, statutes, statutory
 //! rules and settings, with every code interned to a small integer.
 
+mod index;
 mod parse;
 
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, printable};
 use crate::time::Micros;
+use index::CodeIndex;
 
 /// The most purposes, recipients or categories a catalogue may hold (they are bitsets).
 pub const MAX_CODES: usize = 64;
@@ -226,9 +227,37 @@ pub struct Rule {
     pub(crate) valid_to: Option<Micros>,
 }
 
-impl Rule {
+/// What a decision tests of a rule, copied next to the other rules of its (recipient,
+/// purpose) so the statute path reads one small array and no `Rule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RuleRef {
+    pub(crate) categories: u64,
+    pub(crate) valid_from: Micros,
+    /// `Micros::MAX` for a rule without an end.
+    pub(crate) valid_to: Micros,
+    /// The rule's position in the catalogue.
+    pub(crate) index: u16,
+    /// Whether the rule has an Art. 9(2) condition (it may cover special categories).
+    pub(crate) art9: bool,
+    pub(crate) restriction_applies: bool,
+}
+
+impl RuleRef {
+    pub(crate) fn new(index: u16, rule: &Rule) -> RuleRef {
+        RuleRef {
+            categories: rule.categories,
+            valid_from: rule.valid_from,
+            valid_to: rule.valid_to.unwrap_or(Micros::MAX),
+            index,
+            art9: rule.art9.is_some(),
+            restriction_applies: rule.restriction_applies,
+        }
+    }
+
+    /// Whether the rule is in force at `at`. `valid_to` is never `Micros::MAX` for a rule that has an end,
+    /// since instants are limited to the years 1850-9999.
     pub(crate) fn valid_at(&self, at: Micros) -> bool {
-        self.valid_from <= at && self.valid_to.is_none_or(|to| at < to)
+        self.valid_from <= at && at < self.valid_to
     }
 }
 
@@ -249,12 +278,13 @@ struct Inner {
     statutes: Vec<Statute>,
     rules: Vec<Rule>,
     notices: Vec<(String, String)>,
-    purpose_index: FxHashMap<Box<str>, u8>,
-    recipient_index: FxHashMap<Box<str>, u8>,
-    category_index: FxHashMap<Box<str>, u8>,
+    purpose_index: CodeIndex,
+    recipient_index: CodeIndex,
+    category_index: CodeIndex,
     special_mask: u64,
-    /// Rule indices per (recipient, purpose): `rule_table[recipient * purposes + purpose]`.
-    rule_table: Vec<Vec<u16>>,
+    /// The rules per (recipient, purpose), in catalogue order:
+    /// `rule_table[recipient * purposes + purpose]`.
+    rule_table: Vec<Vec<RuleRef>>,
 }
 
 impl fmt::Debug for Catalogue {
@@ -365,28 +395,28 @@ impl Catalogue {
             .collect()
     }
 
+    #[inline]
     pub(crate) fn purpose_id(&self, code: &str) -> Result<u8> {
-        self.inner
-            .purpose_index
-            .get(code)
-            .copied()
-            .ok_or_else(|| Error::unknown_code("purpose", code))
+        match self.inner.purpose_index.get(code) {
+            Some(id) => Ok(id),
+            None => Err(unknown_code("purpose", code)),
+        }
     }
 
+    #[inline]
     pub(crate) fn recipient_id(&self, code: &str) -> Result<u8> {
-        self.inner
-            .recipient_index
-            .get(code)
-            .copied()
-            .ok_or_else(|| Error::unknown_code("recipient", code))
+        match self.inner.recipient_index.get(code) {
+            Some(id) => Ok(id),
+            None => Err(unknown_code("recipient", code)),
+        }
     }
 
+    #[inline]
     pub(crate) fn category_id(&self, code: &str) -> Result<u8> {
-        self.inner
-            .category_index
-            .get(code)
-            .copied()
-            .ok_or_else(|| Error::unknown_code("category", code))
+        match self.inner.category_index.get(code) {
+            Some(id) => Ok(id),
+            None => Err(unknown_code("category", code)),
+        }
     }
 
     /// A bitset of category codes; duplicates are an error.
@@ -427,7 +457,7 @@ impl Catalogue {
     }
 
     /// The rules for one recipient and purpose.
-    pub(crate) fn rules_for(&self, recipient: u8, purpose: u8) -> &[u16] {
+    pub(crate) fn rules_for(&self, recipient: u8, purpose: u8) -> &[RuleRef] {
         let width = self.inner.purposes.len();
         self.inner
             .rule_table
@@ -451,6 +481,12 @@ impl Catalogue {
     pub(crate) fn ptr_eq(&self, other: &Catalogue) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_code(kind: &str, code: &str) -> Error {
+    Error::unknown_code(kind, code)
 }
 
 fn unknown() -> &'static Code {

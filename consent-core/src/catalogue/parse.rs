@@ -8,8 +8,10 @@ use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::index::CodeIndex;
 use super::{
-    Art6, Art9, Catalogue, Category, Code, Entry, Inner, MAX_CODES, Rule, Settings, Statute,
+    Art6, Art9, Catalogue, Category, Code, Entry, Inner, MAX_CODES, Rule, RuleRef, Settings,
+    Statute,
 };
 use crate::error::{Error, ErrorCode, Result, printable};
 use crate::hex;
@@ -130,6 +132,10 @@ fn window(from: Micros, to: Option<Micros>, what: &str) -> Result<()> {
         Some(to) if to <= from => Err(bad(format!("{what}: valid_to is not after valid_from"))),
         _ => Ok(()),
     }
+}
+
+fn entry_codes(entries: &[Entry]) -> impl Iterator<Item = &str> {
+    entries.iter().map(|e| e.code.as_str())
 }
 
 fn index<'a>(codes: impl Iterator<Item = &'a Code>, kind: &str) -> Result<FxHashMap<Box<str>, u8>> {
@@ -380,11 +386,15 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
             if let Some(slot) =
                 rule_table.get_mut(usize::from(rule.recipient) * width + usize::from(purpose))
             {
-                slot.push(index);
+                slot.push(RuleRef::new(index, rule));
             }
         }
     }
 
+    // Validation above used hash maps; decisions look codes up in the compact index.
+    let purpose_index = CodeIndex::new(entry_codes(&purposes));
+    let recipient_index = CodeIndex::new(entry_codes(&recipients));
+    let category_index = CodeIndex::new(categories.iter().map(|c| c.code.as_str()));
     Ok(Catalogue {
         inner: Arc::new(Inner {
             version: doc.version,
@@ -423,9 +433,9 @@ pub(super) fn empty() -> Catalogue {
             statutes: Vec::new(),
             rules: Vec::new(),
             notices: Vec::new(),
-            purpose_index: FxHashMap::default(),
-            recipient_index: FxHashMap::default(),
-            category_index: FxHashMap::default(),
+            purpose_index: CodeIndex::new(std::iter::empty()),
+            recipient_index: CodeIndex::new(std::iter::empty()),
+            category_index: CodeIndex::new(std::iter::empty()),
             special_mask: 0,
             rule_table: Vec::new(),
         }),

@@ -3,6 +3,7 @@
 
 pub(crate) mod event;
 pub(crate) mod projection;
+mod subjects;
 
 mod crypto;
 mod open;

@@ -1,5 +1,5 @@
 //! The in-memory state the engine reads: each subject's grants, compact and interned, its
-//! restriction, and its data key.
+//! restriction, and its data key. The layout of the subjects is in `subjects.rs`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rustc_hash::FxHashMap;
 
 use super::crypto::DataKey;
+use super::subjects::{Grants, SubjectTable};
 use crate::id::pseudonym::Pseudonym;
 use crate::model::grant::GrantId;
 use crate::time::Micros;
@@ -14,7 +15,8 @@ use crate::time::Micros;
 /// "Never": the end of a grant that has no end.
 pub(crate) const NEVER: Micros = Micros::MAX;
 
-/// One version of a grant as the engine needs it. A rectification adds a new version that
+/// One version of a grant as the engine needs it (every field but `notice_superseded` is read
+/// by a decision, so there is no cold part worth splitting off). A rectification adds a new version that
 /// applies to decision instants from its `effective_from`, and ends the old one there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct GrantState {
@@ -58,7 +60,8 @@ impl GrantState {
 /// One subject's state.
 #[derive(Debug, Clone)]
 pub(crate) struct SubjectState {
-    pub grants: Vec<GrantState>,
+    /// Every version of every grant, in the order they were added (inline for a few).
+    pub grants: Grants,
     /// From when the subject's processing is restricted (`NEVER`: not restricted).
     pub restricted_from: Micros,
 }
@@ -67,7 +70,7 @@ impl Default for SubjectState {
     /// No grants, not restricted, no key.
     fn default() -> Self {
         SubjectState {
-            grants: Vec::new(),
+            grants: Grants::EMPTY,
             restricted_from: NEVER,
         }
     }
@@ -81,7 +84,7 @@ impl SubjectState {
 
 /// The state of a subject with no events.
 pub(crate) static EMPTY_SUBJECT: SubjectState = SubjectState {
-    grants: Vec::new(),
+    grants: Grants::EMPTY,
     restricted_from: NEVER,
 };
 
@@ -112,14 +115,13 @@ impl std::hash::Hash for Pseudonym {
     }
 }
 
-type SubjectMap = HashMap<Pseudonym, SubjectState, BuildHasherDefault<PseudonymHasher>>;
 type KeyMap = HashMap<Pseudonym, (DataKey, u64), BuildHasherDefault<PseudonymHasher>>;
 
 /// The projection of the event log.
 #[derive(Debug, Default)]
 pub(crate) struct Projection {
-    /// What decisions read: kept small so a subject's entry is one cache line.
-    subjects: SubjectMap,
+    /// What decisions read: a subject's grants sit inside its entry.
+    subjects: SubjectTable,
     /// Each subject's data key and the first event it seals: only writes and reads of event
     /// payloads need it, so it lives apart from the decision state.
     keys: KeyMap,
@@ -168,14 +170,8 @@ impl Projection {
     pub fn apply(&mut self, effect: Effect) {
         match effect {
             Effect::AddGrant { subject, grant } => {
-                let grants = &mut self.subjects.entry(subject).or_default().grants;
-                // Grow by half (at least one) instead of Vec's doubling from four: most
-                // subjects hold a few grants, and a 96-byte slot left empty in every list
-                // was a third of the projection's memory per grant at three grants each.
-                if grants.len() == grants.capacity() {
-                    grants.reserve_exact((grants.len() / 2).max(1));
-                }
-                grants.push(grant);
+                self.subjects
+                    .update(subject, |state| state.grants.push(grant));
                 self.grants.insert(grant.id, subject);
             }
             Effect::Withdraw { grant, at } => {
@@ -207,13 +203,14 @@ impl Projection {
                 }
             }
             Effect::Restrict { subject, from } => {
-                let state = self.subjects.entry(subject).or_default();
-                state.restricted_from = state.restricted_from.min(from);
+                self.subjects.update(subject, |state| {
+                    state.restricted_from = state.restricted_from.min(from);
+                });
             }
             Effect::Erase { subject } => {
                 self.keys.remove(&subject);
                 if let Some(state) = self.subjects.remove(&subject) {
-                    for grant in state.grants {
+                    for grant in state.grants.iter() {
                         self.grants.remove(&grant.id);
                     }
                 }
@@ -232,7 +229,7 @@ impl Projection {
     }
 
     pub fn has_subject(&self, subject: &Pseudonym) -> bool {
-        self.subjects.contains_key(subject) || self.keys.contains_key(subject)
+        self.subjects.contains(subject) || self.keys.contains_key(subject)
     }
 
     /// The newest version of a grant, and its subject.
@@ -266,9 +263,7 @@ impl Projection {
 
     /// Releases spare capacity after a replay.
     pub fn shrink(&mut self) {
-        for state in self.subjects.values_mut() {
-            state.grants.shrink_to_fit();
-        }
+        self.subjects.shrink();
     }
 
     /// Every grant version of every subject (for comparing two projections in tests).

@@ -99,30 +99,17 @@ pub(crate) enum Slots {
 impl Slots {
     const FILLER: (u8, Slot) = (0, Slot::Denied(DenialReason::NoBasis));
 
-    pub(crate) fn with_capacity(capacity: usize) -> Slots {
-        if capacity <= INLINE {
-            Slots::Inline {
-                len: 0,
-                items: [Self::FILLER; INLINE],
-            }
-        } else {
-            Slots::Heap(Vec::with_capacity(capacity))
-        }
-    }
-
-    pub(crate) fn push(&mut self, item: (u8, Slot)) {
-        match self {
-            Slots::Inline { len, items } => {
-                if let Some(slot) = items.get_mut(usize::from(*len)) {
-                    *slot = item;
-                    *len += 1;
-                } else {
-                    let mut heap = items.to_vec();
-                    heap.push(item);
-                    *self = Slots::Heap(heap);
+    /// The outcome of each category, in order, from `outcome`.
+    pub(crate) fn build(categories: &[u8], mut outcome: impl FnMut(u8) -> Slot) -> Slots {
+        match u8::try_from(categories.len()) {
+            Ok(len) if usize::from(len) <= INLINE => {
+                let mut items = [Self::FILLER; INLINE];
+                for (item, &category) in items.iter_mut().zip(categories) {
+                    *item = (category, outcome(category));
                 }
+                Slots::Inline { len, items }
             }
-            Slots::Heap(items) => items.push(item),
+            _ => Slots::Heap(categories.iter().map(|&c| (c, outcome(c))).collect()),
         }
     }
 
