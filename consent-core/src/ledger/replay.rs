@@ -209,15 +209,24 @@ fn grant_effect(
     })
 }
 
-/// Opens a checked record's payload (when sealed) and applies its change to the projection.
-/// A sealed payload whose key is gone (erasure), or that predates the key, is redacted.
-fn replay_record(
+/// A checked record, opened and decoded into its projection change.
+#[derive(Debug)]
+struct Decoded {
+    seq: u64,
+    subject: Option<Pseudonym>,
+    /// `None`: a sealed payload whose key is gone (erasure) or that predates the key.
+    effect: Option<Effect>,
+    /// Whether the event records the subject's erasure.
+    erasure: bool,
+}
+
+/// Opens a checked record's payload (when sealed) and decodes its projection change. Depends
+/// only on the record, the keys and the catalogue, so either replay thread can do it.
+fn decode_record(
     catalogue: &Catalogue,
     keys: &HashMap<Pseudonym, (DataKey, u64)>,
     checked: Checked,
-    projection: &mut Projection,
-    redactions: &mut Redactions,
-) -> Result<()> {
+) -> Result<Decoded> {
     let Checked {
         seq,
         subject,
@@ -241,13 +250,17 @@ fn replay_record(
         Some(record.payload)
     };
     let Some(plain) = plain else {
-        if let Some(subject) = subject {
-            redactions.first_unreadable.entry(subject).or_insert(seq);
-        }
-        return Ok(());
+        return Ok(Decoded {
+            seq,
+            subject,
+            effect: None,
+            erasure: false,
+        });
     };
-    let effect = match (kind, subject) {
-        ("grant_recorded", Some(subject)) => grant_effect(catalogue, seq, subject, &plain)?,
+    let (effect, erasure) = match (kind, subject) {
+        ("grant_recorded", Some(subject)) => {
+            (grant_effect(catalogue, seq, subject, &plain)?, false)
+        }
         _ => {
             let payload = event::decode_payload(kind, &plain).ok_or_else(|| {
                 Error::new(
@@ -255,14 +268,42 @@ fn replay_record(
                     format!("event {seq}: payload cannot be decoded"),
                 )
             })?;
-            if let (EventPayload::SubjectErased(_), Some(subject)) = (&payload, subject) {
-                redactions.last_erasure.insert(subject, seq);
-            }
-            replay_effect(catalogue, seq, subject, &payload)?
+            let erasure = matches!(payload, EventPayload::SubjectErased(_));
+            (replay_effect(catalogue, seq, subject, &payload)?, erasure)
         }
     };
-    projection.apply(effect);
-    Ok(())
+    Ok(Decoded {
+        seq,
+        subject,
+        effect: Some(effect),
+        erasure,
+    })
+}
+
+/// Applies a decoded record to the projection, in log order, noting redactions and erasures.
+fn apply_decoded(decoded: Decoded, projection: &mut Projection, redactions: &mut Redactions) {
+    match (decoded.effect, decoded.subject) {
+        (None, Some(subject)) => {
+            redactions
+                .first_unreadable
+                .entry(subject)
+                .or_insert(decoded.seq);
+        }
+        (None, None) => {}
+        (Some(effect), subject) => {
+            if let (true, Some(subject)) = (decoded.erasure, subject) {
+                redactions.last_erasure.insert(subject, decoded.seq);
+            }
+            projection.apply(effect);
+        }
+    }
+}
+
+/// A batch of records on its way from the reading thread to the applying one: as read, or
+/// already decoded by the reader while the applier was behind.
+enum ReplayBatch {
+    Checked(Vec<Checked>),
+    Decoded(Vec<Decoded>),
 }
 
 pub(crate) fn check_head(
@@ -417,12 +458,17 @@ pub(crate) fn replay(
                 event::check_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
             writer.last_seq = checked.seq;
             writer.last_hash = checked.record.hash;
-            replay_record(catalogue, keys, checked, &mut projection, &mut redactions)
+            apply_decoded(
+                decode_record(catalogue, keys, checked)?,
+                &mut projection,
+                &mut redactions,
+            );
+            Ok(())
         })?;
         redactions.check()?;
         return Ok(projection);
     }
-    let (send, receive) = mpsc::sync_channel::<Vec<Checked>>(4);
+    let (send, receive) = mpsc::sync_channel::<ReplayBatch>(4);
     std::thread::scope(|scope| {
         let apply = std::thread::Builder::new()
             .name("consent-replay".into())
@@ -430,8 +476,18 @@ pub(crate) fn replay(
                 let mut projection = Projection::default();
                 let mut redactions = Redactions::default();
                 for batch in receive {
-                    for checked in batch {
-                        replay_record(catalogue, keys, checked, &mut projection, &mut redactions)?;
+                    match batch {
+                        ReplayBatch::Checked(batch) => {
+                            for checked in batch {
+                                let decoded = decode_record(catalogue, keys, checked)?;
+                                apply_decoded(decoded, &mut projection, &mut redactions);
+                            }
+                        }
+                        ReplayBatch::Decoded(batch) => {
+                            for decoded in batch {
+                                apply_decoded(decoded, &mut projection, &mut redactions);
+                            }
+                        }
                     }
                 }
                 redactions.check()?;
@@ -449,13 +505,26 @@ pub(crate) fn replay(
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(REPLAY_BATCH));
                 // A closed channel means the applying thread stopped on an error, which its
                 // join below reports.
-                send.send(full)
-                    .map_err(|_| Error::new(ErrorCode::Integrity, "replay stopped"))?;
+                let stopped = || Error::new(ErrorCode::Integrity, "replay stopped");
+                match send.try_send(ReplayBatch::Checked(full)) {
+                    Ok(()) => {}
+                    // The applying thread is behind: decode this batch here, so both cores
+                    // share the decoding whichever side is slower.
+                    Err(mpsc::TrySendError::Full(ReplayBatch::Checked(full))) => {
+                        let decoded = full
+                            .into_iter()
+                            .map(|checked| decode_record(catalogue, keys, checked))
+                            .collect::<Result<Vec<_>>>()?;
+                        send.send(ReplayBatch::Decoded(decoded))
+                            .map_err(|_| stopped())?;
+                    }
+                    Err(_) => return Err(stopped()),
+                }
             }
             Ok(())
         });
         if read.is_ok() && !batch.is_empty() {
-            let _ = send.send(batch);
+            let _ = send.send(ReplayBatch::Checked(batch));
         }
         drop(send);
         let applied = apply
