@@ -780,3 +780,36 @@ fn a_ledger_of_many_subjects_reopens_with_every_key() {
         assert_eq!(records(&reopened), records(&ledger));
     }
 }
+
+#[test]
+fn a_large_import_names_its_first_bad_request_and_writes_nothing() {
+    let ledger = ledger();
+    let good = request(adult(), "nav", "case_handling", &["name"]);
+    let mut bad = good.clone();
+    bad.recipients = codes(&["the_press"]);
+    let count = PIPELINE_FROM + 100;
+    // A batch large enough for the pipelined write: the first bad request is named, and a
+    // write that fails validation never starts.
+    for bad_at in [
+        [count - 3, count - 2],
+        [5, count - 2],
+        [count / 2, count / 2 + 1],
+    ] {
+        let mut requests = vec![good.clone(); count];
+        for index in bad_at {
+            requests[index] = bad.clone();
+        }
+        let err = ledger.grant_many(&requests, &actor()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::UnknownCode);
+        let expected = format!("grant {}:", bad_at[0]);
+        assert!(err.message().starts_with(&expected), "{}", err.message());
+        assert_eq!(ledger.event_count(), 0);
+    }
+    assert_eq!(
+        ledger
+            .grant_many(&vec![good; count], &actor())
+            .unwrap()
+            .len(),
+        count
+    );
+}
