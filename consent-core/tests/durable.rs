@@ -309,6 +309,47 @@ fn a_bulk_import_is_one_transaction_all_or_nothing() {
 }
 
 #[test]
+fn a_subjects_events_are_found_with_either_form_of_the_subject_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let people = people();
+    {
+        let ledger = open(&path);
+        for (i, person) in people.iter().enumerate() {
+            ledger.grant(&request(person, "nav"), &actor()).unwrap();
+            if i % 2 == 0 {
+                ledger.grant(&request(person, "imdi"), &actor()).unwrap();
+            }
+        }
+    }
+    let grants_of = |ledger: &Ledger, person: &str| {
+        let subject = ledger.parse_national_id(person).unwrap();
+        let export = ledger.subject_export(&subject).unwrap();
+        export.as_value()["consent_records"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let counts: Vec<usize> = {
+        let ledger = open(&path);
+        people.iter().map(|p| grants_of(&ledger, p)).collect()
+    };
+    assert_eq!(counts.iter().sum::<usize>(), 30);
+    // A file made before the index on the pseudonym's prefix has it on the whole pseudonym.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP INDEX events_by_subject;
+             CREATE INDEX events_by_subject ON events(subject) WHERE subject IS NOT NULL;",
+        )
+        .unwrap();
+    }
+    let ledger = open(&path);
+    let again: Vec<usize> = people.iter().map(|p| grants_of(&ledger, p)).collect();
+    assert_eq!(again, counts);
+}
+
+#[test]
 fn a_duplicated_subject_key_is_an_integrity_error() {
     // subject_keys has no unique index (new keys are appended); the ledger checks instead.
     let (err, _) = tampered("INSERT INTO subject_keys SELECT * FROM subject_keys WHERE rowid = 1");
