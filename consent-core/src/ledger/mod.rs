@@ -806,8 +806,17 @@ impl Ledger {
                 chunks: &mut chunks,
                 new_keys,
                 destroyed_keys: destroyed,
+                // Asked for before the store commits: a stream that ended early (the sealing
+                // thread stopped, even by panicking, which closes the channel like an end)
+                // fails here, so the store commits nothing.
                 head: &mut || {
                     let (seq, hash) = last.get();
+                    if seq != start.0 + pending.len() as u64 {
+                        return Err(Error::storage(
+                            "write",
+                            "the sealing thread stopped before the last record",
+                        ));
+                    }
                     Ok(Head::new(seq, hash, &self.inner.mac_key))
                 },
             });
@@ -855,7 +864,6 @@ fn nonempty(set: u64, field: &str) -> Result<u64> {
     }
 }
 
-/// A write waiting to be committed.
 /// Reads and unwraps every stored subject key; a large ledger unwraps on two threads.
 fn unwrap_keys(
     store: &dyn Store,
@@ -914,6 +922,7 @@ const PIPELINE_FROM: usize = 1024;
 /// How many records travel from the sealing thread to the store at a time.
 const WRITE_CHUNK: usize = 256;
 
+/// A write waiting to be committed.
 struct Pending {
     subject: Option<Pseudonym>,
     payload: EventPayload,

@@ -813,3 +813,58 @@ fn a_large_import_names_its_first_bad_request_and_writes_nothing() {
         count
     );
 }
+
+/// A clock that panics once armed and called `limit` more times, like a host's clock with a
+/// bug.
+#[derive(Debug)]
+struct PanickingClock {
+    armed: std::sync::atomic::AtomicBool,
+    calls: std::sync::atomic::AtomicUsize,
+    limit: usize,
+}
+
+impl Clock for PanickingClock {
+    fn now(&self) -> DateTime<Utc> {
+        if self.armed.load(Ordering::SeqCst)
+            && self.calls.fetch_add(1, Ordering::SeqCst) >= self.limit
+        {
+            panic!("the host's clock failed");
+        }
+        Utc::now()
+    }
+}
+
+#[test]
+fn a_bulk_write_whose_sealing_thread_panics_stores_nothing() {
+    let requests: Vec<_> = (0..PIPELINE_FROM + 10)
+        .map(|_| request(adult(), "nav", "case_handling", &["name"]))
+        .collect();
+    // Checking takes one clock reading a grant; sealing two a record: the panic comes in
+    // the sealing thread after it has handed the store a few chunks.
+    let clock = std::sync::Arc::new(PanickingClock {
+        armed: std::sync::atomic::AtomicBool::new(false),
+        calls: std::sync::atomic::AtomicUsize::new(0),
+        limit: requests.len() + 2 * 700,
+    });
+    let memory = std::sync::Arc::new(MemoryStore::new());
+    let options = LedgerOptions {
+        key: Some(PseudonymKey::from_bytes([7; 32])),
+        clock: clock.clone(),
+        ..LedgerOptions::default()
+    };
+    let ledger = Ledger::with_store(Box::new(memory.clone()), options.clone()).unwrap();
+    clock.armed.store(true, Ordering::SeqCst);
+    let err = ledger.grant_many(&requests, &actor()).unwrap_err();
+    clock.armed.store(false, Ordering::SeqCst);
+    assert_eq!(err.code(), ErrorCode::Storage, "{}", err.message());
+    assert_eq!(ledger.event_count(), 0);
+    memory
+        .scan(1, &mut |_| panic!("nothing may be stored"))
+        .unwrap();
+
+    // The ledger and the store agree, so the next write and a reopen work.
+    ledger.grant_many(&requests, &actor()).unwrap();
+    let reopened = Ledger::with_store(Box::new(memory), options).unwrap();
+    assert_eq!(reopened.event_count(), requests.len() as u64);
+    assert!(reopened.verify().unwrap().ok);
+}
