@@ -91,7 +91,9 @@ fn seal_with(key: &[u8; 32], plain: &[u8], aad: &[u8], entropy: &mut Entropy) ->
     let mut out = Vec::with_capacity(NONCE_LEN + plain.len() + CHACHA20_POLY1305.tag_len());
     out.extend_from_slice(&nonce);
     out.extend_from_slice(plain);
-    let body = out.get_mut(NONCE_LEN..).unwrap_or_default();
+    let (_, body) = out
+        .split_at_mut_checked(NONCE_LEN)
+        .ok_or_else(|| Error::storage("cannot seal a payload", "no room for the nonce"))?;
     let tag = cipher(key)?
         .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), body)
         .map_err(|_| Error::storage("cannot seal a payload", "encryption failed"))?;

@@ -566,7 +566,7 @@ pub(crate) fn check_record(record: EventRecord, chain: Option<(u64, &Hash)>) -> 
         .iter()
         .copied()
         .find(|k| *k == fields.kind)
-        .ok_or_else(|| integrity(seq, "payload cannot be decoded"))?;
+        .ok_or_else(|| integrity(seq, "the header names an unknown event kind"))?;
     Ok(Checked {
         seq,
         subject,

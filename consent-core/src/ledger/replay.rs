@@ -365,18 +365,30 @@ fn bad_seq(error: &Error) -> Option<u64> {
         .ok()
 }
 
+/// Of two errors from the two replay threads, the one naming the earlier event (an error
+/// naming none, such as the reader's "replay stopped", is only a consequence of the other).
+fn first_bad(read: Error, applied: Error) -> Error {
+    match (bad_seq(&read), bad_seq(&applied)) {
+        (Some(r), Some(a)) if r < a => read,
+        (Some(_), None) => read,
+        _ => applied,
+    }
+}
+
 /// Verifies a store's chain and head anchor under the given head-MAC key.
 pub(crate) fn verify_store(store: &dyn Store, mac_key: &[u8; 32]) -> Result<VerifyReport> {
     let mut last_seq = 0u64;
     let mut last_hash = GENESIS;
     let mut failure: Option<Error> = None;
-    let scanned = store.scan(1, &mut |record: EventRecord| match event::check_record(
+    // Strict: the whole header decodes (an audit also wants the actor, the id and the time
+    // well formed), where a replay reads only what it needs.
+    let scanned = store.scan(1, &mut |record: EventRecord| match event::verify_record(
         record,
         Some((last_seq + 1, &last_hash)),
     ) {
-        Ok(checked) => {
-            last_seq = checked.seq;
-            last_hash = checked.record.hash;
+        Ok(verified) => {
+            last_seq = verified.header.seq;
+            last_hash = verified.hash;
             Ok(())
         }
         Err(error) => {
@@ -472,7 +484,7 @@ pub(crate) fn replay(
     std::thread::scope(|scope| {
         let apply = std::thread::Builder::new()
             .name("consent-replay".into())
-            .spawn_scoped(scope, move || -> Result<Projection> {
+            .spawn_scoped(scope, move || -> Result<(Projection, Redactions)> {
                 let mut projection = Projection::default();
                 let mut redactions = Redactions::default();
                 for batch in receive {
@@ -490,8 +502,7 @@ pub(crate) fn replay(
                         }
                     }
                 }
-                redactions.check()?;
-                Ok(projection)
+                Ok((projection, redactions))
             })
             .map_err(|e| Error::storage("cannot start the replay thread", e))?;
         let mut batch = Vec::with_capacity(REPLAY_BATCH);
@@ -523,7 +534,9 @@ pub(crate) fn replay(
             }
             Ok(())
         });
-        if read.is_ok() && !batch.is_empty() {
+        // Also after a failed read: these records verified, and one of them may fail to
+        // decode before the place the read failed.
+        if !batch.is_empty() {
             let _ = send.send(ReplayBatch::Checked(batch));
         }
         drop(send);
@@ -531,10 +544,29 @@ pub(crate) fn replay(
             .join()
             .map_err(|_| Error::storage("replay", "the replaying thread panicked"))?;
         match (read, applied) {
-            // The applying thread's error is the cause when both failed.
-            (_, Err(error)) => Err(error),
-            (Err(error), Ok(_)) => Err(error),
-            (Ok(()), Ok(projection)) => Ok(projection),
+            // Only a whole log can show that every unreadable payload has its erasure.
+            (Ok(()), Ok((projection, redactions))) => {
+                redactions.check()?;
+                Ok(projection)
+            }
+            (Err(error), Ok(_)) | (Ok(()), Err(error)) => Err(error),
+            // Both threads stopped: name the first bad event, as a replay in order would.
+            (Err(read), Err(applied)) => Err(first_bad(read, applied)),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn of_two_replay_errors_the_earlier_event_is_named() {
+        let at = |seq: u64| Error::new(ErrorCode::Integrity, format!("event {seq}: bad"));
+        let stopped = || Error::new(ErrorCode::Integrity, "replay stopped");
+        assert_eq!(first_bad(at(5), at(9)).message(), "event 5: bad");
+        assert_eq!(first_bad(at(9), at(5)).message(), "event 5: bad");
+        assert_eq!(first_bad(stopped(), at(9)).message(), "event 9: bad");
+        assert_eq!(first_bad(at(9), stopped()).message(), "event 9: bad");
+    }
 }
