@@ -75,12 +75,18 @@ impl Ledger {
                 }
             }
         }
+        let write = Write {
+            start: (writer.last_seq, writer.last_hash),
+            actor,
+            pending: &pending,
+            keys: &keys,
+            new_keys: &new_keys,
+            destroyed: &destroyed,
+        };
         let written = if pending.len() >= PIPELINE_FROM {
-            self.write_pipelined(writer, actor, &pending, &keys, &new_keys, &destroyed)
+            self.write_pipelined(&write)
         } else {
-            self.write_batch(
-                writer, actor, &pending, &keys, &new_keys, &destroyed, entropy,
-            )
+            self.write_batch(&write, entropy)
         };
         let (ids, seq, prev) = match written {
             Ok(written) => written,
@@ -187,19 +193,20 @@ impl Ledger {
 
     /// Builds every record, then stores them in one write. Returns the ids, the last sequence
     /// number and the last hash.
-    #[expect(clippy::too_many_arguments, reason = "the parts of one write")]
     fn write_batch(
         &self,
-        writer: &Writer,
-        actor: &Actor,
-        pending: &[Pending],
-        keys: &[Option<DataKey>],
-        new_keys: &[SubjectKey],
-        destroyed: &[[u8; 16]],
+        write: &Write<'_>,
         entropy: &mut Entropy,
     ) -> Result<(Vec<Uuid>, u64, Hash)> {
-        let mut seq = writer.last_seq;
-        let mut prev = writer.last_hash;
+        let Write {
+            actor,
+            pending,
+            keys,
+            new_keys,
+            destroyed,
+            ..
+        } = *write;
+        let (mut seq, mut prev) = write.start;
         let mut records = Vec::with_capacity(pending.len());
         let mut ids = Vec::with_capacity(pending.len());
         for (item, key) in pending.iter().zip(keys) {
@@ -221,17 +228,16 @@ impl Ledger {
     /// Like [`Ledger::write_batch`] for a large write: a second thread builds the records
     /// (encoding, sealing, hashing) a chunk at a time while this one stores the chunks before
     /// it, in the same transaction.
-    fn write_pipelined(
-        &self,
-        writer: &Writer,
-        actor: &Actor,
-        pending: &[Pending],
-        keys: &[Option<DataKey>],
-        new_keys: &[SubjectKey],
-        destroyed: &[[u8; 16]],
-    ) -> Result<(Vec<Uuid>, u64, Hash)> {
+    fn write_pipelined(&self, write: &Write<'_>) -> Result<(Vec<Uuid>, u64, Hash)> {
+        let Write {
+            start,
+            actor,
+            pending,
+            keys,
+            new_keys,
+            destroyed,
+        } = *write;
         let (send, receive) = mpsc::sync_channel::<Result<Vec<EventRecord>>>(4);
-        let start = (writer.last_seq, writer.last_hash);
         std::thread::scope(|scope| {
             let producer = std::thread::Builder::new()
                 .name("consent-seal".into())
@@ -316,6 +322,19 @@ pub(super) const PIPELINE_FROM: usize = 1024;
 
 /// How many records travel from the sealing thread to the store at a time.
 const WRITE_CHUNK: usize = 256;
+
+/// The parts of one write, once its keys are settled.
+#[derive(Clone, Copy)]
+struct Write<'a> {
+    /// The sequence number and hash the write chains from.
+    start: (u64, Hash),
+    actor: &'a Actor,
+    pending: &'a [Pending],
+    /// The key sealing each pending payload (`None`: not personal).
+    keys: &'a [Option<DataKey>],
+    new_keys: &'a [SubjectKey],
+    destroyed: &'a [[u8; 16]],
+}
 
 /// A write waiting to be committed.
 pub(super) struct Pending {

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use super::event::{
-    self, Checked, Event, EventPayload, EventRecord, GENESIS, Hash, Head, Verified,
+    self, Checked, Event, EventPayload, EventRecord, GENESIS, GrantRecord, Hash, Head, Verified,
 };
 use super::projection::{Effect, GrantState, NEVER};
 use std::collections::HashMap;
@@ -16,7 +16,7 @@ use std::sync::mpsc;
 
 use super::projection::Projection;
 use super::{VerifyReport, Writer, rights};
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Code};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
 use crate::id::pseudonym::Pseudonym;
@@ -108,20 +108,7 @@ pub(crate) fn replay_effect(
     Ok(match payload {
         EventPayload::GrantRecorded(grant) => Effect::AddGrant {
             subject: subject()?,
-            grant: GrantState {
-                id: grant.grant_id,
-                purposes: code_set_of(catalogue, &grant.purposes, "purpose", seq)?,
-                recipients: code_set_of(catalogue, &grant.recipients, "recipient", seq)?,
-                categories: code_set_of(catalogue, &grant.categories, "category", seq)?,
-                valid_from: micros_of(grant.valid_from, seq)?,
-                valid_until: grant.valid_until.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
-                withdrawn_at: NEVER,
-                lapses_at: grant.lapses_at.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
-                effective_from: Micros::MIN,
-                superseded_at: NEVER,
-                explicit: grant.explicit,
-                notice_superseded: notice_superseded(catalogue, &grant.notice),
-            },
+            grant: GrantFields::of_record(grant).state(catalogue, seq)?,
         },
         EventPayload::GrantWithdrawn(withdrawal) => Effect::Withdraw {
             grant: withdrawal.grant_id,
@@ -167,6 +154,47 @@ struct GrantFields<'a> {
     notice: NoticeFields<'a>,
 }
 
+impl<'a> GrantFields<'a> {
+    /// The same fields of a fully decoded record.
+    fn of_record(grant: &'a GrantRecord) -> GrantFields<'a> {
+        let codes = |codes: &'a [Code]| codes.iter().map(Code::as_str).collect();
+        GrantFields {
+            grant_id: grant.grant_id,
+            purposes: codes(&grant.purposes),
+            recipients: codes(&grant.recipients),
+            categories: codes(&grant.categories),
+            explicit: grant.explicit,
+            valid_from: grant.valid_from,
+            valid_until: grant.valid_until,
+            lapses_at: grant.lapses_at,
+            notice: NoticeFields {
+                id: Cow::Borrowed(&grant.notice.id),
+                version: Cow::Borrowed(&grant.notice.version),
+            },
+        }
+    }
+
+    /// The grant's decision state (a new grant: not withdrawn, not superseded).
+    fn state(&self, catalogue: &Catalogue, seq: u64) -> Result<GrantState> {
+        Ok(GrantState {
+            id: self.grant_id,
+            purposes: code_set_of(catalogue, &self.purposes, "purpose", seq)?,
+            recipients: code_set_of(catalogue, &self.recipients, "recipient", seq)?,
+            categories: code_set_of(catalogue, &self.categories, "category", seq)?,
+            valid_from: micros_of(self.valid_from, seq)?,
+            valid_until: self.valid_until.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
+            withdrawn_at: NEVER,
+            lapses_at: self.lapses_at.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
+            effective_from: Micros::MIN,
+            superseded_at: NEVER,
+            explicit: self.explicit,
+            notice_superseded: catalogue
+                .current_notice_version(&self.notice.id)
+                .is_some_and(|current| current != self.notice.version),
+        })
+    }
+}
+
 #[derive(Deserialize)]
 struct NoticeFields<'a> {
     #[serde(borrow)]
@@ -190,22 +218,7 @@ fn grant_effect(
     })?;
     Ok(Effect::AddGrant {
         subject,
-        grant: GrantState {
-            id: grant.grant_id,
-            purposes: code_set_of(catalogue, &grant.purposes, "purpose", seq)?,
-            recipients: code_set_of(catalogue, &grant.recipients, "recipient", seq)?,
-            categories: code_set_of(catalogue, &grant.categories, "category", seq)?,
-            valid_from: micros_of(grant.valid_from, seq)?,
-            valid_until: grant.valid_until.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
-            withdrawn_at: NEVER,
-            lapses_at: grant.lapses_at.map_or(Ok(NEVER), |t| micros_of(t, seq))?,
-            effective_from: Micros::MIN,
-            superseded_at: NEVER,
-            explicit: grant.explicit,
-            notice_superseded: catalogue
-                .current_notice_version(&grant.notice.id)
-                .is_some_and(|current| current != grant.notice.version),
-        },
+        grant: grant.state(catalogue, seq)?,
     })
 }
 
