@@ -7,7 +7,7 @@ use super::crypto::Entropy;
 use super::event::{EventPayload, GrantRecord, GrantorRecord, RefusalRecord, WithdrawalRecord};
 use super::projection::{Effect, GrantState, NEVER};
 use super::{Ledger, Pending, nonempty, notice_superseded};
-use crate::catalogue::{Catalogue, Code};
+use crate::catalogue::Code;
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
@@ -80,9 +80,8 @@ impl Ledger {
         entropy: &mut Entropy,
     ) -> Result<(Pseudonym, GrantRecord, GrantState)> {
         let catalogue = &self.inner.catalogue;
-        self.check_subject(&request.subject)?;
-        let (purposes, recipients, categories) = scope(
-            catalogue,
+        let (purposes, recipients, categories) = self.checked_scope(
+            &request.subject,
             &request.purposes,
             &request.recipients,
             &request.categories,
@@ -185,6 +184,24 @@ impl Ledger {
         Ok((subject, record, state))
     }
 
+    /// The checked subject and the interned scope of a grant or refusal: each list non-empty,
+    /// known and without repeats.
+    fn checked_scope(
+        &self,
+        subject: &NationalId,
+        purposes: &[Code],
+        recipients: &[Code],
+        categories: &[Code],
+    ) -> Result<(u64, u64, u64)> {
+        self.check_subject(subject)?;
+        let catalogue = &self.inner.catalogue;
+        Ok((
+            nonempty(catalogue.purpose_set(purposes)?, "purposes")?,
+            nonempty(catalogue.recipient_set(recipients)?, "recipients")?,
+            nonempty(catalogue.category_set(categories)?, "categories")?,
+        ))
+    }
+
     /// The grantor as recorded: a person representative by pseudonym only.
     fn grantor_record(&self, grantor: &Grantor, subject: &NationalId) -> Result<GrantorRecord> {
         Ok(match grantor {
@@ -281,9 +298,8 @@ impl Ledger {
     /// As [`Ledger::grant`] for the codes, the evidence and the ids.
     pub fn refuse(&self, request: &RefusalRequest, actor: &Actor) -> Result<RecordId> {
         let catalogue = &self.inner.catalogue;
-        self.check_subject(&request.subject)?;
-        let (purposes, recipients, categories) = scope(
-            catalogue,
+        let (purposes, recipients, categories) = self.checked_scope(
+            &request.subject,
             &request.purposes,
             &request.recipients,
             &request.categories,
@@ -305,18 +321,4 @@ impl Ledger {
         let mut writer = self.lock_writer()?;
         self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)
     }
-}
-
-/// The interned scope of a grant or refusal: each list non-empty, known and without repeats.
-fn scope(
-    catalogue: &Catalogue,
-    purposes: &[Code],
-    recipients: &[Code],
-    categories: &[Code],
-) -> Result<(u64, u64, u64)> {
-    Ok((
-        nonempty(catalogue.purpose_set(purposes)?, "purposes")?,
-        nonempty(catalogue.recipient_set(recipients)?, "recipients")?,
-        nonempty(catalogue.category_set(categories)?, "categories")?,
-    ))
 }
