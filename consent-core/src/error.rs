@@ -38,8 +38,8 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, in the order of their stable numbers.
-    pub const ALL: [ErrorCode; 12] = [
+    /// Every code, in the order of their stable numbers (new codes are appended).
+    pub const ALL: &'static [ErrorCode] = &[
         ErrorCode::InvalidInput,
         ErrorCode::InvalidNationalId,
         ErrorCode::UnknownCode,
@@ -88,6 +88,8 @@ impl fmt::Display for ErrorCode {
 pub struct Error {
     code: ErrorCode,
     message: String,
+    /// The sequence number of the stored event the error is about, if any.
+    event: Option<u64>,
 }
 
 impl Error {
@@ -96,7 +98,17 @@ impl Error {
         Error {
             code,
             message: message.into(),
+            event: None,
         }
+    }
+
+    /// Names the stored event the error is about (`event N: message`).
+    pub(crate) fn at_event(mut self, seq: u64) -> Self {
+        if self.event.is_none() {
+            self.message = format!("event {seq}: {}", self.message);
+            self.event = Some(seq);
+        }
+        self
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
@@ -128,6 +140,12 @@ impl Error {
     /// The human-readable message (no national identity number ever appears in it).
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The sequence number of the stored event the error is about: the first bad event of an
+    /// `Integrity` error, for example.
+    pub fn event(&self) -> Option<u64> {
+        self.event
     }
 }
 

@@ -1,15 +1,23 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
-mod catalogue;
-mod engine;
+// The rooms of the crate, lowest first. Data flows one way: `id`, `catalogue`, `model`,
+// `policy`, `log`, `store` and `projection` never import from `ledger` (a test,
+// `tests/layers.rs`, fails when one does); `store` knows only `log::record`'s types; `policy`
+// is pure (no I/O, no locks).
 mod error;
 mod hex;
-mod id;
-mod ledger;
-mod model;
-mod store;
 mod time;
+
+mod catalogue;
+mod id;
+mod log;
+mod model;
+mod policy;
+mod projection;
+mod store;
+
+mod ledger;
 
 pub use catalogue::{
     Art6, Art9, Catalogue, Category, Code, Entry, MAX_CODES, Rule, Settings, Statute,
@@ -17,25 +25,38 @@ pub use catalogue::{
 pub use error::{Error, ErrorCode, Result, redact_national_ids};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
 pub use id::pseudonym::{Pseudonym, PseudonymKey};
-pub use ledger::event::{
-    AccessRequestRecord, Correction, DisclosureBasis, DisclosureRecord, ErasureRecord, Event,
-    EventPayload, EventRecord, GENESIS, GrantRecord, GrantorRecord, Hash, Head,
-    RectificationRecord, RefusalRecord, RestrictionRecord, WithdrawalRecord,
-};
 pub use ledger::{
-    AccessRequest, ActiveGrants, Clock, ErasureOutcome, Ledger, LedgerOptions, MEMORY_PATH,
-    ReconsentItem, ReconsentReason, STORAGE_SCHEMA, Statistics, StatisticsQuery, StatisticsRow,
-    SubjectExport, SystemClock, VerifyReport,
+    AccessRequest, AccessRequestEntry, Clock, ConsentChange, ConsentEvent, ConsentRecord,
+    ConsentType, CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, ErasureOutcome,
+    EventMeta, Ledger, LedgerOptions, MEMORY_PATH, RectificationDetail, RectificationEntry,
+    RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport, SubjectStatus, SystemClock,
+    Validity, VerifyReport,
+};
+pub use log::event::{
+    AccessRequestRecord, DisclosureBasis, DisclosureRecord, ErasureRecord, Event, EventPayload,
+    GrantRecord, GrantorRecord, RectificationRecord, RefusalRecord, RestrictionRecord,
+    WithdrawalRecord,
 };
 pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
-pub use model::grant::{
-    Actor, DisclosureRequest, Evidence, EvidenceMethod, GrantId, GrantRequest, Grantor, Notice,
-    RecordId, RefusalRequest, RepresentativeId, RepresentativeRole, SCHEMA_VERSION,
+pub use model::party::{
+    Actor, Evidence, EvidenceMethod, Grantor, Notice, RepresentativeId, RepresentativeRole,
 };
-pub use store::memory::MemoryStore;
-pub use store::sqlite::SqliteStore;
-pub use store::{Batch, Store, SubjectKey};
+pub use model::request::{Correction, DisclosureRequest, GrantRequest, RefusalRequest};
+pub use model::{GrantId, RecordId, SCHEMA_VERSION};
+pub use policy::grant_state::GrantStatus;
+pub use policy::reconsent::{ReconsentItem, ReconsentReason};
+pub use policy::statistics::{ActiveGrants, Statistics, StatisticsQuery, StatisticsRow};
 pub use time::from_unix_millis;
+
+/// For those who implement a [`Store`](storage::Store): the stored form of events, the head
+/// anchor, subject keys, and the stores this crate ships.
+pub mod storage {
+    pub use crate::ledger::STORAGE_SCHEMA;
+    pub use crate::log::record::{EventRecord, GENESIS, Hash, Head};
+    pub use crate::store::memory::MemoryStore;
+    pub use crate::store::sqlite::SqliteStore;
+    pub use crate::store::{Batch, Store, Stream, SubjectKey};
+}
 
 /// The workspace README's Rust example, compiled and run as a doctest.
 #[cfg(doctest)]

@@ -43,6 +43,21 @@ pub(crate) fn from_micros_opt(micros: Micros) -> Option<DateTime<Utc>> {
     DateTime::<Utc>::from_timestamp_micros(micros)
 }
 
+/// Converts microseconds of an instant the ledger accepted back to the instant.
+///
+/// # Errors
+/// `Integrity` for a value no accepted instant has (a sentinel, or a corrupt value).
+pub(crate) fn from_micros(micros: Micros) -> Result<DateTime<Utc>> {
+    from_micros_opt(micros)
+        .filter(|at| (MIN_SECS..END_SECS).contains(&at.timestamp()))
+        .ok_or_else(|| {
+            Error::new(
+                crate::error::ErrorCode::Integrity,
+                format!("instant `{micros}` µs is outside the years {MIN_YEAR} to {MAX_YEAR}"),
+            )
+        })
+}
+
 /// 1850-01-01T00:00:00Z in Unix milliseconds, the first instant of the accepted range.
 const MIN_MILLIS: i64 = -3_786_825_600_000;
 /// 9999-12-31T23:59:59.999Z in Unix milliseconds, the last instant of the accepted range.

@@ -16,8 +16,9 @@ use std::sync::Arc;
 
 use crate::common::{actor, national_id};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use consent_core::storage::MemoryStore;
 use consent_core::{
-    Catalogue, DenialReason, ErrorCode, GrantId, Ledger, LedgerOptions, MemoryStore, PseudonymKey,
+    Catalogue, DenialReason, ErrorCode, GrantId, Ledger, LedgerOptions, PseudonymKey,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

@@ -182,7 +182,7 @@ fn the_export_format_is_pinned_by_a_golden_file() {
     assert_eq!(request.due_at.to_rfc3339(), "2026-04-10T08:00:00+00:00");
 
     let export = ledger.subject_export(&subject(&ledger, ADULT)).unwrap();
-    let text = export.to_json();
+    let text = export.to_json().unwrap();
     assert!(
         !text.contains(ADULT),
         "the export must not contain the national id"
@@ -201,7 +201,7 @@ fn the_export_format_is_pinned_by_a_golden_file() {
         "the export format changed; if intended, run `CONSENT_BLESS=1 cargo test -p consent-core --test integration rights::` and review the diff\n{normalised}"
     );
     // What the person is told: the recipients the data went to.
-    let recipients: Vec<_> = export.as_value()["disclosures"]
+    let recipients: Vec<_> = export.to_value().unwrap()["disclosures"]
         .as_array()
         .unwrap()
         .iter()
@@ -393,7 +393,7 @@ fn erasure_under_an_archival_duty_becomes_a_restriction() {
     );
     assert_eq!(ledger.event_count(), count);
     assert_eq!(
-        ledger.subject_export(&s).unwrap().as_value()["status"],
+        ledger.subject_export(&s).unwrap().to_value().unwrap()["status"],
         "restricted"
     );
 }
@@ -447,7 +447,7 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
             "others are untouched"
         );
         assert_eq!(
-            ledger.subject_export(&s).unwrap().as_value()["status"],
+            ledger.subject_export(&s).unwrap().to_value().unwrap()["status"],
             "erased"
         );
         assert_eq!(
@@ -459,7 +459,7 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
             .register_access_request(&s, at(2026, 4, 1), &actor())
             .unwrap();
         assert_eq!(
-            ledger.subject_export(&s).unwrap().as_value()["status"],
+            ledger.subject_export(&s).unwrap().to_value().unwrap()["status"],
             "erased"
         );
     }

@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn every_core_code_has_its_own_value_in_order() {
-        for (index, code) in ErrorCode::ALL.into_iter().enumerate() {
+        for (index, &code) in ErrorCode::ALL.iter().enumerate() {
             let result = consent_result::from(code);
             assert_eq!(result as u32, index as u32 + 1, "{code}");
             assert_eq!(result.name().to_str().unwrap(), code.as_str());

@@ -56,7 +56,7 @@ pub unsafe extern "C" fn consent_ledger_subject_export(
         let subject = try_str(subject, "subject")?;
         let subject = handle.ledger.parse_national_id(subject)?;
         let export = handle.ledger.subject_export(&subject)?;
-        write_out(json_out, string_to_ptr(export.to_json())?)
+        write_out(json_out, string_to_ptr(export.to_json()?)?)
     })
 }
 

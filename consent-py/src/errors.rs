@@ -154,7 +154,7 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let root = ConsentError::type_object(py);
     root.setattr("code", py.None())?;
     module.add("ConsentError", root)?;
-    for code in ErrorCode::ALL {
+    for &code in ErrorCode::ALL {
         let class = class_for(py, code);
         class.setattr("code", code.as_str())?;
         module.add(class.name()?, class)?;

@@ -7,9 +7,10 @@ use std::sync::RwLock;
 
 use chrono::{DateTime, Utc};
 
+use consent_core::storage::MemoryStore;
 use consent_core::{
     Actor, Catalogue, Correction, DisclosureRequest, GrantId, IdOptions, LedgerOptions,
-    MEMORY_PATH, MemoryStore, NationalId, StatisticsQuery,
+    MEMORY_PATH, NationalId, StatisticsQuery,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
@@ -408,9 +409,9 @@ impl Ledger {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (ledger, subject) = self.core_and_subject(subject)?;
         let export = py
-            .detach(move || ledger.subject_export(&subject))
+            .detach(move || ledger.subject_export(&subject)?.to_value())
             .or_raise()?;
-        from_json(py, export.as_value())
+        from_json(py, &export)
     }
 
     /// Registers an access request (GDPR Art. 15) received at `received_at`:

@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
-use consent_core::{GrantId, GrantRequest, Ledger, LedgerOptions, MemoryStore};
+use consent_core::storage::MemoryStore;
+use consent_core::{GrantId, GrantRequest, Ledger, LedgerOptions};
 use serde_json::{Value, json};
 
 use super::json_out;

@@ -39,11 +39,11 @@ pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError>
         .map_err(|e| CliError::from(e).context("subject"))?;
     let export = ledger.subject_export(&subject)?;
     if ctx.json() {
-        let mut text = export.to_json();
+        let mut text = export.to_json()?;
         text.push('\n');
         return Ok(Outcome::ok(text));
     }
-    let doc = export.as_value();
+    let doc = &export.to_value()?;
     let mut out = format!(
         "subject {} (pseudonym), status {}, generated {}\n",
         cell(doc.get("pii_principal_id")),

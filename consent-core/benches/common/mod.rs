@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, TimeZone, Utc};
+use consent_core::storage::{Batch, EventRecord, Head, Store, SubjectKey};
 use consent_core::{
-    Actor, Batch, Code, EventRecord, Evidence, EvidenceMethod, GrantRequest, Grantor, Head, Ledger,
-    NationalId, Notice, Result, Store, SubjectKey, control_digits,
+    Actor, Code, Evidence, EvidenceMethod, GrantRequest, Grantor, Ledger, NationalId, Notice,
+    Result, control_digits,
 };
 
 /// Grants per subject.

@@ -378,6 +378,13 @@ impl Catalogue {
             .map(|(_, version)| version.as_str())
     }
 
+    /// Whether a grant given under notice `id` at `version` was given under a version older
+    /// than the catalogue's current one (a notice the catalogue does not list is not).
+    pub fn notice_superseded(&self, id: &str, version: &str) -> bool {
+        self.current_notice_version(id)
+            .is_some_and(|current| current != version)
+    }
+
     /// The recipient a rule applies to.
     pub fn rule_recipient(&self, rule: &Rule) -> &Code {
         self.recipient_code(rule.recipient)

@@ -4,6 +4,7 @@
 //! number. Without the key, the roughly 10^9 possible numbers cannot be tried one by one.
 
 use std::fmt;
+use std::hash::Hasher;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -146,6 +147,33 @@ impl<'de> Deserialize<'de> for Pseudonym {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A hasher for pseudonyms, which are already uniformly random under the secret key.
+#[derive(Default)]
+pub(crate) struct PseudonymHasher(u64);
+
+impl Hasher for PseudonymHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only reached if something other than `Pseudonym::hash` writes bytes.
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+impl std::hash::Hash for Pseudonym {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.fast_hash());
     }
 }
 

@@ -7,13 +7,14 @@ use std::sync::mpsc;
 
 use uuid::Uuid;
 
-use super::crypto::{DataKey, Entropy};
-use super::event::{self, EventPayload, EventRecord, Hash, Head};
-use super::projection::Effect;
 use super::{Ledger, Writer, poisoned};
 use crate::error::{Error, Result};
 use crate::id::pseudonym::Pseudonym;
-use crate::model::grant::Actor;
+use crate::log::event::EventPayload;
+use crate::log::record::{self, EventRecord, Hash, Head};
+use crate::log::seal::{DataKey, Entropy};
+use crate::model::party::Actor;
+use crate::projection::Effect;
 use crate::store::{Batch, Stream, SubjectKey};
 
 impl Ledger {
@@ -169,7 +170,7 @@ impl Ledger {
         entropy: &mut Entropy,
     ) -> Result<(Uuid, EventRecord)> {
         let id = self.new_id(entropy)?;
-        let mut bytes = event::encode_payload(&item.payload)?;
+        let mut bytes = record::encode_payload(&item.payload)?;
         let sealed = match (key, item.subject) {
             (Some(key), Some(subject)) => {
                 bytes = key.seal(&subject, &bytes, entropy)?;
@@ -177,7 +178,7 @@ impl Ledger {
             }
             _ => false,
         };
-        let record = event::seal(
+        let record = record::seal(
             seq,
             id,
             self.inner.clock.now(),

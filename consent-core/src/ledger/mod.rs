@@ -1,22 +1,24 @@
 //! The ledger: validates requests, records events through a store, keeps the projection the
 //! engine reads, and verifies the hash chain.
 
-pub(crate) mod event;
-pub(crate) mod projection;
-mod subjects;
-
 mod commit;
-mod crypto;
+mod decide;
+mod export;
 mod open;
 mod replay;
 mod rights;
+mod verify;
 mod write;
 
-pub use open::MEMORY_PATH;
-pub use rights::{
-    AccessRequest, ActiveGrants, ErasureOutcome, ReconsentItem, ReconsentReason, Statistics,
-    StatisticsQuery, StatisticsRow, SubjectExport,
+pub use export::{
+    AccessRequestEntry, ConsentChange, ConsentEvent, ConsentRecord, ConsentType, CurrentValidity,
+    DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, EventMeta, RectificationDetail,
+    RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
+    SubjectStatus, Validity,
 };
+pub use open::MEMORY_PATH;
+pub use rights::{AccessRequest, ErasureOutcome};
+pub use verify::VerifyReport;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -25,23 +27,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use serde::Serialize;
 
 use crate::catalogue::Catalogue;
-use crate::engine;
 use crate::error::{Error, ErrorCode, Result, printable};
 use crate::id::national_id::{IdKind, IdOptions, NationalId};
 use crate::id::pseudonym::{Pseudonym, PseudonymKey};
-use crate::model::decision::Decision;
-use crate::model::grant::{Actor, DisclosureRequest, GrantRequest, RefusalRequest};
+use crate::log::event::Event;
+use crate::log::record::{self, GENESIS, Hash, Head, open_event};
+use crate::log::seal::{DataKey, KeyWrapper};
+use crate::model::request::{GrantRequest, RefusalRequest};
+use crate::projection::Projection;
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
 use crate::store::{Batch, SubjectKey};
-use crate::time::{self};
-use crypto::{DataKey, KeyWrapper};
-use event::{DisclosureBasis, DisclosureRecord, Event, EventPayload, GENESIS, Hash, Head};
-use projection::{Effect, Projection};
-use replay::{check_head, notice_superseded, open_event, verify_store};
+use verify::check_head;
 
 /// The ledger's metadata keys.
 pub(crate) mod meta {
@@ -102,21 +101,6 @@ impl Default for LedgerOptions {
             clock: Arc::new(SystemClock),
         }
     }
-}
-
-/// The outcome of walking the hash chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VerifyReport {
-    /// Whether every event verified and the head anchor matches.
-    pub ok: bool,
-    /// How many events verified before the first problem (all of them when `ok`).
-    pub events: u64,
-    /// The hash of the last verified event, hex.
-    pub head_hash: String,
-    /// The sequence number of the first bad event.
-    pub first_bad_seq: Option<u64>,
-    /// What was wrong with it.
-    pub problem: Option<String>,
 }
 
 #[derive(Debug)]
@@ -314,193 +298,6 @@ impl Ledger {
         Ok(())
     }
 
-    /// Decides a disclosure request.
-    ///
-    /// # Errors
-    /// `UnknownCode` for a code not in the catalogue; `InvalidInput` for no categories, a
-    /// repeated category or an instant out of range; `InvalidNationalId` for a synthetic id
-    /// outside test mode. An error is never a permit.
-    pub fn decide(&self, request: &DisclosureRequest) -> Result<Decision> {
-        self.decide_with(
-            &request.subject,
-            request.recipient.as_str(),
-            request.purpose.as_str(),
-            &request.categories,
-            request.at,
-        )
-    }
-
-    /// Decides a disclosure given as borrowed parts (no request to build).
-    ///
-    /// # Errors
-    /// As [`Ledger::decide`].
-    pub fn decide_with<S: AsRef<str>>(
-        &self,
-        subject: &NationalId,
-        recipient: &str,
-        purpose: &str,
-        categories: &[S],
-        at: DateTime<Utc>,
-    ) -> Result<Decision> {
-        // No lock yet: the statute path never reads the subjects' state.
-        self.decide_parts(None, subject, recipient, purpose, categories, at)
-    }
-
-    /// Decides many requests under one read of the state; each gets its own result.
-    pub fn decide_many(&self, requests: &[DisclosureRequest]) -> Result<Vec<Result<Decision>>> {
-        let projection = self.read()?;
-        Ok(requests
-            .iter()
-            .map(|r| {
-                self.decide_parts(
-                    Some(&projection),
-                    &r.subject,
-                    r.recipient.as_str(),
-                    r.purpose.as_str(),
-                    &r.categories,
-                    r.at,
-                )
-            })
-            .collect())
-    }
-
-    /// Decides many requests given as borrowed parts (the arguments of [`Ledger::decide_with`],
-    /// in order) under one read of the state, as [`Ledger::decide_many`] does; each gets its
-    /// own result. For callers that convert many requests at once (the bindings), so no
-    /// [`DisclosureRequest`] has to be built for each.
-    ///
-    /// # Errors
-    /// `Storage` when the state cannot be read; each request's own error as
-    /// [`Ledger::decide`].
-    pub fn decide_many_with<'a, S, I>(&self, requests: I) -> Result<Vec<Result<Decision>>>
-    where
-        S: AsRef<str> + 'a,
-        I: IntoIterator<Item = (&'a NationalId, &'a str, &'a str, &'a [S], DateTime<Utc>)>,
-    {
-        let projection = self.read()?;
-        Ok(requests
-            .into_iter()
-            .map(|(subject, recipient, purpose, categories, at)| {
-                self.decide_parts(
-                    Some(&projection),
-                    subject,
-                    recipient,
-                    purpose,
-                    categories,
-                    at,
-                )
-            })
-            .collect())
-    }
-
-    /// Decides one request, reading the subject's state under `held` (a read lock the caller
-    /// holds) or, when `None`, under a read lock taken only if a category needs consent.
-    fn decide_parts<S: AsRef<str>>(
-        &self,
-        held: Option<&Projection>,
-        subject: &NationalId,
-        recipient: &str,
-        purpose: &str,
-        categories: &[S],
-        at: DateTime<Utc>,
-    ) -> Result<Decision> {
-        let catalogue = &self.inner.catalogue;
-        self.check_subject(subject)?;
-        let recipient = catalogue.recipient_id(recipient)?;
-        let purpose = catalogue.purpose_id(purpose)?;
-        if categories.is_empty() {
-            return Err(Error::invalid("categories is empty"));
-        }
-        if categories.len() > crate::catalogue::MAX_CODES {
-            return Err(Error::invalid("more categories than the catalogue has"));
-        }
-        let mut ids = [0u8; crate::catalogue::MAX_CODES];
-        let mut seen = 0u64;
-        for (slot, code) in ids.iter_mut().zip(categories) {
-            let code = code.as_ref();
-            let id = catalogue.category_id(code)?;
-            let bit = 1u64 << id;
-            if seen & bit != 0 {
-                return Err(Error::invalid(format!(
-                    "category `{}` is listed twice",
-                    printable(code)
-                )));
-            }
-            seen |= bit;
-            *slot = id;
-        }
-        let at_micros = time::to_micros(at, "decision time")?;
-        let ids = ids.get(..categories.len()).unwrap_or_default();
-        let key = &self.inner.key;
-        engine::decide(
-            catalogue,
-            recipient,
-            purpose,
-            ids,
-            at,
-            at_micros,
-            |resolve| {
-                let pseudonym = key.pseudonym(subject);
-                match held {
-                    Some(projection) => resolve(projection.subject(&pseudonym)),
-                    None => resolve(self.read()?.subject(&pseudonym)),
-                }
-                Ok(())
-            },
-        )
-    }
-
-    /// Decides a disclosure and, when it is permitted, records it with the basis of each
-    /// category. Returns the permitting decision.
-    ///
-    /// # Errors
-    /// `NotPermitted` when the decision denies (nothing is recorded); otherwise as
-    /// [`Ledger::decide`], and `Storage`.
-    pub fn record_disclosure(
-        &self,
-        request: &DisclosureRequest,
-        actor: &Actor,
-    ) -> Result<Decision> {
-        let mut writer = self.lock_writer()?;
-        let decision = self.decide(request)?;
-        if !decision.permitted() {
-            return Err(Error::new(
-                ErrorCode::NotPermitted,
-                format!("disclosure not permitted: {}", decision.explain()),
-            ));
-        }
-        let bases = decision
-            .outcomes()
-            .map(|o| {
-                let (rule, statute, grant_id) = match o.result {
-                    Ok(crate::model::decision::Basis::Statute(rule)) => {
-                        (Some(rule.code.clone()), Some(rule.statute.clone()), None)
-                    }
-                    Ok(crate::model::decision::Basis::Consent { grant, .. }) => {
-                        (None, None, Some(grant))
-                    }
-                    Err(_) => (None, None, None),
-                };
-                DisclosureBasis {
-                    category: o.category.clone(),
-                    rule,
-                    statute,
-                    grant_id,
-                }
-            })
-            .collect();
-        let payload = EventPayload::DisclosureRecorded(DisclosureRecord {
-            recipient: decision.recipient().clone(),
-            purpose: decision.purpose().clone(),
-            categories: decision.outcomes().map(|o| o.category.clone()).collect(),
-            at: request.at,
-            bases,
-        });
-        let subject = self.inner.key.pseudonym(&request.subject);
-        self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)?;
-        Ok(decision)
-    }
-
     /// Every event, decoded and verified, in order.
     ///
     /// # Errors
@@ -521,26 +318,16 @@ impl Ledger {
         let mut expected = 1u64;
         let mut prev = GENESIS;
         self.inner.store.scan(1, &mut |record| {
-            let verified = event::verify_record(record, Some((expected, &prev)))?;
+            let verified = record::verify_record(record, Some((expected, &prev)))?;
             expected += 1;
             prev = verified.hash;
-            let key = verified
-                .header
-                .subject
-                .and_then(|s| self.read().ok().and_then(|p| p.key(&s)));
+            // A lock that cannot be read is an error, never a redacted payload.
+            let key = match verified.header.subject {
+                Some(subject) => self.read()?.key(&subject),
+                None => None,
+            };
             visit(open_event(verified, |_| key)?)
         })
-    }
-
-    /// Walks the stored chain from the first event and checks every hash, link and payload,
-    /// and that the newest event matches the head anchor (so a cut-off tail is seen).
-    ///
-    /// # Errors
-    /// `Storage` when the store cannot be read; problems in the chain are in the report.
-    pub fn verify(&self) -> Result<VerifyReport> {
-        // Writes wait (decisions do not), so the chain and its head are read as one state.
-        let _writer = self.lock_writer()?;
-        verify_store(self.inner.store.as_ref(), &self.inner.mac_key)
     }
 
     /// Counts of what the projection holds: (subjects, grants).
@@ -550,8 +337,10 @@ impl Ledger {
     }
 
     #[cfg(test)]
-    pub(crate) fn projection_snapshot(&self) -> Vec<(Pseudonym, projection::GrantState)> {
-        self.read().map(|p| p.all()).unwrap_or_default()
+    pub(crate) fn projection_snapshot(
+        &self,
+    ) -> Result<Vec<(Pseudonym, crate::policy::grant_state::GrantState)>> {
+        Ok(self.read()?.all())
     }
 
     #[doc(hidden)]
@@ -620,8 +409,6 @@ fn unwrap_keys(
 
 /// From this many subject keys, opening unwraps them on two threads.
 const PARALLEL_UNWRAP_FROM: usize = 10_000;
-
-use commit::Pending;
 
 #[cfg(test)]
 mod storage_tests;

@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Ledger, LedgerOptions, VerifyReport, meta, verify_store};
+use super::{Ledger, LedgerOptions, meta};
 use crate::catalogue::Catalogue;
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
 use crate::id::pseudonym::PseudonymKey;
-use crate::model::grant::json_error;
+use crate::model::json_error;
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
 use crate::store::sqlite::SqliteStore;
@@ -114,7 +114,11 @@ fn create_key(path: &Path) -> Result<PseudonymKey> {
 }
 
 /// The key for a ledger file: given, read from its key file, or created with a new ledger.
-fn resolve_key(store: &dyn Store, path: &Path, options: &LedgerOptions) -> Result<PseudonymKey> {
+pub(super) fn resolve_key(
+    store: &dyn Store,
+    path: &Path,
+    options: &LedgerOptions,
+) -> Result<PseudonymKey> {
     if let Some(key) = &options.key {
         return Ok(key.clone());
     }
@@ -167,33 +171,5 @@ impl Ledger {
                 ..options
             },
         )
-    }
-
-    /// Verifies a ledger file without replaying it into a projection: for auditors, and for
-    /// a file that no longer opens because it was tampered with.
-    ///
-    /// # Errors
-    /// As [`Ledger::open`] for the lock, the key and the file; problems in the chain are in the
-    /// report.
-    pub fn verify_file(path: impl AsRef<Path>, options: &LedgerOptions) -> Result<VerifyReport> {
-        let path = path.as_ref();
-        if !path.exists() {
-            return Err(Error::new(
-                ErrorCode::NotFound,
-                format!("no ledger at `{}`", path.display()),
-            ));
-        }
-        let store = SqliteStore::open(path)?;
-        let key = resolve_key(&store, path, options)?;
-        match store.meta(meta::KEY_CHECK)? {
-            Some(check) if check == key.check_value() => {}
-            _ => {
-                return Err(Error::new(
-                    ErrorCode::KeyMismatch,
-                    "the pseudonym key does not match the key this ledger was created with",
-                ));
-            }
-        }
-        verify_store(&store, &key.derive(super::HEAD_MAC_CONTEXT))
     }
 }

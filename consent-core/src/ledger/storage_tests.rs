@@ -4,10 +4,11 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::commit::PIPELINE_FROM;
-use super::event::EventRecord;
 use super::tests::{actor, adult, at, codes, decide, ledger, request};
 use super::*;
 use crate::id::national_id::control_digits;
+use crate::log::event::EventPayload;
+use crate::log::record::EventRecord;
 use crate::store::Stream;
 
 #[test]
@@ -178,8 +179,7 @@ fn a_ledger_of_many_subjects_reopens_with_every_key() {
             )
             .permitted()
         );
-        let records =
-            |l: &Ledger| l.subject_export(subject).unwrap().as_value()["consent_records"].clone();
+        let records = |l: &Ledger| l.subject_export(subject).unwrap().consent_records;
         assert_eq!(records(&reopened), records(&ledger));
     }
 }

@@ -5,9 +5,13 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use super::*;
 use crate::catalogue::Code;
 use crate::id::national_id::control_digits;
+use crate::model::GrantId;
+use crate::model::decision::Decision;
 use crate::model::decision::DenialReason;
-use crate::model::grant::{Evidence, EvidenceMethod, Notice, RepresentativeRole};
-use crate::model::grant::{GrantId, GrantRequest, Grantor, RepresentativeId};
+use crate::model::party::{
+    Actor, Evidence, EvidenceMethod, Grantor, Notice, RepresentativeId, RepresentativeRole,
+};
+use crate::model::request::GrantRequest;
 use uuid::Uuid;
 
 pub(super) fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {

@@ -3,19 +3,24 @@
 
 use chrono::{DateTime, Utc};
 
-use super::crypto::Entropy;
-use super::event::{EventPayload, GrantRecord, GrantorRecord, RefusalRecord, WithdrawalRecord};
-use super::projection::{Effect, GrantState, NEVER};
-use super::{Ledger, Pending, nonempty, notice_superseded};
+use super::commit::Pending;
+use super::{Ledger, nonempty};
 use crate::catalogue::Code;
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
-use crate::model::grant::{
-    Actor, GrantId, GrantRequest, Grantor, RecordId, RefusalRequest, RepresentativeId,
+use crate::log::event::{
+    EventPayload, GrantRecord, GrantorRecord, RefusalRecord, WithdrawalRecord,
 };
+use crate::log::seal::Entropy;
+use crate::model::party::{Actor, Grantor, RepresentativeId};
+use crate::model::request::{GrantRequest, RefusalRequest};
 use crate::model::text;
-use crate::time::{self, Micros};
+use crate::model::{GrantId, RecordId};
+use crate::policy::competence;
+use crate::policy::grant_state::{GrantState, NEVER};
+use crate::projection::{Effect, GrantFields};
+use crate::time;
 
 impl Ledger {
     /// Records a consent and returns its id.
@@ -87,70 +92,30 @@ impl Ledger {
             &request.categories,
         )?;
         let valid_from = time::to_micros(request.valid_from, "valid_from")?;
-        let valid_until = match request.valid_until {
-            Some(until) => {
-                let until_micros = time::to_micros(until, "valid_until")?;
-                if until_micros <= valid_from {
-                    return Err(Error::invalid(format!(
-                        "valid_until `{}` is not after valid_from `{}`",
-                        until.to_rfc3339(),
-                        request.valid_from.to_rfc3339()
-                    )));
-                }
-                until_micros
-            }
-            None => NEVER,
-        };
+        if let Some(until) = request.valid_until
+            && time::to_micros(until, "valid_until")? <= valid_from
+        {
+            return Err(Error::invalid(format!(
+                "valid_until `{}` is not after valid_from `{}`",
+                until.to_rfc3339(),
+                request.valid_from.to_rfc3339()
+            )));
+        }
         request.evidence.validate()?;
         request.notice.validate()?;
 
-        let settings = catalogue.settings();
         let special = categories & catalogue.special_mask() != 0;
-        let age_unknown = || {
-            Error::invalid(
-                "the subject's age cannot be read from a 2032-style national id, so the grantor's competence cannot be checked",
-            )
-        };
         let grantor = self.grantor_record(&request.grantor, &request.subject)?;
-        let lapses_at = match &request.grantor {
-            Grantor::Subject => {
-                let age = if special {
-                    settings.self_consent_age_special
-                } else {
-                    settings.self_consent_age
-                };
-                let competent_at = request
-                    .subject
-                    .reaches_age_at(age)
-                    .ok_or_else(age_unknown)?;
-                if request.valid_from < competent_at {
-                    return Err(Error::invalid(format!(
-                        "the subject is under {age} at valid_from and cannot consent alone{}; a representative must grant",
-                        if special {
-                            " to special categories"
-                        } else {
-                            ""
-                        }
-                    )));
-                }
-                None
-            }
-            Grantor::Representative { role, .. } => {
-                let adult_at = request
-                    .subject
-                    .reaches_age_at(settings.representative_until_age)
-                    .ok_or_else(age_unknown)?;
-                let minor = request.valid_from < adult_at;
-                if !minor && role.minors_only() {
-                    return Err(Error::invalid(format!(
-                        "the subject is {} or older at valid_from, so a representative of a minor cannot grant",
-                        settings.representative_until_age
-                    )));
-                }
-                minor.then_some(adult_at)
-            }
-        };
-        let lapses_micros = lapses_at.map_or(Ok(NEVER), |t| time::to_micros(t, "lapses_at"))?;
+        let lapses_at = competence::lapse_of(
+            catalogue.settings(),
+            &request.grantor,
+            &request.subject,
+            request.valid_from,
+            special,
+        )?;
+        if let Some(lapses_at) = lapses_at {
+            time::to_micros(lapses_at, "lapses_at")?;
+        }
 
         let grant_id = GrantId(self.new_id(entropy)?);
         let subject = self.inner.key.pseudonym(&request.subject);
@@ -167,20 +132,9 @@ impl Ledger {
             evidence: request.evidence.clone(),
             notice: request.notice.clone(),
         };
-        let state = GrantState {
-            id: grant_id,
-            purposes,
-            recipients,
-            categories,
-            valid_from,
-            valid_until,
-            withdrawn_at: NEVER,
-            lapses_at: lapses_micros,
-            effective_from: Micros::MIN,
-            superseded_at: NEVER,
-            explicit: request.explicit,
-            notice_superseded: notice_superseded(catalogue, &request.notice),
-        };
+        // The same reading of the record a replay makes: the state a write installs is the
+        // state a reopened ledger rebuilds.
+        let state = GrantFields::of_record(&record).state(catalogue)?;
         Ok((subject, record, state))
     }
 

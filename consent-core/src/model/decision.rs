@@ -7,7 +7,7 @@ use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::catalogue::{Art6, Art9, Catalogue, Code, Rule};
-use crate::model::grant::{GrantId, SCHEMA_VERSION};
+use crate::model::{GrantId, SCHEMA_VERSION};
 
 /// Why a category was denied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

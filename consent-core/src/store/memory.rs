@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::ledger::event::{EventRecord, Head};
+use crate::log::record::{EventRecord, Head};
 use crate::store::{Batch, Store, SubjectKey};
 
 /// Keeps events in memory, for tests and short-lived tools.

@@ -7,7 +7,7 @@ pub(crate) mod sqlite;
 use std::fmt;
 
 use crate::error::Result;
-use crate::ledger::event::{EventRecord, Head};
+use crate::log::record::{EventRecord, Head};
 
 /// A subject's wrapped data key, valid for the subject's events from `since_seq` on.
 #[derive(Debug, Clone, PartialEq, Eq)]

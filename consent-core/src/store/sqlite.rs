@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::ledger::event::{EventRecord, Head};
+use crate::log::record::{EventRecord, Head};
 use crate::store::{Batch, Store, Stream, SubjectKey};
 
 /// The file format version, kept in SQLite's `user_version`.

@@ -10,9 +10,11 @@
 
 use std::collections::HashMap;
 
-use super::projection::{GrantState, NEVER, SubjectState};
 use crate::id::pseudonym::Pseudonym;
-use crate::model::grant::GrantId;
+use crate::model::GrantId;
+use crate::policy::decide::SubjectView;
+use crate::policy::grant_state::{GrantState, NEVER};
+use crate::time::Micros;
 
 /// Grant versions held inside a subject's entry. The benchmarks' population, and most real
 /// subjects, hold three or fewer.
@@ -117,6 +119,41 @@ impl std::ops::DerefMut for Grants {
         self.as_mut_slice()
     }
 }
+
+/// One subject's state.
+#[derive(Debug, Clone)]
+pub(crate) struct SubjectState {
+    /// Every version of every grant, in the order they were added (inline for a few).
+    pub grants: Grants,
+    /// From when the subject's processing is restricted (`NEVER`: not restricted).
+    pub restricted_from: Micros,
+}
+
+impl Default for SubjectState {
+    /// No grants, not restricted, no key.
+    fn default() -> Self {
+        SubjectState {
+            grants: Grants::EMPTY,
+            restricted_from: NEVER,
+        }
+    }
+}
+
+impl SubjectState {
+    /// What a decision reads of the subject.
+    pub(crate) fn view(&self) -> SubjectView<'_> {
+        SubjectView {
+            grants: self.grants.as_slice(),
+            restricted_from: self.restricted_from,
+        }
+    }
+}
+
+/// The state of a subject with no events.
+pub(crate) static EMPTY_SUBJECT: SubjectState = SubjectState {
+    grants: Grants::EMPTY,
+    restricted_from: NEVER,
+};
 
 /// One slot of the index: a 32-bit tag of the pseudonym (which also gives its home slot) and
 /// its entry's position. Eight bytes, so the index of a million subjects is 16 MB.

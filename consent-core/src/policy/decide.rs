@@ -3,17 +3,26 @@
 //! Every requested category must be covered at the instant by a statutory rule valid then, or
 //! by a grant active then that covers the purpose, the recipient and the category; special
 //! categories need a rule with an Art. 9(2) condition or explicit consent. Anything else is
-//! denied with the most useful reason. A restricted subject's consent-based disclosures are
-//! denied (`restricted`); statutory ones only where the rule says a restriction applies. The
-//! statute path looks up the subject only for such a rule.
+//! denied with the most useful reason. A restriction is applied as `restriction.rs` says. The
+//! statute path looks up the subject only when a rule yields to a restriction.
 
 use chrono::{DateTime, Utc};
 
+use super::grant_state::{GrantState, GrantStatus};
+use super::restriction;
 use crate::catalogue::Catalogue;
-use crate::error::Result;
-use crate::ledger::projection::{GrantState, SubjectState};
+use crate::error::{Error, ErrorCode, Result};
 use crate::model::decision::{Decision, DenialReason, Slot, Slots};
 use crate::time::Micros;
+
+/// What a decision reads of one subject: its grant versions and its restriction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SubjectView<'a> {
+    /// Every version of every grant, in the order they were added.
+    pub grants: &'a [GrantState],
+    /// From when the subject's processing is restricted (`NEVER`: not restricted).
+    pub restricted_from: Micros,
+}
 
 /// Decides one request whose codes are already interned. `categories` has no duplicates.
 ///
@@ -21,6 +30,10 @@ use crate::time::Micros;
 /// its rule yields to a restriction: it hands the subject's state to the closure it is given
 /// (so the caller can hold a lock just for that long) and fails when the state cannot be read,
 /// which fails the whole decision (fail closed).
+///
+/// # Errors
+/// Whatever `with_subject` returns; `Storage` if a rule the catalogue indexed cannot be found
+/// in it (impossible for an unchanged catalogue: the index is built from its own rules).
 pub(crate) fn decide(
     catalogue: &Catalogue,
     recipient: u8,
@@ -28,13 +41,14 @@ pub(crate) fn decide(
     categories: &[u8],
     at: DateTime<Utc>,
     at_micros: Micros,
-    with_subject: impl FnOnce(&mut dyn FnMut(&SubjectState)) -> Result<()>,
+    with_subject: impl FnOnce(&mut dyn FnMut(SubjectView<'_>)) -> Result<()>,
 ) -> Result<Decision> {
     let special = catalogue.special_mask();
     let rules = catalogue.rules_for(recipient, purpose);
     // Categories no rule covers, and statutory ones whose rule a restriction stops.
     let mut uncovered = 0u64;
     let mut yields_to_restriction = 0u64;
+    let mut missing_rule = false;
 
     let mut slots = Slots::build(categories, |category| {
         let bit = 1u64 << category;
@@ -44,7 +58,9 @@ pub(crate) fn decide(
         });
         match rule {
             Some(rule) => {
-                if rule.restriction_applies {
+                // A decision names only rules it can show (`Decision::outcomes`).
+                missing_rule |= catalogue.rule(rule.index).is_none();
+                if restriction::stops_rule(rule) {
                     yields_to_restriction |= bit;
                 }
                 Slot::Statute(rule.index)
@@ -55,13 +71,18 @@ pub(crate) fn decide(
             }
         }
     });
+    if missing_rule {
+        return Err(Error::new(
+            ErrorCode::Storage,
+            "the catalogue's rule index names a rule it does not hold",
+        ));
+    }
 
     if uncovered | yields_to_restriction != 0 {
         let scope_purpose = 1u64 << purpose;
         let scope_recipient = 1u64 << recipient;
-        let mut resolve = |state: &SubjectState| {
-            let restricted = state.restricted_at(at_micros);
-            let grants = state.grants.as_slice();
+        let mut resolve = |state: SubjectView<'_>| {
+            let restricted = restriction::restricted_at(state.restricted_from, at_micros);
             for (category, slot) in slots.as_mut_slice() {
                 let bit = 1u64 << *category;
                 if (uncovered | yields_to_restriction) & bit == 0 {
@@ -72,7 +93,7 @@ pub(crate) fn decide(
                 } else if uncovered & bit != 0 {
                     let is_special = special & bit != 0;
                     *slot = consent_slot(
-                        grants,
+                        state.grants,
                         scope_purpose,
                         scope_recipient,
                         bit,
@@ -99,7 +120,8 @@ pub(crate) fn decide(
     })
 }
 
-/// The consent basis for one category, or the most useful denial reason.
+/// The consent basis for one category, or the most useful denial reason: not explicit, then
+/// re-consent required, withdrawn, expired, and no basis when no grant's scope covers it.
 fn consent_slot(
     grants: &[GrantState],
     purpose: u64,
@@ -121,20 +143,21 @@ fn consent_slot(
         {
             continue;
         }
-        if grant.active_at(at) {
-            if !special || grant.explicit {
-                return Slot::Consent {
-                    grant: grant.id,
-                    explicit: grant.explicit,
-                };
+        match grant.status_at(at) {
+            GrantStatus::Given => {
+                if !special || grant.explicit {
+                    return Slot::Consent {
+                        grant: grant.id,
+                        explicit: grant.explicit,
+                    };
+                }
+                not_explicit = true;
             }
-            not_explicit = true;
-        } else if at >= grant.withdrawn_at {
-            withdrawn = true;
-        } else if at >= grant.lapses_at {
-            lapsed = true;
-        } else {
-            expired = true;
+            GrantStatus::Withdrawn => withdrawn = true,
+            GrantStatus::ReconsentRequired => lapsed = true,
+            GrantStatus::Expired => expired = true,
+            // Passed over above (not yet valid), or never in the projection (erased).
+            GrantStatus::NotYetValid | GrantStatus::Erased => {}
         }
     }
     let reason = if not_explicit {

@@ -1,119 +1,23 @@
 //! The in-memory state the engine reads: each subject's grants, compact and interned, its
-//! restriction, and its data key. The layout of the subjects is in `subjects.rs`.
+//! restriction, and its data key. The layout of the subjects is in `subjects.rs`; how a stored
+//! event changes the state is in `effect.rs`.
+
+mod effect;
+mod subjects;
+
+pub(crate) use effect::{Effect, GrantFields, effect_of, grant_effect, rectify_effect};
+pub(crate) use subjects::SubjectState;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use rustc_hash::FxHashMap;
 
-use super::crypto::DataKey;
-use super::subjects::{Grants, SubjectTable};
-use crate::id::pseudonym::Pseudonym;
-use crate::model::grant::GrantId;
-use crate::time::Micros;
-
-/// "Never": the end of a grant that has no end.
-pub(crate) const NEVER: Micros = Micros::MAX;
-
-/// One version of a grant as the engine needs it (every field but `notice_superseded` is read
-/// by a decision, so there is no cold part worth splitting off). A rectification adds a new version that
-/// applies to decision instants from its `effective_from`, and ends the old one there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct GrantState {
-    pub id: GrantId,
-    pub purposes: u64,
-    pub recipients: u64,
-    pub categories: u64,
-    pub valid_from: Micros,
-    pub valid_until: Micros,
-    pub withdrawn_at: Micros,
-    pub lapses_at: Micros,
-    /// The first decision instant this version applies to.
-    pub effective_from: Micros,
-    /// The first decision instant a later version applies to.
-    pub superseded_at: Micros,
-    pub explicit: bool,
-    /// Given under a privacy notice version the catalogue no longer lists as current.
-    pub notice_superseded: bool,
-}
-
-impl GrantState {
-    /// Whether this version applies to decisions at `at`.
-    pub fn applies_at(&self, at: Micros) -> bool {
-        self.effective_from <= at && at < self.superseded_at
-    }
-
-    /// Whether the grant is in force at `at` (started, not ended, withdrawn or lapsed).
-    pub fn active_at(&self, at: Micros) -> bool {
-        self.valid_from <= at
-            && at < self.valid_until
-            && at < self.withdrawn_at
-            && at < self.lapses_at
-    }
-
-    /// Whether this is the newest version.
-    pub fn is_current(&self) -> bool {
-        self.superseded_at == NEVER
-    }
-}
-
-/// One subject's state.
-#[derive(Debug, Clone)]
-pub(crate) struct SubjectState {
-    /// Every version of every grant, in the order they were added (inline for a few).
-    pub grants: Grants,
-    /// From when the subject's processing is restricted (`NEVER`: not restricted).
-    pub restricted_from: Micros,
-}
-
-impl Default for SubjectState {
-    /// No grants, not restricted, no key.
-    fn default() -> Self {
-        SubjectState {
-            grants: Grants::EMPTY,
-            restricted_from: NEVER,
-        }
-    }
-}
-
-impl SubjectState {
-    pub fn restricted_at(&self, at: Micros) -> bool {
-        self.restricted_from <= at
-    }
-}
-
-/// The state of a subject with no events.
-pub(crate) static EMPTY_SUBJECT: SubjectState = SubjectState {
-    grants: Grants::EMPTY,
-    restricted_from: NEVER,
-};
-
-/// A hasher for pseudonyms, which are already uniformly random under the secret key.
-#[derive(Default)]
-pub(crate) struct PseudonymHasher(u64);
-
-impl Hasher for PseudonymHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only reached if something other than `Pseudonym::hash` writes bytes.
-        for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-}
-
-impl std::hash::Hash for Pseudonym {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.fast_hash());
-    }
-}
+use crate::id::pseudonym::{Pseudonym, PseudonymHasher};
+use crate::log::seal::DataKey;
+use crate::model::GrantId;
+use crate::policy::grant_state::GrantState;
+use subjects::{EMPTY_SUBJECT, SubjectTable};
 
 type KeyMap = HashMap<Pseudonym, (DataKey, u64), BuildHasherDefault<PseudonymHasher>>;
 
@@ -126,34 +30,6 @@ pub(crate) struct Projection {
     /// payloads need it, so it lives apart from the decision state.
     keys: KeyMap,
     grants: FxHashMap<GrantId, Pseudonym>,
-}
-
-/// A change to the projection, computed (and validated) before its event is stored.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Effect {
-    AddGrant {
-        subject: Pseudonym,
-        grant: GrantState,
-    },
-    Withdraw {
-        grant: GrantId,
-        at: Micros,
-    },
-    /// A new version of a grant from `effective_from` on; `None` keeps a field's value.
-    Rectify {
-        grant: GrantId,
-        effective_from: Micros,
-        valid_from: Option<Micros>,
-        valid_until: Option<Micros>,
-    },
-    Restrict {
-        subject: Pseudonym,
-        from: Micros,
-    },
-    Erase {
-        subject: Pseudonym,
-    },
-    None,
 }
 
 impl Projection {
@@ -224,7 +100,10 @@ impl Projection {
         self.subjects.get_mut(subject)
     }
 
+    /// A subject's state; a subject without events has no grants and no restriction.
     pub fn subject(&self, subject: &Pseudonym) -> &SubjectState {
+        // Not a fallback that hides an error: a subject the ledger never saw has exactly the
+        // state of `EMPTY_SUBJECT`.
         self.subjects.get(subject).unwrap_or(&EMPTY_SUBJECT)
     }
 

@@ -1,4 +1,4 @@
-//! Events: what the ledger records, their stored form, and the hash chain over them.
+//! The stored form of events and the hash chain over them.
 //!
 //! A stored event is a canonical JSON *header* and a JSON *payload*. The header carries the
 //! sequence number, the event id, the time, the actor, the subject's pseudonym, the SHA-256 of
@@ -11,11 +11,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::catalogue::Code;
+use super::event::{Event, EventPayload};
+use super::seal::DataKey;
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
 use crate::id::pseudonym::Pseudonym;
-use crate::model::grant::{Actor, Evidence, GrantId, Notice};
+use crate::model::party::Actor;
 
 /// The version of the stored header format.
 pub(crate) const HEADER_VERSION: u32 = 1;
@@ -106,256 +107,12 @@ pub(crate) struct Header {
     pub prev_hash: String,
 }
 
-/// The grantor as recorded: a person representative appears only as a pseudonym.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GrantorRecord {
-    /// `self`, `parent`, `verge`, `representant` or `barnevern`.
-    pub role: String,
-    /// The representative's pseudonym (a person) or service id (barnevern).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The reference to the representative's authority.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authority: Option<String>,
-}
-
-/// A recorded grant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrantRecord {
-    /// The grant's id.
-    pub grant_id: GrantId,
-    /// Who consented.
-    pub grantor: GrantorRecord,
-    /// The purposes.
-    pub purposes: Vec<Code>,
-    /// The recipients.
-    pub recipients: Vec<Code>,
-    /// The categories.
-    pub categories: Vec<Code>,
-    /// Whether consent was explicit.
-    pub explicit: bool,
-    /// When it takes effect.
-    pub valid_from: DateTime<Utc>,
-    /// When it ends by itself.
-    pub valid_until: Option<DateTime<Utc>>,
-    /// When a representative's grant lapses (the subject comes of age).
-    pub lapses_at: Option<DateTime<Utc>>,
-    /// The proof.
-    pub evidence: Evidence,
-    /// The privacy notice.
-    pub notice: Notice,
-}
-
-/// A recorded withdrawal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WithdrawalRecord {
-    /// The grant withdrawn.
-    pub grant_id: GrantId,
-    /// From when.
-    pub at: DateTime<Utc>,
-    /// Why, if the subject said.
-    pub reason: Option<String>,
-}
-
-/// A recorded refusal to consent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RefusalRecord {
-    /// Who refused.
-    pub grantor: GrantorRecord,
-    /// The purposes asked for.
-    pub purposes: Vec<Code>,
-    /// The recipients asked for.
-    pub recipients: Vec<Code>,
-    /// The categories asked for.
-    pub categories: Vec<Code>,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// The proof.
-    pub evidence: Evidence,
-    /// The privacy notice.
-    pub notice: Notice,
-}
-
-/// The basis a recorded disclosure relied on, per category.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DisclosureBasis {
-    /// The category.
-    pub category: Code,
-    /// The statutory rule, when the basis was a statute.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<Code>,
-    /// The statute cited, when the basis was a statute.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub statute: Option<String>,
-    /// The grant, when the basis was consent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grant_id: Option<GrantId>,
-}
-
-/// A recorded disclosure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DisclosureRecord {
-    /// Who received the data.
-    pub recipient: Code,
-    /// What for.
-    pub purpose: Code,
-    /// Which categories.
-    pub categories: Vec<Code>,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// The basis of each category.
-    pub bases: Vec<DisclosureBasis>,
-}
-
-/// A registered access request (GDPR Art. 15), answered within a month (Art. 12(3)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccessRequestRecord {
-    /// When the request was received.
-    pub received_at: DateTime<Utc>,
-    /// When it must be answered: one month after receipt.
-    pub due_at: DateTime<Utc>,
-}
-
-/// A correction of a recorded grant (GDPR Art. 16). History is not rewritten: decisions use the
-/// corrected value for instants from the correction's `effective_at` on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RectificationRecord {
-    /// The grant corrected.
-    pub grant_id: GrantId,
-    /// What was corrected and the new value.
-    pub correction: Correction,
-    /// From when decisions use the corrected value.
-    pub effective_at: DateTime<Utc>,
-    /// Why.
-    pub reason: String,
-}
-
-/// One correctable field of a grant and its corrected value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "field", content = "value", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Correction {
-    /// The evidence reference (case or journal number).
-    EvidenceReference(String),
-    /// The instant the grant takes effect.
-    ValidFrom(DateTime<Utc>),
-    /// The instant the grant ends by itself (`None`: no end).
-    ValidUntil(Option<DateTime<Utc>>),
-}
-
-impl Correction {
-    /// Parses `{"field": "evidence_reference" | "valid_from" | "valid_until", "value": …}`.
-    ///
-    /// # Errors
-    /// `InvalidInput` for malformed JSON, an unknown field or a bad value.
-    pub fn from_json(json: &str) -> Result<Correction> {
-        serde_json::from_str(json).map_err(|e| crate::model::grant::json_error("correction", &e))
-    }
-}
-
-/// The subject's processing was restricted instead of erased (Art. 17(3), arkivlova).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RestrictionRecord {
-    /// From when consent-based disclosures are denied with `restricted`.
-    pub at: DateTime<Utc>,
-    /// The rules whose archival or legal duty keeps the records.
-    pub rules: Vec<Code>,
-    /// The statutes those rules cite.
-    pub statutes: Vec<String>,
-}
-
-/// The subject's personal payloads were made unrecoverable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErasureRecord {
-    /// When.
-    pub at: DateTime<Utc>,
-    /// How many earlier events of the subject became unreadable.
-    pub events_erased: u64,
-}
-
-/// What an event records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum EventPayload {
-    /// A grant was recorded.
-    GrantRecorded(GrantRecord),
-    /// A grant was withdrawn.
-    GrantWithdrawn(WithdrawalRecord),
-    /// The subject refused to consent.
-    GrantRefused(RefusalRecord),
-    /// Data was disclosed.
-    DisclosureRecorded(DisclosureRecord),
-    /// An access request was registered.
-    AccessRequested(AccessRequestRecord),
-    /// A grant was corrected.
-    SubjectRectified(RectificationRecord),
-    /// The subject's processing was restricted.
-    SubjectRestricted(RestrictionRecord),
-    /// The subject's personal payloads were erased.
-    SubjectErased(ErasureRecord),
-    /// The payload of an erased subject: it cannot be read any more.
-    Redacted,
-}
-
-impl EventPayload {
-    /// The event type's name (`grant_recorded`, …).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            EventPayload::GrantRecorded(_) => "grant_recorded",
-            EventPayload::GrantWithdrawn(_) => "grant_withdrawn",
-            EventPayload::GrantRefused(_) => "grant_refused",
-            EventPayload::DisclosureRecorded(_) => "disclosure_recorded",
-            EventPayload::AccessRequested(_) => "access_requested",
-            EventPayload::SubjectRectified(_) => "subject_rectified",
-            EventPayload::SubjectRestricted(_) => "subject_restricted",
-            EventPayload::SubjectErased(_) => "subject_erased",
-            EventPayload::Redacted => "redacted",
-        }
-    }
-
-    /// Whether the payload holds personal data and so is sealed under the subject's key.
-    pub(crate) fn is_personal(&self) -> bool {
-        !matches!(
-            self,
-            EventPayload::SubjectRestricted(_)
-                | EventPayload::SubjectErased(_)
-                | EventPayload::Redacted
-        )
-    }
-}
-
-/// A decoded event of the ledger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Event {
-    /// The sequence number, from 1.
-    pub seq: u64,
-    /// The event's UUIDv7.
-    pub id: Uuid,
-    /// When the ledger recorded it.
-    pub recorded_at: DateTime<Utc>,
-    /// Who performed it.
-    pub actor: Actor,
-    /// The subject's pseudonym, when the event concerns a subject.
-    pub subject: Option<Pseudonym>,
-    /// The event type (readable even when the payload is redacted).
-    pub kind: String,
-    /// What it records.
-    pub payload: EventPayload,
-    /// The previous event's hash, hex.
-    pub prev_hash: String,
-    /// This event's hash, hex.
-    pub hash: String,
-}
-
 pub(crate) fn sha256(bytes: &[u8]) -> Hash {
     Sha256::digest(bytes).into()
 }
 
 fn integrity(seq: u64, what: &str) -> Error {
-    Error::new(ErrorCode::Integrity, format!("event {seq}: {what}"))
+    Error::new(ErrorCode::Integrity, what).at_event(seq)
 }
 
 /// Builds the stored record of a new event from its (possibly sealed) payload bytes.
@@ -458,6 +215,35 @@ impl Verified {
     }
 }
 
+/// Decodes a verified record, opening a sealed payload with the subject's data key. A payload
+/// whose key is gone (erasure), or that predates the key, is redacted.
+pub(crate) fn open_event(
+    verified: Verified,
+    key: impl Fn(&Pseudonym) -> Option<(DataKey, u64)>,
+) -> Result<Event> {
+    if !verified.header.sealed {
+        return verified.decode(None);
+    }
+    let seq = verified.header.seq;
+    let plain = match verified
+        .header
+        .subject
+        .and_then(|s| key(&s).map(|k| (s, k)))
+    {
+        Some((subject, (key, since))) if seq >= since => {
+            Some(key.open(&subject, &verified.payload).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Integrity,
+                    "payload does not open under its subject's key",
+                )
+                .at_event(seq)
+            })?)
+        }
+        _ => None,
+    };
+    verified.decode(plain)
+}
+
 /// The header fields the chain checks and a replay need, borrowed from the header's text (the
 /// actor, the id and the time are skipped, not decoded).
 #[derive(Deserialize)]
@@ -538,8 +324,9 @@ pub(crate) fn check_record(record: EventRecord, chain: Option<(u64, &Hash)>) -> 
     if fields.v != HEADER_VERSION {
         return Err(Error::new(
             ErrorCode::UnsupportedVersion,
-            format!("event {seq}: header version {} is not supported", fields.v),
-        ));
+            format!("header version {} is not supported", fields.v),
+        )
+        .at_event(seq));
     }
     if fields.seq != seq {
         return Err(integrity(seq, "sequence number differs from its header"));

@@ -1,0 +1,206 @@
+//! Deciding disclosures, one or many, and recording a permitted one.
+
+use chrono::{DateTime, Utc};
+
+use super::Ledger;
+use crate::catalogue::MAX_CODES;
+use crate::error::{Error, ErrorCode, Result, printable};
+use crate::id::national_id::NationalId;
+use crate::log::event::{DisclosureBasis, DisclosureRecord, EventPayload};
+use crate::model::decision::{Basis, Decision};
+use crate::model::party::Actor;
+use crate::model::request::DisclosureRequest;
+use crate::policy::decide;
+use crate::projection::{Effect, Projection};
+use crate::time;
+
+impl Ledger {
+    /// Decides a disclosure request.
+    ///
+    /// # Errors
+    /// `UnknownCode` for a code not in the catalogue; `InvalidInput` for no categories, a
+    /// repeated category or an instant out of range; `InvalidNationalId` for a synthetic id
+    /// outside test mode. An error is never a permit.
+    pub fn decide(&self, request: &DisclosureRequest) -> Result<Decision> {
+        self.decide_with(
+            &request.subject,
+            request.recipient.as_str(),
+            request.purpose.as_str(),
+            &request.categories,
+            request.at,
+        )
+    }
+
+    /// Decides a disclosure given as borrowed parts (no request to build).
+    ///
+    /// # Errors
+    /// As [`Ledger::decide`].
+    pub fn decide_with<S: AsRef<str>>(
+        &self,
+        subject: &NationalId,
+        recipient: &str,
+        purpose: &str,
+        categories: &[S],
+        at: DateTime<Utc>,
+    ) -> Result<Decision> {
+        // No lock yet: the statute path never reads the subjects' state.
+        self.decide_parts(None, subject, recipient, purpose, categories, at)
+    }
+
+    /// Decides many requests under one read of the state; each gets its own result.
+    pub fn decide_many(&self, requests: &[DisclosureRequest]) -> Result<Vec<Result<Decision>>> {
+        let projection = self.read()?;
+        Ok(requests
+            .iter()
+            .map(|r| {
+                self.decide_parts(
+                    Some(&projection),
+                    &r.subject,
+                    r.recipient.as_str(),
+                    r.purpose.as_str(),
+                    &r.categories,
+                    r.at,
+                )
+            })
+            .collect())
+    }
+
+    /// Decides many requests given as borrowed parts (the arguments of [`Ledger::decide_with`],
+    /// in order) under one read of the state, as [`Ledger::decide_many`] does; each gets its
+    /// own result. For callers that convert many requests at once (the bindings), so no
+    /// [`DisclosureRequest`] has to be built for each.
+    ///
+    /// # Errors
+    /// `Storage` when the state cannot be read; each request's own error as
+    /// [`Ledger::decide`].
+    pub fn decide_many_with<'a, S, I>(&self, requests: I) -> Result<Vec<Result<Decision>>>
+    where
+        S: AsRef<str> + 'a,
+        I: IntoIterator<Item = (&'a NationalId, &'a str, &'a str, &'a [S], DateTime<Utc>)>,
+    {
+        let projection = self.read()?;
+        Ok(requests
+            .into_iter()
+            .map(|(subject, recipient, purpose, categories, at)| {
+                self.decide_parts(
+                    Some(&projection),
+                    subject,
+                    recipient,
+                    purpose,
+                    categories,
+                    at,
+                )
+            })
+            .collect())
+    }
+
+    /// Decides one request, reading the subject's state under `held` (a read lock the caller
+    /// holds) or, when `None`, under a read lock taken only if a category needs consent.
+    fn decide_parts<S: AsRef<str>>(
+        &self,
+        held: Option<&Projection>,
+        subject: &NationalId,
+        recipient: &str,
+        purpose: &str,
+        categories: &[S],
+        at: DateTime<Utc>,
+    ) -> Result<Decision> {
+        let catalogue = &self.inner.catalogue;
+        self.check_subject(subject)?;
+        let recipient = catalogue.recipient_id(recipient)?;
+        let purpose = catalogue.purpose_id(purpose)?;
+        if categories.is_empty() {
+            return Err(Error::invalid("categories is empty"));
+        }
+        if categories.len() > MAX_CODES {
+            return Err(Error::invalid("more categories than the catalogue has"));
+        }
+        let mut ids = [0u8; MAX_CODES];
+        let mut seen = 0u64;
+        for (slot, code) in ids.iter_mut().zip(categories) {
+            let code = code.as_ref();
+            let id = catalogue.category_id(code)?;
+            let bit = 1u64 << id;
+            if seen & bit != 0 {
+                return Err(Error::invalid(format!(
+                    "category `{}` is listed twice",
+                    printable(code)
+                )));
+            }
+            seen |= bit;
+            *slot = id;
+        }
+        let at_micros = time::to_micros(at, "decision time")?;
+        // `categories.len()` was checked against `MAX_CODES` above, so the split always
+        // succeeds; should it not, the decision fails (never a permit).
+        let (ids, _) = ids
+            .split_at_checked(categories.len())
+            .ok_or_else(|| Error::invalid("more categories than the catalogue has"))?;
+        let key = &self.inner.key;
+        decide::decide(
+            catalogue,
+            recipient,
+            purpose,
+            ids,
+            at,
+            at_micros,
+            |resolve| {
+                let pseudonym = key.pseudonym(subject);
+                match held {
+                    Some(projection) => resolve(projection.subject(&pseudonym).view()),
+                    None => resolve(self.read()?.subject(&pseudonym).view()),
+                }
+                Ok(())
+            },
+        )
+    }
+
+    /// Decides a disclosure and, when it is permitted, records it with the basis of each
+    /// category. Returns the permitting decision.
+    ///
+    /// # Errors
+    /// `NotPermitted` when the decision denies (nothing is recorded); otherwise as
+    /// [`Ledger::decide`], and `Storage`.
+    pub fn record_disclosure(
+        &self,
+        request: &DisclosureRequest,
+        actor: &Actor,
+    ) -> Result<Decision> {
+        let mut writer = self.lock_writer()?;
+        let decision = self.decide(request)?;
+        if !decision.permitted() {
+            return Err(Error::new(
+                ErrorCode::NotPermitted,
+                format!("disclosure not permitted: {}", decision.explain()),
+            ));
+        }
+        let bases = decision
+            .outcomes()
+            .map(|o| {
+                let (rule, statute, grant_id) = match o.result {
+                    Ok(Basis::Statute(rule)) => {
+                        (Some(rule.code.clone()), Some(rule.statute.clone()), None)
+                    }
+                    Ok(Basis::Consent { grant, .. }) => (None, None, Some(grant)),
+                    Err(_) => (None, None, None),
+                };
+                DisclosureBasis {
+                    category: o.category.clone(),
+                    rule,
+                    statute,
+                    grant_id,
+                }
+            })
+            .collect();
+        let payload = EventPayload::DisclosureRecorded(DisclosureRecord {
+            recipient: decision.recipient().clone(),
+            purpose: decision.purpose().clone(),
+            categories: decision.outcomes().map(|o| o.category.clone()).collect(),
+            at: request.at,
+            bases,
+        });
+        let subject = self.inner.key.pseudonym(&request.subject);
+        self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)?;
+        Ok(decision)
+    }
+}

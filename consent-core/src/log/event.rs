@@ -1,0 +1,232 @@
+//! What the ledger records: the payload of each event kind, and an event as it is read back.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::catalogue::Code;
+use crate::id::pseudonym::Pseudonym;
+use crate::model::GrantId;
+use crate::model::party::{Actor, Evidence, Notice};
+use crate::model::request::Correction;
+
+/// The grantor as recorded: a person representative appears only as a pseudonym.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantorRecord {
+    /// `self`, `parent`, `verge`, `representant` or `barnevern`.
+    pub role: String,
+    /// The representative's pseudonym (a person) or service id (barnevern).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The reference to the representative's authority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+}
+
+/// A recorded grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    /// The grant's id.
+    pub grant_id: GrantId,
+    /// Who consented.
+    pub grantor: GrantorRecord,
+    /// The purposes.
+    pub purposes: Vec<Code>,
+    /// The recipients.
+    pub recipients: Vec<Code>,
+    /// The categories.
+    pub categories: Vec<Code>,
+    /// Whether consent was explicit.
+    pub explicit: bool,
+    /// When it takes effect.
+    pub valid_from: DateTime<Utc>,
+    /// When it ends by itself.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// When a representative's grant lapses (the subject comes of age).
+    pub lapses_at: Option<DateTime<Utc>>,
+    /// The proof.
+    pub evidence: Evidence,
+    /// The privacy notice.
+    pub notice: Notice,
+}
+
+/// A recorded withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawalRecord {
+    /// The grant withdrawn.
+    pub grant_id: GrantId,
+    /// From when.
+    pub at: DateTime<Utc>,
+    /// Why, if the subject said.
+    pub reason: Option<String>,
+}
+
+/// A recorded refusal to consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusalRecord {
+    /// Who refused.
+    pub grantor: GrantorRecord,
+    /// The purposes asked for.
+    pub purposes: Vec<Code>,
+    /// The recipients asked for.
+    pub recipients: Vec<Code>,
+    /// The categories asked for.
+    pub categories: Vec<Code>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The proof.
+    pub evidence: Evidence,
+    /// The privacy notice.
+    pub notice: Notice,
+}
+
+/// The basis a recorded disclosure relied on, per category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureBasis {
+    /// The category.
+    pub category: Code,
+    /// The statutory rule, when the basis was a statute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Code>,
+    /// The statute cited, when the basis was a statute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statute: Option<String>,
+    /// The grant, when the basis was consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<GrantId>,
+}
+
+/// A recorded disclosure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisclosureRecord {
+    /// Who received the data.
+    pub recipient: Code,
+    /// What for.
+    pub purpose: Code,
+    /// Which categories.
+    pub categories: Vec<Code>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The basis of each category.
+    pub bases: Vec<DisclosureBasis>,
+}
+
+/// A registered access request (GDPR Art. 15), answered within a month (Art. 12(3)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRequestRecord {
+    /// When the request was received.
+    pub received_at: DateTime<Utc>,
+    /// When it must be answered: one month after receipt.
+    pub due_at: DateTime<Utc>,
+}
+
+/// A correction of a recorded grant (GDPR Art. 16). History is not rewritten: decisions use the
+/// corrected value for instants from the correction's `effective_at` on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RectificationRecord {
+    /// The grant corrected.
+    pub grant_id: GrantId,
+    /// What was corrected and the new value.
+    pub correction: Correction,
+    /// From when decisions use the corrected value.
+    pub effective_at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
+
+/// The subject's processing was restricted instead of erased (Art. 17(3), arkivlova).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestrictionRecord {
+    /// From when consent-based disclosures are denied with `restricted`.
+    pub at: DateTime<Utc>,
+    /// The rules whose archival or legal duty keeps the records.
+    pub rules: Vec<Code>,
+    /// The statutes those rules cite.
+    pub statutes: Vec<String>,
+}
+
+/// The subject's personal payloads were made unrecoverable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasureRecord {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// How many earlier events of the subject became unreadable.
+    pub events_erased: u64,
+}
+
+/// What an event records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EventPayload {
+    /// A grant was recorded.
+    GrantRecorded(GrantRecord),
+    /// A grant was withdrawn.
+    GrantWithdrawn(WithdrawalRecord),
+    /// The subject refused to consent.
+    GrantRefused(RefusalRecord),
+    /// Data was disclosed.
+    DisclosureRecorded(DisclosureRecord),
+    /// An access request was registered.
+    AccessRequested(AccessRequestRecord),
+    /// A grant was corrected.
+    SubjectRectified(RectificationRecord),
+    /// The subject's processing was restricted.
+    SubjectRestricted(RestrictionRecord),
+    /// The subject's personal payloads were erased.
+    SubjectErased(ErasureRecord),
+    /// The payload of an erased subject: it cannot be read any more.
+    Redacted,
+}
+
+impl EventPayload {
+    /// The event type's name (`grant_recorded`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventPayload::GrantRecorded(_) => "grant_recorded",
+            EventPayload::GrantWithdrawn(_) => "grant_withdrawn",
+            EventPayload::GrantRefused(_) => "grant_refused",
+            EventPayload::DisclosureRecorded(_) => "disclosure_recorded",
+            EventPayload::AccessRequested(_) => "access_requested",
+            EventPayload::SubjectRectified(_) => "subject_rectified",
+            EventPayload::SubjectRestricted(_) => "subject_restricted",
+            EventPayload::SubjectErased(_) => "subject_erased",
+            EventPayload::Redacted => "redacted",
+        }
+    }
+
+    /// Whether the payload holds personal data and so is sealed under the subject's key.
+    pub(crate) fn is_personal(&self) -> bool {
+        !matches!(
+            self,
+            EventPayload::SubjectRestricted(_)
+                | EventPayload::SubjectErased(_)
+                | EventPayload::Redacted
+        )
+    }
+}
+
+/// A decoded event of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The sequence number, from 1.
+    pub seq: u64,
+    /// The event's UUIDv7.
+    pub id: Uuid,
+    /// When the ledger recorded it.
+    pub recorded_at: DateTime<Utc>,
+    /// Who performed it.
+    pub actor: Actor,
+    /// The subject's pseudonym, when the event concerns a subject.
+    pub subject: Option<Pseudonym>,
+    /// The event type (readable even when the payload is redacted).
+    pub kind: String,
+    /// What it records.
+    pub payload: EventPayload,
+    /// The previous event's hash, hex.
+    pub prev_hash: String,
+    /// This event's hash, hex.
+    pub hash: String,
+}

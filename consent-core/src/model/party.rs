@@ -1,0 +1,292 @@
+//! The parties of the ledger: the actor who performs an operation, the grantor who consents
+//! (the subject or a representative), and the evidence and notice of a consent.
+
+use serde::{Deserialize, Serialize};
+
+use super::json_error;
+use super::text;
+use crate::catalogue::Code;
+use crate::error::{Error, Result, printable};
+use crate::id::national_id::{IdOptions, NationalId};
+
+/// Who performs an operation: a user or system id and a role. Stored on every event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "ActorDoc", into = "ActorDoc")]
+pub struct Actor {
+    id: String,
+    role: Code,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActorDoc {
+    id: String,
+    role: String,
+}
+
+impl Actor {
+    /// Creates an actor.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the id is empty, longer than 128 characters, has control characters
+    /// or contains a national id, or the role is not a code (`[a-z0-9_]+`).
+    pub fn new(id: &str, role: &str) -> Result<Self> {
+        text::check(id, "actor.id", 128)?;
+        let role = Code::new(role).map_err(|e| e.context("actor.role"))?;
+        Ok(Actor {
+            id: id.to_owned(),
+            role,
+        })
+    }
+
+    /// Parses the actor JSON, `{"id": "saksbehandler-17", "role": "case_worker"}`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed JSON or fields.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let doc: ActorDoc = serde_json::from_str(json).map_err(|e| json_error("actor", &e))?;
+        Actor::new(&doc.id, &doc.role)
+    }
+
+    /// The user or system id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The role.
+    pub fn role(&self) -> &Code {
+        &self.role
+    }
+}
+
+impl TryFrom<ActorDoc> for Actor {
+    type Error = Error;
+    fn try_from(doc: ActorDoc) -> Result<Self> {
+        Actor::new(&doc.id, &doc.role)
+    }
+}
+
+impl From<Actor> for ActorDoc {
+    fn from(actor: Actor) -> Self {
+        ActorDoc {
+            id: actor.id,
+            role: actor.role.into(),
+        }
+    }
+}
+
+/// The role of a representative who consents on the subject's behalf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RepresentativeRole {
+    /// A holder of parental responsibility.
+    Parent,
+    /// A guardian appointed under vergemålsloven (for a minor, or an adult under guardianship).
+    Verge,
+    /// A representative for an unaccompanied minor asylum seeker (utlendingsloven ch. 11 A).
+    Representant,
+    /// The child welfare service, where it has taken over care.
+    Barnevern,
+}
+
+impl RepresentativeRole {
+    /// Whether the role can exist only for a minor.
+    pub(crate) fn minors_only(self) -> bool {
+        !matches!(self, RepresentativeRole::Verge)
+    }
+
+    /// Whether the representative is a person identified by a national id (the child welfare
+    /// service is identified by a service id instead).
+    pub(crate) fn is_person(self) -> bool {
+        !matches!(self, RepresentativeRole::Barnevern)
+    }
+
+    /// The snake_case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RepresentativeRole::Parent => "parent",
+            RepresentativeRole::Verge => "verge",
+            RepresentativeRole::Representant => "representant",
+            RepresentativeRole::Barnevern => "barnevern",
+        }
+    }
+}
+
+/// Who consented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Grantor {
+    /// The subject themself.
+    Subject,
+    /// A representative on the subject's behalf.
+    Representative {
+        /// The role.
+        role: RepresentativeRole,
+        /// The representative's id: a national id for a person, a service id for barnevern.
+        id: RepresentativeId,
+        /// The reference to the authority (appointment decision, care order, register extract).
+        authority: String,
+    },
+}
+
+/// The identity of a representative.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RepresentativeId {
+    /// A person, by national id (stored only as a pseudonym).
+    Person(NationalId),
+    /// A service, by its id (for example `barneverntjenesten-elverum`).
+    Service(String),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GrantorDoc {
+    role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authority: Option<String>,
+}
+
+impl Grantor {
+    pub(super) fn from_doc(doc: GrantorDoc, options: IdOptions) -> Result<Self> {
+        let role = match doc.role.as_str() {
+            "self" => {
+                if doc.id.is_some() || doc.authority.is_some() {
+                    return Err(Error::invalid(
+                        "grantor: `self` takes no `id` or `authority`",
+                    ));
+                }
+                return Ok(Grantor::Subject);
+            }
+            "parent" => RepresentativeRole::Parent,
+            "verge" => RepresentativeRole::Verge,
+            "representant" => RepresentativeRole::Representant,
+            "barnevern" => RepresentativeRole::Barnevern,
+            other => {
+                return Err(Error::invalid(format!(
+                    "grantor.role `{}` is not one of self, parent, verge, representant, barnevern",
+                    printable(other)
+                )));
+            }
+        };
+        let id = doc
+            .id
+            .ok_or_else(|| Error::invalid(format!("grantor `{}` needs an `id`", role.as_str())))?;
+        let authority = doc.authority.ok_or_else(|| {
+            Error::invalid(format!("grantor `{}` needs an `authority`", role.as_str()))
+        })?;
+        text::check(&authority, "grantor.authority", 256)?;
+        let id = if role.is_person() {
+            RepresentativeId::Person(
+                NationalId::parse_with(&id, options).map_err(|e| e.context("grantor.id"))?,
+            )
+        } else {
+            text::check(&id, "grantor.id", 128)?;
+            RepresentativeId::Service(id)
+        };
+        Ok(Grantor::Representative {
+            role,
+            id,
+            authority,
+        })
+    }
+
+    pub(super) fn to_doc(&self) -> GrantorDoc {
+        match self {
+            Grantor::Subject => GrantorDoc {
+                role: "self".into(),
+                id: None,
+                authority: None,
+            },
+            Grantor::Representative {
+                role,
+                id,
+                authority,
+            } => GrantorDoc {
+                role: role.as_str().into(),
+                id: Some(match id {
+                    RepresentativeId::Person(id) => id.expose(),
+                    RepresentativeId::Service(id) => id.clone(),
+                }),
+                authority: Some(authority.clone()),
+            },
+        }
+    }
+}
+
+/// How consent was collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EvidenceMethod {
+    /// A signed paper form, scanned into the case file.
+    SignedPaper,
+    /// A digital form (for example through ID-porten).
+    DigitalForm,
+    /// An eDialog message.
+    Edialog,
+    /// Oral consent recorded in the case file (the reference is the journal entry).
+    OralRecorded,
+}
+
+/// The proof that consent was given (GDPR Art. 7(1)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// How consent was collected.
+    pub method: EvidenceMethod,
+    /// The case or journal number where the evidence is filed.
+    pub reference: String,
+    /// The language of the conversation (BCP 47 tag, for example `ar`, `ti`, `uk`, `nb`).
+    pub language: String,
+    /// Whether an interpreter was used.
+    pub interpreter: bool,
+    /// The service that collected the consent (a service, not a person).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_by: Option<String>,
+}
+
+impl Evidence {
+    pub(crate) fn validate(&self) -> Result<()> {
+        text::check(&self.reference, "evidence.reference", 128)?;
+        let tag_ok = !self.language.is_empty()
+            && self.language.len() <= 35
+            && self
+                .language
+                .split('-')
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+            && self.language.split('-').next().is_some_and(|p| {
+                (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase())
+            });
+        if !tag_ok {
+            return Err(Error::invalid(format!(
+                "evidence.language `{}` is not a language tag such as `ar` or `nb`",
+                printable(&self.language)
+            )));
+        }
+        if let Some(by) = &self.collected_by {
+            text::check(by, "evidence.collected_by", 128)?;
+        }
+        Ok(())
+    }
+}
+
+/// The privacy notice the subject was given, by id and version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    /// The notice's id.
+    pub id: String,
+    /// The notice's version.
+    pub version: String,
+}
+
+impl Notice {
+    pub(crate) fn validate(&self) -> Result<()> {
+        text::check(&self.id, "notice.id", 128)?;
+        text::check(&self.version, "notice.version", 64)
+    }
+}

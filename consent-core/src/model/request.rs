@@ -1,0 +1,306 @@
+//! The requests the ledger takes: a grant, a refusal, a disclosure to decide, a correction.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::party::{Evidence, Grantor, GrantorDoc, Notice};
+use super::{SCHEMA_VERSION, code, codes, json_error};
+use crate::catalogue::Code;
+use crate::error::{Error, ErrorCode, Result};
+use crate::id::national_id::{IdOptions, NationalId};
+
+/// A request to record one consent.
+///
+/// The JSON form is the contract shared with C and Python (DESIGN.md section 5); codes are
+/// checked against the catalogue when the ledger records the grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRequest {
+    /// The person the data is about.
+    pub subject: NationalId,
+    /// Who consented.
+    pub grantor: Grantor,
+    /// The purposes consented to.
+    pub purposes: Vec<Code>,
+    /// The recipients consented to.
+    pub recipients: Vec<Code>,
+    /// The data categories consented to.
+    pub categories: Vec<Code>,
+    /// Whether consent was explicit (required for special categories).
+    pub explicit: bool,
+    /// When the consent takes effect.
+    pub valid_from: DateTime<Utc>,
+    /// When the consent ends by itself, if it does.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// The proof.
+    pub evidence: Evidence,
+    /// The privacy notice given.
+    pub notice: Notice,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantDoc {
+    #[serde(default = "schema_version")]
+    version: u32,
+    subject: String,
+    grantor: GrantorDoc,
+    purposes: Vec<String>,
+    recipients: Vec<String>,
+    categories: Vec<String>,
+    explicit: bool,
+    valid_from: DateTime<Utc>,
+    #[serde(default)]
+    valid_until: Option<DateTime<Utc>>,
+    evidence: Evidence,
+    notice: Notice,
+}
+
+impl GrantRequest {
+    /// Parses the grant JSON with the default [`IdOptions`].
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed JSON or fields, `InvalidNationalId` for a bad subject or
+    /// representative id, `UnknownCode` for a malformed code.
+    pub fn from_json(json: &str) -> Result<Self> {
+        Self::from_json_with(json, IdOptions::default())
+    }
+
+    /// Parses the grant JSON with the given national id options.
+    ///
+    /// # Errors
+    /// As [`GrantRequest::from_json`].
+    pub fn from_json_with(json: &str, options: IdOptions) -> Result<Self> {
+        let doc: GrantDoc = serde_json::from_str(json).map_err(|e| json_error("grant", &e))?;
+        check_version(doc.version, "grant")?;
+        let (subject, grantor, purposes, recipients, categories) = parse_scope(
+            &doc.subject,
+            doc.grantor,
+            doc.purposes,
+            doc.recipients,
+            doc.categories,
+            options,
+        )?;
+        Ok(GrantRequest {
+            subject,
+            grantor,
+            purposes,
+            recipients,
+            categories,
+            explicit: doc.explicit,
+            valid_from: doc.valid_from,
+            valid_until: doc.valid_until,
+            evidence: doc.evidence,
+            notice: doc.notice,
+        })
+    }
+
+    /// The grant JSON of this request (it contains the subject's national id in clear text:
+    /// it is the caller's own input document, never a log line).
+    pub fn to_json(&self) -> String {
+        let doc = GrantDoc {
+            version: SCHEMA_VERSION,
+            subject: self.subject.expose(),
+            grantor: self.grantor.to_doc(),
+            purposes: self.purposes.iter().map(|c| c.to_string()).collect(),
+            recipients: self.recipients.iter().map(|c| c.to_string()).collect(),
+            categories: self.categories.iter().map(|c| c.to_string()).collect(),
+            explicit: self.explicit,
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+            evidence: self.evidence.clone(),
+            notice: self.notice.clone(),
+        };
+        serde_json::to_string(&doc).unwrap_or_default()
+    }
+}
+
+/// A request to record that the subject refused to consent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusalRequest {
+    /// The person the data is about.
+    pub subject: NationalId,
+    /// Who refused.
+    pub grantor: Grantor,
+    /// The purposes asked for.
+    pub purposes: Vec<Code>,
+    /// The recipients asked for.
+    pub recipients: Vec<Code>,
+    /// The categories asked for.
+    pub categories: Vec<Code>,
+    /// When the refusal was given.
+    pub at: DateTime<Utc>,
+    /// Where the refusal is documented.
+    pub evidence: Evidence,
+    /// The privacy notice given.
+    pub notice: Notice,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefusalDoc {
+    #[serde(default = "schema_version")]
+    version: u32,
+    subject: String,
+    grantor: GrantorDoc,
+    purposes: Vec<String>,
+    recipients: Vec<String>,
+    categories: Vec<String>,
+    at: DateTime<Utc>,
+    evidence: Evidence,
+    notice: Notice,
+}
+
+impl RefusalRequest {
+    /// Parses the refusal JSON: the grant JSON's `subject`, `grantor`, `purposes`,
+    /// `recipients`, `categories`, `evidence` and `notice`, and `at` for when it was given.
+    ///
+    /// # Errors
+    /// As [`GrantRequest::from_json`].
+    pub fn from_json_with(json: &str, options: IdOptions) -> Result<Self> {
+        let doc: RefusalDoc = serde_json::from_str(json).map_err(|e| json_error("refusal", &e))?;
+        check_version(doc.version, "refusal")?;
+        let (subject, grantor, purposes, recipients, categories) = parse_scope(
+            &doc.subject,
+            doc.grantor,
+            doc.purposes,
+            doc.recipients,
+            doc.categories,
+            options,
+        )?;
+        Ok(RefusalRequest {
+            subject,
+            grantor,
+            purposes,
+            recipients,
+            categories,
+            at: doc.at,
+            evidence: doc.evidence,
+            notice: doc.notice,
+        })
+    }
+}
+
+/// A request to decide (and possibly record) one disclosure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosureRequest {
+    /// The person the data is about.
+    pub subject: NationalId,
+    /// Who would receive the data.
+    pub recipient: Code,
+    /// What for.
+    pub purpose: Code,
+    /// Which data categories (each must be covered).
+    pub categories: Vec<Code>,
+    /// At which instant.
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisclosureDoc {
+    subject: String,
+    recipient: String,
+    purpose: String,
+    categories: Vec<String>,
+    at: DateTime<Utc>,
+}
+
+impl DisclosureRequest {
+    /// Builds a request from borrowed parts; a malformed code is `UnknownCode`, like a code
+    /// the catalogue lacks.
+    ///
+    /// # Errors
+    /// `UnknownCode` for a malformed code.
+    pub fn new<S: AsRef<str>>(
+        subject: NationalId,
+        recipient: &str,
+        purpose: &str,
+        categories: &[S],
+        at: DateTime<Utc>,
+    ) -> Result<Self> {
+        Ok(DisclosureRequest {
+            subject,
+            recipient: code(recipient, "recipient")?,
+            purpose: code(purpose, "purpose")?,
+            categories: categories
+                .iter()
+                .map(|c| code(c.as_ref(), "categories"))
+                .collect::<Result<_>>()?,
+            at,
+        })
+    }
+
+    /// Parses `{"subject", "recipient", "purpose", "categories": [...], "at"}`.
+    ///
+    /// # Errors
+    /// As [`GrantRequest::from_json`].
+    pub fn from_json_with(json: &str, options: IdOptions) -> Result<Self> {
+        let doc: DisclosureDoc =
+            serde_json::from_str(json).map_err(|e| json_error("disclosure request", &e))?;
+        Ok(DisclosureRequest {
+            subject: NationalId::parse_with(&doc.subject, options)
+                .map_err(|e| e.context("subject"))?,
+            recipient: code(&doc.recipient, "recipient")?,
+            purpose: code(&doc.purpose, "purpose")?,
+            categories: codes(doc.categories, "categories")?,
+            at: doc.at,
+        })
+    }
+}
+
+fn schema_version() -> u32 {
+    SCHEMA_VERSION
+}
+
+/// The parts a grant and a refusal share, parsed with specific errors.
+type Scope = (NationalId, Grantor, Vec<Code>, Vec<Code>, Vec<Code>);
+
+fn parse_scope(
+    subject: &str,
+    grantor: GrantorDoc,
+    purposes: Vec<String>,
+    recipients: Vec<String>,
+    categories: Vec<String>,
+    options: IdOptions,
+) -> Result<Scope> {
+    Ok((
+        NationalId::parse_with(subject, options).map_err(|e| e.context("subject"))?,
+        Grantor::from_doc(grantor, options)?,
+        codes(purposes, "purposes")?,
+        codes(recipients, "recipients")?,
+        codes(categories, "categories")?,
+    ))
+}
+
+fn check_version(version: u32, what: &str) -> Result<()> {
+    if version == SCHEMA_VERSION {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::UnsupportedVersion,
+            format!("{what} schema version {version} is not supported (expected {SCHEMA_VERSION})"),
+        ))
+    }
+}
+/// One correctable field of a grant and its corrected value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "field", content = "value", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Correction {
+    /// The evidence reference (case or journal number).
+    EvidenceReference(String),
+    /// The instant the grant takes effect.
+    ValidFrom(DateTime<Utc>),
+    /// The instant the grant ends by itself (`None`: no end).
+    ValidUntil(Option<DateTime<Utc>>),
+}
+
+impl Correction {
+    /// Parses `{"field": "evidence_reference" | "valid_from" | "valid_until", "value": …}`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed JSON, an unknown field or a bad value.
+    pub fn from_json(json: &str) -> Result<Correction> {
+        serde_json::from_str(json).map_err(|e| json_error("correction", &e))
+    }
+}

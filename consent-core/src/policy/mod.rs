@@ -1,0 +1,17 @@
+//! The law as code, pure: no I/O, no locks, no clock. Each rule has one home here.
+//!
+//! - `decide.rs`: the engine (may a disclosure happen at an instant, and on what basis);
+//! - `grant_state.rs`: a grant's lifecycle, one status enum and one constructor;
+//! - `competence.rs`: who may consent (ages, representatives) and when a grant lapses;
+//! - `restriction.rs`: what a restriction stops;
+//! - `erasure.rs`: when an archival duty keeps a person's records;
+//! - `statistics.rs`: counts that cannot single a person out;
+//! - `reconsent.rs`: which grants need new consent soon.
+
+pub(crate) mod competence;
+pub(crate) mod decide;
+pub(crate) mod erasure;
+pub(crate) mod grant_state;
+pub(crate) mod reconsent;
+pub(crate) mod restriction;
+pub(crate) mod statistics;

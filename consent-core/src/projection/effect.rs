@@ -1,0 +1,215 @@
+//! How a recorded event changes the projection. The write path and replay both read a new
+//! event's payload through this file, so a write installs exactly the state a later replay of
+//! the same event rebuilds.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::catalogue::{Catalogue, Code};
+use crate::error::{Error, ErrorCode, Result};
+use crate::id::pseudonym::Pseudonym;
+use crate::log::event::{EventPayload, GrantRecord, RectificationRecord};
+use crate::model::GrantId;
+use crate::model::request::Correction;
+use crate::policy::grant_state::{GrantState, GrantTerms, NEVER};
+use crate::time::{self, Micros};
+
+/// A change to the projection, computed (and validated) before its event is stored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Effect {
+    AddGrant {
+        subject: Pseudonym,
+        grant: GrantState,
+    },
+    Withdraw {
+        grant: GrantId,
+        at: Micros,
+    },
+    /// A new version of a grant from `effective_from` on; `None` keeps a field's value.
+    Rectify {
+        grant: GrantId,
+        effective_from: Micros,
+        valid_from: Option<Micros>,
+        valid_until: Option<Micros>,
+    },
+    Restrict {
+        subject: Pseudonym,
+        from: Micros,
+    },
+    Erase {
+        subject: Pseudonym,
+    },
+    None,
+}
+
+fn instant(at: DateTime<Utc>) -> Result<Micros> {
+    time::to_micros(at, "instant").map_err(|e| Error::new(ErrorCode::Integrity, e.message()))
+}
+
+fn code_set(catalogue: &Catalogue, codes: &[&str], kind: &str) -> Result<u64> {
+    let lookup = match kind {
+        "purpose" => Catalogue::purpose_set::<&str>,
+        "recipient" => Catalogue::recipient_set::<&str>,
+        _ => Catalogue::category_set::<&str>,
+    };
+    lookup(catalogue, codes).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidCatalogue,
+            format!("does not fit the catalogue: {}", e.message()),
+        )
+    })
+}
+
+/// What the projection reads of a recorded grant, borrowed from the payload's text: the fields
+/// the decision state holds (the grantor and the evidence are skipped, not decoded).
+#[derive(Deserialize)]
+pub(crate) struct GrantFields<'a> {
+    grant_id: GrantId,
+    #[serde(borrow)]
+    purposes: Vec<&'a str>,
+    #[serde(borrow)]
+    recipients: Vec<&'a str>,
+    #[serde(borrow)]
+    categories: Vec<&'a str>,
+    explicit: bool,
+    valid_from: DateTime<Utc>,
+    valid_until: Option<DateTime<Utc>>,
+    lapses_at: Option<DateTime<Utc>>,
+    #[serde(borrow)]
+    notice: NoticeFields<'a>,
+}
+
+#[derive(Deserialize)]
+struct NoticeFields<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    version: Cow<'a, str>,
+}
+
+impl<'a> GrantFields<'a> {
+    /// The same fields of a fully decoded record.
+    pub(crate) fn of_record(grant: &'a GrantRecord) -> GrantFields<'a> {
+        let codes = |codes: &'a [Code]| codes.iter().map(Code::as_str).collect();
+        GrantFields {
+            grant_id: grant.grant_id,
+            purposes: codes(&grant.purposes),
+            recipients: codes(&grant.recipients),
+            categories: codes(&grant.categories),
+            explicit: grant.explicit,
+            valid_from: grant.valid_from,
+            valid_until: grant.valid_until,
+            lapses_at: grant.lapses_at,
+            notice: NoticeFields {
+                id: Cow::Borrowed(&grant.notice.id),
+                version: Cow::Borrowed(&grant.notice.version),
+            },
+        }
+    }
+
+    /// The grant's decision state: the one way a recorded grant becomes a [`GrantState`].
+    ///
+    /// # Errors
+    /// `InvalidCatalogue` when a code is not in the catalogue; `Integrity` for an instant out
+    /// of range.
+    pub(crate) fn state(&self, catalogue: &Catalogue) -> Result<GrantState> {
+        Ok(GrantState::new(GrantTerms {
+            id: self.grant_id,
+            purposes: code_set(catalogue, &self.purposes, "purpose")?,
+            recipients: code_set(catalogue, &self.recipients, "recipient")?,
+            categories: code_set(catalogue, &self.categories, "category")?,
+            valid_from: instant(self.valid_from)?,
+            valid_until: self.valid_until.map_or(Ok(NEVER), instant)?,
+            lapses_at: self.lapses_at.map_or(Ok(NEVER), instant)?,
+            explicit: self.explicit,
+            notice_superseded: catalogue.notice_superseded(&self.notice.id, &self.notice.version),
+        }))
+    }
+}
+
+/// The projection change of a recorded grant's payload, decoded for replay only.
+///
+/// # Errors
+/// `Integrity` when the payload cannot be decoded; as [`GrantFields::state`].
+pub(crate) fn grant_effect(
+    catalogue: &Catalogue,
+    subject: Pseudonym,
+    plain: &[u8],
+) -> Result<Effect> {
+    let grant: GrantFields<'_> = serde_json::from_slice(plain)
+        .map_err(|_| Error::new(ErrorCode::Integrity, "payload cannot be decoded"))?;
+    Ok(Effect::AddGrant {
+        subject,
+        grant: grant.state(catalogue)?,
+    })
+}
+
+/// The projection change of a rectification.
+///
+/// # Errors
+/// `InvalidInput` for an instant out of range.
+pub(crate) fn rectify_effect(record: &RectificationRecord) -> Result<Effect> {
+    let effective_from = time::to_micros(record.effective_at, "effective_at")?;
+    let (valid_from, valid_until) = match &record.correction {
+        Correction::EvidenceReference(_) => return Ok(Effect::None),
+        Correction::ValidFrom(at) => (Some(time::to_micros(*at, "valid_from")?), None),
+        Correction::ValidUntil(at) => (
+            None,
+            Some(match at {
+                Some(at) => time::to_micros(*at, "valid_until")?,
+                None => NEVER,
+            }),
+        ),
+    };
+    Ok(Effect::Rectify {
+        grant: record.grant_id,
+        effective_from,
+        valid_from,
+        valid_until,
+    })
+}
+
+/// The projection change of a stored event.
+///
+/// # Errors
+/// `Integrity` when an event that concerns a subject has none, or an instant is out of range;
+/// as [`GrantFields::state`].
+pub(crate) fn effect_of(
+    catalogue: &Catalogue,
+    subject: Option<Pseudonym>,
+    payload: &EventPayload,
+) -> Result<Effect> {
+    let subject = || {
+        subject.ok_or_else(|| {
+            Error::new(
+                ErrorCode::Integrity,
+                format!("{} without a subject", payload.kind()),
+            )
+        })
+    };
+    Ok(match payload {
+        EventPayload::GrantRecorded(grant) => Effect::AddGrant {
+            subject: subject()?,
+            grant: GrantFields::of_record(grant).state(catalogue)?,
+        },
+        EventPayload::GrantWithdrawn(withdrawal) => Effect::Withdraw {
+            grant: withdrawal.grant_id,
+            at: instant(withdrawal.at)?,
+        },
+        EventPayload::SubjectRectified(rectification) => rectify_effect(rectification)
+            .map_err(|e| Error::new(ErrorCode::Integrity, e.message()))?,
+        EventPayload::SubjectRestricted(restriction) => Effect::Restrict {
+            subject: subject()?,
+            from: instant(restriction.at)?,
+        },
+        EventPayload::SubjectErased(_) => Effect::Erase {
+            subject: subject()?,
+        },
+        EventPayload::GrantRefused(_)
+        | EventPayload::DisclosureRecorded(_)
+        | EventPayload::AccessRequested(_)
+        | EventPayload::Redacted => Effect::None,
+    })
+}
