@@ -53,10 +53,10 @@ impl Context<'_> {
 
     /// The options to open the ledger with.
     pub fn options(&self) -> Result<LedgerOptions, CliError> {
-        let mut options = LedgerOptions {
-            key_file: self.global.key_file.clone(),
-            ..LedgerOptions::default()
-        };
+        let mut options = LedgerOptions::default();
+        if let Some(key_file) = &self.global.key_file {
+            options = options.with_key_file(key_file.clone());
+        }
         options.id_options.test_mode = self.global.test_mode;
         if self.global.catalogue.is_some() {
             options.catalogue = Some(self.catalogue()?);

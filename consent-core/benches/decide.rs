@@ -32,10 +32,7 @@ fn build() -> consent_core::Result<Fixture> {
     let ids = common::national_ids(n);
     let ledger = Ledger::with_store(
         Box::new(DiscardStore::default()),
-        LedgerOptions {
-            catalogue: Some(Catalogue::embedded()),
-            ..LedgerOptions::default()
-        },
+        LedgerOptions::default().with_catalogue(Catalogue::embedded()),
     )?;
     let subjects = common::parse_ids(&ledger, &ids)?;
     drop(ids);
@@ -74,6 +71,11 @@ const BATCH: usize = 256;
 
 /// The robust time of `iters` iterations from per-batch times: the median batch's time per
 /// iteration, times `iters` (see the file's docs).
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a positive time in nanoseconds, far below u64::MAX"
+)]
 fn median_time(batches: &mut [(Duration, u64)], iters: u64) -> Duration {
     batches.sort_by(|a, b| {
         let per = |(d, n): &(Duration, u64)| d.as_nanos() as f64 / (*n).max(1) as f64;
@@ -94,7 +96,7 @@ fn time_batches(
     mut work: impl FnMut(&NationalId),
 ) -> Duration {
     let mut batch: Vec<NationalId> = Vec::with_capacity(BATCH);
-    let mut times = Vec::with_capacity((iters / BATCH as u64 + 1) as usize);
+    let mut times = Vec::with_capacity(usize::try_from(iters / BATCH as u64 + 1).unwrap_or(1));
     let mut left = iters;
     while left > 0 {
         let n = left.min(BATCH as u64);

@@ -60,6 +60,10 @@ fn show(label: &str, decision: &Decision) {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the example reads as one case, top to bottom"
+)]
 fn main() -> Result<(), Box<dyn Error>> {
     let path = match std::env::args().nth(1) {
         Some(path) => std::path::PathBuf::from(path),

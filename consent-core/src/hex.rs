@@ -7,9 +7,10 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
         for nibble in [byte >> 4, byte & 0x0f] {
-            out.push(char::from(
-                *DIGITS.get(usize::from(nibble)).unwrap_or(&b'0'),
-            ));
+            // `nibble` is below 16 by construction, so every value has its digit.
+            if let Some(&digit) = DIGITS.get(usize::from(nibble)) {
+                out.push(char::from(digit));
+            }
         }
     }
     out

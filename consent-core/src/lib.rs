@@ -7,6 +7,7 @@
 // is pure (no I/O, no locks).
 mod error;
 mod hex;
+mod small;
 mod time;
 
 mod catalogue;

@@ -109,20 +109,14 @@ fn the_key_file_is_created_private_and_a_wrong_key_is_refused() {
         let mode = std::fs::metadata(&key_path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let wrong = LedgerOptions {
-        key: Some(PseudonymKey::from_bytes([7; 32])),
-        ..LedgerOptions::default()
-    };
+    let wrong = LedgerOptions::default().with_key(PseudonymKey::from_bytes([7; 32]));
     let err = Ledger::open(&path, wrong).unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeyMismatch);
 
     // A host-supplied key file elsewhere works too, and must match.
     let elsewhere = dir.path().join("elsewhere.key");
     std::fs::write(&elsewhere, "11".repeat(32)).unwrap();
-    let options = LedgerOptions {
-        key_file: Some(elsewhere),
-        ..LedgerOptions::default()
-    };
+    let options = LedgerOptions::default().with_key_file(elsewhere);
     assert_eq!(
         Ledger::open(&path, options).unwrap_err().code(),
         ErrorCode::KeyMismatch

@@ -1,10 +1,19 @@
 //! The integration tests of consent-core, as one binary (STYLE.md rule 32).
 
+#![expect(
+    clippy::string_slice,
+    clippy::too_many_lines,
+    clippy::cast_possible_truncation,
+    clippy::unreachable,
+    reason = "tests slice ASCII fixtures, tell a scenario in one function, and stop loudly"
+)]
+
 mod common;
 
 mod bad_input;
 mod durable;
 mod fuzz_bytes;
+mod layers;
 mod model;
 mod properties;
 mod rights;

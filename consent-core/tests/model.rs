@@ -260,11 +260,9 @@ fn grant_json(person: &Person, op: &Op) -> serde_json::Value {
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let people = people();
     let store = Arc::new(MemoryStore::new());
-    let options = LedgerOptions {
-        catalogue: Some(Catalogue::embedded()),
-        key: Some(PseudonymKey::from_bytes([5; 32])),
-        ..LedgerOptions::default()
-    };
+    let options = LedgerOptions::default()
+        .with_catalogue(Catalogue::embedded())
+        .with_key(PseudonymKey::from_bytes([5; 32]));
     let mut ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
     let mut grants: Vec<ModelGrant> = Vec::new();
     let mut events = 0u64;

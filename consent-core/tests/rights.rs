@@ -32,12 +32,10 @@ impl TestClock {
 
 fn ledger_at(start: &str) -> (Ledger, Arc<TestClock>) {
     let clock = Arc::new(TestClock(Mutex::new(start.parse().unwrap())));
-    let options = LedgerOptions {
-        catalogue: Some(Catalogue::embedded()),
-        key: Some(PseudonymKey::from_bytes([42; 32])),
-        clock: clock.clone(),
-        ..LedgerOptions::default()
-    };
+    let options = LedgerOptions::default()
+        .with_catalogue(Catalogue::embedded())
+        .with_key(PseudonymKey::from_bytes([42; 32]))
+        .with_clock(clock.clone());
     (Ledger::open(":memory:", options).unwrap(), clock)
 }
 

@@ -193,7 +193,8 @@ impl<'a> StrArray<'a> {
     /// The strings, in order.
     pub(crate) fn as_slice(&self) -> &[&'a str] {
         match self {
-            StrArray::Inline { items, len } => items.get(..*len).unwrap_or_default(),
+            // `len <= N`: `try_str_array` fills at most `N` places of an inline array.
+            StrArray::Inline { items, len } => items.split_at(*len).0,
             StrArray::Heap(items) => items,
         }
     }
@@ -248,11 +249,12 @@ pub(crate) fn copy_to_buffer(text: &str, buf: *mut c_char, len: usize) -> usize 
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let bytes = text.as_bytes().get(..end).unwrap_or_default();
-    // SAFETY: the caller's contract: `buf` has room for `len` bytes; `end < len`.
+    // `end <= text.len()`, so the split keeps exactly `end` bytes.
+    let (bytes, _) = text.as_bytes().split_at(end);
+    // SAFETY: the caller's contract: `buf` has room for `len` bytes; `bytes.len() == end < len`.
     unsafe {
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), end);
-        buf.add(end).write(0);
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), bytes.len());
+        buf.add(bytes.len()).write(0);
     }
     text.len()
 }

@@ -244,7 +244,7 @@ mod tests {
     fn every_core_code_has_its_own_value_in_order() {
         for (index, &code) in ErrorCode::ALL.iter().enumerate() {
             let result = consent_result::from(code);
-            assert_eq!(result as u32, index as u32 + 1, "{code}");
+            assert_eq!(result as u32, u32::try_from(index).unwrap() + 1, "{code}");
             assert_eq!(result.name().to_str().unwrap(), code.as_str());
         }
         assert_eq!(

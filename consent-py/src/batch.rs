@@ -56,6 +56,8 @@ impl Batch {
                 &item.subject,
                 code(item.recipient),
                 code(item.purpose),
+                // The converter made the range; were it ever out of bounds, the empty list is
+                // refused by the core (`categories is empty`): never a permit.
                 categories
                     .get(item.start..item.start + item.len)
                     .unwrap_or_default(),

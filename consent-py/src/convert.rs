@@ -254,7 +254,14 @@ pub(crate) fn from_json<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'
             } else if let Some(u) = n.as_u64() {
                 u.into_pyobject(py)?.into_any()
             } else {
-                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+                // Without serde_json's arbitrary precision every number is an i64, a u64 or
+                // an f64; anything else is an error, never a NaN.
+                n.as_f64()
+                    .ok_or_else(|| {
+                        crate::errors::internal(format!("the number {n} has no float form"))
+                    })?
+                    .into_pyobject(py)?
+                    .into_any()
             }
         }
         Value::String(s) => PyString::new(py, s).into_any(),

@@ -26,17 +26,24 @@ impl Decision {
         }
     }
 
-    fn json(&self) -> &Value {
-        self.json
-            .get_or_init(|| serde_json::to_value(&self.inner).unwrap_or(Value::Null))
+    /// The decision's JSON document, parsed once; a failure is an exception, never an empty
+    /// document.
+    fn json(&self) -> PyResult<&Value> {
+        if let Some(value) = self.json.get() {
+            return Ok(value);
+        }
+        let value: Value = serde_json::from_str(&self.inner.to_json()).map_err(|e| {
+            crate::errors::internal(format!("cannot read the decision's JSON: {e}"))
+        })?;
+        Ok(self.json.get_or_init(|| value))
     }
 
-    fn categories_json(&self) -> &[Value] {
-        self.json()
+    fn categories_json(&self) -> PyResult<&[Value]> {
+        self.json()?
             .get("categories")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
-            .unwrap_or_default()
+            .ok_or_else(|| crate::errors::internal("the decision's JSON has no categories"))
     }
 }
 
@@ -83,7 +90,7 @@ impl Decision {
     #[getter]
     fn bases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        for item in self.categories_json() {
+        for item in self.categories_json()? {
             list.append(from_json(py, item)?)?;
         }
         Ok(list)
@@ -91,7 +98,7 @@ impl Decision {
 
     /// The decision as the core's JSON document, parsed into a dict.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let value = from_json(py, self.json())?;
+        let value = from_json(py, self.json()?)?;
         Ok(value.cast_into::<PyDict>()?)
     }
 

@@ -218,12 +218,12 @@ impl Ledger {
         let key_file = optional_path(key_file, "key_file")?;
         let in_memory = path.as_os_str() == MEMORY_PATH;
         let id_options = options(test_mode);
-        let ledger_options = LedgerOptions {
-            catalogue: Some(catalogue(py, catalogue_file)?),
-            key_file,
-            id_options,
-            ..LedgerOptions::default()
-        };
+        let mut ledger_options = LedgerOptions::default()
+            .with_catalogue(catalogue(py, catalogue_file)?)
+            .with_id_options(id_options);
+        if let Some(key_file) = key_file {
+            ledger_options = ledger_options.with_key_file(key_file);
+        }
         let inner = py
             .detach(move || consent_core::Ledger::open(&path, ledger_options))
             .or_raise()?;
@@ -243,11 +243,9 @@ impl Ledger {
         let id_options = options(test_mode);
         let inner = consent_core::Ledger::with_store(
             Box::new(MemoryStore::new()),
-            LedgerOptions {
-                catalogue: Some(catalogue(py, catalogue_file)?),
-                id_options,
-                ..LedgerOptions::default()
-            },
+            LedgerOptions::default()
+                .with_catalogue(catalogue(py, catalogue_file)?)
+                .with_id_options(id_options),
         )
         .or_raise()?;
         Ok(Ledger::new(inner, true))

@@ -231,10 +231,7 @@ fn main() -> Res<()> {
 
     let ledger = Ledger::with_store(
         Box::new(DiscardStore::default()),
-        LedgerOptions {
-            catalogue: Some(catalogue),
-            ..LedgerOptions::default()
-        },
+        LedgerOptions::default().with_catalogue(catalogue),
     )?;
     let ids = common::national_ids(n);
     let subjects: Vec<NationalId> = common::parse_ids(&ledger, &ids)?;

@@ -22,7 +22,7 @@ fn name_of<T: serde::Serialize>(value: &T) -> String {
 pub fn show(ctx: &Context<'_>) -> Result<Outcome, CliError> {
     let catalogue = ctx.catalogue()?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&catalogue_json(&catalogue))));
+        return Ok(Outcome::ok(json_out(&catalogue_json(&catalogue))?));
     }
     let mut out = format!(
         "catalogue {} ({} purposes, {} recipients, {} categories, {} statutory rules)\n",
@@ -112,7 +112,7 @@ pub fn check(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
             "categories": catalogue.categories().len(),
             "statutes": catalogue.statutes().len(),
             "rules": catalogue.rules().len(),
-        }))));
+        }))?));
     }
     Ok(Outcome::ok(format!(
         "catalogue `{}` is valid: version {}, {} purposes, {} recipients, {} categories, {} statutes, {} rules\n",

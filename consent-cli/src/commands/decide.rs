@@ -76,10 +76,7 @@ fn render(decision: &Decision) -> String {
                     "statute: {} (rule {}, {})",
                     rule.statute,
                     rule.code,
-                    serde_json::to_value(rule.art6)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
+                    rule.art6.as_str()
                 ),
             ),
             Ok(Basis::Consent { grant, explicit }) => (

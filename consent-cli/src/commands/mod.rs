@@ -27,8 +27,12 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
 }
 
 /// Serialises a JSON value for standard output (pretty, newline-terminated).
-pub fn json_out(value: &serde_json::Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+///
+/// # Errors
+/// When the value cannot be encoded (not expected: a `Value` has only string keys).
+pub fn json_out(value: &serde_json::Value) -> Result<String, CliError> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::new("storage", format!("cannot encode the JSON output: {e}")))?;
     text.push('\n');
-    text
+    Ok(text)
 }

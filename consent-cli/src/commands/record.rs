@@ -63,7 +63,7 @@ pub fn init(ctx: &Context<'_>) -> Result<Outcome, CliError> {
             "key_file": key_path,
             "key_file_created": !key_existed,
             "catalogue_version": catalogue_version,
-        }))));
+        }))?));
     }
     Ok(Outcome::ok(format!(
         "created ledger `{}` (catalogue {catalogue_version})\n{} key file `{}`: keep it secret and backed up; without it the ledger cannot be opened\n",
@@ -84,7 +84,7 @@ pub fn grant(ctx: &Context<'_>, args: &GrantArgs) -> Result<Outcome, CliError> {
     let request = ledger.parse_grant(&text)?;
     let id = ledger.grant(&request, &actor)?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({ "grant_id": id }))));
+        return Ok(Outcome::ok(json_out(&json!({ "grant_id": id }))?));
     }
     Ok(Outcome::ok(format!("{id}\n")))
 }
@@ -99,7 +99,7 @@ pub fn withdraw(ctx: &Context<'_>, args: &WithdrawArgs) -> Result<Outcome, CliEr
     if ctx.json() {
         return Ok(Outcome::ok(json_out(
             &json!({ "grant_id": id, "withdrawn_at": at_text }),
-        )));
+        )?));
     }
     Ok(Outcome::ok(format!(
         "withdrew grant {id} from {at_text}; decisions for earlier instants are unchanged\n"
@@ -150,11 +150,9 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
     let total = u64::try_from(docs.len()).unwrap_or(u64::MAX);
     let scratch = Ledger::with_store(
         Box::new(MemoryStore::new()),
-        LedgerOptions {
-            catalogue: Some(ledger.catalogue().clone()),
-            id_options: ctx.options()?.id_options,
-            ..LedgerOptions::default()
-        },
+        LedgerOptions::default()
+            .with_catalogue(ledger.catalogue().clone())
+            .with_id_options(ctx.options()?.id_options),
     )?;
     let checking = Progress::bar(total, "checking");
     let mut requests: Vec<GrantRequest> = Vec::with_capacity(docs.len());
@@ -169,7 +167,9 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
     checking.finish();
     drop(scratch);
 
-    let batch = usize::try_from(args.batch_size).unwrap_or(1000).max(1);
+    let batch = usize::try_from(args.batch_size)
+        .map_err(|_| CliError::new("invalid_input", "--batch-size is too large"))?
+        .max(1);
     let recording = Progress::bar(total, "recording");
     let mut ids: Vec<GrantId> = Vec::with_capacity(requests.len());
     let mut batches = 0usize;
@@ -181,7 +181,7 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
                 requests.len()
             ))
         })?;
-        recording.inc(u64::try_from(recorded.len()).unwrap_or(0));
+        recording.inc(u64::try_from(recorded.len()).unwrap_or(u64::MAX));
         ids.extend(recorded);
         batches += 1;
     }
@@ -191,13 +191,15 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
             "imported": ids.len(),
             "batches": batches,
             "grant_ids": ids,
-        }))));
+        }))?));
     }
+    let range = match (ids.first(), ids.last()) {
+        (Some(first), Some(last)) => format!(" (first {first}, last {last})"),
+        _ => String::new(),
+    };
     Ok(Outcome::ok(format!(
-        "imported {} grants in {batches} durable batch{} (first {}, last {})\n",
+        "imported {} grants in {batches} durable batch{}{range}\n",
         ids.len(),
         if batches == 1 { "" } else { "es" },
-        ids.first().map(ToString::to_string).unwrap_or_default(),
-        ids.last().map(ToString::to_string).unwrap_or_default(),
     )))
 }

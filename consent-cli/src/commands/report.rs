@@ -121,7 +121,7 @@ pub fn stats(ctx: &Context<'_>, args: &StatsArgs) -> Result<Outcome, CliError> {
         let value = serde_json::to_value(&stats).map_err(|e| {
             CliError::new("invalid_input", format!("cannot encode statistics: {e}"))
         })?;
-        return Ok(Outcome::ok(json_out(&value)));
+        return Ok(Outcome::ok(json_out(&value)?));
     }
     let hidden = format!("<{}", stats.min_cell);
     let shown = |n: Option<u64>| n.map_or_else(|| hidden.clone(), |n| n.to_string());
@@ -189,7 +189,7 @@ pub fn verify(ctx: &Context<'_>) -> Result<Outcome, CliError> {
     let stdout = if ctx.json() {
         let value = serde_json::to_value(&report)
             .map_err(|e| CliError::new("integrity", format!("cannot encode the report: {e}")))?;
-        json_out(&value)
+        json_out(&value)?
     } else if report.ok {
         format!(
             "ok: {} events verified, head {}\n",
@@ -222,7 +222,7 @@ pub fn reconsent(ctx: &Context<'_>, args: &ReconsentArgs) -> Result<Outcome, Cli
             "at": at,
             "days": args.days,
             "items": value,
-        }))));
+        }))?));
     }
     let mut table = Table::new(&[
         "due",
@@ -236,7 +236,7 @@ pub fn reconsent(ctx: &Context<'_>, args: &ReconsentArgs) -> Result<Outcome, Cli
     for item in &items {
         table.row(vec![
             instant(item.due_at),
-            cell(serde_json::to_value(item.reason).ok().as_ref()),
+            item.reason.as_str().to_owned(),
             item.grant_id.to_string(),
             item.subject.to_string(),
             list(&item.purposes),

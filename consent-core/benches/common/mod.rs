@@ -186,6 +186,7 @@ pub fn grant_requests(subject: &NationalId, index: usize) -> Vec<GrantRequest> {
 }
 
 /// The case worker every bench acts as.
+#[expect(clippy::unreachable, reason = "a fixed actor that is valid")]
 pub fn actor() -> Actor {
     Actor::new("saksbehandler-17", "case_worker").unwrap_or_else(|_| unreachable!())
 }
@@ -290,6 +291,10 @@ impl Rng {
     }
 
     /// A random index below `n` (which must not be 0).
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "the product shifted right by 64 is below `n`, a usize"
+    )]
     pub fn below(&mut self, n: usize) -> usize {
         // Multiply-shift: unbiased enough for picking subjects.
         ((u128::from(self.next_u64()) * n as u128) >> 64) as usize

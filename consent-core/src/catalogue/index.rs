@@ -72,6 +72,8 @@ impl Key {
                 .map_or(0, |w| u32::from_le_bytes(*w));
             [u64::from(first) | u64::from(last) << 32, 0, 0, 0]
         } else {
+            // Codes of 1 to 3 bytes: `len / 2` and `len - 1` are within the code, and the
+            // zero for a missing byte is the padding every key of that length shares.
             let at = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(0));
             [
                 at(0) | at(len / 2) << 8 | at(len.saturating_sub(1)) << 16,
@@ -137,8 +139,11 @@ impl CodeIndex {
         best
     }
 
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "`shift` is at least 53 (at most 2,048 slots), so the value fits any usize"
+    )]
     fn home(&self, seed: u64, key: &Key) -> usize {
-        // `shift` is at least 53 (at most 2,048 slots), so the result fits any usize.
         (key.mix().wrapping_mul(seed) >> self.shift) as usize
     }
 

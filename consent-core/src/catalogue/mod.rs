@@ -119,6 +119,20 @@ pub enum Art6 {
     F,
 }
 
+impl Art6 {
+    /// The code, as in JSON (`A6_1_c`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Art6::A => "A6_1_a",
+            Art6::B => "A6_1_b",
+            Art6::C => "A6_1_c",
+            Art6::D => "A6_1_d",
+            Art6::E => "A6_1_e",
+            Art6::F => "A6_1_f",
+        }
+    }
+}
+
 /// A condition under GDPR Art. 9(2) for special-category data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -147,6 +161,24 @@ pub enum Art9 {
     I,
     #[serde(rename = "A9_2_j")]
     J,
+}
+
+impl Art9 {
+    /// The code, as in JSON (`A9_2_a`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Art9::A => "A9_2_a",
+            Art9::B => "A9_2_b",
+            Art9::C => "A9_2_c",
+            Art9::D => "A9_2_d",
+            Art9::E => "A9_2_e",
+            Art9::F => "A9_2_f",
+            Art9::G => "A9_2_g",
+            Art9::H => "A9_2_h",
+            Art9::I => "A9_2_i",
+            Art9::J => "A9_2_j",
+        }
+    }
 }
 
 /// The catalogue's settings: age thresholds.
@@ -496,6 +528,9 @@ fn unknown_code(kind: &str, code: &str) -> Error {
     Error::unknown_code(kind, code)
 }
 
+/// The code shown for an id this catalogue never issued. Ids reach these lookups only from
+/// this catalogue's own interning (a decision keeps the catalogue it was made with), so it is
+/// never shown; were it ever, it names no purpose, recipient or category and permits nothing.
 fn unknown() -> &'static Code {
     static UNKNOWN: OnceLock<Code> = OnceLock::new();
     UNKNOWN.get_or_init(|| Code("unknown".into()))

@@ -173,20 +173,99 @@ fn set(map: &FxHashMap<Box<str>, u8>, codes: &[String], kind: &str, rule: &str) 
     Ok(out)
 }
 
-pub(super) fn parse(text: &str) -> Result<Catalogue> {
-    let doc: Document = toml::from_str(text).map_err(|e| {
-        let detail = e.message().replace('\n', " ");
-        let line = e
-            .span()
-            .map(|span| text.get(..span.start).unwrap_or_default().lines().count())
-            .unwrap_or(0);
-        bad(format!("catalogue TOML, line {line}: {detail}"))
-    })?;
+/// The codes of each kind, by code, for validating rules.
+struct Indexes {
+    purposes: FxHashMap<Box<str>, u8>,
+    recipients: FxHashMap<Box<str>, u8>,
+    categories: FxHashMap<Box<str>, u8>,
+    special_mask: u64,
+}
 
+pub(super) fn parse(text: &str) -> Result<Catalogue> {
+    let doc = document(text)?;
     if doc.version.trim().is_empty() {
         return Err(bad("catalogue version is empty"));
     }
-    let s = doc.settings;
+    check_settings(&doc.settings)?;
+    let purposes = entries(&doc.purpose, "purpose")?;
+    let recipients = entries(
+        &doc.recipient
+            .iter()
+            .map(|r| EntryDoc {
+                code: r.code.clone(),
+                name: r.name.clone(),
+            })
+            .collect::<Vec<_>>(),
+        "recipient",
+    )?;
+    let categories = categories(&doc.category)?;
+    let special_mask = categories
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.special)
+        .fold(0u64, |mask, (i, _)| mask | (1u64 << i));
+    let indexes = Indexes {
+        purposes: index(purposes.iter().map(|e| &e.code), "purpose")?,
+        recipients: index(recipients.iter().map(|e| &e.code), "recipient")?,
+        categories: index(categories.iter().map(|e| &e.code), "category")?,
+        special_mask,
+    };
+    let statutes = statutes(&doc.statute)?;
+    let rules = doc
+        .rule
+        .iter()
+        .try_fold(Vec::new(), |mut rules: Vec<Rule>, doc| {
+            if rules.iter().any(|r| r.code.as_str() == doc.code) {
+                return Err(bad(format!(
+                    "duplicate rule code `{}`",
+                    printable(&doc.code)
+                )));
+            }
+            rules.push(rule(doc, &statutes, &indexes)?);
+            Ok(rules)
+        })?;
+    let notices = notices(&doc.notice)?;
+    let rule_table = rule_table(&rules, recipients.len(), purposes.len())?;
+    // Validation above used hash maps; decisions look codes up in the compact index.
+    let purpose_index = CodeIndex::new(entry_codes(&purposes));
+    let recipient_index = CodeIndex::new(entry_codes(&recipients));
+    let category_index = CodeIndex::new(categories.iter().map(|c| c.code.as_str()));
+    Ok(Catalogue {
+        inner: Arc::new(Inner {
+            version: doc.version,
+            digest: hex::encode(&Sha256::digest(text.as_bytes())),
+            settings: doc.settings,
+            purposes,
+            recipients,
+            categories,
+            statutes,
+            rules,
+            notices,
+            purpose_index,
+            recipient_index,
+            category_index,
+            special_mask,
+            rule_table,
+        }),
+    })
+}
+
+/// The TOML document, with a syntax or shape error named by its line.
+fn document(text: &str) -> Result<Document> {
+    toml::from_str(text).map_err(|e| {
+        let detail = e.message().replace('\n', " ");
+        match e.span().and_then(|span| text.get(..span.start)) {
+            Some(before) => bad(format!(
+                "catalogue TOML, line {}: {detail}",
+                before.lines().count()
+            )),
+            None => bad(format!("catalogue TOML: {detail}")),
+        }
+    })
+}
+
+/// `[settings]`: ages within 1 to 18 and in order, a positive statistics threshold.
+fn check_settings(s: &Settings) -> Result<()> {
     if !(1..=18).contains(&s.self_consent_age)
         || !(1..=18).contains(&s.self_consent_age_special)
         || !(1..=18).contains(&s.representative_until_age)
@@ -198,30 +277,27 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
             "settings: self_consent_age is above self_consent_age_special",
         ));
     }
+    if s.statistics_min_cell == 0 {
+        return Err(bad("settings: statistics_min_cell must be at least 1"));
+    }
+    Ok(())
+}
 
-    let purposes = doc
-        .purpose
-        .iter()
+/// `[[purpose]]` and `[[recipient]]`.
+fn entries(docs: &[EntryDoc], kind: &str) -> Result<Vec<Entry>> {
+    docs.iter()
         .map(|p| {
             Ok(Entry {
-                code: code(&p.code, "purpose")?,
+                code: code(&p.code, kind)?,
                 name: p.name.clone(),
             })
         })
-        .collect::<Result<Vec<_>>>()?;
-    let recipients = doc
-        .recipient
-        .iter()
-        .map(|r| {
-            Ok(Entry {
-                code: code(&r.code, "recipient")?,
-                name: r.name.clone(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let categories = doc
-        .category
-        .iter()
+        .collect()
+}
+
+/// `[[category]]`.
+fn categories(docs: &[CategoryDoc]) -> Result<Vec<Category>> {
+    docs.iter()
         .map(|c| {
             Ok(Category {
                 code: code(&c.code, "category")?,
@@ -229,20 +305,14 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
                 special: c.special,
             })
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect()
+}
 
-    let purpose_index = index(purposes.iter().map(|e| &e.code), "purpose")?;
-    let recipient_index = index(recipients.iter().map(|e| &e.code), "recipient")?;
-    let category_index = index(categories.iter().map(|e| &e.code), "category")?;
-    let special_mask = categories
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.special)
-        .fold(0u64, |mask, (i, _)| mask | (1u64 << i));
-
+/// `[[statute]]`: unique codes, valid windows.
+fn statutes(docs: &[StatuteDoc]) -> Result<Vec<Statute>> {
     let mut statutes = Vec::new();
     let mut statute_codes = HashSet::new();
-    for doc in &doc.statute {
+    for doc in docs {
         let code = code(&doc.code, "statute")?;
         if !statute_codes.insert(code.clone()) {
             return Err(bad(format!("duplicate statute code `{code}`")));
@@ -263,21 +333,22 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
             valid_to,
         });
     }
+    Ok(statutes)
+}
 
-    let mut rules = Vec::new();
-    let mut rule_codes = HashSet::new();
-    for doc in &doc.rule {
-        let rule_code = code(&doc.code, "rule")?;
-        if !rule_codes.insert(rule_code.clone()) {
-            return Err(bad(format!("duplicate rule code `{rule_code}`")));
-        }
-        let what = format!("rule `{rule_code}`");
-        if doc.statutes.is_empty() {
-            return Err(bad(format!("{what} cites no statute")));
-        }
-        let mut cited = Vec::new();
-        for name in &doc.statutes {
-            let statute = statutes
+/// One `[[rule]]`: known codes, a statutory Art. 6 basis, an Art. 9 condition for special
+/// categories, and a window inside its statutes' windows.
+fn rule(doc: &RuleDoc, statutes: &[Statute], indexes: &Indexes) -> Result<Rule> {
+    let rule_code = code(&doc.code, "rule")?;
+    let what = format!("rule `{rule_code}`");
+    if doc.statutes.is_empty() {
+        return Err(bad(format!("{what} cites no statute")));
+    }
+    let cited = doc
+        .statutes
+        .iter()
+        .map(|name| {
+            statutes
                 .iter()
                 .find(|s| s.code.as_str() == name)
                 .ok_or_else(|| {
@@ -285,83 +356,99 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
                         "{what} names unknown statute `{}`",
                         printable(name)
                     ))
-                })?;
-            cited.push(statute);
-        }
-        let recipient = *recipient_index.get(doc.recipient.as_str()).ok_or_else(|| {
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let recipient = *indexes
+        .recipients
+        .get(doc.recipient.as_str())
+        .ok_or_else(|| {
             bad(format!(
                 "{what} names unknown recipient `{}`",
                 printable(&doc.recipient)
             ))
         })?;
-        let purposes_set = set(&purpose_index, &doc.purposes, "purpose", rule_code.as_str())?;
-        let categories_set = set(
-            &category_index,
-            &doc.categories,
-            "category",
-            rule_code.as_str(),
-        )?;
-        match doc.art6 {
-            Art6::A => {
-                return Err(bad(format!(
-                    "{what}: A6_1_a is consent, which grants record; a rule needs a statutory basis"
-                )));
-            }
-            Art6::F => {
-                return Err(bad(format!(
-                    "{what}: public authorities may not use A6_1_f for their tasks"
-                )));
-            }
-            _ => {}
-        }
-        if categories_set & special_mask != 0 && doc.art9.is_none() {
+    let purposes = set(
+        &indexes.purposes,
+        &doc.purposes,
+        "purpose",
+        rule_code.as_str(),
+    )?;
+    let categories = set(
+        &indexes.categories,
+        &doc.categories,
+        "category",
+        rule_code.as_str(),
+    )?;
+    match doc.art6 {
+        Art6::A => {
             return Err(bad(format!(
-                "{what} covers a special category but names no Art. 9(2) condition"
+                "{what}: A6_1_a is consent, which grants record; a rule needs a statutory basis"
             )));
         }
-        // A rule is valid where it and every statute it cites are in force.
-        let mut valid_from = match &doc.valid_from {
-            Some(t) => instant(t, &what)?,
-            None => Micros::MIN,
-        };
-        let mut valid_to = doc
-            .valid_to
-            .as_deref()
-            .map(|t| instant(t, &what))
-            .transpose()?;
-        window(valid_from, valid_to, &what)?;
-        for statute in &cited {
-            valid_from = valid_from.max(statute.valid_from);
-            valid_to = match (valid_to, statute.valid_to) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+        Art6::F => {
+            return Err(bad(format!(
+                "{what}: public authorities may not use A6_1_f for their tasks"
+            )));
         }
-        window(valid_from, valid_to, &format!("{what} and its statutes"))?;
-        rules.push(Rule {
-            code: rule_code,
-            statute: cited
-                .iter()
-                .map(|s| s.title.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            art6: doc.art6,
-            art9: doc.art9,
-            confidentiality_exception: code(
-                &doc.confidentiality_exception,
-                &format!("{what}: confidentiality_exception"),
-            )?,
-            archival_duty: doc.archival_duty,
-            restriction_applies: doc.restriction_applies,
-            recipient,
-            purposes: purposes_set,
-            categories: categories_set,
-            valid_from,
-            valid_to,
-        });
+        _ => {}
     }
+    if categories & indexes.special_mask != 0 && doc.art9.is_none() {
+        return Err(bad(format!(
+            "{what} covers a special category but names no Art. 9(2) condition"
+        )));
+    }
+    let (valid_from, valid_to) = rule_window(doc, &cited, &what)?;
+    Ok(Rule {
+        code: rule_code,
+        statute: cited
+            .iter()
+            .map(|s| s.title.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        art6: doc.art6,
+        art9: doc.art9,
+        confidentiality_exception: code(
+            &doc.confidentiality_exception,
+            &format!("{what}: confidentiality_exception"),
+        )?,
+        archival_duty: doc.archival_duty,
+        restriction_applies: doc.restriction_applies,
+        recipient,
+        purposes,
+        categories,
+        valid_from,
+        valid_to,
+    })
+}
+
+/// A rule is valid where it and every statute it cites are in force.
+fn rule_window(doc: &RuleDoc, cited: &[&Statute], what: &str) -> Result<(Micros, Option<Micros>)> {
+    let mut valid_from = match &doc.valid_from {
+        Some(t) => instant(t, what)?,
+        None => Micros::MIN,
+    };
+    let mut valid_to = doc
+        .valid_to
+        .as_deref()
+        .map(|t| instant(t, what))
+        .transpose()?;
+    window(valid_from, valid_to, what)?;
+    for statute in cited {
+        valid_from = valid_from.max(statute.valid_from);
+        valid_to = match (valid_to, statute.valid_to) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    window(valid_from, valid_to, &format!("{what} and its statutes"))?;
+    Ok((valid_from, valid_to))
+}
+
+/// `[[notice]]`: an id and a version each, no id twice.
+fn notices(docs: &[NoticeDoc]) -> Result<Vec<(String, String)>> {
     let mut notices: Vec<(String, String)> = Vec::new();
-    for notice in &doc.notice {
+    for notice in docs {
         if notice.id.trim().is_empty() || notice.version.trim().is_empty() {
             return Err(bad("a notice needs an id and a version"));
         }
@@ -370,49 +457,26 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
         }
         notices.push((notice.id.clone(), notice.version.clone()));
     }
-    if s.statistics_min_cell == 0 {
-        return Err(bad("settings: statistics_min_cell must be at least 1"));
-    }
+    Ok(notices)
+}
 
+/// The rules per (recipient, purpose), in catalogue order.
+fn rule_table(rules: &[Rule], recipients: usize, width: usize) -> Result<Vec<Vec<RuleRef>>> {
     if rules.len() > usize::from(u16::MAX) {
         return Err(bad("too many rules"));
     }
-
-    let width = purposes.len();
-    let mut rule_table = vec![Vec::new(); recipients.len() * width];
+    let mut table = vec![Vec::new(); recipients * width];
     for (index, rule) in rules.iter().enumerate() {
         let index = u16::try_from(index).map_err(|_| bad("too many rules"))?;
         for purpose in super::bits(rule.purposes) {
             if let Some(slot) =
-                rule_table.get_mut(usize::from(rule.recipient) * width + usize::from(purpose))
+                table.get_mut(usize::from(rule.recipient) * width + usize::from(purpose))
             {
                 slot.push(RuleRef::new(index, rule));
             }
         }
     }
-
-    // Validation above used hash maps; decisions look codes up in the compact index.
-    let purpose_index = CodeIndex::new(entry_codes(&purposes));
-    let recipient_index = CodeIndex::new(entry_codes(&recipients));
-    let category_index = CodeIndex::new(categories.iter().map(|c| c.code.as_str()));
-    Ok(Catalogue {
-        inner: Arc::new(Inner {
-            version: doc.version,
-            digest: hex::encode(&Sha256::digest(text.as_bytes())),
-            settings: s,
-            purposes,
-            recipients,
-            categories,
-            statutes,
-            rules,
-            notices,
-            purpose_index,
-            recipient_index,
-            category_index,
-            special_mask,
-            rule_table,
-        }),
-    })
+    Ok(table)
 }
 
 /// A catalogue with no codes and no rules: it denies everything.

@@ -164,7 +164,7 @@ fn duplicate_codes_are_rejected_by_name() {
     assert!(message.contains("twice"), "{message}");
     let mut two_rules = MINIMAL.to_owned();
     let rule_start = MINIMAL.find("[[rule]]").unwrap();
-    two_rules.push_str(&MINIMAL[rule_start..]);
+    two_rules.push_str(MINIMAL.get(rule_start..).unwrap());
     assert!(rejected(&two_rules).contains("duplicate rule code `r1`"));
 }
 

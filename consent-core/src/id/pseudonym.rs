@@ -66,7 +66,11 @@ impl PseudonymKey {
     /// metadata so a wrong key is detected on open).
     pub fn check_value(&self) -> String {
         let hash = blake3::keyed_hash(&self.0, CHECK_CONTEXT);
-        hex::encode(hash.as_bytes().get(..16).unwrap_or_default())
+        let mut first = [0u8; 16];
+        for (out, byte) in first.iter_mut().zip(hash.as_bytes()) {
+            *out = *byte;
+        }
+        hex::encode(&first)
     }
 
     /// Derives a sub-key for another purpose (for example the MAC of the log's head).
@@ -85,8 +89,12 @@ impl PseudonymKey {
             *slot = b'0' + digit;
         }
         let hash = blake3::keyed_hash(&self.0, &input);
+        // The first 16 of the hash's 32 bytes: `zip` stops at the shorter, so no length can
+        // go wrong.
         let mut out = [0u8; 16];
-        out.copy_from_slice(hash.as_bytes().get(..16).unwrap_or(&[0; 16]));
+        for (slot, byte) in out.iter_mut().zip(hash.as_bytes()) {
+            *slot = *byte;
+        }
         Pseudonym(out)
     }
 }
@@ -110,7 +118,9 @@ impl Pseudonym {
     /// A cheap hash for hash maps: the bytes are already uniformly random under the key.
     pub(crate) fn fast_hash(&self) -> u64 {
         let mut eight = [0u8; 8];
-        eight.copy_from_slice(self.0.get(..8).unwrap_or(&[0; 8]));
+        for (slot, byte) in eight.iter_mut().zip(&self.0) {
+            *slot = *byte;
+        }
         u64::from_le_bytes(eight)
     }
 }

@@ -20,7 +20,13 @@ use crate::store::{Batch, Stream, SubjectKey};
 impl Ledger {
     /// A new UUIDv7: the clock's milliseconds and 74 random bits.
     pub(super) fn new_id(&self, entropy: &mut Entropy) -> Result<Uuid> {
-        let millis = u64::try_from(self.inner.clock.now().timestamp_millis()).unwrap_or(0);
+        let now = self.inner.clock.now();
+        let millis = u64::try_from(now.timestamp_millis()).map_err(|_| {
+            Error::invalid(format!(
+                "the ledger's clock reads `{}`, before 1970",
+                now.to_rfc3339()
+            ))
+        })?;
         Ok(uuid::Builder::from_unix_timestamp_millis(millis, &entropy.take()?).into_uuid())
     }
 

@@ -75,8 +75,17 @@ impl Clock for SystemClock {
     }
 }
 
-/// How a ledger is opened.
+/// How a ledger is opened: start from `LedgerOptions::default()` and change what differs.
+///
+/// ```
+/// use consent_core::{Catalogue, LedgerOptions, PseudonymKey};
+/// let options = LedgerOptions::default()
+///     .with_catalogue(Catalogue::embedded())
+///     .with_key(PseudonymKey::from_bytes([7; 32]));
+/// assert!(options.key_file.is_none());
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LedgerOptions {
     /// The catalogue; the embedded default when `None`.
     pub catalogue: Option<Catalogue>,
@@ -89,6 +98,43 @@ pub struct LedgerOptions {
     pub id_options: IdOptions,
     /// The clock that stamps events.
     pub clock: Arc<dyn Clock>,
+}
+
+impl LedgerOptions {
+    /// These options with a catalogue other than the embedded default.
+    #[must_use]
+    pub fn with_catalogue(mut self, catalogue: Catalogue) -> Self {
+        self.catalogue = Some(catalogue);
+        self
+    }
+
+    /// These options with a pseudonym key the host supplies.
+    #[must_use]
+    pub fn with_key(mut self, key: PseudonymKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// These options with the key kept in another file than `<database>.key`.
+    #[must_use]
+    pub fn with_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.key_file = Some(path.into());
+        self
+    }
+
+    /// These options with other national id options (test mode, the 2032 rule).
+    #[must_use]
+    pub fn with_id_options(mut self, id_options: IdOptions) -> Self {
+        self.id_options = id_options;
+        self
+    }
+
+    /// These options with another clock (tests set a fixed one).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
 }
 
 impl Default for LedgerOptions {

@@ -30,6 +30,7 @@ use crate::time;
 
 /// A registered access request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct AccessRequest {
     /// The request's record id.
     pub id: Uuid,

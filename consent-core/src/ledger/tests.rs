@@ -195,6 +195,10 @@ fn consent_covers_only_its_scope() {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one reason after another, in one ledger"
+)]
 fn each_denial_reason() {
     let ledger = ledger();
     let subject = adult();
@@ -610,4 +614,68 @@ fn decisions_with_many_categories_keep_request_order() {
     );
     assert!(short.permitted());
     assert_eq!(short.outcomes().len(), 6);
+}
+
+#[test]
+fn a_decisions_json_is_its_serde_form_for_every_kind_of_outcome() {
+    let ledger = ledger();
+    let mut health = request(
+        adult(),
+        "helsetjenesten",
+        "health_coordination",
+        &["health", "name"],
+    );
+    health.explicit = true;
+    ledger.grant(&health, &actor()).unwrap();
+    let mut plain = request(
+        adult(),
+        "nav",
+        "employment_followup",
+        &["finances", "health"],
+    );
+    plain.valid_until = Some(at(2026, 6, 1));
+    let withdrawn = ledger.grant(&plain, &actor()).unwrap();
+    ledger
+        .withdraw(withdrawn, at(2026, 3, 1), &actor(), Some("by phone"))
+        .unwrap();
+    let cases: [(&str, &str, &[&str], DateTime<Utc>); 6] = [
+        (
+            "nir",
+            "nir_registration",
+            &["name", "national_id"],
+            at(2026, 2, 1),
+        ),
+        (
+            "helsetjenesten",
+            "health_coordination",
+            &["health", "name"],
+            at(2026, 2, 1),
+        ),
+        (
+            "nav",
+            "employment_followup",
+            &["finances", "health", "name"],
+            at(2026, 2, 1),
+        ),
+        ("nav", "employment_followup", &["finances"], at(2026, 4, 1)),
+        ("nav", "employment_followup", &["finances"], at(2020, 4, 1)),
+        (
+            "bufetat",
+            "settlement",
+            &[
+                "name",
+                "address",
+                "family",
+                "housing",
+                "education",
+                "work_experience",
+                "finances",
+            ],
+            at(2026, 2, 1),
+        ),
+    ];
+    for (recipient, purpose, categories, when) in cases {
+        let d = decide(&ledger, &adult(), recipient, purpose, categories, when);
+        assert_eq!(d.to_json(), serde_json::to_string(&d).unwrap(), "{d:?}");
+    }
 }

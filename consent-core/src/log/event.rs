@@ -13,6 +13,7 @@ use crate::model::request::Correction;
 /// The grantor as recorded: a person representative appears only as a pseudonym.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct GrantorRecord {
     /// `self`, `parent`, `verge`, `representant` or `barnevern`.
     pub role: String,
@@ -26,6 +27,7 @@ pub struct GrantorRecord {
 
 /// A recorded grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GrantRecord {
     /// The grant's id.
     pub grant_id: GrantId,
@@ -53,6 +55,7 @@ pub struct GrantRecord {
 
 /// A recorded withdrawal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WithdrawalRecord {
     /// The grant withdrawn.
     pub grant_id: GrantId,
@@ -64,6 +67,7 @@ pub struct WithdrawalRecord {
 
 /// A recorded refusal to consent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RefusalRecord {
     /// Who refused.
     pub grantor: GrantorRecord,
@@ -84,6 +88,7 @@ pub struct RefusalRecord {
 /// The basis a recorded disclosure relied on, per category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct DisclosureBasis {
     /// The category.
     pub category: Code,
@@ -100,6 +105,7 @@ pub struct DisclosureBasis {
 
 /// A recorded disclosure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DisclosureRecord {
     /// Who received the data.
     pub recipient: Code,
@@ -115,6 +121,7 @@ pub struct DisclosureRecord {
 
 /// A registered access request (GDPR Art. 15), answered within a month (Art. 12(3)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AccessRequestRecord {
     /// When the request was received.
     pub received_at: DateTime<Utc>,
@@ -125,6 +132,7 @@ pub struct AccessRequestRecord {
 /// A correction of a recorded grant (GDPR Art. 16). History is not rewritten: decisions use the
 /// corrected value for instants from the correction's `effective_at` on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RectificationRecord {
     /// The grant corrected.
     pub grant_id: GrantId,
@@ -138,6 +146,7 @@ pub struct RectificationRecord {
 
 /// The subject's processing was restricted instead of erased (Art. 17(3), arkivlova).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RestrictionRecord {
     /// From when consent-based disclosures are denied with `restricted`.
     pub at: DateTime<Utc>,
@@ -149,6 +158,7 @@ pub struct RestrictionRecord {
 
 /// The subject's personal payloads were made unrecoverable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErasureRecord {
     /// When.
     pub at: DateTime<Utc>,
@@ -210,6 +220,7 @@ impl EventPayload {
 
 /// A decoded event of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Event {
     /// The sequence number, from 1.
     pub seq: u64,

@@ -29,6 +29,7 @@ pub const GENESIS: Hash = [0; 32];
 
 /// One event as a store keeps it: the bytes that the hash chain covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EventRecord {
     /// The sequence number, from 1, without gaps.
     pub seq: u64,
@@ -45,6 +46,7 @@ pub struct EventRecord {
 /// The newest event's sequence number and hash, and a MAC over them under a key derived from
 /// the pseudonym key: written with every append, it lets `verify` see a truncated tail.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Head {
     /// The newest sequence number.
     pub seq: u64,
@@ -54,7 +56,32 @@ pub struct Head {
     pub mac: Hash,
 }
 
+impl EventRecord {
+    /// A record as a store read it back (for stores outside this crate).
+    pub fn new(
+        seq: u64,
+        subject: Option<[u8; 16]>,
+        header: String,
+        payload: Vec<u8>,
+        hash: Hash,
+    ) -> EventRecord {
+        EventRecord {
+            seq,
+            subject,
+            header,
+            payload,
+            hash,
+        }
+    }
+}
+
 impl Head {
+    /// A head anchor as a store read it back (for stores outside this crate that keep its
+    /// parts apart; [`Head::decode`] reads the `seq:hash:mac` text form).
+    pub fn from_parts(seq: u64, hash: Hash, mac: Hash) -> Head {
+        Head { seq, hash, mac }
+    }
+
     pub(crate) fn new(seq: u64, hash: Hash, mac_key: &[u8; 32]) -> Self {
         Head {
             seq,

@@ -236,7 +236,7 @@ mod tests {
     /// its nonce gives the RFC's bytes.
     #[test]
     fn the_stored_form_is_rfc_8439_chacha20_poly1305() {
-        let key: [u8; 32] = std::array::from_fn(|i| 0x80 + i as u8);
+        let key: [u8; 32] = std::array::from_fn(|i| 0x80 + u8::try_from(i).unwrap());
         let nonce = [
             0x07, 0, 0, 0, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47,
         ];

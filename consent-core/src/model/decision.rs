@@ -2,12 +2,13 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::catalogue::{Art6, Art9, Catalogue, Code, Rule};
 use crate::model::{GrantId, SCHEMA_VERSION};
+use crate::small::Small;
 
 /// Why a category was denied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -87,51 +88,12 @@ const INLINE: usize = 6;
 
 /// The outcome of each requested category, in request order: inline for the common few, on
 /// the heap beyond that, so a typical decision allocates nothing.
-#[derive(Debug, Clone)]
-pub(crate) enum Slots {
-    Inline {
-        len: u8,
-        items: [(u8, Slot); INLINE],
-    },
-    Heap(Vec<(u8, Slot)>),
-}
+pub(crate) type Slots = Small<(u8, Slot), INLINE>;
 
-impl Slots {
+/// The outcome of each category of `categories`, in order, from `outcome`.
+pub(crate) fn slots(categories: &[u8], mut outcome: impl FnMut(u8) -> Slot) -> Slots {
     const FILLER: (u8, Slot) = (0, Slot::Denied(DenialReason::NoBasis));
-
-    /// The outcome of each category, in order, from `outcome`.
-    pub(crate) fn build(categories: &[u8], mut outcome: impl FnMut(u8) -> Slot) -> Slots {
-        match u8::try_from(categories.len()) {
-            Ok(len) if usize::from(len) <= INLINE => {
-                let mut items = [Self::FILLER; INLINE];
-                for (item, &category) in items.iter_mut().zip(categories) {
-                    *item = (category, outcome(category));
-                }
-                Slots::Inline { len, items }
-            }
-            _ => Slots::Heap(categories.iter().map(|&c| (c, outcome(c))).collect()),
-        }
-    }
-
-    pub(crate) fn as_slice(&self) -> &[(u8, Slot)] {
-        match self {
-            Slots::Inline { len, items } => items.get(..usize::from(*len)).unwrap_or_default(),
-            Slots::Heap(items) => items,
-        }
-    }
-
-    pub(crate) fn as_mut_slice(&mut self) -> &mut [(u8, Slot)] {
-        match self {
-            Slots::Inline { len, items } => items.get_mut(..usize::from(*len)).unwrap_or_default(),
-            Slots::Heap(items) => items,
-        }
-    }
-}
-
-impl PartialEq for Slots {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
-    }
+    Small::map_from(FILLER, categories, |category| (category, outcome(category)))
 }
 
 /// A decision on a disclosure: permitted only when every requested category is covered.
@@ -196,9 +158,32 @@ impl Decision {
             })
     }
 
-    /// The decision as JSON (the shape of DESIGN.md section 5 and the README).
+    /// The decision as compact JSON (`docs/json.md` describes the shape). The same document
+    /// as its `Serialize` form, written directly: building it cannot fail, so there is no
+    /// error to hide and no empty string.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let mut out = JsonText(String::with_capacity(
+            128 + 96 * self.categories.as_slice().len(),
+        ));
+        out.raw("{\"version\":");
+        out.raw(&SCHEMA_VERSION.to_string());
+        out.raw(",\"permitted\":");
+        out.raw(if self.permitted { "true" } else { "false" });
+        out.raw(",\"at\":");
+        out.string(&self.at.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        out.raw(",\"recipient\":");
+        out.string(self.recipient().as_str());
+        out.raw(",\"purpose\":");
+        out.string(self.purpose().as_str());
+        out.raw(",\"categories\":[");
+        for (i, outcome) in self.outcomes().enumerate() {
+            if i > 0 {
+                out.raw(",");
+            }
+            out.outcome(&outcome);
+        }
+        out.raw("]}");
+        out.0
     }
 
     /// A one-line explanation: the basis of each category or why it was denied.
@@ -241,6 +226,85 @@ impl PartialEq for Decision {
 impl fmt::Debug for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.explain())
+    }
+}
+
+/// JSON text written by hand: every operation appends to a `String`, which cannot fail.
+struct JsonText(String);
+
+impl JsonText {
+    fn raw(&mut self, text: &str) {
+        self.0.push_str(text);
+    }
+
+    fn string(&mut self, text: &str) {
+        self.0.push('"');
+        for c in text.chars() {
+            match c {
+                '"' => self.0.push_str("\\\""),
+                '\\' => self.0.push_str("\\\\"),
+                '\n' => self.0.push_str("\\n"),
+                '\r' => self.0.push_str("\\r"),
+                '\t' => self.0.push_str("\\t"),
+                c if u32::from(c) < 0x20 => {
+                    self.0.push_str(&format!("\\u{:04x}", u32::from(c)));
+                }
+                c => self.0.push(c),
+            }
+        }
+        self.0.push('"');
+    }
+
+    fn optional(&mut self, text: Option<&str>) {
+        match text {
+            Some(text) => self.string(text),
+            None => self.raw("null"),
+        }
+    }
+
+    fn outcome(&mut self, outcome: &CategoryOutcome<'_>) {
+        self.raw("{\"category\":");
+        self.string(outcome.category.as_str());
+        match outcome.result {
+            Ok(basis) => {
+                self.raw(",\"permitted\":true,\"basis\":");
+                self.basis(basis, outcome.special);
+            }
+            Err(reason) => {
+                self.raw(",\"permitted\":false,\"reason\":");
+                self.string(reason.as_str());
+            }
+        }
+        self.raw("}");
+    }
+
+    fn basis(&mut self, basis: Basis<'_>, special: bool) {
+        match basis {
+            Basis::Statute(rule) => {
+                self.raw("{\"kind\":\"statute\",\"rule\":");
+                self.string(rule.code.as_str());
+                self.raw(",\"statute\":");
+                self.string(&rule.statute);
+                self.raw(",\"art6\":");
+                self.string(rule.art6.as_str());
+                self.raw(",\"art9\":");
+                self.optional(rule.art9.filter(|_| special).map(Art9::as_str));
+                self.raw(",\"confidentiality_exception\":");
+                self.string(rule.confidentiality_exception.as_str());
+            }
+            Basis::Consent { grant, explicit } => {
+                self.raw("{\"kind\":\"consent\",\"grant_id\":");
+                self.string(&grant.to_string());
+                self.raw(",\"explicit\":");
+                self.raw(if explicit { "true" } else { "false" });
+                self.raw(",\"art6\":");
+                self.string(Art6::A.as_str());
+                self.raw(",\"art9\":");
+                self.optional((special && explicit).then_some(Art9::A.as_str()));
+                self.raw(",\"confidentiality_exception\":\"fvl_13a_1\"");
+            }
+        }
+        self.raw("}");
     }
 }
 
@@ -302,5 +366,26 @@ impl Serialize for Decision {
         out.serialize_field("purpose", self.purpose())?;
         out.serialize_field("categories", &outcomes)?;
         out.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_strings_are_the_json_serde_writes() {
+        for text in [
+            "",
+            "integreringsloven § 42",
+            "quote \" and back\\slash",
+            "line\nbreak\ttab\rreturn",
+            "\u{1}\u{1f}\u{7f}",
+            "ærøå عربى",
+        ] {
+            let mut out = JsonText(String::new());
+            out.string(text);
+            assert_eq!(out.0, serde_json::to_string(text).unwrap(), "{text:?}");
+        }
     }
 }

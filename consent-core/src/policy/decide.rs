@@ -12,7 +12,7 @@ use super::grant_state::{GrantState, GrantStatus};
 use super::restriction;
 use crate::catalogue::Catalogue;
 use crate::error::{Error, ErrorCode, Result};
-use crate::model::decision::{Decision, DenialReason, Slot, Slots};
+use crate::model::decision::{Decision, DenialReason, Slot, slots};
 use crate::time::Micros;
 
 /// What a decision reads of one subject: its grant versions and its restriction.
@@ -50,7 +50,7 @@ pub(crate) fn decide(
     let mut yields_to_restriction = 0u64;
     let mut missing_rule = false;
 
-    let mut slots = Slots::build(categories, |category| {
+    let mut slots = slots(categories, |category| {
         let bit = 1u64 << category;
         let is_special = special & bit != 0;
         let rule = rules.iter().find(|rule| {

@@ -23,8 +23,20 @@ pub enum ReconsentReason {
     NoticeSuperseded,
 }
 
+impl ReconsentReason {
+    /// The snake_case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReconsentReason::ComesOfAge => "comes_of_age",
+            ReconsentReason::Expires => "expires",
+            ReconsentReason::NoticeSuperseded => "notice_superseded",
+        }
+    }
+}
+
 /// One entry of the re-consent worklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ReconsentItem {
     /// The grant.
     pub grant_id: GrantId,

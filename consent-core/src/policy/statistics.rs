@@ -38,6 +38,7 @@ impl StatisticsQuery {
 
 /// Counts for one month, purpose and recipient. `None` is a suppressed small count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct StatisticsRow {
     /// The month (`YYYY-MM`, UTC) the events were recorded in.
     pub month: String,
@@ -57,6 +58,7 @@ pub struct StatisticsRow {
 
 /// Active grants at one instant for one purpose and recipient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ActiveGrants {
     /// The purpose.
     pub purpose: Code,
@@ -68,6 +70,7 @@ pub struct ActiveGrants {
 
 /// Aggregate counts; never individual rows. Counts from 1 to `min_cell - 1` are suppressed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Statistics {
     /// The suppression threshold used.
     pub min_cell: u32,

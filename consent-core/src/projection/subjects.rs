@@ -14,6 +14,7 @@ use crate::id::pseudonym::Pseudonym;
 use crate::model::GrantId;
 use crate::policy::decide::SubjectView;
 use crate::policy::grant_state::{GrantState, NEVER};
+use crate::small::Small;
 use crate::time::Micros;
 
 /// Grant versions held inside a subject's entry. The benchmarks' population, and most real
@@ -37,88 +38,7 @@ const FILLER: GrantState = GrantState {
 
 /// A subject's grant versions, in the order they were added: inline for the first few, all
 /// on the heap beyond that.
-#[derive(Debug, Clone)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "the inline variant is the point: a decision reads the grants without a pointer chase"
-)]
-pub(crate) enum Grants {
-    Inline {
-        len: u8,
-        items: [GrantState; INLINE_GRANTS],
-    },
-    Heap(Vec<GrantState>),
-}
-
-impl Grants {
-    pub(crate) const EMPTY: Grants = Grants::Inline {
-        len: 0,
-        items: [FILLER; INLINE_GRANTS],
-    };
-
-    pub(crate) fn as_slice(&self) -> &[GrantState] {
-        match self {
-            Grants::Inline { len, items } => items.get(..usize::from(*len)).unwrap_or_default(),
-            Grants::Heap(items) => items,
-        }
-    }
-
-    pub(crate) fn as_mut_slice(&mut self) -> &mut [GrantState] {
-        match self {
-            Grants::Inline { len, items } => items.get_mut(..usize::from(*len)).unwrap_or_default(),
-            Grants::Heap(items) => items,
-        }
-    }
-
-    pub(crate) fn push(&mut self, grant: GrantState) {
-        match self {
-            Grants::Inline { len, items } => {
-                if let Some(slot) = items.get_mut(usize::from(*len)) {
-                    *slot = grant;
-                    *len += 1;
-                } else {
-                    // Grow by half (at least one) rather than Vec's doubling: a subject that
-                    // outgrows the inline space rarely grows much further.
-                    let mut heap = Vec::with_capacity(INLINE_GRANTS + INLINE_GRANTS / 2 + 1);
-                    heap.extend_from_slice(items);
-                    heap.push(grant);
-                    *self = Grants::Heap(heap);
-                }
-            }
-            Grants::Heap(items) => {
-                if items.len() == items.capacity() {
-                    items.reserve_exact((items.len() / 2).max(1));
-                }
-                items.push(grant);
-            }
-        }
-    }
-
-    pub(crate) fn shrink_to_fit(&mut self) {
-        if let Grants::Heap(items) = self {
-            items.shrink_to_fit();
-        }
-    }
-}
-
-impl Default for Grants {
-    fn default() -> Self {
-        Grants::EMPTY
-    }
-}
-
-impl std::ops::Deref for Grants {
-    type Target = [GrantState];
-    fn deref(&self) -> &[GrantState] {
-        self.as_slice()
-    }
-}
-
-impl std::ops::DerefMut for Grants {
-    fn deref_mut(&mut self) -> &mut [GrantState] {
-        self.as_mut_slice()
-    }
-}
+pub(crate) type Grants = Small<GrantState, INLINE_GRANTS>;
 
 /// One subject's state.
 #[derive(Debug, Clone)]
@@ -133,7 +53,7 @@ impl Default for SubjectState {
     /// No grants, not restricted, no key.
     fn default() -> Self {
         SubjectState {
-            grants: Grants::EMPTY,
+            grants: Grants::new(FILLER),
             restricted_from: NEVER,
         }
     }
@@ -151,7 +71,7 @@ impl SubjectState {
 
 /// The state of a subject with no events.
 pub(crate) static EMPTY_SUBJECT: SubjectState = SubjectState {
-    grants: Grants::EMPTY,
+    grants: Grants::new(FILLER),
     restricted_from: NEVER,
 };
 
@@ -175,6 +95,10 @@ impl Slot {
 }
 
 /// The tag of a pseudonym: 32 of its (uniformly random) first 8 bytes.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "folding 64 bits into 32 is the point of a tag"
+)]
 fn tag(subject: &Pseudonym) -> u32 {
     let word = subject.fast_hash();
     (word ^ (word >> 32)) as u32
@@ -202,6 +126,10 @@ pub(crate) struct SubjectTable {
 impl SubjectTable {
     /// The home slot of a tag. Pseudonyms are uniformly random under the secret key, but the
     /// multiply (Fibonacci hashing) keeps tests' hand-made pseudonyms from clustering.
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "the value is below `slots.len()`, a usize"
+    )]
     fn home(&self, tag: u32) -> usize {
         let bits = self.slots.len().trailing_zeros();
         if bits == 0 {
@@ -443,21 +371,5 @@ mod tests {
             expected.sort();
             prop_assert_eq!(listed, expected);
         }
-    }
-
-    #[test]
-    fn grants_spill_to_the_heap_in_order() {
-        let mut grants = Grants::default();
-        for i in 0..10 {
-            grants.push(GrantState {
-                purposes: i,
-                ..FILLER
-            });
-            assert_eq!(grants.len(), usize::try_from(i).unwrap() + 1);
-            assert!(grants.iter().map(|g| g.purposes).eq(0..=i));
-        }
-        assert!(matches!(grants, Grants::Heap(_)));
-        grants.shrink_to_fit();
-        assert_eq!(grants.len(), 10);
     }
 }

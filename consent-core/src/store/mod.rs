@@ -11,6 +11,7 @@ use crate::log::record::{EventRecord, Head};
 
 /// A subject's wrapped data key, valid for the subject's events from `since_seq` on.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SubjectKey {
     /// The subject's pseudonym.
     pub subject: [u8; 16],
@@ -18,6 +19,17 @@ pub struct SubjectKey {
     pub since_seq: u64,
     /// The key, wrapped under a key derived from the pseudonym key.
     pub wrapped: Vec<u8>,
+}
+
+impl SubjectKey {
+    /// A subject key as a store read it back (for stores outside this crate).
+    pub fn new(subject: [u8; 16], since_seq: u64, wrapped: Vec<u8>) -> SubjectKey {
+        SubjectKey {
+            subject,
+            since_seq,
+            wrapped,
+        }
+    }
 }
 
 /// One atomic write: new events, new subject keys, destroyed subject keys and the new head.

@@ -261,17 +261,27 @@ impl SqliteStore {
     }
 }
 
+/// A stored column that cannot be what the ledger wrote: the row was altered.
+fn malformed(column: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Blob,
+        format!("malformed {what}").into(),
+    )
+}
+
 fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRecord> {
     let seq: i64 = row.get(0)?;
     let subject: Option<Vec<u8>> = row.get(1)?;
     let hash: Vec<u8> = row.get(4)?;
     Ok(EventRecord {
-        seq: u64::try_from(seq).unwrap_or(0),
-        subject: subject.and_then(|s| s.try_into().ok()),
+        seq: u64::try_from(seq).map_err(|_| malformed(0, "sequence number"))?,
+        subject: subject
+            .map(|s| s.try_into().map_err(|_| malformed(1, "subject")))
+            .transpose()?,
         header: row.get(2)?,
         payload: row.get(3)?,
-        // A hash of the wrong length is kept as zeros, which never verifies.
-        hash: hash.try_into().unwrap_or([0; 32]),
+        hash: hash.try_into().map_err(|_| malformed(4, "hash"))?,
     })
 }
 
@@ -324,7 +334,12 @@ impl Store for SqliteStore {
             })?;
             visit(SubjectKey {
                 subject,
-                since_seq: u64::try_from(since).unwrap_or(0),
+                since_seq: u64::try_from(since).map_err(|_| {
+                    Error::new(
+                        ErrorCode::Integrity,
+                        "a subject key row has a malformed sequence number",
+                    )
+                })?,
                 wrapped,
             })?;
         }
