@@ -227,7 +227,7 @@ uint64_t consent_ledger_event_count(const struct consent_ledger *ledger);
 /**
  * Records one consent.
  *
- * `grant_json` is the grant document of DESIGN.md section 5 (`subject`, `grantor`, `purposes`,
+ * `grant_json` is the grant document of `docs/json.md` (`subject`, `grantor`, `purposes`,
  * `recipients`, `categories`, `explicit`, `valid_from`, `valid_until`, `evidence`, `notice`);
  * `actor_json` is `{"id": "...", "role": "..."}`.
  *

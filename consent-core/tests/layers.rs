@@ -287,3 +287,45 @@ fn the_scan_sees_direct_and_re_exported_reach_upwards() {
     assert!(!bad("ledger", "use crate::ledger::x; use crate::Ledger;"));
     assert!(!bad("model", "// crate::ledger in a comment"));
 }
+
+/// Every public method of `Ledger` shows how it is called, in a doctest that runs.
+#[test]
+fn every_public_ledger_method_has_an_example() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ledger");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut doc: Vec<&str> = Vec::new();
+        let mut in_ledger = false;
+        for line in text.lines() {
+            if line.starts_with("impl Ledger {") {
+                in_ledger = true;
+            } else if line.starts_with('}') {
+                in_ledger = false;
+            }
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("///") || trimmed.starts_with("#[") {
+                doc.push(trimmed);
+                continue;
+            }
+            if in_ledger && line.starts_with("    pub fn ") {
+                seen += 1;
+                let hidden = doc.iter().any(|l| l.starts_with("#[doc(hidden)]"));
+                if !hidden && !doc.iter().any(|l| l.contains("```")) {
+                    let name = trimmed.split(['(', '<']).next().unwrap_or(trimmed);
+                    missing.push(format!("{}: {name}", file.display()));
+                }
+            }
+            doc.clear();
+        }
+    }
+    assert!(seen > 20, "found only {seen} public methods of Ledger");
+    assert!(
+        missing.is_empty(),
+        "without an example:\n{}",
+        missing.join("\n")
+    );
+}

@@ -1,5 +1,5 @@
 //! Model-based test: random sequences of grant, withdraw, refuse, decide and reopen, checked at
-//! every step against a reference model written from DESIGN.md section 1 and 3 alone: a plain
+//! every step against a reference model written from docs/json.md and docs/catalogue.md alone: a plain
 //! list of grants and the statutory table, read directly, with no interning, bitsets or
 //! projection.
 //!
@@ -32,7 +32,7 @@ const PURPOSES: [&str; 4] = [
 ];
 const CATEGORIES: [&str; 5] = ["name", "finances", "family", "health", "national_id"];
 
-/// DESIGN.md section 3, restricted to the codes above: (recipient, purpose) → categories a
+/// docs/catalogue.md, restricted to the codes above: (recipient, purpose) → categories a
 /// statute covers. Both rules apply from integreringsloven's start, long before the test's
 /// instants. No rule covers health.
 fn statute_covers(recipient: &str, purpose: &str, category: &str) -> bool {
@@ -208,7 +208,7 @@ fn model_category(
             reasons.push(DenialReason::Expired);
         }
     }
-    // The most useful reason first (DESIGN.md section 2 lists them; the engine documents
+    // The most useful reason first (docs/json.md lists them; the engine documents
     // this order).
     for reason in [
         DenialReason::NotExplicit,

@@ -143,7 +143,7 @@ pub unsafe extern "C" fn consent_ledger_event_count(ledger: *const consent_ledge
 
 /// Records one consent.
 ///
-/// `grant_json` is the grant document of DESIGN.md section 5 (`subject`, `grantor`, `purposes`,
+/// `grant_json` is the grant document of `docs/json.md` (`subject`, `grantor`, `purposes`,
 /// `recipients`, `categories`, `explicit`, `valid_from`, `valid_until`, `evidence`, `notice`);
 /// `actor_json` is `{"id": "...", "role": "..."}`.
 ///

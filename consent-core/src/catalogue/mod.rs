@@ -344,7 +344,7 @@ impl Catalogue {
         parse::parse(text)
     }
 
-    /// The default catalogue of the settlement and introduction domain (DESIGN.md section 3).
+    /// The default catalogue of the settlement and introduction domain (`docs/catalogue.md`).
     pub fn embedded() -> Self {
         static EMBEDDED: OnceLock<Catalogue> = OnceLock::new();
         EMBEDDED

@@ -1,4 +1,4 @@
-//! Norwegian national identity numbers: fødselsnummer and D-nummer (DOMAIN.md section 4).
+//! Norwegian national identity numbers: fødselsnummer and D-nummer.
 //!
 //! Only format and control digits are checked; the date part is decoded for the age rules,
 //! but a D-nummer's date is never a reliable birth date (UDI may use the registration date).

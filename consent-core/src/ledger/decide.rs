@@ -17,6 +17,17 @@ use crate::time;
 impl Ledger {
     /// Decides a disclosure request.
     ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// use consent_core::DisclosureRequest;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let request = DisclosureRequest::new(subject, "nir", "nir_registration", &["name"], "2026-03-01T10:00:00Z".parse()?)?;
+    /// assert!(ledger.decide(&request)?.permitted());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// `UnknownCode` for a code not in the catalogue; `InvalidInput` for no categories, a
     /// repeated category or an instant out of range; `InvalidNationalId` for a synthetic id
@@ -33,6 +44,16 @@ impl Ledger {
 
     /// Decides a disclosure given as borrowed parts (no request to build).
     ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let decision = ledger.decide_with(&subject, "nav", "employment_followup", &["finances"], "2026-03-01T10:00:00Z".parse()?)?;
+    /// assert!(!decision.permitted()); // no statute covers it, and no grant
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`Ledger::decide`].
     pub fn decide_with<S: AsRef<str>>(
@@ -48,6 +69,23 @@ impl Ledger {
     }
 
     /// Decides many requests under one read of the state; each gets its own result.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// use consent_core::DisclosureRequest;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let at = "2026-03-01T10:00:00Z".parse()?;
+    /// let requests = [
+    ///     DisclosureRequest::new(subject.clone(), "nir", "nir_registration", &["name"], at)?,
+    ///     DisclosureRequest::new(subject, "nav", "employment_followup", &["finances"], at)?,
+    /// ];
+    /// let decisions = ledger.decide_many(&requests)?;
+    /// assert!(decisions[0].as_ref().is_ok_and(|d| d.permitted()));
+    /// assert!(decisions[1].as_ref().is_ok_and(|d| !d.permitted()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn decide_many(&self, requests: &[DisclosureRequest]) -> Result<Vec<Result<Decision>>> {
         let projection = self.read()?;
         Ok(requests
@@ -69,6 +107,18 @@ impl Ledger {
     /// in order) under one read of the state, as [`Ledger::decide_many`] does; each gets its
     /// own result. For callers that convert many requests at once (the bindings), so no
     /// [`DisclosureRequest`] has to be built for each.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let at = "2026-03-01T10:00:00Z".parse()?;
+    /// let categories = ["name"];
+    /// let decisions = ledger.decide_many_with([(&subject, "nir", "nir_registration", &categories[..], at)])?;
+    /// assert!(decisions[0].as_ref().is_ok_and(|d| d.permitted()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// `Storage` when the state cannot be read; each request's own error as
@@ -157,6 +207,19 @@ impl Ledger {
 
     /// Decides a disclosure and, when it is permitted, records it with the basis of each
     /// category. Returns the permitting decision.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// use consent_core::DisclosureRequest;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let request = DisclosureRequest::new(subject, "nir", "nir_registration", &["name", "national_id"], "2026-03-01T10:00:00Z".parse()?)?;
+    /// let decision = ledger.record_disclosure(&request, &actor)?;
+    /// assert!(decision.permitted());
+    /// assert_eq!(ledger.event_count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// `NotPermitted` when the decision denies (nothing is recorded); otherwise as

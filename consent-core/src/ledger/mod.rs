@@ -195,6 +195,13 @@ fn poisoned() -> Error {
 impl Ledger {
     /// A ledger that keeps its events in memory, with a fresh random pseudonym key.
     ///
+    /// ```
+    /// use consent_core::{Catalogue, Ledger};
+    /// let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// assert_eq!(ledger.event_count(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// `Storage` if the operating system's random source fails.
     pub fn in_memory(catalogue: Catalogue) -> Result<Ledger> {
@@ -208,6 +215,16 @@ impl Ledger {
     }
 
     /// Opens a ledger over any store: checks the key, replays and verifies every event.
+    ///
+    /// ```
+    /// # use consent_core::Ledger;
+    /// use consent_core::LedgerOptions;
+    /// use consent_core::storage::MemoryStore;
+    /// let store = MemoryStore::new();
+    /// let ledger = Ledger::with_store(Box::new(store), LedgerOptions::default())?;
+    /// assert!(ledger.verify()?.ok);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// `KeyMismatch` when the store was written under another key; `Integrity` when the chain
@@ -283,11 +300,29 @@ impl Ledger {
     }
 
     /// The catalogue.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// assert!(ledger.catalogue().purposes().iter().any(|p| p.code.as_str() == "settlement"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn catalogue(&self) -> &Catalogue {
         &self.inner.catalogue
     }
 
     /// Parses a national id with this ledger's options (test mode or not).
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// assert!(ledger.parse_national_id("15038510191").is_err());
+    /// # let _ = subject;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// `InvalidNationalId`.
@@ -297,6 +332,20 @@ impl Ledger {
 
     /// Parses the grant JSON with this ledger's national id options.
     ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// let id = ledger.grant(&grant, &actor)?;
+    /// # let _ = id;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`GrantRequest::from_json`].
     pub fn parse_grant(&self, json: &str) -> Result<GrantRequest> {
@@ -305,6 +354,19 @@ impl Ledger {
 
     /// Parses the refusal JSON with this ledger's national id options.
     ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// let refusal = ledger.parse_refusal(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    ///   "purposes": ["health_coordination"], "recipients": ["helsetjenesten"], "categories": ["health"],
+    ///   "at": "2026-03-01T09:00:00Z",
+    ///   "evidence": {"method": "oral_recorded", "reference": "2026/77", "language": "ti", "interpreter": true},
+    ///   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// ledger.refuse(&refusal, &actor)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`RefusalRequest::from_json_with`].
     pub fn parse_refusal(&self, json: &str) -> Result<RefusalRequest> {
@@ -312,16 +374,48 @@ impl Ledger {
     }
 
     /// How this ledger parses national ids (test mode or not).
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// assert!(!ledger.id_options().test_mode);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id_options(&self) -> IdOptions {
         self.inner.id_options
     }
 
     /// The pseudonym under which a subject's events are recorded.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let pseudonym = ledger.pseudonym(&subject);
+    /// assert_eq!(pseudonym.to_string().len(), 32);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pseudonym(&self, subject: &NationalId) -> Pseudonym {
         self.inner.key.pseudonym(subject)
     }
 
     /// The number of events recorded.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// ledger.grant(&grant, &actor)?;
+    /// assert_eq!(ledger.event_count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn event_count(&self) -> u64 {
         self.inner.events.load(Ordering::Acquire)
     }
@@ -345,6 +439,21 @@ impl Ledger {
     }
 
     /// Every event, decoded and verified, in order.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// ledger.grant(&grant, &actor)?;
+    /// let events = ledger.events()?;
+    /// assert_eq!(events[0].kind, "grant_recorded");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// `Integrity` when the stored chain does not verify; `Storage`.
@@ -377,6 +486,20 @@ impl Ledger {
     }
 
     /// Counts of what the projection holds: (subjects, grants).
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// ledger.grant(&grant, &actor)?;
+    /// assert_eq!(ledger.sizes()?, (1, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sizes(&self) -> Result<(usize, usize)> {
         let projection = self.read()?;
         Ok((projection.subject_count(), projection.grant_count()))

@@ -148,6 +148,17 @@ impl Ledger {
     ///
     /// Opening checks the key, replays every event into the projection and verifies the chain.
     ///
+    /// ```
+    /// # use consent_core::{Ledger, LedgerOptions};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("consent.db");
+    /// let ledger = Ledger::open(&path, LedgerOptions::default())?; // creates it and its key file
+    /// drop(ledger);
+    /// let reopened = Ledger::open(&path, LedgerOptions::default())?;
+    /// assert!(reopened.verify()?.ok);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// `Locked` when another process has it open; `KeyMismatch` for a wrong or missing key;
     /// `Integrity` naming the first bad event; `UnsupportedVersion`; `Storage`;

@@ -104,6 +104,22 @@ impl Ledger {
     /// Registers an access request received at `received_at`; the export shows it with its
     /// due date, one month after receipt.
     ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// ledger.grant(&grant, &actor)?;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let request = ledger.register_access_request(&subject, "2026-03-10T08:00:00Z".parse()?, &actor)?;
+    /// assert_eq!(request.due_at.to_rfc3339(), "2026-04-10T08:00:00+00:00");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// `NotFound` when the ledger holds nothing about the subject; `InvalidInput` for an
     /// instant out of range; `Storage`. Nothing is written on error.
@@ -138,6 +154,23 @@ impl Ledger {
 
     /// Records a correction of one of the subject's grants without rewriting history:
     /// decisions for instants from now on use the corrected value; earlier ones stand.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// use consent_core::Correction;
+    /// let id = ledger.grant(&grant, &actor)?;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let correction = Correction::from_json(r#"{"field": "evidence_reference", "value": "2026/1235"}"#)?;
+    /// ledger.rectify(&subject, id, correction, "typing error in the case number", &actor)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// `NotFound` when the grant is not the subject's; `InvalidInput` for a malformed value or
@@ -207,6 +240,23 @@ impl Ledger {
     /// statutory duties continue unless their rule says otherwise. Otherwise the subject's data
     /// key is destroyed, so every personal payload becomes unrecoverable while the hash chain
     /// still verifies.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// use consent_core::ErasureOutcome;
+    /// ledger.grant(&grant, &actor)?;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let outcome = ledger.request_erasure(&subject, &actor)?;
+    /// assert!(matches!(outcome, ErasureOutcome::Erased { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// `NotFound` when the ledger holds nothing about the subject; `Conflict` when it is
@@ -288,6 +338,23 @@ impl Ledger {
     /// and active grants by purpose and recipient. Counts below the threshold are suppressed;
     /// no row describes an individual.
     ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// use consent_core::StatisticsQuery;
+    /// ledger.grant(&grant, &actor)?;
+    /// let stats = ledger.statistics(&StatisticsQuery::default())?;
+    /// // One grant is a count that could single a person out: suppressed.
+    /// assert_eq!(stats.rows[0].grants, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// `InvalidInput` for instants out of range or a threshold below the catalogue's;
     /// `Integrity` when the chain does not verify; `Storage`.
@@ -324,6 +391,22 @@ impl Ledger {
     /// representative's grant when the subject comes of age, a grant reaching `valid_until`,
     /// and (due now) grants given under a superseded privacy notice. Sorted by due date, so
     /// case workers can ask for new consent before a disclosure is denied.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// use chrono::Duration;
+    /// ledger.grant(&grant, &actor)?;
+    /// let due = ledger.reconsent_due("2026-03-01T00:00:00Z".parse()?, Duration::days(90))?;
+    /// assert!(due.is_empty()); // the person's own grant, without an end
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// `InvalidInput` for an instant out of range or a negative window.

@@ -121,6 +121,15 @@ impl Ledger {
     /// Walks the stored chain from the first event and checks every hash, link and payload,
     /// and that the newest event matches the head anchor (so a cut-off tail is seen).
     ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// let report = ledger.verify()?;
+    /// assert!(report.ok);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// `Storage` when the store cannot be read; problems in the chain are in the report.
     pub fn verify(&self) -> Result<VerifyReport> {
@@ -131,6 +140,16 @@ impl Ledger {
 
     /// Verifies a ledger file without replaying it into a projection: for auditors, and for
     /// a file that no longer opens because it was tampered with.
+    ///
+    /// ```
+    /// # use consent_core::{Ledger, LedgerOptions};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("consent.db");
+    /// drop(Ledger::open(&path, LedgerOptions::default())?);
+    /// let report = Ledger::verify_file(&path, &LedgerOptions::default())?;
+    /// assert!(report.ok);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Ledger::open`] for the lock, the key and the file; problems in the chain are in the

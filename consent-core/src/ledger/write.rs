@@ -25,6 +25,23 @@ use crate::time;
 impl Ledger {
     /// Records a consent and returns its id.
     ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// let id = ledger.grant(&grant, &actor)?;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let decision = ledger.decide_with(&subject, "nav", "employment_followup", &["finances"], "2026-03-01T10:00:00Z".parse()?)?;
+    /// assert!(decision.permitted());
+    /// # let _ = id;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// `UnknownCode` for a code not in the catalogue; `InvalidInput` for an empty or repeated
     /// code list, `valid_until` not after `valid_from`, an instant outside 1850–9999, bad
@@ -53,6 +70,20 @@ impl Ledger {
     }
 
     /// Records many consents in one durable write: all of them or none.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// let ids = ledger.grant_many(&[grant.clone(), grant], &actor)?;
+    /// assert_eq!(ids.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Ledger::grant`], naming the index of the first bad request; nothing is recorded.
@@ -190,6 +221,24 @@ impl Ledger {
     /// Withdraws a grant from `at` onward. Decisions for instants before `at` are unchanged
     /// (GDPR Art. 7(3)); the grant's record is kept.
     ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// let id = ledger.grant(&grant, &actor)?;
+    /// ledger.withdraw(id, "2026-04-01T00:00:00Z".parse()?, &actor, Some("by phone"))?;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let before = ledger.decide_with(&subject, "nav", "employment_followup", &["finances"], "2026-03-01T10:00:00Z".parse()?)?;
+    /// let after = ledger.decide_with(&subject, "nav", "employment_followup", &["finances"], "2026-05-01T10:00:00Z".parse()?)?;
+    /// assert!(before.permitted() && !after.permitted());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// `NotFound` for an unknown grant; `Conflict` when it is already withdrawn;
     /// `InvalidInput` when `at` is before the grant's `valid_from` or out of range, or the
@@ -247,6 +296,20 @@ impl Ledger {
     }
 
     /// Records that the subject (or a representative) refused to consent.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// let refusal = ledger.parse_refusal(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    ///   "purposes": ["health_coordination"], "recipients": ["helsetjenesten"], "categories": ["health"],
+    ///   "at": "2026-03-01T09:00:00Z",
+    ///   "evidence": {"method": "oral_recorded", "reference": "2026/77", "language": "ti", "interpreter": true},
+    ///   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// let id = ledger.refuse(&refusal, &actor)?;
+    /// assert_eq!(ledger.events()?[0].id, id);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Ledger::grant`] for the codes, the evidence and the ids.

@@ -11,7 +11,7 @@ use crate::id::national_id::{IdOptions, NationalId};
 
 /// A request to record one consent.
 ///
-/// The JSON form is the contract shared with C and Python (DESIGN.md section 5); codes are
+/// The JSON form is the contract shared with C and Python (`docs/json.md`); codes are
 /// checked against the catalogue when the ledger records the grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantRequest {

@@ -41,7 +41,7 @@ pub struct ReconsentItem {
     /// The grant.
     pub grant_id: GrantId,
     /// The subject's pseudonym (the case system maps it to its client with
-    /// [`Ledger::pseudonym`]).
+    /// [`Ledger::pseudonym`](crate::Ledger::pseudonym)).
     pub subject: Pseudonym,
     /// Why.
     pub reason: ReconsentReason,

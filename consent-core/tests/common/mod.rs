@@ -41,7 +41,7 @@ pub fn subject(ledger: &Ledger, number: &str) -> NationalId {
     ledger.parse_national_id(number).unwrap()
 }
 
-/// The grant JSON of DESIGN.md section 5, with the given scope.
+/// The grant JSON of docs/json.md, with the given scope.
 pub fn grant_json(
     subject: &str,
     recipients: &[&str],
