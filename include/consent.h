@@ -18,12 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 /** The version of consent-ffi this header belongs to. */
-#define CONSENT_VERSION "0.1.0"
+#define CONSENT_VERSION "0.2.0"
 #define CONSENT_VERSION_MAJOR 0
-#define CONSENT_VERSION_MINOR 1
+#define CONSENT_VERSION_MINOR 2
 #define CONSENT_VERSION_PATCH 0
 /** The version packed as 0xMMmmpp (major, minor, patch), for #if comparisons. */
-#define CONSENT_VERSION_NUMBER 0x000100
+#define CONSENT_VERSION_NUMBER 0x000200
 
 /**
  * The result of every fallible `consent_` function. `CONSENT_RESULT_OK` is 0.
@@ -430,7 +430,7 @@ size_t consent_last_error_message(char *buf, size_t len);
 const char *consent_result_str(uint32_t result);
 
 /**
- * The library's versions, `"consent-ffi 0.1.0 (consent-core 0.1.0)"`. The string is static:
+ * The library's versions, `"consent-ffi X.Y.Z (consent-core X.Y.Z)"`. The string is static:
  * do not free it. The header's `CONSENT_VERSION` macros give the version compiled against.
  *
  * # Safety

@@ -61,7 +61,7 @@ proptest! {
         let text = mutate(&valid_grant(), &edits);
         match GrantRequest::from_json(&text) {
             Ok(request) => {
-                let again = GrantRequest::from_json(&request.to_json()).unwrap();
+                let again = GrantRequest::from_json(&request.to_json().unwrap()).unwrap();
                 prop_assert_eq!(again, request);
             }
             Err(err) => prop_assert!(matches!(

@@ -73,9 +73,9 @@ proptest! {
     #[test]
     fn grant_json_round_trips(json in grant_json_strategy()) {
         let request = GrantRequest::from_json(&json.to_string()).unwrap();
-        let again = GrantRequest::from_json(&request.to_json()).unwrap();
+        let again = GrantRequest::from_json(&request.to_json().unwrap()).unwrap();
         prop_assert_eq!(&again, &request);
-        let value: serde_json::Value = serde_json::from_str(&request.to_json()).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&request.to_json().unwrap()).unwrap();
         prop_assert_eq!(value, json);
     }
 

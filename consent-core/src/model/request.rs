@@ -96,7 +96,11 @@ impl GrantRequest {
 
     /// The grant JSON of this request (it contains the subject's national id in clear text:
     /// it is the caller's own input document, never a log line).
-    pub fn to_json(&self) -> String {
+    ///
+    /// # Errors
+    /// `Storage` if the document cannot be encoded (not expected: it is text, booleans and
+    /// instants).
+    pub fn to_json(&self) -> Result<String> {
         let doc = GrantDoc {
             version: SCHEMA_VERSION,
             subject: self.subject.expose(),
@@ -110,7 +114,8 @@ impl GrantRequest {
             evidence: self.evidence.clone(),
             notice: self.notice.clone(),
         };
-        serde_json::to_string(&doc).unwrap_or_default()
+        serde_json::to_string(&doc)
+            .map_err(|e| Error::new(ErrorCode::Storage, format!("cannot encode the grant: {e}")))
     }
 }
 
