@@ -21,7 +21,8 @@ mod store;
 mod ledger;
 
 pub use catalogue::{
-    Art6, Art9, Catalogue, Category, Code, Entry, MAX_CODES, Rule, Settings, Statute,
+    Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Gates, MAX_CODES,
+    NoticeEntry, Period, Purpose, Recipient, Rule, Settings, Statute,
 };
 pub use error::{Error, ErrorCode, Result, redact_national_ids};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
@@ -31,7 +32,7 @@ pub use ledger::{
     ConsentType, CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, ErasureOutcome,
     EventMeta, Ledger, LedgerOptions, MEMORY_PATH, RectificationDetail, RectificationEntry,
     RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport, SubjectStatus, SystemClock,
-    Validity, VerifyReport,
+    TestClock, Validity, VerifyReport,
 };
 pub use log::event::{
     AccessRequestRecord, DisclosureBasis, DisclosureRecord, ErasureRecord, Event, EventPayload,
@@ -42,7 +43,7 @@ pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
 pub use model::party::{
     Actor, Evidence, EvidenceMethod, Grantor, Notice, RepresentativeId, RepresentativeRole,
 };
-pub use model::request::{Correction, DisclosureRequest, GrantRequest, RefusalRequest};
+pub use model::request::{Assertion, Correction, DisclosureRequest, GrantRequest, RefusalRequest};
 pub use model::{GrantId, RecordId, SCHEMA_VERSION};
 pub use policy::grant_state::GrantStatus;
 pub use policy::reconsent::{ReconsentItem, ReconsentReason};

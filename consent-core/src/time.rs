@@ -109,6 +109,17 @@ pub(crate) fn oslo_midnight(date: NaiveDate) -> Option<DateTime<Utc>> {
     Some(Utc.from_utc_datetime(&midnight) - Duration::hours(offset_hours))
 }
 
+/// The calendar date in Norway (Europe/Oslo) at an instant.
+pub(crate) fn oslo_date(at: DateTime<Utc>) -> Option<NaiveDate> {
+    // Norway is one or two hours ahead of UTC, so its date is the UTC date or the next one.
+    let utc_date = at.date_naive();
+    let next = utc_date.succ_opt()?;
+    match oslo_midnight(next) {
+        Some(midnight) if at >= midnight => Some(next),
+        _ => Some(utc_date),
+    }
+}
+
 /// The date of the `years`-th anniversary of `date` (29 February rolls to 1 March).
 pub(crate) fn anniversary(date: NaiveDate, years: u32) -> Option<NaiveDate> {
     let year = date.year().checked_add(i32::try_from(years).ok()?)?;
@@ -171,6 +182,34 @@ mod tests {
         assert_eq!(
             oslo_midnight(date(2026, 10, 26)).unwrap().to_rfc3339(),
             "2026-10-25T23:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn the_norwegian_date_turns_at_local_midnight() {
+        let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+        // Winter (UTC+1): 23:00 UTC is already the next day in Oslo.
+        assert_eq!(
+            oslo_date(at("2026-01-14T22:59:59Z")),
+            Some(date(2026, 1, 14))
+        );
+        assert_eq!(
+            oslo_date(at("2026-01-14T23:00:00Z")),
+            Some(date(2026, 1, 15))
+        );
+        // Summer (UTC+2).
+        assert_eq!(
+            oslo_date(at("2026-06-30T21:59:59Z")),
+            Some(date(2026, 6, 30))
+        );
+        assert_eq!(
+            oslo_date(at("2026-06-30T22:00:00Z")),
+            Some(date(2026, 7, 1))
+        );
+        // New Year's Eve in UTC is New Year's Day in Norway.
+        assert_eq!(
+            oslo_date(at("2025-12-31T23:30:00Z")),
+            Some(date(2026, 1, 1))
         );
     }
 

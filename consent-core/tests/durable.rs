@@ -17,7 +17,7 @@ use consent_core::{
 };
 
 fn open(path: &Path) -> Ledger {
-    Ledger::open(path, LedgerOptions::default()).unwrap()
+    Ledger::open(path, options()).unwrap()
 }
 
 fn db(dir: &tempfile::TempDir) -> PathBuf {
@@ -109,21 +109,21 @@ fn the_key_file_is_created_private_and_a_wrong_key_is_refused() {
         let mode = std::fs::metadata(&key_path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let wrong = LedgerOptions::default().with_key(PseudonymKey::from_bytes([7; 32]));
+    let wrong = options().with_key(PseudonymKey::from_bytes([7; 32]));
     let err = Ledger::open(&path, wrong).unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeyMismatch);
 
     // A host-supplied key file elsewhere works too, and must match.
     let elsewhere = dir.path().join("elsewhere.key");
     std::fs::write(&elsewhere, "11".repeat(32)).unwrap();
-    let options = LedgerOptions::default().with_key_file(elsewhere);
+    let elsewhere_options = options().with_key_file(elsewhere);
     assert_eq!(
-        Ledger::open(&path, options).unwrap_err().code(),
+        Ledger::open(&path, elsewhere_options).unwrap_err().code(),
         ErrorCode::KeyMismatch
     );
 
     std::fs::remove_file(&key_path).unwrap();
-    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    let err = Ledger::open(&path, options()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeyMismatch);
     assert!(err.message().contains("missing"), "{}", err.message());
 }
@@ -160,7 +160,7 @@ fn a_second_writer_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = db(&dir);
     let first = open(&path);
-    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    let err = Ledger::open(&path, options()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Locked);
     assert!(
         err.message().contains("another process"),
@@ -180,7 +180,7 @@ fn files_of_another_version_or_application_are_refused() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", 2).unwrap();
     }
-    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    let err = Ledger::open(&path, options()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::UnsupportedVersion);
 
     let other = dir.path().join("other.db");
@@ -189,7 +189,7 @@ fn files_of_another_version_or_application_are_refused() {
         conn.execute_batch("CREATE TABLE invoices (id INTEGER)")
             .unwrap();
     }
-    let err = Ledger::open(&other, LedgerOptions::default()).unwrap_err();
+    let err = Ledger::open(&other, options()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Storage);
     assert!(
         err.message().contains("not a consent ledger"),
@@ -200,9 +200,7 @@ fn files_of_another_version_or_application_are_refused() {
     let garbage = dir.path().join("garbage.db");
     std::fs::write(&garbage, vec![0x42u8; 8192]).unwrap();
     assert_eq!(
-        Ledger::open(&garbage, LedgerOptions::default())
-            .unwrap_err()
-            .code(),
+        Ledger::open(&garbage, options()).unwrap_err().code(),
         ErrorCode::Storage
     );
 }
@@ -223,8 +221,8 @@ fn tampered(tamper: &str) -> (consent_core::Error, consent_core::VerifyReport) {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(tamper).unwrap();
     }
-    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
-    let report = Ledger::verify_file(&path, &LedgerOptions::default()).unwrap();
+    let err = Ledger::open(&path, options()).unwrap_err();
+    let report = Ledger::verify_file(&path, &options()).unwrap();
     (err, report)
 }
 
@@ -270,11 +268,7 @@ fn tampering_is_caught_at_the_right_event() {
     let dir = tempfile::tempdir().unwrap();
     let path = db(&dir);
     drop(open(&path));
-    assert!(
-        Ledger::verify_file(&path, &LedgerOptions::default())
-            .unwrap()
-            .ok
-    );
+    assert!(Ledger::verify_file(&path, &options()).unwrap().ok);
 }
 
 #[test]
@@ -394,7 +388,7 @@ fn crash_child() {
     let Ok(path) = std::env::var(CHILD_ENV) else {
         return; // Only runs when the crash test starts this binary as its child.
     };
-    let ledger = Ledger::open(&path, LedgerOptions::default()).unwrap();
+    let ledger = Ledger::open(&path, options()).unwrap();
     let people = people();
     use std::io::Write;
     let mut out = std::io::stdout().lock();
@@ -458,7 +452,7 @@ fn every_acknowledged_grant_survives_kill_9() {
                 acknowledged.push(id);
             }
         }
-        let ledger = Ledger::open(&path, LedgerOptions::default()).unwrap();
+        let ledger = Ledger::open(&path, options()).unwrap();
         assert!(
             ledger.verify().unwrap().ok,
             "chain broken after kill {kills}"

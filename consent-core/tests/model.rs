@@ -1,7 +1,9 @@
 //! Model-based test: random sequences of grant, withdraw, refuse, decide and reopen, checked at
 //! every step against a reference model written from docs/json.md and docs/catalogue.md alone: a plain
-//! list of grants and the statutory table, read directly, with no interning, bitsets or
-//! projection.
+//! list of grants, the statutory table with its conditions, and each purpose's two gates, read
+//! directly, with no interning, bitsets or projection. The model also knows what a grant must be
+//! to be recorded: not backdated beyond 30 days, explicit for health, and not asked where an
+//! unconditional statute already covers it.
 //!
 //! 2,000 sequences by default; `CONSENT_MODEL_CASES=20000 cargo test -p consent-core --test integration model::` for more.
 
@@ -23,23 +25,76 @@ use consent_core::{
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const RECIPIENTS: [&str; 4] = ["nav", "nir", "bufetat", "helsetjenesten"];
-const PURPOSES: [&str; 4] = [
+const RECIPIENTS: [&str; 5] = ["nav", "nir", "bufetat", "helsetjenesten", "barnevern"];
+const PURPOSES: [&str; 5] = [
     "employment_followup",
     "nir_registration",
     "case_handling",
     "health_coordination",
+    "child_welfare_followup",
 ];
 const CATEGORIES: [&str; 5] = ["name", "finances", "family", "health", "national_id"];
 
-/// docs/catalogue.md, restricted to the codes above: (recipient, purpose) → categories a
-/// statute covers. Both rules apply from integreringsloven's start, long before the test's
-/// instants. No rule covers health.
-fn statute_covers(recipient: &str, purpose: &str, category: &str) -> bool {
-    match (recipient, purpose) {
-        ("nir", "nir_registration") => ["name", "national_id", "finances"].contains(&category),
-        ("nav", "employment_followup") => ["name", "national_id"].contains(&category),
-        _ => false,
+/// A statutory rule of docs/catalogue.md, restricted to the codes above.
+struct ModelRule {
+    code: &'static str,
+    recipient: &'static str,
+    purpose: &'static str,
+    categories: &'static [&'static str],
+    art6: &'static str,
+    statute: &'static str,
+    exception: &'static str,
+    /// Whether the rule permits only with an asserted condition.
+    conditional: bool,
+}
+
+/// The rules, each valid from integreringsloven's or barnevernsloven's start, long before the
+/// test's instants. No rule covers health.
+const RULES: [ModelRule; 3] = [
+    ModelRule {
+        code: "nir_registration",
+        recipient: "nir",
+        purpose: "nir_registration",
+        categories: &["name", "national_id", "finances"],
+        art6: "A6_1_c",
+        statute: "integreringsloven § 43",
+        exception: "special_statute",
+        conditional: false,
+    },
+    ModelRule {
+        code: "nav_introduction",
+        recipient: "nav",
+        purpose: "employment_followup",
+        categories: &["name", "national_id"],
+        art6: "A6_1_e",
+        statute: "integreringsloven § 41, integreringsloven § 42 andre ledd",
+        exception: "special_statute",
+        conditional: false,
+    },
+    ModelRule {
+        code: "barnevern_duty",
+        recipient: "barnevern",
+        purpose: "child_welfare_followup",
+        categories: &["name", "national_id", "family"],
+        art6: "A6_1_c",
+        statute: "barnevernsloven § 13-2",
+        exception: "duty_to_inform",
+        conditional: true,
+    },
+];
+
+fn rule_for(recipient: &str, purpose: &str, category: &str) -> Option<&'static ModelRule> {
+    RULES.iter().find(|r| {
+        r.recipient == recipient && r.purpose == purpose && r.categories.contains(&category)
+    })
+}
+
+/// The GDPR gate of a consent for each purpose above: consent only waives confidentiality
+/// (fvl § 13 a nr. 1), and the processing rests on the purpose's statute.
+fn consent_gdpr_gate(purpose: &str) -> (&'static str, &'static str) {
+    match purpose {
+        "nir_registration" => ("A6_1_c", "integreringsloven § 43"),
+        _ => ("A6_1_e", "integreringsloven § 41"),
     }
 }
 
@@ -91,6 +146,8 @@ enum Op {
         explicit: bool,
         from: i64,
         length: Option<i64>,
+        /// How many hours after `from` the grant is recorded (negative: before it starts).
+        recorded: i64,
     },
     Withdraw {
         pick: usize,
@@ -106,6 +163,7 @@ enum Op {
         purpose: usize,
         categories: Vec<usize>,
         at: i64,
+        asserted: bool,
     },
     /// A decision at (or a microsecond around) a boundary of an existing grant, where
     /// off-by-one errors live.
@@ -139,16 +197,16 @@ fn subset(n: usize) -> impl Strategy<Value = Vec<usize>> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (0..3usize, any::<bool>(), subset(4), subset(4), subset(5), any::<bool>(), hours(), proptest::option::of(-100i64..20_000))
-            .prop_map(|(subject, by_verge, purposes, recipients, categories, explicit, from, length)| Op::Grant {
-                subject, by_verge, purposes, recipients, categories, explicit, from, length
+        4 => (0..3usize, any::<bool>(), subset(5), subset(5), subset(5), any::<bool>(), hours(), proptest::option::of(-100i64..20_000), -200i64..1_000)
+            .prop_map(|(subject, by_verge, purposes, recipients, categories, explicit, from, length, recorded)| Op::Grant {
+                subject, by_verge, purposes, recipients, categories, explicit, from, length, recorded
             }),
         2 => (any::<usize>(), -2_000i64..20_000).prop_map(|(pick, at_offset)| Op::Withdraw { pick, at_offset }),
         1 => Just(Op::WithdrawUnknown),
         1 => (0..3usize).prop_map(|subject| Op::Refuse { subject }),
-        6 => (0..3usize, 0..4usize, 0..4usize, subset(5), hours())
-            .prop_map(|(subject, recipient, purpose, categories, at)| Op::Decide { subject, recipient, purpose, categories, at }),
-        4 => (any::<usize>(), 0..4usize, -1i64..=1, 0..4usize, 0..4usize, subset(5))
+        6 => (0..3usize, 0..5usize, 0..5usize, subset(5), hours(), any::<bool>())
+            .prop_map(|(subject, recipient, purpose, categories, at, asserted)| Op::Decide { subject, recipient, purpose, categories, at, asserted }),
+        4 => (any::<usize>(), 0..4usize, -1i64..=1, 0..5usize, 0..5usize, subset(5))
             .prop_map(|(pick, boundary, delta, recipient, purpose, categories)| Op::DecideAtBoundary {
                 pick, boundary, delta, recipient, purpose, categories
             }),
@@ -174,14 +232,16 @@ struct ModelGrant {
 fn model_category(
     grants: &[ModelGrant],
     subject: usize,
-    recipient: &str,
-    purpose: &str,
-    category: &str,
+    request: (&str, &str, &str),
+    asserted: bool,
     at: DateTime<Utc>,
 ) -> Result<bool, DenialReason> {
-    if statute_covers(recipient, purpose, category) {
+    let (recipient, purpose, category) = request;
+    let rule = rule_for(recipient, purpose, category);
+    if rule.is_some_and(|r| !r.conditional || asserted) {
         return Ok(true);
     }
+    let unasserted = rule.is_some();
     let special = category == "health";
     let mut reasons = Vec::new();
     for g in grants.iter().filter(|g| g.subject == subject) {
@@ -220,7 +280,11 @@ fn model_category(
             return Err(reason);
         }
     }
-    Err(DenialReason::NoBasis)
+    if unasserted {
+        Err(DenialReason::ConditionNotAsserted)
+    } else {
+        Err(DenialReason::NoBasis)
+    }
 }
 
 fn grant_json(person: &Person, op: &Op) -> serde_json::Value {
@@ -262,7 +326,8 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let store = Arc::new(MemoryStore::new());
     let options = LedgerOptions::default()
         .with_catalogue(Catalogue::embedded())
-        .with_key(PseudonymKey::from_bytes([5; 32]));
+        .with_key(PseudonymKey::from_bytes([5; 32]))
+        .with_test_clock(base());
     let mut ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
     let mut grants: Vec<ModelGrant> = Vec::new();
     let mut events = 0u64;
@@ -277,13 +342,27 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 explicit,
                 from,
                 length,
+                recorded,
             } => {
                 let person = &people[*subject];
                 let from_at = instant(*from);
+                let recorded_at = from_at + Duration::hours(*recorded);
+                ledger.set_clock(recorded_at).unwrap();
                 let until = length.map(|l| from_at + Duration::hours(l));
                 let cats: Vec<&str> = categories.iter().map(|i| CATEGORIES[*i]).collect();
                 let special = cats.contains(&"health");
+                let covered_by_statute = purposes.iter().any(|p| {
+                    recipients.iter().any(|r| {
+                        cats.iter().any(|c| {
+                            rule_for(RECIPIENTS[*r], PURPOSES[*p], c)
+                                .is_some_and(|r| !r.conditional)
+                        })
+                    })
+                });
                 let expected_ok = until.is_none_or(|u| u > from_at)
+                    && from_at >= recorded_at - Duration::days(30)
+                    && (!special || *explicit)
+                    && !covered_by_statute
                     && if *by_verge {
                         // A verge may grant for a minor (lapses at 18) or an adult (no lapse),
                         // but not be the subject.
@@ -355,7 +434,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Refuse { subject } => {
                 let doc = serde_json::json!({
                     "subject": people[*subject].number, "grantor": {"role": "self"},
-                    "purposes": ["statistics"], "recipients": ["imdi"], "categories": ["family"],
+                    "purposes": ["case_handling"], "recipients": ["imdi"], "categories": ["family"],
                     "at": base(),
                     "evidence": {"method": "oral_recorded", "reference": "J-2026-5", "language": "ti", "interpreter": true},
                     "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}
@@ -369,14 +448,22 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 events += 1;
             }
             Op::Decide { .. } | Op::DecideAtBoundary { .. } => {
-                let (subject, recipient, purpose, categories, at) = match &op {
+                let (subject, recipient, purpose, categories, at, asserted) = match &op {
                     Op::Decide {
                         subject,
                         recipient,
                         purpose,
                         categories,
                         at,
-                    } => (subject, recipient, purpose, categories, instant(*at)),
+                        asserted,
+                    } => (
+                        subject,
+                        recipient,
+                        purpose,
+                        categories,
+                        instant(*at),
+                        *asserted,
+                    ),
                     Op::DecideAtBoundary {
                         pick,
                         boundary,
@@ -397,6 +484,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                             purpose,
                             categories,
                             edge + Duration::microseconds(*delta),
+                            false,
                         )
                     }
                     _ => unreachable!(),
@@ -404,19 +492,25 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let person = &people[*subject];
                 let s = ledger.parse_national_id(&person.number).unwrap();
                 let cats: Vec<&str> = categories.iter().map(|i| CATEGORIES[*i]).collect();
+                let assertions = if asserted {
+                    vec![consent_core::Assertion::new("serious_concern", "2026/55").unwrap()]
+                } else {
+                    Vec::new()
+                };
+                let (recipient, purpose) = (RECIPIENTS[*recipient], PURPOSES[*purpose]);
                 let decision = ledger
-                    .decide_with(&s, RECIPIENTS[*recipient], PURPOSES[*purpose], &cats, at)
+                    .decide_asserted(&s, recipient, purpose, &cats, &assertions, at)
                     .unwrap();
                 let mut all = true;
                 for (outcome, category) in decision.outcomes().zip(&cats) {
                     let expected = model_category(
                         &grants,
                         *subject,
-                        RECIPIENTS[*recipient],
-                        PURPOSES[*purpose],
-                        category,
+                        (recipient, purpose, category),
+                        asserted,
                         at,
                     );
+                    check_gates(&outcome, (recipient, purpose, category))?;
                     let actual = match outcome.result {
                         Ok(consent_core::Basis::Statute(_)) => Ok(true),
                         Ok(consent_core::Basis::Consent { grant, .. }) => {
@@ -441,6 +535,39 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         prop_assert_eq!(ledger.event_count(), events);
     }
     prop_assert!(ledger.verify().unwrap().ok);
+    Ok(())
+}
+
+/// The two gates of a permitted category, as the model reads them from docs/catalogue.md.
+fn check_gates(
+    outcome: &consent_core::CategoryOutcome<'_>,
+    (recipient, purpose, category): (&str, &str, &str),
+) -> Result<(), TestCaseError> {
+    let Ok(basis) = outcome.result else {
+        prop_assert!(outcome.gates.is_none());
+        return Ok(());
+    };
+    let gates = outcome.gates.unwrap();
+    let (art6, statute, exception) = match basis {
+        consent_core::Basis::Statute(rule) => {
+            let model = rule_for(recipient, purpose, category).unwrap();
+            prop_assert_eq!(rule.code.as_str(), model.code);
+            (model.art6, model.statute, model.exception)
+        }
+        consent_core::Basis::Consent { .. } => {
+            let (art6, statute) = consent_gdpr_gate(purpose);
+            (art6, statute, "fvl_13a_1")
+        }
+        _ => panic!("unknown basis"),
+    };
+    prop_assert_eq!(gates.art6.as_str(), art6);
+    prop_assert_eq!(gates.statute, Some(statute));
+    prop_assert_eq!(gates.confidentiality_exception.as_str(), exception);
+    let expected_art9 = match basis {
+        consent_core::Basis::Consent { .. } if category == "health" => Some("A9_2_a"),
+        _ => None,
+    };
+    prop_assert_eq!(gates.art9.map(|a| a.as_str()), expected_art9);
     Ok(())
 }
 

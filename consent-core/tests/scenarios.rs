@@ -55,8 +55,13 @@ fn health_to_the_learning_centre_needs_explicit_consent() {
         &["health"],
         false,
     );
-    ledger.grant(&parse(&ledger, &plain), &actor()).unwrap();
-    assert_eq!(decide().denial(), Some(DenialReason::NotExplicit));
+    // Consent that is not explicit could never cover health: refused at the door, nothing
+    // recorded.
+    let err = ledger.grant(&parse(&ledger, &plain), &actor()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.message().contains("explicit"), "{}", err.message());
+    assert_eq!(ledger.event_count(), 0);
+    assert_eq!(decide().denial(), Some(DenialReason::NoBasis));
 
     let explicit = grant_json(
         ADULT,
@@ -287,13 +292,14 @@ fn withdrawing_twice_is_a_conflict_and_changes_nothing() {
 #[test]
 fn a_disclosure_is_recorded_only_with_a_permitting_decision() {
     let ledger = ledger();
-    let request = DisclosureRequest {
-        subject: subject(&ledger, ADULT),
-        recipient: "nav".parse().unwrap(),
-        purpose: "employment_followup".parse().unwrap(),
-        categories: vec!["name".parse().unwrap(), "finances".parse().unwrap()],
-        at: at(2026, 3, 1),
-    };
+    let request = DisclosureRequest::new(
+        subject(&ledger, ADULT),
+        "nav",
+        "employment_followup",
+        &["name", "finances"],
+        at(2026, 3, 1),
+    )
+    .unwrap();
     let err = ledger.record_disclosure(&request, &actor()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotPermitted);
     assert!(

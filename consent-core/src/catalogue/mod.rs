@@ -1,8 +1,15 @@
 //! The catalogue: policy as data. Purposes, recipients, data categories, statutes, statutory
 //! rules and settings, with every code interned to a small integer.
 
+mod entries;
 mod index;
 mod parse;
+
+pub(crate) use entries::RuleRef;
+pub use entries::{
+    Art6, Art9, Category, Condition, ConsentRole, Exception, NoticeEntry, Period, Purpose,
+    Recipient, Rule, Settings, Statute,
+};
 
 use std::fmt;
 use std::str::FromStr;
@@ -47,6 +54,12 @@ impl Code {
     /// The code as text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// `fvl_13a_1`: the exception from confidentiality a consent gives (forvaltningsloven
+    /// § 13 a nr. 1) where the catalogue names no other.
+    pub(crate) fn fvl_13a_1() -> Code {
+        consent_exception_code().clone()
     }
 }
 
@@ -95,204 +108,6 @@ impl From<Code> for String {
     }
 }
 
-/// A lawful basis under GDPR Art. 6(1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum Art6 {
-    /// (a) consent.
-    #[serde(rename = "A6_1_a")]
-    A,
-    /// (b) contract.
-    #[serde(rename = "A6_1_b")]
-    B,
-    /// (c) legal obligation.
-    #[serde(rename = "A6_1_c")]
-    C,
-    /// (d) vital interests.
-    #[serde(rename = "A6_1_d")]
-    D,
-    /// (e) public task or official authority.
-    #[serde(rename = "A6_1_e")]
-    E,
-    /// (f) legitimate interests (not available to public authorities for their tasks).
-    #[serde(rename = "A6_1_f")]
-    F,
-}
-
-impl Art6 {
-    /// The code, as in JSON (`A6_1_c`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Art6::A => "A6_1_a",
-            Art6::B => "A6_1_b",
-            Art6::C => "A6_1_c",
-            Art6::D => "A6_1_d",
-            Art6::E => "A6_1_e",
-            Art6::F => "A6_1_f",
-        }
-    }
-}
-
-/// A condition under GDPR Art. 9(2) for special-category data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-#[expect(
-    missing_docs,
-    reason = "the variants are the letters of Art. 9(2), documented on the type"
-)]
-pub enum Art9 {
-    #[serde(rename = "A9_2_a")]
-    A,
-    #[serde(rename = "A9_2_b")]
-    B,
-    #[serde(rename = "A9_2_c")]
-    C,
-    #[serde(rename = "A9_2_d")]
-    D,
-    #[serde(rename = "A9_2_e")]
-    E,
-    #[serde(rename = "A9_2_f")]
-    F,
-    #[serde(rename = "A9_2_g")]
-    G,
-    #[serde(rename = "A9_2_h")]
-    H,
-    #[serde(rename = "A9_2_i")]
-    I,
-    #[serde(rename = "A9_2_j")]
-    J,
-}
-
-impl Art9 {
-    /// The code, as in JSON (`A9_2_a`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Art9::A => "A9_2_a",
-            Art9::B => "A9_2_b",
-            Art9::C => "A9_2_c",
-            Art9::D => "A9_2_d",
-            Art9::E => "A9_2_e",
-            Art9::F => "A9_2_f",
-            Art9::G => "A9_2_g",
-            Art9::H => "A9_2_h",
-            Art9::I => "A9_2_i",
-            Art9::J => "A9_2_j",
-        }
-    }
-}
-
-/// The catalogue's settings: age thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
-    /// Age from which a person may consent alone to ordinary categories.
-    pub self_consent_age: u32,
-    /// Age from which a person may consent alone to special categories.
-    pub self_consent_age_special: u32,
-    /// Age at which a representative's grant lapses.
-    pub representative_until_age: u32,
-    /// Statistics suppress every count from 1 to one below this (small cells identify people).
-    #[serde(default = "default_min_cell")]
-    pub statistics_min_cell: u32,
-}
-
-fn default_min_cell() -> u32 {
-    5
-}
-
-/// A purpose or recipient entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// The code.
-    pub code: Code,
-    /// A human-readable name.
-    pub name: String,
-}
-
-/// A data category entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Category {
-    /// The code.
-    pub code: Code,
-    /// A human-readable name.
-    pub name: String,
-    /// Whether the category is special-category data under GDPR Art. 9.
-    pub special: bool,
-}
-
-/// A statute reference ("hjemmel i lov").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Statute {
-    /// The code.
-    pub code: Code,
-    /// The citation, for example `integreringsloven § 43`.
-    pub title: String,
-    /// The Lovdata identifier, for example `LOV-2020-11-06-127`.
-    pub lovdata_id: Option<String>,
-    pub(crate) valid_from: Micros,
-    pub(crate) valid_to: Option<Micros>,
-}
-
-/// A statutory rule: a recipient may receive these categories for these purposes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
-    /// The rule's code.
-    pub code: Code,
-    /// The statutes cited, joined for display (`integreringsloven § 41, forvaltningsloven …`).
-    pub statute: String,
-    /// The Art. 6(1) basis.
-    pub art6: Art6,
-    /// The Art. 9(2) condition, which a rule needs to cover special categories.
-    pub art9: Option<Art9>,
-    /// The exception from confidentiality (for example `special_statute`, `fvl_13b_3`).
-    pub confidentiality_exception: Code,
-    /// Whether an archival or legal duty keeps the records of subjects disclosed under this
-    /// rule: their erasure request becomes a restriction (GDPR Art. 17(3), arkivlova).
-    pub archival_duty: bool,
-    /// Whether a restriction also stops disclosures under this rule (normally a statutory
-    /// duty is unaffected by a restriction).
-    pub restriction_applies: bool,
-    pub(crate) recipient: u8,
-    pub(crate) purposes: u64,
-    pub(crate) categories: u64,
-    pub(crate) valid_from: Micros,
-    pub(crate) valid_to: Option<Micros>,
-}
-
-/// What a decision tests of a rule, copied next to the other rules of its (recipient,
-/// purpose) so the statute path reads one small array and no `Rule`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RuleRef {
-    pub(crate) categories: u64,
-    pub(crate) valid_from: Micros,
-    /// `Micros::MAX` for a rule without an end.
-    pub(crate) valid_to: Micros,
-    /// The rule's position in the catalogue.
-    pub(crate) index: u16,
-    /// Whether the rule has an Art. 9(2) condition (it may cover special categories).
-    pub(crate) art9: bool,
-    pub(crate) restriction_applies: bool,
-}
-
-impl RuleRef {
-    pub(crate) fn new(index: u16, rule: &Rule) -> RuleRef {
-        RuleRef {
-            categories: rule.categories,
-            valid_from: rule.valid_from,
-            valid_to: rule.valid_to.unwrap_or(Micros::MAX),
-            index,
-            art9: rule.art9.is_some(),
-            restriction_applies: rule.restriction_applies,
-        }
-    }
-
-    /// Whether the rule is in force at `at`. `valid_to` is never `Micros::MAX` for a rule that has an end,
-    /// since instants are limited to the years 1850-9999.
-    pub(crate) fn valid_at(&self, at: Micros) -> bool {
-        self.valid_from <= at && at < self.valid_to
-    }
-}
-
 /// A validated catalogue. Cheap to clone (shared).
 #[derive(Clone)]
 pub struct Catalogue {
@@ -301,18 +116,23 @@ pub struct Catalogue {
 
 #[derive(Debug)]
 struct Inner {
+    /// The document's format: 1 (version 0.1) or 2.
+    format: u32,
     version: String,
     digest: String,
     settings: Settings,
-    purposes: Vec<Entry>,
-    recipients: Vec<Entry>,
+    purposes: Vec<Purpose>,
+    recipients: Vec<Recipient>,
     categories: Vec<Category>,
     statutes: Vec<Statute>,
+    exceptions: Vec<Exception>,
+    conditions: Vec<Condition>,
     rules: Vec<Rule>,
-    notices: Vec<(String, String)>,
+    notices: Vec<NoticeEntry>,
     purpose_index: CodeIndex,
     recipient_index: CodeIndex,
     category_index: CodeIndex,
+    condition_index: CodeIndex,
     special_mask: u64,
     /// The rules per (recipient, purpose), in catalogue order:
     /// `rule_table[recipient * purposes + purpose]`.
@@ -366,6 +186,12 @@ impl Catalogue {
         &self.inner.version
     }
 
+    /// The format of the catalogue's document: 1 (written for version 0.1, read with the
+    /// meanings it had then) or 2.
+    pub fn format(&self) -> u32 {
+        self.inner.format
+    }
+
     /// SHA-256 of the catalogue's TOML text, hex; recorded in the ledger's metadata.
     pub fn digest(&self) -> &str {
         &self.inner.digest
@@ -377,12 +203,12 @@ impl Catalogue {
     }
 
     /// The purposes, in catalogue order.
-    pub fn purposes(&self) -> &[Entry] {
+    pub fn purposes(&self) -> &[Purpose] {
         &self.inner.purposes
     }
 
     /// The recipients, in catalogue order.
-    pub fn recipients(&self) -> &[Entry] {
+    pub fn recipients(&self) -> &[Recipient] {
         &self.inner.recipients
     }
 
@@ -401,13 +227,147 @@ impl Catalogue {
         &self.inner.rules
     }
 
+    /// The exceptions from confidentiality the catalogue declares (format 2), in catalogue order.
+    pub fn exceptions(&self) -> &[Exception] {
+        &self.inner.exceptions
+    }
+
+    /// The conditions rules may require, in catalogue order.
+    pub fn conditions(&self) -> &[Condition] {
+        &self.inner.conditions
+    }
+
+    /// The privacy notices in use.
+    pub fn notices(&self) -> &[NoticeEntry] {
+        &self.inner.notices
+    }
+
     /// The current version of a privacy notice, when the catalogue lists it.
     pub fn current_notice_version(&self, id: &str) -> Option<&str> {
         self.inner
             .notices
             .iter()
-            .find(|(notice, _)| notice == id)
-            .map(|(_, version)| version.as_str())
+            .find(|notice| notice.id == id)
+            .map(|notice| notice.version.as_str())
+    }
+
+    /// Whether a grant may name notice `id` at `version`: a format-2 catalogue lists every
+    /// notice and version it accepts; a format-1 catalogue accepts any, as 0.1 did.
+    pub fn notice_accepted(&self, id: &str, version: &str) -> bool {
+        if self.inner.format < 2 {
+            return true;
+        }
+        self.inner
+            .notices
+            .iter()
+            .any(|n| n.id == id && (n.version == version || n.earlier.iter().any(|e| e == version)))
+    }
+
+    /// The exception the catalogue declares under `code`.
+    pub fn exception(&self, code: &str) -> Option<&Exception> {
+        self.inner
+            .exceptions
+            .iter()
+            .find(|e| e.code.as_str() == code)
+    }
+
+    /// The GDPR and confidentiality gates of a consent for `purpose` covering a category,
+    /// `special` or not. Consent that waives confidentiality names the purpose's statutory
+    /// basis; consent that is the basis names Art. 6(1)(a), and Art. 9(2)(a) for a special
+    /// category (explicit consent is what admits it).
+    pub(crate) fn consent_gates(&self, purpose: u8, special: bool) -> Gates<'_> {
+        let entry = self.inner.purposes.get(usize::from(purpose));
+        let exception = entry.map_or_else(|| consent_exception_code(), |p| &p.consent_exception);
+        let confidentiality_statute = self
+            .exception(exception.as_str())
+            .and_then(|e| e.statute.as_deref());
+        match entry {
+            Some(p) if p.consent_role == ConsentRole::ConfidentialityWaiver => Gates {
+                art6: p.art6.unwrap_or(Art6::A),
+                art9: special.then(|| p.art9.unwrap_or(Art9::A)),
+                statute: p.statute.as_deref(),
+                confidentiality_exception: exception,
+                confidentiality_statute,
+            },
+            _ => Gates {
+                art6: Art6::A,
+                art9: special.then_some(Art9::A),
+                statute: None,
+                confidentiality_exception: exception,
+                confidentiality_statute,
+            },
+        }
+    }
+
+    /// A purpose's consent role (`Basis` for an id the catalogue never issued).
+    pub(crate) fn consent_role(&self, purpose: u8) -> ConsentRole {
+        self.inner
+            .purposes
+            .get(usize::from(purpose))
+            .map_or(ConsentRole::Basis, |p| p.consent_role)
+    }
+
+    /// The first unconditional statutory rule valid at `at` that already covers one of the
+    /// combinations of `purposes` × `recipients` × `categories` (a special category only
+    /// through a rule with an Art. 9(2) condition): consent is not asked where the law is the
+    /// basis.
+    pub(crate) fn statute_covers(
+        &self,
+        purposes: u64,
+        recipients: u64,
+        categories: u64,
+        at: Micros,
+    ) -> Option<Cover<'_>> {
+        for recipient in bits(recipients) {
+            for purpose in bits(purposes) {
+                for rule in self.rules_for(recipient, purpose) {
+                    if rule.requires != 0 || !rule.valid_at(at) {
+                        continue;
+                    }
+                    let usable = if rule.art9 {
+                        rule.categories
+                    } else {
+                        rule.categories & !self.inner.special_mask
+                    };
+                    if let Some(category) = bits(usable & categories).next() {
+                        return Some(Cover {
+                            rule: self.rule(rule.index)?,
+                            purpose: self.purpose_code(purpose),
+                            recipient: self.recipient_code(recipient),
+                            category: self.category_code(category),
+                        });
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The first code in the sets that is retired at `at`, with its kind.
+    pub(crate) fn retired(
+        &self,
+        purposes: u64,
+        recipients: u64,
+        categories: u64,
+        at: Micros,
+    ) -> Option<(&'static str, &Code)> {
+        let gone = |from: Option<Micros>| from.is_some_and(|from| from <= at);
+        if let Some(p) = bits(purposes)
+            .filter_map(|i| self.inner.purposes.get(usize::from(i)))
+            .find(|p| gone(p.retired_from))
+        {
+            return Some(("purpose", &p.code));
+        }
+        if let Some(r) = bits(recipients)
+            .filter_map(|i| self.inner.recipients.get(usize::from(i)))
+            .find(|r| gone(r.retired_from))
+        {
+            return Some(("recipient", &r.code));
+        }
+        bits(categories)
+            .filter_map(|i| self.inner.categories.get(usize::from(i)))
+            .find(|c| gone(c.retired_from))
+            .map(|c| ("category", &c.code))
     }
 
     /// Whether a grant given under notice `id` at `version` was given under a version older
@@ -469,6 +429,22 @@ impl Catalogue {
 
     pub(crate) fn recipient_set<S: AsRef<str>>(&self, codes: &[S]) -> Result<u64> {
         code_set(codes, "recipient", |c| self.recipient_id(c))
+    }
+
+    /// A condition's id.
+    pub(crate) fn condition_id(&self, code: &str) -> Result<u8> {
+        match self.inner.condition_index.get(code) {
+            Some(id) => Ok(id),
+            None => Err(unknown_code("condition", code)),
+        }
+    }
+
+    pub(crate) fn condition_code(&self, id: u8) -> &Code {
+        self.inner
+            .conditions
+            .get(usize::from(id))
+            .map(|c| &c.code)
+            .unwrap_or_else(|| unknown())
     }
 
     pub(crate) fn special_mask(&self) -> u64 {
@@ -536,10 +512,59 @@ fn unknown() -> &'static Code {
     UNKNOWN.get_or_init(|| Code("unknown".into()))
 }
 
-fn entry_code(entries: &[Entry], id: u8) -> &Code {
+/// A combination a statutory rule covers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cover<'a> {
+    pub rule: &'a Rule,
+    pub purpose: &'a Code,
+    pub recipient: &'a Code,
+    pub category: &'a Code,
+}
+
+/// `fvl_13a_1`: the exception a consent gives where a purpose names none.
+fn consent_exception_code() -> &'static Code {
+    static FVL_13A_1: OnceLock<Code> = OnceLock::new();
+    FVL_13A_1.get_or_init(|| Code("fvl_13a_1".into()))
+}
+
+/// The two gates a basis passes: the GDPR gate (Art. 6(1), Art. 9(2) for a special category,
+/// and the statute Art. 6(3) needs) and the exception from the duty of confidentiality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Gates<'a> {
+    /// The Art. 6(1) basis.
+    pub art6: Art6,
+    /// The Art. 9(2) condition, for a special category.
+    pub art9: Option<Art9>,
+    /// The statute the processing rests on (`None` when consent is the basis).
+    pub statute: Option<&'a str>,
+    /// The exception from confidentiality.
+    pub confidentiality_exception: &'a Code,
+    /// The statute behind that exception, when the catalogue names one.
+    pub confidentiality_statute: Option<&'a str>,
+}
+
+/// Anything that has a code (the entries of a catalogue).
+trait Coded {
+    fn code(&self) -> &Code;
+}
+
+impl Coded for Purpose {
+    fn code(&self) -> &Code {
+        &self.code
+    }
+}
+
+impl Coded for Recipient {
+    fn code(&self) -> &Code {
+        &self.code
+    }
+}
+
+fn entry_code<E: Coded>(entries: &[E], id: u8) -> &Code {
     entries
         .get(usize::from(id))
-        .map(|e| &e.code)
+        .map(Coded::code)
         .unwrap_or_else(|| unknown())
 }
 

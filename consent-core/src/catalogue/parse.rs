@@ -1,4 +1,12 @@
-//! The catalogue's TOML document and its validation.
+//! The catalogue's TOML document and its validation, one function per section.
+//!
+//! Two formats are read. Format 1 is what version 0.1 wrote (no `format` key): it keeps the
+//! meaning it had then (consent is the GDPR basis of every purpose, a rule's statutes are
+//! shown together, its confidentiality exception is any code). Format 2 (`format = 2`) names
+//! both gates of every basis: each purpose says what consent does for it and what statute its
+//! processing rests on, exceptions from confidentiality are declared with their statute and
+//! whether they hold only inside the same legal entity, and rules may require an asserted
+//! condition.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -10,26 +18,35 @@ use sha2::{Digest, Sha256};
 
 use super::index::CodeIndex;
 use super::{
-    Art6, Art9, Catalogue, Category, Code, Entry, Inner, MAX_CODES, Rule, RuleRef, Settings,
-    Statute,
+    Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Inner, MAX_CODES,
+    NoticeEntry, Period, Purpose, Recipient, Rule, RuleRef, Settings, Statute,
 };
 use crate::error::{Error, ErrorCode, Result, printable};
 use crate::hex;
 use crate::time::{self, Micros};
 
+/// The newest format this build reads.
+pub(super) const FORMAT: u32 = 2;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Document {
-    version: String,
-    settings: Settings,
     #[serde(default)]
-    purpose: Vec<EntryDoc>,
+    format: Option<u32>,
+    version: String,
+    settings: SettingsDoc,
+    #[serde(default)]
+    purpose: Vec<PurposeDoc>,
     #[serde(default)]
     recipient: Vec<RecipientDoc>,
     #[serde(default)]
     category: Vec<CategoryDoc>,
     #[serde(default)]
     statute: Vec<StatuteDoc>,
+    #[serde(default)]
+    exception: Vec<ExceptionDoc>,
+    #[serde(default)]
+    condition: Vec<ConditionDoc>,
     #[serde(default)]
     rule: Vec<RuleDoc>,
     #[serde(default)]
@@ -38,16 +55,48 @@ struct Document {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NoticeDoc {
-    id: String,
-    version: String,
+struct SettingsDoc {
+    self_consent_age: u32,
+    self_consent_age_special: u32,
+    representative_until_age: u32,
+    #[serde(default)]
+    statistics_min_cell: Option<u32>,
+    #[serde(default)]
+    statistics_period: Option<Period>,
+    #[serde(default)]
+    max_backdating_days: Option<u32>,
+    #[serde(default)]
+    migration_roles: Option<Vec<String>>,
+    #[serde(default)]
+    archival_statutes: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct EntryDoc {
+struct NoticeDoc {
+    id: String,
+    version: String,
+    #[serde(default)]
+    earlier: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PurposeDoc {
     code: String,
     name: String,
+    #[serde(default)]
+    consent_role: Option<ConsentRole>,
+    #[serde(default)]
+    art6: Option<Art6>,
+    #[serde(default)]
+    art9: Option<Art9>,
+    #[serde(default)]
+    statutes: Option<Vec<String>>,
+    #[serde(default)]
+    consent_exception: Option<String>,
+    #[serde(default)]
+    retired_from: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -56,11 +105,9 @@ struct RecipientDoc {
     code: String,
     name: String,
     #[serde(default)]
-    #[expect(
-        dead_code,
-        reason = "read for validation; fvl § 13 b nr. 3 rules use it later"
-    )]
     same_legal_entity: bool,
+    #[serde(default)]
+    retired_from: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +117,10 @@ struct CategoryDoc {
     name: String,
     #[serde(default)]
     special: bool,
+    #[serde(default)]
+    confidential: Option<bool>,
+    #[serde(default)]
+    retired_from: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +135,24 @@ struct StatuteDoc {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ExceptionDoc {
+    code: String,
+    name: String,
+    #[serde(default)]
+    statute: Option<String>,
+    #[serde(default)]
+    same_legal_entity: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConditionDoc {
+    code: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RuleDoc {
     code: String,
     statutes: Vec<String>,
@@ -93,6 +162,8 @@ struct RuleDoc {
     art6: Art6,
     art9: Option<Art9>,
     confidentiality_exception: String,
+    #[serde(default)]
+    require: Option<Vec<String>>,
     valid_from: Option<String>,
     valid_to: Option<String>,
     #[serde(default)]
@@ -107,6 +178,17 @@ fn bad(message: impl Into<String>) -> Error {
 
 fn code(text: &str, what: &str) -> Result<Code> {
     Code::new(text).map_err(|e| bad(format!("{what}: {}", e.message())))
+}
+
+/// A format-2 key found in a format-1 document.
+fn needs_format_2(present: bool, key: &str) -> Result<()> {
+    if present {
+        Err(bad(format!(
+            "`{key}` needs `format = 2` at the top of the catalogue"
+        )))
+    } else {
+        Ok(())
+    }
 }
 
 /// Parses a catalogue date: `YYYY-MM-DD` (local midnight in Norway) or RFC 3339.
@@ -127,15 +209,15 @@ fn instant(text: &str, what: &str) -> Result<Micros> {
     time::to_micros(at, what).map_err(|e| bad(e.message()))
 }
 
+fn optional_instant(text: Option<&str>, what: &str) -> Result<Option<Micros>> {
+    text.map(|t| instant(t, what)).transpose()
+}
+
 fn window(from: Micros, to: Option<Micros>, what: &str) -> Result<()> {
     match to {
         Some(to) if to <= from => Err(bad(format!("{what}: valid_to is not after valid_from"))),
         _ => Ok(()),
     }
-}
-
-fn entry_codes(entries: &[Entry]) -> impl Iterator<Item = &str> {
-    entries.iter().map(|e| e.code.as_str())
 }
 
 fn index<'a>(codes: impl Iterator<Item = &'a Code>, kind: &str) -> Result<FxHashMap<Box<str>, u8>> {
@@ -173,44 +255,86 @@ fn set(map: &FxHashMap<Box<str>, u8>, codes: &[String], kind: &str, rule: &str) 
     Ok(out)
 }
 
-/// The codes of each kind, by code, for validating rules.
-struct Indexes {
-    purposes: FxHashMap<Box<str>, u8>,
-    recipients: FxHashMap<Box<str>, u8>,
-    categories: FxHashMap<Box<str>, u8>,
+/// What the sections after the codes need to look codes up.
+struct Context<'a> {
+    format: u32,
+    statutes: &'a [Statute],
+    exceptions: &'a [Exception],
+    recipients: &'a [Recipient],
+    purpose_ids: FxHashMap<Box<str>, u8>,
+    recipient_ids: FxHashMap<Box<str>, u8>,
+    category_ids: FxHashMap<Box<str>, u8>,
+    condition_ids: FxHashMap<Box<str>, u8>,
     special_mask: u64,
+}
+
+impl Context<'_> {
+    /// The statutes named by `codes`, each known.
+    fn statutes(&self, codes: &[String], what: &str) -> Result<Vec<&Statute>> {
+        codes
+            .iter()
+            .map(|name| {
+                self.statutes
+                    .iter()
+                    .find(|s| s.code.as_str() == name)
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "{what} names unknown statute `{}`",
+                            printable(name)
+                        ))
+                    })
+            })
+            .collect()
+    }
+}
+
+fn titles(statutes: &[&Statute]) -> String {
+    statutes
+        .iter()
+        .map(|s| s.title.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(super) fn parse(text: &str) -> Result<Catalogue> {
     let doc = document(text)?;
+    let format = doc.format.unwrap_or(1);
+    if format == 0 || format > FORMAT {
+        return Err(Error::new(
+            ErrorCode::UnsupportedVersion,
+            format!("catalogue format {format} is not supported (this build reads 1 and 2)"),
+        ));
+    }
     if doc.version.trim().is_empty() {
         return Err(bad("catalogue version is empty"));
     }
-    check_settings(&doc.settings)?;
-    let purposes = entries(&doc.purpose, "purpose")?;
-    let recipients = entries(
-        &doc.recipient
-            .iter()
-            .map(|r| EntryDoc {
-                code: r.code.clone(),
-                name: r.name.clone(),
-            })
-            .collect::<Vec<_>>(),
-        "recipient",
-    )?;
-    let categories = categories(&doc.category)?;
-    let special_mask = categories
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.special)
-        .fold(0u64, |mask, (i, _)| mask | (1u64 << i));
-    let indexes = Indexes {
-        purposes: index(purposes.iter().map(|e| &e.code), "purpose")?,
-        recipients: index(recipients.iter().map(|e| &e.code), "recipient")?,
-        categories: index(categories.iter().map(|e| &e.code), "category")?,
-        special_mask,
-    };
+    if format < 2 {
+        needs_format_2(!doc.exception.is_empty(), "[[exception]]")?;
+        needs_format_2(!doc.condition.is_empty(), "[[condition]]")?;
+    }
     let statutes = statutes(&doc.statute)?;
+    let settings = settings(&doc.settings, format, &statutes)?;
+    let exceptions = exceptions(&doc.exception, &statutes)?;
+    let recipients = recipients(&doc.recipient, format)?;
+    let categories = categories(&doc.category, format)?;
+    let conditions = conditions(&doc.condition)?;
+    let mut context = Context {
+        format,
+        statutes: &statutes,
+        exceptions: &exceptions,
+        recipients: &recipients,
+        purpose_ids: FxHashMap::default(),
+        recipient_ids: index(recipients.iter().map(|e| &e.code), "recipient")?,
+        category_ids: index(categories.iter().map(|e| &e.code), "category")?,
+        condition_ids: index(conditions.iter().map(|e| &e.code), "condition")?,
+        special_mask: categories
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.special)
+            .fold(0u64, |mask, (i, _)| mask | (1u64 << i)),
+    };
+    let purposes = purposes(&doc.purpose, &context)?;
+    context.purpose_ids = index(purposes.iter().map(|e| &e.code), "purpose")?;
     let rules = doc
         .rule
         .iter()
@@ -221,29 +345,35 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
                     printable(&doc.code)
                 )));
             }
-            rules.push(rule(doc, &statutes, &indexes)?);
+            rules.push(rule(doc, &context)?);
             Ok(rules)
         })?;
-    let notices = notices(&doc.notice)?;
+    let notices = notices(&doc.notice, format)?;
     let rule_table = rule_table(&rules, recipients.len(), purposes.len())?;
     // Validation above used hash maps; decisions look codes up in the compact index.
-    let purpose_index = CodeIndex::new(entry_codes(&purposes));
-    let recipient_index = CodeIndex::new(entry_codes(&recipients));
+    let purpose_index = CodeIndex::new(purposes.iter().map(|c| c.code.as_str()));
+    let recipient_index = CodeIndex::new(recipients.iter().map(|c| c.code.as_str()));
     let category_index = CodeIndex::new(categories.iter().map(|c| c.code.as_str()));
+    let condition_index = CodeIndex::new(conditions.iter().map(|c| c.code.as_str()));
+    let special_mask = context.special_mask;
     Ok(Catalogue {
         inner: Arc::new(Inner {
+            format,
             version: doc.version,
             digest: hex::encode(&Sha256::digest(text.as_bytes())),
-            settings: doc.settings,
+            settings,
             purposes,
             recipients,
             categories,
             statutes,
+            exceptions,
+            conditions,
             rules,
             notices,
             purpose_index,
             recipient_index,
             category_index,
+            condition_index,
             special_mask,
             rule_table,
         }),
@@ -264,45 +394,194 @@ fn document(text: &str) -> Result<Document> {
     })
 }
 
-/// `[settings]`: ages within 1 to 18 and in order, a positive statistics threshold.
-fn check_settings(s: &Settings) -> Result<()> {
-    if !(1..=18).contains(&s.self_consent_age)
-        || !(1..=18).contains(&s.self_consent_age_special)
-        || !(1..=18).contains(&s.representative_until_age)
+/// `[settings]`: ages within 1 to 18 and in order, a positive statistics threshold, and the
+/// format-2 settings with their defaults.
+fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Settings> {
+    if format < 2 {
+        needs_format_2(doc.statistics_period.is_some(), "statistics_period")?;
+        needs_format_2(doc.max_backdating_days.is_some(), "max_backdating_days")?;
+        needs_format_2(doc.migration_roles.is_some(), "migration_roles")?;
+        needs_format_2(doc.archival_statutes.is_some(), "archival_statutes")?;
+    }
+    if !(1..=18).contains(&doc.self_consent_age)
+        || !(1..=18).contains(&doc.self_consent_age_special)
+        || !(1..=18).contains(&doc.representative_until_age)
     {
         return Err(bad("settings: ages must be between 1 and 18"));
     }
-    if s.self_consent_age > s.self_consent_age_special {
+    if doc.self_consent_age > doc.self_consent_age_special {
         return Err(bad(
             "settings: self_consent_age is above self_consent_age_special",
         ));
     }
-    if s.statistics_min_cell == 0 {
+    let statistics_min_cell = doc.statistics_min_cell.unwrap_or(5);
+    if statistics_min_cell == 0 {
         return Err(bad("settings: statistics_min_cell must be at least 1"));
     }
-    Ok(())
+    let max_backdating_days = doc.max_backdating_days.unwrap_or(30);
+    if max_backdating_days > 3660 {
+        return Err(bad(
+            "settings: max_backdating_days is above 3660 (ten years)",
+        ));
+    }
+    let migration_roles = match &doc.migration_roles {
+        Some(roles) => roles
+            .iter()
+            .map(|r| code(r, "settings: migration_roles"))
+            .collect::<Result<Vec<_>>>()?,
+        None => vec![Code("dpo".into()), Code("archivist".into())],
+    };
+    let archival_statutes = doc
+        .archival_statutes
+        .iter()
+        .flatten()
+        .map(|name| {
+            statutes
+                .iter()
+                .find(|s| s.code.as_str() == name)
+                .map(|s| s.code.clone())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "settings: archival_statutes names unknown statute `{}`",
+                        printable(name)
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Settings {
+        self_consent_age: doc.self_consent_age,
+        self_consent_age_special: doc.self_consent_age_special,
+        representative_until_age: doc.representative_until_age,
+        statistics_min_cell,
+        statistics_period: doc.statistics_period.unwrap_or(Period::Month),
+        max_backdating_days,
+        migration_roles,
+        archival_statutes,
+    })
 }
 
-/// `[[purpose]]` and `[[recipient]]`.
-fn entries(docs: &[EntryDoc], kind: &str) -> Result<Vec<Entry>> {
+/// `[[purpose]]`: in format 2, what consent does for the purpose and, where consent only
+/// waives confidentiality, the GDPR basis and the statutes the processing rests on.
+fn purposes(docs: &[PurposeDoc], context: &Context<'_>) -> Result<Vec<Purpose>> {
     docs.iter()
-        .map(|p| {
-            Ok(Entry {
-                code: code(&p.code, kind)?,
-                name: p.name.clone(),
+        .map(|doc| {
+            let purpose_code = code(&doc.code, "purpose")?;
+            let what = format!("purpose `{purpose_code}`");
+            let retired_from = optional_instant(doc.retired_from.as_deref(), &what)?;
+            if context.format < 2 {
+                needs_format_2(doc.consent_role.is_some(), "consent_role")?;
+                needs_format_2(doc.art6.is_some() || doc.art9.is_some(), "art6 on a purpose")?;
+                needs_format_2(doc.statutes.is_some(), "statutes on a purpose")?;
+                needs_format_2(doc.consent_exception.is_some(), "consent_exception")?;
+                return Ok(Purpose {
+                    code: purpose_code,
+                    name: doc.name.clone(),
+                    consent_role: ConsentRole::Basis,
+                    art6: None,
+                    art9: None,
+                    statute: None,
+                    consent_exception: Code("fvl_13a_1".into()),
+                    retired_from,
+                });
+            }
+            let consent_role = doc.consent_role.unwrap_or(ConsentRole::ConfidentialityWaiver);
+            let consent_exception = code(
+                doc.consent_exception.as_deref().unwrap_or("fvl_13a_1"),
+                &format!("{what}: consent_exception"),
+            )?;
+            if !context.exceptions.iter().any(|e| e.code == consent_exception) {
+                return Err(bad(format!(
+                    "{what}: consent_exception `{consent_exception}` is not a declared [[exception]]"
+                )));
+            }
+            let (art6, statute) = match consent_role {
+                ConsentRole::ConfidentialityWaiver => {
+                    let art6 = doc.art6.ok_or_else(|| {
+                        bad(format!(
+                            "{what}: consent only waives confidentiality, so the purpose needs the art6 basis its processing rests on"
+                        ))
+                    })?;
+                    check_statutory_art6(art6, &what)?;
+                    let statutes = doc.statutes.as_deref().unwrap_or_default();
+                    if statutes.is_empty() {
+                        return Err(bad(format!(
+                            "{what}: consent only waives confidentiality, so the purpose needs the statutes its processing rests on (GDPR Art. 6(3))"
+                        )));
+                    }
+                    (Some(art6), Some(titles(&context.statutes(statutes, &what)?)))
+                }
+                ConsentRole::Basis => {
+                    if doc.art6.is_some() || doc.statutes.is_some() {
+                        return Err(bad(format!(
+                            "{what}: consent is its basis (A6_1_a), so it names no art6 or statutes"
+                        )));
+                    }
+                    (None, None)
+                }
+            };
+            Ok(Purpose {
+                code: purpose_code,
+                name: doc.name.clone(),
+                consent_role,
+                art6,
+                art9: doc.art9,
+                statute,
+                consent_exception,
+                retired_from,
+            })
+        })
+        .collect()
+}
+
+/// A statutory basis: not consent (which grants record) and not legitimate interests (which a
+/// public authority may not use for its tasks).
+fn check_statutory_art6(art6: Art6, what: &str) -> Result<()> {
+    match art6 {
+        Art6::A => Err(bad(format!(
+            "{what}: A6_1_a is consent, which grants record; a statutory basis is needed here"
+        ))),
+        Art6::F => Err(bad(format!(
+            "{what}: public authorities may not use A6_1_f for their tasks"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// `[[recipient]]`.
+fn recipients(docs: &[RecipientDoc], format: u32) -> Result<Vec<Recipient>> {
+    docs.iter()
+        .map(|doc| {
+            let code = code(&doc.code, "recipient")?;
+            if format < 2 {
+                needs_format_2(doc.retired_from.is_some(), "retired_from")?;
+            }
+            let what = format!("recipient `{code}`");
+            Ok(Recipient {
+                retired_from: optional_instant(doc.retired_from.as_deref(), &what)?,
+                code,
+                name: doc.name.clone(),
+                same_legal_entity: doc.same_legal_entity,
             })
         })
         .collect()
 }
 
 /// `[[category]]`.
-fn categories(docs: &[CategoryDoc]) -> Result<Vec<Category>> {
+fn categories(docs: &[CategoryDoc], format: u32) -> Result<Vec<Category>> {
     docs.iter()
-        .map(|c| {
+        .map(|doc| {
+            let code = code(&doc.code, "category")?;
+            if format < 2 {
+                needs_format_2(doc.confidential.is_some(), "confidential")?;
+                needs_format_2(doc.retired_from.is_some(), "retired_from")?;
+            }
+            let what = format!("category `{code}`");
             Ok(Category {
-                code: code(&c.code, "category")?,
-                name: c.name.clone(),
-                special: c.special,
+                retired_from: optional_instant(doc.retired_from.as_deref(), &what)?,
+                code,
+                name: doc.name.clone(),
+                special: doc.special,
+                confidential: doc.confidential.unwrap_or(false),
             })
         })
         .collect()
@@ -319,11 +598,7 @@ fn statutes(docs: &[StatuteDoc]) -> Result<Vec<Statute>> {
         }
         let what = format!("statute `{code}`");
         let valid_from = instant(&doc.valid_from, &what)?;
-        let valid_to = doc
-            .valid_to
-            .as_deref()
-            .map(|t| instant(t, &what))
-            .transpose()?;
+        let valid_to = optional_instant(doc.valid_to.as_deref(), &what)?;
         window(valid_from, valid_to, &what)?;
         statutes.push(Statute {
             code,
@@ -336,31 +611,63 @@ fn statutes(docs: &[StatuteDoc]) -> Result<Vec<Statute>> {
     Ok(statutes)
 }
 
+/// `[[exception]]` (format 2): unique codes, a known statute.
+fn exceptions(docs: &[ExceptionDoc], statutes: &[Statute]) -> Result<Vec<Exception>> {
+    let mut out: Vec<Exception> = Vec::new();
+    for doc in docs {
+        let code = code(&doc.code, "exception")?;
+        if out.iter().any(|e| e.code == code) {
+            return Err(bad(format!("duplicate exception code `{code}`")));
+        }
+        let statute = match &doc.statute {
+            Some(name) => Some(
+                statutes
+                    .iter()
+                    .find(|s| s.code.as_str() == name)
+                    .map(|s| s.title.clone())
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "exception `{code}` names unknown statute `{}`",
+                            printable(name)
+                        ))
+                    })?,
+            ),
+            None => None,
+        };
+        out.push(Exception {
+            code,
+            name: doc.name.clone(),
+            statute,
+            same_legal_entity: doc.same_legal_entity,
+        });
+    }
+    Ok(out)
+}
+
+/// `[[condition]]` (format 2).
+fn conditions(docs: &[ConditionDoc]) -> Result<Vec<Condition>> {
+    docs.iter()
+        .map(|doc| {
+            Ok(Condition {
+                code: code(&doc.code, "condition")?,
+                name: doc.name.clone(),
+            })
+        })
+        .collect()
+}
+
 /// One `[[rule]]`: known codes, a statutory Art. 6 basis, an Art. 9 condition for special
-/// categories, and a window inside its statutes' windows.
-fn rule(doc: &RuleDoc, statutes: &[Statute], indexes: &Indexes) -> Result<Rule> {
+/// categories, a window inside its statutes' windows, and in format 2 a declared exception
+/// that fits its recipient and known conditions.
+fn rule(doc: &RuleDoc, context: &Context<'_>) -> Result<Rule> {
     let rule_code = code(&doc.code, "rule")?;
     let what = format!("rule `{rule_code}`");
     if doc.statutes.is_empty() {
         return Err(bad(format!("{what} cites no statute")));
     }
-    let cited = doc
-        .statutes
-        .iter()
-        .map(|name| {
-            statutes
-                .iter()
-                .find(|s| s.code.as_str() == name)
-                .ok_or_else(|| {
-                    bad(format!(
-                        "{what} names unknown statute `{}`",
-                        printable(name)
-                    ))
-                })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let recipient = *indexes
-        .recipients
+    let cited = context.statutes(&doc.statutes, &what)?;
+    let recipient = *context
+        .recipient_ids
         .get(doc.recipient.as_str())
         .ok_or_else(|| {
             bad(format!(
@@ -369,57 +676,96 @@ fn rule(doc: &RuleDoc, statutes: &[Statute], indexes: &Indexes) -> Result<Rule> 
             ))
         })?;
     let purposes = set(
-        &indexes.purposes,
+        &context.purpose_ids,
         &doc.purposes,
         "purpose",
         rule_code.as_str(),
     )?;
     let categories = set(
-        &indexes.categories,
+        &context.category_ids,
         &doc.categories,
         "category",
         rule_code.as_str(),
     )?;
-    match doc.art6 {
-        Art6::A => {
-            return Err(bad(format!(
-                "{what}: A6_1_a is consent, which grants record; a rule needs a statutory basis"
-            )));
-        }
-        Art6::F => {
-            return Err(bad(format!(
-                "{what}: public authorities may not use A6_1_f for their tasks"
-            )));
-        }
-        _ => {}
-    }
-    if categories & indexes.special_mask != 0 && doc.art9.is_none() {
+    check_statutory_art6(doc.art6, &what)?;
+    if categories & context.special_mask != 0 && doc.art9.is_none() {
         return Err(bad(format!(
             "{what} covers a special category but names no Art. 9(2) condition"
         )));
     }
+    let confidentiality_exception = code(
+        &doc.confidentiality_exception,
+        &format!("{what}: confidentiality_exception"),
+    )?;
+    let (confidentiality_statute, requires, requires_set) = if context.format < 2 {
+        needs_format_2(doc.require.is_some(), "require")?;
+        (None, Vec::new(), 0)
+    } else {
+        let exception = rule_exception(&confidentiality_exception, recipient, context, &what)?;
+        let requires = doc
+            .require
+            .iter()
+            .flatten()
+            .map(|c| code(c, &format!("{what}: require")))
+            .collect::<Result<Vec<_>>>()?;
+        let mut requires_set = 0u64;
+        for condition in &requires {
+            let id = context
+                .condition_ids
+                .get(condition.as_str())
+                .ok_or_else(|| bad(format!("{what} requires unknown condition `{condition}`")))?;
+            requires_set |= 1u64 << id;
+        }
+        (exception.statute.clone(), requires, requires_set)
+    };
     let (valid_from, valid_to) = rule_window(doc, &cited, &what)?;
     Ok(Rule {
         code: rule_code,
-        statute: cited
-            .iter()
-            .map(|s| s.title.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        statute: titles(&cited),
         art6: doc.art6,
         art9: doc.art9,
-        confidentiality_exception: code(
-            &doc.confidentiality_exception,
-            &format!("{what}: confidentiality_exception"),
-        )?,
+        confidentiality_exception,
+        confidentiality_statute,
+        requires,
         archival_duty: doc.archival_duty,
         restriction_applies: doc.restriction_applies,
         recipient,
         purposes,
         categories,
+        requires_set,
         valid_from,
         valid_to,
     })
+}
+
+/// A format-2 rule's exception: declared, and inside the same legal entity where it must be.
+fn rule_exception<'c>(
+    code: &Code,
+    recipient: u8,
+    context: &'c Context<'_>,
+    what: &str,
+) -> Result<&'c Exception> {
+    let exception = context
+        .exceptions
+        .iter()
+        .find(|e| e.code == *code)
+        .ok_or_else(|| {
+            bad(format!(
+                "{what}: confidentiality_exception `{code}` is not a declared [[exception]]"
+            ))
+        })?;
+    if exception.same_legal_entity {
+        let inside = context
+            .recipients
+            .get(usize::from(recipient))
+            .is_some_and(|r| r.same_legal_entity);
+        if !inside {
+            return Err(bad(format!(
+                "{what}: `{code}` lifts confidentiality only inside the same legal entity, and its recipient is not marked same_legal_entity"
+            )));
+        }
+    }
+    Ok(exception)
 }
 
 /// A rule is valid where it and every statute it cites are in force.
@@ -428,11 +774,7 @@ fn rule_window(doc: &RuleDoc, cited: &[&Statute], what: &str) -> Result<(Micros,
         Some(t) => instant(t, what)?,
         None => Micros::MIN,
     };
-    let mut valid_to = doc
-        .valid_to
-        .as_deref()
-        .map(|t| instant(t, what))
-        .transpose()?;
+    let mut valid_to = optional_instant(doc.valid_to.as_deref(), what)?;
     window(valid_from, valid_to, what)?;
     for statute in cited {
         valid_from = valid_from.max(statute.valid_from);
@@ -445,17 +787,34 @@ fn rule_window(doc: &RuleDoc, cited: &[&Statute], what: &str) -> Result<(Micros,
     Ok((valid_from, valid_to))
 }
 
-/// `[[notice]]`: an id and a version each, no id twice.
-fn notices(docs: &[NoticeDoc]) -> Result<Vec<(String, String)>> {
-    let mut notices: Vec<(String, String)> = Vec::new();
+/// `[[notice]]`: an id and a version each, no id twice, earlier versions (format 2) distinct.
+fn notices(docs: &[NoticeDoc], format: u32) -> Result<Vec<NoticeEntry>> {
+    let mut notices: Vec<NoticeEntry> = Vec::new();
     for notice in docs {
         if notice.id.trim().is_empty() || notice.version.trim().is_empty() {
             return Err(bad("a notice needs an id and a version"));
         }
-        if notices.iter().any(|(id, _)| id == &notice.id) {
+        if notices.iter().any(|n| n.id == notice.id) {
             return Err(bad(format!("duplicate notice `{}`", printable(&notice.id))));
         }
-        notices.push((notice.id.clone(), notice.version.clone()));
+        if format < 2 {
+            needs_format_2(notice.earlier.is_some(), "earlier")?;
+        }
+        let earlier = notice.earlier.clone().unwrap_or_default();
+        let mut seen: HashSet<&str> = HashSet::from([notice.version.as_str()]);
+        for version in &earlier {
+            if version.trim().is_empty() || !seen.insert(version.as_str()) {
+                return Err(bad(format!(
+                    "notice `{}` lists an empty or repeated version",
+                    printable(&notice.id)
+                )));
+            }
+        }
+        notices.push(NoticeEntry {
+            id: notice.id.clone(),
+            version: notice.version.clone(),
+            earlier,
+        });
     }
     Ok(notices)
 }
@@ -483,6 +842,7 @@ fn rule_table(rules: &[Rule], recipients: usize, width: usize) -> Result<Vec<Vec
 pub(super) fn empty() -> Catalogue {
     Catalogue {
         inner: Arc::new(Inner {
+            format: FORMAT,
             version: "empty".into(),
             digest: String::new(),
             settings: Settings {
@@ -490,16 +850,23 @@ pub(super) fn empty() -> Catalogue {
                 self_consent_age_special: 18,
                 representative_until_age: 18,
                 statistics_min_cell: 5,
+                statistics_period: Period::Year,
+                max_backdating_days: 0,
+                migration_roles: Vec::new(),
+                archival_statutes: Vec::new(),
             },
             purposes: Vec::new(),
             recipients: Vec::new(),
             categories: Vec::new(),
             statutes: Vec::new(),
+            exceptions: Vec::new(),
+            conditions: Vec::new(),
             rules: Vec::new(),
             notices: Vec::new(),
             purpose_index: CodeIndex::new(std::iter::empty()),
             recipient_index: CodeIndex::new(std::iter::empty()),
             category_index: CodeIndex::new(std::iter::empty()),
+            condition_index: CodeIndex::new(std::iter::empty()),
             special_mask: 0,
             rule_table: Vec::new(),
         }),

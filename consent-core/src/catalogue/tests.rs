@@ -91,7 +91,26 @@ fn the_embedded_catalogue_is_valid_and_has_the_contract_codes() {
         .filter(|c| c.special)
         .map(|c| c.code.as_str())
         .collect();
-    assert_eq!(special, ["health"]);
+    assert_eq!(special, ["health", "religion", "ethnic_origin"]);
+    assert!(
+        catalogue
+            .categories()
+            .iter()
+            .any(|c| c.code.as_str() == "child_welfare" && c.confidential && !c.special)
+    );
+    assert_eq!(catalogue.format(), 2);
+    // Consent waives confidentiality for every purpose in use; the GDPR basis is the statute.
+    for purpose in catalogue.purposes() {
+        if purpose.retired_from.is_some() {
+            continue;
+        }
+        assert_eq!(purpose.consent_role, ConsentRole::ConfidentialityWaiver);
+        assert!(
+            purpose.art6.is_some() && purpose.statute.is_some(),
+            "{}",
+            purpose.code
+        );
+    }
     let rules: Vec<_> = catalogue.rules().iter().map(|r| r.code.as_str()).collect();
     assert_eq!(
         rules,
@@ -111,10 +130,15 @@ fn the_embedded_catalogue_is_valid_and_has_the_contract_codes() {
         assert!(recipient != "helsetjenesten" && recipient != "bufetat");
     }
     let learning = &catalogue.rules()[4];
+    assert_eq!(learning.statute, "integreringsloven § 41");
+    assert_eq!(learning.confidentiality_exception.as_str(), "fvl_13b_3");
     assert_eq!(
-        learning.statute,
-        "integreringsloven § 41, forvaltningsloven § 13 b nr. 3"
+        learning.confidentiality_statute.as_deref(),
+        Some("forvaltningsloven § 13 b nr. 3")
     );
+    let barnevern = &catalogue.rules()[5];
+    let required: Vec<_> = barnevern.requires.iter().map(Code::as_str).collect();
+    assert_eq!(required, ["serious_concern", "order"]);
     assert_eq!(
         catalogue.rule_purposes(learning)[0].as_str(),
         "language_training"
@@ -224,4 +248,145 @@ fn at_most_64_codes_of_a_kind() {
         text.push_str(&format!("[[purpose]]\ncode = \"p{i}\"\nname = \"p\"\n"));
     }
     assert!(rejected(&text).contains("more than 64 purpose codes"));
+}
+
+/// A format-2 catalogue with one purpose whose consent waives confidentiality, the exceptions
+/// and a conditional rule; variations of it test each format-2 rule.
+const FORMAT_2: &str = r#"
+format = 2
+version = "test"
+[settings]
+self_consent_age = 15
+self_consent_age_special = 18
+representative_until_age = 18
+[[statute]]
+code = "il_41"
+title = "integreringsloven § 41"
+valid_from = "2021-01-01"
+[[statute]]
+code = "fvl_13b_3"
+title = "forvaltningsloven § 13 b nr. 3"
+valid_from = "1970-01-01"
+[[exception]]
+code = "fvl_13a_1"
+name = "Samtykke"
+[[exception]]
+code = "fvl_13b_3"
+name = "Samme organ"
+statute = "fvl_13b_3"
+same_legal_entity = true
+[[condition]]
+code = "serious_concern"
+name = "Grunn til å tro"
+[[purpose]]
+code = "benefit"
+name = "Stønad"
+art6 = "A6_1_e"
+statutes = ["il_41"]
+[[recipient]]
+code = "finance"
+name = "Økonomi"
+same_legal_entity = true
+[[category]]
+code = "name"
+name = "Navn"
+[[rule]]
+code = "internal"
+statutes = ["il_41"]
+recipient = "finance"
+purposes = ["benefit"]
+categories = ["name"]
+art6 = "A6_1_e"
+confidentiality_exception = "fvl_13b_3"
+require = ["serious_concern"]
+"#;
+
+#[test]
+fn a_format_2_catalogue_names_both_gates() {
+    let catalogue = Catalogue::from_toml(FORMAT_2).unwrap();
+    let purpose = &catalogue.purposes()[0];
+    assert_eq!(purpose.consent_role, ConsentRole::ConfidentialityWaiver);
+    assert_eq!(purpose.art6, Some(Art6::E));
+    assert_eq!(purpose.statute.as_deref(), Some("integreringsloven § 41"));
+    let gates = catalogue.consent_gates(0, false);
+    assert_eq!(gates.art6, Art6::E);
+    assert_eq!(gates.statute, Some("integreringsloven § 41"));
+    assert_eq!(gates.confidentiality_exception.as_str(), "fvl_13a_1");
+    assert_eq!(catalogue.consent_gates(0, true).art9, Some(Art9::A));
+    let rule = &catalogue.rules()[0];
+    assert!(!rule.is_unconditional());
+    assert_eq!(
+        rule.confidentiality_statute.as_deref(),
+        Some("forvaltningsloven § 13 b nr. 3")
+    );
+}
+
+#[test]
+fn a_format_1_catalogue_keeps_consent_as_the_basis() {
+    let catalogue = Catalogue::from_toml(MINIMAL).unwrap();
+    assert_eq!(catalogue.format(), 1);
+    assert_eq!(catalogue.purposes()[0].consent_role, ConsentRole::Basis);
+    let gates = catalogue.consent_gates(0, true);
+    assert_eq!(
+        (gates.art6, gates.art9, gates.statute),
+        (Art6::A, Some(Art9::A), None)
+    );
+    assert_eq!(gates.confidentiality_exception.as_str(), "fvl_13a_1");
+    // Any notice is accepted, as in 0.1.
+    assert!(catalogue.notice_accepted("any", "version"));
+    // Format-2 keys need the format.
+    let message = rejected(&MINIMAL.replace(
+        "[[purpose]]\ncode = \"settlement\"",
+        "[[purpose]]\nconsent_role = \"basis\"\ncode = \"settlement\"",
+    ));
+    assert!(message.contains("format = 2"), "{message}");
+}
+
+#[test]
+fn format_2_rejects_what_cannot_mean_anything() {
+    let cases: [(&str, &str, &str); 7] = [
+        (
+            "art6 = \"A6_1_e\"\nstatutes = [\"il_41\"]\n[[recipient]]",
+            "[[recipient]]",
+            "needs the art6",
+        ),
+        (
+            "statutes = [\"il_41\"]\n[[recipient]]",
+            "[[recipient]]",
+            "needs the statutes",
+        ),
+        (
+            "art6 = \"A6_1_e\"",
+            "art6 = \"A6_1_a\"",
+            "A6_1_a is consent",
+        ),
+        (
+            "confidentiality_exception = \"fvl_13b_3\"",
+            "confidentiality_exception = \"fvl_13c\"",
+            "not a declared [[exception]]",
+        ),
+        (
+            "require = [\"serious_concern\"]",
+            "require = [\"rumour\"]",
+            "unknown condition",
+        ),
+        (
+            "name = \"Økonomi\"\nsame_legal_entity = true",
+            "name = \"Økonomi\"",
+            "same legal entity",
+        ),
+        ("format = 2", "format = 3", "format 3"),
+    ];
+    for (from, to, expected) in cases {
+        assert!(FORMAT_2.contains(from), "{from}");
+        let text = FORMAT_2.replacen(from, to, 1);
+        match Catalogue::from_toml(&text) {
+            Ok(_) => panic!("accepted: {to}"),
+            Err(e) => assert!(
+                e.message().contains(expected),
+                "{expected}: {}",
+                e.message()
+            ),
+        }
+    }
 }

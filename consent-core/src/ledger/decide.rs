@@ -9,7 +9,7 @@ use crate::id::national_id::NationalId;
 use crate::log::event::{DisclosureBasis, DisclosureRecord, EventPayload};
 use crate::model::decision::{Basis, Decision};
 use crate::model::party::Actor;
-use crate::model::request::DisclosureRequest;
+use crate::model::request::{Assertion, DisclosureRequest};
 use crate::policy::decide;
 use crate::projection::{Effect, Projection};
 use crate::time;
@@ -33,13 +33,65 @@ impl Ledger {
     /// repeated category or an instant out of range; `InvalidNationalId` for a synthetic id
     /// outside test mode. An error is never a permit.
     pub fn decide(&self, request: &DisclosureRequest) -> Result<Decision> {
-        self.decide_with(
+        let asserted = self.asserted(&request.assertions)?;
+        self.decide_parts(
+            None,
             &request.subject,
             request.recipient.as_str(),
             request.purpose.as_str(),
             &request.categories,
+            asserted,
             request.at,
         )
+    }
+
+    /// Decides a disclosure given as borrowed parts, with the conditions the requester
+    /// asserts: a statutory rule that requires a condition permits only when one of its
+    /// conditions is asserted (the default catalogue's duty to inform the child welfare
+    /// service needs `serious_concern` or `order`).
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// use consent_core::{Assertion, DenialReason};
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let at = "2026-03-01T10:00:00Z".parse()?;
+    /// let routine = ledger.decide_asserted(&subject, "barnevern", "child_welfare_followup", &["name"], &[], at)?;
+    /// assert_eq!(routine.denial(), Some(DenialReason::ConditionNotAsserted));
+    /// let concern = [Assertion::new("serious_concern", "2026/55")?];
+    /// let decision = ledger.decide_asserted(&subject, "barnevern", "child_welfare_followup", &["name"], &concern, at)?;
+    /// assert!(decision.permitted());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Ledger::decide`]; `UnknownCode` for a condition the catalogue does not declare;
+    /// `InvalidInput` for a bad reference.
+    pub fn decide_asserted<S: AsRef<str>>(
+        &self,
+        subject: &NationalId,
+        recipient: &str,
+        purpose: &str,
+        categories: &[S],
+        assertions: &[Assertion],
+        at: DateTime<Utc>,
+    ) -> Result<Decision> {
+        let asserted = self.asserted(assertions)?;
+        self.decide_parts(None, subject, recipient, purpose, categories, asserted, at)
+    }
+
+    /// The asserted conditions as a bitset of the catalogue's condition ids.
+    fn asserted(&self, assertions: &[Assertion]) -> Result<u64> {
+        let mut set = 0u64;
+        for assertion in assertions {
+            assertion.validate()?;
+            set |= 1u64
+                << self
+                    .inner
+                    .catalogue
+                    .condition_id(assertion.condition.as_str())?;
+        }
+        Ok(set)
     }
 
     /// Decides a disclosure given as borrowed parts (no request to build).
@@ -65,7 +117,7 @@ impl Ledger {
         at: DateTime<Utc>,
     ) -> Result<Decision> {
         // No lock yet: the statute path never reads the subjects' state.
-        self.decide_parts(None, subject, recipient, purpose, categories, at)
+        self.decide_parts(None, subject, recipient, purpose, categories, 0, at)
     }
 
     /// Decides many requests under one read of the state; each gets its own result.
@@ -97,6 +149,7 @@ impl Ledger {
                     r.recipient.as_str(),
                     r.purpose.as_str(),
                     &r.categories,
+                    self.asserted(&r.assertions)?,
                     r.at,
                 )
             })
@@ -138,6 +191,7 @@ impl Ledger {
                     recipient,
                     purpose,
                     categories,
+                    0,
                     at,
                 )
             })
@@ -146,6 +200,10 @@ impl Ledger {
 
     /// Decides one request, reading the subject's state under `held` (a read lock the caller
     /// holds) or, when `None`, under a read lock taken only if a category needs consent.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the parts of one request, borrowed, so no request is built per decision"
+    )]
     fn decide_parts<S: AsRef<str>>(
         &self,
         held: Option<&Projection>,
@@ -153,6 +211,7 @@ impl Ledger {
         recipient: &str,
         purpose: &str,
         categories: &[S],
+        asserted: u64,
         at: DateTime<Utc>,
     ) -> Result<Decision> {
         let catalogue = &self.inner.catalogue;
@@ -192,6 +251,7 @@ impl Ledger {
             recipient,
             purpose,
             ids,
+            asserted,
             at,
             at_micros,
             |resolve| {
@@ -240,18 +300,24 @@ impl Ledger {
         let bases = decision
             .outcomes()
             .map(|o| {
-                let (rule, statute, grant_id) = match o.result {
-                    Ok(Basis::Statute(rule)) => {
-                        (Some(rule.code.clone()), Some(rule.statute.clone()), None)
-                    }
-                    Ok(Basis::Consent { grant, .. }) => (None, None, Some(grant)),
-                    Err(_) => (None, None, None),
+                let (rule, grant_id) = match o.result {
+                    Ok(Basis::Statute(rule)) => (Some(rule.code.clone()), None),
+                    Ok(Basis::Consent { grant, .. }) => (None, Some(grant)),
+                    Err(_) => (None, None),
                 };
                 DisclosureBasis {
                     category: o.category.clone(),
                     rule,
-                    statute,
+                    statute: o.gates.and_then(|g| g.statute).map(str::to_owned),
                     grant_id,
+                    condition: o.condition.cloned(),
+                    art6: o.gates.map(|g| g.art6),
+                    art9: o.gates.and_then(|g| g.art9),
+                    confidentiality_exception: o.gates.map(|g| g.confidentiality_exception.clone()),
+                    confidentiality_statute: o
+                        .gates
+                        .and_then(|g| g.confidentiality_statute)
+                        .map(str::to_owned),
                 }
             })
             .collect();
@@ -261,6 +327,7 @@ impl Ledger {
             categories: decision.outcomes().map(|o| o.category.clone()).collect(),
             at: request.at,
             bases,
+            assertions: request.assertions.clone(),
         });
         let subject = self.inner.key.pseudonym(&request.subject);
         self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)?;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::Ledger;
-use crate::catalogue::{Catalogue, Code};
+use crate::catalogue::{Art6, Art9, Catalogue, Code, ConsentRole};
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
@@ -148,10 +148,17 @@ pub struct ConsentRecord {
     pub pii_information: Vec<Code>,
     /// The recipients.
     pub recipient_third_parties: Vec<Code>,
-    /// The lawful basis codes.
+    /// The GDPR codes of every purpose's basis (Art. 6(1) and, for special categories,
+    /// Art. 9(2)), each once: the ISO/IEC TS 27560 field.
     pub lawful_basis: Vec<&'static str>,
-    /// The exception from the duty of confidentiality.
-    pub confidentiality_exception: &'static str,
+    /// The exception from the duty of confidentiality the consent gives.
+    pub confidentiality_exception: Code,
+    /// Both gates, per purpose: what the consent does for it, its GDPR basis and statute,
+    /// and the exception from confidentiality.
+    pub gates: Vec<PurposeGates>,
+    /// Whether the grant was migrated from historical records.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub migrated: bool,
     /// The validity as recorded.
     pub validity: Validity,
     /// The validity after rectifications (`None` once erased).
@@ -166,6 +173,27 @@ pub struct ConsentRecord {
     pub grantor: GrantorRecord,
     /// The grant's events: given, rectified, withdrawn.
     pub events: Vec<ConsentEvent>,
+}
+
+/// The two gates of a consent, for one of its purposes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct PurposeGates {
+    /// The purpose.
+    pub purpose: Code,
+    /// What the consent does for it: waives confidentiality (the GDPR basis is the statute
+    /// below) or is the GDPR basis itself.
+    pub consent_role: ConsentRole,
+    /// The Art. 6(1) basis.
+    pub art6: Art6,
+    /// The Art. 9(2) condition, for a special category.
+    pub art9: Option<Art9>,
+    /// The statute the processing rests on (`None` when consent is the basis).
+    pub statute: Option<String>,
+    /// The exception from confidentiality.
+    pub confidentiality_exception: Code,
+    /// The statute behind that exception, when the catalogue names one.
+    pub confidentiality_statute: Option<String>,
 }
 
 /// Whether consent was explicit.
@@ -367,11 +395,11 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn add(&mut self, event: &Event) {
+    fn add(&mut self, event: &Event) -> Result<()> {
         let meta = EventMeta::of(event);
         let export = &mut self.export;
         match &event.payload {
-            EventPayload::GrantRecorded(grant) => self.add_grant(meta, grant),
+            EventPayload::GrantRecorded(grant) => self.add_grant(meta, grant)?,
             EventPayload::GrantWithdrawn(w) => {
                 if let Some(consent) = self.consent_mut(w.grant_id) {
                     consent.events.push(ConsentEvent {
@@ -427,6 +455,7 @@ impl Builder<'_> {
                 event_type: event.kind.clone(),
             }),
         }
+        Ok(())
     }
 
     fn consent_mut(&mut self, grant: GrantId) -> Option<&mut ConsentRecord> {
@@ -434,7 +463,7 @@ impl Builder<'_> {
         self.export.consent_records.get_mut(index)
     }
 
-    fn add_grant(&mut self, meta: EventMeta, g: &GrantRecord) {
+    fn add_grant(&mut self, meta: EventMeta, g: &GrantRecord) -> Result<()> {
         self.consented_since_erasure = true;
         let current = (self.current)(g.grant_id);
         let special = g.categories.iter().any(|c| {
@@ -443,10 +472,36 @@ impl Builder<'_> {
                 .iter()
                 .any(|k| k.code == *c && k.special)
         });
-        let mut lawful_basis = vec!["A6_1_a"];
-        if special && g.explicit {
-            lawful_basis.push("A9_2_a");
+        let gates = g
+            .purposes
+            .iter()
+            .map(|code| {
+                // Replay checked that every recorded code fits the catalogue.
+                let id = self.catalogue.purpose_id(code.as_str())?;
+                let gate = self.catalogue.consent_gates(id, special && g.explicit);
+                Ok(PurposeGates {
+                    purpose: code.clone(),
+                    consent_role: self.catalogue.consent_role(id),
+                    art6: gate.art6,
+                    art9: gate.art9,
+                    statute: gate.statute.map(str::to_owned),
+                    confidentiality_exception: gate.confidentiality_exception.clone(),
+                    confidentiality_statute: gate.confidentiality_statute.map(str::to_owned),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut lawful_basis: Vec<&'static str> = Vec::new();
+        for gate in &gates {
+            for code in std::iter::once(gate.art6.as_str()).chain(gate.art9.map(Art9::as_str)) {
+                if !lawful_basis.contains(&code) {
+                    lawful_basis.push(code);
+                }
+            }
         }
+        let confidentiality_exception = gates.first().map_or_else(
+            || Code::fvl_13a_1(),
+            |g| g.confidentiality_exception.clone(),
+        );
         self.index
             .insert(g.grant_id, self.export.consent_records.len());
         self.export.consent_records.push(ConsentRecord {
@@ -461,7 +516,9 @@ impl Builder<'_> {
             pii_information: g.categories.clone(),
             recipient_third_parties: g.recipients.clone(),
             lawful_basis,
-            confidentiality_exception: "fvl_13a_1",
+            confidentiality_exception,
+            gates,
+            migrated: g.migrated,
             validity: Validity {
                 valid_from: g.valid_from,
                 valid_until: g.valid_until,
@@ -480,6 +537,7 @@ impl Builder<'_> {
                 change: ConsentChange::Given,
             }],
         });
+        Ok(())
     }
 
     fn add_rectification(&mut self, meta: EventMeta, r: &RectificationRecord) {
@@ -565,7 +623,7 @@ impl Ledger {
             consented_since_erasure: false,
         };
         for event in &events {
-            builder.add(event);
+            builder.add(event)?;
         }
         let mut export = builder.export;
         // Erased until the person consents again (an access request alone does not count).

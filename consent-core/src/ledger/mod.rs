@@ -1,6 +1,7 @@
 //! The ledger: validates requests, records events through a store, keeps the projection the
 //! engine reads, and verifies the hash chain.
 
+mod clock;
 mod commit;
 mod decide;
 mod export;
@@ -10,6 +11,7 @@ mod rights;
 mod verify;
 mod write;
 
+pub use clock::{Clock, SystemClock, TestClock};
 pub use export::{
     AccessRequestEntry, ConsentChange, ConsentEvent, ConsentRecord, ConsentType, CurrentValidity,
     DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, EventMeta, RectificationDetail,
@@ -26,7 +28,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::catalogue::Catalogue;
 use crate::error::{Error, ErrorCode, Result, printable};
@@ -40,6 +42,7 @@ use crate::projection::Projection;
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
 use crate::store::{Batch, SubjectKey};
+use crate::time;
 use verify::check_head;
 
 /// The ledger's metadata keys.
@@ -57,23 +60,6 @@ pub(crate) const HEAD_MAC_CONTEXT: &str = "consent 2026 head anchor";
 
 /// The storage schema version this build writes and reads.
 pub const STORAGE_SCHEMA: &str = "1";
-
-/// A source of the current time, so tests can control it.
-pub trait Clock: Send + Sync + fmt::Debug {
-    /// The current instant.
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        // Microseconds: the precision the ledger compares instants at.
-        Utc::now().trunc_subsecs(6)
-    }
-}
 
 /// How a ledger is opened: start from `LedgerOptions::default()` and change what differs.
 ///
@@ -98,6 +84,8 @@ pub struct LedgerOptions {
     pub id_options: IdOptions,
     /// The clock that stamps events.
     pub clock: Arc<dyn Clock>,
+    /// A clock tests set (`Ledger::set_clock`); when given, it is also `clock`.
+    pub test_clock: Option<Arc<TestClock>>,
 }
 
 impl LedgerOptions {
@@ -129,10 +117,21 @@ impl LedgerOptions {
         self
     }
 
-    /// These options with another clock (tests set a fixed one).
+    /// These options with another clock.
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self.test_clock = None;
+        self
+    }
+
+    /// These options with a clock that reads `at` until [`Ledger::set_clock`] moves it: for
+    /// tests and training ledgers that keep fixed dates.
+    #[must_use]
+    pub fn with_test_clock(mut self, at: DateTime<Utc>) -> Self {
+        let clock = Arc::new(TestClock::new(at));
+        self.clock = clock.clone();
+        self.test_clock = Some(clock);
         self
     }
 }
@@ -145,6 +144,7 @@ impl Default for LedgerOptions {
             key_file: None,
             id_options: IdOptions::default(),
             clock: Arc::new(SystemClock),
+            test_clock: None,
         }
     }
 }
@@ -162,6 +162,7 @@ struct Inner {
     wrapper: KeyWrapper,
     id_options: IdOptions,
     clock: Arc<dyn Clock>,
+    test_clock: Option<Arc<TestClock>>,
     store: Box<dyn Store>,
     projection: RwLock<Projection>,
     writer: Mutex<Writer>,
@@ -291,12 +292,52 @@ impl Ledger {
                 wrapper,
                 id_options: options.id_options,
                 clock: options.clock,
+                test_clock: options.test_clock,
                 store,
                 projection: RwLock::new(projection),
                 events: AtomicU64::new(writer.last_seq),
                 writer: Mutex::new(writer),
             }),
         })
+    }
+
+    /// The ledger's clock: what it stamps events with and judges backdating by.
+    ///
+    /// ```
+    /// # use consent_core::{Catalogue, Ledger, LedgerOptions};
+    /// let at = "2026-01-05T10:00:00Z".parse()?;
+    /// let ledger = Ledger::open(":memory:", LedgerOptions::default().with_test_clock(at))?;
+    /// assert_eq!(ledger.now(), at);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// Moves the test clock the ledger was opened with (`LedgerOptions::with_test_clock`, or
+    /// `"clock"` in the options document of a test-mode ledger).
+    ///
+    /// ```
+    /// # use consent_core::{Catalogue, Ledger, LedgerOptions};
+    /// let ledger = Ledger::open(":memory:", LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
+    /// ledger.set_clock("2026-06-01T10:00:00Z".parse()?)?;
+    /// assert_eq!(ledger.now().to_rfc3339(), "2026-06-01T10:00:00+00:00");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `NotPermitted` for a ledger that runs on a real clock; `InvalidInput` for an instant out
+    /// of range.
+    pub fn set_clock(&self, at: DateTime<Utc>) -> Result<()> {
+        let clock = self.inner.test_clock.as_ref().ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotPermitted,
+                "this ledger runs on the system clock; only a ledger opened with a test clock (test mode) can have it set",
+            )
+        })?;
+        time::to_micros(at, "clock")?;
+        clock.set(at);
+        Ok(())
     }
 
     /// The catalogue.

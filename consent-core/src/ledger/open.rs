@@ -5,6 +5,7 @@ use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{Ledger, LedgerOptions, meta};
@@ -33,15 +34,20 @@ struct OptionsDoc {
     accept_pid2032: Option<bool>,
     #[serde(default)]
     catalogue_file: Option<PathBuf>,
+    #[serde(default)]
+    clock: Option<DateTime<Utc>>,
 }
 
 impl LedgerOptions {
     /// Reads the options document that the C ABI and the Python package pass:
     /// `{"key_file": "...", "key_hex": "64 hex digits", "test_mode": false,
-    /// "accept_pid2032": true, "catalogue_file": "catalogue.toml"}`, every field optional.
+    /// "accept_pid2032": true, "catalogue_file": "catalogue.toml",
+    /// "clock": "2026-01-05T10:00:00Z"}`, every field optional; `clock` (a test clock,
+    /// [`LedgerOptions::with_test_clock`]) only with `test_mode`.
     ///
     /// # Errors
-    /// `InvalidInput` for malformed JSON, an unknown field or a bad key;
+    /// `InvalidInput` for malformed JSON, an unknown field, a bad key, or a clock outside test
+    /// mode;
     /// `InvalidCatalogue` for a catalogue file that does not validate; `Storage` when the
     /// catalogue file cannot be read.
     pub fn from_json(json: &str) -> Result<LedgerOptions> {
@@ -59,6 +65,15 @@ impl LedgerOptions {
         options.id_options.test_mode = doc.test_mode;
         if let Some(accept) = doc.accept_pid2032 {
             options.id_options.accept_pid2032 = accept;
+        }
+        if let Some(at) = doc.clock {
+            if !doc.test_mode {
+                return Err(Error::invalid(
+                    "`clock` sets the ledger's clock, which only a test-mode ledger allows (`\"test_mode\": true`)",
+                ));
+            }
+            crate::time::to_micros(at, "clock")?;
+            options = options.with_test_clock(at);
         }
         if let Some(path) = doc.catalogue_file {
             let text = fs::read_to_string(&path).map_err(|e| {

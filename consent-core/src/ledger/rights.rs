@@ -360,29 +360,30 @@ impl Ledger {
     /// `Integrity` when the chain does not verify; `Storage`.
     pub fn statistics(&self, query: &StatisticsQuery) -> Result<Statistics> {
         let catalogue = &self.inner.catalogue;
-        let min_cell = statistics::min_cell(catalogue.settings().statistics_min_cell, query)?;
-        let from = query.from.map(|t| time::to_micros(t, "from")).transpose()?;
-        let at = match query.to {
-            Some(to) => to,
-            None => self.inner.clock.now(),
-        };
-        let to = time::to_micros(at, "to")?;
-        let mut tally = statistics::Tally::new(catalogue, from, to);
+        let settings = catalogue.settings();
+        let min_cell = statistics::min_cell(settings.statistics_min_cell, query)?;
+        let now = self.inner.clock.now();
+        let window = statistics::Window::new(settings.statistics_period, query, now)?;
+        let mut tally = statistics::Tally::new(catalogue, &window);
         self.for_each_event(|event| tally.add(&event))?;
-        let rows = tally.rows(min_cell);
+        let counts = tally.finish(min_cell)?;
         let active_grants = {
             let projection = self.read()?;
             statistics::active_grants(
                 catalogue,
-                projection.subjects().flat_map(|(_, s)| s.grants.iter()),
-                to,
+                || projection.subjects().flat_map(|(_, s)| s.grants.iter()),
+                &counts,
+                time::to_micros(now, "now")?,
                 min_cell,
-            )
+            )?
         };
+        let periods = counts.labels();
         Ok(Statistics {
             min_cell,
-            at,
-            rows,
+            period: settings.statistics_period,
+            periods,
+            rows: counts.rows,
+            totals: counts.totals,
             active_grants,
         })
     }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::commit::PIPELINE_FROM;
-use super::tests::{actor, adult, at, codes, decide, ledger, request};
+use super::tests::{actor, adult, at, codes, decide, ledger, request, test_options};
 use super::*;
 use crate::id::national_id::control_digits;
 use crate::log::event::EventPayload;
@@ -16,7 +16,7 @@ fn a_large_log_replays_on_two_threads_to_the_same_state() {
     let store = std::sync::Arc::new(MemoryStore::new());
     let options = LedgerOptions {
         key: Some(PseudonymKey::from_bytes([4; 32])),
-        ..LedgerOptions::default()
+        ..test_options()
     };
     let ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
     let requests: Vec<_> = (0..super::replay::PARALLEL_REPLAY_FROM + 100)
@@ -100,7 +100,7 @@ fn a_bulk_write_that_fails_midway_stores_nothing_and_keeps_no_key() {
     });
     let options = LedgerOptions {
         key: Some(PseudonymKey::from_bytes([5; 32])),
-        ..LedgerOptions::default()
+        ..test_options()
     };
     let ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
     let requests: Vec<_> = (0..PIPELINE_FROM + 10)
@@ -157,7 +157,7 @@ fn a_ledger_of_many_subjects_reopens_with_every_key() {
     let store = std::sync::Arc::new(MemoryStore::new());
     let options = LedgerOptions {
         key: Some(PseudonymKey::from_bytes([6; 32])),
-        ..LedgerOptions::default()
+        ..test_options()
     };
     let ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
     let requests: Vec<_> = subjects
@@ -233,7 +233,7 @@ impl Clock for PanickingClock {
         {
             panic!("the host's clock failed");
         }
-        Utc::now()
+        at(2026, 1, 5)
     }
 }
 
@@ -253,7 +253,7 @@ fn a_bulk_write_whose_sealing_thread_panics_stores_nothing() {
     let options = LedgerOptions {
         key: Some(PseudonymKey::from_bytes([7; 32])),
         clock: clock.clone(),
-        ..LedgerOptions::default()
+        ..test_options()
     };
     let ledger = Ledger::with_store(Box::new(memory.clone()), options.clone()).unwrap();
     clock.armed.store(true, Ordering::SeqCst);

@@ -17,10 +17,11 @@ use crate::model::party::{Actor, Grantor, RepresentativeId};
 use crate::model::request::{GrantRequest, RefusalRequest};
 use crate::model::text;
 use crate::model::{GrantId, RecordId};
+use crate::policy::admission::{self, Candidate, Entry};
 use crate::policy::competence;
 use crate::policy::grant_state::{GrantState, NEVER};
 use crate::projection::{Effect, GrantFields};
-use crate::time;
+use crate::time::{self, Micros};
 
 impl Ledger {
     /// Records a consent and returns its id.
@@ -50,7 +51,9 @@ impl Ledger {
     pub fn grant(&self, request: &GrantRequest, actor: &Actor) -> Result<GrantId> {
         let mut writer = self.lock_writer()?;
         let mut entropy = Entropy::new();
-        let (subject, record, state) = self.prepare_grant(request, &mut entropy)?;
+        let recorded_at = time::to_micros(self.inner.clock.now(), "the ledger's clock")?;
+        let (subject, record, state) =
+            self.prepare_grant(request, Entry::Current, recorded_at, &mut entropy)?;
         let id = record.grant_id;
         self.commit(
             &mut writer,
@@ -88,13 +91,65 @@ impl Ledger {
     /// # Errors
     /// As [`Ledger::grant`], naming the index of the first bad request; nothing is recorded.
     pub fn grant_many(&self, requests: &[GrantRequest], actor: &Actor) -> Result<Vec<GrantId>> {
+        self.write_grants(requests, actor, Entry::Current)
+    }
+
+    /// Records historical consents (a migration of paper records) in one durable write, all
+    /// of them or none: they may start long before they are recorded, are kept as the records
+    /// they were even where a statute covers them now, and are marked `migrated`. Only the
+    /// roles the catalogue's `migration_roles` names may migrate.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// let dpo = Actor::new("personvernombud", "dpo")?;
+    /// let paper = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    ///   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    ///   "explicit": false, "valid_from": "2021-03-01T09:00:00Z",
+    ///   "evidence": {"method": "signed_paper", "reference": "2021/88", "language": "ar", "interpreter": true},
+    ///   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// let ids = ledger.grant_historical(&[paper], &dpo)?;
+    /// assert!(ledger.events()?.iter().any(|e| matches!(&e.payload,
+    ///     consent_core::EventPayload::GrantRecorded(g) if g.migrated && g.grant_id == ids[0])));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `NotPermitted` for a role the catalogue does not allow to migrate; otherwise as
+    /// [`Ledger::grant_many`], except that `valid_from` may lie any time back and a statute's
+    /// coverage is not refused. Nothing is recorded on error.
+    pub fn grant_historical(
+        &self,
+        requests: &[GrantRequest],
+        actor: &Actor,
+    ) -> Result<Vec<GrantId>> {
+        let settings = self.inner.catalogue.settings();
+        if !settings.migration_roles.contains(actor.role()) {
+            return Err(Error::new(
+                ErrorCode::NotPermitted,
+                format!(
+                    "role `{}` may not record historical consents (the catalogue's migration_roles)",
+                    actor.role()
+                ),
+            ));
+        }
+        self.write_grants(requests, actor, Entry::Historical)
+    }
+
+    fn write_grants(
+        &self,
+        requests: &[GrantRequest],
+        actor: &Actor,
+        entry: Entry,
+    ) -> Result<Vec<GrantId>> {
         let mut writer = self.lock_writer()?;
         let mut pending = Vec::with_capacity(requests.len());
         let mut ids = Vec::with_capacity(requests.len());
         let mut entropy = Entropy::new();
+        let recorded_at = time::to_micros(self.inner.clock.now(), "the ledger's clock")?;
         for (index, request) in requests.iter().enumerate() {
             let (subject, record, state) = self
-                .prepare_grant(request, &mut entropy)
+                .prepare_grant(request, entry, recorded_at, &mut entropy)
                 .map_err(|e| e.context(format!("grant {index}")))?;
             ids.push(record.grant_id);
             pending.push(Pending {
@@ -113,6 +168,8 @@ impl Ledger {
     fn prepare_grant(
         &self,
         request: &GrantRequest,
+        entry: Entry,
+        recorded_at: Micros,
         entropy: &mut Entropy,
     ) -> Result<(Pseudonym, GrantRecord, GrantState)> {
         let catalogue = &self.inner.catalogue;
@@ -134,6 +191,19 @@ impl Ledger {
         }
         request.evidence.validate()?;
         request.notice.validate()?;
+        admission::admit(
+            catalogue,
+            &Candidate {
+                purposes,
+                recipients,
+                categories,
+                explicit: request.explicit,
+                valid_from,
+                notice: &request.notice,
+                recorded_at,
+            },
+            entry,
+        )?;
 
         let special = categories & catalogue.special_mask() != 0;
         let grantor = self.grantor_record(&request.grantor, &request.subject)?;
@@ -162,6 +232,7 @@ impl Ledger {
             lapses_at,
             evidence: request.evidence.clone(),
             notice: request.notice.clone(),
+            migrated: entry == Entry::Historical,
         };
         // The same reading of the record a replay makes: the state a write installs is the
         // state a reopened ledger rebuilds.
@@ -324,6 +395,14 @@ impl Ledger {
         time::to_micros(request.at, "at")?;
         request.evidence.validate()?;
         request.notice.validate()?;
+        admission::admit_refusal(
+            catalogue,
+            purposes,
+            recipients,
+            categories,
+            &request.notice,
+            time::to_micros(self.inner.clock.now(), "the ledger's clock")?,
+        )?;
         let grantor = self.grantor_record(&request.grantor, &request.subject)?;
         let subject = self.inner.key.pseudonym(&request.subject);
         let payload = EventPayload::GrantRefused(RefusalRecord {

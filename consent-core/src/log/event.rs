@@ -4,11 +4,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::catalogue::Code;
+use crate::catalogue::{Art6, Art9, Code};
 use crate::id::pseudonym::Pseudonym;
 use crate::model::GrantId;
 use crate::model::party::{Actor, Evidence, Notice};
-use crate::model::request::Correction;
+use crate::model::request::{Assertion, Correction};
 
 /// The grantor as recorded: a person representative appears only as a pseudonym.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +51,9 @@ pub struct GrantRecord {
     pub evidence: Evidence,
     /// The privacy notice.
     pub notice: Notice,
+    /// Whether the grant was migrated from historical records (since 0.2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub migrated: bool,
 }
 
 /// A recorded withdrawal.
@@ -101,6 +104,21 @@ pub struct DisclosureBasis {
     /// The grant, when the basis was consent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_id: Option<GrantId>,
+    /// The asserted condition a conditional rule relied on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Code>,
+    /// The GDPR Art. 6(1) basis (recorded since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub art6: Option<Art6>,
+    /// The Art. 9(2) condition, for a special category (recorded since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub art9: Option<Art9>,
+    /// The exception from confidentiality (recorded since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidentiality_exception: Option<Code>,
+    /// The statute behind that exception, when the catalogue names one (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidentiality_statute: Option<String>,
 }
 
 /// A recorded disclosure.
@@ -117,6 +135,9 @@ pub struct DisclosureRecord {
     pub at: DateTime<Utc>,
     /// The basis of each category.
     pub bases: Vec<DisclosureBasis>,
+    /// The conditions the requester asserted (since 0.2; none before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assertions: Vec<Assertion>,
 }
 
 /// A registered access request (GDPR Art. 15), answered within a month (Art. 12(3)).

@@ -6,7 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::catalogue::{Art6, Art9, Catalogue, Code, Rule};
+use crate::catalogue::{Art9, Catalogue, Code, Gates, Rule, bits};
 use crate::model::{GrantId, SCHEMA_VERSION};
 use crate::small::Small;
 
@@ -27,6 +27,9 @@ pub enum DenialReason {
     ReconsentRequired,
     /// The subject's processing is restricted (erasure requested under an archival duty).
     Restricted,
+    /// A statutory rule would cover the category, but it requires a condition (for example
+    /// `serious_concern`) that the request did not assert.
+    ConditionNotAsserted,
 }
 
 impl DenialReason {
@@ -39,6 +42,7 @@ impl DenialReason {
             DenialReason::NotExplicit => "not_explicit",
             DenialReason::ReconsentRequired => "reconsent_required",
             DenialReason::Restricted => "restricted",
+            DenialReason::ConditionNotAsserted => "condition_not_asserted",
         }
     }
 }
@@ -74,6 +78,7 @@ pub enum Basis<'a> {
 
 /// The outcome for one requested category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CategoryOutcome<'a> {
     /// The category.
     pub category: &'a Code,
@@ -81,6 +86,11 @@ pub struct CategoryOutcome<'a> {
     pub special: bool,
     /// The basis, when permitted; the denial reason otherwise.
     pub result: std::result::Result<Basis<'a>, DenialReason>,
+    /// The two gates the basis passes (`None` when denied): the GDPR gate and the exception
+    /// from the duty of confidentiality.
+    pub gates: Option<Gates<'a>>,
+    /// The asserted condition that let a conditional rule permit.
+    pub condition: Option<&'a Code>,
 }
 
 /// How many category outcomes a decision holds without a heap allocation.
@@ -103,6 +113,8 @@ pub struct Decision {
     pub(crate) at: DateTime<Utc>,
     pub(crate) recipient: u8,
     pub(crate) purpose: u8,
+    /// The conditions the request asserted, as a bitset of condition ids.
+    pub(crate) asserted: u64,
     pub(crate) categories: Slots,
     pub(crate) permitted: bool,
 }
@@ -131,18 +143,33 @@ impl Decision {
     /// The outcome of each requested category, in request order.
     pub fn outcomes(&self) -> impl ExactSizeIterator<Item = CategoryOutcome<'_>> + '_ {
         self.categories.as_slice().iter().map(|(category, slot)| {
-            let result = match *slot {
+            let special = self.catalogue.special_mask() & (1u64 << category) != 0;
+            let (result, gates, condition) = match *slot {
+                // `decide` made the index from this catalogue's own rule table and checked
+                // that it resolves, and the decision keeps that catalogue: the lookup holds.
                 Slot::Statute(index) => match self.catalogue.rule(index) {
-                    Some(rule) => Ok(Basis::Statute(rule)),
-                    None => Err(DenialReason::NoBasis),
+                    Some(rule) => (
+                        Ok(Basis::Statute(rule)),
+                        Some(rule_gates(rule, special)),
+                        bits(rule.requires_set & self.asserted)
+                            .next()
+                            .map(|id| self.catalogue.condition_code(id)),
+                    ),
+                    None => (Err(DenialReason::NoBasis), None, None),
                 },
-                Slot::Consent { grant, explicit } => Ok(Basis::Consent { grant, explicit }),
-                Slot::Denied(reason) => Err(reason),
+                Slot::Consent { grant, explicit } => (
+                    Ok(Basis::Consent { grant, explicit }),
+                    Some(self.catalogue.consent_gates(self.purpose, special)),
+                    None,
+                ),
+                Slot::Denied(reason) => (Err(reason), None, None),
             };
             CategoryOutcome {
                 category: self.catalogue.category_code(*category),
-                special: self.catalogue.special_mask() & (1u64 << category) != 0,
+                special,
                 result,
+                gates,
+                condition,
             }
         })
     }
@@ -218,6 +245,7 @@ impl PartialEq for Decision {
             && self.at == other.at
             && self.recipient == other.recipient
             && self.purpose == other.purpose
+            && self.asserted == other.asserted
             && self.categories == other.categories
             && self.permitted == other.permitted
     }
@@ -226,6 +254,17 @@ impl PartialEq for Decision {
 impl fmt::Debug for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.explain())
+    }
+}
+
+/// The gates of a statutory rule for a category, `special` or not.
+fn rule_gates(rule: &Rule, special: bool) -> Gates<'_> {
+    Gates {
+        art6: rule.art6,
+        art9: rule.art9.filter(|_| special),
+        statute: Some(&rule.statute),
+        confidentiality_exception: &rule.confidentiality_exception,
+        confidentiality_statute: rule.confidentiality_statute.as_deref(),
     }
 }
 
@@ -265,72 +304,81 @@ impl JsonText {
     fn outcome(&mut self, outcome: &CategoryOutcome<'_>) {
         self.raw("{\"category\":");
         self.string(outcome.category.as_str());
-        match outcome.result {
-            Ok(basis) => {
+        match (outcome.result, outcome.gates) {
+            (Ok(basis), Some(gates)) => {
                 self.raw(",\"permitted\":true,\"basis\":");
-                self.basis(basis, outcome.special);
+                self.basis(basis, &gates, outcome.condition);
             }
-            Err(reason) => {
+            (Err(reason), _) => {
                 self.raw(",\"permitted\":false,\"reason\":");
                 self.string(reason.as_str());
+            }
+            // A basis always has its gates (`Decision::outcomes`); without them nothing is
+            // shown as permitted.
+            (Ok(_), None) => {
+                self.raw(",\"permitted\":false,\"reason\":");
+                self.string(DenialReason::NoBasis.as_str());
             }
         }
         self.raw("}");
     }
 
-    fn basis(&mut self, basis: Basis<'_>, special: bool) {
+    fn basis(&mut self, basis: Basis<'_>, gates: &Gates<'_>, condition: Option<&Code>) {
         match basis {
             Basis::Statute(rule) => {
                 self.raw("{\"kind\":\"statute\",\"rule\":");
                 self.string(rule.code.as_str());
-                self.raw(",\"statute\":");
-                self.string(&rule.statute);
-                self.raw(",\"art6\":");
-                self.string(rule.art6.as_str());
-                self.raw(",\"art9\":");
-                self.optional(rule.art9.filter(|_| special).map(Art9::as_str));
-                self.raw(",\"confidentiality_exception\":");
-                self.string(rule.confidentiality_exception.as_str());
+                if let Some(condition) = condition {
+                    self.raw(",\"condition\":");
+                    self.string(condition.as_str());
+                }
             }
             Basis::Consent { grant, explicit } => {
                 self.raw("{\"kind\":\"consent\",\"grant_id\":");
                 self.string(&grant.to_string());
                 self.raw(",\"explicit\":");
                 self.raw(if explicit { "true" } else { "false" });
-                self.raw(",\"art6\":");
-                self.string(Art6::A.as_str());
-                self.raw(",\"art9\":");
-                self.optional((special && explicit).then_some(Art9::A.as_str()));
-                self.raw(",\"confidentiality_exception\":\"fvl_13a_1\"");
             }
         }
+        self.raw(",\"statute\":");
+        self.optional(gates.statute);
+        self.raw(",\"art6\":");
+        self.string(gates.art6.as_str());
+        self.raw(",\"art9\":");
+        self.optional(gates.art9.map(Art9::as_str));
+        self.raw(",\"confidentiality_exception\":");
+        self.string(gates.confidentiality_exception.as_str());
+        self.raw(",\"confidentiality_statute\":");
+        self.optional(gates.confidentiality_statute);
         self.raw("}");
     }
 }
 
-struct BasisJson<'a>(Basis<'a>, bool);
+struct BasisJson<'a>(Basis<'a>, Gates<'a>, Option<&'a Code>);
 
 impl Serialize for BasisJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let gates = &self.1;
         let mut map = serializer.serialize_map(None)?;
         match self.0 {
             Basis::Statute(rule) => {
                 map.serialize_entry("kind", "statute")?;
                 map.serialize_entry("rule", &rule.code)?;
-                map.serialize_entry("statute", &rule.statute)?;
-                map.serialize_entry("art6", &rule.art6)?;
-                map.serialize_entry("art9", &rule.art9.filter(|_| self.1))?;
-                map.serialize_entry("confidentiality_exception", &rule.confidentiality_exception)?;
+                if let Some(condition) = self.2 {
+                    map.serialize_entry("condition", condition)?;
+                }
             }
             Basis::Consent { grant, explicit } => {
                 map.serialize_entry("kind", "consent")?;
                 map.serialize_entry("grant_id", &grant)?;
                 map.serialize_entry("explicit", &explicit)?;
-                map.serialize_entry("art6", &Art6::A)?;
-                map.serialize_entry("art9", &(self.1 && explicit).then_some(Art9::A))?;
-                map.serialize_entry("confidentiality_exception", "fvl_13a_1")?;
             }
         }
+        map.serialize_entry("statute", &gates.statute)?;
+        map.serialize_entry("art6", &gates.art6)?;
+        map.serialize_entry("art9", &gates.art9)?;
+        map.serialize_entry("confidentiality_exception", gates.confidentiality_exception)?;
+        map.serialize_entry("confidentiality_statute", &gates.confidentiality_statute)?;
         map.end()
     }
 }
@@ -341,14 +389,18 @@ impl Serialize for OutcomeJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("category", self.0.category)?;
-        match self.0.result {
-            Ok(basis) => {
+        match (self.0.result, self.0.gates) {
+            (Ok(basis), Some(gates)) => {
                 map.serialize_entry("permitted", &true)?;
-                map.serialize_entry("basis", &BasisJson(basis, self.0.special))?;
+                map.serialize_entry("basis", &BasisJson(basis, gates, self.0.condition))?;
             }
-            Err(reason) => {
+            (Err(reason), _) => {
                 map.serialize_entry("permitted", &false)?;
                 map.serialize_entry("reason", &reason)?;
+            }
+            (Ok(_), None) => {
+                map.serialize_entry("permitted", &false)?;
+                map.serialize_entry("reason", &DenialReason::NoBasis)?;
             }
         }
         map.end()

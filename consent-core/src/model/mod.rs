@@ -3,6 +3,7 @@
 //! shared with C, C#, Python and the CLI (`docs/json.md`).
 
 pub(crate) mod decision;
+pub(crate) mod language;
 pub(crate) mod party;
 pub(crate) mod request;
 pub(crate) mod text;

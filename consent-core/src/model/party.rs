@@ -252,18 +252,19 @@ pub struct Evidence {
 impl Evidence {
     pub(crate) fn validate(&self) -> Result<()> {
         text::check(&self.reference, "evidence.reference", 128)?;
-        let tag_ok = !self.language.is_empty()
-            && self.language.len() <= 35
-            && self
-                .language
-                .split('-')
-                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
-            && self.language.split('-').next().is_some_and(|p| {
-                (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase())
+        // A language tag whose language is an ISO 639-1 or ISO 639-3 code (`ar`, `prs`,
+        // `nb-NO`): an invented code would make the record mean nothing.
+        let mut subtags = self.language.split('-');
+        let tag_ok = self.language.len() <= 35
+            && subtags
+                .next()
+                .is_some_and(super::language::is_language_code)
+            && subtags.all(|part| {
+                (1..=8).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric())
             });
         if !tag_ok {
             return Err(Error::invalid(format!(
-                "evidence.language `{}` is not a language tag such as `ar` or `nb`",
+                "evidence.language `{}` is not an ISO 639-1 or ISO 639-3 language code such as `ar`, `ti` or `prs`",
                 printable(&self.language)
             )));
         }

@@ -185,6 +185,61 @@ impl RefusalRequest {
     }
 }
 
+/// A condition the requester asserts holds for a disclosure, with the reference (a case or
+/// journal number) where the grounds are documented. A statutory rule that requires a
+/// condition (for example the duty to inform the child welfare service, which applies only
+/// with "grunn til å tro" or an order) permits only when one of its conditions is asserted,
+/// and a recorded disclosure keeps the assertion.
+///
+/// JSON: `{"condition": "serious_concern", "reference": "2026/55"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assertion {
+    /// The condition's code, as the catalogue declares it.
+    pub condition: Code,
+    /// Where the grounds are documented (1 to 128 characters, never a national id).
+    pub reference: String,
+}
+
+impl Assertion {
+    /// An assertion; the condition is checked against the catalogue when a decision uses it.
+    ///
+    /// # Errors
+    /// `UnknownCode` for a malformed condition; `InvalidInput` for a bad reference.
+    pub fn new(condition: &str, reference: &str) -> Result<Assertion> {
+        let assertion = Assertion {
+            condition: code(condition, "assertions.condition")?,
+            reference: reference.to_owned(),
+        };
+        assertion.validate()?;
+        Ok(assertion)
+    }
+
+    /// Parses a JSON array of assertions, `[{"condition", "reference"}, …]`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed JSON or a bad reference; `UnknownCode` for a malformed
+    /// condition.
+    pub fn list_from_json(json: &str) -> Result<Vec<Assertion>> {
+        let docs: Vec<AssertionDoc> =
+            serde_json::from_str(json).map_err(|e| json_error("assertions", &e))?;
+        docs.into_iter()
+            .map(|doc| Assertion::new(&doc.condition, &doc.reference))
+            .collect()
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        super::text::check(&self.reference, "assertions.reference", 128)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssertionDoc {
+    condition: String,
+    reference: String,
+}
+
 /// A request to decide (and possibly record) one disclosure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisclosureRequest {
@@ -198,6 +253,8 @@ pub struct DisclosureRequest {
     pub categories: Vec<Code>,
     /// At which instant.
     pub at: DateTime<Utc>,
+    /// The conditions the requester asserts (see [`Assertion`]); usually none.
+    pub assertions: Vec<Assertion>,
 }
 
 #[derive(Deserialize)]
@@ -208,6 +265,8 @@ struct DisclosureDoc {
     purpose: String,
     categories: Vec<String>,
     at: DateTime<Utc>,
+    #[serde(default)]
+    assertions: Vec<AssertionDoc>,
 }
 
 impl DisclosureRequest {
@@ -232,10 +291,19 @@ impl DisclosureRequest {
                 .map(|c| code(c.as_ref(), "categories"))
                 .collect::<Result<_>>()?,
             at,
+            assertions: Vec::new(),
         })
     }
 
-    /// Parses `{"subject", "recipient", "purpose", "categories": [...], "at"}`.
+    /// This request with the conditions the requester asserts.
+    #[must_use]
+    pub fn with_assertions(mut self, assertions: Vec<Assertion>) -> Self {
+        self.assertions = assertions;
+        self
+    }
+
+    /// Parses `{"subject", "recipient", "purpose", "categories": [...], "at",
+    /// "assertions": [...]}` (`assertions` optional).
     ///
     /// # Errors
     /// As [`GrantRequest::from_json`].
@@ -249,6 +317,11 @@ impl DisclosureRequest {
             purpose: code(&doc.purpose, "purpose")?,
             categories: codes(doc.categories, "categories")?,
             at: doc.at,
+            assertions: doc
+                .assertions
+                .into_iter()
+                .map(|a| Assertion::new(&a.condition, &a.reference))
+                .collect::<Result<_>>()?,
         })
     }
 }

@@ -1,10 +1,14 @@
-//! `decide`: a pure function of the catalogue, the subject's grants and the instant.
+//! `decide`: a pure function of the catalogue, the subject's grants, the asserted conditions and
+//! the instant.
 //!
-//! Every requested category must be covered at the instant by a statutory rule valid then, or
-//! by a grant active then that covers the purpose, the recipient and the category; special
+//! Every requested category must be covered at the instant by a statutory rule valid then (one
+//! that requires a condition only when the requester asserts one of its conditions), or by a
+//! grant active then that covers the purpose, the recipient and the category; special
 //! categories need a rule with an Art. 9(2) condition or explicit consent. Anything else is
-//! denied with the most useful reason. A restriction is applied as `restriction.rs` says. The
-//! statute path looks up the subject only when a rule yields to a restriction.
+//! denied with the most useful reason (`condition_not_asserted` where only an unasserted
+//! condition stood between the request and a rule). A restriction is applied as
+//! `restriction.rs` says. The statute path looks up the subject only for a category no rule
+//! covers, or whose rule yields to a restriction.
 
 use chrono::{DateTime, Utc};
 
@@ -34,11 +38,16 @@ pub(crate) struct SubjectView<'a> {
 /// # Errors
 /// Whatever `with_subject` returns; `Storage` if a rule the catalogue indexed cannot be found
 /// in it (impossible for an unchanged catalogue: the index is built from its own rules).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the interned parts of one request, passed apart so the hot path builds nothing"
+)]
 pub(crate) fn decide(
     catalogue: &Catalogue,
     recipient: u8,
     purpose: u8,
     categories: &[u8],
+    asserted: u64,
     at: DateTime<Utc>,
     at_micros: Micros,
     with_subject: impl FnOnce(&mut dyn FnMut(SubjectView<'_>)) -> Result<()>,
@@ -48,14 +57,17 @@ pub(crate) fn decide(
     // Categories no rule covers, and statutory ones whose rule a restriction stops.
     let mut uncovered = 0u64;
     let mut yields_to_restriction = 0u64;
+    // Categories a rule would cover if one of its conditions were asserted.
+    let mut unasserted = 0u64;
     let mut missing_rule = false;
 
     let mut slots = slots(categories, |category| {
         let bit = 1u64 << category;
         let is_special = special & bit != 0;
-        let rule = rules.iter().find(|rule| {
+        let mut applicable = rules.iter().filter(|rule| {
             rule.categories & bit != 0 && rule.valid_at(at_micros) && (!is_special || rule.art9)
         });
+        let rule = applicable.find(|rule| rule.condition_met(asserted));
         match rule {
             Some(rule) => {
                 // A decision names only rules it can show (`Decision::outcomes`).
@@ -67,6 +79,15 @@ pub(crate) fn decide(
             }
             None => {
                 uncovered |= bit;
+                // Rules are few per (recipient, purpose); this runs only without a basis.
+                if rules.iter().any(|rule| {
+                    rule.categories & bit != 0
+                        && rule.valid_at(at_micros)
+                        && (!is_special || rule.art9)
+                        && !rule.condition_met(asserted)
+                }) {
+                    unasserted |= bit;
+                }
                 Slot::Denied(DenialReason::NoBasis)
             }
         }
@@ -92,14 +113,19 @@ pub(crate) fn decide(
                     *slot = Slot::Denied(DenialReason::Restricted);
                 } else if uncovered & bit != 0 {
                     let is_special = special & bit != 0;
-                    *slot = consent_slot(
+                    *slot = match consent_slot(
                         state.grants,
                         scope_purpose,
                         scope_recipient,
                         bit,
                         is_special,
                         at_micros,
-                    );
+                    ) {
+                        Slot::Denied(DenialReason::NoBasis) if unasserted & bit != 0 => {
+                            Slot::Denied(DenialReason::ConditionNotAsserted)
+                        }
+                        slot => slot,
+                    };
                 }
             }
         };
@@ -115,6 +141,7 @@ pub(crate) fn decide(
         at,
         recipient,
         purpose,
+        asserted,
         categories: slots,
         permitted,
     })
@@ -172,4 +199,44 @@ fn consent_slot(
         DenialReason::NoBasis
     };
     Slot::Denied(reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GrantId;
+    use crate::policy::grant_state::{GrantTerms, NEVER};
+
+    fn grant(explicit: bool) -> GrantState {
+        GrantState::new(GrantTerms {
+            id: GrantId(uuid::Uuid::nil()),
+            purposes: 1,
+            recipients: 1,
+            categories: 1,
+            valid_from: 0,
+            valid_until: NEVER,
+            lapses_at: NEVER,
+            explicit,
+            notice_superseded: false,
+        })
+    }
+
+    /// Version 0.1 recorded grants that cover a special category without being explicit; they
+    /// replay, and never permit that category.
+    #[test]
+    fn a_grant_that_is_not_explicit_never_covers_a_special_category() {
+        let slot = consent_slot(&[grant(false)], 1, 1, 1, true, 10);
+        assert_eq!(slot, Slot::Denied(DenialReason::NotExplicit));
+        assert!(matches!(
+            consent_slot(&[grant(false)], 1, 1, 1, false, 10),
+            Slot::Consent {
+                explicit: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            consent_slot(&[grant(false), grant(true)], 1, 1, 1, true, 10),
+            Slot::Consent { explicit: true, .. }
+        ));
+    }
 }

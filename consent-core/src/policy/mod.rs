@@ -1,5 +1,6 @@
 //! The law as code, pure: no I/O, no locks, no clock. Each rule has one home here.
 //!
+//! - `admission.rs`: what a grant must be to be recorded at all;
 //! - `decide.rs`: the engine (may a disclosure happen at an instant, and on what basis);
 //! - `grant_state.rs`: a grant's lifecycle, one status enum and one constructor;
 //! - `competence.rs`: who may consent (ages, representatives) and when a grant lapses;
@@ -8,6 +9,7 @@
 //! - `statistics.rs`: counts that cannot single a person out;
 //! - `reconsent.rs`: which grants need new consent soon.
 
+pub(crate) mod admission;
 pub(crate) mod competence;
 pub(crate) mod decide;
 pub(crate) mod erasure;

@@ -8,7 +8,9 @@
 )]
 
 use chrono::{DateTime, TimeZone, Utc};
-use consent_core::{Actor, Catalogue, GrantRequest, Ledger, NationalId, control_digits};
+use consent_core::{
+    Actor, Catalogue, GrantRequest, Ledger, LedgerOptions, MEMORY_PATH, NationalId, control_digits,
+};
 
 /// An adult, born 15 March 1985.
 pub const ADULT: &str = "15038510190";
@@ -31,9 +33,22 @@ pub fn actor() -> Actor {
     Actor::new("saksbehandler-17", "case_worker").unwrap()
 }
 
-/// An in-memory ledger with the default catalogue.
+/// When the fixtures record: the morning their grants start (2026-01-05T09:00Z), so that no
+/// fixture's `valid_from` is backdated.
+pub fn recorded_at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 10, 0, 0).unwrap()
+}
+
+/// Ledger options with the default catalogue and a test clock at [`recorded_at`].
+pub fn options() -> LedgerOptions {
+    LedgerOptions::default()
+        .with_catalogue(Catalogue::embedded())
+        .with_test_clock(recorded_at())
+}
+
+/// An in-memory ledger with the default catalogue and the fixtures' clock.
 pub fn ledger() -> Ledger {
-    Ledger::in_memory(Catalogue::embedded()).unwrap()
+    Ledger::open(MEMORY_PATH, options()).unwrap()
 }
 
 /// Parses a national id with the ledger's options.
