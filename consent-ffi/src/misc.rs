@@ -102,7 +102,7 @@ static VERSION_CSTR: &CStr = match CStr::from_bytes_with_nul(&VERSION_BYTES) {
     Err(_) => c"consent-ffi",
 };
 
-/// The library's versions, `"consent-ffi 0.1.0 (consent-core 0.1.0)"`. The string is static:
+/// The library's versions, `"consent-ffi 0.2.0 (consent-core 0.2.0)"`. The string is static:
 /// do not free it. The header's `CONSENT_VERSION` macros give the version compiled against.
 ///
 /// # Safety

@@ -19,6 +19,6 @@ def test_public_names() -> None:
     assert sorted(consent.__all__) == sorted(consent._native.__all__)
     for name in consent.__all__:
         assert getattr(consent, name) is getattr(consent._native, name)
-    assert consent.__version__ == "0.1.0"
+    assert consent.__version__ == "0.2.0"
     assert consent.Ledger.__module__ == "consent"
     assert consent.Decision.__module__ == "consent"
