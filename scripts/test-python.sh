@@ -51,10 +51,12 @@ if [ -z "$TAG" ]; then
     echo "error: auditwheel found no manylinux tag for the wheel" >&2
     exit 1
 fi
-if ! grep -q "\`$TAG\`" consent-py/README.md; then
-    echo "error: consent-py/README.md does not state the wheel's tag \`$TAG\`; update it" >&2
-    exit 1
-fi
+for readme in consent-py/README.md README.md; do
+    if ! grep -q "\`${TAG%_*_*}\`\|\`$TAG\`" "$readme"; then
+        echo "error: $readme does not state the wheel's tag \`$TAG\`; update it" >&2
+        exit 1
+    fi
+done
 echo "==> installing it into $VENV"
 # --force-reinstall --no-deps: always replace the installed package with this tree's build.
 python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$WHEEL"

@@ -125,7 +125,9 @@ static class ConsentTest
     static void TestVersionAndNames()
     {
         Check(Fnr("150385", 101) == Adult, "the number generator reproduces the example number");
-        Check(Library.Version == "consent-ffi 0.2.0 (consent-core 0.2.0)", "Library.Version: " + Library.Version);
+        string version = Library.Version;
+        Check(version.StartsWith("consent-ffi ") && version.Contains(" (consent-core ") && version.EndsWith(")"),
+            "Library.Version: " + version);
         Check(Library.ResultName(ResultCode.Ok) == "ok", "ResultName(Ok)");
         Check(Library.ResultName(ResultCode.InvalidNationalId) == "invalid_national_id", "ResultName(InvalidNationalId)");
         Check(Library.ResultName((ResultCode)77) == "unknown", "ResultName of an unknown value");
