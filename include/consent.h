@@ -182,6 +182,93 @@ consent_result consent_decision_to_json(const struct consent_decision *decision,
 void consent_decision_free(struct consent_decision *decision);
 
 /**
+ * Decides as `consent_ledger_decide` does, with the conditions the requester asserts:
+ * `assertions_json` is NULL (none) or a JSON array `[{"condition": "serious_concern",
+ * "reference": "2026/55"}]`. A statutory rule that requires a condition (the duty to inform
+ * the child welfare service) permits only when one of its conditions is asserted; otherwise
+ * the category is denied `condition_not_asserted`, unless a consent covers it.
+ *
+ * Thread-safe. Nothing is recorded.
+ *
+ * Errors: as `consent_ledger_decide`; `UNKNOWN_CODE` for a condition the catalogue does not
+ * declare; `INVALID_INPUT` for malformed assertions.
+ *
+ * # Safety
+ * As `consent_ledger_decide`; `assertions_json` is NULL or a NUL-terminated string.
+ */
+consent_result consent_ledger_decide_asserted(const struct consent_ledger *ledger,
+                                              const char *subject,
+                                              const char *recipient,
+                                              const char *purpose,
+                                              const char *const *categories,
+                                              size_t n_categories,
+                                              const char *assertions_json,
+                                              int64_t at_unix_ms,
+                                              struct consent_decision **decision_out);
+
+/**
+ * Records a disclosure as `consent_ledger_record_disclosure` does, with the conditions the
+ * requester asserts (as `consent_ledger_decide_asserted` reads them); the recorded event keeps
+ * the assertions, and each category's basis the condition it relied on.
+ *
+ * Thread-safe.
+ *
+ * Errors: as `consent_ledger_record_disclosure` and `consent_ledger_decide_asserted`.
+ *
+ * # Safety
+ * As `consent_ledger_record_disclosure`; `assertions_json` is NULL or a NUL-terminated string.
+ */
+consent_result consent_ledger_record_disclosure_asserted(const struct consent_ledger *ledger,
+                                                         const char *subject,
+                                                         const char *recipient,
+                                                         const char *purpose,
+                                                         const char *const *categories,
+                                                         size_t n_categories,
+                                                         const char *assertions_json,
+                                                         int64_t at_unix_ms,
+                                                         const char *actor_json,
+                                                         struct consent_decision **decision_out);
+
+/**
+ * Records historical consents, a migration of paper records, in one durable write: all or
+ * none. `grants_json` is a JSON array of grant documents; they may start long before they are
+ * recorded and are marked `migrated`. Only the roles the catalogue's `migration_roles` names
+ * may migrate.
+ *
+ * On success writes a JSON array of the new grant ids to `*grant_ids_out`, a library-allocated
+ * string freed with `consent_string_free`.
+ *
+ * Thread-safe.
+ *
+ * Errors: as `consent_ledger_grant` (naming the index of the first bad grant), and
+ * `NOT_PERMITTED` for a role that may not migrate; `INVALID_INPUT` for more than 100,000
+ * grants in one call.
+ *
+ * # Safety
+ * `ledger` is a live handle; `grants_json` and `actor_json` are NUL-terminated strings;
+ * `grant_ids_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_grant_historical(const struct consent_ledger *ledger,
+                                               const char *grants_json,
+                                               const char *actor_json,
+                                               char **grant_ids_out);
+
+/**
+ * Sets the clock of a ledger opened with a test clock (`"test_mode": true` and `"clock":
+ * "…"` in its options): what it stamps events with and judges backdating by. For tests and
+ * training ledgers that keep fixed dates.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `NOT_PERMITTED` (a ledger on the system clock), `INVALID_INPUT` (an
+ * instant out of range), `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle.
+ */
+consent_result consent_ledger_set_clock(const struct consent_ledger *ledger, int64_t at_unix_ms);
+
+/**
  * Opens a ledger.
  *
  * `path` is `":memory:"` for a ledger kept in memory (its events vanish with the handle), or

@@ -53,6 +53,10 @@ pub struct Global {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub test_mode: bool,
+    /// Run the ledger's clock from this instant instead of the system clock (test mode only;
+    /// for training ledgers and tests that keep fixed dates)
+    #[arg(long, global = true, env = "CONSENT_CLOCK", value_parser = parse_instant, value_name = "RFC3339")]
+    pub clock: Option<DateTime<Utc>>,
 }
 
 /// The commands.
@@ -132,6 +136,10 @@ pub struct DecideArgs {
     /// The instant to decide for (RFC 3339) [default: now]
     #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
     pub at: Option<DateTime<Utc>>,
+    /// A condition the requester asserts, with the reference that documents it (repeatable):
+    /// `--assert serious_concern=2026/55`
+    #[arg(long = "assert", value_name = "CONDITION=REFERENCE")]
+    pub assertions: Vec<String>,
 }
 
 /// `consent export`
@@ -145,12 +153,13 @@ pub struct ExportArgs {
 /// `consent stats`
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// Only events recorded at or after this instant (RFC 3339)
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub from: Option<DateTime<Utc>>,
-    /// Only events recorded before this instant; active grants are counted at it [default: now]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub to: Option<DateTime<Utc>>,
+    /// The first period counted, a whole period of the catalogue's statistics_period
+    /// (`2026-03`, `2026-Q1` or `2026`) [default: the first event's]
+    #[arg(long, value_name = "PERIOD")]
+    pub from: Option<String>,
+    /// The last period counted [default: the period under way]
+    #[arg(long, value_name = "PERIOD")]
+    pub to: Option<String>,
     /// Suppress counts below this (it can only raise the catalogue's threshold)
     #[arg(long, value_name = "N")]
     pub min_cell: Option<u32>,
@@ -165,6 +174,10 @@ pub struct ImportArgs {
     /// Grants per durable write (from 1,024 a write seals on a second thread while SQLite stores)
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
     pub batch_size: u32,
+    /// Historical paper consents: they may start long before they are recorded, are kept as
+    /// recorded (marked `migrated`), and only the catalogue's migration roles may import them
+    #[arg(long)]
+    pub historical: bool,
 }
 
 /// `consent reconsent`

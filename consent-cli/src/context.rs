@@ -58,6 +58,15 @@ impl Context<'_> {
             options = options.with_key_file(key_file.clone());
         }
         options.id_options.test_mode = self.global.test_mode;
+        if let Some(at) = self.global.clock {
+            if !self.global.test_mode {
+                return Err(CliError::new(
+                    "invalid_input",
+                    "--clock sets the ledger's clock, which only a test-mode ledger allows (--test-mode)",
+                ));
+            }
+            options = options.with_test_clock(at);
+        }
         if self.global.catalogue.is_some() {
             options.catalogue = Some(self.catalogue()?);
         }

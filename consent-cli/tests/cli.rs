@@ -108,10 +108,15 @@ impl Sandbox {
             "CONSENT_ACTOR_ID",
             "CONSENT_ACTOR_ROLE",
             "CONSENT_TEST_MODE",
+            "CONSENT_CLOCK",
         ] {
             command.env_remove(var);
         }
+        // The fixtures' grants start on 2026-01-05: a test-mode clock at that morning keeps
+        // them from being backdated.
         command
+            .env("CONSENT_TEST_MODE", "1")
+            .env("CONSENT_CLOCK", "2026-01-05T10:00:00Z")
             .env("RUST_BACKTRACE", "1")
             .current_dir(self.dir.path())
             .arg("--ledger")
@@ -311,7 +316,7 @@ fn catalogue_show_lists_every_table() {
     }
     let json = sandbox.run(&["catalogue", "show", "--json"]).ok().json();
     assert_eq!(json["rules"].as_array().unwrap().len(), 6);
-    assert_eq!(json["categories"].as_array().unwrap().len(), 10);
+    assert_eq!(json["categories"].as_array().unwrap().len(), 13);
 }
 
 #[test]
@@ -582,13 +587,18 @@ fn stats_counts_with_suppression() {
     sandbox.grant(&grant_doc(&mother()));
     let run = sandbox.run(&["stats"]).ok();
     assert!(run.stdout.contains("employment_followup"), "{}", run.stdout);
-    assert!(run.stdout.contains("<5"), "{}", run.stdout);
+    assert!(run.stdout.contains("(hidden)"), "{}", run.stdout);
+    assert!(run.stdout.contains("2026-Q1"), "{}", run.stdout);
     let json = sandbox
-        .run(&["stats", "--json", "--from", "2020-01-01T00:00:00Z"])
+        .run(&["stats", "--json", "--from", "2026-Q1"])
         .ok()
         .json();
     assert_eq!(json["min_cell"], 5);
     assert_eq!(json["rows"][0]["grants"], Value::Null);
+    // Statistics are asked for by whole quarters, never by a freely chosen window.
+    sandbox
+        .run(&["stats", "--from", "2020-01-01T00:00:00Z"])
+        .fails("quarter");
     sandbox.run(&["stats", "--min-cell", "1"]).fails("min_cell");
 }
 
@@ -741,7 +751,12 @@ fn synthetic_ids_need_test_mode() {
         "--category",
         "name",
     ];
-    let run = sandbox.run(&args).fails("test mode");
+    let mut command = sandbox.command();
+    command
+        .env_remove("CONSENT_TEST_MODE")
+        .env_remove("CONSENT_CLOCK")
+        .args(args);
+    let run = Run::from(command.output().unwrap()).fails("test mode");
     assert_no_national_id(&run, &synthetic);
     let mut command = sandbox.command();
     command.env("CONSENT_TEST_MODE", "1").args(args);
@@ -750,5 +765,112 @@ fn synthetic_ids_need_test_mode() {
         run.stdout.contains("integreringsloven § 43"),
         "{}",
         run.stdout
+    );
+}
+
+#[test]
+fn decide_takes_asserted_conditions_and_shows_both_gates() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    let base = [
+        "decide",
+        "--subject",
+        fnr.as_str(),
+        "--recipient",
+        "barnevern",
+        "--purpose",
+        "child_welfare_followup",
+        "--category",
+        "name",
+        "--at",
+        "2026-03-01T10:00:00Z",
+    ];
+    let run = sandbox.run(&base);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("condition_not_asserted"),
+        "{}",
+        run.stdout
+    );
+    let mut asserted = base.to_vec();
+    asserted.extend(["--assert", "serious_concern=2026/55"]);
+    let run = sandbox.run(&asserted).ok();
+    assert!(
+        run.stdout.contains("asserted serious_concern"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("confidentiality duty_to_inform"),
+        "{}",
+        run.stdout
+    );
+    let mut json = asserted.clone();
+    json.push("--json");
+    let decision = sandbox.run(&json).ok().json();
+    assert_eq!(
+        decision["categories"][0]["basis"]["condition"],
+        "serious_concern"
+    );
+    let mut bad = base.to_vec();
+    bad.extend(["--assert", "serious_concern"]);
+    sandbox.run(&bad).fails("CONDITION=REFERENCE");
+    let mut unknown = base.to_vec();
+    unknown.extend(["--assert", "rumour=2026/1"]);
+    sandbox.run(&unknown).fails("unknown condition");
+}
+
+#[test]
+fn historical_consents_import_only_for_the_migration_roles() {
+    let sandbox = Sandbox::ledger();
+    let mut doc = grant_doc(&mother());
+    doc["valid_from"] = "2021-03-01T09:00:00Z".into();
+    let file = sandbox.write("paper.json", &Value::Array(vec![doc]).to_string());
+    let path = file.to_str().unwrap();
+    // A current import refuses a consent that starts years before it is recorded.
+    sandbox.act(&["import", path]).fails("30 days");
+    // A case worker may not migrate; the DPO may.
+    sandbox
+        .act(&["import", "--historical", path])
+        .fails("may not record historical");
+    assert_eq!(sandbox.events(), 0);
+    sandbox
+        .run(&[
+            "--actor-id",
+            "personvernombud",
+            "--actor-role",
+            "dpo",
+            "import",
+            "--historical",
+            path,
+        ])
+        .ok();
+    assert_eq!(sandbox.events(), 1);
+}
+
+#[test]
+fn catalogue_check_reports_what_the_dpo_should_see() {
+    let sandbox = Sandbox::new();
+    let good = sandbox.write("good.toml", consent_core::Catalogue::embedded_toml());
+    let run = sandbox
+        .run(&["catalogue", "check", good.to_str().unwrap()])
+        .ok();
+    assert!(
+        run.stdout
+            .contains("[statute_covers] rule `nir_registration`"),
+        "{}",
+        run.stdout
+    );
+    let json = sandbox
+        .run(&["catalogue", "check", "--json", good.to_str().unwrap()])
+        .ok()
+        .json();
+    assert_eq!(json["format"], 2);
+    assert!(
+        json["advice"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["code"] == "self_consent_age")
     );
 }

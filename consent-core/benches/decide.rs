@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::{CONSENT, DiscardStore, RequestKind, Rng, STATUTE};
-use consent_core::{Catalogue, Ledger, LedgerOptions, NationalId};
+use consent_core::{Catalogue, Ledger, NationalId};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 struct Fixture {
@@ -32,7 +32,7 @@ fn build() -> consent_core::Result<Fixture> {
     let ids = common::national_ids(n);
     let ledger = Ledger::with_store(
         Box::new(DiscardStore::default()),
-        LedgerOptions::default().with_catalogue(Catalogue::embedded()),
+        common::options().with_catalogue(Catalogue::embedded()),
     )?;
     let subjects = common::parse_ids(&ledger, &ids)?;
     drop(ids);

@@ -7,7 +7,7 @@ mod common;
 use std::hint::black_box;
 use std::time::Duration;
 
-use consent_core::{Catalogue, GrantRequest, Ledger, LedgerOptions, NationalId};
+use consent_core::{GrantRequest, Ledger, NationalId};
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
 /// Grant requests for `subjects` subjects (three each), in order.
@@ -31,7 +31,7 @@ fn grant(c: &mut Criterion) {
     let mut group = c.benchmark_group("grant");
 
     // In memory: the default memory store keeps every record.
-    let memory = Ledger::in_memory(Catalogue::embedded()).unwrap_or_else(|e| exit("ledger", &e));
+    let memory = Ledger::open(":memory:", common::options()).unwrap_or_else(|e| exit("ledger", &e));
     let pool = requests(&memory, common::env_usize("BENCH_GRANT_POOL", 20_000));
     let mut next = 0usize;
     group.throughput(Throughput::Elements(1));
@@ -50,7 +50,7 @@ fn grant(c: &mut Criterion) {
         eprintln!("tempdir: {e}");
         std::process::exit(1)
     });
-    let durable = Ledger::open(dir.path().join("grant.db"), LedgerOptions::default())
+    let durable = Ledger::open(dir.path().join("grant.db"), common::options())
         .unwrap_or_else(|e| exit("open", &e));
     group.sample_size(20);
     group.measurement_time(Duration::from_secs(8));
@@ -66,7 +66,7 @@ fn grant(c: &mut Criterion) {
 
     // Bulk import: `grant_many` writes a whole batch in one transaction.
     let batch = common::env_usize("BENCH_BULK_BATCH", 10_000);
-    let bulk = Ledger::open(dir.path().join("bulk.db"), LedgerOptions::default())
+    let bulk = Ledger::open(dir.path().join("bulk.db"), common::options())
         .unwrap_or_else(|e| exit("open", &e));
     let bulk_pool = requests(&bulk, batch.div_ceil(common::GRANTS_PER_SUBJECT) * 4);
     let chunks: Vec<&[GrantRequest]> = bulk_pool

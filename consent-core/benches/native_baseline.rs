@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::{CONSENT, RequestKind, Rng, STATUTE};
-use consent_core::{Ledger, LedgerOptions, NationalId};
+use consent_core::{Ledger, NationalId};
 
 fn ids_path(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
@@ -99,7 +99,7 @@ fn time_kind(ledger: &Ledger, ids: &[String], n: usize, name: &str, kind: Reques
 }
 
 fn time(db: &Path, n: usize) -> Result<(), Box<dyn std::error::Error>> {
-    let ledger = Ledger::open(db, LedgerOptions::default())?;
+    let ledger = Ledger::open(db, common::options())?;
     let text = std::fs::read_to_string(ids_path(db))?;
     let ids: Vec<String> = text.lines().map(str::to_owned).collect();
     time_kind(&ledger, &ids, n, "statute", STATUTE, 42);

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use consent_core::{Ledger, LedgerOptions};
+use consent_core::Ledger;
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 
 fn fail(what: &str, error: &dyn std::fmt::Display) -> ! {
@@ -49,7 +49,7 @@ fn replay(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let start = Instant::now();
-                let ledger = Ledger::open(black_box(&path), LedgerOptions::default())
+                let ledger = Ledger::open(black_box(&path), common::options())
                     .unwrap_or_else(|e| fail("open", &e));
                 total += start.elapsed();
                 black_box(ledger.event_count());
@@ -58,7 +58,7 @@ fn replay(c: &mut Criterion) {
             total
         });
     });
-    let ledger = Ledger::open(&path, LedgerOptions::default()).unwrap_or_else(|e| fail("open", &e));
+    let ledger = Ledger::open(&path, common::options()).unwrap_or_else(|e| fail("open", &e));
     group.bench_function("verify", |b| {
         b.iter(|| {
             let report = ledger.verify().unwrap_or_else(|e| fail("verify", &e));

@@ -8,13 +8,18 @@
 //!
 //! The ledger is an embedded SQLite file (a fresh one in the temporary directory unless a path
 //! is given); at the end the example closes it, reopens it and shows that nothing was lost.
+//! It runs on a test clock that moves through the case's dates, so the report is the same on
+//! every run: a production ledger stamps each event with the system clock, and refuses a
+//! consent dated more than 30 days before it is recorded.
 //!
 //! Run: `cargo run -p consent-core --example settlement [-- LEDGER_FILE]`
 
 use std::error::Error;
 
 use chrono::{DateTime, Utc};
-use consent_core::{Actor, Basis, Decision, Ledger, LedgerOptions, NationalId, control_digits};
+use consent_core::{
+    Actor, Assertion, Basis, Decision, Ledger, LedgerOptions, NationalId, control_digits,
+};
 
 fn at(text: &str) -> Result<DateTime<Utc>, Box<dyn Error>> {
     Ok(text.parse()?)
@@ -39,24 +44,34 @@ fn show(label: &str, decision: &Decision) {
         decision.purpose()
     );
     for outcome in decision.outcomes() {
-        let why = match outcome.result {
-            Ok(Basis::Statute(rule)) => format!(
-                "statute: {} (rule {}, {})",
-                rule.statute,
-                rule.code,
-                serde_json::to_value(rule.art6)
-                    .unwrap_or_default()
-                    .as_str()
-                    .unwrap_or("")
-            ),
+        let basis = match outcome.result {
+            Ok(Basis::Statute(rule)) => match outcome.condition {
+                Some(condition) => format!("rule {} on {condition}", rule.code),
+                None => format!("rule {}", rule.code),
+            },
             Ok(Basis::Consent { grant, explicit }) => format!(
                 "{}consent, grant {grant}",
                 if explicit { "explicit " } else { "" }
             ),
             Err(reason) => format!("denied: {reason}"),
-            Ok(_) => "other basis".to_owned(),
+            Ok(_) => "another basis".to_owned(),
         };
-        println!("      {:<24} {why}", outcome.category.as_str());
+        println!("      {:<24} {basis}", outcome.category.as_str());
+        // The two gates every disclosure passes: a GDPR basis, and an exception from the
+        // duty of confidentiality.
+        if let Some(gates) = outcome.gates {
+            let art9 = gates.art9.map(|a| format!(" + {}", a.as_str()));
+            let source = gates.confidentiality_statute.map(|s| format!(" ({s})"));
+            println!(
+                "      {:<24} GDPR: {}{} ({}); confidentiality: {}{}",
+                "",
+                gates.art6.as_str(),
+                art9.unwrap_or_default(),
+                gates.statute.unwrap_or("consent is the basis"),
+                gates.confidentiality_exception,
+                source.unwrap_or_default(),
+            );
+        }
     }
 }
 
@@ -77,7 +92,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             dir.join("settlement.db")
         }
     };
-    let ledger = Ledger::open(&path, LedgerOptions::default())?;
+    let options = |now| LedgerOptions::default().with_test_clock(now);
+    let ledger = Ledger::open(&path, options(at("2026-01-05T10:00:00Z")?))?;
     let case_worker = Actor::new("saksbehandler-17", "case_worker")?;
 
     // Synthetic people (valid control digits; not real persons).
@@ -146,6 +162,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     println!("2. Decisions on 1 March 2026");
     let march = at("2026-03-01T10:00:00Z")?;
+    ledger.set_clock(march)?;
     let nir = ledger.decide_with(
         &mother_id,
         "nir",
@@ -186,8 +203,29 @@ fn main() -> Result<(), Box<dyn Error>> {
         march,
     )?;
     show("son's family situation to helsetjenesten", &son_health);
+    // Barnevernet is told only when there is reason to believe a child is at risk, or on
+    // order: the rule needs an asserted condition, and routine sharing is denied.
+    let routine = ledger.decide_with(
+        &son_id,
+        "barnevern",
+        "child_welfare_followup",
+        &["name", "family"],
+        march,
+    )?;
+    show("son to barnevernet, routine", &routine);
+    let concern = [Assertion::new("serious_concern", "2026/55")?];
+    let duty = ledger.decide_asserted(
+        &son_id,
+        "barnevern",
+        "child_welfare_followup",
+        &["name", "family"],
+        &concern,
+        march,
+    )?;
+    show("son to barnevernet, serious concern 2026/55", &duty);
 
     println!("\n3. The mother withdraws her NAV consent on 1 April 2026");
+    ledger.set_clock(at("2026-04-01T08:30:00Z")?)?;
     ledger.withdraw(
         nav_grant,
         at("2026-04-01T08:00:00Z")?,
@@ -195,6 +233,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         Some("by phone to the case worker"),
     )?;
     let may = at("2026-05-01T10:00:00Z")?;
+    ledger.set_clock(may)?;
     show(
         "employment follow-up with NAV, 1 May",
         &ledger.decide_with(
@@ -218,6 +257,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     println!("\n4. The son turns 18 on 1 June 2029");
     let after = at("2029-06-02T10:00:00Z")?;
+    ledger.set_clock(after)?;
     show(
         "son's family situation, 2 June 2029",
         &ledger.decide_with(
@@ -257,7 +297,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     )?;
     let events = ledger.event_count();
     drop(ledger);
-    let reopened = Ledger::open(&path, LedgerOptions::default())?;
+    let reopened = Ledger::open(&path, options(after))?;
     let again = reopened.decide_with(
         &mother_id,
         "nav",

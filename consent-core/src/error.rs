@@ -126,9 +126,12 @@ impl Error {
         Error::new(ErrorCode::Storage, format!("{context}: {cause}"))
     }
 
-    /// Adds context in front of the message (`context: message`).
-    pub(crate) fn context(mut self, context: impl fmt::Display) -> Self {
-        self.message = format!("{context}: {}", self.message);
+    /// Adds context in front of the message (`context: message`), as the bindings do to name
+    /// the argument an error is about (`assertions[0]: …`). The context is masked like every
+    /// message.
+    #[must_use]
+    pub fn context(mut self, context: impl fmt::Display) -> Self {
+        self.message = mask_digit_runs(&format!("{context}: {}", self.message));
         self
     }
 

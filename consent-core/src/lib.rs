@@ -21,8 +21,8 @@ mod store;
 mod ledger;
 
 pub use catalogue::{
-    Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Gates, MAX_CODES,
-    NoticeEntry, Period, Purpose, Recipient, Rule, Settings, Statute,
+    Advice, Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Gates,
+    MAX_CODES, NoticeEntry, Period, Purpose, Recipient, Rule, Settings, Statute,
 };
 pub use error::{Error, ErrorCode, Result, redact_national_ids};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};

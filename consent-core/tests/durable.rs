@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 use consent_core::{
-    Catalogue, DenialReason, ErrorCode, GrantId, GrantRequest, Ledger, LedgerOptions, PseudonymKey,
+    Catalogue, DenialReason, ErrorCode, GrantId, GrantRequest, Ledger, PseudonymKey,
 };
 
 fn open(path: &Path) -> Ledger {

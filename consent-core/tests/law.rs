@@ -8,6 +8,7 @@ use consent_core::{
     Assertion, Basis, DenialReason, DisclosureRequest, ErrorCode, EventPayload, StatisticsQuery,
 };
 
+#[expect(clippy::unwrap_used, reason = "a constant instant")]
 fn march_first() -> DateTime<Utc> {
     "2026-03-01T10:00:00Z".parse().unwrap()
 }

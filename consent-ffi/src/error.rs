@@ -168,6 +168,12 @@ impl FfiError {
         FfiError::new(consent_result::InvalidInput, message)
     }
 
+    /// Adds context in front of the message (`context: message`).
+    pub(crate) fn context(mut self, context: impl std::fmt::Display) -> Self {
+        self.message = format!("{context}: {}", self.message);
+        self
+    }
+
     #[cfg(test)]
     pub(crate) fn message(&self) -> &str {
         &self.message

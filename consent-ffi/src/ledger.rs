@@ -7,8 +7,7 @@
 use std::ffi::c_char;
 
 use consent_core::{
-    Actor, Catalogue, Decision, DisclosureRequest, GrantId, Ledger, LedgerOptions, MAX_CODES,
-    from_unix_millis,
+    Actor, Catalogue, Decision, GrantId, Ledger, LedgerOptions, MAX_CODES, from_unix_millis,
 };
 use serde::Serialize;
 
@@ -390,24 +389,17 @@ pub unsafe extern "C" fn consent_ledger_record_disclosure(
 ) -> consent_result {
     ffi_guard("consent_ledger_record_disclosure", || {
         let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
-        let subject = try_str(subject, "subject")?;
-        let recipient = try_str(recipient, "recipient")?;
-        let purpose = try_str(purpose, "purpose")?;
-        let categories = try_str_array(categories, n_categories, "categories", MAX_CODES)?;
-        let actor_json = try_str(actor_json, "actor_json")?;
-        let request = DisclosureRequest::new(
-            handle.ledger.parse_national_id(subject)?,
+        let request = crate::law::request(
+            handle,
+            subject,
             recipient,
             purpose,
-            categories.as_slice(),
-            from_unix_millis(at_unix_ms)?,
+            categories,
+            n_categories,
+            std::ptr::null(),
+            at_unix_ms,
         )?;
-        let actor = Actor::from_json(actor_json)?;
-        let decision = handle.ledger.record_disclosure(&request, &actor)?;
-        if decision_out.is_null() {
-            return Ok(());
-        }
-        write_out(decision_out, box_to_ptr::<consent_decision>(decision))
+        crate::law::record(handle, &request, actor_json, decision_out)
     })
 }
 

@@ -3,6 +3,7 @@
 mod boundary;
 mod decision;
 mod error;
+mod law;
 mod ledger;
 mod misc;
 mod rights;
@@ -11,6 +12,10 @@ pub use decision::{
     consent_decision, consent_decision_free, consent_decision_permitted, consent_decision_to_json,
 };
 pub use error::consent_result;
+pub use law::{
+    consent_ledger_decide_asserted, consent_ledger_grant_historical,
+    consent_ledger_record_disclosure_asserted, consent_ledger_set_clock,
+};
 pub use ledger::{
     consent_ledger, consent_ledger_decide, consent_ledger_event_count, consent_ledger_free,
     consent_ledger_grant, consent_ledger_open, consent_ledger_permits, consent_ledger_pseudonym,

@@ -274,17 +274,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn queries_reject_unknown_keys_and_naive_instants() {
+    fn queries_name_periods_and_reject_unknown_keys() {
         let query = parse_query(Some(
-            r#"{"to": "2026-06-01T00:00:00+02:00", "min_cell": 7}"#,
+            r#"{"from": "2026-Q1", "to": "2026-Q2", "min_cell": 7}"#,
         ))
         .unwrap();
-        assert_eq!(query.to.unwrap().to_rfc3339(), "2026-05-31T22:00:00+00:00");
+        assert_eq!(query.from.as_deref(), Some("2026-Q1"));
+        assert_eq!(query.to.as_deref(), Some("2026-Q2"));
         assert_eq!(query.min_cell, Some(7));
         assert_eq!(parse_query(None).unwrap(), StatisticsQuery::default());
         for bad in [
             r#"{"since": "2026-01-01T00:00:00Z"}"#,
-            r#"{"from": "2026-01-01T00:00:00"}"#,
+            r#"{"from": 2026}"#,
             r#"{"min_cell": -1}"#,
             "{",
         ] {

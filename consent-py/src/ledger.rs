@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 
 use consent_core::storage::MemoryStore;
 use consent_core::{
-    Actor, Catalogue, Correction, DisclosureRequest, IdOptions, LedgerOptions, MEMORY_PATH,
-    NationalId, StatisticsQuery,
+    Actor, Assertion, Catalogue, Correction, DisclosureRequest, IdOptions, LedgerOptions,
+    MEMORY_PATH, NationalId, StatisticsQuery,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
@@ -110,17 +110,6 @@ fn catalogue(py: Python<'_>, catalogue_file: Option<&Bound<'_, PyAny>>) -> PyRes
         .ok_or_else(|| internal("the options reader returned no catalogue"))
 }
 
-/// An optional aware `datetime` keyword argument.
-fn optional_instant(
-    obj: Option<&Bound<'_, PyAny>>,
-    field: &str,
-) -> PyResult<Option<chrono::DateTime<chrono::Utc>>> {
-    match obj {
-        Some(at) if !at.is_none() => instant(at, field).map(Some),
-        _ => Ok(None),
-    }
-}
-
 /// The correction of one grant field: `evidence_reference` takes a `str`, `valid_from` an
 /// aware `datetime`, `valid_until` an aware `datetime` or `None` (no end).
 fn correction(field: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Correction> {
@@ -146,6 +135,61 @@ fn options(test_mode: bool) -> IdOptions {
         test_mode,
         ..IdOptions::default()
     }
+}
+
+/// Ledger options for `test_mode`, with a test clock at `clock` (test mode only).
+fn ledger_options(
+    py: Python<'_>,
+    test_mode: bool,
+    clock: Option<&Bound<'_, PyAny>>,
+    catalogue_file: Option<&Bound<'_, PyAny>>,
+) -> PyResult<LedgerOptions> {
+    let mut options = LedgerOptions::default()
+        .with_catalogue(catalogue(py, catalogue_file)?)
+        .with_id_options(options(test_mode));
+    if let Some(clock) = clock.filter(|c| !c.is_none()) {
+        if !test_mode {
+            return Err(invalid(
+                "`clock` sets the ledger's clock, which only a test-mode ledger allows (test_mode=True)",
+            ));
+        }
+        options = options.with_test_clock(instant(clock, "clock")?);
+    }
+    Ok(options)
+}
+
+/// `[{"condition": ..., "reference": ...}, ...]` (or `None`) as core assertions.
+fn assertions(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Assertion>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let list = obj
+        .cast::<PyList>()
+        .map_err(|_| invalid("`assertions` must be a list of dicts"))?;
+    if list.len() > 64 {
+        return Err(invalid("`assertions` holds more than 64 items"));
+    }
+    list.iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let dict = item
+                .cast::<PyDict>()
+                .map_err(|_| invalid(format!("assertions[{index}] must be a dict")))?;
+            let field = |key: &str| -> PyResult<String> {
+                let value = dict
+                    .get_item(key)?
+                    .ok_or_else(|| invalid(format!("assertions[{index}]: missing `{key}`")))?;
+                string(&value, &format!("assertions[{index}].{key}"))
+            };
+            if dict.len() != 2 {
+                return Err(invalid(format!(
+                    "assertions[{index}] takes exactly `condition` and `reference`"
+                )));
+            }
+            Assertion::new(&field("condition")?, &field("reference")?)
+                .map_err(|e| PyErr::from(CoreError(e.context(format!("assertions[{index}]")))))
+        })
+        .collect()
 }
 
 impl Ledger {
@@ -207,23 +251,21 @@ impl Ledger {
     /// `":memory:"` opens an in-memory ledger. Opening replays and verifies every event.
     /// `catalogue_file` is a catalogue TOML file to use instead of the embedded default.
     #[staticmethod]
-    #[pyo3(signature = (path, *, key_file = None, test_mode = false, catalogue_file = None))]
+    #[pyo3(signature = (path, *, key_file = None, test_mode = false, catalogue_file = None, clock = None))]
     fn open(
         py: Python<'_>,
         path: &Bound<'_, PyAny>,
         key_file: Option<&Bound<'_, PyAny>>,
         test_mode: bool,
         catalogue_file: Option<&Bound<'_, PyAny>>,
+        clock: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Ledger> {
         let path: PathBuf = path
             .extract()
             .map_err(|_| invalid("`path` must be a str or os.PathLike"))?;
         let key_file = optional_path(key_file, "key_file")?;
         let in_memory = path.as_os_str() == MEMORY_PATH;
-        let id_options = options(test_mode);
-        let mut ledger_options = LedgerOptions::default()
-            .with_catalogue(catalogue(py, catalogue_file)?)
-            .with_id_options(id_options);
+        let mut ledger_options = ledger_options(py, test_mode, clock, catalogue_file)?;
         if let Some(key_file) = key_file {
             ledger_options = ledger_options.with_key_file(key_file);
         }
@@ -235,23 +277,59 @@ impl Ledger {
 
     /// A ledger that keeps its events in memory, with a fresh key and the default catalogue
     /// (or the one in `catalogue_file`). `test_mode` accepts synthetic test national ids
-    /// (never in production).
+    /// (never in production); with it, `clock` (an aware `datetime`) runs the ledger's clock
+    /// from that instant until `set_clock` moves it.
     #[staticmethod]
-    #[pyo3(signature = (*, test_mode = false, catalogue_file = None))]
+    #[pyo3(signature = (*, test_mode = false, catalogue_file = None, clock = None))]
     fn in_memory(
         py: Python<'_>,
         test_mode: bool,
         catalogue_file: Option<&Bound<'_, PyAny>>,
+        clock: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Ledger> {
-        let id_options = options(test_mode);
-        let inner = consent_core::Ledger::with_store(
-            Box::new(MemoryStore::new()),
-            LedgerOptions::default()
-                .with_catalogue(catalogue(py, catalogue_file)?)
-                .with_id_options(id_options),
-        )
-        .or_raise()?;
+        let options = ledger_options(py, test_mode, clock, catalogue_file)?;
+        let inner =
+            consent_core::Ledger::with_store(Box::new(MemoryStore::new()), options).or_raise()?;
         Ok(Ledger::new(inner, true))
+    }
+
+    /// Moves the test clock of a ledger opened with `clock=` (test mode): what it stamps events
+    /// with and judges backdating by. `NotPermittedError` for a ledger on the system clock.
+    fn set_clock(&self, at: &Bound<'_, PyAny>) -> PyResult<()> {
+        let at = instant(at, "at")?;
+        self.core()?.set_clock(at).or_raise()
+    }
+
+    /// Records historical consents (a migration of paper records) in one durable write, all or
+    /// none: `grants` is a list of dicts with the grant JSON's keys. They may start long before
+    /// they are recorded and are marked `migrated`; only the catalogue's migration roles may
+    /// record them. Returns the grant ids.
+    #[pyo3(signature = (grants, *, actor))]
+    fn grant_historical(
+        &self,
+        py: Python<'_>,
+        grants: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Uuid>> {
+        let actor = self::actor(actor)?;
+        let list = grants
+            .cast::<PyList>()
+            .map_err(|_| invalid("`grants` must be a list of dicts"))?;
+        let ledger = self.core()?;
+        let mut requests = Vec::with_capacity(list.len());
+        for (index, item) in list.iter().enumerate() {
+            let dict = item
+                .cast::<PyDict>()
+                .map_err(|_| invalid(format!("grants[{index}] must be a dict")))?;
+            let doc = fields_json(Some(dict))?;
+            let request = ledger
+                .parse_grant(&doc.json)
+                .map_err(|e| with_index(py, doc.error("grant", &e), index))?;
+            requests.push(request);
+        }
+        py.detach(move || ledger.grant_historical(&requests, &actor))
+            .map(|ids| ids.into_iter().map(|id| id.as_uuid()).collect())
+            .or_raise()
     }
 
     /// Records a consent; keyword arguments are the grant JSON's keys. Returns the grant id.
@@ -315,7 +393,10 @@ impl Ledger {
     }
 
     /// Decides whether `categories` about `subject` may go to `recipient` for `purpose` at `at`.
-    #[pyo3(signature = (*, subject, recipient, purpose, categories, at))]
+    /// `assertions` lists the conditions the requester asserts (`[{"condition":
+    /// "serious_concern", "reference": "2026/55"}]`): a statutory rule that requires a
+    /// condition permits only with one of its conditions asserted.
+    #[pyo3(signature = (*, subject, recipient, purpose, categories, at, assertions = None))]
     fn decide(
         &self,
         subject: &Bound<'_, PyAny>,
@@ -323,6 +404,7 @@ impl Ledger {
         purpose: &Bound<'_, PyAny>,
         categories: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
+        assertions: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
         let ledger = self.core()?;
         let subject =
@@ -331,10 +413,13 @@ impl Ledger {
         let purpose = string(purpose, "purpose")?;
         let categories = strings(categories, "categories")?;
         let at = instant(at, "at")?;
-        ledger
-            .decide_with(&subject, &recipient, &purpose, &categories, at)
-            .map(Decision::new)
-            .or_raise()
+        let assertions = self::assertions(assertions)?;
+        let decision = if assertions.is_empty() {
+            ledger.decide_with(&subject, &recipient, &purpose, &categories, at)
+        } else {
+            ledger.decide_asserted(&subject, &recipient, &purpose, &categories, &assertions, at)
+        };
+        decision.map(Decision::new).or_raise()
     }
 
     /// Decides many requests (dicts with `subject`, `recipient`, `purpose`, `categories`,
@@ -375,7 +460,11 @@ impl Ledger {
 
     /// Decides a disclosure and, when permitted, records it with each category's basis.
     /// Raises `NotPermittedError` (recording nothing) when the decision denies.
-    #[pyo3(signature = (*, subject, recipient, purpose, categories, at, actor))]
+    #[pyo3(signature = (*, subject, recipient, purpose, categories, at, actor, assertions = None))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the keyword arguments of one Python call"
+    )]
     fn record_disclosure(
         &self,
         subject: &Bound<'_, PyAny>,
@@ -384,10 +473,12 @@ impl Ledger {
         categories: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
         actor: &Bound<'_, PyAny>,
+        assertions: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
         let py = subject.py();
-        let request =
-            self.disclosure_request(subject, recipient, purpose, categories, instant(at, "at")?)?;
+        let request = self
+            .disclosure_request(subject, recipient, purpose, categories, instant(at, "at")?)?
+            .with_assertions(self::assertions(assertions)?);
         let actor = self::actor(actor)?;
         let ledger = self.core()?;
         py.detach(move || ledger.record_disclosure(&request, &actor))
@@ -488,15 +579,17 @@ impl Ledger {
     }
 
     /// Aggregate counts with small cells suppressed (`None`): grants, withdrawals, refusals
-    /// and disclosures by month, purpose and recipient for events recorded at or after
-    /// `since` and before `until`, and active grants by purpose and recipient at `until`
-    /// (now when `None`). `min_cell` can only raise the catalogue's threshold.
-    #[pyo3(signature = (*, since = None, until = None, min_cell = None))]
+    /// and disclosures per fixed period (the catalogue's `statistics_period`: `2026-03`,
+    /// `2026-Q1` or `2026`), purpose and recipient, with per-period totals, secondary
+    /// suppression, and active grants at each period's end. `from_period` and `to_period`
+    /// name whole periods, both included (every period when `None`). `min_cell` can only
+    /// raise the catalogue's threshold.
+    #[pyo3(signature = (*, from_period = None, to_period = None, min_cell = None))]
     fn statistics<'py>(
         &self,
         py: Python<'py>,
-        since: Option<&Bound<'py, PyAny>>,
-        until: Option<&Bound<'py, PyAny>>,
+        from_period: Option<&Bound<'py, PyAny>>,
+        to_period: Option<&Bound<'py, PyAny>>,
         min_cell: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let min_cell = match min_cell {
@@ -511,9 +604,14 @@ impl Ledger {
             }
             _ => None,
         };
+        let period = |obj: Option<&Bound<'py, PyAny>>, field: &str| -> PyResult<Option<String>> {
+            obj.filter(|o| !o.is_none())
+                .map(|o| string(o, field))
+                .transpose()
+        };
         let query = StatisticsQuery {
-            from: optional_instant(since, "since")?,
-            to: optional_instant(until, "until")?,
+            from: period(from_period, "from_period")?,
+            to: period(to_period, "to_period")?,
             min_cell,
         };
         let ledger = self.core()?;

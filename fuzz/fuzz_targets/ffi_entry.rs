@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 
 use consent::{
     consent_decision, consent_decision_free, consent_ledger, consent_ledger_decide,
-    consent_ledger_event_count, consent_ledger_grant, consent_ledger_open,
-    consent_ledger_withdraw, consent_result, consent_string_free,
+    consent_ledger_decide_asserted, consent_ledger_event_count, consent_ledger_grant,
+    consent_ledger_open, consent_ledger_withdraw, consent_result, consent_string_free,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -71,6 +71,23 @@ fuzz_target!(|data: &[u8]| {
             &mut decision,
         );
         assert_ne!(rc, consent_result::Panic);
+        consent_decision_free(decision);
+
+        // The same request with the assertions JSON the input gives.
+        let mut decision: *mut consent_decision = ptr::null_mut();
+        let rc = consent_ledger_decide_asserted(
+            ledger,
+            p(2),
+            p(3),
+            p(4),
+            categories.as_ptr(),
+            n,
+            p(1),
+            0,
+            &mut decision,
+        );
+        assert_ne!(rc, consent_result::Panic);
+        assert_eq!(rc == consent_result::Ok, !decision.is_null());
         consent_decision_free(decision);
 
         let rc = consent_ledger_withdraw(ledger, p(2), i64::MAX, p(1), p(3));

@@ -66,8 +66,16 @@ static const char *ACTOR = "{\"id\": \"saksbehandler-17\", \"role\": \"case_work
 #define VERGE                                                                            \
     "{\"role\": \"verge\", \"id\": \"" ADULT "\", \"authority\": \"statsforvalteren 2025/77\"}"
 
-/* Now, to the second, in Unix milliseconds. */
-static int64_t now_ms(void) { return (int64_t)time(NULL) * 1000; }
+/* The ledgers' test clock starts at 2026-01-05T10:00:00Z, the morning the fixtures' grants
+ * start (a consent dated more than 30 days before it is recorded is refused); tests that need
+ * "now" later move it there with consent_ledger_set_clock. */
+#define CLOCK_OPTIONS "{\"test_mode\": true, \"clock\": \"2026-01-05T10:00:00Z\"}"
+#define T_NOW INT64_C(1788256800000) /* 2026-09-01T10:00:00Z */
+
+/* Moves the ledger's test clock to `ms`. */
+static void set_clock(const consent_ledger *ledger, int64_t ms) {
+    CHECK_RC(consent_ledger_set_clock(ledger, ms), CONSENT_RESULT_OK);
+}
 
 /* Formats Unix milliseconds as RFC 3339 UTC (whole seconds). */
 static void rfc3339(char *buf, size_t len, int64_t ms) {
@@ -180,7 +188,7 @@ static int outcome(const consent_ledger *ledger, const char *subject, const char
 
 static const consent_ledger *open_ledger(void) {
     const consent_ledger *ledger = NULL;
-    CHECK_RC(consent_ledger_open(":memory:", NULL, &ledger), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_open(":memory:", CLOCK_OPTIONS, &ledger), CONSENT_RESULT_OK);
     CHECK(ledger != NULL);
     return ledger;
 }
@@ -205,8 +213,9 @@ static void test_subject_export(void) {
     const char *nir_cats[] = {"name", "national_id"};
     char *id = grant(ledger, ADULT, SELF, "employment_followup", "nav", "\"finances\"",
                      "2026-01-05T09:00:00Z");
+    set_clock(ledger, T_NOW);
     CHECK_RC(consent_ledger_record_disclosure(ledger, ADULT, "nir", "nir_registration", nir_cats,
-                                              2, now_ms(), ACTOR, NULL),
+                                              2, T_NOW, ACTOR, NULL),
              CONSENT_RESULT_OK);
     uint64_t before = consent_ledger_event_count(ledger);
     CHECK(before == 2);
@@ -265,12 +274,15 @@ static void test_access_request(void) {
 static void test_rectify_valid_until(void) {
     const consent_ledger *ledger = open_ledger();
     const char *cats[] = {"family"};
-    int64_t now = now_ms();
+    int64_t now = T_NOW;
     char from[32];
     char until[64];
     char correction[128];
     rfc3339(from, sizeof from, now - 200 * DAY);
+    /* Granted 200 days ago, corrected now. */
+    set_clock(ledger, now - 200 * DAY + 3600 * 1000);
     char *id = grant(ledger, ADULT, SELF, "case_handling", "bufetat", "\"family\"", from);
+    set_clock(ledger, now);
 
     int64_t long_ago = now - 100 * DAY; /* before the corrected end */
     int64_t lately = now - 20 * DAY;    /* after the corrected end, before the correction */
@@ -333,6 +345,7 @@ static void test_erasure_of_consents_only(void) {
     CHECK(consent_ledger_event_count(ledger) == 3);
 
     char *json = NULL;
+    set_clock(ledger, T_NOW);
     CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"outcome\":\"erased\""));
     CHECK(HAS(json, "\"events_erased\":2"));
@@ -341,7 +354,7 @@ static void test_erasure_of_consents_only(void) {
     /* The chain still verifies with the subject's payloads unrecoverable. */
     CHECK(verifies(ledger));
     /* The consent is gone; the other person's is untouched. */
-    int64_t later = now_ms() + DAY;
+    int64_t later = T_NOW + DAY;
     CHECK(outcome(ledger, ADULT, "nav", "employment_followup", cats, 1, later, "no_basis") == 0);
     CHECK(outcome(ledger, other, "nav", "employment_followup", cats, 1, later, NULL) == 1);
     json = NULL;
@@ -362,10 +375,11 @@ static void test_erasure_after_nir_disclosure(void) {
     const consent_ledger *ledger = open_ledger();
     const char *nir_cats[] = {"name", "national_id"};
     const char *cats[] = {"finances"};
-    int64_t now = now_ms();
+    int64_t now = T_NOW;
     char *id = grant(ledger, ADULT, SELF, "employment_followup", "nav", "\"finances\"",
                      "2026-01-05T09:00:00Z");
     consent_string_free(id);
+    set_clock(ledger, now);
     CHECK_RC(consent_ledger_record_disclosure(ledger, ADULT, "nir", "nir_registration", nir_cats,
                                               2, now - DAY, ACTOR, NULL),
              CONSENT_RESULT_OK);
@@ -410,42 +424,62 @@ static void test_erasure_after_nir_disclosure(void) {
 
 #define NAV_GRANTS 6
 #define BUFETAT_GRANTS 2
+#define HEALTH_GRANTS 5
+#define ALL_GRANTS (NAV_GRANTS + BUFETAT_GRANTS + HEALTH_GRANTS)
 
 static void test_statistics(void) {
     const consent_ledger *ledger = open_ledger();
-    char people[NAV_GRANTS + BUFETAT_GRANTS][12];
+    char people[ALL_GRANTS][12];
     int start = 100;
-    for (int i = 0; i < NAV_GRANTS + BUFETAT_GRANTS; i++) {
+    for (int i = 0; i < ALL_GRANTS; i++) {
         make_fnr(people[i], "010280", start);
         /* The next person takes the next individual number. */
         start = (people[i][6] - '0') * 100 + (people[i][7] - '0') * 10 + (people[i][8] - '0') + 1;
-        const int nav = i < NAV_GRANTS;
-        char *id = grant(ledger, people[i], SELF, nav ? "employment_followup" : "case_handling",
-                         nav ? "nav" : "bufetat", nav ? "\"finances\"" : "\"family\"",
-                         "2026-01-05T09:00:00Z");
+        char *id;
+        if (i < NAV_GRANTS) {
+            id = grant(ledger, people[i], SELF, "employment_followup", "nav", "\"finances\"",
+                       "2026-01-05T09:00:00Z");
+        } else if (i < NAV_GRANTS + BUFETAT_GRANTS) {
+            id = grant(ledger, people[i], SELF, "case_handling", "bufetat", "\"family\"",
+                       "2026-01-05T09:00:00Z");
+        } else {
+            id = grant(ledger, people[i], SELF, "employment_followup", "helsetjenesten",
+                       "\"name\"", "2026-01-05T09:00:00Z");
+        }
         consent_string_free(id);
     }
     CHECK(strcmp(people[0], people[1]) != 0);
     uint64_t before = consent_ledger_event_count(ledger);
-    CHECK(before == NAV_GRANTS + BUFETAT_GRANTS);
+    CHECK(before == ALL_GRANTS);
+    set_clock(ledger, T_NOW);
 
-    /* Defaults: every event, active grants now, the catalogue's threshold of 5. */
+    /* Defaults: every quarter (the catalogue's period) from the first event's to this one,
+     * the catalogue's threshold of 5. */
     char *json = NULL;
     CHECK_RC(consent_ledger_statistics(ledger, NULL, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"min_cell\":5"));
-    CHECK(HAS(json, "\"purpose\":\"employment_followup\",\"recipient\":\"nav\",\"grants\":6,"));
+    CHECK(HAS(json, "\"period\":\"quarter\""));
+    CHECK(HAS(json, "\"periods\":[\"2026-Q1\",\"2026-Q2\",\"2026-Q3\"]"));
+    CHECK(HAS(json, "\"period\":\"2026-Q1\",\"purpose\":\"employment_followup\",\"recipient\":"
+                    "\"nav\",\"grants\":6,"));
     /* 2 is below the threshold: suppressed. */
     CHECK(HAS(json, "\"purpose\":\"case_handling\",\"recipient\":\"bufetat\",\"grants\":null,"));
-    CHECK(HAS(json, "\"purpose\":\"employment_followup\",\"recipient\":\"nav\",\"count\":6}"));
+    /* The total (13) minus the visible cells would give the 2 away: the next smallest cell (5)
+     * is suppressed as well. */
+    CHECK(HAS(json, "\"period\":\"2026-Q1\",\"grants\":13,"));
+    CHECK(HAS(json, "\"recipient\":\"helsetjenesten\",\"grants\":null,"));
+    /* Active grants at the end of each quarter. */
+    CHECK(HAS(json, "\"period\":\"2026-Q2\",\"at\":\"2026-06-30T21:59:59.999999Z\","
+                    "\"purpose\":\"employment_followup\",\"recipient\":\"nav\",\"count\":6}"));
     CHECK(HAS(json, "\"purpose\":\"case_handling\",\"recipient\":\"bufetat\",\"count\":null}"));
     /* No row describes a person. */
-    for (int i = 0; i < NAV_GRANTS + BUFETAT_GRANTS; i++) {
+    for (int i = 0; i < ALL_GRANTS; i++) {
         CHECK(json != NULL && strstr(json, people[i]) == NULL);
     }
     CHECK(json != NULL && strstr(json, "subject") == NULL);
     consent_string_free(json);
 
-    /* A raised threshold suppresses the 6 as well. */
+    /* A raised threshold suppresses the 6 as well, and then the total. */
     json = NULL;
     CHECK_RC(consent_ledger_statistics(ledger, "{\"min_cell\": 10}", &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"min_cell\":10"));
@@ -453,16 +487,23 @@ static void test_statistics(void) {
     CHECK(json != NULL && strstr(json, "\"grants\":6") == NULL);
     consent_string_free(json);
 
-    /* A window before any event: no rows, and nothing active then. */
+    /* Quarters before any event: no rows, and nothing active then. */
     json = NULL;
-    CHECK_RC(consent_ledger_statistics(
-                 ledger, "{\"from\": \"2020-01-01T00:00:00Z\", \"to\": \"2021-01-01T00:00:00+01:00\"}",
-                 &json),
+    CHECK_RC(consent_ledger_statistics(ledger, "{\"from\": \"2020-Q1\", \"to\": \"2020-Q4\"}",
+                                       &json),
              CONSENT_RESULT_OK);
-    CHECK(HAS(json, "\"at\":\"2020-12-31T23:00:00Z\""));
+    CHECK(HAS(json, "\"periods\":[\"2020-Q1\",\"2020-Q2\",\"2020-Q3\",\"2020-Q4\"]"));
     CHECK(HAS(json, "\"rows\":[]"));
     CHECK(HAS(json, "\"active_grants\":[]"));
     consent_string_free(json);
+
+    /* An arbitrary window could be subtracted from another: only whole quarters are asked. */
+    json = (char *)"untouched";
+    CHECK_RC(consent_ledger_statistics(
+                 ledger, "{\"from\": \"2026-01-01T00:00:00Z\", \"to\": \"2026-02-15T00:00:00Z\"}",
+                 &json),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK(strcmp(json, "untouched") == 0);
     CHECK(consent_ledger_event_count(ledger) == before);
     consent_ledger_free(ledger);
 }
@@ -569,11 +610,14 @@ static void test_pseudonym(void) {
     /* A synthetic test number (month + 40) only in test mode. */
     char synthetic[12];
     make_fnr(synthetic, "154385", 0);
-    CHECK_RC(consent_ledger_pseudonym(ledger, synthetic, &out),
+    const consent_ledger *production = NULL;
+    CHECK_RC(consent_ledger_open(":memory:", NULL, &production), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_pseudonym(production, synthetic, &out),
              CONSENT_RESULT_INVALID_NATIONAL_ID);
     consent_last_error_message(message, sizeof message);
     CHECK(strstr(message, synthetic) == NULL);
     CHECK(strcmp(out, "untouched") == 0);
+    consent_ledger_free(production);
     const consent_ledger *test_ledger = NULL;
     CHECK_RC(consent_ledger_open(":memory:", "{\"test_mode\": true}", &test_ledger),
              CONSENT_RESULT_OK);

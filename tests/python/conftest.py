@@ -43,9 +43,19 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)  # type: ignore[misc]
 
 
+#: When the fixtures record: the morning their grants start (2026-01-05T09:00Z), so that no
+#: fixture's `valid_from` lies more than the catalogue's 30 days before it is recorded.
+CLOCK = utc(2026, 1, 5, 10)
+
+
+def new_ledger(**options: Any) -> consent.Ledger:
+    """An in-memory ledger whose clock reads `CLOCK` (a test clock needs test mode)."""
+    return consent.Ledger.in_memory(test_mode=True, clock=CLOCK, **options)
+
+
 @pytest.fixture
 def ledger() -> consent.Ledger:
-    return consent.Ledger.in_memory()
+    return new_ledger()
 
 
 GrantFn = Callable[..., uuid.UUID]

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, OTHER_ADULT, utc
+from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, utc
 
 #: The embedded catalogue's source, for writing broken variants of it.
 DEFAULT_TOML = (
@@ -154,7 +154,7 @@ def catalogue(edit: Callable[[str], str]) -> Call:
     def call(c: Ctx) -> Any:
         path = c.tmp / "catalogue.toml"
         path.write_text(edit(DEFAULT_TOML.read_text(encoding="utf-8")), encoding="utf-8")
-        return consent.Ledger.in_memory(catalogue_file=path)
+        return new_ledger(catalogue_file=path)
 
     return call
 
@@ -165,7 +165,7 @@ def unknown_category(toml: str) -> str:
 
 
 def missing_catalogue(c: Ctx) -> Any:
-    return consent.Ledger.in_memory(catalogue_file=c.tmp / "no-such-catalogue.toml")
+    return new_ledger(catalogue_file=c.tmp / "no-such-catalogue.toml")
 
 
 def decide_many_one_bad(c: Ctx) -> Any:
@@ -229,7 +229,14 @@ ROWS: list[Any] = [
     (E.InvalidNationalIdError, decide(D_31_FEB), "d-nummer: 31 February"),
     (E.InvalidNationalIdError, decide(FEB_29_2001), "fnr: 29 February 2001"),
     (E.InvalidNationalIdError, decide(MONTH_13), "fnr: month 13"),
-    (E.InvalidNationalIdError, decide(SYNTHETIC), "fnr: synthetic outside test mode"),
+    (
+        E.InvalidNationalIdError,
+        lambda c: consent.Ledger.in_memory().decide(
+            subject=SYNTHETIC, recipient="nav", purpose="case_handling", categories=["name"],
+            at=utc(2026, 3, 1),
+        ),
+        "fnr: synthetic outside test mode",
+    ),
     (E.InvalidNationalIdError, decide(HELP_NUMBER), "fnr: help number"),
     (E.InvalidNationalIdError, decide("1" * 1_000_000), "fnr: a million digits"),
     (E.InvalidInputError, decide(15038510190), "fnr: an int"),
@@ -498,7 +505,7 @@ ROWS: list[Any] = [
     (E.InvalidInputError, statistics(min_cell=10**100), "statistics: min_cell 10**100"),
     (E.InvalidInputError, statistics(min_cell="5"), "statistics: min_cell a str"),
     (E.InvalidInputError, statistics(min_cell=5.0), "statistics: min_cell a float"),
-    (E.InvalidInputError, statistics(since=datetime(2026, 1, 1)), "statistics: naive since"),
+    (E.InvalidInputError, statistics(from_period="2026-01-01T00:00:00Z"), "statistics: an instant, not a period"),
     (E.InvalidInputError, reconsent(window=timedelta(days=-1)), "reconsent: negative window"),
     (E.InvalidInputError, reconsent(window=30), "reconsent: window an int"),
     (E.InvalidInputError, reconsent(at=datetime(2026, 3, 1)), "reconsent: naive datetime"),
@@ -518,7 +525,7 @@ ROWS: list[Any] = [
     (E.StorageError, missing_catalogue, "catalogue: a file that does not exist"),
     (
         E.InvalidInputError,
-        lambda c: consent.Ledger.in_memory(catalogue_file=42),
+        lambda c: new_ledger(catalogue_file=42),
         "catalogue: catalogue_file an int",
     ),
 ]
@@ -528,7 +535,8 @@ PARAMS = [pytest.param(error, call, id=name) for error, call, name in ROWS]
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Ctx:
-    ledger = consent.Ledger.in_memory()
+    # A test ledger whose clock reads the day the grant was signed.
+    ledger = new_ledger()
     grant_id = ledger.grant(actor=ACTOR, **grant_fields())
     return Ctx(ledger, grant_id, tmp_path)
 

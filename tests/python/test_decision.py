@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, CHILD, NOTICE, EVIDENCE, VERGE, GrantFn, utc
+from conftest import ACTOR, ADULT, CHILD, NOTICE, EVIDENCE, VERGE, GrantFn, utc, new_ledger
 
 
 def decide_health(ledger: consent.Ledger, at: datetime) -> consent.Decision:
@@ -51,10 +51,13 @@ def test_health_to_laeringssenteret_is_denied_without_consent(ledger: consent.Le
 
 
 def test_health_needs_explicit_consent(ledger: consent.Ledger, grant: GrantFn) -> None:
-    grant(explicit=False)
+    # Consent that is not explicit could never cover health: refused at the door.
+    with pytest.raises(consent.InvalidInputError, match="explicit"):
+        grant(explicit=False)
+    assert ledger.event_count == 0
     denied = decide_health(ledger, utc(2026, 2, 1))
     assert not denied.permitted
-    assert denied.denial == "not_explicit"
+    assert denied.denial == "no_basis"
 
     grant_id = grant(explicit=True)
     permitted = decide_health(ledger, utc(2026, 2, 1))
@@ -347,7 +350,13 @@ def test_record_disclosure_records_a_permitted_disclosure_only(ledger: consent.L
     (event,) = ledger.events()
     assert event["payload"]["type"] == "disclosure_recorded"
     assert event["payload"]["bases"] == [
-        {"category": "name", "rule": "nir_registration", "statute": "integreringsloven § 43"}
+        {
+            "category": "name",
+            "rule": "nir_registration",
+            "statute": "integreringsloven § 43",
+            "art6": "A6_1_c",
+            "confidentiality_exception": "special_statute",
+        }
     ]
     with pytest.raises(consent.NotPermittedError, match="not permitted"):
         ledger.record_disclosure(
@@ -396,7 +405,7 @@ def test_decisions_compare_by_value(ledger: consent.Ledger, grant: GrantFn) -> N
     assert permitted != first, "another outcome"
     assert first != "denied" and first != first.to_dict()
     # Decisions of two ledgers under the same (embedded) catalogue compare equal too.
-    other = consent.Ledger.in_memory()
+    other = new_ledger()
     assert other.decide(subject=ADULT, recipient="nir", purpose="nir_registration",
                         categories=["name"], at=utc(2026, 2, 1)) == \
         ledger.decide(subject=ADULT, recipient="nir", purpose="nir_registration",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, utc
+from conftest import CLOCK, ACTOR, ADULT, EVIDENCE, NOTICE, utc
 
 
 def add_grants(ledger: consent.Ledger) -> str:
@@ -32,7 +32,7 @@ def close(ledger: consent.Ledger) -> None:
 
 def test_reopening_keeps_grants_withdrawals_and_decisions(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
-    ledger = consent.Ledger.open(path)
+    ledger = consent.Ledger.open(path, test_mode=True, clock=CLOCK)
     assert "file" in repr(ledger)
     add_grants(ledger)
     before = [health(ledger, m).to_dict() for m in (2, 4)]
@@ -40,7 +40,7 @@ def test_reopening_keeps_grants_withdrawals_and_decisions(tmp_path: Path) -> Non
     close(ledger)
     assert (tmp_path / "ledger.db.key").exists()
 
-    reopened = consent.Ledger.open(str(path))
+    reopened = consent.Ledger.open(str(path), test_mode=True, clock=CLOCK)
     assert reopened.event_count == 2
     assert reopened.events() == events
     assert [health(reopened, m).to_dict() for m in (2, 4)] == before
@@ -54,7 +54,7 @@ def test_reopening_keeps_grants_withdrawals_and_decisions(tmp_path: Path) -> Non
 
 def test_close_and_context_manager(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
-    with consent.Ledger.open(path) as ledger:
+    with consent.Ledger.open(path, test_mode=True, clock=CLOCK) as ledger:
         add_grants(ledger)
     assert "closed" in repr(ledger)
     with pytest.raises(consent.StorageError, match="closed"):
@@ -63,7 +63,7 @@ def test_close_and_context_manager(tmp_path: Path) -> None:
         health(ledger, 2)
     ledger.close()  # closing twice is harmless
     # The lock was released, so the file opens again.
-    with consent.Ledger.open(path) as again:
+    with consent.Ledger.open(path, test_mode=True, clock=CLOCK) as again:
         assert again.event_count == 2
 
 
@@ -76,7 +76,7 @@ def test_memory_path_opens_an_in_memory_ledger() -> None:
 def test_explicit_key_file_and_key_mismatch(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
     key = tmp_path / "a.key"
-    close_me = consent.Ledger.open(path, key_file=key)
+    close_me = consent.Ledger.open(path, key_file=key, test_mode=True, clock=CLOCK)
     add_grants(close_me)
     close(close_me)
     assert key.exists()
@@ -85,17 +85,17 @@ def test_explicit_key_file_and_key_mismatch(tmp_path: Path) -> None:
         consent.Ledger.open(path, key_file=tmp_path / "b.db.key")
     # Without its key file the ledger does not open (a new key would not match).
     with pytest.raises(consent.KeyMismatchError, match="key file"):
-        consent.Ledger.open(path)
+        consent.Ledger.open(path, test_mode=True, clock=CLOCK)
     assert consent.Ledger.open(path, key_file=key).event_count == 2
 
 
 def test_a_second_writer_is_locked_out(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
-    first = consent.Ledger.open(path)
+    first = consent.Ledger.open(path, test_mode=True, clock=CLOCK)
     with pytest.raises(consent.LockedError, match="another process"):
-        consent.Ledger.open(path)
+        consent.Ledger.open(path, test_mode=True, clock=CLOCK)
     close(first)
-    consent.Ledger.open(path)
+    consent.Ledger.open(path, test_mode=True, clock=CLOCK)
 
 
 def test_storage_errors(tmp_path: Path) -> None:
@@ -109,21 +109,21 @@ def test_storage_errors(tmp_path: Path) -> None:
 
 def test_another_schema_version_is_unsupported(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
-    close(consent.Ledger.open(path))
+    close(consent.Ledger.open(path, test_mode=True, clock=CLOCK))
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 2")
     conn.close()
     with pytest.raises(consent.UnsupportedVersionError):
-        consent.Ledger.open(path)
+        consent.Ledger.open(path, test_mode=True, clock=CLOCK)
 
 
 def test_tampering_is_an_integrity_error(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
-    ledger = consent.Ledger.open(path)
+    ledger = consent.Ledger.open(path, test_mode=True, clock=CLOCK)
     add_grants(ledger)
     close(ledger)
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE events SET header = replace(header, 'saksbehandler-17', 'saksbehandler-99') WHERE seq = 2")
     conn.close()
     with pytest.raises(consent.IntegrityError, match="^event 2:"):
-        consent.Ledger.open(path)
+        consent.Ledger.open(path, test_mode=True, clock=CLOCK)

@@ -42,6 +42,9 @@ def test_the_typed_dicts_are_public() -> None:
 
     assert DecisionDict.__required_keys__ == {"version", "permitted", "at", "recipient", "purpose",
                                              "categories"}
-    assert BasisDict.__optional_keys__ == {"rule", "statute", "grant_id", "explicit"}
+    assert BasisDict.__required_keys__ == {"kind", "art6", "confidentiality_exception"}
+    assert BasisDict.__optional_keys__ == {
+        "rule", "condition", "grant_id", "explicit", "statute", "art9", "confidentiality_statute"
+    }
     assert EvidenceDict.__required_keys__ == {"method", "reference", "language", "interpreter"}
     assert ActorDict.__required_keys__ == {"id", "role"}

@@ -1,9 +1,9 @@
 """Data-subject rights: export, access requests, rectification, erasure or restriction,
 statistics and the re-consent worklist.
 
-The ledger stamps events with the system clock (there is no clock to inject from Python), so a
-rectification or restriction takes effect "now": the tests place decisions relative to
-`datetime.now()` where that matters, and use fixed dates elsewhere.
+The ledgers run on a test clock (`conftest.CLOCK`, the morning the fixtures' grants start); a
+rectification or restriction takes effect at the ledger's "now", which the tests move with
+`Ledger.set_clock` where that matters.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ from typing import Any, Callable
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, CHILD, OTHER_ADULT, VERGE, GrantFn, utc
+from conftest import ACTOR, ADULT, CHILD, CLOCK, OTHER_ADULT, VERGE, GrantFn, utc, new_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOGUE = ROOT / "consent-core" / "src" / "catalogue" / "default.toml"
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    """The ledger's clock in these tests, until a test moves it."""
+    return CLOCK
 
 
 def national_id(birth_date: str) -> str:
@@ -117,9 +118,11 @@ def test_an_access_request_is_due_one_month_after_receipt(ledger: consent.Ledger
 def test_a_rectified_valid_until_changes_decisions_after_the_correction_only(
     ledger: consent.Ledger, grant: GrantFn
 ) -> None:
-    start = now()
     grant_id = grant(recipients=["bufetat"], purposes=["case_handling"], categories=["family"],
                      explicit=False, valid_from=utc(2026, 1, 5, 9), valid_until=None)
+    # Two months later, the correction is made.
+    start = CLOCK + timedelta(days=60)
+    ledger.set_clock(start)
 
     def family(at: datetime) -> consent.Decision:
         return decide(ledger, "bufetat", "case_handling", ["family"], at)
@@ -145,7 +148,7 @@ def test_a_rectified_valid_until_changes_decisions_after_the_correction_only(
     # `None` removes the end again.
     ledger.rectify(ADULT, grant_id, field="valid_until", value=None, reason="it was open-ended",
                    actor=ACTOR)
-    assert family(now() + timedelta(hours=1)).permitted
+    assert family(start + timedelta(hours=1)).permitted
 
 
 def test_rectifying_the_evidence_reference(ledger: consent.Ledger, grant: GrantFn) -> None:
@@ -215,13 +218,15 @@ def test_erasure_after_an_nir_disclosure_becomes_a_restriction(ledger: consent.L
                                                                grant: GrantFn) -> None:
     nav_grant(grant)
     disclose_to_nir(ledger, utc(2026, 2, 1))
+    # The request comes in June.
+    ledger.set_clock(utc(2026, 6, 1))
 
     outcome = ledger.request_erasure(ADULT, actor=ACTOR)
     assert outcome["outcome"] == "restricted"
     assert outcome["rules"] == ["nir_registration"]
     assert outcome["statutes"] == ["integreringsloven § 43"]
 
-    after = now() + timedelta(hours=1)
+    after = utc(2026, 6, 1, 1)
     consent_based = decide(ledger, "nav", "employment_followup", ["finances"], after)
     assert not consent_based.permitted
     assert consent_based.denial == "restricted"
@@ -250,11 +255,13 @@ def test_statistics_suppress_counts_below_five(ledger: consent.Ledger, grant: Gr
 
     stats = ledger.statistics()
     assert stats["min_cell"] == 5
-    month = now().strftime("%Y-%m")
+    assert stats["period"] == "quarter" and stats["periods"] == ["2026-Q1"]
     rows = {r["recipient"]: r for r in stats["rows"]}
-    assert rows["nav"]["month"] == month
-    assert rows["nav"]["grants"] == 7 and rows["nav"]["withdrawals"] == 0
+    assert rows["nav"]["period"] == "2026-Q1"
     assert rows["bufetat"]["grants"] is None, "2 is below the threshold"
+    # Beside it, the shown total (9) would give bufetat's 2 away: nav's 7 is hidden too.
+    assert rows["nav"]["grants"] is None and rows["nav"]["withdrawals"] == 0
+    assert stats["totals"][0]["grants"] == 9
     active = {a["recipient"]: a["count"] for a in stats["active_grants"]}
     assert active == {"nav": 7, "bufetat": None}
     text = repr(stats)
@@ -262,19 +269,20 @@ def test_statistics_suppress_counts_below_five(ledger: consent.Ledger, grant: Gr
 
     # A higher threshold suppresses more; a lower one than the catalogue's is refused.
     assert ledger.statistics(min_cell=10)["active_grants"][0]["count"] is None
-    # The window: events recorded at or after `since`, before `until`.
-    assert ledger.statistics(since=now() + timedelta(minutes=1))["rows"] == []
-    early = ledger.statistics(until=utc(2026, 1, 1))
+    # Whole quarters only: from the second quarter on, nothing; up to the last of 2025, nothing.
+    assert ledger.statistics(from_period="2026-Q2")["rows"] == []
+    early = ledger.statistics(to_period="2025-Q4")
     assert early["rows"] == [] and early["active_grants"] == []
-    assert early["at"] == "2026-01-01T00:00:00Z"
+    assert early["periods"] == ["2025-Q4"]
 
     for case in [
         lambda: ledger.statistics(min_cell=2),
         lambda: ledger.statistics(min_cell=-1),
         lambda: ledger.statistics(min_cell=True),
         lambda: ledger.statistics(min_cell="5"),  # type: ignore[arg-type]
-        lambda: ledger.statistics(since=datetime(2026, 1, 1)),
-        lambda: ledger.statistics(until="2026-01-01"),  # type: ignore[arg-type]
+        lambda: ledger.statistics(from_period=datetime(2026, 1, 1)),  # type: ignore[arg-type]
+        lambda: ledger.statistics(to_period="2026-01-01"),
+        lambda: ledger.statistics(from_period="2026-03"),
     ]:
         raises_unchanged(ledger, consent.InvalidInputError, case)
 
@@ -331,21 +339,21 @@ def test_a_catalogue_file(tmp_path: Path) -> None:
     assert "statistics_min_cell = 5" in text
     own.write_text(text.replace("statistics_min_cell = 5", "statistics_min_cell = 7"),
                    encoding="utf-8")
-    assert consent.Ledger.in_memory(catalogue_file=own).statistics()["min_cell"] == 7
+    assert new_ledger(catalogue_file=own).statistics()["min_cell"] == 7
     with consent.Ledger.open(tmp_path / "ledger.db", catalogue_file=str(own)) as ledger:
         assert ledger.statistics()["min_cell"] == 7
 
     bad = tmp_path / "bad.toml"
     bad.write_text('version = "1"\n[settings]\nstatistics_min_cell = 0\n', encoding="utf-8")
     with pytest.raises(consent.InvalidCatalogueError):
-        consent.Ledger.in_memory(catalogue_file=bad)
+        new_ledger(catalogue_file=bad)
     with pytest.raises(consent.InvalidCatalogueError):
         consent.Ledger.open(tmp_path / "other.db", catalogue_file=bad)
     assert not (tmp_path / "other.db").exists()
     (tmp_path / "garbage.toml").write_text("this is [not toml", encoding="utf-8")
     with pytest.raises(consent.InvalidCatalogueError):
-        consent.Ledger.in_memory(catalogue_file=tmp_path / "garbage.toml")
+        new_ledger(catalogue_file=tmp_path / "garbage.toml")
     with pytest.raises(consent.StorageError, match="cannot read catalogue"):
-        consent.Ledger.in_memory(catalogue_file=tmp_path / "missing.toml")
+        new_ledger(catalogue_file=tmp_path / "missing.toml")
     with pytest.raises(consent.InvalidInputError):
-        consent.Ledger.in_memory(catalogue_file=42)  # type: ignore[arg-type]
+        new_ledger(catalogue_file=42)  # type: ignore[arg-type]

@@ -6,14 +6,14 @@ import threading
 from datetime import timedelta
 
 import consent
-from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, utc
+from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, utc, new_ledger
 
 GRANTS = 200
 READERS = 4
 
 
 def test_deciding_threads_while_one_grants() -> None:
-    ledger = consent.Ledger.in_memory()
+    ledger = new_ledger()
     start = utc(2026, 1, 1)
     done = threading.Event()
     errors: list[BaseException] = []

@@ -102,11 +102,14 @@ pub fn show(ctx: &Context<'_>) -> Result<Outcome, CliError> {
 
 pub fn check(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
     let catalogue = load_catalogue(file)?;
+    let advice = catalogue.advice();
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
             "valid": true,
+            "format": catalogue.format(),
             "version": catalogue.version(),
             "digest": catalogue.digest(),
+            "advice": advice,
             "purposes": catalogue.purposes().len(),
             "recipients": catalogue.recipients().len(),
             "categories": catalogue.categories().len(),
@@ -114,16 +117,24 @@ pub fn check(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
             "rules": catalogue.rules().len(),
         }))?));
     }
-    Ok(Outcome::ok(format!(
-        "catalogue `{}` is valid: version {}, {} purposes, {} recipients, {} categories, {} statutes, {} rules\n",
+    let mut out = format!(
+        "catalogue `{}` is valid: format {}, version {}, {} purposes, {} recipients, {} categories, {} statutes, {} rules\n",
         file.display(),
+        catalogue.format(),
         catalogue.version(),
         catalogue.purposes().len(),
         catalogue.recipients().len(),
         catalogue.categories().len(),
         catalogue.statutes().len(),
         catalogue.rules().len()
-    )))
+    );
+    if !advice.is_empty() {
+        out.push_str("\nFor the data protection officer:\n");
+        for item in &advice {
+            out.push_str(&format!("  [{}] {}\n", item.code, item.message));
+        }
+    }
+    Ok(Outcome::ok(out))
 }
 
 fn catalogue_json(catalogue: &Catalogue) -> Value {
@@ -132,8 +143,10 @@ fn catalogue_json(catalogue: &Catalogue) -> Value {
         "version": catalogue.version(),
         "digest": catalogue.digest(),
         "settings": settings,
+        "format": catalogue.format(),
         "purposes": catalogue.purposes().iter()
-            .map(|e| json!({"code": e.code, "name": e.name})).collect::<Vec<_>>(),
+            .map(|e| json!({"code": e.code, "name": e.name, "consent_role": e.consent_role,
+                "art6": e.art6, "art9": e.art9, "statute": e.statute})).collect::<Vec<_>>(),
         "recipients": catalogue.recipients().iter()
             .map(|e| json!({"code": e.code, "name": e.name})).collect::<Vec<_>>(),
         "categories": catalogue.categories().iter()
@@ -151,6 +164,8 @@ fn catalogue_json(catalogue: &Catalogue) -> Value {
             "art6": r.art6,
             "art9": r.art9,
             "confidentiality_exception": r.confidentiality_exception,
+            "confidentiality_statute": r.confidentiality_statute,
+            "requires": r.requires,
             "archival_duty": r.archival_duty,
             "restriction_applies": r.restriction_applies,
         })).collect::<Vec<_>>(),

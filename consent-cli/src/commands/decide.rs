@@ -1,7 +1,7 @@
 //! `consent decide`: exit 0 permitted, 1 denied, 2 error.
 
 use chrono::{SecondsFormat, Utc};
-use consent_core::{Basis, Decision, DenialReason};
+use consent_core::{Assertion, Basis, Decision, DenialReason};
 
 use crate::cli::DecideArgs;
 use crate::context::{Context, Outcome};
@@ -14,11 +14,25 @@ pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError>
         .parse_national_id(&args.subject)
         .map_err(|e| CliError::from(e).context("subject"))?;
     let at = args.at.unwrap_or_else(Utc::now);
-    let decision = ledger.decide_with(
+    let assertions = args
+        .assertions
+        .iter()
+        .map(|text| {
+            let (condition, reference) = text.split_once('=').ok_or_else(|| {
+                CliError::new(
+                    "invalid_input",
+                    "--assert takes CONDITION=REFERENCE, for example `serious_concern=2026/55`",
+                )
+            })?;
+            Ok(Assertion::new(condition, reference)?)
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
+    let decision = ledger.decide_asserted(
         &subject,
         &args.recipient,
         &args.purpose,
         &args.categories,
+        &assertions,
         at,
     )?;
     let stdout = if ctx.json() {
@@ -46,6 +60,9 @@ fn denial_text(reason: DenialReason) -> &'static str {
             "a representative's consent lapsed when the subject came of age; ask the subject"
         }
         DenialReason::Restricted => "the subject's processing is restricted",
+        DenialReason::ConditionNotAsserted => {
+            "a statute covers it only with an asserted condition (--assert CONDITION=REFERENCE)"
+        }
         _ => "denied",
     }
 }
@@ -69,20 +86,32 @@ fn render(decision: &Decision) -> String {
         } else {
             outcome.category.to_string()
         };
+        // Both gates: the GDPR basis (and its statute) and the exception from confidentiality.
+        let gates = outcome.gates.map_or_else(String::new, |g| {
+            format!(
+                "; GDPR {}{}{}; confidentiality {}",
+                g.art6.as_str(),
+                g.art9
+                    .map_or_else(String::new, |a| format!(" + {}", a.as_str())),
+                g.statute.map_or_else(String::new, |s| format!(" ({s})")),
+                g.confidentiality_exception
+            )
+        });
         let (result, why) = match outcome.result {
             Ok(Basis::Statute(rule)) => (
                 "permitted",
                 format!(
-                    "statute: {} (rule {}, {})",
-                    rule.statute,
+                    "statute: rule {}{}{gates}",
                     rule.code,
-                    rule.art6.as_str()
+                    outcome
+                        .condition
+                        .map_or_else(String::new, |c| format!(", asserted {c}"))
                 ),
             ),
             Ok(Basis::Consent { grant, explicit }) => (
                 "permitted",
                 format!(
-                    "{}consent: grant {grant}",
+                    "{}consent: grant {grant}{gates}",
                     if explicit { "explicit " } else { "" }
                 ),
             ),

@@ -148,18 +148,28 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
     // Check every grant first, against a scratch ledger in memory with the same catalogue and
     // national id options, so bad input anywhere in the file writes nothing.
     let total = u64::try_from(docs.len()).unwrap_or(u64::MAX);
-    let scratch = Ledger::with_store(
-        Box::new(MemoryStore::new()),
-        LedgerOptions::default()
-            .with_catalogue(ledger.catalogue().clone())
-            .with_id_options(ctx.options()?.id_options),
-    )?;
+    // The scratch ledger reads the same clock (a test clock in test mode), so backdating is
+    // judged the same way.
+    let mut scratch_options = LedgerOptions::default()
+        .with_catalogue(ledger.catalogue().clone())
+        .with_id_options(ctx.options()?.id_options);
+    if let Some(at) = ctx.global.clock {
+        scratch_options = scratch_options.with_test_clock(at);
+    }
+    let scratch = Ledger::with_store(Box::new(MemoryStore::new()), scratch_options)?;
     let checking = Progress::bar(total, "checking");
     let mut requests: Vec<GrantRequest> = Vec::with_capacity(docs.len());
     for (label, doc) in &docs {
         let request = ledger
             .parse_grant(doc)
-            .and_then(|request| scratch.grant(&request, &actor).map(|_| request))
+            .and_then(|request| {
+                if args.historical {
+                    scratch.grant_historical(std::slice::from_ref(&request), &actor)?;
+                } else {
+                    scratch.grant(&request, &actor)?;
+                }
+                Ok(request)
+            })
             .map_err(|e| CliError::from(e).context(label))?;
         requests.push(request);
         checking.inc(1);
@@ -174,7 +184,12 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
     let mut ids: Vec<GrantId> = Vec::with_capacity(requests.len());
     let mut batches = 0usize;
     for chunk in requests.chunks(batch) {
-        let recorded = ledger.grant_many(chunk, &actor).map_err(|e| {
+        let written = if args.historical {
+            ledger.grant_historical(chunk, &actor)
+        } else {
+            ledger.grant_many(chunk, &actor)
+        };
+        let recorded = written.map_err(|e| {
             CliError::from(e).context(format!(
                 "{} of {} grants were recorded before this batch failed",
                 ids.len(),

@@ -113,8 +113,8 @@ pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError>
 pub fn stats(ctx: &Context<'_>, args: &StatsArgs) -> Result<Outcome, CliError> {
     let ledger = ctx.open()?;
     let stats = ledger.statistics(&StatisticsQuery {
-        from: args.from,
-        to: args.to,
+        from: args.from.clone(),
+        to: args.to.clone(),
         min_cell: args.min_cell,
     })?;
     if ctx.json() {
@@ -124,9 +124,9 @@ pub fn stats(ctx: &Context<'_>, args: &StatsArgs) -> Result<Outcome, CliError> {
         return Ok(Outcome::ok(json_out(&value)?));
     }
     let hidden = format!("<{}", stats.min_cell);
-    let shown = |n: Option<u64>| n.map_or_else(|| hidden.clone(), |n| n.to_string());
+    let shown = |n: Option<u64>| n.map_or_else(|| "(hidden)".to_owned(), |n| n.to_string());
     let mut rows = Table::new(&[
-        "month",
+        stats.period.as_str(),
         "purpose",
         "recipient",
         "grants",
@@ -136,7 +136,7 @@ pub fn stats(ctx: &Context<'_>, args: &StatsArgs) -> Result<Outcome, CliError> {
     ]);
     for row in &stats.rows {
         rows.row(vec![
-            row.month.clone(),
+            row.period.clone(),
             row.purpose.to_string(),
             row.recipient.to_string(),
             shown(row.grants),
@@ -145,26 +145,39 @@ pub fn stats(ctx: &Context<'_>, args: &StatsArgs) -> Result<Outcome, CliError> {
             shown(row.disclosures),
         ]);
     }
-    let mut active = Table::new(&["purpose", "recipient", "active grants"]);
+    for total in &stats.totals {
+        rows.row(vec![
+            total.period.clone(),
+            "(all)".to_owned(),
+            "(all)".to_owned(),
+            shown(total.grants),
+            shown(total.withdrawals),
+            shown(total.refusals),
+            shown(total.disclosures),
+        ]);
+    }
+    let mut active = Table::new(&[
+        stats.period.as_str(),
+        "at",
+        "purpose",
+        "recipient",
+        "active grants",
+    ]);
     for row in &stats.active_grants {
         active.row(vec![
+            row.period.clone(),
+            instant(row.at),
             row.purpose.to_string(),
             row.recipient.to_string(),
             shown(row.count),
         ]);
     }
     Ok(Outcome::ok(format!(
-        "Events by month{}\n{}\nActive grants at {}\n{}\n(counts from 1 to {} are shown as {hidden}: small cells identify people)\n",
-        match (args.from, args.to) {
-            (None, None) => String::new(),
-            (from, to) => format!(
-                " ({} to {})",
-                from.map_or_else(|| "the start".to_owned(), instant),
-                to.map_or_else(|| "now".to_owned(), instant)
-            ),
-        },
+        "Events by {} ({})\n{}\nActive grants at the end of each {}\n{}\n(counts from 1 to {} are hidden, as {hidden}, and so are other counts where a total would give them away)\n",
+        stats.period.as_str(),
+        stats.periods.join(", "),
         rows.render(),
-        instant(stats.at),
+        stats.period.as_str(),
         active.render(),
         stats.min_cell.saturating_sub(1),
     )))

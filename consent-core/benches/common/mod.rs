@@ -60,6 +60,14 @@ pub fn valid_from() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
+/// The options of every benchmarked ledger: a test clock an hour after the grants start, so
+/// that they are recorded on the day they were given (a production ledger refuses a consent
+/// dated more than 30 days before it is recorded).
+pub fn options() -> consent_core::LedgerOptions {
+    consent_core::LedgerOptions::default()
+        .with_test_clock(valid_from() + chrono::Duration::hours(1))
+}
+
 /// The instant every benchmarked decision is made at.
 pub fn decision_at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0)
@@ -101,12 +109,24 @@ pub fn grant_specs(index: usize) -> [GrantSpec; GRANTS_PER_SUBJECT] {
             explicit: false,
             valid_until: index.is_multiple_of(5).then(expired_at),
         },
-        GrantSpec {
-            recipients: &["helsetjenesten"],
-            purposes: &["health_coordination"],
-            categories: &["family", "health"],
-            explicit: !index.is_multiple_of(7),
-            valid_until: None,
+        // Every seventh subject consented (not explicitly) to family only: a consent to health
+        // data that is not explicit is refused when it is recorded, so health has no basis.
+        if index.is_multiple_of(7) {
+            GrantSpec {
+                recipients: &["helsetjenesten"],
+                purposes: &["health_coordination"],
+                categories: &["family"],
+                explicit: false,
+                valid_until: None,
+            }
+        } else {
+            GrantSpec {
+                recipients: &["helsetjenesten"],
+                purposes: &["health_coordination"],
+                categories: &["family", "health"],
+                explicit: true,
+                valid_until: None,
+            }
         },
         GrantSpec {
             recipients: &["nav", "bufetat"],
@@ -310,7 +330,7 @@ impl Rng {
 /// Whatever the ledger returns.
 pub fn sqlite_fixture(path: &std::path::Path, events: usize) -> Result<Option<f64>> {
     if path.exists() {
-        let ledger = Ledger::open(path, consent_core::LedgerOptions::default())?;
+        let ledger = Ledger::open(path, options())?;
         if ledger.event_count() == events as u64 {
             return Ok(None);
         }
@@ -321,7 +341,7 @@ pub fn sqlite_fixture(path: &std::path::Path, events: usize) -> Result<Option<f6
             std::fs::remove_file(name).ok();
         }
     }
-    let ledger = Ledger::open(path, consent_core::LedgerOptions::default())?;
+    let ledger = Ledger::open(path, options())?;
     let ids = national_ids(events.div_ceil(GRANTS_PER_SUBJECT));
     let subjects = parse_ids(&ledger, &ids)?;
     let actor = actor();

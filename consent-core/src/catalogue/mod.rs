@@ -1,10 +1,12 @@
 //! The catalogue: policy as data. Purposes, recipients, data categories, statutes, statutory
 //! rules and settings, with every code interned to a small integer.
 
+mod advice;
 mod entries;
 mod index;
 mod parse;
 
+pub use advice::Advice;
 pub(crate) use entries::RuleRef;
 pub use entries::{
     Art6, Art9, Category, Condition, ConsentRole, Exception, NoticeEntry, Period, Purpose,
@@ -277,7 +279,10 @@ impl Catalogue {
     /// category (explicit consent is what admits it).
     pub(crate) fn consent_gates(&self, purpose: u8, special: bool) -> Gates<'_> {
         let entry = self.inner.purposes.get(usize::from(purpose));
-        let exception = entry.map_or_else(|| consent_exception_code(), |p| &p.consent_exception);
+        let exception = match entry {
+            Some(p) => &p.consent_exception,
+            None => consent_exception_code(),
+        };
         let confidentiality_statute = self
             .exception(exception.as_str())
             .and_then(|e| e.statute.as_deref());

@@ -19,7 +19,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// use consent_core::DisclosureRequest;
     /// let subject = ledger.parse_national_id("15038510190")?;
@@ -52,7 +52,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// use consent_core::{Assertion, DenialReason};
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// let at = "2026-03-01T10:00:00Z".parse()?;
@@ -98,7 +98,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// let decision = ledger.decide_with(&subject, "nav", "employment_followup", &["finances"], "2026-03-01T10:00:00Z".parse()?)?;
@@ -124,7 +124,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// use consent_core::DisclosureRequest;
     /// let subject = ledger.parse_national_id("15038510190")?;
@@ -163,7 +163,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// let at = "2026-03-01T10:00:00Z".parse()?;
@@ -270,7 +270,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// use consent_core::DisclosureRequest;
     /// let subject = ledger.parse_national_id("15038510190")?;

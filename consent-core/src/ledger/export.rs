@@ -498,10 +498,9 @@ impl Builder<'_> {
                 }
             }
         }
-        let confidentiality_exception = gates.first().map_or_else(
-            || Code::fvl_13a_1(),
-            |g| g.confidentiality_exception.clone(),
-        );
+        let confidentiality_exception = gates
+            .first()
+            .map_or_else(Code::fvl_13a_1, |g| g.confidentiality_exception.clone());
         self.index
             .insert(g.grant_id, self.export.consent_records.len());
         self.export.consent_records.push(ConsentRecord {
@@ -573,8 +572,8 @@ impl Ledger {
     /// with their due dates. See [`SubjectExport`] for the format.
     ///
     /// ```
-    /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # use consent_core::{Actor, Ledger, LedgerOptions};
+    /// # let ledger = Ledger::open(":memory:", LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// # let grant = r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],

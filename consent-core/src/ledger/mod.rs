@@ -344,7 +344,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// assert!(ledger.catalogue().purposes().iter().any(|p| p.code.as_str() == "settlement"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -357,7 +357,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// assert!(ledger.parse_national_id("15038510191").is_err());
@@ -375,7 +375,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
@@ -397,7 +397,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// let refusal = ledger.parse_refusal(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     ///   "purposes": ["health_coordination"], "recipients": ["helsetjenesten"], "categories": ["health"],
@@ -418,7 +418,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// assert!(!ledger.id_options().test_mode);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -431,7 +431,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// let pseudonym = ledger.pseudonym(&subject);
@@ -446,7 +446,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
@@ -483,7 +483,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
@@ -530,7 +530,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],

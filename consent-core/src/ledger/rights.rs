@@ -106,7 +106,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
@@ -157,7 +157,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
@@ -243,7 +243,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
@@ -340,7 +340,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
@@ -395,7 +395,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],

@@ -123,7 +123,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// let report = ledger.verify()?;
     /// assert!(report.ok);

@@ -28,7 +28,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
@@ -76,7 +76,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
@@ -101,7 +101,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// let dpo = Actor::new("personvernombud", "dpo")?;
     /// let paper = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     ///   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
@@ -294,7 +294,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
@@ -370,7 +370,7 @@ impl Ledger {
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
     /// let refusal = ledger.parse_refusal(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     ///   "purposes": ["health_coordination"], "recipients": ["helsetjenesten"], "categories": ["health"],

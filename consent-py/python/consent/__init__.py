@@ -26,6 +26,7 @@ from consent._types import (
     AccessRequestDict,
     ActiveGrantsDict,
     ActorDict,
+    AssertionDict,
     BasisDict,
     CategoryOutcomeDict,
     DecisionDict,
@@ -44,6 +45,7 @@ from consent._types import (
     RestrictedDict,
     StatisticsDict,
     StatisticsRowDict,
+    StatisticsTotalDict,
     VerifyReportDict,
 )
 
@@ -51,6 +53,7 @@ __all__ = [
     "AccessRequestDict",
     "ActiveGrantsDict",
     "ActorDict",
+    "AssertionDict",
     "BasisDict",
     "CategoryOutcomeDict",
     "ConflictError",
@@ -81,6 +84,7 @@ __all__ = [
     "RestrictedDict",
     "StatisticsDict",
     "StatisticsRowDict",
+    "StatisticsTotalDict",
     "StorageError",
     "UnknownCodeError",
     "UnsupportedVersionError",

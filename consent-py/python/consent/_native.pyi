@@ -12,6 +12,7 @@ from typing_extensions import final
 from consent._types import (
     AccessRequestDict,
     ActorDict,
+    AssertionDict,
     CategoryOutcomeDict,
     DecisionDict,
     DecisionRequestDict,
@@ -80,13 +81,19 @@ class Ledger:
         key_file: Union[str, os.PathLike[str], None] = None,
         test_mode: bool = False,
         catalogue_file: Union[str, os.PathLike[str], None] = None,
+        clock: Optional[datetime] = None,
     ) -> Ledger: ...
     @staticmethod
     def in_memory(
         *,
         test_mode: bool = False,
         catalogue_file: Union[str, os.PathLike[str], None] = None,
+        clock: Optional[datetime] = None,
     ) -> Ledger: ...
+    def set_clock(self, at: datetime) -> None: ...
+    def grant_historical(
+        self, grants: list[dict[str, Any]], *, actor: ActorDict
+    ) -> list[uuid.UUID]: ...
     def grant(
         self,
         *,
@@ -133,6 +140,7 @@ class Ledger:
         purpose: str,
         categories: Sequence[str],
         at: datetime,
+        assertions: Optional[list[AssertionDict]] = None,
     ) -> Decision: ...
     def decide_many(self, requests: list[DecisionRequestDict]) -> list[Decision]: ...
     def record_disclosure(
@@ -144,6 +152,7 @@ class Ledger:
         categories: Sequence[str],
         at: datetime,
         actor: ActorDict,
+        assertions: Optional[list[AssertionDict]] = None,
     ) -> Decision: ...
     def pseudonym(self, subject: str) -> str: ...
     def subject_export(self, subject: str) -> dict[str, Any]: ...
@@ -189,8 +198,8 @@ class Ledger:
     def statistics(
         self,
         *,
-        since: Optional[datetime] = None,
-        until: Optional[datetime] = None,
+        from_period: Optional[str] = None,
+        to_period: Optional[str] = None,
         min_cell: Optional[int] = None,
     ) -> StatisticsDict: ...
     def reconsent_due(self, *, at: datetime, window: timedelta) -> list[ReconsentItemDict]: ...

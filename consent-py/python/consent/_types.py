@@ -11,7 +11,13 @@ from typing import Literal, Optional, Sequence, TypedDict, Union
 from datetime import datetime
 
 DenialReason = Literal[
-    "no_basis", "withdrawn", "expired", "not_explicit", "reconsent_required", "restricted"
+    "no_basis",
+    "withdrawn",
+    "expired",
+    "not_explicit",
+    "reconsent_required",
+    "restricted",
+    "condition_not_asserted",
 ]
 GrantorRole = Literal["self", "parent", "verge", "representant", "barnevern"]
 EvidenceMethod = Literal["signed_paper", "digital_form", "edialog", "oral_recorded"]
@@ -72,6 +78,14 @@ class NoticeDict(TypedDict):
     version: str
 
 
+class AssertionDict(TypedDict):
+    """A condition the requester asserts for a disclosure, with the reference (a case or
+    journal number) where the grounds are documented."""
+
+    condition: str
+    reference: str
+
+
 class DecisionRequestDict(TypedDict):
     """One request of ``Ledger.decide_many``."""
 
@@ -88,18 +102,22 @@ class DecisionRequestDict(TypedDict):
 class _BasisRequired(TypedDict):
     kind: Literal["statute", "consent"]
     art6: str
-    art9: Optional[str]
     confidentiality_exception: str
 
 
 class BasisDict(_BasisRequired, total=False):
-    """What permits a category: a statute (``rule``, ``statute``) or a grant (``grant_id``,
-    ``explicit``)."""
+    """What permits a category: a statute (``rule``, and ``condition`` when a conditional rule
+    relied on an asserted condition) or a grant (``grant_id``, ``explicit``); both name their
+    two gates: the GDPR basis (``art6``, ``art9``, ``statute``) and the exception from the duty
+    of confidentiality (``confidentiality_exception``, ``confidentiality_statute``)."""
 
     rule: str
-    statute: str
+    condition: str
     grant_id: uuid.UUID
     explicit: bool
+    statute: Optional[str]
+    art9: Optional[str]
+    confidentiality_statute: Optional[str]
 
 
 class _CategoryOutcomeRequired(TypedDict):
@@ -154,9 +172,9 @@ ErasureOutcomeDict = Union[RestrictedDict, ErasedDict]
 
 
 class StatisticsRowDict(TypedDict):
-    """Events of one month, purpose and recipient; ``None`` is a suppressed small count."""
+    """Events of one period, purpose and recipient; ``None`` is a suppressed count."""
 
-    month: str
+    period: str
     purpose: str
     recipient: str
     grants: Optional[int]
@@ -165,9 +183,22 @@ class StatisticsRowDict(TypedDict):
     disclosures: Optional[int]
 
 
-class ActiveGrantsDict(TypedDict):
-    """Active grants of one purpose and recipient; ``None`` is a suppressed small count."""
+class StatisticsTotalDict(TypedDict):
+    """The sums of one period's rows; ``None`` is a suppressed total."""
 
+    period: str
+    grants: Optional[int]
+    withdrawals: Optional[int]
+    refusals: Optional[int]
+    disclosures: Optional[int]
+
+
+class ActiveGrantsDict(TypedDict):
+    """Active grants at the end of one period (``at``) of one purpose and recipient; ``None``
+    is a suppressed small count."""
+
+    period: str
+    at: str
     purpose: str
     recipient: str
     count: Optional[int]
@@ -177,8 +208,10 @@ class StatisticsDict(TypedDict):
     """``Ledger.statistics()``."""
 
     min_cell: int
-    at: str
+    period: Literal["month", "quarter", "year"]
+    periods: list[str]
     rows: list[StatisticsRowDict]
+    totals: list[StatisticsTotalDict]
     active_grants: list[ActiveGrantsDict]
 
 
