@@ -75,6 +75,17 @@ namespace Consent
         /// (<c>subject</c>, <c>grantor</c>, <c>purposes</c>, <c>recipients</c>, <c>categories</c>,
         /// <c>explicit</c>, <c>valid_from</c>, <c>valid_until</c>, <c>evidence</c>,
         /// <c>notice</c>). Returns the grant's id.</summary>
+        /// <exception cref="InvalidInputException">A malformed document, or a grant that could
+        /// never mean anything or would mislead, refused at the door: a <c>valid_from</c> more
+        /// than the catalogue's <c>max_backdating_days</c> (30) before the ledger's clock
+        /// (historical consents enter through <see cref="GrantHistorical"/>), a special category
+        /// without <c>explicit</c>, a notice id or version the catalogue does not list, an
+        /// evidence language that is not an ISO 639-1 or 639-3 code, or a category that an
+        /// unconditional statutory rule already covers for that purpose and recipient (the
+        /// message names the rule).</exception>
+        /// <exception cref="InvalidNationalIdException">A subject or representative id that
+        /// does not validate.</exception>
+        /// <exception cref="UnknownCodeException">A code the catalogue does not declare.</exception>
         public Guid Grant(string grantJson, Actor actor)
         {
             IntPtr id;
