@@ -828,8 +828,8 @@ static class ConsentTest
                 () => ledger.GrantHistorical(null, Dpo));
             Throws<NullArgumentException>("a null actor", ResultCode.NullArgument, ledger,
                 () => ledger.GrantHistorical(documents, null));
-            // A brace inside a string is text, not structure.
-            string braces = paper2020.Replace("2026/1234", "2020/{12}, [34]\\\"");
+            // Brackets inside a string, and an escaped quote before them, are text, not structure.
+            string braces = paper2020.Replace("2026/1234", "2020/}{ \\\"} ]");
             Check(ledger.EventCount == 0, "nothing was migrated");
 
             IReadOnlyList<Guid> ids = ledger.GrantHistorical(documents, Dpo);
