@@ -48,6 +48,7 @@ grep -q "Ledger.InMemory" "$out/ReadmeExample.cs" || { echo "error: no C# exampl
 mcs -langversion:7.2 -warnaserror -r:"$out/Consent.dll" -out:"$out/ReadmeExample.exe" "$out/ReadmeExample.cs"
 LD_LIBRARY_PATH="$prefix/lib" mono "$out/ReadmeExample.exe" | tee "$out/ReadmeExample.out"
 if ! grep -q '^True$' "$out/ReadmeExample.out" || ! grep -q '^invalid_national_id: ' "$out/ReadmeExample.out" \
+    || ! grep -q '^serious_concern$' "$out/ReadmeExample.out" || ! grep -q '^fvl_13a_1$' "$out/ReadmeExample.out" \
     || [ "$(tail -1 "$out/ReadmeExample.out")" != 2 ]; then
     echo "error: the README's C# example did not print what it promises" >&2
     exit 1

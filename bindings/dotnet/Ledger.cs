@@ -75,6 +75,17 @@ namespace Consent
         /// (<c>subject</c>, <c>grantor</c>, <c>purposes</c>, <c>recipients</c>, <c>categories</c>,
         /// <c>explicit</c>, <c>valid_from</c>, <c>valid_until</c>, <c>evidence</c>,
         /// <c>notice</c>). Returns the grant's id.</summary>
+        /// <exception cref="InvalidInputException">A malformed document, or a grant that could
+        /// never mean anything or would mislead, refused at the door: a <c>valid_from</c> more
+        /// than the catalogue's <c>max_backdating_days</c> (30) before the ledger's clock
+        /// (historical consents enter through <see cref="GrantHistorical"/>), a special category
+        /// without <c>explicit</c>, a notice id or version the catalogue does not list, an
+        /// evidence language that is not an ISO 639-1 or 639-3 code, or a category that an
+        /// unconditional statutory rule already covers for that purpose and recipient (the
+        /// message names the rule).</exception>
+        /// <exception cref="InvalidNationalIdException">A subject or representative id that
+        /// does not validate.</exception>
+        /// <exception cref="UnknownCodeException">A code the catalogue does not declare.</exception>
         public Guid Grant(string grantJson, Actor actor)
         {
             IntPtr id;
@@ -109,7 +120,9 @@ namespace Consent
         /// <paramref name="categories"/> may go to <paramref name="recipient"/> for
         /// <paramref name="purpose"/> at <paramref name="at"/>. A denial is a decision whose
         /// <see cref="Decision.Permitted"/> is false; an error never yields a decision.
-        /// Nothing is recorded.</summary>
+        /// Nothing is recorded. A statutory rule that requires an asserted condition denies
+        /// here (<see cref="DenialReason.ConditionNotAsserted"/>): pass the assertions to the
+        /// overload that takes them.</summary>
         public Decision Decide(string subject, string recipient, string purpose,
             IReadOnlyList<string> categories, DateTimeOffset at)
         {
@@ -123,8 +136,35 @@ namespace Consent
             }
         }
 
-        /// <summary>Decides as <see cref="Decide"/> does and returns only the verdict; cheaper
-        /// when the basis is not needed.</summary>
+        /// <summary>Decides as <see cref="Decide(string, string, string, IReadOnlyList{string}, DateTimeOffset)"/>
+        /// does, with the conditions the requester asserts. A statutory rule that requires a
+        /// condition (in the default catalogue the duty to inform the child welfare service,
+        /// <c>barnevern_duty</c>: <c>serious_concern</c> or <c>order</c>) permits only when one
+        /// of its conditions is asserted, and its basis names the condition
+        /// (<see cref="Basis.Condition"/>); otherwise the category is denied
+        /// <see cref="DenialReason.ConditionNotAsserted"/>, unless a consent covers it. A null
+        /// or empty list asserts nothing. Nothing is recorded.</summary>
+        /// <exception cref="UnknownCodeException">A condition the catalogue does not declare.</exception>
+        /// <exception cref="InvalidInputException">A reference that is empty, too long or holds a
+        /// national id, or a condition or reference left null.</exception>
+        /// <exception cref="NullArgumentException">A null entry in <paramref name="assertions"/>.</exception>
+        public Decision Decide(string subject, string recipient, string purpose,
+            IReadOnlyList<string> categories, DateTimeOffset at, IReadOnlyList<Assertion> assertions)
+        {
+            byte[] assertionsJson = Assertion.ToNative(assertions);
+            using (var nativeCategories = new NativeStrings(categories, "categories"))
+            {
+                DecisionHandle decision;
+                Native.Check(Native.consent_ledger_decide_asserted(handle, Utf8.ToNative(subject, "subject"),
+                    Utf8.ToNative(recipient, "recipient"), Utf8.ToNative(purpose, "purpose"),
+                    nativeCategories.Pointers, nativeCategories.Count, assertionsJson, Time.UnixMs(at),
+                    out decision));
+                return new Decision(decision);
+            }
+        }
+
+        /// <summary>Decides as <see cref="Decide(string, string, string, IReadOnlyList{string}, DateTimeOffset)"/>
+        /// does and returns only the verdict; cheaper when the basis is not needed.</summary>
         public bool Permits(string subject, string recipient, string purpose,
             IReadOnlyList<string> categories, DateTimeOffset at)
         {
@@ -153,6 +193,69 @@ namespace Consent
                     Actor.ToNative(actor), out decision));
                 return new Decision(decision);
             }
+        }
+
+        /// <summary>Records a disclosure as <see cref="RecordDisclosure(string, string, string, IReadOnlyList{string}, DateTimeOffset, Actor)"/>
+        /// does, with the conditions the requester asserts (as
+        /// <see cref="Decide(string, string, string, IReadOnlyList{string}, DateTimeOffset, IReadOnlyList{Assertion})"/>
+        /// reads them): the recorded event keeps the assertions, and each category's basis the
+        /// condition it relied on. Returns the permitting decision.</summary>
+        /// <exception cref="NotPermittedException">The decision denies (for example
+        /// <see cref="DenialReason.ConditionNotAsserted"/>); nothing was recorded.</exception>
+        /// <exception cref="UnknownCodeException">A condition the catalogue does not declare.</exception>
+        public Decision RecordDisclosure(string subject, string recipient, string purpose,
+            IReadOnlyList<string> categories, DateTimeOffset at, Actor actor, IReadOnlyList<Assertion> assertions)
+        {
+            byte[] assertionsJson = Assertion.ToNative(assertions);
+            using (var nativeCategories = new NativeStrings(categories, "categories"))
+            {
+                DecisionHandle decision;
+                Native.Check(Native.consent_ledger_record_disclosure_asserted(handle,
+                    Utf8.ToNative(subject, "subject"), Utf8.ToNative(recipient, "recipient"),
+                    Utf8.ToNative(purpose, "purpose"), nativeCategories.Pointers, nativeCategories.Count,
+                    assertionsJson, Time.UnixMs(at), Actor.ToNative(actor), out decision));
+                return new Decision(decision);
+            }
+        }
+
+        /// <summary>Records historical consents, a migration of paper records, in one durable
+        /// write: all or none. Each entry of <paramref name="grantJsons"/> is one grant document,
+        /// as <see cref="Grant"/> takes it; historical grants may start long before they are
+        /// recorded (an ordinary grant may not: see <see cref="LedgerOptions.Clock"/>) and are
+        /// marked <c>migrated</c>. Only the roles the catalogue's <c>migration_roles</c> names
+        /// (by default <c>dpo</c> and <c>archivist</c>) may migrate. Returns the new grant ids,
+        /// in the order of the documents.</summary>
+        /// <exception cref="NotPermittedException">The actor's role may not migrate.</exception>
+        /// <exception cref="InvalidInputException">A document that is malformed or not one JSON
+        /// object, or refused as <see cref="Grant"/> refuses it (the message names the index of
+        /// the first bad grant); more than 100,000 grants in one call.</exception>
+        /// <exception cref="NullArgumentException">A null list, entry or actor.</exception>
+        public IReadOnlyList<Guid> GrantHistorical(IReadOnlyList<string> grantJsons, Actor actor)
+        {
+            IntPtr json;
+            Native.Check(Native.consent_ledger_grant_historical(handle, GrantDocuments.ToNative(grantJsons),
+                Actor.ToNative(actor), out json));
+            var ids = new List<Guid>();
+            foreach (object id in (Json.Parse(Utf8.Take(json)) as List<object>) ?? NotAList("grant ids"))
+            {
+                string text = id as string;
+                if (text == null)
+                {
+                    throw new InvalidOperationException("the library's grant ids hold a value that is not an id");
+                }
+                ids.Add(Ids.Parse(text));
+            }
+            return ids.AsReadOnly();
+        }
+
+        /// <summary>Sets the clock of a ledger opened with a test clock
+        /// (<see cref="LedgerOptions.Clock"/>, in test mode): what it stamps events with and
+        /// judges backdating by. For tests and training ledgers that keep fixed dates.</summary>
+        /// <exception cref="NotPermittedException">The ledger runs on the system clock.</exception>
+        /// <exception cref="InvalidInputException">An instant the ledger cannot store.</exception>
+        public void SetClock(DateTimeOffset at)
+        {
+            Native.Check(Native.consent_ledger_set_clock(handle, Time.UnixMs(at)));
         }
 
         /// <summary>Walks the hash chain.</summary>
@@ -218,18 +321,26 @@ namespace Consent
             return new ErasureOutcome(JsonObject.Parse(Utf8.Take(json), "erasure outcome"));
         }
 
-        /// <summary>Aggregate counts with small cells suppressed: events recorded in
-        /// [<paramref name="from"/>, <paramref name="to"/>) by month, purpose and recipient, and
-        /// grants active at <paramref name="to"/> (now when null). <paramref name="minCell"/>
-        /// may only raise the catalogue's threshold.</summary>
-        public Statistics Statistics(DateTimeOffset? from = null, DateTimeOffset? to = null, long? minCell = null)
+        /// <summary>Aggregate counts with small cells suppressed, by whole periods of the
+        /// catalogue's <c>statistics_period</c> (a quarter by default, in Norwegian local time),
+        /// so that no two answers overlap and none can be subtracted from another: events
+        /// recorded in each period by purpose and recipient, each period's totals, and the grants
+        /// active at each period's end. <paramref name="fromPeriod"/> and
+        /// <paramref name="toPeriod"/> name the first and last period counted (both included), as
+        /// <c>2026-Q1</c>, <c>2026-03</c> or <c>2026</c> for a catalogue that counts by quarter,
+        /// month or year; without them, every period from the first event's to the one under way.
+        /// <paramref name="minCell"/> may only raise the catalogue's threshold.</summary>
+        /// <exception cref="InvalidInputException">A period that is not a whole period of the
+        /// catalogue's kind (an instant, for one), a <paramref name="toPeriod"/> before
+        /// <paramref name="fromPeriod"/>, or a threshold below the catalogue's.</exception>
+        public Statistics Statistics(string fromPeriod = null, string toPeriod = null, long? minCell = null)
         {
             byte[] query = null;
-            if (from.HasValue || to.HasValue || minCell.HasValue)
+            if (fromPeriod != null || toPeriod != null || minCell.HasValue)
             {
                 query = Utf8.ToNative(Json.Object(
-                    Json.Member("from", from.HasValue ? Json.Quote(Json.Instant(from.Value)) : null),
-                    Json.Member("to", to.HasValue ? Json.Quote(Json.Instant(to.Value)) : null),
+                    Json.Member("from", fromPeriod == null ? null : Json.Quote(fromPeriod)),
+                    Json.Member("to", toPeriod == null ? null : Json.Quote(toPeriod)),
                     Json.Member("min_cell", minCell.HasValue
                         ? minCell.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : null)),
                     "query_json");
@@ -247,16 +358,16 @@ namespace Consent
             IntPtr json;
             Native.Check(Native.consent_ledger_reconsent_due(handle, Time.UnixMs(at), Time.Ms(window), out json));
             var items = new List<ReconsentItem>();
-            foreach (object item in (Json.Parse(Utf8.Take(json)) as List<object>) ?? Unexpected())
+            foreach (object item in (Json.Parse(Utf8.Take(json)) as List<object>) ?? NotAList("re-consent worklist"))
             {
                 items.Add(new ReconsentItem(new JsonObject(item, "re-consent item")));
             }
             return items.AsReadOnly();
         }
 
-        private static List<object> Unexpected()
+        private static List<object> NotAList(string what)
         {
-            throw new InvalidOperationException("the library's re-consent worklist is not a list");
+            throw new InvalidOperationException("the library's " + what + " is not a list");
         }
     }
 

@@ -44,6 +44,18 @@ namespace Consent
             LedgerHandle ledger, byte[] subject, byte[] recipient, byte[] purpose,
             IntPtr[] categories, UIntPtr nCategories, long atUnixMs, byte[] actorJson,
             out DecisionHandle decision);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_decide_asserted(
+            LedgerHandle ledger, byte[] subject, byte[] recipient, byte[] purpose,
+            IntPtr[] categories, UIntPtr nCategories, byte[] assertionsJson, long atUnixMs,
+            out DecisionHandle decision);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_record_disclosure_asserted(
+            LedgerHandle ledger, byte[] subject, byte[] recipient, byte[] purpose,
+            IntPtr[] categories, UIntPtr nCategories, byte[] assertionsJson, long atUnixMs,
+            byte[] actorJson, out DecisionHandle decision);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_grant_historical(
+            LedgerHandle ledger, byte[] grantsJson, byte[] actorJson, out IntPtr grantIds);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_set_clock(
+            LedgerHandle ledger, long atUnixMs);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_verify(
             LedgerHandle ledger, out IntPtr json);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_subject_export(

@@ -98,20 +98,29 @@ namespace Consent
         public long EventsErased { get; }
     }
 
-    /// <summary>Aggregate counts with small cells suppressed (null), from
-    /// <see cref="Ledger.Statistics"/>.</summary>
+    /// <summary>Aggregate counts with small cells suppressed (null), by whole periods of the
+    /// catalogue's <c>statistics_period</c>, from <see cref="Ledger.Statistics"/>. Where a
+    /// period's total stands beside suppressed cells, enough other cells (or the total) are
+    /// suppressed too that no suppressed count can be derived from it.</summary>
     public sealed class Statistics
     {
         internal Statistics(JsonObject json)
         {
             MinCell = json.Long("min_cell");
-            At = json.Instant("at");
+            Period = json.String("period");
+            Periods = json.Strings("periods");
             var rows = new List<StatisticsRow>();
             foreach (JsonObject row in json.Objects("rows"))
             {
                 rows.Add(new StatisticsRow(row));
             }
             Rows = rows.AsReadOnly();
+            var totals = new List<StatisticsTotal>();
+            foreach (JsonObject total in json.Objects("totals"))
+            {
+                totals.Add(new StatisticsTotal(total));
+            }
+            Totals = totals.AsReadOnly();
             var active = new List<ActiveGrantCount>();
             foreach (JsonObject count in json.Objects("active_grants"))
             {
@@ -123,22 +132,30 @@ namespace Consent
         /// <summary>The threshold: counts from 1 to <c>MinCell - 1</c> are null.</summary>
         public long MinCell { get; }
 
-        /// <summary>The instant at which active grants were counted.</summary>
-        public DateTimeOffset At { get; }
+        /// <summary>What a period is: <c>month</c>, <c>quarter</c> or <c>year</c> (Norwegian
+        /// local time).</summary>
+        public string Period { get; }
 
-        /// <summary>Events by month, purpose and recipient.</summary>
+        /// <summary>The periods counted, in order, for example <c>2026-Q1</c>, <c>2026-Q2</c>.</summary>
+        public IReadOnlyList<string> Periods { get; }
+
+        /// <summary>Events by period, purpose and recipient.</summary>
         public IReadOnlyList<StatisticsRow> Rows { get; }
 
-        /// <summary>Active grants by purpose and recipient.</summary>
+        /// <summary>The sums of each period's rows.</summary>
+        public IReadOnlyList<StatisticsTotal> Totals { get; }
+
+        /// <summary>Active grants at the end of each period (or now, for the period under way),
+        /// by purpose and recipient.</summary>
         public IReadOnlyList<ActiveGrantCount> ActiveGrants { get; }
     }
 
-    /// <summary>Events of one month, purpose and recipient; a null count is suppressed.</summary>
+    /// <summary>Events of one period, purpose and recipient; a null count is suppressed.</summary>
     public sealed class StatisticsRow
     {
         internal StatisticsRow(JsonObject json)
         {
-            Month = json.String("month");
+            Period = json.String("period");
             Purpose = json.String("purpose");
             Recipient = json.String("recipient");
             Grants = json.OptionalLong("grants");
@@ -147,8 +164,9 @@ namespace Consent
             Disclosures = json.OptionalLong("disclosures");
         }
 
-        /// <summary><c>YYYY-MM</c>.</summary>
-        public string Month { get; }
+        /// <summary>The period the events were recorded in: <c>2026-03</c>, <c>2026-Q1</c> or
+        /// <c>2026</c>.</summary>
+        public string Period { get; }
 
         /// <summary>The purpose code.</summary>
         public string Purpose { get; }
@@ -169,15 +187,53 @@ namespace Consent
         public long? Disclosures { get; }
     }
 
-    /// <summary>Active grants of one purpose and recipient; a null count is suppressed.</summary>
+    /// <summary>The sums of one period's rows; a null total is suppressed.</summary>
+    public sealed class StatisticsTotal
+    {
+        internal StatisticsTotal(JsonObject json)
+        {
+            Period = json.String("period");
+            Grants = json.OptionalLong("grants");
+            Withdrawals = json.OptionalLong("withdrawals");
+            Refusals = json.OptionalLong("refusals");
+            Disclosures = json.OptionalLong("disclosures");
+        }
+
+        /// <summary>The period.</summary>
+        public string Period { get; }
+
+        /// <summary>Grants recorded, or null when suppressed.</summary>
+        public long? Grants { get; }
+
+        /// <summary>Withdrawals recorded, or null when suppressed.</summary>
+        public long? Withdrawals { get; }
+
+        /// <summary>Refusals recorded, or null when suppressed.</summary>
+        public long? Refusals { get; }
+
+        /// <summary>Disclosures recorded, or null when suppressed.</summary>
+        public long? Disclosures { get; }
+    }
+
+    /// <summary>Active grants of one purpose and recipient at the end of one period; a null
+    /// count is suppressed.</summary>
     public sealed class ActiveGrantCount
     {
         internal ActiveGrantCount(JsonObject json)
         {
+            Period = json.String("period");
+            At = json.Instant("at");
             Purpose = json.String("purpose");
             Recipient = json.String("recipient");
             Count = json.OptionalLong("count");
         }
+
+        /// <summary>The period.</summary>
+        public string Period { get; }
+
+        /// <summary>The instant they are counted at: the period's end, or now for the period
+        /// under way.</summary>
+        public DateTimeOffset At { get; }
 
         /// <summary>The purpose code.</summary>
         public string Purpose { get; }

@@ -2,6 +2,10 @@
 // public API, and every result code that can reach .NET, each provoked for real (PANIC, which
 // no input can provoke, through the code-to-exception map). Run with scripts/test-dotnet.sh;
 // prints "N passed, N failed" as its last line and exits non-zero on a failure.
+//
+// Test ledgers run in test mode on a test clock that starts at 2026-01-05T10:00Z, the morning
+// the fixtures' grants start (a consent dated more than 30 days before it is recorded is
+// refused); production-only behaviour is checked on production ledgers of its own.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -20,9 +24,26 @@ static class ConsentTest
     static readonly DateTimeOffset May2026 = new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
     static readonly DateTimeOffset June2026 = new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
     static readonly DateTimeOffset July2026 = new DateTimeOffset(2026, 7, 1, 12, 0, 0, TimeSpan.Zero);
+    static readonly DateTimeOffset September2026 = new DateTimeOffset(2026, 9, 1, 10, 0, 0, TimeSpan.Zero);
     static readonly DateTimeOffset May2030 = new DateTimeOffset(2030, 5, 1, 12, 0, 0, TimeSpan.Zero);
+    /// <summary>When the test ledgers' clock starts: the morning the fixtures' grants start
+    /// (2026-01-05T09:00Z), since a consent dated more than 30 days before it is recorded is
+    /// refused. Tests that need a later "now" move the clock with Ledger.SetClock.</summary>
+    static readonly DateTimeOffset Clock = new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.Zero);
     static readonly string[] Health = { "health" };
     static readonly string[] Nir = { "name", "national_id" };
+
+    /// <summary>Options of a test ledger: test mode, its clock at <see cref="Clock"/>.</summary>
+    static LedgerOptions TestOptions()
+    {
+        return new LedgerOptions { TestMode = true, Clock = Clock };
+    }
+
+    /// <summary>An in-memory test ledger whose clock reads <see cref="Clock"/>.</summary>
+    static Ledger NewLedger()
+    {
+        return Ledger.InMemory(TestOptions());
+    }
 
     static int passed, failed;
     static readonly HashSet<ResultCode> provoked = new HashSet<ResultCode>();
@@ -177,7 +198,7 @@ static class ConsentTest
 
     static void TestDecisions()
     {
-        using (Ledger ledger = Ledger.InMemory())
+        using (Ledger ledger = NewLedger())
         {
             Check(ledger.EventCount == 0, "a new ledger is empty");
             // A statutory permit: NIR registration needs no grant.
@@ -186,15 +207,17 @@ static class ConsentTest
                 Check(d.Permitted, "statutory NIR permit");
                 Check(d.At == March2026 && d.Recipient == "nir" && d.Purpose == "nir_registration",
                     "the decision's instant, recipient and purpose");
-                Check(d.Denial == null, "no denial");
+                Check(d.Denial == null && d.DenialName == null, "no denial");
                 IReadOnlyList<CategoryOutcome> bases = d.Bases;
                 Check(bases.Count == 2 && bases[0].Category == "name" && bases[1].Category == "national_id",
                     "one outcome per category, in order");
                 Basis basis = bases[0].Basis;
-                Check(bases[0].Permitted && bases[0].Reason == null && basis.Kind == "statute"
-                    && basis.Rule == "nir_registration" && basis.Statute == "integreringsloven § 43"
-                    && basis.Art6 == "A6_1_c" && basis.Art9 == null && basis.GrantId == null
-                    && basis.ConfidentialityException == "special_statute", "the statutory basis");
+                Check(bases[0].Permitted && bases[0].Reason == null && bases[0].ReasonName == null
+                    && basis.Kind == "statute" && basis.Rule == "nir_registration"
+                    && basis.Statute == "integreringsloven § 43" && basis.Art6 == "A6_1_c" && basis.Art9 == null
+                    && basis.GrantId == null && basis.Explicit == null && basis.Condition == null
+                    && basis.ConfidentialityException == "special_statute" && basis.ConfidentialityStatute == null,
+                    "the statutory basis: both gates");
                 string json = d.ToJson();
                 Check(json.Contains("\"rule\":\"nir_registration\"") && !json.Contains(Adult),
                     "ToJson names the rule and not the subject");
@@ -207,7 +230,8 @@ static class ConsentTest
             // Health data needs explicit consent.
             using (Decision d = ledger.Decide(Adult, "laeringssenteret", "health_coordination", Health, March2026))
             {
-                Check(!d.Permitted && d.Denial == "no_basis" && d.Bases[0].Reason == "no_basis"
+                Check(!d.Permitted && d.Denial == DenialReason.NoBasis && d.DenialName == "no_basis"
+                    && d.Bases[0].Reason == DenialReason.NoBasis && d.Bases[0].ReasonName == "no_basis"
                     && d.Bases[0].Basis == null, "health denied without consent");
                 Check(d.ToString().Contains("denied: no_basis"), "ToString of a denial");
             }
@@ -221,8 +245,13 @@ static class ConsentTest
             {
                 Basis basis = d.Bases[0].Basis;
                 Check(d.Permitted && basis.Kind == "consent" && basis.GrantId == grantId
-                    && basis.Explicit == true && basis.Art9 == "A9_2_a" && basis.Rule == null,
-                    "health permitted by the explicit grant");
+                    && basis.Explicit == true && basis.Art9 == "A9_2_a" && basis.Rule == null
+                    && basis.Condition == null, "health permitted by the explicit grant");
+                // Consent lifts confidentiality; the GDPR gate is the purpose's statute.
+                Check(basis.ConfidentialityException == "fvl_13a_1"
+                    && basis.ConfidentialityStatute == "forvaltningsloven § 13 a nr. 1"
+                    && basis.Art6 == "A6_1_e" && basis.Statute == "integreringsloven § 41",
+                    "the consent basis: both gates");
             }
 
             // Withdrawal: decisions before it stand, after it deny.
@@ -231,14 +260,14 @@ static class ConsentTest
                 "a decision before the withdrawal is unchanged");
             using (Decision d = ledger.Decide(Adult, "laeringssenteret", "health_coordination", Health, July2026))
             {
-                Check(!d.Permitted && d.Denial == "withdrawn", "denied after the withdrawal");
+                Check(!d.Permitted && d.Denial == DenialReason.Withdrawn, "denied after the withdrawal");
             }
             Check(ledger.EventCount == 2, "two events");
 
             // A refusal is recorded with its own id.
             string refusal = "{\"subject\": \"" + Adult + "\", \"grantor\": " + Self + ","
-                + " \"purposes\": [\"statistics\"], \"recipients\": [\"imdi\"], \"categories\": [\"family\"],"
-                + " \"at\": \"2026-02-01T10:00:00Z\", \"evidence\": {\"method\": \"edialog\", \"reference\": \"2026/9\","
+                + " \"purposes\": [\"case_handling\"], \"recipients\": [\"imdi\"], \"categories\": [\"family\"],"
+                + " \"at\": \"2026-01-05T09:30:00Z\", \"evidence\": {\"method\": \"edialog\", \"reference\": \"2026/9\","
                 + " \"language\": \"uk\", \"interpreter\": false},"
                 + " \"notice\": {\"id\": \"bosetting-personvern\", \"version\": \"2024-10-16\"}}";
             Guid refusalId = ledger.Refuse(refusal, CaseWorker);
@@ -278,20 +307,23 @@ static class ConsentTest
 
     static void TestRights()
     {
-        using (Ledger ledger = Ledger.InMemory())
+        using (Ledger ledger = NewLedger())
         {
-            DateTimeOffset now = DateTimeOffset.UtcNow;
-            string longAgo = Rfc3339(now.AddDays(-200));
-            Guid finances = ledger.Grant(GrantJson(Adult, Self, "employment_followup", "nav", "\"finances\"", false, longAgo),
-                CaseWorker);
-            Guid family = ledger.Grant(GrantJson(Adult, Self, "case_handling", "bufetat", "\"family\"", false, longAgo),
-                CaseWorker);
+            // "Now" is 2026-09-01; the two consents were given (and recorded) 200 days before.
+            DateTimeOffset now = September2026;
+            DateTimeOffset given = now.AddDays(-200);
+            ledger.SetClock(given.AddHours(1));
+            Guid finances = ledger.Grant(GrantJson(Adult, Self, "employment_followup", "nav", "\"finances\"", false,
+                Rfc3339(given)), CaseWorker);
+            Guid family = ledger.Grant(GrantJson(Adult, Self, "case_handling", "bufetat", "\"family\"", false,
+                Rfc3339(given)), CaseWorker);
+            ledger.SetClock(now);
 
             // Pseudonym: stable, keyed, never the number.
             string pseudonym = ledger.Pseudonym(Adult);
             Check(pseudonym.Length == 32 && pseudonym == ledger.Pseudonym(Adult) && pseudonym != ledger.Pseudonym(Child),
                 "Pseudonym: 32 hex digits, one per subject");
-            using (Ledger other = Ledger.InMemory())
+            using (Ledger other = NewLedger())
             {
                 Check(other.Pseudonym(Adult) != pseudonym, "a pseudonym depends on the ledger's key");
             }
@@ -319,7 +351,7 @@ static class ConsentTest
             Check(record != Guid.Empty && record != family, "Rectify returns the record id");
             using (Decision d = ledger.Decide(Adult, "bufetat", "case_handling", familyCategory, later))
             {
-                Check(!d.Permitted && d.Denial == "expired", "the corrected end holds from now on");
+                Check(!d.Permitted && d.Denial == DenialReason.Expired, "the corrected end holds from now on");
             }
             Check(ledger.Permits(Adult, "bufetat", "case_handling", familyCategory, now.AddDays(-20)),
                 "a decision for an instant before the correction stands");
@@ -334,7 +366,8 @@ static class ConsentTest
                 () => ledger.Rectify(Adult, Guid.NewGuid(), Correction.EvidenceReference("x"), "typo", CaseWorker));
 
             // Re-consent: a verge's grant for a child lapses at 18; the item names the pseudonym.
-            Guid childGrant = ledger.Grant(GrantJson(Child, Verge, "case_handling", "nav", "\"family\"", false), CaseWorker);
+            Guid childGrant = ledger.Grant(GrantJson(Child, Verge, "case_handling", "nav", "\"family\"", false,
+                Rfc3339(now.AddHours(-1))), CaseWorker);
             IReadOnlyList<ReconsentItem> due = ledger.ReconsentDue(May2030, TimeSpan.FromDays(60));
             Check(due.Count == 1 && due[0].GrantId == childGrant && due[0].Subject == ledger.Pseudonym(Child)
                 && due[0].Reason == "comes_of_age" && due[0].DueAt == new DateTimeOffset(2030, 5, 31, 22, 0, 0, TimeSpan.Zero)
@@ -343,39 +376,11 @@ static class ConsentTest
             Check(ledger.ReconsentDue(May2030, TimeSpan.FromDays(10)).Count == 0, "nothing due within 10 days");
             Throws<InvalidInputException>("a negative window", ResultCode.InvalidInput, ledger,
                 () => ledger.ReconsentDue(May2030, TimeSpan.FromDays(-1)));
-
-            // Statistics: five grants in one cell are shown, fewer are suppressed.
-            for (int i = 0; i < 5; i++)
+            using (Decision d = ledger.Decide(Child, "nav", "case_handling", familyCategory, May2030.AddDays(60)))
             {
-                ledger.Grant(GrantJson(Fnr("0" + (i + 1) + "0280", 100), Self, "statistics", "imdi", "\"family\"", false),
-                    CaseWorker);
+                Check(!d.Permitted && d.Denial == DenialReason.ReconsentRequired && d.DenialName == "reconsent_required",
+                    "the verge's grant no longer covers the adult");
             }
-            Statistics all = ledger.Statistics();
-            Check(all.MinCell == 5 && all.Rows.Count > 0 && all.ActiveGrants.Count > 0, "Statistics");
-            StatisticsRow imdi = null;
-            foreach (StatisticsRow row in all.Rows)
-            {
-                if (row.Recipient == "imdi") imdi = row;
-            }
-            Check(imdi != null && imdi.Grants == 5 && imdi.Purpose == "statistics" && imdi.Month == Rfc3339(now).Substring(0, 7)
-                && imdi.Withdrawals == 0, "five grants are counted");
-            bool suppressed = false;
-            foreach (ActiveGrantCount count in all.ActiveGrants)
-            {
-                if (count.Recipient == "nav" && count.Purpose == "employment_followup") suppressed = count.Count == null;
-            }
-            Check(suppressed, "one active grant is suppressed (null)");
-            var until = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero).AddDays(2);
-            Statistics strict = ledger.Statistics(null, until, 6);
-            Check(strict.MinCell == 6 && strict.At == until, "Statistics with a query");
-            foreach (StatisticsRow row in strict.Rows)
-            {
-                Check(row.Grants == null || row.Grants == 0 || row.Grants >= 6, "counts below 6 are suppressed");
-            }
-            Statistics none = ledger.Statistics(now.AddDays(1), now.AddDays(2));
-            Check(none.Rows.Count == 0, "no events in a window after them");
-            Throws<InvalidInputException>("a threshold below the catalogue's", ResultCode.InvalidInput, ledger,
-                () => ledger.Statistics(null, null, 2));
 
             // Erasure (Art. 17): consents only -> erased; after an NIR disclosure -> restricted.
             ErasureOutcome erased = ledger.RequestErasure(Child, CaseWorker);
@@ -389,15 +394,148 @@ static class ConsentTest
                 && restricted.Statutes.Count == 1, "RequestErasure restricts after an NIR disclosure");
             using (Decision d = ledger.Decide(Adult, "nav", "employment_followup", new[] { "finances" }, now.AddDays(1)))
             {
-                Check(!d.Permitted && d.Denial == "restricted", "consent-based decisions are restricted");
+                Check(!d.Permitted && d.Denial == DenialReason.Restricted, "consent-based decisions are restricted");
             }
             Check(ledger.Verify().Ok, "the chain still verifies");
         }
     }
 
+    /// <summary>A grant of one category to one recipient for one purpose by each of
+    /// <paramref name="count"/> new people (born 1980-02-01, individual numbers from
+    /// <paramref name="individual"/> on), given an hour before <paramref name="now"/>.</summary>
+    static void GrantEach(Ledger ledger, DateTimeOffset now, ref int individual, int count, string purpose,
+        string recipient, string category, bool isExplicit = false)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            string person = Fnr("010280", individual);
+            individual = int.Parse(person.Substring(6, 3)) + 1;
+            ledger.Grant(GrantJson(person, Self, purpose, recipient, "\"" + category + "\"",
+                isExplicit, Rfc3339(now.AddHours(-1))), CaseWorker);
+        }
+    }
+
+    static void TestStatistics()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            int person = 100;
+            // 2026-Q1: five grants in one cell. 2026-Q2: one grant alone. 2026-Q3: six grants in
+            // one cell and two in another.
+            GrantEach(ledger, Clock, ref person, 5, "case_handling", "imdi", "family");
+            DateTimeOffset april = new DateTimeOffset(2026, 4, 10, 10, 0, 0, TimeSpan.Zero);
+            ledger.SetClock(april);
+            GrantEach(ledger, april, ref person, 1, "employment_followup", "nav", "finances");
+            ledger.SetClock(September2026);
+            GrantEach(ledger, September2026, ref person, 6, "case_handling", "bufetat", "family");
+            GrantEach(ledger, September2026, ref person, 2, "health_coordination", "helsetjenesten", "health", true);
+            long before = ledger.EventCount;
+            Check(before == 14, "fourteen grants");
+
+            // Defaults: every quarter (the catalogue's period) from the first event's to this one.
+            Statistics all = ledger.Statistics();
+            Check(all.MinCell == 5 && all.Period == "quarter" && all.Periods.Count == 3 && all.Periods[0] == "2026-Q1"
+                && all.Periods[1] == "2026-Q2" && all.Periods[2] == "2026-Q3", "Statistics: the periods counted");
+            StatisticsRow imdi = Row(all, "2026-Q1", "imdi");
+            Check(imdi != null && imdi.Grants == 5 && imdi.Purpose == "case_handling" && imdi.Withdrawals == 0
+                && imdi.Refusals == 0 && imdi.Disclosures == 0, "five grants are counted");
+            StatisticsTotal q1 = Total(all, "2026-Q1");
+            Check(q1 != null && q1.Grants == 5, "the total of a quarter with no suppressed cell");
+            StatisticsRow nav = Row(all, "2026-Q2", "nav");
+            Check(nav != null && nav.Grants == null, "one grant is suppressed (null)");
+            StatisticsTotal q2 = Total(all, "2026-Q2");
+            Check(q2 != null && q2.Grants == null, "a total that would give the suppressed cell away is suppressed");
+            // 2026-Q3: the 2 is suppressed; the total minus the 6 would give it away, so the 6 is
+            // suppressed as well and the total shown.
+            StatisticsRow bufetat = Row(all, "2026-Q3", "bufetat"), health = Row(all, "2026-Q3", "helsetjenesten");
+            StatisticsTotal q3 = Total(all, "2026-Q3");
+            Check(health != null && health.Grants == null && bufetat != null && bufetat.Grants == null
+                && q3 != null && q3.Grants == 8, "secondary suppression: " + (bufetat == null ? "no row" : "" + bufetat.Grants));
+            Check(NoSuppressedCountDerivable(all), "no total minus visible cells gives a suppressed count away");
+
+            // Active grants at the end of each quarter (now for the one under way).
+            ActiveGrantCount active = null, lone = null;
+            foreach (ActiveGrantCount count in all.ActiveGrants)
+            {
+                if (count.Period == "2026-Q2" && count.Recipient == "imdi") active = count;
+                if (count.Period == "2026-Q2" && count.Recipient == "nav") lone = count;
+            }
+            Check(active != null && active.Count == 5 && active.Purpose == "case_handling"
+                && active.At == new DateTimeOffset(2026, 6, 30, 21, 59, 59, TimeSpan.Zero).AddTicks(9999990),
+                "five grants active at the end of 2026-Q2 (Norwegian local time)");
+            Check(lone != null && lone.Count == null, "one active grant is suppressed (null)");
+
+            // A raised threshold suppresses the 5 and the 6 as well.
+            Statistics strict = ledger.Statistics(null, null, 6);
+            Check(strict.MinCell == 6 && strict.Periods.Count == 3, "Statistics with a query");
+            foreach (StatisticsRow row in strict.Rows)
+            {
+                Check(row.Grants == null || row.Grants == 0 || row.Grants >= 6, "counts below 6 are suppressed");
+            }
+            Check(Row(strict, "2026-Q1", "imdi").Grants == null, "the 5 is suppressed under a threshold of 6");
+            Statistics q1Only = ledger.Statistics("2026-Q1", "2026-Q1");
+            Check(q1Only.Periods.Count == 1 && q1Only.Rows.Count == 1 && q1Only.Rows[0].Grants == 5,
+                "one quarter: rows as before");
+            Statistics none = ledger.Statistics("2025-Q1", "2025-Q4");
+            Check(none.Periods.Count == 4 && none.Rows.Count == 0 && none.ActiveGrants.Count == 0,
+                "no events in quarters before them");
+
+            // Only whole periods of the catalogue's kind: an arbitrary window could be subtracted
+            // from another.
+            Throws<InvalidInputException>("an instant for a period", ResultCode.InvalidInput, ledger,
+                () => ledger.Statistics("2026-01-01T00:00:00Z", "2026-02-15T00:00:00Z"));
+            Throws<InvalidInputException>("a month where the catalogue counts quarters", ResultCode.InvalidInput, ledger,
+                () => ledger.Statistics("2026-03"));
+            Throws<InvalidInputException>("a last period before the first", ResultCode.InvalidInput, ledger,
+                () => ledger.Statistics("2026-Q3", "2026-Q1"));
+            Throws<InvalidInputException>("a threshold below the catalogue's", ResultCode.InvalidInput, ledger,
+                () => ledger.Statistics(null, null, 2));
+            Check(ledger.EventCount == before, "statistics record nothing");
+        }
+    }
+
+    static StatisticsRow Row(Statistics statistics, string period, string recipient)
+    {
+        foreach (StatisticsRow row in statistics.Rows)
+        {
+            if (row.Period == period && row.Recipient == recipient) return row;
+        }
+        return null;
+    }
+
+    static StatisticsTotal Total(Statistics statistics, string period)
+    {
+        foreach (StatisticsTotal total in statistics.Totals)
+        {
+            if (total.Period == period) return total;
+        }
+        return null;
+    }
+
+    /// <summary>The differencing attack on each period's shown grant total: the total minus the
+    /// visible cells pins a suppressed cell down when it is the only one suppressed, or when
+    /// every suppressed cell must be exactly 1 (a suppressed count is at least 1).</summary>
+    static bool NoSuppressedCountDerivable(Statistics statistics)
+    {
+        foreach (StatisticsTotal total in statistics.Totals)
+        {
+            if (total.Grants == null) continue;
+            long visible = 0;
+            int suppressed = 0;
+            foreach (StatisticsRow row in statistics.Rows)
+            {
+                if (row.Period != total.Period) continue;
+                if (row.Grants == null) suppressed++;
+                else visible += row.Grants.Value;
+            }
+            if (suppressed == 1 || (suppressed > 0 && total.Grants.Value - visible == suppressed)) return false;
+        }
+        return true;
+    }
+
     static void TestBadInput()
     {
-        using (Ledger ledger = Ledger.InMemory())
+        using (Ledger ledger = NewLedger())
         {
             Guid grantId = ledger.Grant(HealthGrant(), CaseWorker);
             Throws<InvalidNationalIdException>("a bad control digit", ResultCode.InvalidNationalId, ledger,
@@ -423,7 +561,7 @@ static class ConsentTest
             Throws<InvalidInputException>("a NUL character (C would see a shorter string)", ResultCode.InvalidInput, ledger,
                 () => ledger.Decide(Adult + "\0", "nir", "nir_registration", Nir, March2026));
             Throws<UnsupportedVersionException>("grant schema version 2", ResultCode.UnsupportedVersion, ledger,
-                () => ledger.Grant(GrantJson(Adult, Self, "statistics", "imdi", "\"family\"", false, extra: "\"version\": 2, "),
+                () => ledger.Grant(GrantJson(Adult, Self, "case_handling", "imdi", "\"family\"", false, extra: "\"version\": 2, "),
                     CaseWorker));
             Throws<NotFoundException>("an unknown grant", ResultCode.NotFound, ledger,
                 () => ledger.Withdraw(Guid.NewGuid(), June2026, CaseWorker));
@@ -460,6 +598,353 @@ static class ConsentTest
         }
     }
 
+    static readonly DateTimeOffset March1 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+    static readonly Assertion[] Concern = { new Assertion("serious_concern", "2026/55") };
+    static readonly string[] NameFamily = { "name", "family" };
+
+    /// <summary>Issue 15, acceptance 1: the duty to inform the child welfare service permits only
+    /// with an asserted condition, and the recorded disclosure keeps it.</summary>
+    static void TestConditions()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            using (Decision d = ledger.Decide(Adult, "barnevern", "child_welfare_followup", NameFamily, March1))
+            {
+                Check(!d.Permitted && d.Denial == DenialReason.ConditionNotAsserted
+                    && d.DenialName == "condition_not_asserted" && d.Bases.Count == 2
+                    && d.Bases[0].Reason == DenialReason.ConditionNotAsserted
+                    && d.Bases[1].Reason == DenialReason.ConditionNotAsserted,
+                    "routine sharing with barnevern is denied condition_not_asserted");
+                Check(d.ToString().Contains("denied: condition_not_asserted"), "ToString names the reason");
+            }
+            using (Decision d = ledger.Decide(Adult, "barnevern", "child_welfare_followup", NameFamily, March1, null))
+            {
+                Check(d.Denial == DenialReason.ConditionNotAsserted, "a null list asserts nothing");
+            }
+            using (Decision d = ledger.Decide(Adult, "barnevern", "child_welfare_followup", NameFamily, March1,
+                new Assertion[0]))
+            {
+                Check(d.Denial == DenialReason.ConditionNotAsserted, "an empty list asserts nothing");
+            }
+            Check(!ledger.Permits(Adult, "barnevern", "child_welfare_followup", NameFamily, March1),
+                "Permits asserts nothing");
+
+            using (Decision d = ledger.Decide(Adult, "barnevern", "child_welfare_followup", NameFamily, March1, Concern))
+            {
+                Check(d.Permitted && d.Denial == null && d.Bases.Count == 2, "permitted with serious_concern 2026/55");
+                foreach (CategoryOutcome outcome in d.Bases)
+                {
+                    Basis basis = outcome.Basis;
+                    Check(basis.Kind == "statute" && basis.Rule == "barnevern_duty" && basis.Condition == "serious_concern"
+                        && basis.Statute == "barnevernsloven § 13-2" && basis.Art6 == "A6_1_c" && basis.Art9 == null
+                        && basis.ConfidentialityException == "duty_to_inform"
+                        && basis.ConfidentialityStatute == "barnevernsloven § 13-2",
+                        "the basis names the rule, the condition and both gates: " + outcome.Category);
+                }
+                Check(d.ToJson().Contains("\"condition\":\"serious_concern\""), "ToJson names the condition");
+            }
+            using (Decision d = ledger.Decide(Adult, "barnevern", "child_welfare_followup", NameFamily, March1,
+                new List<Assertion> { new Assertion("order", "2026/56") }))
+            {
+                Check(d.Permitted && d.Bases[0].Basis.Condition == "order", "an order from the service is the other condition");
+            }
+            Check(ledger.EventCount == 0, "deciding records nothing");
+
+            // Recording: without the assertion, nothing is recorded; with it, the event keeps it.
+            ledger.SetClock(March1);
+            Throws<NotPermittedException>("a disclosure to barnevern without an assertion", ResultCode.NotPermitted, ledger,
+                () => ledger.RecordDisclosure(Adult, "barnevern", "child_welfare_followup", NameFamily, March1, CaseWorker));
+            Throws<NotPermittedException>("a disclosure with a null list of assertions", ResultCode.NotPermitted, ledger,
+                () => ledger.RecordDisclosure(Adult, "barnevern", "child_welfare_followup", NameFamily, March1, CaseWorker,
+                    null));
+            using (Decision d = ledger.RecordDisclosure(Adult, "barnevern", "child_welfare_followup", NameFamily, March1,
+                CaseWorker, Concern))
+            {
+                Check(d.Permitted && d.Bases[0].Basis.Condition == "serious_concern" && d.Bases[1].Basis.Condition
+                    == "serious_concern", "RecordDisclosure with the assertion returns the permitting decision");
+            }
+            Check(ledger.EventCount == 1, "the disclosure is recorded");
+            // The recorded event keeps, per category, the condition its basis relied on (the
+            // export is read from the events).
+            IReadOnlyList<JsonObject> disclosures = JsonObject.Parse(ledger.SubjectExport(Adult), "export")
+                .Objects("disclosures");
+            Check(disclosures.Count == 1 && disclosures[0].String("recipient") == "barnevern", "one disclosure exported");
+            IReadOnlyList<JsonObject> recorded = disclosures[0].Objects("bases");
+            Check(recorded.Count == 2, "a recorded basis per category");
+            foreach (JsonObject basis in recorded)
+            {
+                Check(basis.String("rule") == "barnevern_duty" && basis.String("condition") == "serious_concern"
+                    && basis.String("statute") == "barnevernsloven § 13-2" && basis.String("art6") == "A6_1_c"
+                    && basis.String("confidentiality_exception") == "duty_to_inform",
+                    "the recorded disclosure carries the condition and both gates: " + basis.String("category"));
+            }
+            Check(ledger.Verify().Ok, "the chain verifies");
+        }
+    }
+
+    /// <summary>Issue 15, acceptance 2 and 3: each basis reports its GDPR gate and its
+    /// confidentiality gate apart, from the catalogue.</summary>
+    static void TestTwoGates()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            using (Decision d = ledger.Decide(Adult, "okonomiavdelingen", "introduction_benefit", new[] { "finances" }, March1))
+            {
+                Basis basis = d.Permitted ? d.Bases[0].Basis : null;
+                Check(basis != null && basis.Kind == "statute" && basis.Rule == "internal_benefit"
+                    && basis.Statute == "integreringsloven § 41" && basis.Art6 == "A6_1_e" && basis.Art9 == null
+                    && basis.Condition == null, "the introduction benefit rests on integreringsloven § 41");
+                Check(basis != null && basis.ConfidentialityException == "fvl_13b_3"
+                    && basis.ConfidentialityStatute == "forvaltningsloven § 13 b nr. 3",
+                    "and fvl § 13 b nr. 3 lifts confidentiality, reported separately");
+            }
+
+            Guid grantId = ledger.Grant(GrantJson(Adult, Self, "language_training", "laeringssenteret", "\"health\"", true),
+                CaseWorker);
+            using (Decision d = ledger.Decide(Adult, "laeringssenteret", "language_training", Health, March1))
+            {
+                Basis basis = d.Permitted ? d.Bases[0].Basis : null;
+                Check(basis != null && basis.Kind == "consent" && basis.GrantId == grantId && basis.Explicit == true,
+                    "explicit consent permits health data to the learning centre");
+                Check(basis != null && basis.ConfidentialityException == "fvl_13a_1"
+                    && basis.ConfidentialityStatute == "forvaltningsloven § 13 a nr. 1",
+                    "the consent is the confidentiality exception (fvl § 13 a nr. 1)");
+                Check(basis != null && basis.Art6 == "A6_1_e" && basis.Statute == "integreringsloven § 41"
+                    && basis.Art9 == "A9_2_a",
+                    "the GDPR gate is the catalogue's for language_training, not Art. 6(1)(a)");
+            }
+        }
+    }
+
+    static string WithLanguage(string grant, string language)
+    {
+        return grant.Replace("\"language\": \"uk\"", "\"language\": \"" + language + "\"");
+    }
+
+    /// <summary>Grants that could never mean anything, or would mislead, are refused at the door
+    /// and nothing is recorded.</summary>
+    static void TestAdmission()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            // No consent where a statute is the basis.
+            InvalidInputException e = Throws<InvalidInputException>("consent to an NIR registration",
+                ResultCode.InvalidInput, ledger,
+                () => ledger.Grant(GrantJson(Adult, Self, "nir_registration", "nir", "\"name\"", false), CaseWorker));
+            Check(e != null && e.Message.Contains("nir_registration"), "the message names the rule");
+            e = Throws<InvalidInputException>("consent to a settlement disclosure to IMDi", ResultCode.InvalidInput, ledger,
+                () => ledger.Grant(GrantJson(Adult, Self, "settlement", "imdi", "\"name\"", false), CaseWorker));
+            Check(e != null && e.Message.Contains("imdi_settlement") && e.Message.Contains("name"),
+                "the message names the rule and the category");
+            // A rule that requires a condition is not coverage: consent is what lesser concerns need.
+            Guid lesser = ledger.Grant(GrantJson(Adult, Self, "child_welfare_followup", "barnevern", "\"family\"", false),
+                CaseWorker);
+            using (Decision d = ledger.Decide(Adult, "barnevern", "child_welfare_followup", new[] { "family" }, March1))
+            {
+                Check(d.Permitted && d.Bases[0].Basis.Kind == "consent" && d.Bases[0].Basis.GrantId == lesser,
+                    "a consent covers what a conditional rule leaves");
+            }
+
+            // Special categories need explicit consent.
+            foreach (string special in new[] { "health", "religion", "ethnic_origin" })
+            {
+                Throws<InvalidInputException>(special + " without explicit consent", ResultCode.InvalidInput, ledger,
+                    () => ledger.Grant(GrantJson(Adult, Self, "health_coordination", "helsetjenesten",
+                        "\"" + special + "\"", false), CaseWorker));
+            }
+            // Notices the catalogue lists.
+            Throws<InvalidInputException>("a notice version the catalogue does not list", ResultCode.InvalidInput, ledger,
+                () => ledger.Grant(HealthGrant().Replace("\"version\": \"2024-10-16\"", "\"version\": \"2023-01-01\""),
+                    CaseWorker));
+            Throws<InvalidInputException>("a notice the catalogue does not list", ResultCode.InvalidInput, ledger,
+                () => ledger.Grant(HealthGrant().Replace("bosetting-personvern", "annen-erklaering"), CaseWorker));
+            // Evidence languages: ISO 639-1 or 639-3.
+            Throws<InvalidInputException>("an evidence language that is no ISO 639 code", ResultCode.InvalidInput, ledger,
+                () => ledger.Grant(WithLanguage(HealthGrant(), "norsk"), CaseWorker));
+            foreach (string language in new[] { "prs", "kmr", "ckb", "ti" })
+            {
+                ledger.Grant(WithLanguage(GrantJson(Adult, Self, "case_handling", "nav", "\"address\"", false), language),
+                    CaseWorker);
+            }
+            long before = ledger.EventCount;
+            Check(before == 5, "Dari, Kurmanji, Sorani and Tigrinya are accepted: " + before);
+
+            // No retroactive consent: 40 days back is refused, 10 days back accepted.
+            ledger.SetClock(March1);
+            Throws<InvalidInputException>("a consent dated 40 days back", ResultCode.InvalidInput, ledger,
+                () => ledger.Grant(GrantJson(Adult, Self, "employment_followup", "nav", "\"finances\"", false,
+                    Rfc3339(March1.AddDays(-40))), CaseWorker));
+            Guid tenDays = ledger.Grant(GrantJson(Adult, Self, "employment_followup", "nav", "\"finances\"", false,
+                Rfc3339(March1.AddDays(-10))), CaseWorker);
+            // A withdrawal is never refused for lateness: now, for an instant 40 days back.
+            ledger.Withdraw(lesser, March1.AddDays(-40), CaseWorker, "told the school in January");
+            Check(ledger.EventCount == before + 2, "the 10-day grant and the late withdrawal are recorded");
+            Check(!ledger.Permits(Adult, "barnevern", "child_welfare_followup", new[] { "family" }, March1.AddDays(-39))
+                && ledger.Permits(Adult, "nav", "employment_followup", new[] { "finances" }, March1),
+                "the withdrawal holds from its instant: " + tenDays);
+        }
+    }
+
+    static readonly Actor Dpo = new Actor("personvernombud-1", "dpo");
+
+    /// <summary>Historical paper consents enter through a migration that only some roles may
+    /// record, all or none.</summary>
+    static void TestHistorical()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            string paper2020 = GrantJson(Adult, Self, "employment_followup", "nav", "\"finances\"", false,
+                "2020-03-01T09:00:00Z");
+            string paper2021 = GrantJson(Child, Verge, "case_handling", "bufetat", "\"family\"", false,
+                "2021-06-01T09:00:00Z");
+            var documents = new List<string> { paper2020, paper2021 };
+
+            // Refused to a case worker; a bad grant anywhere refuses them all.
+            Throws<NotPermittedException>("a case worker migrating", ResultCode.NotPermitted, ledger,
+                () => ledger.GrantHistorical(documents, CaseWorker));
+            InvalidInputException bad = Throws<InvalidInputException>("a migration with one bad grant",
+                ResultCode.InvalidInput, ledger, () => ledger.GrantHistorical(new List<string>
+                    { paper2020, paper2021.Replace("2024-10-16", "2019-01-01") }, Dpo));
+            Check(bad != null && bad.Message.Contains("grant 1"), "the bad grant's index is named: "
+                + (bad == null ? "" : bad.Message));
+            Throws<InvalidNationalIdException>("a migration with a bad national id", ResultCode.InvalidNationalId, ledger,
+                () => ledger.GrantHistorical(new[] { paper2020.Replace(Adult, BadFnr) }, Dpo));
+            Throws<InvalidInputException>("a special category without explicit consent in a migration",
+                ResultCode.InvalidInput, ledger, () => ledger.GrantHistorical(new[] {
+                    GrantJson(Adult, Self, "health_coordination", "helsetjenesten", "\"health\"", false,
+                        "2020-03-01T09:00:00Z") }, Dpo));
+            Throws<InvalidInputException>("an entry that is not a grant document", ResultCode.InvalidInput, ledger,
+                () => ledger.GrantHistorical(new[] { paper2020, "[]" }, Dpo));
+            InvalidInputException two = Throws<InvalidInputException>("two documents in one entry",
+                ResultCode.InvalidInput, ledger, () => ledger.GrantHistorical(new[] { paper2020 + ", " + paper2021 }, Dpo));
+            Check(two != null && two.Message.Contains("grant 0"), "the entry is named");
+            Throws<InvalidInputException>("an entry that does not close", ResultCode.InvalidInput, ledger,
+                () => ledger.GrantHistorical(new[] { paper2020.Substring(0, paper2020.Length - 1) }, Dpo));
+            Throws<InvalidInputException>("an entry that is not JSON", ResultCode.InvalidInput, ledger,
+                () => ledger.GrantHistorical(new[] { "{not json}" }, Dpo));
+            Throws<NullArgumentException>("a null entry", ResultCode.NullArgument, ledger,
+                () => ledger.GrantHistorical(new[] { paper2020, null }, Dpo));
+            Throws<NullArgumentException>("a null list", ResultCode.NullArgument, ledger,
+                () => ledger.GrantHistorical(null, Dpo));
+            Throws<NullArgumentException>("a null actor", ResultCode.NullArgument, ledger,
+                () => ledger.GrantHistorical(documents, null));
+            // Brackets inside a string, and an escaped quote before them, are text, not structure.
+            string braces = paper2020.Replace("2026/1234", "2020/}{ \\\"} ]");
+            Check(ledger.EventCount == 0, "nothing was migrated");
+
+            IReadOnlyList<Guid> ids = ledger.GrantHistorical(documents, Dpo);
+            Check(ids.Count == 2 && ids[0] != ids[1] && ledger.EventCount == 2, "GrantHistorical returns an id per grant");
+            using (Decision d = ledger.Decide(Adult, "nav", "employment_followup", new[] { "finances" },
+                new DateTimeOffset(2021, 1, 4, 12, 0, 0, TimeSpan.Zero)))
+            {
+                Check(d.Permitted && d.Bases[0].Basis.GrantId == ids[0], "the 2020 paper consent permits a 2021 disclosure");
+            }
+            Check(ledger.Permits(Child, "bufetat", "case_handling", new[] { "family" },
+                new DateTimeOffset(2022, 1, 4, 12, 0, 0, TimeSpan.Zero)), "the second grant, in order");
+            Check(ledger.SubjectExport(Adult).Contains(ids[0].ToString()), "the migrated grant is in the export");
+            IReadOnlyList<Guid> archived = ledger.GrantHistorical(new[] { braces }, new Actor("arkivar-2", "archivist"));
+            Check(archived.Count == 1 && ledger.EventCount == 3, "an archivist may migrate; braces in strings are text");
+            Check(ledger.GrantHistorical(new string[0], Dpo).Count == 0 && ledger.EventCount == 3,
+                "an empty migration records nothing");
+        }
+    }
+
+    /// <summary>The test clock: only in test mode, set by SetClock.</summary>
+    static void TestClock()
+    {
+        Throws<InvalidInputException>("a clock without test mode", ResultCode.InvalidInput, null,
+            () => Ledger.InMemory(new LedgerOptions { Clock = Clock }));
+        using (Ledger production = Ledger.InMemory())
+        {
+            Throws<NotPermittedException>("SetClock on a production ledger", ResultCode.NotPermitted, production,
+                () => production.SetClock(Clock));
+        }
+        using (Ledger systemClock = Ledger.InMemory(new LedgerOptions { TestMode = true }))
+        {
+            Throws<NotPermittedException>("SetClock on a test ledger on the system clock", ResultCode.NotPermitted,
+                systemClock, () => systemClock.SetClock(Clock));
+        }
+        // The clock is the instant given, in whatever offset: 11:00+01:00 is 10:00Z, and a
+        // consent may start exactly 30 days before it.
+        using (Ledger ledger = Ledger.InMemory(new LedgerOptions
+            { TestMode = true, Clock = new DateTimeOffset(2026, 1, 5, 11, 0, 0, TimeSpan.FromHours(1)) }))
+        {
+            Throws<InvalidInputException>("a consent a second beyond 30 days back", ResultCode.InvalidInput, ledger,
+                () => ledger.Grant(GrantJson(Adult, Self, "case_handling", "nav", "\"address\"", false,
+                    "2025-12-06T09:59:59Z"), CaseWorker));
+            ledger.Grant(GrantJson(Adult, Self, "case_handling", "nav", "\"address\"", false, "2025-12-06T10:00:00Z"),
+                CaseWorker);
+            Check(ledger.EventCount == 1, "a consent exactly 30 days back is accepted");
+            ledger.SetClock(March1);
+            Throws<InvalidInputException>("the clock moved on: January is too far back", ResultCode.InvalidInput, ledger,
+                () => ledger.Grant(HealthGrant(), CaseWorker));
+            Ledger disposed = ledger;
+            disposed.Dispose();
+            bool threw = false;
+            try { disposed.SetClock(Clock); } catch (ObjectDisposedException) { threw = true; }
+            Check(threw, "SetClock on a disposed ledger throws ObjectDisposedException");
+        }
+    }
+
+    /// <summary>Assertions that cannot mean anything: a specific exception, nothing recorded.</summary>
+    static void TestAssertionInput()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            ledger.SetClock(March1);
+            foreach (bool record in new[] { false, true })
+            {
+                string how = record ? " (RecordDisclosure)" : " (Decide)";
+                Func<Assertion[], Action> call = assertions => () =>
+                {
+                    if (record)
+                        ledger.RecordDisclosure(Adult, "barnevern", "child_welfare_followup", NameFamily, March1,
+                            CaseWorker, assertions).Dispose();
+                    else
+                        ledger.Decide(Adult, "barnevern", "child_welfare_followup", NameFamily, March1, assertions).Dispose();
+                };
+                Throws<UnknownCodeException>("an unknown condition" + how, ResultCode.UnknownCode, ledger,
+                    call(new[] { new Assertion("hunch", "2026/55") }));
+                Throws<UnknownCodeException>("a malformed condition" + how, ResultCode.UnknownCode, ledger,
+                    call(new[] { new Assertion("Serious Concern", "2026/55") }));
+                Throws<InvalidInputException>("an empty reference" + how, ResultCode.InvalidInput, ledger,
+                    call(new[] { new Assertion("serious_concern", "") }));
+                Throws<InvalidInputException>("a reference of 129 characters" + how, ResultCode.InvalidInput, ledger,
+                    call(new[] { new Assertion("serious_concern", new string('x', 129)) }));
+                Throws<InvalidInputException>("a national id as the reference" + how, ResultCode.InvalidInput, ledger,
+                    call(new[] { new Assertion("serious_concern", "sak " + Adult) }));
+                Throws<InvalidInputException>("an assertion without a condition" + how, ResultCode.InvalidInput, ledger,
+                    call(new[] { new Assertion(null, "2026/55") }));
+                Throws<InvalidInputException>("an assertion without a reference" + how, ResultCode.InvalidInput, ledger,
+                    call(new[] { new Assertion("serious_concern", null) }));
+                NullArgumentException e = Throws<NullArgumentException>("a null assertion" + how, ResultCode.NullArgument,
+                    ledger, call(new[] { Concern[0], null }));
+                Check(e != null && e.Message.Contains("assertions[1]"), "the null assertion is named");
+                Throws<InvalidUtf8Exception>("a lone surrogate in a reference" + how, ResultCode.InvalidUtf8, ledger,
+                    call(new[] { new Assertion("serious_concern", "2026/\uD800") }));
+            }
+            Check(ledger.Verify().Ok && ledger.EventCount == 0, "bad assertions left the ledger empty");
+        }
+    }
+
+    static void TestDenialReasons()
+    {
+        foreach (DenialReason reason in Enum.GetValues(typeof(DenialReason)))
+        {
+            if (reason == DenialReason.Unknown) continue;
+            var snake = new StringBuilder();
+            foreach (char c in reason.ToString())
+            {
+                if (char.IsUpper(c) && snake.Length > 0) snake.Append('_');
+                snake.Append(char.ToLowerInvariant(c));
+            }
+            Check(DenialReasons.Parse(snake.ToString()) == reason, "the library's name of " + reason + " is " + snake);
+        }
+        Check(DenialReasons.Parse("grantor_authority_ended") == DenialReason.Unknown,
+            "a reason added to the library later is Unknown, still a denial");
+        Check(default(DenialReason) == DenialReason.Unknown, "the default reason is Unknown");
+    }
+
     static string TempDir()
     {
         string dir = Path.Combine(Path.GetTempPath(), "consent-dotnet-" + Guid.NewGuid().ToString("N"));
@@ -494,7 +979,7 @@ static class ConsentTest
         try
         {
             string path = Path.Combine(dir, "ledger.db");
-            using (Ledger ledger = Ledger.Open(path))
+            using (Ledger ledger = Ledger.Open(path, TestOptions()))
             {
                 ledger.Grant(HealthGrant(), CaseWorker);
                 // The file is locked while it is open, even within one process.
@@ -515,7 +1000,8 @@ static class ConsentTest
                 Check(withKeyFile.EventCount == 1, "LedgerOptions.KeyFile");
             }
             string keyed = Path.Combine(dir, "keyed.db");
-            using (Ledger withKey = Ledger.Open(keyed, new LedgerOptions { KeyHex = new string('a', 64) }))
+            using (Ledger withKey = Ledger.Open(keyed,
+                new LedgerOptions { KeyHex = new string('a', 64), TestMode = true, Clock = Clock }))
             {
                 withKey.Grant(HealthGrant(), CaseWorker);
             }
@@ -562,7 +1048,7 @@ static class ConsentTest
 
     static void TestThreads()
     {
-        using (Ledger ledger = Ledger.InMemory())
+        using (Ledger ledger = NewLedger())
         {
             ledger.Grant(HealthGrant(), CaseWorker);
             int permits = 0, errors = 0;
@@ -602,6 +1088,14 @@ static class ConsentTest
         TestExceptionMap();
         TestDecisions();
         TestRights();
+        TestStatistics();
+        TestConditions();
+        TestTwoGates();
+        TestAdmission();
+        TestHistorical();
+        TestClock();
+        TestAssertionInput();
+        TestDenialReasons();
         TestBadInput();
         TestFiles();
         TestThreads();
