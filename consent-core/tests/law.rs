@@ -82,6 +82,9 @@ fn the_duty_to_inform_barnevern_needs_an_asserted_condition() {
             .iter()
             .all(|b| b.condition.as_ref().map(|c| c.as_str()) == Some("serious_concern"))
     );
+    // The person's export shows the assertion with its reference.
+    let export = ledger.subject_export(&subject(&ledger, ADULT)).unwrap();
+    assert_eq!(export.disclosures[0].assertions, concern);
 
     // An unknown condition is an unknown code; nothing is recorded.
     let rumour = [Assertion::new("rumour", "2026/56").unwrap()];

@@ -16,7 +16,7 @@ use crate::log::event::{
     DisclosureBasis, Event, EventPayload, GrantRecord, GrantorRecord, RectificationRecord,
 };
 use crate::model::party::{Evidence, EvidenceMethod, Notice};
-use crate::model::request::Correction;
+use crate::model::request::{Assertion, Correction};
 use crate::model::{GrantId, SCHEMA_VERSION};
 use crate::policy::grant_state::{GrantState, GrantStatus, NEVER};
 use crate::time::{self, Micros};
@@ -327,6 +327,10 @@ pub struct DisclosureEntry {
     pub disclosed_at: DateTime<Utc>,
     /// The basis of each category.
     pub bases: Vec<DisclosureBasis>,
+    /// The conditions the requester asserted, with the case references where the grounds are
+    /// documented (empty when none were).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assertions: Vec<Assertion>,
 }
 
 /// A registered access request.
@@ -429,6 +433,7 @@ impl Builder<'_> {
                 pii_information: d.categories.clone(),
                 disclosed_at: d.at,
                 bases: d.bases.clone(),
+                assertions: d.assertions.clone(),
             }),
             EventPayload::AccessRequested(a) => export.access_requests.push(AccessRequestEntry {
                 meta,
