@@ -33,17 +33,24 @@ impl<T: Copy, const N: usize> Small<T, N> {
     }
 
     /// `f` of each item of `from`, in order: inline when they fit.
+    ///
+    /// The inline case fills the array in one pass with its length known up front (no
+    /// per-item check of where the list lives): this builds a decision's outcomes on the
+    /// statute path, where a few nanoseconds are a tenth of the decision.
     pub(crate) fn map_from<S: Copy>(filler: T, from: &[S], mut f: impl FnMut(S) -> T) -> Self {
-        if from.len() <= N && u8::try_from(N).is_ok() {
-            let mut list = Small::new(filler);
-            for &item in from {
-                list.push(f(item));
+        match u8::try_from(from.len()) {
+            Ok(len) if from.len() <= N => {
+                let mut items = [filler; N];
+                for (item, &source) in items.iter_mut().zip(from) {
+                    *item = f(source);
+                }
+                Small {
+                    repr: Repr::Inline { len, items },
+                }
             }
-            list
-        } else {
-            Small {
+            _ => Small {
                 repr: Repr::Heap(from.iter().map(|&s| f(s)).collect()),
-            }
+            },
         }
     }
 
