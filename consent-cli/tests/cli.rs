@@ -232,6 +232,26 @@ fn init_creates_the_ledger_and_key_and_refuses_to_overwrite() {
     );
 }
 
+/// Finding 6 of the security review: a key file planted before `consent init` that other
+/// users can read is not adopted; nothing is created and the planted file is left as it was.
+#[cfg(unix)]
+#[test]
+fn init_refuses_a_planted_world_readable_key_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::new();
+    let key = sandbox.path("ledger.db.key");
+    std::fs::write(&key, format!("{}\n", "ab".repeat(32))).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    sandbox.run(&["init"]).fails("chmod 600");
+    assert!(!sandbox.db().exists());
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644);
+    // Once it is private, init adopts it.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = sandbox.run(&["init"]).ok();
+    assert!(run.stdout.contains("using the existing"), "{}", run.stdout);
+}
+
 #[test]
 fn init_with_a_key_file_flag_and_json() {
     let sandbox = Sandbox::new();

@@ -77,21 +77,80 @@ fn default_key_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn read_key(path: &Path) -> Result<PseudonymKey> {
-    let bytes = fs::read(path)
-        .map_err(|e| Error::storage(&format!("cannot read key file `{}`", path.display()), e))?;
+/// The most bytes a key file holds: 64 hex digits and a line ending (`\r\n` at most).
+const KEY_FILE_MAX: usize = 66;
+
+/// Reads a key file: a regular file that no other user may read or write (the owner's group may
+/// read it, for service accounts that share a ledger), of at most [`KEY_FILE_MAX`] bytes.
+///
+/// A FIFO would block the read and `/dev/zero` would never end it, so anything but a regular file
+/// is refused before it is opened, and the file that was opened is checked to be the one that
+/// was inspected.
+pub(super) fn read_key(path: &Path) -> Result<PseudonymKey> {
+    use std::io::Read;
+    let shown = path.display();
+    let inspected = fs::metadata(path)
+        .map_err(|e| Error::storage(&format!("cannot read key file `{shown}`"), e))?;
+    check_key_metadata(path, &inspected)?;
+    let file = fs::File::open(path)
+        .map_err(|e| Error::storage(&format!("cannot read key file `{shown}`"), e))?;
+    let opened = file
+        .metadata()
+        .map_err(|e| Error::storage(&format!("cannot read key file `{shown}`"), e))?;
+    check_key_metadata(path, &opened)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if (opened.dev(), opened.ino()) != (inspected.dev(), inspected.ino()) {
+            return Err(Error::storage(
+                &format!("cannot read key file `{shown}`"),
+                "it was replaced while it was being opened",
+            ));
+        }
+    }
+    let mut bytes = Vec::with_capacity(KEY_FILE_MAX + 1);
+    // One byte more than a key file holds shows that it holds more.
+    file.take(67)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::storage(&format!("cannot read key file `{shown}`"), e))?;
+    if bytes.len() > KEY_FILE_MAX {
+        return Err(Error::invalid(format!(
+            "key file `{shown}` is larger than a key (32 bytes or 64 hex digits)"
+        )));
+    }
     if bytes.len() == PseudonymKey::LEN {
         return PseudonymKey::from_slice(&bytes);
     }
     let text = String::from_utf8_lossy(&bytes);
     let decoded = hex::decode(text.trim()).ok_or_else(|| {
         Error::invalid(format!(
-            "key file `{}` must hold 32 bytes or 64 hex digits",
-            path.display()
+            "key file `{shown}` must hold 32 bytes or 64 hex digits"
         ))
     })?;
-    PseudonymKey::from_slice(&decoded)
-        .map_err(|e| e.context(format!("key file `{}`", path.display())))
+    PseudonymKey::from_slice(&decoded).map_err(|e| e.context(format!("key file `{shown}`")))
+}
+
+/// A key file must be a regular file that other users can neither read nor write.
+fn check_key_metadata(path: &Path, metadata: &fs::Metadata) -> Result<()> {
+    if !metadata.is_file() {
+        return Err(Error::invalid(format!(
+            "key file `{}` is not a regular file",
+            path.display()
+        )));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o007 != 0 {
+            return Err(Error::invalid(format!(
+                "key file `{}` can be read or written by other users (mode {mode:04o}); restrict it with `chmod 600 {}` (or `chmod 640` for a group of service accounts)",
+                path.display(),
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Creates a key file readable and writable by its owner only.
