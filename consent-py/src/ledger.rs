@@ -138,6 +138,17 @@ fn json_value<T: serde::Serialize>(value: &T) -> Result<Value, String> {
     serde_json::to_value(value).map_err(|e| e.to_string())
 }
 
+/// A `bool` keyword argument: `True` or `False` only (an int, a str or `None` is refused, so
+/// `test_mode="yes"` is an `InvalidInputError`, not a `TypeError` or a silent truth value).
+fn flag(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<bool> {
+    obj.cast::<PyBool>().map(|b| b.is_true()).map_err(|_| {
+        invalid(format!(
+            "`{field}` must be True or False, not {}",
+            crate::convert::type_name(obj)
+        ))
+    })
+}
+
 fn options(test_mode: bool) -> IdOptions {
     IdOptions {
         test_mode,
@@ -204,14 +215,18 @@ impl Ledger {
     /// `":memory:"` opens an in-memory ledger. Opening replays and verifies every event.
     /// `catalogue_file` is a catalogue TOML file to use instead of the embedded default.
     #[staticmethod]
-    #[pyo3(signature = (path, *, key_file = None, test_mode = false, catalogue_file = None))]
+    #[pyo3(
+        signature = (path, *, key_file = None, test_mode = None, catalogue_file = None),
+        text_signature = "(path, *, key_file=None, test_mode=False, catalogue_file=None)"
+    )]
     fn open(
         py: Python<'_>,
         path: &Bound<'_, PyAny>,
         key_file: Option<&Bound<'_, PyAny>>,
-        test_mode: bool,
+        test_mode: Option<&Bound<'_, PyAny>>,
         catalogue_file: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Ledger> {
+        let test_mode = test_mode.map_or(Ok(false), |t| flag(t, "test_mode"))?;
         let path: PathBuf = path
             .extract()
             .map_err(|_| invalid("`path` must be a str or os.PathLike"))?;
@@ -234,12 +249,16 @@ impl Ledger {
     /// (or the one in `catalogue_file`). `test_mode` accepts synthetic test national ids
     /// (never in production).
     #[staticmethod]
-    #[pyo3(signature = (*, test_mode = false, catalogue_file = None))]
+    #[pyo3(
+        signature = (*, test_mode = None, catalogue_file = None),
+        text_signature = "(*, test_mode=False, catalogue_file=None)"
+    )]
     fn in_memory(
         py: Python<'_>,
-        test_mode: bool,
+        test_mode: Option<&Bound<'_, PyAny>>,
         catalogue_file: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Ledger> {
+        let test_mode = test_mode.map_or(Ok(false), |t| flag(t, "test_mode"))?;
         let id_options = options(test_mode);
         let inner = consent_core::Ledger::with_store(
             Box::new(MemoryStore::new()),

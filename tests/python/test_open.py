@@ -127,3 +127,14 @@ def test_tampering_is_an_integrity_error(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(consent.IntegrityError, match="^event 2:"):
         consent.Ledger.open(path)
+
+
+@pytest.mark.parametrize("value", ["yes", 1, 0, "", [], None.__class__])
+def test_a_test_mode_that_is_not_a_bool_is_invalid_input(value: object) -> None:
+    """Security finding 10: ``test_mode="yes"`` raised ``TypeError``; every surface raises the
+    library's own ``InvalidInputError`` for a wrong type, and opens nothing."""
+    with pytest.raises(consent.InvalidInputError, match="test_mode"):
+        consent.Ledger.open(":memory:", test_mode=value)  # type: ignore[arg-type]
+    with pytest.raises(consent.InvalidInputError, match="test_mode"):
+        consent.Ledger.in_memory(test_mode=value)  # type: ignore[arg-type]
+    assert consent.Ledger.open(":memory:", test_mode=False).event_count == 0
