@@ -3,7 +3,8 @@
 use std::io::Read;
 use std::path::Path;
 
-use consent_core::{Actor, Catalogue, Ledger, LedgerOptions};
+use consent_core::storage::FileAccess;
+use consent_core::{Actor, Catalogue, Ledger, LedgerOptions, OpenMode};
 
 use crate::cli::Global;
 use crate::error::CliError;
@@ -58,6 +59,9 @@ impl Context<'_> {
             options = options.with_key_file(key_file.clone());
         }
         options.id_options.test_mode = self.global.test_mode;
+        if self.global.group_access {
+            options = options.with_file_access(FileAccess::Group);
+        }
         if self.global.catalogue.is_some() {
             options.catalogue = Some(self.catalogue()?);
         }
@@ -71,7 +75,7 @@ impl Context<'_> {
 
     /// Fails unless the ledger file exists (so a typo never creates an empty ledger).
     pub fn require_ledger(&self) -> Result<(), CliError> {
-        if self.path().exists() {
+        if std::fs::symlink_metadata(self.path()).is_ok() {
             Ok(())
         } else {
             Err(CliError::new(
@@ -84,10 +88,20 @@ impl Context<'_> {
         }
     }
 
-    /// Opens the existing ledger.
+    /// Opens the existing ledger for writing.
     pub fn open(&self) -> Result<Ledger, CliError> {
+        self.open_with(OpenMode::OpenOrCreate)
+    }
+
+    /// Opens the existing ledger for reading only: nothing is created or written beside it (no
+    /// key, no lock file, no WAL), and a writing service may keep it open meanwhile.
+    pub fn open_read_only(&self) -> Result<Ledger, CliError> {
+        self.open_with(OpenMode::ReadOnly)
+    }
+
+    fn open_with(&self, mode: OpenMode) -> Result<Ledger, CliError> {
         self.require_ledger()?;
-        let options = self.options()?;
+        let options = self.options()?.with_mode(mode);
         Ledger::open(self.path(), options).map_err(|e| {
             let integrity = e.code() == consent_core::ErrorCode::Integrity;
             let error = CliError::from(e);

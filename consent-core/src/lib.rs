@@ -29,9 +29,9 @@ pub use id::pseudonym::{Pseudonym, PseudonymKey};
 pub use ledger::{
     AccessRequest, AccessRequestEntry, Clock, ConsentChange, ConsentEvent, ConsentRecord,
     ConsentType, CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, ErasureOutcome,
-    EventMeta, Ledger, LedgerOptions, MEMORY_PATH, RectificationDetail, RectificationEntry,
-    RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport, SubjectStatus, SystemClock,
-    Validity, VerifyReport,
+    EventMeta, Ledger, LedgerOptions, MEMORY_PATH, OpenMode, RectificationDetail,
+    RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
+    SubjectStatus, SystemClock, Validity, VerifyReport,
 };
 pub use log::event::{
     AccessRequestRecord, DisclosureBasis, DisclosureRecord, ErasureRecord, Event, EventPayload,
@@ -55,7 +55,7 @@ pub mod storage {
     pub use crate::ledger::STORAGE_SCHEMA;
     pub use crate::log::record::{EventRecord, GENESIS, Hash, Head};
     pub use crate::store::memory::MemoryStore;
-    pub use crate::store::sqlite::SqliteStore;
+    pub use crate::store::sqlite::{FileAccess, SqliteStore};
     pub use crate::store::{Batch, Store, Stream, SubjectKey};
 }
 

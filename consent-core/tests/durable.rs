@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 use consent_core::{
-    Catalogue, DenialReason, ErrorCode, GrantId, GrantRequest, Ledger, LedgerOptions, PseudonymKey,
+    Catalogue, DenialReason, ErrorCode, GrantId, GrantRequest, Ledger, LedgerOptions, OpenMode,
+    PseudonymKey,
 };
 
 fn open(path: &Path) -> Ledger {
@@ -180,7 +181,10 @@ fn a_key_file_must_be_a_small_regular_file() {
     let path = db(&dir);
     let key = dir.path().join("host.key");
     write_key_file(&key, &"ab".repeat(32), 0o600);
-    drop(Ledger::open(&path, LedgerOptions::default().with_key_file(&key)).unwrap());
+    let create = LedgerOptions::default()
+        .with_key_file(&key)
+        .with_mode(OpenMode::Create);
+    drop(Ledger::open(&path, create).unwrap());
 
     let fifo = dir.path().join("fifo.key");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();

@@ -18,3 +18,4 @@ mod model;
 mod properties;
 mod rights;
 mod scenarios;
+mod security;

@@ -7,10 +7,10 @@ use std::sync::RwLock;
 
 use chrono::{DateTime, Utc};
 
-use consent_core::storage::MemoryStore;
+use consent_core::storage::{FileAccess, MemoryStore};
 use consent_core::{
     Actor, Catalogue, Correction, DisclosureRequest, GrantId, IdOptions, LedgerOptions,
-    MEMORY_PATH, NationalId, StatisticsQuery,
+    MEMORY_PATH, NationalId, OpenMode, StatisticsQuery,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
@@ -215,9 +215,15 @@ impl Ledger {
     /// `":memory:"` opens an in-memory ledger. Opening replays and verifies every event.
     /// `catalogue_file` is a catalogue TOML file to use instead of the embedded default.
     #[staticmethod]
+    ///
+    /// A key file without its database, or an empty database file, raises `IntegrityError`
+    /// (the ledger was deleted or emptied) instead of starting a new one. `read_only=True`
+    /// opens an existing ledger without creating or writing anything (writes raise
+    /// `StorageError`); `group_access=True` creates a new ledger's files for the owner's group
+    /// too (0660, the key 0640), for service accounts that share it.
     #[pyo3(
-        signature = (path, *, key_file = None, test_mode = None, catalogue_file = None),
-        text_signature = "(path, *, key_file=None, test_mode=False, catalogue_file=None)"
+        signature = (path, *, key_file = None, test_mode = None, catalogue_file = None, read_only = None, group_access = None),
+        text_signature = "(path, *, key_file=None, test_mode=False, catalogue_file=None, read_only=False, group_access=False)"
     )]
     fn open(
         py: Python<'_>,
@@ -225,8 +231,12 @@ impl Ledger {
         key_file: Option<&Bound<'_, PyAny>>,
         test_mode: Option<&Bound<'_, PyAny>>,
         catalogue_file: Option<&Bound<'_, PyAny>>,
+        read_only: Option<&Bound<'_, PyAny>>,
+        group_access: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Ledger> {
         let test_mode = test_mode.map_or(Ok(false), |t| flag(t, "test_mode"))?;
+        let read_only = read_only.map_or(Ok(false), |t| flag(t, "read_only"))?;
+        let group_access = group_access.map_or(Ok(false), |t| flag(t, "group_access"))?;
         let path: PathBuf = path
             .extract()
             .map_err(|_| invalid("`path` must be a str or os.PathLike"))?;
@@ -238,6 +248,12 @@ impl Ledger {
             .with_id_options(id_options);
         if let Some(key_file) = key_file {
             ledger_options = ledger_options.with_key_file(key_file);
+        }
+        if read_only {
+            ledger_options = ledger_options.with_mode(OpenMode::ReadOnly);
+        }
+        if group_access {
+            ledger_options = ledger_options.with_file_access(FileAccess::Group);
         }
         let inner = py
             .detach(move || consent_core::Ledger::open(&path, ledger_options))

@@ -111,7 +111,7 @@ def test_another_schema_version_is_unsupported(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     close(consent.Ledger.open(path))
     with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA user_version = 2")
+        conn.execute("PRAGMA user_version = 99")
     conn.close()
     with pytest.raises(consent.UnsupportedVersionError):
         consent.Ledger.open(path)
@@ -138,3 +138,39 @@ def test_a_test_mode_that_is_not_a_bool_is_invalid_input(value: object) -> None:
     with pytest.raises(consent.InvalidInputError, match="test_mode"):
         consent.Ledger.in_memory(test_mode=value)  # type: ignore[arg-type]
     assert consent.Ledger.open(":memory:", test_mode=False).event_count == 0
+
+
+def test_an_emptied_or_deleted_ledger_is_an_integrity_error(tmp_path: Path) -> None:
+    """Security finding 1: with the key file in place, an emptied ledger file (``: > ledger.db``)
+    or a deleted one opened as a new, empty ledger that denied everything as ``no_basis``."""
+    path = tmp_path / "ledger.db"
+    ledger = consent.Ledger.open(path)
+    add_grants(ledger)
+    close(ledger)
+    (tmp_path / "ledger.db.lock").unlink()
+    path.write_bytes(b"")
+    with pytest.raises(consent.IntegrityError, match="empty"):
+        consent.Ledger.open(path)
+    with pytest.raises(consent.IntegrityError, match="empty"):
+        consent.Ledger.open(path, read_only=True)
+    assert path.read_bytes() == b""
+    path.unlink()
+    with pytest.raises(consent.IntegrityError, match="deleted"):
+        consent.Ledger.open(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.db.key"]
+
+
+def test_read_only_creates_nothing_and_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    ledger = consent.Ledger.open(path)
+    add_grants(ledger)
+    close(ledger)
+    (tmp_path / "ledger.db.lock").unlink()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with consent.Ledger.open(path, read_only=True) as reader:
+        assert reader.event_count == 2
+        assert health(reader, 2).permitted
+        with pytest.raises(consent.StorageError, match="read-only"):
+            add_grants(reader)
+        assert reader.event_count == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

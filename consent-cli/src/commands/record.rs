@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
 use consent_core::storage::MemoryStore;
-use consent_core::{GrantId, GrantRequest, Ledger, LedgerOptions};
+use consent_core::{GrantId, GrantRequest, Ledger, LedgerOptions, OpenMode};
 use serde_json::{Value, json};
 
 use super::json_out;
@@ -37,26 +37,13 @@ pub fn init(ctx: &Context<'_>) -> Result<Outcome, CliError> {
         .clone()
         .unwrap_or_else(|| beside(path, ".key"));
     let key_existed = key_path.exists();
-    let options = ctx.options()?;
+    let options = ctx.options()?.with_mode(OpenMode::Create);
     let catalogue_version = options.catalogue.as_ref().map_or_else(
         || ctx.catalogue().map(|c| c.version().to_owned()),
         |c| Ok(c.version().to_owned()),
     )?;
-    if let Err(error) = Ledger::open(path, options) {
-        // Leave nothing behind, so the command can simply be run again.
-        for created in [
-            path.to_owned(),
-            beside(path, "-wal"),
-            beside(path, "-shm"),
-            beside(path, ".lock"),
-        ] {
-            let _ = std::fs::remove_file(created);
-        }
-        if !key_existed {
-            let _ = std::fs::remove_file(&key_path);
-        }
-        return Err(error.into());
-    }
+    // The core creates the database, then the key file, and leaves nothing behind on failure.
+    drop(Ledger::open(path, options)?);
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
             "ledger": path,

@@ -17,6 +17,7 @@ pub use export::{
     SubjectStatus, Validity,
 };
 pub use open::MEMORY_PATH;
+
 pub use rights::{AccessRequest, ErasureOutcome};
 pub use verify::VerifyReport;
 
@@ -38,8 +39,9 @@ use crate::log::seal::{DataKey, KeyWrapper};
 use crate::model::request::{GrantRequest, RefusalRequest};
 use crate::projection::Projection;
 use crate::store::Store;
+use crate::store::SubjectKey;
 use crate::store::memory::MemoryStore;
-use crate::store::{Batch, SubjectKey};
+use crate::store::sqlite::FileAccess;
 use verify::check_head;
 
 /// The ledger's metadata keys.
@@ -57,6 +59,24 @@ pub(crate) const HEAD_MAC_CONTEXT: &str = "consent 2026 head anchor";
 
 /// The storage schema version this build writes and reads.
 pub const STORAGE_SCHEMA: &str = "1";
+
+/// How [`Ledger::open`] treats the files at its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OpenMode {
+    /// Opens the ledger at the path, or creates one (and its key file) where neither the
+    /// database nor the key file exists. A key file without its database, or an empty database
+    /// file, is an `Integrity` error: the ledger was deleted or emptied.
+    #[default]
+    OpenOrCreate,
+    /// Creates a new ledger; nothing may exist at the path. An existing key file is adopted
+    /// (a host may make its key first), a missing one is created (`consent init`).
+    Create,
+    /// Opens an existing ledger for reading only: nothing is created or written (no key, no
+    /// lock file, no WAL), and it works beside a writer in another process. Writes fail with
+    /// `Storage`. For auditors and reports.
+    ReadOnly,
+}
 
 /// A source of the current time, so tests can control it.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -98,6 +118,10 @@ pub struct LedgerOptions {
     pub id_options: IdOptions,
     /// The clock that stamps events.
     pub clock: Arc<dyn Clock>,
+    /// Whether to open, create or only read the ledger file.
+    pub mode: OpenMode,
+    /// Who besides the owner may use the files a new ledger creates.
+    pub file_access: FileAccess,
 }
 
 impl LedgerOptions {
@@ -129,6 +153,21 @@ impl LedgerOptions {
         self
     }
 
+    /// These options with another open mode (create only, or read only).
+    #[must_use]
+    pub fn with_mode(mut self, mode: OpenMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// These options with the files of a new ledger shared with the owner's group (0660, the
+    /// key file 0640), for service accounts that share one ledger.
+    #[must_use]
+    pub fn with_file_access(mut self, access: FileAccess) -> Self {
+        self.file_access = access;
+        self
+    }
+
     /// These options with another clock (tests set a fixed one).
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -145,6 +184,8 @@ impl Default for LedgerOptions {
             key_file: None,
             id_options: IdOptions::default(),
             clock: Arc::new(SystemClock),
+            mode: OpenMode::default(),
+            file_access: FileAccess::default(),
         }
     }
 }
@@ -231,58 +272,47 @@ impl Ledger {
     /// does not verify (naming the first bad event); `UnsupportedVersion` for another storage
     /// schema; `InvalidCatalogue` when an event names a code the catalogue lacks; `Storage`.
     pub fn with_store(store: Box<dyn Store>, options: LedgerOptions) -> Result<Ledger> {
+        // A store this crate did not open can only show that it is new by holding nothing.
+        let fresh = store.meta(meta::SCHEMA)?.is_none()
+            && store.meta(meta::KEY_CHECK)?.is_none()
+            && store.head()?.is_none()
+            && first_record(store.as_ref())?.is_none()
+            && !has_subject_keys(store.as_ref())?;
+        Ledger::build(store, options, fresh)
+    }
+
+    /// Opens a ledger over a store that is `fresh` (just created: its first state is written
+    /// now, in one step) or that already holds a ledger (nothing is written: an open that
+    /// fails leaves the store as it was).
+    pub(crate) fn build(
+        store: Box<dyn Store>,
+        options: LedgerOptions,
+        fresh: bool,
+    ) -> Result<Ledger> {
         let catalogue = options.catalogue.unwrap_or_else(Catalogue::embedded);
         let key = match options.key {
             Some(key) => key,
             None => PseudonymKey::generate()?,
         };
-        match store.meta(meta::SCHEMA)? {
-            Some(version) if version != STORAGE_SCHEMA => {
-                return Err(Error::new(
-                    ErrorCode::UnsupportedVersion,
-                    format!(
-                        "ledger storage schema `{}` is not supported by this version (expected `{STORAGE_SCHEMA}`)",
-                        printable(&version)
-                    ),
-                ));
-            }
-            Some(_) => {}
-            None => store.set_meta(meta::SCHEMA, STORAGE_SCHEMA)?,
+        if fresh {
+            // A new ledger anchors its empty log, so deleting every event later is seen.
+            let genesis = Head::new(0, GENESIS, &key.derive(HEAD_MAC_CONTEXT));
+            store.initialize(
+                &[
+                    (meta::SCHEMA, STORAGE_SCHEMA),
+                    (meta::KEY_CHECK, &key.check_value()),
+                    (meta::CATALOGUE, catalogue.version()),
+                ],
+                &genesis,
+            )?;
         }
-        match store.meta(meta::KEY_CHECK)? {
-            Some(check) if check != key.check_value() => {
-                return Err(Error::new(
-                    ErrorCode::KeyMismatch,
-                    "the pseudonym key does not match the key this ledger was created with",
-                ));
-            }
-            Some(_) => {}
-            None => {
-                // A new ledger anchors its empty log, so deleting every event later is seen.
-                let genesis = Head::new(0, GENESIS, &key.derive(HEAD_MAC_CONTEXT));
-                store.append(&Batch {
-                    records: &[],
-                    new_keys: &[],
-                    destroyed_keys: &[],
-                    head: &genesis,
-                })?;
-                store.set_meta(meta::KEY_CHECK, &key.check_value())?;
-                store.set_meta(meta::CATALOGUE, catalogue.version())?;
-            }
-        }
+        store.begin_read()?;
+        let opened = Ledger::replayed(store.as_ref(), &catalogue, &key);
+        let ended = store.end_read();
+        let (projection, writer) = opened?;
+        ended?;
         let mac_key = key.derive(HEAD_MAC_CONTEXT);
         let wrapper = KeyWrapper::new(&key);
-        let keys = unwrap_keys(store.as_ref(), &wrapper)?;
-        let mut writer = Writer {
-            last_seq: 0,
-            last_hash: GENESIS,
-        };
-        let mut projection = replay::replay(store.as_ref(), &catalogue, &keys, &mut writer)?;
-        for (subject, (key, since)) in keys {
-            projection.set_key(subject, key, since);
-        }
-        check_head(store.head()?, writer.last_seq, &writer.last_hash, &mac_key)?;
-        projection.shrink();
         Ok(Ledger {
             inner: Arc::new(Inner {
                 catalogue,
@@ -297,6 +327,34 @@ impl Ledger {
                 writer: Mutex::new(writer),
             }),
         })
+    }
+
+    /// Checks a stored ledger's metadata and key, replays every event into a new projection and
+    /// checks the head anchor: every read of an open, in one pinned view of the store.
+    fn replayed(
+        store: &dyn Store,
+        catalogue: &Catalogue,
+        key: &PseudonymKey,
+    ) -> Result<(Projection, Writer)> {
+        check_metadata(store, key)?;
+        let wrapper = KeyWrapper::new(key);
+        let keys = unwrap_keys(store, &wrapper)?;
+        let mut writer = Writer {
+            last_seq: 0,
+            last_hash: GENESIS,
+        };
+        let mut projection = replay::replay(store, catalogue, &keys, &mut writer)?;
+        for (subject, (key, since)) in keys {
+            projection.set_key(subject, key, since);
+        }
+        check_head(
+            store.head()?,
+            writer.last_seq,
+            &writer.last_hash,
+            &key.derive(HEAD_MAC_CONTEXT),
+        )?;
+        projection.shrink();
+        Ok((projection, writer))
     }
 
     /// The catalogue.
@@ -525,6 +583,61 @@ fn nonempty(set: u64, field: &str) -> Result<u64> {
     } else {
         Ok(set)
     }
+}
+
+/// Checks a stored ledger's format version and key check value. A ledger missing either was
+/// tampered with (every ledger is created with both, in one step): it is never taken for a new
+/// one.
+pub(crate) fn check_metadata(store: &dyn Store, key: &PseudonymKey) -> Result<()> {
+    match store.meta(meta::SCHEMA)? {
+        None => {
+            return Err(Error::new(
+                ErrorCode::Integrity,
+                "the ledger's storage schema version is missing (its metadata was deleted)",
+            ));
+        }
+        Some(version) if version != STORAGE_SCHEMA => {
+            return Err(Error::new(
+                ErrorCode::UnsupportedVersion,
+                format!(
+                    "ledger storage schema `{}` is not supported by this version (expected `{STORAGE_SCHEMA}`)",
+                    printable(&version)
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+    match store.meta(meta::KEY_CHECK)? {
+        None => Err(Error::new(
+            ErrorCode::Integrity,
+            "the ledger's key check value is missing (its metadata was deleted)",
+        )),
+        Some(check) if check != key.check_value() => Err(Error::new(
+            ErrorCode::KeyMismatch,
+            "the pseudonym key does not match the key this ledger was created with",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The first stored record, if any.
+fn first_record(store: &dyn Store) -> Result<Option<crate::log::record::EventRecord>> {
+    let mut first = None;
+    store.scan_range(1, 1, &mut |record| {
+        first = Some(record);
+        Ok(())
+    })?;
+    Ok(first)
+}
+
+/// Whether the store holds any subject key.
+fn has_subject_keys(store: &dyn Store) -> Result<bool> {
+    let mut any = false;
+    store.subject_keys(&mut |_| {
+        any = true;
+        Ok(())
+    })?;
+    Ok(any)
 }
 
 /// Reads and unwraps every stored subject key; a large ledger unwraps on two threads.

@@ -9,7 +9,7 @@ use super::*;
 use crate::id::national_id::control_digits;
 use crate::log::event::EventPayload;
 use crate::log::record::EventRecord;
-use crate::store::Stream;
+use crate::store::{Batch, Stream};
 
 #[test]
 fn a_large_log_replays_on_two_threads_to_the_same_state() {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{HEAD_MAC_CONTEXT, Ledger, LedgerOptions, meta};
+use super::{HEAD_MAC_CONTEXT, Ledger, LedgerOptions};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
 use crate::log::record::{self, EventRecord, GENESIS, Hash, Head};
@@ -77,8 +77,17 @@ pub(crate) fn check_head(
     }
 }
 
-/// Verifies a store's chain and head anchor under the given head-MAC key.
+/// Verifies a store's chain and head anchor under the given head-MAC key, in one pinned view.
 pub(crate) fn verify_store(store: &dyn Store, mac_key: &[u8; 32]) -> Result<VerifyReport> {
+    store.begin_read()?;
+    let report = verify_pinned(store, mac_key);
+    let ended = store.end_read();
+    let report = report?;
+    ended?;
+    Ok(report)
+}
+
+fn verify_pinned(store: &dyn Store, mac_key: &[u8; 32]) -> Result<VerifyReport> {
     let mut last_seq = 0u64;
     let mut last_hash = GENESIS;
     let mut failure: Option<Error> = None;
@@ -156,23 +165,15 @@ impl Ledger {
     /// report.
     pub fn verify_file(path: impl AsRef<Path>, options: &LedgerOptions) -> Result<VerifyReport> {
         let path = path.as_ref();
-        if !path.exists() {
-            return Err(Error::new(
-                ErrorCode::NotFound,
-                format!("no ledger at `{}`", path.display()),
-            ));
-        }
-        let store = SqliteStore::open(path)?;
-        let key = super::open::resolve_key(&store, path, options)?;
-        match store.meta(meta::KEY_CHECK)? {
-            Some(check) if check == key.check_value() => {}
-            _ => {
-                return Err(Error::new(
-                    ErrorCode::KeyMismatch,
-                    "the pseudonym key does not match the key this ledger was created with",
-                ));
-            }
-        }
-        verify_store(&store, &key.derive(HEAD_MAC_CONTEXT))
+        // Read-only: no key, no lock file, no WAL is created, and a writer may keep working.
+        let store = SqliteStore::open_read_only(path)?;
+        let key = super::open::existing_key(path, options)?;
+        store.begin_read()?;
+        let report = match super::check_metadata(&store, &key) {
+            Ok(()) => verify_store(&store, &key.derive(HEAD_MAC_CONTEXT)),
+            Err(error) => Err(error),
+        };
+        store.end_read()?;
+        report
     }
 }

@@ -186,6 +186,8 @@ class Ledger:
         key_file: Union[str, os.PathLike[str], None] = None,
         test_mode: bool = False,
         catalogue_file: Union[str, os.PathLike[str], None] = None,
+        read_only: bool = False,
+        group_access: bool = False,
     ) -> Ledger: ...
     @staticmethod
     def in_memory(

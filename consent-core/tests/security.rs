@@ -1,0 +1,386 @@
+//! The findings of the security review (issue 21), each rebuilt as a test that failed before
+//! its fix: deleted or emptied ledgers, failed opens that changed files, file modes, and what
+//! opening and `verify_file` check.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers of a test fail the test on a bad fixture"
+)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::*;
+use consent_core::storage::FileAccess;
+use consent_core::{ErrorCode, GrantRequest, Ledger, LedgerOptions, OpenMode};
+
+fn db(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("consent.db")
+}
+
+fn request(subject: &str) -> GrantRequest {
+    GrantRequest::from_json(
+        &grant_json(subject, &["nav"], &["case_handling"], &["family"], false).to_string(),
+    )
+    .unwrap()
+}
+
+/// A ledger with two grants, closed.
+fn made(dir: &tempfile::TempDir) -> PathBuf {
+    let path = db(dir);
+    let ledger = Ledger::open(&path, LedgerOptions::default()).unwrap();
+    ledger.grant(&request(ADULT), &actor()).unwrap();
+    ledger
+        .grant(&request(&national_id("010180", "12")), &actor())
+        .unwrap();
+    path
+}
+
+/// Every file in a directory with its bytes and mode: what "left as it was" compares.
+fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, u32)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let metadata = entry.metadata().unwrap();
+            let bytes = if metadata.is_file() {
+                std::fs::read(entry.path()).unwrap()
+            } else {
+                Vec::new()
+            };
+            (
+                entry.file_name().to_string_lossy().into_owned(),
+                (bytes, mode(&metadata)),
+            )
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+fn mode(metadata: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    metadata.permissions().mode() & 0o777
+}
+
+#[cfg(not(unix))]
+fn mode(_metadata: &std::fs::Metadata) -> u32 {
+    0
+}
+
+#[track_caller]
+fn assert_unchanged(dir: &Path, before: &BTreeMap<String, (Vec<u8>, u32)>) {
+    let after = snapshot(dir);
+    let names = |s: &BTreeMap<String, (Vec<u8>, u32)>| s.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&after), names(before), "files appeared or vanished");
+    for (name, (bytes, mode)) in before {
+        let (now, now_mode) = after.get(name).unwrap();
+        assert!(now == bytes, "`{name}` changed");
+        assert_eq!(now_mode, mode, "`{name}` changed its mode");
+    }
+}
+
+// Finding 1: an emptied or deleted ledger file became a new, empty ledger.
+
+#[test]
+fn an_emptied_ledger_file_is_an_integrity_error_and_stays_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = made(&dir);
+    std::fs::write(&path, b"").unwrap(); // `: > consent.db`
+    let before = snapshot(dir.path());
+    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Integrity, "{}", err.message());
+    assert!(err.message().contains("empty"), "{}", err.message());
+    let err = Ledger::verify_file(&path, &LedgerOptions::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Integrity, "{}", err.message());
+    let read_only = LedgerOptions::default().with_mode(OpenMode::ReadOnly);
+    assert_eq!(
+        Ledger::open(&path, read_only).unwrap_err().code(),
+        ErrorCode::Integrity
+    );
+    assert_unchanged(dir.path(), &before);
+
+    // Without its key beside it, verify neither writes a schema nor creates a key.
+    std::fs::remove_file(dir.path().join("consent.db.key")).unwrap();
+    let before = snapshot(dir.path());
+    assert_eq!(
+        Ledger::verify_file(&path, &LedgerOptions::default())
+            .unwrap_err()
+            .code(),
+        ErrorCode::Integrity
+    );
+    assert_unchanged(dir.path(), &before);
+}
+
+#[test]
+fn a_key_file_without_its_ledger_is_an_integrity_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = made(&dir);
+    std::fs::remove_file(&path).unwrap();
+    let before = snapshot(dir.path());
+    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Integrity, "{}", err.message());
+    assert!(err.message().contains("deleted"), "{}", err.message());
+    assert_unchanged(dir.path(), &before);
+    let err = Ledger::verify_file(&path, &LedgerOptions::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert_unchanged(dir.path(), &before);
+    // Creating a new ledger with the key is an explicit act.
+    let create = LedgerOptions::default().with_mode(OpenMode::Create);
+    assert_eq!(Ledger::open(&path, create).unwrap().event_count(), 0);
+}
+
+#[test]
+fn a_path_where_nothing_exists_still_gets_a_new_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let ledger = Ledger::open(&path, LedgerOptions::default()).unwrap();
+    assert_eq!(ledger.event_count(), 0);
+    assert!(dir.path().join("consent.db.key").exists());
+}
+
+#[test]
+fn reading_creates_nothing_beside_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = made(&dir);
+    std::fs::remove_file(dir.path().join("consent.db.lock")).unwrap();
+    let before = snapshot(dir.path());
+    let report = Ledger::verify_file(&path, &LedgerOptions::default()).unwrap();
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.events, 2);
+    assert_unchanged(dir.path(), &before);
+
+    let read_only = LedgerOptions::default().with_mode(OpenMode::ReadOnly);
+    let ledger = Ledger::open(&path, read_only.clone()).unwrap();
+    assert_eq!(ledger.event_count(), 2);
+    let adult = subject(&ledger, ADULT);
+    let decision = ledger
+        .decide_with(&adult, "nav", "case_handling", &["family"], at(2026, 3, 1))
+        .unwrap();
+    assert!(decision.permitted());
+    assert!(ledger.verify().unwrap().ok);
+    // Writes are refused and nothing is written.
+    let err = ledger.grant(&request(ADULT), &actor()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Storage, "{}", err.message());
+    assert!(err.message().contains("read-only"), "{}", err.message());
+    drop(ledger);
+    assert_unchanged(dir.path(), &before);
+
+    // A missing ledger is not found, and nothing appears.
+    let missing = dir.path().join("missing.db");
+    let err = Ledger::open(&missing, read_only).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert_unchanged(dir.path(), &before);
+}
+
+#[test]
+fn a_reader_sees_a_writer_in_another_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = made(&dir);
+    let writer = Ledger::open(&path, LedgerOptions::default()).unwrap();
+    let read_only = LedgerOptions::default().with_mode(OpenMode::ReadOnly);
+    let reader = Ledger::open(&path, read_only.clone()).unwrap();
+    assert_eq!(reader.event_count(), 2);
+    writer
+        .grant(&request(&national_id("020280", "12")), &actor())
+        .unwrap();
+    assert!(
+        Ledger::verify_file(&path, &LedgerOptions::default())
+            .unwrap()
+            .ok
+    );
+    assert_eq!(Ledger::open(&path, read_only).unwrap().event_count(), 3);
+}
+
+// Finding 8: failed opens changed files.
+
+#[test]
+fn a_missing_key_check_is_an_integrity_error_and_the_head_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = made(&dir);
+    let head = |path: &Path| -> String {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.query_row("SELECT value FROM meta WHERE key = 'head'", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute("DELETE FROM meta WHERE key = 'key_check'", [])
+            .unwrap();
+    }
+    let anchored = head(&path);
+    assert!(anchored.starts_with("2:"), "{anchored}");
+    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Integrity, "{}", err.message());
+    assert!(err.message().contains("key check"), "{}", err.message());
+    assert_eq!(head(&path), anchored);
+    let err = Ledger::verify_file(&path, &LedgerOptions::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Integrity);
+    assert_eq!(head(&path), anchored);
+}
+
+#[test]
+fn a_foreign_sqlite_file_keeps_its_journal_mode_and_gets_nothing_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('hei');")
+            .unwrap();
+    }
+    // Also a foreign file that happens to carry a ledger's format number.
+    let numbered = dir.path().join("numbered.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&numbered).unwrap();
+        conn.execute_batch("CREATE TABLE meta (k TEXT); PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    let before = snapshot(dir.path());
+    for file in [&path, &numbered] {
+        for mode in [OpenMode::OpenOrCreate, OpenMode::ReadOnly] {
+            let err = Ledger::open(file, LedgerOptions::default().with_mode(mode)).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::Storage, "{}", err.message());
+            assert!(
+                err.message().contains("not a consent ledger"),
+                "{}",
+                err.message()
+            );
+        }
+        let err = Ledger::verify_file(file, &LedgerOptions::default()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Storage, "{}", err.message());
+    }
+    assert_unchanged(dir.path(), &before);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let journal: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "delete");
+}
+
+#[test]
+fn nothing_is_created_beside_a_path_that_is_not_a_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("g.json");
+    std::fs::write(&json, br#"{"subject": "x"}"#).unwrap();
+    let sub = dir.path().join("tmp");
+    std::fs::create_dir(&sub).unwrap();
+    let before = snapshot(dir.path());
+    for path in [&json, &sub] {
+        for mode in [OpenMode::OpenOrCreate, OpenMode::ReadOnly, OpenMode::Create] {
+            let options = LedgerOptions::default().with_mode(mode);
+            let err = Ledger::open(path, options).unwrap_err();
+            assert!(
+                matches!(err.code(), ErrorCode::Storage | ErrorCode::Conflict),
+                "{}",
+                err.message()
+            );
+        }
+        assert!(Ledger::verify_file(path, &LedgerOptions::default()).is_err());
+    }
+    assert_unchanged(dir.path(), &before);
+}
+
+#[test]
+fn a_failed_open_of_a_ledger_leaves_no_lock_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = made(&dir);
+    std::fs::remove_file(dir.path().join("consent.db.lock")).unwrap();
+    let before = snapshot(dir.path());
+    let wrong = LedgerOptions::default().with_key(consent_core::PseudonymKey::from_bytes([9; 32]));
+    let err = Ledger::open(&path, wrong).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::KeyMismatch);
+    assert_unchanged(dir.path(), &before);
+}
+
+#[test]
+fn a_failed_creation_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    // The key file cannot be written: its directory does not exist.
+    let options = LedgerOptions::default().with_key_file(dir.path().join("no/such/dir/k.key"));
+    let err = Ledger::open(&path, options).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Storage, "{}", err.message());
+    assert!(
+        snapshot(dir.path()).is_empty(),
+        "{:?}",
+        snapshot(dir.path()).keys()
+    );
+}
+
+// Finding 9: the database, WAL and SHM were created 0644.
+
+/// The child side of the file-mode test: opens (creating) the ledger with the access the
+/// parent names, writes, and prints each file's mode while the ledger is open.
+#[test]
+fn file_mode_child() {
+    let Ok(path) = std::env::var("CONSENT_MODE_CHILD") else {
+        return; // Only runs when the file-mode test starts this binary as its child.
+    };
+    let access = match std::env::var("CONSENT_MODE_ACCESS").as_deref() {
+        Ok("group") => FileAccess::Group,
+        _ => FileAccess::Owner,
+    };
+    let path = PathBuf::from(path);
+    let ledger = Ledger::open(&path, LedgerOptions::default().with_file_access(access)).unwrap();
+    ledger.grant(&request(ADULT), &actor()).unwrap();
+    for suffix in ["", "-wal", "-shm", ".lock", ".key"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let metadata = std::fs::metadata(PathBuf::from(name)).unwrap();
+        println!("\nMODE:{suffix} {:o}", mode(&metadata));
+    }
+}
+
+/// Runs [`file_mode_child`] under umask 000, so only the ledger itself keeps others out.
+#[cfg(unix)]
+fn modes_under_open_umask(path: &Path, access: &str) -> BTreeMap<String, String> {
+    let exe = std::env::current_exe().unwrap();
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(r#"umask 000 && exec "$0" --exact security::file_mode_child --nocapture --test-threads=1"#)
+        .arg(&exe)
+        .env("CONSENT_MODE_CHILD", path)
+        .env("CONSENT_MODE_ACCESS", access)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("MODE:"))
+        .filter_map(|rest| rest.split_once(' '))
+        .map(|(file, mode)| (file.to_owned(), mode.to_owned()))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn ledger_files_are_private_whatever_the_umask() {
+    let dir = tempfile::tempdir().unwrap();
+    let modes = modes_under_open_umask(&db(&dir), "owner");
+    assert_eq!(modes.len(), 5, "{modes:?}");
+    for (file, mode) in &modes {
+        assert_eq!(mode, "600", "`{file}`");
+    }
+
+    let shared = tempfile::tempdir().unwrap();
+    let modes = modes_under_open_umask(&db(&shared), "group");
+    assert_eq!(modes.len(), 5, "{modes:?}");
+    for (file, mode) in &modes {
+        let expected = if file == ".key" { "640" } else { "660" };
+        assert_eq!(mode, expected, "`{file}`");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_world_readable_ledger_from_before_is_made_private_when_opened() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = made(&dir);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(Ledger::open(&path, LedgerOptions::default()).unwrap());
+    assert_eq!(mode(&std::fs::metadata(&path).unwrap()), 0o640);
+}
