@@ -176,15 +176,19 @@ void consent_decision_free(struct consent_decision *decision);
  * Opens a ledger.
  *
  * `path` is `":memory:"` for a ledger kept in memory (its events vanish with the handle), or
- * the path of an embedded SQLite ledger file, created with its key file on first use (writes
- * are durable when the call returns).
+ * the path of an embedded SQLite ledger file, created with its key file where neither exists
+ * (writes are durable when the call returns). A key file without its database, or an empty
+ * database file, is `INTEGRITY` (the ledger was deleted or emptied), never a new ledger.
  *
  * `options_json` may be NULL (defaults) or a JSON object with the optional keys
  * `"test_mode"` (bool: accept synthetic test numbers; never in production), `"accept_pid2032"`
- * (bool, default true), `"key_file"` (string; file ledgers only), `"key_hex"` (64 hex digits:
- * the pseudonym key itself, for hosts that keep it in a secret store) and `"catalogue_file"`
- * (string: a catalogue TOML file to use instead of the embedded default). Unknown keys are
- * rejected.
+ * (bool, default true), `"key_file"` (string; file ledgers only; a private regular file),
+ * `"key_hex"` (64 hex digits: the pseudonym key itself, for hosts that keep it in a secret
+ * store), `"catalogue_file"` (string: a catalogue TOML file to use instead of the embedded
+ * default), `"mode"` (`"open_or_create"`, the default; `"create"`, which adopts an existing
+ * key file; or `"read_only"`, which creates and writes nothing and works beside a writer) and
+ * `"group_access"` (bool: a new ledger's files are 0660 and its key 0640 instead of 0600).
+ * Unknown keys are rejected.
  *
  * On success writes a new handle to `*ledger_out`; the caller owns it and releases it with
  * `consent_ledger_free`. On failure `*ledger_out` is left untouched.

@@ -52,7 +52,7 @@ pub use time::from_unix_millis;
 /// For those who implement a [`Store`](storage::Store): the stored form of events, the head
 /// anchor, subject keys, and the stores this crate ships.
 pub mod storage {
-    pub use crate::ledger::STORAGE_SCHEMA;
+    pub use crate::ledger::{STORAGE_SCHEMA, UpgradeReport, upgrade_file};
     pub use crate::log::record::{EventRecord, GENESIS, Hash, Head};
     pub use crate::store::memory::MemoryStore;
     pub use crate::store::sqlite::{FileAccess, SqliteStore};

@@ -19,3 +19,4 @@ mod properties;
 mod rights;
 mod scenarios;
 mod security;
+mod upgrade;

@@ -384,3 +384,161 @@ fn a_world_readable_ledger_from_before_is_made_private_when_opened() {
     drop(Ledger::open(&path, LedgerOptions::default()).unwrap());
     assert_eq!(mode(&std::fs::metadata(&path).unwrap()), 0o640);
 }
+
+// Findings 2 and 4: the records of a re-granted subject could be hidden, and `verify` passed
+// ledgers that do not open.
+
+/// A ledger where one person consented, was erased, and consented again (with a disclosure and
+/// an access request after), and another person consented twice: their pseudonyms.
+fn regranted(path: &Path) -> (Vec<u8>, Vec<u8>) {
+    let ledger = Ledger::open(path, LedgerOptions::default()).unwrap();
+    let person = national_id("020280", "12");
+    let other = national_id("030375", "12");
+    let id = subject(&ledger, &person);
+    ledger.grant(&request(&person), &actor()).unwrap();
+    ledger.request_erasure(&id, &actor()).unwrap();
+    ledger.grant(&request(&person), &actor()).unwrap();
+    let disclosure = consent_core::DisclosureRequest::new(
+        id.clone(),
+        "nav",
+        "case_handling",
+        &["family"],
+        at(2026, 3, 1),
+    )
+    .unwrap();
+    ledger.record_disclosure(&disclosure, &actor()).unwrap();
+    ledger
+        .register_access_request(&id, at(2026, 3, 2), &actor())
+        .unwrap();
+    ledger.grant(&request(&other), &actor()).unwrap();
+    ledger.grant(&request(&other), &actor()).unwrap();
+    let pseudonym = |number: &str| {
+        ledger
+            .pseudonym(&subject(&ledger, number))
+            .as_bytes()
+            .to_vec()
+    };
+    (pseudonym(&person), pseudonym(&other))
+}
+
+/// Tampers with a closed ledger through SQL (`?1` is the re-granted person's pseudonym, `?2`
+/// the other's), then opens and verifies it.
+fn tamper_keys(sql: &str) -> (consent_core::Error, consent_core::VerifyReport) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let (person, other) = regranted(&path);
+    assert!(
+        Ledger::verify_file(&path, &LedgerOptions::default())
+            .unwrap()
+            .ok
+    );
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let mut statements = conn.prepare(sql).unwrap();
+        let wanted = statements.parameter_count();
+        let all = [&person as &dyn rusqlite::ToSql, &other];
+        statements.execute(all.get(..wanted).unwrap()).unwrap();
+    }
+    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    let report = Ledger::verify_file(&path, &LedgerOptions::default()).unwrap();
+    (err, report)
+}
+
+#[track_caller]
+fn assert_caught(sql: &str, needle: &str) {
+    let (err, report) = tamper_keys(sql);
+    assert_eq!(err.code(), ErrorCode::Integrity, "{sql}: {}", err.message());
+    assert!(err.message().contains(needle), "{sql}: {}", err.message());
+    assert!(
+        !report.ok,
+        "{sql}: verify passed a ledger that does not open"
+    );
+    let problem = report.problem.unwrap();
+    assert!(problem.contains(needle), "{sql}: {problem}");
+}
+
+#[test]
+fn a_raised_since_seq_no_longer_hides_a_regranted_subjects_records() {
+    // Raising since_seq made the new grant, the disclosure and the access request read as
+    // payloads from before the key, explained by the erasure: they vanished from the export.
+    assert_caught(
+        "UPDATE subject_keys SET since_seq = since_seq + 2 WHERE subject = ?1",
+        "does not unwrap",
+    );
+}
+
+#[test]
+fn every_unreadable_payload_needs_an_erasure_after_it() {
+    // Deleting the re-granted subject's new key: its newer payloads are unreadable, and only
+    // the first unreadable one (before the erasure) used to be checked.
+    assert_caught(
+        "DELETE FROM subject_keys WHERE subject = ?1",
+        "no erasure was recorded after it",
+    );
+}
+
+#[test]
+fn verify_checks_the_keys_as_opening_does() {
+    // Swapped between two subjects.
+    assert_caught(
+        "UPDATE subject_keys SET wrapped = CASE subject
+             WHEN ?1 THEN (SELECT wrapped FROM subject_keys WHERE subject = ?2)
+             ELSE (SELECT wrapped FROM subject_keys WHERE subject = ?1) END
+         WHERE subject IN (?1, ?2)",
+        "does not unwrap",
+    );
+    // Duplicated.
+    assert_caught(
+        "INSERT INTO subject_keys SELECT * FROM subject_keys WHERE subject = ?2",
+        "two data keys",
+    );
+    // Deleted without an erasure.
+    assert_caught(
+        "DELETE FROM subject_keys WHERE subject = ?2",
+        "no erasure was recorded",
+    );
+    // Not a key at all.
+    assert_caught(
+        "UPDATE subject_keys SET wrapped = randomblob(60) WHERE subject = ?2",
+        "does not unwrap",
+    );
+}
+
+#[test]
+fn an_erased_subjects_key_put_back_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let person = national_id("020280", "12");
+    let saved: (Vec<u8>, i64, Vec<u8>) = {
+        let ledger = Ledger::open(&path, LedgerOptions::default()).unwrap();
+        ledger.grant(&request(&person), &actor()).unwrap();
+        drop(ledger);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.query_row(
+            "SELECT subject, since_seq, wrapped FROM subject_keys",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    };
+    {
+        let ledger = Ledger::open(&path, LedgerOptions::default()).unwrap();
+        ledger
+            .request_erasure(&subject(&ledger, &person), &actor())
+            .unwrap();
+    }
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO subject_keys (subject, since_seq, wrapped) VALUES (?1, ?2, ?3)",
+            rusqlite::params![saved.0, saved.1, saved.2],
+        )
+        .unwrap();
+    }
+    let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Integrity, "{}", err.message());
+    assert!(err.message().contains("still stored"), "{}", err.message());
+    let report = Ledger::verify_file(&path, &LedgerOptions::default()).unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.first_bad_seq, Some(2), "{report:?}");
+}

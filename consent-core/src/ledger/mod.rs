@@ -1,12 +1,14 @@
 //! The ledger: validates requests, records events through a store, keeps the projection the
 //! engine reads, and verifies the hash chain.
 
+mod check;
 mod commit;
 mod decide;
 mod export;
 mod open;
 mod replay;
 mod rights;
+mod upgrade;
 mod verify;
 mod write;
 
@@ -17,11 +19,10 @@ pub use export::{
     SubjectStatus, Validity,
 };
 pub use open::MEMORY_PATH;
-
 pub use rights::{AccessRequest, ErasureOutcome};
+pub use upgrade::{UpgradeReport, upgrade_file};
 pub use verify::VerifyReport;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,11 +36,10 @@ use crate::id::national_id::{IdKind, IdOptions, NationalId};
 use crate::id::pseudonym::{Pseudonym, PseudonymKey};
 use crate::log::event::Event;
 use crate::log::record::{self, GENESIS, Hash, Head, open_event};
-use crate::log::seal::{DataKey, KeyWrapper};
+use crate::log::seal::KeyWrapper;
 use crate::model::request::{GrantRequest, RefusalRequest};
 use crate::projection::Projection;
 use crate::store::Store;
-use crate::store::SubjectKey;
 use crate::store::memory::MemoryStore;
 use crate::store::sqlite::FileAccess;
 use verify::check_head;
@@ -58,7 +58,11 @@ pub(crate) mod meta {
 pub(crate) const HEAD_MAC_CONTEXT: &str = "consent 2026 head anchor";
 
 /// The storage schema version this build writes and reads.
-pub const STORAGE_SCHEMA: &str = "1";
+pub const STORAGE_SCHEMA: &str = "2";
+
+/// The storage schema of consent 0.1 (subject keys wrapped without their first event), which
+/// [`upgrade_file`](crate::storage::upgrade_file) converts.
+pub(crate) const STORAGE_SCHEMA_1: &str = "1";
 
 /// How [`Ledger::open`] treats the files at its path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -338,7 +342,7 @@ impl Ledger {
     ) -> Result<(Projection, Writer)> {
         check_metadata(store, key)?;
         let wrapper = KeyWrapper::new(key);
-        let keys = unwrap_keys(store, &wrapper)?;
+        let keys = check::unwrap_keys(store, &wrapper, check::Wrapping::Current)?;
         let mut writer = Writer {
             last_seq: 0,
             last_hash: GENESIS,
@@ -596,6 +600,14 @@ pub(crate) fn check_metadata(store: &dyn Store, key: &PseudonymKey) -> Result<()
                 "the ledger's storage schema version is missing (its metadata was deleted)",
             ));
         }
+        Some(version) if version == STORAGE_SCHEMA_1 => {
+            return Err(Error::new(
+                ErrorCode::UnsupportedVersion,
+                format!(
+                    "ledger storage schema 1 (written by consent 0.1) must be upgraded to {STORAGE_SCHEMA} before this version opens it: run `consent upgrade` (it keeps a backup)"
+                ),
+            ));
+        }
         Some(version) if version != STORAGE_SCHEMA => {
             return Err(Error::new(
                 ErrorCode::UnsupportedVersion,
@@ -639,58 +651,6 @@ fn has_subject_keys(store: &dyn Store) -> Result<bool> {
     })?;
     Ok(any)
 }
-
-/// Reads and unwraps every stored subject key; a large ledger unwraps on two threads.
-fn unwrap_keys(
-    store: &dyn Store,
-    wrapper: &KeyWrapper,
-) -> Result<HashMap<Pseudonym, (DataKey, u64)>> {
-    let mut stored = Vec::new();
-    store.subject_keys(&mut |key: SubjectKey| {
-        stored.push(key);
-        Ok(())
-    })?;
-    let unwrap = |keys: &[SubjectKey]| -> Result<Vec<(Pseudonym, (DataKey, u64))>> {
-        keys.iter()
-            .map(|stored| {
-                let subject = Pseudonym(stored.subject);
-                let key = wrapper.unwrap_key(&subject, &stored.wrapped)?;
-                Ok((subject, (key, stored.since_seq)))
-            })
-            .collect()
-    };
-    let unwrapped = if stored.len() < PARALLEL_UNWRAP_FROM {
-        unwrap(&stored)?
-    } else {
-        let (first, second) = stored.split_at(stored.len() / 2);
-        let (mut first, second) = std::thread::scope(|scope| {
-            let other = std::thread::Builder::new()
-                .name("consent-keys".into())
-                .spawn_scoped(scope, || unwrap(second))
-                .map_err(|e| Error::storage("cannot start the key thread", e))?;
-            let first = unwrap(first);
-            let second = other
-                .join()
-                .map_err(|_| Error::storage("open", "the key thread panicked"))?;
-            Ok::<_, Error>((first?, second?))
-        })?;
-        first.extend(second);
-        first
-    };
-    let mut keys = HashMap::with_capacity(unwrapped.len());
-    for (subject, key) in unwrapped {
-        if keys.insert(subject, key).is_some() {
-            return Err(Error::new(
-                ErrorCode::Integrity,
-                format!("subject `{subject}` has two data keys"),
-            ));
-        }
-    }
-    Ok(keys)
-}
-
-/// From this many subject keys, opening unwraps them on two threads.
-const PARALLEL_UNWRAP_FROM: usize = 10_000;
 
 #[cfg(test)]
 mod storage_tests;

@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::check::PARALLEL_UNWRAP_FROM;
 use super::commit::PIPELINE_FROM;
 use super::tests::{actor, adult, at, codes, decide, ledger, request};
 use super::*;
 use crate::id::national_id::control_digits;
 use crate::log::event::EventPayload;
 use crate::log::record::EventRecord;
-use crate::store::{Batch, Stream};
+use crate::store::{Batch, Stream, SubjectKey};
 
 #[test]
 fn a_large_log_replays_on_two_threads_to_the_same_state() {

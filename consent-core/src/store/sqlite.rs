@@ -22,7 +22,7 @@ use crate::store::{Batch, Store, Stream, SubjectKey};
 
 /// The file format version, kept in SQLite's `user_version`: 2 since subject keys are wrapped
 /// with the first event they seal as associated data.
-pub(crate) const FILE_VERSION: i64 = 1;
+pub(crate) const FILE_VERSION: i64 = 2;
 
 /// The format consent 0.1 wrote; `consent_core::storage::upgrade_file` converts it.
 pub(crate) const FILE_VERSION_1: i64 = 1;
@@ -674,6 +674,63 @@ impl SqliteStore {
             let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         }
         Ok(())
+    }
+
+    /// Re-wraps every subject key and moves the file to format 2, in one transaction: either
+    /// all of it is stored or nothing changes. `rewrap` gets each stored key and returns its
+    /// new wrapped bytes.
+    pub(crate) fn upgrade_keys(
+        &self,
+        rewrap: &mut dyn FnMut(&SubjectKey) -> Result<Vec<u8>>,
+        schema: (&str, &str),
+    ) -> Result<u64> {
+        self.refuse_if_read_only()?;
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql("cannot begin the upgrade"))?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(sql("cannot read the file format"))?;
+        if version != FILE_VERSION_1 {
+            return Err(Error::new(
+                ErrorCode::UnsupportedVersion,
+                format!("ledger file format {version} is not format 1"),
+            ));
+        }
+        let mut rows = Vec::new();
+        {
+            let mut statement = tx
+                .prepare("SELECT rowid, subject, since_seq, wrapped FROM subject_keys")
+                .map_err(sql("cannot read subject keys"))?;
+            let mut query = statement
+                .query([])
+                .map_err(sql("cannot read subject keys"))?;
+            while let Some(row) = query.next().map_err(sql("cannot read subject keys"))? {
+                let rowid: i64 = row.get(0).map_err(sql("cannot read subject keys"))?;
+                rows.push((rowid, subject_key(row, 1)?));
+            }
+        }
+        let mut count = 0u64;
+        for (rowid, key) in &rows {
+            let wrapped = rewrap(key)?;
+            tx.execute(
+                "UPDATE subject_keys SET wrapped = ?1 WHERE rowid = ?2",
+                params![wrapped, rowid],
+            )
+            .map_err(sql("cannot store a re-wrapped subject key"))?;
+            count += 1;
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![schema.0, schema.1],
+        )
+        .map_err(sql("cannot record the new format"))?;
+        tx.pragma_update(None, "user_version", FILE_VERSION)
+            .map_err(sql("cannot record the new format"))?;
+        tx.commit().map_err(sql("cannot commit the upgrade"))?;
+        Ok(count)
     }
 
     /// The writing connection (or, read-only, the only one).
