@@ -865,6 +865,76 @@ fn usage_errors_exit_2_and_mask_national_ids() {
     assert!(help.stdout.contains("decide"), "{}", help.stdout);
 }
 
+/// Finding 3 of the security review: a national id in disguise never reaches standard error,
+/// whether a command, the shell's file errors or clap's usage errors echo it.
+#[test]
+fn ids_in_disguise_never_reach_standard_error() {
+    let sandbox = Sandbox::ledger();
+    let pieces = ["150385", "10190", "１５０３８５", "١٥٠٣٨٥"];
+    let leaks = |run: &Run| {
+        pieces
+            .iter()
+            .any(|p| run.stderr.contains(p) || run.stdout.contains(p))
+    };
+    for text in [
+        "150385 10190",
+        "150385-10190",
+        "150385/10190",
+        "150385_10190",
+        "(150385) 10190",
+        "150385\u{00A0}10190",
+        "150385\u{2013}10190",
+        "150385\u{200B}10190",
+        "１５０３８５１０１９０",
+        "١٥٠٣٨٥١٠١٩٠",
+        "2026150385101909",
+    ] {
+        let runs = [
+            sandbox.run(&["export", text, "extra"]),
+            sandbox.run(&["--json", "export", text, "extra"]),
+            sandbox.run(&["export", text]),
+            sandbox.run(&[
+                "decide",
+                "--subject",
+                text,
+                "--recipient",
+                "nav",
+                "--purpose",
+                "case_handling",
+                "--category",
+                "family",
+            ]),
+            sandbox.run(&[
+                "decide",
+                "--subject",
+                "15038510190",
+                "--recipient",
+                text,
+                "--purpose",
+                "case_handling",
+                "--category",
+                "family",
+            ]),
+            sandbox.run(&["catalogue", "check", &format!("/nonexistent/{text}.toml")]),
+            sandbox.act(&["withdraw", text]),
+            sandbox.run(&[
+                "--actor-role",
+                text,
+                "--actor-id",
+                "x",
+                "withdraw",
+                "01890a5d-ac96-774b-bcce-b302099a8057",
+            ]),
+            sandbox.run(&["--frobnicate", text]),
+        ];
+        for run in runs {
+            assert_eq!(run.code, 2, "{text}: {}", run.stderr);
+            assert!(!leaks(&run), "{text}: {}", run.stderr);
+        }
+    }
+    assert_eq!(sandbox.events(), 0);
+}
+
 #[test]
 fn a_bad_key_file_is_reported_and_nothing_written() {
     let sandbox = Sandbox::ledger();

@@ -7,6 +7,7 @@
 // is pure (no I/O, no locks).
 mod error;
 mod hex;
+mod redact;
 mod small;
 mod time;
 

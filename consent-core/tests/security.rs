@@ -542,3 +542,174 @@ fn an_erased_subjects_key_put_back_is_caught() {
     assert!(!report.ok);
     assert_eq!(report.first_bad_seq, Some(2), "{report:?}");
 }
+
+// Finding 3: national ids reached the database and messages in disguise.
+
+/// The digits of other scripts the disguises use, by the code point of their zero.
+const ZEROS: [u32; 5] = [0x30, 0xFF10, 0x0660, 0x06F0, 0x0966];
+
+/// The separators the disguises put between digit groups.
+const SEPARATORS: [&str; 12] = [
+    "/",
+    "_",
+    ":",
+    " ",
+    "  ",
+    "\u{00A0}",
+    "\u{2013}",
+    "\u{200B}",
+    "-",
+    ".",
+    "\u{00A0}\u{00A0}",
+    "\u{2060}",
+];
+
+/// This test's own reading of a text's digits (independent of the library's): the digits of
+/// the scripts above, joined across anything but a letter or another digit; `true` when any 11
+/// consecutive of them are a valid national id.
+fn holds_national_id(text: &str) -> bool {
+    let mut streams: Vec<Vec<u8>> = vec![Vec::new()];
+    for c in text.chars() {
+        let digit = ZEROS
+            .iter()
+            .find_map(|zero| (u32::from(c).wrapping_sub(*zero) < 10).then(|| u32::from(c) - zero));
+        match digit {
+            Some(d) => streams.last_mut().unwrap().push(u8::try_from(d).unwrap()),
+            None if c.is_alphanumeric() => streams.push(Vec::new()),
+            None => {}
+        }
+    }
+    streams.iter().any(|digits| {
+        digits.windows(11).any(|window| {
+            let text: String = window.iter().map(|d| char::from(b'0' + d)).collect();
+            consent_core::NationalId::parse(&text).is_ok()
+        })
+    })
+}
+
+/// A valid national id from generated parts.
+fn valid_id() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    (1u32..=28, 1u32..=12, 0u32..=99, 0u32..=499).prop_filter_map(
+        "no valid control digits",
+        |(day, month, year, individ)| {
+            consent_core::control_digits(&format!("{day:02}{month:02}{year:02}{individ:03}"))
+        },
+    )
+}
+
+/// How an id is disguised: its script, where it is split and by what, brackets around the
+/// date, and digits glued on either side.
+#[derive(Debug, Clone)]
+struct Disguise {
+    zero: u32,
+    splits: Vec<(usize, &'static str)>,
+    brackets: bool,
+    before: String,
+    after: String,
+}
+
+fn disguise() -> impl proptest::strategy::Strategy<Value = Disguise> {
+    use proptest::prelude::*;
+    (
+        prop::sample::select(ZEROS.to_vec()),
+        prop::collection::vec(
+            (1usize..11, prop::sample::select(SEPARATORS.to_vec())),
+            0..3,
+        ),
+        any::<bool>(),
+        "[0-9]{0,3}",
+        "[0-9]{0,3}",
+    )
+        .prop_map(|(zero, splits, brackets, before, after)| Disguise {
+            zero,
+            splits,
+            brackets,
+            before,
+            after,
+        })
+}
+
+impl Disguise {
+    fn apply(&self, id: &str) -> String {
+        let script = |digits: &str| -> String {
+            digits
+                .chars()
+                .map(|c| char::from_u32(self.zero + c.to_digit(10).unwrap()).unwrap())
+                .collect()
+        };
+        let mut out = script(&self.before);
+        for (i, c) in id.chars().enumerate() {
+            if self.brackets && i == 0 {
+                out.push('(');
+            }
+            if let Some((_, sep)) = self.splits.iter().find(|(at, _)| *at == i) {
+                out.push_str(sep);
+            }
+            if self.brackets && i == 6 {
+                out.push_str(") ");
+            }
+            out.push_str(&script(&c.to_string()));
+        }
+        out.push_str(&script(&self.after));
+        out
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// Finding 3: free text holding an id in any disguise is refused (the actor's id and role,
+    /// references, reasons), and no error message of the core echoes it.
+    #[test]
+    fn national_ids_in_disguise_are_refused_and_never_echoed(
+        id in valid_id(),
+        disguise in disguise(),
+    ) {
+        let text = disguise.apply(&id);
+        proptest::prop_assert!(holds_national_id(&text), "the generator made no id: {text}");
+        let mut messages = Vec::new();
+        let mut refused = |result: Result<(), consent_core::Error>| {
+            match result {
+                Ok(()) => false,
+                Err(error) => {
+                    messages.push(error.message().to_owned());
+                    true
+                }
+            }
+        };
+        // Free text and the role are refused.
+        let free_text = format!("ref {text}");
+        proptest::prop_assert!(refused(consent_core::Actor::new(&free_text, "case_worker").map(|_| ())));
+        proptest::prop_assert!(refused(consent_core::Actor::new("saksbehandler-17", &text).map(|_| ())));
+        let reference = grant_json(ADULT, &["nav"], &["case_handling"], &["family"], false);
+        let mut doc = reference.clone();
+        let reference_text = format!("2026/{text}");
+        doc["evidence"]["reference"] = serde_json::Value::String(reference_text);
+        let ledger = ledger();
+        proptest::prop_assert!(refused(
+            GrantRequest::from_json(&doc.to_string()).and_then(|g| ledger.grant(&g, &actor())).map(|_| ())
+        ));
+        let grant = ledger.grant(&GrantRequest::from_json(&reference.to_string()).unwrap(), &actor()).unwrap();
+        proptest::prop_assert!(refused(ledger.withdraw(grant, at(2026, 3, 1), &actor(), Some(&text))));
+        proptest::prop_assert_eq!(ledger.event_count(), 1);
+        // Messages that echo input never echo the id.
+        let mut doc = reference.clone();
+        doc[text.as_str()] = serde_json::Value::Bool(true);
+        refused(GrantRequest::from_json(&doc.to_string()).map(|_| ()));
+        refused(consent_core::NationalId::parse(&text).map(|_| ()));
+        refused(consent_core::Code::new(&text).map(|_| ()));
+        let id = ledger.parse_national_id(ADULT).unwrap();
+        refused(ledger.decide_with(&id, &text, "case_handling", &["family"], at(2026, 3, 1)).map(|_| ()));
+        refused(ledger.decide_with(&id, "nav", "case_handling", &[text.as_str()], at(2026, 3, 1)).map(|_| ()));
+        let options = serde_json::json!({"catalogue_file": format!("/nonexistent/{text}.toml")});
+        refused(LedgerOptions::from_json(&options.to_string()).map(|_| ()));
+        refused(consent_core::Catalogue::from_toml(&format!("version = \"{text}\"\n[x]\ny = 1")).map(|_| ()));
+        refused(Ledger::open(format!("/nonexistent/{text}.db"), LedgerOptions::default()).map(|_| ()));
+        refused(text.parse::<consent_core::GrantId>().map(|_| ()));
+        proptest::prop_assert!(messages.len() >= 10);
+        for message in &messages {
+            proptest::prop_assert!(!holds_national_id(message), "`{}` echoes `{}`", message, text);
+        }
+    }
+}

@@ -662,5 +662,8 @@ fn with_index(py: Python<'_>, error: PyErr, index: usize) -> PyErr {
         .str()
         .map(|s| s.to_string())
         .unwrap_or_default();
-    PyErr::from_type(error.get_type(py), format!("request {index}: {message}"))
+    PyErr::from_type(
+        error.get_type(py),
+        consent_core::redact_national_ids(&format!("request {index}: {message}")),
+    )
 }

@@ -33,6 +33,7 @@ impl Actor {
     pub fn new(id: &str, role: &str) -> Result<Self> {
         text::check(id, "actor.id", 128)?;
         let role = Code::new(role).map_err(|e| e.context("actor.role"))?;
+        text::check_code(role.as_str(), "actor.role")?;
         Ok(Actor {
             id: id.to_owned(),
             role,
@@ -267,6 +268,7 @@ impl Evidence {
                 printable(&self.language)
             )));
         }
+        text::check_code(&self.language, "evidence.language")?;
         if let Some(by) = &self.collected_by {
             text::check(by, "evidence.collected_by", 128)?;
         }
