@@ -131,6 +131,12 @@ typedef struct consent_decision consent_decision;
  */
 typedef struct consent_ledger consent_ledger;
 
+/**
+ * The callback of `consent_ledger_events`: gets each event's JSON (valid only during the call)
+ * and the caller's `user_data`; returns true to go on, false to stop.
+ */
+typedef bool (*consent_event_callback)(const char *event_json, void *user_data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -398,6 +404,27 @@ consent_result consent_ledger_refuse(const struct consent_ledger *ledger,
  * `ledger` is a live handle; `json_out` is valid for writing one pointer.
  */
 consent_result consent_ledger_verify(const struct consent_ledger *ledger, char **json_out);
+
+/**
+ * Calls `callback` with every event of the ledger as JSON, in order, each verified against
+ * the chain (also across the pages it reads) and opened with its subject's key, without
+ * holding the log in memory: a page of 256 events at a time. The JSON (subjects as
+ * pseudonyms) is valid only during the call. The callback returns true to go on, false to
+ * stop early (still `CONSENT_RESULT_OK`); it must not free or use this ledger handle for
+ * writing. Writes by other threads and processes are not blocked meanwhile.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT` (`ledger`, `callback`), `INTEGRITY` (an event does not verify:
+ * the events before it were delivered), `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `callback` is a function of the documented signature;
+ * `user_data` is passed to it unchanged.
+ */
+consent_result consent_ledger_events(const struct consent_ledger *ledger,
+                                     consent_event_callback callback,
+                                     void *user_data);
 
 /**
  * Frees a string the library allocated (grant ids, JSON documents). NULL is a no-op; freeing

@@ -140,23 +140,45 @@ impl Context<'_> {
     }
 }
 
-/// Reads and validates a catalogue TOML file.
+/// Reads and validates a catalogue TOML file (a regular file of at most 1 MiB).
 pub fn load_catalogue(path: &Path) -> Result<Catalogue, CliError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| CliError::io("read catalogue", path, &e))?;
+    let text = consent_core::read_catalogue_file(path)?;
     Catalogue::from_toml(&text)
         .map_err(|e| CliError::from(e).context(format!("catalogue `{}`", path.display())))
 }
 
-/// Reads an input file, or standard input for `-`.
-pub fn read_input(path: &Path) -> Result<String, CliError> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::io("read", Path::new("standard input"), &e))?;
-        Ok(text)
+/// The most an import file may hold: 1 GiB (about 1.5 million grants); split larger imports.
+pub const MAX_IMPORT_BYTES: usize = 1 << 30;
+
+/// Reads an input file, or standard input for `-`, of at most `limit` bytes: no further than
+/// one byte past it, so `/dev/zero` or an endless pipe is refused instead of filling memory.
+pub fn read_input(path: &Path, limit: usize) -> Result<String, CliError> {
+    let shown = if path.as_os_str() == "-" {
+        Path::new("standard input")
     } else {
-        std::fs::read_to_string(path).map_err(|e| CliError::io("read", path, &e))
+        path
+    };
+    let mut bytes = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().take(cap).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|file| file.take(cap).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| CliError::io("read", shown, &e))?;
+    if bytes.len() > limit {
+        return Err(CliError::new(
+            "invalid_input",
+            format!(
+                "`{}` is larger than {limit} bytes; refusing to read it",
+                shown.display()
+            ),
+        ));
     }
+    String::from_utf8(bytes).map_err(|_| {
+        CliError::new(
+            "invalid_input",
+            format!("`{}` is not UTF-8 text", shown.display()),
+        )
+    })
 }

@@ -935,6 +935,29 @@ fn ids_in_disguise_never_reach_standard_error() {
     assert_eq!(sandbox.events(), 0);
 }
 
+/// Finding 7: inputs are read no further than their limit (`consent grant /dev/zero` grew to
+/// 24 GB, `catalogue check /dev/zero` to 16 GB).
+#[cfg(unix)]
+#[test]
+fn endless_inputs_are_refused_at_their_limit() {
+    let sandbox = Sandbox::ledger();
+    sandbox.act(&["grant", "/dev/zero"]).fails("larger than");
+    sandbox
+        .run(&["catalogue", "check", "/dev/zero"])
+        .fails("not a regular file");
+    sandbox
+        .run(&["--catalogue", "/dev/zero", "catalogue", "show"])
+        .fails("not a regular file");
+    let big = sandbox.write(
+        "big.json",
+        &" ".repeat(consent_core::MAX_DOCUMENT_BYTES + 1),
+    );
+    sandbox
+        .act(&["grant", big.to_str().unwrap()])
+        .fails("larger than");
+    assert_eq!(sandbox.events(), 0);
+}
+
 #[test]
 fn a_bad_key_file_is_reported_and_nothing_written() {
     let sandbox = Sandbox::ledger();

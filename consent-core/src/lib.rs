@@ -22,7 +22,8 @@ mod store;
 mod ledger;
 
 pub use catalogue::{
-    Art6, Art9, Catalogue, Category, Code, Entry, MAX_CODES, Rule, Settings, Statute,
+    Art6, Art9, Catalogue, Category, Code, Entry, MAX_CATALOGUE_BYTES, MAX_CODES, Rule, Settings,
+    Statute,
 };
 pub use error::{Error, ErrorCode, Result, redact_national_ids};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
@@ -30,9 +31,9 @@ pub use id::pseudonym::{Pseudonym, PseudonymKey};
 pub use ledger::{
     AccessRequest, AccessRequestEntry, Clock, ConsentChange, ConsentEvent, ConsentRecord,
     ConsentType, CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, ErasureOutcome,
-    EventMeta, Ledger, LedgerOptions, MEMORY_PATH, OpenMode, RectificationDetail,
+    EventCursor, EventMeta, Ledger, LedgerOptions, MEMORY_PATH, OpenMode, RectificationDetail,
     RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
-    SubjectStatus, SystemClock, Validity, VerifyReport,
+    SubjectStatus, SystemClock, Validity, VerifyReport, read_catalogue_file,
 };
 pub use log::event::{
     AccessRequestRecord, DisclosureBasis, DisclosureRecord, ErasureRecord, Event, EventPayload,
@@ -44,7 +45,7 @@ pub use model::party::{
     Actor, Evidence, EvidenceMethod, Grantor, Notice, RepresentativeId, RepresentativeRole,
 };
 pub use model::request::{Correction, DisclosureRequest, GrantRequest, RefusalRequest};
-pub use model::{GrantId, RecordId, SCHEMA_VERSION};
+pub use model::{GrantId, MAX_DOCUMENT_BYTES, RecordId, SCHEMA_VERSION};
 pub use policy::grant_state::GrantStatus;
 pub use policy::reconsent::{ReconsentItem, ReconsentReason};
 pub use policy::statistics::{ActiveGrants, Statistics, StatisticsQuery, StatisticsRow};

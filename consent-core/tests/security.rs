@@ -713,3 +713,75 @@ proptest::proptest! {
         }
     }
 }
+
+// Finding 7: unbounded inputs, a log read whole into memory.
+
+#[test]
+fn inputs_are_bounded_before_they_are_read() {
+    use consent_core::{Catalogue, MAX_CATALOGUE_BYTES, MAX_DOCUMENT_BYTES};
+    let huge = format!(
+        "{{\"subject\": \"{ADULT}\", \"padding\": \"{}\"}}",
+        "x".repeat(MAX_DOCUMENT_BYTES)
+    );
+    let err = GrantRequest::from_json(&huge).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.message().contains("larger than"), "{}", err.message());
+    assert!(consent_core::Actor::from_json(&huge).is_err());
+    assert!(LedgerOptions::from_json(&huge).is_err());
+
+    let mut doc = grant_json(ADULT, &["nav"], &["case_handling"], &["family"], false);
+    doc["categories"] = serde_json::json!(vec!["family"; 65]);
+    let err = GrantRequest::from_json(&doc.to_string()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{}", err.message());
+    assert!(err.message().contains("more than"), "{}", err.message());
+
+    let big = format!("# {}\n", "x".repeat(MAX_CATALOGUE_BYTES));
+    let err = Catalogue::from_toml(&big).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidCatalogue);
+
+    // A catalogue file is read no further than its limit, and only when it is a regular file.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.toml");
+    std::fs::write(&file, &big).unwrap();
+    for (path, code) in [
+        (file.as_path(), ErrorCode::InvalidCatalogue),
+        (Path::new("/dev/zero"), ErrorCode::InvalidInput),
+        (dir.path(), ErrorCode::InvalidInput),
+    ] {
+        let options = serde_json::json!({"catalogue_file": path}).to_string();
+        let err = LedgerOptions::from_json(&options).unwrap_err();
+        assert_eq!(err.code(), code, "{}: {}", path.display(), err.message());
+    }
+}
+
+#[test]
+fn the_log_reads_a_page_at_a_time_checked_across_pages() {
+    let store = std::sync::Arc::new(consent_core::storage::MemoryStore::new());
+    let options =
+        LedgerOptions::default().with_key(consent_core::PseudonymKey::from_bytes([8; 32]));
+    let ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
+    for _ in 0..25 {
+        ledger.grant(&request(ADULT), &actor()).unwrap();
+    }
+    let all = ledger.events().unwrap();
+    let mut cursor = consent_core::EventCursor::start();
+    let mut paged = Vec::new();
+    loop {
+        let page = ledger.events_page(&mut cursor, 7).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 7);
+        paged.extend(page);
+    }
+    assert_eq!(paged, all);
+    assert_eq!(cursor.next_seq(), 26);
+
+    // A page that starts after an altered event still checks its link to it.
+    store.tamper(14, |record| record.header.push(' '));
+    let mut cursor = consent_core::EventCursor::start();
+    assert_eq!(ledger.events_page(&mut cursor, 13).unwrap().len(), 13);
+    let err = ledger.events_page(&mut cursor, 7).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Integrity);
+    assert_eq!(err.event(), Some(14));
+}

@@ -4,17 +4,18 @@
     reason = "C exports are `#[unsafe(no_mangle)] pub unsafe extern \"C\" fn` by contract; their bodies hold no unsafe block (a unit test checks), every pointer access goes through boundary.rs"
 )]
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use consent_core::{
-    Actor, Catalogue, Decision, DisclosureRequest, GrantId, Ledger, LedgerOptions, MAX_CODES,
-    from_unix_millis,
+    Actor, Catalogue, Decision, DisclosureRequest, EventCursor, GrantId, Ledger, LedgerOptions,
+    MAX_CODES, from_unix_millis,
 };
 use serde::Serialize;
 
 use crate::boundary::{
-    Castable, OwnedArc, arc_to_ptr, box_to_ptr, check_out, free_arc, opt_ref, string_to_ptr,
-    try_opt_str, try_ref, try_str, try_str_array, write_out,
+    Castable, OwnedArc, arc_to_ptr, box_to_ptr, call_event_callback, check_out,
+    consent_event_callback, free_arc, opt_ref, string_to_ptr, try_opt_str, try_ref, try_str,
+    try_str_array, write_out,
 };
 use crate::decision::consent_decision;
 use crate::error::{FfiError, consent_result, ffi_guard, ffi_guard_or};
@@ -441,6 +442,56 @@ pub unsafe extern "C" fn consent_ledger_verify(
         check_out(json_out, "json_out")?;
         let report = handle.ledger.verify()?;
         write_out(json_out, json_to_ptr(&report, "verify report")?)
+    })
+}
+
+/// How many events `consent_ledger_events` reads from the store at a time.
+const EVENT_PAGE: usize = 256;
+
+/// Calls `callback` with every event of the ledger as JSON, in order, each verified against
+/// the chain (also across the pages it reads) and opened with its subject's key, without
+/// holding the log in memory: a page of 256 events at a time. The JSON (subjects as
+/// pseudonyms) is valid only during the call. The callback returns true to go on, false to
+/// stop early (still `CONSENT_RESULT_OK`); it must not free or use this ledger handle for
+/// writing. Writes by other threads and processes are not blocked meanwhile.
+///
+/// Thread-safe.
+///
+/// Errors: `NULL_ARGUMENT` (`ledger`, `callback`), `INTEGRITY` (an event does not verify:
+/// the events before it were delivered), `STORAGE`, `PANIC`.
+///
+/// # Safety
+/// `ledger` is a live handle; `callback` is a function of the documented signature;
+/// `user_data` is passed to it unchanged.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_events(
+    ledger: *const consent_ledger,
+    callback: consent_event_callback,
+    user_data: *mut c_void,
+) -> consent_result {
+    ffi_guard("consent_ledger_events", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        if callback.is_none() {
+            return Err(FfiError::null("callback"));
+        }
+        let mut cursor = EventCursor::start();
+        loop {
+            let page = handle.ledger.events_page(&mut cursor, EVENT_PAGE)?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            for event in page {
+                let json = serde_json::to_string(&event).map_err(|e| {
+                    FfiError::new(
+                        consent_result::Storage,
+                        format!("cannot encode an event: {e}"),
+                    )
+                })?;
+                if !call_event_callback(callback, json, user_data)? {
+                    return Ok(());
+                }
+            }
+        }
     })
 }
 

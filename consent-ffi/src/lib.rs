@@ -7,13 +7,14 @@ mod ledger;
 mod misc;
 mod rights;
 
+pub use boundary::consent_event_callback;
 pub use decision::{
     consent_decision, consent_decision_free, consent_decision_permitted, consent_decision_to_json,
 };
 pub use error::consent_result;
 pub use ledger::{
-    consent_ledger, consent_ledger_decide, consent_ledger_event_count, consent_ledger_free,
-    consent_ledger_grant, consent_ledger_open, consent_ledger_permits,
+    consent_ledger, consent_ledger_decide, consent_ledger_event_count, consent_ledger_events,
+    consent_ledger_free, consent_ledger_grant, consent_ledger_open, consent_ledger_permits,
     consent_ledger_record_disclosure, consent_ledger_refuse, consent_ledger_verify,
     consent_ledger_withdraw,
 };

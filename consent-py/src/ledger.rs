@@ -60,6 +60,7 @@ const INSTANT_FIELDS: [&str; 3] = ["valid_from", "valid_until", "at"];
 fn fields_json(fields: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
     let mut map = Map::new();
     if let Some(fields) = fields {
+        crate::convert::check_codes_len(fields.len(), "keyword arguments")?;
         for (key, value) in fields.iter() {
             let key = string(&key, "a keyword argument's name")?;
             let json = if INSTANT_FIELDS.contains(&key.as_str()) {
@@ -624,18 +625,17 @@ impl Ledger {
     }
 
     /// Every event, decoded and verified, in order, as dicts (subjects appear only as
-    /// pseudonyms).
-    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let ledger = self.core()?;
-        let json = py
-            .detach(move || {
-                ledger
-                    .events()
-                    .map(|events| serde_json::to_value(&events).map_err(|e| e.to_string()))
-            })
-            .or_raise()?
-            .map_err(crate::errors::internal)?;
-        from_json(py, &json)
+    /// pseudonyms): an iterator that reads the log a page at a time (without the GIL), so a
+    /// large ledger is never held in memory. Each page is checked against the chain where the
+    /// last one ended; an event that does not verify raises `IntegrityError` when reached.
+    fn events(&self) -> PyResult<EventIterator> {
+        Ok(EventIterator {
+            ledger: self.core()?,
+            state: std::sync::Mutex::new((
+                consent_core::EventCursor::start(),
+                std::collections::VecDeque::new(),
+            )),
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -666,4 +666,55 @@ fn with_index(py: Python<'_>, error: PyErr, index: usize) -> PyErr {
         error.get_type(py),
         consent_core::redact_national_ids(&format!("request {index}: {message}")),
     )
+}
+
+/// How many events `Ledger.events()` reads from the store at a time.
+const EVENT_PAGE: usize = 512;
+
+/// The iterator `Ledger.events()` returns: a page of events at a time, each page read and
+/// encoded without the GIL.
+#[pyclass(frozen, module = "consent")]
+pub struct EventIterator {
+    ledger: consent_core::Ledger,
+    /// Where the next page starts, and the events of the current page not yet handed out.
+    state: std::sync::Mutex<(consent_core::EventCursor, std::collections::VecDeque<Value>)>,
+}
+
+impl std::fmt::Debug for EventIterator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventIterator").finish_non_exhaustive()
+    }
+}
+
+#[pymethods]
+impl EventIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| internal("the event iterator is poisoned"))?;
+        if state.1.is_empty() {
+            let mut cursor = state.0.clone();
+            let ledger = self.ledger.clone();
+            let (page, cursor) = py
+                .detach(move || {
+                    let page = ledger.events_page(&mut cursor, EVENT_PAGE)?;
+                    Ok::<_, consent_core::Error>((page, cursor))
+                })
+                .or_raise()?;
+            let values = page
+                .iter()
+                .map(|event| serde_json::to_value(event).map_err(|e| internal(e.to_string())))
+                .collect::<PyResult<std::collections::VecDeque<_>>>()?;
+            *state = (cursor, values);
+        }
+        match state.1.pop_front() {
+            Some(value) => from_json(py, &value).map(Some),
+            None => Ok(None),
+        }
+    }
 }

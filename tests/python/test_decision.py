@@ -340,7 +340,7 @@ def test_record_disclosure_records_a_permitted_disclosure_only(ledger: consent.L
     )
     assert decision.permitted
     assert ledger.event_count == 1
-    (event,) = ledger.events()
+    (event,) = list(ledger.events())
     assert event["payload"]["type"] == "disclosure_recorded"
     assert event["payload"]["bases"] == [
         {"category": "name", "rule": "nir_registration", "statute": "integreringsloven § 43"}
@@ -358,7 +358,7 @@ def test_refusal_is_recorded(ledger: consent.Ledger) -> None:
         subject=ADULT, grantor={"role": "self"}, purposes=["statistics"], recipients=["imdi"],
         categories=["family"], at=utc(2026, 1, 6), evidence=EVIDENCE, notice=NOTICE, actor=ACTOR,
     )
-    (event,) = ledger.events()
+    (event,) = list(ledger.events())
     assert event["id"] == record_id
     assert event["payload"]["type"] == "grant_refused"
     assert event["payload"]["at"] == "2026-01-06T00:00:00Z"

@@ -36,13 +36,13 @@ def test_reopening_keeps_grants_withdrawals_and_decisions(tmp_path: Path) -> Non
     assert "file" in repr(ledger)
     add_grants(ledger)
     before = [health(ledger, m).to_dict() for m in (2, 4)]
-    events = ledger.events()
+    events = list(ledger.events())
     close(ledger)
     assert (tmp_path / "ledger.db.key").exists()
 
     reopened = consent.Ledger.open(str(path))
     assert reopened.event_count == 2
-    assert reopened.events() == events
+    assert list(reopened.events()) == events
     assert [health(reopened, m).to_dict() for m in (2, 4)] == before
     assert before[0]["permitted"] is True and before[1]["categories"][0]["reason"] == "withdrawn"
     report = reopened.verify()

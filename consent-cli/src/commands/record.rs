@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::json_out;
 use crate::cli::{GrantArgs, ImportArgs, WithdrawArgs};
-use crate::context::{Context, Outcome, read_input};
+use crate::context::{Context, MAX_IMPORT_BYTES, Outcome, read_input};
 use crate::error::CliError;
 use crate::progress::Progress;
 
@@ -66,7 +66,7 @@ pub fn init(ctx: &Context<'_>) -> Result<Outcome, CliError> {
 
 pub fn grant(ctx: &Context<'_>, args: &GrantArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
-    let text = read_input(&args.file)?;
+    let text = read_input(&args.file, consent_core::MAX_DOCUMENT_BYTES)?;
     let ledger = ctx.open()?;
     let request = ledger.parse_grant(&text)?;
     let id = ledger.grant(&request, &actor)?;
@@ -122,7 +122,7 @@ fn documents(text: &str) -> Result<Vec<(String, String)>, CliError> {
 
 pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
-    let text = read_input(&args.file)?;
+    let text = read_input(&args.file, MAX_IMPORT_BYTES)?;
     let docs = documents(&text)?;
     if docs.is_empty() {
         return Err(CliError::new(

@@ -18,7 +18,7 @@ pub use export::{
     RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
     SubjectStatus, Validity,
 };
-pub use open::MEMORY_PATH;
+pub use open::{MEMORY_PATH, read_catalogue_file};
 pub use rights::{AccessRequest, ErasureOutcome};
 pub use upgrade::{UpgradeReport, upgrade_file};
 pub use verify::VerifyReport;
@@ -63,6 +63,30 @@ pub const STORAGE_SCHEMA: &str = "2";
 /// The storage schema of consent 0.1 (subject keys wrapped without their first event), which
 /// [`upgrade_file`](crate::storage::upgrade_file) converts.
 pub(crate) const STORAGE_SCHEMA_1: &str = "1";
+
+/// A place in the event log, for reading it a page at a time with [`Ledger::events_page`]:
+/// the next event's sequence number and the hash of the one before it, so each page is checked
+/// against the chain where the last one ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventCursor {
+    next_seq: u64,
+    prev_hash: Hash,
+}
+
+impl EventCursor {
+    /// Before the first event.
+    pub fn start() -> EventCursor {
+        EventCursor {
+            next_seq: 1,
+            prev_hash: GENESIS,
+        }
+    }
+
+    /// The sequence number of the next event to read.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+}
 
 /// How [`Ledger::open`] treats the files at its path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -529,22 +553,78 @@ impl Ledger {
     }
 
     /// Streams every event, verified against the chain and opened with its subject's key, in
-    /// order, without holding the whole log in memory. (A SQLite store holds its connection
-    /// for the scan, so writes wait for it; decisions do not.)
+    /// order, without holding the whole log in memory. A SQLite store reads on its own
+    /// connection, so writes never wait for the scan (and neither do decisions).
     pub(crate) fn for_each_event(&self, mut visit: impl FnMut(Event) -> Result<()>) -> Result<()> {
-        let mut expected = 1u64;
-        let mut prev = GENESIS;
-        self.inner.store.scan(1, &mut |record| {
-            let verified = record::verify_record(record, Some((expected, &prev)))?;
-            expected += 1;
-            prev = verified.hash;
-            // A lock that cannot be read is an error, never a redacted payload.
-            let key = match verified.header.subject {
-                Some(subject) => self.read()?.key(&subject),
-                None => None,
-            };
-            visit(open_event(verified, |_| key)?)
-        })
+        let mut cursor = EventCursor::start();
+        self.visit_events(&mut cursor, u64::MAX, &mut visit)
+    }
+
+    /// Visits the events after `cursor` up to `last_seq`, each verified against the chain
+    /// (linked to the event before it, as the cursor remembers it) and opened with its
+    /// subject's key; the cursor moves past each one visited.
+    fn visit_events(
+        &self,
+        cursor: &mut EventCursor,
+        last_seq: u64,
+        visit: &mut dyn FnMut(Event) -> Result<()>,
+    ) -> Result<()> {
+        self.inner
+            .store
+            .scan_range(cursor.next_seq, last_seq, &mut |record| {
+                let verified =
+                    record::verify_record(record, Some((cursor.next_seq, &cursor.prev_hash)))?;
+                let hash = verified.hash;
+                // A lock that cannot be read is an error, never a redacted payload.
+                let key = match verified.header.subject {
+                    Some(subject) => self.read()?.key(&subject),
+                    None => None,
+                };
+                let event = open_event(verified, |_| key)?;
+                cursor.next_seq += 1;
+                cursor.prev_hash = hash;
+                visit(event)
+            })
+    }
+
+    /// The next page of the event log after `cursor`: at most `max` events, each verified
+    /// against the chain (also across pages: the cursor carries the last hash) and opened with
+    /// its subject's key. An empty page is the end. For reading a large log without holding it
+    /// in memory (the C callback and the Python iterator read it this way).
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::in_memory(Catalogue::embedded())?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// use consent_core::EventCursor;
+    /// ledger.grant(&grant, &actor)?;
+    /// ledger.grant(&grant, &actor)?;
+    /// let mut cursor = EventCursor::start();
+    /// assert_eq!(ledger.events_page(&mut cursor, 1)?.len(), 1);
+    /// assert_eq!(ledger.events_page(&mut cursor, 1)?[0].seq, 2);
+    /// assert!(ledger.events_page(&mut cursor, 1)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `Integrity` when the stored chain does not verify; `Storage`.
+    pub fn events_page(&self, cursor: &mut EventCursor, max: usize) -> Result<Vec<Event>> {
+        let mut page = Vec::with_capacity(max.min(4096));
+        let count = u64::try_from(max).map_err(|_| Error::invalid("the page is too large"))?;
+        if count == 0 {
+            return Ok(page);
+        }
+        let last = cursor.next_seq.saturating_add(count - 1);
+        self.visit_events(cursor, last, &mut |event| {
+            page.push(event);
+            Ok(())
+        })?;
+        Ok(page)
     }
 
     /// Counts of what the projection holds: (subjects, grants).

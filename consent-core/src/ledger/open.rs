@@ -10,11 +10,11 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 use super::{Ledger, LedgerOptions, OpenMode};
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, MAX_CATALOGUE_BYTES};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
 use crate::id::pseudonym::PseudonymKey;
-use crate::model::json_error;
+use crate::model::parse_json;
 use crate::store::memory::MemoryStore;
 use crate::store::sqlite::{
     FileAccess, Found, SqliteStore, beside, emptied, inspect, lock_path, remove_created,
@@ -54,8 +54,7 @@ impl LedgerOptions {
     /// `InvalidCatalogue` for a catalogue file that does not validate; `Storage` when the
     /// catalogue file cannot be read.
     pub fn from_json(json: &str) -> Result<LedgerOptions> {
-        let doc: OptionsDoc =
-            serde_json::from_str(json).map_err(|e| json_error("ledger options", &e))?;
+        let doc: OptionsDoc = parse_json(json, "ledger options")?;
         let mut options = LedgerOptions {
             key_file: doc.key_file,
             ..LedgerOptions::default()
@@ -84,13 +83,36 @@ impl LedgerOptions {
             options.id_options.accept_pid2032 = accept;
         }
         if let Some(path) = doc.catalogue_file {
-            let text = fs::read_to_string(&path).map_err(|e| {
-                Error::storage(&format!("cannot read catalogue `{}`", path.display()), e)
-            })?;
-            options.catalogue = Some(Catalogue::from_toml(&text)?);
+            options.catalogue = Some(Catalogue::from_toml(&read_catalogue_file(&path)?)?);
         }
         Ok(options)
     }
+}
+
+/// Reads a catalogue file of at most [`MAX_CATALOGUE_BYTES`]: a regular file (a FIFO would
+/// block, a device never end), read no further than that.
+pub fn read_catalogue_file(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let shown = path.display();
+    let cannot = |e: std::io::Error| Error::storage(&format!("cannot read catalogue `{shown}`"), e);
+    if !fs::metadata(path).map_err(cannot)?.is_file() {
+        return Err(Error::invalid(format!(
+            "catalogue `{shown}` is not a regular file"
+        )));
+    }
+    let mut text = String::new();
+    fs::File::open(path)
+        .map_err(cannot)?
+        .take(u64::try_from(MAX_CATALOGUE_BYTES).map_err(|_| Error::invalid("limit"))? + 1)
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
+    if text.len() > MAX_CATALOGUE_BYTES {
+        return Err(Error::new(
+            ErrorCode::InvalidCatalogue,
+            format!("catalogue `{shown}` is larger than {MAX_CATALOGUE_BYTES} bytes"),
+        ));
+    }
+    Ok(text)
 }
 
 /// `<database>.key`.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::json_error;
+use super::parse_json;
 use super::text;
 use crate::catalogue::Code;
 use crate::error::{Error, Result, printable};
@@ -45,7 +45,7 @@ impl Actor {
     /// # Errors
     /// `InvalidInput` for malformed JSON or fields.
     pub fn from_json(json: &str) -> Result<Self> {
-        let doc: ActorDoc = serde_json::from_str(json).map_err(|e| json_error("actor", &e))?;
+        let doc: ActorDoc = parse_json(json, "actor")?;
         Actor::new(&doc.id, &doc.role)
     }
 

@@ -10,7 +10,7 @@ use super::grant_state::GrantState;
 use crate::catalogue::{Catalogue, Code, bits};
 use crate::error::{Error, Result};
 use crate::log::event::{Event, EventPayload};
-use crate::model::{GrantId, json_error};
+use crate::model::{GrantId, parse_json};
 use crate::time::{self, Micros};
 
 /// Which events statistics count. JSON: `{"from", "to", "min_cell"}`, every key optional.
@@ -32,7 +32,7 @@ impl StatisticsQuery {
     /// # Errors
     /// `InvalidInput` for malformed JSON, an unknown key or a bad instant.
     pub fn from_json(json: &str) -> Result<StatisticsQuery> {
-        serde_json::from_str(json).map_err(|e| json_error("statistics query", &e))
+        parse_json(json, "statistics query")
     }
 }
 

@@ -2,7 +2,17 @@
 
 import os
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal, Optional, Sequence, TypedDict, Union, overload
+from typing import (
+    Any,
+    ClassVar,
+    Iterator,
+    Literal,
+    Optional,
+    Sequence,
+    TypedDict,
+    Union,
+    overload,
+)
 
 from typing_extensions import NotRequired, final
 
@@ -308,7 +318,7 @@ class Ledger:
     def close(self) -> None: ...
     def __enter__(self) -> Ledger: ...
     def __exit__(self, *_exc: object) -> bool: ...
-    def events(self) -> list[dict[str, Any]]: ...
+    def events(self) -> Iterator[dict[str, Any]]: ...
 
 class ConsentError(Exception):
     """The root of every error the consent package raises."""
