@@ -57,7 +57,7 @@ bench_bin() { # the newest executable of a bench target
 step "cargo build --release -p consent-ffi; cc bench/c/decide_bench.c"
 cargo build --release -p consent-ffi >&2
 ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror -Iinclude bench/c/decide_bench.c \
-    -o "$out/decide_bench" target/release/libconsent_ffi.a -lpthread -ldl -lm
+    -o "$out/decide_bench" target/release/libconsent.a -lpthread -ldl -lm
 
 step "bench/cedar (own workspace and target dir)"
 cargo build --release --manifest-path bench/cedar/Cargo.toml >&2

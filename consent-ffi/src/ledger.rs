@@ -146,6 +146,40 @@ pub unsafe extern "C" fn consent_ledger_event_count(ledger: *const consent_ledge
     })
 }
 
+/// The keyed pseudonym under which `subject`'s events are recorded: 32 lowercase hex digits,
+/// the form in which re-consent items (`consent_ledger_reconsent_due`), exports and events name
+/// a subject. A case system computes it for its own clients to match those items to them; it
+/// depends on the ledger's key, so it is only comparable within one ledger. Nothing is recorded,
+/// and the subject need not be known to the ledger.
+///
+/// On success writes the pseudonym to `*pseudonym_out`, a library-allocated string the caller
+/// frees with `consent_string_free`. On failure `*pseudonym_out` is left untouched; no error
+/// message contains the national id.
+///
+/// Thread-safe.
+///
+/// Errors: `NULL_ARGUMENT` (`ledger`, `subject`, `pseudonym_out`), `INVALID_UTF8`,
+/// `INVALID_NATIONAL_ID` (also: a synthetic test number on a ledger not in test mode), `PANIC`.
+///
+/// # Safety
+/// `ledger` is a live handle; `subject` is a NUL-terminated string; `pseudonym_out` is valid for
+/// writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_pseudonym(
+    ledger: *const consent_ledger,
+    subject: *const c_char,
+    pseudonym_out: *mut *mut c_char,
+) -> consent_result {
+    ffi_guard("consent_ledger_pseudonym", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        check_out(pseudonym_out, "pseudonym_out")?;
+        let subject = try_str(subject, "subject")?;
+        let subject = handle.ledger.parse_national_id(subject)?;
+        let pseudonym = handle.ledger.pseudonym(&subject);
+        write_out(pseudonym_out, string_to_ptr(pseudonym.to_string())?)
+    })
+}
+
 /// Records one consent.
 ///
 /// `grant_json` is the grant document of `docs/json.md` (`subject`, `grantor`, `purposes`,

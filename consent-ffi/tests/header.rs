@@ -71,8 +71,15 @@ fn version_macros_match_the_crate_version() {
     let major: u32 = env!("CARGO_PKG_VERSION_MAJOR").parse().unwrap();
     let minor: u32 = env!("CARGO_PKG_VERSION_MINOR").parse().unwrap();
     let patch: u32 = env!("CARGO_PKG_VERSION_PATCH").parse().unwrap();
+    // STYLE.md rule 26, as consent-ffi/build.rs applies it to the SONAME.
+    let abi = if major == 0 {
+        version.to_owned()
+    } else {
+        major.to_string()
+    };
     let expected = [
         ("CONSENT_VERSION", format!("\"{version}\"")),
+        ("CONSENT_ABI_VERSION", format!("\"{abi}\"")),
         ("CONSENT_VERSION_MAJOR", major.to_string()),
         ("CONSENT_VERSION_MINOR", minor.to_string()),
         ("CONSENT_VERSION_PATCH", patch.to_string()),
@@ -92,7 +99,7 @@ fn version_macros_match_the_crate_version() {
         wrong.join("\n    ")
     );
     assert_eq!(
-        consent_ffi::version_string(),
+        consent::version_string(),
         format!("consent-ffi {version} (consent-core {version})")
     );
 }

@@ -21,7 +21,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use consent_ffi::{
+use consent::{
     consent_decision, consent_decision_free, consent_decision_to_json, consent_ledger,
     consent_ledger_decide, consent_ledger_event_count, consent_ledger_free, consent_ledger_grant,
     consent_ledger_open, consent_ledger_record_disclosure, consent_ledger_verify,

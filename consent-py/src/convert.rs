@@ -313,6 +313,38 @@ pub(crate) fn from_json<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'
     })
 }
 
+/// A grant id argument: a `uuid.UUID` or its text.
+pub(crate) fn grant_id(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<consent_core::GrantId> {
+    let text = match obj.extract::<uuid::Uuid>() {
+        Ok(id) => id.hyphenated().to_string(),
+        Err(_) if obj.is_instance_of::<PyString>() => string(obj, field)?,
+        Err(_) => {
+            return Err(invalid(format!(
+                "`{field}` must be a uuid.UUID or a str, not {}",
+                type_name(obj)
+            )));
+        }
+    };
+    crate::errors::OrRaise::or_raise(text.parse::<consent_core::GrantId>())
+}
+
+/// Replaces the text of the id at `key` of a result dict (made from the core's JSON) with a
+/// `uuid.UUID`; a missing or `None` entry stays as it is.
+pub(crate) fn uuid_at(dict: &Bound<'_, PyDict>, key: &str) -> PyResult<()> {
+    let Some(value) = dict.get_item(key)? else {
+        return Ok(());
+    };
+    if value.is_none() {
+        return Ok(());
+    }
+    let text: String = value
+        .extract()
+        .map_err(|_| crate::errors::internal(format!("the core's `{key}` is not text")))?;
+    let id = uuid::Uuid::parse_str(&text)
+        .map_err(|_| crate::errors::internal(format!("the core's `{key}` is not a UUID")))?;
+    dict.set_item(key, id)
+}
+
 /// A serialisable core value as Python objects.
 pub(crate) fn serialised<'py, T: serde::Serialize>(
     py: Python<'py>,

@@ -3,14 +3,19 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::Value;
 
-use crate::convert::from_json;
+use crate::convert::{from_json, uuid_at};
 
 /// The answer to a disclosure request: may it, on what basis, and if not, why not.
-#[pyclass(frozen, module = "consent")]
+///
+/// Equal when they answer the same request the same way under the same catalogue (the core's
+/// equality); hashable. It has no truth value: `if decision:` raises `TypeError`, since a
+/// denial is a decision too (read `.permitted`).
+#[pyclass(frozen, eq, hash, module = "consent")]
 pub struct Decision {
     inner: consent_core::Decision,
     /// The core's JSON form, built the first time `bases` or `to_dict` asks (most callers read
@@ -45,6 +50,31 @@ impl Decision {
             .map(Vec::as_slice)
             .ok_or_else(|| crate::errors::internal("the decision's JSON has no categories"))
     }
+}
+
+impl PartialEq for Decision {
+    fn eq(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+}
+
+/// Hashes what equal decisions share (the core's equality also compares the outcomes).
+impl std::hash::Hash for Decision {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.inner.permitted().hash(state);
+        self.inner.at().hash(state);
+        self.inner.recipient().as_str().hash(state);
+        self.inner.purpose().as_str().hash(state);
+    }
+}
+
+/// One category of `bases` or `to_dict()["categories"]` as a dict, its grant id a `uuid.UUID`.
+fn outcome_dict<'py>(py: Python<'py>, item: &Value) -> PyResult<Bound<'py, PyDict>> {
+    let dict = from_json(py, item)?.cast_into::<PyDict>()?;
+    if let Some(basis) = dict.get_item("basis")? {
+        uuid_at(basis.cast::<PyDict>()?, "grant_id")?;
+    }
+    Ok(dict)
 }
 
 impl std::fmt::Debug for Decision {
@@ -91,15 +121,17 @@ impl Decision {
     fn bases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
         for item in self.categories_json()? {
-            list.append(from_json(py, item)?)?;
+            list.append(outcome_dict(py, item)?)?;
         }
         Ok(list)
     }
 
-    /// The decision as the core's JSON document, parsed into a dict.
+    /// The decision as the core's JSON document, parsed into a dict (grant ids as
+    /// `uuid.UUID`, the instant as RFC 3339 text).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let value = from_json(py, self.json()?)?;
-        Ok(value.cast_into::<PyDict>()?)
+        let dict = from_json(py, self.json()?)?.cast_into::<PyDict>()?;
+        dict.set_item("categories", self.bases(py)?)?;
+        Ok(dict)
     }
 
     /// The decision as the core's JSON text.
@@ -112,11 +144,41 @@ impl Decision {
         self.inner.explain()
     }
 
+    /// A decision has no truth value: a denial is a decision too.
+    fn __bool__(&self) -> PyResult<bool> {
+        Err(PyTypeError::new_err(
+            "a Decision has no truth value (a denial is a Decision too): use `decision.permitted`",
+        ))
+    }
+
+    /// `<Decision permitted: nir for nir_registration at 2026-03-01T12:00:00Z; name: statute
+    /// nir_registration>` or `<Decision denied (no_basis): ...; health: no_basis>`.
     fn __repr__(&self) -> String {
+        let verdict = match self.inner.denial() {
+            None if self.inner.permitted() => "permitted".to_owned(),
+            None => "denied".to_owned(),
+            Some(reason) => format!("denied ({})", reason.as_str()),
+        };
+        let categories: Vec<String> = self
+            .inner
+            .outcomes()
+            .map(|o| match o.result {
+                Ok(consent_core::Basis::Statute(rule)) => {
+                    format!("{}: statute {}", o.category, rule.code)
+                }
+                Ok(consent_core::Basis::Consent { grant, .. }) => {
+                    format!("{}: consent {grant}", o.category)
+                }
+                Ok(_) => format!("{}: permitted", o.category),
+                Err(reason) => format!("{}: {}", o.category, reason.as_str()),
+            })
+            .collect();
         format!(
-            "<Decision {} at {}>",
-            self.inner.explain(),
-            crate::convert::rfc3339(self.inner.at())
+            "<Decision {verdict}: {} for {} at {}; {}>",
+            self.inner.recipient().as_str(),
+            self.inner.purpose().as_str(),
+            crate::convert::rfc3339(self.inner.at()),
+            categories.join("; ")
         )
     }
 }

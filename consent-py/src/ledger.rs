@@ -2,26 +2,27 @@
 //! around the core's work (with only owned Rust data crossing in), and converts back.
 
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::RwLock;
 
 use chrono::{DateTime, Utc};
 
 use consent_core::storage::{FileAccess, MemoryStore};
 use consent_core::{
-    Actor, Catalogue, Correction, DisclosureRequest, GrantId, IdOptions, LedgerOptions,
-    MEMORY_PATH, NationalId, OpenMode, StatisticsQuery,
+    Actor, Catalogue, Correction, DisclosureRequest, IdOptions, LedgerOptions, MEMORY_PATH,
+    NationalId, OpenMode, StatisticsQuery,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 use crate::batch::Converter;
 use crate::convert::{
-    from_json, instant, object, rfc3339, serialised, string, strings, to_json, with_text,
+    self, from_json, instant, object, rfc3339, serialised, string, strings, to_json, with_text,
 };
 use crate::decision::Decision;
 use crate::errors::{CoreError, OrRaise, StorageError, internal, invalid};
+use crate::located::Located;
 
 /// A consent ledger: records grants, withdrawals, refusals and disclosures in a hash-chained
 /// log, and decides disclosures. May be shared between threads.
@@ -45,10 +46,11 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
-/// The actor dict (`{"id": ..., "role": ...}`) as the core's actor, validated by the core.
+/// The actor dict (`{"id": ..., "role": ...}`) as the core's actor, validated by the core (an
+/// error names the key: `actor.role: ...`).
 fn actor(obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
-    let json = Value::Object(object(obj, "actor")?).to_string();
-    Actor::from_json(&json).or_raise()
+    let located = Located::new(&object(obj, "actor")?, "actor");
+    Actor::from_json(&located.json).map_err(|e| located.error("actor", &e))
 }
 
 /// The keyword arguments that are instants: they must be aware `datetime`s (`valid_until` may
@@ -56,8 +58,9 @@ fn actor(obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
 const INSTANT_FIELDS: [&str; 3] = ["valid_from", "valid_until", "at"];
 
 /// Keyword arguments as a JSON document: each key as given (the core rejects unknown ones),
-/// instants as RFC 3339 text.
-fn fields_json(fields: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+/// instants as RFC 3339 text, with the place of each value recorded so that an error in it
+/// names the argument (`evidence.interpreter: ...`).
+fn fields_json(fields: Option<&Bound<'_, PyDict>>) -> PyResult<Located> {
     let mut map = Map::new();
     if let Some(fields) = fields {
         crate::convert::check_codes_len(fields.len(), "keyword arguments")?;
@@ -75,7 +78,7 @@ fn fields_json(fields: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
             map.insert(key, json);
         }
     }
-    Ok(Value::Object(map).to_string())
+    Ok(Located::new(&map, ""))
 }
 
 /// An optional `str` or `os.PathLike` keyword argument (`None` when absent or `None`).
@@ -294,15 +297,15 @@ impl Ledger {
         py: Python<'_>,
         actor: &Bound<'_, PyAny>,
         fields: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Uuid> {
         let actor = self::actor(actor)?;
-        let json = fields_json(fields)?;
+        let doc = fields_json(fields)?;
         let ledger = self.core()?;
-        py.detach(move || {
-            let request = ledger.parse_grant(&json)?;
-            ledger.grant(&request, &actor).map(|id| id.to_string())
-        })
-        .or_raise()
+        let request = py
+            .detach(|| ledger.parse_grant(&doc.json))
+            .map_err(|e| doc.error("grant", &e))?;
+        py.detach(move || ledger.grant(&request, &actor).map(|id| id.as_uuid()))
+            .or_raise()
     }
 
     /// Withdraws a grant from `at` onward; decisions before `at` are unchanged.
@@ -315,7 +318,7 @@ impl Ledger {
         actor: &Bound<'_, PyAny>,
         reason: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let grant = GrantId::from_str(&string(grant_id, "grant_id")?).or_raise()?;
+        let grant = convert::grant_id(grant_id, "grant_id")?;
         let at = instant(at, "at")?;
         let actor = self::actor(actor)?;
         let reason = match reason {
@@ -336,15 +339,15 @@ impl Ledger {
         py: Python<'_>,
         actor: &Bound<'_, PyAny>,
         fields: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Uuid> {
         let actor = self::actor(actor)?;
-        let json = fields_json(fields)?;
+        let doc = fields_json(fields)?;
         let ledger = self.core()?;
-        py.detach(move || {
-            let request = ledger.parse_refusal(&json)?;
-            ledger.refuse(&request, &actor).map(|id| id.to_string())
-        })
-        .or_raise()
+        let request = py
+            .detach(|| ledger.parse_refusal(&doc.json))
+            .map_err(|e| doc.error("refusal", &e))?;
+        py.detach(move || ledger.refuse(&request, &actor))
+            .or_raise()
     }
 
     /// Decides whether `categories` about `subject` may go to `recipient` for `purpose` at `at`.
@@ -465,7 +468,9 @@ impl Ledger {
         let request = py
             .detach(move || ledger.register_access_request(&subject, received_at, &actor))
             .or_raise()?;
-        serialised(py, &request)
+        let dict = serialised(py, &request)?.cast_into::<PyDict>()?;
+        convert::uuid_at(&dict, "id")?;
+        Ok(dict.into_any())
     }
 
     /// Corrects one field of one of the subject's grants (GDPR Art. 16) without rewriting
@@ -487,18 +492,14 @@ impl Ledger {
         value: &Bound<'_, PyAny>,
         reason: &Bound<'_, PyAny>,
         actor: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Uuid> {
         let (ledger, subject) = self.core_and_subject(subject)?;
-        let grant = GrantId::from_str(&string(grant_id, "grant_id")?).or_raise()?;
+        let grant = convert::grant_id(grant_id, "grant_id")?;
         let correction = correction(field, value)?;
         let reason = string(reason, "reason")?;
         let actor = self::actor(actor)?;
-        py.detach(move || {
-            ledger
-                .rectify(&subject, grant, correction, &reason, &actor)
-                .map(|id| id.to_string())
-        })
-        .or_raise()
+        py.detach(move || ledger.rectify(&subject, grant, correction, &reason, &actor))
+            .or_raise()
     }
 
     /// Evaluates an erasure request (GDPR Art. 17). When an archival or legal duty keeps the
@@ -586,7 +587,11 @@ impl Ledger {
             })
             .or_raise()?
             .map_err(internal)?;
-        from_json(py, &json)
+        let items = from_json(py, &json)?.cast_into::<PyList>()?;
+        for item in items.iter() {
+            convert::uuid_at(item.cast::<PyDict>()?, "grant_id")?;
+        }
+        Ok(items.into_any())
     }
 
     /// Walks the hash chain: `{"ok", "events", "head_hash", "first_bad_seq", "problem"}`.

@@ -6,6 +6,7 @@ mod convert;
 mod decision;
 mod errors;
 mod ledger;
+mod located;
 
 /// The version of this crate, as compiled.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -6,7 +6,7 @@ use std::ffi::c_char;
 use std::ptr;
 use std::sync::OnceLock;
 
-use consent_ffi::{
+use consent::{
     consent_decision, consent_decision_free, consent_ledger, consent_ledger_decide,
     consent_ledger_event_count, consent_ledger_grant, consent_ledger_open,
     consent_ledger_withdraw, consent_result, consent_string_free,

@@ -1,7 +1,7 @@
 /*
  * C tests of the data-subject rights exports: the subject export, access requests,
- * rectification, erasure or restriction, statistics and the re-consent worklist, and every
- * error path of each (the result code, out-params untouched, nothing recorded).
+ * rectification, erasure or restriction, statistics, the re-consent worklist and pseudonyms,
+ * and every error path of each (the result code, out-params untouched, nothing recorded).
  *
  * Rectification and erasure take effect "now" (the library's clock), so those tests place
  * their instants relative to time(NULL). Build: see scripts/test-c.sh. Prints
@@ -506,6 +506,93 @@ static void test_reconsent_due(void) {
     consent_ledger_free(ledger);
 }
 
+/* Whether text is 32 lowercase hex digits. */
+static int is_pseudonym(const char *text) {
+    if (text == NULL || strlen(text) != 32) {
+        return 0;
+    }
+    for (const char *c = text; *c != '\0'; c++) {
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_pseudonym(void) {
+    const consent_ledger *ledger = open_ledger();
+    /* A case system matches the re-consent worklist to its clients by pseudonym. */
+    char *id = grant(ledger, CHILD, VERGE, "case_handling", "nav", "\"family\"",
+                     "2026-01-05T09:00:00Z");
+    const uint64_t before = consent_ledger_event_count(ledger);
+    char *child = NULL;
+    char *adult = NULL;
+    char *again = NULL;
+    CHECK_RC(consent_ledger_pseudonym(ledger, CHILD, &child), CONSENT_RESULT_OK);
+    CHECK(is_pseudonym(child));
+    CHECK_RC(consent_ledger_pseudonym(ledger, CHILD, &again), CONSENT_RESULT_OK);
+    CHECK(child != NULL && again != NULL && strcmp(child, again) == 0);
+    /* A subject the ledger has never seen has a pseudonym too, and a different one. */
+    CHECK_RC(consent_ledger_pseudonym(ledger, ADULT, &adult), CONSENT_RESULT_OK);
+    CHECK(is_pseudonym(adult) && child != NULL && strcmp(child, adult) != 0);
+
+    char *json = NULL;
+    CHECK_RC(consent_ledger_reconsent_due(ledger, T_2030_05_01, 60 * DAY, &json),
+             CONSENT_RESULT_OK);
+    char needle[64];
+    snprintf(needle, sizeof needle, "\"subject\":\"%s\"", child != NULL ? child : "?");
+    CHECK(HAS(json, needle) && HAS(json, id));
+    consent_string_free(json);
+    json = NULL;
+    CHECK_RC(consent_ledger_subject_export(ledger, CHILD, &json), CONSENT_RESULT_OK);
+    CHECK(HAS(json, child));
+    consent_string_free(json);
+
+    /* The pseudonym is keyed: another ledger (another key) gives another one. */
+    const consent_ledger *other = open_ledger();
+    char *elsewhere = NULL;
+    CHECK_RC(consent_ledger_pseudonym(other, CHILD, &elsewhere), CONSENT_RESULT_OK);
+    CHECK(is_pseudonym(elsewhere) && child != NULL && strcmp(child, elsewhere) != 0);
+    consent_string_free(elsewhere);
+    consent_ledger_free(other);
+
+    /* Errors: the out-param stays untouched, no message names the number. */
+    char *out = (char *)"untouched";
+    char message[512];
+    CHECK_RC(consent_ledger_pseudonym(NULL, ADULT, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_pseudonym(ledger, NULL, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_pseudonym(ledger, ADULT, NULL), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_pseudonym(ledger, "1503\xff", &out), CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(consent_ledger_pseudonym(ledger, BAD_FNR, &out), CONSENT_RESULT_INVALID_NATIONAL_ID);
+    consent_last_error_message(message, sizeof message);
+    CHECK(strlen(message) > 0 && strstr(message, BAD_FNR) == NULL);
+    /* A synthetic test number (month + 40) only in test mode. */
+    char synthetic[12];
+    make_fnr(synthetic, "154385", 0);
+    CHECK_RC(consent_ledger_pseudonym(ledger, synthetic, &out),
+             CONSENT_RESULT_INVALID_NATIONAL_ID);
+    consent_last_error_message(message, sizeof message);
+    CHECK(strstr(message, synthetic) == NULL);
+    CHECK(strcmp(out, "untouched") == 0);
+    const consent_ledger *test_ledger = NULL;
+    CHECK_RC(consent_ledger_open(":memory:", "{\"test_mode\": true}", &test_ledger),
+             CONSENT_RESULT_OK);
+    char *test_pseudonym = NULL;
+    CHECK_RC(consent_ledger_pseudonym(test_ledger, synthetic, &test_pseudonym),
+             CONSENT_RESULT_OK);
+    CHECK(is_pseudonym(test_pseudonym));
+    consent_string_free(test_pseudonym);
+    consent_ledger_free(test_ledger);
+
+    /* Nothing is recorded. */
+    CHECK(consent_ledger_event_count(ledger) == before);
+    consent_string_free(child);
+    consent_string_free(again);
+    consent_string_free(adult);
+    consent_string_free(id);
+    consent_ledger_free(ledger);
+}
+
 /* ---- error paths: each asserts the code, the untouched out-param and the event count ---- */
 
 static void test_rights_errors(void) {
@@ -668,6 +755,7 @@ int main(void) {
     test_erasure_after_nir_disclosure();
     test_statistics();
     test_reconsent_due();
+    test_pseudonym();
     test_rights_errors();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

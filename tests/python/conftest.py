@@ -11,6 +11,7 @@ returns the full 11 digits when the nine leading digits have valid control digit
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -47,14 +48,14 @@ def ledger() -> consent.Ledger:
     return consent.Ledger.in_memory()
 
 
-GrantFn = Callable[..., str]
+GrantFn = Callable[..., uuid.UUID]
 
 
 @pytest.fixture
 def grant(ledger: consent.Ledger) -> GrantFn:
     """Grants with sensible defaults; keyword arguments override any field."""
 
-    def make(**overrides: Any) -> str:
+    def make(**overrides: Any) -> uuid.UUID:
         fields: dict[str, Any] = {
             "subject": ADULT,
             "grantor": {"role": "self"},

@@ -9,6 +9,7 @@ required, lone surrogates, and ints too big for any field.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -46,7 +47,7 @@ class Ctx:
     """What a row's call gets: the ledger, its one grant, and a scratch directory."""
 
     ledger: consent.Ledger
-    grant_id: str
+    grant_id: uuid.UUID
     tmp: Path
 
 
@@ -558,3 +559,47 @@ def test_double_withdrawal_is_a_conflict_and_changes_nothing(ctx: Ctx) -> None:
     assert type(caught.value) is consent.ConflictError
     assert NATIONAL_ID.search(str(caught.value)) is None
     assert ctx.ledger.event_count == before
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"evidence": {**EVIDENCE, "interpreter": "yes"}},
+         'evidence.interpreter: invalid type: string "yes", expected a boolean'),
+        ({"evidence": {**EVIDENCE, "interpreter": 1}},
+         "evidence.interpreter: invalid type: integer `1`, expected a boolean"),
+        ({"evidence": {**EVIDENCE, "method": "fax"}}, "evidence.method: unknown variant `fax`"),
+        ({"evidence": {k: v for k, v in EVIDENCE.items() if k != "language"}},
+         "evidence: missing field `language`"),
+        ({"evidence": {**EVIDENCE, "colour": "red"}}, "evidence: unknown field `colour`"),
+        ({"notice": {"id": "bosetting-personvern", "version": 2024}},
+         "notice.version: invalid type: integer `2024`, expected a string"),
+        ({"grantor": {"role": 7}}, "grantor.role: invalid type: integer `7`"),
+        ({"purposes": ["case_handling", 5]}, "purposes[1]: invalid type: integer `5`"),
+        ({"explicit": "no"}, 'explicit: invalid type: string "no", expected a boolean'),
+        ({"colour": "red"}, "grant: unknown field `colour`"),
+        ({"actor": {"id": "saksbehandler-17", "role": 3}},
+         "actor.role: invalid type: integer `3`, expected a string"),
+        ({"actor": {"id": "saksbehandler-17"}}, "actor: missing field `role`"),
+    ],
+)
+def test_errors_in_nested_arguments_name_the_field(ledger: consent.Ledger, change: dict[str, Any],
+                                                  message: str) -> None:
+    fields = grant_fields()
+    fields.update(change)
+    actor = fields.pop("actor", ACTOR)
+    with pytest.raises(consent.InvalidInputError) as info:
+        ledger.grant(actor=actor, **fields)
+    text = str(info.value)
+    assert text.startswith(message), text
+    assert "line 1" not in text and "column" not in text, text
+    assert ledger.event_count == 0
+
+
+def test_errors_in_a_refusal_name_the_field(ledger: consent.Ledger) -> None:
+    fields = grant_fields()
+    for key in ("explicit", "valid_from", "valid_until"):
+        fields.pop(key, None)
+    with pytest.raises(consent.InvalidInputError, match=r"^evidence\.interpreter: invalid type"):
+        ledger.refuse(actor=ACTOR, at=utc(2026, 2, 1), **{**fields, "evidence": {**EVIDENCE, "interpreter": "no"}})
+    assert ledger.event_count == 0

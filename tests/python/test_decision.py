@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
@@ -139,7 +140,7 @@ def test_decision_attributes_and_repr_hide_the_national_id(ledger: consent.Ledge
     assert decision.recipient == "imdi"
     assert decision.purpose == "settlement"
     text = repr(decision)
-    assert text.startswith("<Decision permitted to imdi for settlement")
+    assert text == "<Decision permitted: imdi for settlement at 2026-01-05T09:00:00Z; name: statute imdi_settlement>"
     assert ADULT not in text
     assert ADULT not in decision.to_json()
     with pytest.raises(AttributeError):
@@ -156,8 +157,11 @@ def test_to_dict_is_the_core_json(ledger: consent.Ledger, grant: GrantFn) -> Non
         at=utc(2026, 2, 1),
     )
     as_dict = decision.to_dict()
-    assert as_dict == json.loads(decision.to_json())
-    assert json.loads(json.dumps(as_dict)) == as_dict
+    # The core's JSON, with the grant id as a uuid.UUID.
+    core = json.loads(decision.to_json())
+    core["categories"][0]["basis"]["grant_id"] = uuid.UUID(core["categories"][0]["basis"]["grant_id"])
+    assert as_dict == core
+    assert json.loads(json.dumps(as_dict, default=str)) == json.loads(decision.to_json())
     assert as_dict["version"] == 1
     assert as_dict["permitted"] is False
     assert as_dict["at"] == "2026-02-01T00:00:00Z"
@@ -359,8 +363,75 @@ def test_refusal_is_recorded(ledger: consent.Ledger) -> None:
         categories=["family"], at=utc(2026, 1, 6), evidence=EVIDENCE, notice=NOTICE, actor=ACTOR,
     )
     (event,) = list(ledger.events())
-    assert event["id"] == record_id
+    assert isinstance(record_id, uuid.UUID)
+    assert event["id"] == str(record_id)
     assert event["payload"]["type"] == "grant_refused"
     assert event["payload"]["at"] == "2026-01-06T00:00:00Z"
     assert ledger.decide(subject=ADULT, recipient="imdi", purpose="statistics",
                          categories=["family"], at=utc(2026, 2, 1)).denial == "no_basis"
+
+
+def test_a_decision_has_no_truth_value(ledger: consent.Ledger) -> None:
+    # `if ledger.decide(...):` would be true for a denial too: fail open. It raises instead.
+    denied = decide_health(ledger, utc(2026, 2, 1))
+    assert not denied.permitted
+    with pytest.raises(TypeError, match=r"use `decision.permitted`"):
+        bool(denied)
+    with pytest.raises(TypeError):
+        if denied:
+            pass
+    with pytest.raises(TypeError):
+        assert not denied
+
+
+def test_decisions_compare_by_value(ledger: consent.Ledger, grant: GrantFn) -> None:
+    first = decide_health(ledger, utc(2026, 2, 1))
+    again = decide_health(ledger, utc(2026, 2, 1))
+    assert first == again and not first != again
+    assert hash(first) == hash(again)
+    assert len({first, again}) == 1
+    assert first != decide_health(ledger, utc(2026, 2, 2)), "another instant"
+    grant()
+    permitted = decide_health(ledger, utc(2026, 2, 1))
+    assert permitted != first, "another outcome"
+    assert first != "denied" and first != first.to_dict()
+    # Decisions of two ledgers under the same (embedded) catalogue compare equal too.
+    other = consent.Ledger.in_memory()
+    assert other.decide(subject=ADULT, recipient="nir", purpose="nir_registration",
+                        categories=["name"], at=utc(2026, 2, 1)) == \
+        ledger.decide(subject=ADULT, recipient="nir", purpose="nir_registration",
+                      categories=["name"], at=utc(2026, 2, 1))
+
+
+def test_the_repr_says_the_verdict_first(ledger: consent.Ledger, grant: GrantFn) -> None:
+    denied = decide_health(ledger, utc(2026, 2, 1))
+    assert repr(denied) == ("<Decision denied (no_basis): laeringssenteret for health_coordination"
+                            " at 2026-02-01T00:00:00Z; health: no_basis>")
+    grant_id = grant()
+    permitted = decide_health(ledger, utc(2026, 2, 1))
+    assert repr(permitted) == ("<Decision permitted: laeringssenteret for health_coordination"
+                               f" at 2026-02-01T00:00:00Z; health: consent {grant_id}>")
+    nir = ledger.decide(subject=ADULT, recipient="nir", purpose="nir_registration",
+                        categories=["name", "national_id"], at=utc(2026, 2, 1))
+    assert repr(nir).startswith("<Decision permitted: nir for nir_registration at ")
+    assert repr(nir).endswith("; name: statute nir_registration; national_id: statute nir_registration>")
+    assert ADULT not in repr(nir)
+
+
+def test_ids_are_uuids_in_and_out(ledger: consent.Ledger, grant: GrantFn) -> None:
+    grant_id = grant()
+    assert isinstance(grant_id, uuid.UUID) and grant_id.version == 7
+    decision = decide_health(ledger, utc(2026, 2, 1))
+    assert decision.bases[0]["basis"]["grant_id"] == grant_id
+    assert decision.to_dict()["categories"][0]["basis"]["grant_id"] == grant_id
+    assert str(grant_id) in decision.to_json(), "the JSON text keeps the text form"
+    # A withdrawal takes the UUID or its text.
+    second = grant(purposes=["case_handling"], recipients=["nav"], categories=["finances"],
+                   explicit=False)
+    ledger.withdraw(grant_id, at=utc(2026, 3, 1), actor=ACTOR)
+    ledger.withdraw(str(second).upper(), at=utc(2026, 3, 1), actor=ACTOR)
+    assert decide_health(ledger, utc(2026, 3, 2)).denial == "withdrawn"
+    with pytest.raises(consent.ConflictError):
+        ledger.withdraw(str(second), at=utc(2026, 3, 2), actor=ACTOR)
+    with pytest.raises(consent.InvalidInputError, match="uuid.UUID or a str"):
+        ledger.withdraw(grant_id.int, at=utc(2026, 3, 2), actor=ACTOR)  # type: ignore[arg-type]

@@ -87,7 +87,7 @@ def test_the_export_lists_the_disclosure_recipients(ledger: consent.Ledger, gran
     assert [d["recipient"] for d in export["disclosures"]] == ["nav", "nir"]
     assert [d["purpose"] for d in export["disclosures"]] == ["employment_followup",
                                                              "nir_registration"]
-    assert export["consent_records"][0]["record_id"] == grant_id
+    assert export["consent_records"][0]["record_id"] == str(grant_id)
     assert export["status"] == "active"
     assert ADULT not in repr(export)
 
@@ -98,15 +98,15 @@ def test_an_access_request_is_due_one_month_after_receipt(ledger: consent.Ledger
     request = ledger.register_access_request(ADULT, received_at=utc(2026, 3, 10, 8), actor=ACTOR)
     assert request["received_at"] == "2026-03-10T08:00:00Z"
     assert request["due_at"] == "2026-04-10T08:00:00Z"
-    uuid.UUID(request["id"])
+    assert isinstance(request["id"], uuid.UUID)
     # "One month" ends on the last day of a shorter month.
     end_of_january = ledger.register_access_request(ADULT, received_at=utc(2026, 1, 31, 12),
                                                     actor=ACTOR)
     assert end_of_january["due_at"] == "2026-02-28T12:00:00Z"
     listed = ledger.subject_export(ADULT)["access_requests"]
     assert [(r["request_id"], r["due_at"]) for r in listed] == [
-        (request["id"], "2026-04-10T08:00:00Z"),
-        (end_of_january["id"], "2026-02-28T12:00:00Z"),
+        (str(request["id"]), "2026-04-10T08:00:00Z"),
+        (str(end_of_january["id"]), "2026-02-28T12:00:00Z"),
     ]
     raises_unchanged(ledger, consent.InvalidInputError,
                      lambda: ledger.register_access_request(ADULT, received_at=datetime(2026, 3, 10),
@@ -130,7 +130,7 @@ def test_a_rectified_valid_until_changes_decisions_after_the_correction_only(
     # The form said the consent ended ten days ago: corrected from now on.
     record_id = ledger.rectify(ADULT, grant_id, field="valid_until", value=start - timedelta(days=10),
                                reason="the form gives an end date", actor=ACTOR)
-    uuid.UUID(record_id)
+    assert isinstance(record_id, uuid.UUID)
     assert family(earlier).permitted
     assert family(recently).permitted, "decisions for instants before the correction stand"
     assert family(later).denial == "expired"

@@ -1,6 +1,7 @@
 """Consent ledger and lawful-basis engine for Norwegian municipal services.
 
-The work is done by the native module :mod:`consent._native`; this package re-exports it.
+The work is done by the native module :mod:`consent._native`; this package re-exports it,
+with the TypedDicts of the dicts the API takes and returns (:mod:`consent._types`).
 """
 
 from consent._native import (
@@ -21,11 +22,50 @@ from consent._native import (
     UnsupportedVersionError,
     __version__,
 )
+from consent._types import (
+    AccessRequestDict,
+    ActiveGrantsDict,
+    ActorDict,
+    BasisDict,
+    CategoryOutcomeDict,
+    DecisionDict,
+    DecisionRequestDict,
+    DenialReason,
+    ErasedDict,
+    ErasureOutcomeDict,
+    ErrorCodeName,
+    EvidenceDict,
+    EvidenceMethod,
+    GrantorDict,
+    GrantorRole,
+    NoticeDict,
+    ReconsentItemDict,
+    ReconsentReason,
+    RestrictedDict,
+    StatisticsDict,
+    StatisticsRowDict,
+    VerifyReportDict,
+)
 
 __all__ = [
+    "AccessRequestDict",
+    "ActiveGrantsDict",
+    "ActorDict",
+    "BasisDict",
+    "CategoryOutcomeDict",
     "ConflictError",
     "ConsentError",
     "Decision",
+    "DecisionDict",
+    "DecisionRequestDict",
+    "DenialReason",
+    "ErasedDict",
+    "ErasureOutcomeDict",
+    "ErrorCodeName",
+    "EvidenceDict",
+    "EvidenceMethod",
+    "GrantorDict",
+    "GrantorRole",
     "IntegrityError",
     "InvalidCatalogueError",
     "InvalidInputError",
@@ -35,8 +75,15 @@ __all__ = [
     "LockedError",
     "NotFoundError",
     "NotPermittedError",
+    "NoticeDict",
+    "ReconsentItemDict",
+    "ReconsentReason",
+    "RestrictedDict",
+    "StatisticsDict",
+    "StatisticsRowDict",
     "StorageError",
     "UnknownCodeError",
     "UnsupportedVersionError",
+    "VerifyReportDict",
     "__version__",
 ]

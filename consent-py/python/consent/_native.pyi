@@ -1,20 +1,40 @@
 """Type stubs for the native module ``consent._native`` (checked with ``mypy.stubtest``)."""
 
 import os
+import uuid
 from datetime import datetime, timedelta
 from typing import (
     Any,
     ClassVar,
     Iterator,
     Literal,
+    NoReturn,
     Optional,
     Sequence,
-    TypedDict,
     Union,
     overload,
 )
 
-from typing_extensions import NotRequired, final
+from typing_extensions import final
+
+# The dict shapes and literal codes are public in consent._types (importable from consent);
+# imported without re-export, so stubtest does not look for them in the native module.
+from consent._types import (
+    AccessRequestDict,
+    ActorDict,
+    CategoryOutcomeDict,
+    DecisionDict,
+    DecisionRequestDict,
+    DenialReason,
+    ErasureOutcomeDict,
+    ErrorCodeName,
+    EvidenceDict,
+    GrantorDict,
+    NoticeDict,
+    ReconsentItemDict,
+    StatisticsDict,
+    VerifyReportDict,
+)
 
 __version__: str
 __all__ = [
@@ -36,135 +56,6 @@ __all__ = [
     "__version__",
 ]
 
-# The names below that start with an underscore exist only for type checkers: the literal
-# codes of the core's JSON (denial reasons, grantor roles, evidence methods, error codes) and
-# the dict shapes the API takes and returns.
-
-_DenialReason = Literal[
-    "no_basis", "withdrawn", "expired", "not_explicit", "reconsent_required", "restricted"
-]
-_GrantorRole = Literal["self", "parent", "verge", "representant", "barnevern"]
-_EvidenceMethod = Literal["signed_paper", "digital_form", "edialog", "oral_recorded"]
-_ErrorCodeName = Literal[
-    "invalid_input",
-    "invalid_national_id",
-    "unknown_code",
-    "not_found",
-    "conflict",
-    "not_permitted",
-    "invalid_catalogue",
-    "storage",
-    "integrity",
-    "key_mismatch",
-    "locked",
-    "unsupported_version",
-]
-
-class _ActorDict(TypedDict):
-    id: str
-    role: str
-
-class _GrantorDict(TypedDict):
-    role: _GrantorRole
-    id: NotRequired[str]
-    authority: NotRequired[str]
-
-class _EvidenceDict(TypedDict):
-    method: _EvidenceMethod
-    reference: str
-    language: str
-    interpreter: bool
-    collected_by: NotRequired[str]
-
-class _NoticeDict(TypedDict):
-    id: str
-    version: str
-
-class _DecisionRequest(TypedDict):
-    subject: str
-    recipient: str
-    purpose: str
-    categories: Sequence[str]
-    at: datetime
-
-class _BasisDict(TypedDict):
-    kind: Literal["statute", "consent"]
-    art6: str
-    art9: Optional[str]
-    confidentiality_exception: str
-    rule: NotRequired[str]
-    statute: NotRequired[str]
-    grant_id: NotRequired[str]
-    explicit: NotRequired[bool]
-
-class _CategoryOutcomeDict(TypedDict):
-    category: str
-    permitted: bool
-    basis: NotRequired[_BasisDict]
-    reason: NotRequired[_DenialReason]
-
-class _DecisionDict(TypedDict):
-    version: int
-    permitted: bool
-    at: str
-    recipient: str
-    purpose: str
-    categories: list[_CategoryOutcomeDict]
-
-class _AccessRequestDict(TypedDict):
-    id: str
-    received_at: str
-    due_at: str
-
-class _RestrictedDict(TypedDict):
-    outcome: Literal["restricted"]
-    at: str
-    rules: list[str]
-    statutes: list[str]
-
-class _ErasedDict(TypedDict):
-    outcome: Literal["erased"]
-    at: str
-    events_erased: int
-
-class _StatisticsRowDict(TypedDict):
-    month: str
-    purpose: str
-    recipient: str
-    grants: Optional[int]
-    withdrawals: Optional[int]
-    refusals: Optional[int]
-    disclosures: Optional[int]
-
-class _ActiveGrantsDict(TypedDict):
-    purpose: str
-    recipient: str
-    count: Optional[int]
-
-class _StatisticsDict(TypedDict):
-    min_cell: int
-    at: str
-    rows: list[_StatisticsRowDict]
-    active_grants: list[_ActiveGrantsDict]
-
-_ReconsentReason = Literal["comes_of_age", "expires", "notice_superseded"]
-
-class _ReconsentItemDict(TypedDict):
-    grant_id: str
-    subject: str
-    reason: _ReconsentReason
-    due_at: str
-    purposes: list[str]
-    recipients: list[str]
-    categories: list[str]
-
-class _VerifyReportDict(TypedDict):
-    ok: bool
-    events: int
-    head_hash: str
-    first_bad_seq: Optional[int]
-    problem: Optional[str]
-
 @final
 class Decision:
     """The answer to a disclosure request: may it, on what basis, and if not, why not."""
@@ -178,12 +69,15 @@ class Decision:
     @property
     def purpose(self) -> str: ...
     @property
-    def denial(self) -> Optional[_DenialReason]: ...
+    def denial(self) -> Optional[DenialReason]: ...
     @property
-    def bases(self) -> list[_CategoryOutcomeDict]: ...
-    def to_dict(self) -> _DecisionDict: ...
+    def bases(self) -> list[CategoryOutcomeDict]: ...
+    def to_dict(self) -> DecisionDict: ...
     def to_json(self) -> str: ...
     def explain(self) -> str: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __bool__(self) -> NoReturn: ...
 
 @final
 class Ledger:
@@ -208,41 +102,41 @@ class Ledger:
     def grant(
         self,
         *,
-        actor: _ActorDict,
+        actor: ActorDict,
         subject: str,
-        grantor: _GrantorDict,
+        grantor: GrantorDict,
         purposes: Sequence[str],
         recipients: Sequence[str],
         categories: Sequence[str],
         explicit: bool,
         valid_from: datetime,
-        evidence: _EvidenceDict,
-        notice: _NoticeDict,
+        evidence: EvidenceDict,
+        notice: NoticeDict,
         valid_until: Optional[datetime] = None,
         version: int = 1,
-    ) -> str: ...
+    ) -> uuid.UUID: ...
     def withdraw(
         self,
-        grant_id: str,
+        grant_id: Union[uuid.UUID, str],
         *,
         at: datetime,
-        actor: _ActorDict,
+        actor: ActorDict,
         reason: Optional[str] = None,
     ) -> None: ...
     def refuse(
         self,
         *,
-        actor: _ActorDict,
+        actor: ActorDict,
         subject: str,
-        grantor: _GrantorDict,
+        grantor: GrantorDict,
         purposes: Sequence[str],
         recipients: Sequence[str],
         categories: Sequence[str],
         at: datetime,
-        evidence: _EvidenceDict,
-        notice: _NoticeDict,
+        evidence: EvidenceDict,
+        notice: NoticeDict,
         version: int = 1,
-    ) -> str: ...
+    ) -> uuid.UUID: ...
     def decide(
         self,
         *,
@@ -252,7 +146,7 @@ class Ledger:
         categories: Sequence[str],
         at: datetime,
     ) -> Decision: ...
-    def decide_many(self, requests: list[_DecisionRequest]) -> list[Decision]: ...
+    def decide_many(self, requests: list[DecisionRequestDict]) -> list[Decision]: ...
     def record_disclosure(
         self,
         *,
@@ -261,58 +155,58 @@ class Ledger:
         purpose: str,
         categories: Sequence[str],
         at: datetime,
-        actor: _ActorDict,
+        actor: ActorDict,
     ) -> Decision: ...
     def pseudonym(self, subject: str) -> str: ...
     def subject_export(self, subject: str) -> dict[str, Any]: ...
     def register_access_request(
-        self, subject: str, *, received_at: datetime, actor: _ActorDict
-    ) -> _AccessRequestDict: ...
+        self, subject: str, *, received_at: datetime, actor: ActorDict
+    ) -> AccessRequestDict: ...
     @overload
     def rectify(
         self,
         subject: str,
-        grant_id: str,
+        grant_id: Union[uuid.UUID, str],
         *,
         field: Literal["evidence_reference"],
         value: str,
         reason: str,
-        actor: _ActorDict,
-    ) -> str: ...
+        actor: ActorDict,
+    ) -> uuid.UUID: ...
     @overload
     def rectify(
         self,
         subject: str,
-        grant_id: str,
+        grant_id: Union[uuid.UUID, str],
         *,
         field: Literal["valid_from"],
         value: datetime,
         reason: str,
-        actor: _ActorDict,
-    ) -> str: ...
+        actor: ActorDict,
+    ) -> uuid.UUID: ...
     @overload
     def rectify(
         self,
         subject: str,
-        grant_id: str,
+        grant_id: Union[uuid.UUID, str],
         *,
         field: Literal["valid_until"],
         value: Optional[datetime],
         reason: str,
-        actor: _ActorDict,
-    ) -> str: ...
+        actor: ActorDict,
+    ) -> uuid.UUID: ...
     def request_erasure(
-        self, subject: str, *, actor: _ActorDict
-    ) -> Union[_RestrictedDict, _ErasedDict]: ...
+        self, subject: str, *, actor: ActorDict
+    ) -> ErasureOutcomeDict: ...
     def statistics(
         self,
         *,
         since: Optional[datetime] = None,
         until: Optional[datetime] = None,
         min_cell: Optional[int] = None,
-    ) -> _StatisticsDict: ...
-    def reconsent_due(self, *, at: datetime, window: timedelta) -> list[_ReconsentItemDict]: ...
-    def verify(self) -> _VerifyReportDict: ...
+    ) -> StatisticsDict: ...
+    def reconsent_due(self, *, at: datetime, window: timedelta) -> list[ReconsentItemDict]: ...
+    def verify(self) -> VerifyReportDict: ...
     @property
     def event_count(self) -> int: ...
     def close(self) -> None: ...
@@ -323,7 +217,7 @@ class Ledger:
 class ConsentError(Exception):
     """The root of every error the consent package raises."""
 
-    code: ClassVar[Optional[_ErrorCodeName]]
+    code: ClassVar[Optional[ErrorCodeName]]
 
 class InvalidInputError(ConsentError): ...
 class InvalidNationalIdError(InvalidInputError): ...

@@ -1,0 +1,299 @@
+using System;
+using System.Collections.Generic;
+
+namespace Consent
+{
+    /// <summary>A consent ledger: records grants, withdrawals, refusals and disclosures in a
+    /// hash-chained log, and decides disclosures.
+    ///
+    /// Thread-safe: any number of threads may call one ledger at once. Dispose it to release
+    /// the file and its lock; calls after that throw <see cref="ObjectDisposedException"/>, and
+    /// a call in flight on another thread finishes first.
+    ///
+    /// Instants are <see cref="DateTimeOffset"/>s, passed to the library as Unix milliseconds
+    /// (finer precision is rounded down). Errors are <see cref="ConsentException"/>s, one
+    /// subclass per result code; a failed call records nothing.</summary>
+    public sealed class Ledger : IDisposable
+    {
+        private readonly LedgerHandle handle;
+
+        private Ledger(LedgerHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        /// <summary>Opens the ledger file at <paramref name="path"/> (an embedded SQLite file,
+        /// durable on return), creating it and its key file on first use; <c>":memory:"</c>
+        /// opens an in-memory ledger. Opening replays and verifies every event.</summary>
+        /// <exception cref="LockedException">Another process has the file open.</exception>
+        /// <exception cref="KeyMismatchException">The key is not the file's.</exception>
+        /// <exception cref="IntegrityException">The stored chain does not verify.</exception>
+        /// <exception cref="InvalidCatalogueException">The catalogue file does not validate.</exception>
+        /// <exception cref="StorageException">The file or the catalogue file cannot be read or written.</exception>
+        public static Ledger Open(string path, LedgerOptions options = null)
+        {
+            byte[] nativePath = Utf8.ToNative(path, "path");
+            byte[] optionsJson = options == null ? null : Utf8.ToNative(options.ToJson(), "options_json");
+            LedgerHandle handle;
+            Native.Check(Native.consent_ledger_open(nativePath, optionsJson, out handle));
+            return new Ledger(handle);
+        }
+
+        /// <summary>A ledger kept in memory with a fresh key: its events vanish when it is
+        /// disposed.</summary>
+        public static Ledger InMemory(LedgerOptions options = null)
+        {
+            return Open(":memory:", options);
+        }
+
+        /// <summary>Releases the ledger (and a file ledger's lock).</summary>
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+
+        /// <summary>The number of events recorded.</summary>
+        public long EventCount
+        {
+            get
+            {
+                ThrowIfDisposed();
+                return checked((long)Native.consent_ledger_event_count(handle));
+            }
+        }
+
+        private void ThrowIfDisposed()
+        {
+            // consent_ledger_event_count answers 0 for NULL; a disposed ledger must not.
+            if (handle.IsClosed)
+            {
+                throw new ObjectDisposedException(nameof(Ledger));
+            }
+        }
+
+        /// <summary>Records one consent. <paramref name="grantJson"/> is the grant document
+        /// (<c>subject</c>, <c>grantor</c>, <c>purposes</c>, <c>recipients</c>, <c>categories</c>,
+        /// <c>explicit</c>, <c>valid_from</c>, <c>valid_until</c>, <c>evidence</c>,
+        /// <c>notice</c>). Returns the grant's id.</summary>
+        public Guid Grant(string grantJson, Actor actor)
+        {
+            IntPtr id;
+            Native.Check(Native.consent_ledger_grant(handle, Utf8.ToNative(grantJson, "grant_json"),
+                Actor.ToNative(actor), out id));
+            return Ids.Parse(Utf8.Take(id));
+        }
+
+        /// <summary>Withdraws a grant from <paramref name="at"/> onward; decisions for earlier
+        /// instants are unchanged.</summary>
+        /// <exception cref="NotFoundException">No such grant.</exception>
+        /// <exception cref="ConflictException">It is already withdrawn.</exception>
+        public void Withdraw(Guid grantId, DateTimeOffset at, Actor actor, string reason = null)
+        {
+            Native.Check(Native.consent_ledger_withdraw(handle, Ids.ToNative(grantId, "grant_id"),
+                Time.UnixMs(at), Actor.ToNative(actor), Utf8.ToNative(reason, "reason")));
+        }
+
+        /// <summary>Records that the subject (or a representative) refused to consent.
+        /// <paramref name="refusalJson"/> has the grant document's <c>subject</c>,
+        /// <c>grantor</c>, <c>purposes</c>, <c>recipients</c>, <c>categories</c>,
+        /// <c>evidence</c> and <c>notice</c>, and <c>at</c>. Returns the record id.</summary>
+        public Guid Refuse(string refusalJson, Actor actor)
+        {
+            IntPtr id;
+            Native.Check(Native.consent_ledger_refuse(handle, Utf8.ToNative(refusalJson, "refusal_json"),
+                Actor.ToNative(actor), out id));
+            return Ids.Parse(Utf8.Take(id));
+        }
+
+        /// <summary>Decides whether <paramref name="subject"/>'s data in
+        /// <paramref name="categories"/> may go to <paramref name="recipient"/> for
+        /// <paramref name="purpose"/> at <paramref name="at"/>. A denial is a decision whose
+        /// <see cref="Decision.Permitted"/> is false; an error never yields a decision.
+        /// Nothing is recorded.</summary>
+        public Decision Decide(string subject, string recipient, string purpose,
+            IReadOnlyList<string> categories, DateTimeOffset at)
+        {
+            using (var nativeCategories = new NativeStrings(categories, "categories"))
+            {
+                DecisionHandle decision;
+                Native.Check(Native.consent_ledger_decide(handle, Utf8.ToNative(subject, "subject"),
+                    Utf8.ToNative(recipient, "recipient"), Utf8.ToNative(purpose, "purpose"),
+                    nativeCategories.Pointers, nativeCategories.Count, Time.UnixMs(at), out decision));
+                return new Decision(decision);
+            }
+        }
+
+        /// <summary>Decides as <see cref="Decide"/> does and returns only the verdict; cheaper
+        /// when the basis is not needed.</summary>
+        public bool Permits(string subject, string recipient, string purpose,
+            IReadOnlyList<string> categories, DateTimeOffset at)
+        {
+            using (var nativeCategories = new NativeStrings(categories, "categories"))
+            {
+                byte permitted;
+                Native.Check(Native.consent_ledger_permits(handle, Utf8.ToNative(subject, "subject"),
+                    Utf8.ToNative(recipient, "recipient"), Utf8.ToNative(purpose, "purpose"),
+                    nativeCategories.Pointers, nativeCategories.Count, Time.UnixMs(at), out permitted));
+                return permitted != 0;
+            }
+        }
+
+        /// <summary>Decides a disclosure and, when it is permitted, records it with each
+        /// category's basis. Returns the permitting decision.</summary>
+        /// <exception cref="NotPermittedException">The decision denies; nothing was recorded.</exception>
+        public Decision RecordDisclosure(string subject, string recipient, string purpose,
+            IReadOnlyList<string> categories, DateTimeOffset at, Actor actor)
+        {
+            using (var nativeCategories = new NativeStrings(categories, "categories"))
+            {
+                DecisionHandle decision;
+                Native.Check(Native.consent_ledger_record_disclosure(handle, Utf8.ToNative(subject, "subject"),
+                    Utf8.ToNative(recipient, "recipient"), Utf8.ToNative(purpose, "purpose"),
+                    nativeCategories.Pointers, nativeCategories.Count, Time.UnixMs(at),
+                    Actor.ToNative(actor), out decision));
+                return new Decision(decision);
+            }
+        }
+
+        /// <summary>Walks the hash chain.</summary>
+        public VerifyReport Verify()
+        {
+            IntPtr json;
+            Native.Check(Native.consent_ledger_verify(handle, out json));
+            return new VerifyReport(JsonObject.Parse(Utf8.Take(json), "verify report"));
+        }
+
+        /// <summary>The keyed pseudonym (32 hex digits) under which the subject's events are
+        /// recorded, and by which re-consent items and exports name the subject: compute it for
+        /// your clients to match those items to them. Only comparable within one ledger (it
+        /// depends on the ledger's key). Nothing is recorded.</summary>
+        public string Pseudonym(string subject)
+        {
+            IntPtr pseudonym;
+            Native.Check(Native.consent_ledger_pseudonym(handle, Utf8.ToNative(subject, "subject"), out pseudonym));
+            return Utf8.Take(pseudonym);
+        }
+
+        /// <summary>Everything the ledger holds about the subject (GDPR Art. 15), as the JSON
+        /// document of schema <c>consent-export/1</c> (the subject appears by pseudonym).
+        /// Nothing is recorded.</summary>
+        /// <exception cref="NotFoundException">The ledger holds nothing about the subject.</exception>
+        public string SubjectExport(string subject)
+        {
+            IntPtr json;
+            Native.Check(Native.consent_ledger_subject_export(handle, Utf8.ToNative(subject, "subject"), out json));
+            return Utf8.Take(json);
+        }
+
+        /// <summary>Registers an access request (GDPR Art. 15) received at
+        /// <paramref name="receivedAt"/>; it is due one month later.</summary>
+        public AccessRequest RegisterAccessRequest(string subject, DateTimeOffset receivedAt, Actor actor)
+        {
+            IntPtr json;
+            Native.Check(Native.consent_ledger_register_access_request(handle, Utf8.ToNative(subject, "subject"),
+                Time.UnixMs(receivedAt), Actor.ToNative(actor), out json));
+            return new AccessRequest(JsonObject.Parse(Utf8.Take(json), "access request"));
+        }
+
+        /// <summary>Corrects one field of one of the subject's grants (GDPR Art. 16) without
+        /// rewriting history: decisions from now on use the corrected value, earlier ones stand.
+        /// Returns the rectification's record id.</summary>
+        public Guid Rectify(string subject, Guid grantId, Correction correction, string reason, Actor actor)
+        {
+            IntPtr id;
+            Native.Check(Native.consent_ledger_rectify(handle, Utf8.ToNative(subject, "subject"),
+                Ids.ToNative(grantId, "grant_id"), correction == null ? null : correction.ToNative(),
+                Utf8.ToNative(reason, "reason"), Actor.ToNative(actor), out id));
+            return Ids.Parse(Utf8.Take(id));
+        }
+
+        /// <summary>Evaluates an erasure request (GDPR Art. 17): erases the subject's personal
+        /// payloads, or restricts processing when an archival or legal duty keeps the records.</summary>
+        /// <exception cref="ConflictException">Already restricted or erased.</exception>
+        public ErasureOutcome RequestErasure(string subject, Actor actor)
+        {
+            IntPtr json;
+            Native.Check(Native.consent_ledger_request_erasure(handle, Utf8.ToNative(subject, "subject"),
+                Actor.ToNative(actor), out json));
+            return new ErasureOutcome(JsonObject.Parse(Utf8.Take(json), "erasure outcome"));
+        }
+
+        /// <summary>Aggregate counts with small cells suppressed: events recorded in
+        /// [<paramref name="from"/>, <paramref name="to"/>) by month, purpose and recipient, and
+        /// grants active at <paramref name="to"/> (now when null). <paramref name="minCell"/>
+        /// may only raise the catalogue's threshold.</summary>
+        public Statistics Statistics(DateTimeOffset? from = null, DateTimeOffset? to = null, long? minCell = null)
+        {
+            byte[] query = null;
+            if (from.HasValue || to.HasValue || minCell.HasValue)
+            {
+                query = Utf8.ToNative(Json.Object(
+                    Json.Member("from", from.HasValue ? Json.Quote(Json.Instant(from.Value)) : null),
+                    Json.Member("to", to.HasValue ? Json.Quote(Json.Instant(to.Value)) : null),
+                    Json.Member("min_cell", minCell.HasValue
+                        ? minCell.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : null)),
+                    "query_json");
+            }
+            IntPtr json;
+            Native.Check(Native.consent_ledger_statistics(handle, query, out json));
+            return new Statistics(JsonObject.Parse(Utf8.Take(json), "statistics"));
+        }
+
+        /// <summary>The re-consent worklist: grants active at <paramref name="at"/> that stop
+        /// covering disclosures within <paramref name="window"/>, sorted by due date. Subjects
+        /// appear by pseudonym (see <see cref="Pseudonym"/>).</summary>
+        public IReadOnlyList<ReconsentItem> ReconsentDue(DateTimeOffset at, TimeSpan window)
+        {
+            IntPtr json;
+            Native.Check(Native.consent_ledger_reconsent_due(handle, Time.UnixMs(at), Time.Ms(window), out json));
+            var items = new List<ReconsentItem>();
+            foreach (object item in (Json.Parse(Utf8.Take(json)) as List<object>) ?? Unexpected())
+            {
+                items.Add(new ReconsentItem(new JsonObject(item, "re-consent item")));
+            }
+            return items.AsReadOnly();
+        }
+
+        private static List<object> Unexpected()
+        {
+            throw new InvalidOperationException("the library's re-consent worklist is not a list");
+        }
+    }
+
+    /// <summary>The library's version and the names of its result codes.</summary>
+    public static class Library
+    {
+        /// <summary>The native library's versions, for example
+        /// <c>consent-ffi 0.2.0 (consent-core 0.2.0)</c>.</summary>
+        public static string Version
+        {
+            get { return Utf8.FromStatic(Native.consent_version()); }
+        }
+
+        /// <summary>The stable snake_case name of a result code (<c>ok</c>, <c>invalid_input</c>,
+        /// ...), or <c>unknown</c>.</summary>
+        public static string ResultName(ResultCode code)
+        {
+            return Utf8.FromStatic(Native.consent_result_str((uint)code));
+        }
+    }
+
+    /// <summary>Record ids between <see cref="Guid"/> and the library's UUID text.</summary>
+    internal static class Ids
+    {
+        internal static byte[] ToNative(Guid id, string name)
+        {
+            return Utf8.ToNative(id.ToString("D"), name);
+        }
+
+        internal static Guid Parse(string text)
+        {
+            Guid id;
+            if (!Guid.TryParseExact(text, "D", out id))
+            {
+                throw new InvalidOperationException("the library returned an id that is not a UUID");
+            }
+            return id;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+// Every entry point of the C library, declared once. The rest of the assembly calls only
+// these; a new export gets its [DllImport] here and a method on Ledger or Decision that
+// follows the same pattern (strings in through Utf8.ToNative, results through Utf8.Take,
+// the result code through Native.Check).
+//
+// Marshalling is done by hand so that every runtime (Mono, .NET Framework, .NET) behaves the
+// same: strings go in as NUL-terminated UTF-8 byte arrays, strings come out as IntPtr and
+// are decoded and freed with consent_string_free, booleans come out as bytes, and handles
+// are SafeHandles (so a handle cannot be freed while a call on another thread still uses it).
+using System;
+using System.Runtime.InteropServices;
+
+namespace Consent
+{
+    internal static class Native
+    {
+        /// <summary>libconsent.so (Linux), libconsent.dylib, consent.dll.</summary>
+        internal const string Library = "consent";
+
+        [DllImport(Library)] internal static extern IntPtr consent_version();
+        [DllImport(Library)] internal static extern IntPtr consent_result_str(uint result);
+        [DllImport(Library)] internal static extern UIntPtr consent_last_error_message(byte[] buf, UIntPtr len);
+        [DllImport(Library)] internal static extern void consent_string_free(IntPtr s);
+
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_open(
+            byte[] path, byte[] optionsJson, out LedgerHandle ledger);
+        [DllImport(Library)] internal static extern void consent_ledger_free(IntPtr ledger);
+        [DllImport(Library)] internal static extern ulong consent_ledger_event_count(LedgerHandle ledger);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_pseudonym(
+            LedgerHandle ledger, byte[] subject, out IntPtr pseudonym);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_grant(
+            LedgerHandle ledger, byte[] grantJson, byte[] actorJson, out IntPtr grantId);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_withdraw(
+            LedgerHandle ledger, byte[] grantId, long atUnixMs, byte[] actorJson, byte[] reason);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_refuse(
+            LedgerHandle ledger, byte[] refusalJson, byte[] actorJson, out IntPtr recordId);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_decide(
+            LedgerHandle ledger, byte[] subject, byte[] recipient, byte[] purpose,
+            IntPtr[] categories, UIntPtr nCategories, long atUnixMs, out DecisionHandle decision);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_permits(
+            LedgerHandle ledger, byte[] subject, byte[] recipient, byte[] purpose,
+            IntPtr[] categories, UIntPtr nCategories, long atUnixMs, out byte permitted);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_record_disclosure(
+            LedgerHandle ledger, byte[] subject, byte[] recipient, byte[] purpose,
+            IntPtr[] categories, UIntPtr nCategories, long atUnixMs, byte[] actorJson,
+            out DecisionHandle decision);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_verify(
+            LedgerHandle ledger, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_subject_export(
+            LedgerHandle ledger, byte[] subject, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_register_access_request(
+            LedgerHandle ledger, byte[] subject, long receivedAtUnixMs, byte[] actorJson, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_rectify(
+            LedgerHandle ledger, byte[] subject, byte[] grantId, byte[] correctionJson, byte[] reason,
+            byte[] actorJson, out IntPtr recordId);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_request_erasure(
+            LedgerHandle ledger, byte[] subject, byte[] actorJson, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_statistics(
+            LedgerHandle ledger, byte[] queryJson, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_reconsent_due(
+            LedgerHandle ledger, long atUnixMs, long windowMs, out IntPtr json);
+
+        [DllImport(Library)] internal static extern byte consent_decision_permitted(DecisionHandle decision);
+        [DllImport(Library)] internal static extern ResultCode consent_decision_to_json(
+            DecisionHandle decision, out IntPtr json);
+        [DllImport(Library)] internal static extern void consent_decision_free(IntPtr decision);
+
+        /// <summary>Throws the exception for a result other than OK, with this thread's last
+        /// error message (read at once, before any other call can replace it).</summary>
+        internal static void Check(ResultCode result)
+        {
+            if (result != ResultCode.Ok)
+            {
+                throw ConsentException.Create(result, LastErrorMessage());
+            }
+        }
+
+        /// <summary>The calling thread's last error message, read with a buffer grown to the
+        /// length the library reports.</summary>
+        internal static string LastErrorMessage()
+        {
+            byte[] buffer = new byte[256];
+            int length = checked((int)(ulong)consent_last_error_message(buffer, (UIntPtr)buffer.Length));
+            if (length >= buffer.Length)
+            {
+                buffer = new byte[length + 1];
+                length = checked((int)(ulong)consent_last_error_message(buffer, (UIntPtr)buffer.Length));
+                length = Math.Min(length, buffer.Length - 1);
+            }
+            return Utf8.Strict.GetString(buffer, 0, length);
+        }
+    }
+}

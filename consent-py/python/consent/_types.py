@@ -1,0 +1,205 @@
+"""The shapes of the dicts the API takes and returns, as TypedDicts (plain dicts at run
+time), and the literal codes inside them. Import them from :mod:`consent`.
+
+Ids in these dicts are :class:`uuid.UUID` objects, instants RFC 3339 text. The JSON documents
+returned as ``dict[str, Any]`` (``subject_export()``, ``events()``) keep the JSON's text for
+both.
+"""
+
+import uuid
+from typing import Literal, Optional, Sequence, TypedDict, Union
+from datetime import datetime
+
+DenialReason = Literal[
+    "no_basis", "withdrawn", "expired", "not_explicit", "reconsent_required", "restricted"
+]
+GrantorRole = Literal["self", "parent", "verge", "representant", "barnevern"]
+EvidenceMethod = Literal["signed_paper", "digital_form", "edialog", "oral_recorded"]
+ReconsentReason = Literal["comes_of_age", "expires", "notice_superseded"]
+ErrorCodeName = Literal[
+    "invalid_input",
+    "invalid_national_id",
+    "unknown_code",
+    "not_found",
+    "conflict",
+    "not_permitted",
+    "invalid_catalogue",
+    "storage",
+    "integrity",
+    "key_mismatch",
+    "locked",
+    "unsupported_version",
+]
+
+# Arguments.
+
+
+class ActorDict(TypedDict):
+    """Who performs a write: ``{"id": "saksbehandler-17", "role": "case_worker"}``."""
+
+    id: str
+    role: str
+
+
+class _GrantorRequired(TypedDict):
+    role: GrantorRole
+
+
+class GrantorDict(_GrantorRequired, total=False):
+    """Who grants: ``{"role": "self"}``, or a representative with ``id`` and ``authority``."""
+
+    id: str
+    authority: str
+
+
+class _EvidenceRequired(TypedDict):
+    method: EvidenceMethod
+    reference: str
+    language: str
+    interpreter: bool
+
+
+class EvidenceDict(_EvidenceRequired, total=False):
+    """Where the consent is documented (GDPR Art. 7(1))."""
+
+    collected_by: str
+
+
+class NoticeDict(TypedDict):
+    """The privacy notice the subject was given."""
+
+    id: str
+    version: str
+
+
+class DecisionRequestDict(TypedDict):
+    """One request of ``Ledger.decide_many``."""
+
+    subject: str
+    recipient: str
+    purpose: str
+    categories: Sequence[str]
+    at: datetime
+
+
+# Results.
+
+
+class _BasisRequired(TypedDict):
+    kind: Literal["statute", "consent"]
+    art6: str
+    art9: Optional[str]
+    confidentiality_exception: str
+
+
+class BasisDict(_BasisRequired, total=False):
+    """What permits a category: a statute (``rule``, ``statute``) or a grant (``grant_id``,
+    ``explicit``)."""
+
+    rule: str
+    statute: str
+    grant_id: uuid.UUID
+    explicit: bool
+
+
+class _CategoryOutcomeRequired(TypedDict):
+    category: str
+    permitted: bool
+
+
+class CategoryOutcomeDict(_CategoryOutcomeRequired, total=False):
+    """One category of a decision: ``basis`` when permitted, ``reason`` when denied."""
+
+    basis: BasisDict
+    reason: DenialReason
+
+
+class DecisionDict(TypedDict):
+    """``Decision.to_dict()``."""
+
+    version: int
+    permitted: bool
+    at: str
+    recipient: str
+    purpose: str
+    categories: list[CategoryOutcomeDict]
+
+
+class AccessRequestDict(TypedDict):
+    """``Ledger.register_access_request()``: due one month after receipt."""
+
+    id: uuid.UUID
+    received_at: str
+    due_at: str
+
+
+class RestrictedDict(TypedDict):
+    """``Ledger.request_erasure()`` when an archival or legal duty keeps the records."""
+
+    outcome: Literal["restricted"]
+    at: str
+    rules: list[str]
+    statutes: list[str]
+
+
+class ErasedDict(TypedDict):
+    """``Ledger.request_erasure()`` when the subject's payloads were made unrecoverable."""
+
+    outcome: Literal["erased"]
+    at: str
+    events_erased: int
+
+
+ErasureOutcomeDict = Union[RestrictedDict, ErasedDict]
+
+
+class StatisticsRowDict(TypedDict):
+    """Events of one month, purpose and recipient; ``None`` is a suppressed small count."""
+
+    month: str
+    purpose: str
+    recipient: str
+    grants: Optional[int]
+    withdrawals: Optional[int]
+    refusals: Optional[int]
+    disclosures: Optional[int]
+
+
+class ActiveGrantsDict(TypedDict):
+    """Active grants of one purpose and recipient; ``None`` is a suppressed small count."""
+
+    purpose: str
+    recipient: str
+    count: Optional[int]
+
+
+class StatisticsDict(TypedDict):
+    """``Ledger.statistics()``."""
+
+    min_cell: int
+    at: str
+    rows: list[StatisticsRowDict]
+    active_grants: list[ActiveGrantsDict]
+
+
+class ReconsentItemDict(TypedDict):
+    """One item of ``Ledger.reconsent_due()``; ``subject`` is a pseudonym
+    (``Ledger.pseudonym()``)."""
+
+    grant_id: uuid.UUID
+    subject: str
+    reason: ReconsentReason
+    due_at: str
+    purposes: list[str]
+    recipients: list[str]
+    categories: list[str]
+
+
+class VerifyReportDict(TypedDict):
+    """``Ledger.verify()``."""
+
+    ok: bool
+    events: int
+    head_hash: str
+    first_bad_seq: Optional[int]
+    problem: Optional[str]
