@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::json_error;
+use super::parse_json;
 use super::text;
 use crate::catalogue::Code;
 use crate::error::{Error, Result, printable};
@@ -33,6 +33,7 @@ impl Actor {
     pub fn new(id: &str, role: &str) -> Result<Self> {
         text::check(id, "actor.id", 128)?;
         let role = Code::new(role).map_err(|e| e.context("actor.role"))?;
+        text::check_code(role.as_str(), "actor.role")?;
         Ok(Actor {
             id: id.to_owned(),
             role,
@@ -44,7 +45,7 @@ impl Actor {
     /// # Errors
     /// `InvalidInput` for malformed JSON or fields.
     pub fn from_json(json: &str) -> Result<Self> {
-        let doc: ActorDoc = serde_json::from_str(json).map_err(|e| json_error("actor", &e))?;
+        let doc: ActorDoc = parse_json(json, "actor")?;
         Actor::new(&doc.id, &doc.role)
     }
 
@@ -268,6 +269,7 @@ impl Evidence {
                 printable(&self.language)
             )));
         }
+        text::check_code(&self.language, "evidence.language")?;
         if let Some(by) = &self.collected_by {
             text::check(by, "evidence.collected_by", 128)?;
         }
