@@ -52,7 +52,9 @@ static bool count_events(const char *event_json, void *user_data) {
 
 int main(void) {
     const consent_ledger *ledger = NULL;
-    if (consent_ledger_open(":memory:", NULL, &ledger) != CONSENT_RESULT_OK) {
+    /* A test clock at the morning the fixture's grants start (consent is not backdated). */
+    if (consent_ledger_open(":memory:", "{\"test_mode\": true, \"clock\": \"2026-01-05T10:00:00Z\"}",
+                            &ledger) != CONSENT_RESULT_OK) {
         fprintf(stderr, "cannot open a ledger\n");
         return 1;
     }
@@ -60,7 +62,11 @@ int main(void) {
     for (int i = 0; i < 600; i++) {
         char *grant_id = NULL;
         if (consent_ledger_grant(ledger, GRANT, ACTOR, &grant_id) != CONSENT_RESULT_OK) {
-            fprintf(stderr, "grant %d failed\n", i);
+            char message[512];
+            consent_last_error_message(message, sizeof message);
+            fprintf(stderr, "grant %d failed: %s\n", i, message);
+            consent_ledger_free(ledger);
+            printf("0 passed, 1 failed\n");
             return 1;
         }
         consent_string_free(grant_id);
