@@ -27,9 +27,9 @@ def test_events_is_an_iterator_read_a_page_at_a_time() -> None:
     (2.9 GB); it is now an iterator that reads the log a page at a time."""
     import collections.abc
 
-    from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, utc
+    from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, new_ledger, utc
 
-    ledger = consent.Ledger.in_memory()
+    ledger = new_ledger()
     for _ in range(1100):
         ledger.grant(subject=ADULT, grantor={"role": "self"}, purposes=["case_handling"],
                      recipients=["nav"], categories=["family"], explicit=False,
