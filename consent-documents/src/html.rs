@@ -217,7 +217,7 @@ fn svg_timeline(out: &mut String, t: &Timeline, direction: Direction, id: &str) 
     let axis_y = TL_TOP + TL_LANE * t.lanes.len() as f32 + 6.0;
     let _ = write!(
         out,
-        "<line x1=\"{axis_from}\" y1=\"{axis_y:.1}\" x2=\"{axis_to}\" y2=\"{axis_y:.1}\" stroke=\"#1b1b1b\" stroke-width=\"1.5\"/>\n<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"start\" fill=\"#1b1b1b\"><tspan unicode-bidi=\"isolate\">{}</tspan></text>\n<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#1b1b1b\"><tspan unicode-bidi=\"isolate\">{}</tspan></text>\n",
+        "<line x1=\"{axis_from}\" y1=\"{axis_y:.1}\" x2=\"{axis_to}\" y2=\"{axis_y:.1}\" stroke=\"#1b1b1b\" stroke-width=\"1.5\"/>\n<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"start\" fill=\"#1b1b1b\">{}</text>\n<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#1b1b1b\">{}</text>\n",
         x(0.0),
         axis_y + 18.0,
         escape(&t.start_label),
