@@ -651,7 +651,7 @@ fn held_sections(
                     vec![
                         code(e.number.to_string()),
                         value(lang.date(e.at)),
-                        value(&e.label),
+                        e.label.clone(),
                     ]
                 })
                 .collect();

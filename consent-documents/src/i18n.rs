@@ -16,6 +16,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("nn.toml", include_str!("../i18n/nn.toml")),
     ("en.toml", include_str!("../i18n/en.toml")),
     ("ar.toml", include_str!("../i18n/ar.toml")),
+    ("uk.toml", include_str!("../i18n/uk.toml")),
+    ("prs.toml", include_str!("../i18n/prs.toml")),
 ];
 
 /// The writing direction of a language.
@@ -372,7 +374,7 @@ pub struct Translations {
 }
 
 impl Translations {
-    /// The languages shipped with the crate: `nb`, `nn`, `en`, `ar`.
+    /// The languages shipped with the crate: `nb`, `nn`, `en`, `ar`, `uk`, `prs`.
     ///
     /// # Errors
     ///
@@ -480,6 +482,32 @@ mod tests {
         assert_eq!(placeholders("a {x} b {y}{z}"), ["x", "y", "z"]);
         assert_eq!(placeholders("no braces"), Vec::<&str>::new());
         assert_eq!(placeholders("open {x"), ["x"]);
+    }
+
+    #[test]
+    fn every_character_of_every_translation_file_has_a_glyph() {
+        // The whole file, comments included: a translator's note in the file's script must
+        // render too if it is ever shown.
+        for (file, text) in BUILTIN {
+            for (line, content) in text.lines().enumerate() {
+                for c in content.chars() {
+                    assert!(
+                        fonts::covers(c),
+                        "{file}:{}: U+{:04X} `{c}` has no glyph in the embedded fonts",
+                        line + 1,
+                        u32::from(c)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_shipped_files_are_named_for_their_language() {
+        for (file, text) in BUILTIN {
+            let language = Language::from_toml(text).unwrap();
+            check_file_name(file, &language).unwrap();
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::doc::{Span, Spans};
 use crate::i18n::Language;
 use crate::keys::Key;
 use crate::model::{ConsentStatus, HeldRecords};
@@ -32,8 +33,8 @@ pub(crate) struct Event {
     pub kind: Kind,
     /// The lane it is drawn in.
     pub lane: usize,
-    /// Its description in the document's language.
-    pub label: String,
+    /// Its description in the document's language, names isolated.
+    pub label: Spans,
     /// Draw its number below the mark (the previous mark of its lane is too close for both
     /// numbers to sit above).
     pub number_below: bool,
@@ -75,7 +76,7 @@ impl Timeline {
 }
 
 /// A bar before it is placed: kind, lane, from, until.
-type Span = (Kind, usize, DateTime<Utc>, Option<DateTime<Utc>>);
+type Period = (Kind, usize, DateTime<Utc>, Option<DateTime<Utc>>);
 
 /// Builds the timeline of `held`, or `None` when nothing happened that it shows. The axis ends
 /// at `until` (the letter's date) or the last event, whichever is later.
@@ -84,12 +85,12 @@ pub(crate) fn build(held: &HeldRecords, lang: &Language, until: DateTime<Utc>) -
         at: DateTime<Utc>,
         kind: Kind,
         lane: usize,
-        label: String,
+        label: Spans,
     }
     let mut lanes = Vec::new();
     let mut raw = Vec::new();
     // (kind, lane, from, until)
-    let mut spans: Vec<Span> = Vec::new();
+    let mut spans: Vec<Period> = Vec::new();
 
     let mut consents: Vec<_> = held.consents.iter().collect();
     consents.sort_by_key(|c| c.given_at);
@@ -100,7 +101,10 @@ pub(crate) fn build(held: &HeldRecords, lang: &Language, until: DateTime<Utc>) -
             at: consent.given_at,
             kind: Kind::Granted,
             lane,
-            label: lang.fill(Key::TimelineGranted, &[("purpose", &consent.purpose)]),
+            label: lang.spans(
+                Key::TimelineGranted,
+                &[("purpose", Span::Value(consent.purpose.clone()))],
+            ),
         });
         let mut ended = None;
         for change in &consent.history {
@@ -115,7 +119,7 @@ pub(crate) fn build(held: &HeldRecords, lang: &Language, until: DateTime<Utc>) -
                 at: change.at,
                 kind: Kind::Ended,
                 lane,
-                label: lang.fill(key, &[("purpose", &consent.purpose)]),
+                label: lang.spans(key, &[("purpose", Span::Value(consent.purpose.clone()))]),
             });
         }
         spans.push((Kind::Granted, lane, consent.given_at, ended));
@@ -128,9 +132,9 @@ pub(crate) fn build(held: &HeldRecords, lang: &Language, until: DateTime<Utc>) -
                 at: disclosure.at,
                 kind: Kind::Disclosed,
                 lane,
-                label: lang.fill(
+                label: lang.spans(
                     Key::TimelineDisclosed,
-                    &[("recipient", &disclosure.recipient)],
+                    &[("recipient", Span::Value(disclosure.recipient.clone()))],
                 ),
             });
         }
@@ -143,14 +147,16 @@ pub(crate) fn build(held: &HeldRecords, lang: &Language, until: DateTime<Utc>) -
                 at: restriction.from,
                 kind: Kind::Restricted,
                 lane,
-                label: lang.text(Key::TimelineRestricted).to_owned(),
+                label: vec![Span::Text(lang.text(Key::TimelineRestricted).to_owned())],
             });
             if let Some(lifted) = restriction.lifted {
                 raw.push(Raw {
                     at: lifted,
                     kind: Kind::Lifted,
                     lane,
-                    label: lang.text(Key::TimelineRestrictionLifted).to_owned(),
+                    label: vec![Span::Text(
+                        lang.text(Key::TimelineRestrictionLifted).to_owned(),
+                    )],
                 });
             }
             spans.push((Kind::Restricted, lane, restriction.from, restriction.lifted));
@@ -160,7 +166,10 @@ pub(crate) fn build(held: &HeldRecords, lang: &Language, until: DateTime<Utc>) -
         return None;
     }
     // A stable order: time, then kind, lane and label, so equal instants never swap.
-    raw.sort_by(|a, b| (a.at, a.kind, a.lane, &a.label).cmp(&(b.at, b.kind, b.lane, &b.label)));
+    raw.sort_by_cached_key(|r| {
+        let text: String = r.label.iter().map(Span::text).collect();
+        (r.at, r.kind, r.lane, text)
+    });
     let start = raw.first().map(|r| r.at)?;
     let last = raw.last().map(|r| r.at)?;
     let end = if until > last { until } else { last };

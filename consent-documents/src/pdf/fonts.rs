@@ -46,6 +46,13 @@ pub(crate) fn is_format_control(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FE00}'..='\u{FE0F}' | '\u{061C}')
 }
 
+/// Bidi controls: consumed by the bidi algorithm and never shaped or drawn. Joiners (ZWJ, ZWNJ)
+/// are not among them: they stay in the text so the shaper joins (or does not join) letters as
+/// they ask, and the text layer keeps them.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
+}
+
 /// Whether every weight of the embedded fonts can draw `c` (newlines and format controls count
 /// as drawable: they are never drawn).
 pub(crate) fn covers(c: char) -> bool {

@@ -12,7 +12,7 @@ use krilla::text::{GlyphId, KrillaGlyph};
 use rustybuzz::{Direction as RbDirection, UnicodeBuffer};
 use unicode_bidi::{BidiInfo, Level};
 
-use super::fonts::{FontFile, FontSet, is_format_control};
+use super::fonts::{FontFile, FontSet, is_bidi_control};
 use crate::doc::Span;
 use crate::i18n::Direction;
 
@@ -116,7 +116,7 @@ fn pick_fonts(set: &FontSet, styled: &Styled) -> Vec<usize> {
         let font = keep
             .or_else(|| list.iter().position(|f| covers(f, c)))
             .unwrap_or(0);
-        if !is_format_control(c) {
+        if !is_bidi_control(c) {
             previous = Some(font);
         }
         for b in i..i + c.len_utf8() {
@@ -211,7 +211,7 @@ fn segments(
     for (offset, c) in slice.char_indices() {
         let i = range.start + offset;
         let end = i + c.len_utf8();
-        if is_format_control(c) {
+        if is_bidi_control(c) {
             // Isolates and marks are consumed by the bidi algorithm, never drawn.
             out.push((end..end, usize::MAX, false));
             continue;
