@@ -211,6 +211,9 @@ mod direction {
                 text.contains("/FontFile2"),
                 "{code}: fonts are not embedded"
             );
+            // Tagged: a structure tree for assistive technology.
+            assert!(text.contains("/StructTreeRoot"), "{code}: not tagged");
+            assert!(text.contains("/Marked true"), "{code}: not marked");
         }
     }
 }

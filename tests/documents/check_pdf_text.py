@@ -1,4 +1,4 @@
-"""Checks the text layer of rendered PDFs with poppler's pdftotext.
+"""Checks the text layer of rendered PDFs with poppler's pdftotext (and pdfinfo: tagged).
 
 For each PDF `<document>-<lang>.pdf` in a folder, the text that pdftotext extracts must contain
 the title and every section heading of that document, in that language, exactly as the
@@ -89,6 +89,10 @@ def main() -> int:
         # The samples pass no national id for the header, so none may appear.
         if re.search(r"(?<!\d)\d{11}(?!\d)", text):
             missing.append("an 11-digit number (a national id?) appears in the text")
+        # Tagged PDF: a structure tree (headings, lists, tables, the timeline as a figure).
+        info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+        if not re.search(r"^Tagged:\s+yes$", info, re.M):
+            missing.append("pdfinfo does not report a tagged PDF")
         if missing:
             failed += 1
             print(f"FAIL {pdf.name}: pdftotext lacks " + "; ".join(missing))

@@ -11,6 +11,10 @@ use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke, StrokeDash};
 use krilla::surface::Surface;
+use krilla::tagging::{
+    ArtifactType, ContentTag, Identifier, ListNumbering, SpanTag, TableHeaderScope, Tag, TagGroup,
+    TagKind, TagTree,
+};
 use krilla::text::{Font, KrillaGlyph};
 use krilla::{Data, Document};
 
@@ -77,12 +81,50 @@ enum Item {
     },
 }
 
-/// Lays blocks out top to bottom, page by page.
+/// Colours of a table row.
+struct RowStyle {
+    bg: Option<(u8, u8, u8)>,
+    colour: (u8, u8, u8),
+    first_bg: Option<(u8, u8, u8)>,
+}
+
+/// A node of the document's logical structure (the PDF's tag tree, for assistive technology).
+#[derive(Debug, Clone, PartialEq)]
+enum Role {
+    Section,
+    Heading(u16),
+    Para,
+    List,
+    ListItem,
+    Label,
+    ListBody,
+    Table,
+    Caption,
+    Row,
+    HeaderCell(TableHeaderScope),
+    Cell,
+    Figure(String),
+}
+
+struct Node {
+    role: Role,
+    children: Vec<usize>,
+    leaves: Vec<Identifier>,
+}
+
+/// Lays blocks out top to bottom, page by page, and records the logical structure: each item
+/// belongs to a structure node, or to none (an artifact: rules, borders, repeated table heads).
 struct Pages<'a> {
     set: &'a FontSet,
     dir: Direction,
-    pages: Vec<Vec<Item>>,
+    pages: Vec<Vec<(Item, Option<usize>)>>,
     y: f32,
+    nodes: Vec<Node>,
+    roots: Vec<usize>,
+    /// The node that text drawn now belongs to.
+    text_node: Option<usize>,
+    /// The node that shapes drawn now belong to (the timeline's figure).
+    shape_node: Option<usize>,
 }
 
 impl<'a> Pages<'a> {
@@ -92,6 +134,10 @@ impl<'a> Pages<'a> {
             dir,
             pages: vec![Vec::new()],
             y: MARGIN_TOP,
+            nodes: Vec::new(),
+            roots: Vec::new(),
+            text_node: None,
+            shape_node: None,
         }
     }
 
@@ -112,9 +158,28 @@ impl<'a> Pages<'a> {
     }
 
     fn push(&mut self, item: Item) {
+        let node = match item {
+            Item::Text { .. } => self.text_node,
+            _ => self.shape_node,
+        };
         if let Some(page) = self.pages.last_mut() {
-            page.push(item);
+            page.push((item, node));
         }
+    }
+
+    /// A new structure node under `parent` (or at the top).
+    fn node(&mut self, role: Role, parent: Option<usize>) -> usize {
+        let id = self.nodes.len();
+        self.nodes.push(Node {
+            role,
+            children: Vec::new(),
+            leaves: Vec::new(),
+        });
+        match parent.and_then(|p| self.nodes.get_mut(p)) {
+            Some(p) => p.children.push(id),
+            None => self.roots.push(id),
+        }
+        id
     }
 
     /// Lays out spans in a box `[left, left + width]`, aligned to the reading direction.
@@ -174,15 +239,19 @@ impl<'a> Pages<'a> {
         self.y += size * 0.5;
     }
 
-    fn heading(&mut self, text: &str, size: f32, rule: bool) {
+    fn heading(&mut self, text: &str, size: f32, level: u16, parent: Option<usize>) {
+        let rule = level == 2;
         self.ensure(size * LEADING * 2.0 + 60.0);
         self.y += size * 0.6;
+        let node = self.node(Role::Heading(level), parent);
+        self.text_node = Some(node);
         self.para(
             &vec![Span::Strong(text.to_owned())],
             size,
             if rule { NAVY } else { INK },
             0.0,
         );
+        self.text_node = None;
         if rule {
             self.push(Item::Rect {
                 x: MARGIN_X,
@@ -196,7 +265,8 @@ impl<'a> Pages<'a> {
         }
     }
 
-    fn facts(&mut self, rows: &[(String, Spans)]) {
+    fn facts(&mut self, rows: &[(String, Spans)], parent: Option<usize>) {
+        let list = self.node(Role::List, parent);
         let label_w = CONTENT_W * 0.32;
         let value_w = CONTENT_W - label_w - 8.0;
         for (label, value) in rows {
@@ -210,14 +280,21 @@ impl<'a> Pages<'a> {
                 (MARGIN_X, MARGIN_X + label_w + 8.0)
             };
             let top = self.y;
+            let item = self.node(Role::ListItem, Some(list));
+            let label = self.node(Role::Label, Some(item));
+            let body = self.node(Role::ListBody, Some(item));
+            self.text_node = Some(label);
             self.draw_lines(label_lines, label_x, label_w, top, BODY, INK);
+            self.text_node = Some(body);
             self.draw_lines(value_lines, value_x, value_w, top, BODY, INK);
+            self.text_node = None;
             self.y += height + 2.0;
         }
         self.y += BODY * 0.5;
     }
 
-    fn list(&mut self, items: &[Spans]) {
+    fn list(&mut self, items: &[Spans], parent: Option<usize>) {
+        let list = self.node(Role::List, parent);
         for item in items {
             self.ensure(BODY * LEADING);
             let bullet_x = if self.rtl() {
@@ -227,12 +304,18 @@ impl<'a> Pages<'a> {
             };
             let top = self.y;
             let bullet = self.lines(&vec![Span::Text("•".to_owned())], BODY, 8.0);
+            // The bullet is decoration (an artifact); the item's text is its body.
             self.draw_lines(bullet, bullet_x, 8.0, top, BODY, INK);
+            let li = self.node(Role::ListItem, Some(list));
+            let body = self.node(Role::ListBody, Some(li));
+            self.text_node = Some(body);
             self.para(item, BODY, INK, 16.0);
+            self.text_node = None;
         }
     }
 
-    fn table(&mut self, table: &Table) {
+    fn table(&mut self, table: &Table, parent: Option<usize>) {
+        let node = self.node(Role::Table, parent);
         let total: f32 = table.widths.iter().sum();
         let widths: Vec<f32> = table.widths.iter().map(|w| w / total * CONTENT_W).collect();
         let pad = 4.0;
@@ -273,49 +356,59 @@ impl<'a> Pages<'a> {
             .map_or(0.0, |r| cells(self, r, table.row_headers).1);
         self.ensure(caption_h + head_h + first_row_h);
         let top = self.y;
+        let caption_node = self.node(Role::Caption, Some(node));
+        self.text_node = Some(caption_node);
         self.y += self.draw_lines(caption, MARGIN_X, CONTENT_W, top, BODY, INK) + 2.0;
+        self.text_node = None;
+        let head_style = RowStyle {
+            bg: Some(HEAD_BG),
+            colour: NAVY,
+            first_bg: None,
+        };
+        let head_roles = vec![Role::HeaderCell(TableHeaderScope::Column); widths.len()];
         self.row(
             &widths,
             head_lines.clone(),
             head_h,
-            Some(HEAD_BG),
-            NAVY,
-            None,
+            &head_style,
+            Some((node, &head_roles)),
         );
+        let mut body_roles = vec![Role::Cell; widths.len()];
+        if table.row_headers
+            && let Some(first) = body_roles.first_mut()
+        {
+            *first = Role::HeaderCell(TableHeaderScope::Row);
+        }
+        let body_style = RowStyle {
+            bg: None,
+            colour: INK,
+            first_bg: table.row_headers.then_some(ROW_BG),
+        };
         for row in &table.rows {
             let (laid, h) = cells(self, row, table.row_headers);
             if self.y + h > PAGE_H - MARGIN_BOTTOM {
                 self.new_page();
-                self.row(
-                    &widths,
-                    head_lines.clone(),
-                    head_h,
-                    Some(HEAD_BG),
-                    NAVY,
-                    None,
-                );
+                // The head repeated on a new page is decoration: the structure has it once.
+                self.row(&widths, head_lines.clone(), head_h, &head_style, None);
             }
-            let first_bg = if table.row_headers {
-                Some(ROW_BG)
-            } else {
-                None
-            };
-            self.row(&widths, laid, h, None, INK, first_bg);
+            self.row(&widths, laid, h, &body_style, Some((node, &body_roles)));
         }
         self.y += BODY;
     }
 
+    /// One table row; `structure` is the table node and each cell's role, or `None` for a
+    /// row that is only decoration.
     fn row(
         &mut self,
         widths: &[f32],
         cells: Vec<Vec<Line>>,
         h: f32,
-        bg: Option<(u8, u8, u8)>,
-        colour: (u8, u8, u8),
-        first_bg: Option<(u8, u8, u8)>,
+        style: &RowStyle,
+        structure: Option<(usize, &[Role])>,
     ) {
         let pad = 4.0;
         let top = self.y;
+        let tr = structure.map(|(table, _)| self.node(Role::Row, Some(table)));
         let mut offset = 0.0;
         for (i, (lines, w)) in cells.into_iter().zip(widths.iter().copied()).enumerate() {
             // Columns run in reading direction: right to left for right-to-left languages.
@@ -324,7 +417,7 @@ impl<'a> Pages<'a> {
             } else {
                 MARGIN_X + offset
             };
-            let fill = bg.or(if i == 0 { first_bg } else { None });
+            let fill = style.bg.or(if i == 0 { style.first_bg } else { None });
             self.push(Item::Rect {
                 x,
                 y: top,
@@ -333,13 +426,28 @@ impl<'a> Pages<'a> {
                 fill: fill.map(|c| (c, 1.0)),
                 stroke: Some((RULE, 0.5)),
             });
-            self.draw_lines(lines, x + pad, w - 2.0 * pad, top + pad, SMALL, colour);
+            self.text_node = match (tr, structure.and_then(|(_, roles)| roles.get(i))) {
+                (Some(tr), Some(role)) => Some(self.node(role.clone(), Some(tr))),
+                _ => None,
+            };
+            self.draw_lines(
+                lines,
+                x + pad,
+                w - 2.0 * pad,
+                top + pad,
+                SMALL,
+                style.colour,
+            );
+            self.text_node = None;
             offset += w;
         }
         self.y += h;
     }
 
-    fn timeline(&mut self, t: &Timeline) {
+    fn timeline(&mut self, t: &Timeline, parent: Option<usize>) {
+        let figure = self.node(Role::Figure(t.title.clone()), parent);
+        self.text_node = Some(figure);
+        self.shape_node = Some(figure);
         let lane_h = 26.0;
         let label_w = 110.0;
         let height = 10.0 + lane_h * t.lanes.len() as f32 + 30.0;
@@ -492,17 +600,24 @@ impl<'a> Pages<'a> {
         self.draw_lines(start, start_x, sw, axis_y + 1.0, SMALL, INK);
         self.draw_lines(end, end_x, ew, axis_y + 1.0, SMALL, INK);
         self.y = top + height + 6.0;
+        self.text_node = None;
+        self.shape_node = None;
     }
 
-    fn blocks(&mut self, blocks: &[Block]) {
+    fn blocks(&mut self, blocks: &[Block], parent: Option<usize>) {
         for block in blocks {
             match block {
-                Block::Heading(t) => self.heading(t, 12.0, false),
-                Block::Para(s) => self.para(s, BODY, INK, 0.0),
-                Block::Facts(rows) => self.facts(rows),
-                Block::List(items) => self.list(items),
-                Block::Table(t) => self.table(t),
-                Block::Timeline(t) => self.timeline(t),
+                Block::Heading(t) => self.heading(t, 12.0, 3, parent),
+                Block::Para(s) => {
+                    let node = self.node(Role::Para, parent);
+                    self.text_node = Some(node);
+                    self.para(s, BODY, INK, 0.0);
+                    self.text_node = None;
+                }
+                Block::Facts(rows) => self.facts(rows, parent),
+                Block::List(items) => self.list(items, parent),
+                Block::Table(t) => self.table(t, parent),
+                Block::Timeline(t) => self.timeline(t, parent),
             }
         }
     }
@@ -599,18 +714,68 @@ fn draw(surface: &mut Surface<'_>, item: Item, fonts: &[Vec<Font>; 2]) {
     }
 }
 
+fn tag_kind(role: &Role) -> TagKind {
+    match role {
+        Role::Section => Tag::Section.into(),
+        Role::Heading(level) => Tag::Hn(
+            std::num::NonZeroU16::new(*level).unwrap_or(std::num::NonZeroU16::MIN),
+            None,
+        )
+        .into(),
+        Role::Para => Tag::P.into(),
+        Role::List => Tag::L(ListNumbering::None).into(),
+        Role::ListItem => Tag::LI.into(),
+        Role::Label => Tag::Lbl.into(),
+        Role::ListBody => Tag::LBody.into(),
+        Role::Table => Tag::Table.into(),
+        Role::Caption => Tag::Caption.into(),
+        Role::Row => Tag::TR.into(),
+        Role::HeaderCell(scope) => Tag::TH(*scope).into(),
+        Role::Cell => Tag::TD.into(),
+        Role::Figure(alt) => Tag::Figure(Some(alt.clone())).into(),
+    }
+}
+
+/// The tag group of a node: its child nodes, then its content (a node has one or the other).
+fn tag_group(nodes: &mut [Node], index: usize) -> Option<TagGroup> {
+    let node = nodes.get_mut(index)?;
+    let role = node.role.clone();
+    let children = std::mem::take(&mut node.children);
+    let leaves = std::mem::take(&mut node.leaves);
+    let mut group = TagGroup::new(tag_kind(&role));
+    for child in children {
+        if let Some(child) = tag_group(nodes, child) {
+            group.push(child);
+        }
+    }
+    for leaf in leaves {
+        group.push(leaf);
+    }
+    Some(group)
+}
+
 /// Renders a neutral document as PDF bytes.
 pub(crate) fn render(doc: &Doc) -> Result<Vec<u8>, Error> {
     let set =
         font_set().ok_or_else(|| Error::new(ErrorKind::Pdf, "an embedded font cannot be read"))?;
     let mut pages = Pages::new(set, doc.direction);
+    let title = pages.node(Role::Heading(1), None);
+    pages.text_node = Some(title);
     pages.para(&vec![Span::Strong(doc.title.clone())], 18.0, NAVY, 0.0);
+    pages.text_node = None;
     pages.y += 4.0;
-    pages.blocks(&doc.front);
+    pages.blocks(&doc.front, None);
     for section in &doc.sections {
-        pages.heading(&section.heading, 14.0, true);
-        pages.blocks(&section.blocks);
+        let node = pages.node(Role::Section, None);
+        pages.heading(&section.heading, 14.0, 2, Some(node));
+        pages.blocks(&section.blocks, Some(node));
     }
+    let Pages {
+        pages: laid_out,
+        mut nodes,
+        roots,
+        ..
+    } = pages;
 
     let load = |files: &[fonts::FontFile]| -> Result<Vec<Font>, Error> {
         files
@@ -623,16 +788,42 @@ pub(crate) fn render(doc: &Doc) -> Result<Vec<u8>, Error> {
     };
     let fonts = [load(&set.regular)?, load(&set.bold)?];
     let mut document = Document::new();
-    let count = pages.pages.len();
-    for (index, items) in pages.pages.into_iter().enumerate() {
+    let count = laid_out.len();
+    for (index, items) in laid_out.into_iter().enumerate() {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
             .ok_or_else(|| Error::new(ErrorKind::Pdf, "invalid page size"))?;
         let mut page = document.start_page_with(settings);
         let mut surface = page.surface();
-        for item in items {
+        // Each run of items of one structure node is one marked-content sequence; items of no
+        // node are artifacts.
+        let mut open: Option<Option<usize>> = None;
+        for (item, node) in items {
+            if open != Some(node) {
+                if open.is_some() {
+                    surface.end_tagged();
+                }
+                match node.and_then(|n| nodes.get_mut(n)) {
+                    Some(target) => {
+                        let tag = if matches!(target.role, Role::Figure(_)) {
+                            ContentTag::Other
+                        } else {
+                            ContentTag::Span(SpanTag::empty())
+                        };
+                        target.leaves.push(surface.start_tagged(tag));
+                    }
+                    None => {
+                        surface.start_tagged(ContentTag::Artifact(ArtifactType::Other));
+                    }
+                }
+                open = Some(node);
+            }
             draw(&mut surface, item, &fonts);
         }
-        // Page number, bottom centre.
+        if open.is_some() {
+            surface.end_tagged();
+        }
+        // Page number, bottom centre: a pagination artifact.
+        surface.start_tagged(ContentTag::Artifact(ArtifactType::Footer));
         let label = format!("{} / {count}", index + 1);
         let lines = layout(set, &[Span::Code(label)], Direction::Ltr, 8.0, 100.0);
         let w = lines.first().map_or(0.0, |l| l.width);
@@ -654,9 +845,17 @@ pub(crate) fn render(doc: &Doc) -> Result<Vec<u8>, Error> {
                 );
             }
         }
+        surface.end_tagged();
         surface.finish();
         page.finish();
     }
+    let mut tree = TagTree::new().with_lang(Some(doc.lang.clone()));
+    for root in roots {
+        if let Some(group) = tag_group(&mut nodes, root) {
+            tree.push(group);
+        }
+    }
+    document.set_tag_tree(tree);
     document.set_metadata(
         Metadata::new()
             .title(doc.title.clone())

@@ -330,11 +330,13 @@ pub(crate) fn layout(
     lines
         .into_iter()
         .map(|range| {
-            let range = trim_end(&styled.text, range);
             let mut line = Line::default();
-            if range.is_empty() {
+            if trim_end(&styled.text, range.clone()).is_empty() {
                 return line;
             }
+            // The space that ends a line stays in it (drawn, invisible, past the measured
+            // width), so the text layer and the tag tree keep the words apart.
+
             let (levels, runs) = bidi.visual_runs(para, range);
             let mut x = 0.0;
             for run in runs {
