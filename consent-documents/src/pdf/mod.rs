@@ -1,21 +1,15 @@
 //! The neutral document as PDF (A4), written by krilla: fonts embedded as subsets, text shaped
 //! and reordered here, the timeline drawn as vector paths.
 
+mod draw;
 pub(crate) mod fonts;
+mod tags;
 mod text;
 
-use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::Metadata;
-use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
-use krilla::paint::{Fill, Stroke, StrokeDash};
-use krilla::surface::Surface;
-use krilla::tagging::{
-    ArtifactType, ContentTag, Identifier, ListNumbering, SpanTag, TableHeaderScope, Tag, TagGroup,
-    TagKind, TagTree,
-};
-use krilla::text::{Font, KrillaGlyph};
+use krilla::tagging::{ArtifactType, ContentTag, SpanTag, TableHeaderScope, TagTree};
+use krilla::text::Font;
 use krilla::{Data, Document};
 
 use crate::doc::{Block, Doc, Span, Spans, Table};
@@ -23,7 +17,9 @@ use crate::error::{Error, ErrorKind};
 use crate::html::colour;
 use crate::i18n::Direction;
 use crate::timeline::{Kind, Timeline};
+use draw::{Item, draw};
 use fonts::{FontSet, font_set};
+use tags::{Node, Role, tag_group};
 use text::{Line, layout, split_breaks};
 
 const PAGE_W: f32 = 595.28;
@@ -52,64 +48,11 @@ fn hex(c: &str) -> (u8, u8, u8) {
     (v(1..3), v(3..5), v(5..7))
 }
 
-/// One thing to draw on a page.
-enum Item {
-    Text {
-        x: f32,
-        y: f32,
-        size: f32,
-        colour: (u8, u8, u8),
-        bold: bool,
-        font: usize,
-        text: String,
-        glyphs: Vec<KrillaGlyph>,
-    },
-    Rect {
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-        fill: Option<((u8, u8, u8), f32)>,
-        stroke: Option<((u8, u8, u8), f32)>,
-    },
-    Path {
-        points: Vec<(f32, f32)>,
-        closed: bool,
-        fill: Option<(u8, u8, u8)>,
-        stroke: Option<((u8, u8, u8), f32)>,
-        dash: bool,
-    },
-}
-
 /// Colours of a table row.
 struct RowStyle {
     bg: Option<(u8, u8, u8)>,
     colour: (u8, u8, u8),
     first_bg: Option<(u8, u8, u8)>,
-}
-
-/// A node of the document's logical structure (the PDF's tag tree, for assistive technology).
-#[derive(Debug, Clone, PartialEq)]
-enum Role {
-    Section,
-    Heading(u16),
-    Para,
-    List,
-    ListItem,
-    Label,
-    ListBody,
-    Table,
-    Caption,
-    Row,
-    HeaderCell(TableHeaderScope),
-    Cell,
-    Figure(String),
-}
-
-struct Node {
-    role: Role,
-    children: Vec<usize>,
-    leaves: Vec<Identifier>,
 }
 
 /// Lays blocks out top to bottom, page by page, and records the logical structure: each item
@@ -621,137 +564,6 @@ impl<'a> Pages<'a> {
             }
         }
     }
-}
-
-fn color((r, g, b): (u8, u8, u8)) -> rgb::Color {
-    rgb::Color::new(r, g, b)
-}
-
-fn fill((c, opacity): ((u8, u8, u8), f32)) -> Fill {
-    Fill {
-        paint: color(c).into(),
-        opacity: NormalizedF32::new(opacity).unwrap_or(NormalizedF32::ONE),
-        rule: krilla::paint::FillRule::default(),
-    }
-}
-
-fn stroke((c, width): ((u8, u8, u8), f32), dash: bool) -> Stroke {
-    Stroke {
-        paint: color(c).into(),
-        width,
-        dash: dash.then(|| StrokeDash {
-            array: vec![2.0, 2.5],
-            offset: 0.0,
-        }),
-        ..Stroke::default()
-    }
-}
-
-fn draw(surface: &mut Surface<'_>, item: Item, fonts: &[Vec<Font>; 2]) {
-    match item {
-        Item::Text {
-            x,
-            y,
-            size,
-            colour,
-            bold,
-            font,
-            text,
-            glyphs,
-        } => {
-            let Some(font) = fonts
-                .get(usize::from(bold))
-                .and_then(|f| f.get(font))
-                .cloned()
-            else {
-                return;
-            };
-            surface.set_fill(Some(fill((colour, 1.0))));
-            surface.set_stroke(None);
-            surface.draw_glyphs(Point::from_xy(x, y), &glyphs, font, &text, size, false);
-        }
-        Item::Rect {
-            x,
-            y,
-            w,
-            h,
-            fill: f,
-            stroke: s,
-        } => {
-            let Some(rect) = Rect::from_xywh(x, y, w, h) else {
-                return;
-            };
-            let mut builder = PathBuilder::new();
-            builder.push_rect(rect);
-            let Some(path) = builder.finish() else { return };
-            surface.set_fill(f.map(fill));
-            surface.set_stroke(s.map(|s| stroke(s, false)));
-            surface.draw_path(&path);
-        }
-        Item::Path {
-            points,
-            closed,
-            fill: f,
-            stroke: s,
-            dash,
-        } => {
-            let mut builder = PathBuilder::new();
-            for (i, (px, py)) in points.into_iter().enumerate() {
-                if i == 0 {
-                    builder.move_to(px, py)
-                } else {
-                    builder.line_to(px, py)
-                }
-            }
-            if closed {
-                builder.close();
-            }
-            let Some(path) = builder.finish() else { return };
-            surface.set_fill(f.map(|c| fill((c, 1.0))));
-            surface.set_stroke(s.map(|s| stroke(s, dash)));
-            surface.draw_path(&path);
-        }
-    }
-}
-
-fn tag_kind(role: &Role) -> TagKind {
-    match role {
-        Role::Section => Tag::Section.into(),
-        Role::Heading(level) => Tag::Hn(
-            std::num::NonZeroU16::new(*level).unwrap_or(std::num::NonZeroU16::MIN),
-            None,
-        )
-        .into(),
-        Role::Para => Tag::P.into(),
-        Role::List => Tag::L(ListNumbering::None).into(),
-        Role::ListItem => Tag::LI.into(),
-        Role::Label => Tag::Lbl.into(),
-        Role::ListBody => Tag::LBody.into(),
-        Role::Table => Tag::Table.into(),
-        Role::Caption => Tag::Caption.into(),
-        Role::Row => Tag::TR.into(),
-        Role::HeaderCell(scope) => Tag::TH(*scope).into(),
-        Role::Cell => Tag::TD.into(),
-        Role::Figure(alt) => Tag::Figure(Some(alt.clone())).into(),
-    }
-}
-
-/// The tag group of a node: its child nodes, then its content (a node has one or the other).
-fn tag_group(nodes: &mut [Node], index: usize) -> Option<TagGroup> {
-    let node = nodes.get_mut(index)?;
-    let role = node.role.clone();
-    let children = std::mem::take(&mut node.children);
-    let leaves = std::mem::take(&mut node.leaves);
-    let mut group = TagGroup::new(tag_kind(&role));
-    for child in children {
-        if let Some(child) = tag_group(nodes, child) {
-            group.push(child);
-        }
-    }
-    for leaf in leaves {
-        group.push(leaf);
-    }
-    Some(group)
 }
 
 /// Renders a neutral document as PDF bytes.
