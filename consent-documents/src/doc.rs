@@ -119,3 +119,46 @@ impl Language {
         out
     }
 }
+
+impl Doc {
+    /// Every text of the document, in order.
+    pub(crate) fn texts(&self) -> Vec<&str> {
+        fn spans<'a>(out: &mut Vec<&'a str>, list: &'a [Span]) {
+            out.extend(list.iter().map(Span::text));
+        }
+        fn blocks<'a>(out: &mut Vec<&'a str>, list: &'a [Block]) {
+            for block in list {
+                match block {
+                    Block::Heading(t) => out.push(t),
+                    Block::Para(s) => spans(out, s),
+                    Block::Facts(rows) => {
+                        for (label, value) in rows {
+                            out.push(label);
+                            spans(out, value);
+                        }
+                    }
+                    Block::List(items) => items.iter().for_each(|i| spans(out, i)),
+                    Block::Table(t) => {
+                        out.push(&t.caption);
+                        out.extend(t.head.iter().map(String::as_str));
+                        t.rows.iter().flatten().for_each(|c| spans(out, c));
+                    }
+                    Block::Timeline(t) => {
+                        out.push(&t.title);
+                        out.push(&t.start_label);
+                        out.push(&t.end_label);
+                        out.extend(t.lanes.iter().map(String::as_str));
+                        t.events.iter().for_each(|e| spans(out, &e.label));
+                    }
+                }
+            }
+        }
+        let mut out = vec![self.title.as_str()];
+        blocks(&mut out, &self.front);
+        for section in &self.sections {
+            out.push(&section.heading);
+            blocks(&mut out, &section.blocks);
+        }
+        out
+    }
+}

@@ -18,7 +18,8 @@ pub enum ErrorKind {
     InvalidTranslationFile,
     /// No translation is loaded for the requested language code.
     UnknownLanguage,
-    /// A character of a translation has no glyph in the embedded PDF fonts.
+    /// A character of a translation, or of a model's text rendered as PDF, has no glyph in the
+    /// embedded fonts.
     MissingGlyph,
     /// The view model breaks one of its documented rules (for example an empty name, a
     /// withdrawal before the grant, an invalid organisation number).

@@ -21,7 +21,9 @@ impl AccessAnswer {
     /// # Errors
     ///
     /// [`ErrorKind::InvalidModel`](crate::ErrorKind::InvalidModel) from [`AccessAnswer::validate`],
-    /// [`ErrorKind::Pdf`](crate::ErrorKind::Pdf) if the PDF cannot be written.
+    /// [`ErrorKind::MissingGlyph`](crate::ErrorKind::MissingGlyph) if a text of the model has a
+    /// character the embedded fonts cannot draw, [`ErrorKind::Pdf`](crate::ErrorKind::Pdf) if
+    /// the PDF cannot be written.
     pub fn to_pdf(&self, lang: &Language) -> Result<Vec<u8>, Error> {
         self.validate()?;
         pdf::render(&build::access(self, lang))
@@ -44,7 +46,9 @@ impl PrivacyNotice {
     /// # Errors
     ///
     /// [`ErrorKind::InvalidModel`](crate::ErrorKind::InvalidModel) from [`PrivacyNotice::validate`],
-    /// [`ErrorKind::Pdf`](crate::ErrorKind::Pdf) if the PDF cannot be written.
+    /// [`ErrorKind::MissingGlyph`](crate::ErrorKind::MissingGlyph) if a text of the model has a
+    /// character the embedded fonts cannot draw, [`ErrorKind::Pdf`](crate::ErrorKind::Pdf) if
+    /// the PDF cannot be written.
     pub fn to_pdf(&self, lang: &Language) -> Result<Vec<u8>, Error> {
         self.validate()?;
         pdf::render(&build::notice(self, lang))
@@ -67,7 +71,9 @@ impl ProcessingRecord {
     /// # Errors
     ///
     /// [`ErrorKind::InvalidModel`](crate::ErrorKind::InvalidModel) from [`ProcessingRecord::validate`],
-    /// [`ErrorKind::Pdf`](crate::ErrorKind::Pdf) if the PDF cannot be written.
+    /// [`ErrorKind::MissingGlyph`](crate::ErrorKind::MissingGlyph) if a text of the model has a
+    /// character the embedded fonts cannot draw, [`ErrorKind::Pdf`](crate::ErrorKind::Pdf) if
+    /// the PDF cannot be written.
     pub fn to_pdf(&self, lang: &Language) -> Result<Vec<u8>, Error> {
         self.validate()?;
         pdf::render(&build::record(self, lang))

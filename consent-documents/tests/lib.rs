@@ -374,6 +374,40 @@ mod translations_files {
     }
 }
 
+mod glyphs {
+    use super::*;
+
+    #[test]
+    fn a_pdf_with_a_character_the_fonts_cannot_draw_is_refused() {
+        let translations = translations();
+        let nb = translations.get("nb").unwrap();
+        let mut letter = access();
+        letter.recipient = Some(LetterRecipient {
+            name: "ሰላም".to_owned(),
+            national_id: None,
+        });
+        let error = letter.to_pdf(nb).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::MissingGlyph);
+        assert!(error.message().contains("U+1230"), "{error}");
+        // HTML leaves glyphs to the reader's browser and fonts.
+        assert!(letter.to_html(nb).unwrap().contains("ሰላም"));
+    }
+
+    #[test]
+    fn a_contact_with_only_a_name_is_no_contact() {
+        let mut letter = access();
+        letter.controller.dpo = consent_documents::Contact {
+            name: Some("Personvernombudet".to_owned()),
+            ..Default::default()
+        };
+        let error = letter
+            .to_html(translations().get("nb").unwrap())
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidModel);
+        assert!(error.message().starts_with("`controller.dpo`"), "{error}");
+    }
+}
+
 mod nothing_held {
     use super::*;
 

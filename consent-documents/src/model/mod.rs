@@ -114,7 +114,8 @@ impl fmt::Display for OrgNumber {
     }
 }
 
-/// How to reach someone. At least one of the fields is set (checked when rendering).
+/// How to reach someone: at least one of e-mail, telephone, address or web address is set
+/// (checked when rendering).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
@@ -137,13 +138,8 @@ pub struct Contact {
 
 impl Contact {
     pub(crate) fn validate(&self, field: &str) -> Result<(), Error> {
-        let parts = [
-            &self.name,
-            &self.email,
-            &self.phone,
-            &self.address,
-            &self.url,
-        ];
+        // A name alone is no way to reach anyone.
+        let parts = [&self.email, &self.phone, &self.address, &self.url];
         if parts
             .iter()
             .all(|p| p.as_deref().is_none_or(|t| t.trim().is_empty()))

@@ -570,6 +570,18 @@ impl<'a> Pages<'a> {
 pub(crate) fn render(doc: &Doc) -> Result<Vec<u8>, Error> {
     let set =
         font_set().ok_or_else(|| Error::new(ErrorKind::Pdf, "an embedded font cannot be read"))?;
+    // A character the fonts cannot draw would print as an empty box, silently: refuse it.
+    for text in doc.texts() {
+        if let Some(c) = text.chars().find(|c| !c.is_control() && !fonts::covers(*c)) {
+            return Err(Error::new(
+                ErrorKind::MissingGlyph,
+                format!(
+                    "the document contains U+{:04X}, which the embedded fonts cannot draw; give the text in a script they cover or add a font to `fonts/`",
+                    u32::from(c)
+                ),
+            ));
+        }
+    }
     let mut pages = Pages::new(set, doc.direction);
     let title = pages.node(Role::Heading(1), None);
     pages.text_node = Some(title);
