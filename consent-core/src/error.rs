@@ -91,8 +91,10 @@ pub struct Error {
 }
 
 impl Error {
-    /// Creates an error of the given kind.
-    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    /// Creates an error of the given kind. Public so that a store outside this crate (the
+    /// PostgreSQL store) can report its failures through the [`Store`](crate::Store) trait; the
+    /// message follows the rules above.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error {
             code,
             message: message.into(),
