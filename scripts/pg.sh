@@ -13,7 +13,8 @@
 #   scripts/pg.sh bindir     print the directory of the server binaries (pg_ctl, pgbench)
 #
 # The URL is postgresql://consent_test:PASSWORD@127.0.0.1:PORT/consent_test; a test adds its own
-# `?schema=NAME`. scripts/with-postgres.sh wraps a command with start and stop.
+# `?schema=NAME`. The role owns the database and may create roles (a test makes a throwaway role
+# to check permission errors). scripts/with-postgres.sh wraps a command with start and stop.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -166,7 +167,7 @@ start() {
         -v role="$ROLE" -v password="$password" >/dev/null <<'SQL' || die "cannot create the test role"
 SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'role', :'password')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
-SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \gexec
+SELECT format('ALTER ROLE %I PASSWORD %L CREATEROLE', :'role', :'password') \gexec
 SQL
     as_owner "$bin/psql" -h "$dir/run" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
         -v role="$ROLE" -v db="$DATABASE" >/dev/null <<'SQL' || die "cannot create the test database"
