@@ -12,7 +12,9 @@
 //! Modes: `append` writes under the lock with the log's end and last hash read there (the
 //! store's own cost, what the raw comparator does too); `catchup` first reads, under the lock,
 //! every record the other writers appended since this one's last write, as the shared write
-//! path does before it validates.
+//! path does before it validates; `tail` does the same, but a second thread of each writer
+//! process keeps reading new records outside the lock (woken by the `Listener`), so that under
+//! the lock only what committed since is left to read.
 //!
 //! Each writer process prints `appended N` and its write latencies; the parent sums them and
 //! prints `BENCH-RESULT pglog_<mode>_c<clients>_b<batch>_appends_per_s=…` lines.
@@ -20,6 +22,8 @@
 use std::error::Error;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use consent_core::{EventRecord, Hash, Head};
@@ -96,8 +100,30 @@ fn child(spec: &str) -> Res<()> {
     let seconds: u64 = seconds.parse()?;
     let start_ms: u128 = start_ms.parse()?;
     let index: u64 = index.parse()?;
-    let catchup = *mode == "catchup";
-    let log = PgLog::open(&ledger_url(&server.replace("%2C", ",")))?;
+    let catchup = *mode == "catchup" || *mode == "tail";
+    let log = Arc::new(PgLog::open(&ledger_url(&server.replace("%2C", ",")))?);
+    // `tail`: the newest record the tailing thread has read (outside the lock).
+    let tailed = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let tailer = (*mode == "tail").then(|| {
+        let (log, tailed, stop) = (Arc::clone(&log), Arc::clone(&tailed), Arc::clone(&stop));
+        std::thread::spawn(move || -> Result<(), String> {
+            let mut listener = log.listen().map_err(|e| e.to_string())?;
+            while !stop.load(Ordering::Relaxed) {
+                let from = tailed.load(Ordering::Acquire) + 1;
+                log.scan(from, &mut |r| {
+                    std::hint::black_box(&r);
+                    tailed.store(r.seq, Ordering::Release);
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())?;
+                listener
+                    .wait(Duration::from_millis(20))
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        })
+    });
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (index + 1).wrapping_mul(0x1234_5678_9abc_def1));
     // The writer's own view of the log: what it last wrote or read.
     let mut seen = log.last_seq()?;
@@ -116,8 +142,9 @@ fn child(spec: &str) -> Res<()> {
         let started = Instant::now();
         let (end, read) = log.write(|txn| {
             let mut read = 0u64;
-            if catchup && txn.last_seq() > seen {
-                txn.records_after(seen, &mut |r| {
+            let from = seen.max(tailed.load(Ordering::Acquire));
+            if catchup && txn.last_seq() > from {
+                txn.records_after(from, &mut |r| {
                     read += 1;
                     std::hint::black_box(&r);
                     Ok(())
@@ -146,6 +173,10 @@ fn child(spec: &str) -> Res<()> {
         seen = end;
         appended += batch;
         caught_up += read;
+    }
+    stop.store(true, Ordering::Relaxed);
+    if let Some(tailer) = tailer {
+        tailer.join().map_err(|_| "the tailing thread panicked")??;
     }
     println!("appended {appended} caught_up {caught_up}");
     let text: Vec<String> = latencies.iter().map(u32::to_string).collect();

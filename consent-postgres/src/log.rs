@@ -235,6 +235,29 @@ impl PgLog {
         from_seq: u64,
         visit: &mut dyn FnMut(EventRecord) -> Result<()>,
     ) -> Result<()> {
+        self.scan_snapshot(from_seq, visit, false).map(|_| ())
+    }
+
+    /// [`PgLog::scan`], and the head anchor from the same snapshot: what a replay or a verify
+    /// checks the records against while other hosts keep writing (a head read after the scan
+    /// could name events the scan did not see).
+    ///
+    /// # Errors
+    /// As [`PgLog::scan`]; `Integrity` for a malformed anchor.
+    pub fn scan_with_head(
+        &self,
+        from_seq: u64,
+        visit: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<Option<Head>> {
+        self.scan_snapshot(from_seq, visit, true)
+    }
+
+    fn scan_snapshot(
+        &self,
+        from_seq: u64,
+        visit: &mut dyn FnMut(EventRecord) -> Result<()>,
+        with_head: bool,
+    ) -> Result<Option<Head>> {
         let context = "cannot read the log";
         let mut after = to_i64(from_seq)?.saturating_sub(1);
         self.read_once(|conn| {
@@ -254,9 +277,16 @@ impl PgLog {
                         visit(record)?;
                     }
                     if !full {
-                        return Ok(());
+                        break;
                     }
                 }
+                if !with_head {
+                    return Ok(None);
+                }
+                let row = conn
+                    .run(conn.client.query_one(&conn.st.head, &[]))
+                    .map_err(|e| conn.error(&self.url, context, &e))?;
+                head_from_row(&row).map_err(|e| e.into_error(conn, &self.url, context))
             })
         })
         .0

@@ -582,3 +582,44 @@ fn a_record_is_stored_byte_for_byte() {
     .expect("scan");
     assert_eq!(back, vec![odd, second]);
 }
+
+#[test]
+fn a_scan_and_its_head_come_from_one_snapshot_while_another_host_writes() {
+    let Some(schema) = TestSchema::new("snapshot") else {
+        return;
+    };
+    let log = PgLog::open(&schema.url()).expect("open");
+    let other = PgLog::open(&schema.url()).expect("open another");
+    let first = chain(0, &GENESIS, 3, None);
+    log.write(|txn| {
+        txn.append(&first)?;
+        txn.set_head(&head_of(&first));
+        Ok(())
+    })
+    .expect("write 1..3");
+    let mut seen = Vec::new();
+    let head = log
+        .scan_with_head(1, &mut |r| {
+            if r.seq == 1 {
+                // Another host appends event 4 and moves the anchor while this scan runs.
+                other
+                    .write(|txn| {
+                        let next = chain(txn.last_seq(), &txn.last_hash(), 1, None);
+                        txn.append(&next)?;
+                        txn.set_head(&head_of(&next));
+                        Ok(())
+                    })
+                    .expect("concurrent write");
+            }
+            seen.push(r.seq);
+            Ok(())
+        })
+        .expect("scan");
+    assert_eq!(seen, vec![1, 2, 3]);
+    assert_eq!(
+        head,
+        Some(head_of(&first)),
+        "the anchor of the scan's snapshot"
+    );
+    assert_eq!(log.head().expect("head").map(|h| h.seq), Some(4));
+}
