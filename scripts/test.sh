@@ -42,7 +42,7 @@ fi
 step "soak: 4 threads through the C ABI on one SQLite ledger (release)"
 cargo test --release -p consent-ffi --test soak -- --ignored --nocapture
 
-for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh scripts/test-fuzz.sh; do
+for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh scripts/test-fuzz.sh scripts/test-postgres.sh; do
   step "$part"
   "$part"
 done

@@ -33,12 +33,13 @@ pub fn server_url() -> Option<String> {
                 );
             }
             if !NOTICE.swap(true, Ordering::Relaxed) {
-                // Straight to the terminal: the test harness captures `eprintln!` of passing tests.
-                let _ = writeln!(
-                    std::io::stderr(),
+                // Straight to the terminal in one write: the test harness captures `eprintln!`
+                // of passing tests.
+                let notice = format!(
                     "\nNOTICE: {URL_VAR} is not set, so the PostgreSQL tests of consent-postgres are skipped \
-                     (run: scripts/with-postgres.sh cargo test -p consent-postgres)"
+                     (run: scripts/with-postgres.sh cargo test -p consent-postgres)\n"
                 );
+                let _ = std::io::stderr().write_all(notice.as_bytes());
             }
             None
         }
