@@ -32,7 +32,7 @@ find_bindir() {
         return 0
     fi
     local dir
-    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -n -r); do
         if [ -x "$dir/pg_ctl" ]; then
             echo "$dir"
             return 0
@@ -58,10 +58,11 @@ bindir() {
     echo "$dir"
 }
 
-# Runs a command as the cluster's owner: `postgres` when we are root, else ourselves.
+# Runs a command as the cluster's owner: `postgres` when we are root, else ourselves. From `/`,
+# which `postgres` can always enter (the checkout may be in a directory it cannot).
 as_owner() {
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
@@ -125,7 +126,11 @@ init_cluster() {
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
         --encoding=UTF8 --locale=C.UTF-8 >"$STATE/initdb.log" 2>&1 \
         || { cat "$STATE/initdb.log" >&2; die "initdb failed"; }
-    # The role's password: random, kept beside the state (readable by its owner only).
+}
+
+# The role's password: random, kept beside the state (readable by its owner only), and set
+# on the role at every start.
+new_password() {
     (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '+/=\n' >"$STATE/password")
 }
 
@@ -134,11 +139,15 @@ start() {
     bin="$(bindir)"
     dir="$(cluster_dir)"
     if is_running "$bin" "$dir"; then
-        url
-        return 0
+        if [ -f "$STATE/port" ] && [ -f "$STATE/password" ]; then
+            url
+            return 0
+        fi
+        # Left running by an earlier checkout at this path: its port and password are lost.
+        as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
     fi
     [ -f "$dir/data/PG_VERSION" ] || init_cluster "$bin" "$dir"
-    [ -f "$STATE/password" ] || die "the cluster in $dir has no password file; remove $STATE and $dir to start afresh"
+    [ -f "$STATE/password" ] || new_password
     mkdir -p "$dir/run"
     chown "$(owner)" "$dir/run"
     chmod 0700 "$dir/run"
@@ -192,7 +201,11 @@ case "${1:-}" in
     start) start ;;
     stop) stop ;;
     restart) stop; start ;;
-    status) bin="$(find_bindir)" || exit 1; [ -f "$STATE/cluster_dir" ] || exit 1; is_running "$bin" "$(cluster_dir)" ;;
+    status)
+        # Running and usable: its port and password are known.
+        bin="$(find_bindir)" || exit 1
+        [ -f "$STATE/cluster_dir" ] && [ -f "$STATE/port" ] && [ -f "$STATE/password" ] || exit 1
+        is_running "$bin" "$(cluster_dir)" ;;
     url) url ;;
     bindir) bindir ;;
     *) echo "usage: scripts/pg.sh start|stop|restart|status|url|bindir" >&2; exit 2 ;;
