@@ -225,6 +225,31 @@ impl<'a> WriteTxn<'a> {
             .collect()
     }
 
+    /// A metadata value as this write sees it: set earlier in this transaction, else committed
+    /// (read under the lock, so no other write can change it before this one commits). What a
+    /// writer creating a ledger checks first, so two hosts creating one at once cannot both
+    /// write its key check value.
+    ///
+    /// # Errors
+    /// `Storage` when reading fails.
+    pub fn meta(&mut self, key: &str) -> Result<Option<String>> {
+        if let Some(value) = self.meta.get(key) {
+            return Ok(Some(value.clone()));
+        }
+        let context = "cannot read the ledger's metadata";
+        let row = match self
+            .conn
+            .run(self.conn.client.query_opt(&self.conn.st.meta, &[&key]))
+        {
+            Ok(row) => row,
+            Err(e) => return Err(self.fail(context, &e)),
+        };
+        match row.map(|row| row.try_get::<_, String>(0)).transpose() {
+            Ok(value) => Ok(value),
+            Err(e) => Err(self.fail(context, &e)),
+        }
+    }
+
     /// Appends records, which must carry the next sequence numbers in order.
     ///
     /// # Errors

@@ -623,3 +623,53 @@ fn a_scan_and_its_head_come_from_one_snapshot_while_another_host_writes() {
     );
     assert_eq!(log.head().expect("head").map(|h| h.seq), Some(4));
 }
+
+#[test]
+fn two_hosts_creating_a_ledger_at_once_write_its_metadata_once() {
+    let Some(schema) = TestSchema::new("create") else {
+        return;
+    };
+    let barrier = Arc::new(Barrier::new(4));
+    let threads: Vec<_> = (0..4)
+        .map(|i| {
+            let (barrier, url) = (Arc::clone(&barrier), schema.url());
+            std::thread::spawn(move || {
+                let log = PgLog::open(&url).expect("open");
+                barrier.wait();
+                // Each host would create the ledger with its own key check value.
+                log.write(|txn| {
+                    let existing = txn.meta("key_check")?;
+                    if existing.is_none() {
+                        txn.set_meta("key_check", &format!("host-{i}"));
+                        assert_eq!(txn.meta("key_check")?, Some(format!("host-{i}")));
+                        txn.set_head(&Head {
+                            seq: 0,
+                            hash: GENESIS,
+                            mac: [i as u8; 32],
+                        });
+                    }
+                    Ok(existing.is_none())
+                })
+                .expect("create")
+            })
+        })
+        .collect();
+    let created: Vec<bool> = threads
+        .into_iter()
+        .map(|t| t.join().expect("host"))
+        .collect();
+    assert_eq!(created.iter().filter(|c| **c).count(), 1, "{created:?}");
+    let log = PgLog::open(&schema.url()).expect("open");
+    let winner = created
+        .iter()
+        .position(|c| *c)
+        .expect("one host created it");
+    assert_eq!(
+        log.meta("key_check").expect("meta"),
+        Some(format!("host-{winner}"))
+    );
+    assert_eq!(
+        log.head().expect("head").map(|h| h.mac),
+        Some([winner as u8; 32])
+    );
+}
