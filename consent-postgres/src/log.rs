@@ -176,22 +176,36 @@ impl PgLog {
     /// whole or absent: a retry must first read the log to learn which).
     pub fn write<T>(&self, f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>) -> Result<T> {
         let mut slot = lock_slot(&self.writer);
-        let conn = match slot.take() {
-            Some(conn) => conn,
-            None => Conn::connect(&self.url, false)?,
+        let (mut conn, mut reused) = match slot.take() {
+            Some(conn) => (conn, true),
+            None => (Conn::connect(&self.url, false)?, false),
         };
-        let outcome = (|| {
-            let mut txn = WriteTxn::begin(&conn, &self.url)?;
+        loop {
+            let mut txn = match WriteTxn::begin(&conn, &self.url) {
+                Ok(txn) => txn,
+                // A connection that sat idle was dropped (a server restart): nothing of this
+                // write has been sent, so it begins once more on a new one.
+                Err(_) if reused && conn.is_broken() => {
+                    conn = Conn::connect(&self.url, false)?;
+                    reused = false;
+                    continue;
+                }
+                Err(error) => {
+                    if !conn.is_broken() {
+                        *slot = Some(conn);
+                    }
+                    return Err(error);
+                }
+            };
             let result = f(&mut txn).and_then(|value| txn.commit().map(|()| value));
             if !txn.finished() {
                 txn.rollback();
             }
-            result
-        })();
-        if !conn.is_broken() {
-            *slot = Some(conn);
+            if !conn.is_broken() {
+                *slot = Some(conn);
+            }
+            return result;
         }
-        outcome
     }
 
     /// Runs a read on the reader connection, connecting when needed. Returns the result and
