@@ -43,7 +43,9 @@ fi
 step "soak: 4 threads through the C ABI on one SQLite ledger (release)"
 cargo test --release -p consent-ffi --test soak -- --ignored --nocapture
 
-for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh scripts/test-documents.sh scripts/test-fuzz.sh; do
+# test-fuzz.sh last: the bounded coverage-guided run is the longest part.
+for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh scripts/test-documents.sh \
+  scripts/test-postgres.sh scripts/test-fuzz.sh; do
   step "$part"
   "$part"
 done
