@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod b64;
+mod error;
+mod hash;
+mod proof;
+mod tree;
+
+pub use error::{Error, ErrorKind, ProofError, Result, StoreError};
+pub use hash::{EMPTY_ROOT, Hash, leaf_hash, node_hash};
+pub use proof::{ConsistencyProof, InclusionProof, verify_consistency, verify_inclusion};
+pub use tree::store::{MemoryNodeStore, NodeId, NodeStore};
+pub use tree::{MAX_TREE_SIZE, PendingAppend, Tree};
