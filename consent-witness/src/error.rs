@@ -2,6 +2,8 @@
 //! [`ProofError`] for proofs that do not verify, and [`ErrorKind`] for hosts that map errors to
 //! their own codes.
 
+use std::path::PathBuf;
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -155,6 +157,52 @@ pub enum Error {
     /// The node store failed.
     #[error("node store: {0}")]
     Store(#[source] StoreError),
+    /// A note has no signature by the key it was checked with.
+    #[error("no signature by `{key}` on the note")]
+    NoSignature {
+        /// The key's name.
+        key: String,
+    },
+    /// A note has two signatures by the key it was checked with.
+    #[error("more than one signature by `{key}` on the note")]
+    DuplicateSignature {
+        /// The key's name.
+        key: String,
+    },
+    /// A note's signature by the key it was checked with does not verify.
+    #[error("the signature by `{key}` does not verify")]
+    BadSignature {
+        /// The key's name.
+        key: String,
+    },
+    /// A key of one signature type where another is needed (a log's key to check a
+    /// cosignature, or the reverse).
+    #[error("key `{key}` is not a {expected} key")]
+    WrongKeyType {
+        /// The key's name.
+        key: String,
+        /// The type needed.
+        expected: &'static str,
+    },
+    /// A key file or state directory that other users can reach.
+    #[error("`{}` {detail}; restrict it with `chmod {fix} {}`", path.display(), path.display())]
+    Permissions {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong, with its mode.
+        detail: String,
+        /// The mode that fixes it.
+        fix: &'static str,
+    },
+    /// A file could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, naming the path.
+        context: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -166,13 +214,26 @@ impl Error {
             | Error::IndexOutOfRange { .. }
             | Error::SizeOutOfRange { .. }
             | Error::TreeFull
-            | Error::StaleAppend { .. } => ErrorKind::InvalidInput,
-            Error::Proof(_) | Error::MissingNode { .. } => ErrorKind::Integrity,
-            Error::Store(_) => ErrorKind::Storage,
+            | Error::StaleAppend { .. }
+            | Error::WrongKeyType { .. }
+            | Error::Permissions { .. } => ErrorKind::InvalidInput,
+            Error::Proof(_)
+            | Error::MissingNode { .. }
+            | Error::NoSignature { .. }
+            | Error::DuplicateSignature { .. }
+            | Error::BadSignature { .. } => ErrorKind::Integrity,
+            Error::Store(_) | Error::Io { .. } => ErrorKind::Storage,
         }
     }
 
     pub(crate) fn malformed(what: &'static str, detail: String) -> Error {
         Error::Malformed { what, detail }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
     }
 }

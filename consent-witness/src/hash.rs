@@ -95,9 +95,8 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     Hash(Sha256::digest(block).into())
 }
 
-/// SHA-256 of `data`.
-#[cfg(test)]
-fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+/// SHA-256 of `data`, for key ids and file names.
+pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     let mut hasher = Sha256::new();
     for part in parts {
         hasher.update(part);

@@ -1,5 +1,6 @@
 //! Integration tests of consent-witness, one binary: the tree against a published RFC 6962
-//! implementation (`ct-merkle`), RFC 9162's negative cases, and forgery search.
+//! implementation (`ct-merkle`), RFC 9162's negative cases, forgery search, and signed notes
+//! against a second Ed25519 implementation (`ring`) and the C2SP example.
 
 #![expect(
     clippy::unwrap_used,
@@ -11,4 +12,5 @@ mod common;
 mod ct_merkle_agrees;
 mod forgery;
 mod negative;
+mod notes;
 mod tree_costs;
