@@ -155,12 +155,17 @@ impl SignedCheckpoint {
         &self.note
     }
 
-    /// Adds a signature line, such as a witness's cosignature.
+    /// Adds a signature line, such as a witness's cosignature
+    /// ([`crate::Cosignature::to_signature`]).
     ///
     /// # Errors
     /// As [`Note::add_signature`].
     pub fn add_signature(&mut self, signature: NoteSignature) -> Result<()> {
         self.note.add_signature(signature)
+    }
+
+    pub(crate) fn from_verified(checkpoint: Checkpoint, note: Note) -> SignedCheckpoint {
+        SignedCheckpoint { checkpoint, note }
     }
 }
 

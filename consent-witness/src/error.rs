@@ -2,7 +2,7 @@
 //! [`ProofError`] for proofs that do not verify, and [`ErrorKind`] for hosts that map errors to
 //! their own codes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -203,6 +203,76 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A checkpoint for a log the witness does not know.
+    #[error("the witness knows no log `{origin}`")]
+    UnknownLog {
+        /// The checkpoint's origin.
+        origin: String,
+    },
+    /// A log added again with another key.
+    #[error("the witness already knows log `{origin}` with another key")]
+    LogKeyConflict {
+        /// The log's origin.
+        origin: String,
+    },
+    /// A checkpoint smaller than the one the witness accepted.
+    #[error(
+        "rollback of log `{origin}`: the witness accepted tree size {accepted}, this checkpoint has {offered}"
+    )]
+    Rollback {
+        /// The log's origin.
+        origin: String,
+        /// The size of the checkpoint the witness accepted.
+        accepted: u64,
+        /// The size of the checkpoint offered.
+        offered: u64,
+    },
+    /// A checkpoint of the accepted size with another root hash.
+    #[error(
+        "fork of log `{origin}`: another root hash for tree size {size}, which the witness accepted"
+    )]
+    Fork {
+        /// The log's origin.
+        origin: String,
+        /// The tree size.
+        size: u64,
+    },
+    /// A larger checkpoint whose consistency proof from the accepted one does not verify.
+    #[error("log `{origin}` not shown consistent from tree size {accepted} to {offered}: {source}")]
+    Inconsistent {
+        /// The log's origin.
+        origin: String,
+        /// The size of the checkpoint the witness accepted (0 when it accepted none).
+        accepted: u64,
+        /// The size of the checkpoint offered.
+        offered: u64,
+        /// Why the proof failed.
+        #[source]
+        source: ProofError,
+    },
+    /// A declared restore for a log that has nothing to restore from, or to the checkpoint the
+    /// witness already holds.
+    #[error("nothing to restore for log `{origin}`: {detail}")]
+    NothingToRestore {
+        /// The log's origin.
+        origin: String,
+        /// Why.
+        detail: String,
+    },
+    /// A witness state file that is not as the witness wrote it.
+    #[error("witness state `{}`: {detail}", path.display())]
+    State {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// Another process has the witness's state directory open.
+    #[error("the witness state `{}` is in use by another process", path.display())]
+    Locked {
+        /// The state directory.
+        path: PathBuf,
+    },
 }
 
 impl Error {
@@ -216,13 +286,21 @@ impl Error {
             | Error::TreeFull
             | Error::StaleAppend { .. }
             | Error::WrongKeyType { .. }
-            | Error::Permissions { .. } => ErrorKind::InvalidInput,
+            | Error::Permissions { .. }
+            | Error::LogKeyConflict { .. }
+            | Error::NothingToRestore { .. } => ErrorKind::InvalidInput,
             Error::Proof(_)
             | Error::MissingNode { .. }
             | Error::NoSignature { .. }
             | Error::DuplicateSignature { .. }
-            | Error::BadSignature { .. } => ErrorKind::Integrity,
+            | Error::BadSignature { .. }
+            | Error::Rollback { .. }
+            | Error::Fork { .. }
+            | Error::Inconsistent { .. }
+            | Error::State { .. } => ErrorKind::Integrity,
             Error::Store(_) | Error::Io { .. } => ErrorKind::Storage,
+            Error::UnknownLog { .. } => ErrorKind::NotFound,
+            Error::Locked { .. } => ErrorKind::Locked,
         }
     }
 
@@ -234,6 +312,13 @@ impl Error {
         Error::Io {
             context: context.into(),
             source,
+        }
+    }
+
+    pub(crate) fn state(path: &Path, detail: impl Into<String>) -> Error {
+        Error::State {
+            path: path.to_owned(),
+            detail: detail.into(),
         }
     }
 }

@@ -260,6 +260,10 @@ impl SigningKey {
         )
     }
 
+    pub(crate) fn sign_raw(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
+    }
+
     fn public(&self, kind: KeyType) -> VerifierKey {
         let key = self.key.verifying_key();
         VerifierKey {

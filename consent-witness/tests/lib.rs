@@ -1,6 +1,6 @@
 //! Integration tests of consent-witness, one binary: the tree against a published RFC 6962
-//! implementation (`ct-merkle`), RFC 9162's negative cases, forgery search, and signed notes
-//! against a second Ed25519 implementation (`ring`) and the C2SP example.
+//! implementation (`ct-merkle`), RFC 9162's negative cases, forgery search, signed notes
+//! against a second Ed25519 implementation (`ring`) and the C2SP example, and the witness.
 
 #![expect(
     clippy::unwrap_used,
@@ -14,3 +14,4 @@ mod forgery;
 mod negative;
 mod notes;
 mod tree_costs;
+mod witness;

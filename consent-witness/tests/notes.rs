@@ -6,7 +6,8 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
 use consent_witness::{
-    Checkpoint, Error, KeyType, Note, SignedCheckpoint, SigningKey, VerifierKey, leaf_hash,
+    Checkpoint, Cosignature, Error, KeyType, Note, SignedCheckpoint, SigningKey, VerifierKey,
+    leaf_hash,
 };
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 
@@ -83,6 +84,47 @@ fn ring_verifies_our_checkpoints() {
 }
 
 #[test]
+fn ring_verifies_a_witness_cosignature() {
+    let log = SigningKey::from_seed("kommune.example/consent", &SEED).unwrap();
+    let signed = Checkpoint::new("kommune.example/consent", 1234, leaf_hash(b"root"))
+        .unwrap()
+        .sign(&log);
+    let text = signed.note().text().to_owned();
+    // The witness's cosignature, checked by ring over the message built here from the spec.
+    let witness_seed = [0x17; 32];
+    let dir = tempfile::tempdir().unwrap();
+    let mut witness = consent_witness::Witness::open(
+        &dir.path().join("w"),
+        SigningKey::from_seed("tilsyn.example/w1", &witness_seed).unwrap(),
+    )
+    .unwrap();
+    witness
+        .add_log("kommune.example/consent", log.verifier_key())
+        .unwrap();
+    let at = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap();
+    let cosignature = witness
+        .submit_at(signed.to_string().as_bytes(), &[], at)
+        .unwrap();
+    let line = cosignature.to_signature();
+    let witness_public = Ed25519KeyPair::from_seed_unchecked(&witness_seed)
+        .unwrap()
+        .public_key()
+        .as_ref()
+        .to_vec();
+    assert_eq!(
+        line.key_id(),
+        ring_key_id("tilsyn.example/w1", 0x04, &witness_public)
+    );
+    let (time, sig) = line.signature().split_at(8);
+    assert_eq!(u64::from_be_bytes(time.try_into().unwrap()), 1_767_225_600);
+    let message = format!("cosignature/v1\ntime 1767225600\n{text}");
+    UnparsedPublicKey::new(&ED25519, &witness_public)
+        .verify(message.as_bytes(), sig)
+        .unwrap();
+    assert_eq!(cosignature.time().unwrap(), at);
+}
+
+#[test]
 fn we_verify_notes_that_ring_signed() {
     let ring_pair = Ed25519KeyPair::from_seed_unchecked(&SEED).unwrap();
     let public: [u8; 32] = ring_pair.public_key().as_ref().try_into().unwrap();
@@ -104,6 +146,28 @@ fn we_verify_notes_that_ring_signed() {
     // Ed25519 is deterministic: our signature is ring's, byte for byte.
     let ours = SigningKey::from_seed("kommune.example/consent", &SEED).unwrap();
     assert_eq!(signed.checkpoint().sign(&ours).to_string(), note);
+
+    // A cosignature ring makes verifies with our cosignature check.
+    let cosigner = VerifierKey::new("tilsyn.example/w1", KeyType::Cosignature, &public).unwrap();
+    let message = format!("cosignature/v1\ntime 1700000000\n{text}");
+    let mut cosig = cosigner.key_id().to_be_bytes().to_vec();
+    cosig.extend_from_slice(&1_700_000_000u64.to_be_bytes());
+    cosig.extend_from_slice(ring_pair.sign(message.as_bytes()).as_ref());
+    let cosigned = format!("{note}\u{2014} tilsyn.example/w1 {}\n", encode(&cosig));
+    let parsed = Note::parse(cosigned.as_bytes()).unwrap();
+    assert_eq!(
+        Cosignature::verify(&parsed, &cosigner).unwrap().unix_time(),
+        1_700_000_000
+    );
+    parsed.verify(&key).unwrap();
+    // The same bytes claimed for another time do not verify.
+    let mut later = cosig.clone();
+    later[4..12].copy_from_slice(&1_700_000_001u64.to_be_bytes());
+    let forged = format!("{note}\u{2014} tilsyn.example/w1 {}\n", encode(&later));
+    assert!(matches!(
+        Cosignature::verify(&Note::parse(forged.as_bytes()).unwrap(), &cosigner),
+        Err(Error::BadSignature { .. })
+    ));
 }
 
 /// Base64 for building notes by hand in these tests, written from RFC 4648 §4 (not the crate's).
