@@ -166,21 +166,16 @@ impl Tree {
     }
 
     /// Appends leaf hashes: [`prepare`](Tree::prepare), one [`NodeStore::write`],
-    /// [`apply`](Tree::apply). Returns the new root.
+    /// [`apply`](Tree::apply). The root is not computed here (that is `popcount(size) - 1`
+    /// hashes, more than the append itself): ask [`root`](Tree::root) when a checkpoint needs it.
     ///
     /// # Errors
     /// [`Error::TreeFull`]; [`Error::Store`] when the store refuses the nodes. On error the tree
     /// is unchanged.
-    pub fn append<S: NodeStore + ?Sized>(
-        &mut self,
-        store: &mut S,
-        leaves: &[Hash],
-    ) -> Result<Hash> {
+    pub fn append<S: NodeStore + ?Sized>(&mut self, store: &mut S, leaves: &[Hash]) -> Result<()> {
         let append = self.prepare(leaves)?;
         store.write(append.nodes()).map_err(Error::Store)?;
-        let root = append.root();
-        self.apply(append)?;
-        Ok(root)
+        self.apply(append)
     }
 
     /// The root hash of the tree's first `size` leaves: `popcount(size)` reads.
