@@ -6,6 +6,7 @@
 //! witness's state on another file system than the system temporary directory.
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use consent_witness::{
     Checkpoint, Cosignature, MemoryNodeStore, SignedCheckpoint, SigningKey, Tree, Witness,
@@ -75,7 +76,7 @@ fn checkpoints(c: &mut Criterion) {
 
     // submit: the same checkpoint again (a resubmission is cosigned again and stored again),
     // and a growing log with a consistency proof each time.
-    group.sample_size(20);
+    group.sample_size(10);
     group.bench_function("witness_submit_durable", |b| {
         b.iter(|| {
             black_box(witness.submit(black_box(signed.as_bytes()), &[]))
@@ -109,5 +110,18 @@ fn checkpoints(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, checkpoints);
+/// Shorter than criterion's defaults so that a run takes a couple of minutes on two cores;
+/// `--warm-up-time`, `--measurement-time` and `--sample-size` still override.
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(50)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = checkpoints
+}
 criterion_main!(benches);

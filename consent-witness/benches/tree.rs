@@ -182,5 +182,18 @@ fn proofs(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, append, proofs);
+/// Shorter than criterion's defaults so that a run takes a couple of minutes on two cores;
+/// `--warm-up-time`, `--measurement-time` and `--sample-size` still override.
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(50)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = append, proofs
+}
 criterion_main!(benches);
