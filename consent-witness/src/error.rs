@@ -72,13 +72,28 @@ pub enum ProofError {
     OldRootMismatch,
 }
 
-/// An error from a node store, with its cause.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
+/// An error from a node store, with its cause (shown after the message, `: `-separated).
+#[derive(Debug)]
 pub struct StoreError {
     message: String,
-    #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.source {
+            Some(source) => write!(f, "{}: {source}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl StoreError {

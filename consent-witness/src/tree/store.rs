@@ -158,5 +158,16 @@ mod tests {
             store.read(&[id(0, 0), id(5, 0)]).unwrap(),
             vec![Some(a), None]
         );
+        // No tree of at most 2^62 leaves has a node above level 62.
+        assert!(store.write(&[(id(63, 0), a)]).is_err());
+    }
+
+    #[test]
+    fn store_errors_show_their_cause() {
+        let err = StoreError::with_source("cannot read nodes", std::io::Error::other("disk gone"));
+        assert_eq!(err.to_string(), "cannot read nodes: disk gone");
+        assert!(std::error::Error::source(&err).is_some());
+        let err = crate::Error::Store(err);
+        assert_eq!(err.to_string(), "node store: cannot read nodes: disk gone");
     }
 }
