@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every check: Rust (format, lints, tests, docs), the C
-# consumers under valgrind and sanitizers, the Python package, and the C# consumer.
+# consumers under valgrind and sanitizers, the Python package, the C# consumer, and the
+# documents (HTML, PDF) under third-party validators.
 # Usage: ./scripts/test.sh        (CI runs exactly this through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +43,9 @@ fi
 step "soak: 4 threads through the C ABI on one SQLite ledger (release)"
 cargo test --release -p consent-ffi --test soak -- --ignored --nocapture
 
-for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh scripts/test-fuzz.sh; do
+# test-fuzz.sh last: the bounded coverage-guided run is the longest part.
+for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh scripts/test-documents.sh \
+  scripts/test-postgres.sh scripts/test-fuzz.sh; do
   step "$part"
   "$part"
 done

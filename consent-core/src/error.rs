@@ -93,10 +93,12 @@ pub struct Error {
 }
 
 impl Error {
-    /// Creates an error of the given kind. Every error of the crate is made here, and here its
-    /// message is masked: a national id in any disguise (spaced, dashed, in other digits,
-    /// inside a longer number) never reaches a message, whatever the caller put in it.
-    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    /// Creates an error of the given kind. Every error is made here, and here its message is
+    /// masked: a national id in any disguise (spaced, dashed, in other digits, inside a longer
+    /// number) never reaches a message, whatever the caller put in it. Public so that a store
+    /// outside this crate (the PostgreSQL store) can report its failures through the
+    /// [`Store`](crate::storage::Store) trait; the message follows the rules above.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error {
             code,
             message: crate::redact::mask(&message.into()),

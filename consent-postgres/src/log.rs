@@ -1,0 +1,602 @@
+//! [`PgLog`]: the ledger's event log in PostgreSQL, with reads outside the write lock and
+//! [`PgLog::write`] under it.
+
+use std::fmt;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::ThreadId;
+
+use consent_core::storage::{EventRecord, Head, SubjectKey};
+use consent_core::{Error, ErrorCode, Result};
+use tokio_postgres::Row;
+
+use crate::conn::Conn;
+use crate::listen::Listener;
+use crate::txn::WriteTxn;
+use crate::url::LedgerUrl;
+
+/// How many rows one page of a scan reads.
+pub(crate) const PAGE_ROWS: i64 = 2_000;
+
+/// A ledger's event log in one schema of a PostgreSQL database, shared by any number of
+/// processes and hosts.
+///
+/// Writes go through [`PgLog::write`], which holds the ledger's one write lock (the row lock on
+/// the schema's `log_head` row) from its first statement to its commit: sequence numbers are
+/// assigned under it, so commit order is sequence order and a reader tailing `seq > last` never
+/// skips an event. Reads take no lock.
+///
+/// Each `PgLog` keeps two connections, opened on demand and opened again on the next call after
+/// one failed: one for writes and one for reads, so a long scan does not hold up a write from
+/// the same process. Calls on one connection are serialised.
+pub struct PgLog {
+    url: LedgerUrl,
+    writer: Mutex<Option<Conn>>,
+    reader: Mutex<Option<Conn>>,
+    /// Reads pinned to one snapshot by [`Store::begin_read`](consent_core::storage::Store),
+    /// per thread: the thread that opens or verifies a ledger reads one state of the log while
+    /// other threads and hosts keep writing, and other threads' reads stay current.
+    pinned: Mutex<Vec<Pinned>>,
+}
+
+/// A thread's pinned read: its own connection inside a read-only repeatable-read transaction.
+struct Pinned {
+    thread: ThreadId,
+    /// How deeply `begin_read` calls nest on this thread (the outermost pins the snapshot).
+    depth: usize,
+    /// `None` while a read uses it, and for good once it failed: the snapshot is gone, so the
+    /// thread's later reads fail instead of reading another state.
+    conn: Option<Conn>,
+}
+
+impl fmt::Debug for PgLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgLog")
+            .field("url", &self.url.redacted)
+            .field("schema", &self.url.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Locks a connection slot. A panic while the slot was held (a caller's write closure) left its
+/// connection in an unknown transaction state: it is dropped, which ends the server session and
+/// rolls its transaction back, and the next call connects anew.
+fn lock_slot(slot: &Mutex<Option<Conn>>) -> MutexGuard<'_, Option<Conn>> {
+    match slot.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => {
+            let mut guard = poisoned.into_inner();
+            *guard = None;
+            slot.clear_poison();
+            guard
+        }
+    }
+}
+
+pub(crate) fn integrity(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::Integrity, message)
+}
+
+/// A record from a row of `seq, subject, header, payload, hash`.
+pub(crate) fn record_from_row(row: &Row) -> std::result::Result<EventRecord, RowError> {
+    let seq: i64 = row.try_get(0)?;
+    let subject: Option<Vec<u8>> = row.try_get(1)?;
+    let header: String = row.try_get(2)?;
+    let payload: Vec<u8> = row.try_get(3)?;
+    let hash: Vec<u8> = row.try_get(4)?;
+    let seq = u64::try_from(seq)
+        .map_err(|_| RowError::Malformed(format!("a record has sequence number {seq}")))?;
+    let subject = match subject {
+        None => None,
+        Some(bytes) => Some(<[u8; 16]>::try_from(bytes).map_err(|_| {
+            RowError::Malformed(format!("event {seq}: the stored subject is malformed"))
+        })?),
+    };
+    let hash = <[u8; 32]>::try_from(hash)
+        .map_err(|_| RowError::Malformed(format!("event {seq}: the stored hash is malformed")))?;
+    Ok(EventRecord::new(seq, subject, header, payload, hash))
+}
+
+/// A subject key from a row of `subject, since_seq, wrapped`.
+pub(crate) fn key_from_row(row: &Row) -> std::result::Result<SubjectKey, RowError> {
+    let subject: Vec<u8> = row.try_get(0)?;
+    let since: i64 = row.try_get(1)?;
+    let wrapped: Vec<u8> = row.try_get(2)?;
+    let subject = <[u8; 16]>::try_from(subject)
+        .map_err(|_| RowError::Malformed("a subject key row has a malformed subject".into()))?;
+    let since_seq = u64::try_from(since)
+        .map_err(|_| RowError::Malformed("a subject key row has a negative sequence".into()))?;
+    Ok(SubjectKey::new(subject, since_seq, wrapped))
+}
+
+/// Why a row could not be read: the driver's error, or a stored value out of shape.
+#[derive(Debug)]
+pub(crate) enum RowError {
+    Driver(tokio_postgres::Error),
+    Malformed(String),
+}
+
+impl From<tokio_postgres::Error> for RowError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        RowError::Driver(e)
+    }
+}
+
+impl RowError {
+    pub(crate) fn into_error(self, conn: &Conn, url: &LedgerUrl, context: &str) -> Error {
+        match self {
+            RowError::Driver(e) => conn.error(url, context, &e),
+            RowError::Malformed(message) => integrity(message),
+        }
+    }
+}
+
+pub(crate) fn to_i64(seq: u64) -> Result<i64> {
+    i64::try_from(seq).map_err(|_| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            format!("sequence number {seq} is out of range"),
+        )
+    })
+}
+
+impl PgLog {
+    /// Opens the log in the schema the URL names (`?schema=NAME`, default `consent`), creating
+    /// the schema and its tables on first use and upgrading older tables. Connects at once, so a
+    /// wrong URL, password or server fails here.
+    ///
+    /// # Errors
+    /// `Storage` for a malformed URL, a server that cannot be reached, a refused login, a
+    /// schema that holds other tables or a role that may not create it; `UnsupportedVersion`
+    /// for tables of a newer version. No message carries the password.
+    pub fn open(url: &str) -> Result<PgLog> {
+        let url = LedgerUrl::parse(url)?;
+        let writer = Conn::connect(&url, true)?;
+        Ok(PgLog {
+            url,
+            writer: Mutex::new(Some(writer)),
+            reader: Mutex::new(None),
+            pinned: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The schema that holds this ledger.
+    pub fn schema(&self) -> &str {
+        &self.url.schema
+    }
+
+    /// The URL with the password replaced by `***`.
+    pub fn redacted_url(&self) -> &str {
+        &self.url.redacted
+    }
+
+    /// Runs `f` under the ledger's write lock, in one transaction: commits when `f` returns
+    /// `Ok` (durable when this returns `Ok`), rolls back when it returns an error (or panics),
+    /// and returns `f`'s result. See [`WriteTxn`] for what `f` can do.
+    ///
+    /// The lock is taken by the transaction's first statement and released by its commit or
+    /// rollback; writers on every host queue for it in order. A session that sits idle in the
+    /// transaction for 60 s is ended by the server, releasing the lock.
+    ///
+    /// # Errors
+    /// `f`'s error; `Conflict` for a sequence number or subject key that is already stored;
+    /// `Storage` when the database fails or the connection drops (the write is then either
+    /// whole or absent: a retry must first read the log to learn which).
+    pub fn write<T>(&self, f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>) -> Result<T> {
+        let mut slot = lock_slot(&self.writer);
+        let (mut conn, mut reused) = match slot.take() {
+            Some(conn) => (conn, true),
+            None => (Conn::connect(&self.url, false)?, false),
+        };
+        loop {
+            let mut txn = match WriteTxn::begin(&conn, &self.url) {
+                Ok(txn) => txn,
+                // A connection that sat idle was dropped (a server restart): nothing of this
+                // write has been sent, so it begins once more on a new one.
+                Err(_) if reused && conn.is_broken() => {
+                    conn = Conn::connect(&self.url, false)?;
+                    reused = false;
+                    continue;
+                }
+                Err(error) => {
+                    if !conn.is_broken() {
+                        *slot = Some(conn);
+                    }
+                    return Err(error);
+                }
+            };
+            let result = f(&mut txn).and_then(|value| txn.commit().map(|()| value));
+            if !txn.finished() {
+                txn.rollback();
+            }
+            if !conn.is_broken() {
+                *slot = Some(conn);
+            }
+            return result;
+        }
+    }
+
+    /// Runs a read on the reader connection, connecting when needed. Returns the result and
+    /// whether a connection that had worked before was found dropped (a server restart).
+    fn read_once<T>(&self, f: impl FnOnce(&Conn) -> Result<T>) -> (Result<T>, bool) {
+        if let Some(pinned) = self.take_pinned() {
+            // Inside the thread's snapshot: never retried on another connection, which would
+            // read another state.
+            return (pinned.and_then(|conn| self.read_pinned(conn, f)), false);
+        }
+        let mut slot = lock_slot(&self.reader);
+        let (conn, reused) = match slot.take() {
+            Some(conn) => (conn, true),
+            None => match Conn::connect(&self.url, false) {
+                Ok(conn) => (conn, false),
+                Err(error) => return (Err(error), false),
+            },
+        };
+        let result = f(&conn);
+        let lost = conn.is_broken();
+        if !lost {
+            *slot = Some(conn);
+        }
+        (result, lost && reused)
+    }
+
+    /// The pinned connection of the calling thread, taken out for one read: `None` when the
+    /// thread pinned no snapshot, an error when its snapshot was lost.
+    fn take_pinned(&self) -> Option<Result<Conn>> {
+        let me = std::thread::current().id();
+        let mut pins = self.pinned.lock().unwrap_or_else(PoisonError::into_inner);
+        let pin = pins.iter_mut().find(|p| p.thread == me)?;
+        Some(pin.conn.take().ok_or_else(|| {
+            Error::new(
+                ErrorCode::Storage,
+                "cannot read the log: the connection of this read's snapshot was lost",
+            )
+        }))
+    }
+
+    /// Runs `f` on the thread's pinned connection, and puts the connection back unless it
+    /// failed.
+    fn read_pinned<T>(&self, conn: Conn, f: impl FnOnce(&Conn) -> Result<T>) -> Result<T> {
+        let result = f(&conn);
+        if !conn.is_broken() {
+            let me = std::thread::current().id();
+            let mut pins = self.pinned.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(pin) = pins.iter_mut().find(|p| p.thread == me) {
+                pin.conn = Some(conn);
+            }
+        }
+        result
+    }
+
+    /// Pins the calling thread's reads to one snapshot of the log until
+    /// [`PgLog::end_pinned_read`] (calls nest; the outermost pins). The thread reads on a
+    /// connection of its own, in a read-only repeatable-read transaction.
+    pub(crate) fn begin_pinned_read(&self) -> Result<()> {
+        let me = std::thread::current().id();
+        {
+            let mut pins = self.pinned.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(pin) = pins.iter_mut().find(|p| p.thread == me) {
+                pin.depth += 1;
+                return Ok(());
+            }
+        }
+        let context = "cannot begin a read";
+        // The idle reader connection if there is one (tried once more on a new connection
+        // when it turns out to be dropped), else a new one.
+        let (mut conn, mut reused) = match lock_slot(&self.reader).take() {
+            Some(conn) => (conn, true),
+            None => (Conn::connect(&self.url, false)?, false),
+        };
+        loop {
+            let begun = conn.run(
+                conn.client
+                    .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+            );
+            match begun {
+                Ok(()) => break,
+                Err(_) if reused && conn.is_broken() => {
+                    conn = Conn::connect(&self.url, false)?;
+                    reused = false;
+                }
+                Err(e) => return Err(conn.error(&self.url, context, &e)),
+            }
+        }
+        conn.set_pinned(true);
+        let mut pins = self.pinned.lock().unwrap_or_else(PoisonError::into_inner);
+        pins.push(Pinned {
+            thread: me,
+            depth: 1,
+            conn: Some(conn),
+        });
+        Ok(())
+    }
+
+    /// Ends what [`PgLog::begin_pinned_read`] started on the calling thread: the outermost
+    /// call ends the transaction and keeps its connection as the reader connection.
+    pub(crate) fn end_pinned_read(&self) -> Result<()> {
+        let me = std::thread::current().id();
+        let conn = {
+            let mut pins = self.pinned.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(index) = pins.iter().position(|p| p.thread == me) else {
+                return Ok(());
+            };
+            let Some(pin) = pins.get_mut(index) else {
+                return Ok(());
+            };
+            pin.depth = pin.depth.saturating_sub(1);
+            if pin.depth > 0 {
+                return Ok(());
+            }
+            pins.swap_remove(index).conn
+        };
+        // A connection lost during the read: the read that lost it reported the error, and
+        // the server ended its transaction.
+        let Some(conn) = conn else {
+            return Ok(());
+        };
+        conn.run(conn.client.batch_execute("COMMIT"))
+            .map_err(|e| conn.error(&self.url, "cannot end a read", &e))?;
+        conn.set_pinned(false);
+        let mut slot = lock_slot(&self.reader);
+        if slot.is_none() && !conn.is_broken() {
+            *slot = Some(conn);
+        }
+        Ok(())
+    }
+
+    /// [`PgLog::read_once`], tried once more on a new connection when the old one turned out to
+    /// be dropped: for reads that can simply be repeated.
+    fn read<T>(&self, mut f: impl FnMut(&Conn) -> Result<T>) -> Result<T> {
+        match self.read_once(&mut f) {
+            (Err(_), true) => self.read_once(f).0,
+            (result, _) => result,
+        }
+    }
+
+    /// Calls `visit` with every record whose sequence number is at least `from_seq`, in order,
+    /// all from one snapshot (records committed during the scan are not included; a later
+    /// scan from the next sequence number finds them). `visit` must not call back into this log.
+    ///
+    /// # Errors
+    /// `Storage` when reading fails (a dropped connection too: records already visited stay
+    /// visited); `Integrity` for a malformed stored row; or whatever `visit` returns (the scan
+    /// stops there).
+    pub fn scan(
+        &self,
+        from_seq: u64,
+        visit: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<()> {
+        self.scan_snapshot(from_seq, i64::MAX, visit, false)
+            .map(|_| ())
+    }
+
+    /// [`PgLog::scan`] up to `last_seq` (inclusive): one page of the log, reading no record
+    /// past it.
+    ///
+    /// # Errors
+    /// As [`PgLog::scan`].
+    pub fn scan_range(
+        &self,
+        from_seq: u64,
+        last_seq: u64,
+        visit: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<()> {
+        // A bound past what a sequence number can be is no bound.
+        let until = i64::try_from(last_seq).unwrap_or(i64::MAX);
+        self.scan_snapshot(from_seq, until, visit, false)
+            .map(|_| ())
+    }
+
+    /// [`PgLog::scan`], and the head anchor from the same snapshot: what a replay or a verify
+    /// checks the records against while other hosts keep writing (a head read after the scan
+    /// could name events the scan did not see).
+    ///
+    /// # Errors
+    /// As [`PgLog::scan`]; `Integrity` for a malformed anchor.
+    pub fn scan_with_head(
+        &self,
+        from_seq: u64,
+        visit: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<Option<Head>> {
+        self.scan_snapshot(from_seq, i64::MAX, visit, true)
+    }
+
+    fn scan_snapshot(
+        &self,
+        from_seq: u64,
+        until: i64,
+        visit: &mut dyn FnMut(EventRecord) -> Result<()>,
+        with_head: bool,
+    ) -> Result<Option<Head>> {
+        let context = "cannot read the log";
+        let mut after = to_i64(from_seq)?.saturating_sub(1);
+        self.read_once(|conn| {
+            snapshot(conn, &self.url, context, |conn| {
+                loop {
+                    let rows = conn
+                        .run(
+                            conn.client
+                                .query(&conn.st.records_between, &[&after, &until, &PAGE_ROWS]),
+                        )
+                        .map_err(|e| conn.error(&self.url, context, &e))?;
+                    let full = i64::try_from(rows.len()) == Ok(PAGE_ROWS);
+                    for row in &rows {
+                        let record = record_from_row(row)
+                            .map_err(|e| e.into_error(conn, &self.url, context))?;
+                        after = to_i64(record.seq)?;
+                        visit(record)?;
+                    }
+                    if !full {
+                        break;
+                    }
+                }
+                if !with_head {
+                    return Ok(None);
+                }
+                let row = conn
+                    .run(conn.client.query_one(&conn.st.head, &[]))
+                    .map_err(|e| conn.error(&self.url, context, &e))?;
+                head_from_row(&row).map_err(|e| e.into_error(conn, &self.url, context))
+            })
+        })
+        .0
+    }
+
+    /// The records of one subject, in order.
+    ///
+    /// # Errors
+    /// `Storage` when reading fails; `Integrity` for a malformed stored row.
+    pub fn subject_records(&self, subject: &[u8; 16]) -> Result<Vec<EventRecord>> {
+        let context = "cannot read the subject's records";
+        self.read(|conn| {
+            let rows = conn
+                .run(
+                    conn.client
+                        .query(&conn.st.subject_records, &[&subject.as_slice()]),
+                )
+                .map_err(|e| conn.error(&self.url, context, &e))?;
+            rows.iter()
+                .map(|row| record_from_row(row).map_err(|e| e.into_error(conn, &self.url, context)))
+                .collect()
+        })
+    }
+
+    /// The head anchor the last write that set one stored (`None` before any).
+    ///
+    /// # Errors
+    /// `Storage` when reading fails; `Integrity` for a malformed anchor.
+    pub fn head(&self) -> Result<Option<Head>> {
+        let context = "cannot read the head anchor";
+        self.read(|conn| {
+            let row = conn
+                .run(conn.client.query_one(&conn.st.head, &[]))
+                .map_err(|e| conn.error(&self.url, context, &e))?;
+            head_from_row(&row).map_err(|e| e.into_error(conn, &self.url, context))
+        })
+    }
+
+    /// A metadata value.
+    ///
+    /// # Errors
+    /// `Storage` when reading fails.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        let context = "cannot read the ledger's metadata";
+        self.read(|conn| {
+            let row = conn
+                .run(conn.client.query_opt(&conn.st.meta, &[&key]))
+                .map_err(|e| conn.error(&self.url, context, &e))?;
+            row.map(|row| row.try_get::<_, String>(0))
+                .transpose()
+                .map_err(|e| conn.error(&self.url, context, &e))
+        })
+    }
+
+    /// Calls `visit` with every subject key, from one snapshot.
+    ///
+    /// # Errors
+    /// `Storage` when reading fails; `Integrity` for a malformed row; or whatever `visit`
+    /// returns.
+    pub fn subject_keys(&self, visit: &mut dyn FnMut(SubjectKey) -> Result<()>) -> Result<()> {
+        let context = "cannot read subject keys";
+        // Collected first: a retried read must not visit a key twice.
+        let keys =
+            self.read(|conn| {
+                snapshot(conn, &self.url, context, |conn| {
+                    let mut keys = Vec::new();
+                    let mut after: Vec<u8> = Vec::new();
+                    loop {
+                        let rows = conn
+                            .run(conn.client.query(
+                                &conn.st.keys_from_subject,
+                                &[&after.as_slice(), &PAGE_ROWS],
+                            ))
+                            .map_err(|e| conn.error(&self.url, context, &e))?;
+                        let full = i64::try_from(rows.len()) == Ok(PAGE_ROWS);
+                        for row in &rows {
+                            let key = key_from_row(row)
+                                .map_err(|e| e.into_error(conn, &self.url, context))?;
+                            after = key.subject.to_vec();
+                            keys.push(key);
+                        }
+                        if !full {
+                            return Ok(keys);
+                        }
+                    }
+                })
+            })?;
+        keys.into_iter().try_for_each(visit)
+    }
+
+    /// The newest committed sequence number: one round trip, no lock (the cross-host freshness
+    /// check: a process whose projection is at this number has seen every acknowledged write).
+    ///
+    /// # Errors
+    /// `Storage` when reading fails.
+    pub fn last_seq(&self) -> Result<u64> {
+        let context = "cannot read the log's end";
+        self.read(|conn| {
+            let row = conn
+                .run(conn.client.query_one(&conn.st.last_seq, &[]))
+                .map_err(|e| conn.error(&self.url, context, &e))?;
+            let seq: i64 = row
+                .try_get(0)
+                .map_err(|e| conn.error(&self.url, context, &e))?;
+            u64::try_from(seq).map_err(|_| integrity("the log's end is negative"))
+        })
+    }
+
+    /// A listener woken after each commit (`LISTEN`/`NOTIFY`): a hint to poll sooner, never a
+    /// replacement for reading the log by sequence number (a notification can be missed while
+    /// the listener reconnects).
+    ///
+    /// # Errors
+    /// `Storage` when its connection cannot be made.
+    pub fn listen(&self) -> Result<Listener> {
+        Listener::connect(&self.url)
+    }
+}
+
+/// Runs `f` inside a read-only repeatable-read transaction (one snapshot for all its queries).
+fn snapshot<T>(
+    conn: &Conn,
+    url: &LedgerUrl,
+    context: &str,
+    f: impl FnOnce(&Conn) -> Result<T>,
+) -> Result<T> {
+    // Inside a pinned read the pinned transaction is already the snapshot.
+    if conn.is_pinned() {
+        return f(conn);
+    }
+    conn.run(
+        conn.client
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+    )
+    .map_err(|e| conn.error(url, context, &e))?;
+    let result = f(conn);
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    if let Err(e) = conn.run(conn.client.batch_execute(end)) {
+        // The transaction's state is unknown: this connection is not used again.
+        conn.set_broken();
+        return Err(result.err().unwrap_or_else(|| conn.error(url, context, &e)));
+    }
+    result
+}
+
+pub(crate) fn head_from_row(row: &Row) -> std::result::Result<Option<Head>, RowError> {
+    let seq: Option<i64> = row.try_get(0)?;
+    let hash: Option<Vec<u8>> = row.try_get(1)?;
+    let mac: Option<Vec<u8>> = row.try_get(2)?;
+    match (seq, hash, mac) {
+        (None, None, None) => Ok(None),
+        (Some(seq), Some(hash), Some(mac)) => {
+            let malformed = || RowError::Malformed("the head anchor is malformed".into());
+            Ok(Some(Head::from_parts(
+                u64::try_from(seq).map_err(|_| malformed())?,
+                <[u8; 32]>::try_from(hash).map_err(|_| malformed())?,
+                <[u8; 32]>::try_from(mac).map_err(|_| malformed())?,
+            )))
+        }
+        _ => Err(RowError::Malformed(
+            "the head anchor is partly missing".into(),
+        )),
+    }
+}
