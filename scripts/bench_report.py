@@ -8,6 +8,34 @@ import re
 import sys
 from pathlib import Path
 
+AB_DIR = Path(__file__).resolve().parent.parent / "bench" / "ab"
+
+
+def ab_section() -> str:
+    """The A/B comparisons kept under bench/ab/ (written by scripts/ab-bench.sh), newest
+    first: each with its commits, load and medians."""
+    lines = ["## A/B comparisons\n",
+             "Two commits' `decide` benches run alternately in one session",
+             "(`scripts/ab-bench.sh BASE HEAD`), so load from other work falls on both; a B/A",
+             "near 1.0 means no change. Each record is kept in `bench/ab/`.\n"]
+    records = sorted(AB_DIR.glob("*.txt"), key=lambda p: p.name, reverse=True) if AB_DIR.is_dir() else []
+    if not records:
+        lines.append("None recorded yet.")
+    for record in records:
+        text = record.read_text().splitlines()
+        title = next((l for l in text if l.startswith("# ")), f"# {record.stem}")[2:]
+        kept = [l for l in text if l.startswith(("A = ", "load at", "decide/"))]
+        lines.append(f"### {title}\n")
+        lines.append("```")
+        lines.extend(kept)
+        lines.append("```\n")
+    return "\n".join(lines)
+
+
+if len(sys.argv) == 2 and sys.argv[1] == "--ab-section":
+    print(ab_section())
+    sys.exit(0)
+
 OUT = Path(sys.argv[1])
 RUNS = int(os.environ.get("BENCH_RUNS", "2"))
 BULK_BATCH = int(os.environ.get("BENCH_BULK_BATCH", "10000"))
@@ -199,3 +227,5 @@ policies = (OUT / "cedar-policies.txt").read_text() if (OUT / "cedar-policies.tx
 print("```cedar")
 print("\n".join(l for l in policies.splitlines() if not l.startswith(("cedar policies", "ledger:", "answers", "BENCH"))).strip())
 print("```")
+print()
+print(ab_section())

@@ -41,7 +41,8 @@ pub use log::event::{
 };
 pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
 pub use model::party::{
-    Actor, Evidence, EvidenceMethod, Grantor, Notice, RepresentativeId, RepresentativeRole,
+    Actor, ChildHeard, ChildPosition, Evidence, EvidenceMethod, Grantor, MaturityAssessment,
+    Notice, RepresentativeId, RepresentativeRole,
 };
 pub use model::request::{Assertion, Correction, DisclosureRequest, GrantRequest, RefusalRequest};
 pub use model::{GrantId, RecordId, SCHEMA_VERSION};

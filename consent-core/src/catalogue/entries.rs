@@ -150,10 +150,21 @@ impl Period {
 pub struct Settings {
     /// Age from which a person may consent alone to ordinary categories.
     pub self_consent_age: u32,
-    /// Age from which a person may consent alone to special categories.
-    pub self_consent_age_special: u32,
-    /// Age at which a representative's grant lapses.
+    /// Age from which a minor may consent alone to ordinary categories with a recorded
+    /// maturity assessment (equal to `self_consent_age` in a format-1 catalogue: none needed).
+    pub mature_minor_min_age: u32,
+    /// Age from which a person may consent alone to special categories (format 1's
+    /// `self_consent_age_special`).
+    pub special_self_consent_age: u32,
+    /// Age from which a representative's grant must record that the child was heard (`None`
+    /// in a format-1 catalogue).
+    pub hear_child_from_age: Option<u32>,
+    /// Age at which a representative's grant lapses for ordinary categories.
     pub representative_until_age: u32,
+    /// Age at which a representative's grant lapses for special categories: the age from
+    /// which the person consents to them alone (format 2), or `representative_until_age`
+    /// (format 1).
+    pub representative_special_until_age: u32,
     /// Statistics suppress every count from 1 to one below this (small cells identify people).
     pub statistics_min_cell: u32,
     /// The period statistics are counted in.

@@ -57,7 +57,15 @@ struct Document {
 #[serde(deny_unknown_fields)]
 struct SettingsDoc {
     self_consent_age: u32,
-    self_consent_age_special: u32,
+    /// Format 1's name for `special_self_consent_age`.
+    #[serde(default)]
+    self_consent_age_special: Option<u32>,
+    #[serde(default)]
+    special_self_consent_age: Option<u32>,
+    #[serde(default)]
+    mature_minor_min_age: Option<u32>,
+    #[serde(default)]
+    hear_child_from_age: Option<u32>,
     representative_until_age: u32,
     #[serde(default)]
     statistics_min_cell: Option<u32>,
@@ -394,6 +402,97 @@ fn document(text: &str) -> Result<Document> {
     })
 }
 
+/// The competence ages of `[settings]`.
+struct Ages {
+    self_consent_age: u32,
+    mature_minor_min_age: u32,
+    special_self_consent_age: u32,
+    hear_child_from_age: Option<u32>,
+    representative_until_age: u32,
+    representative_special_until_age: u32,
+}
+
+/// The ages, each within 1 to 18 and in order. Format 2 names `special_self_consent_age`,
+/// `mature_minor_min_age` and `hear_child_from_age` (defaults 16, 15 and 12); a format-1 file
+/// keeps 0.1's meaning: `self_consent_age_special` is the age for special categories, no
+/// minor's own grant needs a maturity assessment, no representative must record that the
+/// child was heard, and every representative's grant lapses at `representative_until_age`.
+fn ages(doc: &SettingsDoc, format: u32) -> Result<Ages> {
+    let in_range = |age: u32, name: &str| {
+        if (1..=18).contains(&age) {
+            Ok(age)
+        } else {
+            Err(bad(format!(
+                "settings: ages must be between 1 and 18, and {name} is {age}"
+            )))
+        }
+    };
+    let self_consent_age = in_range(doc.self_consent_age, "self_consent_age")?;
+    let representative_until_age =
+        in_range(doc.representative_until_age, "representative_until_age")?;
+    let ages = if format < 2 {
+        needs_format_2(
+            doc.special_self_consent_age.is_some(),
+            "special_self_consent_age",
+        )?;
+        needs_format_2(doc.mature_minor_min_age.is_some(), "mature_minor_min_age")?;
+        needs_format_2(doc.hear_child_from_age.is_some(), "hear_child_from_age")?;
+        let special = doc
+            .self_consent_age_special
+            .ok_or_else(|| bad("settings: a format-1 catalogue needs self_consent_age_special"))?;
+        let special = in_range(special, "self_consent_age_special")?;
+        if self_consent_age > special {
+            return Err(bad(
+                "settings: self_consent_age is above self_consent_age_special",
+            ));
+        }
+        Ages {
+            self_consent_age,
+            mature_minor_min_age: self_consent_age,
+            special_self_consent_age: special,
+            hear_child_from_age: None,
+            representative_until_age,
+            representative_special_until_age: representative_until_age,
+        }
+    } else {
+        if doc.self_consent_age_special.is_some() {
+            return Err(bad(
+                "settings: format 2 names it special_self_consent_age (self_consent_age_special is format 1's name)",
+            ));
+        }
+        let special = in_range(
+            doc.special_self_consent_age.unwrap_or(16),
+            "special_self_consent_age",
+        )?;
+        let mature = in_range(
+            doc.mature_minor_min_age.unwrap_or(15),
+            "mature_minor_min_age",
+        )?;
+        let hear = in_range(doc.hear_child_from_age.unwrap_or(12), "hear_child_from_age")?;
+        if mature > self_consent_age {
+            return Err(bad(
+                "settings: mature_minor_min_age is above self_consent_age",
+            ));
+        }
+        if special > representative_until_age {
+            return Err(bad(
+                "settings: special_self_consent_age is above representative_until_age",
+            ));
+        }
+        Ages {
+            self_consent_age,
+            mature_minor_min_age: mature,
+            special_self_consent_age: special,
+            hear_child_from_age: Some(hear),
+            representative_until_age,
+            // From the age a person consents alone to special categories, a representative's
+            // consent to them no longer holds (pasient- og brukerrettighetsloven § 4-3).
+            representative_special_until_age: special,
+        }
+    };
+    Ok(ages)
+}
+
 /// `[settings]`: ages within 1 to 18 and in order, a positive statistics threshold, and the
 /// format-2 settings with their defaults.
 fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Settings> {
@@ -403,17 +502,7 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
         needs_format_2(doc.migration_roles.is_some(), "migration_roles")?;
         needs_format_2(doc.archival_statutes.is_some(), "archival_statutes")?;
     }
-    if !(1..=18).contains(&doc.self_consent_age)
-        || !(1..=18).contains(&doc.self_consent_age_special)
-        || !(1..=18).contains(&doc.representative_until_age)
-    {
-        return Err(bad("settings: ages must be between 1 and 18"));
-    }
-    if doc.self_consent_age > doc.self_consent_age_special {
-        return Err(bad(
-            "settings: self_consent_age is above self_consent_age_special",
-        ));
-    }
+    let ages = ages(doc, format)?;
     let statistics_min_cell = doc.statistics_min_cell.unwrap_or(5);
     if statistics_min_cell == 0 {
         return Err(bad("settings: statistics_min_cell must be at least 1"));
@@ -449,9 +538,12 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Settings {
-        self_consent_age: doc.self_consent_age,
-        self_consent_age_special: doc.self_consent_age_special,
-        representative_until_age: doc.representative_until_age,
+        self_consent_age: ages.self_consent_age,
+        mature_minor_min_age: ages.mature_minor_min_age,
+        special_self_consent_age: ages.special_self_consent_age,
+        hear_child_from_age: ages.hear_child_from_age,
+        representative_until_age: ages.representative_until_age,
+        representative_special_until_age: ages.representative_special_until_age,
         statistics_min_cell,
         statistics_period: doc.statistics_period.unwrap_or(Period::Month),
         max_backdating_days,
@@ -847,8 +939,11 @@ pub(super) fn empty() -> Catalogue {
             digest: String::new(),
             settings: Settings {
                 self_consent_age: 18,
-                self_consent_age_special: 18,
+                mature_minor_min_age: 18,
+                special_self_consent_age: 18,
+                hear_child_from_age: None,
                 representative_until_age: 18,
+                representative_special_until_age: 18,
                 statistics_min_cell: 5,
                 statistics_period: Period::Year,
                 max_backdating_days: 0,

@@ -200,6 +200,11 @@ impl NationalId {
     pub fn has_birth_date(&self) -> bool {
         self.birth_date.is_some()
     }
+
+    /// The birth date the number encodes, when it can be read.
+    pub(crate) fn birth_date(&self) -> Option<NaiveDate> {
+        self.birth_date
+    }
 }
 
 fn weighted_sum<const N: usize>(digits: &[u8; 11], weights: &[u32; N]) -> u32 {

@@ -9,7 +9,8 @@ use crate::model::GrantId;
 use crate::model::decision::Decision;
 use crate::model::decision::DenialReason;
 use crate::model::party::{
-    Actor, Evidence, EvidenceMethod, Grantor, Notice, RepresentativeId, RepresentativeRole,
+    Actor, ChildHeard, ChildPosition, Evidence, EvidenceMethod, Grantor, Notice, RepresentativeId,
+    RepresentativeRole,
 };
 use crate::model::request::GrantRequest;
 use uuid::Uuid;
@@ -63,6 +64,9 @@ pub(super) fn request(
             id: "bosetting-personvern".into(),
             version: "2024-10-16".into(),
         },
+        maturity_assessment: None,
+        child_heard: None,
+        subject_birth_date: None,
     }
 }
 
@@ -312,7 +316,13 @@ fn each_denial_reason() {
         role: RepresentativeRole::Verge,
         id: RepresentativeId::Person(adult()),
         authority: "Statsforvalteren 2025/77".into(),
+        authority_valid_until: None,
     };
+    by_verge.child_heard = Some(ChildHeard {
+        at: at(2026, 1, 4),
+        position: ChildPosition::Agrees,
+        reference: "2026/1233".into(),
+    });
     ledger.grant(&by_verge, &actor()).unwrap();
     assert!(
         decide(

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::catalogue::{Art6, Art9, Code};
 use crate::id::pseudonym::Pseudonym;
 use crate::model::GrantId;
-use crate::model::party::{Actor, Evidence, Notice};
+use crate::model::party::{Actor, ChildHeard, Evidence, MaturityAssessment, Notice};
 use crate::model::request::{Assertion, Correction};
 
 /// The grantor as recorded: a person representative appears only as a pseudonym.
@@ -23,6 +23,9 @@ pub struct GrantorRecord {
     /// The reference to the representative's authority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authority: Option<String>,
+    /// When the representative's authority ends, where known (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_valid_until: Option<DateTime<Utc>>,
 }
 
 /// A recorded grant.
@@ -45,8 +48,14 @@ pub struct GrantRecord {
     pub valid_from: DateTime<Utc>,
     /// When it ends by itself.
     pub valid_until: Option<DateTime<Utc>>,
-    /// When a representative's grant lapses (the subject comes of age).
+    /// When a representative's grant lapses because the subject comes of age: for the
+    /// ordinary categories it covers, and (in a record without `special_lapses_at`, as 0.1
+    /// wrote them) for every category.
     pub lapses_at: Option<DateTime<Utc>>,
+    /// When it lapses for the special categories it covers (since 0.2: the age from which
+    /// the subject consents to them alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special_lapses_at: Option<DateTime<Utc>>,
     /// The proof.
     pub evidence: Evidence,
     /// The privacy notice.
@@ -54,6 +63,12 @@ pub struct GrantRecord {
     /// Whether the grant was migrated from historical records (since 0.2).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub migrated: bool,
+    /// The assessment that a minor was mature enough to consent alone (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maturity_assessment: Option<MaturityAssessment>,
+    /// That the child was heard before a representative consented (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child_heard: Option<ChildHeard>,
 }
 
 /// A recorded withdrawal.

@@ -148,7 +148,8 @@ pub(crate) fn decide(
 }
 
 /// The consent basis for one category, or the most useful denial reason: not explicit, then
-/// re-consent required, withdrawn, expired, and no basis when no grant's scope covers it.
+/// re-consent required, the representative's authority ended, withdrawn, expired, and no
+/// basis when no grant's scope covers it.
 fn consent_slot(
     grants: &[GrantState],
     purpose: u64,
@@ -159,6 +160,7 @@ fn consent_slot(
 ) -> Slot {
     let mut not_explicit = false;
     let mut lapsed = false;
+    let mut authority_ended = false;
     let mut withdrawn = false;
     let mut expired = false;
     for grant in grants {
@@ -170,7 +172,7 @@ fn consent_slot(
         {
             continue;
         }
-        match grant.status_at(at) {
+        match grant.status_for(at, special) {
             GrantStatus::Given => {
                 if !special || grant.explicit {
                     return Slot::Consent {
@@ -182,6 +184,7 @@ fn consent_slot(
             }
             GrantStatus::Withdrawn => withdrawn = true,
             GrantStatus::ReconsentRequired => lapsed = true,
+            GrantStatus::AuthorityEnded => authority_ended = true,
             GrantStatus::Expired => expired = true,
             // Passed over above (not yet valid), or never in the projection (erased).
             GrantStatus::NotYetValid | GrantStatus::Erased => {}
@@ -191,6 +194,8 @@ fn consent_slot(
         DenialReason::NotExplicit
     } else if lapsed {
         DenialReason::ReconsentRequired
+    } else if authority_ended {
+        DenialReason::GrantorAuthorityEnded
     } else if withdrawn {
         DenialReason::Withdrawn
     } else if expired {
@@ -216,6 +221,8 @@ mod tests {
             valid_from: 0,
             valid_until: NEVER,
             lapses_at: NEVER,
+            special_lapses_at: NEVER,
+            authority_until: NEVER,
             explicit,
             notice_superseded: false,
         })

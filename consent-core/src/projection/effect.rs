@@ -77,8 +77,19 @@ pub(crate) struct GrantFields<'a> {
     valid_from: DateTime<Utc>,
     valid_until: Option<DateTime<Utc>>,
     lapses_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    special_lapses_at: Option<DateTime<Utc>>,
     #[serde(borrow)]
     notice: NoticeFields<'a>,
+    #[serde(default)]
+    grantor: GrantorFields,
+}
+
+/// What a decision reads of the grantor: when a representative's authority ends.
+#[derive(Deserialize, Default)]
+struct GrantorFields {
+    #[serde(default)]
+    authority_valid_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Deserialize)]
@@ -102,9 +113,13 @@ impl<'a> GrantFields<'a> {
             valid_from: grant.valid_from,
             valid_until: grant.valid_until,
             lapses_at: grant.lapses_at,
+            special_lapses_at: grant.special_lapses_at,
             notice: NoticeFields {
                 id: Cow::Borrowed(&grant.notice.id),
                 version: Cow::Borrowed(&grant.notice.version),
+            },
+            grantor: GrantorFields {
+                authority_valid_until: grant.grantor.authority_valid_until,
             },
         }
     }
@@ -114,15 +129,31 @@ impl<'a> GrantFields<'a> {
     /// # Errors
     /// `InvalidCatalogue` when a code is not in the catalogue; `Integrity` for an instant out
     /// of range.
+    ///
+    /// A record that 0.1 wrote has one lapse for every category; one that 0.2 wrote has a lapse
+    /// for the ordinary and one for the special categories it covers (`NEVER` where it covers
+    /// none), so each keeps the meaning it had when written.
     pub(crate) fn state(&self, catalogue: &Catalogue) -> Result<GrantState> {
+        let categories = code_set(catalogue, &self.categories, "category")?;
+        let lapses_at = self.lapses_at.map_or(Ok(NEVER), instant)?;
+        let special_lapses_at = match self.special_lapses_at {
+            Some(at) => instant(at)?,
+            None if categories & catalogue.special_mask() != 0 => lapses_at,
+            None => NEVER,
+        };
         Ok(GrantState::new(GrantTerms {
             id: self.grant_id,
             purposes: code_set(catalogue, &self.purposes, "purpose")?,
             recipients: code_set(catalogue, &self.recipients, "recipient")?,
-            categories: code_set(catalogue, &self.categories, "category")?,
+            categories,
             valid_from: instant(self.valid_from)?,
             valid_until: self.valid_until.map_or(Ok(NEVER), instant)?,
-            lapses_at: self.lapses_at.map_or(Ok(NEVER), instant)?,
+            lapses_at,
+            special_lapses_at,
+            authority_until: self
+                .grantor
+                .authority_valid_until
+                .map_or(Ok(NEVER), instant)?,
             explicit: self.explicit,
             notice_superseded: catalogue.notice_superseded(&self.notice.id, &self.notice.version),
         }))

@@ -30,6 +30,8 @@ const FILLER: GrantState = GrantState {
     valid_until: NEVER,
     withdrawn_at: NEVER,
     lapses_at: NEVER,
+    special_lapses_at: NEVER,
+    authority_until: NEVER,
     effective_from: NEVER,
     superseded_at: NEVER,
     explicit: false,
