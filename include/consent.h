@@ -140,6 +140,12 @@ typedef struct consent_decision consent_decision;
  */
 typedef struct consent_ledger consent_ledger;
 
+/**
+ * The callback of `consent_ledger_events`: gets each event's JSON (valid only during the call)
+ * and the caller's `user_data`; returns true to go on, false to stop.
+ */
+typedef bool (*consent_event_callback)(const char *event_json, void *user_data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -272,15 +278,19 @@ consent_result consent_ledger_set_clock(const struct consent_ledger *ledger, int
  * Opens a ledger.
  *
  * `path` is `":memory:"` for a ledger kept in memory (its events vanish with the handle), or
- * the path of an embedded SQLite ledger file, created with its key file on first use (writes
- * are durable when the call returns).
+ * the path of an embedded SQLite ledger file, created with its key file where neither exists
+ * (writes are durable when the call returns). A key file without its database, or an empty
+ * database file, is `INTEGRITY` (the ledger was deleted or emptied), never a new ledger.
  *
  * `options_json` may be NULL (defaults) or a JSON object with the optional keys
  * `"test_mode"` (bool: accept synthetic test numbers; never in production), `"accept_pid2032"`
- * (bool, default true), `"key_file"` (string; file ledgers only), `"key_hex"` (64 hex digits:
- * the pseudonym key itself, for hosts that keep it in a secret store) and `"catalogue_file"`
- * (string: a catalogue TOML file to use instead of the embedded default). Unknown keys are
- * rejected.
+ * (bool, default true), `"key_file"` (string; file ledgers only; a private regular file),
+ * `"key_hex"` (64 hex digits: the pseudonym key itself, for hosts that keep it in a secret
+ * store), `"catalogue_file"` (string: a catalogue TOML file to use instead of the embedded
+ * default), `"mode"` (`"open_or_create"`, the default; `"create"`, which adopts an existing
+ * key file; or `"read_only"`, which creates and writes nothing and works beside a writer) and
+ * `"group_access"` (bool: a new ledger's files are 0660 and its key 0640 instead of 0600).
+ * Unknown keys are rejected.
  *
  * On success writes a new handle to `*ledger_out`; the caller owns it and releases it with
  * `consent_ledger_free`. On failure `*ledger_out` is left untouched.
@@ -514,6 +524,27 @@ consent_result consent_ledger_refuse(const struct consent_ledger *ledger,
  * `ledger` is a live handle; `json_out` is valid for writing one pointer.
  */
 consent_result consent_ledger_verify(const struct consent_ledger *ledger, char **json_out);
+
+/**
+ * Calls `callback` with every event of the ledger as JSON, in order, each verified against
+ * the chain (also across the pages it reads) and opened with its subject's key, without
+ * holding the log in memory: a page of 256 events at a time. The JSON (subjects as
+ * pseudonyms) is valid only during the call. The callback returns true to go on, false to
+ * stop early (still `CONSENT_RESULT_OK`); it must not free or use this ledger handle for
+ * writing. Writes by other threads and processes are not blocked meanwhile.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT` (`ledger`, `callback`), `INTEGRITY` (an event does not verify:
+ * the events before it were delivered), `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `callback` is a function of the documented signature;
+ * `user_data` is passed to it unchanged.
+ */
+consent_result consent_ledger_events(const struct consent_ledger *ledger,
+                                     consent_event_callback callback,
+                                     void *user_data);
 
 /**
  * Frees a string the library allocated (grant ids, JSON documents). NULL is a no-op; freeing

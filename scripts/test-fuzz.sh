@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bounded coverage-guided fuzzing (cargo-fuzz + libFuzzer) of every input surface: national
-# ids, catalogue TOML, grant JSON, and the C ABI fed arbitrary bytes. Each target runs for
+# ids, catalogue TOML, grant JSON, the C ABI fed arbitrary bytes, and the masking of national
+# ids in disguise. Each target runs for
 # CONSENT_FUZZ_SECONDS (default 15) from the committed seed corpus; new inputs go to a
 # temporary directory so the tree stays clean. Longer runs: see CONTRIBUTING.md.
 set -euo pipefail
@@ -8,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 CARGO_FUZZ_VERSION="0.13.2"
 seconds="${CONSENT_FUZZ_SECONDS:-15}"
-targets=(national_id catalogue_toml grant_json ffi_entry)
+targets=(national_id catalogue_toml grant_json ffi_entry redaction)
 
 if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
   echo "==> installing cargo-fuzz $CARGO_FUZZ_VERSION"

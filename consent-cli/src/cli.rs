@@ -45,6 +45,15 @@ pub struct Global {
     /// Print JSON for scripts instead of tables (errors too, on standard error)
     #[arg(long, global = true)]
     pub json: bool,
+    /// Create the ledger's files for the owner's group too (0660, the key 0640): for service
+    /// accounts that share one ledger. Without it they are the owner's alone (0600)
+    #[arg(
+        long,
+        global = true,
+        env = "CONSENT_GROUP_ACCESS",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub group_access: bool,
     /// Accept synthetic test national ids (month + 40 or + 80); training ledgers only
     #[arg(
         long,

@@ -3,7 +3,8 @@
 use std::io::Read;
 use std::path::Path;
 
-use consent_core::{Actor, Catalogue, Ledger, LedgerOptions};
+use consent_core::storage::FileAccess;
+use consent_core::{Actor, Catalogue, Ledger, LedgerOptions, OpenMode};
 
 use crate::cli::Global;
 use crate::error::CliError;
@@ -67,6 +68,9 @@ impl Context<'_> {
             }
             options = options.with_test_clock(at);
         }
+        if self.global.group_access {
+            options = options.with_file_access(FileAccess::Group);
+        }
         if self.global.catalogue.is_some() {
             options.catalogue = Some(self.catalogue()?);
         }
@@ -80,7 +84,7 @@ impl Context<'_> {
 
     /// Fails unless the ledger file exists (so a typo never creates an empty ledger).
     pub fn require_ledger(&self) -> Result<(), CliError> {
-        if self.path().exists() {
+        if std::fs::symlink_metadata(self.path()).is_ok() {
             Ok(())
         } else {
             Err(CliError::new(
@@ -93,10 +97,20 @@ impl Context<'_> {
         }
     }
 
-    /// Opens the existing ledger.
+    /// Opens the existing ledger for writing.
     pub fn open(&self) -> Result<Ledger, CliError> {
+        self.open_with(OpenMode::OpenOrCreate)
+    }
+
+    /// Opens the existing ledger for reading only: nothing is created or written beside it (no
+    /// key, no lock file, no WAL), and a writing service may keep it open meanwhile.
+    pub fn open_read_only(&self) -> Result<Ledger, CliError> {
+        self.open_with(OpenMode::ReadOnly)
+    }
+
+    fn open_with(&self, mode: OpenMode) -> Result<Ledger, CliError> {
         self.require_ledger()?;
-        let options = self.options()?;
+        let options = self.options()?.with_mode(mode);
         Ledger::open(self.path(), options).map_err(|e| {
             let integrity = e.code() == consent_core::ErrorCode::Integrity;
             let error = CliError::from(e);
@@ -135,23 +149,45 @@ impl Context<'_> {
     }
 }
 
-/// Reads and validates a catalogue TOML file.
+/// Reads and validates a catalogue TOML file (a regular file of at most 1 MiB).
 pub fn load_catalogue(path: &Path) -> Result<Catalogue, CliError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| CliError::io("read catalogue", path, &e))?;
+    let text = consent_core::read_catalogue_file(path)?;
     Catalogue::from_toml(&text)
         .map_err(|e| CliError::from(e).context(format!("catalogue `{}`", path.display())))
 }
 
-/// Reads an input file, or standard input for `-`.
-pub fn read_input(path: &Path) -> Result<String, CliError> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::io("read", Path::new("standard input"), &e))?;
-        Ok(text)
+/// The most an import file may hold: 1 GiB (about 1.5 million grants); split larger imports.
+pub const MAX_IMPORT_BYTES: usize = 1 << 30;
+
+/// Reads an input file, or standard input for `-`, of at most `limit` bytes: no further than
+/// one byte past it, so `/dev/zero` or an endless pipe is refused instead of filling memory.
+pub fn read_input(path: &Path, limit: usize) -> Result<String, CliError> {
+    let shown = if path.as_os_str() == "-" {
+        Path::new("standard input")
     } else {
-        std::fs::read_to_string(path).map_err(|e| CliError::io("read", path, &e))
+        path
+    };
+    let mut bytes = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().take(cap).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|file| file.take(cap).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| CliError::io("read", shown, &e))?;
+    if bytes.len() > limit {
+        return Err(CliError::new(
+            "invalid_input",
+            format!(
+                "`{}` is larger than {limit} bytes; refusing to read it",
+                shown.display()
+            ),
+        ));
     }
+    String::from_utf8(bytes).map_err(|_| {
+        CliError::new(
+            "invalid_input",
+            format!("`{}` is not UTF-8 text", shown.display()),
+        )
+    })
 }

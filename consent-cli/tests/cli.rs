@@ -109,6 +109,7 @@ impl Sandbox {
             "CONSENT_ACTOR_ROLE",
             "CONSENT_TEST_MODE",
             "CONSENT_CLOCK",
+            "CONSENT_GROUP_ACCESS",
         ] {
             command.env_remove(var);
         }
@@ -235,6 +236,155 @@ fn init_creates_the_ledger_and_key_and_refuses_to_overwrite() {
         std::fs::read(sandbox.path("ledger.db.key")).unwrap(),
         before
     );
+}
+
+/// Finding 6 of the security review: a key file planted before `consent init` that other
+/// users can read is not adopted; nothing is created and the planted file is left as it was.
+#[cfg(unix)]
+#[test]
+fn init_refuses_a_planted_world_readable_key_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::new();
+    let key = sandbox.path("ledger.db.key");
+    std::fs::write(&key, format!("{}\n", "ab".repeat(32))).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    sandbox.run(&["init"]).fails("chmod 600");
+    assert!(!sandbox.db().exists());
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644);
+    // Once it is private, init adopts it.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = sandbox.run(&["init"]).ok();
+    assert!(run.stdout.contains("using the existing"), "{}", run.stdout);
+}
+
+/// Every file in the sandbox with its length and a hash of its bytes: what "created nothing,
+/// changed nothing" compares (and prints short when it fails).
+fn listing(sandbox: &Sandbox) -> std::collections::BTreeMap<String, (usize, u64)> {
+    use std::hash::{Hash, Hasher};
+    std::fs::read_dir(sandbox.dir.path())
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let bytes = std::fs::read(entry.path()).unwrap_or_default();
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut hasher);
+            (
+                entry.file_name().to_string_lossy().into_owned(),
+                (bytes.len(), hasher.finish()),
+            )
+        })
+        .collect()
+}
+
+/// Findings 1 and 8 of the security review: the read commands create nothing (no database, no
+/// key, no WAL, no lock file) and change nothing, and an emptied ledger file is an integrity
+/// error for every command instead of a new, empty ledger.
+#[test]
+fn read_commands_create_nothing_and_an_emptied_ledger_is_an_integrity_error() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    sandbox.grant(&grant_doc(&fnr));
+    let _ = std::fs::remove_file(sandbox.path("ledger.db.lock"));
+    let before = listing(&sandbox);
+    assert!(before.contains_key("ledger.db.key"), "{:?}", before.keys());
+    let decide = decide_args(&fnr, "2026-03-01T10:00:00Z", &["finances"]);
+    sandbox.run(&decide).ok();
+    sandbox.run(&["export", &fnr]).ok();
+    sandbox.run(&["stats"]).ok();
+    sandbox.run(&["verify"]).ok();
+    sandbox.run(&["reconsent"]).ok();
+    assert_eq!(
+        listing(&sandbox),
+        before,
+        "a read command created or changed a file"
+    );
+
+    std::fs::write(sandbox.db(), b"").unwrap();
+    let before = listing(&sandbox);
+    sandbox.run(&decide).fails("empty");
+    sandbox.run(&["verify"]).fails("empty");
+    sandbox.run(&["export", &fnr]).fails("empty");
+    let file = sandbox.write("g.json", &grant_doc(&fnr).to_string());
+    sandbox
+        .act(&["grant", file.to_str().unwrap()])
+        .fails("empty");
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(listing(&sandbox), before);
+
+    // Without its key, verify on the empty file writes no schema and makes no key.
+    std::fs::remove_file(sandbox.path("ledger.db.key")).unwrap();
+    let before = listing(&sandbox);
+    sandbox.run(&["verify"]).fails("empty");
+    assert_eq!(listing(&sandbox), before);
+}
+
+/// Finding 8: a file that is not a ledger gets no lock or key file beside it, and a foreign
+/// SQLite database keeps its journal mode.
+#[test]
+fn commands_on_a_file_that_is_not_a_ledger_change_nothing() {
+    let sandbox = Sandbox::new();
+    let json = sandbox.write("ledger.db", r#"{"subject": "not a ledger"}"#);
+    let before = listing(&sandbox);
+    sandbox.run(&["verify"]).fails("not a consent ledger");
+    sandbox.run(&["stats"]).fails("not a consent ledger");
+    let file = sandbox.write("g.json", &grant_doc(&mother()).to_string());
+    sandbox
+        .act(&["grant", file.to_str().unwrap()])
+        .fails("not a consent ledger");
+    std::fs::remove_file(file).unwrap();
+    assert_eq!(listing(&sandbox), before);
+    std::fs::remove_file(json).unwrap();
+
+    {
+        let conn = rusqlite::Connection::open(sandbox.db()).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('hei');")
+            .unwrap();
+    }
+    let before = listing(&sandbox);
+    sandbox.run(&["verify"]).fails("not a consent ledger");
+    sandbox.run(&["stats"]).fails("not a consent ledger");
+    sandbox
+        .act(&["withdraw", "01890a5d-ac96-774b-bcce-b302099a8057"])
+        .fails("not a consent ledger");
+    assert_eq!(listing(&sandbox), before);
+    let conn = rusqlite::Connection::open(sandbox.db()).unwrap();
+    let journal: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "delete");
+}
+
+/// Finding 9: `consent init` creates the ledger's files for the owner alone whatever the umask,
+/// or for the owner's group with `--group-access`.
+#[cfg(unix)]
+#[test]
+fn init_creates_private_files_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    for (flag, data, key) in [("", 0o600, 0o600), ("--group-access", 0o660, 0o640)] {
+        let sandbox = Sandbox::new();
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(r#"umask 000 && exec "$0" "$@""#)
+            .arg(env!("CARGO_BIN_EXE_consent"))
+            .current_dir(sandbox.dir.path())
+            .args(["--ledger", sandbox.db().to_str().unwrap(), "init"]);
+        if !flag.is_empty() {
+            command.arg(flag);
+        }
+        Run::from(command.output().unwrap()).ok();
+        let mode = |name: &str| {
+            std::fs::metadata(sandbox.path(name))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("ledger.db"), data, "{flag}");
+        assert_eq!(mode("ledger.db.lock"), data, "{flag}");
+        assert_eq!(mode("ledger.db.key"), key, "{flag}");
+    }
 }
 
 #[test]
@@ -723,6 +873,99 @@ fn usage_errors_exit_2_and_mask_national_ids() {
         .fails("unrecognized subcommand");
     let help = sandbox.run(&["--help"]).ok();
     assert!(help.stdout.contains("decide"), "{}", help.stdout);
+}
+
+/// Finding 3 of the security review: a national id in disguise never reaches standard error,
+/// whether a command, the shell's file errors or clap's usage errors echo it.
+#[test]
+fn ids_in_disguise_never_reach_standard_error() {
+    let sandbox = Sandbox::ledger();
+    let pieces = ["150385", "10190", "１５０３８５", "١٥٠٣٨٥"];
+    let leaks = |run: &Run| {
+        pieces
+            .iter()
+            .any(|p| run.stderr.contains(p) || run.stdout.contains(p))
+    };
+    for text in [
+        "150385 10190",
+        "150385-10190",
+        "150385/10190",
+        "150385_10190",
+        "(150385) 10190",
+        "150385\u{00A0}10190",
+        "150385\u{2013}10190",
+        "150385\u{200B}10190",
+        "１５０３８５１０１９０",
+        "١٥٠٣٨٥١٠١٩٠",
+        "2026150385101909",
+    ] {
+        let runs = [
+            sandbox.run(&["export", text, "extra"]),
+            sandbox.run(&["--json", "export", text, "extra"]),
+            sandbox.run(&["export", text]),
+            sandbox.run(&[
+                "decide",
+                "--subject",
+                text,
+                "--recipient",
+                "nav",
+                "--purpose",
+                "case_handling",
+                "--category",
+                "family",
+            ]),
+            sandbox.run(&[
+                "decide",
+                "--subject",
+                "15038510190",
+                "--recipient",
+                text,
+                "--purpose",
+                "case_handling",
+                "--category",
+                "family",
+            ]),
+            sandbox.run(&["catalogue", "check", &format!("/nonexistent/{text}.toml")]),
+            sandbox.act(&["withdraw", text]),
+            sandbox.run(&[
+                "--actor-role",
+                text,
+                "--actor-id",
+                "x",
+                "withdraw",
+                "01890a5d-ac96-774b-bcce-b302099a8057",
+            ]),
+            sandbox.run(&["--frobnicate", text]),
+        ];
+        for run in runs {
+            assert_eq!(run.code, 2, "{text}: {}", run.stderr);
+            assert!(!leaks(&run), "{text}: {}", run.stderr);
+        }
+    }
+    assert_eq!(sandbox.events(), 0);
+}
+
+/// Finding 7: inputs are read no further than their limit (`consent grant /dev/zero` grew to
+/// 24 GB, `catalogue check /dev/zero` to 16 GB).
+#[cfg(unix)]
+#[test]
+fn endless_inputs_are_refused_at_their_limit() {
+    let sandbox = Sandbox::ledger();
+    sandbox.act(&["grant", "/dev/zero"]).fails("larger than");
+    sandbox
+        .run(&["catalogue", "check", "/dev/zero"])
+        .fails("not a regular file");
+    sandbox
+        .run(&["--catalogue", "/dev/zero", "catalogue", "show"])
+        .fails("not a regular file");
+    let big = sandbox.write(
+        "big.json",
+        &" ".repeat(consent_core::MAX_DOCUMENT_BYTES + 1),
+    );
+    sandbox
+        .act(&["grant", big.to_str().unwrap()])
+        .fails("larger than");
+    assert_eq!(sandbox.events(), 0);
 }
 
 #[test]

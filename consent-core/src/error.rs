@@ -93,11 +93,13 @@ pub struct Error {
 }
 
 impl Error {
-    /// Creates an error of the given kind.
+    /// Creates an error of the given kind. Every error of the crate is made here, and here its
+    /// message is masked: a national id in any disguise (spaced, dashed, in other digits,
+    /// inside a longer number) never reaches a message, whatever the caller put in it.
     pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error {
             code,
-            message: message.into(),
+            message: crate::redact::mask(&message.into()),
             event: None,
         }
     }
@@ -131,7 +133,7 @@ impl Error {
     /// message.
     #[must_use]
     pub fn context(mut self, context: impl fmt::Display) -> Self {
-        self.message = mask_digit_runs(&format!("{context}: {}", self.message));
+        self.message = crate::redact::mask(&format!("{context}: {}", self.message));
         self
     }
 
@@ -155,11 +157,13 @@ impl Error {
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Renders a user-supplied value for an error message: at most 64 characters, control
-/// characters escaped, and any run of 11 digits masked so a national id can never leak.
+/// Renders a user-supplied value for an error message: at most 64 characters and control
+/// characters escaped. (`Error::new` masks national ids in the whole message.)
 pub(crate) fn printable(value: &str) -> String {
+    // Masked before it is cut, so an id at the cut cannot leave ten of its digits.
+    let masked = crate::redact::mask(value);
     let mut out = String::new();
-    for (count, ch) in value.chars().enumerate() {
+    for (count, ch) in masked.chars().enumerate() {
         if count == 64 {
             out.push('…');
             break;
@@ -170,46 +174,24 @@ pub(crate) fn printable(value: &str) -> String {
             out.push(ch);
         }
     }
-    mask_digit_runs(&out)
+    out
 }
 
-/// Replaces every run of 11 or more ASCII digits with `*`, wherever it stands, so a national
-/// id can never leak through a message that echoes input (a parser's, the shell's, a file
-/// error's). The core's own messages already pass through it; bindings and tools use it for
-/// messages they did not write.
+/// Masks every national id in `text`, wherever and however it is written (with spaces,
+/// dashes, slashes or zero-width spaces between the groups, in full-width or Arabic-Indic
+/// digits, inside a longer number), and every run of 11 or more digits. The core's own messages
+/// are all masked where errors are made; bindings and tools use this for messages they did not
+/// write (a parser's, the shell's, a file error's).
 ///
 /// ```
 /// assert_eq!(
 ///     consent_core::redact_national_ids("bad value `15038510190` at line 2"),
 ///     "bad value `***********` at line 2"
 /// );
+/// assert_eq!(consent_core::redact_national_ids("fnr 150385-10190"), "fnr ******-*****");
 /// ```
 pub fn redact_national_ids(text: &str) -> String {
-    mask_digit_runs(text)
-}
-
-pub(crate) fn mask_digit_runs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    for ch in text.chars() {
-        if ch.is_ascii_digit() {
-            run.push(ch);
-            continue;
-        }
-        flush_digit_run(&mut out, &mut run);
-        out.push(ch);
-    }
-    flush_digit_run(&mut out, &mut run);
-    out
-}
-
-fn flush_digit_run(out: &mut String, run: &mut String) {
-    if run.len() >= 11 {
-        out.extend(std::iter::repeat_n('*', run.len()));
-    } else {
-        out.push_str(run);
-    }
-    run.clear();
+    crate::redact::mask(text)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 // is pure (no I/O, no locks).
 mod error;
 mod hex;
+mod redact;
 mod small;
 mod time;
 
@@ -22,7 +23,8 @@ mod ledger;
 
 pub use catalogue::{
     Advice, Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Gates,
-    MAX_CODES, NoticeEntry, Period, Purpose, Recipient, Rule, Settings, Statute,
+    MAX_CATALOGUE_BYTES, MAX_CODES, NoticeEntry, Period, Purpose, Recipient, Rule, Settings,
+    Statute,
 };
 pub use error::{Error, ErrorCode, Result, redact_national_ids};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
@@ -30,9 +32,9 @@ pub use id::pseudonym::{Pseudonym, PseudonymKey};
 pub use ledger::{
     AccessRequest, AccessRequestEntry, Clock, ConsentChange, ConsentEvent, ConsentRecord,
     ConsentType, CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, ErasureOutcome,
-    EventMeta, Ledger, LedgerOptions, MEMORY_PATH, RectificationDetail, RectificationEntry,
-    RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport, SubjectStatus, SystemClock,
-    TestClock, Validity, VerifyReport,
+    EventCursor, EventMeta, Ledger, LedgerOptions, MEMORY_PATH, OpenMode, RectificationDetail,
+    RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
+    SubjectStatus, SystemClock, TestClock, Validity, VerifyReport, read_catalogue_file,
 };
 pub use log::event::{
     AccessRequestRecord, DisclosureBasis, DisclosureRecord, ErasureRecord, Event, EventPayload,
@@ -45,7 +47,7 @@ pub use model::party::{
     Notice, RepresentativeId, RepresentativeRole,
 };
 pub use model::request::{Assertion, Correction, DisclosureRequest, GrantRequest, RefusalRequest};
-pub use model::{GrantId, RecordId, SCHEMA_VERSION};
+pub use model::{GrantId, MAX_DOCUMENT_BYTES, RecordId, SCHEMA_VERSION};
 pub use policy::grant_state::GrantStatus;
 pub use policy::reconsent::{ReconsentItem, ReconsentReason};
 pub use policy::statistics::{ActiveGrants, Statistics, StatisticsQuery, StatisticsRow};
@@ -54,10 +56,10 @@ pub use time::from_unix_millis;
 /// For those who implement a [`Store`](storage::Store): the stored form of events, the head
 /// anchor, subject keys, and the stores this crate ships.
 pub mod storage {
-    pub use crate::ledger::STORAGE_SCHEMA;
+    pub use crate::ledger::{STORAGE_SCHEMA, UpgradeReport, upgrade_file};
     pub use crate::log::record::{EventRecord, GENESIS, Hash, Head};
     pub use crate::store::memory::MemoryStore;
-    pub use crate::store::sqlite::SqliteStore;
+    pub use crate::store::sqlite::{FileAccess, SqliteStore};
     pub use crate::store::{Batch, Store, Stream, SubjectKey};
 }
 

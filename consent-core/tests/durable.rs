@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 use consent_core::{
-    Catalogue, DenialReason, ErrorCode, GrantId, GrantRequest, Ledger, PseudonymKey,
+    Catalogue, DenialReason, ErrorCode, GrantId, GrantRequest, Ledger, LedgerOptions, OpenMode,
+    PseudonymKey,
 };
 
 fn open(path: &Path) -> Ledger {
@@ -115,7 +116,7 @@ fn the_key_file_is_created_private_and_a_wrong_key_is_refused() {
 
     // A host-supplied key file elsewhere works too, and must match.
     let elsewhere = dir.path().join("elsewhere.key");
-    std::fs::write(&elsewhere, "11".repeat(32)).unwrap();
+    write_key_file(&elsewhere, &"11".repeat(32), 0o600);
     let elsewhere_options = options().with_key_file(elsewhere);
     assert_eq!(
         Ledger::open(&path, elsewhere_options).unwrap_err().code(),
@@ -126,6 +127,85 @@ fn the_key_file_is_created_private_and_a_wrong_key_is_refused() {
     let err = Ledger::open(&path, options()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeyMismatch);
     assert!(err.message().contains("missing"), "{}", err.message());
+}
+
+/// Writes a key file with the given mode (whatever the umask).
+fn write_key_file(path: &Path, text: &str, mode: u32) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+}
+
+/// Finding 6 of the security review: a key file that other users can read or write is
+/// refused with a message naming the fix; the owner's group may read it.
+#[cfg(unix)]
+#[test]
+fn a_key_file_that_others_can_read_or_write_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    drop(open(&path));
+    let key_path = dir.path().join("consent.db.key");
+    for mode in [0o644, 0o666, 0o604, 0o602, 0o601] {
+        write_key_file(
+            &key_path,
+            &std::fs::read_to_string(&key_path).unwrap(),
+            mode,
+        );
+        let err = Ledger::open(&path, LedgerOptions::default()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{mode:o}");
+        assert!(err.message().contains("chmod 600"), "{}", err.message());
+        assert!(err.message().contains("other users"), "{}", err.message());
+        let err = Ledger::verify_file(&path, &LedgerOptions::default()).unwrap_err();
+        assert!(err.message().contains("chmod 600"), "{}", err.message());
+    }
+    // Shared with a group of service accounts: allowed.
+    write_key_file(
+        &key_path,
+        &std::fs::read_to_string(&key_path).unwrap(),
+        0o640,
+    );
+    drop(open(&path));
+}
+
+/// Finding 6: only a regular file of at most a key's size is read, so `/dev/zero` cannot
+/// exhaust memory, a FIFO cannot hang the open, and a directory is named as such.
+#[cfg(unix)]
+#[test]
+fn a_key_file_must_be_a_small_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let key = dir.path().join("host.key");
+    write_key_file(&key, &"ab".repeat(32), 0o600);
+    let create = LedgerOptions::default()
+        .with_key_file(&key)
+        .with_mode(OpenMode::Create);
+    drop(Ledger::open(&path, create).unwrap());
+
+    let fifo = dir.path().join("fifo.key");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let sub = dir.path().join("dir.key");
+    std::fs::create_dir(&sub).unwrap();
+    let large = dir.path().join("large.key");
+    write_key_file(&large, &format!("{}\n\n\n", "ab".repeat(32)), 0o600);
+    for (bad, needle) in [
+        (large, "larger than a key"),
+        (sub, "not a regular file"),
+        (fifo, "not a regular file"),
+        (PathBuf::from("/dev/zero"), "not a regular file"),
+    ] {
+        let options = LedgerOptions::default().with_key_file(&bad);
+        let err = Ledger::open(&path, options.clone()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{}", bad.display());
+        assert!(err.message().contains(needle), "{}", err.message());
+        let err = Ledger::verify_file(&path, &options).unwrap_err();
+        assert!(err.message().contains(needle), "{}", err.message());
+    }
 }
 
 #[test]
@@ -178,7 +258,7 @@ fn files_of_another_version_or_application_are_refused() {
     drop(open(&path));
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
     }
     let err = Ledger::open(&path, options()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::UnsupportedVersion);
@@ -585,5 +665,14 @@ fn deleting_the_whole_log_or_a_subject_key_is_caught() {
         "{}",
         err.message()
     );
-    assert!(report.ok, "the chain itself is intact");
+    // The chain itself is intact, but verify checks what opening checks (finding 4).
+    assert!(!report.ok, "{report:?}");
+    assert!(
+        report
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("no erasure was recorded"),
+        "{report:?}"
+    );
 }

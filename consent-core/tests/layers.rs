@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The rooms, lowest first, after the root's utility modules, which are below every room.
-const UTILITIES: [&str; 4] = ["error", "hex", "small", "time"];
+const UTILITIES: [&str; 5] = ["error", "hex", "redact", "small", "time"];
 const ROOMS: [&str; 8] = [
     "id",
     "catalogue",

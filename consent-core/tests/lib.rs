@@ -19,3 +19,5 @@ mod model;
 mod properties;
 mod rights;
 mod scenarios;
+mod security;
+mod upgrade;

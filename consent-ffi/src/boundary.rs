@@ -9,7 +9,7 @@
     reason = "the C boundary: every raw pointer dereference, cast and CString transfer of the crate lives here"
 )]
 
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CStr, CString, c_char, c_void};
 use std::sync::Arc;
 
 use crate::error::FfiError;
@@ -224,6 +224,31 @@ pub(crate) fn string_to_ptr(text: String) -> Result<*mut c_char, FfiError> {
     CString::new(text)
         .map(CString::into_raw)
         .map_err(|_| FfiError::invalid("the output contains a NUL byte"))
+}
+
+/// The callback of `consent_ledger_events`: gets each event's JSON (valid only during the call)
+/// and the caller's `user_data`; returns true to go on, false to stop.
+#[expect(
+    non_camel_case_types,
+    reason = "the C type name is part of the contract"
+)]
+pub type consent_event_callback =
+    Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void) -> bool>;
+
+/// Calls a C event callback with a string that lives for the call; `Ok(false)` when it asks to
+/// stop, `NULL_ARGUMENT` when there is no callback.
+///
+/// Precondition: `callback` is NULL or a function with the documented signature, and
+/// `user_data` is whatever that function expects.
+pub(crate) fn call_event_callback(
+    callback: consent_event_callback,
+    json: String,
+    user_data: *mut c_void,
+) -> Result<bool, FfiError> {
+    let callback = callback.ok_or_else(|| FfiError::null("callback"))?;
+    let text = CString::new(json).map_err(|_| FfiError::invalid("an event contains a NUL byte"))?;
+    // SAFETY: the caller's contract: a C function of this signature; the string outlives the call.
+    Ok(unsafe { callback(text.as_ptr(), user_data) })
 }
 
 /// Frees a string from [`string_to_ptr`]; NULL is a no-op.

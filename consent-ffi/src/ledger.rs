@@ -4,16 +4,18 @@
     reason = "C exports are `#[unsafe(no_mangle)] pub unsafe extern \"C\" fn` by contract; their bodies hold no unsafe block (a unit test checks), every pointer access goes through boundary.rs"
 )]
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use consent_core::{
-    Actor, Catalogue, Decision, GrantId, Ledger, LedgerOptions, MAX_CODES, from_unix_millis,
+    Actor, Catalogue, Decision, EventCursor, GrantId, Ledger, LedgerOptions, MAX_CODES,
+    from_unix_millis,
 };
 use serde::Serialize;
 
 use crate::boundary::{
-    Castable, OwnedArc, arc_to_ptr, box_to_ptr, check_out, free_arc, opt_ref, string_to_ptr,
-    try_opt_str, try_ref, try_str, try_str_array, write_out,
+    Castable, OwnedArc, arc_to_ptr, box_to_ptr, call_event_callback, check_out,
+    consent_event_callback, free_arc, opt_ref, string_to_ptr, try_opt_str, try_ref, try_str,
+    try_str_array, write_out,
 };
 use crate::decision::consent_decision;
 use crate::error::{FfiError, consent_result, ffi_guard, ffi_guard_or};
@@ -79,15 +81,19 @@ fn open(path: &str, options_json: Option<&str>) -> Result<LedgerHandle, FfiError
 /// Opens a ledger.
 ///
 /// `path` is `":memory:"` for a ledger kept in memory (its events vanish with the handle), or
-/// the path of an embedded SQLite ledger file, created with its key file on first use (writes
-/// are durable when the call returns).
+/// the path of an embedded SQLite ledger file, created with its key file where neither exists
+/// (writes are durable when the call returns). A key file without its database, or an empty
+/// database file, is `INTEGRITY` (the ledger was deleted or emptied), never a new ledger.
 ///
 /// `options_json` may be NULL (defaults) or a JSON object with the optional keys
 /// `"test_mode"` (bool: accept synthetic test numbers; never in production), `"accept_pid2032"`
-/// (bool, default true), `"key_file"` (string; file ledgers only), `"key_hex"` (64 hex digits:
-/// the pseudonym key itself, for hosts that keep it in a secret store) and `"catalogue_file"`
-/// (string: a catalogue TOML file to use instead of the embedded default). Unknown keys are
-/// rejected.
+/// (bool, default true), `"key_file"` (string; file ledgers only; a private regular file),
+/// `"key_hex"` (64 hex digits: the pseudonym key itself, for hosts that keep it in a secret
+/// store), `"catalogue_file"` (string: a catalogue TOML file to use instead of the embedded
+/// default), `"mode"` (`"open_or_create"`, the default; `"create"`, which adopts an existing
+/// key file; or `"read_only"`, which creates and writes nothing and works beside a writer) and
+/// `"group_access"` (bool: a new ledger's files are 0660 and its key 0640 instead of 0600).
+/// Unknown keys are rejected.
 ///
 /// On success writes a new handle to `*ledger_out`; the caller owns it and releases it with
 /// `consent_ledger_free`. On failure `*ledger_out` is left untouched.
@@ -463,6 +469,56 @@ pub unsafe extern "C" fn consent_ledger_verify(
         check_out(json_out, "json_out")?;
         let report = handle.ledger.verify()?;
         write_out(json_out, json_to_ptr(&report, "verify report")?)
+    })
+}
+
+/// How many events `consent_ledger_events` reads from the store at a time.
+const EVENT_PAGE: usize = 256;
+
+/// Calls `callback` with every event of the ledger as JSON, in order, each verified against
+/// the chain (also across the pages it reads) and opened with its subject's key, without
+/// holding the log in memory: a page of 256 events at a time. The JSON (subjects as
+/// pseudonyms) is valid only during the call. The callback returns true to go on, false to
+/// stop early (still `CONSENT_RESULT_OK`); it must not free or use this ledger handle for
+/// writing. Writes by other threads and processes are not blocked meanwhile.
+///
+/// Thread-safe.
+///
+/// Errors: `NULL_ARGUMENT` (`ledger`, `callback`), `INTEGRITY` (an event does not verify:
+/// the events before it were delivered), `STORAGE`, `PANIC`.
+///
+/// # Safety
+/// `ledger` is a live handle; `callback` is a function of the documented signature;
+/// `user_data` is passed to it unchanged.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_events(
+    ledger: *const consent_ledger,
+    callback: consent_event_callback,
+    user_data: *mut c_void,
+) -> consent_result {
+    ffi_guard("consent_ledger_events", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        if callback.is_none() {
+            return Err(FfiError::null("callback"));
+        }
+        let mut cursor = EventCursor::start();
+        loop {
+            let page = handle.ledger.events_page(&mut cursor, EVENT_PAGE)?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            for event in page {
+                let json = serde_json::to_string(&event).map_err(|e| {
+                    FfiError::new(
+                        consent_result::Storage,
+                        format!("cannot encode an event: {e}"),
+                    )
+                })?;
+                if !call_event_callback(callback, json, user_data)? {
+                    return Ok(());
+                }
+            }
+        }
     })
 }
 

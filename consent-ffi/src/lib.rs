@@ -8,6 +8,7 @@ mod ledger;
 mod misc;
 mod rights;
 
+pub use boundary::consent_event_callback;
 pub use decision::{
     consent_decision, consent_decision_free, consent_decision_permitted, consent_decision_to_json,
 };
@@ -17,10 +18,10 @@ pub use law::{
     consent_ledger_record_disclosure_asserted, consent_ledger_set_clock,
 };
 pub use ledger::{
-    consent_ledger, consent_ledger_decide, consent_ledger_event_count, consent_ledger_free,
-    consent_ledger_grant, consent_ledger_open, consent_ledger_permits, consent_ledger_pseudonym,
-    consent_ledger_record_disclosure, consent_ledger_refuse, consent_ledger_verify,
-    consent_ledger_withdraw,
+    consent_ledger, consent_ledger_decide, consent_ledger_event_count, consent_ledger_events,
+    consent_ledger_free, consent_ledger_grant, consent_ledger_open, consent_ledger_permits,
+    consent_ledger_pseudonym, consent_ledger_record_disclosure, consent_ledger_refuse,
+    consent_ledger_verify, consent_ledger_withdraw,
 };
 pub use misc::{
     consent_last_error_message, consent_result_str, consent_string_free, consent_version,

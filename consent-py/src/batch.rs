@@ -162,10 +162,12 @@ impl<'py> Converter<'py> {
             Ok(())
         };
         if let Ok(list) = categories.cast::<PyList>() {
+            crate::convert::check_codes_len(list.len(), "categories")?;
             for (index, item) in list.iter().enumerate() {
                 add(index, item)?;
             }
         } else if let Ok(tuple) = categories.cast::<PyTuple>() {
+            crate::convert::check_codes_len(tuple.len(), "categories")?;
             for (index, item) in tuple.iter().enumerate() {
                 add(index, item)?;
             }

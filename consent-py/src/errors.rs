@@ -106,20 +106,22 @@ fn class_for(py: Python<'_>, code: ErrorCode) -> Bound<'_, PyType> {
     }
 }
 
-/// The Python exception for a core error code with the given message.
+/// The Python exception for a core error code with the given message. Every exception this
+/// binding raises is made here or in [`invalid`] and [`internal`], and each masks national ids
+/// in its message (a dict key, a file path or a field name the binding formats itself may
+/// hold one in any disguise), so `str()` and `repr()` of an exception never show one.
 pub(crate) fn error_for(code: ErrorCode, message: impl Into<String>) -> PyErr {
-    let message = message.into();
+    let message = consent_core::redact_national_ids(&message.into());
     Python::attach(|py| PyErr::from_type(class_for(py, code), message))
 }
 
 /// An `InvalidInputError` with the given message (for arguments of the wrong Python type).
 pub(crate) fn invalid(message: impl Into<String>) -> PyErr {
-    InvalidInputError::new_err(message.into())
+    InvalidInputError::new_err(consent_core::redact_national_ids(&message.into()))
 }
 
 /// A core error on its way to Python. The orphan rule forbids `From<consent_core::Error> for
-/// PyErr` here (both types are foreign), so this newtype carries the one conversion; the core's
-/// messages never contain a national id, so the message is passed on unchanged.
+/// PyErr` here (both types are foreign), so this newtype carries the one conversion.
 #[derive(Debug)]
 pub(crate) struct CoreError(pub(crate) Error);
 
@@ -165,5 +167,5 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
 /// A `ConsentError` for a failure inside the binding itself (a value the core produced could
 /// not be converted); it never means the input was wrong.
 pub(crate) fn internal(message: impl Into<String>) -> PyErr {
-    ConsentError::new_err(message.into())
+    ConsentError::new_err(consent_core::redact_national_ids(&message.into()))
 }

@@ -6,10 +6,10 @@ use std::sync::RwLock;
 
 use chrono::{DateTime, Utc};
 
-use consent_core::storage::MemoryStore;
+use consent_core::storage::{FileAccess, MemoryStore};
 use consent_core::{
     Actor, Assertion, Catalogue, Correction, DisclosureRequest, IdOptions, LedgerOptions,
-    MEMORY_PATH, NationalId, StatisticsQuery,
+    MEMORY_PATH, NationalId, OpenMode, StatisticsQuery,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
@@ -63,6 +63,7 @@ const INSTANT_FIELDS: [&str; 3] = ["valid_from", "valid_until", "at"];
 fn fields_json(fields: Option<&Bound<'_, PyDict>>) -> PyResult<Located> {
     let mut map = Map::new();
     if let Some(fields) = fields {
+        crate::convert::check_codes_len(fields.len(), "keyword arguments")?;
         for (key, value) in fields.iter() {
             let key = string(&key, "a keyword argument's name")?;
             let json = if INSTANT_FIELDS.contains(&key.as_str()) {
@@ -128,6 +129,17 @@ fn correction(field: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Co
 /// GIL); a failure is the binding's, not the caller's.
 fn json_value<T: serde::Serialize>(value: &T) -> Result<Value, String> {
     serde_json::to_value(value).map_err(|e| e.to_string())
+}
+
+/// A `bool` keyword argument: `True` or `False` only (an int, a str or `None` is refused, so
+/// `test_mode="yes"` is an `InvalidInputError`, not a `TypeError` or a silent truth value).
+fn flag(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<bool> {
+    obj.cast::<PyBool>().map(|b| b.is_true()).map_err(|_| {
+        invalid(format!(
+            "`{field}` must be True or False, not {}",
+            crate::convert::type_name(obj)
+        ))
+    })
 }
 
 fn options(test_mode: bool) -> IdOptions {
@@ -251,15 +263,34 @@ impl Ledger {
     /// `":memory:"` opens an in-memory ledger. Opening replays and verifies every event.
     /// `catalogue_file` is a catalogue TOML file to use instead of the embedded default.
     #[staticmethod]
-    #[pyo3(signature = (path, *, key_file = None, test_mode = false, catalogue_file = None, clock = None))]
+    ///
+    /// A key file without its database, or an empty database file, raises `IntegrityError`
+    /// (the ledger was deleted or emptied) instead of starting a new one. `read_only=True`
+    /// opens an existing ledger without creating or writing anything (writes raise
+    /// `StorageError`); `group_access=True` creates a new ledger's files for the owner's group
+    /// too (0660, the key 0640), for service accounts that share it. `clock` (an aware
+    /// `datetime`, test mode only) runs the ledger on a test clock from that instant.
+    #[pyo3(
+        signature = (path, *, key_file = None, test_mode = None, catalogue_file = None, read_only = None, group_access = None, clock = None),
+        text_signature = "(path, *, key_file=None, test_mode=False, catalogue_file=None, read_only=False, group_access=False, clock=None)"
+    )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "Python's keyword arguments of `open`, each checked here"
+    )]
     fn open(
         py: Python<'_>,
         path: &Bound<'_, PyAny>,
         key_file: Option<&Bound<'_, PyAny>>,
-        test_mode: bool,
+        test_mode: Option<&Bound<'_, PyAny>>,
         catalogue_file: Option<&Bound<'_, PyAny>>,
+        read_only: Option<&Bound<'_, PyAny>>,
+        group_access: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Ledger> {
+        let test_mode = test_mode.map_or(Ok(false), |t| flag(t, "test_mode"))?;
+        let read_only = read_only.map_or(Ok(false), |t| flag(t, "read_only"))?;
+        let group_access = group_access.map_or(Ok(false), |t| flag(t, "group_access"))?;
         let path: PathBuf = path
             .extract()
             .map_err(|_| invalid("`path` must be a str or os.PathLike"))?;
@@ -268,6 +299,12 @@ impl Ledger {
         let mut ledger_options = ledger_options(py, test_mode, clock, catalogue_file)?;
         if let Some(key_file) = key_file {
             ledger_options = ledger_options.with_key_file(key_file);
+        }
+        if read_only {
+            ledger_options = ledger_options.with_mode(OpenMode::ReadOnly);
+        }
+        if group_access {
+            ledger_options = ledger_options.with_file_access(FileAccess::Group);
         }
         let inner = py
             .detach(move || consent_core::Ledger::open(&path, ledger_options))
@@ -280,13 +317,17 @@ impl Ledger {
     /// (never in production); with it, `clock` (an aware `datetime`) runs the ledger's clock
     /// from that instant until `set_clock` moves it.
     #[staticmethod]
-    #[pyo3(signature = (*, test_mode = false, catalogue_file = None, clock = None))]
+    #[pyo3(
+        signature = (*, test_mode = None, catalogue_file = None, clock = None),
+        text_signature = "(*, test_mode=False, catalogue_file=None, clock=None)"
+    )]
     fn in_memory(
         py: Python<'_>,
-        test_mode: bool,
+        test_mode: Option<&Bound<'_, PyAny>>,
         catalogue_file: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Ledger> {
+        let test_mode = test_mode.map_or(Ok(false), |t| flag(t, "test_mode"))?;
         let options = ledger_options(py, test_mode, clock, catalogue_file)?;
         let inner =
             consent_core::Ledger::with_store(Box::new(MemoryStore::new()), options).or_raise()?;
@@ -692,18 +733,17 @@ impl Ledger {
     }
 
     /// Every event, decoded and verified, in order, as dicts (subjects appear only as
-    /// pseudonyms).
-    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let ledger = self.core()?;
-        let json = py
-            .detach(move || {
-                ledger
-                    .events()
-                    .map(|events| serde_json::to_value(&events).map_err(|e| e.to_string()))
-            })
-            .or_raise()?
-            .map_err(crate::errors::internal)?;
-        from_json(py, &json)
+    /// pseudonyms): an iterator that reads the log a page at a time (without the GIL), so a
+    /// large ledger is never held in memory. Each page is checked against the chain where the
+    /// last one ended; an event that does not verify raises `IntegrityError` when reached.
+    fn events(&self) -> PyResult<EventIterator> {
+        Ok(EventIterator {
+            ledger: self.core()?,
+            state: std::sync::Mutex::new((
+                consent_core::EventCursor::start(),
+                std::collections::VecDeque::new(),
+            )),
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -730,5 +770,59 @@ fn with_index(py: Python<'_>, error: PyErr, index: usize) -> PyErr {
         .str()
         .map(|s| s.to_string())
         .unwrap_or_default();
-    PyErr::from_type(error.get_type(py), format!("request {index}: {message}"))
+    PyErr::from_type(
+        error.get_type(py),
+        consent_core::redact_national_ids(&format!("request {index}: {message}")),
+    )
+}
+
+/// How many events `Ledger.events()` reads from the store at a time.
+const EVENT_PAGE: usize = 512;
+
+/// The iterator `Ledger.events()` returns: a page of events at a time, each page read and
+/// encoded without the GIL.
+#[pyclass(frozen, module = "consent")]
+pub struct EventIterator {
+    ledger: consent_core::Ledger,
+    /// Where the next page starts, and the events of the current page not yet handed out.
+    state: std::sync::Mutex<(consent_core::EventCursor, std::collections::VecDeque<Value>)>,
+}
+
+impl std::fmt::Debug for EventIterator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventIterator").finish_non_exhaustive()
+    }
+}
+
+#[pymethods]
+impl EventIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| internal("the event iterator is poisoned"))?;
+        if state.1.is_empty() {
+            let mut cursor = state.0.clone();
+            let ledger = self.ledger.clone();
+            let (page, cursor) = py
+                .detach(move || {
+                    let page = ledger.events_page(&mut cursor, EVENT_PAGE)?;
+                    Ok::<_, consent_core::Error>((page, cursor))
+                })
+                .or_raise()?;
+            let values = page
+                .iter()
+                .map(|event| serde_json::to_value(event).map_err(|e| internal(e.to_string())))
+                .collect::<PyResult<std::collections::VecDeque<_>>>()?;
+            *state = (cursor, values);
+        }
+        match state.1.pop_front() {
+            Some(value) => from_json(py, &value).map(Some),
+            None => Ok(None),
+        }
+    }
 }

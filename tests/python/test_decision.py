@@ -347,7 +347,7 @@ def test_record_disclosure_records_a_permitted_disclosure_only(ledger: consent.L
     )
     assert decision.permitted
     assert ledger.event_count == 1
-    (event,) = ledger.events()
+    (event,) = list(ledger.events())
     assert event["payload"]["type"] == "disclosure_recorded"
     assert event["payload"]["bases"] == [
         {
@@ -371,7 +371,7 @@ def test_refusal_is_recorded(ledger: consent.Ledger) -> None:
         subject=ADULT, grantor={"role": "self"}, purposes=["statistics"], recipients=["imdi"],
         categories=["family"], at=utc(2026, 1, 6), evidence=EVIDENCE, notice=NOTICE, actor=ACTOR,
     )
-    (event,) = ledger.events()
+    (event,) = list(ledger.events())
     assert isinstance(record_id, uuid.UUID)
     assert event["id"] == str(record_id)
     assert event["payload"]["type"] == "grant_refused"

@@ -45,7 +45,7 @@ def test_the_duty_to_inform_barnevern_needs_an_asserted_condition(
     # The recorded disclosure carries the assertion, and each basis its condition.
     ledger.set_clock(MARCH_FIRST)
     ledger.record_disclosure(**request, actor=ACTOR, assertions=[CONCERN])
-    payload = ledger.events()[-1]["payload"]
+    payload = list(ledger.events())[-1]["payload"]
     assert payload["assertions"] == [CONCERN]
     assert {b["condition"] for b in payload["bases"]} == {"serious_concern"}
 

@@ -36,13 +36,13 @@ def test_reopening_keeps_grants_withdrawals_and_decisions(tmp_path: Path) -> Non
     assert "file" in repr(ledger)
     add_grants(ledger)
     before = [health(ledger, m).to_dict() for m in (2, 4)]
-    events = ledger.events()
+    events = list(ledger.events())
     close(ledger)
     assert (tmp_path / "ledger.db.key").exists()
 
     reopened = consent.Ledger.open(str(path), test_mode=True, clock=CLOCK)
     assert reopened.event_count == 2
-    assert reopened.events() == events
+    assert list(reopened.events()) == events
     assert [health(reopened, m).to_dict() for m in (2, 4)] == before
     assert before[0]["permitted"] is True and before[1]["categories"][0]["reason"] == "withdrawn"
     report = reopened.verify()
@@ -111,7 +111,7 @@ def test_another_schema_version_is_unsupported(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     close(consent.Ledger.open(path, test_mode=True, clock=CLOCK))
     with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA user_version = 2")
+        conn.execute("PRAGMA user_version = 99")
     conn.close()
     with pytest.raises(consent.UnsupportedVersionError):
         consent.Ledger.open(path, test_mode=True, clock=CLOCK)
@@ -127,3 +127,50 @@ def test_tampering_is_an_integrity_error(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(consent.IntegrityError, match="^event 2:"):
         consent.Ledger.open(path, test_mode=True, clock=CLOCK)
+
+
+@pytest.mark.parametrize("value", ["yes", 1, 0, "", [], None.__class__])
+def test_a_test_mode_that_is_not_a_bool_is_invalid_input(value: object) -> None:
+    """Security finding 10: ``test_mode="yes"`` raised ``TypeError``; every surface raises the
+    library's own ``InvalidInputError`` for a wrong type, and opens nothing."""
+    with pytest.raises(consent.InvalidInputError, match="test_mode"):
+        consent.Ledger.open(":memory:", test_mode=value)  # type: ignore[arg-type]
+    with pytest.raises(consent.InvalidInputError, match="test_mode"):
+        consent.Ledger.in_memory(test_mode=value)  # type: ignore[arg-type]
+    assert consent.Ledger.open(":memory:", test_mode=False).event_count == 0
+
+
+def test_an_emptied_or_deleted_ledger_is_an_integrity_error(tmp_path: Path) -> None:
+    """Security finding 1: with the key file in place, an emptied ledger file (``: > ledger.db``)
+    or a deleted one opened as a new, empty ledger that denied everything as ``no_basis``."""
+    path = tmp_path / "ledger.db"
+    ledger = consent.Ledger.open(path, test_mode=True, clock=CLOCK)
+    add_grants(ledger)
+    close(ledger)
+    (tmp_path / "ledger.db.lock").unlink()
+    path.write_bytes(b"")
+    with pytest.raises(consent.IntegrityError, match="empty"):
+        consent.Ledger.open(path, test_mode=True, clock=CLOCK)
+    with pytest.raises(consent.IntegrityError, match="empty"):
+        consent.Ledger.open(path, read_only=True)
+    assert path.read_bytes() == b""
+    path.unlink()
+    with pytest.raises(consent.IntegrityError, match="deleted"):
+        consent.Ledger.open(path, test_mode=True, clock=CLOCK)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.db.key"]
+
+
+def test_read_only_creates_nothing_and_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    ledger = consent.Ledger.open(path, test_mode=True, clock=CLOCK)
+    add_grants(ledger)
+    close(ledger)
+    (tmp_path / "ledger.db.lock").unlink()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with consent.Ledger.open(path, read_only=True, test_mode=True, clock=CLOCK) as reader:
+        assert reader.event_count == 2
+        assert health(reader, 2).permitted
+        with pytest.raises(consent.StorageError, match="read-only"):
+            add_grants(reader)
+        assert reader.event_count == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

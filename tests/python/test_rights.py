@@ -139,7 +139,7 @@ def test_a_rectified_valid_until_changes_decisions_after_the_correction_only(
     assert family(later).denial == "expired"
 
     # History is not rewritten: the grant's own event keeps its validity.
-    events = ledger.events()
+    events = list(ledger.events())
     assert [e["kind"] for e in events][-1] == "subject_rectified"
     consent_record = ledger.subject_export(ADULT)["consent_records"][0]
     assert consent_record["validity"]["valid_until"] is None

@@ -9,7 +9,7 @@ use crate::error::CliError;
 use crate::table::Table;
 
 pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError> {
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let subject = ledger
         .parse_national_id(&args.subject)
         .map_err(|e| CliError::from(e).context("subject"))?;

@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
 use consent_core::storage::MemoryStore;
-use consent_core::{GrantId, GrantRequest, Ledger, LedgerOptions};
+use consent_core::{GrantId, GrantRequest, Ledger, LedgerOptions, OpenMode};
 use serde_json::{Value, json};
 
 use super::json_out;
 use crate::cli::{GrantArgs, ImportArgs, WithdrawArgs};
-use crate::context::{Context, Outcome, read_input};
+use crate::context::{Context, MAX_IMPORT_BYTES, Outcome, read_input};
 use crate::error::CliError;
 use crate::progress::Progress;
 
@@ -37,26 +37,13 @@ pub fn init(ctx: &Context<'_>) -> Result<Outcome, CliError> {
         .clone()
         .unwrap_or_else(|| beside(path, ".key"));
     let key_existed = key_path.exists();
-    let options = ctx.options()?;
+    let options = ctx.options()?.with_mode(OpenMode::Create);
     let catalogue_version = options.catalogue.as_ref().map_or_else(
         || ctx.catalogue().map(|c| c.version().to_owned()),
         |c| Ok(c.version().to_owned()),
     )?;
-    if let Err(error) = Ledger::open(path, options) {
-        // Leave nothing behind, so the command can simply be run again.
-        for created in [
-            path.to_owned(),
-            beside(path, "-wal"),
-            beside(path, "-shm"),
-            beside(path, ".lock"),
-        ] {
-            let _ = std::fs::remove_file(created);
-        }
-        if !key_existed {
-            let _ = std::fs::remove_file(&key_path);
-        }
-        return Err(error.into());
-    }
+    // The core creates the database, then the key file, and leaves nothing behind on failure.
+    drop(Ledger::open(path, options)?);
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
             "ledger": path,
@@ -79,7 +66,7 @@ pub fn init(ctx: &Context<'_>) -> Result<Outcome, CliError> {
 
 pub fn grant(ctx: &Context<'_>, args: &GrantArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
-    let text = read_input(&args.file)?;
+    let text = read_input(&args.file, consent_core::MAX_DOCUMENT_BYTES)?;
     let ledger = ctx.open()?;
     let request = ledger.parse_grant(&text)?;
     let id = ledger.grant(&request, &actor)?;
@@ -135,7 +122,7 @@ fn documents(text: &str) -> Result<Vec<(String, String)>, CliError> {
 
 pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
-    let text = read_input(&args.file)?;
+    let text = read_input(&args.file, MAX_IMPORT_BYTES)?;
     let docs = documents(&text)?;
     if docs.is_empty() {
         return Err(CliError::new(

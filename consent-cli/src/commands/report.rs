@@ -33,7 +33,7 @@ fn count(value: &Value, key: &str) -> usize {
 }
 
 pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError> {
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let subject = ledger
         .parse_national_id(&args.subject)
         .map_err(|e| CliError::from(e).context("subject"))?;
@@ -111,7 +111,7 @@ pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError>
 }
 
 pub fn stats(ctx: &Context<'_>, args: &StatsArgs) -> Result<Outcome, CliError> {
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let stats = ledger.statistics(&StatisticsQuery {
         from: args.from.clone(),
         to: args.to.clone(),
@@ -225,7 +225,7 @@ pub fn verify(ctx: &Context<'_>) -> Result<Outcome, CliError> {
 }
 
 pub fn reconsent(ctx: &Context<'_>, args: &ReconsentArgs) -> Result<Outcome, CliError> {
-    let ledger = ctx.open()?;
+    let ledger = ctx.open_read_only()?;
     let at = args.at.unwrap_or_else(Utc::now);
     let items = ledger.reconsent_due(at, Duration::days(i64::from(args.days)))?;
     if ctx.json() {

@@ -19,12 +19,16 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result, printable};
+use crate::error::{Error, ErrorCode, Result, printable};
 use crate::time::Micros;
 use index::CodeIndex;
 
 /// The most purposes, recipients or categories a catalogue may hold (they are bitsets).
 pub const MAX_CODES: usize = 64;
+
+/// The largest catalogue document read: 1 MiB, far above any real catalogue (the default is a
+/// few kilobytes). A larger one is refused before it is parsed.
+pub const MAX_CATALOGUE_BYTES: usize = 1 << 20;
 
 /// A catalogue code: 1 to 64 characters of `[a-z0-9_]`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -163,6 +167,12 @@ impl Catalogue {
     /// malformed code, a rule naming an unknown code, a special category in a rule without an
     /// Art. 9 condition, an end before a start, or more than 64 codes of one kind.
     pub fn from_toml(text: &str) -> Result<Self> {
+        if text.len() > MAX_CATALOGUE_BYTES {
+            return Err(Error::new(
+                ErrorCode::InvalidCatalogue,
+                format!("the catalogue is larger than {MAX_CATALOGUE_BYTES} bytes"),
+            ));
+        }
         parse::parse(text)
     }
 

@@ -446,3 +446,27 @@ fn format_2_rejects_what_cannot_mean_anything() {
         }
     }
 }
+
+/// `policy::decide` relies on it: every index in the rule table names a rule of the same
+/// catalogue, so a statutory outcome always resolves to the rule it names.
+#[test]
+fn every_rule_table_entry_names_a_rule_of_its_catalogue() {
+    for catalogue in [
+        Catalogue::embedded(),
+        Catalogue::from_toml(FORMAT_2).unwrap(),
+        Catalogue::from_toml(MINIMAL).unwrap(),
+    ] {
+        for recipient in 0..catalogue.recipients().len() {
+            for purpose in 0..catalogue.purposes().len() {
+                for rule in catalogue.rules_for(
+                    u8::try_from(recipient).unwrap(),
+                    u8::try_from(purpose).unwrap(),
+                ) {
+                    let named = catalogue.rule(rule.index).unwrap();
+                    assert_eq!(named.recipient, u8::try_from(recipient).unwrap());
+                    assert!(named.purposes & (1 << purpose) != 0);
+                }
+            }
+        }
+    }
+}

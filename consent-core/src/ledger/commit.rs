@@ -150,7 +150,10 @@ impl Ledger {
                                 new_keys.push(SubjectKey {
                                     subject: subject.0,
                                     since_seq: seq,
-                                    wrapped: self.inner.wrapper.wrap(&subject, &key, entropy)?,
+                                    wrapped: self
+                                        .inner
+                                        .wrapper
+                                        .wrap(&subject, seq, &key, entropy)?,
                                 });
                                 key
                             }

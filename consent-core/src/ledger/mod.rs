@@ -1,6 +1,7 @@
 //! The ledger: validates requests, records events through a store, keeps the projection the
 //! engine reads, and verifies the hash chain.
 
+mod check;
 mod clock;
 mod commit;
 mod decide;
@@ -8,6 +9,7 @@ mod export;
 mod open;
 mod replay;
 mod rights;
+mod upgrade;
 mod verify;
 mod write;
 
@@ -18,11 +20,11 @@ pub use export::{
     RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
     SubjectStatus, Validity,
 };
-pub use open::MEMORY_PATH;
+pub use open::{MEMORY_PATH, read_catalogue_file};
 pub use rights::{AccessRequest, ErasureOutcome};
+pub use upgrade::{UpgradeReport, upgrade_file};
 pub use verify::VerifyReport;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,12 +38,12 @@ use crate::id::national_id::{IdKind, IdOptions, NationalId};
 use crate::id::pseudonym::{Pseudonym, PseudonymKey};
 use crate::log::event::Event;
 use crate::log::record::{self, GENESIS, Hash, Head, open_event};
-use crate::log::seal::{DataKey, KeyWrapper};
+use crate::log::seal::KeyWrapper;
 use crate::model::request::{GrantRequest, RefusalRequest};
 use crate::projection::Projection;
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
-use crate::store::{Batch, SubjectKey};
+use crate::store::sqlite::FileAccess;
 use crate::time;
 use verify::check_head;
 
@@ -59,7 +61,53 @@ pub(crate) mod meta {
 pub(crate) const HEAD_MAC_CONTEXT: &str = "consent 2026 head anchor";
 
 /// The storage schema version this build writes and reads.
-pub const STORAGE_SCHEMA: &str = "1";
+pub const STORAGE_SCHEMA: &str = "2";
+
+/// The storage schema of consent 0.1 (subject keys wrapped without their first event), which
+/// [`upgrade_file`](crate::storage::upgrade_file) converts.
+pub(crate) const STORAGE_SCHEMA_1: &str = "1";
+
+/// A place in the event log, for reading it a page at a time with [`Ledger::events_page`]:
+/// the next event's sequence number and the hash of the one before it, so each page is checked
+/// against the chain where the last one ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventCursor {
+    next_seq: u64,
+    prev_hash: Hash,
+}
+
+impl EventCursor {
+    /// Before the first event.
+    pub fn start() -> EventCursor {
+        EventCursor {
+            next_seq: 1,
+            prev_hash: GENESIS,
+        }
+    }
+
+    /// The sequence number of the next event to read.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+}
+
+/// How [`Ledger::open`] treats the files at its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OpenMode {
+    /// Opens the ledger at the path, or creates one (and its key file) where neither the
+    /// database nor the key file exists. A key file without its database, or an empty database
+    /// file, is an `Integrity` error: the ledger was deleted or emptied.
+    #[default]
+    OpenOrCreate,
+    /// Creates a new ledger; nothing may exist at the path. An existing key file is adopted
+    /// (a host may make its key first), a missing one is created (`consent init`).
+    Create,
+    /// Opens an existing ledger for reading only: nothing is created or written (no key, no
+    /// lock file, no WAL), and it works beside a writer in another process. Writes fail with
+    /// `Storage`. For auditors and reports.
+    ReadOnly,
+}
 
 /// How a ledger is opened: start from `LedgerOptions::default()` and change what differs.
 ///
@@ -86,6 +134,10 @@ pub struct LedgerOptions {
     pub clock: Arc<dyn Clock>,
     /// A clock tests set (`Ledger::set_clock`); when given, it is also `clock`.
     pub test_clock: Option<Arc<TestClock>>,
+    /// Whether to open, create or only read the ledger file.
+    pub mode: OpenMode,
+    /// Who besides the owner may use the files a new ledger creates.
+    pub file_access: FileAccess,
 }
 
 impl LedgerOptions {
@@ -118,6 +170,22 @@ impl LedgerOptions {
     }
 
     /// These options with another clock.
+    /// These options with another open mode (create only, or read only).
+    #[must_use]
+    pub fn with_mode(mut self, mode: OpenMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// These options with the files of a new ledger shared with the owner's group (0660, the
+    /// key file 0640), for service accounts that share one ledger.
+    #[must_use]
+    pub fn with_file_access(mut self, access: FileAccess) -> Self {
+        self.file_access = access;
+        self
+    }
+
+    /// These options with another clock (tests set a fixed one).
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -145,6 +213,8 @@ impl Default for LedgerOptions {
             id_options: IdOptions::default(),
             clock: Arc::new(SystemClock),
             test_clock: None,
+            mode: OpenMode::default(),
+            file_access: FileAccess::default(),
         }
     }
 }
@@ -232,58 +302,47 @@ impl Ledger {
     /// does not verify (naming the first bad event); `UnsupportedVersion` for another storage
     /// schema; `InvalidCatalogue` when an event names a code the catalogue lacks; `Storage`.
     pub fn with_store(store: Box<dyn Store>, options: LedgerOptions) -> Result<Ledger> {
+        // A store this crate did not open can only show that it is new by holding nothing.
+        let fresh = store.meta(meta::SCHEMA)?.is_none()
+            && store.meta(meta::KEY_CHECK)?.is_none()
+            && store.head()?.is_none()
+            && first_record(store.as_ref())?.is_none()
+            && !has_subject_keys(store.as_ref())?;
+        Ledger::build(store, options, fresh)
+    }
+
+    /// Opens a ledger over a store that is `fresh` (just created: its first state is written
+    /// now, in one step) or that already holds a ledger (nothing is written: an open that
+    /// fails leaves the store as it was).
+    pub(crate) fn build(
+        store: Box<dyn Store>,
+        options: LedgerOptions,
+        fresh: bool,
+    ) -> Result<Ledger> {
         let catalogue = options.catalogue.unwrap_or_else(Catalogue::embedded);
         let key = match options.key {
             Some(key) => key,
             None => PseudonymKey::generate()?,
         };
-        match store.meta(meta::SCHEMA)? {
-            Some(version) if version != STORAGE_SCHEMA => {
-                return Err(Error::new(
-                    ErrorCode::UnsupportedVersion,
-                    format!(
-                        "ledger storage schema `{}` is not supported by this version (expected `{STORAGE_SCHEMA}`)",
-                        printable(&version)
-                    ),
-                ));
-            }
-            Some(_) => {}
-            None => store.set_meta(meta::SCHEMA, STORAGE_SCHEMA)?,
+        if fresh {
+            // A new ledger anchors its empty log, so deleting every event later is seen.
+            let genesis = Head::new(0, GENESIS, &key.derive(HEAD_MAC_CONTEXT));
+            store.initialize(
+                &[
+                    (meta::SCHEMA, STORAGE_SCHEMA),
+                    (meta::KEY_CHECK, &key.check_value()),
+                    (meta::CATALOGUE, catalogue.version()),
+                ],
+                &genesis,
+            )?;
         }
-        match store.meta(meta::KEY_CHECK)? {
-            Some(check) if check != key.check_value() => {
-                return Err(Error::new(
-                    ErrorCode::KeyMismatch,
-                    "the pseudonym key does not match the key this ledger was created with",
-                ));
-            }
-            Some(_) => {}
-            None => {
-                // A new ledger anchors its empty log, so deleting every event later is seen.
-                let genesis = Head::new(0, GENESIS, &key.derive(HEAD_MAC_CONTEXT));
-                store.append(&Batch {
-                    records: &[],
-                    new_keys: &[],
-                    destroyed_keys: &[],
-                    head: &genesis,
-                })?;
-                store.set_meta(meta::KEY_CHECK, &key.check_value())?;
-                store.set_meta(meta::CATALOGUE, catalogue.version())?;
-            }
-        }
+        store.begin_read()?;
+        let opened = Ledger::replayed(store.as_ref(), &catalogue, &key);
+        let ended = store.end_read();
+        let (projection, writer) = opened?;
+        ended?;
         let mac_key = key.derive(HEAD_MAC_CONTEXT);
         let wrapper = KeyWrapper::new(&key);
-        let keys = unwrap_keys(store.as_ref(), &wrapper)?;
-        let mut writer = Writer {
-            last_seq: 0,
-            last_hash: GENESIS,
-        };
-        let mut projection = replay::replay(store.as_ref(), &catalogue, &keys, &mut writer)?;
-        for (subject, (key, since)) in keys {
-            projection.set_key(subject, key, since);
-        }
-        check_head(store.head()?, writer.last_seq, &writer.last_hash, &mac_key)?;
-        projection.shrink();
         Ok(Ledger {
             inner: Arc::new(Inner {
                 catalogue,
@@ -338,6 +397,34 @@ impl Ledger {
         time::to_micros(at, "clock")?;
         clock.set(at);
         Ok(())
+    }
+
+    /// Checks a stored ledger's metadata and key, replays every event into a new projection and
+    /// checks the head anchor: every read of an open, in one pinned view of the store.
+    fn replayed(
+        store: &dyn Store,
+        catalogue: &Catalogue,
+        key: &PseudonymKey,
+    ) -> Result<(Projection, Writer)> {
+        check_metadata(store, key)?;
+        let wrapper = KeyWrapper::new(key);
+        let keys = check::unwrap_keys(store, &wrapper, check::Wrapping::Current)?;
+        let mut writer = Writer {
+            last_seq: 0,
+            last_hash: GENESIS,
+        };
+        let mut projection = replay::replay(store, catalogue, &keys, &mut writer)?;
+        for (subject, (key, since)) in keys {
+            projection.set_key(subject, key, since);
+        }
+        check_head(
+            store.head()?,
+            writer.last_seq,
+            &writer.last_hash,
+            &key.derive(HEAD_MAC_CONTEXT),
+        )?;
+        projection.shrink();
+        Ok((projection, writer))
     }
 
     /// The catalogue.
@@ -508,22 +595,78 @@ impl Ledger {
     }
 
     /// Streams every event, verified against the chain and opened with its subject's key, in
-    /// order, without holding the whole log in memory. (A SQLite store holds its connection
-    /// for the scan, so writes wait for it; decisions do not.)
+    /// order, without holding the whole log in memory. A SQLite store reads on its own
+    /// connection, so writes never wait for the scan (and neither do decisions).
     pub(crate) fn for_each_event(&self, mut visit: impl FnMut(Event) -> Result<()>) -> Result<()> {
-        let mut expected = 1u64;
-        let mut prev = GENESIS;
-        self.inner.store.scan(1, &mut |record| {
-            let verified = record::verify_record(record, Some((expected, &prev)))?;
-            expected += 1;
-            prev = verified.hash;
-            // A lock that cannot be read is an error, never a redacted payload.
-            let key = match verified.header.subject {
-                Some(subject) => self.read()?.key(&subject),
-                None => None,
-            };
-            visit(open_event(verified, |_| key)?)
-        })
+        let mut cursor = EventCursor::start();
+        self.visit_events(&mut cursor, u64::MAX, &mut visit)
+    }
+
+    /// Visits the events after `cursor` up to `last_seq`, each verified against the chain
+    /// (linked to the event before it, as the cursor remembers it) and opened with its
+    /// subject's key; the cursor moves past each one visited.
+    fn visit_events(
+        &self,
+        cursor: &mut EventCursor,
+        last_seq: u64,
+        visit: &mut dyn FnMut(Event) -> Result<()>,
+    ) -> Result<()> {
+        self.inner
+            .store
+            .scan_range(cursor.next_seq, last_seq, &mut |record| {
+                let verified =
+                    record::verify_record(record, Some((cursor.next_seq, &cursor.prev_hash)))?;
+                let hash = verified.hash;
+                // A lock that cannot be read is an error, never a redacted payload.
+                let key = match verified.header.subject {
+                    Some(subject) => self.read()?.key(&subject),
+                    None => None,
+                };
+                let event = open_event(verified, |_| key)?;
+                cursor.next_seq += 1;
+                cursor.prev_hash = hash;
+                visit(event)
+            })
+    }
+
+    /// The next page of the event log after `cursor`: at most `max` events, each verified
+    /// against the chain (also across pages: the cursor carries the last hash) and opened with
+    /// its subject's key. An empty page is the end. For reading a large log without holding it
+    /// in memory (the C callback and the Python iterator read it this way).
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// use consent_core::EventCursor;
+    /// ledger.grant(&grant, &actor)?;
+    /// ledger.grant(&grant, &actor)?;
+    /// let mut cursor = EventCursor::start();
+    /// assert_eq!(ledger.events_page(&mut cursor, 1)?.len(), 1);
+    /// assert_eq!(ledger.events_page(&mut cursor, 1)?[0].seq, 2);
+    /// assert!(ledger.events_page(&mut cursor, 1)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `Integrity` when the stored chain does not verify; `Storage`.
+    pub fn events_page(&self, cursor: &mut EventCursor, max: usize) -> Result<Vec<Event>> {
+        let mut page = Vec::with_capacity(max.min(4096));
+        let count = u64::try_from(max).map_err(|_| Error::invalid("the page is too large"))?;
+        if count == 0 {
+            return Ok(page);
+        }
+        let last = cursor.next_seq.saturating_add(count - 1);
+        self.visit_events(cursor, last, &mut |event| {
+            page.push(event);
+            Ok(())
+        })?;
+        Ok(page)
     }
 
     /// Counts of what the projection holds: (subjects, grants).
@@ -568,57 +711,68 @@ fn nonempty(set: u64, field: &str) -> Result<u64> {
     }
 }
 
-/// Reads and unwraps every stored subject key; a large ledger unwraps on two threads.
-fn unwrap_keys(
-    store: &dyn Store,
-    wrapper: &KeyWrapper,
-) -> Result<HashMap<Pseudonym, (DataKey, u64)>> {
-    let mut stored = Vec::new();
-    store.subject_keys(&mut |key: SubjectKey| {
-        stored.push(key);
-        Ok(())
-    })?;
-    let unwrap = |keys: &[SubjectKey]| -> Result<Vec<(Pseudonym, (DataKey, u64))>> {
-        keys.iter()
-            .map(|stored| {
-                let subject = Pseudonym(stored.subject);
-                let key = wrapper.unwrap_key(&subject, &stored.wrapped)?;
-                Ok((subject, (key, stored.since_seq)))
-            })
-            .collect()
-    };
-    let unwrapped = if stored.len() < PARALLEL_UNWRAP_FROM {
-        unwrap(&stored)?
-    } else {
-        let (first, second) = stored.split_at(stored.len() / 2);
-        let (mut first, second) = std::thread::scope(|scope| {
-            let other = std::thread::Builder::new()
-                .name("consent-keys".into())
-                .spawn_scoped(scope, || unwrap(second))
-                .map_err(|e| Error::storage("cannot start the key thread", e))?;
-            let first = unwrap(first);
-            let second = other
-                .join()
-                .map_err(|_| Error::storage("open", "the key thread panicked"))?;
-            Ok::<_, Error>((first?, second?))
-        })?;
-        first.extend(second);
-        first
-    };
-    let mut keys = HashMap::with_capacity(unwrapped.len());
-    for (subject, key) in unwrapped {
-        if keys.insert(subject, key).is_some() {
+/// Checks a stored ledger's format version and key check value. A ledger missing either was
+/// tampered with (every ledger is created with both, in one step): it is never taken for a new
+/// one.
+pub(crate) fn check_metadata(store: &dyn Store, key: &PseudonymKey) -> Result<()> {
+    match store.meta(meta::SCHEMA)? {
+        None => {
             return Err(Error::new(
                 ErrorCode::Integrity,
-                format!("subject `{subject}` has two data keys"),
+                "the ledger's storage schema version is missing (its metadata was deleted)",
             ));
         }
+        Some(version) if version == STORAGE_SCHEMA_1 => {
+            return Err(Error::new(
+                ErrorCode::UnsupportedVersion,
+                format!(
+                    "ledger storage schema 1 (written by consent 0.1) must be upgraded to {STORAGE_SCHEMA} before this version opens it: run `consent upgrade` (it keeps a backup)"
+                ),
+            ));
+        }
+        Some(version) if version != STORAGE_SCHEMA => {
+            return Err(Error::new(
+                ErrorCode::UnsupportedVersion,
+                format!(
+                    "ledger storage schema `{}` is not supported by this version (expected `{STORAGE_SCHEMA}`)",
+                    printable(&version)
+                ),
+            ));
+        }
+        Some(_) => {}
     }
-    Ok(keys)
+    match store.meta(meta::KEY_CHECK)? {
+        None => Err(Error::new(
+            ErrorCode::Integrity,
+            "the ledger's key check value is missing (its metadata was deleted)",
+        )),
+        Some(check) if check != key.check_value() => Err(Error::new(
+            ErrorCode::KeyMismatch,
+            "the pseudonym key does not match the key this ledger was created with",
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
-/// From this many subject keys, opening unwraps them on two threads.
-const PARALLEL_UNWRAP_FROM: usize = 10_000;
+/// The first stored record, if any.
+fn first_record(store: &dyn Store) -> Result<Option<crate::log::record::EventRecord>> {
+    let mut first = None;
+    store.scan_range(1, 1, &mut |record| {
+        first = Some(record);
+        Ok(())
+    })?;
+    Ok(first)
+}
+
+/// Whether the store holds any subject key.
+fn has_subject_keys(store: &dyn Store) -> Result<bool> {
+    let mut any = false;
+    store.subject_keys(&mut |_| {
+        any = true;
+        Ok(())
+    })?;
+    Ok(any)
+}
 
 #[cfg(test)]
 mod storage_tests;

@@ -8,15 +8,18 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{Ledger, LedgerOptions, meta};
-use crate::catalogue::Catalogue;
+use std::sync::Arc;
+
+use super::{Ledger, LedgerOptions, OpenMode};
+use crate::catalogue::{Catalogue, MAX_CATALOGUE_BYTES};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
 use crate::id::pseudonym::PseudonymKey;
-use crate::model::json_error;
-use crate::store::Store;
+use crate::model::parse_json;
 use crate::store::memory::MemoryStore;
-use crate::store::sqlite::SqliteStore;
+use crate::store::sqlite::{
+    FileAccess, Found, SqliteStore, beside, emptied, inspect, lock_path, remove_created,
+};
 
 /// The path that opens an in-memory ledger.
 pub const MEMORY_PATH: &str = ":memory:";
@@ -36,14 +39,20 @@ struct OptionsDoc {
     catalogue_file: Option<PathBuf>,
     #[serde(default)]
     clock: Option<DateTime<Utc>>,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(default)]
+    group_access: bool,
 }
 
 impl LedgerOptions {
     /// Reads the options document that the C ABI and the Python package pass:
     /// `{"key_file": "...", "key_hex": "64 hex digits", "test_mode": false,
     /// "accept_pid2032": true, "catalogue_file": "catalogue.toml",
+    /// "mode": "open_or_create" | "create" | "read_only", "group_access": false,
     /// "clock": "2026-01-05T10:00:00Z"}`, every field optional; `clock` (a test clock,
-    /// [`LedgerOptions::with_test_clock`]) only with `test_mode`.
+    /// [`LedgerOptions::with_test_clock`]) only with `test_mode`. The document is at most
+    /// 64 KiB.
     ///
     /// # Errors
     /// `InvalidInput` for malformed JSON, an unknown field, a bad key, or a clock outside test
@@ -51,12 +60,25 @@ impl LedgerOptions {
     /// `InvalidCatalogue` for a catalogue file that does not validate; `Storage` when the
     /// catalogue file cannot be read.
     pub fn from_json(json: &str) -> Result<LedgerOptions> {
-        let doc: OptionsDoc =
-            serde_json::from_str(json).map_err(|e| json_error("ledger options", &e))?;
+        let doc: OptionsDoc = parse_json(json, "ledger options")?;
         let mut options = LedgerOptions {
             key_file: doc.key_file,
             ..LedgerOptions::default()
         };
+        options.mode = match doc.mode.as_deref() {
+            None | Some("open_or_create") => OpenMode::OpenOrCreate,
+            Some("create") => OpenMode::Create,
+            Some("read_only") => OpenMode::ReadOnly,
+            Some(other) => {
+                return Err(Error::invalid(format!(
+                    "ledger options: `mode` `{}` is not one of open_or_create, create, read_only",
+                    crate::error::printable(other)
+                )));
+            }
+        };
+        if doc.group_access {
+            options.file_access = FileAccess::Group;
+        }
         if let Some(key) = doc.key_hex {
             let bytes =
                 hex::decode(&key).ok_or_else(|| Error::invalid("key_hex must be 64 hex digits"))?;
@@ -76,13 +98,36 @@ impl LedgerOptions {
             options = options.with_test_clock(at);
         }
         if let Some(path) = doc.catalogue_file {
-            let text = fs::read_to_string(&path).map_err(|e| {
-                Error::storage(&format!("cannot read catalogue `{}`", path.display()), e)
-            })?;
-            options.catalogue = Some(Catalogue::from_toml(&text)?);
+            options.catalogue = Some(Catalogue::from_toml(&read_catalogue_file(&path)?)?);
         }
         Ok(options)
     }
+}
+
+/// Reads a catalogue file of at most [`MAX_CATALOGUE_BYTES`]: a regular file (a FIFO would
+/// block, a device never end), read no further than that.
+pub fn read_catalogue_file(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let shown = path.display();
+    let cannot = |e: std::io::Error| Error::storage(&format!("cannot read catalogue `{shown}`"), e);
+    if !fs::metadata(path).map_err(cannot)?.is_file() {
+        return Err(Error::invalid(format!(
+            "catalogue `{shown}` is not a regular file"
+        )));
+    }
+    let mut text = String::new();
+    fs::File::open(path)
+        .map_err(cannot)?
+        .take(u64::try_from(MAX_CATALOGUE_BYTES).map_err(|_| Error::invalid("limit"))? + 1)
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
+    if text.len() > MAX_CATALOGUE_BYTES {
+        return Err(Error::new(
+            ErrorCode::InvalidCatalogue,
+            format!("catalogue `{shown}` is larger than {MAX_CATALOGUE_BYTES} bytes"),
+        ));
+    }
+    Ok(text)
 }
 
 /// `<database>.key`.
@@ -92,59 +137,133 @@ fn default_key_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn read_key(path: &Path) -> Result<PseudonymKey> {
-    let bytes = fs::read(path)
-        .map_err(|e| Error::storage(&format!("cannot read key file `{}`", path.display()), e))?;
+/// The most bytes a key file holds: 64 hex digits and a line ending (`\r\n` at most).
+const KEY_FILE_MAX: usize = 66;
+
+/// Reads a key file: a regular file that no other user may read or write (the owner's group may
+/// read it, for service accounts that share a ledger), of at most [`KEY_FILE_MAX`] bytes.
+///
+/// A FIFO would block the read and `/dev/zero` would never end it, so anything but a regular file
+/// is refused before it is opened, and the file that was opened is checked to be the one that
+/// was inspected.
+pub(super) fn read_key(path: &Path) -> Result<PseudonymKey> {
+    use std::io::Read;
+    let shown = path.display();
+    let inspected = fs::metadata(path)
+        .map_err(|e| Error::storage(&format!("cannot read key file `{shown}`"), e))?;
+    check_key_metadata(path, &inspected)?;
+    let file = fs::File::open(path)
+        .map_err(|e| Error::storage(&format!("cannot read key file `{shown}`"), e))?;
+    let opened = file
+        .metadata()
+        .map_err(|e| Error::storage(&format!("cannot read key file `{shown}`"), e))?;
+    check_key_metadata(path, &opened)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if (opened.dev(), opened.ino()) != (inspected.dev(), inspected.ino()) {
+            return Err(Error::storage(
+                &format!("cannot read key file `{shown}`"),
+                "it was replaced while it was being opened",
+            ));
+        }
+    }
+    let mut bytes = Vec::with_capacity(KEY_FILE_MAX + 1);
+    // One byte more than a key file holds shows that it holds more.
+    file.take(67)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::storage(&format!("cannot read key file `{shown}`"), e))?;
+    if bytes.len() > KEY_FILE_MAX {
+        return Err(Error::invalid(format!(
+            "key file `{shown}` is larger than a key (32 bytes or 64 hex digits)"
+        )));
+    }
     if bytes.len() == PseudonymKey::LEN {
         return PseudonymKey::from_slice(&bytes);
     }
     let text = String::from_utf8_lossy(&bytes);
     let decoded = hex::decode(text.trim()).ok_or_else(|| {
         Error::invalid(format!(
-            "key file `{}` must hold 32 bytes or 64 hex digits",
-            path.display()
+            "key file `{shown}` must hold 32 bytes or 64 hex digits"
         ))
     })?;
-    PseudonymKey::from_slice(&decoded)
-        .map_err(|e| e.context(format!("key file `{}`", path.display())))
+    PseudonymKey::from_slice(&decoded).map_err(|e| e.context(format!("key file `{shown}`")))
 }
 
-/// Creates a key file readable and writable by its owner only.
-fn create_key(path: &Path) -> Result<PseudonymKey> {
-    let key = PseudonymKey::generate()?;
+/// A key file must be a regular file that other users can neither read nor write.
+fn check_key_metadata(path: &Path, metadata: &fs::Metadata) -> Result<()> {
+    if !metadata.is_file() {
+        return Err(Error::invalid(format!(
+            "key file `{}` is not a regular file",
+            path.display()
+        )));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o007 != 0 {
+            return Err(Error::invalid(format!(
+                "key file `{}` can be read or written by other users (mode {mode:04o}); restrict it with `chmod 600 {}` (or `chmod 640` for a group of service accounts)",
+                path.display(),
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a new key file with `access`'s mode (0600, or 0640 for a group), whatever the umask.
+/// The key is written under a temporary name and renamed into place, so a key file that
+/// exists is always whole.
+fn create_key_file(path: &Path, key: &PseudonymKey, access: FileAccess) -> Result<()> {
+    let shown = path.display();
+    let temporary = beside(path, ".new");
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(access.key_mode());
     }
     let mut file = options
-        .open(path)
-        .map_err(|e| Error::storage(&format!("cannot create key file `{}`", path.display()), e))?;
-    file.write_all(format!("{}\n", hex::encode(key.as_bytes())).as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::storage(&format!("cannot write key file `{}`", path.display()), e))?;
-    Ok(key)
+        .open(&temporary)
+        .map_err(|e| Error::storage(&format!("cannot create key file `{shown}`"), e))?;
+    let written = (|| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(access.key_mode()))?;
+        }
+        file.write_all(format!("{}\n", hex::encode(key.as_bytes())).as_bytes())?;
+        file.sync_all()?;
+        // Never over an existing key file (a race with another creator): link, then unlink.
+        fs::hard_link(&temporary, path)
+    })();
+    let _ = fs::remove_file(&temporary);
+    written.map_err(|e| Error::storage(&format!("cannot write key file `{shown}`"), e))
 }
 
-/// The key for a ledger file: given, read from its key file, or created with a new ledger.
-pub(super) fn resolve_key(
-    store: &dyn Store,
-    path: &Path,
-    options: &LedgerOptions,
-) -> Result<PseudonymKey> {
+/// Where a file ledger's key is kept: the `key_file` option or `<database>.key`.
+fn key_path(path: &Path, options: &LedgerOptions) -> PathBuf {
+    options
+        .key_file
+        .clone()
+        .unwrap_or_else(|| default_key_path(path))
+}
+
+/// Whether anything (even a dangling link) is at `path`.
+fn occupied(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
+/// The key of an existing ledger file: given, or read from its key file. Never creates one.
+pub(super) fn existing_key(path: &Path, options: &LedgerOptions) -> Result<PseudonymKey> {
     if let Some(key) = &options.key {
         return Ok(key.clone());
     }
-    let key_path = options
-        .key_file
-        .clone()
-        .unwrap_or_else(|| default_key_path(path));
-    if key_path.exists() {
-        return read_key(&key_path);
-    }
-    if store.meta(meta::KEY_CHECK)?.is_some() {
+    let key_path = key_path(path, options);
+    if !occupied(&key_path) {
         return Err(Error::new(
             ErrorCode::KeyMismatch,
             format!(
@@ -154,12 +273,20 @@ pub(super) fn resolve_key(
             ),
         ));
     }
-    create_key(&key_path)
+    read_key(&key_path)
 }
 
 impl Ledger {
-    /// Opens the ledger at `path`, creating it (and its key file) on first use: the embedded
-    /// SQLite store, durable on return. `":memory:"` opens an in-memory ledger.
+    /// Opens the ledger at `path`: the embedded SQLite store, durable on return. `":memory:"`
+    /// opens an in-memory ledger.
+    ///
+    /// With the default [`OpenMode::OpenOrCreate`] a path where neither the database nor its
+    /// key file exists gets a new ledger and key file (0600, or 0660 and 0640 with
+    /// [`FileAccess::Group`]); an existing ledger is opened; and a key file without its
+    /// database, or an empty file where the database should be, is an `Integrity` error (the
+    /// ledger was deleted or emptied), never a new, empty ledger. [`OpenMode::Create`] creates
+    /// a ledger (adopting an existing key file) and [`OpenMode::ReadOnly`] opens one without
+    /// creating or writing anything. A failed open leaves every file as it was.
     ///
     /// Opening checks the key, replays every event into the projection and verifies the chain.
     ///
@@ -175,9 +302,12 @@ impl Ledger {
     /// ```
     ///
     /// # Errors
-    /// `Locked` when another process has it open; `KeyMismatch` for a wrong or missing key;
-    /// `Integrity` naming the first bad event; `UnsupportedVersion`; `Storage`;
-    /// `InvalidInput` for a `key_file` with `":memory:"`.
+    /// `Locked` when another process has it open for writing; `KeyMismatch` for a wrong or
+    /// missing key; `Integrity` naming the first bad event, or for a deleted or emptied ledger;
+    /// `NotFound` for a missing ledger in `ReadOnly` mode; `Conflict` for an existing file in
+    /// `Create` mode; `UnsupportedVersion` for a file of another format (a format-1 file names
+    /// the upgrade command); `Storage` for a file that is not a consent ledger;
+    /// `InvalidInput` for a `key_file` with `":memory:"` or a key file that is not private.
     pub fn open(path: impl AsRef<Path>, options: LedgerOptions) -> Result<Ledger> {
         let path = path.as_ref();
         if path.as_os_str() == MEMORY_PATH {
@@ -186,16 +316,99 @@ impl Ledger {
                     "`key_file` applies only to a ledger file, not to `{MEMORY_PATH}`"
                 )));
             }
+            if options.mode == OpenMode::ReadOnly {
+                return Err(Error::invalid(format!(
+                    "`{MEMORY_PATH}` cannot be opened read-only: it is new and empty"
+                )));
+            }
             return Ledger::with_store(Box::new(MemoryStore::new()), options);
         }
-        let store = SqliteStore::open(path)?;
-        let key = resolve_key(&store, path, &options)?;
-        Ledger::with_store(
-            Box::new(store),
+        match options.mode {
+            OpenMode::ReadOnly => open_existing(path, options, true),
+            OpenMode::Create => create(path, options),
+            OpenMode::OpenOrCreate => match inspect(path)? {
+                Found::Absent => {
+                    let key_path = key_path(path, &options);
+                    if options.key.is_none() && occupied(&key_path) {
+                        return Err(Error::new(
+                            ErrorCode::Integrity,
+                            format!(
+                                "the key file `{}` exists but its ledger `{}` does not: the ledger was deleted or moved; restore it from a backup (to start a new ledger with this key, create it explicitly, as `consent init` does)",
+                                key_path.display(),
+                                path.display()
+                            ),
+                        ));
+                    }
+                    create(path, options)
+                }
+                Found::Empty => Err(emptied(path)),
+                Found::Sqlite => open_existing(path, options, false),
+            },
+        }
+    }
+}
+
+/// Opens an existing ledger file, for writing or read-only. Nothing is created: not a key, not a
+/// lock file for a file that is not a ledger (one this open made is removed when it fails).
+fn open_existing(path: &Path, options: LedgerOptions, read_only: bool) -> Result<Ledger> {
+    let store = Arc::new(if read_only {
+        SqliteStore::open_read_only(path)?
+    } else {
+        SqliteStore::open(path)?
+    });
+    let lock_created = store.created_lock_file();
+    let opened = existing_key(path, &options).and_then(|key| {
+        Ledger::build(
+            Box::new(Arc::clone(&store)),
             LedgerOptions {
                 key: Some(key),
                 ..options
             },
+            false,
         )
+    });
+    if opened.is_err() {
+        drop(store);
+        if lock_created {
+            let _ = fs::remove_file(lock_path(path));
+        }
     }
+    opened
+}
+
+/// Creates a new ledger file: its key is given, read from an existing key file (adopted), or
+/// made now and written once the database holds its first state, so a key file always belongs
+/// to a ledger that was created. Nothing is left behind when it fails.
+fn create(path: &Path, options: LedgerOptions) -> Result<Ledger> {
+    let access = options.file_access;
+    let (key, new_key_file) = match &options.key {
+        Some(key) => (key.clone(), None),
+        None => {
+            let key_path = key_path(path, &options);
+            if occupied(&key_path) {
+                (read_key(&key_path)?, None)
+            } else {
+                (PseudonymKey::generate()?, Some(key_path))
+            }
+        }
+    };
+    let store = Arc::new(SqliteStore::create(path, access)?);
+    let lock_created = store.created_lock_file();
+    let created = Ledger::build(
+        Box::new(Arc::clone(&store)),
+        LedgerOptions {
+            key: Some(key.clone()),
+            ..options
+        },
+        true,
+    )
+    .and_then(|ledger| match &new_key_file {
+        Some(key_path) => create_key_file(key_path, &key, access).map(|()| ledger),
+        None => Ok(ledger),
+    });
+    if created.is_err() {
+        drop(store);
+        remove_created(path, lock_created);
+    }
+    created
 }

@@ -1,16 +1,15 @@
 //! Replaying stored events into the projection (opening a ledger), on two threads for a large
 //! log.
 
-use std::collections::HashMap;
 use std::sync::mpsc;
 
 use super::Writer;
+use super::check::{Keys, Redactions, open_payload};
 use crate::catalogue::Catalogue;
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::pseudonym::Pseudonym;
 use crate::log::event::EventPayload;
 use crate::log::record::{self, Checked};
-use crate::log::seal::DataKey;
 use crate::projection::{Effect, Projection, effect_of, grant_effect};
 use crate::store::Store;
 
@@ -27,11 +26,7 @@ struct Decoded {
 
 /// Opens a checked record's payload (when sealed) and decodes its projection change. Depends
 /// only on the record, the keys and the catalogue, so either replay thread can do it.
-fn decode_record(
-    catalogue: &Catalogue,
-    keys: &HashMap<Pseudonym, (DataKey, u64)>,
-    checked: Checked,
-) -> Result<Decoded> {
+fn decode_record(catalogue: &Catalogue, keys: &Keys, checked: Checked) -> Result<Decoded> {
     let Checked {
         seq,
         subject,
@@ -39,23 +34,7 @@ fn decode_record(
         sealed,
         record,
     } = checked;
-    let plain = if sealed {
-        match subject.and_then(|s| keys.get(&s).map(|k| (s, k))) {
-            Some((subject, (key, since))) if seq >= *since => {
-                Some(key.open_owned(&subject, record.payload).ok_or_else(|| {
-                    Error::new(
-                        ErrorCode::Integrity,
-                        "payload does not open under its subject's key",
-                    )
-                    .at_event(seq)
-                })?)
-            }
-            _ => None,
-        }
-    } else {
-        Some(record.payload)
-    };
-    let Some(plain) = plain else {
+    let Some(plain) = open_payload(keys, subject, seq, sealed, record.payload)? else {
         return Ok(Decoded {
             seq,
             subject,
@@ -87,23 +66,30 @@ fn decode_record(
     })
 }
 
-/// Applies a decoded record to the projection, in log order, noting redactions and erasures.
-fn apply_decoded(decoded: Decoded, projection: &mut Projection, redactions: &mut Redactions) {
+/// Applies a decoded record to the projection, in log order, noting unreadable payloads and
+/// erasures for the check that every unreadable payload is explained.
+fn apply_decoded(
+    decoded: Decoded,
+    projection: &mut Projection,
+    redactions: &mut Redactions,
+    keys: &Keys,
+) -> Result<()> {
     match (decoded.effect, decoded.subject) {
-        (None, Some(subject)) => {
-            redactions
-                .first_unreadable
-                .entry(subject)
-                .or_insert(decoded.seq);
-        }
+        (None, Some(subject)) => redactions.unreadable(subject, decoded.seq),
+        // `open_payload` refuses a sealed payload without a subject.
         (None, None) => {}
         (Some(effect), subject) => {
-            if let (true, Some(subject)) = (decoded.erasure, subject) {
-                redactions.last_erasure.insert(subject, decoded.seq);
+            if decoded.erasure {
+                let subject = subject.ok_or_else(|| {
+                    Error::new(ErrorCode::Integrity, "an erasure names no subject")
+                        .at_event(decoded.seq)
+                })?;
+                redactions.erased(subject, decoded.seq, keys)?;
             }
             projection.apply(effect);
         }
     }
+    Ok(())
 }
 
 /// A batch of records on its way from the reading thread to the applying one: as read, or
@@ -111,34 +97,6 @@ fn apply_decoded(decoded: Decoded, projection: &mut Projection, redactions: &mut
 enum ReplayBatch {
     Checked(Vec<Checked>),
     Decoded(Vec<Decoded>),
-}
-
-/// Sealed payloads that could not be opened on replay must be explained by a recorded
-/// erasure; otherwise someone deleted a subject's key behind the ledger's back.
-#[derive(Default)]
-struct Redactions {
-    first_unreadable: HashMap<Pseudonym, u64>,
-    last_erasure: HashMap<Pseudonym, u64>,
-}
-
-impl Redactions {
-    fn check(&self) -> Result<()> {
-        let mut unexplained: Vec<u64> = self
-            .first_unreadable
-            .iter()
-            .filter(|(subject, seq)| self.last_erasure.get(*subject).is_none_or(|e| e < *seq))
-            .map(|(_, seq)| *seq)
-            .collect();
-        unexplained.sort_unstable();
-        match unexplained.first() {
-            None => Ok(()),
-            Some(seq) => Err(Error::new(
-                ErrorCode::Integrity,
-                "its payload cannot be opened: the subject's data key is gone but no erasure was recorded",
-            )
-            .at_event(*seq)),
-        }
-    }
 }
 
 /// Of two errors from the two replay threads, the one naming the earlier event (an error
@@ -167,7 +125,7 @@ pub(crate) const PARALLEL_REPLAY_FROM: u64 = 10_000;
 pub(crate) fn replay(
     store: &dyn Store,
     catalogue: &Catalogue,
-    keys: &HashMap<Pseudonym, (DataKey, u64)>,
+    keys: &Keys,
     writer: &mut Writer,
 ) -> Result<Projection> {
     let large = store.head()?.is_some_and(|h| h.seq >= PARALLEL_REPLAY_FROM);
@@ -183,8 +141,8 @@ pub(crate) fn replay(
                 decode_record(catalogue, keys, checked)?,
                 &mut projection,
                 &mut redactions,
-            );
-            Ok(())
+                keys,
+            )
         })?;
         redactions.check()?;
         return Ok(projection);
@@ -201,12 +159,12 @@ pub(crate) fn replay(
                         ReplayBatch::Checked(batch) => {
                             for checked in batch {
                                 let decoded = decode_record(catalogue, keys, checked)?;
-                                apply_decoded(decoded, &mut projection, &mut redactions);
+                                apply_decoded(decoded, &mut projection, &mut redactions, keys)?;
                             }
                         }
                         ReplayBatch::Decoded(batch) => {
                             for decoded in batch {
-                                apply_decoded(decoded, &mut projection, &mut redactions);
+                                apply_decoded(decoded, &mut projection, &mut redactions, keys)?;
                             }
                         }
                     }

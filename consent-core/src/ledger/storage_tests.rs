@@ -3,13 +3,15 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::check::PARALLEL_UNWRAP_FROM;
 use super::commit::PIPELINE_FROM;
 use super::tests::{actor, adult, at, codes, decide, ledger, request, test_options};
 use super::*;
 use crate::id::national_id::control_digits;
 use crate::log::event::EventPayload;
 use crate::log::record::EventRecord;
-use crate::store::Stream;
+use crate::policy::statistics::StatisticsQuery;
+use crate::store::{Batch, Stream, SubjectKey};
 
 #[test]
 fn a_large_log_replays_on_two_threads_to_the_same_state() {
@@ -270,4 +272,50 @@ fn a_bulk_write_whose_sealing_thread_panics_stores_nothing() {
     let reopened = Ledger::with_store(Box::new(memory), options).unwrap();
     assert_eq!(reopened.event_count(), requests.len() as u64);
     assert!(reopened.verify().unwrap().ok);
+}
+
+/// Security finding 7: a long read of the log (statistics, the event stream) held the only
+/// SQLite connection, so a grant waited for it (1.6 s behind `statistics()` on a large
+/// ledger). Here a read stops in the middle of the log until a grant on another thread has
+/// been recorded; with one connection that grant could never finish.
+#[test]
+fn a_long_read_of_the_log_never_blocks_a_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path().join("consent.db"), test_options()).unwrap();
+    for _ in 0..3 {
+        ledger
+            .grant(
+                &request(adult(), "nav", "case_handling", &["name"]),
+                &actor(),
+            )
+            .unwrap();
+    }
+    let (granted, done) = std::sync::mpsc::channel();
+    let writer = ledger.clone();
+    let mut seen = 0;
+    std::thread::scope(|scope| {
+        ledger
+            .for_each_event(|_| {
+                seen += 1;
+                if seen == 2 {
+                    let writer = writer.clone();
+                    let granted = granted.clone();
+                    scope.spawn(move || {
+                        let request = request(adult(), "nav", "statistics", &["name"]);
+                        let _ = granted.send(writer.grant(&request, &actor()).is_ok());
+                    });
+                    // Generous: a grant takes milliseconds; with the old single connection it
+                    // waits for this read forever, and the test fails here instead of hanging.
+                    let recorded = done
+                        .recv_timeout(std::time::Duration::from_secs(30))
+                        .map_err(|_| Error::storage("test", "the grant waited for the read"))?;
+                    assert!(recorded);
+                }
+                Ok(())
+            })
+            .unwrap();
+    });
+    assert_eq!(seen, 3, "the read sees the log as it was when it began");
+    assert_eq!(ledger.event_count(), 4);
+    assert!(ledger.statistics(&StatisticsQuery::default()).is_ok());
 }

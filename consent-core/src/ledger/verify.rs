@@ -5,10 +5,16 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{HEAD_MAC_CONTEXT, Ledger, LedgerOptions, meta};
+use std::collections::HashSet;
+
+use super::check::{Keys, Redactions, Wrapping, open_payload, unwrap_keys};
+use super::{HEAD_MAC_CONTEXT, Ledger, LedgerOptions};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
+use crate::id::pseudonym::{Pseudonym, PseudonymKey};
+use crate::log::event::EventPayload;
 use crate::log::record::{self, EventRecord, GENESIS, Hash, Head};
+use crate::log::seal::KeyWrapper;
 use crate::store::Store;
 use crate::store::sqlite::SqliteStore;
 
@@ -77,38 +83,140 @@ pub(crate) fn check_head(
     }
 }
 
-/// Verifies a store's chain and head anchor under the given head-MAC key.
-pub(crate) fn verify_store(store: &dyn Store, mac_key: &[u8; 32]) -> Result<VerifyReport> {
+/// Verifies a stored ledger in one pinned view: its subject keys, its chain, every payload
+/// (opened, or explained by an erasure) and its head anchor.
+pub(crate) fn verify_store(store: &dyn Store, key: &PseudonymKey) -> Result<VerifyReport> {
+    store.begin_read()?;
+    let report = match unwrap_keys(store, &KeyWrapper::new(key), Wrapping::Current) {
+        Ok(keys) => verify_log(store, &keys, &key.derive(HEAD_MAC_CONTEXT)),
+        // A key that does not unwrap, or two keys of one subject: a problem of the file, not
+        // of the call, so it is reported like a bad event (it names none).
+        Err(error) if error.code() == ErrorCode::Integrity => Ok(VerifyReport {
+            ok: false,
+            events: 0,
+            head_hash: hex::encode(&GENESIS),
+            first_bad_seq: None,
+            problem: Some(error.message().to_owned()),
+        }),
+        Err(error) => Err(error),
+    };
+    let ended = store.end_read();
+    let report = report?;
+    ended?;
+    Ok(report)
+}
+
+/// Checks one verified record beyond its chain: its payload opens under the subject's key or
+/// is explained by an erasure, decodes strictly, and an erasure really destroyed the key.
+fn check_payload(
+    verified: record::Verified,
+    keys: &Keys,
+    redactions: &mut Redactions,
+    first_events: &mut HashSet<Pseudonym>,
+) -> Result<()> {
+    let seq = verified.header.seq;
+    let subject = verified.header.subject;
+    let sealed = verified.header.sealed;
+    match open_payload(keys, subject, seq, sealed, verified.payload)? {
+        None => {
+            if let Some(subject) = subject {
+                redactions.unreadable(subject, seq);
+            }
+        }
+        Some(plain) => {
+            let payload =
+                record::decode_payload(&verified.header.kind, &plain).ok_or_else(|| {
+                    Error::new(ErrorCode::Integrity, "payload cannot be decoded").at_event(seq)
+                })?;
+            if let Some(subject) = subject {
+                if sealed && keys.get(&subject).is_some_and(|(_, since)| *since == seq) {
+                    first_events.insert(subject);
+                }
+                if matches!(payload, EventPayload::SubjectErased(_)) {
+                    redactions.erased(subject, seq, keys)?;
+                }
+            } else if matches!(payload, EventPayload::SubjectErased(_)) {
+                return Err(
+                    Error::new(ErrorCode::Integrity, "an erasure names no subject").at_event(seq),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Verifies the chain, every payload and the head anchor of a store whose keys were unwrapped
+/// (the upgrade passes format-1 keys). Everything a replay checks, and more: every header and
+/// payload decodes strictly, and every key's first event is one of its subject's sealed events.
+pub(crate) fn verify_log(
+    store: &dyn Store,
+    keys: &Keys,
+    mac_key: &[u8; 32],
+) -> Result<VerifyReport> {
     let mut last_seq = 0u64;
     let mut last_hash = GENESIS;
     let mut failure: Option<Error> = None;
+    let mut redactions = Redactions::default();
+    let mut first_events = HashSet::new();
     // Strict: the whole header decodes (an audit also wants the actor, the id and the time
     // well formed), where a replay reads only what it needs.
-    let scanned = store.scan(1, &mut |record: EventRecord| match record::verify_record(
-        record,
-        Some((last_seq + 1, &last_hash)),
-    ) {
-        Ok(verified) => {
-            last_seq = verified.header.seq;
-            last_hash = verified.hash;
-            Ok(())
-        }
-        Err(error) => {
-            failure = Some(error.clone());
-            Err(error)
+    let scanned = store.scan(1, &mut |record: EventRecord| {
+        let checked =
+            record::verify_record(record, Some((last_seq + 1, &last_hash))).and_then(|verified| {
+                let (seq, hash) = (verified.header.seq, verified.hash);
+                check_payload(verified, keys, &mut redactions, &mut first_events)?;
+                Ok((seq, hash))
+            });
+        match checked {
+            Ok((seq, hash)) => {
+                last_seq = seq;
+                last_hash = hash;
+                Ok(())
+            }
+            Err(error) => {
+                failure = Some(error.clone());
+                Err(error)
+            }
         }
     });
     if let (Err(error), None) = (scanned, &failure) {
         return Err(error);
     }
     if failure.is_none()
+        && let Err(error) = redactions.check()
+    {
+        failure = Some(error);
+    }
+    if failure.is_none() {
+        let mut unused: Vec<(&Pseudonym, u64)> = keys
+            .iter()
+            .filter(|(subject, _)| !first_events.contains(*subject))
+            .map(|(subject, (_, since))| (subject, *since))
+            .collect();
+        unused.sort_by_key(|(_, since)| *since);
+        if let Some((subject, since)) = unused.first() {
+            failure = Some(Error::new(
+                ErrorCode::Integrity,
+                format!(
+                    "the data key of subject `{subject}` names event {since} as its first, which is not one of the subject's sealed events"
+                ),
+            ));
+        }
+    }
+    if failure.is_none()
         && let Err(error) = check_head(store.head()?, last_seq, &last_hash, mac_key)
     {
         failure = Some(error);
     }
+    // A problem found after the scan (an unexplained payload) names an event before the end:
+    // only the events before it count as verified.
+    let events = match failure.as_ref().and_then(Error::event) {
+        Some(bad) => last_seq.min(bad.saturating_sub(1)),
+        None => last_seq,
+    };
     Ok(VerifyReport {
         ok: failure.is_none(),
-        events: last_seq,
+        events,
         head_hash: hex::encode(&last_hash),
         // A problem that names no event (the head anchor's MAC, a missing anchor) is found
         // after the last event that verified.
@@ -135,7 +243,7 @@ impl Ledger {
     pub fn verify(&self) -> Result<VerifyReport> {
         // Writes wait (decisions do not), so the chain and its head are read as one state.
         let _writer = self.lock_writer()?;
-        verify_store(self.inner.store.as_ref(), &self.inner.mac_key)
+        verify_store(self.inner.store.as_ref(), &self.inner.key)
     }
 
     /// Verifies a ledger file without replaying it into a projection: for auditors, and for
@@ -156,23 +264,15 @@ impl Ledger {
     /// report.
     pub fn verify_file(path: impl AsRef<Path>, options: &LedgerOptions) -> Result<VerifyReport> {
         let path = path.as_ref();
-        if !path.exists() {
-            return Err(Error::new(
-                ErrorCode::NotFound,
-                format!("no ledger at `{}`", path.display()),
-            ));
-        }
-        let store = SqliteStore::open(path)?;
-        let key = super::open::resolve_key(&store, path, options)?;
-        match store.meta(meta::KEY_CHECK)? {
-            Some(check) if check == key.check_value() => {}
-            _ => {
-                return Err(Error::new(
-                    ErrorCode::KeyMismatch,
-                    "the pseudonym key does not match the key this ledger was created with",
-                ));
-            }
-        }
-        verify_store(&store, &key.derive(HEAD_MAC_CONTEXT))
+        // Read-only: no key, no lock file, no WAL is created, and a writer may keep working.
+        let store = SqliteStore::open_read_only(path)?;
+        let key = super::open::existing_key(path, options)?;
+        store.begin_read()?;
+        let report = match super::check_metadata(&store, &key) {
+            Ok(()) => verify_store(&store, &key),
+            Err(error) => Err(error),
+        };
+        store.end_read()?;
+        report
     }
 }

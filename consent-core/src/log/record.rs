@@ -245,29 +245,23 @@ impl Verified {
 /// Decodes a verified record, opening a sealed payload with the subject's data key. A payload
 /// whose key is gone (erasure), or that predates the key, is redacted.
 pub(crate) fn open_event(
-    verified: Verified,
+    mut verified: Verified,
     key: impl Fn(&Pseudonym) -> Option<(DataKey, u64)>,
 ) -> Result<Event> {
     if !verified.header.sealed {
         return verified.decode(None);
     }
     let seq = verified.header.seq;
-    let plain = match verified
-        .header
-        .subject
-        .and_then(|s| key(&s).map(|k| (s, k)))
-    {
-        Some((subject, (key, since))) if seq >= since => {
-            Some(key.open(&subject, &verified.payload).ok_or_else(|| {
-                Error::new(
-                    ErrorCode::Integrity,
-                    "payload does not open under its subject's key",
-                )
-                .at_event(seq)
-            })?)
-        }
-        _ => None,
-    };
+    let subject = verified.header.subject.ok_or_else(|| {
+        Error::new(ErrorCode::Integrity, "a sealed payload names no subject").at_event(seq)
+    })?;
+    let current = key(&subject);
+    let plain = super::seal::open_sealed(
+        current.as_ref().map(|(k, s)| (k, *s)),
+        &subject,
+        seq,
+        std::mem::take(&mut verified.payload),
+    )?;
     verified.decode(plain)
 }
 

@@ -132,6 +132,7 @@ impl DataKey {
     }
 
     /// Opens a sealed payload; `None` when it does not authenticate.
+    #[cfg(test)]
     pub fn open(&self, subject: &Pseudonym, sealed: &[u8]) -> Option<Vec<u8>> {
         open_with(&self.0, sealed, subject.as_bytes())
     }
@@ -165,25 +166,56 @@ impl std::fmt::Debug for KeyWrapper {
     }
 }
 
+/// The associated data of a wrapped key: the subject's pseudonym and the first event the key
+/// seals. Binding `since_seq` means a key row whose `since_seq` was raised (to hide the
+/// subject's newer events as if they predated the key) no longer unwraps.
+fn wrap_aad(subject: &Pseudonym, since_seq: u64) -> [u8; 24] {
+    let mut aad = [0u8; 24];
+    let (left, right) = aad.split_at_mut(16);
+    left.copy_from_slice(subject.as_bytes());
+    right.copy_from_slice(&since_seq.to_be_bytes());
+    aad
+}
+
 impl KeyWrapper {
     pub fn new(key: &PseudonymKey) -> KeyWrapper {
         KeyWrapper(key.derive(WRAP_CONTEXT))
     }
 
+    /// Wraps a subject's data key, bound to the subject and the first event it seals.
     pub fn wrap(
         &self,
         subject: &Pseudonym,
+        since_seq: u64,
         key: &DataKey,
         entropy: &mut Entropy,
     ) -> Result<Vec<u8>> {
-        seal_with(&self.0, &key.0, subject.as_bytes(), entropy)
+        seal_with(&self.0, &key.0, &wrap_aad(subject, since_seq), entropy)
     }
 
-    pub fn unwrap_key(&self, subject: &Pseudonym, wrapped: &[u8]) -> Result<DataKey> {
-        let plain = open_with(&self.0, wrapped, subject.as_bytes()).ok_or_else(|| {
+    /// Unwraps a subject's data key stored for events from `since_seq` on.
+    pub fn unwrap_key(
+        &self,
+        subject: &Pseudonym,
+        since_seq: u64,
+        wrapped: &[u8],
+    ) -> Result<DataKey> {
+        self.unwrap_with(subject, &wrap_aad(subject, since_seq), wrapped)
+    }
+
+    /// Unwraps a key as file format 1 (consent 0.1) wrapped it: bound to the subject only. For
+    /// the upgrade, which re-wraps it.
+    pub fn unwrap_key_format1(&self, subject: &Pseudonym, wrapped: &[u8]) -> Result<DataKey> {
+        self.unwrap_with(subject, subject.as_bytes(), wrapped)
+    }
+
+    fn unwrap_with(&self, subject: &Pseudonym, aad: &[u8], wrapped: &[u8]) -> Result<DataKey> {
+        let plain = open_with(&self.0, wrapped, aad).ok_or_else(|| {
             Error::new(
                 ErrorCode::Integrity,
-                format!("the data key of subject `{subject}` does not unwrap"),
+                format!(
+                    "the data key of subject `{subject}` does not unwrap (altered, moved to another subject, or its first event changed)"
+                ),
             )
         })?;
         let bytes: [u8; 32] = plain.try_into().map_err(|_| {
@@ -193,6 +225,31 @@ impl KeyWrapper {
             )
         })?;
         Ok(DataKey(bytes))
+    }
+}
+
+/// Opens the sealed payload of event `seq` of `subject` with the subject's current key and the
+/// first event it seals: the one rule replay, `verify` and reading share. An event from the
+/// key's time must open (`Integrity` otherwise); an event from before it was sealed under an
+/// earlier key, so it cannot be read (`None`), and the caller must find the erasure that
+/// destroyed that key.
+pub(crate) fn open_sealed(
+    key: Option<(&DataKey, u64)>,
+    subject: &Pseudonym,
+    seq: u64,
+    sealed: Vec<u8>,
+) -> Result<Option<Vec<u8>>> {
+    match key {
+        Some((key, since)) if seq >= since => {
+            key.open_owned(subject, sealed).map(Some).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Integrity,
+                    "payload does not open under its subject's key",
+                )
+                .at_event(seq)
+            })
+        }
+        _ => Ok(None),
     }
 }
 
@@ -226,9 +283,13 @@ mod tests {
         assert!(key.open(&a, &sealed[..sealed.len() - 1]).is_none());
 
         let wrapper = KeyWrapper::new(&PseudonymKey::from_bytes([3; 32]));
-        let wrapped = wrapper.wrap(&a, &key, &mut entropy).unwrap();
-        assert_eq!(wrapper.unwrap_key(&a, &wrapped).unwrap(), key);
-        assert!(wrapper.unwrap_key(&b, &wrapped).is_err());
+        let wrapped = wrapper.wrap(&a, 7, &key, &mut entropy).unwrap();
+        assert_eq!(wrapper.unwrap_key(&a, 7, &wrapped).unwrap(), key);
+        assert!(wrapper.unwrap_key(&b, 7, &wrapped).is_err());
+        // The first event it seals is bound: a raised or lowered since_seq does not unwrap.
+        assert!(wrapper.unwrap_key(&a, 8, &wrapped).is_err());
+        assert!(wrapper.unwrap_key(&a, 6, &wrapped).is_err());
+        assert!(wrapper.unwrap_key_format1(&a, &wrapped).is_err());
     }
 
     /// The stored form is `nonce || ciphertext || tag` of RFC 8439's AEAD, whichever library

@@ -15,17 +15,30 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::catalogue::Code;
-use crate::error::{Error, ErrorCode, Result, mask_digit_runs, printable};
+use crate::error::{Error, ErrorCode, Result, printable};
 
 /// The schema version of the JSON documents.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Maps a serde_json error to `InvalidInput`, masking anything that looks like a national id.
+/// The largest JSON document the ledger reads (a grant, a refusal, a request, an actor, the
+/// options): 1 MiB, a thousand times a real grant. A larger one is refused before it is parsed,
+/// so no input can make the parser build an unbounded value.
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+
+/// Parses a JSON document of at most [`MAX_DOCUMENT_BYTES`].
+pub(crate) fn parse_json<'a, T: serde::Deserialize<'a>>(json: &'a str, what: &str) -> Result<T> {
+    if json.len() > MAX_DOCUMENT_BYTES {
+        return Err(Error::invalid(format!(
+            "{what}: the document is larger than {MAX_DOCUMENT_BYTES} bytes"
+        )));
+    }
+    serde_json::from_str(json).map_err(|e| json_error(what, &e))
+}
+
+/// Maps a serde_json error to `InvalidInput` (`Error::new` masks anything that looks like a
+/// national id in its text).
 pub(crate) fn json_error(what: &str, error: &serde_json::Error) -> Error {
-    Error::invalid(format!(
-        "{what}: {}",
-        mask_digit_runs(&error.to_string().replace('\n', " "))
-    ))
+    Error::invalid(format!("{what}: {}", error.to_string().replace('\n', " ")))
 }
 
 /// A grant's identifier: a UUIDv7.
@@ -75,5 +88,11 @@ pub(crate) fn code(text: &str, field: &str) -> Result<Code> {
 }
 
 pub(crate) fn codes(texts: Vec<String>, field: &str) -> Result<Vec<Code>> {
+    if texts.len() > crate::catalogue::MAX_CODES {
+        return Err(Error::invalid(format!(
+            "`{field}` lists more than {} codes, more than a catalogue holds",
+            crate::catalogue::MAX_CODES
+        )));
+    }
     texts.iter().map(|t| code(t, field)).collect()
 }

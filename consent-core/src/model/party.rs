@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::json_error;
+use super::parse_json;
 use super::text;
 use crate::catalogue::Code;
 use crate::error::{Error, Result, printable};
@@ -34,6 +34,7 @@ impl Actor {
     pub fn new(id: &str, role: &str) -> Result<Self> {
         text::check(id, "actor.id", 128)?;
         let role = Code::new(role).map_err(|e| e.context("actor.role"))?;
+        text::check_code(role.as_str(), "actor.role")?;
         Ok(Actor {
             id: id.to_owned(),
             role,
@@ -45,7 +46,7 @@ impl Actor {
     /// # Errors
     /// `InvalidInput` for malformed JSON or fields.
     pub fn from_json(json: &str) -> Result<Self> {
-        let doc: ActorDoc = serde_json::from_str(json).map_err(|e| json_error("actor", &e))?;
+        let doc: ActorDoc = parse_json(json, "actor")?;
         Actor::new(&doc.id, &doc.role)
     }
 
@@ -282,6 +283,7 @@ impl Evidence {
                 printable(&self.language)
             )));
         }
+        text::check_code(&self.language, "evidence.language")?;
         if let Some(by) = &self.collected_by {
             text::check(by, "evidence.collected_by", 128)?;
         }

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::party::{ChildHeard, Evidence, Grantor, GrantorDoc, MaturityAssessment, Notice};
-use super::{SCHEMA_VERSION, code, codes, json_error};
+use super::{SCHEMA_VERSION, code, codes, parse_json};
 use crate::catalogue::Code;
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::{IdOptions, NationalId};
@@ -86,7 +86,7 @@ impl GrantRequest {
     /// # Errors
     /// As [`GrantRequest::from_json`].
     pub fn from_json_with(json: &str, options: IdOptions) -> Result<Self> {
-        let doc: GrantDoc = serde_json::from_str(json).map_err(|e| json_error("grant", &e))?;
+        let doc: GrantDoc = parse_json(json, "grant")?;
         check_version(doc.version, "grant")?;
         let (subject, grantor, purposes, recipients, categories) = parse_scope(
             &doc.subject,
@@ -184,7 +184,7 @@ impl RefusalRequest {
     /// # Errors
     /// As [`GrantRequest::from_json`].
     pub fn from_json_with(json: &str, options: IdOptions) -> Result<Self> {
-        let doc: RefusalDoc = serde_json::from_str(json).map_err(|e| json_error("refusal", &e))?;
+        let doc: RefusalDoc = parse_json(json, "refusal")?;
         check_version(doc.version, "refusal")?;
         let (subject, grantor, purposes, recipients, categories) = parse_scope(
             &doc.subject,
@@ -243,8 +243,13 @@ impl Assertion {
     /// `InvalidInput` for malformed JSON or a bad reference; `UnknownCode` for a malformed
     /// condition.
     pub fn list_from_json(json: &str) -> Result<Vec<Assertion>> {
-        let docs: Vec<AssertionDoc> =
-            serde_json::from_str(json).map_err(|e| json_error("assertions", &e))?;
+        let docs: Vec<AssertionDoc> = parse_json(json, "assertions")?;
+        if docs.len() > crate::catalogue::MAX_CODES {
+            return Err(Error::invalid(format!(
+                "assertions: more than {} (a catalogue declares at most that many conditions)",
+                crate::catalogue::MAX_CODES
+            )));
+        }
         docs.into_iter()
             .map(|doc| Assertion::new(&doc.condition, &doc.reference))
             .collect()
@@ -330,8 +335,7 @@ impl DisclosureRequest {
     /// # Errors
     /// As [`GrantRequest::from_json`].
     pub fn from_json_with(json: &str, options: IdOptions) -> Result<Self> {
-        let doc: DisclosureDoc =
-            serde_json::from_str(json).map_err(|e| json_error("disclosure request", &e))?;
+        let doc: DisclosureDoc = parse_json(json, "disclosure request")?;
         Ok(DisclosureRequest {
             subject: NationalId::parse_with(&doc.subject, options)
                 .map_err(|e| e.context("subject"))?,
@@ -401,6 +405,6 @@ impl Correction {
     /// # Errors
     /// `InvalidInput` for malformed JSON, an unknown field or a bad value.
     pub fn from_json(json: &str) -> Result<Correction> {
-        serde_json::from_str(json).map_err(|e| json_error("correction", &e))
+        parse_json(json, "correction")
     }
 }

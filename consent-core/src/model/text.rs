@@ -27,38 +27,25 @@ pub(crate) fn check(value: &str, field: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// Whether the text holds a valid national id: a run of exactly 11 digits, also when written
-/// with one space, hyphen or dot after the date (`150385 10190`, `150385-10190`).
+/// Checks a code that is stored in clear (an actor's role): a code cannot hold a national id
+/// in disguise, but 11 digits are a valid code.
+pub(crate) fn check_code(value: &str, field: &str) -> Result<()> {
+    if contains_national_id(value) {
+        return Err(Error::invalid(format!(
+            "`{field}` must not contain a national id"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the text holds a valid national id (fødselsnummer or D-nummer, both control digits
+/// and a real date), in any disguise `redact.rs` reads: digits of any script, groups split by
+/// spaces, punctuation or invisible characters, or inside a longer number.
 pub(crate) fn contains_national_id(value: &str) -> bool {
-    // Every form above has 11 digits; most free text (references, versions) has fewer, and
-    // this check runs on every field of every grant of a bulk import.
-    if value.bytes().filter(u8::is_ascii_digit).count() < 11 {
-        return false;
-    }
-    let runs = |text: &str| -> bool {
-        text.split(|c: char| !c.is_ascii_digit())
-            .any(|run| run.len() == 11 && NationalId::parse(run).is_ok())
-    };
-    if runs(value) {
-        return true;
-    }
-    // Join digit groups split by a single separator and look again.
-    let chars: Vec<char> = value.chars().collect();
-    let joined: String = chars
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| {
-            let separator = matches!(c, ' ' | '-' | '.');
-            let between_digits = i
-                .checked_sub(1)
-                .and_then(|p| chars.get(p))
-                .is_some_and(char::is_ascii_digit)
-                && chars.get(i + 1).is_some_and(char::is_ascii_digit);
-            !(separator && between_digits)
-        })
-        .map(|(_, c)| *c)
-        .collect();
-    runs(&joined)
+    crate::redact::any_window(value, |digits| {
+        let text: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+        NationalId::parse(&text).is_ok()
+    })
 }
 
 #[cfg(test)]
@@ -78,6 +65,23 @@ mod tests {
         assert!(check("fnr 150385 10190", "reference", 40).is_err());
         assert!(check("150385-10190", "reference", 40).is_err());
         assert!(check("2026-1234", "reference", 40).is_ok());
+        for disguise in [
+            "150385/10190",
+            "150385_10190",
+            "150385:10190",
+            "(150385)10190",
+            "150385  10190",
+            "150385\u{00A0}10190",
+            "150385–10190",
+            "150385\u{200B}10190",
+            "１５０３８５１０１９０",
+            "١٥٠٣٨٥١٠١٩٠",
+            "ref 2015038510190",
+        ] {
+            assert!(check(disguise, "reference", 40).is_err(), "{disguise}");
+        }
+        assert!(check_code("15038510190", "actor.role").is_err());
+        assert!(check_code("case_worker", "actor.role").is_ok());
         // Eleven digits that fail the checksum are just a number.
         assert!(check("15038510191", "reference", 40).is_ok());
     }

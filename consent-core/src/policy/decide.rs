@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 
 use super::grant_state::{GrantState, GrantStatus};
 use super::restriction;
-use crate::catalogue::Catalogue;
-use crate::error::{Error, ErrorCode, Result};
+use crate::catalogue::{Catalogue, RuleRef};
+use crate::error::Result;
 use crate::model::decision::{Decision, DenialReason, Slot, slots};
 use crate::time::Micros;
 
@@ -36,8 +36,7 @@ pub(crate) struct SubjectView<'a> {
 /// which fails the whole decision (fail closed).
 ///
 /// # Errors
-/// Whatever `with_subject` returns; `Storage` if a rule the catalogue indexed cannot be found
-/// in it (impossible for an unchanged catalogue: the index is built from its own rules).
+/// Whatever `with_subject` returns.
 #[expect(
     clippy::too_many_arguments,
     reason = "the interned parts of one request, passed apart so the hot path builds nothing"
@@ -59,19 +58,23 @@ pub(crate) fn decide(
     let mut yields_to_restriction = 0u64;
     // Categories a rule would cover if one of its conditions were asserted.
     let mut unasserted = 0u64;
-    let mut missing_rule = false;
 
+    // One pass over the few rules of this (recipient, purpose) per category: the first rule
+    // that covers it, is valid at the instant, may cover a special category and has its
+    // condition asserted. `rule.index` needs no check here: the catalogue builds its rule
+    // table from its own immutable rule list (`catalogue::parse::rule_table`), so every index
+    // resolves in the catalogue the decision keeps.
     let mut slots = slots(categories, |category| {
         let bit = 1u64 << category;
         let is_special = special & bit != 0;
-        let mut applicable = rules.iter().filter(|rule| {
+        let applies = |rule: &RuleRef| {
             rule.categories & bit != 0 && rule.valid_at(at_micros) && (!is_special || rule.art9)
-        });
-        let rule = applicable.find(|rule| rule.condition_met(asserted));
-        match rule {
+        };
+        match rules
+            .iter()
+            .find(|rule| applies(rule) && rule.condition_met(asserted))
+        {
             Some(rule) => {
-                // A decision names only rules it can show (`Decision::outcomes`).
-                missing_rule |= catalogue.rule(rule.index).is_none();
                 if restriction::stops_rule(rule) {
                     yields_to_restriction |= bit;
                 }
@@ -80,24 +83,13 @@ pub(crate) fn decide(
             None => {
                 uncovered |= bit;
                 // Rules are few per (recipient, purpose); this runs only without a basis.
-                if rules.iter().any(|rule| {
-                    rule.categories & bit != 0
-                        && rule.valid_at(at_micros)
-                        && (!is_special || rule.art9)
-                        && !rule.condition_met(asserted)
-                }) {
+                if rules.iter().any(applies) {
                     unasserted |= bit;
                 }
                 Slot::Denied(DenialReason::NoBasis)
             }
         }
     });
-    if missing_rule {
-        return Err(Error::new(
-            ErrorCode::Storage,
-            "the catalogue's rule index names a rule it does not hold",
-        ));
-    }
 
     if uncovered | yields_to_restriction != 0 {
         let scope_purpose = 1u64 << purpose;

@@ -22,7 +22,7 @@ use super::grant_state::GrantState;
 use crate::catalogue::{Catalogue, Code, Period, bits};
 use crate::error::{Error, ErrorCode, Result, printable};
 use crate::log::event::{Event, EventPayload};
-use crate::model::{GrantId, json_error};
+use crate::model::{GrantId, parse_json};
 use crate::time::{self, Micros};
 
 /// Which periods statistics count: `{"from": "2026-Q1", "to": "2026-Q2", "min_cell": 10}`,
@@ -47,7 +47,7 @@ impl StatisticsQuery {
     /// `InvalidInput` for malformed JSON or an unknown key (an instant where a period is due,
     /// for one).
     pub fn from_json(json: &str) -> Result<StatisticsQuery> {
-        serde_json::from_str(json).map_err(|e| json_error("statistics query", &e))
+        parse_json(json, "statistics query")
     }
 }
 

@@ -84,6 +84,22 @@ impl Store for MemoryStore {
         records.into_iter().try_for_each(visit)
     }
 
+    fn scan_range(
+        &self,
+        from_seq: u64,
+        last_seq: u64,
+        visit: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<()> {
+        let records: Vec<EventRecord> = self
+            .lock()?
+            .records
+            .iter()
+            .filter(|r| (from_seq..=last_seq).contains(&r.seq))
+            .cloned()
+            .collect();
+        records.into_iter().try_for_each(visit)
+    }
+
     fn subject_records(&self, subject: &[u8; 16]) -> Result<Vec<EventRecord>> {
         Ok(self
             .lock()?

@@ -102,6 +102,24 @@ pub trait Store: Send + Sync + fmt::Debug {
         })
     }
 
+    /// Writes a new ledger's first state in one step: its metadata and the head anchor of its
+    /// empty log. The default writes the anchor, then each value; a store that can should do
+    /// it atomically (the SQLite store does), so an interrupted creation leaves no ledger that
+    /// looks half made.
+    ///
+    /// # Errors
+    /// `Storage` when the write fails; `Integrity` when the store is not new.
+    fn initialize(&self, meta: &[(&str, &str)], head: &Head) -> Result<()> {
+        self.append(&Batch {
+            records: &[],
+            new_keys: &[],
+            destroyed_keys: &[],
+            head,
+        })?;
+        meta.iter()
+            .try_for_each(|(key, value)| self.set_meta(key, value))
+    }
+
     /// Calls `visit` with every stored subject key.
     ///
     /// # Errors
@@ -113,6 +131,54 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// # Errors
     /// `Storage` when reading fails, or whatever `visit` returns.
     fn scan(&self, from_seq: u64, visit: &mut dyn FnMut(EventRecord) -> Result<()>) -> Result<()>;
+
+    /// Calls `visit` with every record from `from_seq` to `last_seq` (inclusive), in order: a
+    /// page of the log. The default reads [`Store::scan`] and stops after `last_seq`; a store
+    /// that can should ask for the range only.
+    ///
+    /// # Errors
+    /// As [`Store::scan`].
+    fn scan_range(
+        &self,
+        from_seq: u64,
+        last_seq: u64,
+        visit: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<()> {
+        let mut past_the_end = false;
+        let scanned = self.scan(from_seq, &mut |record| {
+            if record.seq > last_seq {
+                past_the_end = true;
+                return Err(crate::error::Error::storage(
+                    "scan",
+                    "past the end of the page",
+                ));
+            }
+            visit(record)
+        });
+        match scanned {
+            Err(_) if past_the_end => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Starts a group of reads that must see one state of the store (opening a ledger,
+    /// verifying it) until [`Store::end_read`]. A store that other processes write while this
+    /// one reads pins a snapshot here (the SQLite store opened read-only does); the default
+    /// does nothing, which is right for a store only this process writes.
+    ///
+    /// # Errors
+    /// `Storage` when the snapshot cannot be taken.
+    fn begin_read(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Ends what [`Store::begin_read`] started.
+    ///
+    /// # Errors
+    /// `Storage`.
+    fn end_read(&self) -> Result<()> {
+        Ok(())
+    }
 
     /// The records of one subject, in order.
     ///
@@ -149,8 +215,29 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         (**self).append_stream(stream)
     }
 
+    fn initialize(&self, meta: &[(&str, &str)], head: &Head) -> Result<()> {
+        (**self).initialize(meta, head)
+    }
+
     fn subject_keys(&self, visit: &mut dyn FnMut(SubjectKey) -> Result<()>) -> Result<()> {
         (**self).subject_keys(visit)
+    }
+
+    fn scan_range(
+        &self,
+        from_seq: u64,
+        last_seq: u64,
+        visit: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<()> {
+        (**self).scan_range(from_seq, last_seq, visit)
+    }
+
+    fn begin_read(&self) -> Result<()> {
+        (**self).begin_read()
+    }
+
+    fn end_read(&self) -> Result<()> {
+        (**self).end_read()
     }
 
     fn scan(&self, from_seq: u64, visit: &mut dyn FnMut(EventRecord) -> Result<()>) -> Result<()> {

@@ -1,26 +1,44 @@
 //! The embedded SQLite store: the default. WAL journal, `synchronous = FULL` (a commit that
 //! returns is on disk), one writing process at a time (an exclusive lock file beside the
-//! database).
+//! database), and readers beside the writer on a connection of their own.
+//!
+//! Opening never changes a file it does not recognise: what is at the path is inspected first
+//! (without SQLite, then with a connection that writes nothing), and only a consent ledger of
+//! this format is opened for writing. A new ledger is created only where nothing exists, with
+//! its files readable by the owner alone (or the owner's group, when the host shares the
+//! ledger between service accounts), whatever the umask.
 
 use std::fs::{File, OpenOptions};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::record::{EventRecord, Head};
 use crate::store::{Batch, Store, Stream, SubjectKey};
 
-/// The file format version, kept in SQLite's `user_version`.
-const FILE_VERSION: i64 = 1;
+/// The file format version, kept in SQLite's `user_version`: 2 since subject keys are wrapped
+/// with the first event they seal as associated data.
+pub(crate) const FILE_VERSION: i64 = 2;
+
+/// The format consent 0.1 wrote; `consent_core::storage::upgrade_file` converts it.
+pub(crate) const FILE_VERSION_1: i64 = 1;
+
+/// The first 16 bytes of every SQLite database file.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// The tables of a ledger.
+const TABLES: [&str; 3] = ["meta", "events", "subject_keys"];
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta (
+CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) STRICT;
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE events (
     seq     INTEGER PRIMARY KEY,
     subject BLOB,
     header  TEXT NOT NULL,
@@ -29,8 +47,8 @@ CREATE TABLE IF NOT EXISTS events (
 ) STRICT;
 -- The first 8 bytes of the pseudonym find a subject's events; the index is half the size of
 -- one on the whole pseudonym, and a bulk import rewrites much of it on every commit.
-CREATE INDEX IF NOT EXISTS events_by_subject ON events(substr(subject, 1, 8)) WHERE subject IS NOT NULL;
-CREATE TABLE IF NOT EXISTS subject_keys (
+CREATE INDEX events_by_subject ON events(substr(subject, 1, 8)) WHERE subject IS NOT NULL;
+CREATE TABLE subject_keys (
     subject   BLOB NOT NULL,
     since_seq INTEGER NOT NULL,
     wrapped   BLOB NOT NULL
@@ -42,12 +60,52 @@ const HEAD_KEY: &str = "head";
 /// Inserts one record of a write (see `SqliteStore::write`).
 type Insert<'a> = dyn FnMut(&EventRecord) -> Result<()> + 'a;
 
+/// Who besides the owner may use a ledger's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum FileAccess {
+    /// The owner alone: files are created 0600. The default.
+    #[default]
+    Owner,
+    /// The owner and the owner's group (service accounts that share the ledger): files are
+    /// created 0660 and the key file 0640.
+    Group,
+}
+
+impl FileAccess {
+    /// The mode of the database, its WAL, its shared-memory index and its lock file.
+    pub(crate) fn data_mode(self) -> u32 {
+        match self {
+            FileAccess::Owner => 0o600,
+            FileAccess::Group => 0o660,
+        }
+    }
+
+    /// The mode of a new key file: the group may read it, never write it.
+    pub(crate) fn key_mode(self) -> u32 {
+        match self {
+            FileAccess::Owner => 0o600,
+            FileAccess::Group => 0o640,
+        }
+    }
+}
+
 /// Events in an SQLite database file.
 #[derive(Debug)]
 pub struct SqliteStore {
-    // Field order matters: the connection closes before the lock is released.
+    // Field order matters: the reader closes first, so the writer is the last connection and
+    // checkpoints and removes the WAL and its index; then the lock is released.
+    /// A read-only connection for long reads (statistics, the event stream), so writes never
+    /// wait for them: WAL lets it read a snapshot beside the writer. `None` when read-only.
+    reader: Option<Mutex<Connection>>,
+    /// The writing connection (or, read-only, the only one).
     conn: Mutex<Connection>,
-    _lock: File,
+    read_only: bool,
+    _lock: Option<File>,
+    /// Whether this open made the lock file (a failed open removes it again).
+    lock_created: bool,
+    /// How deeply `begin_read` calls nest (read-only: the outermost pins the snapshot).
+    reads: AtomicUsize,
     path: PathBuf,
 }
 
@@ -55,95 +113,323 @@ fn sql(context: &str) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |e| Error::storage(context, e)
 }
 
-/// The lock file that keeps a second process from writing the same ledger.
-pub(crate) fn lock_path(path: &Path) -> PathBuf {
+/// `<path><suffix>`: the files SQLite and the ledger keep beside a database.
+pub(crate) fn beside(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
-    name.push(".lock");
+    name.push(suffix);
     PathBuf::from(name)
 }
 
-impl SqliteStore {
-    /// Opens (or creates) the database at `path` for writing.
-    ///
-    /// # Errors
-    /// `Locked` when another process has the ledger open; `UnsupportedVersion` for a file of
-    /// another format version; `Storage` when the file is not a consent ledger or cannot be
-    /// opened.
-    pub fn open(path: &Path) -> Result<SqliteStore> {
-        let lock_file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(lock_path(path))
-            .map_err(|e| Error::storage("cannot create the ledger's lock file", e))?;
-        match lock_file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::new(
+/// The lock file that keeps a second process from writing the same ledger.
+pub(crate) fn lock_path(path: &Path) -> PathBuf {
+    beside(path, ".lock")
+}
+
+/// What is at a ledger's path, found without changing anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// Nothing.
+    Absent,
+    /// A file of 0 bytes (never a ledger: every ledger has its schema and its anchor).
+    Empty,
+    /// An SQLite database, which may or may not be a ledger.
+    Sqlite,
+}
+
+fn not_a_ledger(path: &Path, why: impl std::fmt::Display) -> Error {
+    Error::storage(
+        &format!("`{}` is not a consent ledger database", path.display()),
+        why,
+    )
+}
+
+/// Looks at what is at `path` without SQLite and without writing: a regular file that starts
+/// like an SQLite database, an empty file, or nothing. A directory, a FIFO, a device or a file
+/// of another kind (JSON, text) is refused before any file is created beside it.
+pub(crate) fn inspect(path: &Path) -> Result<Found> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Absent),
+        Err(e) => {
+            return Err(Error::storage(
+                &format!("cannot inspect the ledger `{}`", path.display()),
+                e,
+            ));
+        }
+    };
+    if !metadata.is_file() {
+        return Err(not_a_ledger(path, "it is not a regular file"));
+    }
+    if metadata.len() == 0 {
+        return Ok(Found::Empty);
+    }
+    let mut magic = [0u8; 16];
+    File::open(path)
+        .and_then(|mut file| file.read_exact(&mut magic))
+        .map_err(|e| not_a_ledger(path, e))?;
+    if &magic == SQLITE_MAGIC {
+        Ok(Found::Sqlite)
+    } else {
+        Err(not_a_ledger(path, "it is not an SQLite database"))
+    }
+}
+
+/// Checks that an open connection is a consent ledger of the format this build writes, by
+/// reading only (the journal mode, the tables and the format version are left as they are).
+fn check_format(conn: &Connection, path: &Path, expected: i64) -> Result<()> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|e| not_a_ledger(path, e))?;
+    let mut statement = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        .map_err(|e| not_a_ledger(path, e))?;
+    let tables = statement
+        .query_map([], |row| row.get::<_, String>(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| not_a_ledger(path, e))?;
+    let ledger = TABLES.iter().all(|t| tables.iter().any(|n| n == t));
+    if !ledger || version < FILE_VERSION_1 {
+        return Err(not_a_ledger(
+            path,
+            if tables.is_empty() {
+                "it holds no tables"
+            } else {
+                "it holds other tables"
+            },
+        ));
+    }
+    if version == expected {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorCode::UnsupportedVersion,
+        if version == FILE_VERSION_1 {
+            format!(
+                "ledger file format 1 (written by consent 0.1) must be upgraded to format {FILE_VERSION} before this version opens it: run `consent upgrade` (it keeps a backup)"
+            )
+        } else {
+            format!(
+                "ledger file format {version} is not supported by this version (expected {expected})"
+            )
+        },
+    ))
+}
+
+/// A `file:` URI for SQLite, with the path percent-encoded and a query.
+fn file_uri(path: &Path, query: &str) -> String {
+    let mut uri = String::from("file:");
+    for byte in path.as_os_str().as_encoded_bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                uri.push(char::from(*byte));
+            }
+            other => uri.push_str(&format!("%{other:02X}")),
+        }
+    }
+    uri.push('?');
+    uri.push_str(query);
+    uri
+}
+
+/// Sets a file's mode exactly (the umask only ever removes bits, and group sharing needs them).
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Takes off any bit that lets other users in from a file that exists (a ledger created by 0.1
+/// was 0644), keeping the owner's and the group's.
+#[cfg(unix)]
+fn restrict_existing(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(path) {
+        Ok(metadata) => {
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o007 != 0 {
+                set_mode(path, mode & !0o007).map_err(|e| {
+                    Error::storage(
+                        &format!("cannot restrict the permissions of `{}`", path.display()),
+                        e,
+                    )
+                })?;
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::storage(
+            &format!("cannot inspect `{}`", path.display()),
+            e,
+        )),
+    }
+}
+
+#[cfg(not(unix))]
+fn restrict_existing(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
+/// The exclusive lock of a writer, and whether this open created the lock file (so a failed
+/// open can take it away again).
+fn take_lock(path: &Path, access: FileAccess) -> Result<(File, bool)> {
+    let lock = lock_path(path);
+    let mut create = OpenOptions::new();
+    create.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        create.mode(access.data_mode());
+    }
+    let (file, created) = match create.open(&lock) {
+        Ok(file) => {
+            set_mode(&lock, access.data_mode())
+                .map_err(|e| Error::storage("cannot create the ledger's lock file", e))?;
+            (file, true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => (
+            OpenOptions::new()
+                .write(true)
+                .open(&lock)
+                .map_err(|e| Error::storage("cannot open the ledger's lock file", e))?,
+            false,
+        ),
+        Err(e) => return Err(Error::storage("cannot create the ledger's lock file", e)),
+    };
+    match file.try_lock() {
+        Ok(()) => Ok((file, created)),
+        Err(error) => {
+            if created {
+                let _ = std::fs::remove_file(&lock);
+            }
+            match error {
+                std::fs::TryLockError::WouldBlock => Err(Error::new(
                     ErrorCode::Locked,
                     format!(
                         "the ledger `{}` is open for writing in another process",
                         path.display()
                     ),
-                ));
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(Error::storage("cannot lock the ledger", e));
+                )),
+                std::fs::TryLockError::Error(e) => Err(Error::storage("cannot lock the ledger", e)),
             }
         }
-        let conn = Connection::open(path).map_err(sql("cannot open the ledger database"))?;
-        let not_ledger = |e: rusqlite::Error| {
-            Error::storage(
-                &format!("`{}` is not a consent ledger database", path.display()),
-                e,
-            )
-        };
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(not_ledger)?;
-        let tables: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
-                [],
-                |row| row.get(0),
-            )
-            .map_err(not_ledger)?;
-        if version == 0 && tables > 0 {
-            return Err(Error::storage(
-                &format!("`{}` is not a consent ledger database", path.display()),
-                "it holds other tables",
-            ));
+    }
+}
+
+/// The access an existing database file was given: `Group` when its group may use it.
+fn existing_access(path: &Path) -> FileAccess {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o060 != 0) {
+            return FileAccess::Group;
         }
-        if version != 0 && version != FILE_VERSION {
+    }
+    let _ = path;
+    FileAccess::Owner
+}
+
+/// The connection settings of a writer.
+fn configure_writer(conn: &Connection) -> Result<()> {
+    let journal: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        .map_err(sql("cannot enable the WAL journal"))?;
+    if !journal.eq_ignore_ascii_case("wal") {
+        return Err(Error::storage("cannot enable the WAL journal", journal));
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA cache_size = -65536;
+         PRAGMA wal_autocheckpoint = 4096;",
+    )
+    .map_err(sql("cannot configure the ledger database"))
+}
+
+/// A read-only connection beside a writer of this process (the WAL and its index exist).
+fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sql("cannot open a reader of the ledger"))?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16384;")
+        .map_err(sql("cannot configure a reader of the ledger"))?;
+    Ok(conn)
+}
+
+/// Removes what a failed creation left behind: the database, its WAL and index, and the lock
+/// file when the creation made it.
+pub(crate) fn remove_created(path: &Path, lock_created: bool) {
+    for suffix in ["-wal", "-shm", ""] {
+        let _ = std::fs::remove_file(beside(path, suffix));
+    }
+    if lock_created {
+        let _ = std::fs::remove_file(lock_path(path));
+    }
+}
+
+impl SqliteStore {
+    /// Creates a new, empty ledger database at `path`, which must not exist: the file, its
+    /// WAL and its index get `access`'s mode whatever the umask.
+    ///
+    /// # Errors
+    /// `Conflict` when something exists at `path`; `Locked` when another process is creating
+    /// it; `Storage` when it cannot be created (nothing is left behind).
+    pub fn create(path: &Path, access: FileAccess) -> Result<SqliteStore> {
+        if inspect(path)? != Found::Absent {
             return Err(Error::new(
-                ErrorCode::UnsupportedVersion,
+                ErrorCode::Conflict,
                 format!(
-                    "ledger file format {version} is not supported by this version (expected {FILE_VERSION})"
+                    "a file already exists at `{}`; refusing to overwrite it",
+                    path.display()
                 ),
             ));
         }
-        if version == 0 {
-            // Before the first table and the WAL: a new file only. Rows are about 1 KB, so
-            // 16 KiB pages hold a dozen each and a replay reads a quarter as many pages.
+        let (lock, lock_created) = take_lock(path, access)?;
+        let mut file = OpenOptions::new();
+        file.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            file.mode(access.data_mode());
+        }
+        if let Err(e) = file.open(path) {
+            if lock_created {
+                let _ = std::fs::remove_file(lock_path(path));
+            }
+            return Err(if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::new(
+                    ErrorCode::Conflict,
+                    format!(
+                        "a file already exists at `{}`; refusing to overwrite it",
+                        path.display()
+                    ),
+                )
+            } else {
+                Error::storage("cannot create the ledger database", e)
+            });
+        }
+        let created = (|| {
+            set_mode(path, access.data_mode())
+                .map_err(|e| Error::storage("cannot create the ledger database", e))?;
+            // SQLite gives the WAL and its index the database file's mode.
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(sql("cannot create the ledger database"))?;
+            // Before the first table and the WAL: rows are about 1 KB, so 16 KiB pages hold
+            // a dozen each and a replay reads a quarter as many pages.
             conn.execute_batch("PRAGMA page_size = 16384;")
                 .map_err(sql("cannot configure the ledger database"))?;
-        }
-        let journal: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(sql("cannot enable the WAL journal"))?;
-        if !journal.eq_ignore_ascii_case("wal") {
-            return Err(Error::storage("cannot enable the WAL journal", journal));
-        }
-        conn.execute_batch(
-            "PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;
-             PRAGMA busy_timeout = 5000;
-             PRAGMA cache_size = -65536;
-             PRAGMA wal_autocheckpoint = 4096;",
-        )
-        .map_err(sql("cannot configure the ledger database"))?;
-        if version == 0 {
+            configure_writer(&conn)?;
             let tx = conn
                 .unchecked_transaction()
                 .map_err(sql("cannot create the ledger schema"))?;
@@ -153,10 +439,124 @@ impl SqliteStore {
                 .map_err(sql("cannot create the ledger schema"))?;
             tx.commit()
                 .map_err(sql("cannot create the ledger schema"))?;
+            let reader = open_reader(path)?;
+            Ok((conn, reader))
+        })();
+        match created {
+            Ok((conn, reader)) => Ok(SqliteStore {
+                conn: Mutex::new(conn),
+                reader: Some(Mutex::new(reader)),
+                read_only: false,
+                _lock: Some(lock),
+                lock_created,
+                reads: AtomicUsize::new(0),
+                path: path.to_owned(),
+            }),
+            Err(error) => {
+                remove_created(path, lock_created);
+                Err(error)
+            }
         }
+    }
+
+    /// Opens an existing ledger database for writing. Nothing is created beside a file that is
+    /// not a ledger, and an open that fails leaves every file as it was.
+    ///
+    /// # Errors
+    /// `NotFound` when nothing is at `path`; `Integrity` for an empty file; `Locked` when
+    /// another process has the ledger open; `UnsupportedVersion` for a file of another format
+    /// (format 1 names the upgrade command); `Storage` when the file is not a consent ledger
+    /// or cannot be opened.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        SqliteStore::open_format(path, FILE_VERSION)
+    }
+
+    /// Opens an existing ledger of the given format for writing (the upgrade opens format 1).
+    pub(crate) fn open_format(path: &Path, format: i64) -> Result<SqliteStore> {
+        match inspect(path)? {
+            Found::Absent => {
+                return Err(Error::new(
+                    ErrorCode::NotFound,
+                    format!("no ledger at `{}`", path.display()),
+                ));
+            }
+            Found::Empty => return Err(emptied(path)),
+            Found::Sqlite => {}
+        }
+        // The lock file is shared like the database: a group-readable ledger gets a lock file
+        // its group can open.
+        let (lock, lock_created) = take_lock(path, existing_access(path))?;
+        let opened = (|| {
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(sql("cannot open the ledger database"))?;
+            // Read before anything is written: a foreign file keeps its journal mode.
+            check_format(&conn, path, format)?;
+            configure_writer(&conn)?;
+            for suffix in ["", "-wal", "-shm"] {
+                restrict_existing(&beside(path, suffix))?;
+            }
+            let reader = open_reader(path)?;
+            Ok((conn, reader))
+        })();
+        match opened {
+            Ok((conn, reader)) => Ok(SqliteStore {
+                conn: Mutex::new(conn),
+                reader: Some(Mutex::new(reader)),
+                read_only: false,
+                _lock: Some(lock),
+                lock_created,
+                reads: AtomicUsize::new(0),
+                path: path.to_owned(),
+            }),
+            Err(error) => {
+                if lock_created {
+                    let _ = std::fs::remove_file(lock_path(path));
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Opens an existing ledger for reading only: no lock file, no WAL, nothing created or
+    /// written. Beside a writer (its WAL exists) it reads consistent snapshots through the
+    /// WAL; otherwise the file is read as it is on disk (SQLite's `immutable`), so not even
+    /// a WAL or its index appears beside it.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`], but never `Locked`.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore> {
+        match inspect(path)? {
+            Found::Absent => {
+                return Err(Error::new(
+                    ErrorCode::NotFound,
+                    format!("no ledger at `{}`", path.display()),
+                ));
+            }
+            Found::Empty => return Err(emptied(path)),
+            Found::Sqlite => {}
+        }
+        let live = beside(path, "-wal").exists() && beside(path, "-shm").exists();
+        let uri = file_uri(path, if live { "mode=ro" } else { "immutable=1" });
+        let conn = Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql("cannot open the ledger database"))?;
+        check_format(&conn, path, FILE_VERSION)?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000;")
+            .map_err(sql("cannot configure the ledger database"))?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
-            _lock: lock_file,
+            reader: None,
+            read_only: true,
+            _lock: None,
+            lock_created: false,
+            reads: AtomicUsize::new(0),
             path: path.to_owned(),
         })
     }
@@ -164,6 +564,27 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether this open created the lock file.
+    pub(crate) fn created_lock_file(&self) -> bool {
+        self.lock_created
+    }
+
+    /// Whether the store was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn refuse_if_read_only(&self) -> Result<()> {
+        if self.read_only {
+            Err(Error::storage(
+                &format!("cannot write to `{}`", self.path.display()),
+                "the ledger is open read-only",
+            ))
+        } else {
+            Ok(())
+        }
     }
 
     /// One write transaction: the records `feed` hands to its callback, in order and starting
@@ -175,6 +596,7 @@ impl SqliteStore {
         destroyed_keys: &[[u8; 16]],
         head: &mut dyn FnMut() -> Result<Head>,
     ) -> Result<()> {
+        self.refuse_if_read_only()?;
         let mut conn = self.lock()?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -254,11 +676,90 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Re-wraps every subject key and moves the file to format 2, in one transaction: either
+    /// all of it is stored or nothing changes. `rewrap` gets each stored key and returns its
+    /// new wrapped bytes.
+    pub(crate) fn upgrade_keys(
+        &self,
+        rewrap: &mut dyn FnMut(&SubjectKey) -> Result<Vec<u8>>,
+        schema: (&str, &str),
+    ) -> Result<u64> {
+        self.refuse_if_read_only()?;
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql("cannot begin the upgrade"))?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(sql("cannot read the file format"))?;
+        if version != FILE_VERSION_1 {
+            return Err(Error::new(
+                ErrorCode::UnsupportedVersion,
+                format!("ledger file format {version} is not format 1"),
+            ));
+        }
+        let mut rows = Vec::new();
+        {
+            let mut statement = tx
+                .prepare("SELECT rowid, subject, since_seq, wrapped FROM subject_keys")
+                .map_err(sql("cannot read subject keys"))?;
+            let mut query = statement
+                .query([])
+                .map_err(sql("cannot read subject keys"))?;
+            while let Some(row) = query.next().map_err(sql("cannot read subject keys"))? {
+                let rowid: i64 = row.get(0).map_err(sql("cannot read subject keys"))?;
+                rows.push((rowid, subject_key(row, 1)?));
+            }
+        }
+        let mut count = 0u64;
+        for (rowid, key) in &rows {
+            let wrapped = rewrap(key)?;
+            tx.execute(
+                "UPDATE subject_keys SET wrapped = ?1 WHERE rowid = ?2",
+                params![wrapped, rowid],
+            )
+            .map_err(sql("cannot store a re-wrapped subject key"))?;
+            count += 1;
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![schema.0, schema.1],
+        )
+        .map_err(sql("cannot record the new format"))?;
+        tx.pragma_update(None, "user_version", FILE_VERSION)
+            .map_err(sql("cannot record the new format"))?;
+        tx.commit().map_err(sql("cannot commit the upgrade"))?;
+        Ok(count)
+    }
+
+    /// The writing connection (or, read-only, the only one).
     fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
         self.conn
             .lock()
             .map_err(|_| Error::storage("ledger database", "a writer panicked"))
     }
+
+    /// The connection for long reads: the reader beside a writer, or the only connection.
+    fn read_conn(&self) -> Result<MutexGuard<'_, Connection>> {
+        match &self.reader {
+            Some(reader) => reader
+                .lock()
+                .map_err(|_| Error::storage("ledger database", "a reader panicked")),
+            None => self.lock(),
+        }
+    }
+}
+
+/// An empty file where a ledger was: never opened as a new ledger.
+pub(crate) fn emptied(path: &Path) -> Error {
+    Error::new(
+        ErrorCode::Integrity,
+        format!(
+            "the ledger file `{}` is empty: a ledger always holds its schema and head anchor, so it was emptied (or its creation was interrupted); restore it from a backup",
+            path.display()
+        ),
+    )
 }
 
 /// A stored column that cannot be what the ledger wrote: the row was altered.
@@ -282,6 +783,33 @@ fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRecord> {
         header: row.get(2)?,
         payload: row.get(3)?,
         hash: hash.try_into().map_err(|_| malformed(4, "hash"))?,
+    })
+}
+
+/// A subject key from columns `first..first + 3` (subject, since_seq, wrapped).
+fn subject_key(row: &rusqlite::Row<'_>, first: usize) -> Result<SubjectKey> {
+    let subject: Vec<u8> = row.get(first).map_err(sql("cannot read subject keys"))?;
+    let since: i64 = row
+        .get(first + 1)
+        .map_err(sql("cannot read subject keys"))?;
+    let wrapped: Vec<u8> = row
+        .get(first + 2)
+        .map_err(sql("cannot read subject keys"))?;
+    let subject: [u8; 16] = subject.try_into().map_err(|_| {
+        Error::new(
+            ErrorCode::Integrity,
+            "a subject key row has a malformed subject",
+        )
+    })?;
+    Ok(SubjectKey {
+        subject,
+        since_seq: u64::try_from(since).map_err(|_| {
+            Error::new(
+                ErrorCode::Integrity,
+                "a subject key row has a malformed sequence number",
+            )
+        })?,
+        wrapped,
     })
 }
 
@@ -314,8 +842,40 @@ impl Store for SqliteStore {
         )
     }
 
+    fn initialize(&self, meta: &[(&str, &str)], head: &Head) -> Result<()> {
+        self.refuse_if_read_only()?;
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql("cannot create the ledger"))?;
+        let used: i64 = tx
+            .query_row(
+                "SELECT (SELECT count(*) FROM meta) + (SELECT count(*) FROM events) + (SELECT count(*) FROM subject_keys)",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(sql("cannot create the ledger"))?;
+        if used != 0 {
+            return Err(Error::new(
+                ErrorCode::Integrity,
+                "the ledger is not new: it already holds metadata, events or keys",
+            ));
+        }
+        for (key, value) in meta
+            .iter()
+            .chain([(HEAD_KEY, head.encode().as_str())].iter())
+        {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map_err(sql("cannot create the ledger"))?;
+        }
+        tx.commit().map_err(sql("cannot create the ledger"))
+    }
+
     fn subject_keys(&self, visit: &mut dyn FnMut(SubjectKey) -> Result<()>) -> Result<()> {
-        let conn = self.lock()?;
+        let conn = self.read_conn()?;
         let mut statement = conn
             .prepare("SELECT subject, since_seq, wrapped FROM subject_keys")
             .map_err(sql("cannot read subject keys"))?;
@@ -323,36 +883,33 @@ impl Store for SqliteStore {
             .query([])
             .map_err(sql("cannot read subject keys"))?;
         while let Some(row) = rows.next().map_err(sql("cannot read subject keys"))? {
-            let subject: Vec<u8> = row.get(0).map_err(sql("cannot read subject keys"))?;
-            let since: i64 = row.get(1).map_err(sql("cannot read subject keys"))?;
-            let wrapped: Vec<u8> = row.get(2).map_err(sql("cannot read subject keys"))?;
-            let subject: [u8; 16] = subject.try_into().map_err(|_| {
-                Error::new(
-                    ErrorCode::Integrity,
-                    "a subject key row has a malformed subject",
-                )
-            })?;
-            visit(SubjectKey {
-                subject,
-                since_seq: u64::try_from(since).map_err(|_| {
-                    Error::new(
-                        ErrorCode::Integrity,
-                        "a subject key row has a malformed sequence number",
-                    )
-                })?,
-                wrapped,
-            })?;
+            visit(subject_key(row, 0)?)?;
         }
         Ok(())
     }
 
     fn scan(&self, from_seq: u64, visit: &mut dyn FnMut(EventRecord) -> Result<()>) -> Result<()> {
-        let conn = self.lock()?;
+        self.scan_range(from_seq, u64::MAX, visit)
+    }
+
+    fn scan_range(
+        &self,
+        from_seq: u64,
+        last_seq: u64,
+        visit: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<()> {
+        let conn = self.read_conn()?;
         let mut statement = conn
-            .prepare("SELECT seq, subject, header, payload, hash FROM events WHERE seq >= ?1 ORDER BY seq")
+            .prepare_cached(
+                "SELECT seq, subject, header, payload, hash FROM events WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq",
+            )
             .map_err(sql("cannot read the log"))?;
         let mut rows = statement
-            .query(params![to_i64(from_seq)?])
+            // Past i64::MAX means "to the end": no stored seq is larger.
+            .query(params![
+                to_i64(from_seq)?,
+                i64::try_from(last_seq).unwrap_or(i64::MAX)
+            ])
             .map_err(sql("cannot read the log"))?;
         while let Some(row) = rows.next().map_err(sql("cannot read the log"))? {
             visit(record_from_row(row).map_err(sql("cannot read the log"))?)?;
@@ -361,7 +918,7 @@ impl Store for SqliteStore {
     }
 
     fn subject_records(&self, subject: &[u8; 16]) -> Result<Vec<EventRecord>> {
-        let conn = self.lock()?;
+        let conn = self.read_conn()?;
         let mut statement = conn
             .prepare_cached(
                 // Uses events_by_subject in either form: on the 8-byte prefix (files made since
@@ -398,6 +955,7 @@ impl Store for SqliteStore {
     }
 
     fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.refuse_if_read_only()?;
         self.lock()?
             .execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)
@@ -406,5 +964,29 @@ impl Store for SqliteStore {
             )
             .map(|_| ())
             .map_err(sql("cannot write the ledger's metadata"))
+    }
+
+    fn begin_read(&self) -> Result<()> {
+        // Read-only, the one connection serves every read: pin one snapshot for them all.
+        // (A writer's own reads need none: its lock file keeps every other writer out.)
+        if self.read_only && self.reads.fetch_add(1, Ordering::AcqRel) == 0 {
+            let conn = self.lock()?;
+            conn.execute_batch("BEGIN DEFERRED")
+                .map_err(sql("cannot begin a read"))?;
+            conn.query_row("SELECT count(*) FROM meta", [], |_| Ok(()))
+                .map_err(sql("cannot begin a read"))?;
+        }
+        Ok(())
+    }
+
+    fn end_read(&self) -> Result<()> {
+        if self.read_only && self.reads.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let conn = self.lock()?;
+            if !conn.is_autocommit() {
+                conn.execute_batch("COMMIT")
+                    .map_err(sql("cannot end a read"))?;
+            }
+        }
+        Ok(())
     }
 }

@@ -3,7 +3,17 @@
 import os
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal, NoReturn, Optional, Sequence, Union, overload
+from typing import (
+    Any,
+    ClassVar,
+    Iterator,
+    Literal,
+    NoReturn,
+    Optional,
+    Sequence,
+    Union,
+    overload,
+)
 
 from typing_extensions import final
 
@@ -81,6 +91,8 @@ class Ledger:
         key_file: Union[str, os.PathLike[str], None] = None,
         test_mode: bool = False,
         catalogue_file: Union[str, os.PathLike[str], None] = None,
+        read_only: bool = False,
+        group_access: bool = False,
         clock: Optional[datetime] = None,
     ) -> Ledger: ...
     @staticmethod
@@ -209,7 +221,7 @@ class Ledger:
     def close(self) -> None: ...
     def __enter__(self) -> Ledger: ...
     def __exit__(self, *_exc: object) -> bool: ...
-    def events(self) -> list[dict[str, Any]]: ...
+    def events(self) -> Iterator[dict[str, Any]]: ...
 
 class ConsentError(Exception):
     """The root of every error the consent package raises."""

@@ -1,0 +1,267 @@
+//! Finding national ids in disguise in any text, and masking them: for the free-text check
+//! (`model/text.rs`) and for every error message (`Error::new`).
+//!
+//! A person typing an id into a free-text field, or a message echoing one, may write it
+//! `150385/10190`, `150385 10190`, with `_`, `:`, parentheses, double or no-break spaces, en
+//! dashes or zero-width spaces between the groups, in full-width or Arabic-Indic digits, or
+//! inside a longer digit run. So the text is read as Unicode compatibility decomposition
+//! (NFKD, as NFKC sees digits), every decimal digit of any script is read as its value, and
+//! digits are joined across any run of characters that are neither letters nor digits
+//! (spaces, punctuation, symbols, format and combining characters). Every 11-digit window of
+//! such a *stream* is a candidate.
+//!
+//! Cheap for ASCII text with fewer than 11 digits, which is nearly every field of a bulk
+//! import: one pass over the bytes.
+
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
+/// What one character of normalised text is to the scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// A decimal digit, with its value.
+    Digit(u8),
+    /// Joins digit groups: spaces, punctuation, symbols, format and combining characters.
+    Separator,
+    /// Ends a stream: a letter, or a number that is not a decimal digit.
+    Other,
+}
+
+/// The value of a decimal digit (`Nd`) of any script. Unicode assigns them in complete runs of
+/// ten, `0` to `9` in order, so the value is the distance from the run's start modulo ten.
+fn decimal_value(c: char) -> Option<u8> {
+    if c.general_category() != GeneralCategory::DecimalNumber {
+        return None;
+    }
+    let mut start = u32::from(c);
+    while let Some(before) = start.checked_sub(1).and_then(char::from_u32) {
+        if before.general_category() != GeneralCategory::DecimalNumber {
+            break;
+        }
+        start -= 1;
+    }
+    u8::try_from((u32::from(c) - start) % 10).ok()
+}
+
+fn class_of_normalised(c: char) -> Class {
+    if let Some(value) = c.to_digit(10) {
+        return u8::try_from(value).map_or(Class::Other, Class::Digit);
+    }
+    if c.is_ascii() {
+        return if c.is_ascii_alphabetic() {
+            Class::Other
+        } else {
+            Class::Separator
+        };
+    }
+    if let Some(value) = decimal_value(c) {
+        return Class::Digit(value);
+    }
+    if c.is_alphanumeric() {
+        Class::Other
+    } else {
+        Class::Separator
+    }
+}
+
+/// Classifies the characters one original character stands for after compatibility
+/// decomposition (`１` is `1`, `①` is `1`, `⑩` is `1` `0`, a no-break space a space).
+fn classify(c: char, out: &mut impl FnMut(Class)) {
+    if c.is_ascii() {
+        out(class_of_normalised(c));
+        return;
+    }
+    unicode_normalization::char::decompose_compatible(c, |d| out(class_of_normalised(d)));
+}
+
+/// One decimal digit of a stream: its value, and the byte range of the original character it
+/// came from.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    value: u8,
+    start: usize,
+    end: usize,
+    /// Whether a separator came between this digit and the one before it.
+    after_separator: bool,
+}
+
+/// Calls `stream` with each maximal stream of digits (joined across separators) in `text`.
+fn streams(text: &str, mut stream: impl FnMut(&[Unit])) {
+    let mut units: Vec<Unit> = Vec::new();
+    let mut separated = false;
+    for (start, c) in text.char_indices() {
+        let end = start + c.len_utf8();
+        classify(c, &mut |class| match class {
+            Class::Digit(value) => {
+                units.push(Unit {
+                    value,
+                    start,
+                    end,
+                    after_separator: separated && !units.is_empty(),
+                });
+                separated = false;
+            }
+            Class::Separator => separated = true,
+            Class::Other => {
+                if !units.is_empty() {
+                    stream(&units);
+                    units.clear();
+                }
+                separated = false;
+            }
+        });
+    }
+    if !units.is_empty() {
+        stream(&units);
+    }
+}
+
+/// Whether `text` may hold 11 digits at all: for ASCII text, a count of its digits (the
+/// common case, and a single pass); any other text may hide digits in other scripts.
+fn may_hold_eleven_digits(text: &str) -> bool {
+    !text.is_ascii() || text.bytes().filter(u8::is_ascii_digit).count() >= 11
+}
+
+/// Whether any 11 consecutive digits of a stream in `text` satisfy `is_id`.
+pub(crate) fn any_window(text: &str, mut is_id: impl FnMut(&[u8; 11]) -> bool) -> bool {
+    if !may_hold_eleven_digits(text) {
+        return false;
+    }
+    let mut found = false;
+    streams(text, |units| {
+        if found {
+            return;
+        }
+        found = units.windows(11).any(|window| {
+            let mut digits = [0u8; 11];
+            for (slot, unit) in digits.iter_mut().zip(window) {
+                *slot = unit.value;
+            }
+            is_id(&digits)
+        });
+    });
+    found
+}
+
+/// Whether 11 digits could be a national id as far as a message is concerned: the second
+/// control digit holds, and the first does under the 2032 rule (remainder 0 to 3). A superset
+/// of valid ids (the date is not checked), so masking never lets one through.
+pub(crate) fn could_be_national_id(digits: &[u8; 11]) -> bool {
+    const W1: [u32; 10] = [3, 7, 6, 1, 8, 9, 4, 5, 2, 1];
+    const W2: [u32; 11] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1];
+    let sum = |weights: &[u32]| -> u32 {
+        digits
+            .iter()
+            .zip(weights)
+            .map(|(d, w)| u32::from(*d) * w)
+            .sum()
+    };
+    sum(&W1) % 11 <= 3 && sum(&W2) % 11 == 0
+}
+
+/// Masks every national id in `text`, in any of the disguises above, with `*` for each of its
+/// digits (separators stay); and, as before, every run of 11 or more digits without
+/// separators, valid or not (a mistyped id is still personal data).
+pub(crate) fn mask(text: &str) -> String {
+    if !may_hold_eleven_digits(text) {
+        return text.to_owned();
+    }
+    let mut masked: Vec<(usize, usize)> = Vec::new();
+    streams(text, |units| {
+        let mut hide = vec![false; units.len()];
+        for (i, window) in units.windows(11).enumerate() {
+            let mut digits = [0u8; 11];
+            for (slot, unit) in digits.iter_mut().zip(window) {
+                *slot = unit.value;
+            }
+            if could_be_national_id(&digits) {
+                hide.iter_mut().skip(i).take(11).for_each(|h| *h = true);
+            }
+        }
+        // Runs without separators of 11 or more digits.
+        let mut run_start = 0;
+        for i in 0..=units.len() {
+            let breaks = i == units.len() || units.get(i).is_some_and(|u| u.after_separator);
+            if breaks {
+                if i - run_start >= 11 {
+                    hide.iter_mut()
+                        .skip(run_start)
+                        .take(i - run_start)
+                        .for_each(|h| *h = true);
+                }
+                run_start = i;
+            }
+        }
+        for (unit, hidden) in units.iter().zip(hide) {
+            if hidden && masked.last() != Some(&(unit.start, unit.end)) {
+                masked.push((unit.start, unit.end));
+            }
+        }
+    });
+    if masked.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in masked {
+        if start < at {
+            continue;
+        }
+        out.push_str(text.get(at..start).unwrap_or_default());
+        out.push('*');
+        at = end;
+    }
+    out.push_str(text.get(at..).unwrap_or_default());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_of_other_scripts_and_compatibility_forms_are_read() {
+        let forms = [
+            "15038510190",
+            "１５０３８５１０１９０",
+            "١٥٠٣٨٥١٠١٩٠",
+            "۱۵۰۳۸۵۱۰۱۹۰",
+            "१५०३८५१०१९०",
+            "150385\u{200B}10190",
+            "150385\u{00A0}\u{00A0}10190",
+            "150385–10190",
+            "(150385) 10190",
+            "150385/10190",
+            "150385_10190",
+            "150385:10190",
+            "99150385101909",
+            "①⑤⓪③⑧⑤①⓪①⑨⓪",
+        ];
+        for form in forms {
+            assert!(
+                any_window(form, |d| d == &[1, 5, 0, 3, 8, 5, 1, 0, 1, 9, 0]),
+                "{form}"
+            );
+            let masked = mask(form);
+            assert!(
+                !any_window(&masked, could_be_national_id),
+                "{form} -> {masked}"
+            );
+        }
+    }
+
+    #[test]
+    fn letters_end_a_stream_and_short_text_is_left_alone() {
+        assert!(!any_window("150385 a 10190", |_| true));
+        assert_eq!(
+            mask("event 12: 2026-03-01T10:00:00Z"),
+            "event 12: 2026-03-01T10:00:00Z"
+        );
+        assert_eq!(mask("x15038510190y"), "x***********y");
+        assert_eq!(mask("150385 10190"), "****** *****");
+        assert_eq!(mask("ø150385101901"), "ø************");
+        // A run of 11 digits that is not an id is masked all the same; with separators it
+        // is left as written.
+        assert_eq!(mask("15038510191"), "***********");
+        assert_eq!(mask("2026-1234 5678"), "2026-1234 5678");
+    }
+}
