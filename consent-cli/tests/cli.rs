@@ -1109,11 +1109,25 @@ fn catalogue_check_reports_what_the_dpo_should_see() {
         .ok()
         .json();
     assert_eq!(json["format"], 2);
-    assert!(
+    let codes = |json: &serde_json::Value| -> Vec<String> {
         json["advice"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|a| a["code"] == "self_consent_age")
+            .map(|a| a["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The default follows Datatilsynet's main rule (18), so there is nothing to say about it;
+    // a catalogue that lets 16-year-olds consent alone is told so.
+    assert!(!codes(&json).contains(&"self_consent_age".to_owned()));
+    let young = sandbox.write(
+        "young.toml",
+        &consent_core::Catalogue::embedded_toml()
+            .replace("self_consent_age = 18", "self_consent_age = 16"),
     );
+    let json = sandbox
+        .run(&["catalogue", "check", "--json", young.to_str().unwrap()])
+        .ok()
+        .json();
+    assert!(codes(&json).contains(&"self_consent_age".to_owned()), "{json}");
 }

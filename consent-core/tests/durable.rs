@@ -221,6 +221,7 @@ fn the_database_holds_no_national_id_in_clear() {
     let child = national_id("010611", "51");
     let mut by_verge = grant_json(&child, &["nav"], &["case_handling"], &["family"], false);
     by_verge["grantor"] = serde_json::json!({"role": "verge", "id": people[3], "authority": "Statsforvalteren 2025/1"});
+    by_verge["child_heard"] = child_heard();
     ledger.grant(&parse(&ledger, &by_verge), &actor()).unwrap();
     let mut bytes = std::fs::read(&path).unwrap();
     bytes.extend(std::fs::read(dir.path().join("consent.db-wal")).unwrap_or_default());

@@ -15,6 +15,7 @@ mod durable;
 mod fuzz_bytes;
 mod law;
 mod layers;
+mod minors;
 mod model;
 mod properties;
 mod rights;

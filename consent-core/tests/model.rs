@@ -2,8 +2,11 @@
 //! every step against a reference model written from docs/json.md and docs/catalogue.md alone: a plain
 //! list of grants, the statutory table with its conditions, and each purpose's two gates, read
 //! directly, with no interning, bitsets or projection. The model also knows what a grant must be
-//! to be recorded: not backdated beyond 30 days, explicit for health, and not asked where an
-//! unconditional statute already covers it.
+//! to be recorded: not backdated beyond 30 days, explicit for health, not asked where an
+//! unconditional statute already covers it, and given by someone competent (docs/json.md and
+//! DOMAIN.md section 0.3: alone from 18, from 15 with a maturity assessment, from 16 for health;
+//! a representative hears a child of 12 or older, and their grant lapses at 16 for health and
+//! at 18 for the rest).
 //!
 //! 2,000 sequences by default; `CONSENT_MODEL_CASES=20000 cargo test -p consent-core --test integration model::` for more.
 
@@ -101,8 +104,10 @@ fn consent_gdpr_gate(purpose: &str) -> (&'static str, &'static str) {
 #[derive(Debug, Clone)]
 struct Person {
     number: String,
-    /// Local midnight in Norway on the 15th and 18th birthdays.
+    /// Local midnight in Norway on the 12th, 15th, 16th and 18th birthdays.
+    turns_12: DateTime<Utc>,
     turns_15: DateTime<Utc>,
+    turns_16: DateTime<Utc>,
     turns_18: DateTime<Utc>,
 }
 
@@ -116,18 +121,25 @@ fn people() -> Vec<Person> {
     vec![
         Person {
             number: "15038510190".into(),
+            turns_12: oslo_midnight(1997, 3, 15),
             turns_15: oslo_midnight(2000, 3, 15),
+            turns_16: oslo_midnight(2001, 3, 15),
             turns_18: oslo_midnight(2003, 3, 15),
         },
         Person {
             number: national_id("010280", "12"),
+            turns_12: oslo_midnight(1992, 2, 1),
             turns_15: oslo_midnight(1995, 2, 1),
+            turns_16: oslo_midnight(1996, 2, 1),
             turns_18: oslo_midnight(1998, 2, 1),
         },
-        // Born 1 June 2011: 15 on 1 June 2026, 18 on 1 June 2029, inside the test's years.
+        // Born 1 June 2011: 15 on 1 June 2026, 16 on 1 June 2027, 18 on 1 June 2029, inside the
+        // test's years.
         Person {
             number: national_id("010611", "51"),
+            turns_12: oslo_midnight(2023, 6, 1),
             turns_15: oslo_midnight(2026, 6, 1),
+            turns_16: oslo_midnight(2027, 6, 1),
             turns_18: oslo_midnight(2029, 6, 1),
         },
     ]
@@ -148,6 +160,9 @@ enum Op {
         length: Option<i64>,
         /// How many hours after `from` the grant is recorded (negative: before it starts).
         recorded: i64,
+        /// Whether it records a maturity assessment, and that the child was heard.
+        assessed: bool,
+        heard: bool,
     },
     Withdraw {
         pick: usize,
@@ -197,16 +212,16 @@ fn subset(n: usize) -> impl Strategy<Value = Vec<usize>> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (0..3usize, any::<bool>(), subset(5), subset(5), subset(5), any::<bool>(), hours(), proptest::option::of(-100i64..20_000), -200i64..1_000)
-            .prop_map(|(subject, by_verge, purposes, recipients, categories, explicit, from, length, recorded)| Op::Grant {
-                subject, by_verge, purposes, recipients, categories, explicit, from, length, recorded
+        4 => (0..3usize, any::<bool>(), subset(5), subset(5), subset(5), any::<bool>(), hours(), proptest::option::of(-100i64..20_000), -200i64..1_000, any::<bool>(), any::<bool>())
+            .prop_map(|(subject, by_verge, purposes, recipients, categories, explicit, from, length, recorded, assessed, heard)| Op::Grant {
+                subject, by_verge, purposes, recipients, categories, explicit, from, length, recorded, assessed, heard
             }),
         2 => (any::<usize>(), -2_000i64..20_000).prop_map(|(pick, at_offset)| Op::Withdraw { pick, at_offset }),
         1 => Just(Op::WithdrawUnknown),
         1 => (0..3usize).prop_map(|subject| Op::Refuse { subject }),
         6 => (0..3usize, 0..5usize, 0..5usize, subset(5), hours(), any::<bool>())
             .prop_map(|(subject, recipient, purpose, categories, at, asserted)| Op::Decide { subject, recipient, purpose, categories, at, asserted }),
-        4 => (any::<usize>(), 0..4usize, -1i64..=1, 0..5usize, 0..5usize, subset(5))
+        4 => (any::<usize>(), 0..5usize, -1i64..=1, 0..5usize, 0..5usize, subset(5))
             .prop_map(|(pick, boundary, delta, recipient, purpose, categories)| Op::DecideAtBoundary {
                 pick, boundary, delta, recipient, purpose, categories
             }),
@@ -225,6 +240,8 @@ struct ModelGrant {
     from: DateTime<Utc>,
     until: Option<DateTime<Utc>>,
     withdrawn: Option<DateTime<Utc>>,
+    /// When a representative's grant lapses for health, and for the other categories.
+    lapses_special: Option<DateTime<Utc>>,
     lapses: Option<DateTime<Utc>>,
 }
 
@@ -253,7 +270,8 @@ fn model_category(
             continue;
         }
         let withdrawn = g.withdrawn.is_some_and(|w| at >= w);
-        let lapsed = g.lapses.is_some_and(|l| at >= l);
+        let lapses = if special { g.lapses_special } else { g.lapses };
+        let lapsed = lapses.is_some_and(|l| at >= l);
         let expired = g.until.is_some_and(|u| at >= u);
         if !withdrawn && !lapsed && !expired {
             if !special || g.explicit {
@@ -296,6 +314,8 @@ fn grant_json(person: &Person, op: &Op) -> serde_json::Value {
         explicit,
         from,
         length,
+        assessed,
+        heard,
         ..
     } = op
     else {
@@ -307,7 +327,16 @@ fn grant_json(person: &Person, op: &Op) -> serde_json::Value {
     } else {
         serde_json::json!({"role": "self"})
     };
+    // Both made before the earliest recording (200 hours before the first instant).
+    let before = base() - Duration::days(10);
+    let assessment = assessed.then(|| {
+        serde_json::json!({"assessed_by": "helsesykepleier", "reference": "2026/78", "at": before})
+    });
+    let hearing = heard
+        .then(|| serde_json::json!({"at": before, "position": "agrees", "reference": "2026/79"}));
     serde_json::json!({
+        "maturity_assessment": assessment,
+        "child_heard": hearing,
         "subject": person.number,
         "grantor": grantor,
         "purposes": purposes.iter().map(|i| PURPOSES[*i]).collect::<Vec<_>>(),
@@ -343,6 +372,8 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 from,
                 length,
                 recorded,
+                assessed,
+                heard,
             } => {
                 let person = &people[*subject];
                 let from_at = instant(*from);
@@ -351,6 +382,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let until = length.map(|l| from_at + Duration::hours(l));
                 let cats: Vec<&str> = categories.iter().map(|i| CATEGORIES[*i]).collect();
                 let special = cats.contains(&"health");
+                let ordinary = cats.iter().any(|c| *c != "health");
                 let covered_by_statute = purposes.iter().any(|p| {
                     recipients.iter().any(|r| {
                         cats.iter().any(|c| {
@@ -364,16 +396,22 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     && (!special || *explicit)
                     && !covered_by_statute
                     && if *by_verge {
-                        // A verge may grant for a minor (lapses at 18) or an adult (no lapse),
-                        // but not be the subject.
+                        // A verge may grant for a minor (lapses at 16 for health and at 18 for
+                        // the rest; a child of 12 or older is heard first) or an adult (no
+                        // lapse), but not be the subject, and never with a maturity assessment.
                         person.number != VERGE
+                            && !*assessed
+                            && (*heard || from_at < person.turns_12 || from_at >= person.turns_18)
+                            && !(special && from_at >= person.turns_16 && from_at < person.turns_18)
                     } else {
-                        from_at
-                            >= if special {
-                                person.turns_18
-                            } else {
-                                person.turns_15
-                            }
+                        // Alone: health from 16; the rest from 18, or from 15 with a maturity
+                        // assessment, which an adult's grant does not take; no hearing.
+                        !*heard
+                            && (!special || from_at >= person.turns_16)
+                            && (!ordinary
+                                || from_at >= person.turns_18
+                                || (*assessed && from_at >= person.turns_15))
+                            && !(*assessed && from_at >= person.turns_18)
                     };
                 let request = ledger
                     .parse_grant(&grant_json(person, &op).to_string())
@@ -392,6 +430,8 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         from: from_at,
                         until,
                         withdrawn: None,
+                        lapses_special: (*by_verge && from_at < person.turns_18)
+                            .then_some(person.turns_16),
                         lapses: (*by_verge && from_at < person.turns_18).then_some(person.turns_18),
                     });
                 } else {
@@ -476,7 +516,13 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                             continue;
                         }
                         let g = &grants[pick % grants.len()];
-                        let edge = [Some(g.from), g.until, g.withdrawn, g.lapses][*boundary]
+                        let edge = [
+                            Some(g.from),
+                            g.until,
+                            g.withdrawn,
+                            g.lapses,
+                            g.lapses_special,
+                        ][*boundary]
                             .unwrap_or(g.from);
                         (
                             &g.subject,

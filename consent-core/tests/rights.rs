@@ -644,6 +644,7 @@ fn the_reconsent_worklist_lists_what_lapses_within_the_window() {
     let mut by_verge = grant_json(&child, &["nav"], &["case_handling"], &["family"], false);
     by_verge["grantor"] =
         serde_json::json!({"role": "verge", "id": ADULT, "authority": "Statsforvalteren 2025/1"});
+    by_verge["child_heard"] = child_heard();
     let lapsing = ledger.grant(&parse(&ledger, &by_verge), &actor()).unwrap();
     let mut expiring = grant_json(ADULT, &["bufetat"], &["case_handling"], &["family"], false);
     expiring["valid_until"] = "2029-04-01T00:00:00Z".into();

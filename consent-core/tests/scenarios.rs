@@ -204,6 +204,7 @@ fn a_fourteen_year_old_needs_a_representative_whose_grant_lapses_at_eighteen() {
 
     let mut by_verge = own.clone();
     by_verge["grantor"] = serde_json::json!({"role": "verge", "id": ADULT, "authority": "Statsforvalteren i Innlandet 2025/4411"});
+    by_verge["child_heard"] = child_heard();
     ledger.grant(&parse(&ledger, &by_verge), &actor()).unwrap();
     let s = subject(&ledger, &child);
     let day_before = "2029-05-31T21:59:59Z".parse().unwrap();

@@ -104,9 +104,7 @@ fn an_emptied_ledger_file_is_an_integrity_error_and_stays_empty() {
     std::fs::remove_file(dir.path().join("consent.db.key")).unwrap();
     let before = snapshot(dir.path());
     assert_eq!(
-        Ledger::verify_file(&path, &options())
-            .unwrap_err()
-            .code(),
+        Ledger::verify_file(&path, &options()).unwrap_err().code(),
         ErrorCode::Integrity
     );
     assert_unchanged(dir.path(), &before);
@@ -184,11 +182,7 @@ fn a_reader_sees_a_writer_in_another_connection() {
     writer
         .grant(&request(&national_id("020280", "12")), &actor())
         .unwrap();
-    assert!(
-        Ledger::verify_file(&path, &options())
-            .unwrap()
-            .ok
-    );
+    assert!(Ledger::verify_file(&path, &options()).unwrap().ok);
     assert_eq!(Ledger::open(&path, read_only).unwrap().event_count(), 3);
 }
 
@@ -427,11 +421,7 @@ fn tamper_keys(sql: &str) -> (consent_core::Error, consent_core::VerifyReport) {
     let dir = tempfile::tempdir().unwrap();
     let path = db(&dir);
     let (person, other) = regranted(&path);
-    assert!(
-        Ledger::verify_file(&path, &options())
-            .unwrap()
-            .ok
-    );
+    assert!(Ledger::verify_file(&path, &options()).unwrap().ok);
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         let mut statements = conn.prepare(sql).unwrap();
@@ -757,8 +747,7 @@ fn inputs_are_bounded_before_they_are_read() {
 #[test]
 fn the_log_reads_a_page_at_a_time_checked_across_pages() {
     let store = std::sync::Arc::new(consent_core::storage::MemoryStore::new());
-    let options =
-        options().with_key(consent_core::PseudonymKey::from_bytes([8; 32]));
+    let options = options().with_key(consent_core::PseudonymKey::from_bytes([8; 32]));
     let ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
     for _ in 0..25 {
         ledger.grant(&request(ADULT), &actor()).unwrap();

@@ -33,8 +33,7 @@ fn key() -> PseudonymKey {
 /// commit 0572e1e): the rules the file was written under, so its decisions can be compared.
 fn options() -> LedgerOptions {
     let catalogue =
-        Catalogue::from_toml(&std::fs::read_to_string(fixture("catalogue.toml")).unwrap())
-            .unwrap();
+        Catalogue::from_toml(&std::fs::read_to_string(fixture("catalogue.toml")).unwrap()).unwrap();
     LedgerOptions::default()
         .with_key(key())
         .with_catalogue(catalogue)

@@ -33,11 +33,18 @@ pub fn show(ctx: &Context<'_>) -> Result<Outcome, CliError> {
         catalogue.rules().len()
     );
     let settings = catalogue.settings();
+    let heard = match settings.hear_child_from_age {
+        Some(age) => format!("; a representative records the child's view from age {age}"),
+        None => String::new(),
+    };
     out.push_str(&format!(
-        "self-consent from age {} ({} for special categories); a representative's grant lapses at {}; statistics suppress counts below {}\n",
+        "self-consent from age {} ({} with a maturity assessment, {} for special categories); a representative's grant lapses at {} ({} for special categories){}; statistics suppress counts below {}\n",
         settings.self_consent_age,
-        settings.self_consent_age_special,
+        settings.mature_minor_min_age,
+        settings.special_self_consent_age,
         settings.representative_until_age,
+        settings.representative_special_until_age,
+        heard,
         settings.statistics_min_cell
     ));
 

@@ -15,7 +15,7 @@ use crate::id::pseudonym::Pseudonym;
 use crate::log::event::{
     DisclosureBasis, Event, EventPayload, GrantRecord, GrantorRecord, RectificationRecord,
 };
-use crate::model::party::{Evidence, EvidenceMethod, Notice};
+use crate::model::party::{ChildHeard, Evidence, EvidenceMethod, MaturityAssessment, Notice};
 use crate::model::request::{Assertion, Correction};
 use crate::model::{GrantId, SCHEMA_VERSION};
 use crate::policy::grant_state::{GrantState, GrantStatus, NEVER};
@@ -171,6 +171,12 @@ pub struct ConsentRecord {
     pub evidence: Evidence,
     /// Who consented.
     pub grantor: GrantorRecord,
+    /// The assessment that a minor was mature enough to consent alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maturity_assessment: Option<MaturityAssessment>,
+    /// That the child was heard before a representative consented.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child_heard: Option<ChildHeard>,
     /// The grant's events: given, rectified, withdrawn.
     pub events: Vec<ConsentEvent>,
 }
@@ -215,8 +221,12 @@ pub struct Validity {
     pub valid_from: DateTime<Utc>,
     /// When it ends by itself.
     pub valid_until: Option<DateTime<Utc>>,
-    /// When a representative's grant lapses.
+    /// When a representative's grant lapses (for the ordinary categories it covers, or all
+    /// of them when `special_lapses_at` is absent).
     pub lapses_at: Option<DateTime<Utc>>,
+    /// When it lapses for the special categories it covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub special_lapses_at: Option<DateTime<Utc>>,
 }
 
 /// A grant's validity after rectifications.
@@ -527,6 +537,7 @@ impl Builder<'_> {
                 valid_from: g.valid_from,
                 valid_until: g.valid_until,
                 lapses_at: g.lapses_at,
+                special_lapses_at: g.special_lapses_at,
             },
             current_validity: current.map(|s| CurrentValidity {
                 valid_from: time::from_micros_opt(s.valid_from),
@@ -536,6 +547,8 @@ impl Builder<'_> {
             collection_method: g.evidence.method,
             evidence: g.evidence.clone(),
             grantor: g.grantor.clone(),
+            maturity_assessment: g.maturity_assessment.clone(),
+            child_heard: g.child_heard.clone(),
             events: vec![ConsentEvent {
                 meta,
                 change: ConsentChange::Given,

@@ -163,6 +163,12 @@ pub(crate) fn check(settings: &Settings, applicant: &Applicant<'_>) -> Result<La
                 )));
             }
             let special_at = reaches(birth, settings.representative_special_until_age)?;
+            if applicant.special && applicant.valid_from >= special_at {
+                return Err(Error::invalid(format!(
+                    "the subject is {} or older at valid_from and consents to special categories alone; a representative's grant cannot cover them",
+                    settings.representative_special_until_age
+                )));
+            }
             Ok(Lapses {
                 ordinary: applicant.ordinary.then_some(adult_at),
                 special: applicant.special.then_some(special_at),

@@ -78,6 +78,12 @@ pub fn grant_json(
     })
 }
 
+/// The record that a child was heard the day before the fixtures' grants start, for a
+/// representative's grant for a child of 12 or older.
+pub fn child_heard() -> serde_json::Value {
+    serde_json::json!({"at": "2026-01-04T12:00:00Z", "position": "agrees", "reference": "2026/1233"})
+}
+
 /// Parses grant JSON with the ledger's options.
 pub fn parse(ledger: &Ledger, json: &serde_json::Value) -> GrantRequest {
     ledger.parse_grant(&json.to_string()).unwrap()
