@@ -161,6 +161,10 @@ pub(crate) fn could_be_national_id(digits: &[u8; 11]) -> bool {
 /// Masks every national id in `text`, in any of the disguises above, with `*` for each of its
 /// digits (separators stay); and, as before, every run of 11 or more digits without
 /// separators, valid or not (a mistyped id is still personal data).
+///
+/// A stream that holds an id anywhere is masked whole: masking only the id's own digits could
+/// leave digits on either side that join, across the masked ones, into another id (an id
+/// typed into the middle of another, found by the fuzz target `redaction`).
 pub(crate) fn mask(text: &str) -> String {
     if !may_hold_eleven_digits(text) {
         return text.to_owned();
@@ -176,6 +180,9 @@ pub(crate) fn mask(text: &str) -> String {
             if could_be_national_id(&digits) {
                 hide.iter_mut().skip(i).take(11).for_each(|h| *h = true);
             }
+        }
+        if hide.contains(&true) {
+            hide.iter_mut().for_each(|h| *h = true);
         }
         // Runs without separators of 11 or more digits.
         let mut run_start = 0;
@@ -263,5 +270,15 @@ mod tests {
         // is left as written.
         assert_eq!(mask("15038510191"), "***********");
         assert_eq!(mask("2026-1234 5678"), "2026-1234 5678");
+    }
+
+    /// The fuzz target `redaction` found it: an id typed into the middle of another. Masking
+    /// only the inner id left `15038` and `510190`, which join across the masks.
+    #[test]
+    fn an_id_inside_another_leaves_no_digits_that_join() {
+        let text = "15038 1/5/0/3/8/5/1/0/1/9/0 510190";
+        let masked = mask(text);
+        assert!(!any_window(&masked, could_be_national_id), "{masked}");
+        assert!(!masked.chars().any(|c| c.is_ascii_digit()), "{masked}");
     }
 }
