@@ -1129,5 +1129,8 @@ fn catalogue_check_reports_what_the_dpo_should_see() {
         .run(&["catalogue", "check", "--json", young.to_str().unwrap()])
         .ok()
         .json();
-    assert!(codes(&json).contains(&"self_consent_age".to_owned()), "{json}");
+    assert!(
+        codes(&json).contains(&"self_consent_age".to_owned()),
+        "{json}"
+    );
 }

@@ -23,8 +23,8 @@ mod ledger;
 
 pub use catalogue::{
     Advice, Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Gates,
-    MAX_CATALOGUE_BYTES, MAX_CODES, NoticeEntry, Period, Purpose, Recipient, Rule, Settings,
-    Statute,
+    MAX_CATALOGUE_BYTES, MAX_CODES, NoticeEntry, Period, Purpose, Recipient, Retention, Rule,
+    Settings, Statute,
 };
 pub use error::{Error, ErrorCode, Result, redact_national_ids};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
@@ -32,14 +32,16 @@ pub use id::pseudonym::{Pseudonym, PseudonymKey};
 pub use ledger::{
     AccessRequest, AccessRequestEntry, Clock, ConsentChange, ConsentEvent, ConsentRecord,
     ConsentType, CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, ErasureOutcome,
-    EventCursor, EventMeta, Ledger, LedgerOptions, MEMORY_PATH, OpenMode, RectificationDetail,
-    RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
-    SubjectStatus, SystemClock, TestClock, Validity, VerifyReport, read_catalogue_file,
+    EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions, MEMORY_PATH, OpenMode,
+    RectificationDetail, RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry,
+    SubjectExport, SubjectStatus, SystemClock, TestClock, Validity, VerifyReport,
+    read_catalogue_file,
 };
 pub use log::event::{
     AccessRequestRecord, DisclosureBasis, DisclosureRecord, ErasureRecord, Event, EventPayload,
-    GrantRecord, GrantorRecord, RectificationRecord, RefusalRecord, RestrictionRecord,
-    WithdrawalRecord,
+    GrantRecord, GrantorRecord, LiftRecord, ObjectionOutcome, ObjectionRecord, ObjectionResolution,
+    RESTRICTION_V1, RESTRICTION_V2, RectificationRecord, RefusalRecord, RestrictionGround,
+    RestrictionRecord, WithdrawalRecord,
 };
 pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
 pub use model::party::{

@@ -18,6 +18,7 @@ mod layers;
 mod minors;
 mod model;
 mod properties;
+mod restriction;
 mod rights;
 mod scenarios;
 mod security;

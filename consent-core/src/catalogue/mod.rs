@@ -10,7 +10,7 @@ pub use advice::Advice;
 pub(crate) use entries::RuleRef;
 pub use entries::{
     Art6, Art9, Category, Condition, ConsentRole, Exception, NoticeEntry, Period, Purpose,
-    Recipient, Rule, Settings, Statute,
+    Recipient, Retention, Rule, Settings, Statute,
 };
 
 use std::fmt;
@@ -312,6 +312,24 @@ impl Catalogue {
                 confidentiality_statute,
             },
         }
+    }
+
+    /// Whether the person may object (GDPR Art. 21(1)) to processing for `purpose`: a rule
+    /// for it, or a consent that only waives confidentiality for it, rests on Art. 6(1)(e).
+    pub(crate) fn objectable(&self, purpose: u8) -> bool {
+        let bit = 1u64 << purpose;
+        let by_rule = self
+            .rules()
+            .iter()
+            .any(|r| r.purposes & bit != 0 && r.art6 == Art6::E);
+        let by_consent = self
+            .inner
+            .purposes
+            .get(usize::from(purpose))
+            .is_some_and(|p| {
+                p.consent_role == ConsentRole::ConfidentialityWaiver && p.art6 == Some(Art6::E)
+            });
+        by_rule || by_consent
     }
 
     /// A purpose's consent role (`Basis` for an id the catalogue never issued).

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::index::CodeIndex;
 use super::{
     Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Inner, MAX_CODES,
-    NoticeEntry, Period, Purpose, Recipient, Rule, RuleRef, Settings, Statute,
+    NoticeEntry, Period, Purpose, Recipient, Retention, Rule, RuleRef, Settings, Statute,
 };
 use crate::error::{Error, ErrorCode, Result, printable};
 use crate::hex;
@@ -105,6 +105,16 @@ struct PurposeDoc {
     consent_exception: Option<String>,
     #[serde(default)]
     retired_from: Option<String>,
+    #[serde(default)]
+    retention_years: Option<RetentionDoc>,
+}
+
+/// `retention_years = 10` or `retention_years = "permanent"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RetentionDoc {
+    Years(i64),
+    Word(String),
 }
 
 #[derive(Deserialize)]
@@ -178,6 +188,8 @@ struct RuleDoc {
     archival_duty: bool,
     #[serde(default)]
     restriction_applies: bool,
+    #[serde(default)]
+    continues_under_restriction: Option<bool>,
 }
 
 fn bad(message: impl Into<String>) -> Error {
@@ -565,6 +577,7 @@ fn purposes(docs: &[PurposeDoc], context: &Context<'_>) -> Result<Vec<Purpose>> 
                 needs_format_2(doc.art6.is_some() || doc.art9.is_some(), "art6 on a purpose")?;
                 needs_format_2(doc.statutes.is_some(), "statutes on a purpose")?;
                 needs_format_2(doc.consent_exception.is_some(), "consent_exception")?;
+                needs_format_2(doc.retention_years.is_some(), "retention_years")?;
                 return Ok(Purpose {
                     code: purpose_code,
                     name: doc.name.clone(),
@@ -574,6 +587,7 @@ fn purposes(docs: &[PurposeDoc], context: &Context<'_>) -> Result<Vec<Purpose>> 
                     statute: None,
                     consent_exception: Code("fvl_13a_1".into()),
                     retired_from,
+                    retention: None,
                 });
             }
             let consent_role = doc.consent_role.unwrap_or(ConsentRole::ConfidentialityWaiver);
@@ -611,6 +625,11 @@ fn purposes(docs: &[PurposeDoc], context: &Context<'_>) -> Result<Vec<Purpose>> 
                     (None, None)
                 }
             };
+            let retention = doc
+                .retention_years
+                .as_ref()
+                .map(|r| retention(r, &what))
+                .transpose()?;
             Ok(Purpose {
                 code: purpose_code,
                 name: doc.name.clone(),
@@ -620,9 +639,29 @@ fn purposes(docs: &[PurposeDoc], context: &Context<'_>) -> Result<Vec<Purpose>> 
                 statute,
                 consent_exception,
                 retired_from,
+                retention,
             })
         })
         .collect()
+}
+
+/// A purpose's retention: whole years from 1 to 1000, or `"permanent"`.
+fn retention(doc: &RetentionDoc, what: &str) -> Result<Retention> {
+    match doc {
+        RetentionDoc::Years(years) => u32::try_from(*years)
+            .ok()
+            .filter(|y| (1..=1000).contains(y))
+            .map(Retention::Years)
+            .ok_or_else(|| {
+                bad(format!(
+                    "{what}: retention_years must be from 1 to 1000, or \"permanent\""
+                ))
+            }),
+        RetentionDoc::Word(word) if word == "permanent" => Ok(Retention::Permanent),
+        RetentionDoc::Word(_) => Err(bad(format!(
+            "{what}: retention_years must be a number of years or \"permanent\""
+        ))),
+    }
 }
 
 /// A statutory basis: not consent (which grants record) and not legitimate interests (which a
@@ -811,6 +850,13 @@ fn rule(doc: &RuleDoc, context: &Context<'_>) -> Result<Rule> {
         (exception.statute.clone(), requires, requires_set)
     };
     let (valid_from, valid_to) = rule_window(doc, &cited, &what)?;
+    if context.format < 2 {
+        needs_format_2(
+            doc.continues_under_restriction.is_some(),
+            "continues_under_restriction",
+        )?;
+    }
+    let continues_under_restriction = doc.continues_under_restriction.unwrap_or(false);
     Ok(Rule {
         code: rule_code,
         statute: titles(&cited),
@@ -821,6 +867,7 @@ fn rule(doc: &RuleDoc, context: &Context<'_>) -> Result<Rule> {
         requires,
         archival_duty: doc.archival_duty,
         restriction_applies: doc.restriction_applies,
+        continues_under_restriction,
         recipient,
         purposes,
         categories,

@@ -1,5 +1,7 @@
 //! Deciding disclosures, one or many, and recording a permitted one.
 
+use std::sync::atomic::Ordering;
+
 use chrono::{DateTime, Utc};
 
 use super::Ledger;
@@ -254,11 +256,12 @@ impl Ledger {
             asserted,
             at,
             at_micros,
+            self.inner.flagged.load(Ordering::Acquire),
             |resolve| {
                 let pseudonym = key.pseudonym(subject);
                 match held {
-                    Some(projection) => resolve(projection.subject(&pseudonym).view()),
-                    None => resolve(self.read()?.subject(&pseudonym).view()),
+                    Some(projection) => resolve(projection.view(&pseudonym)),
+                    None => resolve(self.read()?.view(&pseudonym)),
                 }
                 Ok(())
             },

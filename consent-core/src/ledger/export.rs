@@ -13,12 +13,13 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
 use crate::log::event::{
-    DisclosureBasis, Event, EventPayload, GrantRecord, GrantorRecord, RectificationRecord,
+    DisclosureBasis, Event, EventPayload, GrantRecord, GrantorRecord, ObjectionOutcome,
+    RectificationRecord, RestrictionGround,
 };
 use crate::model::party::{ChildHeard, Evidence, EvidenceMethod, MaturityAssessment, Notice};
 use crate::model::request::{Assertion, Correction};
 use crate::model::{GrantId, SCHEMA_VERSION};
-use crate::policy::grant_state::{GrantState, GrantStatus, NEVER};
+use crate::policy::grant_state::{GrantState, GrantStatus};
 use crate::time::{self, Micros};
 
 /// The schema of the subject export document.
@@ -55,8 +56,11 @@ pub struct SubjectExport {
     pub disclosures: Vec<DisclosureEntry>,
     /// Corrections of grants (Art. 16).
     pub rectifications: Vec<RectificationEntry>,
-    /// Restrictions of processing.
+    /// Restrictions of processing, each with its lift.
     pub restrictions: Vec<RestrictionEntry>,
+    /// Objections (GDPR Art. 21), each with its resolution (since 0.2; absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objections: Vec<ObjectionEntry>,
     /// The erasure of the subject's personal payloads, if it happened.
     pub erasure: Option<ErasureEntry>,
     /// Events whose payload can no longer be read (erased).
@@ -102,6 +106,8 @@ pub enum SubjectStatus {
     Restricted,
     /// The subject's personal payloads were erased (and no consent was given since).
     Erased,
+    /// The ledger holds nothing about the person (an answer to an access request too).
+    NothingHeld,
 }
 
 /// Who recorded an event, and when: the fields every entry of the export starts with.
@@ -371,6 +377,59 @@ pub struct RestrictionEntry {
     pub rules: Vec<Code>,
     /// The statutes they cite.
     pub statutes: Vec<String>,
+    /// The ground: one of GDPR Art. 18(1), or `erasure_request` (since 0.2; a restriction
+    /// recorded by 0.1 has none and kept 0.1's meaning: consent-based disclosures stopped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ground: Option<RestrictionGround>,
+    /// When and why it was lifted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifted: Option<LiftEntry>,
+}
+
+/// The lift of a restriction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct LiftEntry {
+    /// Who recorded it, and when.
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    /// From when.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
+
+/// An objection to processing for a purpose (GDPR Art. 21(1)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ObjectionEntry {
+    /// Who recorded it, and when.
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    /// The objection's id.
+    pub objection_id: Uuid,
+    /// The purpose objected to.
+    pub purpose: Code,
+    /// From when.
+    pub objected_at: DateTime<Utc>,
+    /// Its resolution, once made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<ObjectionResolutionEntry>,
+}
+
+/// The resolution of an objection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ObjectionResolutionEntry {
+    /// Who recorded it, and when.
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    /// `upheld` or `rejected`.
+    pub outcome: ObjectionOutcome,
+    /// From when.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
 }
 
 /// The erasure of the subject's personal payloads.
@@ -456,7 +515,43 @@ impl Builder<'_> {
                 at: r.at,
                 rules: r.rules.clone(),
                 statutes: r.statutes.clone(),
+                ground: r.ground,
+                lifted: None,
             }),
+            EventPayload::RestrictionLifted(l) => {
+                for restriction in export
+                    .restrictions
+                    .iter_mut()
+                    .filter(|r| r.lifted.is_none())
+                {
+                    restriction.lifted = Some(LiftEntry {
+                        meta: meta.clone(),
+                        at: l.at,
+                        reason: l.reason.clone(),
+                    });
+                }
+            }
+            EventPayload::ObjectionRecorded(o) => export.objections.push(ObjectionEntry {
+                meta,
+                objection_id: o.objection_id,
+                purpose: o.purpose.clone(),
+                objected_at: o.at,
+                resolution: None,
+            }),
+            EventPayload::ObjectionResolved(o) => {
+                if let Some(objection) = export
+                    .objections
+                    .iter_mut()
+                    .find(|x| x.objection_id == o.objection_id)
+                {
+                    objection.resolution = Some(ObjectionResolutionEntry {
+                        meta,
+                        outcome: o.outcome,
+                        at: o.at,
+                        reason: o.reason.clone(),
+                    });
+                }
+            }
             EventPayload::SubjectErased(x) => {
                 export.erasure = Some(ErasureEntry {
                     meta,
@@ -605,16 +700,19 @@ impl Ledger {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
+    /// A person the ledger holds nothing about gets a valid export that says so (status
+    /// `nothing_held`, every list empty): an access request is answered for everyone.
+    ///
     /// # Errors
-    /// `NotFound` when the ledger holds nothing about the subject; `Integrity` when one of the
+    /// `InvalidNationalId` for a synthetic id outside test mode; `Integrity` when one of the
     /// subject's events does not verify; `Storage`.
     pub fn subject_export(&self, subject: &NationalId) -> Result<SubjectExport> {
-        let pseudonym = self.known_subject(subject)?;
+        self.check_subject(subject)?;
+        let pseudonym = self.inner.key.pseudonym(subject);
         let events = self.subject_events(&pseudonym)?;
         let generated_at = self.inner.clock.now();
         let now = time::to_micros(generated_at, "now")?;
         let projection = self.read()?;
-        let state = projection.subject(&pseudonym);
         let current = |grant: GrantId| projection.grant(grant).map(|(_, s)| *s);
         let mut builder = Builder {
             catalogue: &self.inner.catalogue,
@@ -633,6 +731,7 @@ impl Ledger {
                 disclosures: Vec::new(),
                 rectifications: Vec::new(),
                 restrictions: Vec::new(),
+                objections: Vec::new(),
                 erasure: None,
                 redacted_events: Vec::new(),
             },
@@ -644,9 +743,14 @@ impl Ledger {
         }
         let mut export = builder.export;
         // Erased until the person consents again (an access request alone does not count).
-        export.status = if export.erasure.is_some() && !builder.consented_since_erasure {
+        export.status = if events.is_empty() && !projection.has_subject(&pseudonym) {
+            SubjectStatus::NothingHeld
+        } else if export.erasure.is_some() && !builder.consented_since_erasure {
             SubjectStatus::Erased
-        } else if state.restricted_from != NEVER {
+        } else if projection
+            .flags(&pseudonym)
+            .is_some_and(|f| f.open_restriction().is_some())
+        {
             SubjectStatus::Restricted
         } else {
             SubjectStatus::Active

@@ -8,6 +8,7 @@ mod decide;
 mod export;
 mod open;
 mod replay;
+mod restrict;
 mod rights;
 mod upgrade;
 mod verify;
@@ -21,13 +22,14 @@ pub use export::{
     SubjectStatus, Validity,
 };
 pub use open::{MEMORY_PATH, read_catalogue_file};
+pub use restrict::KassasjonDue;
 pub use rights::{AccessRequest, ErasureOutcome};
 pub use upgrade::{UpgradeReport, upgrade_file};
 pub use verify::VerifyReport;
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 use chrono::{DateTime, Utc};
@@ -237,6 +239,10 @@ struct Inner {
     projection: RwLock<Projection>,
     writer: Mutex<Writer>,
     events: AtomicU64,
+    /// Whether some subject has a restriction or an objection recorded: until one has, the
+    /// statute path never looks a subject up (set under the projection's write lock, before a
+    /// write is acknowledged).
+    flagged: AtomicBool,
 }
 
 /// A consent ledger. Cheap to clone; clones share one ledger, and it may be used from many
@@ -353,6 +359,7 @@ impl Ledger {
                 clock: options.clock,
                 test_clock: options.test_clock,
                 store,
+                flagged: AtomicBool::new(projection.any_flags()),
                 projection: RwLock::new(projection),
                 events: AtomicU64::new(writer.last_seq),
                 writer: Mutex::new(writer),

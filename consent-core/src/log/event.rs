@@ -180,16 +180,165 @@ pub struct RectificationRecord {
     pub reason: String,
 }
 
-/// The subject's processing was restricted instead of erased (Art. 17(3), arkivlova).
+/// Why a subject's processing is restricted: a ground of GDPR Art. 18(1), or an erasure
+/// request that an archival duty turned into a restriction (Art. 17(3)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum RestrictionGround {
+    /// (a) the person contests the accuracy of the data, while it is verified.
+    #[serde(rename = "A18_1_a")]
+    Accuracy,
+    /// (b) the processing is unlawful and the person opposes erasure.
+    #[serde(rename = "A18_1_b")]
+    Unlawful,
+    /// (c) the controller no longer needs the data, but the person needs it for legal claims.
+    #[serde(rename = "A18_1_c")]
+    LegalClaims,
+    /// (d) the person objected (Art. 21(1)), pending the verification of the grounds.
+    #[serde(rename = "A18_1_d")]
+    ObjectionPending,
+    /// The person asked for erasure, and the archival duty keeps the records until their
+    /// retention ends (Art. 17(3)(b), arkivlova 2025 § 5).
+    #[serde(rename = "erasure_request")]
+    ErasureRequest,
+}
+
+impl RestrictionGround {
+    /// The name used in JSON and the catalogue (`A18_1_a` … `A18_1_d`, `erasure_request`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RestrictionGround::Accuracy => "A18_1_a",
+            RestrictionGround::Unlawful => "A18_1_b",
+            RestrictionGround::LegalClaims => "A18_1_c",
+            RestrictionGround::ObjectionPending => "A18_1_d",
+            RestrictionGround::ErasureRequest => "erasure_request",
+        }
+    }
+
+    /// A ground a caller may give to `restrict` (the four of Art. 18(1)).
+    ///
+    /// # Errors
+    /// `InvalidInput` for anything else (`erasure_request` is recorded only by
+    /// `request_erasure`).
+    pub fn parse(text: &str) -> crate::error::Result<RestrictionGround> {
+        Ok(match text {
+            "A18_1_a" => RestrictionGround::Accuracy,
+            "A18_1_b" => RestrictionGround::Unlawful,
+            "A18_1_c" => RestrictionGround::LegalClaims,
+            "A18_1_d" => RestrictionGround::ObjectionPending,
+            _ => {
+                return Err(crate::error::Error::invalid(format!(
+                    "unknown restriction ground `{}`: expected A18_1_a, A18_1_b, A18_1_c or A18_1_d",
+                    crate::error::printable(text)
+                )));
+            }
+        })
+    }
+}
+
+/// The meaning of a restriction recorded by version 0.1 (no `version` field): consent-based
+/// disclosures denied `restricted`, statutory ones only where the rule says
+/// `restriction_applies`.
+pub const RESTRICTION_V1: u32 = 1;
+/// The meaning of a restriction recorded since 0.2 (GDPR Art. 18(2)): consent still permits,
+/// statutory rules deny `restricted` unless they `continue_under_restriction`.
+pub const RESTRICTION_V2: u32 = 2;
+
+fn restriction_v1() -> u32 {
+    RESTRICTION_V1
+}
+
+/// The subject's processing was restricted: by version 0.1 instead of an erasure (Art. 17(3),
+/// arkivlova), since 0.2 on a ground of Art. 18(1) or an erasure request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RestrictionRecord {
-    /// From when consent-based disclosures are denied with `restricted`.
+    /// From when the restriction applies.
     pub at: DateTime<Utc>,
     /// The rules whose archival or legal duty keeps the records.
     pub rules: Vec<Code>,
     /// The statutes those rules cite.
     pub statutes: Vec<String>,
+    /// The meaning it was recorded with: [`RESTRICTION_V1`] (0.1, no field) or
+    /// [`RESTRICTION_V2`].
+    #[serde(default = "restriction_v1")]
+    pub version: u32,
+    /// Why (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ground: Option<RestrictionGround>,
+}
+
+/// A restriction was lifted (GDPR Art. 18(3): the person is told before).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LiftRecord {
+    /// From when the subject's processing is no longer restricted.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
+
+/// How an objection was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ObjectionOutcome {
+    /// The municipality could not show compelling legitimate grounds (Art. 21(1)): the
+    /// processing for the purpose stays stopped.
+    Upheld,
+    /// The municipality showed compelling grounds: the processing resumes.
+    Rejected,
+}
+
+impl ObjectionOutcome {
+    /// `upheld` or `rejected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectionOutcome::Upheld => "upheld",
+            ObjectionOutcome::Rejected => "rejected",
+        }
+    }
+
+    /// Parses `upheld` or `rejected`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for anything else.
+    pub fn parse(text: &str) -> crate::error::Result<ObjectionOutcome> {
+        match text {
+            "upheld" => Ok(ObjectionOutcome::Upheld),
+            "rejected" => Ok(ObjectionOutcome::Rejected),
+            _ => Err(crate::error::Error::invalid(format!(
+                "unknown objection outcome `{}`: expected upheld or rejected",
+                crate::error::printable(text)
+            ))),
+        }
+    }
+}
+
+/// The person objected to processing for a purpose (GDPR Art. 21(1)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ObjectionRecord {
+    /// The objection's id, which its resolution names.
+    pub objection_id: Uuid,
+    /// The purpose objected to.
+    pub purpose: Code,
+    /// From when.
+    pub at: DateTime<Utc>,
+}
+
+/// An objection was resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ObjectionResolution {
+    /// The objection.
+    pub objection_id: Uuid,
+    /// Upheld (the processing stays stopped) or rejected (it resumes).
+    pub outcome: ObjectionOutcome,
+    /// From when.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
 }
 
 /// The subject's personal payloads were made unrecoverable.
@@ -221,6 +370,12 @@ pub enum EventPayload {
     SubjectRectified(RectificationRecord),
     /// The subject's processing was restricted.
     SubjectRestricted(RestrictionRecord),
+    /// A restriction was lifted (since 0.2).
+    RestrictionLifted(LiftRecord),
+    /// The subject objected to a purpose (since 0.2).
+    ObjectionRecorded(ObjectionRecord),
+    /// An objection was resolved (since 0.2).
+    ObjectionResolved(ObjectionResolution),
     /// The subject's personal payloads were erased.
     SubjectErased(ErasureRecord),
     /// The payload of an erased subject: it cannot be read any more.
@@ -238,6 +393,9 @@ impl EventPayload {
             EventPayload::AccessRequested(_) => "access_requested",
             EventPayload::SubjectRectified(_) => "subject_rectified",
             EventPayload::SubjectRestricted(_) => "subject_restricted",
+            EventPayload::RestrictionLifted(_) => "restriction_lifted",
+            EventPayload::ObjectionRecorded(_) => "objection_recorded",
+            EventPayload::ObjectionResolved(_) => "objection_resolved",
             EventPayload::SubjectErased(_) => "subject_erased",
             EventPayload::Redacted => "redacted",
         }

@@ -201,6 +201,9 @@ pub(crate) fn decode_payload(kind: &str, bytes: &[u8]) -> Option<EventPayload> {
         "subject_rectified" => EventPayload::SubjectRectified(parse(bytes)?),
         "subject_restricted" => EventPayload::SubjectRestricted(parse(bytes)?),
         "subject_erased" => EventPayload::SubjectErased(parse(bytes)?),
+        "restriction_lifted" => EventPayload::RestrictionLifted(parse(bytes)?),
+        "objection_recorded" => EventPayload::ObjectionRecorded(parse(bytes)?),
+        "objection_resolved" => EventPayload::ObjectionResolved(parse(bytes)?),
         _ => return None,
     })
 }
@@ -283,7 +286,7 @@ struct ChainFields<'a> {
 }
 
 /// The event kinds a stored header can name.
-const STORED_KINDS: [&str; 8] = [
+const STORED_KINDS: [&str; 11] = [
     "grant_recorded",
     "grant_withdrawn",
     "grant_refused",
@@ -292,6 +295,9 @@ const STORED_KINDS: [&str; 8] = [
     "subject_rectified",
     "subject_restricted",
     "subject_erased",
+    "restriction_lifted",
+    "objection_recorded",
+    "objection_resolved",
 ];
 
 /// A record whose hash, header fields, link and payload digest verified; its header is not

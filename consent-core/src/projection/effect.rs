@@ -10,7 +10,9 @@ use serde::Deserialize;
 use crate::catalogue::{Catalogue, Code};
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::pseudonym::Pseudonym;
-use crate::log::event::{EventPayload, GrantRecord, RectificationRecord};
+use crate::log::event::{
+    EventPayload, GrantRecord, ObjectionOutcome, RESTRICTION_V2, RectificationRecord,
+};
 use crate::model::GrantId;
 use crate::model::request::Correction;
 use crate::policy::grant_state::{GrantState, GrantTerms, NEVER};
@@ -34,9 +36,27 @@ pub(crate) enum Effect {
         valid_from: Option<Micros>,
         valid_until: Option<Micros>,
     },
+    /// A restriction from `from`, with 0.1's meaning (`legacy`) or Art. 18(2)'s.
     Restrict {
         subject: Pseudonym,
         from: Micros,
+        legacy: bool,
+    },
+    /// Every restriction of the subject not yet lifted ends at `at`.
+    Lift {
+        subject: Pseudonym,
+        at: Micros,
+    },
+    Object {
+        subject: Pseudonym,
+        id: uuid::Uuid,
+        purpose: u8,
+        from: Micros,
+    },
+    ResolveObjection {
+        id: uuid::Uuid,
+        at: Micros,
+        upheld: bool,
     },
     Erase {
         subject: Pseudonym,
@@ -234,6 +254,29 @@ pub(crate) fn effect_of(
         EventPayload::SubjectRestricted(restriction) => Effect::Restrict {
             subject: subject()?,
             from: instant(restriction.at)?,
+            legacy: restriction.version < RESTRICTION_V2,
+        },
+        EventPayload::RestrictionLifted(lift) => Effect::Lift {
+            subject: subject()?,
+            at: instant(lift.at)?,
+        },
+        EventPayload::ObjectionRecorded(objection) => Effect::Object {
+            subject: subject()?,
+            id: objection.objection_id,
+            purpose: catalogue
+                .purpose_id(objection.purpose.as_str())
+                .map_err(|e| {
+                    Error::new(
+                        ErrorCode::InvalidCatalogue,
+                        format!("does not fit the catalogue: {}", e.message()),
+                    )
+                })?,
+            from: instant(objection.at)?,
+        },
+        EventPayload::ObjectionResolved(resolution) => Effect::ResolveObjection {
+            id: resolution.objection_id,
+            at: instant(resolution.at)?,
+            upheld: resolution.outcome == ObjectionOutcome::Upheld,
         },
         EventPayload::SubjectErased(_) => Effect::Erase {
             subject: subject()?,

@@ -1,5 +1,5 @@
 //! The in-memory state the engine reads: each subject's grants, compact and interned, its
-//! restriction, and its data key. The layout of the subjects is in `subjects.rs`; how a stored
+//! restrictions and objections, and its data key. The layout of the subjects is in `subjects.rs`; how a stored
 //! event changes the state is in `effect.rs`.
 
 mod effect;
@@ -16,7 +16,9 @@ use rustc_hash::FxHashMap;
 use crate::id::pseudonym::{Pseudonym, PseudonymHasher};
 use crate::log::seal::DataKey;
 use crate::model::GrantId;
-use crate::policy::grant_state::GrantState;
+use crate::policy::decide::SubjectView;
+use crate::policy::grant_state::{GrantState, NEVER};
+use crate::policy::restriction::{Flags, ObjectionSpan, RestrictionSpan};
 use subjects::{EMPTY_SUBJECT, SubjectTable};
 
 type KeyMap = HashMap<Pseudonym, (DataKey, u64), BuildHasherDefault<PseudonymHasher>>;
@@ -30,6 +32,10 @@ pub(crate) struct Projection {
     /// payloads need it, so it lives apart from the decision state.
     keys: KeyMap,
     grants: FxHashMap<GrantId, Pseudonym>,
+    /// The restrictions and objections of the few subjects that have any.
+    flags: FxHashMap<Pseudonym, Flags>,
+    /// Each objection's subject.
+    objections: FxHashMap<uuid::Uuid, Pseudonym>,
 }
 
 impl Projection {
@@ -78,10 +84,50 @@ impl Projection {
                     state.grants.push(next);
                 }
             }
-            Effect::Restrict { subject, from } => {
-                self.subjects.update(subject, |state| {
-                    state.restricted_from = state.restricted_from.min(from);
+            Effect::Restrict {
+                subject,
+                from,
+                legacy,
+            } => {
+                self.flags_mut(subject).restrictions.push(RestrictionSpan {
+                    from,
+                    until: NEVER,
+                    legacy,
                 });
+            }
+            Effect::Lift { subject, at } => {
+                if let Some(flags) = self.flags.get_mut(&subject) {
+                    for span in flags.restrictions.iter_mut().filter(|r| r.until == NEVER) {
+                        span.until = at.max(span.from);
+                    }
+                }
+            }
+            Effect::Object {
+                subject,
+                id,
+                purpose,
+                from,
+            } => {
+                self.flags_mut(subject).objections.push(ObjectionSpan {
+                    id,
+                    purpose,
+                    from,
+                    until: NEVER,
+                    resolved: false,
+                });
+                self.objections.insert(id, subject);
+            }
+            Effect::ResolveObjection { id, at, upheld } => {
+                if let Some(subject) = self.objections.get(&id)
+                    && let Some(flags) = self.flags.get_mut(subject)
+                {
+                    for span in flags.objections.iter_mut().filter(|o| o.id == id) {
+                        span.resolved = true;
+                        if !upheld {
+                            span.until = at.max(span.from);
+                        }
+                    }
+                }
             }
             Effect::Erase { subject } => {
                 self.keys.remove(&subject);
@@ -90,8 +136,47 @@ impl Projection {
                         self.grants.remove(&grant.id);
                     }
                 }
+                if let Some(flags) = self.flags.remove(&subject) {
+                    for objection in &flags.objections {
+                        self.objections.remove(&objection.id);
+                    }
+                }
             }
             Effect::None => {}
+        }
+    }
+
+    /// A subject's flags, created (and the subject marked) on first use.
+    fn flags_mut(&mut self, subject: Pseudonym) -> &mut Flags {
+        self.subjects.update(subject, |state| state.flagged = true);
+        self.flags.entry(subject).or_default()
+    }
+
+    /// Whether any subject has a restriction or an objection recorded.
+    pub fn any_flags(&self) -> bool {
+        !self.flags.is_empty()
+    }
+
+    /// A subject's restrictions and objections, if it has any.
+    pub fn flags(&self, subject: &Pseudonym) -> Option<&Flags> {
+        self.flags.get(subject)
+    }
+
+    /// The subject an objection belongs to.
+    pub fn objection_subject(&self, id: uuid::Uuid) -> Option<&Pseudonym> {
+        self.objections.get(&id)
+    }
+
+    /// What a decision reads of a subject.
+    pub fn view(&self, subject: &Pseudonym) -> SubjectView<'_> {
+        let state = self.subject(subject);
+        SubjectView {
+            grants: state.grants.as_slice(),
+            flags: if state.flagged {
+                self.flags.get(subject)
+            } else {
+                None
+            },
         }
     }
 

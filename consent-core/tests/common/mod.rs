@@ -88,3 +88,30 @@ pub fn child_heard() -> serde_json::Value {
 pub fn parse(ledger: &Ledger, json: &serde_json::Value) -> GrantRequest {
     ledger.parse_grant(&json.to_string()).unwrap()
 }
+
+/// The default catalogue with a finite retention (`years`) for every purpose instead of
+/// "permanent", so that kassasjon can become due in a test.
+pub fn finite_retention_catalogue(years: u32) -> Catalogue {
+    let text = Catalogue::embedded_toml().replace(
+        "retention_years = \"permanent\"",
+        &format!("retention_years = {years}"),
+    );
+    Catalogue::from_toml(&text).unwrap()
+}
+
+/// Ledger options as [`options`], with [`finite_retention_catalogue`] of one year.
+pub fn kassasjon_options() -> LedgerOptions {
+    LedgerOptions::default()
+        .with_catalogue(finite_retention_catalogue(1))
+        .with_test_clock(recorded_at())
+}
+
+/// Erases a subject as the ledger allows it now: an erasure request, then kassasjon once the
+/// one-year retention of [`kassasjon_options`] has ended (the ledger's clock is moved on two
+/// years and left there).
+pub fn erase_by_kassasjon(ledger: &Ledger, subject: &NationalId) -> consent_core::ErasureOutcome {
+    ledger.request_erasure(subject, &actor()).unwrap();
+    let later = ledger.now() + chrono::Duration::days(2 * 366);
+    ledger.set_clock(later).unwrap();
+    ledger.execute_kassasjon(subject, &actor()).unwrap()
+}
