@@ -41,7 +41,7 @@ pub use log::event::{
     AccessRequestRecord, DisclosureBasis, DisclosureRecord, ErasureRecord, Event, EventPayload,
     GrantRecord, GrantorRecord, LiftRecord, ObjectionOutcome, ObjectionRecord, ObjectionResolution,
     RESTRICTION_V1, RESTRICTION_V2, RectificationRecord, RefusalRecord, RestrictionGround,
-    RestrictionRecord, WithdrawalRecord,
+    RestrictionRecord, SuccessionRecord, WithdrawalRecord,
 };
 pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
 pub use model::party::{

@@ -13,6 +13,7 @@ mod common;
 mod bad_input;
 mod durable;
 mod fuzz_bytes;
+mod identity;
 mod law;
 mod layers;
 mod minors;

@@ -204,6 +204,9 @@ pub struct Settings {
     pub max_backdating_days: u32,
     /// The actor roles that may record historical consents (a migration of paper records).
     pub migration_roles: Vec<Code>,
+    /// The actor roles that may record that a person's id was succeeded by another (a DUF
+    /// number by a D-nummer, a D-nummer by a fødselsnummer).
+    pub succession_roles: Vec<Code>,
     /// The statutes of the archival duty, in the order they came into force.
     pub archival_statutes: Vec<Code>,
 }

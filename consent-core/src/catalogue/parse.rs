@@ -76,6 +76,8 @@ struct SettingsDoc {
     #[serde(default)]
     migration_roles: Option<Vec<String>>,
     #[serde(default)]
+    succession_roles: Option<Vec<String>>,
+    #[serde(default)]
     archival_statutes: Option<Vec<String>>,
 }
 
@@ -512,6 +514,7 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
         needs_format_2(doc.statistics_period.is_some(), "statistics_period")?;
         needs_format_2(doc.max_backdating_days.is_some(), "max_backdating_days")?;
         needs_format_2(doc.migration_roles.is_some(), "migration_roles")?;
+        needs_format_2(doc.succession_roles.is_some(), "succession_roles")?;
         needs_format_2(doc.archival_statutes.is_some(), "archival_statutes")?;
     }
     let ages = ages(doc, format)?;
@@ -531,6 +534,13 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
             .map(|r| code(r, "settings: migration_roles"))
             .collect::<Result<Vec<_>>>()?,
         None => vec![Code("dpo".into()), Code("archivist".into())],
+    };
+    let succession_roles = match &doc.succession_roles {
+        Some(roles) => roles
+            .iter()
+            .map(|r| code(r, "settings: succession_roles"))
+            .collect::<Result<Vec<_>>>()?,
+        None => vec![Code("case_worker".into()), Code("dpo".into())],
     };
     let archival_statutes = doc
         .archival_statutes
@@ -560,6 +570,7 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
         statistics_period: doc.statistics_period.unwrap_or(Period::Month),
         max_backdating_days,
         migration_roles,
+        succession_roles,
         archival_statutes,
     })
 }
@@ -995,6 +1006,7 @@ pub(super) fn empty() -> Catalogue {
                 statistics_period: Period::Year,
                 max_backdating_days: 0,
                 migration_roles: Vec::new(),
+                succession_roles: Vec::new(),
                 archival_statutes: Vec::new(),
             },
             purposes: Vec::new(),

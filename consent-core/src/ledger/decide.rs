@@ -332,7 +332,7 @@ impl Ledger {
             bases,
             assertions: request.assertions.clone(),
         });
-        let subject = self.inner.key.pseudonym(&request.subject);
+        let subject = self.current_pseudonym(&request.subject)?;
         self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)?;
         Ok(decision)
     }

@@ -61,6 +61,10 @@ pub struct SubjectExport {
     /// Objections (GDPR Art. 21), each with its resolution (since 0.2; absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub objections: Vec<ObjectionEntry>,
+    /// The ids the person had before, by pseudonym, with the reference that gave the next
+    /// one (since 0.2; absent when none). The history above includes their records.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub earlier_ids: Vec<SuccessionEntry>,
     /// The erasure of the subject's personal payloads, if it happened.
     pub erasure: Option<ErasureEntry>,
     /// Events whose payload can no longer be read (erased).
@@ -417,6 +421,19 @@ pub struct ObjectionEntry {
     pub resolution: Option<ObjectionResolutionEntry>,
 }
 
+/// An id the person had before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SuccessionEntry {
+    /// Who recorded the succession, and when.
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    /// The earlier id's pseudonym.
+    pub pseudonym: Pseudonym,
+    /// The reference to the decision or notice that gave the next id.
+    pub reference: String,
+}
+
 /// The resolution of an objection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -510,48 +527,11 @@ impl Builder<'_> {
                 received_at: a.received_at,
                 due_at: a.due_at,
             }),
-            EventPayload::SubjectRestricted(r) => export.restrictions.push(RestrictionEntry {
-                meta,
-                at: r.at,
-                rules: r.rules.clone(),
-                statutes: r.statutes.clone(),
-                ground: r.ground,
-                lifted: None,
-            }),
-            EventPayload::RestrictionLifted(l) => {
-                for restriction in export
-                    .restrictions
-                    .iter_mut()
-                    .filter(|r| r.lifted.is_none())
-                {
-                    restriction.lifted = Some(LiftEntry {
-                        meta: meta.clone(),
-                        at: l.at,
-                        reason: l.reason.clone(),
-                    });
-                }
-            }
-            EventPayload::ObjectionRecorded(o) => export.objections.push(ObjectionEntry {
-                meta,
-                objection_id: o.objection_id,
-                purpose: o.purpose.clone(),
-                objected_at: o.at,
-                resolution: None,
-            }),
-            EventPayload::ObjectionResolved(o) => {
-                if let Some(objection) = export
-                    .objections
-                    .iter_mut()
-                    .find(|x| x.objection_id == o.objection_id)
-                {
-                    objection.resolution = Some(ObjectionResolutionEntry {
-                        meta,
-                        outcome: o.outcome,
-                        at: o.at,
-                        reason: o.reason.clone(),
-                    });
-                }
-            }
+            EventPayload::SubjectRestricted(_)
+            | EventPayload::RestrictionLifted(_)
+            | EventPayload::ObjectionRecorded(_)
+            | EventPayload::ObjectionResolved(_)
+            | EventPayload::IdentitySucceeded(_) => add_rights(export, meta, &event.payload),
             EventPayload::SubjectErased(x) => {
                 export.erasure = Some(ErasureEntry {
                     meta,
@@ -678,6 +658,60 @@ impl Builder<'_> {
     }
 }
 
+/// The entries of the rights that stop processing, and of identity successions.
+fn add_rights(export: &mut SubjectExport, meta: EventMeta, payload: &EventPayload) {
+    match payload {
+        EventPayload::SubjectRestricted(r) => export.restrictions.push(RestrictionEntry {
+            meta,
+            at: r.at,
+            rules: r.rules.clone(),
+            statutes: r.statutes.clone(),
+            ground: r.ground,
+            lifted: None,
+        }),
+        EventPayload::RestrictionLifted(l) => {
+            for restriction in export
+                .restrictions
+                .iter_mut()
+                .filter(|r| r.lifted.is_none())
+            {
+                restriction.lifted = Some(LiftEntry {
+                    meta: meta.clone(),
+                    at: l.at,
+                    reason: l.reason.clone(),
+                });
+            }
+        }
+        EventPayload::ObjectionRecorded(o) => export.objections.push(ObjectionEntry {
+            meta,
+            objection_id: o.objection_id,
+            purpose: o.purpose.clone(),
+            objected_at: o.at,
+            resolution: None,
+        }),
+        EventPayload::IdentitySucceeded(s) => export.earlier_ids.push(SuccessionEntry {
+            meta,
+            pseudonym: s.from,
+            reference: s.reference.clone(),
+        }),
+        EventPayload::ObjectionResolved(o) => {
+            if let Some(objection) = export
+                .objections
+                .iter_mut()
+                .find(|x| x.objection_id == o.objection_id)
+            {
+                objection.resolution = Some(ObjectionResolutionEntry {
+                    meta,
+                    outcome: o.outcome,
+                    at: o.at,
+                    reason: o.reason.clone(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
 impl Ledger {
     /// Everything the ledger holds about the subject: grants with their status history and
     /// evidence, withdrawals, refusals, every recorded disclosure (the recipients the data went
@@ -708,7 +742,7 @@ impl Ledger {
     /// subject's events does not verify; `Storage`.
     pub fn subject_export(&self, subject: &NationalId) -> Result<SubjectExport> {
         self.check_subject(subject)?;
-        let pseudonym = self.inner.key.pseudonym(subject);
+        let pseudonym = self.current_pseudonym(subject)?;
         let events = self.subject_events(&pseudonym)?;
         let generated_at = self.inner.clock.now();
         let now = time::to_micros(generated_at, "now")?;
@@ -732,6 +766,7 @@ impl Ledger {
                 rectifications: Vec::new(),
                 restrictions: Vec::new(),
                 objections: Vec::new(),
+                earlier_ids: Vec::new(),
                 erasure: None,
                 redacted_events: Vec::new(),
             },

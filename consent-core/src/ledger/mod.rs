@@ -6,6 +6,7 @@ mod clock;
 mod commit;
 mod decide;
 mod export;
+mod identity;
 mod open;
 mod replay;
 mod restrict;

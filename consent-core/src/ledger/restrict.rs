@@ -79,7 +79,7 @@ impl Ledger {
         let from = time::to_micros(at, "at")?;
         self.check_subject(subject)?;
         let mut writer = self.lock_writer()?;
-        let pseudonym = self.inner.key.pseudonym(subject);
+        let pseudonym = self.current_pseudonym(subject)?;
         self.refuse_open_restriction(&pseudonym, ground)?;
         self.commit_one(
             &mut writer,
@@ -175,7 +175,7 @@ impl Ledger {
         let at_micros = time::to_micros(at, "at")?;
         self.check_subject(subject)?;
         let mut writer = self.lock_writer()?;
-        let pseudonym = self.inner.key.pseudonym(subject);
+        let pseudonym = self.current_pseudonym(subject)?;
         {
             let projection = self.read()?;
             let open = projection
@@ -251,7 +251,7 @@ impl Ledger {
         let from = time::to_micros(at, "at")?;
         self.check_subject(subject)?;
         let mut writer = self.lock_writer()?;
-        let pseudonym = self.inner.key.pseudonym(subject);
+        let pseudonym = self.current_pseudonym(subject)?;
         let pending = self.read()?.flags(&pseudonym).is_some_and(|flags| {
             flags
                 .objections
@@ -389,7 +389,7 @@ impl Ledger {
     pub fn request_erasure(&self, subject: &NationalId, actor: &Actor) -> Result<ErasureOutcome> {
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;
-        if self.read()?.key(&pseudonym).is_none() {
+        if !self.read()?.person_has_key(&pseudonym) {
             return Err(Error::new(
                 ErrorCode::Conflict,
                 "the subject is already erased",
@@ -515,7 +515,7 @@ impl Ledger {
     /// lifted), the subject is not erased, no restriction the person asked for to keep the
     /// data (Art. 18(1)(b) or (c)) stands, and every retention has an end.
     fn kassasjon_due_of(&self, subject: &Pseudonym) -> Result<Option<DateTime<Utc>>> {
-        if self.read()?.key(subject).is_none() {
+        if !self.read()?.person_has_key(subject) {
             return Ok(None);
         }
         let events = self.subject_events(subject)?;
@@ -581,7 +581,7 @@ impl Ledger {
     pub fn execute_kassasjon(&self, subject: &NationalId, actor: &Actor) -> Result<ErasureOutcome> {
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;
-        if self.read()?.key(&pseudonym).is_none() {
+        if !self.read()?.person_has_key(&pseudonym) {
             return Err(Error::new(
                 ErrorCode::Conflict,
                 "the subject is already erased",
@@ -607,27 +607,44 @@ impl Ledger {
             }
         }
         let events = self.subject_events(&pseudonym)?;
-        let events_erased = events
-            .iter()
-            .filter(|e| !matches!(e.payload, EventPayload::Redacted) && e.payload.is_personal())
-            .count() as u64;
-        self.commit(
-            &mut writer,
-            actor,
-            vec![Pending {
-                subject: Some(pseudonym),
+        // The person's current id and every id they had before: each key is destroyed, and
+        // each erasure recorded under its own pseudonym (so every unreadable payload is
+        // explained by an erasure of its subject).
+        let mut ids = vec![pseudonym];
+        {
+            let projection = self.read()?;
+            ids.extend(
+                projection
+                    .earlier_ids(&pseudonym)
+                    .into_iter()
+                    .filter(|id| projection.key(id).is_some()),
+            );
+        }
+        let mut total = 0u64;
+        let mut pending = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let events_erased = events
+                .iter()
+                .filter(|e| {
+                    e.subject.as_ref() == Some(id)
+                        && !matches!(e.payload, EventPayload::Redacted)
+                        && e.payload.is_personal()
+                })
+                .count() as u64;
+            total += events_erased;
+            pending.push(Pending {
+                subject: Some(*id),
                 payload: EventPayload::SubjectErased(ErasureRecord {
                     at: now,
                     events_erased,
                 }),
-                effect: Effect::Erase { subject: pseudonym },
-            }],
-            &[pseudonym],
-            &mut Entropy::new(),
-        )?;
+                effect: Effect::Erase { subject: *id },
+            });
+        }
+        self.commit(&mut writer, actor, pending, &ids, &mut Entropy::new())?;
         Ok(ErasureOutcome::Erased {
             at: now,
-            events_erased,
+            events_erased: total,
         })
     }
 }

@@ -70,9 +70,24 @@ fn not_found() -> Error {
 }
 
 impl Ledger {
-    /// The subject's events, each verified on its own and opened with the subject's key.
+    /// The pseudonym a person's records follow now: the id's own, or (after an identity
+    /// succession) the new id's.
+    pub(super) fn current_pseudonym(&self, subject: &NationalId) -> Result<Pseudonym> {
+        let own = self.inner.key.pseudonym(subject);
+        Ok(self.read()?.resolve(&own))
+    }
+
+    /// The subject's events, and those of the ids it had before, in log order; each
+    /// verified on its own and opened with its subject's key.
     pub(super) fn subject_events(&self, pseudonym: &Pseudonym) -> Result<Vec<Event>> {
-        let records = self.inner.store.subject_records(pseudonym.as_bytes())?;
+        let earlier = self.read()?.earlier_ids(pseudonym);
+        let mut records = self.inner.store.subject_records(pseudonym.as_bytes())?;
+        if !earlier.is_empty() {
+            for id in &earlier {
+                records.extend(self.inner.store.subject_records(id.as_bytes())?);
+            }
+            records.sort_by_key(|r| r.seq);
+        }
         let projection = self.read()?;
         records
             .into_iter()
@@ -85,7 +100,7 @@ impl Ledger {
 
     pub(super) fn known_subject(&self, subject: &NationalId) -> Result<Pseudonym> {
         self.check_subject(subject)?;
-        let pseudonym = self.inner.key.pseudonym(subject);
+        let pseudonym = self.current_pseudonym(subject)?;
         let known = self.read()?.has_subject(&pseudonym)
             || !self
                 .inner
@@ -136,7 +151,7 @@ impl Ledger {
             .ok_or_else(|| Error::invalid("received_at is out of range"))?;
         self.check_subject(subject)?;
         let mut writer = self.lock_writer()?;
-        let pseudonym = self.inner.key.pseudonym(subject);
+        let pseudonym = self.current_pseudonym(subject)?;
         let id = self.commit_one(
             &mut writer,
             actor,

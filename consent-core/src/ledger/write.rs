@@ -226,7 +226,7 @@ impl Ledger {
         }
 
         let grant_id = GrantId(self.new_id(entropy)?);
-        let subject = self.inner.key.pseudonym(&request.subject);
+        let subject = self.current_pseudonym(&request.subject)?;
         let record = GrantRecord {
             grant_id,
             grantor,
@@ -292,7 +292,7 @@ impl Ledger {
                                 "the representative is the subject; use grantor `self`",
                             ));
                         }
-                        self.inner.key.pseudonym(person).to_string()
+                        self.current_pseudonym(person)?.to_string()
                     }
                     RepresentativeId::Service(service) => service.clone(),
                 }),
@@ -417,7 +417,7 @@ impl Ledger {
             time::to_micros(self.inner.clock.now(), "the ledger's clock")?,
         )?;
         let grantor = self.grantor_record(&request.grantor, &request.subject)?;
-        let subject = self.inner.key.pseudonym(&request.subject);
+        let subject = self.current_pseudonym(&request.subject)?;
         let payload = EventPayload::GrantRefused(RefusalRecord {
             grantor,
             purposes: catalogue.purpose_codes(purposes),

@@ -278,6 +278,20 @@ pub struct LiftRecord {
     pub reason: String,
 }
 
+/// The person's id changed (a DUF number, then a D-nummer, then a fødselsnummer): the event
+/// names the new id's subject, and this the pseudonym of the id before. From it on, the
+/// person's grants, refusals, restrictions, objections and history follow the new id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SuccessionRecord {
+    /// The pseudonym of the id the person had before.
+    pub from: Pseudonym,
+    /// The reference to the decision or notice (UDI, Folkeregisteret) that gave the new id.
+    pub reference: String,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+}
+
 /// How an objection was resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -376,6 +390,8 @@ pub enum EventPayload {
     ObjectionRecorded(ObjectionRecord),
     /// An objection was resolved (since 0.2).
     ObjectionResolved(ObjectionResolution),
+    /// The subject's id succeeded an earlier one (since 0.2).
+    IdentitySucceeded(SuccessionRecord),
     /// The subject's personal payloads were erased.
     SubjectErased(ErasureRecord),
     /// The payload of an erased subject: it cannot be read any more.
@@ -396,6 +412,7 @@ impl EventPayload {
             EventPayload::RestrictionLifted(_) => "restriction_lifted",
             EventPayload::ObjectionRecorded(_) => "objection_recorded",
             EventPayload::ObjectionResolved(_) => "objection_resolved",
+            EventPayload::IdentitySucceeded(_) => "identity_succeeded",
             EventPayload::SubjectErased(_) => "subject_erased",
             EventPayload::Redacted => "redacted",
         }
@@ -407,6 +424,7 @@ impl EventPayload {
             self,
             EventPayload::SubjectRestricted(_)
                 | EventPayload::SubjectErased(_)
+                | EventPayload::IdentitySucceeded(_)
                 | EventPayload::Redacted
         )
     }

@@ -204,6 +204,7 @@ pub(crate) fn decode_payload(kind: &str, bytes: &[u8]) -> Option<EventPayload> {
         "restriction_lifted" => EventPayload::RestrictionLifted(parse(bytes)?),
         "objection_recorded" => EventPayload::ObjectionRecorded(parse(bytes)?),
         "objection_resolved" => EventPayload::ObjectionResolved(parse(bytes)?),
+        "identity_succeeded" => EventPayload::IdentitySucceeded(parse(bytes)?),
         _ => return None,
     })
 }
@@ -286,7 +287,7 @@ struct ChainFields<'a> {
 }
 
 /// The event kinds a stored header can name.
-const STORED_KINDS: [&str; 11] = [
+const STORED_KINDS: [&str; 12] = [
     "grant_recorded",
     "grant_withdrawn",
     "grant_refused",
@@ -298,6 +299,7 @@ const STORED_KINDS: [&str; 11] = [
     "restriction_lifted",
     "objection_recorded",
     "objection_resolved",
+    "identity_succeeded",
 ];
 
 /// A record whose hash, header fields, link and payload digest verified; its header is not

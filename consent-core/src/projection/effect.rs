@@ -58,6 +58,11 @@ pub(crate) enum Effect {
         at: Micros,
         upheld: bool,
     },
+    /// The person's records move from `from` to `to`, and `from` resolves to `to` from now on.
+    Succeed {
+        from: Pseudonym,
+        to: Pseudonym,
+    },
     Erase {
         subject: Pseudonym,
     },
@@ -272,6 +277,10 @@ pub(crate) fn effect_of(
                     )
                 })?,
             from: instant(objection.at)?,
+        },
+        EventPayload::IdentitySucceeded(succession) => Effect::Succeed {
+            from: succession.from,
+            to: subject()?,
         },
         EventPayload::ObjectionResolved(resolution) => Effect::ResolveObjection {
             id: resolution.objection_id,

@@ -36,6 +36,9 @@ pub(crate) struct Projection {
     flags: FxHashMap<Pseudonym, Flags>,
     /// Each objection's subject.
     objections: FxHashMap<uuid::Uuid, Pseudonym>,
+    /// The ids a person had before, each to the pseudonym their records follow now (chains
+    /// are kept flat: a DUF number and a D-nummer both point at the fødselsnummer).
+    aliases: FxHashMap<Pseudonym, Pseudonym>,
 }
 
 impl Projection {
@@ -129,6 +132,7 @@ impl Projection {
                     }
                 }
             }
+            Effect::Succeed { from, to } => self.succeed(from, to),
             Effect::Erase { subject } => {
                 self.keys.remove(&subject);
                 if let Some(state) = self.subjects.remove(&subject) {
@@ -146,6 +150,69 @@ impl Projection {
         }
     }
 
+    /// Moves a person's records from an earlier id's pseudonym to the new one, which the
+    /// earlier (and any before it) resolve to from now on.
+    fn succeed(&mut self, from: Pseudonym, to: Pseudonym) {
+        if let Some(moved) = self.subjects.remove(&from) {
+            for grant in moved.grants.iter() {
+                self.grants.insert(grant.id, to);
+            }
+            self.subjects.update(to, |state| {
+                for grant in moved.grants.iter() {
+                    state.grants.push(*grant);
+                }
+                state.flagged |= moved.flagged;
+            });
+        }
+        if let Some(moved) = self.flags.remove(&from) {
+            for objection in &moved.objections {
+                self.objections.insert(objection.id, to);
+            }
+            let flags = self.flags.entry(to).or_default();
+            flags.restrictions.extend(moved.restrictions);
+            flags.objections.extend(moved.objections);
+        }
+        for target in self.aliases.values_mut() {
+            if *target == from {
+                *target = to;
+            }
+        }
+        self.aliases.insert(from, to);
+    }
+
+    /// The pseudonym a person's records follow now: `subject`'s own, or the one its id was
+    /// succeeded by.
+    pub fn resolve(&self, subject: &Pseudonym) -> Pseudonym {
+        if self.aliases.is_empty() {
+            return *subject;
+        }
+        self.aliases.get(subject).copied().unwrap_or(*subject)
+    }
+
+    /// Whether the id of `subject` was succeeded by another.
+    pub fn is_alias(&self, subject: &Pseudonym) -> bool {
+        self.aliases.contains_key(subject)
+    }
+
+    /// The pseudonyms of the ids a person had before `subject` (not `subject` itself).
+    pub fn earlier_ids(&self, subject: &Pseudonym) -> Vec<Pseudonym> {
+        self.aliases
+            .iter()
+            .filter(|(_, to)| *to == subject)
+            .map(|(from, _)| *from)
+            .collect()
+    }
+
+    /// Whether a data key of the person is held: under `subject` or an id they had before
+    /// (a person the ledger knows and holds no key of was erased).
+    pub fn person_has_key(&self, subject: &Pseudonym) -> bool {
+        self.keys.contains_key(subject)
+            || self
+                .aliases
+                .iter()
+                .any(|(from, to)| to == subject && self.keys.contains_key(from))
+    }
+
     /// A subject's flags, created (and the subject marked) on first use.
     fn flags_mut(&mut self, subject: Pseudonym) -> &mut Flags {
         self.subjects.update(subject, |state| state.flagged = true);
@@ -159,7 +226,7 @@ impl Projection {
 
     /// A subject's restrictions and objections, if it has any.
     pub fn flags(&self, subject: &Pseudonym) -> Option<&Flags> {
-        self.flags.get(subject)
+        self.flags.get(&self.resolve(subject))
     }
 
     /// The subject an objection belongs to.
@@ -169,11 +236,12 @@ impl Projection {
 
     /// What a decision reads of a subject.
     pub fn view(&self, subject: &Pseudonym) -> SubjectView<'_> {
-        let state = self.subject(subject);
+        let subject = self.resolve(subject);
+        let state = self.subject(&subject);
         SubjectView {
             grants: state.grants.as_slice(),
             flags: if state.flagged {
-                self.flags.get(subject)
+                self.flags.get(&subject)
             } else {
                 None
             },
@@ -189,11 +257,16 @@ impl Projection {
     pub fn subject(&self, subject: &Pseudonym) -> &SubjectState {
         // Not a fallback that hides an error: a subject the ledger never saw has exactly the
         // state of `EMPTY_SUBJECT`.
-        self.subjects.get(subject).unwrap_or(&EMPTY_SUBJECT)
+        self.subjects
+            .get(&self.resolve(subject))
+            .unwrap_or(&EMPTY_SUBJECT)
     }
 
     pub fn has_subject(&self, subject: &Pseudonym) -> bool {
-        self.subjects.contains(subject) || self.keys.contains_key(subject)
+        let current = self.resolve(subject);
+        self.subjects.contains(&current)
+            || self.keys.contains_key(&current)
+            || self.keys.contains_key(subject)
     }
 
     /// The newest version of a grant, and its subject.
