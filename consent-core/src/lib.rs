@@ -32,16 +32,16 @@ pub use id::pseudonym::{Pseudonym, PseudonymKey};
 pub use ledger::{
     AccessRequest, AccessRequestEntry, Clock, ConsentChange, ConsentEvent, ConsentRecord,
     ConsentType, CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, ErasureOutcome,
-    EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions, MEMORY_PATH, OpenMode,
-    RectificationDetail, RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry,
-    SubjectExport, SubjectStatus, SystemClock, TestClock, Validity, VerifyReport,
-    read_catalogue_file,
+    EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions, MEMORY_PATH, Notification,
+    NotificationReason, OpenMode, RectificationDetail, RectificationEntry, RedactedEntry,
+    RefusalEntry, RestrictionEntry, SubjectExport, SubjectStatus, SystemClock, TestClock, Validity,
+    VerifyReport, read_catalogue_file,
 };
 pub use log::event::{
     AccessRequestRecord, DisclosureBasis, DisclosureRecord, ErasureRecord, Event, EventPayload,
-    GrantRecord, GrantorRecord, LiftRecord, ObjectionOutcome, ObjectionRecord, ObjectionResolution,
-    RESTRICTION_V1, RESTRICTION_V2, RectificationRecord, RefusalRecord, RestrictionGround,
-    RestrictionRecord, SuccessionRecord, WithdrawalRecord,
+    GrantRecord, GrantorRecord, LiftRecord, NotificationRecord, ObjectionOutcome, ObjectionRecord,
+    ObjectionResolution, RESTRICTION_V1, RESTRICTION_V2, RectificationRecord, RefusalRecord,
+    RestrictionGround, RestrictionRecord, SuccessionRecord, WithdrawalRecord,
 };
 pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
 pub use model::party::{

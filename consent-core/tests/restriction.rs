@@ -406,3 +406,110 @@ fn a_restriction_recorded_by_0_1_reads_with_its_meaning() {
     assert_eq!(record.version, RESTRICTION_V1);
     assert_eq!(record.ground, None);
 }
+
+#[test]
+fn recipients_and_the_person_are_told_of_changes_until_it_is_recorded() {
+    let ledger = ledger_with(kassasjon_options());
+    let a = subject(&ledger, ADULT);
+    let at = instant("2026-02-01T10:00:00Z");
+    for (recipient, purpose) in [("imdi", "settlement"), ("nir", "nir_registration")] {
+        let request = DisclosureRequest::new(a.clone(), recipient, purpose, &["name"], at).unwrap();
+        ledger.record_disclosure(&request, &actor()).unwrap();
+    }
+    ledger.set_clock(instant("2026-03-01T10:00:00Z")).unwrap();
+    ledger
+        .restrict(
+            &a,
+            RestrictionGround::Accuracy,
+            instant("2026-03-01T10:00:00Z"),
+            &actor(),
+        )
+        .unwrap();
+    let tasks = ledger
+        .notifications_due(instant("2026-03-02T00:00:00Z"))
+        .unwrap();
+    let told: Vec<_> = tasks
+        .iter()
+        .map(|t| t.recipient.as_ref().map(|c| c.as_str().to_owned()))
+        .collect();
+    assert_eq!(
+        told,
+        vec![Some("imdi".to_owned()), Some("nir".to_owned())],
+        "Art. 19: every recipient"
+    );
+    // Before the restriction was recorded there was nothing to tell.
+    assert!(
+        ledger
+            .notifications_due(instant("2026-02-15T00:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+    let restriction = tasks[0].event_id;
+    let count = ledger.event_count();
+    assert_eq!(
+        ledger
+            .record_notification(restriction, Some("no_such"), at, &actor())
+            .unwrap_err()
+            .code(),
+        ErrorCode::UnknownCode
+    );
+    assert_eq!(
+        ledger
+            .record_notification(restriction, Some("nav"), at, &actor())
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound,
+        "NAV received nothing"
+    );
+    assert_eq!(ledger.event_count(), count);
+    for recipient in ["imdi", "nir"] {
+        ledger
+            .record_notification(
+                restriction,
+                Some(recipient),
+                instant("2026-03-01T12:00:00Z"),
+                &actor(),
+            )
+            .unwrap();
+    }
+    assert!(
+        ledger
+            .notifications_due(instant("2026-03-02T00:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+
+    // Lifting: the person is told first (Art. 18(3)).
+    ledger
+        .lift_restriction(&a, instant("2026-03-05T10:00:00Z"), &actor(), "verified")
+        .unwrap();
+    let tasks = ledger
+        .notifications_due(instant("2026-03-06T00:00:00Z"))
+        .unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].recipient, None);
+    assert_eq!(
+        serde_json::to_value(tasks[0].reason).unwrap(),
+        "restriction_lifted"
+    );
+    ledger
+        .record_notification(
+            tasks[0].event_id,
+            None,
+            instant("2026-03-05T09:00:00Z"),
+            &actor(),
+        )
+        .unwrap();
+
+    // Kassasjon: the recipients are told, though the disclosures can no longer be read.
+    let outcome = erase_by_kassasjon(&ledger, &a);
+    assert!(matches!(outcome, ErasureOutcome::Erased { .. }));
+    let tasks = ledger.notifications_due(ledger.now()).unwrap();
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert!(
+        tasks
+            .iter()
+            .all(|t| serde_json::to_value(t.reason).unwrap() == "erasure")
+    );
+    assert!(ledger.verify().unwrap().ok);
+}

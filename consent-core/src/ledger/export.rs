@@ -65,6 +65,10 @@ pub struct SubjectExport {
     /// one (since 0.2; absent when none). The history above includes their records.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub earlier_ids: Vec<SuccessionEntry>,
+    /// Whom the person's changes were told to (GDPR Art. 18(3) and 19; since 0.2; absent
+    /// when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notifications: Vec<NotificationEntry>,
     /// The erasure of the subject's personal payloads, if it happened.
     pub erasure: Option<ErasureEntry>,
     /// Events whose payload can no longer be read (erased).
@@ -421,6 +425,22 @@ pub struct ObjectionEntry {
     pub resolution: Option<ObjectionResolutionEntry>,
 }
 
+/// A change told to the person or a recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct NotificationEntry {
+    /// Who recorded it, and when.
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    /// The event of the change.
+    pub event_id: Uuid,
+    /// The recipient told; absent: the person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<Code>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
 /// An id the person had before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -531,7 +551,8 @@ impl Builder<'_> {
             | EventPayload::RestrictionLifted(_)
             | EventPayload::ObjectionRecorded(_)
             | EventPayload::ObjectionResolved(_)
-            | EventPayload::IdentitySucceeded(_) => add_rights(export, meta, &event.payload),
+            | EventPayload::IdentitySucceeded(_)
+            | EventPayload::NotificationSent(_) => add_rights(export, meta, &event.payload),
             EventPayload::SubjectErased(x) => {
                 export.erasure = Some(ErasureEntry {
                     meta,
@@ -689,6 +710,12 @@ fn add_rights(export: &mut SubjectExport, meta: EventMeta, payload: &EventPayloa
             objected_at: o.at,
             resolution: None,
         }),
+        EventPayload::NotificationSent(n) => export.notifications.push(NotificationEntry {
+            meta,
+            event_id: n.event_id,
+            recipient: n.recipient.clone(),
+            at: n.at,
+        }),
         EventPayload::IdentitySucceeded(s) => export.earlier_ids.push(SuccessionEntry {
             meta,
             pseudonym: s.from,
@@ -767,6 +794,7 @@ impl Ledger {
                 restrictions: Vec::new(),
                 objections: Vec::new(),
                 earlier_ids: Vec::new(),
+                notifications: Vec::new(),
                 erasure: None,
                 redacted_events: Vec::new(),
             },

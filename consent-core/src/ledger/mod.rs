@@ -15,6 +15,7 @@ mod upgrade;
 mod verify;
 mod write;
 
+pub use crate::policy::notification::{Notification, NotificationReason};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use export::{
     AccessRequestEntry, ConsentChange, ConsentEvent, ConsentRecord, ConsentType, CurrentValidity,

@@ -10,11 +10,12 @@ use uuid::Uuid;
 use super::Ledger;
 use super::commit::Pending;
 use super::rights::ErasureOutcome;
+use crate::catalogue::Code;
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
 use crate::log::event::{
-    ErasureRecord, EventPayload, LiftRecord, ObjectionOutcome, ObjectionRecord,
+    ErasureRecord, EventPayload, LiftRecord, NotificationRecord, ObjectionOutcome, ObjectionRecord,
     ObjectionResolution, RESTRICTION_V2, RestrictionGround, RestrictionRecord, WithdrawalRecord,
 };
 use crate::log::seal::Entropy;
@@ -23,6 +24,7 @@ use crate::model::text;
 use crate::model::{GrantId, RecordId};
 use crate::policy::erasure;
 use crate::policy::grant_state::NEVER;
+use crate::policy::notification::{self, Notification};
 use crate::projection::Effect;
 use crate::time;
 
@@ -620,6 +622,16 @@ impl Ledger {
                     .filter(|id| projection.key(id).is_some()),
             );
         }
+        // Who received the person's data, to be told (Art. 19): read now, before the
+        // payloads that say so become unreadable.
+        let mut recipients: Vec<Code> = Vec::new();
+        for event in &events {
+            if let EventPayload::DisclosureRecorded(d) = &event.payload
+                && !recipients.contains(&d.recipient)
+            {
+                recipients.push(d.recipient.clone());
+            }
+        }
         let mut total = 0u64;
         let mut pending = Vec::with_capacity(ids.len());
         for id in &ids {
@@ -637,6 +649,12 @@ impl Ledger {
                 payload: EventPayload::SubjectErased(ErasureRecord {
                     at: now,
                     events_erased,
+                    // The current id's erasure carries the list; the earlier ids' do not.
+                    recipients: if *id == pseudonym {
+                        recipients.clone()
+                    } else {
+                        Vec::new()
+                    },
                 }),
                 effect: Effect::Erase { subject: *id },
             });
@@ -646,5 +664,102 @@ impl Ledger {
             at: now,
             events_erased: total,
         })
+    }
+
+    /// The notification worklist up to `at`: tell the person before a restriction is
+    /// lifted (GDPR Art. 18(3)), and tell every recipient who received the person's data of
+    /// a rectification, a restriction or an erasure (Art. 19). A task stays until
+    /// [`Ledger::record_notification`] marks it done.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Ledger, LedgerOptions};
+    /// # let ledger = Ledger::open(":memory:", LedgerOptions::default().with_test_clock("2026-03-01T10:00:00Z".parse()?))?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// use consent_core::{DisclosureRequest, RestrictionGround};
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// let at = "2026-03-01T10:00:00Z".parse()?;
+    /// ledger.record_disclosure(&DisclosureRequest::new(subject.clone(), "imdi", "settlement", &["name"], at)?, &actor)?;
+    /// ledger.restrict(&subject, RestrictionGround::Accuracy, at, &actor)?;
+    /// let tasks = ledger.notifications_due("2026-03-02T00:00:00Z".parse()?)?;
+    /// assert_eq!(tasks.len(), 1); // tell IMDi of the restriction
+    /// ledger.record_notification(tasks[0].event_id, Some("imdi"), "2026-03-01T12:00:00Z".parse()?, &actor)?;
+    /// assert!(ledger.notifications_due("2026-03-02T00:00:00Z".parse()?)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidInput` for an instant out of range; `Integrity` when an event does not verify;
+    /// `Storage`.
+    pub fn notifications_due(&self, at: DateTime<Utc>) -> Result<Vec<Notification>> {
+        time::to_micros(at, "at")?;
+        let mut events = Vec::new();
+        self.for_each_event(|event| {
+            events.push(event);
+            Ok(())
+        })?;
+        Ok(notification::due(&events, at))
+    }
+
+    /// Marks a task of the notification worklist done: the person (`recipient` `None`) or a
+    /// recipient was told at `at` of the change recorded by `event_id`.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Ledger, LedgerOptions};
+    /// # let ledger = Ledger::open(":memory:", LedgerOptions::default().with_test_clock("2026-03-01T10:00:00Z".parse()?))?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// use consent_core::RestrictionGround;
+    /// let subject = ledger.parse_national_id("15038510190")?;
+    /// ledger.restrict(&subject, RestrictionGround::Accuracy, "2026-03-01T10:00:00Z".parse()?, &actor)?;
+    /// ledger.lift_restriction(&subject, "2026-03-02T10:00:00Z".parse()?, &actor, "verified")?;
+    /// let tasks = ledger.notifications_due("2026-03-03T00:00:00Z".parse()?)?;
+    /// assert_eq!(tasks[0].recipient, None); // tell the person
+    /// ledger.record_notification(tasks[0].event_id, None, "2026-03-02T09:00:00Z".parse()?, &actor)?;
+    /// assert!(ledger.notifications_due("2026-03-03T00:00:00Z".parse()?)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `UnknownCode` for a recipient not in the catalogue; `NotFound` when no such task is on
+    /// the worklist (or it is already done); `InvalidInput` for an instant out of range;
+    /// `Storage`. Nothing is written on error.
+    pub fn record_notification(
+        &self,
+        event_id: Uuid,
+        recipient: Option<&str>,
+        at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<RecordId> {
+        time::to_micros(at, "at")?;
+        let catalogue = &self.inner.catalogue;
+        let recipient = recipient
+            .map(|code| {
+                catalogue
+                    .recipient_id(code)
+                    .map(|id| catalogue.recipient_code(id).clone())
+            })
+            .transpose()?;
+        let mut writer = self.lock_writer()?;
+        let open = self.notifications_due(self.inner.clock.now().max(at))?;
+        let task = open
+            .iter()
+            .find(|n| n.event_id == event_id && n.recipient == recipient)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NotFound,
+                    "no such task on the notification worklist (or it is already done)",
+                )
+            })?;
+        let subject = task.subject;
+        self.commit_one(
+            &mut writer,
+            actor,
+            Some(subject),
+            EventPayload::NotificationSent(NotificationRecord {
+                event_id,
+                recipient,
+                at,
+            }),
+            Effect::None,
+        )
     }
 }

@@ -363,6 +363,23 @@ pub struct ErasureRecord {
     pub at: DateTime<Utc>,
     /// How many earlier events of the subject became unreadable.
     pub events_erased: u64,
+    /// The recipients who had received the subject's data, to be told (GDPR Art. 19; since
+    /// 0.2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<Code>,
+}
+
+/// A task of the notification worklist was done: the person or a recipient was told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NotificationRecord {
+    /// The event the task arose from.
+    pub event_id: Uuid,
+    /// The recipient told; `None`: the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<Code>,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 /// What an event records.
@@ -392,6 +409,8 @@ pub enum EventPayload {
     ObjectionResolved(ObjectionResolution),
     /// The subject's id succeeded an earlier one (since 0.2).
     IdentitySucceeded(SuccessionRecord),
+    /// The person or a recipient was told of a change (since 0.2).
+    NotificationSent(NotificationRecord),
     /// The subject's personal payloads were erased.
     SubjectErased(ErasureRecord),
     /// The payload of an erased subject: it cannot be read any more.
@@ -413,6 +432,7 @@ impl EventPayload {
             EventPayload::ObjectionRecorded(_) => "objection_recorded",
             EventPayload::ObjectionResolved(_) => "objection_resolved",
             EventPayload::IdentitySucceeded(_) => "identity_succeeded",
+            EventPayload::NotificationSent(_) => "notification_sent",
             EventPayload::SubjectErased(_) => "subject_erased",
             EventPayload::Redacted => "redacted",
         }
@@ -425,6 +445,7 @@ impl EventPayload {
             EventPayload::SubjectRestricted(_)
                 | EventPayload::SubjectErased(_)
                 | EventPayload::IdentitySucceeded(_)
+                | EventPayload::NotificationSent(_)
                 | EventPayload::Redacted
         )
     }

@@ -205,6 +205,7 @@ pub(crate) fn decode_payload(kind: &str, bytes: &[u8]) -> Option<EventPayload> {
         "objection_recorded" => EventPayload::ObjectionRecorded(parse(bytes)?),
         "objection_resolved" => EventPayload::ObjectionResolved(parse(bytes)?),
         "identity_succeeded" => EventPayload::IdentitySucceeded(parse(bytes)?),
+        "notification_sent" => EventPayload::NotificationSent(parse(bytes)?),
         _ => return None,
     })
 }
@@ -287,7 +288,7 @@ struct ChainFields<'a> {
 }
 
 /// The event kinds a stored header can name.
-const STORED_KINDS: [&str; 12] = [
+const STORED_KINDS: [&str; 13] = [
     "grant_recorded",
     "grant_withdrawn",
     "grant_refused",
@@ -300,6 +301,7 @@ const STORED_KINDS: [&str; 12] = [
     "objection_recorded",
     "objection_resolved",
     "identity_succeeded",
+    "notification_sent",
 ];
 
 /// A record whose hash, header fields, link and payload digest verified; its header is not

@@ -293,6 +293,7 @@ pub(crate) fn effect_of(
         EventPayload::GrantRefused(_)
         | EventPayload::DisclosureRecorded(_)
         | EventPayload::AccessRequested(_)
+        | EventPayload::NotificationSent(_)
         | EventPayload::Redacted => Effect::None,
     })
 }
