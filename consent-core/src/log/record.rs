@@ -201,6 +201,7 @@ pub(crate) fn decode_payload(kind: &str, bytes: &[u8]) -> Option<EventPayload> {
         "subject_rectified" => EventPayload::SubjectRectified(parse(bytes)?),
         "subject_restricted" => EventPayload::SubjectRestricted(parse(bytes)?),
         "subject_erased" => EventPayload::SubjectErased(parse(bytes)?),
+        "catalogue_adopted" => EventPayload::CatalogueAdopted(parse(bytes)?),
         _ => return None,
     })
 }
@@ -283,7 +284,7 @@ struct ChainFields<'a> {
 }
 
 /// The event kinds a stored header can name.
-const STORED_KINDS: [&str; 8] = [
+const STORED_KINDS: [&str; 9] = [
     "grant_recorded",
     "grant_withdrawn",
     "grant_refused",
@@ -292,6 +293,7 @@ const STORED_KINDS: [&str; 8] = [
     "subject_rectified",
     "subject_restricted",
     "subject_erased",
+    "catalogue_adopted",
 ];
 
 /// A record whose hash, header fields, link and payload digest verified; its header is not

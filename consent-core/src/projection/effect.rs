@@ -241,6 +241,8 @@ pub(crate) fn effect_of(
         EventPayload::GrantRefused(_)
         | EventPayload::DisclosureRecorded(_)
         | EventPayload::AccessRequested(_)
-        | EventPayload::Redacted => Effect::None,
+        | EventPayload::Redacted
+        // The ledger keeps its catalogues itself (`ledger/adopt.rs`): no subject's state.
+        | EventPayload::CatalogueAdopted(_) => Effect::None,
     })
 }
