@@ -34,14 +34,15 @@ pub use ledger::{
     ConsentType, CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, ErasureOutcome,
     EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions, MEMORY_PATH, Notification,
     NotificationReason, OpenMode, RectificationDetail, RectificationEntry, RedactedEntry,
-    RefusalEntry, RestrictionEntry, SubjectExport, SubjectStatus, SystemClock, TestClock, Validity,
-    VerifyReport, read_catalogue_file,
+    RefusalEntry, RestrictionEntry, SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE, SubjectExport,
+    SubjectStatus, SystemClock, TestClock, Validity, VerifyReport, read_catalogue_file,
 };
 pub use log::event::{
-    AccessRequestRecord, DisclosureBasis, DisclosureRecord, ErasureRecord, Event, EventPayload,
-    GrantRecord, GrantorRecord, LiftRecord, NotificationRecord, ObjectionOutcome, ObjectionRecord,
-    ObjectionResolution, RESTRICTION_V1, RESTRICTION_V2, RectificationRecord, RefusalRecord,
-    RestrictionGround, RestrictionRecord, SuccessionRecord, WithdrawalRecord,
+    AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord, ErasureRecord,
+    Event, EventPayload, GrantRecord, GrantorRecord, LiftRecord, NotificationRecord,
+    ObjectionOutcome, ObjectionRecord, ObjectionResolution, RESTRICTION_V1, RESTRICTION_V2,
+    RectificationRecord, RefusalRecord, RestrictionGround, RestrictionRecord, SuccessionRecord,
+    WithdrawalRecord,
 };
 pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
 pub use model::party::{
@@ -58,7 +59,7 @@ pub use time::from_unix_millis;
 /// For those who implement a [`Store`](storage::Store): the stored form of events, the head
 /// anchor, subject keys, and the stores this crate ships.
 pub mod storage {
-    pub use crate::ledger::{STORAGE_SCHEMA, UpgradeReport, upgrade_file};
+    pub use crate::ledger::{STORAGE_SCHEMA, UpgradeReport, upgrade_file, upgrade_file_with};
     pub use crate::log::record::{EventRecord, GENESIS, Hash, Head};
     pub use crate::store::memory::MemoryStore;
     pub use crate::store::sqlite::{FileAccess, SqliteStore};

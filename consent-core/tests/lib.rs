@@ -11,6 +11,7 @@
 mod common;
 
 mod bad_input;
+mod catalogue_adoption;
 mod durable;
 mod fuzz_bytes;
 mod identity;

@@ -578,7 +578,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
             }
         }
-        prop_assert_eq!(ledger.event_count(), events);
+        prop_assert_eq!(crate::common::recorded(&ledger), events);
     }
     prop_assert!(ledger.verify().unwrap().ok);
     Ok(())

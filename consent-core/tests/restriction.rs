@@ -315,7 +315,7 @@ fn an_access_request_from_someone_unknown_is_answered() {
         .unwrap();
     assert_eq!(export["status"], "nothing_held");
     assert!(!export.to_string().contains(ADULT));
-    assert_eq!(ledger.event_count(), 0);
+    assert_eq!(recorded(&ledger), 0);
 }
 
 #[test]
@@ -365,7 +365,7 @@ fn bad_input_to_the_new_rights_is_refused_and_changes_nothing() {
             .code(),
         ErrorCode::NotFound
     );
-    assert_eq!(ledger.event_count(), 0);
+    assert_eq!(recorded(&ledger), 0);
     ledger
         .restrict(&a, RestrictionGround::Accuracy, at, &actor())
         .unwrap();

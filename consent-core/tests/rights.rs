@@ -238,7 +238,7 @@ fn a_rectified_validity_applies_from_the_correction_on() {
     assert!(decide(at(2026, 6, 29)).permitted());
     assert_eq!(decide(summer).denial(), Some(DenialReason::Expired));
     // History is not rewritten: the grant's own event still says 31 December.
-    let events = ledger.events().unwrap();
+    let events = crate::common::recorded_events(&ledger);
     match &events[0].payload {
         EventPayload::GrantRecorded(g) => assert_eq!(
             g.valid_until.unwrap().to_rfc3339(),
@@ -443,7 +443,7 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
                 .denial(),
             Some(DenialReason::NoBasis)
         );
-        let events = ledger.events().unwrap();
+        let events = crate::common::recorded_events(&ledger);
         assert_eq!(events[0].payload, EventPayload::Redacted);
         assert_eq!(events[0].kind, "grant_recorded");
         assert!(
@@ -469,7 +469,10 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
     }
     let ledger = Ledger::open(&path, kassasjon_options()).unwrap();
     assert!(ledger.verify().unwrap().ok);
-    assert_eq!(ledger.events().unwrap()[0].payload, EventPayload::Redacted);
+    assert_eq!(
+        crate::common::recorded_events(&ledger)[0].payload,
+        EventPayload::Redacted
+    );
     let s = subject(&ledger, &other);
     assert!(
         ledger
@@ -501,7 +504,7 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
     );
     drop(ledger);
     let ledger = Ledger::open(&path, kassasjon_options()).unwrap();
-    let events = ledger.events().unwrap();
+    let events = crate::common::recorded_events(&ledger);
     assert_eq!(events[0].payload, EventPayload::Redacted);
     assert!(
         matches!(&events.last().unwrap().payload, EventPayload::GrantRecorded(g) if g.grant_id == again)

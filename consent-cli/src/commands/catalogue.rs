@@ -144,6 +144,33 @@ pub fn check(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
     Ok(Outcome::ok(out))
 }
 
+/// `consent catalogue adopt FILE`: the ledger opens under the catalogue in force (whatever
+/// `--catalogue` says) and records the adoption of the new one.
+pub fn adopt(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
+    let actor = ctx.actor()?;
+    let catalogue = load_catalogue(file)?;
+    let ledger = ctx.open_in_force()?;
+    let previous = ledger.catalogue().version().to_owned();
+    let id = ledger.adopt_catalogue(&catalogue, &actor)?;
+    let from = ledger
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(&json!({
+            "event_id": id,
+            "version": catalogue.version(),
+            "digest": catalogue.digest(),
+            "previous_version": previous,
+            "in_force_from": from,
+        }))?));
+    }
+    Ok(Outcome::ok(format!(
+        "adopted catalogue {} (sha256 {}) in place of {previous}, in force from {from}; decisions for earlier instants keep the rules in force then\n",
+        catalogue.version(),
+        catalogue.digest()
+    )))
+}
+
 fn catalogue_json(catalogue: &Catalogue) -> Value {
     let settings = catalogue.settings();
     json!({

@@ -1,11 +1,13 @@
 //! The catalogue: policy as data. Purposes, recipients, data categories, statutes, statutory
 //! rules and settings, with every code interned to a small integer.
 
+pub(crate) mod adoption;
 mod advice;
 mod entries;
 mod index;
 mod parse;
 
+pub(crate) use adoption::Catalogues;
 pub use advice::Advice;
 pub(crate) use entries::RuleRef;
 pub use entries::{
@@ -126,6 +128,8 @@ struct Inner {
     format: u32,
     version: String,
     digest: String,
+    /// The TOML text it was parsed from: a ledger records it when it adopts the catalogue.
+    text: Box<str>,
     settings: Settings,
     purposes: Vec<Purpose>,
     recipients: Vec<Recipient>,
@@ -207,6 +211,12 @@ impl Catalogue {
     /// SHA-256 of the catalogue's TOML text, hex; recorded in the ledger's metadata.
     pub fn digest(&self) -> &str {
         &self.inner.digest
+    }
+
+    /// The TOML text the catalogue was parsed from, as a ledger records it when it adopts the
+    /// catalogue ([`Ledger::adopt_catalogue`](crate::Ledger::adopt_catalogue)).
+    pub fn toml(&self) -> &str {
+        &self.inner.text
     }
 
     /// The settings.

@@ -383,6 +383,7 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
             format,
             version: doc.version,
             digest: hex::encode(&Sha256::digest(text.as_bytes())),
+            text: text.into(),
             settings,
             purposes,
             recipients,
@@ -995,6 +996,7 @@ pub(super) fn empty() -> Catalogue {
             format: FORMAT,
             version: "empty".into(),
             digest: String::new(),
+            text: "".into(),
             settings: Settings {
                 self_consent_age: 18,
                 mature_minor_min_age: 18,

@@ -565,6 +565,8 @@ impl Builder<'_> {
                 meta,
                 event_type: event.kind.clone(),
             }),
+            // Concerns no subject, so never among a subject's events.
+            EventPayload::CatalogueAdopted(_) => {}
         }
         Ok(())
     }

@@ -226,7 +226,8 @@ fn each_denial_reason() {
     // tested in policy/decide.rs).
     let err = ledger.grant(&health, &actor()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput, "{}", err.message());
-    assert_eq!(ledger.event_count(), 0);
+    // Only the adoption of the catalogue.
+    assert_eq!(ledger.event_count(), 1);
     assert_eq!(
         decide(
             &ledger,
@@ -548,7 +549,8 @@ fn the_chain_verifies_and_catches_tampering() {
     }
     let report = ledger.verify().unwrap();
     assert!(report.ok, "{report:?}");
-    assert_eq!(report.events, 3);
+    // The catalogue's adoption and three grants.
+    assert_eq!(report.events, 4);
 
     // Reopening replays into the same projection.
     let reopened = Ledger::with_store(shared(&store_ref), options.clone()).unwrap();
@@ -588,9 +590,13 @@ fn events_carry_actor_and_pseudonym_never_the_number() {
         )
         .unwrap();
     let events = ledger.events().unwrap();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].actor, actor());
-    assert_eq!(events[0].subject, Some(ledger.pseudonym(&adult())));
+    // The catalogue's adoption (by the system actor, of no subject), then the grant.
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].kind, "catalogue_adopted");
+    assert_eq!(events[0].actor.id(), crate::SYSTEM_ACTOR_ID);
+    assert_eq!(events[0].subject, None);
+    assert_eq!(events[1].actor, actor());
+    assert_eq!(events[1].subject, Some(ledger.pseudonym(&adult())));
     let json = serde_json::to_string(&events).unwrap();
     assert!(!json.contains("15038510190"));
 }

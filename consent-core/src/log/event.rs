@@ -382,6 +382,26 @@ pub struct NotificationRecord {
     pub at: DateTime<Utc>,
 }
 
+/// A catalogue the ledger adopted: the rules decisions are made under from `in_force_from` on,
+/// recorded whole so the ledger is self-contained (an auditor re-checks every decision against
+/// the rules it was made under). Concerns no subject and holds no personal data: never sealed,
+/// never shredded (since 0.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CatalogueAdoptionRecord {
+    /// The catalogue's own version string.
+    pub version: String,
+    /// The catalogue document's format (1 or 2).
+    pub format: u32,
+    /// SHA-256 of `toml`, hex ([`Catalogue::digest`](crate::Catalogue::digest)).
+    pub sha256: String,
+    /// From when decisions are made under it (the ledger's clock when it was adopted; for the
+    /// catalogue an upgraded 0.1 ledger was written under, the ledger's first event).
+    pub in_force_from: DateTime<Utc>,
+    /// The catalogue's TOML text, exactly as adopted.
+    pub toml: String,
+}
+
 /// What an event records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -415,6 +435,8 @@ pub enum EventPayload {
     SubjectErased(ErasureRecord),
     /// The payload of an erased subject: it cannot be read any more.
     Redacted,
+    /// The ledger adopted a catalogue (since 0.2).
+    CatalogueAdopted(CatalogueAdoptionRecord),
 }
 
 impl EventPayload {
@@ -435,6 +457,7 @@ impl EventPayload {
             EventPayload::NotificationSent(_) => "notification_sent",
             EventPayload::SubjectErased(_) => "subject_erased",
             EventPayload::Redacted => "redacted",
+            EventPayload::CatalogueAdopted(_) => "catalogue_adopted",
         }
     }
 
@@ -447,6 +470,7 @@ impl EventPayload {
                 | EventPayload::IdentitySucceeded(_)
                 | EventPayload::NotificationSent(_)
                 | EventPayload::Redacted
+                | EventPayload::CatalogueAdopted(_)
         )
     }
 }

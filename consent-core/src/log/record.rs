@@ -206,6 +206,7 @@ pub(crate) fn decode_payload(kind: &str, bytes: &[u8]) -> Option<EventPayload> {
         "objection_resolved" => EventPayload::ObjectionResolved(parse(bytes)?),
         "identity_succeeded" => EventPayload::IdentitySucceeded(parse(bytes)?),
         "notification_sent" => EventPayload::NotificationSent(parse(bytes)?),
+        "catalogue_adopted" => EventPayload::CatalogueAdopted(parse(bytes)?),
         _ => return None,
     })
 }
@@ -288,7 +289,7 @@ struct ChainFields<'a> {
 }
 
 /// The event kinds a stored header can name.
-const STORED_KINDS: [&str; 13] = [
+const STORED_KINDS: [&str; 14] = [
     "grant_recorded",
     "grant_withdrawn",
     "grant_refused",
@@ -302,6 +303,7 @@ const STORED_KINDS: [&str; 13] = [
     "objection_resolved",
     "identity_succeeded",
     "notification_sent",
+    "catalogue_adopted",
 ];
 
 /// A record whose hash, header fields, link and payload digest verified; its header is not

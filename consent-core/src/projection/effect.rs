@@ -294,6 +294,8 @@ pub(crate) fn effect_of(
         | EventPayload::DisclosureRecorded(_)
         | EventPayload::AccessRequested(_)
         | EventPayload::NotificationSent(_)
-        | EventPayload::Redacted => Effect::None,
+        | EventPayload::Redacted
+        // The ledger keeps its catalogues itself (`ledger/adopt.rs`): no subject's state.
+        | EventPayload::CatalogueAdopted(_) => Effect::None,
     })
 }

@@ -115,3 +115,25 @@ pub fn erase_by_kassasjon(ledger: &Ledger, subject: &NationalId) -> consent_core
     ledger.set_clock(later).unwrap();
     ledger.execute_kassasjon(subject, &actor()).unwrap()
 }
+
+/// The events a test's own calls recorded: every event but the catalogue adoptions (a new
+/// ledger records the adoption of its catalogue as its first event), so a count means what it
+/// says whatever the ledger records of itself.
+pub fn recorded(ledger: &Ledger) -> u64 {
+    ledger
+        .events()
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind != "catalogue_adopted")
+        .count() as u64
+}
+
+/// The events a test's own calls recorded, in order (without the catalogue adoptions).
+pub fn recorded_events(ledger: &Ledger) -> Vec<consent_core::Event> {
+    ledger
+        .events()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind != "catalogue_adopted")
+        .collect()
+}
