@@ -6,7 +6,11 @@
 //! unconditional statute already covers it, and given by someone competent (docs/json.md and
 //! DOMAIN.md section 0.3: alone from 18, from 15 with a maturity assessment, from 16 for health;
 //! a representative hears a child of 12 or older, and their grant lapses at 16 for health and
-//! at 18 for the rest).
+//! at 18 for the rest). It knows restriction and objection as GDPR Art. 18(2) and 21 have
+//! them: while restricted, consent still permits and a statutory rule is denied `restricted`
+//! unless it continues under a restriction (`nir_registration`, `barnevern_duty`); an objection
+//! to a purpose denies `objected` to every Art. 6(1)(e) basis of it (the rule
+//! `nav_introduction`, and consents that only waive confidentiality), until it is rejected.
 //!
 //! 2,000 sequences by default; `CONSENT_MODEL_CASES=20000 cargo test -p consent-core --test integration model::` for more.
 
@@ -49,6 +53,8 @@ struct ModelRule {
     exception: &'static str,
     /// Whether the rule permits only with an asserted condition.
     conditional: bool,
+    /// Whether it continues while the subject's processing is restricted.
+    continues: bool,
 }
 
 /// The rules, each valid from integreringsloven's or barnevernsloven's start, long before the
@@ -63,6 +69,7 @@ const RULES: [ModelRule; 3] = [
         statute: "integreringsloven § 43",
         exception: "special_statute",
         conditional: false,
+        continues: true,
     },
     ModelRule {
         code: "nav_introduction",
@@ -73,6 +80,7 @@ const RULES: [ModelRule; 3] = [
         statute: "integreringsloven § 41, integreringsloven § 42 andre ledd",
         exception: "special_statute",
         conditional: false,
+        continues: false,
     },
     ModelRule {
         code: "barnevern_duty",
@@ -83,8 +91,58 @@ const RULES: [ModelRule; 3] = [
         statute: "barnevernsloven § 13-2",
         exception: "duty_to_inform",
         conditional: true,
+        continues: true,
     },
 ];
+
+/// Whether the person may object to a purpose (Art. 21(1)): a rule or a consent for it rests
+/// on Art. 6(1)(e). Every purpose above but the NIR registration (Art. 6(1)(c)).
+fn objectable(purpose: &str) -> bool {
+    purpose != "nir_registration"
+}
+
+/// A restriction of the model: from, until (`None`: not lifted).
+#[derive(Debug, Clone)]
+struct ModelRestriction {
+    subject: usize,
+    from: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+}
+
+/// An objection of the model.
+#[derive(Debug, Clone)]
+struct ModelObjection {
+    id: uuid::Uuid,
+    subject: usize,
+    purpose: &'static str,
+    from: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+    resolved: bool,
+}
+
+/// What stops processing of a subject at an instant: the model's whole rule.
+#[derive(Debug, Default)]
+struct ModelFlags {
+    restrictions: Vec<ModelRestriction>,
+    objections: Vec<ModelObjection>,
+}
+
+impl ModelFlags {
+    fn restricted(&self, subject: usize, at: DateTime<Utc>) -> bool {
+        self.restrictions
+            .iter()
+            .any(|r| r.subject == subject && r.from <= at && r.until.is_none_or(|u| at < u))
+    }
+
+    fn objected(&self, subject: usize, purpose: &str, at: DateTime<Utc>) -> bool {
+        self.objections.iter().any(|o| {
+            o.subject == subject
+                && o.purpose == purpose
+                && o.from <= at
+                && o.until.is_none_or(|u| at < u)
+        })
+    }
+}
 
 fn rule_for(recipient: &str, purpose: &str, category: &str) -> Option<&'static ModelRule> {
     RULES.iter().find(|r| {
@@ -190,6 +248,24 @@ enum Op {
         purpose: usize,
         categories: Vec<usize>,
     },
+    Restrict {
+        subject: usize,
+        at: i64,
+    },
+    Lift {
+        subject: usize,
+        at: i64,
+    },
+    Object {
+        subject: usize,
+        purpose: usize,
+        at: i64,
+    },
+    Resolve {
+        pick: usize,
+        rejected: bool,
+        at_offset: i64,
+    },
     Reopen,
 }
 
@@ -225,6 +301,10 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(pick, boundary, delta, recipient, purpose, categories)| Op::DecideAtBoundary {
                 pick, boundary, delta, recipient, purpose, categories
             }),
+        1 => (0..3usize, hours()).prop_map(|(subject, at)| Op::Restrict { subject, at }),
+        1 => (0..3usize, hours()).prop_map(|(subject, at)| Op::Lift { subject, at }),
+        1 => (0..3usize, 0..5usize, hours()).prop_map(|(subject, purpose, at)| Op::Object { subject, purpose, at }),
+        1 => (any::<usize>(), any::<bool>(), -200i64..5_000).prop_map(|(pick, rejected, at_offset)| Op::Resolve { pick, rejected, at_offset }),
         1 => Just(Op::Reopen),
     ]
 }
@@ -248,6 +328,7 @@ struct ModelGrant {
 /// The model's answer for one category: `Ok(true)` statute, `Ok(false)` consent, or a denial.
 fn model_category(
     grants: &[ModelGrant],
+    flags: &ModelFlags,
     subject: usize,
     request: (&str, &str, &str),
     asserted: bool,
@@ -255,10 +336,32 @@ fn model_category(
 ) -> Result<bool, DenialReason> {
     let (recipient, purpose, category) = request;
     let rule = rule_for(recipient, purpose, category);
-    if rule.is_some_and(|r| !r.conditional || asserted) {
+    if let Some(rule) = rule.filter(|r| !r.conditional || asserted) {
+        if flags.restricted(subject, at) && !rule.continues {
+            return Err(DenialReason::Restricted);
+        }
+        if flags.objected(subject, purpose, at) && rule.art6 == "A6_1_e" {
+            return Err(DenialReason::Objected);
+        }
         return Ok(true);
     }
-    let unasserted = rule.is_some();
+    let consent = model_consent(grants, subject, request, at, rule.is_some());
+    if consent == Ok(false) && flags.objected(subject, purpose, at) && objectable(purpose) {
+        return Err(DenialReason::Objected);
+    }
+    consent
+}
+
+/// The consent path of the model, for a category no rule covers (or whose rule's condition
+/// was not asserted: `unasserted`).
+fn model_consent(
+    grants: &[ModelGrant],
+    subject: usize,
+    request: (&str, &str, &str),
+    at: DateTime<Utc>,
+    unasserted: bool,
+) -> Result<bool, DenialReason> {
+    let (recipient, purpose, category) = request;
     let special = category == "health";
     let mut reasons = Vec::new();
     for g in grants.iter().filter(|g| g.subject == subject) {
@@ -359,6 +462,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         .with_test_clock(base());
     let mut ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
     let mut grants: Vec<ModelGrant> = Vec::new();
+    let mut flags = ModelFlags::default();
     let mut events = 0u64;
     for op in ops {
         match &op {
@@ -551,6 +655,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 for (outcome, category) in decision.outcomes().zip(&cats) {
                     let expected = model_category(
                         &grants,
+                        &flags,
                         *subject,
                         (recipient, purpose, category),
                         asserted,
@@ -572,6 +677,106 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     all &= actual.is_ok();
                 }
                 prop_assert_eq!(decision.permitted(), all);
+            }
+            Op::Restrict { subject, at } => {
+                let s = ledger.parse_national_id(&people[*subject].number).unwrap();
+                let at = instant(*at);
+                let open = flags
+                    .restrictions
+                    .iter()
+                    .any(|r| r.subject == *subject && r.until.is_none());
+                let result =
+                    ledger.restrict(&s, consent_core::RestrictionGround::Accuracy, at, &actor());
+                if open {
+                    prop_assert_eq!(result.unwrap_err().code(), ErrorCode::Conflict);
+                } else {
+                    prop_assert!(result.is_ok(), "{:?}", result);
+                    events += 1;
+                    flags.restrictions.push(ModelRestriction {
+                        subject: *subject,
+                        from: at,
+                        until: None,
+                    });
+                }
+            }
+            Op::Lift { subject, at } => {
+                let s = ledger.parse_national_id(&people[*subject].number).unwrap();
+                let at = instant(*at);
+                let result = ledger.lift_restriction(&s, at, &actor(), "verified");
+                let open = flags
+                    .restrictions
+                    .iter_mut()
+                    .find(|r| r.subject == *subject && r.until.is_none());
+                match open {
+                    None => prop_assert_eq!(result.unwrap_err().code(), ErrorCode::NotFound),
+                    Some(r) if at < r.from => {
+                        prop_assert_eq!(result.unwrap_err().code(), ErrorCode::InvalidInput);
+                    }
+                    Some(r) => {
+                        prop_assert!(result.is_ok(), "{:?}", result);
+                        events += 1;
+                        r.until = Some(at);
+                    }
+                }
+            }
+            Op::Object {
+                subject,
+                purpose,
+                at,
+            } => {
+                let s = ledger.parse_national_id(&people[*subject].number).unwrap();
+                let (purpose, at) = (PURPOSES[*purpose], instant(*at));
+                let result = ledger.object(&s, purpose, at, &actor());
+                let pending = flags
+                    .objections
+                    .iter()
+                    .any(|o| o.subject == *subject && o.purpose == purpose && !o.resolved);
+                if !objectable(purpose) {
+                    prop_assert_eq!(result.unwrap_err().code(), ErrorCode::InvalidInput);
+                } else if pending {
+                    prop_assert_eq!(result.unwrap_err().code(), ErrorCode::Conflict);
+                } else {
+                    let id = result.unwrap();
+                    events += 1;
+                    flags.objections.push(ModelObjection {
+                        id,
+                        subject: *subject,
+                        purpose,
+                        from: at,
+                        until: None,
+                        resolved: false,
+                    });
+                }
+            }
+            Op::Resolve {
+                pick,
+                rejected,
+                at_offset,
+            } => {
+                if flags.objections.is_empty() {
+                    continue;
+                }
+                let index = pick % flags.objections.len();
+                let o = &mut flags.objections[index];
+                let at = o.from + Duration::hours(*at_offset);
+                let outcome = if *rejected {
+                    consent_core::ObjectionOutcome::Rejected
+                } else {
+                    consent_core::ObjectionOutcome::Upheld
+                };
+                let result = ledger.resolve_objection(o.id, outcome, at, &actor(), "decided");
+                if o.resolved {
+                    prop_assert_eq!(result.unwrap_err().code(), ErrorCode::Conflict);
+                } else if at < o.from {
+                    prop_assert_eq!(result.unwrap_err().code(), ErrorCode::InvalidInput);
+                } else {
+                    prop_assert!(result.is_ok(), "{:?}", result);
+                    events += 1;
+                    o.resolved = true;
+                    if *rejected {
+                        o.until = Some(at);
+                    }
+                }
             }
             Op::Reopen => {
                 drop(ledger);
