@@ -151,6 +151,36 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Adopts the catalogue `catalogue_toml` (its TOML text, at most 1 MiB): from now on (the
+ * ledger's clock) decisions are made under it, and the ledger records its adoption, with the
+ * whole text and its SHA-256, as a `catalogue_adopted` event by the actor. Decisions about
+ * earlier instants keep the rules in force then. A ledger opened with a catalogue other than
+ * the one in force fails with `CONFLICT`: adopt it with this call on a ledger opened without
+ * `catalogue_file`.
+ *
+ * The catalogue must keep every purpose, recipient, category, condition, exception and rule
+ * code of the one in force at the same position (add codes at the end; retire them, never
+ * remove them). Any actor may adopt a catalogue until the catalogue declares roles.
+ *
+ * On success `*event_id_out` holds the adoption event's id (free it with
+ * `consent_string_free`); on failure nothing is recorded.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_CATALOGUE` (the text does not validate),
+ * `INVALID_INPUT` (it moves or drops a code of the catalogue in force, or a malformed actor),
+ * `CONFLICT` (it is the catalogue in force), `STORAGE` (a read-only ledger), `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `catalogue_toml` and `actor_json` are NUL-terminated strings;
+ * `event_id_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_adopt_catalogue(const struct consent_ledger *ledger,
+                                              const char *catalogue_toml,
+                                              const char *actor_json,
+                                              char **event_id_out);
+
+/**
  * Whether the decision permits the disclosure (every requested category has a basis).
  *
  * Returns false for NULL (fail closed). Infallible; it does not touch the last error.

@@ -104,6 +104,12 @@ pub enum CatalogueCommand {
         /// The catalogue TOML file
         file: PathBuf,
     },
+    /// Adopt a catalogue: the ledger records it (with the actor) and decides under it from
+    /// now on; it must keep every code of the catalogue in force at the same position
+    Adopt {
+        /// The catalogue TOML file
+        file: PathBuf,
+    },
 }
 
 /// `consent grant`

@@ -102,6 +102,15 @@ impl Context<'_> {
         self.open_with(OpenMode::OpenOrCreate)
     }
 
+    /// Opens the existing ledger for writing under the catalogue in force, whatever
+    /// `--catalogue` names (to adopt a new one).
+    pub fn open_in_force(&self) -> Result<Ledger, CliError> {
+        self.require_ledger()?;
+        let mut options = self.options()?;
+        options.catalogue = None;
+        Ledger::open(self.path(), options).map_err(CliError::from)
+    }
+
     /// Opens the existing ledger for reading only: nothing is created or written beside it (no
     /// key, no lock file, no WAL), and a writing service may keep it open meanwhile.
     pub fn open_read_only(&self) -> Result<Ledger, CliError> {

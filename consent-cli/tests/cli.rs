@@ -166,7 +166,20 @@ impl Sandbox {
         path
     }
 
+    /// The events the test's commands recorded: every stored event but the catalogue
+    /// adoptions (a new ledger's first event records its catalogue).
     fn events(&self) -> i64 {
+        let conn = rusqlite::Connection::open(self.db()).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM events WHERE json_extract(header, '$.kind') != 'catalogue_adopted'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+    }
+
+    /// Every stored event, the ledger's own included.
+    fn all_events(&self) -> i64 {
         let conn = rusqlite::Connection::open(self.db()).unwrap();
         conn.query_row("SELECT count(*) FROM events", [], |row| row.get(0))
             .unwrap()
@@ -728,7 +741,13 @@ fn export_shows_the_subjects_records_without_the_national_id() {
     assert_no_national_id(&run, &fnr);
     let json = run.json();
     assert_eq!(json["consent_records"][0]["record_id"], id.as_str());
-    sandbox.run(&["export", &person("010190", "40")]).fails("");
+    // A person the ledger holds nothing on gets an answer too (GDPR Art. 15).
+    let stranger = person("010190", "40");
+    let run = sandbox.run(&["export", &stranger]).ok();
+    assert!(run.stdout.contains("nothing_held"), "{}", run.stdout);
+    assert_no_national_id(&run, &stranger);
+    let json = sandbox.run(&["export", "--json", &stranger]).ok().json();
+    assert_eq!(json["status"], "nothing_held");
 }
 
 #[test]
@@ -762,7 +781,8 @@ fn verify_passes_then_names_the_tampered_seq() {
         .ok();
     sandbox.grant(&grant_doc(&fnr));
     let run = sandbox.run(&["verify"]).ok();
-    assert!(run.stdout.contains("3 events verified"), "{}", run.stdout);
+    // The catalogue's adoption, two grants and a withdrawal.
+    assert!(run.stdout.contains("4 events verified"), "{}", run.stdout);
     assert_eq!(sandbox.run(&["verify", "--json"]).ok().json()["ok"], true);
 
     let conn = rusqlite::Connection::open(sandbox.db()).unwrap();
@@ -1109,11 +1129,85 @@ fn catalogue_check_reports_what_the_dpo_should_see() {
         .ok()
         .json();
     assert_eq!(json["format"], 2);
-    assert!(
+    let codes = |json: &serde_json::Value| -> Vec<String> {
         json["advice"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|a| a["code"] == "self_consent_age")
+            .map(|a| a["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The default follows Datatilsynet's main rule (18), so there is nothing to say about it;
+    // a catalogue that lets 16-year-olds consent alone is told so.
+    assert!(!codes(&json).contains(&"self_consent_age".to_owned()));
+    let young = sandbox.write(
+        "young.toml",
+        &consent_core::Catalogue::embedded_toml()
+            .replace("self_consent_age = 18", "self_consent_age = 16"),
     );
+    let json = sandbox
+        .run(&["catalogue", "check", "--json", young.to_str().unwrap()])
+        .ok()
+        .json();
+    assert!(
+        codes(&json).contains(&"self_consent_age".to_owned()),
+        "{json}"
+    );
+}
+
+/// Security finding 5: the catalogue a ledger was written under is enforced. `--catalogue`
+/// with another catalogue is refused until `consent catalogue adopt` records it.
+#[test]
+fn catalogue_adopt_records_the_new_catalogue_and_a_swap_without_it_is_refused() {
+    let sandbox = Sandbox::ledger();
+    let default = consent_core::Catalogue::embedded_toml();
+    let next = default.replacen("version = \"2026-12-01\"", "version = \"2027-01-01\"", 1);
+    let next = sandbox.write("next.toml", &next);
+    let next = next.to_str().unwrap();
+    let before = sandbox.all_events();
+
+    // Opening with a catalogue other than the one in force is refused, and says how to adopt.
+    let run = sandbox.run(&["--catalogue", next, "verify"]);
+    // (verify reads the file, whatever the catalogue: it still verifies.)
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let fnr = mother();
+    let decide = |catalogue: &str| {
+        let mut args = vec!["--catalogue", catalogue];
+        args.extend(decide_args(&fnr, "2026-03-01T10:00:00Z", &["finances"]));
+        sandbox.run(&args)
+    };
+    decide(next).fails("consent catalogue adopt");
+
+    // Bad input: an actor is required, a missing file, a catalogue that moves a code.
+    sandbox.run(&["catalogue", "adopt", next]).fails("actor");
+    sandbox
+        .act(&["catalogue", "adopt", "missing.toml"])
+        .fails("missing.toml");
+    let moved = default.replacen(
+        "[[category]]\ncode = \"name\"",
+        "[[category]]\ncode = \"alias\"\nname = \"Alias\"\n\n[[category]]\ncode = \"name\"",
+        1,
+    );
+    let moved = sandbox.write("moved.toml", &moved);
+    sandbox
+        .act(&["catalogue", "adopt", moved.to_str().unwrap()])
+        .fails("`name`");
+    assert_eq!(sandbox.all_events(), before);
+
+    let run = sandbox
+        .act(&["--json", "catalogue", "adopt", next])
+        .ok()
+        .json();
+    assert_eq!(run["version"], "2027-01-01");
+    assert_eq!(run["previous_version"], "2026-12-01");
+    assert_eq!(sandbox.all_events(), before + 1);
+    // The same catalogue again is a conflict, and changes nothing.
+    sandbox
+        .act(&["catalogue", "adopt", next])
+        .fails("already in force");
+    assert_eq!(sandbox.all_events(), before + 1);
+    // Now it is the one in force: given or not, the ledger opens.
+    // (denied: no consent, no statute; exit 1, not an error)
+    assert_eq!(decide(next).code, 1);
+    assert_eq!(sandbox.events(), 0);
 }

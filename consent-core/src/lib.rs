@@ -23,8 +23,8 @@ mod ledger;
 
 pub use catalogue::{
     Advice, Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Gates,
-    MAX_CATALOGUE_BYTES, MAX_CODES, NoticeEntry, Period, Purpose, Recipient, Rule, Settings,
-    Statute,
+    MAX_CATALOGUE_BYTES, MAX_CODES, NoticeEntry, Period, Purpose, Recipient, Retention, Rule,
+    Settings, Statute,
 };
 pub use error::{Error, ErrorCode, Result, redact_national_ids};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
@@ -32,18 +32,22 @@ pub use id::pseudonym::{Pseudonym, PseudonymKey};
 pub use ledger::{
     AccessRequest, AccessRequestEntry, Clock, ConsentChange, ConsentEvent, ConsentRecord,
     ConsentType, CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, ErasureOutcome,
-    EventCursor, EventMeta, Ledger, LedgerOptions, MEMORY_PATH, OpenMode, RectificationDetail,
-    RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
+    EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions, MEMORY_PATH, Notification,
+    NotificationReason, OpenMode, RectificationDetail, RectificationEntry, RedactedEntry,
+    RefusalEntry, RestrictionEntry, SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE, SubjectExport,
     SubjectStatus, SystemClock, TestClock, Validity, VerifyReport, read_catalogue_file,
 };
 pub use log::event::{
-    AccessRequestRecord, DisclosureBasis, DisclosureRecord, ErasureRecord, Event, EventPayload,
-    GrantRecord, GrantorRecord, RectificationRecord, RefusalRecord, RestrictionRecord,
+    AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord, ErasureRecord,
+    Event, EventPayload, GrantRecord, GrantorRecord, LiftRecord, NotificationRecord,
+    ObjectionOutcome, ObjectionRecord, ObjectionResolution, RESTRICTION_V1, RESTRICTION_V2,
+    RectificationRecord, RefusalRecord, RestrictionGround, RestrictionRecord, SuccessionRecord,
     WithdrawalRecord,
 };
 pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
 pub use model::party::{
-    Actor, Evidence, EvidenceMethod, Grantor, Notice, RepresentativeId, RepresentativeRole,
+    Actor, ChildHeard, ChildPosition, Evidence, EvidenceMethod, Grantor, MaturityAssessment,
+    Notice, RepresentativeId, RepresentativeRole,
 };
 pub use model::request::{Assertion, Correction, DisclosureRequest, GrantRequest, RefusalRequest};
 pub use model::{GrantId, MAX_DOCUMENT_BYTES, RecordId, SCHEMA_VERSION};
@@ -55,7 +59,7 @@ pub use time::from_unix_millis;
 /// For those who implement a [`Store`](storage::Store): the stored form of events, the head
 /// anchor, subject keys, and the stores this crate ships.
 pub mod storage {
-    pub use crate::ledger::{STORAGE_SCHEMA, UpgradeReport, upgrade_file};
+    pub use crate::ledger::{STORAGE_SCHEMA, UpgradeReport, upgrade_file, upgrade_file_with};
     pub use crate::log::record::{EventRecord, GENESIS, Hash, Head};
     pub use crate::store::memory::MemoryStore;
     pub use crate::store::sqlite::{FileAccess, SqliteStore};

@@ -57,7 +57,9 @@ fn with_number(first_nine: &str) -> String {
 
 fn cases() -> Vec<Case> {
     let child_14 = national_id("010611", "51");
+    let teen_15 = national_id("010610", "51");
     let teen_16 = national_id("010609", "51");
+    let child_13 = national_id("010612", "51");
     let d_31_feb = with_number("710290123");
     vec![
         (
@@ -311,12 +313,102 @@ fn cases() -> Vec<Case> {
             grant_with(move |j| j["subject"] = child_14.clone().into()),
         ),
         (
-            "grant: a 16-year-old alone to health data",
+            "grant: a 15-year-old alone to health data",
+            ErrorCode::InvalidInput,
+            grant_with(move |j| {
+                j["subject"] = teen_15.clone().into();
+                j["categories"] = serde_json::json!(["health"]);
+                j["explicit"] = true.into();
+            }),
+        ),
+        (
+            "grant: a 16-year-old alone to ordinary data without a maturity assessment",
+            ErrorCode::InvalidInput,
+            {
+                let teen = teen_16.clone();
+                grant_with(move |j| j["subject"] = teen.clone().into())
+            },
+        ),
+        (
+            "grant: a maturity assessment dated after the recording",
+            ErrorCode::InvalidInput,
+            {
+                let teen = teen_16.clone();
+                grant_with(move |j| {
+                    j["subject"] = teen.clone().into();
+                    j["maturity_assessment"] = serde_json::json!({"assessed_by": "helsesykepleier", "reference": "2026/7", "at": "2026-02-01T10:00:00Z"});
+                })
+            },
+        ),
+        (
+            "grant: a maturity assessment for an adult",
+            ErrorCode::InvalidInput,
+            grant_with(|j| {
+                j["maturity_assessment"] = serde_json::json!({"assessed_by": "helsesykepleier", "reference": "2026/7", "at": "2026-01-04T10:00:00Z"});
+            }),
+        ),
+        (
+            "grant: a maturity assessment without a reference",
             ErrorCode::InvalidInput,
             grant_with(move |j| {
                 j["subject"] = teen_16.clone().into();
-                j["categories"] = serde_json::json!(["health"]);
-                j["explicit"] = true.into();
+                j["maturity_assessment"] = serde_json::json!({"assessed_by": "helsesykepleier", "at": "2026-01-04T10:00:00Z"});
+            }),
+        ),
+        (
+            "grant: a representative for a 13-year-old without child_heard",
+            ErrorCode::InvalidInput,
+            {
+                let child = child_13.clone();
+                grant_with(move |j| {
+                    j["subject"] = child.clone().into();
+                    j["grantor"] = serde_json::json!({"role": "verge", "id": ADULT, "authority": "Statsforvalteren 2025/1"});
+                })
+            },
+        ),
+        (
+            "grant: child_heard with an unknown position",
+            ErrorCode::InvalidInput,
+            {
+                let child = child_13.clone();
+                grant_with(move |j| {
+                    j["subject"] = child.clone().into();
+                    j["grantor"] = serde_json::json!({"role": "verge", "id": ADULT, "authority": "Statsforvalteren 2025/1"});
+                    j["child_heard"] = serde_json::json!({"at": "2026-01-04T10:00:00Z", "position": "shrugged", "reference": "2026/8"});
+                })
+            },
+        ),
+        (
+            "grant: child_heard on the subject's own grant",
+            ErrorCode::InvalidInput,
+            grant_with(|j| {
+                j["child_heard"] = serde_json::json!({"at": "2026-01-04T10:00:00Z", "position": "agrees", "reference": "2026/8"});
+            }),
+        ),
+        (
+            "grant: a representative's authority that ends before the grant starts",
+            ErrorCode::InvalidInput,
+            grant_with(move |j| {
+                j["subject"] = child_13.clone().into();
+                j["grantor"] = serde_json::json!({"role": "verge", "id": ADULT, "authority": "Statsforvalteren 2025/1", "authority_valid_until": "2026-01-01T00:00:00Z"});
+                j["child_heard"] = serde_json::json!({"at": "2026-01-04T10:00:00Z", "position": "agrees", "reference": "2026/8"});
+            }),
+        ),
+        (
+            "grant: a birth date that contradicts the fødselsnummer",
+            ErrorCode::InvalidInput,
+            grant_with(|j| j["subject_birth_date"] = "1985-03-16".into()),
+        ),
+        (
+            "grant: a birth date that is not a date",
+            ErrorCode::InvalidInput,
+            grant_with(|j| j["subject_birth_date"] = "1985-02-30".into()),
+        ),
+        (
+            "grant: authority_valid_until on the subject's own grant",
+            ErrorCode::InvalidInput,
+            grant_with(|j| {
+                j["grantor"] = serde_json::json!({"role": "self", "authority_valid_until": "2027-01-01T00:00:00Z"});
             }),
         ),
         (

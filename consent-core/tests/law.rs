@@ -71,7 +71,7 @@ fn the_duty_to_inform_barnevern_needs_an_asserted_condition() {
     .unwrap()
     .with_assertions(concern.clone());
     ledger.record_disclosure(&request, &actor()).unwrap();
-    let events = ledger.events().unwrap();
+    let events = crate::common::recorded_events(&ledger);
     let EventPayload::DisclosureRecorded(disclosure) = &events[0].payload else {
         panic!("{:?}", events[0].payload);
     };
@@ -180,7 +180,7 @@ fn no_consent_is_asked_where_a_statute_is_the_basis() {
         err.message()
     );
     assert!(err.message().contains("`name`"), "{}", err.message());
-    assert_eq!(ledger.event_count(), 0);
+    assert_eq!(crate::common::recorded(&ledger), 0);
     // A conditional rule is not such coverage: lesser concerns need consent.
     let lesser = grant_json(
         ADULT,
@@ -204,7 +204,7 @@ fn consent_is_not_given_after_the_fact_but_withdrawn_at_any_time() {
     let err = ledger.grant(&grant_from(40), &actor()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.message().contains("30 days"), "{}", err.message());
-    assert_eq!(ledger.event_count(), 0);
+    assert_eq!(crate::common::recorded(&ledger), 0);
     ledger.grant(&grant_from(10), &actor()).unwrap();
 
     // A grant recorded 45 days ago is withdrawn now for an instant 40 days ago.
@@ -219,7 +219,7 @@ fn consent_is_not_given_after_the_fact_but_withdrawn_at_any_time() {
             Some("told us in February"),
         )
         .unwrap();
-    assert_eq!(ledger.event_count(), 3);
+    assert_eq!(crate::common::recorded(&ledger), 3);
 }
 
 #[test]

@@ -11,12 +11,16 @@
 mod common;
 
 mod bad_input;
+mod catalogue_adoption;
 mod durable;
 mod fuzz_bytes;
+mod identity;
 mod law;
 mod layers;
+mod minors;
 mod model;
 mod properties;
+mod restriction;
 mod rights;
 mod scenarios;
 mod security;

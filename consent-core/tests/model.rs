@@ -2,8 +2,15 @@
 //! every step against a reference model written from docs/json.md and docs/catalogue.md alone: a plain
 //! list of grants, the statutory table with its conditions, and each purpose's two gates, read
 //! directly, with no interning, bitsets or projection. The model also knows what a grant must be
-//! to be recorded: not backdated beyond 30 days, explicit for health, and not asked where an
-//! unconditional statute already covers it.
+//! to be recorded: not backdated beyond 30 days, explicit for health, not asked where an
+//! unconditional statute already covers it, and given by someone competent (docs/json.md and
+//! DOMAIN.md section 0.3: alone from 18, from 15 with a maturity assessment, from 16 for health;
+//! a representative hears a child of 12 or older, and their grant lapses at 16 for health and
+//! at 18 for the rest). It knows restriction and objection as GDPR Art. 18(2) and 21 have
+//! them: while restricted, consent still permits and a statutory rule is denied `restricted`
+//! unless it continues under a restriction (`nir_registration`, `barnevern_duty`); an objection
+//! to a purpose denies `objected` to every Art. 6(1)(e) basis of it (the rule
+//! `nav_introduction`, and consents that only waive confidentiality), until it is rejected.
 //!
 //! 2,000 sequences by default; `CONSENT_MODEL_CASES=20000 cargo test -p consent-core --test integration model::` for more.
 
@@ -46,6 +53,8 @@ struct ModelRule {
     exception: &'static str,
     /// Whether the rule permits only with an asserted condition.
     conditional: bool,
+    /// Whether it continues while the subject's processing is restricted.
+    continues: bool,
 }
 
 /// The rules, each valid from integreringsloven's or barnevernsloven's start, long before the
@@ -60,6 +69,7 @@ const RULES: [ModelRule; 3] = [
         statute: "integreringsloven § 43",
         exception: "special_statute",
         conditional: false,
+        continues: true,
     },
     ModelRule {
         code: "nav_introduction",
@@ -70,6 +80,7 @@ const RULES: [ModelRule; 3] = [
         statute: "integreringsloven § 41, integreringsloven § 42 andre ledd",
         exception: "special_statute",
         conditional: false,
+        continues: false,
     },
     ModelRule {
         code: "barnevern_duty",
@@ -80,8 +91,58 @@ const RULES: [ModelRule; 3] = [
         statute: "barnevernsloven § 13-2",
         exception: "duty_to_inform",
         conditional: true,
+        continues: true,
     },
 ];
+
+/// Whether the person may object to a purpose (Art. 21(1)): a rule or a consent for it rests
+/// on Art. 6(1)(e). Every purpose above but the NIR registration (Art. 6(1)(c)).
+fn objectable(purpose: &str) -> bool {
+    purpose != "nir_registration"
+}
+
+/// A restriction of the model: from, until (`None`: not lifted).
+#[derive(Debug, Clone)]
+struct ModelRestriction {
+    subject: usize,
+    from: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+}
+
+/// An objection of the model.
+#[derive(Debug, Clone)]
+struct ModelObjection {
+    id: uuid::Uuid,
+    subject: usize,
+    purpose: &'static str,
+    from: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+    resolved: bool,
+}
+
+/// What stops processing of a subject at an instant: the model's whole rule.
+#[derive(Debug, Default)]
+struct ModelFlags {
+    restrictions: Vec<ModelRestriction>,
+    objections: Vec<ModelObjection>,
+}
+
+impl ModelFlags {
+    fn restricted(&self, subject: usize, at: DateTime<Utc>) -> bool {
+        self.restrictions
+            .iter()
+            .any(|r| r.subject == subject && r.from <= at && r.until.is_none_or(|u| at < u))
+    }
+
+    fn objected(&self, subject: usize, purpose: &str, at: DateTime<Utc>) -> bool {
+        self.objections.iter().any(|o| {
+            o.subject == subject
+                && o.purpose == purpose
+                && o.from <= at
+                && o.until.is_none_or(|u| at < u)
+        })
+    }
+}
 
 fn rule_for(recipient: &str, purpose: &str, category: &str) -> Option<&'static ModelRule> {
     RULES.iter().find(|r| {
@@ -101,8 +162,10 @@ fn consent_gdpr_gate(purpose: &str) -> (&'static str, &'static str) {
 #[derive(Debug, Clone)]
 struct Person {
     number: String,
-    /// Local midnight in Norway on the 15th and 18th birthdays.
+    /// Local midnight in Norway on the 12th, 15th, 16th and 18th birthdays.
+    turns_12: DateTime<Utc>,
     turns_15: DateTime<Utc>,
+    turns_16: DateTime<Utc>,
     turns_18: DateTime<Utc>,
 }
 
@@ -116,18 +179,25 @@ fn people() -> Vec<Person> {
     vec![
         Person {
             number: "15038510190".into(),
+            turns_12: oslo_midnight(1997, 3, 15),
             turns_15: oslo_midnight(2000, 3, 15),
+            turns_16: oslo_midnight(2001, 3, 15),
             turns_18: oslo_midnight(2003, 3, 15),
         },
         Person {
             number: national_id("010280", "12"),
+            turns_12: oslo_midnight(1992, 2, 1),
             turns_15: oslo_midnight(1995, 2, 1),
+            turns_16: oslo_midnight(1996, 2, 1),
             turns_18: oslo_midnight(1998, 2, 1),
         },
-        // Born 1 June 2011: 15 on 1 June 2026, 18 on 1 June 2029, inside the test's years.
+        // Born 1 June 2011: 15 on 1 June 2026, 16 on 1 June 2027, 18 on 1 June 2029, inside the
+        // test's years.
         Person {
             number: national_id("010611", "51"),
+            turns_12: oslo_midnight(2023, 6, 1),
             turns_15: oslo_midnight(2026, 6, 1),
+            turns_16: oslo_midnight(2027, 6, 1),
             turns_18: oslo_midnight(2029, 6, 1),
         },
     ]
@@ -148,6 +218,9 @@ enum Op {
         length: Option<i64>,
         /// How many hours after `from` the grant is recorded (negative: before it starts).
         recorded: i64,
+        /// Whether it records a maturity assessment, and that the child was heard.
+        assessed: bool,
+        heard: bool,
     },
     Withdraw {
         pick: usize,
@@ -175,6 +248,24 @@ enum Op {
         purpose: usize,
         categories: Vec<usize>,
     },
+    Restrict {
+        subject: usize,
+        at: i64,
+    },
+    Lift {
+        subject: usize,
+        at: i64,
+    },
+    Object {
+        subject: usize,
+        purpose: usize,
+        at: i64,
+    },
+    Resolve {
+        pick: usize,
+        rejected: bool,
+        at_offset: i64,
+    },
     Reopen,
 }
 
@@ -197,19 +288,23 @@ fn subset(n: usize) -> impl Strategy<Value = Vec<usize>> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (0..3usize, any::<bool>(), subset(5), subset(5), subset(5), any::<bool>(), hours(), proptest::option::of(-100i64..20_000), -200i64..1_000)
-            .prop_map(|(subject, by_verge, purposes, recipients, categories, explicit, from, length, recorded)| Op::Grant {
-                subject, by_verge, purposes, recipients, categories, explicit, from, length, recorded
+        4 => (0..3usize, any::<bool>(), subset(5), subset(5), subset(5), any::<bool>(), hours(), proptest::option::of(-100i64..20_000), -200i64..1_000, any::<bool>(), any::<bool>())
+            .prop_map(|(subject, by_verge, purposes, recipients, categories, explicit, from, length, recorded, assessed, heard)| Op::Grant {
+                subject, by_verge, purposes, recipients, categories, explicit, from, length, recorded, assessed, heard
             }),
         2 => (any::<usize>(), -2_000i64..20_000).prop_map(|(pick, at_offset)| Op::Withdraw { pick, at_offset }),
         1 => Just(Op::WithdrawUnknown),
         1 => (0..3usize).prop_map(|subject| Op::Refuse { subject }),
         6 => (0..3usize, 0..5usize, 0..5usize, subset(5), hours(), any::<bool>())
             .prop_map(|(subject, recipient, purpose, categories, at, asserted)| Op::Decide { subject, recipient, purpose, categories, at, asserted }),
-        4 => (any::<usize>(), 0..4usize, -1i64..=1, 0..5usize, 0..5usize, subset(5))
+        4 => (any::<usize>(), 0..5usize, -1i64..=1, 0..5usize, 0..5usize, subset(5))
             .prop_map(|(pick, boundary, delta, recipient, purpose, categories)| Op::DecideAtBoundary {
                 pick, boundary, delta, recipient, purpose, categories
             }),
+        1 => (0..3usize, hours()).prop_map(|(subject, at)| Op::Restrict { subject, at }),
+        1 => (0..3usize, hours()).prop_map(|(subject, at)| Op::Lift { subject, at }),
+        1 => (0..3usize, 0..5usize, hours()).prop_map(|(subject, purpose, at)| Op::Object { subject, purpose, at }),
+        1 => (any::<usize>(), any::<bool>(), -200i64..5_000).prop_map(|(pick, rejected, at_offset)| Op::Resolve { pick, rejected, at_offset }),
         1 => Just(Op::Reopen),
     ]
 }
@@ -225,12 +320,15 @@ struct ModelGrant {
     from: DateTime<Utc>,
     until: Option<DateTime<Utc>>,
     withdrawn: Option<DateTime<Utc>>,
+    /// When a representative's grant lapses for health, and for the other categories.
+    lapses_special: Option<DateTime<Utc>>,
     lapses: Option<DateTime<Utc>>,
 }
 
 /// The model's answer for one category: `Ok(true)` statute, `Ok(false)` consent, or a denial.
 fn model_category(
     grants: &[ModelGrant],
+    flags: &ModelFlags,
     subject: usize,
     request: (&str, &str, &str),
     asserted: bool,
@@ -238,10 +336,32 @@ fn model_category(
 ) -> Result<bool, DenialReason> {
     let (recipient, purpose, category) = request;
     let rule = rule_for(recipient, purpose, category);
-    if rule.is_some_and(|r| !r.conditional || asserted) {
+    if let Some(rule) = rule.filter(|r| !r.conditional || asserted) {
+        if flags.restricted(subject, at) && !rule.continues {
+            return Err(DenialReason::Restricted);
+        }
+        if flags.objected(subject, purpose, at) && rule.art6 == "A6_1_e" {
+            return Err(DenialReason::Objected);
+        }
         return Ok(true);
     }
-    let unasserted = rule.is_some();
+    let consent = model_consent(grants, subject, request, at, rule.is_some());
+    if consent == Ok(false) && flags.objected(subject, purpose, at) && objectable(purpose) {
+        return Err(DenialReason::Objected);
+    }
+    consent
+}
+
+/// The consent path of the model, for a category no rule covers (or whose rule's condition
+/// was not asserted: `unasserted`).
+fn model_consent(
+    grants: &[ModelGrant],
+    subject: usize,
+    request: (&str, &str, &str),
+    at: DateTime<Utc>,
+    unasserted: bool,
+) -> Result<bool, DenialReason> {
+    let (recipient, purpose, category) = request;
     let special = category == "health";
     let mut reasons = Vec::new();
     for g in grants.iter().filter(|g| g.subject == subject) {
@@ -253,7 +373,8 @@ fn model_category(
             continue;
         }
         let withdrawn = g.withdrawn.is_some_and(|w| at >= w);
-        let lapsed = g.lapses.is_some_and(|l| at >= l);
+        let lapses = if special { g.lapses_special } else { g.lapses };
+        let lapsed = lapses.is_some_and(|l| at >= l);
         let expired = g.until.is_some_and(|u| at >= u);
         if !withdrawn && !lapsed && !expired {
             if !special || g.explicit {
@@ -296,6 +417,8 @@ fn grant_json(person: &Person, op: &Op) -> serde_json::Value {
         explicit,
         from,
         length,
+        assessed,
+        heard,
         ..
     } = op
     else {
@@ -307,7 +430,16 @@ fn grant_json(person: &Person, op: &Op) -> serde_json::Value {
     } else {
         serde_json::json!({"role": "self"})
     };
+    // Both made before the earliest recording (200 hours before the first instant).
+    let before = base() - Duration::days(10);
+    let assessment = assessed.then(|| {
+        serde_json::json!({"assessed_by": "helsesykepleier", "reference": "2026/78", "at": before})
+    });
+    let hearing = heard
+        .then(|| serde_json::json!({"at": before, "position": "agrees", "reference": "2026/79"}));
     serde_json::json!({
+        "maturity_assessment": assessment,
+        "child_heard": hearing,
         "subject": person.number,
         "grantor": grantor,
         "purposes": purposes.iter().map(|i| PURPOSES[*i]).collect::<Vec<_>>(),
@@ -330,6 +462,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         .with_test_clock(base());
     let mut ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
     let mut grants: Vec<ModelGrant> = Vec::new();
+    let mut flags = ModelFlags::default();
     let mut events = 0u64;
     for op in ops {
         match &op {
@@ -343,6 +476,8 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 from,
                 length,
                 recorded,
+                assessed,
+                heard,
             } => {
                 let person = &people[*subject];
                 let from_at = instant(*from);
@@ -351,6 +486,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let until = length.map(|l| from_at + Duration::hours(l));
                 let cats: Vec<&str> = categories.iter().map(|i| CATEGORIES[*i]).collect();
                 let special = cats.contains(&"health");
+                let ordinary = cats.iter().any(|c| *c != "health");
                 let covered_by_statute = purposes.iter().any(|p| {
                     recipients.iter().any(|r| {
                         cats.iter().any(|c| {
@@ -364,16 +500,22 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     && (!special || *explicit)
                     && !covered_by_statute
                     && if *by_verge {
-                        // A verge may grant for a minor (lapses at 18) or an adult (no lapse),
-                        // but not be the subject.
+                        // A verge may grant for a minor (lapses at 16 for health and at 18 for
+                        // the rest; a child of 12 or older is heard first) or an adult (no
+                        // lapse), but not be the subject, and never with a maturity assessment.
                         person.number != VERGE
+                            && !*assessed
+                            && (*heard || from_at < person.turns_12 || from_at >= person.turns_18)
+                            && !(special && from_at >= person.turns_16 && from_at < person.turns_18)
                     } else {
-                        from_at
-                            >= if special {
-                                person.turns_18
-                            } else {
-                                person.turns_15
-                            }
+                        // Alone: health from 16; the rest from 18, or from 15 with a maturity
+                        // assessment, which an adult's grant does not take; no hearing.
+                        !*heard
+                            && (!special || from_at >= person.turns_16)
+                            && (!ordinary
+                                || from_at >= person.turns_18
+                                || (*assessed && from_at >= person.turns_15))
+                            && !(*assessed && from_at >= person.turns_18)
                     };
                 let request = ledger
                     .parse_grant(&grant_json(person, &op).to_string())
@@ -392,6 +534,8 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         from: from_at,
                         until,
                         withdrawn: None,
+                        lapses_special: (*by_verge && from_at < person.turns_18)
+                            .then_some(person.turns_16),
                         lapses: (*by_verge && from_at < person.turns_18).then_some(person.turns_18),
                     });
                 } else {
@@ -476,7 +620,13 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                             continue;
                         }
                         let g = &grants[pick % grants.len()];
-                        let edge = [Some(g.from), g.until, g.withdrawn, g.lapses][*boundary]
+                        let edge = [
+                            Some(g.from),
+                            g.until,
+                            g.withdrawn,
+                            g.lapses,
+                            g.lapses_special,
+                        ][*boundary]
                             .unwrap_or(g.from);
                         (
                             &g.subject,
@@ -505,6 +655,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 for (outcome, category) in decision.outcomes().zip(&cats) {
                     let expected = model_category(
                         &grants,
+                        &flags,
                         *subject,
                         (recipient, purpose, category),
                         asserted,
@@ -527,12 +678,112 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
                 prop_assert_eq!(decision.permitted(), all);
             }
+            Op::Restrict { subject, at } => {
+                let s = ledger.parse_national_id(&people[*subject].number).unwrap();
+                let at = instant(*at);
+                let open = flags
+                    .restrictions
+                    .iter()
+                    .any(|r| r.subject == *subject && r.until.is_none());
+                let result =
+                    ledger.restrict(&s, consent_core::RestrictionGround::Accuracy, at, &actor());
+                if open {
+                    prop_assert_eq!(result.unwrap_err().code(), ErrorCode::Conflict);
+                } else {
+                    prop_assert!(result.is_ok(), "{:?}", result);
+                    events += 1;
+                    flags.restrictions.push(ModelRestriction {
+                        subject: *subject,
+                        from: at,
+                        until: None,
+                    });
+                }
+            }
+            Op::Lift { subject, at } => {
+                let s = ledger.parse_national_id(&people[*subject].number).unwrap();
+                let at = instant(*at);
+                let result = ledger.lift_restriction(&s, at, &actor(), "verified");
+                let open = flags
+                    .restrictions
+                    .iter_mut()
+                    .find(|r| r.subject == *subject && r.until.is_none());
+                match open {
+                    None => prop_assert_eq!(result.unwrap_err().code(), ErrorCode::NotFound),
+                    Some(r) if at < r.from => {
+                        prop_assert_eq!(result.unwrap_err().code(), ErrorCode::InvalidInput);
+                    }
+                    Some(r) => {
+                        prop_assert!(result.is_ok(), "{:?}", result);
+                        events += 1;
+                        r.until = Some(at);
+                    }
+                }
+            }
+            Op::Object {
+                subject,
+                purpose,
+                at,
+            } => {
+                let s = ledger.parse_national_id(&people[*subject].number).unwrap();
+                let (purpose, at) = (PURPOSES[*purpose], instant(*at));
+                let result = ledger.object(&s, purpose, at, &actor());
+                let pending = flags
+                    .objections
+                    .iter()
+                    .any(|o| o.subject == *subject && o.purpose == purpose && !o.resolved);
+                if !objectable(purpose) {
+                    prop_assert_eq!(result.unwrap_err().code(), ErrorCode::InvalidInput);
+                } else if pending {
+                    prop_assert_eq!(result.unwrap_err().code(), ErrorCode::Conflict);
+                } else {
+                    let id = result.unwrap();
+                    events += 1;
+                    flags.objections.push(ModelObjection {
+                        id,
+                        subject: *subject,
+                        purpose,
+                        from: at,
+                        until: None,
+                        resolved: false,
+                    });
+                }
+            }
+            Op::Resolve {
+                pick,
+                rejected,
+                at_offset,
+            } => {
+                if flags.objections.is_empty() {
+                    continue;
+                }
+                let index = pick % flags.objections.len();
+                let o = &mut flags.objections[index];
+                let at = o.from + Duration::hours(*at_offset);
+                let outcome = if *rejected {
+                    consent_core::ObjectionOutcome::Rejected
+                } else {
+                    consent_core::ObjectionOutcome::Upheld
+                };
+                let result = ledger.resolve_objection(o.id, outcome, at, &actor(), "decided");
+                if o.resolved {
+                    prop_assert_eq!(result.unwrap_err().code(), ErrorCode::Conflict);
+                } else if at < o.from {
+                    prop_assert_eq!(result.unwrap_err().code(), ErrorCode::InvalidInput);
+                } else {
+                    prop_assert!(result.is_ok(), "{:?}", result);
+                    events += 1;
+                    o.resolved = true;
+                    if *rejected {
+                        o.until = Some(at);
+                    }
+                }
+            }
             Op::Reopen => {
                 drop(ledger);
                 ledger = Ledger::with_store(Box::new(store.clone()), options.clone()).unwrap();
             }
         }
-        prop_assert_eq!(ledger.event_count(), events);
+        prop_assert_eq!(crate::common::recorded(&ledger), events);
     }
     prop_assert!(ledger.verify().unwrap().ok);
     Ok(())

@@ -238,7 +238,7 @@ fn a_rectified_validity_applies_from_the_correction_on() {
     assert!(decide(at(2026, 6, 29)).permitted());
     assert_eq!(decide(summer).denial(), Some(DenialReason::Expired));
     // History is not rewritten: the grant's own event still says 31 December.
-    let events = ledger.events().unwrap();
+    let events = crate::common::recorded_events(&ledger);
     match &events[0].payload {
         EventPayload::GrantRecorded(g) => assert_eq!(
             g.valid_until.unwrap().to_rfc3339(),
@@ -364,18 +364,32 @@ fn erasure_under_an_archival_duty_becomes_a_restriction() {
     };
     assert!(
         consent(at(2026, 3, 1)).permitted(),
-        "decisions before the restriction stand"
+        "decisions before the request stand"
     );
+    // The request withdrew the grant; the restriction itself would let consent through.
     assert_eq!(
         consent(at(2026, 4, 2)).denial(),
-        Some(DenialReason::Restricted)
+        Some(DenialReason::Withdrawn)
     );
-    // The statutory duty is unaffected.
+    // The registration in NIR continues under a restriction (the catalogue says so) ...
     assert!(
         ledger
             .decide_with(&s, "nir", "nir_registration", &["name"], at(2026, 4, 2))
             .unwrap()
             .permitted()
+    );
+    // ... other statutory exchanges stop.
+    assert_eq!(
+        ledger
+            .decide_with(&s, "imdi", "settlement", &["name"], at(2026, 4, 2))
+            .unwrap()
+            .denial(),
+        Some(DenialReason::Restricted)
+    );
+    // The default catalogue keeps these records for good: kassasjon is never due.
+    assert_eq!(
+        ledger.execute_kassasjon(&s, &actor()).unwrap_err().code(),
+        ErrorCode::NotPermitted
     );
     let count = ledger.event_count();
     assert_eq!(
@@ -395,7 +409,7 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
     let path = dir.path().join("erase.db");
     let other = national_id("010280", "12");
     {
-        let ledger = Ledger::open(&path, options()).unwrap();
+        let ledger = Ledger::open(&path, kassasjon_options()).unwrap();
         let mut json = grant_json(ADULT, &["bufetat"], &["case_handling"], &["family"], false);
         json["evidence"]["reference"] = "SECRET-REF-4711".into();
         ledger.grant(&parse(&ledger, &json), &actor()).unwrap();
@@ -408,14 +422,13 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
                 &actor(),
             )
             .unwrap();
-        let outcome = ledger
-            .request_erasure(&subject(&ledger, ADULT), &actor())
-            .unwrap();
+        let outcome = erase_by_kassasjon(&ledger, &subject(&ledger, ADULT));
+        // The grant and its withdrawal by the erasure request.
         assert!(
             matches!(
                 outcome,
                 ErasureOutcome::Erased {
-                    events_erased: 1,
+                    events_erased: 2,
                     ..
                 }
             ),
@@ -430,7 +443,7 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
                 .denial(),
             Some(DenialReason::NoBasis)
         );
-        let events = ledger.events().unwrap();
+        let events = crate::common::recorded_events(&ledger);
         assert_eq!(events[0].payload, EventPayload::Redacted);
         assert_eq!(events[0].kind, "grant_recorded");
         assert!(
@@ -454,9 +467,12 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
             "erased"
         );
     }
-    let ledger = Ledger::open(&path, options()).unwrap();
+    let ledger = Ledger::open(&path, kassasjon_options()).unwrap();
     assert!(ledger.verify().unwrap().ok);
-    assert_eq!(ledger.events().unwrap()[0].payload, EventPayload::Redacted);
+    assert_eq!(
+        crate::common::recorded_events(&ledger)[0].payload,
+        EventPayload::Redacted
+    );
     let s = subject(&ledger, &other);
     assert!(
         ledger
@@ -487,8 +503,8 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
             .permitted()
     );
     drop(ledger);
-    let ledger = Ledger::open(&path, options()).unwrap();
-    let events = ledger.events().unwrap();
+    let ledger = Ledger::open(&path, kassasjon_options()).unwrap();
+    let events = crate::common::recorded_events(&ledger);
     assert_eq!(events[0].payload, EventPayload::Redacted);
     assert!(
         matches!(&events.last().unwrap().payload, EventPayload::GrantRecorded(g) if g.grant_id == again)
@@ -496,7 +512,7 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
 }
 
 #[test]
-fn an_unknown_subject_is_not_found_and_nothing_is_written() {
+fn an_unknown_subject_gets_an_export_that_says_nothing_is_held_and_nothing_is_written() {
     let (ledger, _) = ledger_at("2026-01-05T10:00:00Z");
     ledger
         .grant(
@@ -509,20 +525,17 @@ fn an_unknown_subject_is_not_found_and_nothing_is_written() {
         .unwrap();
     let stranger = subject(&ledger, &national_id("010280", "12"));
     let count = ledger.event_count();
-    assert_eq!(
-        ledger.subject_export(&stranger).unwrap_err().code(),
-        ErrorCode::NotFound
-    );
+    let export = ledger
+        .subject_export(&stranger)
+        .unwrap()
+        .to_value()
+        .unwrap();
+    assert_eq!(export["status"], "nothing_held");
+    assert_eq!(export["consent_records"], serde_json::json!([]));
+    assert_eq!(export["disclosures"], serde_json::json!([]));
     assert_eq!(
         ledger
             .request_erasure(&stranger, &actor())
-            .unwrap_err()
-            .code(),
-        ErrorCode::NotFound
-    );
-    assert_eq!(
-        ledger
-            .register_access_request(&stranger, at(2026, 2, 1), &actor())
             .unwrap_err()
             .code(),
         ErrorCode::NotFound
@@ -542,6 +555,17 @@ fn an_unknown_subject_is_not_found_and_nothing_is_written() {
         ErrorCode::NotFound
     );
     assert_eq!(ledger.event_count(), count);
+    // The person may still ask what is held: the request is registered and answered.
+    ledger
+        .register_access_request(&stranger, at(2026, 2, 1), &actor())
+        .unwrap();
+    let export = ledger
+        .subject_export(&stranger)
+        .unwrap()
+        .to_value()
+        .unwrap();
+    assert_eq!(export["status"], "active");
+    assert_eq!(export["access_requests"].as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -644,6 +668,7 @@ fn the_reconsent_worklist_lists_what_lapses_within_the_window() {
     let mut by_verge = grant_json(&child, &["nav"], &["case_handling"], &["family"], false);
     by_verge["grantor"] =
         serde_json::json!({"role": "verge", "id": ADULT, "authority": "Statsforvalteren 2025/1"});
+    by_verge["child_heard"] = child_heard();
     let lapsing = ledger.grant(&parse(&ledger, &by_verge), &actor()).unwrap();
     let mut expiring = grant_json(ADULT, &["bufetat"], &["case_handling"], &["family"], false);
     expiring["valid_until"] = "2029-04-01T00:00:00Z".into();

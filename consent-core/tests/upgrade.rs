@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use consent_core::storage::upgrade_file;
+use consent_core::storage::{upgrade_file, upgrade_file_with};
 use consent_core::{Catalogue, ErrorCode, Ledger, LedgerOptions, PseudonymKey};
 use serde_json::Value;
 
@@ -82,6 +82,11 @@ fn a_format_1_file_is_refused_with_the_upgrade_command() {
     assert!(std::fs::read(&path).unwrap() == before);
 }
 
+/// The fixture's key and no catalogue: the ledger's own, in force.
+fn own_catalogue() -> LedgerOptions {
+    LedgerOptions::default().with_key(key())
+}
+
 #[test]
 fn the_upgraded_file_opens_and_decides_exactly_as_0_1_did() {
     let (_dir, path) = copy();
@@ -89,10 +94,49 @@ fn the_upgraded_file_opens_and_decides_exactly_as_0_1_did() {
     assert_eq!((report.from_format, report.to_format), (1, 2));
     assert_eq!(report.events, 10);
     assert_eq!(report.keys_rewrapped, 4);
+    // The catalogue 0.1 wrote the ledger under, then today's default, recorded as adopted.
+    assert_eq!(report.catalogues_adopted, ["2026-11-01", "2026-12-01"]);
 
-    let ledger = Ledger::open(&path, options()).unwrap();
-    assert_eq!(ledger.event_count(), 10);
+    let ledger = Ledger::open(&path, own_catalogue()).unwrap();
+    assert_eq!(ledger.event_count(), 12);
     assert!(ledger.verify().unwrap().ok);
+    let adoptions: Vec<_> = ledger
+        .events()
+        .unwrap()
+        .into_iter()
+        .skip(10)
+        .map(|e| match e.payload {
+            consent_core::EventPayload::CatalogueAdopted(a) => {
+                assert_eq!(e.actor.id(), consent_core::SYSTEM_ACTOR_ID);
+                assert_eq!(e.subject, None);
+                (a.version, a.sha256, a.toml)
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let v0_1 = Catalogue::embedded_v0_1();
+    assert_eq!(
+        adoptions,
+        [
+            (
+                "2026-11-01".to_owned(),
+                v0_1.digest().to_owned(),
+                std::fs::read_to_string(fixture("catalogue.toml")).unwrap()
+            ),
+            (
+                "2026-12-01".to_owned(),
+                Catalogue::embedded().digest().to_owned(),
+                Catalogue::embedded_toml().to_owned()
+            ),
+        ]
+    );
+    // Today's default is in force now; 0.1's is in force for every instant before the upgrade.
+    assert_eq!(ledger.catalogue().digest(), Catalogue::embedded().digest());
+    let before_upgrade = "2026-06-01T10:00:00Z".parse().unwrap();
+    assert_eq!(
+        ledger.catalogue_at(before_upgrade).unwrap().digest(),
+        v0_1.digest()
+    );
     let decided: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(fixture("decisions.json")).unwrap()).unwrap();
     assert_eq!(decided.len(), 9);
@@ -125,6 +169,12 @@ fn the_upgraded_file_opens_and_decides_exactly_as_0_1_did() {
     }
     drop(ledger);
     assert!(Ledger::verify_file(&path, &options()).unwrap().ok);
+    // The ledger is under today's default now: opening it with 0.1's catalogue is refused.
+    let before = std::fs::read(&path).unwrap();
+    let err = Ledger::open(&path, options()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict, "{}", err.message());
+    assert!(err.message().contains("adopt"), "{}", err.message());
+    assert!(std::fs::read(&path).unwrap() == before);
 
     // Twice is refused, and changes nothing.
     let before = std::fs::read(&path).unwrap();
@@ -200,4 +250,43 @@ fn a_failed_upgrade_leaves_the_file_as_it_was() {
         upgrade_file(&current, &key()).unwrap_err().code(),
         ErrorCode::UnsupportedVersion
     );
+}
+
+#[test]
+fn an_upgrade_for_the_0_1_catalogue_records_it_alone_and_opens_with_it() {
+    let (_dir, path) = copy();
+    let report = upgrade_file_with(&path, &key(), None, &Catalogue::embedded_v0_1()).unwrap();
+    assert_eq!(report.catalogues_adopted, ["2026-11-01"]);
+    let ledger = Ledger::open(&path, options()).unwrap();
+    assert_eq!(ledger.event_count(), 11);
+    assert_eq!(ledger.catalogue().version(), "2026-11-01");
+    assert!(ledger.verify().unwrap().ok);
+}
+
+#[test]
+fn an_upgrade_refuses_catalogues_that_do_not_fit_and_changes_nothing() {
+    let (_dir, path) = copy();
+    let before = std::fs::read(&path).unwrap();
+    // A catalogue that drops a 0.1 category cannot follow it: its events name that category.
+    let text = Catalogue::embedded_v0_1()
+        .toml()
+        .replacen("code = \"health\"", "code = \"helse\"", 1)
+        .replace("\"health\"]", "\"helse\"]")
+        .replace("\"health\",", "\"helse\",");
+    let dropped = Catalogue::from_toml(&text).unwrap();
+    let err = upgrade_file_with(&path, &key(), None, &dropped).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidCatalogue, "{}", err.message());
+    assert!(err.message().contains("`health`"), "{}", err.message());
+    assert!(std::fs::read(&path).unwrap() == before);
+    // The catalogue the ledger was written under must be the version it stored.
+    let err = upgrade_file_with(
+        &path,
+        &key(),
+        Some(&Catalogue::embedded()),
+        &Catalogue::embedded(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidCatalogue, "{}", err.message());
+    assert!(err.message().contains("2026-11-01"), "{}", err.message());
+    assert!(std::fs::read(&path).unwrap() == before);
 }

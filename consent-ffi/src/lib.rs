@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod boundary;
+mod catalogue;
 mod decision;
 mod error;
 mod law;
@@ -9,6 +10,7 @@ mod misc;
 mod rights;
 
 pub use boundary::consent_event_callback;
+pub use catalogue::consent_ledger_adopt_catalogue;
 pub use decision::{
     consent_decision, consent_decision_free, consent_decision_permitted, consent_decision_to_json,
 };

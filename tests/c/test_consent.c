@@ -63,6 +63,24 @@ static int failed = 0;
 static const char *ACTOR = "{\"id\": \"saksbehandler-17\", \"role\": \"case_worker\"}";
 
 /* Builds a grant document into buf. */
+/* The events the test's own calls recorded: every event but the catalogue adoptions (a new
+ * ledger's first event records the adoption of its catalogue). UINT64_MAX when the log cannot
+ * be read. */
+static bool count_recorded(const char *event_json, void *user_data) {
+    if (strstr(event_json, "\"kind\":\"catalogue_adopted\"") == NULL) {
+        (*(uint64_t *)user_data)++;
+    }
+    return true;
+}
+
+static uint64_t recorded(const consent_ledger *ledger) {
+    uint64_t count = 0;
+    if (consent_ledger_events(ledger, count_recorded, &count) != CONSENT_RESULT_OK) {
+        return UINT64_MAX;
+    }
+    return count;
+}
+
 static void grant_json(char *buf, size_t len, const char *subject, const char *grantor,
                        const char *purpose, const char *recipient, const char *categories,
                        int explicit_consent) {
@@ -148,7 +166,7 @@ static void test_statutory_permit(void) {
     CHECK(json != NULL && strstr(json, ADULT) == NULL);
     consent_string_free(json);
     consent_decision_free(decision);
-    CHECK(consent_ledger_event_count(ledger) == 0);
+    CHECK(recorded(ledger) == 0);
     consent_ledger_free(ledger);
 }
 
@@ -172,7 +190,7 @@ static void test_explicit_health_consent(void) {
     char message[512];
     consent_last_error_message(message, sizeof message);
     CHECK(strstr(message, "explicit") != NULL);
-    CHECK(consent_ledger_event_count(ledger) == 0);
+    CHECK(recorded(ledger) == 0);
 
     /* Explicit consent: permitted. */
     grant_json(json, sizeof json, ADULT, SELF, "health_coordination", "laeringssenteret",
@@ -184,7 +202,7 @@ static void test_explicit_health_consent(void) {
     /* Before the grant takes effect: denied. */
     CHECK(decide(ledger, ADULT, "laeringssenteret", "health_coordination", cats, 1, T_2026_01_01,
                  &rc) == 0);
-    CHECK(consent_ledger_event_count(ledger) == 1);
+    CHECK(recorded(ledger) == 1);
     consent_ledger_free(ledger);
 }
 
@@ -225,7 +243,8 @@ static void test_withdrawal(void) {
     char *report = NULL;
     CHECK_RC(consent_ledger_verify(ledger, &report), CONSENT_RESULT_OK);
     CHECK(report != NULL && strstr(report, "\"ok\":true") != NULL);
-    CHECK(report != NULL && strstr(report, "\"events\":2") != NULL);
+    /* The adoption of the ledger's catalogue, then the two events of this test. */
+    CHECK(report != NULL && strstr(report, "\"events\":3") != NULL);
     consent_string_free(report);
     consent_ledger_free(ledger);
 }
@@ -272,14 +291,14 @@ static void test_disclosure_and_refusal(void) {
              CONSENT_RESULT_OK);
     CHECK(consent_decision_permitted(decision));
     consent_decision_free(decision);
-    CHECK(consent_ledger_event_count(ledger) == 1);
+    CHECK(recorded(ledger) == 1);
     decision = NULL;
     CHECK_RC(consent_ledger_record_disclosure(ledger, ADULT, "helsetjenesten",
                                               "health_coordination", health, 1, T_2026_03_01,
                                               ACTOR, &decision),
              CONSENT_RESULT_NOT_PERMITTED);
     CHECK(decision == NULL);
-    CHECK(consent_ledger_event_count(ledger) == 1);
+    CHECK(recorded(ledger) == 1);
 
     const char *refusal =
         "{\"subject\": \"" ADULT "\", \"grantor\": {\"role\": \"self\"},"
@@ -292,7 +311,7 @@ static void test_disclosure_and_refusal(void) {
     CHECK_RC(consent_ledger_refuse(ledger, refusal, ACTOR, &record), CONSENT_RESULT_OK);
     CHECK(record != NULL && strlen(record) == 36);
     consent_string_free(record);
-    CHECK(consent_ledger_event_count(ledger) == 2);
+    CHECK(recorded(ledger) == 2);
     consent_ledger_free(ledger);
 }
 
@@ -383,7 +402,7 @@ static void test_grant_errors(void) {
     CHECK_RC(consent_ledger_grant(ledger, json, ACTOR, &id), CONSENT_RESULT_INVALID_INPUT);
 
     CHECK(strcmp(id, "untouched") == 0);
-    CHECK(consent_ledger_event_count(ledger) == 1);
+    CHECK(recorded(ledger) == 1);
     consent_ledger_free(ledger);
 }
 
@@ -581,7 +600,7 @@ static void test_threads(void) {
         pthread_join(threads[i], NULL);
         CHECK(results[i].errors == 0);
     }
-    CHECK(consent_ledger_event_count(ledger) == GRANTS);
+    CHECK(recorded(ledger) == GRANTS);
     char *report = NULL;
     CHECK_RC(consent_ledger_verify(ledger, &report), CONSENT_RESULT_OK);
     CHECK(report != NULL && strstr(report, "\"ok\":true") != NULL);

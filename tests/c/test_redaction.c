@@ -47,6 +47,24 @@ static const char *const DISGUISES[] = {
 
 /* Whether the last error message holds any five-digit group of the id in any form above:
    the date part 150385 or the personal number 10190, in ASCII, full-width or Arabic-Indic. */
+/* The events the test's own calls recorded: every event but the catalogue adoptions (a new
+ * ledger's first event records the adoption of its catalogue). UINT64_MAX when the log cannot
+ * be read. */
+static bool count_recorded(const char *event_json, void *user_data) {
+    if (strstr(event_json, "\"kind\":\"catalogue_adopted\"") == NULL) {
+        (*(uint64_t *)user_data)++;
+    }
+    return true;
+}
+
+static uint64_t recorded(const consent_ledger *ledger) {
+    uint64_t count = 0;
+    if (consent_ledger_events(ledger, count_recorded, &count) != CONSENT_RESULT_OK) {
+        return UINT64_MAX;
+    }
+    return count;
+}
+
 static int last_error_leaks(void) {
     char message[1024];
     consent_last_error_message(message, sizeof message);
@@ -112,7 +130,7 @@ int main(void) {
               CONSENT_RESULT_INVALID_INPUT);
         CHECK(!last_error_leaks());
     }
-    CHECK(consent_ledger_event_count(ledger) == 0);
+    CHECK(recorded(ledger) == 0);
     consent_ledger_free(ledger);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -73,6 +73,24 @@ static const char *ACTOR = "{\"id\": \"saksbehandler-17\", \"role\": \"case_work
 #define T_NOW INT64_C(1788256800000) /* 2026-09-01T10:00:00Z */
 
 /* Moves the ledger's test clock to `ms`. */
+/* The events the test's own calls recorded: every event but the catalogue adoptions (a new
+ * ledger's first event records the adoption of its catalogue). UINT64_MAX when the log cannot
+ * be read. */
+static bool count_recorded(const char *event_json, void *user_data) {
+    if (strstr(event_json, "\"kind\":\"catalogue_adopted\"") == NULL) {
+        (*(uint64_t *)user_data)++;
+    }
+    return true;
+}
+
+static uint64_t recorded(const consent_ledger *ledger) {
+    uint64_t count = 0;
+    if (consent_ledger_events(ledger, count_recorded, &count) != CONSENT_RESULT_OK) {
+        return UINT64_MAX;
+    }
+    return count;
+}
+
 static void set_clock(const consent_ledger *ledger, int64_t ms) {
     CHECK_RC(consent_ledger_set_clock(ledger, ms), CONSENT_RESULT_OK);
 }
@@ -218,7 +236,7 @@ static void test_subject_export(void) {
                                               2, T_NOW, ACTOR, NULL),
              CONSENT_RESULT_OK);
     uint64_t before = consent_ledger_event_count(ledger);
-    CHECK(before == 2);
+    CHECK(recorded(ledger) == 2);
 
     char *json = NULL;
     CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
@@ -251,7 +269,7 @@ static void test_access_request(void) {
     CHECK(HAS(json, "\"due_at\":\"2026-04-10T08:00:00Z\""));
     CHECK(HAS(json, "\"id\":\""));
     consent_string_free(json);
-    CHECK(consent_ledger_event_count(ledger) == 2);
+    CHECK(recorded(ledger) == 2);
 
     /* One calendar month: 31 January is due on the last day of February. */
     json = NULL;
@@ -259,7 +277,7 @@ static void test_access_request(void) {
              CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"due_at\":\"2026-02-28T10:00:00Z\""));
     consent_string_free(json);
-    CHECK(consent_ledger_event_count(ledger) == 3);
+    CHECK(recorded(ledger) == 3);
 
     /* The export lists both requests with their due dates. */
     json = NULL;
@@ -302,7 +320,7 @@ static void test_rectify_valid_until(void) {
     CHECK(record != NULL && strlen(record) == 36);
     CHECK(record != NULL && id != NULL && strcmp(record, id) != 0);
     consent_string_free(record);
-    CHECK(consent_ledger_event_count(ledger) == 2);
+    CHECK(recorded(ledger) == 2);
 
     /* Decisions for instants before the correction stand, even after the corrected end. */
     CHECK(outcome(ledger, ADULT, "bufetat", "case_handling", cats, 1, long_ago, NULL) == 1);
@@ -322,7 +340,7 @@ static void test_rectify_valid_until(void) {
     CHECK(HAS(json, "\"rectified\""));
     CHECK(HAS(json, "\"reference\": \"2026/1235\""));
     consent_string_free(json);
-    CHECK(consent_ledger_event_count(ledger) == 3);
+    CHECK(recorded(ledger) == 3);
     CHECK(verifies(ledger));
     consent_string_free(id);
     consent_ledger_free(ledger);
@@ -342,7 +360,7 @@ static void test_erasure_of_consents_only(void) {
     id = grant(ledger, other, SELF, "employment_followup", "nav", "\"finances\"",
                "2026-01-05T09:00:00Z");
     consent_string_free(id);
-    CHECK(consent_ledger_event_count(ledger) == 3);
+    CHECK(recorded(ledger) == 3);
 
     char *json = NULL;
     set_clock(ledger, T_NOW);
@@ -350,7 +368,7 @@ static void test_erasure_of_consents_only(void) {
     CHECK(HAS(json, "\"outcome\":\"erased\""));
     CHECK(HAS(json, "\"events_erased\":2"));
     consent_string_free(json);
-    CHECK(consent_ledger_event_count(ledger) == 4);
+    CHECK(recorded(ledger) == 4);
     /* The chain still verifies with the subject's payloads unrecoverable. */
     CHECK(verifies(ledger));
     /* The consent is gone; the other person's is untouched. */
@@ -367,7 +385,7 @@ static void test_erasure_of_consents_only(void) {
     CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json),
              CONSENT_RESULT_CONFLICT);
     CHECK(strcmp(json, "untouched") == 0);
-    CHECK(consent_ledger_event_count(ledger) == 4);
+    CHECK(recorded(ledger) == 4);
     consent_ledger_free(ledger);
 }
 
@@ -383,7 +401,7 @@ static void test_erasure_after_nir_disclosure(void) {
     CHECK_RC(consent_ledger_record_disclosure(ledger, ADULT, "nir", "nir_registration", nir_cats,
                                               2, now - DAY, ACTOR, NULL),
              CONSENT_RESULT_OK);
-    CHECK(consent_ledger_event_count(ledger) == 2);
+    CHECK(recorded(ledger) == 2);
 
     char *json = NULL;
     CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json), CONSENT_RESULT_OK);
@@ -391,7 +409,7 @@ static void test_erasure_after_nir_disclosure(void) {
     CHECK(HAS(json, "\"rules\":[\"nir_registration\"]"));
     CHECK(HAS(json, "integreringsloven"));
     consent_string_free(json);
-    CHECK(consent_ledger_event_count(ledger) == 3);
+    CHECK(recorded(ledger) == 3);
     CHECK(verifies(ledger));
 
     /* Before the restriction the consent stands; after it, consent-based decisions are denied. */
@@ -407,7 +425,7 @@ static void test_erasure_after_nir_disclosure(void) {
                                               now + DAY, ACTOR, &decision),
              CONSENT_RESULT_NOT_PERMITTED);
     CHECK(decision == NULL);
-    CHECK(consent_ledger_event_count(ledger) == 3);
+    CHECK(recorded(ledger) == 3);
 
     json = NULL;
     CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
@@ -418,7 +436,7 @@ static void test_erasure_after_nir_disclosure(void) {
     CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json),
              CONSENT_RESULT_CONFLICT);
     CHECK(strcmp(json, "untouched") == 0);
-    CHECK(consent_ledger_event_count(ledger) == 3);
+    CHECK(recorded(ledger) == 3);
     consent_ledger_free(ledger);
 }
 
@@ -450,7 +468,7 @@ static void test_statistics(void) {
     }
     CHECK(strcmp(people[0], people[1]) != 0);
     uint64_t before = consent_ledger_event_count(ledger);
-    CHECK(before == ALL_GRANTS);
+    CHECK(recorded(ledger) == ALL_GRANTS);
     set_clock(ledger, T_NOW);
 
     /* Defaults: every quarter (the catalogue's period) from the first event's to this one,
@@ -650,7 +668,7 @@ static void test_rights_errors(void) {
     char *other_id = grant(ledger, other, SELF, "case_handling", "bufetat", "\"family\"",
                            "2026-01-05T09:00:00Z");
     const uint64_t before = consent_ledger_event_count(ledger);
-    CHECK(before == 2);
+    CHECK(recorded(ledger) == 2);
     char *out = (char *)"untouched";
     const char *fix = "{\"field\": \"evidence_reference\", \"value\": \"2026/9\"}";
 

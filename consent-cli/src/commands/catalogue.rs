@@ -33,11 +33,18 @@ pub fn show(ctx: &Context<'_>) -> Result<Outcome, CliError> {
         catalogue.rules().len()
     );
     let settings = catalogue.settings();
+    let heard = match settings.hear_child_from_age {
+        Some(age) => format!("; a representative records the child's view from age {age}"),
+        None => String::new(),
+    };
     out.push_str(&format!(
-        "self-consent from age {} ({} for special categories); a representative's grant lapses at {}; statistics suppress counts below {}\n",
+        "self-consent from age {} ({} with a maturity assessment, {} for special categories); a representative's grant lapses at {} ({} for special categories){}; statistics suppress counts below {}\n",
         settings.self_consent_age,
-        settings.self_consent_age_special,
+        settings.mature_minor_min_age,
+        settings.special_self_consent_age,
         settings.representative_until_age,
+        settings.representative_special_until_age,
+        heard,
         settings.statistics_min_cell
     ));
 
@@ -135,6 +142,33 @@ pub fn check(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
         }
     }
     Ok(Outcome::ok(out))
+}
+
+/// `consent catalogue adopt FILE`: the ledger opens under the catalogue in force (whatever
+/// `--catalogue` says) and records the adoption of the new one.
+pub fn adopt(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
+    let actor = ctx.actor()?;
+    let catalogue = load_catalogue(file)?;
+    let ledger = ctx.open_in_force()?;
+    let previous = ledger.catalogue().version().to_owned();
+    let id = ledger.adopt_catalogue(&catalogue, &actor)?;
+    let from = ledger
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(&json!({
+            "event_id": id,
+            "version": catalogue.version(),
+            "digest": catalogue.digest(),
+            "previous_version": previous,
+            "in_force_from": from,
+        }))?));
+    }
+    Ok(Outcome::ok(format!(
+        "adopted catalogue {} (sha256 {}) in place of {previous}, in force from {from}; decisions for earlier instants keep the rules in force then\n",
+        catalogue.version(),
+        catalogue.digest()
+    )))
 }
 
 fn catalogue_json(catalogue: &Catalogue) -> Value {

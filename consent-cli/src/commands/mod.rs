@@ -15,6 +15,7 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         Command::Init => record::init(ctx),
         Command::Catalogue(CatalogueCommand::Show) => catalogue::show(ctx),
         Command::Catalogue(CatalogueCommand::Check { file }) => catalogue::check(ctx, file),
+        Command::Catalogue(CatalogueCommand::Adopt { file }) => catalogue::adopt(ctx, file),
         Command::Grant(args) => record::grant(ctx, args),
         Command::Withdraw(args) => record::withdraw(ctx, args),
         Command::Import(args) => record::import(ctx, args),

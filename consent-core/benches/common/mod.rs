@@ -201,6 +201,9 @@ pub fn grant_requests(subject: &NationalId, index: usize) -> Vec<GrantRequest> {
                 id: "bosetting-personvern".into(),
                 version: "2024-10-16".into(),
             },
+            maturity_assessment: None,
+            child_heard: None,
+            subject_birth_date: None,
         })
         .collect()
 }

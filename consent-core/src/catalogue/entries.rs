@@ -109,6 +109,37 @@ pub enum ConsentRole {
     Basis,
 }
 
+/// How long the records of a purpose are kept before kassasjon (arkivlova 2025 § 5 and the
+/// municipality's approved bevarings- og kassasjonsplan), counted from the end of the subject's
+/// last case event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Retention {
+    /// Kept this many years, then due for kassasjon.
+    Years(u32),
+    /// Kept for good (bevares): never due for kassasjon.
+    Permanent,
+}
+
+impl Retention {
+    /// Years, or `None` for permanent.
+    pub fn years(self) -> Option<u32> {
+        match self {
+            Retention::Years(years) => Some(years),
+            Retention::Permanent => None,
+        }
+    }
+}
+
+impl Serialize for Retention {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Retention::Years(years) => serializer.serialize_u32(*years),
+            Retention::Permanent => serializer.serialize_str("permanent"),
+        }
+    }
+}
+
 impl ConsentRole {
     /// The snake_case name, as in the catalogue and in JSON.
     pub fn as_str(self) -> &'static str {
@@ -150,10 +181,21 @@ impl Period {
 pub struct Settings {
     /// Age from which a person may consent alone to ordinary categories.
     pub self_consent_age: u32,
-    /// Age from which a person may consent alone to special categories.
-    pub self_consent_age_special: u32,
-    /// Age at which a representative's grant lapses.
+    /// Age from which a minor may consent alone to ordinary categories with a recorded
+    /// maturity assessment (equal to `self_consent_age` in a format-1 catalogue: none needed).
+    pub mature_minor_min_age: u32,
+    /// Age from which a person may consent alone to special categories (format 1's
+    /// `self_consent_age_special`).
+    pub special_self_consent_age: u32,
+    /// Age from which a representative's grant must record that the child was heard (`None`
+    /// in a format-1 catalogue).
+    pub hear_child_from_age: Option<u32>,
+    /// Age at which a representative's grant lapses for ordinary categories.
     pub representative_until_age: u32,
+    /// Age at which a representative's grant lapses for special categories: the age from
+    /// which the person consents to them alone (format 2), or `representative_until_age`
+    /// (format 1).
+    pub representative_special_until_age: u32,
     /// Statistics suppress every count from 1 to one below this (small cells identify people).
     pub statistics_min_cell: u32,
     /// The period statistics are counted in.
@@ -162,6 +204,9 @@ pub struct Settings {
     pub max_backdating_days: u32,
     /// The actor roles that may record historical consents (a migration of paper records).
     pub migration_roles: Vec<Code>,
+    /// The actor roles that may record that a person's id was succeeded by another (a DUF
+    /// number by a D-nummer, a D-nummer by a fødselsnummer).
+    pub succession_roles: Vec<Code>,
     /// The statutes of the archival duty, in the order they came into force.
     pub archival_statutes: Vec<Code>,
 }
@@ -187,6 +232,9 @@ pub struct Purpose {
     pub consent_exception: Code,
     /// From when new grants may no longer name the purpose (`None`: in use).
     pub retired_from: Option<Micros>,
+    /// How long its records are kept before kassasjon (`None`: the catalogue does not say,
+    /// so kassasjon never becomes due: nothing is destroyed without an approved rule).
+    pub retention: Option<Retention>,
 }
 
 /// A recipient.
@@ -282,9 +330,14 @@ pub struct Rule {
     /// Whether an archival or legal duty keeps the records of subjects disclosed under this
     /// rule: their erasure request becomes a restriction (GDPR Art. 17(3), arkivlova).
     pub archival_duty: bool,
-    /// Whether a restriction also stops disclosures under this rule (normally a statutory
-    /// duty is unaffected by a restriction).
+    /// Version 0.1's flag: whether a restriction recorded with 0.1's meaning (an erasure
+    /// request that became a restriction) also stops disclosures under this rule.
     pub restriction_applies: bool,
+    /// Whether disclosures under this rule continue while the subject's processing is
+    /// restricted (GDPR Art. 18(2): legal claims, the rights of another person, an important
+    /// public interest), as the catalogue's DPO decides. Without it a restriction recorded
+    /// since 0.2 denies the rule `restricted`.
+    pub continues_under_restriction: bool,
     pub(crate) recipient: u8,
     pub(crate) purposes: u64,
     pub(crate) categories: u64,
@@ -316,6 +369,9 @@ pub(crate) struct RuleRef {
     /// Whether the rule has an Art. 9(2) condition (it may cover special categories).
     pub(crate) art9: bool,
     pub(crate) restriction_applies: bool,
+    pub(crate) continues_under_restriction: bool,
+    /// Whether the rule's GDPR gate is Art. 6(1)(e), which the subject may object to (Art. 21).
+    pub(crate) objectable: bool,
 }
 
 impl RuleRef {
@@ -328,6 +384,8 @@ impl RuleRef {
             index,
             art9: rule.art9.is_some(),
             restriction_applies: rule.restriction_applies,
+            continues_under_restriction: rule.continues_under_restriction,
+            objectable: rule.art6 == Art6::E,
         }
     }
 

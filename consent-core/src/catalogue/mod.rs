@@ -1,16 +1,18 @@
 //! The catalogue: policy as data. Purposes, recipients, data categories, statutes, statutory
 //! rules and settings, with every code interned to a small integer.
 
+pub(crate) mod adoption;
 mod advice;
 mod entries;
 mod index;
 mod parse;
 
+pub(crate) use adoption::Catalogues;
 pub use advice::Advice;
 pub(crate) use entries::RuleRef;
 pub use entries::{
     Art6, Art9, Category, Condition, ConsentRole, Exception, NoticeEntry, Period, Purpose,
-    Recipient, Rule, Settings, Statute,
+    Recipient, Retention, Rule, Settings, Statute,
 };
 
 use std::fmt;
@@ -126,6 +128,8 @@ struct Inner {
     format: u32,
     version: String,
     digest: String,
+    /// The TOML text it was parsed from: a ledger records it when it adopts the catalogue.
+    text: Box<str>,
     settings: Settings,
     purposes: Vec<Purpose>,
     recipients: Vec<Recipient>,
@@ -207,6 +211,12 @@ impl Catalogue {
     /// SHA-256 of the catalogue's TOML text, hex; recorded in the ledger's metadata.
     pub fn digest(&self) -> &str {
         &self.inner.digest
+    }
+
+    /// The TOML text the catalogue was parsed from, as a ledger records it when it adopts the
+    /// catalogue ([`Ledger::adopt_catalogue`](crate::Ledger::adopt_catalogue)).
+    pub fn toml(&self) -> &str {
+        &self.inner.text
     }
 
     /// The settings.
@@ -312,6 +322,24 @@ impl Catalogue {
                 confidentiality_statute,
             },
         }
+    }
+
+    /// Whether the person may object (GDPR Art. 21(1)) to processing for `purpose`: a rule
+    /// for it, or a consent that only waives confidentiality for it, rests on Art. 6(1)(e).
+    pub(crate) fn objectable(&self, purpose: u8) -> bool {
+        let bit = 1u64 << purpose;
+        let by_rule = self
+            .rules()
+            .iter()
+            .any(|r| r.purposes & bit != 0 && r.art6 == Art6::E);
+        let by_consent = self
+            .inner
+            .purposes
+            .get(usize::from(purpose))
+            .is_some_and(|p| {
+                p.consent_role == ConsentRole::ConfidentialityWaiver && p.art6 == Some(Art6::E)
+            });
+        by_rule || by_consent
     }
 
     /// A purpose's consent role (`Basis` for an id the catalogue never issued).

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::index::CodeIndex;
 use super::{
     Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Inner, MAX_CODES,
-    NoticeEntry, Period, Purpose, Recipient, Rule, RuleRef, Settings, Statute,
+    NoticeEntry, Period, Purpose, Recipient, Retention, Rule, RuleRef, Settings, Statute,
 };
 use crate::error::{Error, ErrorCode, Result, printable};
 use crate::hex;
@@ -57,7 +57,15 @@ struct Document {
 #[serde(deny_unknown_fields)]
 struct SettingsDoc {
     self_consent_age: u32,
-    self_consent_age_special: u32,
+    /// Format 1's name for `special_self_consent_age`.
+    #[serde(default)]
+    self_consent_age_special: Option<u32>,
+    #[serde(default)]
+    special_self_consent_age: Option<u32>,
+    #[serde(default)]
+    mature_minor_min_age: Option<u32>,
+    #[serde(default)]
+    hear_child_from_age: Option<u32>,
     representative_until_age: u32,
     #[serde(default)]
     statistics_min_cell: Option<u32>,
@@ -67,6 +75,8 @@ struct SettingsDoc {
     max_backdating_days: Option<u32>,
     #[serde(default)]
     migration_roles: Option<Vec<String>>,
+    #[serde(default)]
+    succession_roles: Option<Vec<String>>,
     #[serde(default)]
     archival_statutes: Option<Vec<String>>,
 }
@@ -97,6 +107,16 @@ struct PurposeDoc {
     consent_exception: Option<String>,
     #[serde(default)]
     retired_from: Option<String>,
+    #[serde(default)]
+    retention_years: Option<RetentionDoc>,
+}
+
+/// `retention_years = 10` or `retention_years = "permanent"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RetentionDoc {
+    Years(i64),
+    Word(String),
 }
 
 #[derive(Deserialize)]
@@ -170,6 +190,8 @@ struct RuleDoc {
     archival_duty: bool,
     #[serde(default)]
     restriction_applies: bool,
+    #[serde(default)]
+    continues_under_restriction: Option<bool>,
 }
 
 fn bad(message: impl Into<String>) -> Error {
@@ -361,6 +383,7 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
             format,
             version: doc.version,
             digest: hex::encode(&Sha256::digest(text.as_bytes())),
+            text: text.into(),
             settings,
             purposes,
             recipients,
@@ -394,6 +417,97 @@ fn document(text: &str) -> Result<Document> {
     })
 }
 
+/// The competence ages of `[settings]`.
+struct Ages {
+    self_consent_age: u32,
+    mature_minor_min_age: u32,
+    special_self_consent_age: u32,
+    hear_child_from_age: Option<u32>,
+    representative_until_age: u32,
+    representative_special_until_age: u32,
+}
+
+/// The ages, each within 1 to 18 and in order. Format 2 names `special_self_consent_age`,
+/// `mature_minor_min_age` and `hear_child_from_age` (defaults 16, 15 and 12); a format-1 file
+/// keeps 0.1's meaning: `self_consent_age_special` is the age for special categories, no
+/// minor's own grant needs a maturity assessment, no representative must record that the
+/// child was heard, and every representative's grant lapses at `representative_until_age`.
+fn ages(doc: &SettingsDoc, format: u32) -> Result<Ages> {
+    let in_range = |age: u32, name: &str| {
+        if (1..=18).contains(&age) {
+            Ok(age)
+        } else {
+            Err(bad(format!(
+                "settings: ages must be between 1 and 18, and {name} is {age}"
+            )))
+        }
+    };
+    let self_consent_age = in_range(doc.self_consent_age, "self_consent_age")?;
+    let representative_until_age =
+        in_range(doc.representative_until_age, "representative_until_age")?;
+    let ages = if format < 2 {
+        needs_format_2(
+            doc.special_self_consent_age.is_some(),
+            "special_self_consent_age",
+        )?;
+        needs_format_2(doc.mature_minor_min_age.is_some(), "mature_minor_min_age")?;
+        needs_format_2(doc.hear_child_from_age.is_some(), "hear_child_from_age")?;
+        let special = doc
+            .self_consent_age_special
+            .ok_or_else(|| bad("settings: a format-1 catalogue needs self_consent_age_special"))?;
+        let special = in_range(special, "self_consent_age_special")?;
+        if self_consent_age > special {
+            return Err(bad(
+                "settings: self_consent_age is above self_consent_age_special",
+            ));
+        }
+        Ages {
+            self_consent_age,
+            mature_minor_min_age: self_consent_age,
+            special_self_consent_age: special,
+            hear_child_from_age: None,
+            representative_until_age,
+            representative_special_until_age: representative_until_age,
+        }
+    } else {
+        if doc.self_consent_age_special.is_some() {
+            return Err(bad(
+                "settings: format 2 names it special_self_consent_age (self_consent_age_special is format 1's name)",
+            ));
+        }
+        let special = in_range(
+            doc.special_self_consent_age.unwrap_or(16),
+            "special_self_consent_age",
+        )?;
+        let mature = in_range(
+            doc.mature_minor_min_age.unwrap_or(15),
+            "mature_minor_min_age",
+        )?;
+        let hear = in_range(doc.hear_child_from_age.unwrap_or(12), "hear_child_from_age")?;
+        if mature > self_consent_age {
+            return Err(bad(
+                "settings: mature_minor_min_age is above self_consent_age",
+            ));
+        }
+        if special > representative_until_age {
+            return Err(bad(
+                "settings: special_self_consent_age is above representative_until_age",
+            ));
+        }
+        Ages {
+            self_consent_age,
+            mature_minor_min_age: mature,
+            special_self_consent_age: special,
+            hear_child_from_age: Some(hear),
+            representative_until_age,
+            // From the age a person consents alone to special categories, a representative's
+            // consent to them no longer holds (pasient- og brukerrettighetsloven § 4-3).
+            representative_special_until_age: special,
+        }
+    };
+    Ok(ages)
+}
+
 /// `[settings]`: ages within 1 to 18 and in order, a positive statistics threshold, and the
 /// format-2 settings with their defaults.
 fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Settings> {
@@ -401,19 +515,10 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
         needs_format_2(doc.statistics_period.is_some(), "statistics_period")?;
         needs_format_2(doc.max_backdating_days.is_some(), "max_backdating_days")?;
         needs_format_2(doc.migration_roles.is_some(), "migration_roles")?;
+        needs_format_2(doc.succession_roles.is_some(), "succession_roles")?;
         needs_format_2(doc.archival_statutes.is_some(), "archival_statutes")?;
     }
-    if !(1..=18).contains(&doc.self_consent_age)
-        || !(1..=18).contains(&doc.self_consent_age_special)
-        || !(1..=18).contains(&doc.representative_until_age)
-    {
-        return Err(bad("settings: ages must be between 1 and 18"));
-    }
-    if doc.self_consent_age > doc.self_consent_age_special {
-        return Err(bad(
-            "settings: self_consent_age is above self_consent_age_special",
-        ));
-    }
+    let ages = ages(doc, format)?;
     let statistics_min_cell = doc.statistics_min_cell.unwrap_or(5);
     if statistics_min_cell == 0 {
         return Err(bad("settings: statistics_min_cell must be at least 1"));
@@ -430,6 +535,13 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
             .map(|r| code(r, "settings: migration_roles"))
             .collect::<Result<Vec<_>>>()?,
         None => vec![Code("dpo".into()), Code("archivist".into())],
+    };
+    let succession_roles = match &doc.succession_roles {
+        Some(roles) => roles
+            .iter()
+            .map(|r| code(r, "settings: succession_roles"))
+            .collect::<Result<Vec<_>>>()?,
+        None => vec![Code("case_worker".into()), Code("dpo".into())],
     };
     let archival_statutes = doc
         .archival_statutes
@@ -449,13 +561,17 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Settings {
-        self_consent_age: doc.self_consent_age,
-        self_consent_age_special: doc.self_consent_age_special,
-        representative_until_age: doc.representative_until_age,
+        self_consent_age: ages.self_consent_age,
+        mature_minor_min_age: ages.mature_minor_min_age,
+        special_self_consent_age: ages.special_self_consent_age,
+        hear_child_from_age: ages.hear_child_from_age,
+        representative_until_age: ages.representative_until_age,
+        representative_special_until_age: ages.representative_special_until_age,
         statistics_min_cell,
         statistics_period: doc.statistics_period.unwrap_or(Period::Month),
         max_backdating_days,
         migration_roles,
+        succession_roles,
         archival_statutes,
     })
 }
@@ -473,6 +589,7 @@ fn purposes(docs: &[PurposeDoc], context: &Context<'_>) -> Result<Vec<Purpose>> 
                 needs_format_2(doc.art6.is_some() || doc.art9.is_some(), "art6 on a purpose")?;
                 needs_format_2(doc.statutes.is_some(), "statutes on a purpose")?;
                 needs_format_2(doc.consent_exception.is_some(), "consent_exception")?;
+                needs_format_2(doc.retention_years.is_some(), "retention_years")?;
                 return Ok(Purpose {
                     code: purpose_code,
                     name: doc.name.clone(),
@@ -482,6 +599,7 @@ fn purposes(docs: &[PurposeDoc], context: &Context<'_>) -> Result<Vec<Purpose>> 
                     statute: None,
                     consent_exception: Code("fvl_13a_1".into()),
                     retired_from,
+                    retention: None,
                 });
             }
             let consent_role = doc.consent_role.unwrap_or(ConsentRole::ConfidentialityWaiver);
@@ -519,6 +637,11 @@ fn purposes(docs: &[PurposeDoc], context: &Context<'_>) -> Result<Vec<Purpose>> 
                     (None, None)
                 }
             };
+            let retention = doc
+                .retention_years
+                .as_ref()
+                .map(|r| retention(r, &what))
+                .transpose()?;
             Ok(Purpose {
                 code: purpose_code,
                 name: doc.name.clone(),
@@ -528,9 +651,29 @@ fn purposes(docs: &[PurposeDoc], context: &Context<'_>) -> Result<Vec<Purpose>> 
                 statute,
                 consent_exception,
                 retired_from,
+                retention,
             })
         })
         .collect()
+}
+
+/// A purpose's retention: whole years from 1 to 1000, or `"permanent"`.
+fn retention(doc: &RetentionDoc, what: &str) -> Result<Retention> {
+    match doc {
+        RetentionDoc::Years(years) => u32::try_from(*years)
+            .ok()
+            .filter(|y| (1..=1000).contains(y))
+            .map(Retention::Years)
+            .ok_or_else(|| {
+                bad(format!(
+                    "{what}: retention_years must be from 1 to 1000, or \"permanent\""
+                ))
+            }),
+        RetentionDoc::Word(word) if word == "permanent" => Ok(Retention::Permanent),
+        RetentionDoc::Word(_) => Err(bad(format!(
+            "{what}: retention_years must be a number of years or \"permanent\""
+        ))),
+    }
 }
 
 /// A statutory basis: not consent (which grants record) and not legitimate interests (which a
@@ -719,6 +862,13 @@ fn rule(doc: &RuleDoc, context: &Context<'_>) -> Result<Rule> {
         (exception.statute.clone(), requires, requires_set)
     };
     let (valid_from, valid_to) = rule_window(doc, &cited, &what)?;
+    if context.format < 2 {
+        needs_format_2(
+            doc.continues_under_restriction.is_some(),
+            "continues_under_restriction",
+        )?;
+    }
+    let continues_under_restriction = doc.continues_under_restriction.unwrap_or(false);
     Ok(Rule {
         code: rule_code,
         statute: titles(&cited),
@@ -729,6 +879,7 @@ fn rule(doc: &RuleDoc, context: &Context<'_>) -> Result<Rule> {
         requires,
         archival_duty: doc.archival_duty,
         restriction_applies: doc.restriction_applies,
+        continues_under_restriction,
         recipient,
         purposes,
         categories,
@@ -845,14 +996,19 @@ pub(super) fn empty() -> Catalogue {
             format: FORMAT,
             version: "empty".into(),
             digest: String::new(),
+            text: "".into(),
             settings: Settings {
                 self_consent_age: 18,
-                self_consent_age_special: 18,
+                mature_minor_min_age: 18,
+                special_self_consent_age: 18,
+                hear_child_from_age: None,
                 representative_until_age: 18,
+                representative_special_until_age: 18,
                 statistics_min_cell: 5,
                 statistics_period: Period::Year,
                 max_backdating_days: 0,
                 migration_roles: Vec::new(),
+                succession_roles: Vec::new(),
                 archival_statutes: Vec::new(),
             },
             purposes: Vec::new(),

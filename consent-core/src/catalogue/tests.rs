@@ -242,6 +242,62 @@ fn windows_and_settings_are_checked() {
 }
 
 #[test]
+fn format_2_settings_name_the_competence_ages_and_format_1_keeps_its_own() {
+    let v2 = Catalogue::from_toml(FORMAT_2).unwrap();
+    let settings = v2.settings();
+    assert_eq!(
+        (
+            settings.self_consent_age,
+            settings.mature_minor_min_age,
+            settings.special_self_consent_age,
+            settings.hear_child_from_age,
+            settings.representative_until_age,
+            settings.representative_special_until_age,
+        ),
+        (18, 15, 16, Some(12), 18, 16)
+    );
+    // A format-1 file keeps 0.1's meaning: no maturity window, no hearing, one lapse.
+    let v1 = Catalogue::from_toml(MINIMAL).unwrap();
+    let settings = v1.settings();
+    assert_eq!(
+        (
+            settings.self_consent_age,
+            settings.mature_minor_min_age,
+            settings.special_self_consent_age,
+            settings.hear_child_from_age,
+            settings.representative_special_until_age,
+        ),
+        (15, 15, 18, None, 18)
+    );
+    // Each format its own names.
+    assert!(
+        rejected(&FORMAT_2.replace(
+            "special_self_consent_age = 16",
+            "self_consent_age_special = 16"
+        ))
+        .contains("format 1's name")
+    );
+    assert!(
+        rejected(&MINIMAL.replace(
+            "representative_until_age = 18",
+            "representative_until_age = 18\nhear_child_from_age = 12"
+        ))
+        .contains("format = 2")
+    );
+    assert!(
+        rejected(&FORMAT_2.replace(
+            "self_consent_age = 18",
+            "self_consent_age = 18\nmature_minor_min_age = 19"
+        ))
+        .contains("ages")
+    );
+    assert!(
+        rejected(&FORMAT_2.replace("self_consent_age = 18", "self_consent_age = 14"))
+            .contains("mature_minor_min_age is above self_consent_age")
+    );
+}
+
+#[test]
 fn at_most_64_codes_of_a_kind() {
     let mut text = MINIMAL.to_owned();
     for i in 0..64 {
@@ -256,8 +312,8 @@ const FORMAT_2: &str = r#"
 format = 2
 version = "test"
 [settings]
-self_consent_age = 15
-self_consent_age_special = 18
+self_consent_age = 18
+special_self_consent_age = 16
 representative_until_age = 18
 [[statute]]
 code = "il_41"

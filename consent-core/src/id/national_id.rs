@@ -1,7 +1,15 @@
-//! Norwegian national identity numbers: fødselsnummer and D-nummer.
+//! Norwegian national identity numbers: fødselsnummer and D-nummer, and the DUF number a
+//! refugee has before either.
 //!
 //! Only format and control digits are checked; the date part is decoded for the age rules,
 //! but a D-nummer's date is never a reliable birth date (UDI may use the registration date).
+//!
+//! A DUF number is UDI's case number (Datasystemet for utlendings- og flyktningsaker): 12
+//! digits, the first four the year the case was registered (UDI, "Hva er et DUF-nummer?",
+//! udi.no; SSB's KOSTRA guidance on refugee ids). Only that format is checked: a control digit
+//! for it is described in SSB's KOSTRA documentation (mod 11, weights 4 6 3 2 4 6 3 2 7 5), but
+//! UDI's own published example does not satisfy it, so it is not enforced. DPO: confirm with
+//! UDI before enforcing one.
 
 use std::fmt;
 use std::str::FromStr;
@@ -24,6 +32,9 @@ pub enum IdKind {
     DNummer,
     /// A synthetic test number (month + 40 or + 80); accepted only in test mode.
     Synthetic,
+    /// A DUF number: UDI's 12-digit case number, held before a D-nummer or fødselsnummer. It
+    /// encodes no birth date.
+    Duf,
 }
 
 /// Which control-digit rule the number satisfied.
@@ -63,7 +74,8 @@ impl Default for IdOptions {
 /// number must be passed on, never in logs or messages.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct NationalId {
-    digits: [u8; 11],
+    /// The digits: 11 of a national id, or 12 of a DUF number (the last then used).
+    digits: [u8; 12],
     kind: IdKind,
     profile: IdProfile,
     birth_date: Option<NaiveDate>,
@@ -89,9 +101,14 @@ impl NationalId {
     /// As [`NationalId::parse`]; synthetic numbers are rejected unless `options.test_mode`.
     pub fn parse_with(value: &str, options: IdOptions) -> Result<Self> {
         let bytes = value.as_bytes();
+        if bytes.len() == 12 {
+            return Self::parse_duf(bytes);
+        }
         let mut digits = [0u8; 11];
         if bytes.len() != 11 {
-            return Err(invalid("national id must be exactly 11 digits"));
+            return Err(invalid(
+                "national id must be exactly 11 digits (or a DUF number of 12)",
+            ));
         }
         for (slot, byte) in digits.iter_mut().zip(bytes) {
             if !byte.is_ascii_digit() {
@@ -162,11 +179,37 @@ impl NationalId {
                 None
             }
         };
+        let mut all = [0u8; 12];
+        for (slot, digit) in all.iter_mut().zip(digits) {
+            *slot = digit;
+        }
         Ok(NationalId {
-            digits,
+            digits: all,
             kind,
             profile,
             birth_date,
+        })
+    }
+
+    /// A DUF number: 12 ASCII digits whose first four are a year from 1900 to 2099.
+    fn parse_duf(bytes: &[u8]) -> Result<Self> {
+        let mut digits = [0u8; 12];
+        for (slot, byte) in digits.iter_mut().zip(bytes) {
+            if !byte.is_ascii_digit() {
+                return Err(invalid("a DUF number must be exactly 12 digits"));
+            }
+            *slot = byte - b'0';
+        }
+        if !matches!(digits, [1, 9, ..] | [2, 0, ..]) {
+            return Err(invalid(
+                "a DUF number starts with the year its case was registered (19xx or 20xx)",
+            ));
+        }
+        Ok(NationalId {
+            digits,
+            kind: IdKind::Duf,
+            profile: IdProfile::Legacy,
+            birth_date: None,
         })
     }
 
@@ -182,11 +225,13 @@ impl NationalId {
 
     /// The number in clear text. Pass it on only where a disclosure needs it; never log it.
     pub fn expose(&self) -> String {
-        self.digits.iter().map(|d| char::from(b'0' + d)).collect()
+        self.digits().iter().map(|d| char::from(b'0' + d)).collect()
     }
 
-    pub(crate) fn digits(&self) -> &[u8; 11] {
-        &self.digits
+    /// The digits: 11, or 12 for a DUF number.
+    pub(crate) fn digits(&self) -> &[u8] {
+        let len = if self.kind == IdKind::Duf { 12 } else { 11 };
+        self.digits.get(..len).unwrap_or(&self.digits)
     }
 
     /// The instant (local midnight in Norway) at which the subject reaches `age` years, when
@@ -199,6 +244,11 @@ impl NationalId {
     /// Whether the birth date (and so the subject's age) can be read from the number.
     pub fn has_birth_date(&self) -> bool {
         self.birth_date.is_some()
+    }
+
+    /// The birth date the number encodes, when it can be read.
+    pub(crate) fn birth_date(&self) -> Option<NaiveDate> {
+        self.birth_date
     }
 }
 

@@ -11,9 +11,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
 use crate::hex;
-use crate::id::national_id::NationalId;
+use crate::id::national_id::{IdKind, NationalId};
 
 const SUBJECT_CONTEXT: &[u8; 16] = b"consent/subj/v1\0";
+/// A DUF number's own domain: no DUF number and national id share a pseudonym.
+const DUF_CONTEXT: &[u8; 16] = b"consent/duf/v1\0\0";
 const CHECK_CONTEXT: &[u8] = b"consent/key-check/v1";
 
 /// The secret key of the pseudonym function: 32 bytes, supplied by the host or generated.
@@ -82,13 +84,21 @@ impl PseudonymKey {
 
     /// The pseudonym of a national id under this key.
     pub fn pseudonym(&self, id: &NationalId) -> Pseudonym {
-        let mut input = [0u8; 27];
+        // A national id: the context and 11 digits (27 bytes, as since 0.1); a DUF number:
+        // its own context and 12 digits.
+        let mut input = [0u8; 28];
         let (context, number) = input.split_at_mut(SUBJECT_CONTEXT.len());
-        context.copy_from_slice(SUBJECT_CONTEXT);
+        let len = if id.kind() == IdKind::Duf {
+            context.copy_from_slice(DUF_CONTEXT);
+            28
+        } else {
+            context.copy_from_slice(SUBJECT_CONTEXT);
+            27
+        };
         for (slot, digit) in number.iter_mut().zip(id.digits()) {
             *slot = b'0' + digit;
         }
-        let hash = blake3::keyed_hash(&self.0, &input);
+        let hash = blake3::keyed_hash(&self.0, input.get(..len).unwrap_or(&input));
         // The first 16 of the hash's 32 bytes: `zip` stops at the shorter, so no length can
         // go wrong.
         let mut out = [0u8; 16];

@@ -114,6 +114,9 @@ impl Ledger {
             for item in pending {
                 projection.apply(item.effect);
             }
+            self.inner
+                .flagged
+                .store(projection.any_flags(), Ordering::Release);
         }
         self.inner.events.store(seq, Ordering::Release);
         Ok(ids)

@@ -1,9 +1,11 @@
 //! Deciding disclosures, one or many, and recording a permitted one.
 
+use std::sync::atomic::Ordering;
+
 use chrono::{DateTime, Utc};
 
 use super::Ledger;
-use crate::catalogue::MAX_CODES;
+use crate::catalogue::{Catalogue, MAX_CODES};
 use crate::error::{Error, ErrorCode, Result, printable};
 use crate::id::national_id::NationalId;
 use crate::log::event::{DisclosureBasis, DisclosureRecord, EventPayload};
@@ -33,14 +35,13 @@ impl Ledger {
     /// repeated category or an instant out of range; `InvalidNationalId` for a synthetic id
     /// outside test mode. An error is never a permit.
     pub fn decide(&self, request: &DisclosureRequest) -> Result<Decision> {
-        let asserted = self.asserted(&request.assertions)?;
         self.decide_parts(
             None,
             &request.subject,
             request.recipient.as_str(),
             request.purpose.as_str(),
             &request.categories,
-            asserted,
+            &request.assertions,
             request.at,
         )
     }
@@ -76,20 +77,17 @@ impl Ledger {
         assertions: &[Assertion],
         at: DateTime<Utc>,
     ) -> Result<Decision> {
-        let asserted = self.asserted(assertions)?;
-        self.decide_parts(None, subject, recipient, purpose, categories, asserted, at)
+        self.decide_parts(
+            None, subject, recipient, purpose, categories, assertions, at,
+        )
     }
 
-    /// The asserted conditions as a bitset of the catalogue's condition ids.
-    fn asserted(&self, assertions: &[Assertion]) -> Result<u64> {
+    /// The asserted conditions as a bitset of `catalogue`'s condition ids.
+    fn asserted(catalogue: &Catalogue, assertions: &[Assertion]) -> Result<u64> {
         let mut set = 0u64;
         for assertion in assertions {
             assertion.validate()?;
-            set |= 1u64
-                << self
-                    .inner
-                    .catalogue
-                    .condition_id(assertion.condition.as_str())?;
+            set |= 1u64 << catalogue.condition_id(assertion.condition.as_str())?;
         }
         Ok(set)
     }
@@ -117,7 +115,7 @@ impl Ledger {
         at: DateTime<Utc>,
     ) -> Result<Decision> {
         // No lock yet: the statute path never reads the subjects' state.
-        self.decide_parts(None, subject, recipient, purpose, categories, 0, at)
+        self.decide_parts(None, subject, recipient, purpose, categories, &[], at)
     }
 
     /// Decides many requests under one read of the state; each gets its own result.
@@ -149,7 +147,7 @@ impl Ledger {
                     r.recipient.as_str(),
                     r.purpose.as_str(),
                     &r.categories,
-                    self.asserted(&r.assertions)?,
+                    &r.assertions,
                     r.at,
                 )
             })
@@ -191,7 +189,7 @@ impl Ledger {
                     recipient,
                     purpose,
                     categories,
-                    0,
+                    &[],
                     at,
                 )
             })
@@ -199,7 +197,8 @@ impl Ledger {
     }
 
     /// Decides one request, reading the subject's state under `held` (a read lock the caller
-    /// holds) or, when `None`, under a read lock taken only if a category needs consent.
+    /// holds) or, when `None`, under a read lock taken only if a category needs consent; under
+    /// the catalogue in force at the request's instant.
     #[expect(
         clippy::too_many_arguments,
         reason = "the parts of one request, borrowed, so no request is built per decision"
@@ -211,11 +210,18 @@ impl Ledger {
         recipient: &str,
         purpose: &str,
         categories: &[S],
-        asserted: u64,
+        assertions: &[Assertion],
         at: DateTime<Utc>,
     ) -> Result<Decision> {
-        let catalogue = &self.inner.catalogue;
+        let at_micros = time::to_micros(at, "decision time")?;
+        // One atomic load while the ledger has adopted one catalogue.
+        let catalogue = self.inner.catalogue.at(at_micros);
         self.check_subject(subject)?;
+        let asserted = if assertions.is_empty() {
+            0
+        } else {
+            Self::asserted(catalogue, assertions)?
+        };
         let recipient = catalogue.recipient_id(recipient)?;
         let purpose = catalogue.purpose_id(purpose)?;
         if categories.is_empty() {
@@ -239,7 +245,6 @@ impl Ledger {
             seen |= bit;
             *slot = id;
         }
-        let at_micros = time::to_micros(at, "decision time")?;
         // `categories.len()` was checked against `MAX_CODES` above, so the split always
         // succeeds; should it not, the decision fails (never a permit).
         let (ids, _) = ids
@@ -254,11 +259,12 @@ impl Ledger {
             asserted,
             at,
             at_micros,
+            self.inner.flagged.load(Ordering::Acquire),
             |resolve| {
                 let pseudonym = key.pseudonym(subject);
                 match held {
-                    Some(projection) => resolve(projection.subject(&pseudonym).view()),
-                    None => resolve(self.read()?.subject(&pseudonym).view()),
+                    Some(projection) => resolve(projection.view(&pseudonym)),
+                    None => resolve(self.read()?.view(&pseudonym)),
                 }
                 Ok(())
             },
@@ -277,7 +283,7 @@ impl Ledger {
     /// let request = DisclosureRequest::new(subject, "nir", "nir_registration", &["name", "national_id"], "2026-03-01T10:00:00Z".parse()?)?;
     /// let decision = ledger.record_disclosure(&request, &actor)?;
     /// assert!(decision.permitted());
-    /// assert_eq!(ledger.event_count(), 1);
+    /// assert_eq!(ledger.event_count(), 2); // the catalogue's adoption, then the disclosure
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
@@ -329,7 +335,7 @@ impl Ledger {
             bases,
             assertions: request.assertions.clone(),
         });
-        let subject = self.inner.key.pseudonym(&request.subject);
+        let subject = self.current_pseudonym(&request.subject)?;
         self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)?;
         Ok(decision)
     }

@@ -13,12 +13,13 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
 use crate::log::event::{
-    DisclosureBasis, Event, EventPayload, GrantRecord, GrantorRecord, RectificationRecord,
+    DisclosureBasis, Event, EventPayload, GrantRecord, GrantorRecord, ObjectionOutcome,
+    RectificationRecord, RestrictionGround,
 };
-use crate::model::party::{Evidence, EvidenceMethod, Notice};
+use crate::model::party::{ChildHeard, Evidence, EvidenceMethod, MaturityAssessment, Notice};
 use crate::model::request::{Assertion, Correction};
 use crate::model::{GrantId, SCHEMA_VERSION};
-use crate::policy::grant_state::{GrantState, GrantStatus, NEVER};
+use crate::policy::grant_state::{GrantState, GrantStatus};
 use crate::time::{self, Micros};
 
 /// The schema of the subject export document.
@@ -55,8 +56,19 @@ pub struct SubjectExport {
     pub disclosures: Vec<DisclosureEntry>,
     /// Corrections of grants (Art. 16).
     pub rectifications: Vec<RectificationEntry>,
-    /// Restrictions of processing.
+    /// Restrictions of processing, each with its lift.
     pub restrictions: Vec<RestrictionEntry>,
+    /// Objections (GDPR Art. 21), each with its resolution (since 0.2; absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objections: Vec<ObjectionEntry>,
+    /// The ids the person had before, by pseudonym, with the reference that gave the next
+    /// one (since 0.2; absent when none). The history above includes their records.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub earlier_ids: Vec<SuccessionEntry>,
+    /// Whom the person's changes were told to (GDPR Art. 18(3) and 19; since 0.2; absent
+    /// when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notifications: Vec<NotificationEntry>,
     /// The erasure of the subject's personal payloads, if it happened.
     pub erasure: Option<ErasureEntry>,
     /// Events whose payload can no longer be read (erased).
@@ -102,6 +114,8 @@ pub enum SubjectStatus {
     Restricted,
     /// The subject's personal payloads were erased (and no consent was given since).
     Erased,
+    /// The ledger holds nothing about the person (an answer to an access request too).
+    NothingHeld,
 }
 
 /// Who recorded an event, and when: the fields every entry of the export starts with.
@@ -171,6 +185,12 @@ pub struct ConsentRecord {
     pub evidence: Evidence,
     /// Who consented.
     pub grantor: GrantorRecord,
+    /// The assessment that a minor was mature enough to consent alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maturity_assessment: Option<MaturityAssessment>,
+    /// That the child was heard before a representative consented.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child_heard: Option<ChildHeard>,
     /// The grant's events: given, rectified, withdrawn.
     pub events: Vec<ConsentEvent>,
 }
@@ -215,8 +235,12 @@ pub struct Validity {
     pub valid_from: DateTime<Utc>,
     /// When it ends by itself.
     pub valid_until: Option<DateTime<Utc>>,
-    /// When a representative's grant lapses.
+    /// When a representative's grant lapses (for the ordinary categories it covers, or all
+    /// of them when `special_lapses_at` is absent).
     pub lapses_at: Option<DateTime<Utc>>,
+    /// When it lapses for the special categories it covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub special_lapses_at: Option<DateTime<Utc>>,
 }
 
 /// A grant's validity after rectifications.
@@ -361,6 +385,88 @@ pub struct RestrictionEntry {
     pub rules: Vec<Code>,
     /// The statutes they cite.
     pub statutes: Vec<String>,
+    /// The ground: one of GDPR Art. 18(1), or `erasure_request` (since 0.2; a restriction
+    /// recorded by 0.1 has none and kept 0.1's meaning: consent-based disclosures stopped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ground: Option<RestrictionGround>,
+    /// When and why it was lifted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifted: Option<LiftEntry>,
+}
+
+/// The lift of a restriction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct LiftEntry {
+    /// Who recorded it, and when.
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    /// From when.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
+
+/// An objection to processing for a purpose (GDPR Art. 21(1)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ObjectionEntry {
+    /// Who recorded it, and when.
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    /// The objection's id.
+    pub objection_id: Uuid,
+    /// The purpose objected to.
+    pub purpose: Code,
+    /// From when.
+    pub objected_at: DateTime<Utc>,
+    /// Its resolution, once made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<ObjectionResolutionEntry>,
+}
+
+/// A change told to the person or a recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct NotificationEntry {
+    /// Who recorded it, and when.
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    /// The event of the change.
+    pub event_id: Uuid,
+    /// The recipient told; absent: the person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<Code>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An id the person had before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SuccessionEntry {
+    /// Who recorded the succession, and when.
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    /// The earlier id's pseudonym.
+    pub pseudonym: Pseudonym,
+    /// The reference to the decision or notice that gave the next id.
+    pub reference: String,
+}
+
+/// The resolution of an objection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ObjectionResolutionEntry {
+    /// Who recorded it, and when.
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    /// `upheld` or `rejected`.
+    pub outcome: ObjectionOutcome,
+    /// From when.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
 }
 
 /// The erasure of the subject's personal payloads.
@@ -441,12 +547,12 @@ impl Builder<'_> {
                 received_at: a.received_at,
                 due_at: a.due_at,
             }),
-            EventPayload::SubjectRestricted(r) => export.restrictions.push(RestrictionEntry {
-                meta,
-                at: r.at,
-                rules: r.rules.clone(),
-                statutes: r.statutes.clone(),
-            }),
+            EventPayload::SubjectRestricted(_)
+            | EventPayload::RestrictionLifted(_)
+            | EventPayload::ObjectionRecorded(_)
+            | EventPayload::ObjectionResolved(_)
+            | EventPayload::IdentitySucceeded(_)
+            | EventPayload::NotificationSent(_) => add_rights(export, meta, &event.payload),
             EventPayload::SubjectErased(x) => {
                 export.erasure = Some(ErasureEntry {
                     meta,
@@ -459,6 +565,8 @@ impl Builder<'_> {
                 meta,
                 event_type: event.kind.clone(),
             }),
+            // Concerns no subject, so never among a subject's events.
+            EventPayload::CatalogueAdopted(_) => {}
         }
         Ok(())
     }
@@ -527,6 +635,7 @@ impl Builder<'_> {
                 valid_from: g.valid_from,
                 valid_until: g.valid_until,
                 lapses_at: g.lapses_at,
+                special_lapses_at: g.special_lapses_at,
             },
             current_validity: current.map(|s| CurrentValidity {
                 valid_from: time::from_micros_opt(s.valid_from),
@@ -536,6 +645,8 @@ impl Builder<'_> {
             collection_method: g.evidence.method,
             evidence: g.evidence.clone(),
             grantor: g.grantor.clone(),
+            maturity_assessment: g.maturity_assessment.clone(),
+            child_heard: g.child_heard.clone(),
             events: vec![ConsentEvent {
                 meta,
                 change: ConsentChange::Given,
@@ -570,6 +681,66 @@ impl Builder<'_> {
     }
 }
 
+/// The entries of the rights that stop processing, and of identity successions.
+fn add_rights(export: &mut SubjectExport, meta: EventMeta, payload: &EventPayload) {
+    match payload {
+        EventPayload::SubjectRestricted(r) => export.restrictions.push(RestrictionEntry {
+            meta,
+            at: r.at,
+            rules: r.rules.clone(),
+            statutes: r.statutes.clone(),
+            ground: r.ground,
+            lifted: None,
+        }),
+        EventPayload::RestrictionLifted(l) => {
+            for restriction in export
+                .restrictions
+                .iter_mut()
+                .filter(|r| r.lifted.is_none())
+            {
+                restriction.lifted = Some(LiftEntry {
+                    meta: meta.clone(),
+                    at: l.at,
+                    reason: l.reason.clone(),
+                });
+            }
+        }
+        EventPayload::ObjectionRecorded(o) => export.objections.push(ObjectionEntry {
+            meta,
+            objection_id: o.objection_id,
+            purpose: o.purpose.clone(),
+            objected_at: o.at,
+            resolution: None,
+        }),
+        EventPayload::NotificationSent(n) => export.notifications.push(NotificationEntry {
+            meta,
+            event_id: n.event_id,
+            recipient: n.recipient.clone(),
+            at: n.at,
+        }),
+        EventPayload::IdentitySucceeded(s) => export.earlier_ids.push(SuccessionEntry {
+            meta,
+            pseudonym: s.from,
+            reference: s.reference.clone(),
+        }),
+        EventPayload::ObjectionResolved(o) => {
+            if let Some(objection) = export
+                .objections
+                .iter_mut()
+                .find(|x| x.objection_id == o.objection_id)
+            {
+                objection.resolution = Some(ObjectionResolutionEntry {
+                    meta,
+                    outcome: o.outcome,
+                    at: o.at,
+                    reason: o.reason.clone(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
 impl Ledger {
     /// Everything the ledger holds about the subject: grants with their status history and
     /// evidence, withdrawals, refusals, every recorded disclosure (the recipients the data went
@@ -592,16 +763,19 @@ impl Ledger {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
+    /// A person the ledger holds nothing about gets a valid export that says so (status
+    /// `nothing_held`, every list empty): an access request is answered for everyone.
+    ///
     /// # Errors
-    /// `NotFound` when the ledger holds nothing about the subject; `Integrity` when one of the
+    /// `InvalidNationalId` for a synthetic id outside test mode; `Integrity` when one of the
     /// subject's events does not verify; `Storage`.
     pub fn subject_export(&self, subject: &NationalId) -> Result<SubjectExport> {
-        let pseudonym = self.known_subject(subject)?;
+        self.check_subject(subject)?;
+        let pseudonym = self.current_pseudonym(subject)?;
         let events = self.subject_events(&pseudonym)?;
         let generated_at = self.inner.clock.now();
         let now = time::to_micros(generated_at, "now")?;
         let projection = self.read()?;
-        let state = projection.subject(&pseudonym);
         let current = |grant: GrantId| projection.grant(grant).map(|(_, s)| *s);
         let mut builder = Builder {
             catalogue: &self.inner.catalogue,
@@ -620,6 +794,9 @@ impl Ledger {
                 disclosures: Vec::new(),
                 rectifications: Vec::new(),
                 restrictions: Vec::new(),
+                objections: Vec::new(),
+                earlier_ids: Vec::new(),
+                notifications: Vec::new(),
                 erasure: None,
                 redacted_events: Vec::new(),
             },
@@ -631,9 +808,14 @@ impl Ledger {
         }
         let mut export = builder.export;
         // Erased until the person consents again (an access request alone does not count).
-        export.status = if export.erasure.is_some() && !builder.consented_since_erasure {
+        export.status = if events.is_empty() && !projection.has_subject(&pseudonym) {
+            SubjectStatus::NothingHeld
+        } else if export.erasure.is_some() && !builder.consented_since_erasure {
             SubjectStatus::Erased
-        } else if state.restricted_from != NEVER {
+        } else if projection
+            .flags(&pseudonym)
+            .is_some_and(|f| f.open_restriction().is_some())
+        {
             SubjectStatus::Restricted
         } else {
             SubjectStatus::Active

@@ -1,18 +1,23 @@
 //! The ledger: validates requests, records events through a store, keeps the projection the
 //! engine reads, and verifies the hash chain.
 
+mod adopt;
 mod check;
 mod clock;
 mod commit;
 mod decide;
 mod export;
+mod identity;
 mod open;
 mod replay;
+mod restrict;
 mod rights;
 mod upgrade;
 mod verify;
 mod write;
 
+pub use crate::policy::notification::{Notification, NotificationReason};
+pub use adopt::{SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use export::{
     AccessRequestEntry, ConsentChange, ConsentEvent, ConsentRecord, ConsentType, CurrentValidity,
@@ -21,26 +26,28 @@ pub use export::{
     SubjectStatus, Validity,
 };
 pub use open::{MEMORY_PATH, read_catalogue_file};
+pub use restrict::KassasjonDue;
 pub use rights::{AccessRequest, ErasureOutcome};
-pub use upgrade::{UpgradeReport, upgrade_file};
+pub use upgrade::{UpgradeReport, upgrade_file, upgrade_file_with};
 pub use verify::VerifyReport;
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 use chrono::{DateTime, Utc};
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Catalogues};
 use crate::error::{Error, ErrorCode, Result, printable};
 use crate::id::national_id::{IdKind, IdOptions, NationalId};
 use crate::id::pseudonym::{Pseudonym, PseudonymKey};
 use crate::log::event::Event;
 use crate::log::record::{self, GENESIS, Hash, Head, open_event};
 use crate::log::seal::KeyWrapper;
+use crate::model::party::Actor;
 use crate::model::request::{GrantRequest, RefusalRequest};
-use crate::projection::Projection;
+use crate::projection::{self, Projection};
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
 use crate::store::sqlite::FileAccess;
@@ -53,8 +60,12 @@ pub(crate) mod meta {
     pub const SCHEMA: &str = "schema_version";
     /// The pseudonym key's check value.
     pub const KEY_CHECK: &str = "key_check";
-    /// The version of the catalogue the ledger was created with.
+    /// The version of the catalogue the ledger was created with (0.1 read nothing else; the
+    /// catalogues since are recorded in the log as `catalogue_adopted` events).
     pub const CATALOGUE: &str = "catalogue_version";
+    /// The sequence number of the first `catalogue_adopted` event, where it is not the first
+    /// event (a 0.1 ledger upgraded: its earlier events are read under that catalogue).
+    pub const FIRST_ADOPTION: &str = "first_catalogue_adoption";
 }
 
 /// The key-derivation context of the head anchor's MAC.
@@ -121,8 +132,14 @@ pub enum OpenMode {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct LedgerOptions {
-    /// The catalogue; the embedded default when `None`.
+    /// The catalogue. `None`: a new ledger adopts the embedded default, an existing one uses
+    /// the catalogue in force (the last it adopted). Given for an existing ledger, it must be
+    /// the one in force (`Conflict` otherwise: adopt a new one with
+    /// [`Ledger::adopt_catalogue`]).
     pub catalogue: Option<Catalogue>,
+    /// Who records the adoption of a new ledger's catalogue; `{"id": "consent", "role":
+    /// "system"}` ([`SYSTEM_ACTOR_ID`], [`SYSTEM_ACTOR_ROLE`]) when `None`.
+    pub actor: Option<Actor>,
     /// The pseudonym key. When `None`, a file ledger reads `key_file` (creating it on first
     /// open) and an in-memory ledger generates one.
     pub key: Option<PseudonymKey>,
@@ -145,6 +162,13 @@ impl LedgerOptions {
     #[must_use]
     pub fn with_catalogue(mut self, catalogue: Catalogue) -> Self {
         self.catalogue = Some(catalogue);
+        self
+    }
+
+    /// These options with the actor who records the adoption of a new ledger's catalogue.
+    #[must_use]
+    pub fn with_actor(mut self, actor: Actor) -> Self {
+        self.actor = Some(actor);
         self
     }
 
@@ -208,6 +232,7 @@ impl Default for LedgerOptions {
     fn default() -> Self {
         LedgerOptions {
             catalogue: None,
+            actor: None,
             key: None,
             key_file: None,
             id_options: IdOptions::default(),
@@ -226,7 +251,9 @@ struct Writer {
 }
 
 struct Inner {
-    catalogue: Catalogue,
+    /// The catalogues adopted, each in force from its instant; dereferences to the one in
+    /// force now.
+    catalogue: Catalogues,
     key: PseudonymKey,
     mac_key: [u8; 32],
     wrapper: KeyWrapper,
@@ -237,6 +264,10 @@ struct Inner {
     projection: RwLock<Projection>,
     writer: Mutex<Writer>,
     events: AtomicU64,
+    /// Whether some subject has a restriction or an objection recorded: until one has, the
+    /// statute path never looks a subject up (set under the projection's write lock, before a
+    /// write is acknowledged).
+    flagged: AtomicBool,
 }
 
 /// A consent ledger. Cheap to clone; clones share one ledger, and it may be used from many
@@ -269,7 +300,8 @@ impl Ledger {
     /// ```
     /// use consent_core::{Catalogue, Ledger};
     /// let ledger = Ledger::in_memory(Catalogue::embedded())?;
-    /// assert_eq!(ledger.event_count(), 0);
+    /// assert_eq!(ledger.event_count(), 1); // the adoption of its catalogue
+    /// assert_eq!(ledger.events()?[0].kind, "catalogue_adopted");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
@@ -285,7 +317,8 @@ impl Ledger {
         )
     }
 
-    /// Opens a ledger over any store: checks the key, replays and verifies every event.
+    /// Opens a ledger over any store: checks the key, replays and verifies every event. A new
+    /// store records the adoption of its catalogue as its first event.
     ///
     /// ```
     /// # use consent_core::Ledger;
@@ -300,7 +333,8 @@ impl Ledger {
     /// # Errors
     /// `KeyMismatch` when the store was written under another key; `Integrity` when the chain
     /// does not verify (naming the first bad event); `UnsupportedVersion` for another storage
-    /// schema; `InvalidCatalogue` when an event names a code the catalogue lacks; `Storage`.
+    /// schema; `InvalidCatalogue` when an event names a code the catalogue lacks; `Conflict`
+    /// when a catalogue is given that is not the one in force; `Storage`.
     pub fn with_store(store: Box<dyn Store>, options: LedgerOptions) -> Result<Ledger> {
         // A store this crate did not open can only show that it is new by holding nothing.
         let fresh = store.meta(meta::SCHEMA)?.is_none()
@@ -319,7 +353,8 @@ impl Ledger {
         options: LedgerOptions,
         fresh: bool,
     ) -> Result<Ledger> {
-        let catalogue = options.catalogue.unwrap_or_else(Catalogue::embedded);
+        let given = options.catalogue;
+        let catalogue = given.clone().unwrap_or_else(Catalogue::embedded);
         let key = match options.key {
             Some(key) => key,
             None => PseudonymKey::generate()?,
@@ -339,13 +374,48 @@ impl Ledger {
         store.begin_read()?;
         let opened = Ledger::replayed(store.as_ref(), &catalogue, &key);
         let ended = store.end_read();
-        let (projection, writer) = opened?;
+        let (projection, writer, adoptions) = opened?;
         ended?;
+        let now = options.clock.now();
+        let (catalogues, adopt_now) = match adoptions.split_first() {
+            Some((first, rest)) => {
+                let chain = Catalogues::new(first.catalogue.clone(), first.from);
+                for adoption in rest {
+                    chain.push(adoption.catalogue.clone(), adoption.from)?;
+                }
+                if let Some(given) = &given
+                    && given.digest() != chain.current().digest()
+                {
+                    return Err(adopt::mismatch(chain.current(), given));
+                }
+                (chain, false)
+            }
+            // A new ledger, or one whose creation stopped before its first event: nothing was
+            // decided under any catalogue yet, so it adopts the one it is opened with.
+            None if writer.last_seq == 0 => (
+                Catalogues::new(
+                    catalogue.clone(),
+                    time::to_micros(now, "the ledger's clock")?,
+                ),
+                options.mode != OpenMode::ReadOnly,
+            ),
+            // The replay refuses events before the first adoption; this is never reached.
+            None => {
+                return Err(Error::new(
+                    ErrorCode::Integrity,
+                    "the ledger records no catalogue adoption",
+                ));
+            }
+        };
+        let actor = match options.actor {
+            Some(actor) => actor,
+            None => adopt::system_actor()?,
+        };
         let mac_key = key.derive(HEAD_MAC_CONTEXT);
         let wrapper = KeyWrapper::new(&key);
-        Ok(Ledger {
+        let ledger = Ledger {
             inner: Arc::new(Inner {
-                catalogue,
+                catalogue: catalogues,
                 key,
                 mac_key,
                 wrapper,
@@ -353,11 +423,23 @@ impl Ledger {
                 clock: options.clock,
                 test_clock: options.test_clock,
                 store,
+                flagged: AtomicBool::new(projection.any_flags()),
                 projection: RwLock::new(projection),
                 events: AtomicU64::new(writer.last_seq),
                 writer: Mutex::new(writer),
             }),
-        })
+        };
+        if adopt_now {
+            let mut writer = ledger.lock_writer()?;
+            ledger.commit_one(
+                &mut writer,
+                &actor,
+                None,
+                adopt::adoption_payload(&catalogue, now),
+                projection::Effect::None,
+            )?;
+        }
+        Ok(ledger)
     }
 
     /// The ledger's clock: what it stamps events with and judges backdating by.
@@ -405,7 +487,7 @@ impl Ledger {
         store: &dyn Store,
         catalogue: &Catalogue,
         key: &PseudonymKey,
-    ) -> Result<(Projection, Writer)> {
+    ) -> Result<(Projection, Writer, Vec<adopt::Adoption>)> {
         check_metadata(store, key)?;
         let wrapper = KeyWrapper::new(key);
         let keys = check::unwrap_keys(store, &wrapper, check::Wrapping::Current)?;
@@ -413,7 +495,12 @@ impl Ledger {
             last_seq: 0,
             last_hash: GENESIS,
         };
-        let mut projection = replay::replay(store, catalogue, &keys, &mut writer)?;
+        // Events before the first adoption (an upgraded 0.1 ledger) are read under the
+        // catalogue it adopts; a ledger created since adopts its catalogue in its first event.
+        let check = adopt::adoption_check(store)?;
+        let decoding = check.before_first().unwrap_or(catalogue).clone();
+        let (mut projection, adoptions) =
+            replay::replay(store, &decoding, &keys, &mut writer, check)?;
         for (subject, (key, since)) in keys {
             projection.set_key(subject, key, since);
         }
@@ -424,10 +511,11 @@ impl Ledger {
             &key.derive(HEAD_MAC_CONTEXT),
         )?;
         projection.shrink();
-        Ok((projection, writer))
+        Ok((projection, writer, adoptions.adoptions))
     }
 
-    /// The catalogue.
+    /// The catalogue in force now: the last the ledger adopted. Decisions about an earlier
+    /// instant are made under the one in force then ([`Ledger::catalogue_at`]).
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
@@ -437,7 +525,7 @@ impl Ledger {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn catalogue(&self) -> &Catalogue {
-        &self.inner.catalogue
+        self.inner.catalogue.current()
     }
 
     /// Parses a national id with this ledger's options (test mode or not).
@@ -529,7 +617,8 @@ impl Ledger {
         self.inner.key.pseudonym(subject)
     }
 
-    /// The number of events recorded.
+    /// The number of events recorded, the ledger's own included (a new ledger's first event
+    /// records the adoption of its catalogue).
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
@@ -541,7 +630,7 @@ impl Ledger {
     /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
     /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
     /// ledger.grant(&grant, &actor)?;
-    /// assert_eq!(ledger.event_count(), 1);
+    /// assert_eq!(ledger.event_count(), 2); // the catalogue's adoption, then the grant
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn event_count(&self) -> u64 {
@@ -579,7 +668,8 @@ impl Ledger {
     /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
     /// ledger.grant(&grant, &actor)?;
     /// let events = ledger.events()?;
-    /// assert_eq!(events[0].kind, "grant_recorded");
+    /// assert_eq!(events[0].kind, "catalogue_adopted");
+    /// assert_eq!(events[1].kind, "grant_recorded");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
@@ -647,8 +737,9 @@ impl Ledger {
     /// ledger.grant(&grant, &actor)?;
     /// ledger.grant(&grant, &actor)?;
     /// let mut cursor = EventCursor::start();
-    /// assert_eq!(ledger.events_page(&mut cursor, 1)?.len(), 1);
+    /// assert_eq!(ledger.events_page(&mut cursor, 1)?[0].kind, "catalogue_adopted");
     /// assert_eq!(ledger.events_page(&mut cursor, 1)?[0].seq, 2);
+    /// assert_eq!(ledger.events_page(&mut cursor, 5)?.len(), 1);
     /// assert!(ledger.events_page(&mut cursor, 1)?.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

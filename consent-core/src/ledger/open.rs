@@ -16,6 +16,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
 use crate::id::pseudonym::PseudonymKey;
 use crate::model::parse_json;
+use crate::model::party::Actor;
 use crate::store::memory::MemoryStore;
 use crate::store::sqlite::{
     FileAccess, Found, SqliteStore, beside, emptied, inspect, lock_path, remove_created,
@@ -43,6 +44,8 @@ struct OptionsDoc {
     mode: Option<String>,
     #[serde(default)]
     group_access: bool,
+    #[serde(default)]
+    actor: Option<Actor>,
 }
 
 impl LedgerOptions {
@@ -50,7 +53,9 @@ impl LedgerOptions {
     /// `{"key_file": "...", "key_hex": "64 hex digits", "test_mode": false,
     /// "accept_pid2032": true, "catalogue_file": "catalogue.toml",
     /// "mode": "open_or_create" | "create" | "read_only", "group_access": false,
-    /// "clock": "2026-01-05T10:00:00Z"}`, every field optional; `clock` (a test clock,
+    /// "clock": "2026-01-05T10:00:00Z", "actor": {"id": "...", "role": "..."}}`, every field
+    /// optional; `actor` records the adoption of a new ledger's catalogue
+    /// ([`LedgerOptions::with_actor`]); `clock` (a test clock,
     /// [`LedgerOptions::with_test_clock`]) only with `test_mode`. The document is at most
     /// 64 KiB.
     ///
@@ -76,6 +81,7 @@ impl LedgerOptions {
                 )));
             }
         };
+        options.actor = doc.actor;
         if doc.group_access {
             options.file_access = FileAccess::Group;
         }

@@ -4,6 +4,7 @@
 use std::sync::mpsc;
 
 use super::Writer;
+use super::adopt::{AdoptionCheck, adopted_catalogue};
 use super::check::{Keys, Redactions, open_payload};
 use crate::catalogue::Catalogue;
 use crate::error::{Error, ErrorCode, Result};
@@ -12,6 +13,7 @@ use crate::log::event::EventPayload;
 use crate::log::record::{self, Checked};
 use crate::projection::{Effect, Projection, effect_of, grant_effect};
 use crate::store::Store;
+use crate::time::Micros;
 
 /// A checked record, opened and decoded into its projection change.
 #[derive(Debug)]
@@ -22,6 +24,8 @@ struct Decoded {
     effect: Option<Effect>,
     /// Whether the event records the subject's erasure.
     erasure: bool,
+    /// The catalogue an adoption event put in force, and from when.
+    adopted: Option<(Micros, Catalogue)>,
 }
 
 /// Opens a checked record's payload (when sealed) and decodes its projection change. Depends
@@ -40,8 +44,31 @@ fn decode_record(catalogue: &Catalogue, keys: &Keys, checked: Checked) -> Result
             subject,
             effect: None,
             erasure: false,
+            adopted: None,
         });
     };
+    if kind == "catalogue_adopted" {
+        let Some(EventPayload::CatalogueAdopted(record)) = record::decode_payload(kind, &plain)
+        else {
+            return Err(
+                Error::new(ErrorCode::Integrity, "payload cannot be decoded").at_event(seq),
+            );
+        };
+        if subject.is_some() {
+            return Err(
+                Error::new(ErrorCode::Integrity, "a catalogue adoption names a subject")
+                    .at_event(seq),
+            );
+        }
+        let (catalogue, from) = adopted_catalogue(&record).map_err(|e| e.at_event(seq))?;
+        return Ok(Decoded {
+            seq,
+            subject,
+            effect: Some(Effect::None),
+            erasure: false,
+            adopted: Some((from, catalogue)),
+        });
+    }
     let (effect, erasure) = match (kind, subject) {
         ("grant_recorded", Some(subject)) => (
             grant_effect(catalogue, subject, &plain).map_err(|e| e.at_event(seq))?,
@@ -63,6 +90,7 @@ fn decode_record(catalogue: &Catalogue, keys: &Keys, checked: Checked) -> Result
         subject,
         effect: Some(effect),
         erasure,
+        adopted: None,
     })
 }
 
@@ -72,8 +100,13 @@ fn apply_decoded(
     decoded: Decoded,
     projection: &mut Projection,
     redactions: &mut Redactions,
+    adoptions: &mut AdoptionCheck,
     keys: &Keys,
 ) -> Result<()> {
+    match decoded.adopted {
+        Some((from, catalogue)) => adoptions.adopted(decoded.seq, from, catalogue)?,
+        None => adoptions.event(decoded.seq)?,
+    }
     match (decoded.effect, decoded.subject) {
         (None, Some(subject)) => redactions.unreadable(subject, decoded.seq),
         // `open_payload` refuses a sealed payload without a subject.
@@ -95,7 +128,8 @@ fn apply_decoded(
 /// A batch of records on its way from the reading thread to the applying one: as read, or
 /// already decoded by the reader while the applier was behind.
 enum ReplayBatch {
-    Checked(Vec<Checked>),
+    /// Records to decode under the catalogue in force where they stand in the log.
+    Checked(Vec<Checked>, Catalogue),
     Decoded(Vec<Decoded>),
 }
 
@@ -116,7 +150,66 @@ const REPLAY_BATCH: usize = 512;
 /// cost more than it saves (and a small ledger never starts one).
 pub(crate) const PARALLEL_REPLAY_FROM: u64 = 10_000;
 
-/// Replays a store into a new projection, leaving `writer` at the newest event.
+/// A replay on the calling thread alone (a small log), each event decoded under the catalogue
+/// in force where it stands.
+fn replay_in_order(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    keys: &Keys,
+    writer: &mut Writer,
+    mut adoptions: AdoptionCheck,
+) -> Result<(Projection, AdoptionCheck)> {
+    let mut projection = Projection::default();
+    let mut redactions = Redactions::default();
+    let mut current = catalogue.clone();
+    store.scan(1, &mut |record| {
+        let checked = record::check_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
+        writer.last_seq = checked.seq;
+        writer.last_hash = checked.record.hash;
+        let decoded = decode_record(&current, keys, checked)?;
+        if let Some((_, adopted)) = &decoded.adopted {
+            current = adopted.clone();
+        }
+        apply_decoded(
+            decoded,
+            &mut projection,
+            &mut redactions,
+            &mut adoptions,
+            keys,
+        )
+    })?;
+    redactions.check()?;
+    Ok((projection, adoptions))
+}
+
+/// Sends an adoption the reading thread met: the batch before it (decoded under the catalogue
+/// before it), then the adoption itself, decoded here so this thread reads on under the
+/// catalogue it adopts.
+fn send_adoption(
+    send: &mpsc::SyncSender<ReplayBatch>,
+    batch: &mut Vec<Checked>,
+    current: &mut Catalogue,
+    keys: &Keys,
+    checked: Checked,
+) -> Result<()> {
+    // A closed channel means the applying thread stopped on an error, which its join reports.
+    let stopped = || Error::new(ErrorCode::Integrity, "replay stopped");
+    let before = std::mem::replace(batch, Vec::with_capacity(REPLAY_BATCH));
+    if !before.is_empty() {
+        send.send(ReplayBatch::Checked(before, current.clone()))
+            .map_err(|_| stopped())?;
+    }
+    let decoded = decode_record(current, keys, checked)?;
+    if let Some((_, adopted)) = &decoded.adopted {
+        *current = adopted.clone();
+    }
+    send.send(ReplayBatch::Decoded(vec![decoded]))
+        .map_err(|_| stopped())
+}
+
+/// Replays a store into a new projection, leaving `writer` at the newest event, and returns
+/// the catalogue adoptions it met (checked by `adoptions`). Each event is decoded under the
+/// catalogue in force where it stands in the log: `catalogue` before the first adoption.
 ///
 /// For a large log two threads share the work: this one reads the store and verifies the chain (hashes and
 /// links, strictly in order); a second opens, decodes and applies the records, in the same
@@ -127,71 +220,77 @@ pub(crate) fn replay(
     catalogue: &Catalogue,
     keys: &Keys,
     writer: &mut Writer,
-) -> Result<Projection> {
+    adoptions: AdoptionCheck,
+) -> Result<(Projection, AdoptionCheck)> {
     let large = store.head()?.is_some_and(|h| h.seq >= PARALLEL_REPLAY_FROM);
     if !large {
-        let mut projection = Projection::default();
-        let mut redactions = Redactions::default();
-        store.scan(1, &mut |record| {
-            let checked =
-                record::check_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
-            writer.last_seq = checked.seq;
-            writer.last_hash = checked.record.hash;
-            apply_decoded(
-                decode_record(catalogue, keys, checked)?,
-                &mut projection,
-                &mut redactions,
-                keys,
-            )
-        })?;
-        redactions.check()?;
-        return Ok(projection);
+        return replay_in_order(store, catalogue, keys, writer, adoptions);
     }
     let (send, receive) = mpsc::sync_channel::<ReplayBatch>(4);
     std::thread::scope(|scope| {
         let apply = std::thread::Builder::new()
             .name("consent-replay".into())
-            .spawn_scoped(scope, move || -> Result<(Projection, Redactions)> {
-                let mut projection = Projection::default();
-                let mut redactions = Redactions::default();
-                for batch in receive {
-                    match batch {
-                        ReplayBatch::Checked(batch) => {
-                            for checked in batch {
-                                let decoded = decode_record(catalogue, keys, checked)?;
-                                apply_decoded(decoded, &mut projection, &mut redactions, keys)?;
+            .spawn_scoped(
+                scope,
+                move || -> Result<(Projection, Redactions, AdoptionCheck)> {
+                    let mut projection = Projection::default();
+                    let mut redactions = Redactions::default();
+                    let mut adoptions = adoptions;
+                    for batch in receive {
+                        match batch {
+                            ReplayBatch::Checked(batch, catalogue) => {
+                                for checked in batch {
+                                    let decoded = decode_record(&catalogue, keys, checked)?;
+                                    apply_decoded(
+                                        decoded,
+                                        &mut projection,
+                                        &mut redactions,
+                                        &mut adoptions,
+                                        keys,
+                                    )?;
+                                }
                             }
-                        }
-                        ReplayBatch::Decoded(batch) => {
-                            for decoded in batch {
-                                apply_decoded(decoded, &mut projection, &mut redactions, keys)?;
+                            ReplayBatch::Decoded(batch) => {
+                                for decoded in batch {
+                                    apply_decoded(
+                                        decoded,
+                                        &mut projection,
+                                        &mut redactions,
+                                        &mut adoptions,
+                                        keys,
+                                    )?;
+                                }
                             }
                         }
                     }
-                }
-                Ok((projection, redactions))
-            })
+                    Ok((projection, redactions, adoptions))
+                },
+            )
             .map_err(|e| Error::storage("cannot start the replay thread", e))?;
         let mut batch = Vec::with_capacity(REPLAY_BATCH);
+        let mut current = catalogue.clone();
+        // A closed channel means the applying thread stopped on an error, which its join
+        // below reports.
+        let stopped = || Error::new(ErrorCode::Integrity, "replay stopped");
         let read = store.scan(1, &mut |record| {
             let checked =
                 record::check_record(record, Some((writer.last_seq + 1, &writer.last_hash)))?;
             writer.last_seq = checked.seq;
             writer.last_hash = checked.record.hash;
+            if checked.kind == "catalogue_adopted" {
+                return send_adoption(&send, &mut batch, &mut current, keys, checked);
+            }
             batch.push(checked);
             if batch.len() == REPLAY_BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(REPLAY_BATCH));
-                // A closed channel means the applying thread stopped on an error, which its
-                // join below reports.
-                let stopped = || Error::new(ErrorCode::Integrity, "replay stopped");
-                match send.try_send(ReplayBatch::Checked(full)) {
+                match send.try_send(ReplayBatch::Checked(full, current.clone())) {
                     Ok(()) => {}
                     // The applying thread is behind: decode this batch here, so both cores
                     // share the decoding whichever side is slower.
-                    Err(mpsc::TrySendError::Full(ReplayBatch::Checked(full))) => {
+                    Err(mpsc::TrySendError::Full(ReplayBatch::Checked(full, _))) => {
                         let decoded = full
                             .into_iter()
-                            .map(|checked| decode_record(catalogue, keys, checked))
+                            .map(|checked| decode_record(&current, keys, checked))
                             .collect::<Result<Vec<_>>>()?;
                         send.send(ReplayBatch::Decoded(decoded))
                             .map_err(|_| stopped())?;
@@ -204,7 +303,7 @@ pub(crate) fn replay(
         // Also after a failed read: these records verified, and one of them may fail to
         // decode before the place the read failed.
         if !batch.is_empty() {
-            let _ = send.send(ReplayBatch::Checked(batch));
+            let _ = send.send(ReplayBatch::Checked(batch, current));
         }
         drop(send);
         let applied = apply
@@ -212,9 +311,9 @@ pub(crate) fn replay(
             .map_err(|_| Error::storage("replay", "the replaying thread panicked"))?;
         match (read, applied) {
             // Only a whole log can show that every unreadable payload has its erasure.
-            (Ok(()), Ok((projection, redactions))) => {
+            (Ok(()), Ok((projection, redactions, adoptions))) => {
                 redactions.check()?;
-                Ok(projection)
+                Ok((projection, adoptions))
             }
             (Err(error), Ok(_)) | (Ok(()), Err(error)) => Err(error),
             // Both threads stopped: name the first bad event, as a replay in order would.

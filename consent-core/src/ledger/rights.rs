@@ -7,22 +7,16 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::Ledger;
-use super::commit::Pending;
 use crate::catalogue::Code;
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
-use crate::log::event::{
-    AccessRequestRecord, ErasureRecord, Event, EventPayload, RectificationRecord, RestrictionRecord,
-};
+use crate::log::event::{AccessRequestRecord, Event, EventPayload, RectificationRecord};
 use crate::log::record::{self, open_event};
-use crate::log::seal::Entropy;
 use crate::model::party::Actor;
 use crate::model::request::Correction;
 use crate::model::text;
 use crate::model::{GrantId, RecordId};
-use crate::policy::erasure;
-use crate::policy::grant_state::NEVER;
 use crate::policy::reconsent::{self, ReconsentItem};
 use crate::policy::statistics::{self, Statistics, StatisticsQuery};
 use crate::projection::{Effect, rectify_effect};
@@ -40,20 +34,24 @@ pub struct AccessRequest {
     pub due_at: DateTime<Utc>,
 }
 
-/// What an erasure request led to.
+/// What an erasure request, or a kassasjon, led to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErasureOutcome {
-    /// An archival or legal duty keeps the records: processing is restricted instead
-    /// (GDPR Art. 17(3)(b) and (d), arkivlova).
+    /// The archival duty keeps the records until their retention ends: the grants are
+    /// withdrawn and processing is restricted (GDPR Art. 17(3)(b), arkivlova 2025 § 5).
     Restricted {
         /// From when.
         at: DateTime<Utc>,
-        /// The rules whose duty applies.
+        /// The rules with an archival or legal duty under which the data was disclosed.
         rules: Vec<Code>,
         /// The statutes they cite.
         statutes: Vec<String>,
+        /// The grants withdrawn (reason `erasure_request`).
+        withdrawn: Vec<GrantId>,
+        /// When kassasjon is due (`None`: a purpose's retention is permanent or not stated).
+        kassasjon_due_at: Option<DateTime<Utc>>,
     },
     /// The subject's personal payloads were made unrecoverable.
     Erased {
@@ -72,9 +70,24 @@ fn not_found() -> Error {
 }
 
 impl Ledger {
-    /// The subject's events, each verified on its own and opened with the subject's key.
+    /// The pseudonym a person's records follow now: the id's own, or (after an identity
+    /// succession) the new id's.
+    pub(super) fn current_pseudonym(&self, subject: &NationalId) -> Result<Pseudonym> {
+        let own = self.inner.key.pseudonym(subject);
+        Ok(self.read()?.resolve(&own))
+    }
+
+    /// The subject's events, and those of the ids it had before, in log order; each
+    /// verified on its own and opened with its subject's key.
     pub(super) fn subject_events(&self, pseudonym: &Pseudonym) -> Result<Vec<Event>> {
-        let records = self.inner.store.subject_records(pseudonym.as_bytes())?;
+        let earlier = self.read()?.earlier_ids(pseudonym);
+        let mut records = self.inner.store.subject_records(pseudonym.as_bytes())?;
+        if !earlier.is_empty() {
+            for id in &earlier {
+                records.extend(self.inner.store.subject_records(id.as_bytes())?);
+            }
+            records.sort_by_key(|r| r.seq);
+        }
         let projection = self.read()?;
         records
             .into_iter()
@@ -87,7 +100,7 @@ impl Ledger {
 
     pub(super) fn known_subject(&self, subject: &NationalId) -> Result<Pseudonym> {
         self.check_subject(subject)?;
-        let pseudonym = self.inner.key.pseudonym(subject);
+        let pseudonym = self.current_pseudonym(subject)?;
         let known = self.read()?.has_subject(&pseudonym)
             || !self
                 .inner
@@ -120,8 +133,11 @@ impl Ledger {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
+    /// A person the ledger holds nothing about may ask too: the request is registered and
+    /// the export answers that nothing else is held.
+    ///
     /// # Errors
-    /// `NotFound` when the ledger holds nothing about the subject; `InvalidInput` for an
+    /// `InvalidNationalId` for a synthetic id outside test mode; `InvalidInput` for an
     /// instant out of range; `Storage`. Nothing is written on error.
     pub fn register_access_request(
         &self,
@@ -133,8 +149,9 @@ impl Ledger {
         let due_at = received_at
             .checked_add_months(Months::new(1))
             .ok_or_else(|| Error::invalid("received_at is out of range"))?;
+        self.check_subject(subject)?;
         let mut writer = self.lock_writer()?;
-        let pseudonym = self.known_subject(subject)?;
+        let pseudonym = self.current_pseudonym(subject)?;
         let id = self.commit_one(
             &mut writer,
             actor,
@@ -232,106 +249,6 @@ impl Ledger {
             EventPayload::SubjectRectified(record),
             effect,
         )
-    }
-
-    /// Evaluates an erasure request (GDPR Art. 17). Where a catalogue rule with an archival or
-    /// legal duty was the basis of a disclosure of the subject's data, the records are kept and
-    /// processing is restricted: consent-based disclosures are then denied with `restricted`,
-    /// statutory duties continue unless their rule says otherwise. Otherwise the subject's data
-    /// key is destroyed, so every personal payload becomes unrecoverable while the hash chain
-    /// still verifies.
-    ///
-    /// ```
-    /// # use consent_core::{Actor, Catalogue, Ledger};
-    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
-    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
-    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
-    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
-    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
-    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
-    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
-    /// use consent_core::ErasureOutcome;
-    /// ledger.grant(&grant, &actor)?;
-    /// let subject = ledger.parse_national_id("15038510190")?;
-    /// let outcome = ledger.request_erasure(&subject, &actor)?;
-    /// assert!(matches!(outcome, ErasureOutcome::Erased { .. }));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// `NotFound` when the ledger holds nothing about the subject; `Conflict` when it is
-    /// already restricted or erased; `Storage`.
-    pub fn request_erasure(&self, subject: &NationalId, actor: &Actor) -> Result<ErasureOutcome> {
-        let mut writer = self.lock_writer()?;
-        let pseudonym = self.known_subject(subject)?;
-        let events = self.subject_events(&pseudonym)?;
-        let (restricted, has_key) = {
-            let projection = self.read()?;
-            (
-                projection.subject(&pseudonym).restricted_from != NEVER,
-                projection.key(&pseudonym).is_some(),
-            )
-        };
-        if restricted {
-            return Err(Error::new(
-                ErrorCode::Conflict,
-                "the subject is already restricted",
-            ));
-        }
-        if !has_key {
-            return Err(Error::new(
-                ErrorCode::Conflict,
-                "the subject is already erased",
-            ));
-        }
-        let catalogue = &self.inner.catalogue;
-        let rules = erasure::archival_rules(catalogue, &events);
-        let now = self.inner.clock.now();
-        if !rules.is_empty() {
-            let statutes = erasure::statutes_of(catalogue, &rules);
-            let from = time::to_micros(now, "now")?;
-            self.commit_one(
-                &mut writer,
-                actor,
-                Some(pseudonym),
-                EventPayload::SubjectRestricted(RestrictionRecord {
-                    at: now,
-                    rules: rules.clone(),
-                    statutes: statutes.clone(),
-                }),
-                Effect::Restrict {
-                    subject: pseudonym,
-                    from,
-                },
-            )?;
-            return Ok(ErasureOutcome::Restricted {
-                at: now,
-                rules,
-                statutes,
-            });
-        }
-        let events_erased = events
-            .iter()
-            .filter(|e| !matches!(e.payload, EventPayload::Redacted) && e.payload.is_personal())
-            .count() as u64;
-        self.commit(
-            &mut writer,
-            actor,
-            vec![Pending {
-                subject: Some(pseudonym),
-                payload: EventPayload::SubjectErased(ErasureRecord {
-                    at: now,
-                    events_erased,
-                }),
-                effect: Effect::Erase { subject: pseudonym },
-            }],
-            &[pseudonym],
-            &mut Entropy::new(),
-        )?;
-        Ok(ErasureOutcome::Erased {
-            at: now,
-            events_erased,
-        })
     }
 
     /// Counts grants, withdrawals, refusals and disclosures by month, purpose and recipient,

@@ -109,13 +109,17 @@ fn a_bulk_write_that_fails_midway_stores_nothing_and_keeps_no_key() {
         .map(|_| request(adult(), "nav", "case_handling", &["name"]))
         .collect();
 
+    // The ledger's first event records its catalogue.
+    assert_eq!(ledger.event_count(), 1);
     let err = ledger.grant_many(&requests, &actor()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Storage);
-    assert_eq!(ledger.event_count(), 0);
+    assert_eq!(ledger.event_count(), 1);
     assert_eq!(ledger.sizes().unwrap(), (0, 0));
-    assert_eq!(memory.head().unwrap().map(|h| h.seq), Some(0));
+    assert_eq!(memory.head().unwrap().map(|h| h.seq), Some(1));
     memory
-        .scan(1, &mut |_| panic!("nothing may be stored"))
+        .scan(2, &mut |_| {
+            panic!("nothing may be stored after the catalogue's adoption")
+        })
         .unwrap();
     let none = decide(
         &ledger,
@@ -133,12 +137,17 @@ fn a_bulk_write_that_fails_midway_stores_nothing_and_keeps_no_key() {
     let ids = ledger.grant_many(&requests, &actor()).unwrap();
     assert_eq!(ids.len(), requests.len());
     let reopened = Ledger::with_store(Box::new(store), options).unwrap();
-    assert_eq!(reopened.event_count(), requests.len() as u64);
+    // And the adoption of the catalogue, the ledger's first event.
+    assert_eq!(reopened.event_count(), requests.len() as u64 + 1);
     assert_eq!(reopened.projection_snapshot(), ledger.projection_snapshot());
     assert!(reopened.verify().unwrap().ok);
     let events = reopened.events().unwrap();
+    assert!(matches!(
+        events[0].payload,
+        EventPayload::CatalogueAdopted(_)
+    ));
     assert!(
-        events
+        events[1..]
             .iter()
             .all(|e| matches!(e.payload, EventPayload::GrantRecorded(_)))
     );
@@ -208,7 +217,8 @@ fn a_large_import_names_its_first_bad_request_and_writes_nothing() {
         assert_eq!(err.code(), ErrorCode::UnknownCode);
         let expected = format!("grant {}:", bad_at[0]);
         assert!(err.message().starts_with(&expected), "{}", err.message());
-        assert_eq!(ledger.event_count(), 0);
+        // Only the adoption of the catalogue.
+        assert_eq!(ledger.event_count(), 1);
     }
     assert_eq!(
         ledger
@@ -262,15 +272,19 @@ fn a_bulk_write_whose_sealing_thread_panics_stores_nothing() {
     let err = ledger.grant_many(&requests, &actor()).unwrap_err();
     clock.armed.store(false, Ordering::SeqCst);
     assert_eq!(err.code(), ErrorCode::Storage, "{}", err.message());
-    assert_eq!(ledger.event_count(), 0);
+    // Only the adoption of the catalogue.
+    assert_eq!(ledger.event_count(), 1);
     memory
-        .scan(1, &mut |_| panic!("nothing may be stored"))
+        .scan(2, &mut |_| {
+            panic!("nothing may be stored after the catalogue's adoption")
+        })
         .unwrap();
 
     // The ledger and the store agree, so the next write and a reopen work.
     ledger.grant_many(&requests, &actor()).unwrap();
     let reopened = Ledger::with_store(Box::new(memory), options).unwrap();
-    assert_eq!(reopened.event_count(), requests.len() as u64);
+    // And the adoption of the catalogue, the ledger's first event.
+    assert_eq!(reopened.event_count(), requests.len() as u64 + 1);
     assert!(reopened.verify().unwrap().ok);
 }
 
@@ -315,7 +329,8 @@ fn a_long_read_of_the_log_never_blocks_a_write() {
             })
             .unwrap();
     });
-    assert_eq!(seen, 3, "the read sees the log as it was when it began");
-    assert_eq!(ledger.event_count(), 4);
+    // The catalogue's adoption and three grants.
+    assert_eq!(seen, 4, "the read sees the log as it was when it began");
+    assert_eq!(ledger.event_count(), 5);
     assert!(ledger.statistics(&StatisticsQuery::default()).is_ok());
 }

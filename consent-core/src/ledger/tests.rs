@@ -9,7 +9,8 @@ use crate::model::GrantId;
 use crate::model::decision::Decision;
 use crate::model::decision::DenialReason;
 use crate::model::party::{
-    Actor, Evidence, EvidenceMethod, Grantor, Notice, RepresentativeId, RepresentativeRole,
+    Actor, ChildHeard, ChildPosition, Evidence, EvidenceMethod, Grantor, Notice, RepresentativeId,
+    RepresentativeRole,
 };
 use crate::model::request::GrantRequest;
 use uuid::Uuid;
@@ -63,6 +64,9 @@ pub(super) fn request(
             id: "bosetting-personvern".into(),
             version: "2024-10-16".into(),
         },
+        maturity_assessment: None,
+        child_heard: None,
+        subject_birth_date: None,
     }
 }
 
@@ -222,7 +226,8 @@ fn each_denial_reason() {
     // tested in policy/decide.rs).
     let err = ledger.grant(&health, &actor()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput, "{}", err.message());
-    assert_eq!(ledger.event_count(), 0);
+    // Only the adoption of the catalogue.
+    assert_eq!(ledger.event_count(), 1);
     assert_eq!(
         decide(
             &ledger,
@@ -312,7 +317,13 @@ fn each_denial_reason() {
         role: RepresentativeRole::Verge,
         id: RepresentativeId::Person(adult()),
         authority: "Statsforvalteren 2025/77".into(),
+        authority_valid_until: None,
     };
+    by_verge.child_heard = Some(ChildHeard {
+        at: at(2026, 1, 4),
+        position: ChildPosition::Agrees,
+        reference: "2026/1233".into(),
+    });
     ledger.grant(&by_verge, &actor()).unwrap();
     assert!(
         decide(
@@ -538,7 +549,8 @@ fn the_chain_verifies_and_catches_tampering() {
     }
     let report = ledger.verify().unwrap();
     assert!(report.ok, "{report:?}");
-    assert_eq!(report.events, 3);
+    // The catalogue's adoption and three grants.
+    assert_eq!(report.events, 4);
 
     // Reopening replays into the same projection.
     let reopened = Ledger::with_store(shared(&store_ref), options.clone()).unwrap();
@@ -578,9 +590,13 @@ fn events_carry_actor_and_pseudonym_never_the_number() {
         )
         .unwrap();
     let events = ledger.events().unwrap();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].actor, actor());
-    assert_eq!(events[0].subject, Some(ledger.pseudonym(&adult())));
+    // The catalogue's adoption (by the system actor, of no subject), then the grant.
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].kind, "catalogue_adopted");
+    assert_eq!(events[0].actor.id(), crate::SYSTEM_ACTOR_ID);
+    assert_eq!(events[0].subject, None);
+    assert_eq!(events[1].actor, actor());
+    assert_eq!(events[1].subject, Some(ledger.pseudonym(&adult())));
     let json = serde_json::to_string(&events).unwrap();
     assert!(!json.contains("15038510190"));
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use std::collections::HashSet;
 
+use super::adopt::{AdoptionCheck, adopted_catalogue, adoption_check};
 use super::check::{Keys, Redactions, Wrapping, open_payload, unwrap_keys};
 use super::{HEAD_MAC_CONTEXT, Ledger, LedgerOptions};
 use crate::error::{Error, ErrorCode, Result};
@@ -87,8 +88,12 @@ pub(crate) fn check_head(
 /// (opened, or explained by an erasure) and its head anchor.
 pub(crate) fn verify_store(store: &dyn Store, key: &PseudonymKey) -> Result<VerifyReport> {
     store.begin_read()?;
-    let report = match unwrap_keys(store, &KeyWrapper::new(key), Wrapping::Current) {
-        Ok(keys) => verify_log(store, &keys, &key.derive(HEAD_MAC_CONTEXT)),
+    let checked = unwrap_keys(store, &KeyWrapper::new(key), Wrapping::Current)
+        .and_then(|keys| Ok((keys, adoption_check(store)?)));
+    let report = match checked {
+        Ok((keys, adoptions)) => {
+            verify_log(store, &keys, &key.derive(HEAD_MAC_CONTEXT), Some(adoptions))
+        }
         // A key that does not unwrap, or two keys of one subject: a problem of the file, not
         // of the call, so it is reported like a bad event (it names none).
         Err(error) if error.code() == ErrorCode::Integrity => Ok(VerifyReport {
@@ -113,12 +118,16 @@ fn check_payload(
     keys: &Keys,
     redactions: &mut Redactions,
     first_events: &mut HashSet<Pseudonym>,
+    adoptions: Option<&mut AdoptionCheck>,
 ) -> Result<()> {
     let seq = verified.header.seq;
     let subject = verified.header.subject;
     let sealed = verified.header.sealed;
     match open_payload(keys, subject, seq, sealed, verified.payload)? {
         None => {
+            if let Some(adoptions) = adoptions {
+                adoptions.event(seq)?;
+            }
             if let Some(subject) = subject {
                 redactions.unreadable(subject, seq);
             }
@@ -128,6 +137,24 @@ fn check_payload(
                 record::decode_payload(&verified.header.kind, &plain).ok_or_else(|| {
                     Error::new(ErrorCode::Integrity, "payload cannot be decoded").at_event(seq)
                 })?;
+            // A format-1 log (verified before its upgrade) has no adoptions to check.
+            if let Some(adoptions) = adoptions {
+                match &payload {
+                    EventPayload::CatalogueAdopted(adoption) => {
+                        if subject.is_some() {
+                            return Err(Error::new(
+                                ErrorCode::Integrity,
+                                "a catalogue adoption names a subject",
+                            )
+                            .at_event(seq));
+                        }
+                        let (catalogue, from) =
+                            adopted_catalogue(adoption).map_err(|e| e.at_event(seq))?;
+                        adoptions.adopted(seq, from, catalogue)?;
+                    }
+                    _ => adoptions.event(seq)?,
+                }
+            }
             if let Some(subject) = subject {
                 if sealed && keys.get(&subject).is_some_and(|(_, since)| *since == seq) {
                     first_events.insert(subject);
@@ -152,6 +179,7 @@ pub(crate) fn verify_log(
     store: &dyn Store,
     keys: &Keys,
     mac_key: &[u8; 32],
+    mut adoptions: Option<AdoptionCheck>,
 ) -> Result<VerifyReport> {
     let mut last_seq = 0u64;
     let mut last_hash = GENESIS;
@@ -164,7 +192,13 @@ pub(crate) fn verify_log(
         let checked =
             record::verify_record(record, Some((last_seq + 1, &last_hash))).and_then(|verified| {
                 let (seq, hash) = (verified.header.seq, verified.hash);
-                check_payload(verified, keys, &mut redactions, &mut first_events)?;
+                check_payload(
+                    verified,
+                    keys,
+                    &mut redactions,
+                    &mut first_events,
+                    adoptions.as_mut(),
+                )?;
                 Ok((seq, hash))
             });
         match checked {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::catalogue::{Art6, Art9, Code};
 use crate::id::pseudonym::Pseudonym;
 use crate::model::GrantId;
-use crate::model::party::{Actor, Evidence, Notice};
+use crate::model::party::{Actor, ChildHeard, Evidence, MaturityAssessment, Notice};
 use crate::model::request::{Assertion, Correction};
 
 /// The grantor as recorded: a person representative appears only as a pseudonym.
@@ -23,6 +23,9 @@ pub struct GrantorRecord {
     /// The reference to the representative's authority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authority: Option<String>,
+    /// When the representative's authority ends, where known (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_valid_until: Option<DateTime<Utc>>,
 }
 
 /// A recorded grant.
@@ -45,8 +48,14 @@ pub struct GrantRecord {
     pub valid_from: DateTime<Utc>,
     /// When it ends by itself.
     pub valid_until: Option<DateTime<Utc>>,
-    /// When a representative's grant lapses (the subject comes of age).
+    /// When a representative's grant lapses because the subject comes of age: for the
+    /// ordinary categories it covers, and (in a record without `special_lapses_at`, as 0.1
+    /// wrote them) for every category.
     pub lapses_at: Option<DateTime<Utc>>,
+    /// When it lapses for the special categories it covers (since 0.2: the age from which
+    /// the subject consents to them alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special_lapses_at: Option<DateTime<Utc>>,
     /// The proof.
     pub evidence: Evidence,
     /// The privacy notice.
@@ -54,6 +63,12 @@ pub struct GrantRecord {
     /// Whether the grant was migrated from historical records (since 0.2).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub migrated: bool,
+    /// The assessment that a minor was mature enough to consent alone (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maturity_assessment: Option<MaturityAssessment>,
+    /// That the child was heard before a representative consented (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child_heard: Option<ChildHeard>,
 }
 
 /// A recorded withdrawal.
@@ -165,16 +180,179 @@ pub struct RectificationRecord {
     pub reason: String,
 }
 
-/// The subject's processing was restricted instead of erased (Art. 17(3), arkivlova).
+/// Why a subject's processing is restricted: a ground of GDPR Art. 18(1), or an erasure
+/// request that an archival duty turned into a restriction (Art. 17(3)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum RestrictionGround {
+    /// (a) the person contests the accuracy of the data, while it is verified.
+    #[serde(rename = "A18_1_a")]
+    Accuracy,
+    /// (b) the processing is unlawful and the person opposes erasure.
+    #[serde(rename = "A18_1_b")]
+    Unlawful,
+    /// (c) the controller no longer needs the data, but the person needs it for legal claims.
+    #[serde(rename = "A18_1_c")]
+    LegalClaims,
+    /// (d) the person objected (Art. 21(1)), pending the verification of the grounds.
+    #[serde(rename = "A18_1_d")]
+    ObjectionPending,
+    /// The person asked for erasure, and the archival duty keeps the records until their
+    /// retention ends (Art. 17(3)(b), arkivlova 2025 § 5).
+    #[serde(rename = "erasure_request")]
+    ErasureRequest,
+}
+
+impl RestrictionGround {
+    /// The name used in JSON and the catalogue (`A18_1_a` … `A18_1_d`, `erasure_request`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RestrictionGround::Accuracy => "A18_1_a",
+            RestrictionGround::Unlawful => "A18_1_b",
+            RestrictionGround::LegalClaims => "A18_1_c",
+            RestrictionGround::ObjectionPending => "A18_1_d",
+            RestrictionGround::ErasureRequest => "erasure_request",
+        }
+    }
+
+    /// A ground a caller may give to `restrict` (the four of Art. 18(1)).
+    ///
+    /// # Errors
+    /// `InvalidInput` for anything else (`erasure_request` is recorded only by
+    /// `request_erasure`).
+    pub fn parse(text: &str) -> crate::error::Result<RestrictionGround> {
+        Ok(match text {
+            "A18_1_a" => RestrictionGround::Accuracy,
+            "A18_1_b" => RestrictionGround::Unlawful,
+            "A18_1_c" => RestrictionGround::LegalClaims,
+            "A18_1_d" => RestrictionGround::ObjectionPending,
+            _ => {
+                return Err(crate::error::Error::invalid(format!(
+                    "unknown restriction ground `{}`: expected A18_1_a, A18_1_b, A18_1_c or A18_1_d",
+                    crate::error::printable(text)
+                )));
+            }
+        })
+    }
+}
+
+/// The meaning of a restriction recorded by version 0.1 (no `version` field): consent-based
+/// disclosures denied `restricted`, statutory ones only where the rule says
+/// `restriction_applies`.
+pub const RESTRICTION_V1: u32 = 1;
+/// The meaning of a restriction recorded since 0.2 (GDPR Art. 18(2)): consent still permits,
+/// statutory rules deny `restricted` unless they `continue_under_restriction`.
+pub const RESTRICTION_V2: u32 = 2;
+
+fn restriction_v1() -> u32 {
+    RESTRICTION_V1
+}
+
+/// The subject's processing was restricted: by version 0.1 instead of an erasure (Art. 17(3),
+/// arkivlova), since 0.2 on a ground of Art. 18(1) or an erasure request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RestrictionRecord {
-    /// From when consent-based disclosures are denied with `restricted`.
+    /// From when the restriction applies.
     pub at: DateTime<Utc>,
     /// The rules whose archival or legal duty keeps the records.
     pub rules: Vec<Code>,
     /// The statutes those rules cite.
     pub statutes: Vec<String>,
+    /// The meaning it was recorded with: [`RESTRICTION_V1`] (0.1, no field) or
+    /// [`RESTRICTION_V2`].
+    #[serde(default = "restriction_v1")]
+    pub version: u32,
+    /// Why (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ground: Option<RestrictionGround>,
+}
+
+/// A restriction was lifted (GDPR Art. 18(3): the person is told before).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LiftRecord {
+    /// From when the subject's processing is no longer restricted.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
+
+/// The person's id changed (a DUF number, then a D-nummer, then a fødselsnummer): the event
+/// names the new id's subject, and this the pseudonym of the id before. From it on, the
+/// person's grants, refusals, restrictions, objections and history follow the new id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SuccessionRecord {
+    /// The pseudonym of the id the person had before.
+    pub from: Pseudonym,
+    /// The reference to the decision or notice (UDI, Folkeregisteret) that gave the new id.
+    pub reference: String,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+}
+
+/// How an objection was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ObjectionOutcome {
+    /// The municipality could not show compelling legitimate grounds (Art. 21(1)): the
+    /// processing for the purpose stays stopped.
+    Upheld,
+    /// The municipality showed compelling grounds: the processing resumes.
+    Rejected,
+}
+
+impl ObjectionOutcome {
+    /// `upheld` or `rejected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectionOutcome::Upheld => "upheld",
+            ObjectionOutcome::Rejected => "rejected",
+        }
+    }
+
+    /// Parses `upheld` or `rejected`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for anything else.
+    pub fn parse(text: &str) -> crate::error::Result<ObjectionOutcome> {
+        match text {
+            "upheld" => Ok(ObjectionOutcome::Upheld),
+            "rejected" => Ok(ObjectionOutcome::Rejected),
+            _ => Err(crate::error::Error::invalid(format!(
+                "unknown objection outcome `{}`: expected upheld or rejected",
+                crate::error::printable(text)
+            ))),
+        }
+    }
+}
+
+/// The person objected to processing for a purpose (GDPR Art. 21(1)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ObjectionRecord {
+    /// The objection's id, which its resolution names.
+    pub objection_id: Uuid,
+    /// The purpose objected to.
+    pub purpose: Code,
+    /// From when.
+    pub at: DateTime<Utc>,
+}
+
+/// An objection was resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ObjectionResolution {
+    /// The objection.
+    pub objection_id: Uuid,
+    /// Upheld (the processing stays stopped) or rejected (it resumes).
+    pub outcome: ObjectionOutcome,
+    /// From when.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
 }
 
 /// The subject's personal payloads were made unrecoverable.
@@ -185,6 +363,43 @@ pub struct ErasureRecord {
     pub at: DateTime<Utc>,
     /// How many earlier events of the subject became unreadable.
     pub events_erased: u64,
+    /// The recipients who had received the subject's data, to be told (GDPR Art. 19; since
+    /// 0.2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<Code>,
+}
+
+/// A task of the notification worklist was done: the person or a recipient was told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NotificationRecord {
+    /// The event the task arose from.
+    pub event_id: Uuid,
+    /// The recipient told; `None`: the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<Code>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A catalogue the ledger adopted: the rules decisions are made under from `in_force_from` on,
+/// recorded whole so the ledger is self-contained (an auditor re-checks every decision against
+/// the rules it was made under). Concerns no subject and holds no personal data: never sealed,
+/// never shredded (since 0.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CatalogueAdoptionRecord {
+    /// The catalogue's own version string.
+    pub version: String,
+    /// The catalogue document's format (1 or 2).
+    pub format: u32,
+    /// SHA-256 of `toml`, hex ([`Catalogue::digest`](crate::Catalogue::digest)).
+    pub sha256: String,
+    /// From when decisions are made under it (the ledger's clock when it was adopted; for the
+    /// catalogue an upgraded 0.1 ledger was written under, the ledger's first event).
+    pub in_force_from: DateTime<Utc>,
+    /// The catalogue's TOML text, exactly as adopted.
+    pub toml: String,
 }
 
 /// What an event records.
@@ -206,10 +421,22 @@ pub enum EventPayload {
     SubjectRectified(RectificationRecord),
     /// The subject's processing was restricted.
     SubjectRestricted(RestrictionRecord),
+    /// A restriction was lifted (since 0.2).
+    RestrictionLifted(LiftRecord),
+    /// The subject objected to a purpose (since 0.2).
+    ObjectionRecorded(ObjectionRecord),
+    /// An objection was resolved (since 0.2).
+    ObjectionResolved(ObjectionResolution),
+    /// The subject's id succeeded an earlier one (since 0.2).
+    IdentitySucceeded(SuccessionRecord),
+    /// The person or a recipient was told of a change (since 0.2).
+    NotificationSent(NotificationRecord),
     /// The subject's personal payloads were erased.
     SubjectErased(ErasureRecord),
     /// The payload of an erased subject: it cannot be read any more.
     Redacted,
+    /// The ledger adopted a catalogue (since 0.2).
+    CatalogueAdopted(CatalogueAdoptionRecord),
 }
 
 impl EventPayload {
@@ -223,8 +450,14 @@ impl EventPayload {
             EventPayload::AccessRequested(_) => "access_requested",
             EventPayload::SubjectRectified(_) => "subject_rectified",
             EventPayload::SubjectRestricted(_) => "subject_restricted",
+            EventPayload::RestrictionLifted(_) => "restriction_lifted",
+            EventPayload::ObjectionRecorded(_) => "objection_recorded",
+            EventPayload::ObjectionResolved(_) => "objection_resolved",
+            EventPayload::IdentitySucceeded(_) => "identity_succeeded",
+            EventPayload::NotificationSent(_) => "notification_sent",
             EventPayload::SubjectErased(_) => "subject_erased",
             EventPayload::Redacted => "redacted",
+            EventPayload::CatalogueAdopted(_) => "catalogue_adopted",
         }
     }
 
@@ -234,7 +467,10 @@ impl EventPayload {
             self,
             EventPayload::SubjectRestricted(_)
                 | EventPayload::SubjectErased(_)
+                | EventPayload::IdentitySucceeded(_)
+                | EventPayload::NotificationSent(_)
                 | EventPayload::Redacted
+                | EventPayload::CatalogueAdopted(_)
         )
     }
 }

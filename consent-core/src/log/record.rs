@@ -201,6 +201,12 @@ pub(crate) fn decode_payload(kind: &str, bytes: &[u8]) -> Option<EventPayload> {
         "subject_rectified" => EventPayload::SubjectRectified(parse(bytes)?),
         "subject_restricted" => EventPayload::SubjectRestricted(parse(bytes)?),
         "subject_erased" => EventPayload::SubjectErased(parse(bytes)?),
+        "restriction_lifted" => EventPayload::RestrictionLifted(parse(bytes)?),
+        "objection_recorded" => EventPayload::ObjectionRecorded(parse(bytes)?),
+        "objection_resolved" => EventPayload::ObjectionResolved(parse(bytes)?),
+        "identity_succeeded" => EventPayload::IdentitySucceeded(parse(bytes)?),
+        "notification_sent" => EventPayload::NotificationSent(parse(bytes)?),
+        "catalogue_adopted" => EventPayload::CatalogueAdopted(parse(bytes)?),
         _ => return None,
     })
 }
@@ -283,7 +289,7 @@ struct ChainFields<'a> {
 }
 
 /// The event kinds a stored header can name.
-const STORED_KINDS: [&str; 8] = [
+const STORED_KINDS: [&str; 14] = [
     "grant_recorded",
     "grant_withdrawn",
     "grant_refused",
@@ -292,6 +298,12 @@ const STORED_KINDS: [&str; 8] = [
     "subject_rectified",
     "subject_restricted",
     "subject_erased",
+    "restriction_lifted",
+    "objection_recorded",
+    "objection_resolved",
+    "identity_succeeded",
+    "notification_sent",
+    "catalogue_adopted",
 ];
 
 /// A record whose hash, header fields, link and payload digest verified; its header is not

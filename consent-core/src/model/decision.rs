@@ -30,6 +30,11 @@ pub enum DenialReason {
     /// A statutory rule would cover the category, but it requires a condition (for example
     /// `serious_concern`) that the request did not assert.
     ConditionNotAsserted,
+    /// A representative's grant covered it, but the representative's authority had ended.
+    GrantorAuthorityEnded,
+    /// The subject objected to the processing for this purpose (GDPR Art. 21), and the
+    /// objection is pending or was upheld.
+    Objected,
 }
 
 impl DenialReason {
@@ -43,6 +48,8 @@ impl DenialReason {
             DenialReason::ReconsentRequired => "reconsent_required",
             DenialReason::Restricted => "restricted",
             DenialReason::ConditionNotAsserted => "condition_not_asserted",
+            DenialReason::GrantorAuthorityEnded => "grantor_authority_ended",
+            DenialReason::Objected => "objected",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The parties of the ledger: the actor who performs an operation, the grantor who consents
 //! (the subject or a representative), and the evidence and notice of a consent.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::parse_json;
@@ -128,6 +129,10 @@ pub enum Grantor {
         id: RepresentativeId,
         /// The reference to the authority (appointment decision, care order, register extract).
         authority: String,
+        /// When the representative's authority ends, where it is known: a representant's
+        /// when a verge is appointed or parents arrive, a decision's end date. From then on
+        /// the grant no longer covers disclosures (`grantor_authority_ended`).
+        authority_valid_until: Option<DateTime<Utc>>,
     },
 }
 
@@ -149,15 +154,20 @@ pub(super) struct GrantorDoc {
     id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     authority: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authority_valid_until: Option<DateTime<Utc>>,
 }
 
 impl Grantor {
     pub(super) fn from_doc(doc: GrantorDoc, options: IdOptions) -> Result<Self> {
         let role = match doc.role.as_str() {
             "self" => {
-                if doc.id.is_some() || doc.authority.is_some() {
+                if doc.id.is_some()
+                    || doc.authority.is_some()
+                    || doc.authority_valid_until.is_some()
+                {
                     return Err(Error::invalid(
-                        "grantor: `self` takes no `id` or `authority`",
+                        "grantor: `self` takes no `id`, `authority` or `authority_valid_until`",
                     ));
                 }
                 return Ok(Grantor::Subject);
@@ -192,6 +202,7 @@ impl Grantor {
             role,
             id,
             authority,
+            authority_valid_until: doc.authority_valid_until,
         })
     }
 
@@ -201,11 +212,13 @@ impl Grantor {
                 role: "self".into(),
                 id: None,
                 authority: None,
+                authority_valid_until: None,
             },
             Grantor::Representative {
                 role,
                 id,
                 authority,
+                authority_valid_until,
             } => GrantorDoc {
                 role: role.as_str().into(),
                 id: Some(match id {
@@ -213,6 +226,7 @@ impl Grantor {
                     RepresentativeId::Service(id) => id.clone(),
                 }),
                 authority: Some(authority.clone()),
+                authority_valid_until: *authority_valid_until,
             },
         }
     }
@@ -291,5 +305,58 @@ impl Notice {
     pub(crate) fn validate(&self) -> Result<()> {
         text::check(&self.id, "notice.id", 128)?;
         text::check(&self.version, "notice.version", 64)
+    }
+}
+
+/// A recorded assessment that a minor below the self-consent age is mature enough to consent
+/// alone (Datatilsynet: from 15 at the earliest, after an individual assessment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaturityAssessment {
+    /// Who assessed it: a role or a staff id (never a national id).
+    pub assessed_by: String,
+    /// The case or journal number where the assessment is documented.
+    pub reference: String,
+    /// When the assessment was made.
+    pub at: DateTime<Utc>,
+}
+
+impl MaturityAssessment {
+    pub(crate) fn validate(&self) -> Result<()> {
+        text::check(&self.assessed_by, "maturity_assessment.assessed_by", 128)?;
+        text::check(&self.reference, "maturity_assessment.reference", 128)
+    }
+}
+
+/// What a child said when heard before a representative consented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ChildPosition {
+    /// The child agrees.
+    Agrees,
+    /// The child disagrees (the representative consented nonetheless).
+    Disagrees,
+    /// The child was not able to form or express a view.
+    NotAble,
+}
+
+/// The record that a child was heard before a representative consented on their behalf
+/// (barnekonvensjonen art. 12, barnelova § 31: from 7 the child may say, from 12 their view
+/// carries great weight).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChildHeard {
+    /// When the child was heard.
+    pub at: DateTime<Utc>,
+    /// What the child said.
+    pub position: ChildPosition,
+    /// The case or journal number where it is documented.
+    pub reference: String,
+}
+
+impl ChildHeard {
+    pub(crate) fn validate(&self) -> Result<()> {
+        text::check(&self.reference, "child_heard.reference", 128)
     }
 }

@@ -1,9 +1,9 @@
 //! The requests the ledger takes: a grant, a refusal, a disclosure to decide, a correction.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::party::{Evidence, Grantor, GrantorDoc, Notice};
+use super::party::{ChildHeard, Evidence, Grantor, GrantorDoc, MaturityAssessment, Notice};
 use super::{SCHEMA_VERSION, code, codes, parse_json};
 use crate::catalogue::Code;
 use crate::error::{Error, ErrorCode, Result};
@@ -35,6 +35,16 @@ pub struct GrantRequest {
     pub evidence: Evidence,
     /// The privacy notice given.
     pub notice: Notice,
+    /// For a minor's own grant below the catalogue's `self_consent_age`: the assessment that
+    /// they are mature enough (from `mature_minor_min_age`).
+    pub maturity_assessment: Option<MaturityAssessment>,
+    /// For a representative's grant: that the child was heard (required from the catalogue's
+    /// `hear_child_from_age`).
+    pub child_heard: Option<ChildHeard>,
+    /// The subject's birth date from Folkeregisteret, which wins over the date in the number
+    /// for the age rules (a D-nummer's date may be a registration date; a 2032-scheme number
+    /// has no century). Not stored: the ledger keeps only the instants it implies.
+    pub subject_birth_date: Option<NaiveDate>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -53,6 +63,12 @@ struct GrantDoc {
     valid_until: Option<DateTime<Utc>>,
     evidence: Evidence,
     notice: Notice,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    maturity_assessment: Option<MaturityAssessment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    child_heard: Option<ChildHeard>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject_birth_date: Option<NaiveDate>,
 }
 
 impl GrantRequest {
@@ -91,6 +107,9 @@ impl GrantRequest {
             valid_until: doc.valid_until,
             evidence: doc.evidence,
             notice: doc.notice,
+            maturity_assessment: doc.maturity_assessment,
+            child_heard: doc.child_heard,
+            subject_birth_date: doc.subject_birth_date,
         })
     }
 
@@ -113,6 +132,9 @@ impl GrantRequest {
             valid_until: self.valid_until,
             evidence: self.evidence.clone(),
             notice: self.notice.clone(),
+            maturity_assessment: self.maturity_assessment.clone(),
+            child_heard: self.child_heard.clone(),
+            subject_birth_date: self.subject_birth_date,
         };
         serde_json::to_string(&doc)
             .map_err(|e| Error::new(ErrorCode::Storage, format!("cannot encode the grant: {e}")))

@@ -6,32 +6,34 @@
 //! grant active then that covers the purpose, the recipient and the category; special
 //! categories need a rule with an Art. 9(2) condition or explicit consent. Anything else is
 //! denied with the most useful reason (`condition_not_asserted` where only an unasserted
-//! condition stood between the request and a rule). A restriction is applied as
-//! `restriction.rs` says. The statute path looks up the subject only for a category no rule
-//! covers, or whose rule yields to a restriction.
+//! condition stood between the request and a rule). Restrictions and objections are applied
+//! as `restriction.rs` says. The statute path looks up the subject only for a category no rule
+//! covers, or, once some subject of the ledger has a restriction or an objection recorded,
+//! for a category whose rule one could stop.
 
 use chrono::{DateTime, Utc};
 
 use super::grant_state::{GrantState, GrantStatus};
-use super::restriction;
-use crate::catalogue::{Catalogue, RuleRef};
+use super::restriction::{self, Flags, InForce, Stop};
+use crate::catalogue::{Art6, Catalogue, ConsentRole, RuleRef};
 use crate::error::Result;
 use crate::model::decision::{Decision, DenialReason, Slot, slots};
 use crate::time::Micros;
 
-/// What a decision reads of one subject: its grant versions and its restriction.
+/// What a decision reads of one subject: its grant versions, its restrictions and objections.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SubjectView<'a> {
     /// Every version of every grant, in the order they were added.
     pub grants: &'a [GrantState],
-    /// From when the subject's processing is restricted (`NEVER`: not restricted).
-    pub restricted_from: Micros,
+    /// Its restrictions and objections (`None`: it has none).
+    pub flags: Option<&'a Flags>,
 }
 
 /// Decides one request whose codes are already interned. `categories` has no duplicates.
 ///
 /// `with_subject` is called at most once, and only when a category has no statutory basis or
-/// its rule yields to a restriction: it hands the subject's state to the closure it is given
+/// (`flagged`: some subject of the ledger has a restriction or objection recorded) its rule
+/// could be stopped by one: it hands the subject's state to the closure it is given
 /// (so the caller can hold a lock just for that long) and fails when the state cannot be read,
 /// which fails the whole decision (fail closed).
 ///
@@ -49,13 +51,15 @@ pub(crate) fn decide(
     asserted: u64,
     at: DateTime<Utc>,
     at_micros: Micros,
+    flagged: bool,
     with_subject: impl FnOnce(&mut dyn FnMut(SubjectView<'_>)) -> Result<()>,
 ) -> Result<Decision> {
     let special = catalogue.special_mask();
     let rules = catalogue.rules_for(recipient, purpose);
-    // Categories no rule covers, and statutory ones whose rule a restriction stops.
+    // Categories no rule covers, and statutory ones whose rule a restriction or an objection
+    // could stop.
     let mut uncovered = 0u64;
-    let mut yields_to_restriction = 0u64;
+    let mut may_stop = 0u64;
     // Categories a rule would cover if one of its conditions were asserted.
     let mut unasserted = 0u64;
 
@@ -75,8 +79,8 @@ pub(crate) fn decide(
             .find(|rule| applies(rule) && rule.condition_met(asserted))
         {
             Some(rule) => {
-                if restriction::stops_rule(rule) {
-                    yields_to_restriction |= bit;
+                if flagged && restriction::rule_may_stop(rule) {
+                    may_stop |= bit;
                 }
                 Slot::Statute(rule.index)
             }
@@ -91,19 +95,31 @@ pub(crate) fn decide(
         }
     });
 
-    if uncovered | yields_to_restriction != 0 {
+    if uncovered | may_stop != 0 {
         let scope_purpose = 1u64 << purpose;
         let scope_recipient = 1u64 << recipient;
         let mut resolve = |state: SubjectView<'_>| {
-            let restricted = restriction::restricted_at(state.restricted_from, at_micros);
+            let in_force = state
+                .flags
+                .map_or(InForce::default(), |f| f.in_force(purpose, at_micros));
             for (category, slot) in slots.as_mut_slice() {
                 let bit = 1u64 << *category;
-                if (uncovered | yields_to_restriction) & bit == 0 {
-                    continue;
-                }
-                if restricted {
-                    *slot = Slot::Denied(DenialReason::Restricted);
+                if may_stop & bit != 0 {
+                    // A statutory slot: stopped only by what is in force now.
+                    if let Slot::Statute(index) = *slot
+                        && let Some(stop) = rules
+                            .iter()
+                            .find(|rule| rule.index == index)
+                            .and_then(|rule| restriction::stops_rule(rule, in_force))
+                    {
+                        *slot = Slot::Denied(denial(stop));
+                    }
                 } else if uncovered & bit != 0 {
+                    if in_force.legacy_restriction {
+                        // 0.1's meaning: no consent-based disclosure at all.
+                        *slot = Slot::Denied(DenialReason::Restricted);
+                        continue;
+                    }
                     let is_special = special & bit != 0;
                     *slot = match consent_slot(
                         state.grants,
@@ -115,6 +131,15 @@ pub(crate) fn decide(
                     ) {
                         Slot::Denied(DenialReason::NoBasis) if unasserted & bit != 0 => {
                             Slot::Denied(DenialReason::ConditionNotAsserted)
+                        }
+                        consent @ Slot::Consent { .. } if !in_force.none() => {
+                            match restriction::stops_consent(
+                                in_force,
+                                waiver_on_public_task(catalogue, purpose),
+                            ) {
+                                Some(stop) => Slot::Denied(denial(stop)),
+                                None => consent,
+                            }
                         }
                         slot => slot,
                     };
@@ -139,8 +164,26 @@ pub(crate) fn decide(
     })
 }
 
+fn denial(stop: Stop) -> DenialReason {
+    match stop {
+        Stop::Restricted => DenialReason::Restricted,
+        Stop::Objected => DenialReason::Objected,
+    }
+}
+
+/// Whether a consent for `purpose` only waives confidentiality while the GDPR gate is the
+/// public task of Art. 6(1)(e), which the person may object to.
+fn waiver_on_public_task(catalogue: &Catalogue, purpose: u8) -> bool {
+    catalogue.consent_role(purpose) == ConsentRole::ConfidentialityWaiver
+        && catalogue
+            .purposes()
+            .get(usize::from(purpose))
+            .is_some_and(|p| p.art6 == Some(Art6::E))
+}
+
 /// The consent basis for one category, or the most useful denial reason: not explicit, then
-/// re-consent required, withdrawn, expired, and no basis when no grant's scope covers it.
+/// re-consent required, the representative's authority ended, withdrawn, expired, and no
+/// basis when no grant's scope covers it.
 fn consent_slot(
     grants: &[GrantState],
     purpose: u64,
@@ -151,6 +194,7 @@ fn consent_slot(
 ) -> Slot {
     let mut not_explicit = false;
     let mut lapsed = false;
+    let mut authority_ended = false;
     let mut withdrawn = false;
     let mut expired = false;
     for grant in grants {
@@ -162,7 +206,7 @@ fn consent_slot(
         {
             continue;
         }
-        match grant.status_at(at) {
+        match grant.status_for(at, special) {
             GrantStatus::Given => {
                 if !special || grant.explicit {
                     return Slot::Consent {
@@ -174,6 +218,7 @@ fn consent_slot(
             }
             GrantStatus::Withdrawn => withdrawn = true,
             GrantStatus::ReconsentRequired => lapsed = true,
+            GrantStatus::AuthorityEnded => authority_ended = true,
             GrantStatus::Expired => expired = true,
             // Passed over above (not yet valid), or never in the projection (erased).
             GrantStatus::NotYetValid | GrantStatus::Erased => {}
@@ -183,6 +228,8 @@ fn consent_slot(
         DenialReason::NotExplicit
     } else if lapsed {
         DenialReason::ReconsentRequired
+    } else if authority_ended {
+        DenialReason::GrantorAuthorityEnded
     } else if withdrawn {
         DenialReason::Withdrawn
     } else if expired {
@@ -208,6 +255,8 @@ mod tests {
             valid_from: 0,
             valid_until: NEVER,
             lapses_at: NEVER,
+            special_lapses_at: NEVER,
+            authority_until: NEVER,
             explicit,
             notice_superseded: false,
         })

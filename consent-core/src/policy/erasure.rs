@@ -1,9 +1,14 @@
 //! When an erasure request (GDPR Art. 17) must yield to a duty to keep the records.
 //!
-//! Version 0.1's rule, which the ledger applies today: a subject whose data was disclosed under
-//! a catalogue rule marked `archival_duty` (an archival or legal duty, Art. 17(3)(b) and (d))
-//! keeps their records, and processing is restricted instead; anyone else's personal payloads
-//! are crypto-shredded.
+//! Consent forms, refusals and disclosure records are archival material (arkivlova 2025 § 5):
+//! destroying them before their retention ends is unlawful kassasjon, and it would destroy the
+//! proof GDPR Art. 5(2) and 7(1) demand. So an erasure request withdraws the subject's grants
+//! and restricts processing (Art. 17(3)(b)); kassasjon (crypto-shredding) is due when the
+//! retention of every purpose the records concern has ended, as `kassasjon_due` computes.
+//!
+//! Version 0.1 crypto-shredded at once unless a rule marked `archival_duty` had been the basis
+//! of a disclosure; its events keep that meaning, and `archival_rules` still names those rules
+//! in the restriction an erasure request records.
 
 use crate::catalogue::{Catalogue, Code};
 use crate::log::event::{Event, EventPayload};
@@ -35,4 +40,56 @@ pub(crate) fn statutes_of(catalogue: &Catalogue, rules: &[Code]) -> Vec<String> 
         .filter_map(|code| catalogue.rules().iter().find(|r| r.code == *code))
         .map(|r| r.statute.clone())
         .collect()
+}
+
+/// When kassasjon of a subject's records is due, or `None` while it never is.
+///
+/// Retention is counted from the end of the subject's last case event (a grant's end or
+/// withdrawal, a refusal, a disclosure; never an access request, a restriction or an
+/// objection), and the longest retention among the purposes of those events wins. A purpose
+/// whose retention is permanent, or that the catalogue gives no retention (nothing is
+/// destroyed without an approved rule), keeps the records for good; so does a grant still
+/// running (its case is open).
+pub(crate) fn kassasjon_due(
+    catalogue: &Catalogue,
+    events: &[Event],
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{DateTime, Months, Utc};
+    use std::collections::HashMap;
+
+    let mut last: Option<DateTime<Utc>> = None;
+    let mut years: u32 = 0;
+    // Each grant's end: its valid_until until a withdrawal says otherwise (`None`: open).
+    let mut grant_ends: HashMap<crate::model::GrantId, Option<DateTime<Utc>>> = HashMap::new();
+    let mut note = |purposes: &mut dyn Iterator<Item = &Code>| -> Option<()> {
+        for purpose in purposes {
+            let entry = catalogue.purposes().iter().find(|p| p.code == *purpose)?;
+            years = years.max(entry.retention?.years()?);
+        }
+        Some(())
+    };
+    for event in events {
+        match &event.payload {
+            EventPayload::GrantRecorded(g) => {
+                note(&mut g.purposes.iter())?;
+                grant_ends.insert(g.grant_id, g.valid_until);
+            }
+            EventPayload::GrantWithdrawn(w) => {
+                grant_ends.insert(w.grant_id, Some(w.at));
+            }
+            EventPayload::GrantRefused(r) => {
+                note(&mut r.purposes.iter())?;
+                last = last.max(Some(r.at));
+            }
+            EventPayload::DisclosureRecorded(d) => {
+                note(&mut std::iter::once(&d.purpose))?;
+                last = last.max(Some(d.at));
+            }
+            _ => {}
+        }
+    }
+    for end in grant_ends.into_values() {
+        last = last.max(Some(end?));
+    }
+    last?.checked_add_months(Months::new(years.checked_mul(12)?))
 }

@@ -15,7 +15,8 @@ pub(crate) const NEVER: Micros = Micros::MAX;
 /// Where a grant stands at an instant.
 ///
 /// When several ends have passed, the first that applies in this order is reported:
-/// withdrawn, re-consent required, expired, not yet valid.
+/// withdrawn, the representative's authority ended, re-consent required, expired, not yet
+/// valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -28,8 +29,12 @@ pub enum GrantStatus {
     Withdrawn,
     /// Its `valid_until` has passed.
     Expired,
-    /// A representative's grant whose subject has since come of age: new consent is needed.
+    /// A representative's grant whose subject has since come of age (for special categories,
+    /// the age from which they consent to them alone): new consent is needed.
     ReconsentRequired,
+    /// The representative's authority has ended (a verge appointed, parents arrived, a
+    /// decision's end date): new consent is needed.
+    AuthorityEnded,
     /// The subject's data was erased; the grant's record can no longer be read.
     Erased,
 }
@@ -43,6 +48,7 @@ impl GrantStatus {
             GrantStatus::Withdrawn => "withdrawn",
             GrantStatus::Expired => "expired",
             GrantStatus::ReconsentRequired => "reconsent_required",
+            GrantStatus::AuthorityEnded => "authority_ended",
             GrantStatus::Erased => "erased",
         }
     }
@@ -64,8 +70,13 @@ pub(crate) struct GrantTerms {
     pub valid_from: Micros,
     /// `NEVER` when the grant has no end.
     pub valid_until: Micros,
-    /// When a representative's grant lapses (`NEVER` for the subject's own).
+    /// When a representative's grant lapses for the ordinary categories it covers (`NEVER`
+    /// for the subject's own, and for a grant of special categories only).
     pub lapses_at: Micros,
+    /// When it lapses for the special categories it covers (`NEVER` when it covers none).
+    pub special_lapses_at: Micros,
+    /// When the representative's authority ends (`NEVER`: not known to end).
+    pub authority_until: Micros,
     pub explicit: bool,
     /// Given under a privacy notice version the catalogue no longer lists as current.
     pub notice_superseded: bool,
@@ -84,7 +95,11 @@ pub(crate) struct GrantState {
     pub valid_from: Micros,
     pub valid_until: Micros,
     pub withdrawn_at: Micros,
+    /// The lapse for ordinary categories (see [`GrantTerms`]).
     pub lapses_at: Micros,
+    /// The lapse for special categories.
+    pub special_lapses_at: Micros,
+    pub authority_until: Micros,
     /// The first decision instant this version applies to.
     pub effective_from: Micros,
     /// The first decision instant a later version applies to.
@@ -108,6 +123,8 @@ impl GrantState {
             valid_until: terms.valid_until,
             withdrawn_at: NEVER,
             lapses_at: terms.lapses_at,
+            special_lapses_at: terms.special_lapses_at,
+            authority_until: terms.authority_until,
             effective_from: Micros::MIN,
             superseded_at: NEVER,
             explicit: terms.explicit,
@@ -120,11 +137,30 @@ impl GrantState {
         self.effective_from <= at && at < self.superseded_at
     }
 
-    /// Where the grant stands at `at`.
+    /// Where the grant stands at `at`, as a whole: re-consent is required from its first
+    /// lapse (a grant that mixes categories lapses for special ones first).
     pub fn status_at(&self, at: Micros) -> GrantStatus {
+        self.status(at, self.lapses_at.min(self.special_lapses_at))
+    }
+
+    /// Where the grant stands at `at` for one category, special or not: what a decision reads.
+    pub fn status_for(&self, at: Micros, special: bool) -> GrantStatus {
+        self.status(
+            at,
+            if special {
+                self.special_lapses_at
+            } else {
+                self.lapses_at
+            },
+        )
+    }
+
+    fn status(&self, at: Micros, lapses_at: Micros) -> GrantStatus {
         if at >= self.withdrawn_at {
             GrantStatus::Withdrawn
-        } else if at >= self.lapses_at {
+        } else if at >= self.authority_until {
+            GrantStatus::AuthorityEnded
+        } else if at >= lapses_at {
             GrantStatus::ReconsentRequired
         } else if at >= self.valid_until {
             GrantStatus::Expired
@@ -159,6 +195,8 @@ mod tests {
             valid_from,
             valid_until,
             lapses_at,
+            special_lapses_at: NEVER,
+            authority_until: NEVER,
             explicit: false,
             notice_superseded: false,
         })
@@ -180,5 +218,21 @@ mod tests {
         assert_eq!(g.status_at(39), GrantStatus::Given);
         assert_eq!(g.status_at(40), GrantStatus::Expired);
         assert!(!g.active_at(40));
+    }
+
+    #[test]
+    fn a_mixed_grant_lapses_per_category_and_an_ended_authority_ends_it_all() {
+        let mut g = grant(10, NEVER, 50);
+        g.special_lapses_at = 30;
+        assert_eq!(g.status_for(35, true), GrantStatus::ReconsentRequired);
+        assert_eq!(g.status_for(35, false), GrantStatus::Given);
+        assert_eq!(g.status_at(35), GrantStatus::ReconsentRequired);
+        assert_eq!(g.status_for(50, false), GrantStatus::ReconsentRequired);
+        g.authority_until = 20;
+        assert_eq!(g.status_for(19, false), GrantStatus::Given);
+        assert_eq!(g.status_for(20, false), GrantStatus::AuthorityEnded);
+        assert_eq!(g.status_for(40, true), GrantStatus::AuthorityEnded);
+        g.withdrawn_at = 15;
+        assert_eq!(g.status_for(40, true), GrantStatus::Withdrawn);
     }
 }

@@ -4,8 +4,9 @@
 //! - `decide.rs`: the engine (may a disclosure happen at an instant, and on what basis);
 //! - `grant_state.rs`: a grant's lifecycle, one status enum and one constructor;
 //! - `competence.rs`: who may consent (ages, representatives) and when a grant lapses;
-//! - `restriction.rs`: what a restriction stops;
-//! - `erasure.rs`: when an archival duty keeps a person's records;
+//! - `restriction.rs`: what a restriction or an objection stops;
+//! - `erasure.rs`: when an archival duty keeps a person's records, and when kassasjon is due;
+//! - `notification.rs`: who must be told of a lift, a rectification, a restriction, an erasure;
 //! - `statistics.rs`: counts that cannot single a person out;
 //! - `reconsent.rs`: which grants need new consent soon.
 
@@ -14,6 +15,7 @@ pub(crate) mod competence;
 pub(crate) mod decide;
 pub(crate) mod erasure;
 pub(crate) mod grant_state;
+pub(crate) mod notification;
 pub(crate) mod reconsent;
 pub(crate) mod restriction;
 pub(crate) mod statistics;

@@ -21,6 +21,8 @@ pub enum ReconsentReason {
     Expires,
     /// The grant was given under a privacy notice version that is no longer current.
     NoticeSuperseded,
+    /// The representative's authority ends (a known end date of an appointment).
+    AuthorityEnds,
 }
 
 impl ReconsentReason {
@@ -30,6 +32,7 @@ impl ReconsentReason {
             ReconsentReason::ComesOfAge => "comes_of_age",
             ReconsentReason::Expires => "expires",
             ReconsentReason::NoticeSuperseded => "notice_superseded",
+            ReconsentReason::AuthorityEnds => "authority_ends",
         }
     }
 }
@@ -56,7 +59,8 @@ pub struct ReconsentItem {
 }
 
 /// Why and from when a grant in force at `start` needs renewing within `[start, end)`, if it
-/// does: the subject comes of age (a representative's grant), the grant reaches
+/// does: the representative's authority ends, the subject comes of age (a representative's
+/// grant; for special categories, the age of consenting to them alone), the grant reaches
 /// `valid_until`, or (due at `start`) it was given under a superseded privacy notice. A grant
 /// withdrawn before the end it would reach is not listed for that end.
 pub(crate) fn due(
@@ -68,8 +72,15 @@ pub(crate) fn due(
         return None;
     }
     let ends_in_window = |t: Micros| t != NEVER && start <= t && t < end;
-    if ends_in_window(grant.lapses_at) && grant.lapses_at <= grant.withdrawn_at {
-        Some((ReconsentReason::ComesOfAge, grant.lapses_at))
+    // A grant that mixes categories needs renewing from its first lapse (special ones first).
+    let lapses_at = grant.lapses_at.min(grant.special_lapses_at);
+    if ends_in_window(grant.authority_until)
+        && grant.authority_until <= grant.withdrawn_at
+        && grant.authority_until <= lapses_at
+    {
+        Some((ReconsentReason::AuthorityEnds, grant.authority_until))
+    } else if ends_in_window(lapses_at) && lapses_at <= grant.withdrawn_at {
+        Some((ReconsentReason::ComesOfAge, lapses_at))
     } else if ends_in_window(grant.valid_until) && grant.valid_until <= grant.withdrawn_at {
         Some((ReconsentReason::Expires, grant.valid_until))
     } else if grant.notice_superseded {

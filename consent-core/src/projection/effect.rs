@@ -10,7 +10,9 @@ use serde::Deserialize;
 use crate::catalogue::{Catalogue, Code};
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::pseudonym::Pseudonym;
-use crate::log::event::{EventPayload, GrantRecord, RectificationRecord};
+use crate::log::event::{
+    EventPayload, GrantRecord, ObjectionOutcome, RESTRICTION_V2, RectificationRecord,
+};
 use crate::model::GrantId;
 use crate::model::request::Correction;
 use crate::policy::grant_state::{GrantState, GrantTerms, NEVER};
@@ -34,9 +36,32 @@ pub(crate) enum Effect {
         valid_from: Option<Micros>,
         valid_until: Option<Micros>,
     },
+    /// A restriction from `from`, with 0.1's meaning (`legacy`) or Art. 18(2)'s.
     Restrict {
         subject: Pseudonym,
         from: Micros,
+        legacy: bool,
+    },
+    /// Every restriction of the subject not yet lifted ends at `at`.
+    Lift {
+        subject: Pseudonym,
+        at: Micros,
+    },
+    Object {
+        subject: Pseudonym,
+        id: uuid::Uuid,
+        purpose: u8,
+        from: Micros,
+    },
+    ResolveObjection {
+        id: uuid::Uuid,
+        at: Micros,
+        upheld: bool,
+    },
+    /// The person's records move from `from` to `to`, and `from` resolves to `to` from now on.
+    Succeed {
+        from: Pseudonym,
+        to: Pseudonym,
     },
     Erase {
         subject: Pseudonym,
@@ -77,8 +102,19 @@ pub(crate) struct GrantFields<'a> {
     valid_from: DateTime<Utc>,
     valid_until: Option<DateTime<Utc>>,
     lapses_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    special_lapses_at: Option<DateTime<Utc>>,
     #[serde(borrow)]
     notice: NoticeFields<'a>,
+    #[serde(default)]
+    grantor: GrantorFields,
+}
+
+/// What a decision reads of the grantor: when a representative's authority ends.
+#[derive(Deserialize, Default)]
+struct GrantorFields {
+    #[serde(default)]
+    authority_valid_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Deserialize)]
@@ -102,9 +138,13 @@ impl<'a> GrantFields<'a> {
             valid_from: grant.valid_from,
             valid_until: grant.valid_until,
             lapses_at: grant.lapses_at,
+            special_lapses_at: grant.special_lapses_at,
             notice: NoticeFields {
                 id: Cow::Borrowed(&grant.notice.id),
                 version: Cow::Borrowed(&grant.notice.version),
+            },
+            grantor: GrantorFields {
+                authority_valid_until: grant.grantor.authority_valid_until,
             },
         }
     }
@@ -114,15 +154,31 @@ impl<'a> GrantFields<'a> {
     /// # Errors
     /// `InvalidCatalogue` when a code is not in the catalogue; `Integrity` for an instant out
     /// of range.
+    ///
+    /// A record that 0.1 wrote has one lapse for every category; one that 0.2 wrote has a lapse
+    /// for the ordinary and one for the special categories it covers (`NEVER` where it covers
+    /// none), so each keeps the meaning it had when written.
     pub(crate) fn state(&self, catalogue: &Catalogue) -> Result<GrantState> {
+        let categories = code_set(catalogue, &self.categories, "category")?;
+        let lapses_at = self.lapses_at.map_or(Ok(NEVER), instant)?;
+        let special_lapses_at = match self.special_lapses_at {
+            Some(at) => instant(at)?,
+            None if categories & catalogue.special_mask() != 0 => lapses_at,
+            None => NEVER,
+        };
         Ok(GrantState::new(GrantTerms {
             id: self.grant_id,
             purposes: code_set(catalogue, &self.purposes, "purpose")?,
             recipients: code_set(catalogue, &self.recipients, "recipient")?,
-            categories: code_set(catalogue, &self.categories, "category")?,
+            categories,
             valid_from: instant(self.valid_from)?,
             valid_until: self.valid_until.map_or(Ok(NEVER), instant)?,
-            lapses_at: self.lapses_at.map_or(Ok(NEVER), instant)?,
+            lapses_at,
+            special_lapses_at,
+            authority_until: self
+                .grantor
+                .authority_valid_until
+                .map_or(Ok(NEVER), instant)?,
             explicit: self.explicit,
             notice_superseded: catalogue.notice_superseded(&self.notice.id, &self.notice.version),
         }))
@@ -203,6 +259,33 @@ pub(crate) fn effect_of(
         EventPayload::SubjectRestricted(restriction) => Effect::Restrict {
             subject: subject()?,
             from: instant(restriction.at)?,
+            legacy: restriction.version < RESTRICTION_V2,
+        },
+        EventPayload::RestrictionLifted(lift) => Effect::Lift {
+            subject: subject()?,
+            at: instant(lift.at)?,
+        },
+        EventPayload::ObjectionRecorded(objection) => Effect::Object {
+            subject: subject()?,
+            id: objection.objection_id,
+            purpose: catalogue
+                .purpose_id(objection.purpose.as_str())
+                .map_err(|e| {
+                    Error::new(
+                        ErrorCode::InvalidCatalogue,
+                        format!("does not fit the catalogue: {}", e.message()),
+                    )
+                })?,
+            from: instant(objection.at)?,
+        },
+        EventPayload::IdentitySucceeded(succession) => Effect::Succeed {
+            from: succession.from,
+            to: subject()?,
+        },
+        EventPayload::ObjectionResolved(resolution) => Effect::ResolveObjection {
+            id: resolution.objection_id,
+            at: instant(resolution.at)?,
+            upheld: resolution.outcome == ObjectionOutcome::Upheld,
         },
         EventPayload::SubjectErased(_) => Effect::Erase {
             subject: subject()?,
@@ -210,6 +293,9 @@ pub(crate) fn effect_of(
         EventPayload::GrantRefused(_)
         | EventPayload::DisclosureRecorded(_)
         | EventPayload::AccessRequested(_)
-        | EventPayload::Redacted => Effect::None,
+        | EventPayload::NotificationSent(_)
+        | EventPayload::Redacted
+        // The ledger keeps its catalogues itself (`ledger/adopt.rs`): no subject's state.
+        | EventPayload::CatalogueAdopted(_) => Effect::None,
     })
 }

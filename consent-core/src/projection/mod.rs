@@ -1,5 +1,5 @@
 //! The in-memory state the engine reads: each subject's grants, compact and interned, its
-//! restriction, and its data key. The layout of the subjects is in `subjects.rs`; how a stored
+//! restrictions and objections, and its data key. The layout of the subjects is in `subjects.rs`; how a stored
 //! event changes the state is in `effect.rs`.
 
 mod effect;
@@ -16,7 +16,9 @@ use rustc_hash::FxHashMap;
 use crate::id::pseudonym::{Pseudonym, PseudonymHasher};
 use crate::log::seal::DataKey;
 use crate::model::GrantId;
-use crate::policy::grant_state::GrantState;
+use crate::policy::decide::SubjectView;
+use crate::policy::grant_state::{GrantState, NEVER};
+use crate::policy::restriction::{Flags, ObjectionSpan, RestrictionSpan};
 use subjects::{EMPTY_SUBJECT, SubjectTable};
 
 type KeyMap = HashMap<Pseudonym, (DataKey, u64), BuildHasherDefault<PseudonymHasher>>;
@@ -30,6 +32,13 @@ pub(crate) struct Projection {
     /// payloads need it, so it lives apart from the decision state.
     keys: KeyMap,
     grants: FxHashMap<GrantId, Pseudonym>,
+    /// The restrictions and objections of the few subjects that have any.
+    flags: FxHashMap<Pseudonym, Flags>,
+    /// Each objection's subject.
+    objections: FxHashMap<uuid::Uuid, Pseudonym>,
+    /// The ids a person had before, each to the pseudonym their records follow now (chains
+    /// are kept flat: a DUF number and a D-nummer both point at the fødselsnummer).
+    aliases: FxHashMap<Pseudonym, Pseudonym>,
 }
 
 impl Projection {
@@ -78,11 +87,52 @@ impl Projection {
                     state.grants.push(next);
                 }
             }
-            Effect::Restrict { subject, from } => {
-                self.subjects.update(subject, |state| {
-                    state.restricted_from = state.restricted_from.min(from);
+            Effect::Restrict {
+                subject,
+                from,
+                legacy,
+            } => {
+                self.flags_mut(subject).restrictions.push(RestrictionSpan {
+                    from,
+                    until: NEVER,
+                    legacy,
                 });
             }
+            Effect::Lift { subject, at } => {
+                if let Some(flags) = self.flags.get_mut(&subject) {
+                    for span in flags.restrictions.iter_mut().filter(|r| r.until == NEVER) {
+                        span.until = at.max(span.from);
+                    }
+                }
+            }
+            Effect::Object {
+                subject,
+                id,
+                purpose,
+                from,
+            } => {
+                self.flags_mut(subject).objections.push(ObjectionSpan {
+                    id,
+                    purpose,
+                    from,
+                    until: NEVER,
+                    resolved: false,
+                });
+                self.objections.insert(id, subject);
+            }
+            Effect::ResolveObjection { id, at, upheld } => {
+                if let Some(subject) = self.objections.get(&id)
+                    && let Some(flags) = self.flags.get_mut(subject)
+                {
+                    for span in flags.objections.iter_mut().filter(|o| o.id == id) {
+                        span.resolved = true;
+                        if !upheld {
+                            span.until = at.max(span.from);
+                        }
+                    }
+                }
+            }
+            Effect::Succeed { from, to } => self.succeed(from, to),
             Effect::Erase { subject } => {
                 self.keys.remove(&subject);
                 if let Some(state) = self.subjects.remove(&subject) {
@@ -90,8 +140,111 @@ impl Projection {
                         self.grants.remove(&grant.id);
                     }
                 }
+                if let Some(flags) = self.flags.remove(&subject) {
+                    for objection in &flags.objections {
+                        self.objections.remove(&objection.id);
+                    }
+                }
             }
             Effect::None => {}
+        }
+    }
+
+    /// Moves a person's records from an earlier id's pseudonym to the new one, which the
+    /// earlier (and any before it) resolve to from now on.
+    fn succeed(&mut self, from: Pseudonym, to: Pseudonym) {
+        if let Some(moved) = self.subjects.remove(&from) {
+            for grant in moved.grants.iter() {
+                self.grants.insert(grant.id, to);
+            }
+            self.subjects.update(to, |state| {
+                for grant in moved.grants.iter() {
+                    state.grants.push(*grant);
+                }
+                state.flagged |= moved.flagged;
+            });
+        }
+        if let Some(moved) = self.flags.remove(&from) {
+            for objection in &moved.objections {
+                self.objections.insert(objection.id, to);
+            }
+            let flags = self.flags.entry(to).or_default();
+            flags.restrictions.extend(moved.restrictions);
+            flags.objections.extend(moved.objections);
+        }
+        for target in self.aliases.values_mut() {
+            if *target == from {
+                *target = to;
+            }
+        }
+        self.aliases.insert(from, to);
+    }
+
+    /// The pseudonym a person's records follow now: `subject`'s own, or the one its id was
+    /// succeeded by.
+    pub fn resolve(&self, subject: &Pseudonym) -> Pseudonym {
+        if self.aliases.is_empty() {
+            return *subject;
+        }
+        self.aliases.get(subject).copied().unwrap_or(*subject)
+    }
+
+    /// Whether the id of `subject` was succeeded by another.
+    pub fn is_alias(&self, subject: &Pseudonym) -> bool {
+        self.aliases.contains_key(subject)
+    }
+
+    /// The pseudonyms of the ids a person had before `subject` (not `subject` itself).
+    pub fn earlier_ids(&self, subject: &Pseudonym) -> Vec<Pseudonym> {
+        self.aliases
+            .iter()
+            .filter(|(_, to)| *to == subject)
+            .map(|(from, _)| *from)
+            .collect()
+    }
+
+    /// Whether a data key of the person is held: under `subject` or an id they had before
+    /// (a person the ledger knows and holds no key of was erased).
+    pub fn person_has_key(&self, subject: &Pseudonym) -> bool {
+        self.keys.contains_key(subject)
+            || self
+                .aliases
+                .iter()
+                .any(|(from, to)| to == subject && self.keys.contains_key(from))
+    }
+
+    /// A subject's flags, created (and the subject marked) on first use.
+    fn flags_mut(&mut self, subject: Pseudonym) -> &mut Flags {
+        self.subjects.update(subject, |state| state.flagged = true);
+        self.flags.entry(subject).or_default()
+    }
+
+    /// Whether any subject has a restriction or an objection recorded.
+    pub fn any_flags(&self) -> bool {
+        !self.flags.is_empty()
+    }
+
+    /// A subject's restrictions and objections, if it has any.
+    pub fn flags(&self, subject: &Pseudonym) -> Option<&Flags> {
+        self.flags.get(&self.resolve(subject))
+    }
+
+    /// The subject an objection belongs to.
+    pub fn objection_subject(&self, id: uuid::Uuid) -> Option<&Pseudonym> {
+        self.objections.get(&id)
+    }
+
+    /// What a decision reads of a subject.
+    pub fn view(&self, subject: &Pseudonym) -> SubjectView<'_> {
+        let subject = self.resolve(subject);
+        let state = self.subject(&subject);
+        SubjectView {
+            grants: state.grants.as_slice(),
+            flags: if state.flagged {
+                self.flags.get(&subject)
+            } else {
+                None
+            },
         }
     }
 
@@ -104,11 +257,16 @@ impl Projection {
     pub fn subject(&self, subject: &Pseudonym) -> &SubjectState {
         // Not a fallback that hides an error: a subject the ledger never saw has exactly the
         // state of `EMPTY_SUBJECT`.
-        self.subjects.get(subject).unwrap_or(&EMPTY_SUBJECT)
+        self.subjects
+            .get(&self.resolve(subject))
+            .unwrap_or(&EMPTY_SUBJECT)
     }
 
     pub fn has_subject(&self, subject: &Pseudonym) -> bool {
-        self.subjects.contains(subject) || self.keys.contains_key(subject)
+        let current = self.resolve(subject);
+        self.subjects.contains(&current)
+            || self.keys.contains_key(&current)
+            || self.keys.contains_key(subject)
     }
 
     /// The newest version of a grant, and its subject.

@@ -1,7 +1,8 @@
 //! The subjects' decision state, laid out for the consent path of a decision: one dependent
 //! memory access to find a subject and one to read all of its grants.
 //!
-//! Subjects live in one dense array, each entry holding its pseudonym, its restriction and up to
+//! Subjects live in one dense array, each entry holding its pseudonym, whether it has
+//! restrictions or objections (held apart, in the projection), and up to
 //! [`INLINE_GRANTS`] grant versions inline (more spill to the heap). An open-addressing table
 //! with linear probing maps a pseudonym's first 8 bytes to the entry's position; its slots are
 //! 16 bytes, so a lookup reads one slot (usually one cache line) and then the entry. A general
@@ -12,10 +13,8 @@ use std::collections::HashMap;
 
 use crate::id::pseudonym::Pseudonym;
 use crate::model::GrantId;
-use crate::policy::decide::SubjectView;
 use crate::policy::grant_state::{GrantState, NEVER};
 use crate::small::Small;
-use crate::time::Micros;
 
 /// Grant versions held inside a subject's entry. The benchmarks' population, and most real
 /// subjects, hold three or fewer.
@@ -30,6 +29,8 @@ const FILLER: GrantState = GrantState {
     valid_until: NEVER,
     withdrawn_at: NEVER,
     lapses_at: NEVER,
+    special_lapses_at: NEVER,
+    authority_until: NEVER,
     effective_from: NEVER,
     superseded_at: NEVER,
     explicit: false,
@@ -45,26 +46,17 @@ pub(crate) type Grants = Small<GrantState, INLINE_GRANTS>;
 pub(crate) struct SubjectState {
     /// Every version of every grant, in the order they were added (inline for a few).
     pub grants: Grants,
-    /// From when the subject's processing is restricted (`NEVER`: not restricted).
-    pub restricted_from: Micros,
+    /// Whether the subject has restrictions or objections recorded (the projection holds
+    /// them apart: few subjects have any).
+    pub flagged: bool,
 }
 
 impl Default for SubjectState {
-    /// No grants, not restricted, no key.
+    /// No grants, no restriction or objection.
     fn default() -> Self {
         SubjectState {
             grants: Grants::new(FILLER),
-            restricted_from: NEVER,
-        }
-    }
-}
-
-impl SubjectState {
-    /// What a decision reads of the subject.
-    pub(crate) fn view(&self) -> SubjectView<'_> {
-        SubjectView {
-            grants: self.grants.as_slice(),
-            restricted_from: self.restricted_from,
+            flagged: false,
         }
     }
 }
@@ -72,7 +64,7 @@ impl SubjectState {
 /// The state of a subject with no events.
 pub(crate) static EMPTY_SUBJECT: SubjectState = SubjectState {
     grants: Grants::new(FILLER),
-    restricted_from: NEVER,
+    flagged: false,
 };
 
 /// One slot of the index: a 32-bit tag of the pseudonym (which also gives its home slot) and
@@ -344,28 +336,28 @@ mod tests {
         /// including keys that collide in the index.
         #[test]
         fn behaves_like_a_map(
-            ops in proptest::collection::vec((any::<bool>(), 0u16..64, any::<i64>()), 0..400),
+            ops in proptest::collection::vec((any::<bool>(), 0u16..64, any::<bool>()), 0..400),
             spread in any::<bool>(),
         ) {
             let mut table = SubjectTable::default();
-            let mut model: HashMap<Pseudonym, i64> = HashMap::new();
+            let mut model: HashMap<Pseudonym, bool> = HashMap::new();
             for (insert, n, value) in ops {
                 let p = pseudonym(n, spread);
                 if insert {
-                    table.update(p, |s| s.restricted_from = value);
+                    table.update(p, |s| s.flagged = value);
                     model.insert(p, value);
                 } else {
-                    let removed = table.remove(&p).map(|s| s.restricted_from);
+                    let removed = table.remove(&p).map(|s| s.flagged);
                     prop_assert_eq!(removed, model.remove(&p));
                 }
                 prop_assert_eq!(table.len(), model.len());
                 for n in 0..64 {
                     let p = pseudonym(n, spread);
-                    prop_assert_eq!(table.get(&p).map(|s| s.restricted_from), model.get(&p).copied());
+                    prop_assert_eq!(table.get(&p).map(|s| s.flagged), model.get(&p).copied());
                     prop_assert_eq!(table.contains(&p), model.contains_key(&p));
                 }
             }
-            let mut listed: Vec<_> = table.iter().map(|(p, s)| (*p, s.restricted_from)).collect();
+            let mut listed: Vec<_> = table.iter().map(|(p, s)| (*p, s.flagged)).collect();
             let mut expected: Vec<_> = model.into_iter().collect();
             listed.sort();
             expected.sort();

@@ -57,6 +57,15 @@ CREATE TABLE subject_keys (
 
 const HEAD_KEY: &str = "head";
 
+/// What an upgrade appends in its transaction: events (the catalogue adoptions), the new head
+/// anchor and metadata values.
+#[derive(Debug, Default)]
+pub(crate) struct UpgradeAppend<'a> {
+    pub records: &'a [EventRecord],
+    pub head: Option<&'a Head>,
+    pub meta: &'a [(&'a str, &'a str)],
+}
+
 /// Inserts one record of a write (see `SqliteStore::write`).
 type Insert<'a> = dyn FnMut(&EventRecord) -> Result<()> + 'a;
 
@@ -683,6 +692,7 @@ impl SqliteStore {
         &self,
         rewrap: &mut dyn FnMut(&SubjectKey) -> Result<Vec<u8>>,
         schema: (&str, &str),
+        append: &UpgradeAppend<'_>,
     ) -> Result<u64> {
         self.refuse_if_read_only()?;
         let mut conn = self.lock()?;
@@ -721,12 +731,43 @@ impl SqliteStore {
             .map_err(sql("cannot store a re-wrapped subject key"))?;
             count += 1;
         }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![schema.0, schema.1],
-        )
-        .map_err(sql("cannot record the new format"))?;
+        if let Some(first) = append.records.first() {
+            let last: Option<i64> = tx
+                .query_row("SELECT max(seq) FROM events", [], |row| row.get(0))
+                .map_err(sql("cannot read the log's end"))?;
+            if to_i64(first.seq)? != last.unwrap_or(0) + 1 {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    format!("event {} is not the next event", first.seq),
+                ));
+            }
+            for record in append.records {
+                tx.execute(
+                    "INSERT INTO events (seq, subject, header, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        to_i64(record.seq)?,
+                        record.subject.as_ref().map(|s| s.as_slice()),
+                        record.header,
+                        record.payload,
+                        record.hash.as_slice(),
+                    ],
+                )
+                .map_err(sql("cannot append"))?;
+            }
+        }
+        let head = append.head.map(Head::encode);
+        for (key, value) in [schema]
+            .into_iter()
+            .chain(append.meta.iter().copied())
+            .chain(head.as_deref().map(|head| (HEAD_KEY, head)))
+        {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(sql("cannot record the new format"))?;
+        }
         tx.pragma_update(None, "user_version", FILE_VERSION)
             .map_err(sql("cannot record the new format"))?;
         tx.commit().map_err(sql("cannot commit the upgrade"))?;

@@ -78,7 +78,62 @@ pub fn grant_json(
     })
 }
 
+/// The record that a child was heard the day before the fixtures' grants start, for a
+/// representative's grant for a child of 12 or older.
+pub fn child_heard() -> serde_json::Value {
+    serde_json::json!({"at": "2026-01-04T12:00:00Z", "position": "agrees", "reference": "2026/1233"})
+}
+
 /// Parses grant JSON with the ledger's options.
 pub fn parse(ledger: &Ledger, json: &serde_json::Value) -> GrantRequest {
     ledger.parse_grant(&json.to_string()).unwrap()
+}
+
+/// The default catalogue with a finite retention (`years`) for every purpose instead of
+/// "permanent", so that kassasjon can become due in a test.
+pub fn finite_retention_catalogue(years: u32) -> Catalogue {
+    let text = Catalogue::embedded_toml().replace(
+        "retention_years = \"permanent\"",
+        &format!("retention_years = {years}"),
+    );
+    Catalogue::from_toml(&text).unwrap()
+}
+
+/// Ledger options as [`options`], with [`finite_retention_catalogue`] of one year.
+pub fn kassasjon_options() -> LedgerOptions {
+    LedgerOptions::default()
+        .with_catalogue(finite_retention_catalogue(1))
+        .with_test_clock(recorded_at())
+}
+
+/// Erases a subject as the ledger allows it now: an erasure request, then kassasjon once the
+/// one-year retention of [`kassasjon_options`] has ended (the ledger's clock is moved on two
+/// years and left there).
+pub fn erase_by_kassasjon(ledger: &Ledger, subject: &NationalId) -> consent_core::ErasureOutcome {
+    ledger.request_erasure(subject, &actor()).unwrap();
+    let later = ledger.now() + chrono::Duration::days(2 * 366);
+    ledger.set_clock(later).unwrap();
+    ledger.execute_kassasjon(subject, &actor()).unwrap()
+}
+
+/// The events a test's own calls recorded: every event but the catalogue adoptions (a new
+/// ledger records the adoption of its catalogue as its first event), so a count means what it
+/// says whatever the ledger records of itself.
+pub fn recorded(ledger: &Ledger) -> u64 {
+    ledger
+        .events()
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind != "catalogue_adopted")
+        .count() as u64
+}
+
+/// The events a test's own calls recorded, in order (without the catalogue adoptions).
+pub fn recorded_events(ledger: &Ledger) -> Vec<consent_core::Event> {
+    ledger
+        .events()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind != "catalogue_adopted")
+        .collect()
 }

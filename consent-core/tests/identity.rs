@@ -1,0 +1,220 @@
+//! Identity that changes (issue 16, item 3): a DUF number, then a D-nummer, then a
+//! fødselsnummer. The person's history follows them; no id appears in clear.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "helpers of a test fail the test on a bad fixture, and fill its JSON by key"
+)]
+
+use crate::common::*;
+use consent_core::{Actor, ErasureOutcome, ErrorCode, IdKind, Ledger, NationalId};
+
+const DUF: &str = "201612345678";
+
+/// A D-nummer: 20 November 1990 (day + 40).
+fn d_number() -> String {
+    national_id("601190", "12")
+}
+
+fn grant_under(ledger: &Ledger, number: &str, purpose: &str) {
+    let mut json = grant_json(number, &["nav"], &[purpose], &["finances"], false);
+    // A DUF number encodes no birth date: Folkeregisteret's (or UDI's) is given.
+    json["subject_birth_date"] = "1990-11-20".into();
+    ledger.grant(&parse(ledger, &json), &actor()).unwrap();
+}
+
+fn permits(ledger: &Ledger, number: &str, purpose: &str) -> bool {
+    ledger
+        .decide_with(
+            &subject(ledger, number),
+            "nav",
+            purpose,
+            &["finances"],
+            at(2026, 3, 1),
+        )
+        .unwrap()
+        .permitted()
+}
+
+#[test]
+fn a_duf_number_is_a_subject_id_of_its_own_with_no_birth_date() {
+    let duf = NationalId::parse(DUF).unwrap();
+    assert_eq!(duf.kind(), IdKind::Duf);
+    assert!(!duf.has_birth_date());
+    assert_eq!(duf.expose(), DUF);
+    assert!(!format!("{duf:?}").contains(DUF));
+    for bad in [
+        "301612345678",
+        "2016123456a8",
+        "20161234567",
+        "2016123456789",
+    ] {
+        let err = NationalId::parse(bad).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidNationalId, "{bad}");
+        assert!(!err.message().contains(bad), "{}", err.message());
+    }
+    // Its pseudonym is its own, and differs from any national id's.
+    let ledger = ledger();
+    assert_ne!(
+        ledger.pseudonym(&duf),
+        ledger.pseudonym(&subject(&ledger, ADULT))
+    );
+}
+
+#[test]
+fn a_grant_under_a_d_number_follows_the_person_to_their_fodselsnummer() {
+    let ledger = ledger();
+    let d = d_number();
+    grant_under(&ledger, &d, "employment_followup");
+    assert!(!permits(&ledger, ADULT, "employment_followup"));
+    ledger
+        .record_identity_succession(
+            &subject(&ledger, &d),
+            &subject(&ledger, ADULT),
+            "Folkeregisteret 2026/77",
+            &actor(),
+        )
+        .unwrap();
+    assert!(permits(&ledger, ADULT, "employment_followup"));
+    assert!(
+        permits(&ledger, &d, "employment_followup"),
+        "the old id resolves to the person"
+    );
+    let under_new = ledger
+        .subject_export(&subject(&ledger, ADULT))
+        .unwrap()
+        .to_value()
+        .unwrap();
+    let under_old = ledger
+        .subject_export(&subject(&ledger, &d))
+        .unwrap()
+        .to_value()
+        .unwrap();
+    assert_eq!(under_new["consent_records"].as_array().unwrap().len(), 1);
+    assert_eq!(under_new["earlier_ids"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        under_new["earlier_ids"][0]["reference"],
+        "Folkeregisteret 2026/77"
+    );
+    assert_eq!(
+        under_new["pii_principal_id"], under_old["pii_principal_id"],
+        "one person"
+    );
+    assert_eq!(under_new["consent_records"], under_old["consent_records"]);
+    let text = under_new.to_string();
+    assert!(!text.contains(ADULT) && !text.contains(&d));
+}
+
+#[test]
+fn a_chain_from_a_duf_number_keeps_one_history_and_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("identity.db");
+    let d = d_number();
+    {
+        let ledger = Ledger::open(&path, kassasjon_options()).unwrap();
+        grant_under(&ledger, DUF, "employment_followup");
+        ledger
+            .record_identity_succession(
+                &subject(&ledger, DUF),
+                &subject(&ledger, &d),
+                "UDI 2026/12",
+                &actor(),
+            )
+            .unwrap();
+        // A write under the DUF number after the succession lands on the person.
+        grant_under(&ledger, DUF, "case_handling");
+        ledger
+            .record_identity_succession(
+                &subject(&ledger, &d),
+                &subject(&ledger, ADULT),
+                "Folkeregisteret 2026/77",
+                &actor(),
+            )
+            .unwrap();
+    }
+    let ledger = Ledger::open(&path, kassasjon_options()).unwrap();
+    assert!(ledger.verify().unwrap().ok);
+    for number in [DUF, d.as_str(), ADULT] {
+        assert!(permits(&ledger, number, "employment_followup"), "{number}");
+        assert!(permits(&ledger, number, "case_handling"), "{number}");
+    }
+    let export = ledger
+        .subject_export(&subject(&ledger, ADULT))
+        .unwrap()
+        .to_value()
+        .unwrap();
+    assert_eq!(export["consent_records"].as_array().unwrap().len(), 2);
+    assert_eq!(export["earlier_ids"].as_array().unwrap().len(), 2);
+
+    // Kassasjon reaches every id the person had.
+    let outcome = erase_by_kassasjon(&ledger, &subject(&ledger, DUF));
+    assert!(
+        matches!(outcome, ErasureOutcome::Erased { events_erased, .. } if events_erased == 4),
+        "{outcome:?}"
+    );
+    assert!(ledger.verify().unwrap().ok);
+    drop(ledger);
+    let ledger = Ledger::open(&path, kassasjon_options()).unwrap();
+    assert!(ledger.verify().unwrap().ok);
+    for number in [DUF, d.as_str(), ADULT] {
+        assert!(!permits(&ledger, number, "employment_followup"), "{number}");
+    }
+}
+
+#[test]
+fn a_succession_is_refused_with_a_specific_error_and_nothing_is_written() {
+    let ledger = ledger();
+    let d = d_number();
+    grant_under(&ledger, &d, "employment_followup");
+    let from = subject(&ledger, &d);
+    let to = subject(&ledger, ADULT);
+    let count = ledger.event_count();
+    let clerk = Actor::new("kontor-3", "receptionist").unwrap();
+    let cases = [
+        (
+            ledger.record_identity_succession(&from, &to, "x", &clerk),
+            ErrorCode::NotPermitted,
+        ),
+        (
+            ledger.record_identity_succession(&from, &from, "x", &actor()),
+            ErrorCode::InvalidInput,
+        ),
+        (
+            ledger.record_identity_succession(&from, &to, "", &actor()),
+            ErrorCode::InvalidInput,
+        ),
+        (
+            ledger.record_identity_succession(&from, &to, "fnr 15038510190", &actor()),
+            ErrorCode::InvalidInput,
+        ),
+        (
+            ledger.record_identity_succession(&subject(&ledger, DUF), &to, "x", &actor()),
+            ErrorCode::NotFound,
+        ),
+    ];
+    for (result, code) in cases {
+        assert_eq!(result.unwrap_err().code(), code);
+    }
+    assert_eq!(ledger.event_count(), count);
+    ledger
+        .record_identity_succession(&from, &to, "x", &actor())
+        .unwrap();
+    let count = ledger.event_count();
+    assert_eq!(
+        ledger
+            .record_identity_succession(&from, &to, "again", &actor())
+            .unwrap_err()
+            .code(),
+        ErrorCode::Conflict
+    );
+    assert_eq!(
+        ledger
+            .record_identity_succession(&to, &from, "back", &actor())
+            .unwrap_err()
+            .code(),
+        ErrorCode::Conflict,
+        "no cycle"
+    );
+    assert_eq!(ledger.event_count(), count);
+}

@@ -1,0 +1,515 @@
+//! The law as data, version 2 (part 2): restriction (GDPR Art. 18), erasure against the
+//! archival duty (Art. 17(3), arkivlova 2025 § 5), objection (Art. 21) and access for
+//! everyone. One test per acceptance case of issue 16, with A = 15038510190 (an adult), the
+//! default catalogue (or it with a finite retention where kassasjon must become due), times
+//! UTC, and the ledger's clock set (test mode).
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers of a test fail the test on a bad fixture"
+)]
+
+use crate::common::*;
+use chrono::{DateTime, Utc};
+use consent_core::{
+    DenialReason, DisclosureRequest, ErasureOutcome, ErrorCode, Ledger, LedgerOptions, MEMORY_PATH,
+    ObjectionOutcome, RESTRICTION_V1, RestrictionGround, RestrictionRecord,
+};
+
+fn instant(text: &str) -> DateTime<Utc> {
+    text.parse().unwrap()
+}
+
+fn ledger_with(options: LedgerOptions) -> Ledger {
+    Ledger::open(MEMORY_PATH, options).unwrap()
+}
+
+fn grant_for(ledger: &Ledger, recipient: &str, purpose: &str, category: &str, explicit: bool) {
+    let json = grant_json(ADULT, &[recipient], &[purpose], &[category], explicit);
+    ledger.grant(&parse(ledger, &json), &actor()).unwrap();
+}
+
+#[test]
+fn erasure_withdraws_restricts_and_waits_for_the_retention_before_kassasjon() {
+    let ledger = ledger_with(kassasjon_options());
+    let a = subject(&ledger, ADULT);
+    grant_for(
+        &ledger,
+        "helsetjenesten",
+        "health_coordination",
+        "health",
+        true,
+    );
+    let at = instant("2026-02-01T10:00:00Z");
+    let request = DisclosureRequest::new(
+        a.clone(),
+        "helsetjenesten",
+        "health_coordination",
+        &["health"],
+        at,
+    )
+    .unwrap();
+    ledger.set_clock(at).unwrap();
+    ledger.record_disclosure(&request, &actor()).unwrap();
+
+    ledger.set_clock(instant("2026-03-01T00:00:00Z")).unwrap();
+    let outcome = ledger.request_erasure(&a, &actor()).unwrap();
+    let ErasureOutcome::Restricted {
+        withdrawn,
+        kassasjon_due_at,
+        ..
+    } = &outcome
+    else {
+        panic!("not restricted: {outcome:?}");
+    };
+    assert_eq!(withdrawn.len(), 1);
+    // One year (this catalogue) from the last case event: the withdrawal.
+    assert_eq!(
+        *kassasjon_due_at,
+        Some(instant("2027-03-01T00:00:00Z")),
+        "{outcome:?}"
+    );
+
+    let export = ledger.subject_export(&a).unwrap().to_value().unwrap();
+    assert_eq!(export["status"], "restricted");
+    assert_eq!(export["disclosures"].as_array().unwrap().len(), 1);
+    let withdrawal = &export["consent_records"][0]["events"][1];
+    assert_eq!(withdrawal["event_type"], "withdrawn", "{withdrawal}");
+    assert_eq!(withdrawal["effective_at"], "2026-03-01T00:00:00Z");
+    assert_eq!(withdrawal["reason"], "erasure_request");
+    assert_eq!(export["restrictions"][0]["ground"], "erasure_request");
+
+    let decision = ledger
+        .decide_with(
+            &a,
+            "helsetjenesten",
+            "health_coordination",
+            &["health"],
+            instant("2026-03-02T10:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(decision.denial(), Some(DenialReason::Withdrawn));
+
+    let count = ledger.event_count();
+    let early = ledger.execute_kassasjon(&a, &actor()).unwrap_err();
+    assert_eq!(early.code(), ErrorCode::NotPermitted, "{}", early.message());
+    assert_eq!(
+        ledger.event_count(),
+        count,
+        "a refused kassasjon writes nothing"
+    );
+    assert!(
+        ledger
+            .erasure_due(instant("2027-02-28T00:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ledger
+            .erasure_due(instant("2027-03-01T00:00:00Z"))
+            .unwrap()
+            .len(),
+        1
+    );
+
+    ledger.set_clock(instant("2027-03-02T00:00:00Z")).unwrap();
+    let shredded = ledger.execute_kassasjon(&a, &actor()).unwrap();
+    assert!(
+        matches!(shredded, ErasureOutcome::Erased { .. }),
+        "{shredded:?}"
+    );
+    assert!(ledger.verify().unwrap().ok);
+    assert_eq!(
+        ledger.subject_export(&a).unwrap().to_value().unwrap()["status"],
+        "erased"
+    );
+    assert!(
+        ledger
+            .erasure_due(instant("2030-01-01T00:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_default_catalogue_keeps_the_records_for_good() {
+    let ledger = ledger_with(options());
+    let a = subject(&ledger, ADULT);
+    grant_for(&ledger, "nav", "employment_followup", "finances", false);
+    let outcome = ledger.request_erasure(&a, &actor()).unwrap();
+    assert!(
+        matches!(
+            outcome,
+            ErasureOutcome::Restricted {
+                kassasjon_due_at: None,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    ledger.set_clock(instant("2090-01-01T00:00:00Z")).unwrap();
+    assert_eq!(
+        ledger.execute_kassasjon(&a, &actor()).unwrap_err().code(),
+        ErrorCode::NotPermitted
+    );
+    assert_eq!(
+        ledger.request_erasure(&a, &actor()).unwrap_err().code(),
+        ErrorCode::Conflict,
+        "asked twice"
+    );
+}
+
+#[test]
+fn a_restriction_lets_consent_through_stops_statutes_and_can_be_lifted() {
+    let ledger = ledger_with(options());
+    let a = subject(&ledger, ADULT);
+    grant_for(&ledger, "nav", "employment_followup", "finances", false);
+    ledger
+        .restrict(
+            &a,
+            RestrictionGround::parse("A18_1_a").unwrap(),
+            instant("2026-03-01T10:00:00Z"),
+            &actor(),
+        )
+        .unwrap();
+    let during = instant("2026-03-05T10:00:00Z");
+    let consent = |at| {
+        ledger
+            .decide_with(&a, "nav", "employment_followup", &["finances"], at)
+            .unwrap()
+    };
+    let statute = |at| {
+        ledger
+            .decide_with(&a, "imdi", "settlement", &["name"], at)
+            .unwrap()
+    };
+    assert!(consent(during).permitted(), "Art. 18(2): with consent");
+    assert_eq!(statute(during).denial(), Some(DenialReason::Restricted));
+    assert!(
+        statute(instant("2026-02-28T10:00:00Z")).permitted(),
+        "before the restriction"
+    );
+    // A rule the catalogue marks continues_under_restriction.
+    assert!(
+        ledger
+            .decide_with(&a, "nir", "nir_registration", &["name"], during)
+            .unwrap()
+            .permitted()
+    );
+    assert_eq!(
+        ledger.subject_export(&a).unwrap().to_value().unwrap()["status"],
+        "restricted"
+    );
+
+    ledger
+        .lift_restriction(
+            &a,
+            instant("2026-03-10T10:00:00Z"),
+            &actor(),
+            "the accuracy was verified",
+        )
+        .unwrap();
+    assert!(statute(instant("2026-03-11T10:00:00Z")).permitted());
+    assert_eq!(
+        statute(during).denial(),
+        Some(DenialReason::Restricted),
+        "history stands"
+    );
+    let export = ledger.subject_export(&a).unwrap().to_value().unwrap();
+    assert_eq!(export["status"], "active");
+    assert_eq!(export["restrictions"][0]["ground"], "A18_1_a");
+    assert_eq!(
+        export["restrictions"][0]["lifted"]["reason"],
+        "the accuracy was verified"
+    );
+}
+
+#[test]
+fn an_objection_stops_the_public_task_until_it_is_rejected() {
+    let ledger = ledger_with(options());
+    let a = subject(&ledger, ADULT);
+    let nav = |at| {
+        ledger
+            .decide_with(&a, "nav", "introduction_programme", &["name"], at)
+            .unwrap()
+    };
+    let objection = ledger
+        .object(
+            &a,
+            "introduction_programme",
+            instant("2026-03-01T10:00:00Z"),
+            &actor(),
+        )
+        .unwrap();
+    assert_eq!(
+        nav(instant("2026-03-02T10:00:00Z")).denial(),
+        Some(DenialReason::Objected)
+    );
+    // Another purpose of the same rule is not objected to.
+    assert!(
+        ledger
+            .decide_with(
+                &a,
+                "nav",
+                "employment_followup",
+                &["name"],
+                instant("2026-03-02T10:00:00Z")
+            )
+            .unwrap()
+            .permitted()
+    );
+    ledger
+        .resolve_objection(
+            objection,
+            ObjectionOutcome::parse("rejected").unwrap(),
+            instant("2026-03-05T10:00:00Z"),
+            &actor(),
+            "vedtak 2026/90: compelling grounds",
+        )
+        .unwrap();
+    assert!(nav(instant("2026-03-06T10:00:00Z")).permitted());
+    let export = ledger.subject_export(&a).unwrap().to_value().unwrap();
+    assert_eq!(export["objections"][0]["purpose"], "introduction_programme");
+    assert_eq!(export["objections"][0]["resolution"]["outcome"], "rejected");
+}
+
+#[test]
+fn an_objection_stops_a_consent_that_only_waives_confidentiality_not_one_that_is_the_basis() {
+    let ledger = ledger_with(options());
+    let a = subject(&ledger, ADULT);
+    grant_for(&ledger, "nav", "employment_followup", "finances", false);
+    ledger
+        .object(
+            &a,
+            "employment_followup",
+            instant("2026-03-01T10:00:00Z"),
+            &actor(),
+        )
+        .unwrap();
+    let decision = ledger
+        .decide_with(
+            &a,
+            "nav",
+            "employment_followup",
+            &["finances"],
+            instant("2026-03-02T10:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(decision.denial(), Some(DenialReason::Objected));
+    // A purpose where consent is the basis (Art. 6(1)(a)) has nothing to object to.
+    let count = ledger.event_count();
+    let err = ledger
+        .object(&a, "statistics", instant("2026-03-01T10:00:00Z"), &actor())
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{}", err.message());
+    assert_eq!(ledger.event_count(), count);
+}
+
+#[test]
+fn an_access_request_from_someone_unknown_is_answered() {
+    let ledger = ledger_with(options());
+    let export = ledger
+        .subject_export(&subject(&ledger, ADULT))
+        .unwrap()
+        .to_value()
+        .unwrap();
+    assert_eq!(export["status"], "nothing_held");
+    assert!(!export.to_string().contains(ADULT));
+    assert_eq!(recorded(&ledger), 0);
+}
+
+#[test]
+fn bad_input_to_the_new_rights_is_refused_and_changes_nothing() {
+    let ledger = ledger_with(options());
+    let a = subject(&ledger, ADULT);
+    let at = instant("2026-03-01T10:00:00Z");
+    assert_eq!(
+        RestrictionGround::parse("A18_1_x").unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        ObjectionOutcome::parse("maybe").unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        ledger
+            .restrict(&a, RestrictionGround::ErasureRequest, at, &actor())
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        ledger
+            .lift_restriction(&a, at, &actor(), "nothing to lift")
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        ledger
+            .object(&a, "no_such_purpose", at, &actor())
+            .unwrap_err()
+            .code(),
+        ErrorCode::UnknownCode
+    );
+    assert_eq!(
+        ledger
+            .resolve_objection(
+                uuid::Uuid::nil(),
+                ObjectionOutcome::Upheld,
+                at,
+                &actor(),
+                "x"
+            )
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(recorded(&ledger), 0);
+    ledger
+        .restrict(&a, RestrictionGround::Accuracy, at, &actor())
+        .unwrap();
+    let count = ledger.event_count();
+    assert_eq!(
+        ledger
+            .restrict(&a, RestrictionGround::Accuracy, at, &actor())
+            .unwrap_err()
+            .code(),
+        ErrorCode::Conflict
+    );
+    assert_eq!(
+        ledger
+            .lift_restriction(&a, instant("2026-02-01T10:00:00Z"), &actor(), "early")
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidInput,
+        "a lift before the restriction"
+    );
+    assert_eq!(
+        ledger
+            .lift_restriction(&a, at, &actor(), &"x".repeat(2000))
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(ledger.event_count(), count);
+}
+
+/// Events written by version 0.1 keep their meaning: its restriction record has no version,
+/// and reads as 0.1's restriction (consent stopped).
+#[test]
+fn a_restriction_recorded_by_0_1_reads_with_its_meaning() {
+    let record: RestrictionRecord = serde_json::from_str(
+        r#"{"at": "2026-04-01T00:00:00Z", "rules": ["nir_registration"], "statutes": ["integreringsloven § 43"]}"#,
+    )
+    .unwrap();
+    assert_eq!(record.version, RESTRICTION_V1);
+    assert_eq!(record.ground, None);
+}
+
+#[test]
+fn recipients_and_the_person_are_told_of_changes_until_it_is_recorded() {
+    let ledger = ledger_with(kassasjon_options());
+    let a = subject(&ledger, ADULT);
+    let at = instant("2026-02-01T10:00:00Z");
+    for (recipient, purpose) in [("imdi", "settlement"), ("nir", "nir_registration")] {
+        let request = DisclosureRequest::new(a.clone(), recipient, purpose, &["name"], at).unwrap();
+        ledger.record_disclosure(&request, &actor()).unwrap();
+    }
+    ledger.set_clock(instant("2026-03-01T10:00:00Z")).unwrap();
+    ledger
+        .restrict(
+            &a,
+            RestrictionGround::Accuracy,
+            instant("2026-03-01T10:00:00Z"),
+            &actor(),
+        )
+        .unwrap();
+    let tasks = ledger
+        .notifications_due(instant("2026-03-02T00:00:00Z"))
+        .unwrap();
+    let told: Vec<_> = tasks
+        .iter()
+        .map(|t| t.recipient.as_ref().map(|c| c.as_str().to_owned()))
+        .collect();
+    assert_eq!(
+        told,
+        vec![Some("imdi".to_owned()), Some("nir".to_owned())],
+        "Art. 19: every recipient"
+    );
+    // Before the restriction was recorded there was nothing to tell.
+    assert!(
+        ledger
+            .notifications_due(instant("2026-02-15T00:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+    let restriction = tasks[0].event_id;
+    let count = ledger.event_count();
+    assert_eq!(
+        ledger
+            .record_notification(restriction, Some("no_such"), at, &actor())
+            .unwrap_err()
+            .code(),
+        ErrorCode::UnknownCode
+    );
+    assert_eq!(
+        ledger
+            .record_notification(restriction, Some("nav"), at, &actor())
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound,
+        "NAV received nothing"
+    );
+    assert_eq!(ledger.event_count(), count);
+    for recipient in ["imdi", "nir"] {
+        ledger
+            .record_notification(
+                restriction,
+                Some(recipient),
+                instant("2026-03-01T12:00:00Z"),
+                &actor(),
+            )
+            .unwrap();
+    }
+    assert!(
+        ledger
+            .notifications_due(instant("2026-03-02T00:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
+
+    // Lifting: the person is told first (Art. 18(3)).
+    ledger
+        .lift_restriction(&a, instant("2026-03-05T10:00:00Z"), &actor(), "verified")
+        .unwrap();
+    let tasks = ledger
+        .notifications_due(instant("2026-03-06T00:00:00Z"))
+        .unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].recipient, None);
+    assert_eq!(
+        serde_json::to_value(tasks[0].reason).unwrap(),
+        "restriction_lifted"
+    );
+    ledger
+        .record_notification(
+            tasks[0].event_id,
+            None,
+            instant("2026-03-05T09:00:00Z"),
+            &actor(),
+        )
+        .unwrap();
+
+    // Kassasjon: the recipients are told, though the disclosures can no longer be read.
+    let outcome = erase_by_kassasjon(&ledger, &a);
+    assert!(matches!(outcome, ErasureOutcome::Erased { .. }));
+    let tasks = ledger.notifications_due(ledger.now()).unwrap();
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert!(
+        tasks
+            .iter()
+            .all(|t| serde_json::to_value(t.reason).unwrap() == "erasure")
+    );
+    assert!(ledger.verify().unwrap().ok);
+}
