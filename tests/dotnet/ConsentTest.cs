@@ -391,9 +391,9 @@ static class ConsentTest
 
             // Erasure (Art. 17): the grants are withdrawn and processing restricted; the default
             // catalogue keeps the records for good, so kassasjon is never due.
-            ErasureOutcome erased = ledger.RequestErasure(Child, CaseWorker);
-            Check(!erased.Erased && erased.Outcome == "restricted" && erased.Withdrawn.Count == 1
-                && erased.Withdrawn[0] == childGrant && erased.KassasjonDueAt == null && erased.At == now,
+            ErasureOutcome requested = ledger.RequestErasure(Child, CaseWorker);
+            Check(!requested.Erased && requested.Outcome == "restricted" && requested.Withdrawn.Count == 1
+                && requested.Withdrawn[0] == childGrant && requested.KassasjonDueAt == null && requested.At == now,
                 "RequestErasure withdraws and restricts");
             Throws<ConflictException>("a second erasure request", ResultCode.Conflict, ledger,
                 () => ledger.RequestErasure(Child, CaseWorker));
