@@ -7,6 +7,7 @@ mod error;
 mod law;
 mod ledger;
 mod misc;
+mod restrict;
 mod rights;
 
 pub use boundary::consent_event_callback;
@@ -27,6 +28,10 @@ pub use ledger::{
 };
 pub use misc::{
     consent_last_error_message, consent_result_str, consent_string_free, consent_version,
+};
+pub use restrict::{
+    consent_ledger_erasure_due, consent_ledger_execute_kassasjon, consent_ledger_lift_restriction,
+    consent_ledger_object, consent_ledger_resolve_objection, consent_ledger_restrict,
 };
 pub use rights::{
     consent_ledger_reconsent_due, consent_ledger_rectify, consent_ledger_register_access_request,

@@ -121,7 +121,13 @@ def test_a_minor_cannot_consent_alone_but_a_verge_can_until_18(ledger: consent.L
         grant(**child_grant, grantor={"role": "self"})
     assert ledger.event_count == before
 
-    grant(**child_grant, grantor={"role": "verge", "id": VERGE, "authority": "fylkesmannen-2025/77"})
+    grantor = {"role": "verge", "id": VERGE, "authority": "fylkesmannen-2025/77"}
+    # The child is 14: a representative's grant records that the child was heard.
+    with pytest.raises(consent.InvalidInputError, match="child was heard"):
+        grant(**child_grant, grantor=grantor)
+    assert ledger.event_count == before
+    grant(**child_grant, grantor=grantor,
+          child_heard={"at": utc(2026, 1, 4, 12), "position": "agrees", "reference": "2026/1233"})
     assert ledger.event_count == before + 1
 
     def decide(at: datetime) -> consent.Decision:

@@ -4,6 +4,7 @@ mod catalogue;
 mod decide;
 mod record;
 mod report;
+mod rights;
 
 use crate::cli::{CatalogueCommand, Command};
 use crate::context::{Context, Outcome};
@@ -24,6 +25,13 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         Command::Stats(args) => report::stats(ctx, args),
         Command::Verify => report::verify(ctx),
         Command::Reconsent(args) => report::reconsent(ctx, args),
+        Command::Restrict(args) => rights::restrict(ctx, args),
+        Command::LiftRestriction(args) => rights::lift_restriction(ctx, args),
+        Command::Object(args) => rights::object(ctx, args),
+        Command::ResolveObjection(args) => rights::resolve_objection(ctx, args),
+        Command::Erase(args) => rights::erase(ctx, args),
+        Command::ErasureDue(args) => rights::erasure_due(ctx, args),
+        Command::Kassasjon(args) => rights::kassasjon(ctx, args),
     }
 }
 

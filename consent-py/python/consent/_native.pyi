@@ -1,5 +1,6 @@
 """Type stubs for the native module ``consent._native`` (checked with ``mypy.stubtest``)."""
 
+import builtins
 import os
 import uuid
 from datetime import datetime, timedelta
@@ -27,12 +28,18 @@ from consent._types import (
     DecisionDict,
     DecisionRequestDict,
     DenialReason,
-    ErasureOutcomeDict,
+    ChildHeardDict,
+    ErasedDict,
     ErrorCodeName,
     EvidenceDict,
     GrantorDict,
+    KassasjonDueDict,
+    MaturityAssessmentDict,
     NoticeDict,
+    ObjectionOutcome,
     ReconsentItemDict,
+    RestrictedDict,
+    RestrictionGround,
     StatisticsDict,
     VerifyReportDict,
 )
@@ -121,6 +128,9 @@ class Ledger:
         notice: NoticeDict,
         valid_until: Optional[datetime] = None,
         version: int = 1,
+        maturity_assessment: Optional[MaturityAssessmentDict] = None,
+        child_heard: Optional[ChildHeardDict] = None,
+        subject_birth_date: Optional[str] = None,
     ) -> uuid.UUID: ...
     def withdraw(
         self,
@@ -204,9 +214,27 @@ class Ledger:
         reason: str,
         actor: ActorDict,
     ) -> uuid.UUID: ...
-    def request_erasure(
-        self, subject: str, *, actor: ActorDict
-    ) -> ErasureOutcomeDict: ...
+    def request_erasure(self, subject: str, *, actor: ActorDict) -> RestrictedDict: ...
+    def restrict(
+        self, subject: str, *, ground: RestrictionGround, at: datetime, actor: ActorDict
+    ) -> uuid.UUID: ...
+    def lift_restriction(
+        self, subject: str, *, at: datetime, actor: ActorDict, reason: str
+    ) -> uuid.UUID: ...
+    def object(
+        self, subject: str, *, purpose: str, at: datetime, actor: ActorDict
+    ) -> uuid.UUID: ...
+    def resolve_objection(
+        self,
+        objection_id: Union[uuid.UUID, str],
+        *,
+        outcome: ObjectionOutcome,
+        at: datetime,
+        actor: ActorDict,
+        reason: str,
+    ) -> uuid.UUID: ...
+    def erasure_due(self, *, at: datetime) -> list[KassasjonDueDict]: ...
+    def execute_kassasjon(self, subject: str, *, actor: ActorDict) -> ErasedDict: ...
     def statistics(
         self,
         *,
@@ -220,7 +248,8 @@ class Ledger:
     def event_count(self) -> int: ...
     def close(self) -> None: ...
     def __enter__(self) -> Ledger: ...
-    def __exit__(self, *_exc: object) -> bool: ...
+    # `object` is a method of Ledger: the type is named through builtins.
+    def __exit__(self, *_exc: builtins.object) -> bool: ...
     def events(self) -> Iterator[dict[str, Any]]: ...
 
 class ConsentError(Exception):
