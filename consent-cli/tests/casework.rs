@@ -153,7 +153,9 @@ impl Sandbox {
         });
         if subject == DUF {
             // A DUF number encodes no birth date: Folkeregisteret's (or UDI's) is given.
-            doc["subject_birth_date"] = "1990-11-20".into();
+            doc.as_object_mut()
+                .unwrap()
+                .insert("subject_birth_date".to_owned(), "1990-11-20".into());
         }
         let file = self.dir.path().join("grant.json");
         std::fs::write(&file, doc.to_string()).unwrap();
