@@ -151,6 +151,88 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Records that the person known under `from_subject` is now known under `to_subject` (a DUF
+ * number, then a D-number, then a fødselsnummer): their grants, refusals, restrictions and
+ * history follow them, so decisions under the new id see the old grants and the export under
+ * either id shows one history. `reference` names the case or register entry that documents
+ * the change (never a national id). Either id may be an 11-digit national id or a 12-digit
+ * DUF number. Only the catalogue's `succession_roles` may record it.
+ *
+ * On success `*event_id_out` holds the succession event's id (free it with
+ * `consent_string_free`); on failure nothing is recorded. No message contains either id.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (both ids
+ * are the same person's; an empty, too long or id-bearing reference; a malformed actor),
+ * `NOT_PERMITTED` (a role not in `succession_roles`), `NOT_FOUND` (the ledger holds nothing
+ * under `from_subject`), `CONFLICT` (`from_subject` was already succeeded, `to_subject` was
+ * itself succeeded, or `from_subject`'s records were erased), `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `from_subject`, `to_subject`, `reference` and `actor_json` are
+ * NUL-terminated strings; `event_id_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_record_identity_succession(const struct consent_ledger *ledger,
+                                                         const char *from_subject,
+                                                         const char *to_subject,
+                                                         const char *reference,
+                                                         const char *actor_json,
+                                                         char **event_id_out);
+
+/**
+ * The notification worklist at `at_unix_ms` (Unix milliseconds, UTC): the tasks of changes
+ * recorded up to then that are not yet marked done with `consent_ledger_record_notification`.
+ * Lifting a restriction means telling the person first (GDPR Art. 18(3)); a rectification, a
+ * restriction or an erasure means telling every recipient who received the person's data
+ * (Art. 19).
+ *
+ * On success writes a JSON array to `*json_out`, a library-allocated string freed with
+ * `consent_string_free`: `[{"event_id": "uuid", "subject": "pseudonym", "reason":
+ * "restriction_lifted" | "rectification" | "restriction" | "erasure", "recipient": "code" |
+ * null (the person), "due_at": "RFC 3339"}]`, in the order the events were recorded. Subjects
+ * appear by pseudonym, never by national id. Nothing is recorded.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_INPUT` (an instant out of range), `INTEGRITY`, `STORAGE`,
+ * `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `json_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_notifications_due(const struct consent_ledger *ledger,
+                                                int64_t at_unix_ms,
+                                                char **json_out);
+
+/**
+ * Marks a task of the notification worklist done: the person (`recipient` NULL) or the
+ * recipient with code `recipient` was told, at `at_unix_ms` (Unix milliseconds, UTC), of the
+ * change recorded by the event `event_id` (a UUID from `consent_ledger_notifications_due`).
+ *
+ * On success `*record_id_out` holds the `notification_sent` event's id (free it with
+ * `consent_string_free`); on failure nothing is recorded.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT` (`ledger`, `event_id`, `actor_json`, `record_id_out`),
+ * `INVALID_UTF8`, `INVALID_INPUT` (not a UUID, an instant out of range, a malformed actor),
+ * `UNKNOWN_CODE` (a recipient not in the catalogue), `NOT_FOUND` (no such task on the
+ * worklist, or it is already done), `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `event_id` and `actor_json` are NUL-terminated strings;
+ * `recipient` is NULL or a NUL-terminated string; `record_id_out` is valid for writing one
+ * pointer.
+ */
+consent_result consent_ledger_record_notification(const struct consent_ledger *ledger,
+                                                  const char *event_id,
+                                                  const char *recipient,
+                                                  int64_t at_unix_ms,
+                                                  const char *actor_json,
+                                                  char **record_id_out);
+
+/**
  * Adopts the catalogue `catalogue_toml` (its TOML text, at most 1 MiB): from now on (the
  * ledger's clock) decisions are made under it, and the ledger records its adoption, with the
  * whole text and its SHA-256, as a `catalogue_adopted` event by the actor. Decisions about

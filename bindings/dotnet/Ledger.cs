@@ -13,7 +13,7 @@ namespace Consent
     /// Instants are <see cref="DateTimeOffset"/>s, passed to the library as Unix milliseconds
     /// (finer precision is rounded down). Errors are <see cref="ConsentException"/>s, one
     /// subclass per result code; a failed call records nothing.</summary>
-    public sealed class Ledger : IDisposable
+    public sealed partial class Ledger : IDisposable
     {
         private readonly LedgerHandle handle;
 

@@ -12,7 +12,7 @@ using System.Runtime.InteropServices;
 
 namespace Consent
 {
-    internal static class Native
+    internal static partial class Native
     {
         /// <summary>libconsent.so (Linux), libconsent.dylib, consent.dll.</summary>
         internal const string Library = "consent";

@@ -84,6 +84,14 @@ pub enum Command {
     Decide(DecideArgs),
     /// Everything the ledger holds about one subject (GDPR Art. 15)
     Export(ExportArgs),
+    /// Record that a person known under one id (a DUF number, a D-nummer) is now known under
+    /// another: their grants and history follow them
+    Succession(SuccessionArgs),
+    /// List whom to tell of a lifted restriction, a rectification, a restriction or an
+    /// erasure (GDPR Art. 18(3) and 19)
+    Notifications(NotificationsArgs),
+    /// Mark a task of the notification worklist done
+    Notified(NotifiedArgs),
     /// Aggregate counts by month, purpose and recipient (small counts suppressed)
     Stats(StatsArgs),
     /// Verify the ledger's hash chain, also on a ledger that no longer opens
@@ -153,7 +161,7 @@ pub struct WithdrawArgs {
 /// `consent decide`
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// The subject's national id (fødselsnummer or D-nummer)
+    /// The subject's national id (fødselsnummer, D-nummer or DUF number)
     #[arg(long, value_name = "FNR")]
     pub subject: String,
     /// The recipient code
@@ -180,6 +188,42 @@ pub struct ExportArgs {
     /// The subject's national id
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
+}
+
+/// `consent succession`
+#[derive(Debug, Args)]
+pub struct SuccessionArgs {
+    /// The earlier id: a DUF number (12 digits), a D-nummer or a fødselsnummer
+    #[arg(value_name = "FROM")]
+    pub from: String,
+    /// The id the person is known under now
+    #[arg(value_name = "TO")]
+    pub to: String,
+    /// The case or register entry that documents the change (never a national id)
+    #[arg(long, value_name = "TEXT")]
+    pub reference: String,
+}
+
+/// `consent notifications`
+#[derive(Debug, Args)]
+pub struct NotificationsArgs {
+    /// The instant to list the worklist at (RFC 3339) [default: the ledger's clock]
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// `consent notified`
+#[derive(Debug, Args)]
+pub struct NotifiedArgs {
+    /// The event the task arose from (its `event_id` in `consent notifications`)
+    #[arg(value_name = "EVENT_ID")]
+    pub event_id: String,
+    /// The recipient code that was told [default: the person was told]
+    #[arg(long, value_name = "CODE")]
+    pub recipient: Option<String>,
+    /// When they were told (RFC 3339)
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: DateTime<Utc>,
 }
 
 /// `consent stats`

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod boundary;
+mod casework;
 mod catalogue;
 mod decision;
 mod error;
@@ -11,6 +12,10 @@ mod restrict;
 mod rights;
 
 pub use boundary::consent_event_callback;
+pub use casework::{
+    consent_ledger_notifications_due, consent_ledger_record_identity_succession,
+    consent_ledger_record_notification,
+};
 pub use catalogue::consent_ledger_adopt_catalogue;
 pub use decision::{
     consent_decision, consent_decision_free, consent_decision_permitted, consent_decision_to_json,

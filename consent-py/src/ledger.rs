@@ -156,9 +156,12 @@ fn ledger_options(
     clock: Option<&Bound<'_, PyAny>>,
     catalogue_file: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<LedgerOptions> {
-    let mut options = LedgerOptions::default()
-        .with_catalogue(catalogue(py, catalogue_file)?)
-        .with_id_options(options(test_mode));
+    let mut options = LedgerOptions::default().with_id_options(options(test_mode));
+    // Without `catalogue_file` an existing ledger opens under the catalogue in force (a new one
+    // under the embedded default); a file other than the one in force is a `ConflictError`.
+    if catalogue_file.is_some_and(|c| !c.is_none()) {
+        options = options.with_catalogue(catalogue(py, catalogue_file)?);
+    }
     if let Some(clock) = clock.filter(|c| !c.is_none()) {
         if !test_mode {
             return Err(invalid(
@@ -261,7 +264,9 @@ impl Ledger {
     /// Opens the ledger file at `path` (the embedded SQLite store, durable on return), creating
     /// it and its key file (`<path>.key` unless `key_file` is given) on first use. The path
     /// `":memory:"` opens an in-memory ledger. Opening replays and verifies every event.
-    /// `catalogue_file` is a catalogue TOML file to use instead of the embedded default.
+    /// `catalogue_file` is a catalogue TOML file to use instead of the embedded default; an
+    /// existing ledger opens under the catalogue in force, and a different file raises
+    /// `ConflictError` until `adopt_catalogue` records it.
     #[staticmethod]
     ///
     /// A key file without its database, or an empty database file, raises `IntegrityError`
@@ -339,6 +344,97 @@ impl Ledger {
     fn set_clock(&self, at: &Bound<'_, PyAny>) -> PyResult<()> {
         let at = instant(at, "at")?;
         self.core()?.set_clock(at).or_raise()
+    }
+
+    /// Adopts the catalogue in the TOML file `catalogue_file`: from now on (the ledger's clock)
+    /// decisions are made under it, and the ledger records its adoption (the whole text and its
+    /// SHA-256) as a `catalogue_adopted` event by `actor`. Decisions about earlier instants keep
+    /// the rules in force then. Returns the event id. The catalogue must keep every code of the
+    /// one in force at the same position. `InvalidCatalogueError` for a file that does not
+    /// validate, `InvalidInputError` for one that moves or drops a code, `ConflictError` when it
+    /// is the catalogue in force.
+    #[pyo3(signature = (catalogue_file, *, actor))]
+    fn adopt_catalogue(
+        &self,
+        py: Python<'_>,
+        catalogue_file: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+    ) -> PyResult<Uuid> {
+        if catalogue_file.is_none() {
+            return Err(invalid(
+                "`catalogue_file` must be a str or os.PathLike, not None",
+            ));
+        }
+        let catalogue = self::catalogue(py, Some(catalogue_file))?;
+        let actor = self::actor(actor)?;
+        let ledger = self.core()?;
+        py.detach(move || ledger.adopt_catalogue(&catalogue, &actor))
+            .or_raise()
+    }
+
+    /// Records that the person known under `from_id` (a DUF number, a D-number) is now known
+    /// under `to_id` (a D-number, a fødselsnummer): their grants, refusals, restrictions and
+    /// history follow them. `reference` names the case or register entry that documents the
+    /// change (never a national id). Returns the event id. Only the catalogue's
+    /// `succession_roles` may record it (`NotPermittedError`); `NotFoundError` when the ledger
+    /// holds nothing under `from_id`, `ConflictError` when it was already succeeded.
+    #[pyo3(signature = (from_id, to_id, reference, *, actor))]
+    fn record_identity_succession(
+        &self,
+        py: Python<'_>,
+        from_id: &Bound<'_, PyAny>,
+        to_id: &Bound<'_, PyAny>,
+        reference: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+    ) -> PyResult<Uuid> {
+        let ledger = self.core()?;
+        let from = ledger
+            .parse_national_id(&string(from_id, "from_id")?)
+            .or_raise()?;
+        let to = ledger
+            .parse_national_id(&string(to_id, "to_id")?)
+            .or_raise()?;
+        let reference = string(reference, "reference")?;
+        let actor = self::actor(actor)?;
+        py.detach(move || ledger.record_identity_succession(&from, &to, &reference, &actor))
+            .or_raise()
+    }
+
+    /// The notification worklist at `at` (an aware `datetime`): the tasks of changes recorded
+    /// up to then that are not marked done. Each item is `{"event_id" (a uuid.UUID), "subject"
+    /// (a pseudonym), "reason", "recipient" (a code, or `None`: tell the person), "due_at"}`,
+    /// with reason `restriction_lifted` (tell the person, Art. 18(3)), `rectification`,
+    /// `restriction` or `erasure` (tell each recipient, Art. 19).
+    #[pyo3(signature = (*, at))]
+    fn notifications_due<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = instant(at, "at")?;
+        crate::casework::notifications(py, self.core()?, at)
+    }
+
+    /// Marks a task of the notification worklist done: the person (`recipient=None`) or the
+    /// recipient was told at `at` of the change recorded by `event_id`. Returns the record
+    /// id. `NotFoundError` when no such task is open, `UnknownCodeError` for a recipient not in
+    /// the catalogue.
+    #[pyo3(signature = (event_id, *, at, actor, recipient = None))]
+    fn record_notification(
+        &self,
+        py: Python<'_>,
+        event_id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+        recipient: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Uuid> {
+        let event_id = crate::casework::event_id(event_id, "event_id")?;
+        let recipient = crate::casework::optional_code(recipient, "recipient")?;
+        let at = instant(at, "at")?;
+        let actor = self::actor(actor)?;
+        let ledger = self.core()?;
+        py.detach(move || ledger.record_notification(event_id, recipient.as_deref(), at, &actor))
+            .or_raise()
     }
 
     /// Records historical consents (a migration of paper records) in one durable write, all or

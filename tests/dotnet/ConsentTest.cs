@@ -45,6 +45,15 @@ static class ConsentTest
         return Ledger.InMemory(TestOptions());
     }
 
+    /// <summary>The events the test's own calls recorded. A new ledger's first event records
+    /// the adoption of its catalogue (CaseworkTest checks that it is exactly one event, and that
+    /// an adoption adds one); the C# API lists no events by kind, so that one is left out here.
+    /// Only for ledgers that adopted no other catalogue.</summary>
+    static long Recorded(Ledger ledger)
+    {
+        return ledger.EventCount - 1;
+    }
+
     static int passed, failed;
     static readonly HashSet<ResultCode> provoked = new HashSet<ResultCode>();
 
@@ -204,7 +213,7 @@ static class ConsentTest
     {
         using (Ledger ledger = NewLedger())
         {
-            Check(ledger.EventCount == 0, "a new ledger is empty");
+            Check(Recorded(ledger) == 0, "a new ledger holds only its own catalogue");
             // A statutory permit: NIR registration needs no grant.
             using (Decision d = ledger.Decide(Adult, "nir", "nir_registration", Nir, March2026))
             {
@@ -244,7 +253,7 @@ static class ConsentTest
 
             Guid grantId = ledger.Grant(HealthGrant(), CaseWorker);
             Check(grantId != Guid.Empty, "Grant returns the grant id");
-            Check(ledger.EventCount == 1, "one event");
+            Check(Recorded(ledger) == 1, "one event");
             using (Decision d = ledger.Decide(Adult, "laeringssenteret", "health_coordination", Health, May2026))
             {
                 Basis basis = d.Bases[0].Basis;
@@ -266,7 +275,7 @@ static class ConsentTest
             {
                 Check(!d.Permitted && d.Denial == DenialReason.Withdrawn, "denied after the withdrawal");
             }
-            Check(ledger.EventCount == 2, "two events");
+            Check(Recorded(ledger) == 2, "two events");
 
             // A refusal is recorded with its own id.
             string refusal = "{\"subject\": \"" + Adult + "\", \"grantor\": " + Self + ","
@@ -275,19 +284,19 @@ static class ConsentTest
                 + " \"language\": \"uk\", \"interpreter\": false},"
                 + " \"notice\": {\"id\": \"bosetting-personvern\", \"version\": \"2024-10-16\"}}";
             Guid refusalId = ledger.Refuse(refusal, CaseWorker);
-            Check(refusalId != Guid.Empty && refusalId != grantId && ledger.EventCount == 3, "Refuse");
+            Check(refusalId != Guid.Empty && refusalId != grantId && Recorded(ledger) == 3, "Refuse");
 
             // A disclosure is recorded only when permitted.
             using (Decision d = ledger.RecordDisclosure(Adult, "nir", "nir_registration", Nir, March2026, CaseWorker))
             {
                 Check(d.Permitted && d.Bases[0].Basis.Rule == "nir_registration", "RecordDisclosure returns the decision");
             }
-            Check(ledger.EventCount == 4, "the disclosure is recorded");
+            Check(Recorded(ledger) == 4, "the disclosure is recorded");
             Throws<NotPermittedException>("a denied disclosure", ResultCode.NotPermitted, ledger,
                 () => ledger.RecordDisclosure(Adult, "laeringssenteret", "health_coordination", Health, July2026, CaseWorker));
 
             VerifyReport report = ledger.Verify();
-            Check(report.Ok && report.Events == 4 && report.HeadHash.Length == 64 && report.FirstBadSeq == null
+            Check(report.Ok && report.Events == ledger.EventCount && Recorded(ledger) == 4 && report.HeadHash.Length == 64 && report.FirstBadSeq == null
                 && report.Problem == null, "Verify");
 
             // A decision outlives its ledger... but not its own disposal.
@@ -444,7 +453,7 @@ static class ConsentTest
             GrantEach(ledger, September2026, ref person, 6, "case_handling", "bufetat", "family");
             GrantEach(ledger, September2026, ref person, 2, "health_coordination", "helsetjenesten", "health", true);
             long before = ledger.EventCount;
-            Check(before == 14, "fourteen grants");
+            Check(Recorded(ledger) == 14, "fourteen grants");
 
             // Defaults: every quarter (the catalogue's period) from the first event's to this one.
             Statistics all = ledger.Statistics();
@@ -662,7 +671,7 @@ static class ConsentTest
             {
                 Check(d.Permitted && d.Bases[0].Basis.Condition == "order", "an order from the service is the other condition");
             }
-            Check(ledger.EventCount == 0, "deciding records nothing");
+            Check(Recorded(ledger) == 0, "deciding records nothing");
 
             // Recording: without the assertion, nothing is recorded; with it, the event keeps it.
             ledger.SetClock(March1);
@@ -677,7 +686,7 @@ static class ConsentTest
                 Check(d.Permitted && d.Bases[0].Basis.Condition == "serious_concern" && d.Bases[1].Basis.Condition
                     == "serious_concern", "RecordDisclosure with the assertion returns the permitting decision");
             }
-            Check(ledger.EventCount == 1, "the disclosure is recorded");
+            Check(Recorded(ledger) == 1, "the disclosure is recorded");
             // The recorded event keeps, per category, the condition its basis relied on (the
             // export is read from the events).
             IReadOnlyList<JsonObject> disclosures = JsonObject.Parse(ledger.SubjectExport(Adult), "export")
@@ -781,7 +790,7 @@ static class ConsentTest
                     CaseWorker);
             }
             long before = ledger.EventCount;
-            Check(before == 5, "Dari, Kurmanji, Sorani and Tigrinya are accepted: " + before);
+            Check(Recorded(ledger) == 5, "Dari, Kurmanji, Sorani and Tigrinya are accepted: " + Recorded(ledger));
 
             // No retroactive consent: 40 days back is refused, 10 days back accepted.
             ledger.SetClock(March1);
@@ -844,10 +853,10 @@ static class ConsentTest
                 () => ledger.GrantHistorical(documents, null));
             // Brackets inside a string, and an escaped quote before them, are text, not structure.
             string braces = paper2020.Replace("2026/1234", "2020/}{ \\\"} ]");
-            Check(ledger.EventCount == 0, "nothing was migrated");
+            Check(Recorded(ledger) == 0, "nothing was migrated");
 
             IReadOnlyList<Guid> ids = ledger.GrantHistorical(documents, Dpo);
-            Check(ids.Count == 2 && ids[0] != ids[1] && ledger.EventCount == 2, "GrantHistorical returns an id per grant");
+            Check(ids.Count == 2 && ids[0] != ids[1] && Recorded(ledger) == 2, "GrantHistorical returns an id per grant");
             using (Decision d = ledger.Decide(Adult, "nav", "employment_followup", new[] { "finances" },
                 new DateTimeOffset(2021, 1, 4, 12, 0, 0, TimeSpan.Zero)))
             {
@@ -857,8 +866,8 @@ static class ConsentTest
                 new DateTimeOffset(2022, 1, 4, 12, 0, 0, TimeSpan.Zero)), "the second grant, in order");
             Check(ledger.SubjectExport(Adult).Contains(ids[0].ToString()), "the migrated grant is in the export");
             IReadOnlyList<Guid> archived = ledger.GrantHistorical(new[] { braces }, new Actor("arkivar-2", "archivist"));
-            Check(archived.Count == 1 && ledger.EventCount == 3, "an archivist may migrate; braces in strings are text");
-            Check(ledger.GrantHistorical(new string[0], Dpo).Count == 0 && ledger.EventCount == 3,
+            Check(archived.Count == 1 && Recorded(ledger) == 3, "an archivist may migrate; braces in strings are text");
+            Check(ledger.GrantHistorical(new string[0], Dpo).Count == 0 && Recorded(ledger) == 3,
                 "an empty migration records nothing");
         }
     }
@@ -888,7 +897,7 @@ static class ConsentTest
                     "2025-12-06T09:59:59Z"), CaseWorker));
             ledger.Grant(GrantJson(Adult, Self, "case_handling", "nav", "\"address\"", false, "2025-12-06T10:00:00Z"),
                 CaseWorker);
-            Check(ledger.EventCount == 1, "a consent exactly 30 days back is accepted");
+            Check(Recorded(ledger) == 1, "a consent exactly 30 days back is accepted");
             ledger.SetClock(March1);
             Throws<InvalidInputException>("the clock moved on: January is too far back", ResultCode.InvalidInput, ledger,
                 () => ledger.Grant(HealthGrant(), CaseWorker));
@@ -937,7 +946,7 @@ static class ConsentTest
                 Throws<InvalidUtf8Exception>("a lone surrogate in a reference" + how, ResultCode.InvalidUtf8, ledger,
                     call(new[] { new Assertion("serious_concern", "2026/\uD800") }));
             }
-            Check(ledger.Verify().Ok && ledger.EventCount == 0, "bad assertions left the ledger empty");
+            Check(ledger.Verify().Ok && Recorded(ledger) == 0, "bad assertions left the ledger empty");
         }
     }
 
@@ -1002,7 +1011,7 @@ static class ConsentTest
             Check(File.Exists(path + ".key"), "the key file beside the ledger");
             using (Ledger again = Ledger.Open(path))
             {
-                Check(again.EventCount == 1 && again.Permits(Adult, "laeringssenteret", "health_coordination", Health, May2026),
+                Check(Recorded(again) == 1 && again.Permits(Adult, "laeringssenteret", "health_coordination", Health, May2026),
                     "a reopened file ledger replays its grant");
             }
             Throws<KeyMismatchException>("another key", ResultCode.KeyMismatch, null,
@@ -1011,7 +1020,7 @@ static class ConsentTest
             File.Copy(path + ".key", keyFile);
             using (Ledger withKeyFile = Ledger.Open(path, new LedgerOptions { KeyFile = keyFile }))
             {
-                Check(withKeyFile.EventCount == 1, "LedgerOptions.KeyFile");
+                Check(Recorded(withKeyFile) == 1, "LedgerOptions.KeyFile");
             }
             string keyed = Path.Combine(dir, "keyed.db");
             using (Ledger withKey = Ledger.Open(keyed,
@@ -1021,15 +1030,16 @@ static class ConsentTest
             }
             using (Ledger withKey = Ledger.Open(keyed, new LedgerOptions { KeyHex = new string('a', 64) }))
             {
-                Check(withKey.EventCount == 1 && !File.Exists(keyed + ".key"), "LedgerOptions.KeyHex");
+                Check(Recorded(withKey) == 1 && !File.Exists(keyed + ".key"), "LedgerOptions.KeyHex");
             }
 
-            // Tampering: the actor id stands in clear in each event's header; change it.
+            // Tampering: the actor id stands in clear in each event's header; change it. Event 1
+            // records the ledger's catalogue (by the system actor), so the first altered is 2.
             int patched = Patch(path, Actor17, "saksbehandler-99") + Patch(path + "-wal", Actor17, "saksbehandler-99");
             Check(patched > 0, "the test found the header to alter");
             IntegrityException integrity = Throws<IntegrityException>("an altered event", ResultCode.Integrity, null,
                 () => Ledger.Open(path));
-            Check(integrity != null && integrity.Message.StartsWith("event 1"), "the altered event is named");
+            Check(integrity != null && integrity.Message.StartsWith("event 2"), "the altered event is named");
 
             // Catalogues and options.
             string bad = Path.Combine(dir, "bad.toml");

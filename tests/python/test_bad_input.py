@@ -18,7 +18,7 @@ from typing import Any, Callable
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, utc
+from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, utc, recorded
 
 #: The embedded catalogue's source, for writing broken variants of it.
 DEFAULT_TOML = (
@@ -604,7 +604,7 @@ def test_errors_in_nested_arguments_name_the_field(ledger: consent.Ledger, chang
     text = str(info.value)
     assert text.startswith(message), text
     assert "line 1" not in text and "column" not in text, text
-    assert ledger.event_count == 0
+    assert recorded(ledger) == 0
 
 
 def test_errors_in_a_refusal_name_the_field(ledger: consent.Ledger) -> None:
@@ -613,4 +613,4 @@ def test_errors_in_a_refusal_name_the_field(ledger: consent.Ledger) -> None:
         fields.pop(key, None)
     with pytest.raises(consent.InvalidInputError, match=r"^evidence\.interpreter: invalid type"):
         ledger.refuse(actor=ACTOR, at=utc(2026, 2, 1), **{**fields, "evidence": {**EVIDENCE, "interpreter": "no"}})
-    assert ledger.event_count == 0
+    assert recorded(ledger) == 0

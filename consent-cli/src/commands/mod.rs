@@ -1,5 +1,6 @@
 //! One module per group of commands; each returns an [`Outcome`] or a [`CliError`].
 
+mod casework;
 mod catalogue;
 mod decide;
 mod record;
@@ -22,6 +23,9 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         Command::Import(args) => record::import(ctx, args),
         Command::Decide(args) => decide::decide(ctx, args),
         Command::Export(args) => report::export(ctx, args),
+        Command::Succession(args) => casework::succession(ctx, args),
+        Command::Notifications(args) => casework::notifications(ctx, args),
+        Command::Notified(args) => casework::notified(ctx, args),
         Command::Stats(args) => report::stats(ctx, args),
         Command::Verify => report::verify(ctx),
         Command::Reconsent(args) => report::reconsent(ctx, args),

@@ -37,6 +37,7 @@ from consent._types import (
     MaturityAssessmentDict,
     NoticeDict,
     ObjectionOutcome,
+    NotificationDict,
     ReconsentItemDict,
     RestrictedDict,
     RestrictionGround,
@@ -110,6 +111,21 @@ class Ledger:
         clock: Optional[datetime] = None,
     ) -> Ledger: ...
     def set_clock(self, at: datetime) -> None: ...
+    def adopt_catalogue(
+        self, catalogue_file: Union[str, os.PathLike[str]], *, actor: ActorDict
+    ) -> uuid.UUID: ...
+    def record_identity_succession(
+        self, from_id: str, to_id: str, reference: str, *, actor: ActorDict
+    ) -> uuid.UUID: ...
+    def notifications_due(self, *, at: datetime) -> list[NotificationDict]: ...
+    def record_notification(
+        self,
+        event_id: Union[uuid.UUID, str],
+        *,
+        at: datetime,
+        actor: ActorDict,
+        recipient: Optional[str] = None,
+    ) -> uuid.UUID: ...
     def grant_historical(
         self, grants: list[dict[str, Any]], *, actor: ActorDict
     ) -> list[uuid.UUID]: ...

@@ -27,6 +27,7 @@ ChildPosition = Literal["agrees", "disagrees", "not_able"]
 GrantorRole = Literal["self", "parent", "verge", "representant", "barnevern"]
 EvidenceMethod = Literal["signed_paper", "digital_form", "edialog", "oral_recorded"]
 ReconsentReason = Literal["comes_of_age", "expires", "notice_superseded", "authority_ends"]
+NotificationReason = Literal["restriction_lifted", "rectification", "restriction", "erasure"]
 ErrorCodeName = Literal[
     "invalid_input",
     "invalid_national_id",
@@ -263,6 +264,18 @@ class ReconsentItemDict(TypedDict):
     purposes: list[str]
     recipients: list[str]
     categories: list[str]
+
+
+class NotificationDict(TypedDict):
+    """One task of ``Ledger.notifications_due()``: tell ``recipient`` (a recipient code, or
+    ``None``: the person) of the change recorded by the event ``event_id``; ``subject`` is a
+    pseudonym (``Ledger.pseudonym()``)."""
+
+    event_id: uuid.UUID
+    subject: str
+    reason: NotificationReason
+    recipient: Optional[str]
+    due_at: str
 
 
 class VerifyReportDict(TypedDict):
