@@ -1210,6 +1210,8 @@ fn catalogue_adopt_records_the_new_catalogue_and_a_swap_without_it_is_refused() 
     // (denied: no consent, no statute; exit 1, not an error)
     assert_eq!(decide(next).code, 1);
     assert_eq!(sandbox.events(), 0);
+}
+
 /// A sandbox ledger whose catalogue keeps records one year after the last case event instead
 /// of for good, so that kassasjon can become due; returns it and the `--catalogue` file.
 fn finite_retention_ledger() -> (Sandbox, PathBuf) {
