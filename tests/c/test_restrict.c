@@ -12,6 +12,8 @@
 
 #include "consent.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +86,24 @@ static const consent_ledger *open_with(const char *options) {
     CHECK_RC(consent_ledger_open(":memory:", options, &ledger), CONSENT_RESULT_OK);
     CHECK(ledger != NULL);
     return ledger;
+}
+
+/* The events the test's own calls recorded: every event but the catalogue adoptions (a new
+ * ledger's first event records the adoption of its catalogue). UINT64_MAX when the log cannot
+ * be read. */
+static bool count_recorded(const char *event_json, void *user_data) {
+    if (strstr(event_json, "\"kind\":\"catalogue_adopted\"") == NULL) {
+        (*(uint64_t *)user_data)++;
+    }
+    return true;
+}
+
+static uint64_t recorded(const consent_ledger *ledger) {
+    uint64_t count = 0;
+    if (consent_ledger_events(ledger, count_recorded, &count) != CONSENT_RESULT_OK) {
+        return UINT64_MAX;
+    }
+    return count;
 }
 
 static void set_clock(const consent_ledger *ledger, int64_t ms) {
@@ -231,7 +251,7 @@ static void test_restriction_lets_consent_through_and_lifts(void) {
              CONSENT_RESULT_OK);
     CHECK(is_uuid(id));
     consent_string_free(id);
-    CHECK(consent_ledger_event_count(ledger) == 2);
+    CHECK(recorded(ledger) == 2);
 
     /* Art. 18(2): with consent processing goes on; a statutory rule stops. */
     CHECK(outcome(ledger, "nav", "employment_followup", FINANCES, T_2026_03_05_10, NULL) == 1);
@@ -329,7 +349,7 @@ static void test_objection_stops_the_public_task_until_rejected(void) {
                                    ACTOR, &objection),
              CONSENT_RESULT_OK);
     CHECK(is_uuid(objection));
-    CHECK(consent_ledger_event_count(ledger) == 1);
+    CHECK(recorded(ledger) == 1);
     CHECK(outcome(ledger, "nav", "introduction_programme", NAME, T_2026_03_02_10, "objected") ==
           0);
     char *json = export_of(ledger, ADULT);
@@ -459,7 +479,7 @@ static void test_erasure_waits_for_kassasjon(void) {
     /* One year (this catalogue) from the last case event: the withdrawal now. */
     CHECK(HAS(json, "\"kassasjon_due_at\":\"2027-03-01T10:00:00Z\""));
     consent_string_free(json);
-    CHECK(consent_ledger_event_count(ledger) == 4);
+    CHECK(recorded(ledger) == 4);
 
     /* The grant is withdrawn at the request; the disclosure record is kept. */
     CHECK(outcome(ledger, "helsetjenesten", "health_coordination", HEALTH, T_2026_03_02_10,
@@ -541,7 +561,7 @@ static void test_a_stranger_is_answered(void) {
     CHECK(HAS(json, "\"status\": \"nothing_held\""));
     CHECK(json != NULL && strstr(json, STRANGER) == NULL);
     consent_string_free(json);
-    CHECK(consent_ledger_event_count(ledger) == 0);
+    CHECK(recorded(ledger) == 0);
 
     json = NULL;
     CHECK_RC(consent_ledger_register_access_request(ledger, STRANGER, T_2026_03_01_10, ACTOR,
@@ -549,7 +569,7 @@ static void test_a_stranger_is_answered(void) {
              CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"due_at\":\"2026-04-01T10:00:00Z\""));
     consent_string_free(json);
-    CHECK(consent_ledger_event_count(ledger) == 1);
+    CHECK(recorded(ledger) == 1);
     consent_ledger_free(ledger);
 }
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, utc
+from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, recorded, utc
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOGUE = ROOT / "consent-core" / "src" / "catalogue" / "default.toml"
@@ -249,8 +249,8 @@ def test_a_person_the_ledger_holds_nothing_on_is_answered() -> None:
     assert export["status"] == "nothing_held"
     assert export["pii_principal_id"] == ledger.pseudonym(OTHER_ADULT)
     assert OTHER_ADULT not in str(export)
-    assert ledger.event_count == 0
+    assert recorded(ledger) == 0
     request = ledger.register_access_request(OTHER_ADULT, received_at=utc(2026, 3, 1),
                                              actor=ACTOR)
     assert request["due_at"] == "2026-04-01T00:00:00Z"
-    assert ledger.event_count == 1
+    assert recorded(ledger) == 1
