@@ -151,6 +151,88 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Records that the person known under `from_subject` is now known under `to_subject` (a DUF
+ * number, then a D-number, then a fødselsnummer): their grants, refusals, restrictions and
+ * history follow them, so decisions under the new id see the old grants and the export under
+ * either id shows one history. `reference` names the case or register entry that documents
+ * the change (never a national id). Either id may be an 11-digit national id or a 12-digit
+ * DUF number. Only the catalogue's `succession_roles` may record it.
+ *
+ * On success `*event_id_out` holds the succession event's id (free it with
+ * `consent_string_free`); on failure nothing is recorded. No message contains either id.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (both ids
+ * are the same person's; an empty, too long or id-bearing reference; a malformed actor),
+ * `NOT_PERMITTED` (a role not in `succession_roles`), `NOT_FOUND` (the ledger holds nothing
+ * under `from_subject`), `CONFLICT` (`from_subject` was already succeeded, `to_subject` was
+ * itself succeeded, or `from_subject`'s records were erased), `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `from_subject`, `to_subject`, `reference` and `actor_json` are
+ * NUL-terminated strings; `event_id_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_record_identity_succession(const struct consent_ledger *ledger,
+                                                         const char *from_subject,
+                                                         const char *to_subject,
+                                                         const char *reference,
+                                                         const char *actor_json,
+                                                         char **event_id_out);
+
+/**
+ * The notification worklist at `at_unix_ms` (Unix milliseconds, UTC): the tasks of changes
+ * recorded up to then that are not yet marked done with `consent_ledger_record_notification`.
+ * Lifting a restriction means telling the person first (GDPR Art. 18(3)); a rectification, a
+ * restriction or an erasure means telling every recipient who received the person's data
+ * (Art. 19).
+ *
+ * On success writes a JSON array to `*json_out`, a library-allocated string freed with
+ * `consent_string_free`: `[{"event_id": "uuid", "subject": "pseudonym", "reason":
+ * "restriction_lifted" | "rectification" | "restriction" | "erasure", "recipient": "code" |
+ * null (the person), "due_at": "RFC 3339"}]`, in the order the events were recorded. Subjects
+ * appear by pseudonym, never by national id. Nothing is recorded.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_INPUT` (an instant out of range), `INTEGRITY`, `STORAGE`,
+ * `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `json_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_notifications_due(const struct consent_ledger *ledger,
+                                                int64_t at_unix_ms,
+                                                char **json_out);
+
+/**
+ * Marks a task of the notification worklist done: the person (`recipient` NULL) or the
+ * recipient with code `recipient` was told, at `at_unix_ms` (Unix milliseconds, UTC), of the
+ * change recorded by the event `event_id` (a UUID from `consent_ledger_notifications_due`).
+ *
+ * On success `*record_id_out` holds the `notification_sent` event's id (free it with
+ * `consent_string_free`); on failure nothing is recorded.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT` (`ledger`, `event_id`, `actor_json`, `record_id_out`),
+ * `INVALID_UTF8`, `INVALID_INPUT` (not a UUID, an instant out of range, a malformed actor),
+ * `UNKNOWN_CODE` (a recipient not in the catalogue), `NOT_FOUND` (no such task on the
+ * worklist, or it is already done), `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `event_id` and `actor_json` are NUL-terminated strings;
+ * `recipient` is NULL or a NUL-terminated string; `record_id_out` is valid for writing one
+ * pointer.
+ */
+consent_result consent_ledger_record_notification(const struct consent_ledger *ledger,
+                                                  const char *event_id,
+                                                  const char *recipient,
+                                                  int64_t at_unix_ms,
+                                                  const char *actor_json,
+                                                  char **record_id_out);
+
+/**
  * Adopts the catalogue `catalogue_toml` (its TOML text, at most 1 MiB): from now on (the
  * ledger's clock) decisions are made under it, and the ledger records its adoption, with the
  * whole text and its SHA-256, as a `catalogue_adopted` event by the actor. Decisions about
@@ -194,7 +276,8 @@ bool consent_decision_permitted(const struct consent_decision *decision);
  * The decision as JSON: `{"version": 1, "permitted": bool, "at": "RFC 3339", "recipient": "...",
  * "purpose": "...", "categories": [{"category": "...", "permitted": bool, "basis": {...}} or
  * {"category": "...", "permitted": false, "reason": "no_basis|withdrawn|expired|not_explicit|
- * reconsent_required|restricted"}]}`. It contains no national id.
+ * reconsent_required|restricted|condition_not_asserted|grantor_authority_ended|objected"}]}`.
+ * It contains no national id.
  *
  * On success writes a library-allocated string to `*json_out`, freed with
  * `consent_string_free`.
@@ -620,11 +703,173 @@ const char *consent_result_str(uint32_t result);
 const char *consent_version(void);
 
 /**
+ * Restricts the processing of `subject`'s data from `at_unix_ms` (Unix milliseconds, UTC) on
+ * a ground of GDPR Art. 18(1): `ground` is `"A18_1_a"` (accuracy contested), `"A18_1_b"`
+ * (unlawful processing, erasure opposed), `"A18_1_c"` (needed for legal claims) or
+ * `"A18_1_d"` (objection pending). While restricted, consent-based decisions are still
+ * permitted (Art. 18(2)); statutory ones are denied with reason `restricted` unless the
+ * catalogue marks their rule `continues_under_restriction`.
+ *
+ * On success writes the restriction's record id (a UUID) to `*record_id_out`, a
+ * library-allocated string freed with `consent_string_free`. On failure nothing is recorded and
+ * `*record_id_out` is left untouched.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (an unknown
+ * ground, `erasure_request` as a ground, an instant out of range, a malformed actor),
+ * `CONFLICT` (already restricted on that ground), `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `subject`, `ground` and `actor_json` are NUL-terminated strings;
+ * `record_id_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_restrict(const struct consent_ledger *ledger,
+                                       const char *subject,
+                                       const char *ground,
+                                       int64_t at_unix_ms,
+                                       const char *actor_json,
+                                       char **record_id_out);
+
+/**
+ * Lifts every restriction of `subject` in force, from `at_unix_ms` (Unix milliseconds, UTC).
+ * Tell the person before the restriction is lifted (GDPR Art. 18(3)). `reason` (required, no
+ * national id) says why.
+ *
+ * On success writes the lift's record id (a UUID) to `*record_id_out`, a library-allocated
+ * string freed with `consent_string_free`. On failure nothing is recorded and `*record_id_out`
+ * is left untouched.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (an empty or
+ * oversized reason or one holding a national id, an instant out of range or before the
+ * restriction began, a malformed actor), `NOT_FOUND` (no restriction in force), `STORAGE`,
+ * `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `subject`, `reason` and `actor_json` are NUL-terminated strings;
+ * `record_id_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_lift_restriction(const struct consent_ledger *ledger,
+                                               const char *subject,
+                                               int64_t at_unix_ms,
+                                               const char *reason,
+                                               const char *actor_json,
+                                               char **record_id_out);
+
+/**
+ * Records `subject`'s objection (GDPR Art. 21(1)) to processing for `purpose` from
+ * `at_unix_ms` (Unix milliseconds, UTC). Every basis of that purpose whose GDPR gate is
+ * Art. 6(1)(e) (statutory rules, and consents that only waive confidentiality) then denies
+ * with reason `objected`, until `consent_ledger_resolve_objection` rejects the objection. A
+ * consent that is itself the Art. 6(1)(a) basis is untouched (the person withdraws it instead).
+ *
+ * On success writes the objection's id (a UUID, which `consent_ledger_resolve_objection`
+ * takes) to `*objection_id_out`, a library-allocated string freed with `consent_string_free`.
+ * On failure nothing is recorded and `*objection_id_out` is left untouched.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `UNKNOWN_CODE` (a purpose
+ * not in the catalogue), `INVALID_INPUT` (a purpose with no Art. 6(1)(e) basis, an instant out
+ * of range, a malformed actor), `CONFLICT` (an unresolved objection to the purpose exists),
+ * `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `subject`, `purpose` and `actor_json` are NUL-terminated strings;
+ * `objection_id_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_object(const struct consent_ledger *ledger,
+                                     const char *subject,
+                                     const char *purpose,
+                                     int64_t at_unix_ms,
+                                     const char *actor_json,
+                                     char **objection_id_out);
+
+/**
+ * Resolves the objection `objection_id` from `at_unix_ms` (Unix milliseconds, UTC):
+ * `outcome` is `"upheld"` (no compelling grounds were shown: the processing for the purpose
+ * stays stopped) or `"rejected"` (it resumes). `reason` (required, no national id) says why.
+ *
+ * On success writes the resolution's record id (a UUID) to `*record_id_out`, a
+ * library-allocated string freed with `consent_string_free`. On failure nothing is recorded and
+ * `*record_id_out` is left untouched.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_INPUT` (an id that is not a UUID, an
+ * unknown outcome, a bad reason, an instant out of range or before the objection, a malformed
+ * actor), `NOT_FOUND` (no such objection), `CONFLICT` (already resolved), `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `objection_id`, `outcome`, `reason` and `actor_json` are
+ * NUL-terminated strings; `record_id_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_resolve_objection(const struct consent_ledger *ledger,
+                                                const char *objection_id,
+                                                const char *outcome,
+                                                int64_t at_unix_ms,
+                                                const char *reason,
+                                                const char *actor_json,
+                                                char **record_id_out);
+
+/**
+ * The subjects whose erasure was requested and whose records' retention has ended by
+ * `at_unix_ms` (Unix milliseconds, UTC): kassasjon is due. Sorted by due date.
+ *
+ * On success writes a JSON array to `*json_out`, a library-allocated string freed with
+ * `consent_string_free`: `[{"subject": "pseudonym", "due_at": "RFC 3339"}]`. Subjects appear by
+ * pseudonym, never by national id. Nothing is recorded.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_INPUT` (an instant out of range), `INTEGRITY`, `STORAGE`,
+ * `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `json_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_erasure_due(const struct consent_ledger *ledger,
+                                          int64_t at_unix_ms,
+                                          char **json_out);
+
+/**
+ * Kassasjon: crypto-shreds `subject`'s personal payloads (their data key is destroyed; every
+ * personal payload of the subject becomes unrecoverable and `consent_ledger_verify` still
+ * reports an intact chain), once their erasure was requested and the retention of their
+ * records has ended, judged by the ledger's own clock (never by an instant the caller passes).
+ *
+ * Backups made before a kassasjon still hold the wrapped key: keep backups no longer than the
+ * operations guide says, so that kassasjon reaches them.
+ *
+ * On success writes `{"outcome": "erased", "at": "RFC 3339", "events_erased": n}` to
+ * `*json_out`, a library-allocated string freed with `consent_string_free`. On failure nothing
+ * is recorded and `*json_out` is left untouched.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (a malformed
+ * actor), `NOT_FOUND` (the ledger holds nothing about the subject), `NOT_PERMITTED` (no
+ * erasure was requested, the retention has not ended or never ends, or a restriction the
+ * person asked for keeps the data), `CONFLICT` (already erased), `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `subject` and `actor_json` are NUL-terminated strings; `json_out`
+ * is valid for writing one pointer.
+ */
+consent_result consent_ledger_execute_kassasjon(const struct consent_ledger *ledger,
+                                                const char *subject,
+                                                const char *actor_json,
+                                                char **json_out);
+
+/**
  * Everything the ledger holds about `subject` (GDPR Art. 15), as the JSON document of schema
  * `"consent-export/1"`: the subject's pseudonym (never the national id), `status`
- * (`active`, `restricted` or `erased`), consent records with their status history and evidence,
- * refusals, every recorded disclosure with its recipient, rectifications, restrictions, the
- * erasure, and access requests with their due dates.
+ * (`active`, `restricted`, `erased`, or `nothing_held` for a person the ledger holds nothing
+ * about), consent records with their status history and evidence,
+ * refusals, every recorded disclosure with its recipient, rectifications, restrictions (with
+ * their ground and lift), objections, the erasure, and access requests with their due dates.
  *
  * On success writes a library-allocated string to `*json_out`, freed with
  * `consent_string_free`. Nothing is recorded (registering the request is
@@ -632,8 +877,8 @@ const char *consent_version(void);
  *
  * Thread-safe.
  *
- * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `NOT_FOUND` (the ledger holds
- * nothing about the subject), `INTEGRITY` (one of the subject's events does not verify),
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INTEGRITY` (one of the
+ * subject's events does not verify),
  * `STORAGE`, `PANIC`.
  *
  * # Safety
@@ -656,8 +901,8 @@ consent_result consent_ledger_subject_export(const struct consent_ledger *ledger
  * Thread-safe.
  *
  * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (an instant
- * out of range, a malformed actor), `NOT_FOUND` (the ledger holds nothing about the subject),
- * `STORAGE`, `PANIC`.
+ * out of range, a malformed actor), `STORAGE`, `PANIC`. A person the ledger holds nothing about
+ * may ask too: their request is registered and answered like any other.
  *
  * # Safety
  * `ledger` is a live handle; `subject` and `actor_json` are NUL-terminated strings; `json_out`
@@ -703,25 +948,29 @@ consent_result consent_ledger_rectify(const struct consent_ledger *ledger,
                                       char **record_id_out);
 
 /**
- * Evaluates an erasure request from `subject` (GDPR Art. 17) on behalf of `actor_json`.
+ * Evaluates an erasure request from `subject` (GDPR Art. 17) at the ledger's clock, on behalf
+ * of `actor_json`.
  *
- * When a disclosure of the subject's data was based on a catalogue rule with an archival or
- * legal duty (for example `nir_registration`), the records are kept and processing is
- * restricted from now on: consent-based decisions are then denied with reason `restricted`,
- * while statutory duties continue. Otherwise the subject's data key is destroyed: every
- * personal payload of the subject becomes unrecoverable, and `consent_ledger_verify` still
- * reports an intact chain.
+ * Consent forms, refusals and disclosure records are archival material (arkivlova 2025 § 5),
+ * so nothing is destroyed now: every active grant of the subject is withdrawn (reason
+ * `erasure_request`), the subject's processing is restricted (ground `erasure_request`:
+ * consent-based decisions are then denied `withdrawn`, statutory ones `restricted` unless
+ * their rule continues under restriction), and the outcome says when kassasjon is due, counted
+ * from the end of the subject's last case event by the catalogue's per-purpose
+ * `retention_years` (`null`: a purpose's retention is permanent or not stated).
+ * `consent_ledger_erasure_due` lists the subjects whose kassasjon is due and
+ * `consent_ledger_execute_kassasjon` then crypto-shreds.
  *
  * On success writes the outcome as JSON to `*json_out`, a library-allocated string freed with
  * `consent_string_free`: `{"outcome": "restricted", "at": "RFC 3339", "rules": [...],
- * "statutes": [...]}` or `{"outcome": "erased", "at": "RFC 3339", "events_erased": n}`. On
- * failure nothing is recorded and `*json_out` is left untouched.
+ * "statutes": [...], "withdrawn": ["grant id", ...], "kassasjon_due_at": "RFC 3339" | null}`.
+ * On failure nothing is recorded and `*json_out` is left untouched.
  *
  * Thread-safe.
  *
  * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (a malformed
- * actor), `NOT_FOUND` (the ledger holds nothing about the subject), `CONFLICT` (already
- * restricted or erased), `STORAGE`, `PANIC`.
+ * actor), `NOT_FOUND` (the ledger holds nothing about the subject), `CONFLICT` (erasure was
+ * already requested, or the subject is erased), `STORAGE`, `PANIC`.
  *
  * # Safety
  * `ledger` is a live handle; `subject` and `actor_json` are NUL-terminated strings; `json_out`

@@ -49,12 +49,18 @@ mcs -langversion:7.2 -warnaserror -r:"$out/Consent.dll" -out:"$out/ReadmeExample
 LD_LIBRARY_PATH="$prefix/lib" mono "$out/ReadmeExample.exe" | tee "$out/ReadmeExample.out"
 if ! grep -q '^True$' "$out/ReadmeExample.out" || ! grep -q '^invalid_national_id: ' "$out/ReadmeExample.out" \
     || ! grep -q '^serious_concern$' "$out/ReadmeExample.out" || ! grep -q '^fvl_13a_1$' "$out/ReadmeExample.out" \
-    || [ "$(tail -1 "$out/ReadmeExample.out")" != 2 ]; then
+    || [ "$(tail -1 "$out/ReadmeExample.out")" != 3 ]; then
     echo "error: the README's C# example did not print what it promises" >&2
     exit 1
 fi
-echo "== mcs tests/dotnet/ConsentTest.cs -> $out/ConsentTest.exe"
-mcs -langversion:7.2 -warnaserror -r:"$out/Consent.dll" -out:"$out/ConsentTest.exe" \
-    tests/dotnet/ConsentTest.cs
-echo "== mono $out/ConsentTest.exe (libconsent from $prefix/lib)"
-LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" mono "$out/ConsentTest.exe"
+# Each tests/dotnet/*Test.cs is a program of its own; every one runs, and any failure fails
+# the script.
+status=0
+for src in tests/dotnet/*Test.cs; do
+    name="$(basename "$src" .cs)"
+    echo "== mcs $src -> $out/$name.exe"
+    mcs -langversion:7.2 -warnaserror -r:"$out/Consent.dll" -out:"$out/$name.exe" "$src"
+    echo "== mono $out/$name.exe (libconsent from $prefix/lib)"
+    LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" mono "$out/$name.exe" || status=1
+done
+exit "$status"

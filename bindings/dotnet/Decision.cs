@@ -181,13 +181,20 @@ namespace Consent
         /// <summary><c>reconsent_required</c>: a representative's grant covered it, but the
         /// subject has since come of age.</summary>
         ReconsentRequired = 5,
-        /// <summary><c>restricted</c>: the subject's processing is restricted (erasure requested
-        /// under an archival duty).</summary>
+        /// <summary><c>restricted</c>: the subject's processing is restricted (GDPR Art. 18, or an
+        /// erasure request the archival duty turned into a restriction) and the category rests on a
+        /// statutory rule that does not continue under restriction.</summary>
         Restricted = 6,
         /// <summary><c>condition_not_asserted</c>: a statutory rule would cover the category, but
         /// it requires a condition (for example <c>serious_concern</c>) that the request did not
         /// assert (see <see cref="Assertion"/>).</summary>
         ConditionNotAsserted = 7,
+        /// <summary><c>grantor_authority_ended</c>: a representative's grant covered it, but the
+        /// representative's authority (<c>authority_valid_until</c>) had ended.</summary>
+        GrantorAuthorityEnded = 8,
+        /// <summary><c>objected</c>: the subject objected (GDPR Art. 21) to the purpose, whose
+        /// basis here is Art. 6(1)(e), and the objection is not rejected.</summary>
+        Objected = 9,
     }
 
     /// <summary>Denial reasons between the library's snake_case names and
@@ -205,6 +212,8 @@ namespace Consent
                 case "reconsent_required": return DenialReason.ReconsentRequired;
                 case "restricted": return DenialReason.Restricted;
                 case "condition_not_asserted": return DenialReason.ConditionNotAsserted;
+                case "grantor_authority_ended": return DenialReason.GrantorAuthorityEnded;
+                case "objected": return DenialReason.Objected;
                 default: return DenialReason.Unknown;
             }
         }

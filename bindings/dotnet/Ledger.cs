@@ -13,7 +13,7 @@ namespace Consent
     /// Instants are <see cref="DateTimeOffset"/>s, passed to the library as Unix milliseconds
     /// (finer precision is rounded down). Errors are <see cref="ConsentException"/>s, one
     /// subclass per result code; a failed call records nothing.</summary>
-    public sealed class Ledger : IDisposable
+    public sealed partial class Ledger : IDisposable
     {
         private readonly LedgerHandle handle;
 
@@ -278,9 +278,9 @@ namespace Consent
         }
 
         /// <summary>Everything the ledger holds about the subject (GDPR Art. 15), as the JSON
-        /// document of schema <c>consent-export/1</c> (the subject appears by pseudonym).
-        /// Nothing is recorded.</summary>
-        /// <exception cref="NotFoundException">The ledger holds nothing about the subject.</exception>
+        /// document of schema <c>consent-export/1</c> (the subject appears by pseudonym); for a
+        /// person the ledger holds nothing about, one whose <c>status</c> is
+        /// <c>nothing_held</c>. Nothing is recorded.</summary>
         public string SubjectExport(string subject)
         {
             IntPtr json;
@@ -310,15 +310,115 @@ namespace Consent
             return Ids.Parse(Utf8.Take(id));
         }
 
-        /// <summary>Evaluates an erasure request (GDPR Art. 17): erases the subject's personal
-        /// payloads, or restricts processing when an archival or legal duty keeps the records.</summary>
-        /// <exception cref="ConflictException">Already restricted or erased.</exception>
+        /// <summary>Evaluates an erasure request (GDPR Art. 17) at the ledger's clock. Consent
+        /// forms and disclosure records are archival material (arkivlova 2025 § 5), so nothing is
+        /// destroyed now: every active grant is withdrawn (reason <c>erasure_request</c>), the
+        /// subject's processing is restricted, and the outcome says when kassasjon is due
+        /// (<see cref="ErasureOutcome.KassasjonDueAt"/>). <see cref="ExecuteKassasjon"/> then
+        /// crypto-shreds.</summary>
+        /// <exception cref="NotFoundException">The ledger holds nothing about the subject.</exception>
+        /// <exception cref="ConflictException">Erasure was already requested, or the subject is
+        /// erased.</exception>
         public ErasureOutcome RequestErasure(string subject, Actor actor)
         {
             IntPtr json;
             Native.Check(Native.consent_ledger_request_erasure(handle, Utf8.ToNative(subject, "subject"),
                 Actor.ToNative(actor), out json));
             return new ErasureOutcome(JsonObject.Parse(Utf8.Take(json), "erasure outcome"));
+        }
+
+        /// <summary>Restricts the processing of the subject's data from <paramref name="at"/> on a
+        /// ground of GDPR Art. 18(1). While restricted, consent-based disclosures are still
+        /// permitted (Art. 18(2)); statutory ones are denied <see cref="DenialReason.Restricted"/>
+        /// unless the catalogue marks their rule <c>continues_under_restriction</c>. Returns the
+        /// record id.</summary>
+        /// <exception cref="InvalidInputException">A ground that is not one of
+        /// <see cref="RestrictionGround"/>'s, or an instant the ledger cannot store.</exception>
+        /// <exception cref="ConflictException">Already restricted on that ground.</exception>
+        public Guid Restrict(string subject, RestrictionGround ground, DateTimeOffset at, Actor actor)
+        {
+            IntPtr id;
+            Native.Check(Native.consent_ledger_restrict(handle, Utf8.ToNative(subject, "subject"),
+                Utf8.ToNative(RestrictionGrounds.Code(ground), "ground"), Time.UnixMs(at), Actor.ToNative(actor),
+                out id));
+            return Ids.Parse(Utf8.Take(id));
+        }
+
+        /// <summary>Lifts every restriction of the subject in force, from <paramref name="at"/>;
+        /// tell the person first (GDPR Art. 18(3)). <paramref name="reason"/> (required, no
+        /// national id) says why. Returns the record id.</summary>
+        /// <exception cref="NotFoundException">No restriction is in force.</exception>
+        /// <exception cref="InvalidInputException">An empty reason, or an instant before the
+        /// restriction began.</exception>
+        public Guid LiftRestriction(string subject, DateTimeOffset at, string reason, Actor actor)
+        {
+            IntPtr id;
+            Native.Check(Native.consent_ledger_lift_restriction(handle, Utf8.ToNative(subject, "subject"),
+                Time.UnixMs(at), Utf8.ToNative(reason, "reason"), Actor.ToNative(actor), out id));
+            return Ids.Parse(Utf8.Take(id));
+        }
+
+        /// <summary>Records the subject's objection (GDPR Art. 21(1)) to processing for
+        /// <paramref name="purpose"/> from <paramref name="at"/>: every basis of the purpose whose
+        /// GDPR gate is Art. 6(1)(e) is then denied <see cref="DenialReason.Objected"/> until
+        /// <see cref="ResolveObjection"/> rejects the objection. A consent that is itself the
+        /// Art. 6(1)(a) basis is untouched. Returns the objection's id.</summary>
+        /// <exception cref="UnknownCodeException">A purpose not in the catalogue.</exception>
+        /// <exception cref="InvalidInputException">A purpose with no Art. 6(1)(e) basis.</exception>
+        /// <exception cref="ConflictException">An objection to the purpose is unresolved.</exception>
+        public Guid Object(string subject, string purpose, DateTimeOffset at, Actor actor)
+        {
+            IntPtr id;
+            Native.Check(Native.consent_ledger_object(handle, Utf8.ToNative(subject, "subject"),
+                Utf8.ToNative(purpose, "purpose"), Time.UnixMs(at), Actor.ToNative(actor), out id));
+            return Ids.Parse(Utf8.Take(id));
+        }
+
+        /// <summary>Resolves an objection from <paramref name="at"/>:
+        /// <see cref="ObjectionOutcome.Upheld"/> keeps the processing for the purpose stopped,
+        /// <see cref="ObjectionOutcome.Rejected"/> resumes it. Returns the record id.</summary>
+        /// <exception cref="NotFoundException">No such objection.</exception>
+        /// <exception cref="ConflictException">Already resolved.</exception>
+        /// <exception cref="InvalidInputException">An outcome that is not one of
+        /// <see cref="ObjectionOutcome"/>'s, an empty reason, or an instant before the
+        /// objection.</exception>
+        public Guid ResolveObjection(Guid objectionId, ObjectionOutcome outcome, DateTimeOffset at, string reason,
+            Actor actor)
+        {
+            IntPtr id;
+            Native.Check(Native.consent_ledger_resolve_objection(handle, Ids.ToNative(objectionId, "objection_id"),
+                Utf8.ToNative(ObjectionOutcomes.Code(outcome), "outcome"), Time.UnixMs(at),
+                Utf8.ToNative(reason, "reason"), Actor.ToNative(actor), out id));
+            return Ids.Parse(Utf8.Take(id));
+        }
+
+        /// <summary>The subjects (by pseudonym) whose erasure was requested and whose records'
+        /// retention has ended by <paramref name="at"/>, sorted by due date.</summary>
+        public IReadOnlyList<KassasjonDue> ErasureDue(DateTimeOffset at)
+        {
+            IntPtr json;
+            Native.Check(Native.consent_ledger_erasure_due(handle, Time.UnixMs(at), out json));
+            var items = new List<KassasjonDue>();
+            foreach (object item in (Json.Parse(Utf8.Take(json)) as List<object>) ?? NotAList("kassasjon worklist"))
+            {
+                items.Add(new KassasjonDue(new JsonObject(item, "kassasjon item")));
+            }
+            return items.AsReadOnly();
+        }
+
+        /// <summary>Kassasjon: crypto-shreds the subject's personal payloads (the chain still
+        /// verifies) once their erasure was requested and their records' retention has ended,
+        /// judged by the ledger's own clock. Backups made before it still hold the wrapped key:
+        /// keep them no longer than the operations guide says.</summary>
+        /// <exception cref="NotPermittedException">The retention has not ended, never ends, or no
+        /// erasure was requested.</exception>
+        /// <exception cref="ConflictException">Already erased.</exception>
+        public ErasureOutcome ExecuteKassasjon(string subject, Actor actor)
+        {
+            IntPtr json;
+            Native.Check(Native.consent_ledger_execute_kassasjon(handle, Utf8.ToNative(subject, "subject"),
+                Actor.ToNative(actor), out json));
+            return new ErasureOutcome(JsonObject.Parse(Utf8.Take(json), "kassasjon outcome"));
         }
 
         /// <summary>Aggregate counts with small cells suppressed, by whole periods of the

@@ -12,7 +12,7 @@ using System.Runtime.InteropServices;
 
 namespace Consent
 {
-    internal static class Native
+    internal static partial class Native
     {
         /// <summary>libconsent.so (Linux), libconsent.dylib, consent.dll.</summary>
         internal const string Library = "consent";
@@ -66,6 +66,22 @@ namespace Consent
             LedgerHandle ledger, byte[] subject, byte[] grantId, byte[] correctionJson, byte[] reason,
             byte[] actorJson, out IntPtr recordId);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_request_erasure(
+            LedgerHandle ledger, byte[] subject, byte[] actorJson, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_restrict(
+            LedgerHandle ledger, byte[] subject, byte[] ground, long atUnixMs, byte[] actorJson,
+            out IntPtr recordId);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_lift_restriction(
+            LedgerHandle ledger, byte[] subject, long atUnixMs, byte[] reason, byte[] actorJson,
+            out IntPtr recordId);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_object(
+            LedgerHandle ledger, byte[] subject, byte[] purpose, long atUnixMs, byte[] actorJson,
+            out IntPtr objectionId);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_resolve_objection(
+            LedgerHandle ledger, byte[] objectionId, byte[] outcome, long atUnixMs, byte[] reason,
+            byte[] actorJson, out IntPtr recordId);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_erasure_due(
+            LedgerHandle ledger, long atUnixMs, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_execute_kassasjon(
             LedgerHandle ledger, byte[] subject, byte[] actorJson, out IntPtr json);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_statistics(
             LedgerHandle ledger, byte[] queryJson, out IntPtr json);

@@ -51,23 +51,32 @@ namespace Consent
         public DateTimeOffset DueAt { get; }
     }
 
-    /// <summary>The outcome of an erasure request (GDPR Art. 17): erased, or restricted because
-    /// an archival or legal duty keeps the records.</summary>
+    /// <summary>The outcome of an erasure request (GDPR Art. 17), restricted until kassasjon, or
+    /// of a kassasjon (<see cref="Ledger.ExecuteKassasjon"/>), erased.</summary>
     public sealed class ErasureOutcome
     {
         internal ErasureOutcome(JsonObject json)
         {
             Outcome = json.String("outcome");
             At = json.Instant("at");
+            var none = new List<string>().AsReadOnly();
             if (Outcome == "restricted")
             {
                 Rules = json.Strings("rules");
                 Statutes = json.Strings("statutes");
+                var withdrawn = new List<Guid>();
+                foreach (string id in json.Strings("withdrawn"))
+                {
+                    withdrawn.Add(Ids.Parse(id));
+                }
+                Withdrawn = withdrawn.AsReadOnly();
+                KassasjonDueAt = json.Has("kassasjon_due_at") ? json.Instant("kassasjon_due_at") : (DateTimeOffset?)null;
             }
             else if (Outcome == "erased")
             {
-                Rules = new List<string>().AsReadOnly();
-                Statutes = Rules;
+                Rules = none;
+                Statutes = none;
+                Withdrawn = new List<Guid>().AsReadOnly();
                 EventsErased = json.Long("events_erased");
             }
             else
@@ -76,7 +85,7 @@ namespace Consent
             }
         }
 
-        /// <summary><c>erased</c> or <c>restricted</c>.</summary>
+        /// <summary><c>restricted</c> (an erasure request) or <c>erased</c> (a kassasjon).</summary>
         public string Outcome { get; }
 
         /// <summary>Whether the subject's personal payloads were made unrecoverable.</summary>
@@ -88,14 +97,95 @@ namespace Consent
         /// <summary>When it took effect.</summary>
         public DateTimeOffset At { get; }
 
-        /// <summary>For a restriction: the rules whose duty keeps the records.</summary>
+        /// <summary>For a restriction: the rules with an archival or legal duty under which the
+        /// data was disclosed.</summary>
         public IReadOnlyList<string> Rules { get; }
 
         /// <summary>For a restriction: the statutes behind those rules.</summary>
         public IReadOnlyList<string> Statutes { get; }
 
-        /// <summary>For an erasure: how many events' payloads were made unrecoverable.</summary>
+        /// <summary>For a restriction: the grants withdrawn (reason <c>erasure_request</c>).</summary>
+        public IReadOnlyList<Guid> Withdrawn { get; }
+
+        /// <summary>For a restriction: when kassasjon is due, from the catalogue's per-purpose
+        /// <c>retention_years</c>; null while a purpose's retention is permanent or not stated
+        /// (and for a kassasjon).</summary>
+        public DateTimeOffset? KassasjonDueAt { get; }
+
+        /// <summary>For a kassasjon: how many events' payloads were made unrecoverable.</summary>
         public long EventsErased { get; }
+    }
+
+    /// <summary>A subject whose kassasjon is due, from <see cref="Ledger.ErasureDue"/>.</summary>
+    public sealed class KassasjonDue
+    {
+        internal KassasjonDue(JsonObject json)
+        {
+            Subject = json.String("subject");
+            DueAt = json.Instant("due_at");
+        }
+
+        /// <summary>The subject's pseudonym (see <see cref="Ledger.Pseudonym"/>).</summary>
+        public string Subject { get; }
+
+        /// <summary>When the retention ended.</summary>
+        public DateTimeOffset DueAt { get; }
+    }
+
+    /// <summary>A ground of GDPR Art. 18(1) for <see cref="Ledger.Restrict"/>.</summary>
+    public enum RestrictionGround
+    {
+        /// <summary><c>A18_1_a</c>: the person contests the accuracy of the data, while it is
+        /// verified.</summary>
+        Accuracy = 1,
+        /// <summary><c>A18_1_b</c>: the processing is unlawful and the person opposes erasure.</summary>
+        Unlawful = 2,
+        /// <summary><c>A18_1_c</c>: the controller no longer needs the data, but the person needs it
+        /// for legal claims.</summary>
+        LegalClaims = 3,
+        /// <summary><c>A18_1_d</c>: the person objected (Art. 21(1)), pending the verification of
+        /// the grounds.</summary>
+        ObjectionPending = 4,
+    }
+
+    /// <summary>How an objection is resolved, for <see cref="Ledger.ResolveObjection"/>.</summary>
+    public enum ObjectionOutcome
+    {
+        /// <summary><c>upheld</c>: no compelling legitimate grounds were shown; the processing
+        /// for the purpose stays stopped.</summary>
+        Upheld = 1,
+        /// <summary><c>rejected</c>: compelling grounds were shown; the processing resumes.</summary>
+        Rejected = 2,
+    }
+
+    /// <summary>Restriction grounds as the library's codes.</summary>
+    internal static class RestrictionGrounds
+    {
+        internal static string Code(RestrictionGround ground)
+        {
+            switch (ground)
+            {
+                case RestrictionGround.Accuracy: return "A18_1_a";
+                case RestrictionGround.Unlawful: return "A18_1_b";
+                case RestrictionGround.LegalClaims: return "A18_1_c";
+                case RestrictionGround.ObjectionPending: return "A18_1_d";
+                default: throw new InvalidInputException("`ground` " + (int)ground + " is not a ground of Art. 18(1)");
+            }
+        }
+    }
+
+    /// <summary>Objection outcomes as the library's codes.</summary>
+    internal static class ObjectionOutcomes
+    {
+        internal static string Code(ObjectionOutcome outcome)
+        {
+            switch (outcome)
+            {
+                case ObjectionOutcome.Upheld: return "upheld";
+                case ObjectionOutcome.Rejected: return "rejected";
+                default: throw new InvalidInputException("`outcome` " + (int)outcome + " is neither upheld nor rejected");
+            }
+        }
     }
 
     /// <summary>Aggregate counts with small cells suppressed (null), by whole periods of the

@@ -84,6 +84,14 @@ pub enum Command {
     Decide(DecideArgs),
     /// Everything the ledger holds about one subject (GDPR Art. 15)
     Export(ExportArgs),
+    /// Record that a person known under one id (a DUF number, a D-nummer) is now known under
+    /// another: their grants and history follow them
+    Succession(SuccessionArgs),
+    /// List whom to tell of a lifted restriction, a rectification, a restriction or an
+    /// erasure (GDPR Art. 18(3) and 19)
+    Notifications(NotificationsArgs),
+    /// Mark a task of the notification worklist done
+    Notified(NotifiedArgs),
     /// Aggregate counts by month, purpose and recipient (small counts suppressed)
     Stats(StatsArgs),
     /// Verify the ledger's hash chain, also on a ledger that no longer opens
@@ -92,6 +100,23 @@ pub enum Command {
     Import(ImportArgs),
     /// List grants that need new consent soon
     Reconsent(ReconsentArgs),
+    /// Restrict the processing of a subject's data on a ground of GDPR Art. 18(1): consent-based
+    /// disclosures go on, statutory ones stop unless their rule continues under restriction
+    Restrict(RestrictArgs),
+    /// Lift every restriction of a subject in force (tell the person first, Art. 18(3))
+    LiftRestriction(LiftRestrictionArgs),
+    /// Record a subject's objection (GDPR Art. 21) to processing for a purpose; prints its id
+    Object(ObjectArgs),
+    /// Resolve an objection: `upheld` keeps the processing stopped, `rejected` resumes it
+    ResolveObjection(ResolveObjectionArgs),
+    /// Request erasure (GDPR Art. 17): withdraws the subject's grants, restricts, and says when
+    /// kassasjon is due (the archival duty keeps the records until then)
+    Erase(SubjectArgs),
+    /// List subjects whose erasure was requested and whose records' retention has ended
+    ErasureDue(ErasureDueArgs),
+    /// Kassasjon: crypto-shred a subject's records once their retention has ended (judged by
+    /// the ledger's clock)
+    Kassasjon(SubjectArgs),
 }
 
 /// `consent catalogue …`
@@ -136,7 +161,7 @@ pub struct WithdrawArgs {
 /// `consent decide`
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// The subject's national id (fødselsnummer or D-nummer)
+    /// The subject's national id (fødselsnummer, D-nummer or DUF number)
     #[arg(long, value_name = "FNR")]
     pub subject: String,
     /// The recipient code
@@ -163,6 +188,42 @@ pub struct ExportArgs {
     /// The subject's national id
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
+}
+
+/// `consent succession`
+#[derive(Debug, Args)]
+pub struct SuccessionArgs {
+    /// The earlier id: a DUF number (12 digits), a D-nummer or a fødselsnummer
+    #[arg(value_name = "FROM")]
+    pub from: String,
+    /// The id the person is known under now
+    #[arg(value_name = "TO")]
+    pub to: String,
+    /// The case or register entry that documents the change (never a national id)
+    #[arg(long, value_name = "TEXT")]
+    pub reference: String,
+}
+
+/// `consent notifications`
+#[derive(Debug, Args)]
+pub struct NotificationsArgs {
+    /// The instant to list the worklist at (RFC 3339) [default: the ledger's clock]
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// `consent notified`
+#[derive(Debug, Args)]
+pub struct NotifiedArgs {
+    /// The event the task arose from (its `event_id` in `consent notifications`)
+    #[arg(value_name = "EVENT_ID")]
+    pub event_id: String,
+    /// The recipient code that was told [default: the person was told]
+    #[arg(long, value_name = "CODE")]
+    pub recipient: Option<String>,
+    /// When they were told (RFC 3339)
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: DateTime<Utc>,
 }
 
 /// `consent stats`
@@ -204,6 +265,82 @@ pub struct ReconsentArgs {
     /// How many days ahead to look
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36_600), value_name = "N")]
     pub days: u32,
+}
+
+/// `consent restrict`
+#[derive(Debug, Args)]
+pub struct RestrictArgs {
+    /// The subject's national id
+    #[arg(value_name = "SUBJECT")]
+    pub subject: String,
+    /// The ground of GDPR Art. 18(1): `A18_1_a` (accuracy contested), `A18_1_b` (unlawful,
+    /// erasure opposed), `A18_1_c` (needed for legal claims), `A18_1_d` (objection pending)
+    #[arg(long, value_name = "GROUND")]
+    pub ground: String,
+    /// From when (RFC 3339) [default: the ledger's clock]
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// `consent lift-restriction`
+#[derive(Debug, Args)]
+pub struct LiftRestrictionArgs {
+    /// The subject's national id
+    #[arg(value_name = "SUBJECT")]
+    pub subject: String,
+    /// Why the restriction ends (never a national id)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// From when (RFC 3339) [default: the ledger's clock]
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// `consent object`
+#[derive(Debug, Args)]
+pub struct ObjectArgs {
+    /// The subject's national id
+    #[arg(value_name = "SUBJECT")]
+    pub subject: String,
+    /// The purpose objected to
+    #[arg(long, value_name = "CODE")]
+    pub purpose: String,
+    /// From when (RFC 3339) [default: the ledger's clock]
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// `consent resolve-objection`
+#[derive(Debug, Args)]
+pub struct ResolveObjectionArgs {
+    /// The objection's id, as `consent object` printed it
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// `upheld` (no compelling grounds: the processing stays stopped) or `rejected` (it resumes)
+    #[arg(long, value_name = "OUTCOME")]
+    pub outcome: String,
+    /// Why (never a national id)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// From when (RFC 3339) [default: the ledger's clock]
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// `consent erase` and `consent kassasjon`
+#[derive(Debug, Args)]
+pub struct SubjectArgs {
+    /// The subject's national id
+    #[arg(value_name = "SUBJECT")]
+    pub subject: String,
+}
+
+/// `consent erasure-due`
+#[derive(Debug, Args)]
+pub struct ErasureDueArgs {
+    /// The instant to list for (RFC 3339) [default: the ledger's clock]
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// Parses an RFC 3339 instant (`2026-03-01T10:00:00Z`, or with an offset).

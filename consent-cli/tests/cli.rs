@@ -1211,3 +1211,292 @@ fn catalogue_adopt_records_the_new_catalogue_and_a_swap_without_it_is_refused() 
     assert_eq!(decide(next).code, 1);
     assert_eq!(sandbox.events(), 0);
 }
+
+/// A sandbox ledger whose catalogue keeps records one year after the last case event instead
+/// of for good, so that kassasjon can become due; returns it and the `--catalogue` file.
+fn finite_retention_ledger() -> (Sandbox, PathBuf) {
+    let sandbox = Sandbox::new();
+    let catalogue = sandbox.write(
+        "finite.toml",
+        &consent_core::Catalogue::embedded_toml()
+            .replace("retention_years = \"permanent\"", "retention_years = 1"),
+    );
+    sandbox
+        .run(&["--catalogue", catalogue.to_str().unwrap(), "init"])
+        .ok();
+    (sandbox, catalogue)
+}
+
+#[test]
+fn restrict_lets_consent_through_stops_statutes_and_lifts() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    sandbox.grant(&grant_doc(&fnr));
+    let statute = |at: &str| {
+        sandbox.run(&[
+            "decide",
+            "--subject",
+            &fnr,
+            "--recipient",
+            "imdi",
+            "--purpose",
+            "settlement",
+            "--category",
+            "name",
+            "--at",
+            at,
+        ])
+    };
+    let run = sandbox
+        .act(&[
+            "restrict",
+            &fnr,
+            "--ground",
+            "A18_1_a",
+            "--at",
+            "2026-03-01T10:00:00Z",
+        ])
+        .ok();
+    assert!(run.stdout.contains("A18_1_a"), "{}", run.stdout);
+    assert_no_national_id(&run, &fnr);
+    assert_eq!(sandbox.events(), 2);
+    // Art. 18(2): the consent path goes on; the statute stops.
+    sandbox
+        .run(&decide_args(&fnr, "2026-03-05T10:00:00Z", &["finances"]))
+        .ok();
+    let denied = statute("2026-03-05T10:00:00Z");
+    assert_eq!(denied.code, 1, "{}", denied.stdout);
+    assert!(denied.stdout.contains("restricted"), "{}", denied.stdout);
+
+    // Bad input: exit 2, a message, nothing written.
+    sandbox
+        .act(&["restrict", &fnr, "--ground", "A18_1_a"])
+        .fails("already restricted");
+    sandbox
+        .act(&["restrict", &fnr, "--ground", "A18_1_x"])
+        .fails("A18_1_x");
+    sandbox
+        .act(&["restrict", &fnr, "--ground", "erasure_request"])
+        .fails("expected A18_1_a");
+    sandbox
+        .act(&["restrict", "15038510191", "--ground", "A18_1_b"])
+        .fails("subject");
+    sandbox
+        .act(&[
+            "restrict",
+            &fnr,
+            "--ground",
+            "A18_1_b",
+            "--at",
+            "2026-03-01",
+        ])
+        .fails("RFC 3339");
+    sandbox
+        .run(&["restrict", &fnr, "--ground", "A18_1_b"])
+        .fails("--actor-id");
+    sandbox
+        .act(&["lift-restriction", &fnr, "--reason", ""])
+        .fails("reason");
+    sandbox
+        .act(&[
+            "lift-restriction",
+            &fnr,
+            "--reason",
+            "too early",
+            "--at",
+            "2026-02-01T10:00:00Z",
+        ])
+        .fails("before the restriction");
+    assert_eq!(sandbox.events(), 2);
+
+    let run = sandbox
+        .act(&[
+            "lift-restriction",
+            &fnr,
+            "--reason",
+            "the address was verified",
+            "--at",
+            "2026-03-10T10:00:00Z",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert!(run["record_id"].is_string(), "{run}");
+    statute("2026-03-11T10:00:00Z").ok();
+    let export = sandbox.run(&["export", "--json", &fnr]).ok().json();
+    assert_eq!(export["restrictions"][0]["ground"], "A18_1_a");
+    assert_eq!(
+        export["restrictions"][0]["lifted"]["reason"],
+        "the address was verified"
+    );
+    sandbox
+        .act(&["lift-restriction", &fnr, "--reason", "again"])
+        .fails("no restriction");
+}
+
+#[test]
+fn object_stops_the_public_task_until_the_objection_is_rejected() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    let decide = |at: &str| {
+        sandbox.run(&[
+            "decide",
+            "--subject",
+            &fnr,
+            "--recipient",
+            "nav",
+            "--purpose",
+            "introduction_programme",
+            "--category",
+            "name",
+            "--at",
+            at,
+        ])
+    };
+    let run = sandbox
+        .act(&[
+            "object",
+            &fnr,
+            "--purpose",
+            "introduction_programme",
+            "--at",
+            "2026-03-01T10:00:00Z",
+        ])
+        .ok();
+    let id = run.stdout.trim().to_owned();
+    assert_eq!(id.len(), 36, "{id}");
+    let denied = decide("2026-03-02T10:00:00Z");
+    assert_eq!(denied.code, 1, "{}", denied.stdout);
+    assert!(denied.stdout.contains("objected"), "{}", denied.stdout);
+
+    sandbox
+        .act(&["object", &fnr, "--purpose", "introduction_programme"])
+        .fails("not yet resolved");
+    sandbox
+        .act(&["object", &fnr, "--purpose", "holidays"])
+        .fails("holidays");
+    sandbox
+        .act(&["object", &fnr, "--purpose", "statistics"])
+        .fails("6(1)(e)");
+    sandbox
+        .act(&[
+            "resolve-objection",
+            "objection-1",
+            "--outcome",
+            "rejected",
+            "--reason",
+            "x",
+        ])
+        .fails("not a UUID");
+    sandbox
+        .act(&[
+            "resolve-objection",
+            &id,
+            "--outcome",
+            "dismissed",
+            "--reason",
+            "x",
+        ])
+        .fails("upheld or rejected");
+    sandbox
+        .act(&[
+            "resolve-objection",
+            "01a203d9-3903-7ca9-a341-b615d5cc2f0c",
+            "--outcome",
+            "rejected",
+            "--reason",
+            "x",
+        ])
+        .fails("no objection");
+    assert_eq!(sandbox.events(), 1);
+
+    let json = sandbox
+        .act(&[
+            "resolve-objection",
+            &id,
+            "--outcome",
+            "rejected",
+            "--reason",
+            "vedtak 2026/90: compelling grounds",
+            "--at",
+            "2026-03-03T10:00:00Z",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(json["outcome"], "rejected");
+    decide("2026-03-04T10:00:00Z").ok();
+    sandbox
+        .act(&[
+            "resolve-objection",
+            &id,
+            "--outcome",
+            "upheld",
+            "--reason",
+            "again",
+        ])
+        .fails("already resolved");
+}
+
+#[test]
+fn erase_then_kassasjon_once_the_retention_has_ended() {
+    let (sandbox, catalogue) = finite_retention_ledger();
+    let catalogue = catalogue.to_str().unwrap();
+    let fnr = mother();
+    let file = sandbox.write("grant.json", &grant_doc(&fnr).to_string());
+    sandbox
+        .act(&["--catalogue", catalogue, "grant", file.to_str().unwrap()])
+        .ok();
+    let at = |clock: &str, args: &[&str]| {
+        let mut all = vec!["--catalogue", catalogue, "--clock", clock];
+        all.extend_from_slice(args);
+        sandbox.act(&all)
+    };
+
+    // Nothing requested yet: kassasjon is refused.
+    at("2026-03-01T00:00:00Z", &["kassasjon", &fnr]).fails("not due");
+    let run = at("2026-03-01T00:00:00Z", &["erase", &fnr, "--json"])
+        .ok()
+        .json();
+    assert_eq!(run["outcome"], "restricted");
+    assert_eq!(run["withdrawn"].as_array().unwrap().len(), 1);
+    assert_eq!(run["kassasjon_due_at"], "2027-03-01T00:00:00Z");
+    assert_eq!(sandbox.events(), 3);
+    at("2026-03-02T00:00:00Z", &["erase", &fnr]).fails("already requested");
+
+    let due = at("2027-02-28T00:00:00Z", &["erasure-due"]).ok();
+    assert!(due.stdout.starts_with("0 subjects"), "{}", due.stdout);
+    let due = at("2027-03-01T00:00:00Z", &["erasure-due", "--json"])
+        .ok()
+        .json();
+    assert_eq!(due["items"][0]["due_at"], "2027-03-01T00:00:00Z");
+    assert!(!due.to_string().contains(&fnr));
+
+    // Judged by the ledger's clock, never by an instant the caller passes.
+    at("2027-02-28T00:00:00Z", &["kassasjon", &fnr]).fails("not due before 2027-03-01");
+    at("2027-03-02T00:00:00Z", &["kassasjon", "15038510191"]).fails("subject");
+    assert_eq!(sandbox.events(), 3);
+    let run = at("2027-03-02T00:00:00Z", &["kassasjon", &fnr]).ok();
+    assert!(run.stdout.contains("still verifies"), "{}", run.stdout);
+    assert_no_national_id(&run, &fnr);
+    assert_eq!(sandbox.events(), 4);
+    sandbox.run(&["verify"]).ok();
+    at("2027-03-03T00:00:00Z", &["kassasjon", &fnr]).fails("already erased");
+}
+
+#[test]
+fn erase_with_the_default_catalogue_keeps_the_records_for_good() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    sandbox.grant(&grant_doc(&fnr));
+    let run = sandbox.act(&["erase", &fnr]).ok();
+    assert!(run.stdout.contains("1 grants withdrawn"), "{}", run.stdout);
+    assert!(run.stdout.contains("kassasjon due never"), "{}", run.stdout);
+    sandbox
+        .act(&["kassasjon", &fnr])
+        .fails("retention is permanent");
+    let stranger = person("010190", "12");
+    sandbox.act(&["erase", &stranger]).fails("nothing about");
+    let export = sandbox.run(&["export", "--json", &stranger]).ok().json();
+    assert_eq!(export["status"], "nothing_held");
+}

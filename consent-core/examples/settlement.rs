@@ -156,6 +156,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         "grantor": {"role": "verge", "id": verge, "authority": "Statsforvalteren i Innlandet 2025/4411"},
         "purposes": ["health_coordination"], "recipients": ["helsetjenesten"],
         "categories": ["family"], "explicit": true,
+        // He is 14: the verge heard him first (barneloven § 31, from 12 in the catalogue).
+        "child_heard": {"at": "2026-01-05T08:30:00Z", "position": "agrees", "reference": "2026/4412"},
         "valid_from": "2026-01-05T09:00:00Z", "evidence": evidence, "notice": notice
     }))?;
     println!("  son's verge -> helsetjenesten, family                     grant {son_grant}\n");
@@ -278,12 +280,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     for event in ledger.events()? {
         println!(
-            "  #{:<2} {:<20} by {} ({}), subject {}",
+            "  #{:<2} {:<20} by {} ({}), {}",
             event.seq,
             event.payload.kind(),
             event.actor.id(),
             event.actor.role(),
-            event.subject.map(|s| s.to_string()).unwrap_or_default()
+            event
+                .subject
+                .map_or_else(|| "no subject".to_owned(), |s| format!("subject {s}"))
         );
     }
     println!("  (subjects appear only as keyed pseudonyms; no national id is stored)");

@@ -56,7 +56,8 @@ pub unsafe extern "C" fn consent_decision_permitted(decision: *const consent_dec
 /// The decision as JSON: `{"version": 1, "permitted": bool, "at": "RFC 3339", "recipient": "...",
 /// "purpose": "...", "categories": [{"category": "...", "permitted": bool, "basis": {...}} or
 /// {"category": "...", "permitted": false, "reason": "no_basis|withdrawn|expired|not_explicit|
-/// reconsent_required|restricted"}]}`. It contains no national id.
+/// reconsent_required|restricted|condition_not_asserted|grantor_authority_ended|objected"}]}`.
+/// It contains no national id.
 ///
 /// On success writes a library-allocated string to `*json_out`, freed with
 /// `consent_string_free`.

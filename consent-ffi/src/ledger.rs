@@ -69,10 +69,11 @@ fn open(path: &str, options_json: Option<&str>) -> Result<LedgerHandle, FfiError
         None => LedgerOptions::default(),
     };
     if options.catalogue.is_none() {
-        // Parsed per ledger rather than taken from the core's process-wide cache, so a C host
-        // that frees every handle leaves nothing allocated (valgrind reports the cache as
-        // still reachable).
-        options.catalogue = Some(Catalogue::from_toml(Catalogue::embedded_toml())?);
+        // Without a catalogue an existing ledger uses the one in force; a new one adopts the
+        // embedded default, parsed per ledger rather than taken from the core's process-wide
+        // cache, so a C host that frees every handle leaves nothing allocated (valgrind
+        // reports the cache as still reachable).
+        options.new_ledger_catalogue = Some(Catalogue::from_toml(Catalogue::embedded_toml())?);
     }
     let ledger = Ledger::open(path, options)?;
     Ok(LedgerHandle { ledger })

@@ -1,15 +1,21 @@
 #![doc = include_str!("../README.md")]
 
 mod boundary;
+mod casework;
 mod catalogue;
 mod decision;
 mod error;
 mod law;
 mod ledger;
 mod misc;
+mod restrict;
 mod rights;
 
 pub use boundary::consent_event_callback;
+pub use casework::{
+    consent_ledger_notifications_due, consent_ledger_record_identity_succession,
+    consent_ledger_record_notification,
+};
 pub use catalogue::consent_ledger_adopt_catalogue;
 pub use decision::{
     consent_decision, consent_decision_free, consent_decision_permitted, consent_decision_to_json,
@@ -27,6 +33,10 @@ pub use ledger::{
 };
 pub use misc::{
     consent_last_error_message, consent_result_str, consent_string_free, consent_version,
+};
+pub use restrict::{
+    consent_ledger_erasure_due, consent_ledger_execute_kassasjon, consent_ledger_lift_restriction,
+    consent_ledger_object, consent_ledger_resolve_objection, consent_ledger_restrict,
 };
 pub use rights::{
     consent_ledger_reconsent_due, consent_ledger_rectify, consent_ledger_register_access_request,

@@ -27,9 +27,10 @@ fn parse_correction(json: &str) -> Result<Correction, FfiError> {
 
 /// Everything the ledger holds about `subject` (GDPR Art. 15), as the JSON document of schema
 /// `"consent-export/1"`: the subject's pseudonym (never the national id), `status`
-/// (`active`, `restricted` or `erased`), consent records with their status history and evidence,
-/// refusals, every recorded disclosure with its recipient, rectifications, restrictions, the
-/// erasure, and access requests with their due dates.
+/// (`active`, `restricted`, `erased`, or `nothing_held` for a person the ledger holds nothing
+/// about), consent records with their status history and evidence,
+/// refusals, every recorded disclosure with its recipient, rectifications, restrictions (with
+/// their ground and lift), objections, the erasure, and access requests with their due dates.
 ///
 /// On success writes a library-allocated string to `*json_out`, freed with
 /// `consent_string_free`. Nothing is recorded (registering the request is
@@ -37,8 +38,8 @@ fn parse_correction(json: &str) -> Result<Correction, FfiError> {
 ///
 /// Thread-safe.
 ///
-/// Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `NOT_FOUND` (the ledger holds
-/// nothing about the subject), `INTEGRITY` (one of the subject's events does not verify),
+/// Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INTEGRITY` (one of the
+/// subject's events does not verify),
 /// `STORAGE`, `PANIC`.
 ///
 /// # Safety
@@ -71,8 +72,8 @@ pub unsafe extern "C" fn consent_ledger_subject_export(
 /// Thread-safe.
 ///
 /// Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (an instant
-/// out of range, a malformed actor), `NOT_FOUND` (the ledger holds nothing about the subject),
-/// `STORAGE`, `PANIC`.
+/// out of range, a malformed actor), `STORAGE`, `PANIC`. A person the ledger holds nothing about
+/// may ask too: their request is registered and answered like any other.
 ///
 /// # Safety
 /// `ledger` is a live handle; `subject` and `actor_json` are NUL-terminated strings; `json_out`
@@ -152,25 +153,29 @@ pub unsafe extern "C" fn consent_ledger_rectify(
     })
 }
 
-/// Evaluates an erasure request from `subject` (GDPR Art. 17) on behalf of `actor_json`.
+/// Evaluates an erasure request from `subject` (GDPR Art. 17) at the ledger's clock, on behalf
+/// of `actor_json`.
 ///
-/// When a disclosure of the subject's data was based on a catalogue rule with an archival or
-/// legal duty (for example `nir_registration`), the records are kept and processing is
-/// restricted from now on: consent-based decisions are then denied with reason `restricted`,
-/// while statutory duties continue. Otherwise the subject's data key is destroyed: every
-/// personal payload of the subject becomes unrecoverable, and `consent_ledger_verify` still
-/// reports an intact chain.
+/// Consent forms, refusals and disclosure records are archival material (arkivlova 2025 § 5),
+/// so nothing is destroyed now: every active grant of the subject is withdrawn (reason
+/// `erasure_request`), the subject's processing is restricted (ground `erasure_request`:
+/// consent-based decisions are then denied `withdrawn`, statutory ones `restricted` unless
+/// their rule continues under restriction), and the outcome says when kassasjon is due, counted
+/// from the end of the subject's last case event by the catalogue's per-purpose
+/// `retention_years` (`null`: a purpose's retention is permanent or not stated).
+/// `consent_ledger_erasure_due` lists the subjects whose kassasjon is due and
+/// `consent_ledger_execute_kassasjon` then crypto-shreds.
 ///
 /// On success writes the outcome as JSON to `*json_out`, a library-allocated string freed with
 /// `consent_string_free`: `{"outcome": "restricted", "at": "RFC 3339", "rules": [...],
-/// "statutes": [...]}` or `{"outcome": "erased", "at": "RFC 3339", "events_erased": n}`. On
-/// failure nothing is recorded and `*json_out` is left untouched.
+/// "statutes": [...], "withdrawn": ["grant id", ...], "kassasjon_due_at": "RFC 3339" | null}`.
+/// On failure nothing is recorded and `*json_out` is left untouched.
 ///
 /// Thread-safe.
 ///
 /// Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (a malformed
-/// actor), `NOT_FOUND` (the ledger holds nothing about the subject), `CONFLICT` (already
-/// restricted or erased), `STORAGE`, `PANIC`.
+/// actor), `NOT_FOUND` (the ledger holds nothing about the subject), `CONFLICT` (erasure was
+/// already requested, or the subject is erased), `STORAGE`, `PANIC`.
 ///
 /// # Safety
 /// `ledger` is a live handle; `subject` and `actor_json` are NUL-terminated strings; `json_out`

@@ -328,6 +328,44 @@ pub(crate) fn grant_id(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<consent_
     crate::errors::OrRaise::or_raise(text.parse::<consent_core::GrantId>())
 }
 
+/// A record id argument (an objection's): a `uuid.UUID` or its text.
+pub(crate) fn record_id(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<uuid::Uuid> {
+    if let Ok(id) = obj.extract::<uuid::Uuid>() {
+        return Ok(id);
+    }
+    if !obj.is_instance_of::<PyString>() {
+        return Err(invalid(format!(
+            "`{field}` must be a uuid.UUID or a str, not {}",
+            type_name(obj)
+        )));
+    }
+    let text = string(obj, field)?;
+    uuid::Uuid::parse_str(&text).map_err(|_| invalid(format!("`{field}` is not a UUID")))
+}
+
+/// Replaces each text of the id list at `key` of a result dict (made from the core's JSON)
+/// with a `uuid.UUID`; a missing entry stays as it is.
+pub(crate) fn uuids_at(dict: &Bound<'_, PyDict>, key: &str) -> PyResult<()> {
+    let Some(value) = dict.get_item(key)? else {
+        return Ok(());
+    };
+    let list = value
+        .cast::<PyList>()
+        .map_err(|_| crate::errors::internal(format!("the core's `{key}` is not a list")))?;
+    let ids = list
+        .iter()
+        .map(|item| {
+            let text: String = item.extract().map_err(|_| {
+                crate::errors::internal(format!("an item of the core's `{key}` is not text"))
+            })?;
+            uuid::Uuid::parse_str(&text).map_err(|_| {
+                crate::errors::internal(format!("an item of the core's `{key}` is not a UUID"))
+            })
+        })
+        .collect::<PyResult<Vec<uuid::Uuid>>>()?;
+    dict.set_item(key, ids)
+}
+
 /// Replaces the text of the id at `key` of a result dict (made from the core's JSON) with a
 /// `uuid.UUID`; a missing or `None` entry stays as it is.
 pub(crate) fn uuid_at(dict: &Bound<'_, PyDict>, key: &str) -> PyResult<()> {

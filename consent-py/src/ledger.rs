@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use consent_core::storage::{FileAccess, MemoryStore};
 use consent_core::{
     Actor, Assertion, Catalogue, Correction, DisclosureRequest, IdOptions, LedgerOptions,
-    MEMORY_PATH, NationalId, OpenMode, StatisticsQuery,
+    MEMORY_PATH, NationalId, ObjectionOutcome, OpenMode, RestrictionGround, StatisticsQuery,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
@@ -156,9 +156,12 @@ fn ledger_options(
     clock: Option<&Bound<'_, PyAny>>,
     catalogue_file: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<LedgerOptions> {
-    let mut options = LedgerOptions::default()
-        .with_catalogue(catalogue(py, catalogue_file)?)
-        .with_id_options(options(test_mode));
+    let mut options = LedgerOptions::default().with_id_options(options(test_mode));
+    // Without `catalogue_file` an existing ledger opens under the catalogue in force (a new one
+    // under the embedded default); a file other than the one in force is a `ConflictError`.
+    if catalogue_file.is_some_and(|c| !c.is_none()) {
+        options = options.with_catalogue(catalogue(py, catalogue_file)?);
+    }
     if let Some(clock) = clock.filter(|c| !c.is_none()) {
         if !test_mode {
             return Err(invalid(
@@ -261,7 +264,9 @@ impl Ledger {
     /// Opens the ledger file at `path` (the embedded SQLite store, durable on return), creating
     /// it and its key file (`<path>.key` unless `key_file` is given) on first use. The path
     /// `":memory:"` opens an in-memory ledger. Opening replays and verifies every event.
-    /// `catalogue_file` is a catalogue TOML file to use instead of the embedded default.
+    /// `catalogue_file` is a catalogue TOML file to use instead of the embedded default; an
+    /// existing ledger opens under the catalogue in force, and a different file raises
+    /// `ConflictError` until `adopt_catalogue` records it.
     #[staticmethod]
     ///
     /// A key file without its database, or an empty database file, raises `IntegrityError`
@@ -339,6 +344,97 @@ impl Ledger {
     fn set_clock(&self, at: &Bound<'_, PyAny>) -> PyResult<()> {
         let at = instant(at, "at")?;
         self.core()?.set_clock(at).or_raise()
+    }
+
+    /// Adopts the catalogue in the TOML file `catalogue_file`: from now on (the ledger's clock)
+    /// decisions are made under it, and the ledger records its adoption (the whole text and its
+    /// SHA-256) as a `catalogue_adopted` event by `actor`. Decisions about earlier instants keep
+    /// the rules in force then. Returns the event id. The catalogue must keep every code of the
+    /// one in force at the same position. `InvalidCatalogueError` for a file that does not
+    /// validate, `InvalidInputError` for one that moves or drops a code, `ConflictError` when it
+    /// is the catalogue in force.
+    #[pyo3(signature = (catalogue_file, *, actor))]
+    fn adopt_catalogue(
+        &self,
+        py: Python<'_>,
+        catalogue_file: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+    ) -> PyResult<Uuid> {
+        if catalogue_file.is_none() {
+            return Err(invalid(
+                "`catalogue_file` must be a str or os.PathLike, not None",
+            ));
+        }
+        let catalogue = self::catalogue(py, Some(catalogue_file))?;
+        let actor = self::actor(actor)?;
+        let ledger = self.core()?;
+        py.detach(move || ledger.adopt_catalogue(&catalogue, &actor))
+            .or_raise()
+    }
+
+    /// Records that the person known under `from_id` (a DUF number, a D-number) is now known
+    /// under `to_id` (a D-number, a fødselsnummer): their grants, refusals, restrictions and
+    /// history follow them. `reference` names the case or register entry that documents the
+    /// change (never a national id). Returns the event id. Only the catalogue's
+    /// `succession_roles` may record it (`NotPermittedError`); `NotFoundError` when the ledger
+    /// holds nothing under `from_id`, `ConflictError` when it was already succeeded.
+    #[pyo3(signature = (from_id, to_id, reference, *, actor))]
+    fn record_identity_succession(
+        &self,
+        py: Python<'_>,
+        from_id: &Bound<'_, PyAny>,
+        to_id: &Bound<'_, PyAny>,
+        reference: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+    ) -> PyResult<Uuid> {
+        let ledger = self.core()?;
+        let from = ledger
+            .parse_national_id(&string(from_id, "from_id")?)
+            .or_raise()?;
+        let to = ledger
+            .parse_national_id(&string(to_id, "to_id")?)
+            .or_raise()?;
+        let reference = string(reference, "reference")?;
+        let actor = self::actor(actor)?;
+        py.detach(move || ledger.record_identity_succession(&from, &to, &reference, &actor))
+            .or_raise()
+    }
+
+    /// The notification worklist at `at` (an aware `datetime`): the tasks of changes recorded
+    /// up to then that are not marked done. Each item is `{"event_id" (a uuid.UUID), "subject"
+    /// (a pseudonym), "reason", "recipient" (a code, or `None`: tell the person), "due_at"}`,
+    /// with reason `restriction_lifted` (tell the person, Art. 18(3)), `rectification`,
+    /// `restriction` or `erasure` (tell each recipient, Art. 19).
+    #[pyo3(signature = (*, at))]
+    fn notifications_due<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = instant(at, "at")?;
+        crate::casework::notifications(py, self.core()?, at)
+    }
+
+    /// Marks a task of the notification worklist done: the person (`recipient=None`) or the
+    /// recipient was told at `at` of the change recorded by `event_id`. Returns the record
+    /// id. `NotFoundError` when no such task is open, `UnknownCodeError` for a recipient not in
+    /// the catalogue.
+    #[pyo3(signature = (event_id, *, at, actor, recipient = None))]
+    fn record_notification(
+        &self,
+        py: Python<'_>,
+        event_id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+        recipient: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Uuid> {
+        let event_id = crate::casework::event_id(event_id, "event_id")?;
+        let recipient = crate::casework::optional_code(recipient, "recipient")?;
+        let at = instant(at, "at")?;
+        let actor = self::actor(actor)?;
+        let ledger = self.core()?;
+        py.detach(move || ledger.record_notification(event_id, recipient.as_deref(), at, &actor))
+            .or_raise()
     }
 
     /// Records historical consents (a migration of paper records) in one durable write, all or
@@ -534,7 +630,8 @@ impl Ledger {
         Ok(ledger.pseudonym(&subject).to_string())
     }
 
-    /// Everything the ledger holds about a subject (GDPR Art. 15), as a dict.
+    /// Everything the ledger holds about a subject (GDPR Art. 15), as a dict. For a person
+    /// the ledger holds nothing about, an export whose `status` is `nothing_held`.
     fn subject_export<'py>(
         &self,
         py: Python<'py>,
@@ -598,12 +695,15 @@ impl Ledger {
             .or_raise()
     }
 
-    /// Evaluates an erasure request (GDPR Art. 17). When an archival or legal duty keeps the
-    /// records, processing is restricted instead: `{"outcome": "restricted", "at", "rules",
-    /// "statutes"}`, and consent-based disclosures are then denied with `restricted`.
-    /// Otherwise the subject's personal payloads become unrecoverable (the chain still
-    /// verifies): `{"outcome": "erased", "at", "events_erased"}`. A second request raises
-    /// `ConflictError`.
+    /// Evaluates an erasure request (GDPR Art. 17) at the ledger's clock. Consent forms,
+    /// refusals and disclosure records are archival material (arkivlova 2025 § 5), so nothing
+    /// is destroyed now: every active grant is withdrawn (reason `erasure_request`), the
+    /// subject's processing is restricted (ground `erasure_request`), and the outcome says when
+    /// kassasjon is due: `{"outcome": "restricted", "at", "rules", "statutes", "withdrawn"
+    /// (the grant ids, as `uuid.UUID`), "kassasjon_due_at"}` (`None` while a purpose's
+    /// retention is permanent or not stated). `execute_kassasjon` crypto-shreds once it is
+    /// due. A second request raises `ConflictError`; a subject the ledger holds nothing about,
+    /// `NotFoundError`.
     #[pyo3(signature = (subject, *, actor))]
     fn request_erasure<'py>(
         &self,
@@ -615,6 +715,138 @@ impl Ledger {
         let actor = self::actor(actor)?;
         let outcome = py
             .detach(move || ledger.request_erasure(&subject, &actor))
+            .or_raise()?;
+        let dict = serialised(py, &outcome)?.cast_into::<PyDict>()?;
+        convert::uuids_at(&dict, "withdrawn")?;
+        Ok(dict.into_any())
+    }
+
+    /// Restricts the processing of the subject's data from `at` on a ground of GDPR Art. 18(1):
+    /// `ground` is `A18_1_a` (accuracy contested), `A18_1_b` (unlawful, erasure opposed),
+    /// `A18_1_c` (needed for legal claims) or `A18_1_d` (objection pending). While
+    /// restricted, consent-based disclosures are still permitted (Art. 18(2)); statutory ones
+    /// are denied `restricted` unless the catalogue marks their rule
+    /// `continues_under_restriction`. Returns the record id. `ConflictError` when already
+    /// restricted on that ground.
+    #[pyo3(signature = (subject, *, ground, at, actor))]
+    fn restrict(
+        &self,
+        py: Python<'_>,
+        subject: &Bound<'_, PyAny>,
+        ground: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+    ) -> PyResult<Uuid> {
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        let ground = RestrictionGround::parse(&string(ground, "ground")?).or_raise()?;
+        let at = instant(at, "at")?;
+        let actor = self::actor(actor)?;
+        py.detach(move || ledger.restrict(&subject, ground, at, &actor))
+            .or_raise()
+    }
+
+    /// Lifts every restriction of the subject in force, from `at`; tell the person first
+    /// (Art. 18(3)). `reason` (required, no national id) says why. Returns the record id.
+    /// `NotFoundError` when no restriction is in force.
+    #[pyo3(signature = (subject, *, at, actor, reason))]
+    fn lift_restriction(
+        &self,
+        py: Python<'_>,
+        subject: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+        reason: &Bound<'_, PyAny>,
+    ) -> PyResult<Uuid> {
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        let at = instant(at, "at")?;
+        let actor = self::actor(actor)?;
+        let reason = string(reason, "reason")?;
+        py.detach(move || ledger.lift_restriction(&subject, at, &actor, &reason))
+            .or_raise()
+    }
+
+    /// Records the subject's objection (GDPR Art. 21(1)) to processing for `purpose` from
+    /// `at`. Every basis of the purpose whose GDPR gate is Art. 6(1)(e) (statutory rules, and
+    /// consents that only waive confidentiality) then denies `objected`, until
+    /// `resolve_objection` rejects it; a consent that is itself the Art. 6(1)(a) basis is
+    /// untouched. Returns the objection's id. `UnknownCodeError` for a purpose not in the
+    /// catalogue, `InvalidInputError` for one with no Art. 6(1)(e) basis, `ConflictError`
+    /// while an objection to it is unresolved.
+    #[pyo3(name = "object", signature = (subject, *, purpose, at, actor))]
+    fn object_to(
+        &self,
+        py: Python<'_>,
+        subject: &Bound<'_, PyAny>,
+        purpose: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+    ) -> PyResult<Uuid> {
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        let purpose = string(purpose, "purpose")?;
+        let at = instant(at, "at")?;
+        let actor = self::actor(actor)?;
+        py.detach(move || ledger.object(&subject, &purpose, at, &actor))
+            .or_raise()
+    }
+
+    /// Resolves an objection from `at`: `outcome` is `upheld` (no compelling grounds were
+    /// shown: the processing for the purpose stays stopped) or `rejected` (it resumes).
+    /// `reason` (required) says why. Returns the record id. `NotFoundError` for an unknown
+    /// objection, `ConflictError` when it is already resolved.
+    #[pyo3(signature = (objection_id, *, outcome, at, actor, reason))]
+    fn resolve_objection(
+        &self,
+        py: Python<'_>,
+        objection_id: &Bound<'_, PyAny>,
+        outcome: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+        reason: &Bound<'_, PyAny>,
+    ) -> PyResult<Uuid> {
+        let objection = convert::record_id(objection_id, "objection_id")?;
+        let outcome = ObjectionOutcome::parse(&string(outcome, "outcome")?).or_raise()?;
+        let at = instant(at, "at")?;
+        let actor = self::actor(actor)?;
+        let reason = string(reason, "reason")?;
+        let ledger = self.core()?;
+        py.detach(move || ledger.resolve_objection(objection, outcome, at, &actor, &reason))
+            .or_raise()
+    }
+
+    /// The subjects whose erasure was requested and whose records' retention has ended by
+    /// `at`, sorted by due date: `[{"subject" (a pseudonym), "due_at"}]`.
+    #[pyo3(signature = (*, at))]
+    fn erasure_due<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let at = instant(at, "at")?;
+        let ledger = self.core()?;
+        let json = py
+            .detach(move || ledger.erasure_due(at).map(|due| json_value(&due)))
+            .or_raise()?
+            .map_err(internal)?;
+        from_json(py, &json)
+    }
+
+    /// Kassasjon: crypto-shreds the subject's personal payloads (the chain still verifies)
+    /// once their erasure was requested and their records' retention has ended, judged by the
+    /// ledger's own clock: `{"outcome": "erased", "at", "events_erased"}`. `NotPermittedError`
+    /// before then (or while a retention is permanent, or no erasure was requested),
+    /// `ConflictError` when already erased. Backups made before it still hold the wrapped key:
+    /// keep them no longer than the operations guide says.
+    #[pyo3(signature = (subject, *, actor))]
+    fn execute_kassasjon<'py>(
+        &self,
+        py: Python<'py>,
+        subject: &Bound<'py, PyAny>,
+        actor: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        let actor = self::actor(actor)?;
+        let outcome = py
+            .detach(move || ledger.execute_kassasjon(&subject, &actor))
             .or_raise()?;
         serialised(py, &outcome)
     }
@@ -666,7 +898,8 @@ impl Ledger {
     /// The re-consent worklist: grants that stop covering disclosures within `window` (a
     /// `datetime.timedelta`, not negative) from `at`, sorted by due date. Each item is
     /// `{"grant_id", "subject" (a pseudonym), "reason", "due_at", "purposes", "recipients",
-    /// "categories"}`, with reason `comes_of_age`, `expires` or `notice_superseded`.
+    /// "categories"}`, with reason `comes_of_age`, `expires`, `notice_superseded` or
+    /// `authority_ends` (a representative's `authority_valid_until`).
     #[pyo3(signature = (*, at, window))]
     fn reconsent_due<'py>(
         &self,

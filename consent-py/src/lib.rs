@@ -2,6 +2,7 @@
 //! `consent` package. This crate only converts; every rule lives in the core.
 
 mod batch;
+mod casework;
 mod convert;
 mod decision;
 mod errors;

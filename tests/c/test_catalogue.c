@@ -133,6 +133,11 @@ int main(void) {
     CHECK(consent_ledger_open(path, options, &ledger) == CONSENT_RESULT_OK);
     CHECK(consent_ledger_event_count(ledger) == 2);
     consent_ledger_free(ledger);
+    /* Without a catalogue, the ledger opens under the one in force: the adopted one. */
+    ledger = NULL;
+    CHECK(consent_ledger_open(path, NULL, &ledger) == CONSENT_RESULT_OK);
+    CHECK(ledger != NULL && consent_ledger_event_count(ledger) == 2);
+    consent_ledger_free(ledger);
 
     if (next_file_path != NULL) remove(next_file_path);
     remove(path);

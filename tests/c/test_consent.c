@@ -45,6 +45,8 @@ static int failed = 0;
 #define T_2026_05_01 INT64_C(1777636800000)  /* 2026-05-01T12:00:00Z */
 #define T_WITHDRAW INT64_C(1780272000000)    /* 2026-06-01T00:00:00Z */
 #define T_2026_07_01 INT64_C(1782907200000)  /* 2026-07-01T12:00:00Z */
+#define T_2028_05_01 INT64_C(1840795200000)  /* 2028-05-01T12:00:00Z */
+#define T_2028_07_01 INT64_C(1846065600000)  /* 2028-07-01T12:00:00Z */
 #define T_2030_05_01 INT64_C(1903867200000)  /* 2030-05-01T12:00:00Z */
 #define T_2030_07_01 INT64_C(1909137600000)  /* 2030-07-01T12:00:00Z */
 
@@ -99,6 +101,12 @@ static void grant_json(char *buf, size_t len, const char *subject, const char *g
 #define CLOCK_OPTIONS "{\"test_mode\": true, \"clock\": \"2026-01-05T10:00:00Z\"}"
 #define VERGE                                                                            \
     "{\"role\": \"verge\", \"id\": \"" ADULT "\", \"authority\": \"statsforvalteren 2025/77\"}"
+/* A representative grantor followed by the grant's `child_heard` field (the grant documents put
+ * the grantor where this goes): the child of 12 or older was heard before the grant. */
+#define HEARD                                                                              \
+    ", \"child_heard\": {\"at\": \"2026-01-04T12:00:00Z\", \"position\": \"agrees\", " \
+    "\"reference\": \"2026/1233\"}"
+#define VERGE_HEARD VERGE HEARD
 
 /* Decides and returns 1 permitted, 0 denied, -1 error (with the result in *rc). Also asks
  * consent_ledger_permits, which must give the same result and verdict and leave its out-param
@@ -256,18 +264,19 @@ static void test_minor_representative(void) {
     char json[2048];
     char *id = NULL;
     /* A verge consents for the child, explicitly, to health data for the health service. */
-    grant_json(json, sizeof json, CHILD, VERGE, "health_coordination", "helsetjenesten",
+    grant_json(json, sizeof json, CHILD, VERGE_HEARD, "health_coordination", "helsetjenesten",
                "\"health\"", 1);
     CHECK_RC(consent_ledger_grant(ledger, json, ACTOR, &id), CONSENT_RESULT_OK);
     consent_string_free(id);
     CHECK(decide(ledger, CHILD, "helsetjenesten", "health_coordination", cats, 1, T_2026_03_01,
                  &rc) == 1);
-    CHECK(decide(ledger, CHILD, "helsetjenesten", "health_coordination", cats, 1, T_2030_05_01,
+    CHECK(decide(ledger, CHILD, "helsetjenesten", "health_coordination", cats, 1, T_2028_05_01,
                  &rc) == 1);
-    /* The child turns 18 on 2030-06-01: the representative's grant lapses. */
+    /* The child turns 16 on 2028-06-01 and consents to health care alone from then: the
+     * representative's grant for health data lapses. */
     consent_decision *decision = NULL;
     CHECK_RC(consent_ledger_decide(ledger, CHILD, "helsetjenesten", "health_coordination", cats, 1,
-                                   T_2030_07_01, &decision),
+                                   T_2028_07_01, &decision),
              CONSENT_RESULT_OK);
     CHECK(!consent_decision_permitted(decision));
     char *out = NULL;
@@ -385,11 +394,12 @@ static void test_grant_errors(void) {
     CHECK(strlen(small) == sizeof small - 1 && strncmp(small, msg, sizeof small - 1) == 0);
     CHECK(consent_last_error_message(NULL, 0) == full);
 
-    /* A 13-year-old cannot consent alone; a representative cannot grant for an adult. */
+    /* A 13-year-old cannot consent alone; a representative grants only after hearing the child,
+     * and cannot grant for an adult. */
     grant_json(json, sizeof json, CHILD, SELF, "employment_followup", "nav", "\"family\"", 0);
     CHECK_RC(consent_ledger_grant(ledger, json, ACTOR, &id), CONSENT_RESULT_INVALID_INPUT);
     grant_json(json, sizeof json, CHILD2, "{\"role\": \"parent\", \"id\": \"" ADULT
-               "\", \"authority\": \"folkeregisteret\"}",
+               "\", \"authority\": \"folkeregisteret\"}" HEARD,
                "employment_followup", "nav", "\"family\"", 0);
     CHECK_RC(consent_ledger_grant(ledger, json, ACTOR, &id), CONSENT_RESULT_OK);
     consent_string_free(id);

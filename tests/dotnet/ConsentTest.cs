@@ -45,6 +45,15 @@ static class ConsentTest
         return Ledger.InMemory(TestOptions());
     }
 
+    /// <summary>The events the test's own calls recorded. A new ledger's first event records
+    /// the adoption of its catalogue (CaseworkTest checks that it is exactly one event, and that
+    /// an adoption adds one); the C# API lists no events by kind, so that one is left out here.
+    /// Only for ledgers that adopted no other catalogue.</summary>
+    static long Recorded(Ledger ledger)
+    {
+        return ledger.EventCount - 1;
+    }
+
     static int passed, failed;
     static readonly HashSet<ResultCode> provoked = new HashSet<ResultCode>();
 
@@ -105,6 +114,10 @@ static class ConsentTest
     }
 
     const string Self = "{\"role\": \"self\"}";
+    /// <summary>A representative's grant for a child of 12 or older records that the child was
+    /// heard (the <c>extra</c> of <see cref="GrantJson"/>).</summary>
+    const string ChildHeard = "\"child_heard\": {\"at\": \"2026-01-04T12:00:00Z\", \"position\": \"agrees\","
+        + " \"reference\": \"2026/1233\"}, ";
     static readonly string Verge = "{\"role\": \"verge\", \"id\": \"" + Adult
         + "\", \"authority\": \"statsforvalteren 2025/77\"}";
 
@@ -200,7 +213,7 @@ static class ConsentTest
     {
         using (Ledger ledger = NewLedger())
         {
-            Check(ledger.EventCount == 0, "a new ledger is empty");
+            Check(Recorded(ledger) == 0, "a new ledger holds only its own catalogue");
             // A statutory permit: NIR registration needs no grant.
             using (Decision d = ledger.Decide(Adult, "nir", "nir_registration", Nir, March2026))
             {
@@ -240,7 +253,7 @@ static class ConsentTest
 
             Guid grantId = ledger.Grant(HealthGrant(), CaseWorker);
             Check(grantId != Guid.Empty, "Grant returns the grant id");
-            Check(ledger.EventCount == 1, "one event");
+            Check(Recorded(ledger) == 1, "one event");
             using (Decision d = ledger.Decide(Adult, "laeringssenteret", "health_coordination", Health, May2026))
             {
                 Basis basis = d.Bases[0].Basis;
@@ -262,7 +275,7 @@ static class ConsentTest
             {
                 Check(!d.Permitted && d.Denial == DenialReason.Withdrawn, "denied after the withdrawal");
             }
-            Check(ledger.EventCount == 2, "two events");
+            Check(Recorded(ledger) == 2, "two events");
 
             // A refusal is recorded with its own id.
             string refusal = "{\"subject\": \"" + Adult + "\", \"grantor\": " + Self + ","
@@ -271,19 +284,19 @@ static class ConsentTest
                 + " \"language\": \"uk\", \"interpreter\": false},"
                 + " \"notice\": {\"id\": \"bosetting-personvern\", \"version\": \"2024-10-16\"}}";
             Guid refusalId = ledger.Refuse(refusal, CaseWorker);
-            Check(refusalId != Guid.Empty && refusalId != grantId && ledger.EventCount == 3, "Refuse");
+            Check(refusalId != Guid.Empty && refusalId != grantId && Recorded(ledger) == 3, "Refuse");
 
             // A disclosure is recorded only when permitted.
             using (Decision d = ledger.RecordDisclosure(Adult, "nir", "nir_registration", Nir, March2026, CaseWorker))
             {
                 Check(d.Permitted && d.Bases[0].Basis.Rule == "nir_registration", "RecordDisclosure returns the decision");
             }
-            Check(ledger.EventCount == 4, "the disclosure is recorded");
+            Check(Recorded(ledger) == 4, "the disclosure is recorded");
             Throws<NotPermittedException>("a denied disclosure", ResultCode.NotPermitted, ledger,
                 () => ledger.RecordDisclosure(Adult, "laeringssenteret", "health_coordination", Health, July2026, CaseWorker));
 
             VerifyReport report = ledger.Verify();
-            Check(report.Ok && report.Events == 4 && report.HeadHash.Length == 64 && report.FirstBadSeq == null
+            Check(report.Ok && report.Events == ledger.EventCount && Recorded(ledger) == 4 && report.HeadHash.Length == 64 && report.FirstBadSeq == null
                 && report.Problem == null, "Verify");
 
             // A decision outlives its ledger... but not its own disposal.
@@ -332,8 +345,11 @@ static class ConsentTest
             string export = ledger.SubjectExport(Adult);
             Check(export.Contains("consent-export/1") && export.Contains(pseudonym) && export.Contains(finances.ToString())
                 && !export.Contains(Adult), "SubjectExport");
-            Throws<NotFoundException>("the export of an unknown subject", ResultCode.NotFound, ledger,
-                () => ledger.SubjectExport(Fnr("010280", 300)));
+            // A person the ledger holds nothing on is answered too, by pseudonym.
+            string stranger = Fnr("010280", 300);
+            string none = ledger.SubjectExport(stranger);
+            Check(none.Contains("\"status\": \"nothing_held\"") && none.Contains(ledger.Pseudonym(stranger))
+                && !none.Contains(stranger), "the export of an unknown subject says nothing is held");
 
             // Access request (Art. 15), due one calendar month later.
             AccessRequest request = ledger.RegisterAccessRequest(Adult,
@@ -367,7 +383,7 @@ static class ConsentTest
 
             // Re-consent: a verge's grant for a child lapses at 18; the item names the pseudonym.
             Guid childGrant = ledger.Grant(GrantJson(Child, Verge, "case_handling", "nav", "\"family\"", false,
-                Rfc3339(now.AddHours(-1))), CaseWorker);
+                Rfc3339(now.AddHours(-1)), ChildHeard), CaseWorker);
             IReadOnlyList<ReconsentItem> due = ledger.ReconsentDue(May2030, TimeSpan.FromDays(60));
             Check(due.Count == 1 && due[0].GrantId == childGrant && due[0].Subject == ledger.Pseudonym(Child)
                 && due[0].Reason == "comes_of_age" && due[0].DueAt == new DateTimeOffset(2030, 5, 31, 22, 0, 0, TimeSpan.Zero)
@@ -382,20 +398,27 @@ static class ConsentTest
                     "the verge's grant no longer covers the adult");
             }
 
-            // Erasure (Art. 17): consents only -> erased; after an NIR disclosure -> restricted.
-            ErasureOutcome erased = ledger.RequestErasure(Child, CaseWorker);
-            Check(erased.Erased && erased.Outcome == "erased" && erased.EventsErased >= 1 && erased.Rules.Count == 0,
-                "RequestErasure erases");
+            // Erasure (Art. 17): the grants are withdrawn and processing restricted; the default
+            // catalogue keeps the records for good, so kassasjon is never due.
+            ErasureOutcome requested = ledger.RequestErasure(Child, CaseWorker);
+            Check(!requested.Erased && requested.Outcome == "restricted" && requested.Withdrawn.Count == 1
+                && requested.Withdrawn[0] == childGrant && requested.KassasjonDueAt == null && requested.At == now,
+                "RequestErasure withdraws and restricts");
             Throws<ConflictException>("a second erasure request", ResultCode.Conflict, ledger,
                 () => ledger.RequestErasure(Child, CaseWorker));
+            Throws<NotPermittedException>("kassasjon of records kept for good", ResultCode.NotPermitted, ledger,
+                () => ledger.ExecuteKassasjon(Child, CaseWorker));
             ledger.RecordDisclosure(Adult, "nir", "nir_registration", Nir, now, CaseWorker).Dispose();
             ErasureOutcome restricted = ledger.RequestErasure(Adult, CaseWorker);
             Check(!restricted.Erased && restricted.Outcome == "restricted" && restricted.Rules.Count == 1 && restricted.Rules[0] == "nir_registration"
-                && restricted.Statutes.Count == 1, "RequestErasure restricts after an NIR disclosure");
+                && restricted.Statutes.Count == 1 && new List<Guid>(restricted.Withdrawn).Contains(finances),
+                "RequestErasure names the duty after an NIR disclosure");
             using (Decision d = ledger.Decide(Adult, "nav", "employment_followup", new[] { "finances" }, now.AddDays(1)))
             {
-                Check(!d.Permitted && d.Denial == DenialReason.Restricted, "consent-based decisions are restricted");
+                Check(!d.Permitted && d.Denial == DenialReason.Withdrawn, "the consent is withdrawn at the request");
             }
+            Check(ledger.Permits(Adult, "nir", "nir_registration", Nir, now.AddDays(1)),
+                "the statutory duty continues under restriction");
             Check(ledger.Verify().Ok, "the chain still verifies");
         }
     }
@@ -430,7 +453,7 @@ static class ConsentTest
             GrantEach(ledger, September2026, ref person, 6, "case_handling", "bufetat", "family");
             GrantEach(ledger, September2026, ref person, 2, "health_coordination", "helsetjenesten", "health", true);
             long before = ledger.EventCount;
-            Check(before == 14, "fourteen grants");
+            Check(Recorded(ledger) == 14, "fourteen grants");
 
             // Defaults: every quarter (the catalogue's period) from the first event's to this one.
             Statistics all = ledger.Statistics();
@@ -648,7 +671,7 @@ static class ConsentTest
             {
                 Check(d.Permitted && d.Bases[0].Basis.Condition == "order", "an order from the service is the other condition");
             }
-            Check(ledger.EventCount == 0, "deciding records nothing");
+            Check(Recorded(ledger) == 0, "deciding records nothing");
 
             // Recording: without the assertion, nothing is recorded; with it, the event keeps it.
             ledger.SetClock(March1);
@@ -663,7 +686,7 @@ static class ConsentTest
                 Check(d.Permitted && d.Bases[0].Basis.Condition == "serious_concern" && d.Bases[1].Basis.Condition
                     == "serious_concern", "RecordDisclosure with the assertion returns the permitting decision");
             }
-            Check(ledger.EventCount == 1, "the disclosure is recorded");
+            Check(Recorded(ledger) == 1, "the disclosure is recorded");
             // The recorded event keeps, per category, the condition its basis relied on (the
             // export is read from the events).
             IReadOnlyList<JsonObject> disclosures = JsonObject.Parse(ledger.SubjectExport(Adult), "export")
@@ -767,7 +790,7 @@ static class ConsentTest
                     CaseWorker);
             }
             long before = ledger.EventCount;
-            Check(before == 5, "Dari, Kurmanji, Sorani and Tigrinya are accepted: " + before);
+            Check(Recorded(ledger) == 5, "Dari, Kurmanji, Sorani and Tigrinya are accepted: " + Recorded(ledger));
 
             // No retroactive consent: 40 days back is refused, 10 days back accepted.
             ledger.SetClock(March1);
@@ -830,10 +853,10 @@ static class ConsentTest
                 () => ledger.GrantHistorical(documents, null));
             // Brackets inside a string, and an escaped quote before them, are text, not structure.
             string braces = paper2020.Replace("2026/1234", "2020/}{ \\\"} ]");
-            Check(ledger.EventCount == 0, "nothing was migrated");
+            Check(Recorded(ledger) == 0, "nothing was migrated");
 
             IReadOnlyList<Guid> ids = ledger.GrantHistorical(documents, Dpo);
-            Check(ids.Count == 2 && ids[0] != ids[1] && ledger.EventCount == 2, "GrantHistorical returns an id per grant");
+            Check(ids.Count == 2 && ids[0] != ids[1] && Recorded(ledger) == 2, "GrantHistorical returns an id per grant");
             using (Decision d = ledger.Decide(Adult, "nav", "employment_followup", new[] { "finances" },
                 new DateTimeOffset(2021, 1, 4, 12, 0, 0, TimeSpan.Zero)))
             {
@@ -843,8 +866,8 @@ static class ConsentTest
                 new DateTimeOffset(2022, 1, 4, 12, 0, 0, TimeSpan.Zero)), "the second grant, in order");
             Check(ledger.SubjectExport(Adult).Contains(ids[0].ToString()), "the migrated grant is in the export");
             IReadOnlyList<Guid> archived = ledger.GrantHistorical(new[] { braces }, new Actor("arkivar-2", "archivist"));
-            Check(archived.Count == 1 && ledger.EventCount == 3, "an archivist may migrate; braces in strings are text");
-            Check(ledger.GrantHistorical(new string[0], Dpo).Count == 0 && ledger.EventCount == 3,
+            Check(archived.Count == 1 && Recorded(ledger) == 3, "an archivist may migrate; braces in strings are text");
+            Check(ledger.GrantHistorical(new string[0], Dpo).Count == 0 && Recorded(ledger) == 3,
                 "an empty migration records nothing");
         }
     }
@@ -874,7 +897,7 @@ static class ConsentTest
                     "2025-12-06T09:59:59Z"), CaseWorker));
             ledger.Grant(GrantJson(Adult, Self, "case_handling", "nav", "\"address\"", false, "2025-12-06T10:00:00Z"),
                 CaseWorker);
-            Check(ledger.EventCount == 1, "a consent exactly 30 days back is accepted");
+            Check(Recorded(ledger) == 1, "a consent exactly 30 days back is accepted");
             ledger.SetClock(March1);
             Throws<InvalidInputException>("the clock moved on: January is too far back", ResultCode.InvalidInput, ledger,
                 () => ledger.Grant(HealthGrant(), CaseWorker));
@@ -923,7 +946,7 @@ static class ConsentTest
                 Throws<InvalidUtf8Exception>("a lone surrogate in a reference" + how, ResultCode.InvalidUtf8, ledger,
                     call(new[] { new Assertion("serious_concern", "2026/\uD800") }));
             }
-            Check(ledger.Verify().Ok && ledger.EventCount == 0, "bad assertions left the ledger empty");
+            Check(ledger.Verify().Ok && Recorded(ledger) == 0, "bad assertions left the ledger empty");
         }
     }
 
@@ -940,7 +963,7 @@ static class ConsentTest
             }
             Check(DenialReasons.Parse(snake.ToString()) == reason, "the library's name of " + reason + " is " + snake);
         }
-        Check(DenialReasons.Parse("grantor_authority_ended") == DenialReason.Unknown,
+        Check(DenialReasons.Parse("a_reason_from_a_later_library") == DenialReason.Unknown,
             "a reason added to the library later is Unknown, still a denial");
         Check(default(DenialReason) == DenialReason.Unknown, "the default reason is Unknown");
     }
@@ -988,7 +1011,7 @@ static class ConsentTest
             Check(File.Exists(path + ".key"), "the key file beside the ledger");
             using (Ledger again = Ledger.Open(path))
             {
-                Check(again.EventCount == 1 && again.Permits(Adult, "laeringssenteret", "health_coordination", Health, May2026),
+                Check(Recorded(again) == 1 && again.Permits(Adult, "laeringssenteret", "health_coordination", Health, May2026),
                     "a reopened file ledger replays its grant");
             }
             Throws<KeyMismatchException>("another key", ResultCode.KeyMismatch, null,
@@ -997,7 +1020,7 @@ static class ConsentTest
             File.Copy(path + ".key", keyFile);
             using (Ledger withKeyFile = Ledger.Open(path, new LedgerOptions { KeyFile = keyFile }))
             {
-                Check(withKeyFile.EventCount == 1, "LedgerOptions.KeyFile");
+                Check(Recorded(withKeyFile) == 1, "LedgerOptions.KeyFile");
             }
             string keyed = Path.Combine(dir, "keyed.db");
             using (Ledger withKey = Ledger.Open(keyed,
@@ -1007,15 +1030,16 @@ static class ConsentTest
             }
             using (Ledger withKey = Ledger.Open(keyed, new LedgerOptions { KeyHex = new string('a', 64) }))
             {
-                Check(withKey.EventCount == 1 && !File.Exists(keyed + ".key"), "LedgerOptions.KeyHex");
+                Check(Recorded(withKey) == 1 && !File.Exists(keyed + ".key"), "LedgerOptions.KeyHex");
             }
 
-            // Tampering: the actor id stands in clear in each event's header; change it.
+            // Tampering: the actor id stands in clear in each event's header; change it. Event 1
+            // records the ledger's catalogue (by the system actor), so the first altered is 2.
             int patched = Patch(path, Actor17, "saksbehandler-99") + Patch(path + "-wal", Actor17, "saksbehandler-99");
             Check(patched > 0, "the test found the header to alter");
             IntegrityException integrity = Throws<IntegrityException>("an altered event", ResultCode.Integrity, null,
                 () => Ledger.Open(path));
-            Check(integrity != null && integrity.Message.StartsWith("event 1"), "the altered event is named");
+            Check(integrity != null && integrity.Message.StartsWith("event 2"), "the altered event is named");
 
             // Catalogues and options.
             string bad = Path.Combine(dir, "bad.toml");
@@ -1082,12 +1106,126 @@ static class ConsentTest
         }
     }
 
+    /// <summary>The default catalogue with every purpose kept one year after the last case event
+    /// instead of for good, written to a temporary file, so that kassasjon can become due.</summary>
+    static string FiniteRetentionCatalogue()
+    {
+        string root = Path.GetFullPath(".");
+        string text = File.ReadAllText(Path.Combine(root, "consent-core", "src", "catalogue", "default.toml"));
+        string path = Path.Combine(Path.GetTempPath(), "consent-finite-" + Guid.NewGuid().ToString("N") + ".toml");
+        File.WriteAllText(path, text.Replace("retention_years = \"permanent\"", "retention_years = 1"));
+        return path;
+    }
+
+    /// <summary>Restriction (Art. 18), objection (Art. 21), kassasjon after an erasure request.</summary>
+    static void TestStoppingRights()
+    {
+        DateTimeOffset march1 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        string[] name = { "name" };
+        string[] finances = { "finances" };
+        using (Ledger ledger = NewLedger())
+        {
+            ledger.Grant(GrantJson(Adult, Self, "employment_followup", "nav", "\"finances\"", false), CaseWorker);
+            ledger.SetClock(march1);
+            Guid restriction = ledger.Restrict(Adult, RestrictionGround.Accuracy, march1, CaseWorker);
+            Check(restriction != Guid.Empty, "Restrict returns the record id");
+            Check(ledger.Permits(Adult, "nav", "employment_followup", finances, march1.AddDays(4)),
+                "Art. 18(2): the consent path goes on");
+            using (Decision d = ledger.Decide(Adult, "imdi", "settlement", name, march1.AddDays(4)))
+            {
+                Check(!d.Permitted && d.Denial == DenialReason.Restricted, "a statutory rule is restricted");
+            }
+            Throws<ConflictException>("a second restriction on the ground", ResultCode.Conflict, ledger,
+                () => ledger.Restrict(Adult, RestrictionGround.Accuracy, march1, CaseWorker));
+            Throws<InvalidInputException>("a ground that is not Art. 18(1)'s", ResultCode.InvalidInput, ledger,
+                () => ledger.Restrict(Adult, (RestrictionGround)7, march1, CaseWorker));
+            Throws<InvalidNationalIdException>("restricting a bad number", ResultCode.InvalidNationalId, ledger,
+                () => ledger.Restrict(BadFnr, RestrictionGround.Unlawful, march1, CaseWorker));
+            Throws<InvalidInputException>("a lift before the restriction began", ResultCode.InvalidInput, ledger,
+                () => ledger.LiftRestriction(Adult, march1.AddDays(-1), "verified", CaseWorker));
+            Throws<InvalidInputException>("a lift without a reason", ResultCode.InvalidInput, ledger,
+                () => ledger.LiftRestriction(Adult, march1.AddDays(9), "", CaseWorker));
+            Throws<NullArgumentException>("a null reason", ResultCode.NullArgument, ledger,
+                () => ledger.LiftRestriction(Adult, march1.AddDays(9), null, CaseWorker));
+            Guid lift = ledger.LiftRestriction(Adult, march1.AddDays(9), "the address was verified", CaseWorker);
+            Check(lift != Guid.Empty && lift != restriction, "LiftRestriction returns the record id");
+            Check(ledger.Permits(Adult, "imdi", "settlement", name, march1.AddDays(10)), "lifted: the statute runs again");
+            Throws<NotFoundException>("lifting with no restriction in force", ResultCode.NotFound, ledger,
+                () => ledger.LiftRestriction(Adult, march1.AddDays(11), "again", CaseWorker));
+            string export = ledger.SubjectExport(Adult);
+            Check(export.Contains("\"A18_1_a\"") && export.Contains("the address was verified"),
+                "the export shows the restriction and its lift");
+
+            // Objection to a public task, until rejected (after the lift: a restriction would
+            // deny the statute first).
+            DateTimeOffset objected = march1.AddDays(10);
+            Guid objection = ledger.Object(Adult, "introduction_programme", objected, CaseWorker);
+            using (Decision d = ledger.Decide(Adult, "nav", "introduction_programme", name, objected.AddDays(1)))
+            {
+                Check(!d.Permitted && d.Denial == DenialReason.Objected && d.DenialName == "objected",
+                    "an objection denies the Art. 6(1)(e) basis");
+            }
+            Throws<ConflictException>("a second objection to the purpose", ResultCode.Conflict, ledger,
+                () => ledger.Object(Adult, "introduction_programme", objected, CaseWorker));
+            Throws<UnknownCodeException>("an objection to an unknown purpose", ResultCode.UnknownCode, ledger,
+                () => ledger.Object(Adult, "holidays", march1, CaseWorker));
+            Throws<InvalidInputException>("an objection where consent is the basis", ResultCode.InvalidInput, ledger,
+                () => ledger.Object(Adult, "statistics", march1, CaseWorker));
+            Throws<NotFoundException>("resolving an unknown objection", ResultCode.NotFound, ledger,
+                () => ledger.ResolveObjection(Guid.NewGuid(), ObjectionOutcome.Rejected, march1, "x", CaseWorker));
+            Throws<InvalidInputException>("an outcome that is neither", ResultCode.InvalidInput, ledger,
+                () => ledger.ResolveObjection(objection, (ObjectionOutcome)0, march1, "x", CaseWorker));
+            Guid resolution = ledger.ResolveObjection(objection, ObjectionOutcome.Rejected, objected.AddDays(2),
+                "vedtak 2026/90: compelling grounds", CaseWorker);
+            Check(resolution != Guid.Empty && resolution != objection, "ResolveObjection returns the record id");
+            Check(ledger.Permits(Adult, "nav", "introduction_programme", name, objected.AddDays(3)), "rejected: it resumes");
+            Throws<ConflictException>("resolving twice", ResultCode.Conflict, ledger,
+                () => ledger.ResolveObjection(objection, ObjectionOutcome.Upheld, objected.AddDays(3), "x", CaseWorker));
+        }
+
+        string catalogue = FiniteRetentionCatalogue();
+        try
+        {
+            using (Ledger ledger = Ledger.InMemory(new LedgerOptions { TestMode = true, Clock = Clock, CatalogueFile = catalogue }))
+            {
+                Guid grant = ledger.Grant(GrantJson(Adult, Self, "employment_followup", "nav", "\"finances\"", false), CaseWorker);
+                ledger.SetClock(march1);
+                Throws<NotPermittedException>("kassasjon before any erasure request", ResultCode.NotPermitted, ledger,
+                    () => ledger.ExecuteKassasjon(Adult, CaseWorker));
+                ErasureOutcome outcome = ledger.RequestErasure(Adult, CaseWorker);
+                Check(outcome.Withdrawn.Count == 1 && outcome.Withdrawn[0] == grant
+                    && outcome.KassasjonDueAt == march1.AddYears(1), "kassasjon is due one year after the withdrawal");
+                Check(ledger.ErasureDue(march1.AddYears(1).AddDays(-1)).Count == 0, "nothing due the day before");
+                IReadOnlyList<KassasjonDue> due = ledger.ErasureDue(march1.AddYears(1));
+                Check(due.Count == 1 && due[0].Subject == ledger.Pseudonym(Adult) && due[0].DueAt == march1.AddYears(1),
+                    "ErasureDue names the subject by pseudonym");
+                Throws<NotPermittedException>("kassasjon before the retention ends (the ledger's clock)",
+                    ResultCode.NotPermitted, ledger, () => ledger.ExecuteKassasjon(Adult, CaseWorker));
+                Throws<NotFoundException>("kassasjon of a stranger", ResultCode.NotFound, ledger,
+                    () => ledger.ExecuteKassasjon(Fnr("010280", 300), CaseWorker));
+                ledger.SetClock(march1.AddYears(1).AddDays(1));
+                ErasureOutcome shredded = ledger.ExecuteKassasjon(Adult, CaseWorker);
+                Check(shredded.Erased && shredded.EventsErased >= 2 && shredded.KassasjonDueAt == null,
+                    "ExecuteKassasjon shreds");
+                Check(ledger.Verify().Ok, "the chain still verifies after kassasjon");
+                Check(ledger.SubjectExport(Adult).Contains("\"status\": \"erased\""), "the export says erased");
+                Throws<ConflictException>("a second kassasjon", ResultCode.Conflict, ledger,
+                    () => ledger.ExecuteKassasjon(Adult, CaseWorker));
+            }
+        }
+        finally
+        {
+            File.Delete(catalogue);
+        }
+    }
+
     static int Main()
     {
         TestVersionAndNames();
         TestExceptionMap();
         TestDecisions();
         TestRights();
+        TestStoppingRights();
         TestStatistics();
         TestConditions();
         TestTwoGates();

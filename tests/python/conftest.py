@@ -53,6 +53,17 @@ def new_ledger(**options: Any) -> consent.Ledger:
     return consent.Ledger.in_memory(test_mode=True, clock=CLOCK, **options)
 
 
+def recorded(ledger: consent.Ledger) -> int:
+    """The events the test's own calls recorded: every event but the catalogue adoptions (a new
+    ledger's first event records the adoption of its catalogue)."""
+    return sum(1 for event in ledger.events() if event["kind"] != "catalogue_adopted")
+
+
+def recorded_events(ledger: consent.Ledger) -> list[dict[str, Any]]:
+    """Those events themselves, in log order."""
+    return [event for event in ledger.events() if event["kind"] != "catalogue_adopted"]
+
+
 @pytest.fixture
 def ledger() -> consent.Ledger:
     return new_ledger()

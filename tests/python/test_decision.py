@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, CHILD, NOTICE, EVIDENCE, VERGE, GrantFn, utc, new_ledger
+from conftest import ACTOR, ADULT, CHILD, NOTICE, EVIDENCE, VERGE, GrantFn, utc, new_ledger, recorded, recorded_events
 
 
 def decide_health(ledger: consent.Ledger, at: datetime) -> consent.Decision:
@@ -40,7 +40,7 @@ def test_nir_registration_is_permitted_by_statute_without_consent(ledger: consen
         assert basis["kind"] == "statute"
         assert basis["rule"] == "nir_registration"
         assert basis["statute"] == "integreringsloven § 43"
-    assert ledger.event_count == 0
+    assert recorded(ledger) == 0
 
 
 def test_health_to_laeringssenteret_is_denied_without_consent(ledger: consent.Ledger) -> None:
@@ -54,7 +54,7 @@ def test_health_needs_explicit_consent(ledger: consent.Ledger, grant: GrantFn) -
     # Consent that is not explicit could never cover health: refused at the door.
     with pytest.raises(consent.InvalidInputError, match="explicit"):
         grant(explicit=False)
-    assert ledger.event_count == 0
+    assert recorded(ledger) == 0
     denied = decide_health(ledger, utc(2026, 2, 1))
     assert not denied.permitted
     assert denied.denial == "no_basis"
@@ -121,7 +121,13 @@ def test_a_minor_cannot_consent_alone_but_a_verge_can_until_18(ledger: consent.L
         grant(**child_grant, grantor={"role": "self"})
     assert ledger.event_count == before
 
-    grant(**child_grant, grantor={"role": "verge", "id": VERGE, "authority": "fylkesmannen-2025/77"})
+    grantor = {"role": "verge", "id": VERGE, "authority": "fylkesmannen-2025/77"}
+    # The child is 14: a representative's grant records that the child was heard.
+    with pytest.raises(consent.InvalidInputError, match="child was heard"):
+        grant(**child_grant, grantor=grantor)
+    assert ledger.event_count == before
+    grant(**child_grant, grantor=grantor,
+          child_heard={"at": utc(2026, 1, 4, 12), "position": "agrees", "reference": "2026/1233"})
     assert ledger.event_count == before + 1
 
     def decide(at: datetime) -> consent.Decision:
@@ -346,8 +352,8 @@ def test_record_disclosure_records_a_permitted_disclosure_only(ledger: consent.L
         categories=["name"], at=utc(2026, 1, 5), actor=ACTOR,
     )
     assert decision.permitted
-    assert ledger.event_count == 1
-    (event,) = list(ledger.events())
+    assert recorded(ledger) == 1
+    (event,) = recorded_events(ledger)
     assert event["payload"]["type"] == "disclosure_recorded"
     assert event["payload"]["bases"] == [
         {
@@ -363,7 +369,7 @@ def test_record_disclosure_records_a_permitted_disclosure_only(ledger: consent.L
             subject=ADULT, recipient="laeringssenteret", purpose="health_coordination",
             categories=["health"], at=utc(2026, 1, 5), actor=ACTOR,
         )
-    assert ledger.event_count == 1
+    assert recorded(ledger) == 1
 
 
 def test_refusal_is_recorded(ledger: consent.Ledger) -> None:
@@ -371,7 +377,7 @@ def test_refusal_is_recorded(ledger: consent.Ledger) -> None:
         subject=ADULT, grantor={"role": "self"}, purposes=["statistics"], recipients=["imdi"],
         categories=["family"], at=utc(2026, 1, 6), evidence=EVIDENCE, notice=NOTICE, actor=ACTOR,
     )
-    (event,) = list(ledger.events())
+    (event,) = recorded_events(ledger)
     assert isinstance(record_id, uuid.UUID)
     assert event["id"] == str(record_id)
     assert event["payload"]["type"] == "grant_refused"

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, utc
+from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, utc, recorded
 
 DISGUISES = [
     "150385 10190",
@@ -75,4 +75,4 @@ def test_ids_in_disguise_are_refused_and_never_shown(text: str, tmp_path: Path) 
         for shown in (str(caught.value), repr(caught.value)):
             for piece in PIECES:
                 assert piece not in shown, f"call {index} shows `{shown}`"
-    assert ledger.event_count == 0
+    assert recorded(ledger) == 0

@@ -1,9 +1,11 @@
 //! One module per group of commands; each returns an [`Outcome`] or a [`CliError`].
 
+mod casework;
 mod catalogue;
 mod decide;
 mod record;
 mod report;
+mod rights;
 
 use crate::cli::{CatalogueCommand, Command};
 use crate::context::{Context, Outcome};
@@ -21,9 +23,19 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         Command::Import(args) => record::import(ctx, args),
         Command::Decide(args) => decide::decide(ctx, args),
         Command::Export(args) => report::export(ctx, args),
+        Command::Succession(args) => casework::succession(ctx, args),
+        Command::Notifications(args) => casework::notifications(ctx, args),
+        Command::Notified(args) => casework::notified(ctx, args),
         Command::Stats(args) => report::stats(ctx, args),
         Command::Verify => report::verify(ctx),
         Command::Reconsent(args) => report::reconsent(ctx, args),
+        Command::Restrict(args) => rights::restrict(ctx, args),
+        Command::LiftRestriction(args) => rights::lift_restriction(ctx, args),
+        Command::Object(args) => rights::object(ctx, args),
+        Command::ResolveObjection(args) => rights::resolve_objection(ctx, args),
+        Command::Erase(args) => rights::erase(ctx, args),
+        Command::ErasureDue(args) => rights::erasure_due(ctx, args),
+        Command::Kassasjon(args) => rights::kassasjon(ctx, args),
     }
 }
 

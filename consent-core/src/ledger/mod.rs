@@ -137,6 +137,11 @@ pub struct LedgerOptions {
     /// the one in force (`Conflict` otherwise: adopt a new one with
     /// [`Ledger::adopt_catalogue`]).
     pub catalogue: Option<Catalogue>,
+    /// The catalogue a new ledger adopts when `catalogue` is `None` (the embedded default when
+    /// this is `None` too); never checked against an existing ledger. For a host that must
+    /// not keep the process-wide copy of the embedded catalogue (a C host that frees every
+    /// allocation before it exits).
+    pub new_ledger_catalogue: Option<Catalogue>,
     /// Who records the adoption of a new ledger's catalogue; `{"id": "consent", "role":
     /// "system"}` ([`SYSTEM_ACTOR_ID`], [`SYSTEM_ACTOR_ROLE`]) when `None`.
     pub actor: Option<Actor>,
@@ -232,6 +237,7 @@ impl Default for LedgerOptions {
     fn default() -> Self {
         LedgerOptions {
             catalogue: None,
+            new_ledger_catalogue: None,
             actor: None,
             key: None,
             key_file: None,
@@ -354,7 +360,10 @@ impl Ledger {
         fresh: bool,
     ) -> Result<Ledger> {
         let given = options.catalogue;
-        let catalogue = given.clone().unwrap_or_else(Catalogue::embedded);
+        let catalogue = given
+            .clone()
+            .or(options.new_ledger_catalogue)
+            .unwrap_or_else(Catalogue::embedded);
         let key = match options.key {
             Some(key) => key,
             None => PseudonymKey::generate()?,

@@ -1,5 +1,6 @@
 """Type stubs for the native module ``consent._native`` (checked with ``mypy.stubtest``)."""
 
+import builtins
 import os
 import uuid
 from datetime import datetime, timedelta
@@ -27,12 +28,19 @@ from consent._types import (
     DecisionDict,
     DecisionRequestDict,
     DenialReason,
-    ErasureOutcomeDict,
+    ChildHeardDict,
+    ErasedDict,
     ErrorCodeName,
     EvidenceDict,
     GrantorDict,
+    KassasjonDueDict,
+    MaturityAssessmentDict,
     NoticeDict,
+    ObjectionOutcome,
+    NotificationDict,
     ReconsentItemDict,
+    RestrictedDict,
+    RestrictionGround,
     StatisticsDict,
     VerifyReportDict,
 )
@@ -103,6 +111,21 @@ class Ledger:
         clock: Optional[datetime] = None,
     ) -> Ledger: ...
     def set_clock(self, at: datetime) -> None: ...
+    def adopt_catalogue(
+        self, catalogue_file: Union[str, os.PathLike[str]], *, actor: ActorDict
+    ) -> uuid.UUID: ...
+    def record_identity_succession(
+        self, from_id: str, to_id: str, reference: str, *, actor: ActorDict
+    ) -> uuid.UUID: ...
+    def notifications_due(self, *, at: datetime) -> list[NotificationDict]: ...
+    def record_notification(
+        self,
+        event_id: Union[uuid.UUID, str],
+        *,
+        at: datetime,
+        actor: ActorDict,
+        recipient: Optional[str] = None,
+    ) -> uuid.UUID: ...
     def grant_historical(
         self, grants: list[dict[str, Any]], *, actor: ActorDict
     ) -> list[uuid.UUID]: ...
@@ -121,6 +144,9 @@ class Ledger:
         notice: NoticeDict,
         valid_until: Optional[datetime] = None,
         version: int = 1,
+        maturity_assessment: Optional[MaturityAssessmentDict] = None,
+        child_heard: Optional[ChildHeardDict] = None,
+        subject_birth_date: Optional[str] = None,
     ) -> uuid.UUID: ...
     def withdraw(
         self,
@@ -204,9 +230,27 @@ class Ledger:
         reason: str,
         actor: ActorDict,
     ) -> uuid.UUID: ...
-    def request_erasure(
-        self, subject: str, *, actor: ActorDict
-    ) -> ErasureOutcomeDict: ...
+    def request_erasure(self, subject: str, *, actor: ActorDict) -> RestrictedDict: ...
+    def restrict(
+        self, subject: str, *, ground: RestrictionGround, at: datetime, actor: ActorDict
+    ) -> uuid.UUID: ...
+    def lift_restriction(
+        self, subject: str, *, at: datetime, actor: ActorDict, reason: str
+    ) -> uuid.UUID: ...
+    def object(
+        self, subject: str, *, purpose: str, at: datetime, actor: ActorDict
+    ) -> uuid.UUID: ...
+    def resolve_objection(
+        self,
+        objection_id: Union[uuid.UUID, str],
+        *,
+        outcome: ObjectionOutcome,
+        at: datetime,
+        actor: ActorDict,
+        reason: str,
+    ) -> uuid.UUID: ...
+    def erasure_due(self, *, at: datetime) -> list[KassasjonDueDict]: ...
+    def execute_kassasjon(self, subject: str, *, actor: ActorDict) -> ErasedDict: ...
     def statistics(
         self,
         *,
@@ -220,7 +264,8 @@ class Ledger:
     def event_count(self) -> int: ...
     def close(self) -> None: ...
     def __enter__(self) -> Ledger: ...
-    def __exit__(self, *_exc: object) -> bool: ...
+    # `object` is a method of Ledger: the type is named through builtins.
+    def __exit__(self, *_exc: builtins.object) -> bool: ...
     def events(self) -> Iterator[dict[str, Any]]: ...
 
 class ConsentError(Exception):

@@ -18,10 +18,16 @@ DenialReason = Literal[
     "reconsent_required",
     "restricted",
     "condition_not_asserted",
+    "grantor_authority_ended",
+    "objected",
 ]
+RestrictionGround = Literal["A18_1_a", "A18_1_b", "A18_1_c", "A18_1_d"]
+ObjectionOutcome = Literal["upheld", "rejected"]
+ChildPosition = Literal["agrees", "disagrees", "not_able"]
 GrantorRole = Literal["self", "parent", "verge", "representant", "barnevern"]
 EvidenceMethod = Literal["signed_paper", "digital_form", "edialog", "oral_recorded"]
-ReconsentReason = Literal["comes_of_age", "expires", "notice_superseded"]
+ReconsentReason = Literal["comes_of_age", "expires", "notice_superseded", "authority_ends"]
+NotificationReason = Literal["restriction_lifted", "rectification", "restriction", "erasure"]
 ErrorCodeName = Literal[
     "invalid_input",
     "invalid_national_id",
@@ -52,10 +58,31 @@ class _GrantorRequired(TypedDict):
 
 
 class GrantorDict(_GrantorRequired, total=False):
-    """Who grants: ``{"role": "self"}``, or a representative with ``id`` and ``authority``."""
+    """Who grants: ``{"role": "self"}``, or a representative with ``id`` and ``authority``,
+    and ``authority_valid_until`` when the authority ends (a decision after it is denied
+    ``grantor_authority_ended``)."""
 
     id: str
     authority: str
+    authority_valid_until: datetime
+
+
+class MaturityAssessmentDict(TypedDict):
+    """A grant's ``maturity_assessment``: a minor between ``mature_minor_min_age`` and the
+    self-consent age may grant alone only with one."""
+
+    assessed_by: str
+    reference: str
+    at: datetime
+
+
+class ChildHeardDict(TypedDict):
+    """A representative's grant's ``child_heard``: required when the child is at least
+    ``hear_child_from_age`` (12)."""
+
+    at: datetime
+    position: ChildPosition
+    reference: str
 
 
 class _EvidenceRequired(TypedDict):
@@ -152,20 +179,31 @@ class AccessRequestDict(TypedDict):
 
 
 class RestrictedDict(TypedDict):
-    """``Ledger.request_erasure()`` when an archival or legal duty keeps the records."""
+    """``Ledger.request_erasure()``: the grants are withdrawn and processing is restricted;
+    the archival duty keeps the records until ``kassasjon_due_at`` (``None``: a purpose's
+    retention is permanent or not stated)."""
 
     outcome: Literal["restricted"]
     at: str
     rules: list[str]
     statutes: list[str]
+    withdrawn: list[uuid.UUID]
+    kassasjon_due_at: Optional[str]
 
 
 class ErasedDict(TypedDict):
-    """``Ledger.request_erasure()`` when the subject's payloads were made unrecoverable."""
+    """``Ledger.execute_kassasjon()``: the subject's payloads were made unrecoverable."""
 
     outcome: Literal["erased"]
     at: str
     events_erased: int
+
+
+class KassasjonDueDict(TypedDict):
+    """``Ledger.erasure_due()``: a subject (by pseudonym) whose kassasjon is due."""
+
+    subject: str
+    due_at: str
 
 
 ErasureOutcomeDict = Union[RestrictedDict, ErasedDict]
@@ -226,6 +264,18 @@ class ReconsentItemDict(TypedDict):
     purposes: list[str]
     recipients: list[str]
     categories: list[str]
+
+
+class NotificationDict(TypedDict):
+    """One task of ``Ledger.notifications_due()``: tell ``recipient`` (a recipient code, or
+    ``None``: the person) of the change recorded by the event ``event_id``; ``subject`` is a
+    pseudonym (``Ledger.pseudonym()``)."""
+
+    event_id: uuid.UUID
+    subject: str
+    reason: NotificationReason
+    recipient: Optional[str]
+    due_at: str
 
 
 class VerifyReportDict(TypedDict):

@@ -1,0 +1,103 @@
+//! `consent succession`, `consent notifications`, `consent notified`: case work that follows a
+//! person (an identity succession) and the notification worklist (GDPR Art. 18(3) and 19).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::json_out;
+use crate::cli::{NotificationsArgs, NotifiedArgs, SuccessionArgs};
+use crate::context::{Context, Outcome};
+use crate::error::CliError;
+use crate::table::Table;
+
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// `consent succession FROM TO --reference R`: the person known under FROM (a DUF number or a
+/// D-number) is now known under TO; their history follows them.
+pub fn succession(ctx: &Context<'_>, args: &SuccessionArgs) -> Result<Outcome, CliError> {
+    let actor = ctx.actor()?;
+    let ledger = ctx.open()?;
+    let from = ledger
+        .parse_national_id(&args.from)
+        .map_err(|e| CliError::from(e).context("FROM"))?;
+    let to = ledger
+        .parse_national_id(&args.to)
+        .map_err(|e| CliError::from(e).context("TO"))?;
+    let id = ledger.record_identity_succession(&from, &to, &args.reference, &actor)?;
+    let from_pseudonym = ledger.pseudonym(&from).to_string();
+    let to_pseudonym = ledger.pseudonym(&to).to_string();
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(&json!({
+            "event_id": id,
+            "from": from_pseudonym,
+            "to": to_pseudonym,
+        }))?));
+    }
+    Ok(Outcome::ok(format!(
+        "recorded the succession {from_pseudonym} -> {to_pseudonym} (pseudonyms) as event {id}; the person's history follows them\n"
+    )))
+}
+
+/// `consent notifications [--at T]`: the tasks of telling the person of a lifted restriction
+/// and every recipient of a rectification, a restriction or an erasure, not yet marked done.
+pub fn notifications(ctx: &Context<'_>, args: &NotificationsArgs) -> Result<Outcome, CliError> {
+    let ledger = ctx.open_read_only()?;
+    let at = args.at.unwrap_or_else(|| ledger.now());
+    let tasks = ledger.notifications_due(at)?;
+    if ctx.json() {
+        let items = serde_json::to_value(&tasks)
+            .map_err(|e| CliError::new("storage", format!("cannot encode: {e}")))?;
+        return Ok(Outcome::ok(json_out(&json!({ "at": at, "items": items }))?));
+    }
+    let mut table = Table::new(&["due", "reason", "tell", "event", "subject (pseudonym)"]);
+    for task in &tasks {
+        let reason = match serde_json::to_value(task.reason) {
+            Ok(serde_json::Value::String(text)) => text,
+            _ => {
+                return Err(CliError::new(
+                    "storage",
+                    "cannot encode a notification reason",
+                ));
+            }
+        };
+        table.row(vec![
+            instant(task.due_at),
+            reason,
+            task.recipient
+                .as_ref()
+                .map_or_else(|| "the person".to_owned(), ToString::to_string),
+            task.event_id.to_string(),
+            task.subject.to_string(),
+        ]);
+    }
+    let head = format!("{} notifications due at {}\n", tasks.len(), instant(at));
+    if table.is_empty() {
+        return Ok(Outcome::ok(head));
+    }
+    Ok(Outcome::ok(format!("{head}{}", table.render())))
+}
+
+/// `consent notified EVENT_ID [--recipient R] --at T`: marks a task of the worklist done.
+pub fn notified(ctx: &Context<'_>, args: &NotifiedArgs) -> Result<Outcome, CliError> {
+    let actor = ctx.actor()?;
+    let event_id = Uuid::parse_str(&args.event_id)
+        .map_err(|_| CliError::new("invalid_input", "EVENT_ID is not a UUID"))?;
+    let ledger = ctx.open()?;
+    let id = ledger.record_notification(event_id, args.recipient.as_deref(), args.at, &actor)?;
+    let told = args.recipient.as_deref().unwrap_or("the person");
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(&json!({
+            "record_id": id,
+            "event_id": event_id,
+            "recipient": args.recipient,
+            "at": args.at,
+        }))?));
+    }
+    Ok(Outcome::ok(format!(
+        "recorded that {told} was told at {} of event {event_id} (record {id})\n",
+        instant(args.at)
+    )))
+}

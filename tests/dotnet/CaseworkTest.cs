@@ -1,0 +1,230 @@
+// Tests of Ledger.AdoptCatalogue, Ledger.RecordIdentitySuccession, Ledger.NotificationsDue and
+// Ledger.RecordNotification on Mono: each works, and bad input throws its own exception with
+// nothing recorded. Run with scripts/test-dotnet.sh from the repository root (it reads the
+// default catalogue from the tree); prints "N passed, N failed" as its last line and exits
+// non-zero on a failure.
+using System;
+using System.Collections.Generic;
+using System.IO;
+using Consent;
+
+static class CaseworkTest
+{
+    const string Adult = "15038510190";          // born 1985-03-15 (the project's example number)
+    const string OtherAdult = "01019010046";     // born 1990-01-01
+    const string Duf = "201612345678";           // a DUF number (UDI's case number)
+    static readonly Actor CaseWorker = new Actor("saksbehandler-17", "case_worker");
+    static readonly Actor Dpo = new Actor("personvernombud-1", "dpo");
+    static readonly Actor Teacher = new Actor("laerer-3", "teacher");
+    static readonly DateTimeOffset Clock = new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.Zero);
+    static readonly DateTimeOffset March1 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+    static readonly DateTimeOffset March2 = new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero);
+    static readonly DateTimeOffset March3 = new DateTimeOffset(2026, 3, 3, 0, 0, 0, TimeSpan.Zero);
+    static readonly string[] Finances = { "finances" };
+
+    static int passed, failed;
+
+    static void Check(bool condition, string what)
+    {
+        if (condition)
+        {
+            passed++;
+        }
+        else
+        {
+            failed++;
+            Console.Error.WriteLine("FAIL: " + what);
+        }
+    }
+
+    /// <summary>Runs an action that must throw T with the given code, a message that names
+    /// no id, and no event recorded.</summary>
+    static void Throws<T>(string what, ResultCode code, Ledger ledger, Action action) where T : ConsentException
+    {
+        long before = ledger.EventCount;
+        try
+        {
+            action();
+            Check(false, what + ": no exception, expected " + typeof(T).Name);
+        }
+        catch (ConsentException e)
+        {
+            Check(e.GetType() == typeof(T) && e.Code == code, what + ": " + e.GetType().Name + " ("
+                + e.Code + "), expected " + typeof(T).Name + ": " + e.Message);
+            Check(e.Message.Length > 0 && !e.Message.Contains(Adult) && !e.Message.Contains(Duf)
+                && !e.Message.Contains(OtherAdult), what + ": the message names no id: " + e.Message);
+            Check(ledger.EventCount == before, what + ": nothing recorded");
+        }
+    }
+
+    static Ledger NewLedger()
+    {
+        return Ledger.InMemory(new LedgerOptions { TestMode = true, Clock = Clock });
+    }
+
+    /// <summary>A self grant of finances to NAV for employment follow-up (with the birth date
+    /// from Folkeregisteret for a DUF number, which encodes none).</summary>
+    static Guid Grant(Ledger ledger, string subject)
+    {
+        string birth = subject == Duf ? "\"subject_birth_date\": \"1990-11-20\", " : "";
+        return ledger.Grant("{\"subject\": \"" + subject + "\", " + birth + "\"grantor\": {\"role\": \"self\"},"
+            + " \"purposes\": [\"employment_followup\"], \"recipients\": [\"nav\"],"
+            + " \"categories\": [\"finances\"], \"explicit\": false,"
+            + " \"valid_from\": \"2026-01-05T09:00:00Z\", \"valid_until\": null,"
+            + " \"evidence\": {\"method\": \"signed_paper\", \"reference\": \"2026/1234\","
+            + " \"language\": \"uk\", \"interpreter\": true},"
+            + " \"notice\": {\"id\": \"bosetting-personvern\", \"version\": \"2024-10-16\"}}", CaseWorker);
+    }
+
+    static bool Permits(Ledger ledger, string subject)
+    {
+        return ledger.Permits(subject, "nav", "employment_followup", Finances, March1);
+    }
+
+    static void TestAdoptCatalogue()
+    {
+        string current = File.ReadAllText("consent-core/src/catalogue/default.toml");
+        string v0_1 = File.ReadAllText("consent-core/tests/fixtures/v0_1/catalogue.toml");
+        Check(current.Contains("version = \"2026-12-01\"") && current.Contains("statistics_min_cell = 5"),
+            "the default catalogue is the one the test edits");
+        string next = current.Replace("version = \"2026-12-01\"", "version = \"2027-01-01\"")
+            .Replace("statistics_min_cell = 5", "statistics_min_cell = 7");
+        using (Ledger ledger = NewLedger())
+        {
+            // A new ledger's first event records the adoption of its catalogue.
+            Check(ledger.EventCount == 1 && ledger.Verify().Events == 1, "a new ledger records its catalogue");
+            Check(ledger.Statistics().MinCell == 5, "the default catalogue is in force");
+            Throws<InvalidCatalogueException>("a catalogue that does not parse", ResultCode.InvalidCatalogue,
+                ledger, () => ledger.AdoptCatalogue("version = [", Dpo));
+            Throws<InvalidInputException>("a catalogue that drops codes", ResultCode.InvalidInput,
+                ledger, () => ledger.AdoptCatalogue(v0_1, Dpo));
+            Throws<ConflictException>("the catalogue in force", ResultCode.Conflict,
+                ledger, () => ledger.AdoptCatalogue(current, Dpo));
+            Throws<NullArgumentException>("a null catalogue", ResultCode.NullArgument,
+                ledger, () => ledger.AdoptCatalogue(null, Dpo));
+            Throws<NullArgumentException>("a null actor", ResultCode.NullArgument,
+                ledger, () => ledger.AdoptCatalogue(next, null));
+            Guid id = ledger.AdoptCatalogue(next, Dpo);
+            Check(id != Guid.Empty && ledger.EventCount == 2, "AdoptCatalogue records one event");
+            Check(ledger.Statistics().MinCell == 7, "the adopted catalogue is in force");
+        }
+        // A file ledger opened with another catalogue is a conflict until it is adopted.
+        string dir = Path.Combine(Path.GetTempPath(), "consent-dotnet-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string path = Path.Combine(dir, "ledger.db");
+            string nextFile = Path.Combine(dir, "next.toml");
+            File.WriteAllText(nextFile, next);
+            Ledger.Open(path).Dispose();
+            try
+            {
+                Ledger.Open(path, new LedgerOptions { CatalogueFile = nextFile }).Dispose();
+                Check(false, "opening with another catalogue throws");
+            }
+            catch (ConflictException e)
+            {
+                Check(e.Message.Contains("adopt"), "the conflict says how to adopt it: " + e.Message);
+            }
+            using (Ledger ledger = Ledger.Open(path))
+            {
+                ledger.AdoptCatalogue(next, Dpo);
+            }
+            using (Ledger ledger = Ledger.Open(path, new LedgerOptions { CatalogueFile = nextFile }))
+            {
+                Check(ledger.EventCount == 2 && ledger.Statistics().MinCell == 7, "the adopted catalogue opens it");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    static void TestSuccession()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            Guid grantId = Grant(ledger, Duf);
+            Check(Permits(ledger, Duf) && !Permits(ledger, Adult), "the grant is under the DUF number");
+            Check(ledger.Pseudonym(Duf).Length == 32, "a DUF number has a pseudonym");
+            Throws<InvalidNationalIdException>("a DUF number with a bad year", ResultCode.InvalidNationalId, ledger,
+                () => ledger.RecordIdentitySuccession("301612345678", Adult, "UDI 2026/9", CaseWorker));
+            Throws<InvalidNationalIdException>("a bad control digit", ResultCode.InvalidNationalId, ledger,
+                () => ledger.RecordIdentitySuccession(Duf, "15038510191", "UDI 2026/9", CaseWorker));
+            Throws<InvalidInputException>("the same id twice", ResultCode.InvalidInput, ledger,
+                () => ledger.RecordIdentitySuccession(Duf, Duf, "UDI 2026/9", CaseWorker));
+            Throws<InvalidInputException>("an id in the reference", ResultCode.InvalidInput, ledger,
+                () => ledger.RecordIdentitySuccession(Duf, Adult, "case " + Adult, CaseWorker));
+            Throws<NotPermittedException>("a teacher", ResultCode.NotPermitted, ledger,
+                () => ledger.RecordIdentitySuccession(Duf, Adult, "UDI 2026/9", Teacher));
+            Throws<NotFoundException>("nothing under the earlier id", ResultCode.NotFound, ledger,
+                () => ledger.RecordIdentitySuccession(Adult, Duf, "UDI 2026/9", CaseWorker));
+            Throws<NullArgumentException>("a null reference", ResultCode.NullArgument, ledger,
+                () => ledger.RecordIdentitySuccession(Duf, Adult, null, CaseWorker));
+
+            long before = ledger.EventCount;
+            Guid id = ledger.RecordIdentitySuccession(Duf, Adult, "Folkeregisteret 2026/77", CaseWorker);
+            Check(id != Guid.Empty && ledger.EventCount == before + 1, "RecordIdentitySuccession records one event");
+            Check(Permits(ledger, Adult), "the grant follows the person to the fodselsnummer");
+            foreach (string subject in new[] { Duf, Adult })
+            {
+                string export = ledger.SubjectExport(subject);
+                Check(export.Contains(grantId.ToString("D")) && !export.Contains(Duf) && !export.Contains(Adult),
+                    "the export under either id shows the one history, no id in clear");
+            }
+            Throws<ConflictException>("a second succession", ResultCode.Conflict, ledger,
+                () => ledger.RecordIdentitySuccession(Duf, OtherAdult, "UDI 2026/10", CaseWorker));
+        }
+    }
+
+    static void TestNotifications()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            Guid grantId = Grant(ledger, Adult);
+            ledger.SetClock(March1);
+            ledger.RecordDisclosure(Adult, "nav", "employment_followup", Finances, March1, CaseWorker).Dispose();
+            Check(ledger.NotificationsDue(March3).Count == 0, "no task before a change");
+            ledger.Rectify(Adult, grantId, Correction.EvidenceReference("2026/1235"),
+                "typing error in the case number", CaseWorker);
+            IReadOnlyList<Notification> tasks = ledger.NotificationsDue(March3);
+            Check(tasks.Count == 1, "a rectification puts a task on the worklist");
+            if (tasks.Count != 1) return;
+            Notification task = tasks[0];
+            Check(task.Reason == "rectification" && task.Recipient == "nav" && task.EventId != Guid.Empty
+                && task.Subject == ledger.Pseudonym(Adult) && task.DueAt.Date == March1.Date,
+                "the task: tell NAV of the rectification");
+            Check(ledger.NotificationsDue(March1.AddHours(-1)).Count == 0, "not due before the change");
+
+            Throws<UnknownCodeException>("an unknown recipient", ResultCode.UnknownCode, ledger,
+                () => ledger.RecordNotification(task.EventId, "no_such_recipient", March2, CaseWorker));
+            Throws<NotFoundException>("the person is not on this task", ResultCode.NotFound, ledger,
+                () => ledger.RecordNotification(task.EventId, null, March2, CaseWorker));
+            Throws<NotFoundException>("another recipient", ResultCode.NotFound, ledger,
+                () => ledger.RecordNotification(task.EventId, "imdi", March2, CaseWorker));
+            Throws<NotFoundException>("another event", ResultCode.NotFound, ledger,
+                () => ledger.RecordNotification(Guid.NewGuid(), "nav", March2, CaseWorker));
+            Throws<InvalidInputException>("an instant out of range", ResultCode.InvalidInput, ledger,
+                () => ledger.RecordNotification(task.EventId, "nav", DateTimeOffset.MinValue, CaseWorker));
+            Throws<NullArgumentException>("a null actor", ResultCode.NullArgument, ledger,
+                () => ledger.RecordNotification(task.EventId, "nav", March2, null));
+
+            long before = ledger.EventCount;
+            Guid record = ledger.RecordNotification(task.EventId, "nav", March2, CaseWorker);
+            Check(record != Guid.Empty && ledger.EventCount == before + 1, "RecordNotification records one event");
+            Check(ledger.NotificationsDue(March3).Count == 0, "a task marked done leaves the worklist");
+            Throws<NotFoundException>("a task marked done twice", ResultCode.NotFound, ledger,
+                () => ledger.RecordNotification(task.EventId, "nav", March2, CaseWorker));
+        }
+    }
+
+    static int Main()
+    {
+        TestAdoptCatalogue();
+        TestSuccession();
+        TestNotifications();
+        Console.WriteLine(passed + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+}
