@@ -218,3 +218,40 @@ fn a_succession_is_refused_with_a_specific_error_and_nothing_is_written() {
     );
     assert_eq!(ledger.event_count(), count);
 }
+
+/// Review finding: a person whose only record is a restriction (no data key yet) can be
+/// succeeded, and the restriction follows them.
+#[test]
+fn a_restriction_alone_follows_the_person_to_their_new_id() {
+    let ledger = ledger();
+    let d = d_number();
+    ledger
+        .restrict(
+            &subject(&ledger, &d),
+            consent_core::RestrictionGround::Accuracy,
+            at(2026, 2, 1),
+            &actor(),
+        )
+        .unwrap();
+    ledger
+        .record_identity_succession(
+            &subject(&ledger, &d),
+            &subject(&ledger, ADULT),
+            "Folkeregisteret 2026/78",
+            &actor(),
+        )
+        .unwrap();
+    let decision = ledger
+        .decide_with(
+            &subject(&ledger, ADULT),
+            "imdi",
+            "settlement",
+            &["name"],
+            at(2026, 3, 1),
+        )
+        .unwrap();
+    assert_eq!(
+        decision.denial(),
+        Some(consent_core::DenialReason::Restricted)
+    );
+}

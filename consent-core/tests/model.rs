@@ -338,7 +338,13 @@ fn model_category(
     let rule = rule_for(recipient, purpose, category);
     if let Some(rule) = rule.filter(|r| !r.conditional || asserted) {
         if flags.restricted(subject, at) && !rule.continues {
-            return Err(DenialReason::Restricted);
+            // Art. 18(2): it continues with the person's consent, unless that is objected to.
+            let consent = model_consent(grants, subject, request, at, false);
+            let objected = flags.objected(subject, purpose, at) && objectable(purpose);
+            return match consent {
+                Ok(false) if !objected => Ok(false),
+                _ => Err(DenialReason::Restricted),
+            };
         }
         if flags.objected(subject, purpose, at) && rule.art6 == "A6_1_e" {
             return Err(DenialReason::Objected);

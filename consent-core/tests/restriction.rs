@@ -513,3 +513,122 @@ fn recipients_and_the_person_are_told_of_changes_until_it_is_recorded() {
     );
     assert!(ledger.verify().unwrap().ok);
 }
+
+/// Review finding: lifting an Art. 18(1) restriction must not end the restriction an erasure
+/// request put in place (only kassasjon ends that).
+#[test]
+fn a_lift_leaves_an_erasure_requests_restriction_in_place() {
+    let ledger = ledger_with(kassasjon_options());
+    let a = subject(&ledger, ADULT);
+    grant_for(&ledger, "nav", "employment_followup", "finances", false);
+    ledger.set_clock(instant("2026-03-01T00:00:00Z")).unwrap();
+    ledger.request_erasure(&a, &actor()).unwrap();
+    ledger
+        .restrict(
+            &a,
+            RestrictionGround::Accuracy,
+            instant("2026-03-02T00:00:00Z"),
+            &actor(),
+        )
+        .unwrap();
+    ledger
+        .lift_restriction(&a, instant("2026-03-03T00:00:00Z"), &actor(), "verified")
+        .unwrap();
+    let statute = ledger
+        .decide_with(
+            &a,
+            "imdi",
+            "settlement",
+            &["name"],
+            instant("2026-03-04T00:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(statute.denial(), Some(DenialReason::Restricted));
+    let export = ledger.subject_export(&a).unwrap().to_value().unwrap();
+    assert_eq!(export["status"], "restricted");
+    assert!(export["restrictions"][0].get("lifted").is_none());
+    assert!(export["restrictions"][1].get("lifted").is_some());
+    // Nothing left to lift; kassasjon still comes when the retention ends.
+    assert_eq!(
+        ledger
+            .lift_restriction(&a, instant("2026-03-05T00:00:00Z"), &actor(), "again")
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        ledger
+            .erasure_due(instant("2027-03-02T00:00:00Z"))
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// Review finding: Art. 18(2) lets processing continue with consent, also where a statute
+/// stopped by the restriction would otherwise have covered the category.
+#[test]
+fn under_a_restriction_a_consent_still_covers_a_category_a_stopped_rule_covers() {
+    let ledger = ledger_with(options());
+    let a = subject(&ledger, ADULT);
+    // A paper consent migrated from before the rule: the only way a consent covers it.
+    let dpo = consent_core::Actor::new("personvernombud", "dpo").unwrap();
+    let json = grant_json(ADULT, &["imdi"], &["settlement"], &["name"], false);
+    ledger
+        .grant_historical(&[parse(&ledger, &json)], &dpo)
+        .unwrap();
+    ledger
+        .restrict(
+            &a,
+            RestrictionGround::Accuracy,
+            instant("2026-03-01T00:00:00Z"),
+            &actor(),
+        )
+        .unwrap();
+    let at = instant("2026-03-02T00:00:00Z");
+    let decision = ledger
+        .decide_with(&a, "imdi", "settlement", &["name", "address"], at)
+        .unwrap();
+    let outcomes: Vec<_> = decision.outcomes().map(|o| o.result.is_ok()).collect();
+    assert_eq!(
+        outcomes,
+        vec![true, false],
+        "name by consent; address stopped"
+    );
+    assert_eq!(decision.denial(), Some(DenialReason::Restricted));
+}
+
+/// Review finding: retention counts from a grant's end as rectified, not as first recorded.
+#[test]
+fn retention_counts_from_a_rectified_end() {
+    let ledger = ledger_with(kassasjon_options());
+    let a = subject(&ledger, ADULT);
+    let mut json = grant_json(
+        ADULT,
+        &["nav"],
+        &["employment_followup"],
+        &["finances"],
+        false,
+    );
+    json["valid_until"] = "2026-06-01T00:00:00Z".into();
+    let grant = ledger.grant(&parse(&ledger, &json), &actor()).unwrap();
+    let correction = consent_core::Correction::from_json(
+        r#"{"field": "valid_until", "value": "2026-12-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    ledger
+        .rectify(&a, grant, correction, "the form said December", &actor())
+        .unwrap();
+    ledger.set_clock(instant("2027-01-01T00:00:00Z")).unwrap();
+    let outcome = ledger.request_erasure(&a, &actor()).unwrap();
+    assert!(
+        matches!(
+            outcome,
+            ErasureOutcome::Restricted {
+                kassasjon_due_at: Some(due),
+                ..
+            } if due == instant("2027-12-01T00:00:00Z")
+        ),
+        "{outcome:?}"
+    );
+}

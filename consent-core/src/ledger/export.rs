@@ -693,11 +693,13 @@ fn add_rights(export: &mut SubjectExport, meta: EventMeta, payload: &EventPayloa
             lifted: None,
         }),
         EventPayload::RestrictionLifted(l) => {
-            for restriction in export
-                .restrictions
-                .iter_mut()
-                .filter(|r| r.lifted.is_none())
-            {
+            // A lift ends the Art. 18(1) grounds; an erasure request's restriction (0.1's had
+            // no ground) stays until kassasjon.
+            for restriction in export.restrictions.iter_mut().filter(|r| {
+                r.lifted.is_none()
+                    && r.ground
+                        .is_some_and(|g| g != RestrictionGround::ErasureRequest)
+            }) {
                 restriction.lifted = Some(LiftEntry {
                     meta: meta.clone(),
                     at: l.at,

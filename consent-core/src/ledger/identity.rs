@@ -91,7 +91,7 @@ impl Ledger {
                     "the ledger holds nothing under the earlier id",
                 ));
             }
-            if projection.key(&old).is_none() {
+            if projection.is_erased(&old) {
                 return Err(Error::new(
                     ErrorCode::Conflict,
                     "the records under the earlier id were erased",

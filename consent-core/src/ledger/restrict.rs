@@ -98,6 +98,7 @@ impl Ledger {
                 subject: pseudonym,
                 from,
                 legacy: false,
+                erasure: false,
             },
         )
     }
@@ -130,7 +131,10 @@ impl Ledger {
                         .filter(|_| r.version >= RESTRICTION_V2)
                         .unwrap_or(RestrictionGround::ErasureRequest),
                 ),
-                EventPayload::RestrictionLifted(_) => open_grounds.clear(),
+                // A lift ends the Art. 18(1) grounds; an erasure request's restriction stays.
+                EventPayload::RestrictionLifted(_) => {
+                    open_grounds.retain(|g| *g == RestrictionGround::ErasureRequest);
+                }
                 _ => {}
             }
         }
@@ -182,11 +186,11 @@ impl Ledger {
             let projection = self.read()?;
             let open = projection
                 .flags(&pseudonym)
-                .and_then(|flags| flags.open_restriction().copied())
+                .and_then(|flags| flags.liftable().copied())
                 .ok_or_else(|| {
                     Error::new(
                         ErrorCode::NotFound,
-                        "the subject has no restriction in force",
+                        "the subject has no restriction on a ground of Art. 18(1) in force (an erasure request's restriction ends only with kassasjon)",
                     )
                 })?;
             if at_micros < open.from {
@@ -391,14 +395,19 @@ impl Ledger {
     pub fn request_erasure(&self, subject: &NationalId, actor: &Actor) -> Result<ErasureOutcome> {
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;
-        if !self.read()?.person_has_key(&pseudonym) {
+        if self.read()?.is_erased(&pseudonym) {
             return Err(Error::new(
                 ErrorCode::Conflict,
                 "the subject is already erased",
             ));
         }
         self.refuse_open_restriction(&pseudonym, RestrictionGround::ErasureRequest)
-            .map_err(|_| Error::new(ErrorCode::Conflict, "erasure was already requested"))?;
+            .map_err(|e| match e.code() {
+                ErrorCode::Conflict => {
+                    Error::new(ErrorCode::Conflict, "erasure was already requested")
+                }
+                _ => e,
+            })?;
         let catalogue = &self.inner.catalogue;
         let now = self.inner.clock.now();
         let now_micros = time::to_micros(now, "the ledger's clock")?;
@@ -450,6 +459,7 @@ impl Ledger {
                 subject: pseudonym,
                 from: now_micros,
                 legacy: false,
+                erasure: true,
             },
         });
         self.commit(&mut writer, actor, pending, &[], &mut Entropy::new())?;
@@ -517,17 +527,22 @@ impl Ledger {
     /// lifted), the subject is not erased, no restriction the person asked for to keep the
     /// data (Art. 18(1)(b) or (c)) stands, and every retention has an end.
     fn kassasjon_due_of(&self, subject: &Pseudonym) -> Result<Option<DateTime<Utc>>> {
-        if !self.read()?.person_has_key(subject) {
+        if self.read()?.is_erased(subject) {
             return Ok(None);
         }
         let events = self.subject_events(subject)?;
         let mut open: Vec<RestrictionGround> = Vec::new();
         for event in &events {
             match &event.payload {
-                EventPayload::SubjectRestricted(r) if r.version >= RESTRICTION_V2 => {
-                    open.extend(r.ground);
+                // A 0.1 restriction came from an erasure request.
+                EventPayload::SubjectRestricted(r) => open.push(
+                    r.ground
+                        .filter(|_| r.version >= RESTRICTION_V2)
+                        .unwrap_or(RestrictionGround::ErasureRequest),
+                ),
+                EventPayload::RestrictionLifted(_) => {
+                    open.retain(|g| *g == RestrictionGround::ErasureRequest);
                 }
-                EventPayload::RestrictionLifted(_) => open.clear(),
                 _ => {}
             }
         }
@@ -583,7 +598,7 @@ impl Ledger {
     pub fn execute_kassasjon(&self, subject: &NationalId, actor: &Actor) -> Result<ErasureOutcome> {
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;
-        if !self.read()?.person_has_key(&pseudonym) {
+        if self.read()?.is_erased(&pseudonym) {
             return Err(Error::new(
                 ErrorCode::Conflict,
                 "the subject is already erased",
@@ -612,16 +627,17 @@ impl Ledger {
         // The person's current id and every id they had before: each key is destroyed, and
         // each erasure recorded under its own pseudonym (so every unreadable payload is
         // explained by an erasure of its subject).
-        let mut ids = vec![pseudonym];
-        {
+        // The earlier ids first, the current one last, so the export's erasure is the
+        // current id's (which carries the recipients to tell).
+        let mut ids: Vec<Pseudonym> = {
             let projection = self.read()?;
-            ids.extend(
-                projection
-                    .earlier_ids(&pseudonym)
-                    .into_iter()
-                    .filter(|id| projection.key(id).is_some()),
-            );
-        }
+            projection
+                .earlier_ids(&pseudonym)
+                .into_iter()
+                .filter(|id| projection.key(id).is_some())
+                .collect()
+        };
+        ids.push(pseudonym);
         // Who received the person's data, to be told (Art. 19): read now, before the
         // payloads that say so become unreadable.
         let mut recipients: Vec<Code> = Vec::new();

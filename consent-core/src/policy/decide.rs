@@ -106,14 +106,19 @@ pub(crate) fn decide(
                 let bit = 1u64 << *category;
                 if may_stop & bit != 0 {
                     // A statutory slot: stopped only by what is in force now.
-                    if let Slot::Statute(index) = *slot
-                        && let Some(stop) = rules
-                            .iter()
-                            .find(|rule| rule.index == index)
-                            .and_then(|rule| restriction::stops_rule(rule, in_force))
-                    {
-                        *slot = Slot::Denied(denial(stop));
-                    }
+                    *slot = stopped_statute(*slot, rules, in_force, || {
+                        let consent = consent_slot(
+                            state.grants,
+                            scope_purpose,
+                            scope_recipient,
+                            bit,
+                            special & bit != 0,
+                            at_micros,
+                        );
+                        consent_under_restriction(consent, in_force, || {
+                            waiver_on_public_task(catalogue, purpose)
+                        })
+                    });
                 } else if uncovered & bit != 0 {
                     if in_force.legacy_restriction {
                         // 0.1's meaning: no consent-based disclosure at all.
@@ -162,6 +167,46 @@ pub(crate) fn decide(
         categories: slots,
         permitted,
     })
+}
+
+/// A statutory slot as what is in force leaves it: unchanged, `objected`, or (restricted) what
+/// `under_restriction` finds.
+fn stopped_statute(
+    slot: Slot,
+    rules: &[RuleRef],
+    in_force: InForce,
+    under_restriction: impl FnOnce() -> Slot,
+) -> Slot {
+    let Slot::Statute(index) = slot else {
+        return slot;
+    };
+    match rules
+        .iter()
+        .find(|rule| rule.index == index)
+        .and_then(|rule| restriction::stops_rule(rule, in_force))
+    {
+        None => slot,
+        // Art. 18(2): processing continues with the person's consent.
+        Some(Stop::Restricted) => under_restriction(),
+        Some(Stop::Objected) => Slot::Denied(DenialReason::Objected),
+    }
+}
+
+/// A category whose rule a restriction stopped: the consent that covers it, unless what is in
+/// force stops that too; otherwise `restricted`.
+fn consent_under_restriction(
+    consent: Slot,
+    in_force: InForce,
+    waiver_on_public_task: impl FnOnce() -> bool,
+) -> Slot {
+    match consent {
+        Slot::Consent { .. }
+            if restriction::stops_consent(in_force, waiver_on_public_task()).is_none() =>
+        {
+            consent
+        }
+        _ => Slot::Denied(DenialReason::Restricted),
+    }
 }
 
 fn denial(stop: Stop) -> DenialReason {

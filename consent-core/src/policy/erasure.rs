@@ -59,8 +59,10 @@ pub(crate) fn kassasjon_due(
 
     let mut last: Option<DateTime<Utc>> = None;
     let mut years: u32 = 0;
-    // Each grant's end: its valid_until until a withdrawal says otherwise (`None`: open).
+    // Each grant's valid_until as last recorded or rectified (`None`: open), and its
+    // withdrawal, which ends it whatever valid_until says.
     let mut grant_ends: HashMap<crate::model::GrantId, Option<DateTime<Utc>>> = HashMap::new();
+    let mut withdrawals: HashMap<crate::model::GrantId, DateTime<Utc>> = HashMap::new();
     let mut note = |purposes: &mut dyn Iterator<Item = &Code>| -> Option<()> {
         for purpose in purposes {
             let entry = catalogue.purposes().iter().find(|p| p.code == *purpose)?;
@@ -75,7 +77,14 @@ pub(crate) fn kassasjon_due(
                 grant_ends.insert(g.grant_id, g.valid_until);
             }
             EventPayload::GrantWithdrawn(w) => {
-                grant_ends.insert(w.grant_id, Some(w.at));
+                withdrawals.insert(w.grant_id, w.at);
+            }
+            EventPayload::SubjectRectified(r) => {
+                if let crate::model::request::Correction::ValidUntil(until) = r.correction
+                    && grant_ends.contains_key(&r.grant_id)
+                {
+                    grant_ends.insert(r.grant_id, until);
+                }
             }
             EventPayload::GrantRefused(r) => {
                 note(&mut r.purposes.iter())?;
@@ -88,7 +97,11 @@ pub(crate) fn kassasjon_due(
             _ => {}
         }
     }
-    for end in grant_ends.into_values() {
+    for (grant, until) in grant_ends {
+        let end = match withdrawals.get(&grant) {
+            Some(withdrawn) => Some(until.map_or(*withdrawn, |u| u.min(*withdrawn))),
+            None => until,
+        };
         last = last.max(Some(end?));
     }
     last?.checked_add_months(Months::new(years.checked_mul(12)?))

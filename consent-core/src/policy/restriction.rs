@@ -25,6 +25,9 @@ pub(crate) struct RestrictionSpan {
     pub until: Micros,
     /// Recorded by version 0.1 (its meaning, above).
     pub legacy: bool,
+    /// Keeps the records of an erasure request (0.1's restrictions all did): only kassasjon
+    /// ends it, never a lift of the Art. 18(1) grounds.
+    pub erasure: bool,
 }
 
 /// An objection to one purpose: from, until (`NEVER`: unresolved or upheld).
@@ -84,9 +87,16 @@ impl Flags {
         out
     }
 
-    /// The restriction not yet lifted, if any.
+    /// A restriction not yet ended, if any.
     pub(crate) fn open_restriction(&self) -> Option<&RestrictionSpan> {
         self.restrictions.iter().find(|r| r.until == NEVER)
+    }
+
+    /// A restriction on a ground of Art. 18(1) not yet lifted, if any (the one a lift ends).
+    pub(crate) fn liftable(&self) -> Option<&RestrictionSpan> {
+        self.restrictions
+            .iter()
+            .find(|r| r.until == NEVER && !r.erasure)
     }
 }
 
@@ -140,11 +150,13 @@ mod tests {
                     from: 10,
                     until: 20,
                     legacy: false,
+                    erasure: false,
                 },
                 RestrictionSpan {
                     from: 30,
                     until: NEVER,
                     legacy: true,
+                    erasure: true,
                 },
             ],
             objections: vec![ObjectionSpan {

@@ -12,6 +12,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::id::pseudonym::Pseudonym;
 use crate::log::event::{
     EventPayload, GrantRecord, ObjectionOutcome, RESTRICTION_V2, RectificationRecord,
+    RestrictionGround,
 };
 use crate::model::GrantId;
 use crate::model::request::Correction;
@@ -41,8 +42,10 @@ pub(crate) enum Effect {
         subject: Pseudonym,
         from: Micros,
         legacy: bool,
+        /// Keeps the records of an erasure request: a lift does not end it.
+        erasure: bool,
     },
-    /// Every restriction of the subject not yet lifted ends at `at`.
+    /// Every restriction of the subject on an Art. 18(1) ground not yet lifted ends at `at`.
     Lift {
         subject: Pseudonym,
         at: Micros,
@@ -260,6 +263,8 @@ pub(crate) fn effect_of(
             subject: subject()?,
             from: instant(restriction.at)?,
             legacy: restriction.version < RESTRICTION_V2,
+            erasure: restriction.version < RESTRICTION_V2
+                || restriction.ground == Some(RestrictionGround::ErasureRequest),
         },
         EventPayload::RestrictionLifted(lift) => Effect::Lift {
             subject: subject()?,

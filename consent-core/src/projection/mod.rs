@@ -39,11 +39,15 @@ pub(crate) struct Projection {
     /// The ids a person had before, each to the pseudonym their records follow now (chains
     /// are kept flat: a DUF number and a D-nummer both point at the fødselsnummer).
     aliases: FxHashMap<Pseudonym, Pseudonym>,
+    /// The pseudonyms whose records were erased (until a new key is made for them: the
+    /// person consented again).
+    erased: rustc_hash::FxHashSet<Pseudonym>,
 }
 
 impl Projection {
     /// Records a subject's data key (before its first sealed event is applied).
     pub fn set_key(&mut self, subject: Pseudonym, key: DataKey, since_seq: u64) {
+        self.erased.remove(&subject);
         self.keys.insert(subject, (key, since_seq));
     }
 
@@ -91,20 +95,16 @@ impl Projection {
                 subject,
                 from,
                 legacy,
+                erasure,
             } => {
                 self.flags_mut(subject).restrictions.push(RestrictionSpan {
                     from,
                     until: NEVER,
                     legacy,
+                    erasure,
                 });
             }
-            Effect::Lift { subject, at } => {
-                if let Some(flags) = self.flags.get_mut(&subject) {
-                    for span in flags.restrictions.iter_mut().filter(|r| r.until == NEVER) {
-                        span.until = at.max(span.from);
-                    }
-                }
-            }
+            Effect::Lift { subject, at } => self.lift(subject, at),
             Effect::Object {
                 subject,
                 id,
@@ -134,6 +134,7 @@ impl Projection {
             }
             Effect::Succeed { from, to } => self.succeed(from, to),
             Effect::Erase { subject } => {
+                self.erased.insert(subject);
                 self.keys.remove(&subject);
                 if let Some(state) = self.subjects.remove(&subject) {
                     for grant in state.grants.iter() {
@@ -147,6 +148,20 @@ impl Projection {
                 }
             }
             Effect::None => {}
+        }
+    }
+
+    /// Ends the subject's restrictions on Art. 18(1) grounds not yet lifted (an erasure
+    /// request's restriction stays: only kassasjon ends it).
+    fn lift(&mut self, subject: Pseudonym, at: crate::time::Micros) {
+        if let Some(flags) = self.flags.get_mut(&subject) {
+            for span in flags
+                .restrictions
+                .iter_mut()
+                .filter(|r| r.until == NEVER && !r.erasure)
+            {
+                span.until = at.max(span.from);
+            }
         }
     }
 
@@ -201,6 +216,18 @@ impl Projection {
             .filter(|(_, to)| *to == subject)
             .map(|(from, _)| *from)
             .collect()
+    }
+
+    /// Whether the person's records were erased and nothing was recorded of them since: an
+    /// erasure of their current id or of an earlier one, and no data key left.
+    pub fn is_erased(&self, subject: &Pseudonym) -> bool {
+        let current = self.resolve(subject);
+        let erased = self.erased.contains(&current)
+            || self
+                .aliases
+                .iter()
+                .any(|(from, to)| *to == current && self.erased.contains(from));
+        erased && !self.person_has_key(&current)
     }
 
     /// Whether a data key of the person is held: under `subject` or an id they had before
