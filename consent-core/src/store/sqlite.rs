@@ -309,7 +309,19 @@ fn take_lock(path: &Path, access: FileAccess) -> Result<(File, bool)> {
         ),
         Err(e) => return Err(Error::storage("cannot create the ledger's lock file", e)),
     };
-    match file.try_lock() {
+    // A lock held by another process is reported at once in spirit, but after a short wait:
+    // a process that forks (to run a program) holds a copy of every open file description
+    // until its child execs, so a ledger this process closed a moment ago can look locked for
+    // a few microseconds. Half a second covers that window and nothing a real writer does.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+    let mut attempt = file.try_lock();
+    while matches!(attempt, Err(std::fs::TryLockError::WouldBlock))
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        attempt = file.try_lock();
+    }
+    match attempt {
         Ok(()) => Ok((file, created)),
         Err(error) => {
             if created {
