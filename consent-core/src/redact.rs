@@ -207,6 +207,9 @@ pub(crate) fn mask(text: &str) -> String {
     if masked.is_empty() {
         return text.to_owned();
     }
+    // The ranges are the byte ranges of `char_indices`, so every slice below is on a char
+    // boundary; were one not, the text would be dropped rather than echoed (a mask never
+    // fails open), which is why the empty default is the right one here.
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for (start, end) in masked {
