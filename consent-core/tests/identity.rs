@@ -225,6 +225,7 @@ fn a_succession_is_refused_with_a_specific_error_and_nothing_is_written() {
 fn a_restriction_alone_follows_the_person_to_their_new_id() {
     let ledger = ledger();
     let d = d_number();
+    ledger.set_clock(at(2026, 2, 1)).unwrap();
     ledger
         .restrict(
             &subject(&ledger, &d),

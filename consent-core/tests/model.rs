@@ -687,6 +687,8 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Restrict { subject, at } => {
                 let s = ledger.parse_national_id(&people[*subject].number).unwrap();
                 let at = instant(*at);
+                // Recorded when it is made (the bounds by the clock: tests/restriction.rs).
+                ledger.set_clock(at).unwrap();
                 let open = flags
                     .restrictions
                     .iter()
@@ -708,6 +710,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Lift { subject, at } => {
                 let s = ledger.parse_national_id(&people[*subject].number).unwrap();
                 let at = instant(*at);
+                ledger.set_clock(at).unwrap();
                 let result = ledger.lift_restriction(&s, at, &actor(), "verified");
                 let open = flags
                     .restrictions
@@ -732,6 +735,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             } => {
                 let s = ledger.parse_national_id(&people[*subject].number).unwrap();
                 let (purpose, at) = (PURPOSES[*purpose], instant(*at));
+                ledger.set_clock(at).unwrap();
                 let result = ledger.object(&s, purpose, at, &actor());
                 let pending = flags
                     .objections
@@ -770,6 +774,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 } else {
                     consent_core::ObjectionOutcome::Upheld
                 };
+                ledger.set_clock(at).unwrap();
                 let result = ledger.resolve_objection(o.id, outcome, at, &actor(), "decided");
                 if o.resolved {
                     prop_assert_eq!(result.unwrap_err().code(), ErrorCode::Conflict);

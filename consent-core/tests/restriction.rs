@@ -164,6 +164,7 @@ fn a_restriction_lets_consent_through_stops_statutes_and_can_be_lifted() {
     let ledger = ledger_with(options());
     let a = subject(&ledger, ADULT);
     grant_for(&ledger, "nav", "employment_followup", "finances", false);
+    ledger.set_clock(instant("2026-03-01T10:00:00Z")).unwrap();
     ledger
         .restrict(
             &a,
@@ -233,6 +234,7 @@ fn an_objection_stops_the_public_task_until_it_is_rejected() {
             .decide_with(&a, "nav", "introduction_programme", &["name"], at)
             .unwrap()
     };
+    ledger.set_clock(instant("2026-03-01T10:00:00Z")).unwrap();
     let objection = ledger
         .object(
             &a,
@@ -278,6 +280,7 @@ fn an_objection_stops_a_consent_that_only_waives_confidentiality_not_one_that_is
     let ledger = ledger_with(options());
     let a = subject(&ledger, ADULT);
     grant_for(&ledger, "nav", "employment_followup", "finances", false);
+    ledger.set_clock(instant("2026-03-01T10:00:00Z")).unwrap();
     ledger
         .object(
             &a,
@@ -323,6 +326,7 @@ fn bad_input_to_the_new_rights_is_refused_and_changes_nothing() {
     let ledger = ledger_with(options());
     let a = subject(&ledger, ADULT);
     let at = instant("2026-03-01T10:00:00Z");
+    ledger.set_clock(at).unwrap();
     assert_eq!(
         RestrictionGround::parse("A18_1_x").unwrap_err().code(),
         ErrorCode::InvalidInput
@@ -527,7 +531,7 @@ fn a_lift_leaves_an_erasure_requests_restriction_in_place() {
         .restrict(
             &a,
             RestrictionGround::Accuracy,
-            instant("2026-03-02T00:00:00Z"),
+            instant("2026-03-01T00:00:00Z"),
             &actor(),
         )
         .unwrap();
@@ -577,6 +581,7 @@ fn under_a_restriction_a_consent_still_covers_a_category_a_stopped_rule_covers()
     ledger
         .grant_historical(&[parse(&ledger, &json)], &dpo)
         .unwrap();
+    ledger.set_clock(instant("2026-03-01T00:00:00Z")).unwrap();
     ledger
         .restrict(
             &a,
@@ -630,5 +635,127 @@ fn retention_counts_from_a_rectified_end() {
             } if due == instant("2027-12-01T00:00:00Z")
         ),
         "{outcome:?}"
+    );
+}
+
+/// Review finding: the rights that stop processing are bound by the ledger's clock. A restriction
+/// or an objection is never for the future nor further back than `max_backdating_days`; a lift
+/// or a resolution never takes effect in the past (it would turn denials already given into
+/// permits). Nothing is written when one is refused.
+#[test]
+fn the_instants_of_restrictions_objections_lifts_and_resolutions_are_bound_by_the_clock() {
+    let ledger = ledger_with(options());
+    let a = subject(&ledger, ADULT);
+    let now = instant("2026-03-01T10:00:00Z");
+    ledger.set_clock(now).unwrap();
+    let refused = |result: consent_core::Result<_>, why: &str| {
+        let err = result.map(|_| ()).unwrap_err();
+        assert_eq!(
+            err.code(),
+            ErrorCode::InvalidInput,
+            "{why}: {}",
+            err.message()
+        );
+    };
+    let tomorrow = instant("2026-03-02T10:00:00Z");
+    let long_ago = instant("2026-01-20T10:00:00Z"); // 40 days back; the catalogue allows 30
+    refused(
+        ledger.restrict(&a, RestrictionGround::Accuracy, tomorrow, &actor()),
+        "a restriction for tomorrow",
+    );
+    refused(
+        ledger.restrict(&a, RestrictionGround::Accuracy, long_ago, &actor()),
+        "a restriction 40 days back",
+    );
+    refused(
+        ledger.object(&a, "introduction_programme", tomorrow, &actor()),
+        "an objection for tomorrow",
+    );
+    refused(
+        ledger.object(&a, "introduction_programme", long_ago, &actor()),
+        "an objection 40 days back",
+    );
+    assert_eq!(recorded(&ledger), 0);
+
+    // Within the bounds: a restriction made a week ago, an objection a minute from now
+    // (the host's clock may run a little ahead of the ledger's).
+    let week_ago = instant("2026-02-22T10:00:00Z");
+    ledger
+        .restrict(&a, RestrictionGround::Accuracy, week_ago, &actor())
+        .unwrap();
+    let objection = ledger
+        .object(
+            &a,
+            "introduction_programme",
+            instant("2026-03-01T10:01:00Z"),
+            &actor(),
+        )
+        .unwrap();
+    let count = ledger.event_count();
+    let yesterday = instant("2026-02-28T10:00:00Z");
+    refused(
+        ledger.lift_restriction(&a, yesterday, &actor(), "verified"),
+        "a lift in the past",
+    );
+    refused(
+        ledger.resolve_objection(
+            objection,
+            ObjectionOutcome::Rejected,
+            yesterday,
+            &actor(),
+            "x",
+        ),
+        "a resolution in the past",
+    );
+    assert_eq!(ledger.event_count(), count);
+    assert_eq!(
+        ledger
+            .decide_with(&a, "imdi", "settlement", &["name"], yesterday)
+            .unwrap()
+            .denial(),
+        Some(DenialReason::Restricted),
+        "the denial given yesterday stands"
+    );
+
+    // A lift for next week: the person is told before it takes effect (Art. 18(3)).
+    let next_week = instant("2026-03-08T10:00:00Z");
+    ledger
+        .lift_restriction(&a, next_week, &actor(), "the address was verified")
+        .unwrap();
+    let tasks = ledger.notifications_due(now).unwrap();
+    let letter = tasks
+        .iter()
+        .find(|t| t.recipient.is_none())
+        .expect("a letter to the person");
+    assert_eq!(letter.before, Some(next_week));
+    assert_eq!(
+        serde_json::to_value(letter).unwrap()["before"],
+        "2026-03-08T10:00:00Z"
+    );
+    assert_eq!(
+        ledger
+            .decide_with(
+                &a,
+                "imdi",
+                "settlement",
+                &["name"],
+                instant("2026-03-05T10:00:00Z")
+            )
+            .unwrap()
+            .denial(),
+        Some(DenialReason::Restricted),
+        "restricted until the lift takes effect"
+    );
+    assert!(
+        ledger
+            .decide_with(
+                &a,
+                "imdi",
+                "settlement",
+                &["name"],
+                instant("2026-03-09T10:00:00Z")
+            )
+            .unwrap()
+            .permitted()
     );
 }

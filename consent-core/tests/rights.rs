@@ -555,7 +555,8 @@ fn an_unknown_subject_gets_an_export_that_says_nothing_is_held_and_nothing_is_wr
         ErrorCode::NotFound
     );
     assert_eq!(ledger.event_count(), count);
-    // The person may still ask what is held: the request is registered and answered.
+    // The person may still ask what is held: the request is registered and answered, and the
+    // answer is that nothing is held but the request itself.
     ledger
         .register_access_request(&stranger, at(2026, 2, 1), &actor())
         .unwrap();
@@ -564,7 +565,7 @@ fn an_unknown_subject_gets_an_export_that_says_nothing_is_held_and_nothing_is_wr
         .unwrap()
         .to_value()
         .unwrap();
-    assert_eq!(export["status"], "active");
+    assert_eq!(export["status"], "nothing_held");
     assert_eq!(export["access_requests"].as_array().unwrap().len(), 1);
 }
 

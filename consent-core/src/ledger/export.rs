@@ -114,7 +114,8 @@ pub enum SubjectStatus {
     Restricted,
     /// The subject's personal payloads were erased (and no consent was given since).
     Erased,
-    /// The ledger holds nothing about the person (an answer to an access request too).
+    /// The ledger holds nothing about the person but, perhaps, their access requests (the
+    /// answer to an access request from someone it never knew).
     NothingHeld,
 }
 
@@ -810,7 +811,12 @@ impl Ledger {
         }
         let mut export = builder.export;
         // Erased until the person consents again (an access request alone does not count).
-        export.status = if events.is_empty() && !projection.has_subject(&pseudonym) {
+        // The access requests themselves are all a person who asked may be held under.
+        let only_asked = events
+            .iter()
+            .all(|e| matches!(e.payload, EventPayload::AccessRequested(_)));
+        export.status = if only_asked && (!events.is_empty() || !projection.has_subject(&pseudonym))
+        {
             SubjectStatus::NothingHeld
         } else if export.erasure.is_some() && !builder.consented_since_erasure {
             SubjectStatus::Erased

@@ -646,6 +646,11 @@ impl Ledger {
         self.inner.events.load(Ordering::Acquire)
     }
 
+    /// The ledger's clock in microseconds.
+    fn now_micros(&self) -> Result<time::Micros> {
+        time::to_micros(self.inner.clock.now(), "the ledger's clock")
+    }
+
     fn read(&self) -> Result<RwLockReadGuard<'_, Projection>> {
         self.inner.projection.read().map_err(|_| poisoned())
     }

@@ -22,6 +22,7 @@ use crate::log::seal::Entropy;
 use crate::model::party::Actor;
 use crate::model::text;
 use crate::model::{GrantId, RecordId};
+use crate::policy::admission;
 use crate::policy::erasure;
 use crate::policy::grant_state::NEVER;
 use crate::policy::notification::{self, Notification};
@@ -79,6 +80,12 @@ impl Ledger {
             ));
         }
         let from = time::to_micros(at, "at")?;
+        admission::admit_start(
+            &self.inner.catalogue,
+            "restriction",
+            from,
+            self.now_micros()?,
+        )?;
         self.check_subject(subject)?;
         let mut writer = self.lock_writer()?;
         let pseudonym = self.current_pseudonym(subject)?;
@@ -150,8 +157,10 @@ impl Ledger {
         Ok(())
     }
 
-    /// Lifts every restriction of the subject in force, from `at`. Tell the person before
-    /// (Art. 18(3)).
+    /// Lifts every restriction of the subject on a ground of Art. 18(1) from `at`, which is now
+    /// or later. The person must be told before the lift takes effect (Art. 18(3)): record the
+    /// lift for the day it takes effect, and [`Ledger::notifications_due`] lists the letter to
+    /// the person with that day as its deadline (`before`).
     ///
     /// ```
     /// # use consent_core::{Actor, Ledger, LedgerOptions};
@@ -179,6 +188,7 @@ impl Ledger {
     ) -> Result<RecordId> {
         reason_text(reason)?;
         let at_micros = time::to_micros(at, "at")?;
+        admission::admit_end("lift", at_micros, self.now_micros()?)?;
         self.check_subject(subject)?;
         let mut writer = self.lock_writer()?;
         let pseudonym = self.current_pseudonym(subject)?;
@@ -255,6 +265,7 @@ impl Ledger {
             )));
         }
         let from = time::to_micros(at, "at")?;
+        admission::admit_start(&self.inner.catalogue, "objection", from, self.now_micros()?)?;
         self.check_subject(subject)?;
         let mut writer = self.lock_writer()?;
         let pseudonym = self.current_pseudonym(subject)?;
@@ -321,6 +332,7 @@ impl Ledger {
     ) -> Result<RecordId> {
         reason_text(reason)?;
         let at_micros = time::to_micros(at, "at")?;
+        admission::admit_end("resolution", at_micros, self.now_micros()?)?;
         let mut writer = self.lock_writer()?;
         let subject = {
             let projection = self.read()?;

@@ -11,6 +11,12 @@
 //! - **Explicit for special categories**: a grant that covers one without being explicit
 //!   could never permit.
 //! - **A notice the catalogue lists**, and **codes still in use**.
+//! - **Rights that stop processing start now, not in another time.** A restriction or an
+//!   objection may be recorded for the moment it was made, up to `max_backdating_days` ago (the
+//!   letter came on Monday, it is recorded on Wednesday), never for the future (a restriction
+//!   that is not in force is not one). A lift or a resolution takes effect now or later, never
+//!   in the past: that would turn denials already given into permits after the fact, and a
+//!   lift must wait until the person was told (GDPR Art. 18(3)).
 
 use crate::catalogue::Catalogue;
 use crate::error::{Error, Result};
@@ -57,6 +63,49 @@ pub(crate) enum Entry {
 
 /// One microsecond-day.
 const DAY: Micros = 86_400_000_000;
+
+/// How far the host's clock and the ledger's may disagree: an instant this close to the ledger's
+/// clock counts as now.
+pub(crate) const CLOCK_TOLERANCE: Micros = 5 * 60 * 1_000_000;
+
+/// Checks the instant from which a restriction or an objection applies, against the ledger's
+/// clock `now`.
+///
+/// # Errors
+/// `InvalidInput` for an instant in the future, or more than `max_backdating_days` back.
+pub(crate) fn admit_start(
+    catalogue: &Catalogue,
+    what: &str,
+    at: Micros,
+    now: Micros,
+) -> Result<()> {
+    if at > now.saturating_add(CLOCK_TOLERANCE) {
+        return Err(Error::invalid(format!(
+            "the {what} lies in the future: record it when it is made"
+        )));
+    }
+    let days = catalogue.settings().max_backdating_days;
+    if at < now.saturating_sub(Micros::from(days).saturating_mul(DAY)) {
+        return Err(Error::invalid(format!(
+            "the {what} lies more than {days} days before it is recorded (the catalogue's max_backdating_days)"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the instant from which a lift or a resolution takes effect, against the ledger's
+/// clock `now`.
+///
+/// # Errors
+/// `InvalidInput` for an instant in the past.
+pub(crate) fn admit_end(what: &str, at: Micros, now: Micros) -> Result<()> {
+    if at < now.saturating_sub(CLOCK_TOLERANCE) {
+        return Err(Error::invalid(format!(
+            "the {what} lies in the past: it takes effect now or later, so decisions already made keep their answer"
+        )));
+    }
+    Ok(())
+}
 
 /// The interned scope and the instants of a grant to admit.
 #[derive(Debug, Clone, Copy)]

@@ -48,6 +48,9 @@ pub struct Notification {
     pub recipient: Option<Code>,
     /// Since when it is due (the event's time).
     pub due_at: DateTime<Utc>,
+    /// The deadline, where the law sets one: a lift takes effect at this instant, and the person
+    /// must be told before (Art. 18(3)). `None`: as soon as possible (Art. 19).
+    pub before: Option<DateTime<Utc>>,
 }
 
 /// The tasks arising from `events` (in log order) recorded up to `until`, less those done.
@@ -68,6 +71,7 @@ pub(crate) fn due(events: &[Event], until: DateTime<Utc>) -> Vec<Notification> {
             reason,
             recipient,
             due_at: event.recorded_at,
+            before: None,
         };
         match &event.payload {
             EventPayload::DisclosureRecorded(d) => {
@@ -90,8 +94,11 @@ pub(crate) fn due(events: &[Event], until: DateTime<Utc>) -> Vec<Notification> {
                 done.insert((n.event_id, n.recipient.clone()));
             }
             _ if event.recorded_at > until => {}
-            EventPayload::RestrictionLifted(_) => {
-                out.push(task(NotificationReason::RestrictionLifted, None));
+            EventPayload::RestrictionLifted(lift) => {
+                out.push(Notification {
+                    before: Some(lift.at),
+                    ..task(NotificationReason::RestrictionLifted, None)
+                });
             }
             EventPayload::SubjectRectified(_) => {
                 for recipient in recipients(&received) {
