@@ -113,6 +113,7 @@ namespace Consent
             Reason = json.String("reason");
             Recipient = json.OptionalString("recipient");
             DueAt = json.Instant("due_at");
+            Before = json.Has("before") ? json.Instant("before") : (DateTimeOffset?)null;
         }
 
         /// <summary>The event that recorded the change (name it in
@@ -133,5 +134,9 @@ namespace Consent
 
         /// <summary>Since when the task is due (when the change was recorded).</summary>
         public DateTimeOffset DueAt { get; }
+
+        /// <summary>The deadline the law sets, or null (as soon as possible, Art. 19): a lift
+        /// takes effect at this instant, and the person must be told before (Art. 18(3)).</summary>
+        public DateTimeOffset? Before { get; }
     }
 }

@@ -1254,7 +1254,7 @@ fn restrict_lets_consent_through_stops_statutes_and_lifts() {
             "--ground",
             "A18_1_a",
             "--at",
-            "2026-03-01T10:00:00Z",
+            "2026-01-05T10:00:00Z",
         ])
         .ok();
     assert!(run.stdout.contains("A18_1_a"), "{}", run.stdout);
@@ -1262,9 +1262,9 @@ fn restrict_lets_consent_through_stops_statutes_and_lifts() {
     assert_eq!(sandbox.events(), 2);
     // Art. 18(2): the consent path goes on; the statute stops.
     sandbox
-        .run(&decide_args(&fnr, "2026-03-05T10:00:00Z", &["finances"]))
+        .run(&decide_args(&fnr, "2026-01-08T10:00:00Z", &["finances"]))
         .ok();
-    let denied = statute("2026-03-05T10:00:00Z");
+    let denied = statute("2026-01-08T10:00:00Z");
     assert_eq!(denied.code, 1, "{}", denied.stdout);
     assert!(denied.stdout.contains("restricted"), "{}", denied.stdout);
 
@@ -1304,9 +1304,9 @@ fn restrict_lets_consent_through_stops_statutes_and_lifts() {
             "--reason",
             "too early",
             "--at",
-            "2026-02-01T10:00:00Z",
+            "2026-01-04T10:00:00Z",
         ])
-        .fails("before the restriction");
+        .fails("in the past");
     assert_eq!(sandbox.events(), 2);
 
     let run = sandbox
@@ -1316,13 +1316,13 @@ fn restrict_lets_consent_through_stops_statutes_and_lifts() {
             "--reason",
             "the address was verified",
             "--at",
-            "2026-03-10T10:00:00Z",
+            "2026-01-15T10:00:00Z",
             "--json",
         ])
         .ok()
         .json();
     assert!(run["record_id"].is_string(), "{run}");
-    statute("2026-03-11T10:00:00Z").ok();
+    statute("2026-01-16T10:00:00Z").ok();
     let export = sandbox.run(&["export", "--json", &fnr]).ok().json();
     assert_eq!(export["restrictions"][0]["ground"], "A18_1_a");
     assert_eq!(
@@ -1332,6 +1332,44 @@ fn restrict_lets_consent_through_stops_statutes_and_lifts() {
     sandbox
         .act(&["lift-restriction", &fnr, "--reason", "again"])
         .fails("no restriction");
+}
+
+#[test]
+fn restrictions_and_objections_are_never_for_the_future() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    // The sandbox's clock reads 2026-01-05T10:00:00Z.
+    for args in [
+        [
+            "restrict",
+            &fnr,
+            "--ground",
+            "A18_1_b",
+            "--at",
+            "2026-01-07T10:00:00Z",
+        ],
+        [
+            "object",
+            &fnr,
+            "--purpose",
+            "settlement",
+            "--at",
+            "2026-01-07T10:00:00Z",
+        ],
+    ] {
+        sandbox.act(&args).fails("in the future");
+    }
+    sandbox
+        .act(&[
+            "restrict",
+            &fnr,
+            "--ground",
+            "A18_1_b",
+            "--at",
+            "2025-11-01T10:00:00Z",
+        ])
+        .fails("max_backdating_days");
+    assert_eq!(sandbox.events(), 0);
 }
 
 #[test]
@@ -1360,12 +1398,12 @@ fn object_stops_the_public_task_until_the_objection_is_rejected() {
             "--purpose",
             "introduction_programme",
             "--at",
-            "2026-03-01T10:00:00Z",
+            "2026-01-05T10:00:00Z",
         ])
         .ok();
     let id = run.stdout.trim().to_owned();
     assert_eq!(id.len(), 36, "{id}");
-    let denied = decide("2026-03-02T10:00:00Z");
+    let denied = decide("2026-01-06T10:00:00Z");
     assert_eq!(denied.code, 1, "{}", denied.stdout);
     assert!(denied.stdout.contains("objected"), "{}", denied.stdout);
 
@@ -1419,13 +1457,13 @@ fn object_stops_the_public_task_until_the_objection_is_rejected() {
             "--reason",
             "vedtak 2026/90: compelling grounds",
             "--at",
-            "2026-03-03T10:00:00Z",
+            "2026-01-07T10:00:00Z",
             "--json",
         ])
         .ok()
         .json();
     assert_eq!(json["outcome"], "rejected");
-    decide("2026-03-04T10:00:00Z").ok();
+    decide("2026-01-08T10:00:00Z").ok();
     sandbox
         .act(&[
             "resolve-objection",

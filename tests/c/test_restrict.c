@@ -267,8 +267,12 @@ static void test_restriction_lets_consent_through_and_lifts(void) {
     /* Bad input: a specific code, the out-param untouched, nothing recorded. */
     const uint64_t before = consent_ledger_event_count(ledger);
     char *out = (char *)"untouched";
-    CHECK_RC(consent_ledger_restrict(ledger, ADULT, "A18_1_a", T_2026_03_02_10, ACTOR, &out),
+    CHECK_RC(consent_ledger_restrict(ledger, ADULT, "A18_1_a", T_2026_03_01_10, ACTOR, &out),
              CONSENT_RESULT_CONFLICT);
+    /* Bound by the ledger's clock: a restriction is never for the future (the clock reads
+       1 March), nor a lift in the past. */
+    CHECK_RC(consent_ledger_restrict(ledger, ADULT, "A18_1_b", T_2026_03_02_10, ACTOR, &out),
+             CONSENT_RESULT_INVALID_INPUT);
     CHECK_RC(consent_ledger_restrict(ledger, ADULT, "erasure_request", T_2026_03_02_10, ACTOR,
                                      &out),
              CONSENT_RESULT_INVALID_INPUT);
@@ -360,9 +364,12 @@ static void test_objection_stops_the_public_task_until_rejected(void) {
     /* Bad input: a specific code, the out-param untouched, nothing recorded. */
     const uint64_t before = consent_ledger_event_count(ledger);
     char *out = (char *)"untouched";
-    CHECK_RC(consent_ledger_object(ledger, ADULT, "introduction_programme", T_2026_03_02_10,
+    CHECK_RC(consent_ledger_object(ledger, ADULT, "introduction_programme", T_2026_03_01_10,
                                    ACTOR, &out),
              CONSENT_RESULT_CONFLICT);
+    /* An objection is recorded when it is made, never for the future. */
+    CHECK_RC(consent_ledger_object(ledger, ADULT, "settlement", T_2026_03_02_10, ACTOR, &out),
+             CONSENT_RESULT_INVALID_INPUT);
     CHECK_RC(consent_ledger_object(ledger, ADULT, "holidays", T_2026_03_02_10, ACTOR, &out),
              CONSENT_RESULT_UNKNOWN_CODE);
     /* Consent is the basis (Art. 6(1)(a)): nothing to object to; the person withdraws. */
@@ -426,6 +433,7 @@ static void test_objection_stops_the_public_task_until_rejected(void) {
 
     /* Upheld: the processing for the purpose stays stopped. */
     char *second = NULL;
+    set_clock(ledger, T_2026_03_10_10);
     CHECK_RC(consent_ledger_object(ledger, ADULT, "settlement", T_2026_03_10_10, ACTOR, &second),
              CONSENT_RESULT_OK);
     id = NULL;

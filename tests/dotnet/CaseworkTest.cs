@@ -216,6 +216,26 @@ static class CaseworkTest
             Check(ledger.NotificationsDue(March3).Count == 0, "a task marked done leaves the worklist");
             Throws<NotFoundException>("a task marked done twice", ResultCode.NotFound, ledger,
                 () => ledger.RecordNotification(task.EventId, "nav", March2, CaseWorker));
+            Check(task.Before == null, "a recipient is told as soon as possible: no deadline");
+        }
+    }
+
+    /// <summary>Art. 18(3): a lift takes effect now or later, and the letter telling the
+    /// person carries that instant as its deadline; a restriction is never for the future.</summary>
+    static void TestLiftDeadline()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            ledger.SetClock(March1);
+            Throws<InvalidInputException>("a restriction for the future", ResultCode.InvalidInput, ledger,
+                () => ledger.Restrict(Adult, RestrictionGround.Accuracy, March3, CaseWorker));
+            ledger.Restrict(Adult, RestrictionGround.Accuracy, March1, CaseWorker);
+            Throws<InvalidInputException>("a lift in the past", ResultCode.InvalidInput, ledger,
+                () => ledger.LiftRestriction(Adult, March1.AddDays(-1), "verified", CaseWorker));
+            ledger.LiftRestriction(Adult, March3, "verified", CaseWorker);
+            IReadOnlyList<Notification> tasks = ledger.NotificationsDue(March1);
+            Check(tasks.Count == 1 && tasks[0].Recipient == null && tasks[0].Reason == "restriction_lifted"
+                && tasks[0].Before == March3, "the letter to the person is due before the lift takes effect");
         }
     }
 
@@ -224,6 +244,7 @@ static class CaseworkTest
         TestAdoptCatalogue();
         TestSuccession();
         TestNotifications();
+        TestLiftDeadline();
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
     }

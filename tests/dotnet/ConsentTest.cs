@@ -1159,6 +1159,7 @@ static class ConsentTest
             // Objection to a public task, until rejected (after the lift: a restriction would
             // deny the statute first).
             DateTimeOffset objected = march1.AddDays(10);
+            ledger.SetClock(objected); // an objection is recorded when it is made
             Guid objection = ledger.Object(Adult, "introduction_programme", objected, CaseWorker);
             using (Decision d = ledger.Decide(Adult, "nav", "introduction_programme", name, objected.AddDays(1)))
             {
@@ -1172,9 +1173,9 @@ static class ConsentTest
             Throws<InvalidInputException>("an objection where consent is the basis", ResultCode.InvalidInput, ledger,
                 () => ledger.Object(Adult, "statistics", march1, CaseWorker));
             Throws<NotFoundException>("resolving an unknown objection", ResultCode.NotFound, ledger,
-                () => ledger.ResolveObjection(Guid.NewGuid(), ObjectionOutcome.Rejected, march1, "x", CaseWorker));
+                () => ledger.ResolveObjection(Guid.NewGuid(), ObjectionOutcome.Rejected, objected, "x", CaseWorker));
             Throws<InvalidInputException>("an outcome that is neither", ResultCode.InvalidInput, ledger,
-                () => ledger.ResolveObjection(objection, (ObjectionOutcome)0, march1, "x", CaseWorker));
+                () => ledger.ResolveObjection(objection, (ObjectionOutcome)0, objected, "x", CaseWorker));
             Guid resolution = ledger.ResolveObjection(objection, ObjectionOutcome.Rejected, objected.AddDays(2),
                 "vedtak 2026/90: compelling grounds", CaseWorker);
             Check(resolution != Guid.Empty && resolution != objection, "ResolveObjection returns the record id");

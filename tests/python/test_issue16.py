@@ -184,6 +184,7 @@ def test_erasure_restricts_then_kassasjon_after_the_retention(tmp_path: Path) ->
 def test_a_restriction_keeps_consent_and_stops_statutes_until_lifted() -> None:
     ledger = new_ledger()
     ledger.grant(**grant_fields(A, "nav", "employment_followup", "finances", False), actor=ACTOR)
+    ledger.set_clock(utc(2026, 3, 1, 10))
     ledger.restrict(A, ground="A18_1_a", at=utc(2026, 3, 1, 10), actor=ACTOR)
     during = utc(2026, 3, 5, 10)
     assert decide(ledger, A, "nav", "employment_followup", "finances", during).permitted
@@ -194,6 +195,7 @@ def test_a_restriction_keeps_consent_and_stops_statutes_until_lifted() -> None:
 
 def test_an_objection_to_the_introduction_programme_until_rejected() -> None:
     ledger = new_ledger()
+    ledger.set_clock(utc(2026, 3, 1, 10))
     objection = ledger.object(A, purpose="introduction_programme", at=utc(2026, 3, 1, 10),
                               actor=ACTOR)
     denied = decide(ledger, A, "nav", "introduction_programme", "name", utc(2026, 3, 2, 10))

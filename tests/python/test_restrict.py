@@ -85,6 +85,7 @@ def test_bad_restrictions_and_lifts_change_nothing() -> None:
     ledger = new_ledger()
     own_grant(ledger, "employment_followup", "nav", "finances", False)
     at = utc(2026, 3, 1, 10)
+    ledger.set_clock(at)
     raises_unchanged(ledger, consent.NotFoundError,
                      lambda: ledger.lift_restriction(ADULT, at=at, actor=ACTOR, reason="x"),
                      match="no restriction")
@@ -94,6 +95,10 @@ def test_bad_restrictions_and_lifts_change_nothing() -> None:
         lambda: ledger.restrict(ADULT, ground=18, at=at, actor=ACTOR),  # type: ignore[arg-type]
         lambda: ledger.restrict(ADULT, ground="A18_1_a", at=datetime(2026, 3, 1), actor=ACTOR),
         lambda: ledger.restrict(ADULT, ground="A18_1_a", at=at, actor={"role": "x"}),  # type: ignore[typeddict-item]
+        # Bound by the ledger's clock: not for the future, not beyond max_backdating_days.
+        lambda: ledger.restrict(ADULT, ground="A18_1_a", at=at + timedelta(days=1), actor=ACTOR),
+        lambda: ledger.restrict(ADULT, ground="A18_1_a", at=at - timedelta(days=40),
+                                actor=ACTOR),
     ]:
         raises_unchanged(ledger, consent.InvalidInputError, case)
     raises_unchanged(ledger, consent.InvalidNationalIdError,
@@ -106,7 +111,7 @@ def test_bad_restrictions_and_lifts_change_nothing() -> None:
         lambda: ledger.lift_restriction(ADULT, at=at, actor=ACTOR, reason=""),
         lambda: ledger.lift_restriction(ADULT, at=at, actor=ACTOR, reason=f"asked by {ADULT}"),
         lambda: ledger.lift_restriction(ADULT, at=at - timedelta(days=1), actor=ACTOR,
-                                        reason="before it began"),
+                                        reason="in the past"),
         lambda: ledger.lift_restriction(ADULT, at=at, actor=ACTOR, reason=None),  # type: ignore[arg-type]
     ]:
         raises_unchanged(ledger, consent.InvalidInputError, case)
@@ -124,7 +129,7 @@ def test_an_objection_stops_the_public_task_until_it_is_rejected() -> None:
 
     raises_unchanged(ledger, consent.ConflictError,
                      lambda: ledger.object(ADULT, purpose="introduction_programme",
-                                           at=utc(2026, 3, 2), actor=ACTOR))
+                                           at=utc(2026, 3, 1, 10), actor=ACTOR))
     record = ledger.resolve_objection(objection, outcome="rejected", at=utc(2026, 3, 3, 10),
                                       actor=ACTOR, reason="vedtak 2026/90: compelling grounds")
     assert isinstance(record, uuid.UUID)
@@ -137,6 +142,7 @@ def test_an_objection_stops_the_public_task_until_it_is_rejected() -> None:
 
 def test_an_upheld_objection_keeps_the_processing_stopped() -> None:
     ledger = new_ledger()
+    ledger.set_clock(utc(2026, 3, 1, 10))
     objection = ledger.object(ADULT, purpose="settlement", at=utc(2026, 3, 1, 10), actor=ACTOR)
     ledger.resolve_objection(str(objection), outcome="upheld", at=utc(2026, 3, 5, 10),
                              actor=ACTOR, reason="no compelling grounds")
@@ -146,6 +152,7 @@ def test_an_upheld_objection_keeps_the_processing_stopped() -> None:
 def test_bad_objections_change_nothing() -> None:
     ledger = new_ledger()
     at = utc(2026, 3, 1, 10)
+    ledger.set_clock(at)
     raises_unchanged(ledger, consent.UnknownCodeError,
                      lambda: ledger.object(ADULT, purpose="holidays", at=at, actor=ACTOR))
     raises_unchanged(ledger, consent.InvalidInputError,
@@ -170,6 +177,8 @@ def test_bad_objections_change_nothing() -> None:
                                          actor=ACTOR, reason="before the objection"),
         lambda: ledger.object(ADULT, purpose="introduction_programme", at=datetime(2026, 3, 1),
                               actor=ACTOR),
+        lambda: ledger.object(ADULT, purpose="introduction_programme",
+                              at=at + timedelta(days=1), actor=ACTOR),
     ]:
         raises_unchanged(ledger, consent.InvalidInputError, case)
 
@@ -254,3 +263,18 @@ def test_a_person_the_ledger_holds_nothing_on_is_answered() -> None:
                                              actor=ACTOR)
     assert request["due_at"] == "2026-04-01T00:00:00Z"
     assert recorded(ledger) == 1
+
+
+def test_a_lift_for_next_week_gives_the_person_a_deadline_to_be_told() -> None:
+    """Art. 18(3): the person is told before a lift takes effect; a lift is never in the past."""
+    ledger = new_ledger()
+    now = utc(2026, 3, 1, 10)
+    ledger.set_clock(now)
+    ledger.restrict(ADULT, ground="A18_1_a", at=now, actor=ACTOR)
+    next_week = utc(2026, 3, 8, 10)
+    ledger.lift_restriction(ADULT, at=next_week, actor=ACTOR, reason="the address was verified")
+    [letter] = [t for t in ledger.notifications_due(at=now) if t["recipient"] is None]
+    assert letter["reason"] == "restriction_lifted"
+    assert letter["before"] == "2026-03-08T10:00:00Z"
+    assert decide(ledger, "imdi", "settlement", "name", utc(2026, 3, 5, 10)).denial == "restricted"
+    assert decide(ledger, "imdi", "settlement", "name", utc(2026, 3, 9, 10)).permitted

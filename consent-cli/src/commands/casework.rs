@@ -52,7 +52,14 @@ pub fn notifications(ctx: &Context<'_>, args: &NotificationsArgs) -> Result<Outc
             .map_err(|e| CliError::new("storage", format!("cannot encode: {e}")))?;
         return Ok(Outcome::ok(json_out(&json!({ "at": at, "items": items }))?));
     }
-    let mut table = Table::new(&["due", "reason", "tell", "event", "subject (pseudonym)"]);
+    let mut table = Table::new(&[
+        "due",
+        "before",
+        "reason",
+        "tell",
+        "event",
+        "subject (pseudonym)",
+    ]);
     for task in &tasks {
         let reason = match serde_json::to_value(task.reason) {
             Ok(serde_json::Value::String(text)) => text,
@@ -65,6 +72,7 @@ pub fn notifications(ctx: &Context<'_>, args: &NotificationsArgs) -> Result<Outc
         };
         table.row(vec![
             instant(task.due_at),
+            task.before.map_or_else(|| "-".to_owned(), instant),
             reason,
             task.recipient
                 .as_ref()

@@ -65,7 +65,9 @@ impl Ledger {
     ///
     /// # Errors
     /// `InvalidInput` for `erasure_request` as a ground (only [`Ledger::request_erasure`]
-    /// records it) or an instant out of range; `Conflict` when the subject is already
+    /// records it), or an instant after the ledger's clock or further back than the
+    /// catalogue's `max_backdating_days` (5 minutes of clock difference are tolerated);
+    /// `Conflict` when the subject is already
     /// restricted on that ground; `Storage`.
     pub fn restrict(
         &self,
@@ -177,8 +179,9 @@ impl Ledger {
     ///
     /// # Errors
     /// `NotFound` when the subject has no restriction in force; `InvalidInput` for an empty
-    /// or oversized reason, a national id in it, an instant out of range, or one before the
-    /// restriction began; `Storage`.
+    /// or oversized reason, a national id in it, an instant before the ledger's clock (a lift
+    /// never turns denials already given into permits) or before the restriction began;
+    /// `Storage`.
     pub fn lift_restriction(
         &self,
         subject: &NationalId,
@@ -248,7 +251,8 @@ impl Ledger {
     ///
     /// # Errors
     /// `UnknownCode` for a purpose not in the catalogue; `InvalidInput` for a purpose with no
-    /// basis on Art. 6(1)(e) (nothing to object to) or an instant out of range; `Conflict`
+    /// basis on Art. 6(1)(e) (nothing to object to), or an instant after the ledger's clock or
+    /// further back than the catalogue's `max_backdating_days`; `Conflict`
     /// when an unresolved objection to the purpose exists; `Storage`.
     pub fn object(
         &self,
@@ -320,7 +324,8 @@ impl Ledger {
     ///
     /// # Errors
     /// `NotFound` for an unknown objection; `Conflict` when it is already resolved;
-    /// `InvalidInput` for a bad reason, an instant out of range or before the objection;
+    /// `InvalidInput` for a bad reason, an instant before the ledger's clock or before the
+    /// objection;
     /// `Storage`.
     pub fn resolve_objection(
         &self,

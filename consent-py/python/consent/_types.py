@@ -276,6 +276,9 @@ class NotificationDict(TypedDict):
     reason: NotificationReason
     recipient: Optional[str]
     due_at: str
+    #: The deadline the law sets: a lift takes effect then, and the person must be told before
+    #: (Art. 18(3)); ``None``: as soon as possible (Art. 19).
+    before: Optional[str]
 
 
 class VerifyReportDict(TypedDict):
