@@ -141,6 +141,18 @@ typedef struct consent_decision consent_decision;
 typedef struct consent_ledger consent_ledger;
 
 /**
+ * A disclosure request without its subject and instant, prepared once with
+ * `consent_request_prepare` and decided for many subjects with `consent_request_decide` or
+ * `consent_request_permits`.
+ *
+ * Frozen; may be shared across threads: any number of threads may decide with it at once.
+ * It holds its ledger, so it stays valid after `consent_ledger_free` of the handle it was
+ * prepared from (the ledger closes when its last handle and request are freed). It has one
+ * owner, who releases it once with `consent_request_free` after every user is done.
+ */
+typedef struct consent_request consent_request;
+
+/**
  * The callback of `consent_ledger_events`: gets each event's JSON (valid only during the call)
  * and the caller's `user_data`; returns true to go on, false to stop.
  */
@@ -701,6 +713,104 @@ const char *consent_result_str(uint32_t result);
  * Always safe to call.
  */
 const char *consent_version(void);
+
+/**
+ * Prepares the part of a disclosure request that stays the same from subject to subject:
+ * `recipient`, `purpose` and the `n_categories` codes of `categories`, checked against the
+ * catalogue in force now. A decision made with it is the one `consent_ledger_decide` makes for
+ * the same arguments (also under a catalogue adopted later).
+ *
+ * On success writes a new request to `*request_out`, owned by the caller and released with
+ * `consent_request_free`. On failure `*request_out` is left untouched.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `UNKNOWN_CODE`, `INVALID_INPUT` (no category, a
+ * repeated category), `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `recipient` and `purpose` are NUL-terminated strings;
+ * `categories` points to `n_categories` NUL-terminated strings (or is NULL when
+ * `n_categories` is 0); `request_out` is valid for writing one pointer.
+ */
+consent_result consent_request_prepare(const struct consent_ledger *ledger,
+                                       const char *recipient,
+                                       const char *purpose,
+                                       const char *const *categories,
+                                       size_t n_categories,
+                                       struct consent_request **request_out);
+
+/**
+ * Prepares a request as `consent_request_prepare` does, with the conditions the requester
+ * asserts, read as `consent_ledger_decide_asserted` reads them: `assertions_json` is NULL
+ * (none) or a JSON array `[{"condition": "serious_concern", "reference": "2026/55"}]`.
+ *
+ * Thread-safe.
+ *
+ * Errors: as `consent_request_prepare`; `UNKNOWN_CODE` for a condition the catalogue does not
+ * declare; `INVALID_INPUT` for malformed assertions.
+ *
+ * # Safety
+ * As `consent_request_prepare`; `assertions_json` is NULL or a NUL-terminated string.
+ */
+consent_result consent_request_prepare_asserted(const struct consent_ledger *ledger,
+                                                const char *recipient,
+                                                const char *purpose,
+                                                const char *const *categories,
+                                                size_t n_categories,
+                                                const char *assertions_json,
+                                                struct consent_request **request_out);
+
+/**
+ * Decides a prepared request for `subject` at `at_unix_ms` (Unix milliseconds, UTC).
+ *
+ * A denial is a successful call: `CONSENT_RESULT_OK` with a decision whose
+ * `consent_decision_permitted` is false. On success writes a new decision to `*decision_out`,
+ * owned by the caller and released with `consent_decision_free`. An error never yields a
+ * decision (fail closed). Nothing is recorded.
+ *
+ * Thread-safe; decisions run in parallel with each other and with writes.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (an instant
+ * out of range), `UNKNOWN_CODE` (an instant before the adoption of the catalogue that added
+ * one of the request's codes), `PANIC`.
+ *
+ * # Safety
+ * `request` is a live request; `subject` is a NUL-terminated string; `decision_out` is valid
+ * for writing one pointer.
+ */
+consent_result consent_request_decide(const struct consent_request *request,
+                                      const char *subject,
+                                      int64_t at_unix_ms,
+                                      struct consent_decision **decision_out);
+
+/**
+ * Decides as `consent_request_decide` does, but reports only the verdict; it allocates
+ * nothing. On success writes to `*permitted_out` true only when every category has a basis;
+ * on failure `*permitted_out` is left untouched and the result says why (fail closed:
+ * initialise it to false, or check the result, before acting on it). Nothing is recorded.
+ *
+ * Thread-safe.
+ *
+ * Errors: as `consent_request_decide` (`NULL_ARGUMENT` for `permitted_out`).
+ *
+ * # Safety
+ * As `consent_request_decide`; `permitted_out` is valid for writing one `bool`.
+ */
+consent_result consent_request_permits(const struct consent_request *request,
+                                       const char *subject,
+                                       int64_t at_unix_ms,
+                                       bool *permitted_out);
+
+/**
+ * Releases a prepared request. NULL is a no-op; freeing a request twice is undefined
+ * behaviour.
+ *
+ * # Safety
+ * `request` is NULL or a request from this library that has not been freed, and no other
+ * thread is using it.
+ */
+void consent_request_free(struct consent_request *request);
 
 /**
  * Restricts the processing of `subject`'s data from `at_unix_ms` (Unix milliseconds, UTC) on

@@ -4,14 +4,17 @@
  * (SplitMix64, seed 42 for the statute path and 43 for the consent path), so the two numbers
  * compare the same decisions. Each call includes consent_decision_permitted and
  * consent_decision_free, as a C caller needs them. Then the same decisions through
- * consent_ledger_permits, the call for a caller that needs only the verdict.
+ * consent_ledger_permits, the call for a caller that needs only the verdict, and both again
+ * through a prepared request (consent_request_decide, consent_request_permits: recipient,
+ * purpose and categories checked once, each call passing the subject and the instant).
  *
  *   decide_bench DB DECISIONS      (DB.ids holds the national ids, one a line)
  *
  * Times chunks of 1,000 calls and prints the median chunk's time per call (robust against the
  * time slices other processes take on a shared machine) and the plain mean:
  * "BENCH-RESULT c_statute_ns=... c_statute_mean_ns=... c_consent_ns=... ...", and the same
- * with `_permits` after the kind for consent_ledger_permits.
+ * with `_permits` after the kind for consent_ledger_permits, `_prepared` for
+ * consent_request_decide and `_prepared_permits` for consent_request_permits.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdbool.h>
@@ -54,14 +57,25 @@ static int compare_doubles(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Returns the median chunk's ns per call; writes the mean to *mean. `verdict_only` times
- * consent_ledger_permits instead of decide + permitted + free. */
+/* What a timed call is. */
+enum mode { DECIDE, PERMITS, PREPARED_DECIDE, PREPARED_PERMITS };
+
+/* Returns the median chunk's ns per call; writes the mean to *mean. DECIDE times
+ * consent_ledger_decide + permitted + free, PERMITS consent_ledger_permits, and the PREPARED
+ * modes the same through a request prepared once, before the timing. */
 static double time_kind(const struct consent_ledger *ledger, char **ids, size_t n_ids,
                         size_t n, uint64_t seed, const char *recipient, const char *purpose,
-                        const char *const categories[3], int verdict_only, size_t *permitted,
+                        const char *const categories[3], enum mode mode, size_t *permitted,
                         double *mean) {
+    struct consent_request *request = NULL;
+    if ((mode == PREPARED_DECIDE || mode == PREPARED_PERMITS) &&
+        consent_request_prepare(ledger, recipient, purpose, categories, 3, &request) !=
+            CONSENT_RESULT_OK) {
+        return -1.0;
+    }
     const char **subjects = malloc(n * sizeof *subjects);
     if (subjects == NULL) {
+        consent_request_free(request);
         return -1.0;
     }
     rng_state = seed;
@@ -72,6 +86,7 @@ static double time_kind(const struct consent_ledger *ledger, char **ids, size_t 
     double *chunks = malloc((n_chunks ? n_chunks : 1) * sizeof *chunks);
     if (chunks == NULL) {
         free(subjects);
+        consent_request_free(request);
         return -1.0;
     }
     *permitted = 0;
@@ -79,7 +94,7 @@ static double time_kind(const struct consent_ledger *ledger, char **ids, size_t 
     for (size_t c = 0; c < n_chunks; c++) {
         size_t from = c * CHUNK, to = from + CHUNK < n ? from + CHUNK : n;
         double start = now_ns();
-        for (size_t i = from; i < to && verdict_only; i++) {
+        for (size_t i = from; i < to && mode == PERMITS; i++) {
             bool verdict = false;
             if (consent_ledger_permits(ledger, subjects[i], recipient, purpose, categories, 3,
                                        AT_MS, &verdict) == CONSENT_RESULT_OK &&
@@ -87,7 +102,25 @@ static double time_kind(const struct consent_ledger *ledger, char **ids, size_t 
                 (*permitted)++;
             }
         }
-        for (size_t i = from; i < to && !verdict_only; i++) {
+        for (size_t i = from; i < to && mode == PREPARED_PERMITS; i++) {
+            bool verdict = false;
+            if (consent_request_permits(request, subjects[i], AT_MS, &verdict) ==
+                    CONSENT_RESULT_OK &&
+                verdict) {
+                (*permitted)++;
+            }
+        }
+        for (size_t i = from; i < to && mode == PREPARED_DECIDE; i++) {
+            struct consent_decision *decision = NULL;
+            if (consent_request_decide(request, subjects[i], AT_MS, &decision) ==
+                CONSENT_RESULT_OK) {
+                if (consent_decision_permitted(decision)) {
+                    (*permitted)++;
+                }
+                consent_decision_free(decision);
+            }
+        }
+        for (size_t i = from; i < to && mode == DECIDE; i++) {
             struct consent_decision *decision = NULL;
             if (consent_ledger_decide(ledger, subjects[i], recipient, purpose, categories, 3,
                                       AT_MS, &decision) == CONSENT_RESULT_OK) {
@@ -106,6 +139,7 @@ static double time_kind(const struct consent_ledger *ledger, char **ids, size_t 
     *mean = total / (double)(n ? n : 1);
     free(chunks);
     free(subjects);
+    consent_request_free(request);
     return median;
 }
 
@@ -160,19 +194,40 @@ int main(int argc, char **argv) {
     size_t permitted_statute = 0, permitted_consent = 0;
     double statute_mean = 0.0, consent_mean = 0.0;
     double statute_ns = time_kind(ledger, ids, n_ids, n, 42, "nir", "nir_registration", statute,
-                                  0, &permitted_statute, &statute_mean);
+                                  DECIDE, &permitted_statute, &statute_mean);
     double consent_ns = time_kind(ledger, ids, n_ids, n, 43, "helsetjenesten",
-                                  "health_coordination", consent, 0, &permitted_consent,
+                                  "health_coordination", consent, DECIDE, &permitted_consent,
                                   &consent_mean);
     size_t verdict_statute = 0, verdict_consent = 0;
     double statute_v_mean = 0.0, consent_v_mean = 0.0;
     double statute_v_ns = time_kind(ledger, ids, n_ids, n, 42, "nir", "nir_registration",
-                                    statute, 1, &verdict_statute, &statute_v_mean);
+                                    statute, PERMITS, &verdict_statute, &statute_v_mean);
     double consent_v_ns = time_kind(ledger, ids, n_ids, n, 43, "helsetjenesten",
-                                    "health_coordination", consent, 1, &verdict_consent,
+                                    "health_coordination", consent, PERMITS, &verdict_consent,
                                     &consent_v_mean);
+    size_t prepared_statute = 0, prepared_consent = 0, prepared_v_statute = 0,
+           prepared_v_consent = 0;
+    double statute_p_mean = 0.0, consent_p_mean = 0.0, statute_pv_mean = 0.0,
+           consent_pv_mean = 0.0;
+    double statute_p_ns = time_kind(ledger, ids, n_ids, n, 42, "nir", "nir_registration",
+                                    statute, PREPARED_DECIDE, &prepared_statute, &statute_p_mean);
+    double consent_p_ns = time_kind(ledger, ids, n_ids, n, 43, "helsetjenesten",
+                                    "health_coordination", consent, PREPARED_DECIDE,
+                                    &prepared_consent, &consent_p_mean);
+    double statute_pv_ns = time_kind(ledger, ids, n_ids, n, 42, "nir", "nir_registration",
+                                     statute, PREPARED_PERMITS, &prepared_v_statute,
+                                     &statute_pv_mean);
+    double consent_pv_ns = time_kind(ledger, ids, n_ids, n, 43, "helsetjenesten",
+                                     "health_coordination", consent, PREPARED_PERMITS,
+                                     &prepared_v_consent, &consent_pv_mean);
     if (verdict_statute != permitted_statute || verdict_consent != permitted_consent) {
         fprintf(stderr, "consent_ledger_permits disagrees with consent_ledger_decide\n");
+        return 1;
+    }
+    if (prepared_statute != permitted_statute || prepared_consent != permitted_consent ||
+        prepared_v_statute != permitted_statute || prepared_v_consent != permitted_consent ||
+        statute_p_ns < 0 || consent_p_ns < 0 || statute_pv_ns < 0 || consent_pv_ns < 0) {
+        fprintf(stderr, "a prepared request disagrees with consent_ledger_decide\n");
         return 1;
     }
     printf("BENCH-RESULT c_statute_ns=%.1f c_statute_mean_ns=%.1f c_consent_ns=%.1f "
@@ -180,6 +235,12 @@ int main(int argc, char **argv) {
            "c_consent_permits_ns=%.1f c_consent_permits_mean_ns=%.1f permitted=%zu,%zu/%zu\n",
            statute_ns, statute_mean, consent_ns, consent_mean, statute_v_ns, statute_v_mean,
            consent_v_ns, consent_v_mean, permitted_statute, permitted_consent, n);
+    printf("BENCH-RESULT c_statute_prepared_ns=%.1f c_statute_prepared_mean_ns=%.1f "
+           "c_consent_prepared_ns=%.1f c_consent_prepared_mean_ns=%.1f "
+           "c_statute_prepared_permits_ns=%.1f c_statute_prepared_permits_mean_ns=%.1f "
+           "c_consent_prepared_permits_ns=%.1f c_consent_prepared_permits_mean_ns=%.1f\n",
+           statute_p_ns, statute_p_mean, consent_p_ns, consent_p_mean, statute_pv_ns,
+           statute_pv_mean, consent_pv_ns, consent_pv_mean);
 
     consent_ledger_free(ledger);
     for (size_t i = 0; i < n_ids; i++) {

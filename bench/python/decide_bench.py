@@ -5,7 +5,8 @@ path), so the figures compare the same decisions.
 
     python bench/python/decide_bench.py DB [DECISIONS] [BATCH]
 
-Prints ``BENCH-RESULT py_<kind>_decide_ns=... py_<kind>_many_ns=...`` (``decide_many`` per
+Prints ``BENCH-RESULT py_<kind>_decide_ns=... py_<kind>_many_ns=...
+py_<kind>_prepared_many_ns=...`` (``decide_many``, and a prepared request's, per
 decision, in calls of BATCH requests, default 1,000; the request dicts are built before the
 clock starts). As in the Rust and C
 programs, chunks of 1,000 decisions are timed and the median chunk's time per decision is
@@ -100,9 +101,29 @@ def main() -> None:
             many_ns.append(spent / len(chunk))
         many, many_mean = median(many_ns), total / n
         assert many_permitted == permitted, (many_permitted, permitted)
+
+        # A prepared request: recipient, purpose and categories checked once, then batches of
+        # subjects at one instant.
+        request = ledger.prepare(recipient=recipient, purpose=purpose, categories=categories)
+        prepared_ns = []
+        total = 0
+        prepared_permitted = 0
+        for i in range(0, n, batch):
+            chunk = subjects[i : i + batch]
+            start = time.perf_counter_ns()
+            for decision in request.decide_many(chunk, AT):
+                if decision.permitted:
+                    prepared_permitted += 1
+            spent = time.perf_counter_ns() - start
+            total += spent
+            prepared_ns.append(spent / len(chunk))
+        prepared, prepared_mean = median(prepared_ns), total / n
+        assert prepared_permitted == permitted, (prepared_permitted, permitted)
         results.append(
             f"py_{name}_decide_ns={one:.1f} py_{name}_decide_mean_ns={one_mean:.1f} "
             f"py_{name}_many_ns={many:.1f} py_{name}_many_mean_ns={many_mean:.1f} "
+            f"py_{name}_prepared_many_ns={prepared:.1f} "
+            f"py_{name}_prepared_many_mean_ns={prepared_mean:.1f} "
             f"permitted_{name}={permitted}/{n}"
         )
     print("BENCH-RESULT " + " ".join(results))

@@ -33,9 +33,10 @@ pub use ledger::{
     AccessRequest, AccessRequestEntry, Clock, ConsentChange, ConsentEvent, ConsentRecord,
     ConsentType, CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, ErasureOutcome,
     EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions, MEMORY_PATH, Notification,
-    NotificationReason, OpenMode, RectificationDetail, RectificationEntry, RedactedEntry,
-    RefusalEntry, RestrictionEntry, SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE, SubjectExport,
-    SubjectStatus, SystemClock, TestClock, Validity, VerifyReport, read_catalogue_file,
+    NotificationReason, OpenMode, PreparedRequest, RectificationDetail, RectificationEntry,
+    RedactedEntry, RefusalEntry, RestrictionEntry, SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE,
+    SubjectExport, SubjectStatus, SystemClock, TestClock, Validity, VerifyReport,
+    read_catalogue_file,
 };
 pub use log::event::{
     AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord, ErasureRecord,

@@ -18,13 +18,13 @@ use consent_core::{
 use crate::common::{ADULT, actor, at, grant_json, options, parse, recorded, subject};
 
 /// A data protection officer, who adopts catalogues.
-fn dpo() -> Actor {
+pub(crate) fn dpo() -> Actor {
     Actor::new("personvernombud-1", "dpo").unwrap()
 }
 
 /// The default catalogue with another version and `extra` TOML appended (new entries come
 /// after the existing ones, so every code keeps its position).
-fn extended(version: &str, extra: &str) -> Catalogue {
+pub(crate) fn extended(version: &str, extra: &str) -> Catalogue {
     let text = Catalogue::embedded_toml().replacen(
         "version = \"2026-12-01\"",
         &format!("version = \"{version}\""),
@@ -35,7 +35,7 @@ fn extended(version: &str, extra: &str) -> Catalogue {
 
 /// A statutory rule that lets NAV receive finances for employment follow-up (not in the
 /// default catalogue, where only a consent does).
-const NAV_FINANCES: &str = r#"
+pub(crate) const NAV_FINANCES: &str = r#"
 [[rule]]
 code = "nav_finances"
 statutes = ["integreringsloven_41"]

@@ -19,6 +19,7 @@ mod law;
 mod layers;
 mod minors;
 mod model;
+mod prepared;
 mod properties;
 mod restriction;
 mod rights;

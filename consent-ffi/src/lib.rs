@@ -8,6 +8,7 @@ mod error;
 mod law;
 mod ledger;
 mod misc;
+mod request;
 mod restrict;
 mod rights;
 
@@ -33,6 +34,10 @@ pub use ledger::{
 };
 pub use misc::{
     consent_last_error_message, consent_result_str, consent_string_free, consent_version,
+};
+pub use request::{
+    consent_request, consent_request_decide, consent_request_free, consent_request_permits,
+    consent_request_prepare, consent_request_prepare_asserted,
 };
 pub use restrict::{
     consent_ledger_erasure_due, consent_ledger_execute_kassasjon, consent_ledger_lift_restriction,

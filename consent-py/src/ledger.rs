@@ -23,6 +23,7 @@ use crate::convert::{
 use crate::decision::Decision;
 use crate::errors::{CoreError, OrRaise, StorageError, internal, invalid};
 use crate::located::Located;
+use crate::prepared::PreparedRequest;
 
 /// A consent ledger: records grants, withdrawals, refusals and disclosures in a hash-chained
 /// log, and decides disclosures. May be shared between threads.
@@ -174,7 +175,7 @@ fn ledger_options(
 }
 
 /// `[{"condition": ..., "reference": ...}, ...]` (or `None`) as core assertions.
-fn assertions(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Assertion>> {
+pub(crate) fn assertions(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Assertion>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(Vec::new());
     };
@@ -216,7 +217,7 @@ impl Ledger {
     }
 
     /// The core ledger, or `StorageError` once closed.
-    fn core(&self) -> PyResult<consent_core::Ledger> {
+    pub(crate) fn core(&self) -> PyResult<consent_core::Ledger> {
         self.inner
             .read()
             .map_err(|_| internal("the ledger's handle is poisoned"))?
@@ -557,6 +558,28 @@ impl Ledger {
             ledger.decide_asserted(&subject, &recipient, &purpose, &categories, &assertions, at)
         };
         decision.map(Decision::new).or_raise()
+    }
+
+    /// Prepares a request for many subjects: `recipient`, `purpose`, `categories` and
+    /// `assertions` are converted and checked once; `PreparedRequest.decide(subject, at)` and
+    /// `.decide_many(subjects, at)` then pass only the subject and the instant.
+    #[pyo3(signature = (*, recipient, purpose, categories, assertions = None))]
+    fn prepare(
+        slf: &Bound<'_, Self>,
+        recipient: &Bound<'_, PyAny>,
+        purpose: &Bound<'_, PyAny>,
+        categories: &Bound<'_, PyAny>,
+        assertions: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PreparedRequest> {
+        let ledger = slf.get().core()?;
+        let recipient = string(recipient, "recipient")?;
+        let purpose = string(purpose, "purpose")?;
+        let categories = strings(categories, "categories")?;
+        let assertions = self::assertions(assertions)?;
+        let prepared = ledger
+            .prepare(&recipient, &purpose, &categories, &assertions)
+            .or_raise()?;
+        Ok(PreparedRequest::new(slf.clone().unbind(), prepared))
     }
 
     /// Decides many requests (dicts with `subject`, `recipient`, `purpose`, `categories`,

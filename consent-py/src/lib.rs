@@ -8,6 +8,7 @@ mod decision;
 mod errors;
 mod ledger;
 mod located;
+mod prepared;
 
 /// The version of this crate, as compiled.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -21,6 +22,8 @@ pub mod _native {
     use crate::decision::Decision;
     #[pymodule_export]
     use crate::ledger::Ledger;
+    #[pymodule_export]
+    use crate::prepared::PreparedRequest;
 
     /// Adds the exception classes and the version.
     #[pymodule_init]

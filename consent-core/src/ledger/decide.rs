@@ -82,16 +82,6 @@ impl Ledger {
         )
     }
 
-    /// The asserted conditions as a bitset of `catalogue`'s condition ids.
-    fn asserted(catalogue: &Catalogue, assertions: &[Assertion]) -> Result<u64> {
-        let mut set = 0u64;
-        for assertion in assertions {
-            assertion.validate()?;
-            set |= 1u64 << catalogue.condition_id(assertion.condition.as_str())?;
-        }
-        Ok(set)
-    }
-
     /// Decides a disclosure given as borrowed parts (no request to build).
     ///
     /// ```
@@ -217,46 +207,28 @@ impl Ledger {
         // One atomic load while the ledger has adopted one catalogue.
         let catalogue = self.inner.catalogue.at(at_micros);
         self.check_subject(subject)?;
-        let asserted = if assertions.is_empty() {
-            0
-        } else {
-            Self::asserted(catalogue, assertions)?
-        };
-        let recipient = catalogue.recipient_id(recipient)?;
-        let purpose = catalogue.purpose_id(purpose)?;
-        if categories.is_empty() {
-            return Err(Error::invalid("categories is empty"));
-        }
-        if categories.len() > MAX_CODES {
-            return Err(Error::invalid("more categories than the catalogue has"));
-        }
-        let mut ids = [0u8; MAX_CODES];
-        let mut seen = 0u64;
-        for (slot, code) in ids.iter_mut().zip(categories) {
-            let code = code.as_ref();
-            let id = catalogue.category_id(code)?;
-            let bit = 1u64 << id;
-            if seen & bit != 0 {
-                return Err(Error::invalid(format!(
-                    "category `{}` is listed twice",
-                    printable(code)
-                )));
-            }
-            seen |= bit;
-            *slot = id;
-        }
-        // `categories.len()` was checked against `MAX_CODES` above, so the split always
-        // succeeds; should it not, the decision fails (never a permit).
-        let (ids, _) = ids
-            .split_at_checked(categories.len())
-            .ok_or_else(|| Error::invalid("more categories than the catalogue has"))?;
+        let interned = Interned::new(catalogue, recipient, purpose, categories, assertions)?;
+        self.decide_interned(held, subject, catalogue, &interned, at, at_micros)
+    }
+
+    /// Decides a request whose codes are interned in `catalogue` (the one in force at
+    /// `at_micros`), for a subject already checked.
+    pub(super) fn decide_interned(
+        &self,
+        held: Option<&Projection>,
+        subject: &NationalId,
+        catalogue: &Catalogue,
+        interned: &Interned,
+        at: DateTime<Utc>,
+        at_micros: time::Micros,
+    ) -> Result<Decision> {
         let key = &self.inner.key;
         decide::decide(
             catalogue,
-            recipient,
-            purpose,
-            ids,
-            asserted,
+            interned.recipient,
+            interned.purpose,
+            interned.categories()?,
+            interned.asserted,
             at,
             at_micros,
             self.inner.flagged.load(Ordering::Acquire),
@@ -338,5 +310,78 @@ impl Ledger {
         let subject = self.current_pseudonym(&request.subject)?;
         self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)?;
         Ok(decision)
+    }
+}
+
+/// A request's codes as the ids of one catalogue: what every decision needs before it looks
+/// at the subject, done once for a prepared request.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Interned {
+    recipient: u8,
+    purpose: u8,
+    ids: [u8; MAX_CODES],
+    len: usize,
+    /// The asserted conditions, as a bitset of condition ids.
+    asserted: u64,
+}
+
+impl Interned {
+    /// Checks and interns a request's codes in `catalogue`.
+    ///
+    /// # Errors
+    /// `UnknownCode` for a code `catalogue` does not have; `InvalidInput` for no categories, a
+    /// repeated one, or a bad assertion.
+    pub(super) fn new<S: AsRef<str>>(
+        catalogue: &Catalogue,
+        recipient: &str,
+        purpose: &str,
+        categories: &[S],
+        assertions: &[Assertion],
+    ) -> Result<Interned> {
+        let mut asserted = 0u64;
+        for assertion in assertions {
+            assertion.validate()?;
+            asserted |= 1u64 << catalogue.condition_id(assertion.condition.as_str())?;
+        }
+        let recipient = catalogue.recipient_id(recipient)?;
+        let purpose = catalogue.purpose_id(purpose)?;
+        if categories.is_empty() {
+            return Err(Error::invalid("categories is empty"));
+        }
+        if categories.len() > MAX_CODES {
+            return Err(Error::invalid("more categories than the catalogue has"));
+        }
+        let mut ids = [0u8; MAX_CODES];
+        let mut seen = 0u64;
+        for (slot, code) in ids.iter_mut().zip(categories) {
+            let code = code.as_ref();
+            let id = catalogue.category_id(code)?;
+            let bit = 1u64 << id;
+            if seen & bit != 0 {
+                return Err(Error::invalid(format!(
+                    "category `{}` is listed twice",
+                    printable(code)
+                )));
+            }
+            seen |= bit;
+            *slot = id;
+        }
+        Ok(Interned {
+            recipient,
+            purpose,
+            ids,
+            len: categories.len(),
+            asserted,
+        })
+    }
+
+    /// The category ids, in the request's order.
+    ///
+    /// # Errors
+    /// `InvalidInput` should the length exceed the ids (checked when interned: never a permit).
+    fn categories(&self) -> Result<&[u8]> {
+        self.ids
+            .get(..self.len)
+            .ok_or_else(|| Error::invalid("more categories than the catalogue has"))
     }
 }

@@ -9,6 +9,7 @@ mod decide;
 mod export;
 mod identity;
 mod open;
+mod prepared;
 mod replay;
 mod restrict;
 mod rights;
@@ -26,6 +27,7 @@ pub use export::{
     SubjectStatus, Validity,
 };
 pub use open::{MEMORY_PATH, read_catalogue_file};
+pub use prepared::PreparedRequest;
 pub use restrict::KassasjonDue;
 pub use rights::{AccessRequest, ErasureOutcome};
 pub use upgrade::{UpgradeReport, upgrade_file, upgrade_file_with};

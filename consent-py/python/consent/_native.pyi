@@ -59,11 +59,27 @@ __all__ = [
     "LockedError",
     "NotFoundError",
     "NotPermittedError",
+    "PreparedRequest",
     "StorageError",
     "UnknownCodeError",
     "UnsupportedVersionError",
     "__version__",
 ]
+
+@final
+class PreparedRequest:
+    """A disclosure request without its subject and instant, from ``Ledger.prepare``."""
+
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def categories(self) -> list[str]: ...
+    def decide(self, subject: str, at: datetime) -> Decision: ...
+    def decide_many(
+        self, subjects: Union[list[str], tuple[str, ...]], at: datetime
+    ) -> list[Decision]: ...
 
 @final
 class Decision:
@@ -181,6 +197,14 @@ class Ledger:
         assertions: Optional[list[AssertionDict]] = None,
     ) -> Decision: ...
     def decide_many(self, requests: list[DecisionRequestDict]) -> list[Decision]: ...
+    def prepare(
+        self,
+        *,
+        recipient: str,
+        purpose: str,
+        categories: Sequence[str],
+        assertions: Optional[list[AssertionDict]] = None,
+    ) -> PreparedRequest: ...
     def record_disclosure(
         self,
         *,
