@@ -40,4 +40,23 @@ namespace Consent
             return true;
         }
     }
+
+    /// <summary>A <c>consent_request *</c>, released once with <c>consent_request_free</c>. It
+    /// keeps its native ledger alive.</summary>
+    internal sealed class RequestHandle : SafeHandle
+    {
+        /// <summary>Created by the marshaller for an out-parameter.</summary>
+        public RequestHandle() : base(IntPtr.Zero, true) { }
+
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        protected override bool ReleaseHandle()
+        {
+            Native.consent_request_free(handle);
+            return true;
+        }
+    }
 }

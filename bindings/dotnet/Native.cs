@@ -92,6 +92,14 @@ namespace Consent
         [DllImport(Library)] internal static extern ResultCode consent_decision_to_json(
             DecisionHandle decision, out IntPtr json);
         [DllImport(Library)] internal static extern void consent_decision_free(IntPtr decision);
+        [DllImport(Library)] internal static extern ResultCode consent_request_prepare_asserted(
+            LedgerHandle ledger, byte[] recipient, byte[] purpose, IntPtr[] categories,
+            UIntPtr nCategories, byte[] assertionsJson, out RequestHandle request);
+        [DllImport(Library)] internal static extern ResultCode consent_request_decide(
+            RequestHandle request, byte[] subject, long atUnixMs, out DecisionHandle decision);
+        [DllImport(Library)] internal static extern ResultCode consent_request_permits(
+            RequestHandle request, byte[] subject, long atUnixMs, out byte permitted);
+        [DllImport(Library)] internal static extern void consent_request_free(IntPtr request);
 
         /// <summary>Throws the exception for a result other than OK, with this thread's last
         /// error message (read at once, before any other call can replace it).</summary>

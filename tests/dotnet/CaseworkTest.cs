@@ -1,5 +1,5 @@
-// Tests of Ledger.AdoptCatalogue, Ledger.RecordIdentitySuccession, Ledger.NotificationsDue and
-// Ledger.RecordNotification on Mono: each works, and bad input throws its own exception with
+// Tests of Ledger.AdoptCatalogue, Ledger.RecordIdentitySuccession, Ledger.NotificationsDue,
+// Ledger.RecordNotification and Ledger.Prepare (PreparedRequest) on Mono: each works, and bad input throws its own exception with
 // nothing recorded. Run with scripts/test-dotnet.sh from the repository root (it reads the
 // default catalogue from the tree); prints "N passed, N failed" as its last line and exits
 // non-zero on a failure.
@@ -239,12 +239,84 @@ static class CaseworkTest
         }
     }
 
+    /// <summary>Prepared requests: the decision of Decide with the same arguments, for every
+    /// subject; bad input throws its own exception; a request outlives its Ledger.</summary>
+    static void TestPrepared()
+    {
+        Ledger ledger = NewLedger();
+        Guid grantId = Grant(ledger, Adult);
+        string[] people = { Adult, OtherAdult };
+        string[] nir = { "name", "national_id" };
+        var requests = new[]
+        {
+            new { Recipient = "nir", Purpose = "nir_registration", Categories = nir },
+            new { Recipient = "nav", Purpose = "employment_followup", Categories = Finances },
+        };
+        foreach (var r in requests)
+        {
+            using (PreparedRequest request = ledger.Prepare(r.Recipient, r.Purpose, r.Categories))
+            {
+                Check(request.Recipient == r.Recipient && request.Purpose == r.Purpose
+                    && request.Categories.Count == r.Categories.Length, "a request keeps its codes");
+                foreach (string person in people)
+                {
+                    using (Decision expected = ledger.Decide(person, r.Recipient, r.Purpose, r.Categories, March1))
+                    using (Decision got = request.Decide(person, March1))
+                    {
+                        Check(got.ToJson() == expected.ToJson(), "a prepared decision is Decide's: " + r.Purpose);
+                        Check(request.Permits(person, March1) == expected.Permitted, "Permits agrees: " + r.Purpose);
+                    }
+                }
+            }
+        }
+        PreparedRequest nav = ledger.Prepare("nav", "employment_followup", Finances);
+        Check(nav.Permits(Adult, March1), "the consent permits");
+        ledger.Withdraw(grantId, Clock.AddDays(10), CaseWorker);
+        Check(!nav.Permits(Adult, March1), "a withdrawal after the preparation is seen");
+
+        var concern = new List<Assertion> { new Assertion("serious_concern", "2026/55") };
+        using (PreparedRequest asserted = ledger.Prepare("barnevern", "child_welfare_followup", new[] { "name" }, concern))
+        using (PreparedRequest routine = ledger.Prepare("barnevern", "child_welfare_followup", new[] { "name" }))
+        {
+            Check(asserted.Permits(Adult, March1), "an asserted condition permits");
+            using (Decision d = routine.Decide(Adult, March1))
+            {
+                Check(!d.Permitted && d.Denial == DenialReason.ConditionNotAsserted, "without it, condition_not_asserted");
+            }
+        }
+
+        Throws<UnknownCodeException>("an unknown recipient", ResultCode.UnknownCode, ledger,
+            () => ledger.Prepare("nsa", "settlement", new[] { "name" }));
+        Throws<UnknownCodeException>("an unknown category", ResultCode.UnknownCode, ledger,
+            () => ledger.Prepare("imdi", "settlement", new[] { "shoe_size" }));
+        Throws<InvalidInputException>("no category", ResultCode.InvalidInput, ledger,
+            () => ledger.Prepare("imdi", "settlement", new string[0]));
+        Throws<InvalidInputException>("a repeated category", ResultCode.InvalidInput, ledger,
+            () => ledger.Prepare("imdi", "settlement", new[] { "name", "name" }));
+        Throws<NullArgumentException>("a null recipient", ResultCode.NullArgument, ledger,
+            () => ledger.Prepare(null, "settlement", new[] { "name" }));
+        Throws<InvalidNationalIdException>("a bad subject", ResultCode.InvalidNationalId, ledger,
+            () => nav.Decide("15038510191", March1));
+        Throws<InvalidNationalIdException>("a bad subject (verdict only)", ResultCode.InvalidNationalId, ledger,
+            () => nav.Permits("15038510191", March1));
+        Throws<InvalidInputException>("an instant out of range", ResultCode.InvalidInput, ledger,
+            () => nav.Decide(Adult, DateTimeOffset.MinValue));
+
+        ledger.Dispose();
+        Check(!nav.Permits(Adult, March1), "a request outlives its Ledger");
+        nav.Dispose();
+        bool threw = false;
+        try { nav.Permits(Adult, March1); } catch (ObjectDisposedException) { threw = true; }
+        Check(threw, "a disposed request throws ObjectDisposedException");
+    }
+
     static int Main()
     {
         TestAdoptCatalogue();
         TestSuccession();
         TestNotifications();
         TestLiftDeadline();
+        TestPrepared();
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
     }
