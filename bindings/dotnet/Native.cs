@@ -101,6 +101,15 @@ namespace Consent
             RequestHandle request, byte[] subject, long atUnixMs, out byte permitted);
         [DllImport(Library)] internal static extern void consent_request_free(IntPtr request);
 
+        /// <summary><c>consent_event_callback</c>: the event's JSON (borrowed for the call) and
+        /// the caller's data; true to go on.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        [return: MarshalAs(UnmanagedType.I1)]
+        internal delegate bool EventCallback(IntPtr eventJson, IntPtr userData);
+
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_events(
+            LedgerHandle ledger, EventCallback callback, IntPtr userData);
+
         /// <summary>Throws the exception for a result other than OK, with this thread's last
         /// error message (read at once, before any other call can replace it).</summary>
         internal static void Check(ResultCode result)

@@ -310,6 +310,43 @@ static class CaseworkTest
         Check(threw, "a disposed request throws ObjectDisposedException");
     }
 
+    /// <summary>Events and ForEachEvent: every event in order, subjects as pseudonyms; an
+    /// early stop; an exception in the visitor comes back to the caller.</summary>
+    static void TestEvents()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            Grant(ledger, Adult);
+            Grant(ledger, OtherAdult);
+            IReadOnlyList<string> events = ledger.Events();
+            Check(events.Count == 3 && events[0].Contains("\"catalogue_adopted\"")
+                && events[1].Contains("\"grant_recorded\"") && events[2].Contains("\"grant_recorded\""),
+                "Events lists the adoption and the two grants, in order");
+            bool anyId = false;
+            foreach (string e in events)
+            {
+                anyId |= e.Contains(Adult) || e.Contains(OtherAdult);
+            }
+            Check(!anyId && events[1].Contains(ledger.Pseudonym(Adult)), "events name pseudonyms, never ids");
+            int seen = 0;
+            ledger.ForEachEvent(json => ++seen < 2);
+            Check(seen == 2, "ForEachEvent stops when the visitor returns false");
+            bool rethrown = false;
+            try
+            {
+                ledger.ForEachEvent(json => { throw new FormatException("visitor failed"); });
+            }
+            catch (FormatException e)
+            {
+                rethrown = e.Message == "visitor failed";
+            }
+            Check(rethrown, "the visitor's exception reaches the caller");
+            bool nullThrew = false;
+            try { ledger.ForEachEvent(null); } catch (ArgumentNullException) { nullThrew = true; }
+            Check(nullThrew, "a null visitor throws ArgumentNullException");
+        }
+    }
+
     static int Main()
     {
         TestAdoptCatalogue();
@@ -317,6 +354,7 @@ static class CaseworkTest
         TestNotifications();
         TestLiftDeadline();
         TestPrepared();
+        TestEvents();
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
     }
