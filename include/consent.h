@@ -163,6 +163,31 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * The deviations: disclosures recorded at or after `since_unix_ms` (Unix milliseconds, UTC)
+ * that the ledger would now deny at their instant, because it learnt later of a withdrawal, a
+ * restriction or an objection dated before them (or of a representative's authority that had
+ * ended). The list a municipality's deviation routine (avvik) starts from.
+ *
+ * On success writes a JSON array to `*json_out`, a library-allocated string freed with
+ * `consent_string_free`: `[{"event_id": "uuid", "seq": n, "subject": "pseudonym",
+ * "recipient": "code", "purpose": "code", "at": "RFC 3339", "recorded_at": "RFC 3339",
+ * "categories": [{"category": "code", "reason": "withdrawn" | "restricted" | "objected" |
+ * ...}]}]`, in the order the disclosures were recorded. Subjects appear by pseudonym, never by
+ * national id. Nothing is recorded.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_INPUT` (an instant out of range), `INTEGRITY`, `STORAGE`,
+ * `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `json_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_deviations(const struct consent_ledger *ledger,
+                                         int64_t since_unix_ms,
+                                         char **json_out);
+
+/**
  * Records that the person known under `from_subject` is now known under `to_subject` (a DUF
  * number, then a D-number, then a fødselsnummer): their grants, refusals, restrictions and
  * history follow them, so decisions under the new id see the old grants and the export under
@@ -202,7 +227,8 @@ consent_result consent_ledger_record_identity_succession(const struct consent_le
  * On success writes a JSON array to `*json_out`, a library-allocated string freed with
  * `consent_string_free`: `[{"event_id": "uuid", "subject": "pseudonym", "reason":
  * "restriction_lifted" | "rectification" | "restriction" | "erasure", "recipient": "code" |
- * null (the person), "due_at": "RFC 3339"}]`, in the order the events were recorded. Subjects
+ * null (the person), "due_at": "RFC 3339", "before": "RFC 3339" | null}]` (`before`: the
+ * deadline, for a lift the instant it takes effect), in the order the events were recorded. Subjects
  * appear by pseudonym, never by national id. Nothing is recorded.
  *
  * Thread-safe.

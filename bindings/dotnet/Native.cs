@@ -107,6 +107,8 @@ namespace Consent
         [return: MarshalAs(UnmanagedType.I1)]
         internal delegate bool EventCallback(IntPtr eventJson, IntPtr userData);
 
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_deviations(
+            LedgerHandle ledger, long sinceUnixMs, out IntPtr json);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_events(
             LedgerHandle ledger, EventCallback callback, IntPtr userData);
 

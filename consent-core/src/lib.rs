@@ -31,12 +31,12 @@ pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
 pub use id::pseudonym::{Pseudonym, PseudonymKey};
 pub use ledger::{
     AccessRequest, AccessRequestEntry, Clock, ConsentChange, ConsentEvent, ConsentRecord,
-    ConsentType, CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, ErasureOutcome,
-    EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions, MEMORY_PATH, Notification,
-    NotificationReason, OpenMode, PreparedRequest, RectificationDetail, RectificationEntry,
-    RedactedEntry, RefusalEntry, RestrictionEntry, SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE,
-    SubjectExport, SubjectStatus, SystemClock, TestClock, Validity, VerifyReport,
-    read_catalogue_file,
+    ConsentType, CurrentValidity, Deviation, DeviationCategory, DisclosureEntry, EXPORT_SCHEMA,
+    ErasureEntry, ErasureOutcome, EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions,
+    MEMORY_PATH, Notification, NotificationReason, OpenMode, PreparedRequest, RectificationDetail,
+    RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SYSTEM_ACTOR_ID,
+    SYSTEM_ACTOR_ROLE, SubjectExport, SubjectStatus, SystemClock, TestClock, Validity,
+    VerifyReport, read_catalogue_file,
 };
 pub use log::event::{
     AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord, ErasureRecord,

@@ -12,6 +12,7 @@ mod common;
 
 mod bad_input;
 mod catalogue_adoption;
+mod deviations;
 mod durable;
 mod fuzz_bytes;
 mod identity;

@@ -72,7 +72,8 @@ pub unsafe extern "C" fn consent_ledger_record_identity_succession(
 /// On success writes a JSON array to `*json_out`, a library-allocated string freed with
 /// `consent_string_free`: `[{"event_id": "uuid", "subject": "pseudonym", "reason":
 /// "restriction_lifted" | "rectification" | "restriction" | "erasure", "recipient": "code" |
-/// null (the person), "due_at": "RFC 3339"}]`, in the order the events were recorded. Subjects
+/// null (the person), "due_at": "RFC 3339", "before": "RFC 3339" | null}]` (`before`: the
+/// deadline, for a lift the instant it takes effect), in the order the events were recorded. Subjects
 /// appear by pseudonym, never by national id. Nothing is recorded.
 ///
 /// Thread-safe.

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod accountability;
 mod boundary;
 mod casework;
 mod catalogue;
@@ -12,6 +13,7 @@ mod request;
 mod restrict;
 mod rights;
 
+pub use accountability::consent_ledger_deviations;
 pub use boundary::consent_event_callback;
 pub use casework::{
     consent_ledger_notifications_due, consent_ledger_record_identity_succession,

@@ -54,3 +54,25 @@ pub(crate) fn notifications<'py>(
     }
     Ok(items.into_any())
 }
+
+/// `Ledger.deviations(since=...)`: the deviations as a list of dicts, `event_id` a
+/// `uuid.UUID`.
+pub(crate) fn deviations<'py>(
+    py: Python<'py>,
+    ledger: consent_core::Ledger,
+    since: chrono::DateTime<chrono::Utc>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let json = py
+        .detach(move || {
+            ledger
+                .deviations(since)
+                .map(|list| serde_json::to_value(&list).map_err(|e| e.to_string()))
+        })
+        .or_raise()?
+        .map_err(internal)?;
+    let items = from_json(py, &json)?.cast_into::<PyList>()?;
+    for item in items.iter() {
+        convert::uuid_at(item.cast::<PyDict>()?, "event_id")?;
+    }
+    Ok(items.into_any())
+}

@@ -416,6 +416,21 @@ impl Ledger {
         crate::casework::notifications(py, self.core()?, at)
     }
 
+    /// The deviations (avvik): disclosures recorded at or after `since` (an aware `datetime`)
+    /// that the ledger would now deny at their instant (a withdrawal, a restriction or an
+    /// objection it learnt of later, dated before them). Each item is `{"event_id" (a
+    /// uuid.UUID), "seq", "subject" (a pseudonym), "recipient", "purpose", "at",
+    /// "recorded_at", "categories": [{"category", "reason"}]}`.
+    #[pyo3(signature = (*, since))]
+    fn deviations<'py>(
+        &self,
+        py: Python<'py>,
+        since: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let since = instant(since, "since")?;
+        crate::casework::deviations(py, self.core()?, since)
+    }
+
     /// Marks a task of the notification worklist done: the person (`recipient=None`) or the
     /// recipient was told at `at` of the change recorded by `event_id`. Returns the record
     /// id. `NotFoundError` when no such task is open, `UnknownCodeError` for a recipient not in

@@ -581,7 +581,53 @@ static void test_a_stranger_is_answered(void) {
     consent_ledger_free(ledger);
 }
 
+/* ---- deviations ----------------------------------------------------------------------------- */
+
+/* A disclosure on 1 February under a consent; on 28 February the ledger learns of a
+   withdrawal dated before it, so the disclosure is a deviation. */
+static void test_a_backdated_withdrawal_makes_a_deviation(void) {
+    const consent_ledger *ledger = open_with(CLOCK_OPTIONS);
+    char *grant_id = grant(ledger, "employment_followup", "nav", "finances", 0);
+    set_clock(ledger, T_2026_02_01_10);
+    CHECK_RC(consent_ledger_record_disclosure(ledger, ADULT, "nav", "employment_followup",
+                                              FINANCES, 1, T_2026_02_01_09, ACTOR, NULL),
+             CONSENT_RESULT_OK);
+    char *json = NULL;
+    CHECK_RC(consent_ledger_deviations(ledger, INT64_C(0), &json), CONSENT_RESULT_OK);
+    CHECK(json != NULL && strcmp(json, "[]") == 0);
+    consent_string_free(json);
+
+    /* Registered on 28 February, the letter withdrew the consent from 1 February, 09:00 UTC
+       less an hour. */
+    set_clock(ledger, T_2026_02_28_10);
+    CHECK_RC(consent_ledger_withdraw(ledger, grant_id, T_2026_02_01_09 - INT64_C(3600000), ACTOR,
+                                     NULL),
+             CONSENT_RESULT_OK);
+    json = NULL;
+    CHECK_RC(consent_ledger_deviations(ledger, INT64_C(0), &json), CONSENT_RESULT_OK);
+    CHECK(HAS(json, "\"recipient\":\"nav\""));
+    CHECK(HAS(json, "\"reason\":\"withdrawn\""));
+    CHECK(HAS(json, "\"at\":\"2026-02-01T09:00:00Z\""));
+    CHECK(json != NULL && strstr(json, ADULT) == NULL);
+    consent_string_free(json);
+    /* Recorded before `since`: not listed. */
+    json = NULL;
+    CHECK_RC(consent_ledger_deviations(ledger, T_2026_02_28_10, &json), CONSENT_RESULT_OK);
+    CHECK(json != NULL && strcmp(json, "[]") == 0);
+    consent_string_free(json);
+
+    /* Bad input: a specific code, the out-param untouched. */
+    char *out = (char *)"untouched";
+    CHECK_RC(consent_ledger_deviations(NULL, INT64_C(0), &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_deviations(ledger, INT64_C(0), NULL), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_deviations(ledger, INT64_MAX, &out), CONSENT_RESULT_INVALID_INPUT);
+    CHECK(strcmp(out, "untouched") == 0);
+    consent_string_free(grant_id);
+    consent_ledger_free(ledger);
+}
+
 int main(void) {
+    test_a_backdated_withdrawal_makes_a_deviation();
     test_restriction_lets_consent_through_and_lifts();
     test_objection_stops_the_public_task_until_rejected();
     test_erasure_waits_for_kassasjon();

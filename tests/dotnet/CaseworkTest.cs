@@ -347,6 +347,30 @@ static class CaseworkTest
         }
     }
 
+    /// <summary>Deviations: a disclosure that a withdrawal registered later, dated before it,
+    /// makes unlawful.</summary>
+    static void TestDeviations()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            Guid grantId = Grant(ledger, Adult);
+            ledger.SetClock(March1);
+            ledger.RecordDisclosure(Adult, "nav", "employment_followup", Finances, March1, CaseWorker).Dispose();
+            Check(ledger.Deviations(Clock).Count == 0, "no deviation before the withdrawal is known");
+            ledger.SetClock(March3);
+            ledger.Withdraw(grantId, March1.AddDays(-1), CaseWorker);
+            IReadOnlyList<Deviation> deviations = ledger.Deviations(Clock);
+            Check(deviations.Count == 1 && deviations[0].Recipient == "nav" && deviations[0].At == March1
+                && deviations[0].Subject == ledger.Pseudonym(Adult) && deviations[0].Categories.Count == 1
+                && deviations[0].Categories[0].Key == "finances"
+                && deviations[0].Categories[0].Value == DenialReason.Withdrawn,
+                "the disclosure is a deviation: finances, withdrawn");
+            Check(ledger.Deviations(March2).Count == 0, "since counts from when it was recorded");
+            Throws<InvalidInputException>("an instant out of range", ResultCode.InvalidInput, ledger,
+                () => ledger.Deviations(DateTimeOffset.MinValue));
+        }
+    }
+
     static int Main()
     {
         TestAdoptCatalogue();
@@ -355,6 +379,7 @@ static class CaseworkTest
         TestLiftDeadline();
         TestPrepared();
         TestEvents();
+        TestDeviations();
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
     }

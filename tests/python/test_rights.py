@@ -16,7 +16,8 @@ from typing import Any, Callable
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, CHILD, CLOCK, OTHER_ADULT, VERGE, GrantFn, utc, new_ledger
+from conftest import (ACTOR, ADULT, CHILD, CLOCK, EVIDENCE, NOTICE, OTHER_ADULT, VERGE, GrantFn,
+                      new_ledger, utc)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOGUE = ROOT / "consent-core" / "src" / "catalogue" / "default.toml"
@@ -367,3 +368,28 @@ def test_a_catalogue_file(tmp_path: Path) -> None:
         new_ledger(catalogue_file=tmp_path / "missing.toml")
     with pytest.raises(consent.InvalidInputError):
         new_ledger(catalogue_file=42)  # type: ignore[arg-type]
+
+
+def test_deviations_list_a_disclosure_a_later_backdated_withdrawal_made_unlawful() -> None:
+    """Issue 17 item 6: the avvik routine's list, from what the ledger learnt later."""
+    ledger = new_ledger()
+    grant_id = ledger.grant(
+        subject=ADULT, grantor={"role": "self"}, purposes=["employment_followup"],
+        recipients=["nav"], categories=["finances"], explicit=False,
+        valid_from=utc(2026, 1, 5, 9), evidence=EVIDENCE, notice=NOTICE, actor=ACTOR)
+    for day in (10, 20):
+        ledger.set_clock(utc(2026, 1, day, 10))
+        ledger.record_disclosure(subject=ADULT, recipient="nav", purpose="employment_followup",
+                                 categories=["finances"], at=utc(2026, 1, day, 10), actor=ACTOR)
+    assert ledger.deviations(since=utc(2026, 1, 1)) == []
+    ledger.set_clock(utc(2026, 2, 1, 10))
+    ledger.withdraw(grant_id, at=utc(2026, 1, 15), actor=ACTOR)
+    [deviation] = ledger.deviations(since=utc(2026, 1, 1))
+    assert deviation["at"] == "2026-01-20T10:00:00Z"
+    assert deviation["categories"] == [{"category": "finances", "reason": "withdrawn"}]
+    assert deviation["subject"] == ledger.pseudonym(ADULT)
+    assert isinstance(deviation["event_id"], uuid.UUID)
+    assert ADULT not in str(deviation)
+    assert ledger.deviations(since=utc(2026, 1, 21)) == []
+    with pytest.raises(consent.InvalidInputError):
+        ledger.deviations(since="2026-01-01")  # type: ignore[arg-type]

@@ -375,11 +375,26 @@ impl Interned {
         })
     }
 
+    /// The recipient's id.
+    pub(super) fn recipient(&self) -> u8 {
+        self.recipient
+    }
+
+    /// The purpose's id.
+    pub(super) fn purpose(&self) -> u8 {
+        self.purpose
+    }
+
+    /// The asserted conditions, as a bitset of condition ids.
+    pub(super) fn asserted(&self) -> u64 {
+        self.asserted
+    }
+
     /// The category ids, in the request's order.
     ///
     /// # Errors
     /// `InvalidInput` should the length exceed the ids (checked when interned: never a permit).
-    fn categories(&self) -> Result<&[u8]> {
+    pub(super) fn categories(&self) -> Result<&[u8]> {
         self.ids
             .get(..self.len)
             .ok_or_else(|| Error::invalid("more categories than the catalogue has"))

@@ -6,6 +6,7 @@ mod check;
 mod clock;
 mod commit;
 mod decide;
+mod deviations;
 mod export;
 mod identity;
 mod open;
@@ -20,6 +21,7 @@ mod write;
 pub use crate::policy::notification::{Notification, NotificationReason};
 pub use adopt::{SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE};
 pub use clock::{Clock, SystemClock, TestClock};
+pub use deviations::{Deviation, DeviationCategory};
 pub use export::{
     AccessRequestEntry, ConsentChange, ConsentEvent, ConsentRecord, ConsentType, CurrentValidity,
     DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, EventMeta, RectificationDetail,

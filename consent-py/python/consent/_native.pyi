@@ -21,6 +21,7 @@ from typing_extensions import final
 # The dict shapes and literal codes are public in consent._types (importable from consent);
 # imported without re-export, so stubtest does not look for them in the native module.
 from consent._types import (
+    DeviationDict,
     AccessRequestDict,
     ActorDict,
     AssertionDict,
@@ -134,6 +135,7 @@ class Ledger:
         self, from_id: str, to_id: str, reference: str, *, actor: ActorDict
     ) -> uuid.UUID: ...
     def notifications_due(self, *, at: datetime) -> list[NotificationDict]: ...
+    def deviations(self, *, since: datetime) -> list[DeviationDict]: ...
     def record_notification(
         self,
         event_id: Union[uuid.UUID, str],

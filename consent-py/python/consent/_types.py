@@ -281,6 +281,27 @@ class NotificationDict(TypedDict):
     before: Optional[str]
 
 
+class DeviationCategoryDict(TypedDict):
+    """A category of a deviation and the reason it would now be denied."""
+
+    category: str
+    reason: DenialReason
+
+
+class DeviationDict(TypedDict):
+    """One item of ``Ledger.deviations()``: a disclosure recorded earlier that the ledger would
+    now deny at its instant; ``subject`` is a pseudonym."""
+
+    event_id: uuid.UUID
+    seq: int
+    subject: str
+    recipient: str
+    purpose: str
+    at: str
+    recorded_at: str
+    categories: list[DeviationCategoryDict]
+
+
 class VerifyReportDict(TypedDict):
     """``Ledger.verify()``."""
 
