@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
+
+use crate::when::{When, parse_when};
 
 /// Operate a consent ledger: record consents and withdrawals, decide disclosures, and answer
 /// access requests, audits and statistics.
@@ -63,9 +64,9 @@ pub struct Global {
     )]
     pub test_mode: bool,
     /// Run the ledger's clock from this instant instead of the system clock (test mode only;
-    /// for training ledgers and tests that keep fixed dates)
-    #[arg(long, global = true, env = "CONSENT_CLOCK", value_parser = parse_instant, value_name = "RFC3339")]
-    pub clock: Option<DateTime<Utc>>,
+    /// for training ledgers and tests that keep fixed dates); written as --at is
+    #[arg(long, global = true, env = "CONSENT_CLOCK", value_parser = parse_when, value_name = "WHEN")]
+    pub clock: Option<When>,
 }
 
 /// The commands.
@@ -150,9 +151,10 @@ pub struct GrantArgs {
 pub struct WithdrawArgs {
     /// The grant id
     pub id: String,
-    /// From when (RFC 3339) [default: now]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// From when: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: now]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
     /// Why, as the subject gave it (never a national id)
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
@@ -173,9 +175,10 @@ pub struct DecideArgs {
     /// The data category codes (repeat the flag or list several)
     #[arg(long = "category", value_name = "CODE", num_args = 1.., required = true)]
     pub categories: Vec<String>,
-    /// The instant to decide for (RFC 3339) [default: now]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// The instant to decide for: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: now]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
     /// A condition the requester asserts, with the reference that documents it (repeatable):
     /// `--assert serious_concern=2026/55`
     #[arg(long = "assert", value_name = "CONDITION=REFERENCE")]
@@ -207,9 +210,10 @@ pub struct SuccessionArgs {
 /// `consent notifications`
 #[derive(Debug, Args)]
 pub struct NotificationsArgs {
-    /// The instant to list the worklist at (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// The instant to list the worklist at: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }
 
 /// `consent notified`
@@ -221,9 +225,10 @@ pub struct NotifiedArgs {
     /// The recipient code that was told [default: the person was told]
     #[arg(long, value_name = "CODE")]
     pub recipient: Option<String>,
-    /// When they were told (RFC 3339)
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: DateTime<Utc>,
+    /// When they were told: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: When,
 }
 
 /// `consent stats`
@@ -259,9 +264,10 @@ pub struct ImportArgs {
 /// `consent reconsent`
 #[derive(Debug, Args)]
 pub struct ReconsentArgs {
-    /// The instant to look ahead from (RFC 3339) [default: now]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// The instant to look ahead from: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: now]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
     /// How many days ahead to look
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36_600), value_name = "N")]
     pub days: u32,
@@ -277,9 +283,10 @@ pub struct RestrictArgs {
     /// erasure opposed), `A18_1_c` (needed for legal claims), `A18_1_d` (objection pending)
     #[arg(long, value_name = "GROUND")]
     pub ground: String,
-    /// From when (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// From when: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }
 
 /// `consent lift-restriction`
@@ -291,9 +298,10 @@ pub struct LiftRestrictionArgs {
     /// Why the restriction ends (never a national id)
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
-    /// From when (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// From when: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }
 
 /// `consent object`
@@ -305,9 +313,10 @@ pub struct ObjectArgs {
     /// The purpose objected to
     #[arg(long, value_name = "CODE")]
     pub purpose: String,
-    /// From when (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// From when: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }
 
 /// `consent resolve-objection`
@@ -322,9 +331,10 @@ pub struct ResolveObjectionArgs {
     /// Why (never a national id)
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
-    /// From when (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// From when: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }
 
 /// `consent erase` and `consent kassasjon`
@@ -338,14 +348,8 @@ pub struct SubjectArgs {
 /// `consent erasure-due`
 #[derive(Debug, Args)]
 pub struct ErasureDueArgs {
-    /// The instant to list for (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
-}
-
-/// Parses an RFC 3339 instant (`2026-03-01T10:00:00Z`, or with an offset).
-fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("not an RFC 3339 instant such as `2026-03-01T10:00:00Z` ({e})"))
+    /// The instant to list for: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }

@@ -7,6 +7,7 @@ mod context;
 mod error;
 mod progress;
 mod table;
+mod when;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -10,6 +10,7 @@ use crate::cli::{NotificationsArgs, NotifiedArgs, SuccessionArgs};
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
 use crate::table::Table;
+use crate::when::at_or;
 
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -45,7 +46,7 @@ pub fn succession(ctx: &Context<'_>, args: &SuccessionArgs) -> Result<Outcome, C
 /// and every recipient of a rectification, a restriction or an erasure, not yet marked done.
 pub fn notifications(ctx: &Context<'_>, args: &NotificationsArgs) -> Result<Outcome, CliError> {
     let ledger = ctx.open_read_only()?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let at = at_or(args.at, || ledger.now());
     let tasks = ledger.notifications_due(at)?;
     if ctx.json() {
         let items = serde_json::to_value(&tasks)
@@ -94,18 +95,19 @@ pub fn notified(ctx: &Context<'_>, args: &NotifiedArgs) -> Result<Outcome, CliEr
     let event_id = Uuid::parse_str(&args.event_id)
         .map_err(|_| CliError::new("invalid_input", "EVENT_ID is not a UUID"))?;
     let ledger = ctx.open()?;
-    let id = ledger.record_notification(event_id, args.recipient.as_deref(), args.at, &actor)?;
+    let at = args.at.resolve(|| ledger.now());
+    let id = ledger.record_notification(event_id, args.recipient.as_deref(), at, &actor)?;
     let told = args.recipient.as_deref().unwrap_or("the person");
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
             "record_id": id,
             "event_id": event_id,
             "recipient": args.recipient,
-            "at": args.at,
+            "at": at,
         }))?));
     }
     Ok(Outcome::ok(format!(
         "recorded that {told} was told at {} of event {event_id} (record {id})\n",
-        instant(args.at)
+        instant(at)
     )))
 }

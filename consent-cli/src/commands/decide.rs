@@ -7,13 +7,14 @@ use crate::cli::DecideArgs;
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
 use crate::table::Table;
+use crate::when::at_or;
 
 pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError> {
     let ledger = ctx.open_read_only()?;
     let subject = ledger
         .parse_national_id(&args.subject)
         .map_err(|e| CliError::from(e).context("subject"))?;
-    let at = args.at.unwrap_or_else(Utc::now);
+    let at = at_or(args.at, Utc::now);
     let assertions = args
         .assertions
         .iter()

@@ -10,6 +10,7 @@ use crate::context::{Context, Outcome};
 use crate::error::CliError;
 use crate::progress::Progress;
 use crate::table::{Table, list};
+use crate::when::at_or;
 
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -226,7 +227,7 @@ pub fn verify(ctx: &Context<'_>) -> Result<Outcome, CliError> {
 
 pub fn reconsent(ctx: &Context<'_>, args: &ReconsentArgs) -> Result<Outcome, CliError> {
     let ledger = ctx.open_read_only()?;
-    let at = args.at.unwrap_or_else(Utc::now);
+    let at = at_or(args.at, Utc::now);
     let items = ledger.reconsent_due(at, Duration::days(i64::from(args.days)))?;
     if ctx.json() {
         let value = serde_json::to_value(&items)

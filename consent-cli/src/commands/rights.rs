@@ -14,6 +14,7 @@ use crate::cli::{
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
 use crate::table::{Table, list};
+use crate::when::at_or;
 
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -37,7 +38,7 @@ pub fn restrict(ctx: &Context<'_>, args: &RestrictArgs) -> Result<Outcome, CliEr
     let ground = RestrictionGround::parse(&args.ground)?;
     let ledger = ctx.open()?;
     let subject = subject(&ledger, &args.subject)?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let at = at_or(args.at, || ledger.now());
     let id = ledger.restrict(&subject, ground, at, &actor)?;
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
@@ -60,7 +61,7 @@ pub fn lift_restriction(
     let actor = ctx.actor()?;
     let ledger = ctx.open()?;
     let subject = subject(&ledger, &args.subject)?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let at = at_or(args.at, || ledger.now());
     let id = ledger.lift_restriction(&subject, at, &actor, &args.reason)?;
     if ctx.json() {
         return Ok(Outcome::ok(json_out(
@@ -77,7 +78,7 @@ pub fn object(ctx: &Context<'_>, args: &ObjectArgs) -> Result<Outcome, CliError>
     let actor = ctx.actor()?;
     let ledger = ctx.open()?;
     let subject = subject(&ledger, &args.subject)?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let at = at_or(args.at, || ledger.now());
     let id = ledger.object(&subject, &args.purpose, at, &actor)?;
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
@@ -102,7 +103,7 @@ pub fn resolve_objection(
     })?;
     let outcome = ObjectionOutcome::parse(&args.outcome)?;
     let ledger = ctx.open()?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let at = at_or(args.at, || ledger.now());
     let record = ledger.resolve_objection(id, outcome, at, &actor, &args.reason)?;
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
@@ -157,7 +158,7 @@ pub fn erase(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError>
 
 pub fn erasure_due(ctx: &Context<'_>, args: &ErasureDueArgs) -> Result<Outcome, CliError> {
     let ledger = ctx.open_read_only()?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let at = at_or(args.at, || ledger.now());
     let due = ledger.erasure_due(at)?;
     if ctx.json() {
         let items = serde_json::to_value(&due)

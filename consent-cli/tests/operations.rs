@@ -1,0 +1,256 @@
+//! Operating a ledger from a shell: instants as people write them (`--at 2026-03-01`, Norwegian
+//! local time), national ids on standard input instead of the command line, the rights commands
+//! (`refuse`, `rectify`, `access-request`, `pseudonym`) and `consent doctor`, run as the built
+//! binary against ledgers in temporary directories.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers of a test fail the test on a bad fixture or a failed spawn"
+)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// The project's public example number.
+const ADULT: &str = "15038510190";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Exit code 2, a message holding `needle`, and no national id in it.
+    #[track_caller]
+    fn fails(self, needle: &str) -> Self {
+        assert_eq!(
+            self.code, 2,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks `{needle}`: {}",
+            self.stderr
+        );
+        assert!(!self.stderr.contains(ADULT), "{}", self.stderr);
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap()
+    }
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Run {
+            code: output.status.code().unwrap(),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+}
+
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    /// A sandbox with an initialised ledger.
+    fn ledger() -> Self {
+        let sandbox = Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        sandbox.run(&["init"]).ok();
+        sandbox
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.path("ledger.db")
+    }
+
+    /// The command with `--ledger` set, no `CONSENT_*` variables from the outside, test mode
+    /// and the ledger's clock at the fixtures' morning.
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_consent"));
+        for var in [
+            "CONSENT_LEDGER",
+            "CONSENT_KEY_FILE",
+            "CONSENT_CATALOGUE",
+            "CONSENT_ACTOR_ID",
+            "CONSENT_ACTOR_ROLE",
+            "CONSENT_TEST_MODE",
+            "CONSENT_CLOCK",
+            "CONSENT_GROUP_ACCESS",
+        ] {
+            command.env_remove(var);
+        }
+        command
+            .env("CONSENT_TEST_MODE", "1")
+            .env("CONSENT_CLOCK", "2026-01-05T10:00:00Z")
+            .current_dir(self.dir.path())
+            .arg("--ledger")
+            .arg(self.db());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.command().args(args).output().unwrap().into()
+    }
+
+    fn act(&self, args: &[&str]) -> Run {
+        self.command()
+            .env("CONSENT_ACTOR_ID", "saksbehandler-17")
+            .env("CONSENT_ACTOR_ROLE", "case_worker")
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    }
+
+    /// Runs a command (with an actor) with `input` on its standard input.
+    fn stdin(&self, args: &[&str], input: &str) -> Run {
+        let mut child = self
+            .command()
+            .env("CONSENT_ACTOR_ID", "saksbehandler-17")
+            .env("CONSENT_ACTOR_ROLE", "case_worker")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap().into()
+    }
+
+    /// Every stored event.
+    fn events(&self) -> i64 {
+        let conn = rusqlite::Connection::open(self.db()).unwrap();
+        conn.query_row("SELECT count(*) FROM events", [], |row| row.get(0))
+            .unwrap()
+    }
+
+    /// Records a grant and returns its id.
+    fn grant(&self, doc: &Value) -> String {
+        let run = self.stdin(&["grant", "-"], &doc.to_string()).ok();
+        run.stdout.trim().to_owned()
+    }
+}
+
+fn grant_doc(subject: &str) -> Value {
+    json!({
+        "subject": subject, "grantor": {"role": "self"},
+        "purposes": ["employment_followup"], "recipients": ["nav"],
+        "categories": ["finances", "family"], "explicit": false,
+        "valid_from": "2026-01-05T09:00:00Z", "valid_until": "2027-01-05T09:00:00Z",
+        "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar",
+                     "interpreter": true},
+        "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}
+    })
+}
+
+/// `decide --json` for the subject at `at`, the category `finances`, to NAV.
+fn decide_at(sandbox: &Sandbox, at: &str) -> Run {
+    sandbox.run(&[
+        "decide",
+        "--json",
+        "--subject",
+        ADULT,
+        "--recipient",
+        "nav",
+        "--purpose",
+        "employment_followup",
+        "--category",
+        "finances",
+        "--at",
+        at,
+    ])
+}
+
+// ---- instants as people write them -------------------------------------------------------
+
+#[test]
+fn a_date_is_midnight_in_norway_and_a_local_time_follows_summer_time() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(&grant_doc(ADULT));
+    for (given, utc) in [
+        // Winter: UTC+1.
+        ("2026-03-01", "2026-02-28T23:00:00Z"),
+        ("2026-03-01 14:30", "2026-03-01T13:30:00Z"),
+        // Summer: UTC+2, from the last Sunday of March.
+        ("2026-06-15", "2026-06-14T22:00:00Z"),
+        ("2026-06-15 14:30", "2026-06-15T12:30:00Z"),
+        ("2026-03-29 03:00", "2026-03-29T01:00:00Z"),
+        ("2026-10-25 03:00", "2026-10-25T02:00:00Z"),
+        // RFC 3339 as before, with any offset.
+        ("2026-06-15T14:30:00+02:00", "2026-06-15T12:30:00Z"),
+    ] {
+        let run = decide_at(&sandbox, given).ok();
+        let decided: chrono::DateTime<chrono::Utc> =
+            run.json()["at"].as_str().unwrap().parse().unwrap();
+        let expected: chrono::DateTime<chrono::Utc> = utc.parse().unwrap();
+        assert_eq!(decided, expected, "--at {given}");
+    }
+}
+
+#[test]
+fn a_local_time_the_clock_change_skips_or_repeats_is_refused() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(&grant_doc(ADULT));
+    decide_at(&sandbox, "2026-03-29 02:30").fails("does not exist in Norway");
+    decide_at(&sandbox, "2026-10-25 02:30").fails("happened twice");
+    decide_at(&sandbox, "1995-06-01").fails("before 1996");
+    decide_at(&sandbox, "29.03.2026").fails("not an instant");
+    // A write with a refused instant records nothing.
+    let id = sandbox.grant(&grant_doc(ADULT));
+    let before = sandbox.events();
+    sandbox
+        .act(&["withdraw", &id, "--at", "2026-03-29 02:15"])
+        .fails("does not exist in Norway");
+    assert_eq!(sandbox.events(), before);
+}
+
+#[test]
+fn now_is_the_same_as_leaving_at_out() {
+    let sandbox = Sandbox::ledger();
+    let id = sandbox.grant(&grant_doc(ADULT));
+    // `restrict` defaults to the ledger's clock (the test clock); `--at now` reads the same.
+    let run = sandbox
+        .act(&[
+            "--json", "restrict", ADULT, "--ground", "A18_1_a", "--at", "now",
+        ])
+        .ok();
+    assert_eq!(run.json()["at"], "2026-01-05T10:00:00Z");
+    // A withdrawal at a Norwegian local time takes effect at that instant (UTC+1 in January).
+    let run = sandbox
+        .act(&["--json", "withdraw", &id, "--at", "2026-01-05 11:30"])
+        .ok();
+    assert_eq!(run.json()["withdrawn_at"], "2026-01-05T10:30:00Z");
+}
