@@ -9,7 +9,13 @@ use crate::when::{When, parse_when};
 /// Operate a consent ledger: record consents and withdrawals, decide disclosures, and answer
 /// access requests, audits and statistics.
 #[derive(Debug, Parser)]
-#[command(name = "consent", version, max_term_width = 100)]
+#[command(
+    name = "consent",
+    version,
+    max_term_width = 100,
+    after_help = "Options every command takes (--ledger, --json, the actor, ...) are listed by \
+                  `consent --help` and `consent COMMAND --help`.\n\nExample:\n  consent decide --help"
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -26,22 +32,52 @@ pub struct Global {
     #[arg(
         long,
         global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
         env = "CONSENT_LEDGER",
         default_value = "./consent.db",
         value_name = "FILE"
     )]
     pub ledger: PathBuf,
     /// The pseudonym key file [default: the ledger's path with `.key` appended]
-    #[arg(long, global = true, env = "CONSENT_KEY_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
+        env = "CONSENT_KEY_FILE",
+        value_name = "FILE"
+    )]
     pub key_file: Option<PathBuf>,
     /// A catalogue TOML file instead of the embedded default catalogue
-    #[arg(long, global = true, env = "CONSENT_CATALOGUE", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
+        env = "CONSENT_CATALOGUE",
+        value_name = "FILE"
+    )]
     pub catalogue: Option<PathBuf>,
     /// Who performs a mutating command: a user or system id
-    #[arg(long, global = true, env = "CONSENT_ACTOR_ID", value_name = "ID")]
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
+        env = "CONSENT_ACTOR_ID",
+        value_name = "ID"
+    )]
     pub actor_id: Option<String>,
     /// The actor's role, a code such as `case_worker`
-    #[arg(long, global = true, env = "CONSENT_ACTOR_ROLE", value_name = "ROLE")]
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
+        env = "CONSENT_ACTOR_ROLE",
+        value_name = "ROLE"
+    )]
     pub actor_role: Option<String>,
     /// Print JSON for scripts instead of tables (errors too, on standard error)
     #[arg(long, global = true)]
@@ -51,6 +87,8 @@ pub struct Global {
     #[arg(
         long,
         global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
         env = "CONSENT_GROUP_ACCESS",
         value_parser = clap::builder::BoolishValueParser::new()
     )]
@@ -59,13 +97,17 @@ pub struct Global {
     #[arg(
         long,
         global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
         env = "CONSENT_TEST_MODE",
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub test_mode: bool,
     /// Run the ledger's clock from this instant instead of the system clock (test mode only;
     /// for training ledgers and tests that keep fixed dates); written as --at is
-    #[arg(long, global = true, env = "CONSENT_CLOCK", value_parser = parse_when, value_name = "WHEN")]
+    #[arg(long, global = true,
+        hide_short_help = true,
+        help_heading = "Global options", env = "CONSENT_CLOCK", value_parser = parse_when, value_name = "WHEN")]
     pub clock: Option<When>,
 }
 
@@ -73,65 +115,115 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new ledger and its key file (refuses to overwrite an existing ledger)
+    #[command(after_help = "Example:\n  consent --ledger /srv/consent/consent.db init")]
     Init,
     /// Show or check a catalogue
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
     /// Record a consent from a grant JSON document and print its grant id
+    #[command(after_help = "Example:\n  consent grant grant.json")]
     Grant(GrantArgs),
     /// Withdraw a grant from an instant onward (earlier decisions stand)
+    #[command(
+        after_help = "Example:\n  consent withdraw 01a203db-d8a1-7d00-9b2d-0a25893c332f --at 2026-04-01 --reason \"by phone\""
+    )]
     Withdraw(WithdrawArgs),
     /// Decide a disclosure: exit 0 when permitted, 1 when denied, 2 on error
+    #[command(
+        after_help = "Example:\n  consent decide --subject 15038510190 --recipient nav --purpose employment_followup --category name finances --at \"2026-03-01 10:00\""
+    )]
     Decide(DecideArgs),
     /// Everything the ledger holds about one subject (GDPR Art. 15)
+    #[command(after_help = "Example:\n  consent export 15038510190 --json > innsyn.json")]
     Export(ExportArgs),
     /// Record that a person known under one id (a DUF number, a D-nummer) is now known under
     /// another: their grants and history follow them
+    #[command(
+        after_help = "Example:\n  consent succession 201612345678 15038510190 --reference \"Folkeregisteret 2026-03-01\""
+    )]
     Succession(SuccessionArgs),
     /// List whom to tell of a lifted restriction, a rectification, a restriction or an
     /// erasure (GDPR Art. 18(3) and 19)
+    #[command(after_help = "Example:\n  consent notifications --at 2026-03-01")]
     Notifications(NotificationsArgs),
     /// Mark a task of the notification worklist done
+    #[command(
+        after_help = "Example:\n  consent notified 01a203db-d8a1-7d00-9b2d-0a25893c332f --recipient nav --at now"
+    )]
     Notified(NotifiedArgs),
     /// Aggregate counts by month, purpose and recipient (small counts suppressed)
+    #[command(after_help = "Example:\n  consent stats --from 2026-Q1 --to 2026-Q2")]
     Stats(StatsArgs),
     /// Verify the ledger's hash chain, also on a ledger that no longer opens
+    #[command(after_help = "Example:\n  consent verify")]
     Verify,
     /// Record many consents from a JSON array or JSON lines of grant documents
+    #[command(after_help = "Example:\n  consent import grants.jsonl --batch-size 5000")]
     Import(ImportArgs),
     /// List grants that need new consent soon
+    #[command(after_help = "Example:\n  consent reconsent --days 60")]
     Reconsent(ReconsentArgs),
     /// Restrict the processing of a subject's data on a ground of GDPR Art. 18(1): consent-based
     /// disclosures go on, statutory ones stop unless their rule continues under restriction
+    #[command(after_help = "Example:\n  consent restrict 15038510190 --ground A18_1_a")]
     Restrict(RestrictArgs),
     /// Lift every restriction of a subject in force (tell the person first, Art. 18(3))
+    #[command(
+        after_help = "Example:\n  consent lift-restriction 15038510190 --reason \"accuracy confirmed, person told 2026-03-01\""
+    )]
     LiftRestriction(LiftRestrictionArgs),
     /// Record a subject's objection (GDPR Art. 21) to processing for a purpose; prints its id
+    #[command(after_help = "Example:\n  consent object 15038510190 --purpose employment_followup")]
     Object(ObjectArgs),
     /// Resolve an objection: `upheld` keeps the processing stopped, `rejected` resumes it
+    #[command(
+        after_help = "Example:\n  consent resolve-objection 01a203db-d8a1-7d00-9b2d-0a25893c332f --outcome rejected --reason \"compelling grounds: case 2026/55\""
+    )]
     ResolveObjection(ResolveObjectionArgs),
     /// Request erasure (GDPR Art. 17): withdraws the subject's grants, restricts, and says when
     /// kassasjon is due (the archival duty keeps the records until then)
+    #[command(after_help = "Example:\n  consent erase 15038510190")]
     Erase(SubjectArgs),
     /// List subjects whose erasure was requested and whose records' retention has ended
+    #[command(after_help = "Example:\n  consent erasure-due --at 2036-01-01")]
     ErasureDue(ErasureDueArgs),
     /// Kassasjon: crypto-shred a subject's records once their retention has ended (judged by
     /// the ledger's clock)
+    #[command(after_help = "Example:\n  consent kassasjon 15038510190")]
     Kassasjon(SubjectArgs),
+    /// Record that a person refused to consent, from a refusal JSON document; prints its id
+    #[command(after_help = "Example:\n  consent refuse refusal.json")]
+    Refuse(RefuseArgs),
+    /// Correct one field of a subject's grant (GDPR Art. 16) without rewriting history:
+    /// decisions from now on use the corrected value, earlier ones stand
+    #[command(
+        after_help = "Example:\n  consent rectify 15038510190 01a203db-d8a1-7d00-9b2d-0a25893c332f --evidence-reference 2026/1235 --reason \"typing error in the case number\""
+    )]
+    Rectify(RectifyArgs),
+    /// Register a person's access request (GDPR Art. 15) and print when it must be answered
+    #[command(after_help = "Example:\n  consent access-request 15038510190 --at 2026-03-10")]
+    AccessRequest(AccessRequestArgs),
+    /// Print the keyed pseudonym under which a subject's events are recorded
+    #[command(after_help = "Example:\n  consent pseudonym 15038510190")]
+    Pseudonym(SubjectArgs),
 }
 
 /// `consent catalogue …`
 #[derive(Debug, Subcommand)]
+#[command(after_help = "Example:\n  consent catalogue check kommune.toml")]
 pub enum CatalogueCommand {
     /// Show the catalogue (embedded, or the one given with --catalogue) as tables
+    #[command(after_help = "Example:\n  consent catalogue show --catalogue kommune.toml")]
     Show,
     /// Validate a catalogue TOML file
+    #[command(after_help = "Example:\n  consent catalogue check kommune.toml")]
     Check {
         /// The catalogue TOML file
         file: PathBuf,
     },
     /// Adopt a catalogue: the ledger records it (with the actor) and decides under it from
     /// now on; it must keep every code of the catalogue in force at the same position
+    #[command(after_help = "Example:\n  consent catalogue adopt kommune-2027.toml")]
     Adopt {
         /// The catalogue TOML file
         file: PathBuf,
@@ -337,7 +429,7 @@ pub struct ResolveObjectionArgs {
     pub at: Option<When>,
 }
 
-/// `consent erase` and `consent kassasjon`
+/// `consent erase`, `consent kassasjon` and `consent pseudonym`
 #[derive(Debug, Args)]
 pub struct SubjectArgs {
     /// The subject's national id
@@ -350,6 +442,72 @@ pub struct SubjectArgs {
 pub struct ErasureDueArgs {
     /// The instant to list for: `now`, a date (midnight in Norway), a Norwegian local time
     /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
+}
+
+/// `consent refuse`
+#[derive(Debug, Args)]
+pub struct RefuseArgs {
+    /// The refusal JSON document, or `-` for standard input
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+/// `consent rectify`
+#[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("correction")
+        .required(true)
+        .args(["evidence_reference", "valid_from", "valid_until"])
+))]
+pub struct RectifyArgs {
+    /// The subject's national id
+    #[arg(value_name = "SUBJECT")]
+    pub subject: String,
+    /// The grant to correct
+    #[arg(value_name = "GRANT_ID")]
+    pub grant: String,
+    /// The corrected evidence reference (case or journal number)
+    #[arg(long, value_name = "TEXT")]
+    pub evidence_reference: Option<String>,
+    /// The corrected start of the grant: `now`, a date (midnight in Norway), a Norwegian local
+    /// time `"2026-03-01 14:30"`, or RFC 3339
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub valid_from: Option<When>,
+    /// The corrected end of the grant (written as --valid-from is), or `none` for no end
+    #[arg(long, value_parser = parse_until, value_name = "WHEN|none")]
+    pub valid_until: Option<Until>,
+    /// Why (never a national id)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+}
+
+/// `--valid-until`: an instant, or `none` for a grant without an end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// No end.
+    Never,
+    /// Ends at this instant.
+    At(When),
+}
+
+fn parse_until(text: &str) -> Result<Until, String> {
+    if text.trim() == "none" {
+        Ok(Until::Never)
+    } else {
+        parse_when(text).map(Until::At)
+    }
+}
+
+/// `consent access-request`
+#[derive(Debug, Args)]
+pub struct AccessRequestArgs {
+    /// The subject's national id
+    #[arg(value_name = "SUBJECT")]
+    pub subject: String,
+    /// When the request was received: `now`, a date (midnight in Norway), a Norwegian local
+    /// time `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
     #[arg(long, value_parser = parse_when, value_name = "WHEN")]
     pub at: Option<When>,
 }

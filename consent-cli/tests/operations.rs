@@ -254,3 +254,249 @@ fn now_is_the_same_as_leaving_at_out() {
         .ok();
     assert_eq!(run.json()["withdrawn_at"], "2026-01-05T10:30:00Z");
 }
+
+// ---- every library operation has a command ----------------------------------------------
+
+fn refusal_doc(subject: &str) -> Value {
+    json!({
+        "subject": subject, "grantor": {"role": "self"},
+        "purposes": ["health_coordination"], "recipients": ["helsetjenesten"],
+        "categories": ["health"], "at": "2026-01-05T09:00:00Z",
+        "evidence": {"method": "oral_recorded", "reference": "2026/77", "language": "ti",
+                     "interpreter": true},
+        "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}
+    })
+}
+
+fn export(sandbox: &Sandbox) -> Value {
+    sandbox.run(&["--json", "export", ADULT]).ok().json()
+}
+
+#[test]
+fn refuse_records_a_refusal_document_and_rejects_a_bad_one() {
+    let sandbox = Sandbox::ledger();
+    let before = sandbox.events();
+    let run = sandbox
+        .stdin(&["refuse", "-"], &refusal_doc(ADULT).to_string())
+        .ok();
+    let id = run.stdout.trim().to_owned();
+    assert_eq!(id.len(), 36, "{}", run.stdout);
+    assert_eq!(sandbox.events(), before + 1);
+    let refusals = &export(&sandbox)["refusals"];
+    assert_eq!(refusals.as_array().unwrap().len(), 1, "{refusals}");
+    assert!(refusals.to_string().contains("health_coordination"));
+
+    // The library's checks, with nothing written: an unknown purpose, an unknown field, a
+    // subject that is not a national id, and no actor.
+    let before = sandbox.events();
+    let mut doc = refusal_doc(ADULT);
+    doc["purposes"] = json!(["astrology"]);
+    sandbox
+        .stdin(&["refuse", "-"], &doc.to_string())
+        .fails("astrology");
+    let mut doc = refusal_doc(ADULT);
+    doc["colour"] = json!("blue");
+    sandbox
+        .stdin(&["refuse", "-"], &doc.to_string())
+        .fails("colour");
+    sandbox
+        .stdin(&["refuse", "-"], &refusal_doc("15038510191").to_string())
+        .fails("subject");
+    let run: Run = sandbox
+        .command()
+        .args(["refuse", "/nonexistent/refusal.json"])
+        .output()
+        .unwrap()
+        .into();
+    run.fails("actor");
+    assert_eq!(sandbox.events(), before);
+}
+
+#[test]
+fn rectify_corrects_a_grant_from_now_on_and_refuses_bad_corrections() {
+    let sandbox = Sandbox::ledger();
+    let id = sandbox.grant(&grant_doc(ADULT));
+    let july = "2026-07-01T10:00:00Z";
+    decide_at(&sandbox, july).ok();
+
+    // The grant ended on 2026-06-01 (Norwegian midnight): July is no longer covered.
+    let run = sandbox
+        .act(&[
+            "--json",
+            "rectify",
+            ADULT,
+            &id,
+            "--valid-until",
+            "2026-06-01",
+            "--reason",
+            "the form said June",
+        ])
+        .ok();
+    let json = run.json();
+    assert_eq!(json["grant_id"], id.as_str());
+    assert_eq!(json["correction"]["field"], "valid_until");
+    assert_eq!(json["correction"]["value"], "2026-05-31T22:00:00Z");
+    assert_eq!(decide_at(&sandbox, july).code, 1);
+    decide_at(&sandbox, "2026-03-01T10:00:00Z").ok();
+    sandbox
+        .act(&[
+            "rectify",
+            ADULT,
+            &id,
+            "--evidence-reference",
+            "2026/1235",
+            "--reason",
+            "typing error",
+        ])
+        .ok();
+    let rectifications = &export(&sandbox)["rectifications"];
+    assert_eq!(
+        rectifications.as_array().unwrap().len(),
+        2,
+        "{rectifications}"
+    );
+
+    // Bad corrections write nothing.
+    let before = sandbox.events();
+    sandbox
+        .act(&[
+            "rectify",
+            ADULT,
+            &id,
+            "--valid-until",
+            "2025-01-01",
+            "--reason",
+            "x",
+        ])
+        .fails("not after valid_from");
+    sandbox
+        .act(&["rectify", ADULT, &id, "--reason", "x"])
+        .fails("--evidence-reference");
+    sandbox
+        .act(&[
+            "rectify",
+            ADULT,
+            &id,
+            "--valid-from",
+            "2026-01-06",
+            "--valid-until",
+            "none",
+            "--reason",
+            "x",
+        ])
+        .fails("cannot be used with");
+    sandbox
+        .act(&[
+            "rectify",
+            ADULT,
+            "01a203db-d8a1-7d00-9b2d-0a25893c332f",
+            "--evidence-reference",
+            "2026/1",
+            "--reason",
+            "x",
+        ])
+        .fails("no grant");
+    sandbox
+        .act(&[
+            "rectify",
+            ADULT,
+            "not-a-grant",
+            "--evidence-reference",
+            "2026/1",
+            "--reason",
+            "x",
+        ])
+        .fails("grant");
+    assert_eq!(sandbox.events(), before);
+}
+
+#[test]
+fn access_request_is_due_a_month_after_receipt() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(&grant_doc(ADULT));
+    let run = sandbox
+        .act(&[
+            "--json",
+            "access-request",
+            ADULT,
+            "--at",
+            "2026-01-05 09:30",
+        ])
+        .ok();
+    let json = run.json();
+    assert_eq!(json["received_at"], "2026-01-05T08:30:00Z");
+    assert_eq!(json["due_at"], "2026-02-05T08:30:00Z");
+    let requests = &export(&sandbox)["access_requests"];
+    assert_eq!(requests.as_array().unwrap().len(), 1, "{requests}");
+    let run = sandbox.act(&["access-request", ADULT]).ok();
+    assert!(
+        run.stdout.contains("2026-02-05T10:00:00Z"),
+        "{}",
+        run.stdout
+    );
+
+    let before = sandbox.events();
+    sandbox
+        .act(&["access-request", "15038510191"])
+        .fails("subject");
+    sandbox.run(&["access-request", ADULT]).fails("actor");
+    assert_eq!(sandbox.events(), before);
+}
+
+#[test]
+fn pseudonym_is_the_key_the_subjects_records_are_kept_under() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(&grant_doc(ADULT));
+    let run = sandbox.run(&["pseudonym", ADULT]).ok();
+    let pseudonym = run.stdout.trim().to_owned();
+    assert_eq!(pseudonym.len(), 32, "{pseudonym}");
+    assert!(!run.stdout.contains(ADULT));
+    assert_eq!(export(&sandbox)["pii_principal_id"], pseudonym.as_str());
+    let json = sandbox.run(&["--json", "pseudonym", ADULT]).ok().json();
+    assert_eq!(json["pseudonym"], pseudonym.as_str());
+    // Another ledger has another key, so another pseudonym for the same person.
+    let other = Sandbox::ledger();
+    let elsewhere = other.run(&["pseudonym", ADULT]).ok();
+    assert_ne!(elsewhere.stdout.trim(), pseudonym);
+    sandbox.run(&["pseudonym", "15038510191"]).fails("subject");
+}
+
+#[test]
+fn every_command_has_its_own_short_help_with_an_example() {
+    let sandbox = Sandbox::ledger();
+    let top = sandbox.run(&["--help"]).ok();
+    assert!(top.stdout.contains("Global options"), "{}", top.stdout);
+    let commands: Vec<String> = top
+        .stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .filter(|name| name != "help")
+        .collect();
+    for name in ["refuse", "rectify", "access-request", "pseudonym", "decide"] {
+        assert!(commands.iter().any(|c| c == name), "{name}: {commands:?}");
+    }
+    let mut invocations: Vec<Vec<String>> = commands.iter().map(|c| vec![c.clone()]).collect();
+    for sub in ["show", "check", "adopt"] {
+        invocations.push(vec!["catalogue".to_owned(), sub.to_owned()]);
+    }
+    for args in &invocations {
+        let name = args.join(" ");
+        let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+        args.push("-h");
+        let help = sandbox.run(&args).ok();
+        assert!(
+            help.stdout.contains("Example:\n  consent "),
+            "{name}: {}",
+            help.stdout
+        );
+        // Only the command's own options: the global ones are in --help.
+        for global in ["--catalogue <FILE>", "--actor-id <ID>", "--ledger <FILE>"] {
+            assert!(!help.stdout.contains(global), "{name}: {}", help.stdout);
+        }
+    }
+    let long = sandbox.run(&["decide", "--help"]).ok();
+    assert!(long.stdout.contains("--actor-id <ID>"), "{}", long.stdout);
+}
