@@ -14,7 +14,9 @@ use crate::when::{When, parse_when};
     version,
     max_term_width = 100,
     after_help = "Options every command takes (--ledger, --json, the actor, ...) are listed by \
-                  `consent --help` and `consent COMMAND --help`.\n\nExample:\n  consent decide --help"
+                  `consent --help` and `consent COMMAND --help`. National ids go on standard input: a \
+                  subject argument `-` reads one line (`read -rs FNR`, then `... - <<< \"$FNR\"`), \
+                  so ps and the shell's history never show them.\n\nExample:\n  consent decide --help"
 )]
 pub struct Cli {
     /// Options every command takes.
@@ -130,16 +132,16 @@ pub enum Command {
     Withdraw(WithdrawArgs),
     /// Decide a disclosure: exit 0 when permitted, 1 when denied, 2 on error
     #[command(
-        after_help = "Example:\n  consent decide --subject 15038510190 --recipient nav --purpose employment_followup --category name finances --at \"2026-03-01 10:00\""
+        after_help = "Example:\n  consent decide --subject - --recipient nav --purpose employment_followup --category name finances --at \"2026-03-01 10:00\" <<< \"$FNR\""
     )]
     Decide(DecideArgs),
     /// Everything the ledger holds about one subject (GDPR Art. 15)
-    #[command(after_help = "Example:\n  consent export 15038510190 --json > innsyn.json")]
+    #[command(after_help = "Example:\n  consent export --json - <<< \"$FNR\" > innsyn.json")]
     Export(ExportArgs),
     /// Record that a person known under one id (a DUF number, a D-nummer) is now known under
     /// another: their grants and history follow them
     #[command(
-        after_help = "Example:\n  consent succession 201612345678 15038510190 --reference \"Folkeregisteret 2026-03-01\""
+        after_help = "Example:\n  printf '%s\\n' \"$DUF\" \"$FNR\" | consent succession - - --reference \"Folkeregisteret 2026-03-01\""
     )]
     Succession(SuccessionArgs),
     /// List whom to tell of a lifted restriction, a rectification, a restriction or an
@@ -165,15 +167,17 @@ pub enum Command {
     Reconsent(ReconsentArgs),
     /// Restrict the processing of a subject's data on a ground of GDPR Art. 18(1): consent-based
     /// disclosures go on, statutory ones stop unless their rule continues under restriction
-    #[command(after_help = "Example:\n  consent restrict 15038510190 --ground A18_1_a")]
+    #[command(after_help = "Example:\n  consent restrict - --ground A18_1_a <<< \"$FNR\"")]
     Restrict(RestrictArgs),
     /// Lift every restriction of a subject in force (tell the person first, Art. 18(3))
     #[command(
-        after_help = "Example:\n  consent lift-restriction 15038510190 --reason \"accuracy confirmed, person told 2026-03-01\""
+        after_help = "Example:\n  consent lift-restriction - --reason \"accuracy confirmed, person told 2026-03-01\" <<< \"$FNR\""
     )]
     LiftRestriction(LiftRestrictionArgs),
     /// Record a subject's objection (GDPR Art. 21) to processing for a purpose; prints its id
-    #[command(after_help = "Example:\n  consent object 15038510190 --purpose employment_followup")]
+    #[command(
+        after_help = "Example:\n  consent object - --purpose employment_followup <<< \"$FNR\""
+    )]
     Object(ObjectArgs),
     /// Resolve an objection: `upheld` keeps the processing stopped, `rejected` resumes it
     #[command(
@@ -182,14 +186,14 @@ pub enum Command {
     ResolveObjection(ResolveObjectionArgs),
     /// Request erasure (GDPR Art. 17): withdraws the subject's grants, restricts, and says when
     /// kassasjon is due (the archival duty keeps the records until then)
-    #[command(after_help = "Example:\n  consent erase 15038510190")]
+    #[command(after_help = "Example:\n  consent erase - <<< \"$FNR\"")]
     Erase(SubjectArgs),
     /// List subjects whose erasure was requested and whose records' retention has ended
     #[command(after_help = "Example:\n  consent erasure-due --at 2036-01-01")]
     ErasureDue(ErasureDueArgs),
     /// Kassasjon: crypto-shred a subject's records once their retention has ended (judged by
     /// the ledger's clock)
-    #[command(after_help = "Example:\n  consent kassasjon 15038510190")]
+    #[command(after_help = "Example:\n  consent kassasjon - <<< \"$FNR\"")]
     Kassasjon(SubjectArgs),
     /// Record that a person refused to consent, from a refusal JSON document; prints its id
     #[command(after_help = "Example:\n  consent refuse refusal.json")]
@@ -197,14 +201,14 @@ pub enum Command {
     /// Correct one field of a subject's grant (GDPR Art. 16) without rewriting history:
     /// decisions from now on use the corrected value, earlier ones stand
     #[command(
-        after_help = "Example:\n  consent rectify 15038510190 01a203db-d8a1-7d00-9b2d-0a25893c332f --evidence-reference 2026/1235 --reason \"typing error in the case number\""
+        after_help = "Example:\n  consent rectify - 01a203db-d8a1-7d00-9b2d-0a25893c332f --evidence-reference 2026/1235 --reason \"typing error in the case number\" <<< \"$FNR\""
     )]
     Rectify(RectifyArgs),
     /// Register a person's access request (GDPR Art. 15) and print when it must be answered
-    #[command(after_help = "Example:\n  consent access-request 15038510190 --at 2026-03-10")]
+    #[command(after_help = "Example:\n  consent access-request - --at 2026-03-10 <<< \"$FNR\"")]
     AccessRequest(AccessRequestArgs),
     /// Print the keyed pseudonym under which a subject's events are recorded
-    #[command(after_help = "Example:\n  consent pseudonym 15038510190")]
+    #[command(after_help = "Example:\n  consent pseudonym - <<< \"$FNR\"")]
     Pseudonym(SubjectArgs),
 }
 
@@ -255,9 +259,14 @@ pub struct WithdrawArgs {
 /// `consent decide`
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// The subject's national id (fødselsnummer, D-nummer or DUF number)
-    #[arg(long, value_name = "FNR")]
-    pub subject: String,
+    /// The subject's national id (fødselsnummer, D-nummer or DUF number), or `-` to read it
+    /// from standard input (keeps it out of the process list and the shell's history)
+    #[arg(long, value_name = "FNR|-", required_unless_present = "subjects_from")]
+    pub subject: Option<String>,
+    /// Decide for every subject in FILE, one national id per line (`-`: standard input): one
+    /// decision per line of output, in the file's order (with --json, JSON lines)
+    #[arg(long, value_name = "FILE", conflicts_with = "subject")]
+    pub subjects_from: Option<PathBuf>,
     /// The recipient code
     #[arg(long, value_name = "CODE")]
     pub recipient: String,
@@ -280,7 +289,7 @@ pub struct DecideArgs {
 /// `consent export`
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
 }
@@ -288,10 +297,12 @@ pub struct ExportArgs {
 /// `consent succession`
 #[derive(Debug, Args)]
 pub struct SuccessionArgs {
-    /// The earlier id: a DUF number (12 digits), a D-nummer or a fødselsnummer
+    /// The earlier id: a DUF number (12 digits), a D-nummer or a fødselsnummer; `-` reads it
+    /// from standard input
     #[arg(value_name = "FROM")]
     pub from: String,
-    /// The id the person is known under now
+    /// The id the person is known under now; `-` reads it from standard input (after FROM's,
+    /// when both are `-`)
     #[arg(value_name = "TO")]
     pub to: String,
     /// The case or register entry that documents the change (never a national id)
@@ -368,7 +379,7 @@ pub struct ReconsentArgs {
 /// `consent restrict`
 #[derive(Debug, Args)]
 pub struct RestrictArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
     /// The ground of GDPR Art. 18(1): `A18_1_a` (accuracy contested), `A18_1_b` (unlawful,
@@ -384,7 +395,7 @@ pub struct RestrictArgs {
 /// `consent lift-restriction`
 #[derive(Debug, Args)]
 pub struct LiftRestrictionArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
     /// Why the restriction ends (never a national id)
@@ -399,7 +410,7 @@ pub struct LiftRestrictionArgs {
 /// `consent object`
 #[derive(Debug, Args)]
 pub struct ObjectArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
     /// The purpose objected to
@@ -432,7 +443,7 @@ pub struct ResolveObjectionArgs {
 /// `consent erase`, `consent kassasjon` and `consent pseudonym`
 #[derive(Debug, Args)]
 pub struct SubjectArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
 }
@@ -462,7 +473,7 @@ pub struct RefuseArgs {
         .args(["evidence_reference", "valid_from", "valid_until"])
 ))]
 pub struct RectifyArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
     /// The grant to correct
@@ -503,7 +514,7 @@ fn parse_until(text: &str) -> Result<Until, String> {
 /// `consent access-request`
 #[derive(Debug, Args)]
 pub struct AccessRequestArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
     /// When the request was received: `now`, a date (midnight in Norway), a Norwegian local

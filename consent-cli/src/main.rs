@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod context;
 mod error;
+mod ids;
 mod progress;
 mod table;
 mod when;

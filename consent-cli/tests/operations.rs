@@ -17,6 +17,15 @@ use tempfile::TempDir;
 
 /// The project's public example number.
 const ADULT: &str = "15038510190";
+/// A DUF number (UDI's case number: the year of registration, then eight digits).
+const DUF: &str = "201612345678";
+
+/// A valid national id (legacy control digits) for a birth date and individnummer prefix.
+fn person(ddmmyy: &str, individ: &str) -> String {
+    (0..10)
+        .find_map(|d| consent_core::control_digits(&format!("{ddmmyy}{individ}{d}")))
+        .unwrap()
+}
 
 struct Run {
     code: i32,
@@ -148,6 +157,12 @@ impl Sandbox {
             .write_all(input.as_bytes())
             .unwrap();
         child.wait_with_output().unwrap().into()
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
     }
 
     /// Every stored event.
@@ -487,8 +502,15 @@ fn every_command_has_its_own_short_help_with_an_example() {
         let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
         args.push("-h");
         let help = sandbox.run(&args).ok();
+        let example = help
+            .stdout
+            .split_once(
+                "Example:
+  ",
+            )
+            .and_then(|(_, rest)| rest.lines().next());
         assert!(
-            help.stdout.contains("Example:\n  consent "),
+            example.is_some_and(|line| line.contains("consent ")),
             "{name}: {}",
             help.stdout
         );
@@ -499,4 +521,225 @@ fn every_command_has_its_own_short_help_with_an_example() {
     }
     let long = sandbox.run(&["decide", "--help"]).ok();
     assert!(long.stdout.contains("--actor-id <ID>"), "{}", long.stdout);
+}
+
+// ---- national ids off the command line ---------------------------------------------------
+
+/// `decide` for NAV's employment follow-up, `finances`, on 2026-03-01, for `subject`.
+fn decide_args(subject: &str) -> Vec<&str> {
+    vec![
+        "decide",
+        "--subject",
+        subject,
+        "--recipient",
+        "nav",
+        "--purpose",
+        "employment_followup",
+        "--category",
+        "finances",
+        "family",
+        "--at",
+        "2026-03-01T10:00:00Z",
+    ]
+}
+
+#[test]
+fn decide_with_the_subject_on_standard_input_answers_as_the_argument_does() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(&grant_doc(ADULT));
+    let other = person("010190", "12");
+    for subject in [ADULT, other.as_str()] {
+        for json in [false, true] {
+            let mut given = decide_args(subject);
+            let mut piped = decide_args("-");
+            if json {
+                given.push("--json");
+                piped.push("--json");
+            }
+            let given = sandbox.run(&given);
+            // A trailing newline and stray spaces (a pasted line, a CRLF file) are trimmed.
+            let piped = sandbox.stdin(&piped, &format!("  {subject} \r\n"));
+            assert!(given.code == 0 || given.code == 1, "{}", given.stderr);
+            assert_eq!(piped.code, given.code, "{}", piped.stderr);
+            assert_eq!(piped.stdout, given.stdout);
+            assert!(!piped.stdout.contains(subject));
+        }
+    }
+    // The permitted one and the denied one really differ.
+    assert_eq!(sandbox.stdin(&decide_args("-"), ADULT).code, 0);
+    assert_eq!(sandbox.stdin(&decide_args("-"), &other).code, 1);
+}
+
+#[test]
+fn every_subject_argument_reads_standard_input_for_a_dash() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(&grant_doc(ADULT));
+    for args in [vec!["export"], vec!["--json", "export"], vec!["pseudonym"]] {
+        let mut given = args.clone();
+        given.push(ADULT);
+        let mut piped = args.clone();
+        piped.push("-");
+        let given = sandbox.run(&given).ok();
+        let piped = sandbox.stdin(&piped, &format!("{ADULT}\n")).ok();
+        if args.contains(&"--json") {
+            // The export is stamped with the moment it was generated.
+            let (mut a, mut b) = (given.json(), piped.json());
+            a["generated_at"] = Value::Null;
+            b["generated_at"] = Value::Null;
+            assert_eq!(a, b);
+        } else {
+            assert_eq!(given.stdout, piped.stdout);
+        }
+    }
+    // The commands that write, each with its subject on standard input.
+    let before = sandbox.events();
+    sandbox
+        .stdin(&["restrict", "-", "--ground", "A18_1_a"], ADULT)
+        .ok();
+    sandbox
+        .stdin(&["lift-restriction", "-", "--reason", "checked"], ADULT)
+        .ok();
+    sandbox
+        .stdin(&["object", "-", "--purpose", "employment_followup"], ADULT)
+        .ok();
+    sandbox.stdin(&["access-request", "-"], ADULT).ok();
+    assert_eq!(sandbox.events(), before + 4);
+    let export = export(&sandbox);
+    assert_eq!(export["access_requests"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_succession_reads_both_ids_from_standard_input_in_order() {
+    let sandbox = Sandbox::ledger();
+    let mut doc = grant_doc(DUF);
+    doc["subject_birth_date"] = json!("1990-11-20");
+    sandbox.grant(&doc);
+    let before = sandbox.events();
+    // FROM first, then TO: the DUF number's grant follows the person to the fødselsnummer.
+    sandbox
+        .stdin(
+            &["succession", "-", "-", "--reference", "UDI 2026/9"],
+            &format!("{DUF}\n{ADULT}\n"),
+        )
+        .ok();
+    assert_eq!(sandbox.events(), before + 1);
+    assert_eq!(decide_at(&sandbox, "2026-03-01T10:00:00Z").code, 0);
+    // One `-` and one argument: the line is TO's.
+    let other = person("010190", "12");
+    sandbox
+        .stdin(
+            &["succession", ADULT, "-", "--reference", "UDI 2026/10"],
+            &other,
+        )
+        .ok();
+}
+
+#[test]
+fn a_bad_or_missing_line_on_standard_input_is_named_by_number_never_shown() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(&grant_doc(ADULT));
+    let before = sandbox.events();
+    let bad = "15038510191";
+    let run = sandbox
+        .stdin(&decide_args("-"), &format!("{bad}\n"))
+        .fails("standard input, line 1");
+    assert!(!run.stderr.contains(bad), "{}", run.stderr);
+    sandbox
+        .stdin(&decide_args("-"), "")
+        .fails("standard input ended before the id");
+    sandbox
+        .stdin(&decide_args("-"), "   \n")
+        .fails("line 1: empty line");
+    let run = sandbox
+        .stdin(&decide_args("-"), &format!("{ADULT}\n{bad}\n"))
+        .fails("line 2: more lines than ids");
+    assert!(!run.stderr.contains(bad), "{}", run.stderr);
+    let run = sandbox
+        .stdin(&["restrict", "-", "--ground", "A18_1_a"], bad)
+        .fails("line 1");
+    assert!(!run.stderr.contains(bad), "{}", run.stderr);
+    sandbox
+        .stdin(
+            &["succession", "-", "-", "--reference", "UDI 2026/9"],
+            &format!("{DUF}\n"),
+        )
+        .fails("TO: standard input ended");
+    assert_eq!(sandbox.events(), before);
+}
+
+#[test]
+fn decide_subjects_from_a_file_answers_line_by_line() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(&grant_doc(ADULT));
+    let other = person("010190", "12");
+    let file = sandbox.write("subjects.txt", &format!("{ADULT}\n{other}\n {ADULT} \n"));
+    let mut args = decide_args("x");
+    args.drain(1..3);
+    args.extend(["--subjects-from", file.to_str().unwrap()]);
+
+    // Text: one line per input line, in order; exit 1 when any is denied.
+    let run = sandbox.run(&args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert!(lines[0].starts_with("line 1\tPERMITTED"), "{}", lines[0]);
+    assert!(lines[0].contains("finances=grant:"), "{}", lines[0]);
+    assert!(lines[1].starts_with("line 2\tDENIED"), "{}", lines[1]);
+    assert!(lines[1].contains("finances=no_basis"), "{}", lines[1]);
+    assert!(lines[2].starts_with("line 3\tPERMITTED"), "{}", lines[2]);
+    assert!(run.stderr.contains("1 of 3 denied"), "{}", run.stderr);
+    for id in [ADULT, other.as_str()] {
+        assert!(!run.stdout.contains(id) && !run.stderr.contains(id));
+    }
+
+    // --json: JSON lines, each the decision document `decide --json` prints for that line.
+    let mut json_args = args.clone();
+    json_args.push("--json");
+    let run = sandbox.run(&json_args);
+    assert_eq!(run.code, 1);
+    let decisions: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let permitted: Vec<bool> = decisions
+        .iter()
+        .map(|d| d["permitted"].as_bool().unwrap())
+        .collect();
+    assert_eq!(permitted, [true, false, true]);
+    let mut single = decide_args(ADULT);
+    single.push("--json");
+    assert_eq!(sandbox.run(&single).json(), decisions[0]);
+
+    // From standard input; all permitted is exit 0.
+    let mut piped = args.clone();
+    let at = piped.len() - 1;
+    piped[at] = "-";
+    let run = sandbox.stdin(&piped, &format!("{ADULT}\n{ADULT}\n")).ok();
+    assert_eq!(run.stdout.lines().count(), 2);
+}
+
+#[test]
+fn decide_subjects_from_a_bad_file_answers_nothing() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(&grant_doc(ADULT));
+    let bad = "15038510191";
+    let mut args = decide_args("x");
+    args.drain(1..3);
+    for (text, needle) in [
+        (format!("{ADULT}\n{ADULT}\n{bad}\n"), "line 3"),
+        (format!("{ADULT}\n\n{ADULT}\n"), "line 2: empty line"),
+        (String::new(), "holds no national ids"),
+    ] {
+        let file = sandbox.write("subjects.txt", &text);
+        let mut args = args.clone();
+        args.extend(["--subjects-from", file.to_str().unwrap()]);
+        let run = sandbox.run(&args).fails(needle);
+        assert_eq!(run.stdout, "", "no decision before every line is checked");
+        assert!(!run.stderr.contains(bad), "{}", run.stderr);
+    }
+    let mut both = decide_args(ADULT);
+    both.extend(["--subjects-from", "subjects.txt"]);
+    sandbox.run(&both).fails("cannot be used with");
+    sandbox.run(&args).fails("--subject");
 }

@@ -21,12 +21,11 @@ fn instant(at: DateTime<Utc>) -> String {
 pub fn succession(ctx: &Context<'_>, args: &SuccessionArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
     let ledger = ctx.open()?;
-    let from = ledger
-        .parse_national_id(&args.from)
-        .map_err(|e| CliError::from(e).context("FROM"))?;
-    let to = ledger
-        .parse_national_id(&args.to)
-        .map_err(|e| CliError::from(e).context("TO"))?;
+    // Each `-` takes the next line of standard input: FROM first, then TO.
+    let mut ids = crate::ids::national_ids(&ledger, &[("FROM", &args.from), ("TO", &args.to)])?;
+    let (Some(to), Some(from)) = (ids.pop(), ids.pop()) else {
+        return Err(CliError::new("invalid_input", "give FROM and TO"));
+    };
     let id = ledger.record_identity_succession(&from, &to, &args.reference, &actor)?;
     let from_pseudonym = ledger.pseudonym(&from).to_string();
     let to_pseudonym = ledger.pseudonym(&to).to_string();

@@ -16,9 +16,7 @@ fn instant(at: DateTime<Utc>) -> String {
 }
 
 fn subject(ledger: &Ledger, text: &str) -> Result<NationalId, CliError> {
-    ledger
-        .parse_national_id(text)
-        .map_err(|e| CliError::from(e).context("subject"))
+    crate::ids::national_id(ledger, "subject", text)
 }
 
 /// `consent refuse FILE`: a refusal JSON document (`-` for standard input), checked by the

@@ -35,9 +35,7 @@ fn count(value: &Value, key: &str) -> usize {
 
 pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError> {
     let ledger = ctx.open_read_only()?;
-    let subject = ledger
-        .parse_national_id(&args.subject)
-        .map_err(|e| CliError::from(e).context("subject"))?;
+    let subject = crate::ids::national_id(&ledger, "subject", &args.subject)?;
     let export = ledger.subject_export(&subject)?;
     if ctx.json() {
         let mut text = export.to_json()?;

@@ -21,9 +21,7 @@ fn instant(at: DateTime<Utc>) -> String {
 }
 
 fn subject(ledger: &Ledger, text: &str) -> Result<NationalId, CliError> {
-    ledger
-        .parse_national_id(text)
-        .map_err(|e| CliError::from(e).context("subject"))
+    crate::ids::national_id(ledger, "subject", text)
 }
 
 /// The outcome as JSON for `--json` (the core's own serialisation).
