@@ -17,13 +17,39 @@ const MAX_STDIN_IDS_BYTES: usize = 4096;
 /// The argument that means "read it from standard input".
 pub const STDIN: &str = "-";
 
-/// The national ids of a command's arguments, each `(label, argument)`: an argument `-` takes
-/// the next line of standard input, in the order given.
+/// A national id as given, not yet parsed: read from an argument or a line of standard input
+/// before the ledger is opened, so that no writer's lock is held while someone types.
+#[derive(Debug)]
+pub struct Given {
+    label: String,
+    text: String,
+    /// The line of standard input it came from.
+    line: Option<usize>,
+}
+
+impl Given {
+    /// The id, parsed with the ledger's options (test mode or not).
+    ///
+    /// # Errors
+    /// `invalid_national_id` (or the core's code) naming the label and the line, never the id.
+    pub fn parse(&self, ledger: &Ledger) -> Result<NationalId, CliError> {
+        match self.line {
+            Some(number) => parse_line(ledger, &self.text, number, "standard input")
+                .map_err(|e| e.context(&self.label)),
+            None => ledger
+                .parse_national_id(&self.text)
+                .map_err(|e| CliError::from(e).context(&self.label)),
+        }
+    }
+}
+
+/// The ids of a command's arguments, each `(label, argument)`: an argument `-` takes the next
+/// line of standard input, in the order given. Call it before opening the ledger.
 ///
 /// # Errors
-/// `invalid_input` for an id that does not parse (with the label and, for standard input, the
-/// line), for an empty line, for fewer lines than `-` arguments, or for more; a read error.
-pub fn national_ids(ledger: &Ledger, args: &[(&str, &str)]) -> Result<Vec<NationalId>, CliError> {
+/// `invalid_input` for an empty line, for fewer lines than `-` arguments, or for more; a read
+/// error.
+pub fn read(args: &[(&str, &str)]) -> Result<Vec<Given>, CliError> {
     let wanted = args.iter().filter(|(_, arg)| *arg == STDIN).count();
     let mut lines = if wanted == 0 {
         Vec::new()
@@ -33,34 +59,49 @@ pub fn national_ids(ledger: &Ledger, args: &[(&str, &str)]) -> Result<Vec<Nation
     .into_iter();
     args.iter()
         .map(|(label, arg)| {
-            if *arg == STDIN {
-                let (number, line) = lines.next().ok_or_else(|| {
-                    CliError::new(
-                        "invalid_input",
-                        format!(
-                            "{label}: standard input ended before the id; give one id per line for each `-`"
-                        ),
-                    )
-                })?;
-                parse_line(ledger, &line, number, "standard input")
-                    .map_err(|e| e.context(label))
-            } else {
-                ledger
-                    .parse_national_id(arg)
-                    .map_err(|e| CliError::from(e).context(label))
+            if *arg != STDIN {
+                return Ok(Given {
+                    label: (*label).to_owned(),
+                    text: (*arg).to_owned(),
+                    line: None,
+                });
             }
+            let (number, line) = lines.next().ok_or_else(|| {
+                CliError::new(
+                    "invalid_input",
+                    format!(
+                        "{label}: standard input ended before the id; give one id per line for each `-`"
+                    ),
+                )
+            })?;
+            let text = line.trim();
+            if text.is_empty() {
+                return Err(empty_line("standard input", number).context(label));
+            }
+            Ok(Given {
+                label: (*label).to_owned(),
+                text: text.to_owned(),
+                line: Some(number),
+            })
         })
         .collect()
 }
 
-/// The national id of one command argument (`-`: the one line of standard input).
+/// The id of one command argument (`-`: the one line of standard input).
 ///
 /// # Errors
-/// As [`national_ids`].
-pub fn national_id(ledger: &Ledger, label: &str, arg: &str) -> Result<NationalId, CliError> {
-    national_ids(ledger, &[(label, arg)])?
+/// As [`read`].
+pub fn read_one(label: &str, arg: &str) -> Result<Given, CliError> {
+    read(&[(label, arg)])?
         .pop()
         .ok_or_else(|| CliError::new("invalid_input", format!("{label}: no id given")))
+}
+
+fn empty_line(source: &str, number: usize) -> CliError {
+    CliError::new(
+        "invalid_input",
+        format!("{source}, line {number}: empty line; give one national id per line"),
+    )
 }
 
 /// The ids of a file of one id per line (`-`: standard input), each with its line number,
@@ -105,10 +146,7 @@ fn parse_line(
 ) -> Result<NationalId, CliError> {
     let text = line.trim();
     if text.is_empty() {
-        return Err(CliError::new(
-            "invalid_input",
-            format!("{source}, line {number}: empty line; give one national id per line"),
-        ));
+        return Err(empty_line(source, number));
     }
     // The core's message says why, with any id in it masked.
     ledger

@@ -743,3 +743,30 @@ fn decide_subjects_from_a_bad_file_answers_nothing() {
     sandbox.run(&both).fails("cannot be used with");
     sandbox.run(&args).fails("--subject");
 }
+
+#[test]
+fn a_writer_waiting_for_its_subject_on_standard_input_holds_no_lock() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(&grant_doc(ADULT));
+    // A case worker starts `restrict -` and has not typed the id yet.
+    let mut waiting = sandbox
+        .command()
+        .env("CONSENT_ACTOR_ID", "saksbehandler-17")
+        .env("CONSENT_ACTOR_ROLE", "case_worker")
+        .args(["restrict", "-", "--ground", "A18_1_a"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Give it time to reach its read of standard input (were the ledger opened first, it
+    // would hold the writer's lock by now).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Meanwhile every other writer goes on.
+    sandbox.act(&["access-request", ADULT]).ok();
+    let mut input = waiting.stdin.take().unwrap();
+    input.write_all(ADULT.as_bytes()).unwrap();
+    drop(input);
+    let run: Run = waiting.wait_with_output().unwrap().into();
+    run.ok();
+}

@@ -20,12 +20,13 @@ fn instant(at: DateTime<Utc>) -> String {
 /// D-number) is now known under TO; their history follows them.
 pub fn succession(ctx: &Context<'_>, args: &SuccessionArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
-    let ledger = ctx.open()?;
     // Each `-` takes the next line of standard input: FROM first, then TO.
-    let mut ids = crate::ids::national_ids(&ledger, &[("FROM", &args.from), ("TO", &args.to)])?;
-    let (Some(to), Some(from)) = (ids.pop(), ids.pop()) else {
+    let given = crate::ids::read(&[("FROM", &args.from), ("TO", &args.to)])?;
+    let ledger = ctx.open()?;
+    let (Some(from), Some(to)) = (given.first(), given.get(1)) else {
         return Err(CliError::new("invalid_input", "give FROM and TO"));
     };
+    let (from, to) = (from.parse(&ledger)?, to.parse(&ledger)?);
     let id = ledger.record_identity_succession(&from, &to, &args.reference, &actor)?;
     let from_pseudonym = ledger.pseudonym(&from).to_string();
     let to_pseudonym = ledger.pseudonym(&to).to_string();

@@ -13,6 +13,10 @@ use crate::table::Table;
 use crate::when::at_or;
 
 pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError> {
+    let given = match &args.subject {
+        Some(subject) => Some(ids::read_one("subject", subject)?),
+        None => None,
+    };
     let ledger = ctx.open_read_only()?;
     let at = at_or(args.at, Utc::now);
     let assertions = args
@@ -31,13 +35,13 @@ pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError>
     if let Some(path) = &args.subjects_from {
         return decide_batch(ctx, &ledger, args, path, &assertions, at);
     }
-    let Some(subject) = &args.subject else {
+    let Some(given) = given else {
         return Err(CliError::new(
             "invalid_input",
             "give --subject FNR, --subject - (standard input) or --subjects-from FILE",
         ));
     };
-    let subject = ids::national_id(&ledger, "subject", subject)?;
+    let subject = given.parse(&ledger)?;
     let decision = ledger.decide_asserted(
         &subject,
         &args.recipient,

@@ -2,21 +2,18 @@
 //! `pseudonym` (the key a subject's events are recorded under).
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use consent_core::{Correction, GrantId, Ledger, NationalId};
+use consent_core::{Correction, GrantId};
 use serde_json::json;
 
 use super::json_out;
 use crate::cli::{AccessRequestArgs, RectifyArgs, RefuseArgs, SubjectArgs, Until};
 use crate::context::{Context, Outcome, read_input};
 use crate::error::CliError;
+use crate::ids;
 use crate::when::at_or;
 
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn subject(ledger: &Ledger, text: &str) -> Result<NationalId, CliError> {
-    crate::ids::national_id(ledger, "subject", text)
 }
 
 /// `consent refuse FILE`: a refusal JSON document (`-` for standard input), checked by the
@@ -38,8 +35,9 @@ pub fn refuse(ctx: &Context<'_>, args: &RefuseArgs) -> Result<Outcome, CliError>
 pub fn rectify(ctx: &Context<'_>, args: &RectifyArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
     let grant: GrantId = args.grant.parse()?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
+    let subject = given.parse(&ledger)?;
     // clap's group requires exactly one of the three.
     let (field, correction) = match (&args.evidence_reference, args.valid_from, args.valid_until) {
         (Some(reference), None, None) => (
@@ -81,8 +79,9 @@ pub fn rectify(ctx: &Context<'_>, args: &RectifyArgs) -> Result<Outcome, CliErro
 /// month after receipt.
 pub fn access_request(ctx: &Context<'_>, args: &AccessRequestArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
+    let subject = given.parse(&ledger)?;
     let received_at = at_or(args.at, || ledger.now());
     let request = ledger.register_access_request(&subject, received_at, &actor)?;
     if ctx.json() {
@@ -102,8 +101,9 @@ pub fn access_request(ctx: &Context<'_>, args: &AccessRequestArgs) -> Result<Out
 
 /// `consent pseudonym SUBJECT`: reads nothing of the person's data, so no actor is needed.
 pub fn pseudonym(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError> {
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open_read_only()?;
-    let subject = subject(&ledger, &args.subject)?;
+    let subject = given.parse(&ledger)?;
     let pseudonym = ledger.pseudonym(&subject).to_string();
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({ "pseudonym": pseudonym }))?));

@@ -34,8 +34,9 @@ fn count(value: &Value, key: &str) -> usize {
 }
 
 pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError> {
+    let given = crate::ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open_read_only()?;
-    let subject = crate::ids::national_id(&ledger, "subject", &args.subject)?;
+    let subject = given.parse(&ledger)?;
     let export = ledger.subject_export(&subject)?;
     if ctx.json() {
         let mut text = export.to_json()?;

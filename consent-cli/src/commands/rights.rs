@@ -2,7 +2,7 @@
 //! `resolve-objection`, `erase`, `erasure-due`, `kassasjon`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use consent_core::{ErasureOutcome, Ledger, NationalId, ObjectionOutcome, RestrictionGround};
+use consent_core::{ErasureOutcome, ObjectionOutcome, RestrictionGround};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -13,15 +13,12 @@ use crate::cli::{
 };
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
+use crate::ids;
 use crate::table::{Table, list};
 use crate::when::at_or;
 
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn subject(ledger: &Ledger, text: &str) -> Result<NationalId, CliError> {
-    crate::ids::national_id(ledger, "subject", text)
 }
 
 /// The outcome as JSON for `--json` (the core's own serialisation).
@@ -34,8 +31,9 @@ fn outcome_json(outcome: &ErasureOutcome) -> Result<String, CliError> {
 pub fn restrict(ctx: &Context<'_>, args: &RestrictArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
     let ground = RestrictionGround::parse(&args.ground)?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
+    let subject = given.parse(&ledger)?;
     let at = at_or(args.at, || ledger.now());
     let id = ledger.restrict(&subject, ground, at, &actor)?;
     if ctx.json() {
@@ -57,8 +55,9 @@ pub fn lift_restriction(
     args: &LiftRestrictionArgs,
 ) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
+    let subject = given.parse(&ledger)?;
     let at = at_or(args.at, || ledger.now());
     let id = ledger.lift_restriction(&subject, at, &actor, &args.reason)?;
     if ctx.json() {
@@ -74,8 +73,9 @@ pub fn lift_restriction(
 
 pub fn object(ctx: &Context<'_>, args: &ObjectArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
+    let subject = given.parse(&ledger)?;
     let at = at_or(args.at, || ledger.now());
     let id = ledger.object(&subject, &args.purpose, at, &actor)?;
     if ctx.json() {
@@ -120,8 +120,9 @@ pub fn resolve_objection(
 
 pub fn erase(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
+    let subject = given.parse(&ledger)?;
     let outcome = ledger.request_erasure(&subject, &actor)?;
     if ctx.json() {
         return Ok(Outcome::ok(outcome_json(&outcome)?));
@@ -182,8 +183,9 @@ pub fn erasure_due(ctx: &Context<'_>, args: &ErasureDueArgs) -> Result<Outcome, 
 
 pub fn kassasjon(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
+    let subject = given.parse(&ledger)?;
     let outcome = ledger.execute_kassasjon(&subject, &actor)?;
     if ctx.json() {
         return Ok(Outcome::ok(outcome_json(&outcome)?));
