@@ -210,6 +210,11 @@ pub enum Command {
     /// Print the keyed pseudonym under which a subject's events are recorded
     #[command(after_help = "Example:\n  consent pseudonym - <<< \"$FNR\"")]
     Pseudonym(SubjectArgs),
+    /// Check that the ledger is fit to run: the key file (present, 0600 or 0640 when shared,
+    /// the user's), the writer's lock and its holder, the file format and catalogue in force,
+    /// the chain head and free disk space. Exit 0 when healthy, 1 with each problem listed
+    #[command(after_help = "Example:\n  consent --ledger /srv/consent/consent.db doctor")]
+    Doctor,
 }
 
 /// `consent catalogue …`

@@ -82,11 +82,16 @@ struct Sandbox {
 }
 
 impl Sandbox {
+    /// A sandbox without a ledger.
+    fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
     /// A sandbox with an initialised ledger.
     fn ledger() -> Self {
-        let sandbox = Sandbox {
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let sandbox = Sandbox::new();
         sandbox.run(&["init"]).ok();
         sandbox
     }
@@ -769,4 +774,148 @@ fn a_writer_waiting_for_its_subject_on_standard_input_holds_no_lock() {
     drop(input);
     let run: Run = waiting.wait_with_output().unwrap().into();
     run.ok();
+}
+
+// ---- consent doctor -----------------------------------------------------------------------
+
+/// Unix only: file modes, owners and `/proc/locks`.
+#[cfg(unix)]
+mod doctor {
+    use super::*;
+
+    fn key_path(sandbox: &Sandbox) -> PathBuf {
+        sandbox.path("ledger.db.key")
+    }
+
+    fn set_mode(path: &std::path::Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// The check of that name in `doctor --json`.
+    fn check<'a>(doctor: &'a Value, name: &str) -> &'a Value {
+        doctor["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == name)
+            .unwrap()
+    }
+
+    #[test]
+    fn doctor_on_a_healthy_ledger_reports_its_format_head_and_disk() {
+        let sandbox = Sandbox::ledger();
+        sandbox.grant(&grant_doc(ADULT));
+        let run = sandbox.run(&["doctor"]).ok();
+        for name in ["key_file", "lock", "format", "head", "disk"] {
+            assert!(
+                run.stdout
+                    .lines()
+                    .any(|l| l.starts_with("ok") && l.contains(name)),
+                "{name}: {}",
+                run.stdout
+            );
+        }
+        let doctor = sandbox.run(&["--json", "doctor"]).ok().json();
+        assert_eq!(doctor["healthy"], true);
+        assert_eq!(doctor["key_mode"], "0600");
+        assert_eq!(doctor["lock"]["held"], false);
+        assert_eq!(doctor["format"]["storage_schema"], "2");
+        assert_eq!(
+            doctor["format"]["catalogue_version"],
+            sandbox.run(&["--json", "catalogue", "show"]).ok().json()["version"]
+        );
+        // The head is the chain's: the same hash `verify` reaches, at the last stored event.
+        assert_eq!(doctor["head"]["seq"], sandbox.events());
+        let verify = sandbox.run(&["--json", "verify"]).ok().json();
+        assert_eq!(doctor["head"]["hash"], verify["head_hash"]);
+        assert!(doctor["disk"]["free_bytes"].as_u64().unwrap() > 0);
+        // The key is never printed, in any encoding.
+        let key = std::fs::read(key_path(&sandbox)).unwrap();
+        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        for output in [run.stdout.as_str(), &doctor.to_string()] {
+            assert!(!output.contains(&hex));
+            assert!(!output.contains(String::from_utf8_lossy(&key).trim()));
+        }
+    }
+
+    #[test]
+    fn doctor_lists_every_problem_with_the_key_file_and_exits_1() {
+        let sandbox = Sandbox::ledger();
+        let key = key_path(&sandbox);
+        set_mode(&key, 0o644);
+        let run = sandbox.run(&["doctor"]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stderr.contains("problem"), "{}", run.stderr);
+        assert!(
+            run.stdout.contains("PROBLEM  key_file") && run.stdout.contains("chmod 600"),
+            "{}",
+            run.stdout
+        );
+        let doctor = sandbox.run(&["--json", "doctor"]).json();
+        assert_eq!(doctor["healthy"], false);
+        assert_eq!(check(&doctor, "key_file")["ok"], false);
+        // The group may read it only where the ledger is shared with the group.
+        set_mode(&key, 0o640);
+        let doctor = sandbox.run(&["--json", "doctor"]).json();
+        assert_eq!(check(&doctor, "key_file")["ok"], false, "{doctor}");
+        set_mode(&sandbox.db(), 0o660);
+        let doctor = sandbox.run(&["--json", "doctor"]).ok().json();
+        assert_eq!(check(&doctor, "key_file")["ok"], true, "{doctor}");
+        set_mode(&sandbox.db(), 0o600);
+        set_mode(&key, 0o600);
+        sandbox.run(&["doctor"]).ok();
+
+        // A key owned by someone else (only root can arrange that).
+        use std::os::unix::fs::MetadataExt;
+        if std::fs::metadata(sandbox.db()).unwrap().uid() == 0 {
+            std::os::unix::fs::chown(&key, Some(1), None).unwrap();
+            let run = sandbox.run(&["doctor"]);
+            assert_eq!(run.code, 1);
+            assert!(run.stdout.contains("owned by uid 1"), "{}", run.stdout);
+            std::os::unix::fs::chown(&key, Some(0), None).unwrap();
+        }
+
+        // No key at all: the ledger cannot open either; both are listed.
+        std::fs::rename(&key, sandbox.path("elsewhere.key")).unwrap();
+        let doctor = sandbox.run(&["--json", "doctor"]).json();
+        assert_eq!(check(&doctor, "key_file")["ok"], false);
+        assert_eq!(check(&doctor, "open")["ok"], false);
+    }
+
+    #[test]
+    fn doctor_names_the_process_that_holds_the_writers_lock() {
+        let sandbox = Sandbox::ledger();
+        // This test process takes the writer's lock, as a running service would.
+        let lock = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(sandbox.path("ledger.db.lock"))
+            .unwrap();
+        lock.try_lock().unwrap();
+        let doctor = sandbox.run(&["--json", "doctor"]).ok().json();
+        assert_eq!(doctor["lock"]["held"], true, "{doctor}");
+        if std::path::Path::new("/proc/locks").exists() {
+            assert_eq!(doctor["lock"]["holder_pid"], std::process::id(), "{doctor}");
+        }
+        // A writer meanwhile is told `locked`; doctor says who.
+        sandbox
+            .act(&["access-request", ADULT])
+            .fails("open for writing in another process");
+        lock.unlock().unwrap();
+        let doctor = sandbox.run(&["--json", "doctor"]).ok().json();
+        assert_eq!(doctor["lock"]["held"], false);
+    }
+
+    #[test]
+    fn doctor_without_a_ledger_is_unhealthy_and_a_bad_flag_is_a_usage_error() {
+        let sandbox = Sandbox::new();
+        let run = sandbox.run(&["doctor"]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stdout.contains("no ledger"), "{}", run.stdout);
+        // It creates nothing.
+        assert_eq!(std::fs::read_dir(sandbox.dir.path()).unwrap().count(), 0);
+        sandbox.run(&["doctor", "--bogus"]).fails("--bogus");
+    }
 }

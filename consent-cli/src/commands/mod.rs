@@ -3,6 +3,7 @@
 mod casework;
 mod catalogue;
 mod decide;
+mod doctor;
 mod person;
 mod record;
 mod report;
@@ -41,6 +42,7 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         Command::Rectify(args) => person::rectify(ctx, args),
         Command::AccessRequest(args) => person::access_request(ctx, args),
         Command::Pseudonym(args) => person::pseudonym(ctx, args),
+        Command::Doctor => doctor::doctor(ctx),
     }
 }
 
