@@ -2,13 +2,22 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
+
+use crate::when::{When, parse_when};
 
 /// Operate a consent ledger: record consents and withdrawals, decide disclosures, and answer
 /// access requests, audits and statistics.
 #[derive(Debug, Parser)]
-#[command(name = "consent", version, max_term_width = 100)]
+#[command(
+    name = "consent",
+    version,
+    max_term_width = 100,
+    after_help = "Options every command takes (--ledger, --json, the actor, ...) are listed by \
+                  `consent --help` and `consent COMMAND --help`. National ids go on standard input: a \
+                  subject argument `-` reads one line (`read -rs FNR`, then `... - <<< \"$FNR\"`), \
+                  so ps and the shell's history never show them.\n\nExample:\n  consent decide --help"
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -25,22 +34,52 @@ pub struct Global {
     #[arg(
         long,
         global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
         env = "CONSENT_LEDGER",
         default_value = "./consent.db",
         value_name = "FILE"
     )]
     pub ledger: PathBuf,
     /// The pseudonym key file [default: the ledger's path with `.key` appended]
-    #[arg(long, global = true, env = "CONSENT_KEY_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
+        env = "CONSENT_KEY_FILE",
+        value_name = "FILE"
+    )]
     pub key_file: Option<PathBuf>,
     /// A catalogue TOML file instead of the embedded default catalogue
-    #[arg(long, global = true, env = "CONSENT_CATALOGUE", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
+        env = "CONSENT_CATALOGUE",
+        value_name = "FILE"
+    )]
     pub catalogue: Option<PathBuf>,
     /// Who performs a mutating command: a user or system id
-    #[arg(long, global = true, env = "CONSENT_ACTOR_ID", value_name = "ID")]
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
+        env = "CONSENT_ACTOR_ID",
+        value_name = "ID"
+    )]
     pub actor_id: Option<String>,
     /// The actor's role, a code such as `case_worker`
-    #[arg(long, global = true, env = "CONSENT_ACTOR_ROLE", value_name = "ROLE")]
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
+        env = "CONSENT_ACTOR_ROLE",
+        value_name = "ROLE"
+    )]
     pub actor_role: Option<String>,
     /// Print JSON for scripts instead of tables (errors too, on standard error)
     #[arg(long, global = true)]
@@ -50,6 +89,8 @@ pub struct Global {
     #[arg(
         long,
         global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
         env = "CONSENT_GROUP_ACCESS",
         value_parser = clap::builder::BoolishValueParser::new()
     )]
@@ -58,79 +99,140 @@ pub struct Global {
     #[arg(
         long,
         global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
         env = "CONSENT_TEST_MODE",
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub test_mode: bool,
     /// Run the ledger's clock from this instant instead of the system clock (test mode only;
-    /// for training ledgers and tests that keep fixed dates)
-    #[arg(long, global = true, env = "CONSENT_CLOCK", value_parser = parse_instant, value_name = "RFC3339")]
-    pub clock: Option<DateTime<Utc>>,
+    /// for training ledgers and tests that keep fixed dates); written as --at is
+    #[arg(long, global = true,
+        hide_short_help = true,
+        help_heading = "Global options", env = "CONSENT_CLOCK", value_parser = parse_when, value_name = "WHEN")]
+    pub clock: Option<When>,
 }
 
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new ledger and its key file (refuses to overwrite an existing ledger)
+    #[command(after_help = "Example:\n  consent --ledger /srv/consent/consent.db init")]
     Init,
     /// Show or check a catalogue
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
     /// Record a consent from a grant JSON document and print its grant id
+    #[command(after_help = "Example:\n  consent grant grant.json")]
     Grant(GrantArgs),
     /// Withdraw a grant from an instant onward (earlier decisions stand)
+    #[command(
+        after_help = "Example:\n  consent withdraw 01a203db-d8a1-7d00-9b2d-0a25893c332f --at 2026-04-01 --reason \"by phone\""
+    )]
     Withdraw(WithdrawArgs),
     /// Decide a disclosure: exit 0 when permitted, 1 when denied, 2 on error
+    #[command(
+        after_help = "Example:\n  consent decide --subject - --recipient nav --purpose employment_followup --category name finances --at \"2026-03-01 10:00\" <<< \"$FNR\""
+    )]
     Decide(DecideArgs),
     /// Everything the ledger holds about one subject (GDPR Art. 15)
+    #[command(after_help = "Example:\n  consent export --json - <<< \"$FNR\" > innsyn.json")]
     Export(ExportArgs),
     /// Record that a person known under one id (a DUF number, a D-nummer) is now known under
     /// another: their grants and history follow them
+    #[command(
+        after_help = "Example:\n  printf '%s\\n' \"$DUF\" \"$FNR\" | consent succession - - --reference \"Folkeregisteret 2026-03-01\""
+    )]
     Succession(SuccessionArgs),
     /// List whom to tell of a lifted restriction, a rectification, a restriction or an
     /// erasure (GDPR Art. 18(3) and 19)
+    #[command(after_help = "Example:\n  consent notifications --at 2026-03-01")]
     Notifications(NotificationsArgs),
     /// Mark a task of the notification worklist done
+    #[command(
+        after_help = "Example:\n  consent notified 01a203db-d8a1-7d00-9b2d-0a25893c332f --recipient nav --at now"
+    )]
     Notified(NotifiedArgs),
     /// Aggregate counts by month, purpose and recipient (small counts suppressed)
+    #[command(after_help = "Example:\n  consent stats --from 2026-Q1 --to 2026-Q2")]
     Stats(StatsArgs),
     /// Verify the ledger's hash chain, also on a ledger that no longer opens
+    #[command(after_help = "Example:\n  consent verify")]
     Verify,
     /// Record many consents from a JSON array or JSON lines of grant documents
+    #[command(after_help = "Example:\n  consent import grants.jsonl --batch-size 5000")]
     Import(ImportArgs),
     /// List grants that need new consent soon
+    #[command(after_help = "Example:\n  consent reconsent --days 60")]
     Reconsent(ReconsentArgs),
     /// Restrict the processing of a subject's data on a ground of GDPR Art. 18(1): consent-based
     /// disclosures go on, statutory ones stop unless their rule continues under restriction
+    #[command(after_help = "Example:\n  consent restrict - --ground A18_1_a <<< \"$FNR\"")]
     Restrict(RestrictArgs),
     /// Lift every restriction of a subject in force (tell the person first, Art. 18(3))
+    #[command(
+        after_help = "Example:\n  consent lift-restriction - --reason \"accuracy confirmed, person told 2026-03-01\" <<< \"$FNR\""
+    )]
     LiftRestriction(LiftRestrictionArgs),
     /// Record a subject's objection (GDPR Art. 21) to processing for a purpose; prints its id
+    #[command(
+        after_help = "Example:\n  consent object - --purpose employment_followup <<< \"$FNR\""
+    )]
     Object(ObjectArgs),
     /// Resolve an objection: `upheld` keeps the processing stopped, `rejected` resumes it
+    #[command(
+        after_help = "Example:\n  consent resolve-objection 01a203db-d8a1-7d00-9b2d-0a25893c332f --outcome rejected --reason \"compelling grounds: case 2026/55\""
+    )]
     ResolveObjection(ResolveObjectionArgs),
     /// Request erasure (GDPR Art. 17): withdraws the subject's grants, restricts, and says when
     /// kassasjon is due (the archival duty keeps the records until then)
+    #[command(after_help = "Example:\n  consent erase - <<< \"$FNR\"")]
     Erase(SubjectArgs),
     /// List subjects whose erasure was requested and whose records' retention has ended
+    #[command(after_help = "Example:\n  consent erasure-due --at 2036-01-01")]
     ErasureDue(ErasureDueArgs),
     /// Kassasjon: crypto-shred a subject's records once their retention has ended (judged by
     /// the ledger's clock)
+    #[command(after_help = "Example:\n  consent kassasjon - <<< \"$FNR\"")]
     Kassasjon(SubjectArgs),
+    /// Record that a person refused to consent, from a refusal JSON document; prints its id
+    #[command(after_help = "Example:\n  consent refuse refusal.json")]
+    Refuse(RefuseArgs),
+    /// Correct one field of a subject's grant (GDPR Art. 16) without rewriting history:
+    /// decisions from now on use the corrected value, earlier ones stand
+    #[command(
+        after_help = "Example:\n  consent rectify - 01a203db-d8a1-7d00-9b2d-0a25893c332f --evidence-reference 2026/1235 --reason \"typing error in the case number\" <<< \"$FNR\""
+    )]
+    Rectify(RectifyArgs),
+    /// Register a person's access request (GDPR Art. 15) and print when it must be answered
+    #[command(after_help = "Example:\n  consent access-request - --at 2026-03-10 <<< \"$FNR\"")]
+    AccessRequest(AccessRequestArgs),
+    /// Print the keyed pseudonym under which a subject's events are recorded
+    #[command(after_help = "Example:\n  consent pseudonym - <<< \"$FNR\"")]
+    Pseudonym(SubjectArgs),
+    /// Check that the ledger is fit to run: the key file (present, 0600 or 0640 when shared,
+    /// the user's), the writer's lock and its holder, the file format and catalogue in force,
+    /// the chain head and free disk space. Exit 0 when healthy, 1 with each problem listed
+    #[command(after_help = "Example:\n  consent --ledger /srv/consent/consent.db doctor")]
+    Doctor,
 }
 
 /// `consent catalogue …`
 #[derive(Debug, Subcommand)]
+#[command(after_help = "Example:\n  consent catalogue check kommune.toml")]
 pub enum CatalogueCommand {
     /// Show the catalogue (embedded, or the one given with --catalogue) as tables
+    #[command(after_help = "Example:\n  consent catalogue show --catalogue kommune.toml")]
     Show,
     /// Validate a catalogue TOML file
+    #[command(after_help = "Example:\n  consent catalogue check kommune.toml")]
     Check {
         /// The catalogue TOML file
         file: PathBuf,
     },
     /// Adopt a catalogue: the ledger records it (with the actor) and decides under it from
     /// now on; it must keep every code of the catalogue in force at the same position
+    #[command(after_help = "Example:\n  consent catalogue adopt kommune-2027.toml")]
     Adopt {
         /// The catalogue TOML file
         file: PathBuf,
@@ -150,9 +252,10 @@ pub struct GrantArgs {
 pub struct WithdrawArgs {
     /// The grant id
     pub id: String,
-    /// From when (RFC 3339) [default: now]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// From when: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: now]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
     /// Why, as the subject gave it (never a national id)
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
@@ -161,9 +264,14 @@ pub struct WithdrawArgs {
 /// `consent decide`
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// The subject's national id (fødselsnummer, D-nummer or DUF number)
-    #[arg(long, value_name = "FNR")]
-    pub subject: String,
+    /// The subject's national id (fødselsnummer, D-nummer or DUF number), or `-` to read it
+    /// from standard input (keeps it out of the process list and the shell's history)
+    #[arg(long, value_name = "FNR|-", required_unless_present = "subjects_from")]
+    pub subject: Option<String>,
+    /// Decide for every subject in FILE, one national id per line (`-`: standard input): one
+    /// decision per line of output, in the file's order (with --json, JSON lines)
+    #[arg(long, value_name = "FILE", conflicts_with = "subject")]
+    pub subjects_from: Option<PathBuf>,
     /// The recipient code
     #[arg(long, value_name = "CODE")]
     pub recipient: String,
@@ -173,9 +281,10 @@ pub struct DecideArgs {
     /// The data category codes (repeat the flag or list several)
     #[arg(long = "category", value_name = "CODE", num_args = 1.., required = true)]
     pub categories: Vec<String>,
-    /// The instant to decide for (RFC 3339) [default: now]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// The instant to decide for: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: now]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
     /// A condition the requester asserts, with the reference that documents it (repeatable):
     /// `--assert serious_concern=2026/55`
     #[arg(long = "assert", value_name = "CONDITION=REFERENCE")]
@@ -185,7 +294,7 @@ pub struct DecideArgs {
 /// `consent export`
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
 }
@@ -193,10 +302,12 @@ pub struct ExportArgs {
 /// `consent succession`
 #[derive(Debug, Args)]
 pub struct SuccessionArgs {
-    /// The earlier id: a DUF number (12 digits), a D-nummer or a fødselsnummer
+    /// The earlier id: a DUF number (12 digits), a D-nummer or a fødselsnummer; `-` reads it
+    /// from standard input
     #[arg(value_name = "FROM")]
     pub from: String,
-    /// The id the person is known under now
+    /// The id the person is known under now; `-` reads it from standard input (after FROM's,
+    /// when both are `-`)
     #[arg(value_name = "TO")]
     pub to: String,
     /// The case or register entry that documents the change (never a national id)
@@ -207,9 +318,10 @@ pub struct SuccessionArgs {
 /// `consent notifications`
 #[derive(Debug, Args)]
 pub struct NotificationsArgs {
-    /// The instant to list the worklist at (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// The instant to list the worklist at: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }
 
 /// `consent notified`
@@ -221,9 +333,10 @@ pub struct NotifiedArgs {
     /// The recipient code that was told [default: the person was told]
     #[arg(long, value_name = "CODE")]
     pub recipient: Option<String>,
-    /// When they were told (RFC 3339)
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: DateTime<Utc>,
+    /// When they were told: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: When,
 }
 
 /// `consent stats`
@@ -259,9 +372,10 @@ pub struct ImportArgs {
 /// `consent reconsent`
 #[derive(Debug, Args)]
 pub struct ReconsentArgs {
-    /// The instant to look ahead from (RFC 3339) [default: now]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// The instant to look ahead from: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: now]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
     /// How many days ahead to look
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36_600), value_name = "N")]
     pub days: u32,
@@ -270,44 +384,47 @@ pub struct ReconsentArgs {
 /// `consent restrict`
 #[derive(Debug, Args)]
 pub struct RestrictArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
     /// The ground of GDPR Art. 18(1): `A18_1_a` (accuracy contested), `A18_1_b` (unlawful,
     /// erasure opposed), `A18_1_c` (needed for legal claims), `A18_1_d` (objection pending)
     #[arg(long, value_name = "GROUND")]
     pub ground: String,
-    /// From when (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// From when: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }
 
 /// `consent lift-restriction`
 #[derive(Debug, Args)]
 pub struct LiftRestrictionArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
     /// Why the restriction ends (never a national id)
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
-    /// From when (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// From when: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }
 
 /// `consent object`
 #[derive(Debug, Args)]
 pub struct ObjectArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
     /// The purpose objected to
     #[arg(long, value_name = "CODE")]
     pub purpose: String,
-    /// From when (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// From when: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }
 
 /// `consent resolve-objection`
@@ -322,15 +439,16 @@ pub struct ResolveObjectionArgs {
     /// Why (never a national id)
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
-    /// From when (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// From when: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }
 
-/// `consent erase` and `consent kassasjon`
+/// `consent erase`, `consent kassasjon` and `consent pseudonym`
 #[derive(Debug, Args)]
 pub struct SubjectArgs {
-    /// The subject's national id
+    /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
 }
@@ -338,14 +456,74 @@ pub struct SubjectArgs {
 /// `consent erasure-due`
 #[derive(Debug, Args)]
 pub struct ErasureDueArgs {
-    /// The instant to list for (RFC 3339) [default: the ledger's clock]
-    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
-    pub at: Option<DateTime<Utc>>,
+    /// The instant to list for: `now`, a date (midnight in Norway), a Norwegian local time
+    /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }
 
-/// Parses an RFC 3339 instant (`2026-03-01T10:00:00Z`, or with an offset).
-fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("not an RFC 3339 instant such as `2026-03-01T10:00:00Z` ({e})"))
+/// `consent refuse`
+#[derive(Debug, Args)]
+pub struct RefuseArgs {
+    /// The refusal JSON document, or `-` for standard input
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+/// `consent rectify`
+#[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("correction")
+        .required(true)
+        .args(["evidence_reference", "valid_from", "valid_until"])
+))]
+pub struct RectifyArgs {
+    /// The subject's national id, or `-` to read it from standard input
+    #[arg(value_name = "SUBJECT")]
+    pub subject: String,
+    /// The grant to correct
+    #[arg(value_name = "GRANT_ID")]
+    pub grant: String,
+    /// The corrected evidence reference (case or journal number)
+    #[arg(long, value_name = "TEXT")]
+    pub evidence_reference: Option<String>,
+    /// The corrected start of the grant: `now`, a date (midnight in Norway), a Norwegian local
+    /// time `"2026-03-01 14:30"`, or RFC 3339
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub valid_from: Option<When>,
+    /// The corrected end of the grant (written as --valid-from is), or `none` for no end
+    #[arg(long, value_parser = parse_until, value_name = "WHEN|none")]
+    pub valid_until: Option<Until>,
+    /// Why (never a national id)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+}
+
+/// `--valid-until`: an instant, or `none` for a grant without an end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// No end.
+    Never,
+    /// Ends at this instant.
+    At(When),
+}
+
+fn parse_until(text: &str) -> Result<Until, String> {
+    if text.trim() == "none" {
+        Ok(Until::Never)
+    } else {
+        parse_when(text).map(Until::At)
+    }
+}
+
+/// `consent access-request`
+#[derive(Debug, Args)]
+pub struct AccessRequestArgs {
+    /// The subject's national id, or `-` to read it from standard input
+    #[arg(value_name = "SUBJECT")]
+    pub subject: String,
+    /// When the request was received: `now`, a date (midnight in Norway), a Norwegian local
+    /// time `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub at: Option<When>,
 }

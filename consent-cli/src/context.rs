@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use consent_core::storage::FileAccess;
 use consent_core::{Actor, Catalogue, Ledger, LedgerOptions, OpenMode};
 
@@ -59,7 +60,7 @@ impl Context<'_> {
             options = options.with_key_file(key_file.clone());
         }
         options.id_options.test_mode = self.global.test_mode;
-        if let Some(at) = self.global.clock {
+        if let Some(at) = self.clock() {
             if !self.global.test_mode {
                 return Err(CliError::new(
                     "invalid_input",
@@ -75,6 +76,11 @@ impl Context<'_> {
             options.catalogue = Some(self.catalogue()?);
         }
         Ok(options)
+    }
+
+    /// The test clock's instant (`--clock`), `now` read from the system clock.
+    pub fn clock(&self) -> Option<DateTime<Utc>> {
+        self.global.clock.map(|when| when.resolve(Utc::now))
     }
 
     /// The ledger path.

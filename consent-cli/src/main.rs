@@ -5,8 +5,10 @@ mod cli;
 mod commands;
 mod context;
 mod error;
+mod ids;
 mod progress;
 mod table;
+mod when;
 
 use std::io::Write;
 use std::process::ExitCode;

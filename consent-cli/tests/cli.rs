@@ -1288,7 +1288,7 @@ fn restrict_lets_consent_through_stops_statutes_and_lifts() {
             "--ground",
             "A18_1_b",
             "--at",
-            "2026-03-01",
+            "01.03.2026",
         ])
         .fails("RFC 3339");
     sandbox

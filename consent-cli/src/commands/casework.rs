@@ -10,6 +10,7 @@ use crate::cli::{NotificationsArgs, NotifiedArgs, SuccessionArgs};
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
 use crate::table::Table;
+use crate::when::at_or;
 
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -19,13 +20,13 @@ fn instant(at: DateTime<Utc>) -> String {
 /// D-number) is now known under TO; their history follows them.
 pub fn succession(ctx: &Context<'_>, args: &SuccessionArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
+    // Each `-` takes the next line of standard input: FROM first, then TO.
+    let given = crate::ids::read(&[("FROM", &args.from), ("TO", &args.to)])?;
     let ledger = ctx.open()?;
-    let from = ledger
-        .parse_national_id(&args.from)
-        .map_err(|e| CliError::from(e).context("FROM"))?;
-    let to = ledger
-        .parse_national_id(&args.to)
-        .map_err(|e| CliError::from(e).context("TO"))?;
+    let (Some(from), Some(to)) = (given.first(), given.get(1)) else {
+        return Err(CliError::new("invalid_input", "give FROM and TO"));
+    };
+    let (from, to) = (from.parse(&ledger)?, to.parse(&ledger)?);
     let id = ledger.record_identity_succession(&from, &to, &args.reference, &actor)?;
     let from_pseudonym = ledger.pseudonym(&from).to_string();
     let to_pseudonym = ledger.pseudonym(&to).to_string();
@@ -45,7 +46,7 @@ pub fn succession(ctx: &Context<'_>, args: &SuccessionArgs) -> Result<Outcome, C
 /// and every recipient of a rectification, a restriction or an erasure, not yet marked done.
 pub fn notifications(ctx: &Context<'_>, args: &NotificationsArgs) -> Result<Outcome, CliError> {
     let ledger = ctx.open_read_only()?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let at = at_or(args.at, || ledger.now());
     let tasks = ledger.notifications_due(at)?;
     if ctx.json() {
         let items = serde_json::to_value(&tasks)
@@ -94,18 +95,19 @@ pub fn notified(ctx: &Context<'_>, args: &NotifiedArgs) -> Result<Outcome, CliEr
     let event_id = Uuid::parse_str(&args.event_id)
         .map_err(|_| CliError::new("invalid_input", "EVENT_ID is not a UUID"))?;
     let ledger = ctx.open()?;
-    let id = ledger.record_notification(event_id, args.recipient.as_deref(), args.at, &actor)?;
+    let at = args.at.resolve(|| ledger.now());
+    let id = ledger.record_notification(event_id, args.recipient.as_deref(), at, &actor)?;
     let told = args.recipient.as_deref().unwrap_or("the person");
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
             "record_id": id,
             "event_id": event_id,
             "recipient": args.recipient,
-            "at": args.at,
+            "at": at,
         }))?));
     }
     Ok(Outcome::ok(format!(
         "recorded that {told} was told at {} of event {event_id} (record {id})\n",
-        instant(args.at)
+        instant(at)
     )))
 }

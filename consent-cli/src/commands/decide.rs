@@ -1,19 +1,24 @@
 //! `consent decide`: exit 0 permitted, 1 denied, 2 error.
 
-use chrono::{SecondsFormat, Utc};
-use consent_core::{Assertion, Basis, Decision, DenialReason};
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use consent_core::{Assertion, Basis, Decision, DenialReason, Ledger};
 
 use crate::cli::DecideArgs;
-use crate::context::{Context, Outcome};
+use crate::context::{Context, MAX_IMPORT_BYTES, Outcome};
 use crate::error::CliError;
+use crate::ids;
 use crate::table::Table;
+use crate::when::at_or;
 
 pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError> {
+    let given = match &args.subject {
+        Some(subject) => Some(ids::read_one("subject", subject)?),
+        None => None,
+    };
     let ledger = ctx.open_read_only()?;
-    let subject = ledger
-        .parse_national_id(&args.subject)
-        .map_err(|e| CliError::from(e).context("subject"))?;
-    let at = args.at.unwrap_or_else(Utc::now);
+    let at = at_or(args.at, Utc::now);
     let assertions = args
         .assertions
         .iter()
@@ -27,6 +32,16 @@ pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError>
             Ok(Assertion::new(condition, reference)?)
         })
         .collect::<Result<Vec<_>, CliError>>()?;
+    if let Some(path) = &args.subjects_from {
+        return decide_batch(ctx, &ledger, args, path, &assertions, at);
+    }
+    let Some(given) = given else {
+        return Err(CliError::new(
+            "invalid_input",
+            "give --subject FNR, --subject - (standard input) or --subjects-from FILE",
+        ));
+    };
+    let subject = given.parse(&ledger)?;
     let decision = ledger.decide_asserted(
         &subject,
         &args.recipient,
@@ -47,6 +62,74 @@ pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError>
         stderr: None,
         code: if decision.permitted() { 0 } else { 1 },
     })
+}
+
+/// `decide --subjects-from FILE`: every line is parsed before any decision is made (a bad line
+/// is exit 2 with no output); then one decision per line, in order. Exit 0 when every one is
+/// permitted, 1 when any is denied.
+fn decide_batch(
+    ctx: &Context<'_>,
+    ledger: &Ledger,
+    args: &DecideArgs,
+    path: &Path,
+    assertions: &[Assertion],
+    at: DateTime<Utc>,
+) -> Result<Outcome, CliError> {
+    let subjects = ids::national_ids_from(ledger, path, MAX_IMPORT_BYTES)?;
+    let mut stdout = String::new();
+    let mut denied = 0usize;
+    for (line, subject) in &subjects {
+        let decision = ledger
+            .decide_asserted(
+                subject,
+                &args.recipient,
+                &args.purpose,
+                &args.categories,
+                assertions,
+                at,
+            )
+            .map_err(|e| CliError::from(e).context(format!("line {line}")))?;
+        if !decision.permitted() {
+            denied += 1;
+        }
+        if ctx.json() {
+            stdout.push_str(&decision.to_json());
+            stdout.push('\n');
+        } else {
+            stdout.push_str(&summary(*line, &decision));
+        }
+    }
+    Ok(Outcome {
+        stdout,
+        stderr: (denied > 0).then(|| format!("{denied} of {} denied", subjects.len())),
+        code: if denied == 0 { 0 } else { 1 },
+    })
+}
+
+/// One line per decision of a batch: the input's line number, the verdict, and each category
+/// with its basis kind or denial reason (never the id).
+fn summary(line: usize, decision: &Decision) -> String {
+    let categories: Vec<String> = decision
+        .outcomes()
+        .map(|outcome| {
+            let why = match outcome.result {
+                Ok(Basis::Statute(rule)) => format!("rule:{}", rule.code),
+                Ok(Basis::Consent { grant, .. }) => format!("grant:{grant}"),
+                Err(reason) => reason.to_string(),
+                Ok(_) => "other".to_owned(),
+            };
+            format!("{}={why}", outcome.category)
+        })
+        .collect();
+    format!(
+        "line {line}\t{}\t{}\n",
+        if decision.permitted() {
+            "PERMITTED"
+        } else {
+            "DENIED"
+        },
+        categories.join(" ")
+    )
 }
 
 /// Why a reason denies, for people.

@@ -3,6 +3,8 @@
 mod casework;
 mod catalogue;
 mod decide;
+mod doctor;
+mod person;
 mod record;
 mod report;
 mod rights;
@@ -36,6 +38,11 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         Command::Erase(args) => rights::erase(ctx, args),
         Command::ErasureDue(args) => rights::erasure_due(ctx, args),
         Command::Kassasjon(args) => rights::kassasjon(ctx, args),
+        Command::Refuse(args) => person::refuse(ctx, args),
+        Command::Rectify(args) => person::rectify(ctx, args),
+        Command::AccessRequest(args) => person::access_request(ctx, args),
+        Command::Pseudonym(args) => person::pseudonym(ctx, args),
+        Command::Doctor => doctor::doctor(ctx),
     }
 }
 

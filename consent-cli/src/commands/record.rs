@@ -12,6 +12,7 @@ use crate::cli::{GrantArgs, ImportArgs, WithdrawArgs};
 use crate::context::{Context, MAX_IMPORT_BYTES, Outcome, read_input};
 use crate::error::CliError;
 use crate::progress::Progress;
+use crate::when::at_or;
 
 /// `<path><suffix>`, as the core names the files beside a ledger.
 fn beside(path: &Path, suffix: &str) -> PathBuf {
@@ -79,7 +80,7 @@ pub fn grant(ctx: &Context<'_>, args: &GrantArgs) -> Result<Outcome, CliError> {
 pub fn withdraw(ctx: &Context<'_>, args: &WithdrawArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
     let id: GrantId = args.id.parse()?;
-    let at = args.at.unwrap_or_else(Utc::now);
+    let at = at_or(args.at, Utc::now);
     let ledger = ctx.open()?;
     ledger.withdraw(id, at, &actor, args.reason.as_deref())?;
     let at_text = at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
@@ -140,7 +141,7 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
     let mut scratch_options = LedgerOptions::default()
         .with_catalogue(ledger.catalogue().clone())
         .with_id_options(ctx.options()?.id_options);
-    if let Some(at) = ctx.global.clock {
+    if let Some(at) = ctx.clock() {
         scratch_options = scratch_options.with_test_clock(at);
     }
     let scratch = Ledger::with_store(Box::new(MemoryStore::new()), scratch_options)?;

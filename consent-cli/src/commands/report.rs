@@ -10,6 +10,7 @@ use crate::context::{Context, Outcome};
 use crate::error::CliError;
 use crate::progress::Progress;
 use crate::table::{Table, list};
+use crate::when::at_or;
 
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -33,10 +34,9 @@ fn count(value: &Value, key: &str) -> usize {
 }
 
 pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError> {
+    let given = crate::ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open_read_only()?;
-    let subject = ledger
-        .parse_national_id(&args.subject)
-        .map_err(|e| CliError::from(e).context("subject"))?;
+    let subject = given.parse(&ledger)?;
     let export = ledger.subject_export(&subject)?;
     if ctx.json() {
         let mut text = export.to_json()?;
@@ -226,7 +226,7 @@ pub fn verify(ctx: &Context<'_>) -> Result<Outcome, CliError> {
 
 pub fn reconsent(ctx: &Context<'_>, args: &ReconsentArgs) -> Result<Outcome, CliError> {
     let ledger = ctx.open_read_only()?;
-    let at = args.at.unwrap_or_else(Utc::now);
+    let at = at_or(args.at, Utc::now);
     let items = ledger.reconsent_due(at, Duration::days(i64::from(args.days)))?;
     if ctx.json() {
         let value = serde_json::to_value(&items)

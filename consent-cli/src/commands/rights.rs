@@ -2,7 +2,7 @@
 //! `resolve-objection`, `erase`, `erasure-due`, `kassasjon`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use consent_core::{ErasureOutcome, Ledger, NationalId, ObjectionOutcome, RestrictionGround};
+use consent_core::{ErasureOutcome, ObjectionOutcome, RestrictionGround};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -13,16 +13,12 @@ use crate::cli::{
 };
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
+use crate::ids;
 use crate::table::{Table, list};
+use crate::when::at_or;
 
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn subject(ledger: &Ledger, text: &str) -> Result<NationalId, CliError> {
-    ledger
-        .parse_national_id(text)
-        .map_err(|e| CliError::from(e).context("subject"))
 }
 
 /// The outcome as JSON for `--json` (the core's own serialisation).
@@ -35,9 +31,10 @@ fn outcome_json(outcome: &ErasureOutcome) -> Result<String, CliError> {
 pub fn restrict(ctx: &Context<'_>, args: &RestrictArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
     let ground = RestrictionGround::parse(&args.ground)?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let subject = given.parse(&ledger)?;
+    let at = at_or(args.at, || ledger.now());
     let id = ledger.restrict(&subject, ground, at, &actor)?;
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
@@ -58,9 +55,10 @@ pub fn lift_restriction(
     args: &LiftRestrictionArgs,
 ) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let subject = given.parse(&ledger)?;
+    let at = at_or(args.at, || ledger.now());
     let id = ledger.lift_restriction(&subject, at, &actor, &args.reason)?;
     if ctx.json() {
         return Ok(Outcome::ok(json_out(
@@ -75,9 +73,10 @@ pub fn lift_restriction(
 
 pub fn object(ctx: &Context<'_>, args: &ObjectArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let subject = given.parse(&ledger)?;
+    let at = at_or(args.at, || ledger.now());
     let id = ledger.object(&subject, &args.purpose, at, &actor)?;
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
@@ -102,7 +101,7 @@ pub fn resolve_objection(
     })?;
     let outcome = ObjectionOutcome::parse(&args.outcome)?;
     let ledger = ctx.open()?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let at = at_or(args.at, || ledger.now());
     let record = ledger.resolve_objection(id, outcome, at, &actor, &args.reason)?;
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
@@ -121,8 +120,9 @@ pub fn resolve_objection(
 
 pub fn erase(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
+    let subject = given.parse(&ledger)?;
     let outcome = ledger.request_erasure(&subject, &actor)?;
     if ctx.json() {
         return Ok(Outcome::ok(outcome_json(&outcome)?));
@@ -157,7 +157,7 @@ pub fn erase(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError>
 
 pub fn erasure_due(ctx: &Context<'_>, args: &ErasureDueArgs) -> Result<Outcome, CliError> {
     let ledger = ctx.open_read_only()?;
-    let at = args.at.unwrap_or_else(|| ledger.now());
+    let at = at_or(args.at, || ledger.now());
     let due = ledger.erasure_due(at)?;
     if ctx.json() {
         let items = serde_json::to_value(&due)
@@ -183,8 +183,9 @@ pub fn erasure_due(ctx: &Context<'_>, args: &ErasureDueArgs) -> Result<Outcome, 
 
 pub fn kassasjon(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
+    let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
-    let subject = subject(&ledger, &args.subject)?;
+    let subject = given.parse(&ledger)?;
     let outcome = ledger.execute_kassasjon(&subject, &actor)?;
     if ctx.json() {
         return Ok(Outcome::ok(outcome_json(&outcome)?));
