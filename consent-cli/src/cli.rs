@@ -148,6 +148,11 @@ pub enum Command {
     /// erasure (GDPR Art. 18(3) and 19)
     #[command(after_help = "Example:\n  consent notifications --at 2026-03-01")]
     Notifications(NotificationsArgs),
+    /// List the deviations (avvik): disclosures recorded since WHEN that the ledger would now
+    /// deny at their instant (a withdrawal, restriction or objection learnt of later, dated
+    /// before them)
+    #[command(after_help = "Example:\n  consent deviations --since 2026-01-01")]
+    Deviations(DeviationsArgs),
     /// Mark a task of the notification worklist done
     #[command(
         after_help = "Example:\n  consent notified 01a203db-d8a1-7d00-9b2d-0a25893c332f --recipient nav --at now"
@@ -322,6 +327,15 @@ pub struct NotificationsArgs {
     /// `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
     #[arg(long, value_parser = parse_when, value_name = "WHEN")]
     pub at: Option<When>,
+}
+
+/// `consent deviations`
+#[derive(Debug, Args)]
+pub struct DeviationsArgs {
+    /// List disclosures recorded from this instant on: a date (midnight in Norway), a Norwegian
+    /// local time `"2026-03-01 14:30"`, RFC 3339, or `now` [default: every disclosure]
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub since: Option<When>,
 }
 
 /// `consent notified`

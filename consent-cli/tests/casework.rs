@@ -411,3 +411,62 @@ fn the_notification_worklist_lists_a_task_until_it_is_marked_done() {
         .fails("worklist");
     assert_eq!(sandbox.events(), before + 1);
 }
+
+#[test]
+fn deviations_list_a_disclosure_a_backdated_withdrawal_made_unlawful() {
+    let sandbox = Sandbox::ledger();
+    let grant = sandbox.grant(ADULT);
+    // A disclosure on 1 March (recorded by the core into the same file), then the withdrawal
+    // letter dated 28 February, registered on 3 March.
+    {
+        let ledger = Ledger::open(
+            sandbox.db(),
+            LedgerOptions::default().with_test_clock("2026-03-01T10:00:00Z".parse().unwrap()),
+        )
+        .unwrap();
+        let actor = Actor::new("saksbehandler-17", "case_worker").unwrap();
+        let subject = ledger.parse_national_id(ADULT).unwrap();
+        let at = "2026-03-01T10:00:00Z".parse().unwrap();
+        let request =
+            DisclosureRequest::new(subject, "nav", "employment_followup", &["finances"], at)
+                .unwrap();
+        ledger.record_disclosure(&request, &actor).unwrap();
+    }
+    let later = "2026-03-03T10:00:00Z";
+    let none = sandbox.run_at(later, &["deviations"]).ok();
+    assert!(none.stdout.starts_with("0 deviations"), "{}", none.stdout);
+    sandbox
+        .act_as(
+            "case_worker",
+            later,
+            &["withdraw", &grant, "--at", "2026-02-28T10:00:00Z"],
+        )
+        .ok();
+    let list = sandbox
+        .run_at(later, &["--json", "deviations", "--since", "2026-02-01"])
+        .ok()
+        .json();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{list}");
+    assert_eq!(items[0]["at"], "2026-03-01T10:00:00Z");
+    assert_eq!(
+        items[0]["categories"],
+        json!([{"category": "finances", "reason": "withdrawn"}])
+    );
+    assert!(!list.to_string().contains(ADULT));
+    let table = sandbox.run_at(later, &["deviations"]).ok();
+    assert!(
+        table.stdout.starts_with("1 deviations") && table.stdout.contains("finances: withdrawn"),
+        "{}",
+        table.stdout
+    );
+    // Recorded before --since: not listed. A bad instant: exit 2.
+    let since = sandbox
+        .run_at(later, &["--json", "deviations", "--since", "2026-03-02"])
+        .ok()
+        .json();
+    assert_eq!(since["items"], json!([]));
+    sandbox
+        .run_at(later, &["deviations", "--since", "yesterday"])
+        .fails("since");
+}

@@ -1,12 +1,13 @@
-//! `consent succession`, `consent notifications`, `consent notified`: case work that follows a
-//! person (an identity succession) and the notification worklist (GDPR Art. 18(3) and 19).
+//! `consent succession`, `consent notifications`, `consent notified`, `consent deviations`:
+//! case work that follows a person (an identity succession), the notification worklist (GDPR
+//! Art. 18(3) and 19), and the deviations a municipality follows up (avvik).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::json_out;
-use crate::cli::{NotificationsArgs, NotifiedArgs, SuccessionArgs};
+use crate::cli::{DeviationsArgs, NotificationsArgs, NotifiedArgs, SuccessionArgs};
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
 use crate::table::Table;
@@ -83,6 +84,57 @@ pub fn notifications(ctx: &Context<'_>, args: &NotificationsArgs) -> Result<Outc
         ]);
     }
     let head = format!("{} notifications due at {}\n", tasks.len(), instant(at));
+    if table.is_empty() {
+        return Ok(Outcome::ok(head));
+    }
+    Ok(Outcome::ok(format!("{head}{}", table.render())))
+}
+
+/// `consent deviations [--since T]`: disclosures the ledger would now deny at their instant.
+pub fn deviations(ctx: &Context<'_>, args: &DeviationsArgs) -> Result<Outcome, CliError> {
+    let ledger = ctx.open_read_only()?;
+    let since = match args.since {
+        None => DateTime::<Utc>::UNIX_EPOCH,
+        Some(when) => when.resolve(|| ledger.now()),
+    };
+    let deviations = ledger.deviations(since)?;
+    if ctx.json() {
+        let items = serde_json::to_value(&deviations)
+            .map_err(|e| CliError::new("storage", format!("cannot encode: {e}")))?;
+        return Ok(Outcome::ok(json_out(
+            &json!({ "since": since, "items": items }),
+        )?));
+    }
+    let mut table = Table::new(&[
+        "disclosed",
+        "recorded",
+        "recipient",
+        "purpose",
+        "denied now",
+        "event",
+        "subject (pseudonym)",
+    ]);
+    for deviation in &deviations {
+        let denied: Vec<String> = deviation
+            .categories
+            .iter()
+            .map(|c| format!("{}: {}", c.category, c.reason.as_str()))
+            .collect();
+        table.row(vec![
+            instant(deviation.at),
+            instant(deviation.recorded_at),
+            deviation.recipient.to_string(),
+            deviation.purpose.to_string(),
+            denied.join(", "),
+            deviation.event_id.to_string(),
+            deviation.subject.to_string(),
+        ]);
+    }
+    let head = format!(
+        "{} deviations among the disclosures recorded since {}\n",
+        deviations.len(),
+        instant(since)
+    );
     if table.is_empty() {
         return Ok(Outcome::ok(head));
     }

@@ -27,6 +27,7 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         Command::Export(args) => report::export(ctx, args),
         Command::Succession(args) => casework::succession(ctx, args),
         Command::Notifications(args) => casework::notifications(ctx, args),
+        Command::Deviations(args) => casework::deviations(ctx, args),
         Command::Notified(args) => casework::notified(ctx, args),
         Command::Stats(args) => report::stats(ctx, args),
         Command::Verify => report::verify(ctx),
