@@ -25,6 +25,7 @@ pub use export::{
     RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
     SubjectStatus, Validity,
 };
+pub use identity::SuccessionMode;
 pub use open::{MEMORY_PATH, read_catalogue_file};
 pub use restrict::KassasjonDue;
 pub use rights::{AccessRequest, ErasureOutcome};
