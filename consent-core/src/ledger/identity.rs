@@ -179,3 +179,39 @@ impl Ledger {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::national_id::{IdOptions, control_digits};
+
+    fn parse(ddmmyy: &str) -> NationalId {
+        let options = IdOptions {
+            test_mode: true,
+            ..IdOptions::default()
+        };
+        (0..100)
+            .filter_map(|n| control_digits(&format!("{ddmmyy}{n:03}")))
+            .find_map(|id| NationalId::parse_with(&id, options).ok())
+            .unwrap()
+    }
+
+    /// A synthetic test number (month + 40 or + 80) ranks as the number it imitates, so the
+    /// direction check holds in test mode too.
+    #[test]
+    fn ids_rank_duf_then_d_nummer_then_fodselsnummer_synthetic_ones_included() {
+        let duf = NationalId::parse("201612345678").unwrap();
+        let d_nummer = parse("551185");
+        let fnr = parse("151185");
+        let synthetic_fnr = parse("155185");
+        let synthetic_d = parse("558185");
+        assert_eq!(synthetic_fnr.kind(), IdKind::Synthetic);
+        assert_eq!(synthetic_d.kind(), IdKind::Synthetic);
+        let ranks: Vec<u8> = [&duf, &d_nummer, &synthetic_d, &fnr, &synthetic_fnr]
+            .into_iter()
+            .map(succession_rank)
+            .collect();
+        assert_eq!(ranks, [0, 1, 1, 2, 2]);
+        assert_eq!(kind_name(&synthetic_d), "a D-nummer");
+    }
+}

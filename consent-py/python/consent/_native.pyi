@@ -115,7 +115,13 @@ class Ledger:
         self, catalogue_file: Union[str, os.PathLike[str]], *, actor: ActorDict
     ) -> uuid.UUID: ...
     def record_identity_succession(
-        self, from_id: str, to_id: str, reference: str, *, actor: ActorDict
+        self,
+        from_id: str,
+        to_id: str,
+        reference: str,
+        *,
+        actor: ActorDict,
+        merge: bool = False,
     ) -> uuid.UUID: ...
     def notifications_due(self, *, at: datetime) -> list[NotificationDict]: ...
     def record_notification(
