@@ -195,16 +195,24 @@ consent_result consent_ledger_deviations(const struct consent_ledger *ledger,
  * the change (never a national id). Either id may be an 11-digit national id or a 12-digit
  * DUF number. Only the catalogue's `succession_roles` may record it.
  *
+ * A succession goes forward only (a DUF number, then a D-nummer, then a fødselsnummer; one
+ * kind to the same kind is allowed). With `merge` false, a `to_subject` that already holds
+ * records is refused with `CONFLICT`: joining two histories cannot be undone. Pass `merge`
+ * true only once both ids are known to be one person; the event then records the merge.
+ * The reference is stored sealed under the new id's data key.
+ *
  * On success `*event_id_out` holds the succession event's id (free it with
  * `consent_string_free`); on failure nothing is recorded. No message contains either id.
  *
  * Thread-safe.
  *
  * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (both ids
- * are the same person's; an empty, too long or id-bearing reference; a malformed actor),
- * `NOT_PERMITTED` (a role not in `succession_roles`), `NOT_FOUND` (the ledger holds nothing
- * under `from_subject`), `CONFLICT` (`from_subject` was already succeeded, `to_subject` was
- * itself succeeded, or `from_subject`'s records were erased), `STORAGE`, `PANIC`.
+ * are the same person's; a step backwards, such as a fødselsnummer to a D-nummer; an empty,
+ * too long or id-bearing reference; a malformed actor), `NOT_PERMITTED` (a role not in
+ * `succession_roles`), `NOT_FOUND` (the ledger holds nothing under `from_subject`),
+ * `CONFLICT` (`from_subject` was already succeeded, `to_subject` was itself succeeded,
+ * `from_subject`'s records were erased, or `to_subject` holds records and `merge` is false),
+ * `STORAGE`, `PANIC`.
  *
  * # Safety
  * `ledger` is a live handle; `from_subject`, `to_subject`, `reference` and `actor_json` are
@@ -214,6 +222,7 @@ consent_result consent_ledger_record_identity_succession(const struct consent_le
                                                          const char *from_subject,
                                                          const char *to_subject,
                                                          const char *reference,
+                                                         bool merge,
                                                          const char *actor_json,
                                                          char **event_id_out);
 

@@ -13,7 +13,7 @@ namespace Consent
             LedgerHandle ledger, byte[] catalogueToml, byte[] actorJson, out IntPtr eventId);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_record_identity_succession(
             LedgerHandle ledger, byte[] fromSubject, byte[] toSubject, byte[] reference,
-            byte[] actorJson, out IntPtr eventId);
+            [MarshalAs(UnmanagedType.I1)] bool merge, byte[] actorJson, out IntPtr eventId);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_notifications_due(
             LedgerHandle ledger, long atUnixMs, out IntPtr json);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_record_notification(
@@ -48,22 +48,30 @@ namespace Consent
         /// D-number, a fodselsnummer): their grants, refusals, restrictions and history follow
         /// them, so decisions under the new id see the old grants and the export under either
         /// id shows one history. <paramref name="reference"/> names the case or register entry
-        /// that documents the change (never a national id). Returns the event's id.</summary>
+        /// that documents the change (never a national id; it is stored sealed). A succession
+        /// goes forward only (a DUF number, then a D-number, then a fodselsnummer; one kind to
+        /// the same kind is allowed). With <paramref name="merge"/> false a new id that already
+        /// holds records is refused, since joining two histories cannot be undone; pass true
+        /// only once both ids are known to be one person, and the event records the merge.
+        /// Returns the event's id.</summary>
         /// <exception cref="InvalidNationalIdException">An id that does not validate.</exception>
-        /// <exception cref="InvalidInputException">Both ids are the same person's, or an empty,
-        /// too long or id-bearing reference.</exception>
+        /// <exception cref="InvalidInputException">Both ids are the same person's, a step
+        /// backwards (a fodselsnummer to a D-number or a DUF number, a D-number to a DUF
+        /// number), or an empty, too long or id-bearing reference.</exception>
         /// <exception cref="NotPermittedException">The actor's role is not in the catalogue's
         /// <c>succession_roles</c>.</exception>
         /// <exception cref="NotFoundException">The ledger holds nothing under
         /// <paramref name="fromSubject"/>.</exception>
         /// <exception cref="ConflictException">It was already succeeded, the new id was itself
-        /// succeeded, or the earlier id's records were erased.</exception>
-        public Guid RecordIdentitySuccession(string fromSubject, string toSubject, string reference, Actor actor)
+        /// succeeded, the earlier id's records were erased, or the new id holds records and
+        /// <paramref name="merge"/> is false.</exception>
+        public Guid RecordIdentitySuccession(string fromSubject, string toSubject, string reference, Actor actor,
+            bool merge = false)
         {
             IntPtr id;
             Native.Check(Native.consent_ledger_record_identity_succession(handle,
                 Utf8.ToNative(fromSubject, "from_subject"), Utf8.ToNative(toSubject, "to_subject"),
-                Utf8.ToNative(reference, "reference"), Actor.ToNative(actor), out id));
+                Utf8.ToNative(reference, "reference"), merge, Actor.ToNative(actor), out id));
             return Ids.Parse(Utf8.Take(id));
         }
 

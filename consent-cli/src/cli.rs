@@ -318,6 +318,10 @@ pub struct SuccessionArgs {
     /// The case or register entry that documents the change (never a national id)
     #[arg(long, value_name = "TEXT")]
     pub reference: String,
+    /// TO already holds records of the same person: join the two histories (for good; the
+    /// event records the merge). Without it such a succession is refused
+    #[arg(long)]
+    pub merge: bool,
 }
 
 /// `consent notifications`

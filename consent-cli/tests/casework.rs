@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 const ADULT: &str = "15038510190";
+/// Another valid fødselsnummer (born 1990-01-01).
+const OTHER_ADULT: &str = "01019010046";
 /// A DUF number (UDI's case number: the year of registration, then eight digits).
 const DUF: &str = "201612345678";
 
@@ -228,7 +230,13 @@ fn a_succession_carries_a_duf_numbers_grant_to_the_fodselsnummer() {
         ])
         .fails("reference");
     sandbox
-        .act(&["succession", ADULT, DUF, "--reference", "UDI 2026/9"])
+        .act(&[
+            "succession",
+            OTHER_ADULT,
+            ADULT,
+            "--reference",
+            "UDI 2026/9",
+        ])
         .fails("holds nothing");
     sandbox
         .act_as(
@@ -269,6 +277,74 @@ fn a_succession_carries_a_duf_numbers_grant_to_the_fodselsnummer() {
         .act(&["succession", DUF, ADULT, "--reference", "UDI 2026/10"])
         .fails("succeeded");
     assert_eq!(sandbox.events(), before + 1);
+}
+
+/// Review findings: a succession could go backwards, and a DUF number passed in its reference.
+#[test]
+fn a_succession_goes_forward_only_and_its_reference_holds_no_duf_number() {
+    let sandbox = Sandbox::ledger();
+    sandbox.grant(DUF);
+    sandbox.grant(ADULT);
+    let before = sandbox.events();
+    // A step backwards is bad input, --merge or not.
+    sandbox
+        .act(&[
+            "succession",
+            ADULT,
+            DUF,
+            "--reference",
+            "UDI 2026/9",
+            "--merge",
+        ])
+        .fails("forward only");
+    // A DUF number in the reference, as UDI writes it, is refused like a national id.
+    sandbox
+        .act(&[
+            "succession",
+            DUF,
+            ADULT,
+            "--reference",
+            "UDI 2017 1234 5678",
+        ])
+        .fails("reference");
+    assert_eq!(sandbox.events(), before);
+}
+
+/// Review finding: a succession to an id that already held records merged two histories
+/// silently. Without `--merge` it exits 2 and records nothing; with it, the export says so.
+#[test]
+fn a_succession_to_an_id_with_records_needs_merge() {
+    let sandbox = Sandbox::ledger();
+    let first = sandbox.grant(OTHER_ADULT);
+    let second = sandbox.grant(ADULT);
+    let before = sandbox.events();
+    sandbox
+        .act(&[
+            "succession",
+            OTHER_ADULT,
+            ADULT,
+            "--reference",
+            "Folkeregisteret 2026/80",
+        ])
+        .fails("already holds records");
+    assert_eq!(sandbox.events(), before);
+    let run = sandbox
+        .act(&[
+            "--json",
+            "succession",
+            OTHER_ADULT,
+            ADULT,
+            "--reference",
+            "Folkeregisteret 2026/80",
+            "--merge",
+        ])
+        .ok();
+    assert_eq!(run.json()["merge"], true);
+    assert_eq!(sandbox.events(), before + 1);
+    let export = sandbox.run(&["--json", "export", OTHER_ADULT]).ok();
+    assert!(export.stdout.contains(&first) && export.stdout.contains(&second));
+    let value: Value = serde_json::from_str(&export.stdout).unwrap();
+    assert_eq!(value["earlier_ids"][0]["merge"], true, "{}", export.stdout);
 }
 
 /// A disclosure to NAV, then a rectification of the grant: NAV must be told (Art. 19). (The

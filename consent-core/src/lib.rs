@@ -35,8 +35,8 @@ pub use ledger::{
     ErasureEntry, ErasureOutcome, EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions,
     MEMORY_PATH, Notification, NotificationReason, OpenMode, PreparedRequest, RectificationDetail,
     RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SYSTEM_ACTOR_ID,
-    SYSTEM_ACTOR_ROLE, SubjectExport, SubjectStatus, SystemClock, TestClock, Validity,
-    VerifyReport, read_catalogue_file,
+    SYSTEM_ACTOR_ROLE, SubjectExport, SubjectStatus, SuccessionMode, SystemClock, TestClock,
+    Validity, VerifyReport, read_catalogue_file,
 };
 pub use log::event::{
     AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord, ErasureRecord,

@@ -10,6 +10,12 @@
 //! (spaces, punctuation, symbols, format and combining characters). Every 11-digit window of
 //! such a *stream* is a candidate.
 //!
+//! A DUF number (12 digits, UDI's case number, starting with the year 19xx or 20xx) is found
+//! where it is written as one: 12 digits that stand alone in their stream, or groups of
+//! 4-4-4 or 4-8 split by a single separator (`2016 1234 5678`, `2016-12345678`,
+//! `201612345678`), inside a longer stream too. Other 12-digit groupings (a date and time
+//! such as `2026-11-30 10:22`: 4-2-2-2-2) and longer runs (`20261130102233`) are not one.
+//!
 //! Cheap for ASCII text with fewer than 11 digits, which is nearly every field of a bulk
 //! import: one pass over the bytes.
 
@@ -80,14 +86,22 @@ struct Unit {
     value: u8,
     start: usize,
     end: usize,
+    /// How many separators came between this digit and the one before it (0 for the
+    /// first digit of a stream).
+    gap: u32,
+}
+
+impl Unit {
     /// Whether a separator came between this digit and the one before it.
-    after_separator: bool,
+    fn after_separator(&self) -> bool {
+        self.gap > 0
+    }
 }
 
 /// Calls `stream` with each maximal stream of digits (joined across separators) in `text`.
 fn streams(text: &str, mut stream: impl FnMut(&[Unit])) {
     let mut units: Vec<Unit> = Vec::new();
-    let mut separated = false;
+    let mut separators = 0u32;
     for (start, c) in text.char_indices() {
         let end = start + c.len_utf8();
         classify(c, &mut |class| match class {
@@ -96,17 +110,17 @@ fn streams(text: &str, mut stream: impl FnMut(&[Unit])) {
                     value,
                     start,
                     end,
-                    after_separator: separated && !units.is_empty(),
+                    gap: if units.is_empty() { 0 } else { separators },
                 });
-                separated = false;
+                separators = 0;
             }
-            Class::Separator => separated = true,
+            Class::Separator => separators = separators.saturating_add(1),
             Class::Other => {
                 if !units.is_empty() {
                     stream(&units);
                     units.clear();
                 }
-                separated = false;
+                separators = 0;
             }
         });
     }
@@ -142,6 +156,60 @@ pub(crate) fn any_window(text: &str, mut is_id: impl FnMut(&[u8; 11]) -> bool) -
     found
 }
 
+/// Whether a stream holds a DUF number as one is written (see the module's doc): 12 digits
+/// starting with 19 or 20, that make up a group of their own, or groups of 4 and 8, or of 4,
+/// 4 and 4, split by one separator each.
+fn holds_duf(units: &[Unit]) -> bool {
+    if units.len() < 12 {
+        return false;
+    }
+    // The digit groups: (index of the first digit, length, separators before it).
+    let mut groups: Vec<(usize, usize, u32)> = Vec::new();
+    for (i, unit) in units.iter().enumerate() {
+        match groups.last_mut() {
+            Some((_, len, _)) if !unit.after_separator() => *len += 1,
+            _ => groups.push((i, 1, unit.gap)),
+        }
+    }
+    let starts_with_year = |first: usize| {
+        let value = |i: usize| units.get(i).map(|u| u.value);
+        matches!(
+            (value(first), value(first + 1)),
+            (Some(1), Some(9)) | (Some(2), Some(0))
+        )
+    };
+    (0..groups.len()).any(|i| {
+        let shape: Vec<(usize, u32)> = groups
+            .iter()
+            .skip(i)
+            .take(3)
+            .map(|(_, len, gap)| (*len, *gap))
+            .collect();
+        let joined = |n: usize| shape.iter().skip(1).take(n).all(|(_, gap)| *gap == 1);
+        let lens: Vec<usize> = shape.iter().map(|(len, _)| *len).collect();
+        let is_duf = match lens.as_slice() {
+            [12, ..] => true,
+            [4, 8, ..] => joined(1),
+            [4, 4, 4] => joined(2),
+            _ => false,
+        };
+        is_duf
+            && groups
+                .get(i)
+                .is_some_and(|(first, _, _)| starts_with_year(*first))
+    })
+}
+
+/// Whether `text` holds a DUF number as one is written (see the module's doc).
+pub(crate) fn any_duf(text: &str) -> bool {
+    if !may_hold_eleven_digits(text) {
+        return false;
+    }
+    let mut found = false;
+    streams(text, |units| found = found || holds_duf(units));
+    found
+}
+
 /// Whether 11 digits could be a national id as far as a message is concerned: the second
 /// control digit holds, and the first does under the 2032 rule (remainder 0 to 3). A superset
 /// of valid ids (the date is not checked), so masking never lets one through.
@@ -159,8 +227,8 @@ pub(crate) fn could_be_national_id(digits: &[u8; 11]) -> bool {
 }
 
 /// Masks every national id in `text`, in any of the disguises above, with `*` for each of its
-/// digits (separators stay); and, as before, every run of 11 or more digits without
-/// separators, valid or not (a mistyped id is still personal data).
+/// digits (separators stay); every DUF number as one is written; and, as before, every run of
+/// 11 or more digits without separators, valid or not (a mistyped id is still personal data).
 ///
 /// A stream that holds an id anywhere is masked whole: masking only the id's own digits could
 /// leave digits on either side that join, across the masked ones, into another id (an id
@@ -181,13 +249,13 @@ pub(crate) fn mask(text: &str) -> String {
                 hide.iter_mut().skip(i).take(11).for_each(|h| *h = true);
             }
         }
-        if hide.contains(&true) {
+        if hide.contains(&true) || holds_duf(units) {
             hide.iter_mut().for_each(|h| *h = true);
         }
         // Runs without separators of 11 or more digits.
         let mut run_start = 0;
         for i in 0..=units.len() {
-            let breaks = i == units.len() || units.get(i).is_some_and(|u| u.after_separator);
+            let breaks = i == units.len() || units.get(i).is_some_and(Unit::after_separator);
             if breaks {
                 if i - run_start >= 11 {
                     hide.iter_mut()
@@ -272,7 +340,38 @@ mod tests {
         // A run of 11 digits that is not an id is masked all the same; with separators it
         // is left as written.
         assert_eq!(mask("15038510191"), "***********");
-        assert_eq!(mask("2026-1234 5678"), "2026-1234 5678");
+        assert_eq!(mask("2026-1234 567"), "2026-1234 567");
+    }
+
+    /// Review finding: DUF numbers (12 digits) were masked only when unseparated.
+    #[test]
+    fn duf_numbers_are_masked_as_written_and_nothing_else() {
+        for (text, masked) in [
+            ("201612345678", "************"),
+            ("DUF 2016 1234 5678.", "DUF **** **** ****."),
+            ("DUF 2016-12345678", "DUF ****-********"),
+            ("a 1999-1234-5678 b", "a ****-****-**** b"),
+            ("ref 12, 2016 1234 5678", "ref **, **** **** ****"),
+            ("٢٠١٦ ١٢٣٤ ٥٦٧٨", "**** **** ****"),
+        ] {
+            let out = mask(text);
+            assert!(!any_duf(&out), "{text} -> {out}");
+            assert_eq!(out, masked, "{text}");
+        }
+        for kept in [
+            "2026-11-30 10:22",
+            "at 2026-11-30 10:22:33 in case 2026/1234",
+            "3016 1234 5678",
+            "2016-123456789",
+            "2016, 1234, 5678",
+            "event 12: 2026-03-01T10:00:00Z",
+        ] {
+            assert_eq!(mask(kept), kept);
+        }
+        // A run of 14 digits is not a DUF number; it is masked as before, as a run of 11 or
+        // more digits without separators.
+        assert!(!any_duf("20261130102233"));
+        assert!(!any_duf("2016 1234 56789"));
     }
 
     /// The fuzz target `redaction` found it: an id typed into the middle of another. Masking

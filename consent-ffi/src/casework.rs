@@ -8,7 +8,7 @@
 
 use std::ffi::c_char;
 
-use consent_core::{Actor, from_unix_millis};
+use consent_core::{Actor, SuccessionMode, from_unix_millis};
 use uuid::Uuid;
 
 use crate::boundary::{check_out, string_to_ptr, try_opt_str, try_ref, try_str, write_out};
@@ -22,16 +22,24 @@ use crate::ledger::{consent_ledger, json_to_ptr};
 /// the change (never a national id). Either id may be an 11-digit national id or a 12-digit
 /// DUF number. Only the catalogue's `succession_roles` may record it.
 ///
+/// A succession goes forward only (a DUF number, then a D-nummer, then a fødselsnummer; one
+/// kind to the same kind is allowed). With `merge` false, a `to_subject` that already holds
+/// records is refused with `CONFLICT`: joining two histories cannot be undone. Pass `merge`
+/// true only once both ids are known to be one person; the event then records the merge.
+/// The reference is stored sealed under the new id's data key.
+///
 /// On success `*event_id_out` holds the succession event's id (free it with
 /// `consent_string_free`); on failure nothing is recorded. No message contains either id.
 ///
 /// Thread-safe.
 ///
 /// Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INVALID_INPUT` (both ids
-/// are the same person's; an empty, too long or id-bearing reference; a malformed actor),
-/// `NOT_PERMITTED` (a role not in `succession_roles`), `NOT_FOUND` (the ledger holds nothing
-/// under `from_subject`), `CONFLICT` (`from_subject` was already succeeded, `to_subject` was
-/// itself succeeded, or `from_subject`'s records were erased), `STORAGE`, `PANIC`.
+/// are the same person's; a step backwards, such as a fødselsnummer to a D-nummer; an empty,
+/// too long or id-bearing reference; a malformed actor), `NOT_PERMITTED` (a role not in
+/// `succession_roles`), `NOT_FOUND` (the ledger holds nothing under `from_subject`),
+/// `CONFLICT` (`from_subject` was already succeeded, `to_subject` was itself succeeded,
+/// `from_subject`'s records were erased, or `to_subject` holds records and `merge` is false),
+/// `STORAGE`, `PANIC`.
 ///
 /// # Safety
 /// `ledger` is a live handle; `from_subject`, `to_subject`, `reference` and `actor_json` are
@@ -42,6 +50,7 @@ pub unsafe extern "C" fn consent_ledger_record_identity_succession(
     from_subject: *const c_char,
     to_subject: *const c_char,
     reference: *const c_char,
+    merge: bool,
     actor_json: *const c_char,
     event_id_out: *mut *mut c_char,
 ) -> consent_result {
@@ -56,9 +65,14 @@ pub unsafe extern "C" fn consent_ledger_record_identity_succession(
             .parse_national_id(try_str(to_subject, "to_subject")?)?;
         let reference = try_str(reference, "reference")?;
         let actor = Actor::from_json(try_str(actor_json, "actor_json")?)?;
+        let mode = if merge {
+            SuccessionMode::Merge
+        } else {
+            SuccessionMode::Move
+        };
         let id = handle
             .ledger
-            .record_identity_succession(&from, &to, reference, &actor)?;
+            .record_identity_succession(&from, &to, reference, mode, &actor)?;
         write_out(event_id_out, string_to_ptr(id.to_string())?)
     })
 }

@@ -10,6 +10,7 @@ use consent_core::storage::{FileAccess, MemoryStore};
 use consent_core::{
     Actor, Assertion, Catalogue, Correction, DisclosureRequest, IdOptions, LedgerOptions,
     MEMORY_PATH, NationalId, ObjectionOutcome, OpenMode, RestrictionGround, StatisticsQuery,
+    SuccessionMode,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
@@ -376,10 +377,17 @@ impl Ledger {
     /// Records that the person known under `from_id` (a DUF number, a D-number) is now known
     /// under `to_id` (a D-number, a fødselsnummer): their grants, refusals, restrictions and
     /// history follow them. `reference` names the case or register entry that documents the
-    /// change (never a national id). Returns the event id. Only the catalogue's
-    /// `succession_roles` may record it (`NotPermittedError`); `NotFoundError` when the ledger
-    /// holds nothing under `from_id`, `ConflictError` when it was already succeeded.
-    #[pyo3(signature = (from_id, to_id, reference, *, actor))]
+    /// change (never a national id); it is stored sealed. Returns the event id. Only the
+    /// catalogue's `succession_roles` may record it (`NotPermittedError`); `NotFoundError` when
+    /// the ledger holds nothing under `from_id`; `InvalidInputError` for a step backwards (a
+    /// fødselsnummer to a D-number or a DUF number, a D-number to a DUF number);
+    /// `ConflictError` when `from_id` was already succeeded, or `to_id` already holds records
+    /// and `merge` is not `True` (joining two histories cannot be undone: pass `merge=True`
+    /// only once both ids are known to be one person, and the event records the merge).
+    #[pyo3(
+        signature = (from_id, to_id, reference, *, actor, merge = None),
+        text_signature = "($self, from_id, to_id, reference, *, actor, merge=False)"
+    )]
     fn record_identity_succession(
         &self,
         py: Python<'_>,
@@ -387,7 +395,12 @@ impl Ledger {
         to_id: &Bound<'_, PyAny>,
         reference: &Bound<'_, PyAny>,
         actor: &Bound<'_, PyAny>,
+        merge: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Uuid> {
+        let mode = match merge.map(|m| flag(m, "merge")).transpose()? {
+            Some(true) => SuccessionMode::Merge,
+            _ => SuccessionMode::Move,
+        };
         let ledger = self.core()?;
         let from = ledger
             .parse_national_id(&string(from_id, "from_id")?)
@@ -397,7 +410,7 @@ impl Ledger {
             .or_raise()?;
         let reference = string(reference, "reference")?;
         let actor = self::actor(actor)?;
-        py.detach(move || ledger.record_identity_succession(&from, &to, &reference, &actor))
+        py.detach(move || ledger.record_identity_succession(&from, &to, &reference, mode, &actor))
             .or_raise()
     }
 

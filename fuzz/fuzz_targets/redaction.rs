@@ -4,7 +4,9 @@
 //!
 //! Asserts, with this target's own reading of digits (not the library's): no valid id survives
 //! `redact_national_ids`; free text holding one is refused as an actor's id, as an actor's role,
-//! and in an error message that echoes it; and neither ever panics.
+//! and in an error message that echoes it; and neither ever panics. A DUF number written as UDI
+//! writes one (12 digits in one group, or 4-4-4 or 4-8 with one separator) is masked whole and
+//! refused likewise.
 #![no_main]
 
 use consent_core::{Actor, NationalId, control_digits, redact_national_ids};
@@ -82,10 +84,45 @@ fn check(text: &str) {
     }
 }
 
+/// A DUF number from the first bytes (12 digits from the year 19xx or 20xx), written as UDI
+/// writes one: in one group, or 4-4-4 or 4-8 split by one separator; between words.
+fn duf_written(data: &[u8]) -> Option<(String, String)> {
+    let head = data.get(..12)?;
+    let century = if head.get(10)? % 2 == 0 { "19" } else { "20" };
+    let digits: String = head.iter().take(10).map(|b| char::from(b'0' + b % 10)).collect();
+    let duf = format!("{century}{digits}");
+    NationalId::parse(&duf).ok()?;
+    let pick = head.get(11)?;
+    let separator = ["", " ", "-", "/", "\u{00A0}"].get(usize::from(pick % 5)).copied()?;
+    let (year, rest) = duf.split_at(4);
+    let (middle, last) = rest.split_at(4);
+    let written = match pick / 5 % 3 {
+        0 => duf.clone(),
+        1 => format!("{year}{separator}{middle}{separator}{last}"),
+        _ => format!("{year}{separator}{rest}"),
+    };
+    Some((format!("DUF {written} ok"), duf))
+}
+
 fuzz_target!(|data: &[u8]| {
     check(&String::from_utf8_lossy(data));
     if let Some(text) = disguised(data) {
         assert!(holds_national_id(&text), "the harness made no id: {text:?}");
         check(&text);
+    }
+    // A DUF number as written is masked whole and refused in free text.
+    if let Some((text, duf)) = duf_written(data) {
+        let masked = redact_national_ids(&text);
+        assert!(!masked.chars().any(|c| c.is_ascii_digit()), "survived masking: {masked:?}");
+        assert!(Actor::new(&text, "case_worker").is_err(), "accepted as an actor id: {text:?}");
+        // No group of four of its digits is echoed (the message's own text, such as
+        // "0-9", may hold digits).
+        let echoes = |message: &str| {
+            (0..3).any(|i| duf.get(4 * i..4 * i + 4).is_some_and(|group| message.contains(group)))
+        };
+        match Actor::new("saksbehandler-17", &text) {
+            Err(error) => assert!(!echoes(error.message()), "echoed: {}", error.message()),
+            Ok(_) => panic!("accepted as a role: {text:?}"),
+        }
     }
 });

@@ -86,43 +86,51 @@ static void test_succession(void) {
 
     /* Bad input: its own code, nothing recorded, nothing written out. */
     char *id = NULL;
-    CHECK(consent_ledger_record_identity_succession(NULL, DUF, ADULT, "UDI 2026/9", ACTOR, &id) ==
+    CHECK(consent_ledger_record_identity_succession(NULL, DUF, ADULT, "UDI 2026/9", false, ACTOR, &id) ==
           CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK(consent_ledger_record_identity_succession(ledger, NULL, ADULT, "UDI 2026/9", ACTOR, &id) ==
+    CHECK(consent_ledger_record_identity_succession(ledger, NULL, ADULT, "UDI 2026/9", false, ACTOR, &id) ==
           CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, NULL, ACTOR, &id) ==
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, NULL, false, ACTOR, &id) ==
           CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "UDI 2026/9", ACTOR, NULL) ==
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "UDI 2026/9", false, ACTOR, NULL) ==
           CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK(consent_ledger_record_identity_succession(ledger, "\xff", ADULT, "UDI 2026/9", ACTOR, &id) ==
+    CHECK(consent_ledger_record_identity_succession(ledger, "\xff", ADULT, "UDI 2026/9", false, ACTOR, &id) ==
           CONSENT_RESULT_INVALID_UTF8);
     /* A DUF number with a bad year prefix, and an 11-digit number with bad control digits. */
-    CHECK(consent_ledger_record_identity_succession(ledger, "301612345678", ADULT, "UDI 2026/9",
+    CHECK(consent_ledger_record_identity_succession(ledger, "301612345678", ADULT, "UDI 2026/9", false,
                                                     ACTOR, &id) == CONSENT_RESULT_INVALID_NATIONAL_ID);
     CHECK(message_lacks("301612345678"));
-    CHECK(consent_ledger_record_identity_succession(ledger, DUF, "15038510191", "UDI 2026/9", ACTOR,
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, "15038510191", "UDI 2026/9", false, ACTOR,
                                                     &id) == CONSENT_RESULT_INVALID_NATIONAL_ID);
     CHECK(message_lacks("15038510191"));
-    CHECK(consent_ledger_record_identity_succession(ledger, DUF, DUF, "UDI 2026/9", ACTOR, &id) ==
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, DUF, "UDI 2026/9", false, ACTOR, &id) ==
           CONSENT_RESULT_INVALID_INPUT);
     CHECK(message_lacks(DUF));
-    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "", ACTOR, &id) ==
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "", false, ACTOR, &id) ==
           CONSENT_RESULT_INVALID_INPUT);
-    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "case " ADULT, ACTOR, &id) ==
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "case " ADULT, false, ACTOR, &id) ==
           CONSENT_RESULT_INVALID_INPUT);
     CHECK(message_lacks(ADULT));
-    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "UDI 2026/9", "{}", &id) ==
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "UDI 2026/9", false, "{}", &id) ==
           CONSENT_RESULT_INVALID_INPUT);
-    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "UDI 2026/9", TEACHER, &id) ==
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "UDI 2026/9", false, TEACHER, &id) ==
           CONSENT_RESULT_NOT_PERMITTED);
     /* Nothing is held under the fodselsnummer yet: it cannot be succeeded. */
-    CHECK(consent_ledger_record_identity_succession(ledger, ADULT, DUF, "UDI 2026/9", ACTOR, &id) ==
-          CONSENT_RESULT_NOT_FOUND);
+    CHECK(consent_ledger_record_identity_succession(ledger, OTHER_ADULT, ADULT, "UDI 2026/9", false,
+                                                    ACTOR, &id) == CONSENT_RESULT_NOT_FOUND);
+    /* A step backwards (a fodselsnummer to a DUF number) is bad input, merge or not. */
+    CHECK(consent_ledger_record_identity_succession(ledger, ADULT, DUF, "UDI 2026/9", true, ACTOR,
+                                                    &id) == CONSENT_RESULT_INVALID_INPUT);
+    CHECK(message_lacks(DUF) && message_lacks(ADULT));
+    /* A DUF number in the reference, as UDI writes it, is refused like a national id. */
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "UDI 2017 1234 5678", false,
+                                                    ACTOR, &id) == CONSENT_RESULT_INVALID_INPUT);
+    CHECK(message_lacks("5678"));
     CHECK(id == NULL);
     CHECK(consent_ledger_event_count(ledger) == before);
 
     /* The succession: the grant follows the person to the fodselsnummer. */
-    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "Folkeregisteret 2026/77",
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "Folkeregisteret 2026/77", false,
                                                     ACTOR, &id) == CONSENT_RESULT_OK);
     CHECK(id != NULL && strlen(id) == 36);
     CHECK(consent_ledger_event_count(ledger) == before + 1);
@@ -140,11 +148,38 @@ static void test_succession(void) {
     consent_string_free(export_old);
     /* A second succession of the DUF number conflicts and records nothing. */
     char *again = NULL;
-    CHECK(consent_ledger_record_identity_succession(ledger, DUF, OTHER_ADULT, "UDI 2026/10", ACTOR,
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, OTHER_ADULT, "UDI 2026/10", false, ACTOR,
                                                     &again) == CONSENT_RESULT_CONFLICT);
     CHECK(again == NULL && consent_ledger_event_count(ledger) == before + 1);
     consent_string_free(id);
     consent_string_free(grant_id);
+    consent_ledger_free(ledger);
+}
+
+/* A new id that already holds records is joined to the person's only when merge is asked for. */
+static void test_merge(void) {
+    const consent_ledger *ledger = NULL;
+    CHECK(consent_ledger_open(":memory:", OPTIONS, &ledger) == CONSENT_RESULT_OK);
+    char *first = grant(ledger, OTHER_ADULT);
+    char *second = grant(ledger, ADULT);
+    uint64_t before = consent_ledger_event_count(ledger);
+    char *id = NULL;
+    CHECK(consent_ledger_record_identity_succession(ledger, OTHER_ADULT, ADULT, "Folkeregisteret 2026/80",
+                                                    false, ACTOR, &id) == CONSENT_RESULT_CONFLICT);
+    CHECK(message_lacks(ADULT) && message_lacks(OTHER_ADULT));
+    CHECK(id == NULL && consent_ledger_event_count(ledger) == before);
+    CHECK(consent_ledger_record_identity_succession(ledger, OTHER_ADULT, ADULT, "Folkeregisteret 2026/80",
+                                                    true, ACTOR, &id) == CONSENT_RESULT_OK);
+    CHECK(id != NULL && consent_ledger_event_count(ledger) == before + 1);
+    char *export_json = NULL;
+    CHECK(consent_ledger_subject_export(ledger, OTHER_ADULT, &export_json) == CONSENT_RESULT_OK);
+    CHECK(export_json != NULL && strstr(export_json, first) != NULL && strstr(export_json, second) != NULL);
+    CHECK(export_json != NULL && (strstr(export_json, "\"merge\": true") != NULL ||
+                                  strstr(export_json, "\"merge\":true") != NULL));
+    consent_string_free(export_json);
+    consent_string_free(id);
+    consent_string_free(first);
+    consent_string_free(second);
     consent_ledger_free(ledger);
 }
 
@@ -244,6 +279,7 @@ static void test_notifications(void) {
 
 int main(void) {
     test_succession();
+    test_merge();
     test_notifications();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -159,7 +159,11 @@ static class CaseworkTest
             Throws<NotPermittedException>("a teacher", ResultCode.NotPermitted, ledger,
                 () => ledger.RecordIdentitySuccession(Duf, Adult, "UDI 2026/9", Teacher));
             Throws<NotFoundException>("nothing under the earlier id", ResultCode.NotFound, ledger,
-                () => ledger.RecordIdentitySuccession(Adult, Duf, "UDI 2026/9", CaseWorker));
+                () => ledger.RecordIdentitySuccession(OtherAdult, Adult, "UDI 2026/9", CaseWorker));
+            Throws<InvalidInputException>("a step backwards", ResultCode.InvalidInput, ledger,
+                () => ledger.RecordIdentitySuccession(Adult, Duf, "UDI 2026/9", CaseWorker, true));
+            Throws<InvalidInputException>("a DUF number in the reference", ResultCode.InvalidInput, ledger,
+                () => ledger.RecordIdentitySuccession(Duf, Adult, "UDI 2017 1234 5678", CaseWorker));
             Throws<NullArgumentException>("a null reference", ResultCode.NullArgument, ledger,
                 () => ledger.RecordIdentitySuccession(Duf, Adult, null, CaseWorker));
 
@@ -175,6 +179,25 @@ static class CaseworkTest
             }
             Throws<ConflictException>("a second succession", ResultCode.Conflict, ledger,
                 () => ledger.RecordIdentitySuccession(Duf, OtherAdult, "UDI 2026/10", CaseWorker));
+        }
+    }
+
+    static void TestMerge()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            Guid first = Grant(ledger, OtherAdult);
+            Guid second = Grant(ledger, Adult);
+            Throws<ConflictException>("a new id that holds records, without merge", ResultCode.Conflict, ledger,
+                () => ledger.RecordIdentitySuccession(OtherAdult, Adult, "Folkeregisteret 2026/80", CaseWorker));
+            Throws<ConflictException>("merge: false", ResultCode.Conflict, ledger,
+                () => ledger.RecordIdentitySuccession(OtherAdult, Adult, "Folkeregisteret 2026/80", CaseWorker, false));
+            long before = ledger.EventCount;
+            ledger.RecordIdentitySuccession(OtherAdult, Adult, "Folkeregisteret 2026/80", CaseWorker, true);
+            Check(ledger.EventCount == before + 1, "merge: true joins the two histories");
+            string export = ledger.SubjectExport(OtherAdult);
+            Check(export.Contains(first.ToString("D")) && export.Contains(second.ToString("D"))
+                && (export.Contains("\"merge\": true") || export.Contains("\"merge\":true")), "the export shows one history, and that it was a merge");
         }
     }
 
@@ -375,6 +398,7 @@ static class CaseworkTest
     {
         TestAdoptCatalogue();
         TestSuccession();
+        TestMerge();
         TestNotifications();
         TestLiftDeadline();
         TestPrepared();

@@ -158,10 +158,44 @@ def test_record_identity_succession_rejects_bad_input() -> None:
     raises_unchanged(ledger, consent.NotPermittedError,
                      succeed(DUF, ADULT, "UDI 2026/9", actor=TEACHER), "succession")
     raises_unchanged(ledger, consent.NotFoundError,
-                     succeed(ADULT, DUF, "UDI 2026/9", actor=ACTOR), "holds nothing")
+                     succeed(OTHER_ADULT, ADULT, "UDI 2026/9", actor=ACTOR), "holds nothing")
+    # A step backwards (a fødselsnummer to a DUF number) is bad input, merge or not.
+    raises_unchanged(ledger, consent.InvalidInputError,
+                     succeed(ADULT, DUF, "UDI 2026/9", actor=ACTOR, merge=True), "forward only")
+    # A DUF number in the reference, as UDI writes it, is refused like a national id.
+    for reference in ("UDI 2017 1234 5678", "UDI 2017-12345678", "201712345678"):
+        error = raises_unchanged(ledger, consent.InvalidInputError,
+                                 succeed(DUF, ADULT, reference, actor=ACTOR))
+        assert "5678" not in str(error)
+    for merge in (1, "yes"):
+        raises_unchanged(ledger, consent.InvalidInputError,
+                         succeed(DUF, ADULT, "UDI 2026/9", actor=ACTOR, merge=merge), "merge")
     with pytest.raises(TypeError):
         ledger.record_identity_succession(DUF, ADULT, "UDI 2026/9")  # type: ignore[call-arg]
     assert "identity_succeeded" not in kinds(ledger)
+
+
+def test_a_new_id_that_holds_records_is_joined_only_with_merge() -> None:
+    ledger = new_ledger()
+    first = grant(ledger, OTHER_ADULT)
+    second = grant(ledger, ADULT)
+    error = raises_unchanged(
+        ledger, consent.ConflictError,
+        lambda: ledger.record_identity_succession(OTHER_ADULT, ADULT, "Folkeregisteret 2026/80",
+                                                  actor=ACTOR),
+        "already holds records")
+    assert ADULT not in str(error) and OTHER_ADULT not in str(error)
+    raises_unchanged(
+        ledger, consent.ConflictError,
+        lambda: ledger.record_identity_succession(OTHER_ADULT, ADULT, "Folkeregisteret 2026/80",
+                                                  actor=ACTOR, merge=False))
+    ledger.record_identity_succession(OTHER_ADULT, ADULT, "Folkeregisteret 2026/80", actor=ACTOR,
+                                      merge=True)
+    export = ledger.subject_export(OTHER_ADULT)
+    assert {str(r["record_id"]) for r in export["consent_records"]} >= {str(first), str(second)}
+    assert export["earlier_ids"][0]["merge"] is True
+    event = [e for e in ledger.events() if e["kind"] == "identity_succeeded"][0]
+    assert event["payload"]["merge"] is True
 
 
 # --- the notification worklist ------------------------------------------------------------

@@ -2,9 +2,6 @@
 Python: subject A = 15038510190 (an adult), M = a valid number for a person born 2010-05-01,
 the default catalogue (a one-year retention where kassasjon must become due), times UTC, and
 the ledger's clock set in test mode so that fixed dates are not backdating.
-
-The identity succession case (a D-number followed by a fødselsnummer) waits for the core's
-succession (issue 16 item 3); it is not here yet.
 """
 
 from __future__ import annotations
@@ -214,3 +211,27 @@ def test_the_export_of_a_number_never_seen_says_nothing_is_held() -> None:
     assert export["status"] == "nothing_held"
     assert export["consent_records"] == []
     assert A not in str(export)
+
+
+def test_a_d_numbers_grant_follows_the_person_to_their_fodselsnummer() -> None:
+    """A grant under a D-number, then a succession to a fødselsnummer: a decision under the
+    fødselsnummer is permitted by that grant, and both exports show one history."""
+    d_number = national_id("601190", "12")  # 20 November 1990 (day + 40)
+    ledger = new_ledger()
+    grant_id = ledger.grant(actor=ACTOR, **grant_fields(d_number, "nav", "employment_followup",
+                                                        "finances", False))
+    at = utc(2026, 3, 1, 10)
+    assert not decide(ledger, A, "nav", "employment_followup", "finances", at).permitted
+    ledger.record_identity_succession(d_number, A, "Folkeregisteret 2026/77", actor=ACTOR)
+    decision = decide(ledger, A, "nav", "employment_followup", "finances", at)
+    assert decision.permitted
+    assert str(grant_id) in repr(decision.to_dict())
+    assert decide(ledger, d_number, "nav", "employment_followup", "finances", at).permitted
+    under_new, under_old = (ledger.subject_export(n) for n in (A, d_number))
+    assert under_new["pii_principal_id"] == under_old["pii_principal_id"]
+    assert under_new["consent_records"] == under_old["consent_records"]
+    assert [str(r["record_id"]) for r in under_new["consent_records"]] == [str(grant_id)]
+    assert len(under_new["earlier_ids"]) == 1
+    for export in (under_new, under_old):
+        text = repr(export)
+        assert A not in text and d_number not in text

@@ -3,6 +3,7 @@
 //! Art. 18(3) and 19), and the deviations a municipality follows up (avvik).
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use consent_core::SuccessionMode;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -17,8 +18,9 @@ fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// `consent succession FROM TO --reference R`: the person known under FROM (a DUF number or a
-/// D-number) is now known under TO; their history follows them.
+/// `consent succession FROM TO --reference R [--merge]`: the person known under FROM (a DUF
+/// number or a D-number) is now known under TO; their history follows them. A TO that already
+/// holds records is joined only with `--merge`.
 pub fn succession(ctx: &Context<'_>, args: &SuccessionArgs) -> Result<Outcome, CliError> {
     let actor = ctx.actor()?;
     // Each `-` takes the next line of standard input: FROM first, then TO.
@@ -28,7 +30,12 @@ pub fn succession(ctx: &Context<'_>, args: &SuccessionArgs) -> Result<Outcome, C
         return Err(CliError::new("invalid_input", "give FROM and TO"));
     };
     let (from, to) = (from.parse(&ledger)?, to.parse(&ledger)?);
-    let id = ledger.record_identity_succession(&from, &to, &args.reference, &actor)?;
+    let mode = if args.merge {
+        SuccessionMode::Merge
+    } else {
+        SuccessionMode::Move
+    };
+    let id = ledger.record_identity_succession(&from, &to, &args.reference, mode, &actor)?;
     let from_pseudonym = ledger.pseudonym(&from).to_string();
     let to_pseudonym = ledger.pseudonym(&to).to_string();
     if ctx.json() {
@@ -36,10 +43,16 @@ pub fn succession(ctx: &Context<'_>, args: &SuccessionArgs) -> Result<Outcome, C
             "event_id": id,
             "from": from_pseudonym,
             "to": to_pseudonym,
+            "merge": args.merge,
         }))?));
     }
+    let joined = if args.merge {
+        "; the two histories were merged"
+    } else {
+        ""
+    };
     Ok(Outcome::ok(format!(
-        "recorded the succession {from_pseudonym} -> {to_pseudonym} (pseudonyms) as event {id}; the person's history follows them\n"
+        "recorded the succession {from_pseudonym} -> {to_pseudonym} (pseudonyms) as event {id}; the person's history follows them{joined}\n"
     )))
 }
 

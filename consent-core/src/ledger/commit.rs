@@ -122,7 +122,8 @@ impl Ledger {
         Ok(ids)
     }
 
-    /// The key that seals each pending payload (`None`: not personal), and the keys created
+    /// The key that seals each pending payload or its sealed part (`None`: nothing personal),
+    /// and the keys created
     /// for subjects sealed here for the first time (a destroyed key is replaced).
     #[expect(clippy::type_complexity, reason = "three parallel results of one pass")]
     fn sealing_keys(
@@ -142,7 +143,7 @@ impl Ledger {
         let mut new_keys = Vec::new();
         for (seq, item) in (first_seq..).zip(pending) {
             let key = match item.subject {
-                Some(subject) if item.payload.is_personal() => {
+                Some(subject) if item.payload.is_personal() || item.payload.has_sealed_part() => {
                     Some(match projection.key(&subject) {
                         Some((key, _)) if !destroy.contains(&subject) => key,
                         _ => match fresh.get(&subject) {
@@ -182,13 +183,20 @@ impl Ledger {
         entropy: &mut Entropy,
     ) -> Result<(Uuid, EventRecord)> {
         let id = self.new_id(entropy)?;
-        let mut bytes = record::encode_payload(&item.payload)?;
-        let sealed = match (key, item.subject) {
-            (Some(key), Some(subject)) => {
-                bytes = key.seal(&subject, &bytes, entropy)?;
-                true
+        let (bytes, sealed) = match (key, item.subject, &item.payload) {
+            // A payload in clear with a sealed part: the part sealed, the rest in clear.
+            (Some(key), Some(subject), EventPayload::IdentitySucceeded(succession)) => {
+                let stored = succession.seal_reference(key, &subject, entropy)?;
+                (
+                    record::encode_payload(&EventPayload::IdentitySucceeded(stored))?,
+                    false,
+                )
             }
-            _ => false,
+            (Some(key), Some(subject), payload) => (
+                key.seal(&subject, &record::encode_payload(payload)?, entropy)?,
+                true,
+            ),
+            (_, _, payload) => (record::encode_payload(payload)?, false),
         };
         let record = record::seal(
             seq,

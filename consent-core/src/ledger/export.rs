@@ -451,8 +451,13 @@ pub struct SuccessionEntry {
     pub meta: EventMeta,
     /// The earlier id's pseudonym.
     pub pseudonym: Pseudonym,
-    /// The reference to the decision or notice that gave the next id.
-    pub reference: String,
+    /// The reference to the decision or notice that gave the next id; `null` once the
+    /// person's records were shredded (kassasjon), which shreds it too.
+    pub reference: Option<String>,
+    /// Whether the next id already held records, so that two histories were joined (absent
+    /// when not, and in successions recorded before the field existed).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub merge: bool,
 }
 
 /// The resolution of an objection.
@@ -725,6 +730,7 @@ fn add_rights(export: &mut SubjectExport, meta: EventMeta, payload: &EventPayloa
             meta,
             pseudonym: s.from,
             reference: s.reference.clone(),
+            merge: s.merge,
         }),
         EventPayload::ObjectionResolved(o) => {
             if let Some(objection) = export

@@ -28,6 +28,7 @@ pub use export::{
     RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
     SubjectStatus, Validity,
 };
+pub use identity::SuccessionMode;
 pub use open::{MEMORY_PATH, read_catalogue_file};
 pub use prepared::PreparedRequest;
 pub use restrict::KassasjonDue;

@@ -156,7 +156,23 @@ fn check_payload(
                 }
             }
             if let Some(subject) = subject {
-                if sealed && keys.get(&subject).is_some_and(|(_, since)| *since == seq) {
+                // A payload in clear may hold a part sealed under the subject's key (a
+                // succession's reference): it must open, and it may be the key's first use.
+                let mut has_sealed_part = false;
+                if let EventPayload::IdentitySucceeded(succession) = &payload
+                    && succession.sealed_reference.is_some()
+                {
+                    has_sealed_part = true;
+                    let mut opened = succession.clone();
+                    opened.open_reference(
+                        keys.get(&subject).map(|(k, s)| (k, *s)),
+                        &subject,
+                        seq,
+                    )?;
+                }
+                if (sealed || has_sealed_part)
+                    && keys.get(&subject).is_some_and(|(_, since)| *since == seq)
+                {
                     first_events.insert(subject);
                 }
                 if matches!(payload, EventPayload::SubjectErased(_)) {

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::catalogue::{Art6, Art9, Code};
+use crate::error::{Error, ErrorCode, Result};
 use crate::id::pseudonym::Pseudonym;
+use crate::log::seal::{DataKey, Entropy};
 use crate::model::GrantId;
 use crate::model::party::{Actor, ChildHeard, Evidence, MaturityAssessment, Notice};
 use crate::model::request::{Assertion, Correction};
@@ -281,15 +283,88 @@ pub struct LiftRecord {
 /// The person's id changed (a DUF number, then a D-nummer, then a fødselsnummer): the event
 /// names the new id's subject, and this the pseudonym of the id before. From it on, the
 /// person's grants, refusals, restrictions, objections and history follow the new id.
+///
+/// The link (`from`, `at`, `merge`) is stored in clear, like the pseudonyms of every event's
+/// header, so it outlives a kassasjon; the free-text `reference` is sealed under the new id's
+/// data key, so it is shredded with the person's other payloads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SuccessionRecord {
     /// The pseudonym of the id the person had before.
     pub from: Pseudonym,
     /// The reference to the decision or notice (UDI, Folkeregisteret) that gave the new id.
-    pub reference: String,
+    /// On an event read back: the opened reference; `None` once the new id's data key was
+    /// destroyed (kassasjon). Stored in clear only by the first 0.2 development builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The reference as stored since the sealing fix: sealed (ChaCha20-Poly1305) under the
+    /// new id's data key, hex. On an event read back it is cleared once opened into
+    /// `reference`, and kept while it cannot be opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_reference: Option<String>,
     /// When it was recorded.
     pub at: DateTime<Utc>,
+    /// Whether the new id already held records, so that two histories were joined (the
+    /// caller asked for it with `SuccessionMode::Merge`). `false` in events written before
+    /// the field existed: those may have joined two histories without saying so, and replay
+    /// treats both alike, as it always did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub merge: bool,
+}
+
+/// The associated-data context of a sealed succession reference: it binds the sealed bytes to
+/// their field, so they cannot pass for a sealed payload of the same subject.
+const REFERENCE_CONTEXT: &[u8] = b"consent identity_succeeded reference";
+
+impl SuccessionRecord {
+    /// The record as stored: the reference sealed under the new id's data key.
+    pub(crate) fn seal_reference(
+        &self,
+        key: &DataKey,
+        subject: &Pseudonym,
+        entropy: &mut Entropy,
+    ) -> Result<SuccessionRecord> {
+        let mut stored = self.clone();
+        if let Some(reference) = stored.reference.take() {
+            let sealed =
+                key.seal_part(subject, REFERENCE_CONTEXT, reference.as_bytes(), entropy)?;
+            stored.sealed_reference = Some(crate::hex::encode(&sealed));
+        }
+        Ok(stored)
+    }
+
+    /// Opens a sealed reference in place with the subject's data key (`None`: the key is
+    /// gone, or the event predates it, so the reference stays sealed).
+    ///
+    /// # Errors
+    /// `Integrity` when a key of the event's time does not open it, or it is not hex or UTF-8.
+    pub(crate) fn open_reference(
+        &mut self,
+        key: Option<(&DataKey, u64)>,
+        subject: &Pseudonym,
+        seq: u64,
+    ) -> Result<()> {
+        let Some(hex) = &self.sealed_reference else {
+            return Ok(());
+        };
+        let Some((key, _)) = key.filter(|(_, since)| seq >= *since) else {
+            return Ok(());
+        };
+        let broken = || {
+            Error::new(
+                ErrorCode::Integrity,
+                "the succession's reference does not open under its subject's key",
+            )
+            .at_event(seq)
+        };
+        let sealed = crate::hex::decode(hex).ok_or_else(broken)?;
+        let plain = key
+            .open_part(subject, REFERENCE_CONTEXT, sealed)
+            .ok_or_else(broken)?;
+        self.reference = Some(String::from_utf8(plain).map_err(|_| broken())?);
+        self.sealed_reference = None;
+        Ok(())
+    }
 }
 
 /// How an objection was resolved.
@@ -461,6 +536,12 @@ impl EventPayload {
         }
     }
 
+    /// Whether the payload is stored in clear but holds a part sealed under the subject's key
+    /// (a succession's reference): the subject then needs a data key like a personal one.
+    pub(crate) fn has_sealed_part(&self) -> bool {
+        matches!(self, EventPayload::IdentitySucceeded(s) if s.reference.is_some())
+    }
+
     /// Whether the payload holds personal data and so is sealed under the subject's key.
     pub(crate) fn is_personal(&self) -> bool {
         !matches!(
@@ -497,4 +578,63 @@ pub struct Event {
     pub prev_hash: String,
     /// This event's hash, hex.
     pub hash: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A succession written by the first 0.2 development builds (reference in clear, no
+    /// `merge`) still decodes, with the meaning it had.
+    #[test]
+    fn a_succession_written_before_the_sealing_fix_keeps_its_meaning() {
+        let from = serde_json::to_value(Pseudonym([7; 16])).unwrap();
+        let old = serde_json::json!({"from": from, "reference": "UDI 2026/12", "at": "2026-03-01T10:00:00Z"});
+        let record: SuccessionRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(record.reference.as_deref(), Some("UDI 2026/12"));
+        assert_eq!(record.sealed_reference, None);
+        assert!(!record.merge);
+        // Opening leaves a reference in clear as it is.
+        let mut opened = record.clone();
+        opened.open_reference(None, &Pseudonym([7; 16]), 3).unwrap();
+        assert_eq!(opened, record);
+    }
+
+    #[test]
+    fn a_sealed_reference_opens_only_under_its_key_subject_and_time() {
+        let mut entropy = Entropy::new();
+        let key = DataKey::generate(&mut entropy).unwrap();
+        let subject = Pseudonym([1; 16]);
+        let record = SuccessionRecord {
+            from: Pseudonym([2; 16]),
+            reference: Some("Folkeregisteret 2026/77".into()),
+            sealed_reference: None,
+            at: "2026-03-01T10:00:00Z".parse().unwrap(),
+            merge: false,
+        };
+        let stored = record.seal_reference(&key, &subject, &mut entropy).unwrap();
+        assert_eq!(stored.reference, None);
+        let text = serde_json::to_string(&stored).unwrap();
+        assert!(!text.contains("Folkeregisteret"), "{text}");
+        let mut opened = stored.clone();
+        opened.open_reference(Some((&key, 5)), &subject, 5).unwrap();
+        assert_eq!(opened, record);
+        // A key from after the event (an erased subject's new key): stays sealed.
+        let mut later = stored.clone();
+        later.open_reference(Some((&key, 6)), &subject, 5).unwrap();
+        assert_eq!(later, stored);
+        // Another subject or key: an integrity error, never a silent default.
+        let mut moved = stored.clone();
+        let err = moved
+            .open_reference(Some((&key, 5)), &Pseudonym([3; 16]), 5)
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Integrity);
+        let other = DataKey::generate(&mut entropy).unwrap();
+        assert!(
+            stored
+                .clone()
+                .open_reference(Some((&other, 5)), &subject, 5)
+                .is_err()
+        );
+    }
 }

@@ -255,7 +255,17 @@ pub(crate) fn open_event(
     key: impl Fn(&Pseudonym) -> Option<(DataKey, u64)>,
 ) -> Result<Event> {
     if !verified.header.sealed {
-        return verified.decode(None);
+        let seq = verified.header.seq;
+        let subject = verified.header.subject;
+        let mut event = verified.decode(None)?;
+        // A succession's reference is sealed inside a payload in clear.
+        if let (EventPayload::IdentitySucceeded(succession), Some(subject)) =
+            (&mut event.payload, subject)
+        {
+            let current = key(&subject);
+            succession.open_reference(current.as_ref().map(|(k, s)| (k, *s)), &subject, seq)?;
+        }
+        return Ok(event);
     }
     let seq = verified.header.seq;
     let subject = verified.header.subject.ok_or_else(|| {

@@ -131,6 +131,28 @@ impl DataKey {
         seal_with(&self.0, plain, subject.as_bytes(), entropy)
     }
 
+    /// Seals a part of a payload stored in clear (a succession's reference), bound to the
+    /// subject and to `context`, the part's name.
+    pub fn seal_part(
+        &self,
+        subject: &Pseudonym,
+        context: &[u8],
+        plain: &[u8],
+        entropy: &mut Entropy,
+    ) -> Result<Vec<u8>> {
+        seal_with(&self.0, plain, &part_aad(subject, context), entropy)
+    }
+
+    /// Opens a part sealed by [`DataKey::seal_part`]; `None` when it does not authenticate.
+    pub fn open_part(
+        &self,
+        subject: &Pseudonym,
+        context: &[u8],
+        sealed: Vec<u8>,
+    ) -> Option<Vec<u8>> {
+        open_with(&self.0, &sealed, &part_aad(subject, context))
+    }
+
     /// Opens a sealed payload; `None` when it does not authenticate.
     #[cfg(test)]
     pub fn open(&self, subject: &Pseudonym, sealed: &[u8]) -> Option<Vec<u8>> {
@@ -154,6 +176,14 @@ impl DataKey {
         sealed.truncate(plain);
         Some(sealed)
     }
+}
+
+/// The associated data of a sealed part: the subject's pseudonym, then the part's name.
+fn part_aad(subject: &Pseudonym, context: &[u8]) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(16 + context.len());
+    aad.extend_from_slice(subject.as_bytes());
+    aad.extend_from_slice(context);
+    aad
 }
 
 /// Wraps and unwraps data keys for storage.

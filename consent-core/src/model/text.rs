@@ -40,12 +40,14 @@ pub(crate) fn check_code(value: &str, field: &str) -> Result<()> {
 
 /// Whether the text holds a valid national id (fødselsnummer or D-nummer, both control digits
 /// and a real date), in any disguise `redact.rs` reads: digits of any script, groups split by
-/// spaces, punctuation or invisible characters, or inside a longer number.
+/// spaces, punctuation or invisible characters, or inside a longer number; or a DUF number as
+/// one is written (`2016 1234 5678`, `2016-12345678`, `201612345678`: 12 digits from the year
+/// 19xx or 20xx, in one group or groups of 4-4-4 or 4-8).
 pub(crate) fn contains_national_id(value: &str) -> bool {
     crate::redact::any_window(value, |digits| {
         let text: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
         NationalId::parse(&text).is_ok()
-    })
+    }) || crate::redact::any_duf(value)
 }
 
 #[cfg(test)]
@@ -84,5 +86,39 @@ mod tests {
         assert!(check_code("case_worker", "actor.role").is_ok());
         // Eleven digits that fail the checksum are just a number.
         assert!(check("15038510191", "reference", 40).is_ok());
+    }
+
+    /// Review finding: a DUF number (12 digits) passed the 11-digit check.
+    #[test]
+    fn a_duf_number_as_written_is_refused() {
+        for duf in [
+            "201612345678",
+            "2016 1234 5678",
+            "2016-12345678",
+            "DUF 2016-1234-5678",
+            "UDI 2016/1234/5678, sak 12",
+            "ref 12, 2016 1234 5678",
+            "199912345678",
+            "２０１６ １２３４ ５６７８",
+        ] {
+            let err = check(duf, "reference", 60).unwrap_err();
+            assert!(err.message().contains("national id"), "{duf}");
+            assert!(!err.message().contains("5678"), "{}", err.message());
+        }
+        // Not a DUF number: another century, a timestamp, a date and time, a longer number,
+        // other groupings, a list.
+        for not_duf in [
+            "301612345678",
+            "20261130102233",
+            "2026-11-30 10:22",
+            "2026-11-30 10:22:33",
+            "2016123456789",
+            "2016-123456789",
+            "20 16 1234 5678",
+            "2016, 1234, 5678",
+            "sak 2026/1234",
+        ] {
+            assert!(check(not_duf, "reference", 60).is_ok(), "{not_duf}");
+        }
     }
 }

@@ -132,7 +132,13 @@ class Ledger:
         self, catalogue_file: Union[str, os.PathLike[str]], *, actor: ActorDict
     ) -> uuid.UUID: ...
     def record_identity_succession(
-        self, from_id: str, to_id: str, reference: str, *, actor: ActorDict
+        self,
+        from_id: str,
+        to_id: str,
+        reference: str,
+        *,
+        actor: ActorDict,
+        merge: bool = False,
     ) -> uuid.UUID: ...
     def notifications_due(self, *, at: datetime) -> list[NotificationDict]: ...
     def deviations(self, *, since: datetime) -> list[DeviationDict]: ...
