@@ -35,8 +35,16 @@ impl Ledger {
     /// repeated category or an instant out of range; `InvalidNationalId` for a synthetic id
     /// outside test mode. An error is never a permit.
     pub fn decide(&self, request: &DisclosureRequest) -> Result<Decision> {
+        let as_of = self.fresh()?;
+        self.decide_request(request, as_of)
+    }
+
+    /// Decides a request on the state as it is (the caller made it fresh), at ledger position
+    /// `as_of`.
+    fn decide_request(&self, request: &DisclosureRequest, as_of: u64) -> Result<Decision> {
         self.decide_parts(
             None,
+            as_of,
             &request.subject,
             request.recipient.as_str(),
             request.purpose.as_str(),
@@ -77,8 +85,9 @@ impl Ledger {
         assertions: &[Assertion],
         at: DateTime<Utc>,
     ) -> Result<Decision> {
+        let as_of = self.fresh()?;
         self.decide_parts(
-            None, subject, recipient, purpose, categories, assertions, at,
+            None, as_of, subject, recipient, purpose, categories, assertions, at,
         )
     }
 
@@ -115,7 +124,17 @@ impl Ledger {
         at: DateTime<Utc>,
     ) -> Result<Decision> {
         // No lock yet: the statute path never reads the subjects' state.
-        self.decide_parts(None, subject, recipient, purpose, categories, &[], at)
+        let as_of = self.fresh()?;
+        self.decide_parts(
+            None,
+            as_of,
+            subject,
+            recipient,
+            purpose,
+            categories,
+            &[],
+            at,
+        )
     }
 
     /// Decides many requests under one read of the state; each gets its own result.
@@ -137,12 +156,14 @@ impl Ledger {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn decide_many(&self, requests: &[DisclosureRequest]) -> Result<Vec<Result<Decision>>> {
+        let as_of = self.fresh()?;
         let projection = self.read()?;
         Ok(requests
             .iter()
             .map(|r| {
                 self.decide_parts(
                     Some(&projection),
+                    as_of,
                     &r.subject,
                     r.recipient.as_str(),
                     r.purpose.as_str(),
@@ -179,12 +200,14 @@ impl Ledger {
         S: AsRef<str> + 'a,
         I: IntoIterator<Item = (&'a NationalId, &'a str, &'a str, &'a [S], DateTime<Utc>)>,
     {
+        let as_of = self.fresh()?;
         let projection = self.read()?;
         Ok(requests
             .into_iter()
             .map(|(subject, recipient, purpose, categories, at)| {
                 self.decide_parts(
                     Some(&projection),
+                    as_of,
                     subject,
                     recipient,
                     purpose,
@@ -198,7 +221,8 @@ impl Ledger {
 
     /// Decides one request, reading the subject's state under `held` (a read lock the caller
     /// holds) or, when `None`, under a read lock taken only if a category needs consent; under
-    /// the catalogue in force at the request's instant.
+    /// the catalogue in force at the request's instant. `as_of` is the ledger position the
+    /// caller made the state fresh to.
     #[expect(
         clippy::too_many_arguments,
         reason = "the parts of one request, borrowed, so no request is built per decision"
@@ -206,6 +230,7 @@ impl Ledger {
     fn decide_parts<S: AsRef<str>>(
         &self,
         held: Option<&Projection>,
+        as_of: u64,
         subject: &NationalId,
         recipient: &str,
         purpose: &str,
@@ -251,7 +276,7 @@ impl Ledger {
             .split_at_checked(categories.len())
             .ok_or_else(|| Error::invalid("more categories than the catalogue has"))?;
         let key = &self.inner.key;
-        decide::decide(
+        let mut decision = decide::decide(
             catalogue,
             recipient,
             purpose,
@@ -268,7 +293,9 @@ impl Ledger {
                 }
                 Ok(())
             },
-        )
+        )?;
+        decision.as_of_seq = as_of;
+        Ok(decision)
     }
 
     /// Decides a disclosure and, when it is permitted, records it with the basis of each
@@ -295,8 +322,11 @@ impl Ledger {
         request: &DisclosureRequest,
         actor: &Actor,
     ) -> Result<Decision> {
+        // Under the write lock the ledger has caught up with every process's writes, so the
+        // permit is checked again on the state the disclosure is recorded on.
         let mut writer = self.lock_writer()?;
-        let decision = self.decide(request)?;
+        let as_of = writer.last_seq;
+        let decision = self.decide_request(request, as_of)?;
         if !decision.permitted() {
             return Err(Error::new(
                 ErrorCode::NotPermitted,

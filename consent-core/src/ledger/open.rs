@@ -19,7 +19,7 @@ use crate::model::parse_json;
 use crate::model::party::Actor;
 use crate::store::memory::MemoryStore;
 use crate::store::sqlite::{
-    FileAccess, Found, SqliteStore, beside, emptied, inspect, lock_path, remove_created,
+    FileAccess, Found, SqliteStore, beside, emptied, existing_access, inspect, remove_created,
 };
 
 /// The path that opens an in-memory ledger.
@@ -354,29 +354,40 @@ impl Ledger {
     }
 }
 
-/// Opens an existing ledger file, for writing or read-only. Nothing is created: not a key, not a
-/// lock file for a file that is not a ledger (one this open made is removed when it fails).
+/// Opens an existing ledger file, for writing or read-only, beside any other processes that
+/// have it open. Nothing is created: not a key, not a lock file for a file that is not a ledger
+/// (one this open made is removed when it fails).
 fn open_existing(path: &Path, options: LedgerOptions, read_only: bool) -> Result<Ledger> {
     let store = Arc::new(if read_only {
         SqliteStore::open_read_only(path)?
     } else {
         SqliteStore::open(path)?
     });
-    let lock_created = store.created_lock_file();
-    let opened = existing_key(path, &options).and_then(|key| {
-        Ledger::build(
-            Box::new(Arc::clone(&store)),
-            LedgerOptions {
-                key: Some(key),
-                ..options
-            },
-            false,
-        )
-    });
+    let lock_made = store
+        .created_lock_file()
+        .then(|| store.lock_file_path())
+        .flatten();
+    let opened = existing_key(path, &options)
+        .and_then(|key| {
+            Ledger::build(
+                Box::new(Arc::clone(&store)),
+                LedgerOptions {
+                    key: Some(key),
+                    ..options
+                },
+                false,
+            )
+        })
+        .and_then(|ledger| match store.shared_path() {
+            Some(real) => ledger
+                .share(real, existing_access(path), !read_only)
+                .map(|()| ledger),
+            None => Ok(ledger),
+        });
     if opened.is_err() {
         drop(store);
-        if lock_created {
-            let _ = fs::remove_file(lock_path(path));
+        if let Some(made) = lock_made {
+            let _ = fs::remove_file(made);
         }
     }
     opened
@@ -399,7 +410,10 @@ fn create(path: &Path, options: LedgerOptions) -> Result<Ledger> {
         }
     };
     let store = Arc::new(SqliteStore::create(path, access)?);
-    let lock_created = store.created_lock_file();
+    let lock_made = store
+        .created_lock_file()
+        .then(|| store.lock_file_path())
+        .flatten();
     let created = Ledger::build(
         Box::new(Arc::clone(&store)),
         LedgerOptions {
@@ -411,10 +425,15 @@ fn create(path: &Path, options: LedgerOptions) -> Result<Ledger> {
     .and_then(|ledger| match &new_key_file {
         Some(key_path) => create_key_file(key_path, &key, access).map(|()| ledger),
         None => Ok(ledger),
-    });
+    })
+    .and_then(|ledger| match store.shared_path() {
+        Some(real) => ledger.share(real, access, true).map(|()| ledger),
+        None => Ok(ledger),
+    })
+    .and_then(|ledger| store.finish_creation().map(|()| ledger));
     if created.is_err() {
         drop(store);
-        remove_created(path, lock_created);
+        remove_created(path, lock_made.as_deref());
     }
     created
 }
