@@ -183,7 +183,10 @@ def test_an_emptied_or_deleted_ledger_is_an_integrity_error(tmp_path: Path) -> N
     ledger = consent.Ledger.open(path, test_mode=True, clock=CLOCK)
     add_grants(ledger)
     close(ledger)
+    # The lock file and the shared head file stay beside a ledger that was opened; remove them
+    # as someone emptying the ledger might, so nothing but the key file is left.
     (tmp_path / "ledger.db.lock").unlink()
+    (tmp_path / "ledger.db.head").unlink()
     path.write_bytes(b"")
     with pytest.raises(consent.IntegrityError, match="empty"):
         consent.Ledger.open(path, test_mode=True, clock=CLOCK)
