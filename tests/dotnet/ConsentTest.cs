@@ -1014,6 +1014,24 @@ static class ConsentTest
                 }
             }
             Check(File.Exists(path + ".key"), "the key file beside the ledger");
+            // Creating a ledger is done alone: while another process holds the new ledger's
+            // lock (flock(1) stands in for a process creating it), creating it is Locked.
+            string creating = Path.Combine(dir, "creating.db");
+            var holder = new System.Diagnostics.ProcessStartInfo("flock",
+                "-x " + creating + ".lock -c \"echo held; sleep 10\"")
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+            };
+            using (var process = System.Diagnostics.Process.Start(holder))
+            {
+                Check(process.StandardOutput.ReadLine() == "held", "flock(1) holds the lock");
+                Throws<LockedException>("creating a ledger another process is creating", ResultCode.Locked, null,
+                    () => Ledger.Open(creating, TestOptions()));
+                Check(!File.Exists(creating), "a refused creation leaves no database");
+                process.Kill();
+                process.WaitForExit();
+            }
             using (Ledger again = Ledger.Open(path))
             {
                 Check(Recorded(again) == 1 && again.Permits(Adult, "laeringssenteret", "health_coordination", Health, May2026),
