@@ -296,6 +296,15 @@ impl Ledger {
     ///
     /// Opening checks the key, replays every event into the projection and verifies the chain.
     ///
+    /// Any number of processes (and handles in one process) may have one ledger file open at
+    /// once, each with its own projection. A write takes the file's lock for that write only,
+    /// first applies what the others committed, then validates and appends; a decision sees
+    /// every write acknowledged anywhere before it started (a head counter in
+    /// `<database>.head`, shared through memory, tells it when to catch up), and reports the
+    /// position it was made at ([`Decision::as_of_seq`](crate::Decision::as_of_seq)). A ledger
+    /// built with [`Ledger::with_store`] over a [`SqliteStore`] does none of this: it must be
+    /// the file's only writer.
+    ///
     /// ```
     /// # use consent_core::{Ledger, LedgerOptions};
     /// let dir = tempfile::tempdir()?;
@@ -308,11 +317,13 @@ impl Ledger {
     /// ```
     ///
     /// # Errors
-    /// `Locked` when another process has it open for writing; `KeyMismatch` for a wrong or
+    /// `Locked` when another process is creating the ledger (`Create` mode) or upgrading its
+    /// format (an ordinary open waits for either to finish); `KeyMismatch` for a wrong or
     /// missing key; `Integrity` naming the first bad event, or for a deleted or emptied ledger;
     /// `NotFound` for a missing ledger in `ReadOnly` mode; `Conflict` for an existing file in
     /// `Create` mode; `UnsupportedVersion` for a file of another format (a format-1 file names
-    /// the upgrade command); `Storage` for a file that is not a consent ledger;
+    /// the upgrade command); `Storage` for a file that is not a consent ledger, a file with a
+    /// second hard link, or a shared head file that cannot be used;
     /// `InvalidInput` for a `key_file` with `":memory:"` or a key file that is not private.
     pub fn open(path: impl AsRef<Path>, options: LedgerOptions) -> Result<Ledger> {
         let path = path.as_ref();
@@ -409,7 +420,7 @@ fn create(path: &Path, options: LedgerOptions) -> Result<Ledger> {
             }
         }
     };
-    let store = Arc::new(SqliteStore::create(path, access)?);
+    let store = Arc::new(SqliteStore::create_held(path, access)?);
     let lock_made = store
         .created_lock_file()
         .then(|| store.lock_file_path())

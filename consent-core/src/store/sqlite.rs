@@ -121,6 +121,9 @@ pub struct SqliteStore {
     /// Whether the lock is held for now, beyond single writes: for the store's life (the
     /// format upgrade), or until a new ledger is complete ([`SqliteStore::finish_creation`]).
     exclusive: AtomicBool,
+    /// Whether the creation's lock ends with the first write (a store created outside
+    /// `Ledger::open`).
+    release_after_write: AtomicBool,
     /// Whether this open made the lock file (a failed open removes it again).
     lock_created: bool,
     /// How deeply `begin_read` calls nest (the outermost pins the snapshot).
@@ -356,14 +359,22 @@ fn not_found(path: &Path) -> Error {
 impl SqliteStore {
     /// Creates a new, empty ledger database at `path`, which must not exist: the file, its
     /// WAL and its index get `access`'s mode whatever the umask. The store holds the write lock
-    /// until [`SqliteStore::finish_creation`], so another process opening the path meanwhile
-    /// waits for the whole new ledger (its first event, its key file) instead of finding an
-    /// empty file.
+    /// until its first write ends (a new ledger's first state), so another process opening the
+    /// path meanwhile waits instead of finding an empty file.
     ///
     /// # Errors
     /// `Conflict` when something exists at `path`; `Locked` when another process is creating
     /// it; `Storage` when it cannot be created (nothing is left behind).
     pub fn create(path: &Path, access: FileAccess) -> Result<SqliteStore> {
+        let store = SqliteStore::create_held(path, access)?;
+        store.release_after_write.store(true, Ordering::Release);
+        Ok(store)
+    }
+
+    /// Creates a new ledger database as [`SqliteStore::create`] does, holding the write lock
+    /// until [`SqliteStore::finish_creation`]: `Ledger::open` releases it once the new ledger
+    /// is whole (its first event and its key file).
+    pub(crate) fn create_held(path: &Path, access: FileAccess) -> Result<SqliteStore> {
         let exists = || {
             Error::new(
                 ErrorCode::Conflict,
@@ -435,6 +446,7 @@ impl SqliteStore {
                 read_only: false,
                 lock: Some(lock_file),
                 exclusive: AtomicBool::new(true),
+                release_after_write: AtomicBool::new(false),
                 lock_created,
                 reads: AtomicUsize::new(0),
                 path: path.to_owned(),
@@ -515,6 +527,7 @@ impl SqliteStore {
                 read_only: false,
                 lock: Some(lock_file),
                 exclusive: AtomicBool::new(exclusive),
+                release_after_write: AtomicBool::new(false),
                 lock_created,
                 reads: AtomicUsize::new(0),
                 path: path.to_owned(),
@@ -573,6 +586,7 @@ impl SqliteStore {
             read_only: true,
             lock: None,
             exclusive: AtomicBool::new(false),
+            release_after_write: AtomicBool::new(false),
             lock_created: false,
             reads: AtomicUsize::new(0),
             path: path.to_owned(),
@@ -1093,6 +1107,9 @@ impl Store for SqliteStore {
     }
 
     fn end_write(&self) -> Result<()> {
+        if self.release_after_write.swap(false, Ordering::AcqRel) {
+            return self.finish_creation();
+        }
         match &self.lock {
             Some(file) if !self.exclusive.load(Ordering::Acquire) => unlock(file),
             _ => Ok(()),
