@@ -91,7 +91,7 @@ enum consent_result
    */
   CONSENT_RESULT_KEY_MISMATCH = 10,
   /**
-   * Another process holds the ledger open for writing.
+   * Another process is creating or upgrading the ledger file, which must be done alone.
    */
   CONSENT_RESULT_LOCKED = 11,
   /**
@@ -457,7 +457,7 @@ consent_result consent_ledger_set_clock(const struct consent_ledger *ledger, int
  *
  * Errors: `NULL_ARGUMENT` (`path`, `ledger_out`), `INVALID_UTF8`, `INVALID_INPUT` (bad options
  * JSON), `INVALID_CATALOGUE` (the catalogue file does not validate), `LOCKED` (another process
- * has the file open), `KEY_MISMATCH` (wrong or missing key file), `INTEGRITY` (the stored chain
+ * is creating or upgrading the file), `KEY_MISMATCH` (wrong or missing key file), `INTEGRITY` (the stored chain
  * does not verify), `UNSUPPORTED_VERSION`, `STORAGE` (also: the catalogue file cannot be read),
  * `PANIC`.
  *

@@ -122,7 +122,7 @@ namespace Consent
         public KeyMismatchException(string message) : base(ResultCode.KeyMismatch, message) { }
     }
 
-    /// <summary>Another process (or another open ledger in this one) holds the ledger file open for writing. (<see cref="ResultCode.Locked"/>)</summary>
+    /// <summary>Another process is creating or upgrading the ledger file (or a consent 0.1 process has it open), which must be done alone; any number of processes may otherwise have one ledger open. (<see cref="ResultCode.Locked"/>)</summary>
     public sealed class LockedException : ConsentException
     {
         /// <summary>An error with the given message.</summary>

@@ -25,7 +25,7 @@ namespace Consent
         /// <summary>Opens the ledger file at <paramref name="path"/> (an embedded SQLite file,
         /// durable on return), creating it and its key file on first use; <c>":memory:"</c>
         /// opens an in-memory ledger. Opening replays and verifies every event.</summary>
-        /// <exception cref="LockedException">Another process has the file open.</exception>
+        /// <exception cref="LockedException">Another process is creating or upgrading the file.</exception>
         /// <exception cref="KeyMismatchException">The key is not the file's.</exception>
         /// <exception cref="IntegrityException">The stored chain does not verify.</exception>
         /// <exception cref="InvalidCatalogueException">The catalogue file does not validate.</exception>

@@ -27,7 +27,7 @@ namespace Consent
         Integrity = 9,
         /// <summary>The pseudonym key does not match the one the ledger was created with.</summary>
         KeyMismatch = 10,
-        /// <summary>Another process holds the ledger open for writing.</summary>
+        /// <summary>Another process is creating or upgrading the ledger file, which must be done alone.</summary>
         Locked = 11,
         /// <summary>The ledger file was written by an incompatible schema version.</summary>
         UnsupportedVersion = 12,

@@ -31,7 +31,7 @@ pub enum ErrorCode {
     Integrity,
     /// The pseudonym key does not match the one the ledger was created with.
     KeyMismatch,
-    /// Another process holds the ledger open for writing.
+    /// Another process is creating or upgrading the ledger file, which must be done alone.
     Locked,
     /// The ledger file was written by an incompatible schema version.
     UnsupportedVersion,

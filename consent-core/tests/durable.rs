@@ -237,18 +237,15 @@ fn the_database_holds_no_national_id_in_clear() {
 }
 
 #[test]
-fn a_second_writer_is_refused_with_a_clear_error() {
+fn a_second_opener_shares_the_file() {
+    // Many processes (and handles) may have one ledger open; tests/shared.rs tests how.
     let dir = tempfile::tempdir().unwrap();
     let path = db(&dir);
     let first = open(&path);
-    let err = Ledger::open(&path, options()).unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Locked);
-    assert!(
-        err.message().contains("another process"),
-        "{}",
-        err.message()
-    );
+    let second = open(&path);
+    assert_eq!(first.event_count(), second.event_count());
     drop(first);
+    drop(second);
     open(&path);
 }
 

@@ -26,4 +26,5 @@ mod restriction;
 mod rights;
 mod scenarios;
 mod security;
+mod shared;
 mod upgrade;

@@ -290,3 +290,22 @@ fn an_upgrade_refuses_catalogues_that_do_not_fit_and_changes_nothing() {
     assert!(err.message().contains("2026-11-01"), "{}", err.message());
     assert!(std::fs::read(&path).unwrap() == before);
 }
+
+#[test]
+fn an_upgrade_is_done_alone() {
+    // A consent 0.1 process holds the lock file's lock for as long as it has the file open;
+    // the upgrade must not run beside it (nor beside another upgrade).
+    let (dir, path) = copy();
+    let lock = std::fs::File::create(dir.path().join("consent.db.lock")).unwrap();
+    lock.lock().unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let err = upgrade_file(&path, &key()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Locked, "{}", err.message());
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file is unchanged"
+    );
+    lock.unlock().unwrap();
+    upgrade_file(&path, &key()).unwrap();
+}

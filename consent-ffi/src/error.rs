@@ -39,7 +39,7 @@ pub enum consent_result {
     Integrity = 9,
     /// The pseudonym key does not match the one the ledger was created with.
     KeyMismatch = 10,
-    /// Another process holds the ledger open for writing.
+    /// Another process is creating or upgrading the ledger file, which must be done alone.
     Locked = 11,
     /// The ledger file was written by an incompatible schema version.
     UnsupportedVersion = 12,

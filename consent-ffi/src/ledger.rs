@@ -101,7 +101,7 @@ fn open(path: &str, options_json: Option<&str>) -> Result<LedgerHandle, FfiError
 ///
 /// Errors: `NULL_ARGUMENT` (`path`, `ledger_out`), `INVALID_UTF8`, `INVALID_INPUT` (bad options
 /// JSON), `INVALID_CATALOGUE` (the catalogue file does not validate), `LOCKED` (another process
-/// has the file open), `KEY_MISMATCH` (wrong or missing key file), `INTEGRITY` (the stored chain
+/// is creating or upgrading the file), `KEY_MISMATCH` (wrong or missing key file), `INTEGRITY` (the stored chain
 /// does not verify), `UNSUPPORTED_VERSION`, `STORAGE` (also: the catalogue file cannot be read),
 /// `PANIC`.
 ///

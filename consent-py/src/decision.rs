@@ -109,6 +109,14 @@ impl Decision {
         self.inner.purpose().as_str()
     }
 
+    /// The ledger position the decision was made at: it reflects every event up to this
+    /// sequence number, which includes every write acknowledged before the decision started,
+    /// in this process or any other that has the ledger file open.
+    #[getter]
+    fn as_of_seq(&self) -> u64 {
+        self.inner.as_of_seq()
+    }
+
     /// The reason the first denied category was denied, or `None` when permitted.
     #[getter]
     fn denial(&self) -> Option<&'static str> {

@@ -77,7 +77,7 @@ create_exception!(
     consent,
     LockedError,
     ConsentError,
-    "Another process holds the ledger open for writing."
+    "Another process is creating or upgrading the ledger file, which must be done alone."
 );
 create_exception!(
     consent,

@@ -1005,10 +1005,33 @@ static class ConsentTest
             using (Ledger ledger = Ledger.Open(path, TestOptions()))
             {
                 ledger.Grant(HealthGrant(), CaseWorker);
-                // The file is locked while it is open, even within one process.
-                Throws<LockedException>("a second open of the same file", ResultCode.Locked, null, () => Ledger.Open(path));
+                // Any number of handles (and processes) may have the file open; each sees the
+                // others' acknowledged writes.
+                using (Ledger second = Ledger.Open(path, TestOptions()))
+                {
+                    Check(second.Permits(Adult, "laeringssenteret", "health_coordination", Health, May2026),
+                        "a second handle on the same file sees the first one's grant");
+                }
             }
             Check(File.Exists(path + ".key"), "the key file beside the ledger");
+            // Creating a ledger is done alone: while another process holds the new ledger's
+            // lock (flock(1) stands in for a process creating it), creating it is Locked.
+            string creating = Path.Combine(dir, "creating.db");
+            var holder = new System.Diagnostics.ProcessStartInfo("flock",
+                "-x " + creating + ".lock -c \"echo held; sleep 10\"")
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+            };
+            using (var process = System.Diagnostics.Process.Start(holder))
+            {
+                Check(process.StandardOutput.ReadLine() == "held", "flock(1) holds the lock");
+                Throws<LockedException>("creating a ledger another process is creating", ResultCode.Locked, null,
+                    () => Ledger.Open(creating, TestOptions()));
+                Check(!File.Exists(creating), "a refused creation leaves no database");
+                process.Kill();
+                process.WaitForExit();
+            }
             using (Ledger again = Ledger.Open(path))
             {
                 Check(Recorded(again) == 1 && again.Permits(Adult, "laeringssenteret", "health_coordination", Health, May2026),

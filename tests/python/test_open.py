@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -90,13 +91,47 @@ def test_explicit_key_file_and_key_mismatch(tmp_path: Path) -> None:
     assert recorded(consent.Ledger.open(path, key_file=key)) == 2
 
 
-def test_a_second_writer_is_locked_out(tmp_path: Path) -> None:
+def test_two_handles_share_one_file(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     first = consent.Ledger.open(path, test_mode=True, clock=CLOCK)
-    with pytest.raises(consent.LockedError, match="another process"):
-        consent.Ledger.open(path, test_mode=True, clock=CLOCK)
+    second = consent.Ledger.open(path, test_mode=True, clock=CLOCK)
+    grant_id = first.grant(
+        subject=ADULT, grantor={"role": "self"}, purposes=["health_coordination"],
+        recipients=["laeringssenteret"], categories=["health"], explicit=True,
+        valid_from=utc(2026, 1, 5, 9), evidence=EVIDENCE, notice=NOTICE, actor=ACTOR,
+    )
+    # Acknowledged through `first`: `second` sees it on its next decision, and says where.
+    decision = health(second, 2)
+    assert decision.permitted
+    assert decision.as_of_seq == 2
+    assert decision.to_dict()["as_of_seq"] == 2
+    second.withdraw(grant_id, at=utc(2026, 1, 20), actor=ACTOR)
+    assert not health(first, 2).permitted
+    # The same withdrawal through the other handle: a conflict, and nothing written.
+    with pytest.raises(consent.ConflictError):
+        first.withdraw(grant_id, at=utc(2026, 1, 20), actor=ACTOR)
+    assert health(first, 2).as_of_seq == 3
     close(first)
-    consent.Ledger.open(path, test_mode=True, clock=CLOCK)
+    close(second)
+
+
+def test_a_forked_child_refuses_the_parents_ledger(tmp_path: Path) -> None:
+    ledger = consent.Ledger.open(tmp_path / "ledger.db", test_mode=True, clock=CLOCK)
+    health(ledger, 2)
+    pid = os.fork()
+    if pid == 0:  # the child: its copy of the ledger must not decide on the parent's state
+        try:
+            health(ledger, 2)
+            code = 1
+        except consent.StorageError as error:
+            code = 0 if "forked" in str(error) else 2
+        except BaseException:  # noqa: BLE001 - any other outcome fails the test
+            code = 3
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert not health(ledger, 2).permitted
+    close(ledger)
 
 
 def test_storage_errors(tmp_path: Path) -> None:
@@ -148,7 +183,10 @@ def test_an_emptied_or_deleted_ledger_is_an_integrity_error(tmp_path: Path) -> N
     ledger = consent.Ledger.open(path, test_mode=True, clock=CLOCK)
     add_grants(ledger)
     close(ledger)
+    # The lock file and the shared head file stay beside a ledger that was opened; remove them
+    # as someone emptying the ledger might, so nothing but the key file is left.
     (tmp_path / "ledger.db.lock").unlink()
+    (tmp_path / "ledger.db.head").unlink()
     path.write_bytes(b"")
     with pytest.raises(consent.IntegrityError, match="empty"):
         consent.Ledger.open(path, test_mode=True, clock=CLOCK)

@@ -41,7 +41,7 @@ def test_the_typed_dicts_are_public() -> None:
     )
 
     assert DecisionDict.__required_keys__ == {"version", "permitted", "at", "recipient", "purpose",
-                                             "categories"}
+                                             "as_of_seq", "categories"}
     assert BasisDict.__required_keys__ == {"kind", "art6", "confidentiality_exception"}
     assert BasisDict.__optional_keys__ == {
         "rule", "condition", "grant_id", "explicit", "statute", "art9", "confidentiality_statute"

@@ -119,6 +119,7 @@ impl Ledger {
                 .store(projection.any_flags(), Ordering::Release);
         }
         self.inner.events.store(seq, Ordering::Release);
+        self.publish(seq);
         Ok(ids)
     }
 

@@ -35,8 +35,16 @@ impl Ledger {
     /// repeated category or an instant out of range; `InvalidNationalId` for a synthetic id
     /// outside test mode. An error is never a permit.
     pub fn decide(&self, request: &DisclosureRequest) -> Result<Decision> {
+        let as_of = self.fresh()?;
+        self.decide_request(request, as_of)
+    }
+
+    /// Decides a request on the state as it is (the caller made it fresh), at ledger position
+    /// `as_of`.
+    fn decide_request(&self, request: &DisclosureRequest, as_of: u64) -> Result<Decision> {
         self.decide_parts(
             None,
+            as_of,
             &request.subject,
             request.recipient.as_str(),
             request.purpose.as_str(),
@@ -77,8 +85,9 @@ impl Ledger {
         assertions: &[Assertion],
         at: DateTime<Utc>,
     ) -> Result<Decision> {
+        let as_of = self.fresh()?;
         self.decide_parts(
-            None, subject, recipient, purpose, categories, assertions, at,
+            None, as_of, subject, recipient, purpose, categories, assertions, at,
         )
     }
 
@@ -105,7 +114,17 @@ impl Ledger {
         at: DateTime<Utc>,
     ) -> Result<Decision> {
         // No lock yet: the statute path never reads the subjects' state.
-        self.decide_parts(None, subject, recipient, purpose, categories, &[], at)
+        let as_of = self.fresh()?;
+        self.decide_parts(
+            None,
+            as_of,
+            subject,
+            recipient,
+            purpose,
+            categories,
+            &[],
+            at,
+        )
     }
 
     /// Decides many requests under one read of the state; each gets its own result.
@@ -127,12 +146,14 @@ impl Ledger {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn decide_many(&self, requests: &[DisclosureRequest]) -> Result<Vec<Result<Decision>>> {
+        let as_of = self.fresh()?;
         let projection = self.read()?;
         Ok(requests
             .iter()
             .map(|r| {
                 self.decide_parts(
                     Some(&projection),
+                    as_of,
                     &r.subject,
                     r.recipient.as_str(),
                     r.purpose.as_str(),
@@ -169,12 +190,14 @@ impl Ledger {
         S: AsRef<str> + 'a,
         I: IntoIterator<Item = (&'a NationalId, &'a str, &'a str, &'a [S], DateTime<Utc>)>,
     {
+        let as_of = self.fresh()?;
         let projection = self.read()?;
         Ok(requests
             .into_iter()
             .map(|(subject, recipient, purpose, categories, at)| {
                 self.decide_parts(
                     Some(&projection),
+                    as_of,
                     subject,
                     recipient,
                     purpose,
@@ -188,7 +211,8 @@ impl Ledger {
 
     /// Decides one request, reading the subject's state under `held` (a read lock the caller
     /// holds) or, when `None`, under a read lock taken only if a category needs consent; under
-    /// the catalogue in force at the request's instant.
+    /// the catalogue in force at the request's instant. `as_of` is the ledger position the
+    /// caller made the state fresh to.
     #[expect(
         clippy::too_many_arguments,
         reason = "the parts of one request, borrowed, so no request is built per decision"
@@ -196,6 +220,7 @@ impl Ledger {
     fn decide_parts<S: AsRef<str>>(
         &self,
         held: Option<&Projection>,
+        as_of: u64,
         subject: &NationalId,
         recipient: &str,
         purpose: &str,
@@ -208,14 +233,19 @@ impl Ledger {
         let catalogue = self.inner.catalogue.at(at_micros);
         self.check_subject(subject)?;
         let interned = Interned::new(catalogue, recipient, purpose, categories, assertions)?;
-        self.decide_interned(held, subject, catalogue, &interned, at, at_micros)
+        self.decide_interned(held, as_of, subject, catalogue, &interned, at, at_micros)
     }
 
     /// Decides a request whose codes are interned in `catalogue` (the one in force at
-    /// `at_micros`), for a subject already checked.
+    /// `at_micros`), for a subject already checked, on the state made fresh to `as_of`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the interned parts of one request, so the hot path builds nothing"
+    )]
     pub(super) fn decide_interned(
         &self,
         held: Option<&Projection>,
+        as_of: u64,
         subject: &NationalId,
         catalogue: &Catalogue,
         interned: &Interned,
@@ -223,7 +253,7 @@ impl Ledger {
         at_micros: time::Micros,
     ) -> Result<Decision> {
         let key = &self.inner.key;
-        decide::decide(
+        let mut decision = decide::decide(
             catalogue,
             interned.recipient,
             interned.purpose,
@@ -240,7 +270,9 @@ impl Ledger {
                 }
                 Ok(())
             },
-        )
+        )?;
+        decision.as_of_seq = as_of;
+        Ok(decision)
     }
 
     /// Decides a disclosure and, when it is permitted, records it with the basis of each
@@ -267,8 +299,11 @@ impl Ledger {
         request: &DisclosureRequest,
         actor: &Actor,
     ) -> Result<Decision> {
+        // Under the write lock the ledger has caught up with every process's writes, so the
+        // permit is checked again on the state the disclosure is recorded on.
         let mut writer = self.lock_writer()?;
-        let decision = self.decide(request)?;
+        let as_of = writer.last_seq;
+        let decision = self.decide_request(request, as_of)?;
         if !decision.permitted() {
             return Err(Error::new(
                 ErrorCode::NotPermitted,

@@ -104,6 +104,8 @@ impl Ledger {
             }
             Ok(())
         })?;
+        // What other processes committed counts too.
+        self.fresh()?;
         let projection = self.read()?;
         let flagged = self.inner.flagged.load(Ordering::Acquire);
         let mut deviations = Vec::new();

@@ -14,6 +14,7 @@ mod prepared;
 mod replay;
 mod restrict;
 mod rights;
+mod shared;
 mod upgrade;
 mod verify;
 mod write;
@@ -39,7 +40,7 @@ pub use verify::VerifyReport;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
 
 use chrono::{DateTime, Utc};
 
@@ -279,6 +280,9 @@ struct Inner {
     /// statute path never looks a subject up (set under the projection's write lock, before a
     /// write is acknowledged).
     flagged: AtomicBool,
+    /// For a ledger file: the head counter shared with the other processes that have it open,
+    /// set once the ledger is open.
+    shared: OnceLock<shared::Shared>,
 }
 
 /// A consent ledger. Cheap to clone; clones share one ledger, and it may be used from many
@@ -441,6 +445,7 @@ impl Ledger {
                 projection: RwLock::new(projection),
                 events: AtomicU64::new(writer.last_seq),
                 writer: Mutex::new(writer),
+                shared: OnceLock::new(),
             }),
         };
         if adopt_now {
@@ -658,10 +663,6 @@ impl Ledger {
 
     fn read(&self) -> Result<RwLockReadGuard<'_, Projection>> {
         self.inner.projection.read().map_err(|_| poisoned())
-    }
-
-    fn lock_writer(&self) -> Result<MutexGuard<'_, Writer>> {
-        self.inner.writer.lock().map_err(|_| poisoned())
     }
 
     fn check_subject(&self, subject: &NationalId) -> Result<()> {

@@ -19,7 +19,7 @@ use crate::model::parse_json;
 use crate::model::party::Actor;
 use crate::store::memory::MemoryStore;
 use crate::store::sqlite::{
-    FileAccess, Found, SqliteStore, beside, emptied, inspect, lock_path, remove_created,
+    FileAccess, Found, SqliteStore, beside, emptied, existing_access, inspect, remove_created,
 };
 
 /// The path that opens an in-memory ledger.
@@ -296,6 +296,15 @@ impl Ledger {
     ///
     /// Opening checks the key, replays every event into the projection and verifies the chain.
     ///
+    /// Any number of processes (and handles in one process) may have one ledger file open at
+    /// once, each with its own projection. A write takes the file's lock for that write only,
+    /// first applies what the others committed, then validates and appends; a decision sees
+    /// every write acknowledged anywhere before it started (a head counter in
+    /// `<database>.head`, shared through memory, tells it when to catch up), and reports the
+    /// position it was made at ([`Decision::as_of_seq`](crate::Decision::as_of_seq)). A ledger
+    /// built with [`Ledger::with_store`] over a [`SqliteStore`] does none of this: it must be
+    /// the file's only writer.
+    ///
     /// ```
     /// # use consent_core::{Ledger, LedgerOptions};
     /// let dir = tempfile::tempdir()?;
@@ -308,11 +317,13 @@ impl Ledger {
     /// ```
     ///
     /// # Errors
-    /// `Locked` when another process has it open for writing; `KeyMismatch` for a wrong or
+    /// `Locked` when another process is creating the ledger (`Create` mode) or upgrading its
+    /// format (an ordinary open waits for either to finish); `KeyMismatch` for a wrong or
     /// missing key; `Integrity` naming the first bad event, or for a deleted or emptied ledger;
     /// `NotFound` for a missing ledger in `ReadOnly` mode; `Conflict` for an existing file in
     /// `Create` mode; `UnsupportedVersion` for a file of another format (a format-1 file names
-    /// the upgrade command); `Storage` for a file that is not a consent ledger;
+    /// the upgrade command); `Storage` for a file that is not a consent ledger, a file with a
+    /// second hard link, or a shared head file that cannot be used;
     /// `InvalidInput` for a `key_file` with `":memory:"` or a key file that is not private.
     pub fn open(path: impl AsRef<Path>, options: LedgerOptions) -> Result<Ledger> {
         let path = path.as_ref();
@@ -354,29 +365,40 @@ impl Ledger {
     }
 }
 
-/// Opens an existing ledger file, for writing or read-only. Nothing is created: not a key, not a
-/// lock file for a file that is not a ledger (one this open made is removed when it fails).
+/// Opens an existing ledger file, for writing or read-only, beside any other processes that
+/// have it open. Nothing is created: not a key, not a lock file for a file that is not a ledger
+/// (one this open made is removed when it fails).
 fn open_existing(path: &Path, options: LedgerOptions, read_only: bool) -> Result<Ledger> {
     let store = Arc::new(if read_only {
         SqliteStore::open_read_only(path)?
     } else {
         SqliteStore::open(path)?
     });
-    let lock_created = store.created_lock_file();
-    let opened = existing_key(path, &options).and_then(|key| {
-        Ledger::build(
-            Box::new(Arc::clone(&store)),
-            LedgerOptions {
-                key: Some(key),
-                ..options
-            },
-            false,
-        )
-    });
+    let lock_made = store
+        .created_lock_file()
+        .then(|| store.lock_file_path())
+        .flatten();
+    let opened = existing_key(path, &options)
+        .and_then(|key| {
+            Ledger::build(
+                Box::new(Arc::clone(&store)),
+                LedgerOptions {
+                    key: Some(key),
+                    ..options
+                },
+                false,
+            )
+        })
+        .and_then(|ledger| match store.shared_path() {
+            Some(real) => ledger
+                .share(real, existing_access(path), !read_only)
+                .map(|()| ledger),
+            None => Ok(ledger),
+        });
     if opened.is_err() {
         drop(store);
-        if lock_created {
-            let _ = fs::remove_file(lock_path(path));
+        if let Some(made) = lock_made {
+            let _ = fs::remove_file(made);
         }
     }
     opened
@@ -398,8 +420,11 @@ fn create(path: &Path, options: LedgerOptions) -> Result<Ledger> {
             }
         }
     };
-    let store = Arc::new(SqliteStore::create(path, access)?);
-    let lock_created = store.created_lock_file();
+    let store = Arc::new(SqliteStore::create_held(path, access)?);
+    let lock_made = store
+        .created_lock_file()
+        .then(|| store.lock_file_path())
+        .flatten();
     let created = Ledger::build(
         Box::new(Arc::clone(&store)),
         LedgerOptions {
@@ -411,10 +436,15 @@ fn create(path: &Path, options: LedgerOptions) -> Result<Ledger> {
     .and_then(|ledger| match &new_key_file {
         Some(key_path) => create_key_file(key_path, &key, access).map(|()| ledger),
         None => Ok(ledger),
-    });
+    })
+    .and_then(|ledger| match store.shared_path() {
+        Some(real) => ledger.share(real, access, true).map(|()| ledger),
+        None => Ok(ledger),
+    })
+    .and_then(|ledger| store.finish_creation().map(|()| ledger));
     if created.is_err() {
         drop(store);
-        remove_created(path, lock_created);
+        remove_created(path, lock_made.as_deref());
     }
     created
 }

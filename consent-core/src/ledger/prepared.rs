@@ -123,11 +123,20 @@ impl Ledger {
         let at_micros = time::to_micros(at, "decision time")?;
         let catalogue = self.inner.catalogue.at(at_micros);
         self.check_subject(subject)?;
+        let as_of = self.fresh()?;
         if catalogue.ptr_eq(&request.catalogue) {
-            self.decide_interned(None, subject, catalogue, &request.interned, at, at_micros)
+            self.decide_interned(
+                None,
+                as_of,
+                subject,
+                catalogue,
+                &request.interned,
+                at,
+                at_micros,
+            )
         } else {
             let interned = request.intern_in(catalogue)?;
-            self.decide_interned(None, subject, catalogue, &interned, at, at_micros)
+            self.decide_interned(None, as_of, subject, catalogue, &interned, at, at_micros)
         }
     }
 
@@ -164,6 +173,7 @@ impl Ledger {
             reinterned = request.intern_in(catalogue)?;
             &reinterned
         };
+        let as_of = self.fresh()?;
         let projection = self.read()?;
         Ok(subjects
             .iter()
@@ -171,6 +181,7 @@ impl Ledger {
                 self.check_subject(subject)?;
                 self.decide_interned(
                     Some(&projection),
+                    as_of,
                     subject,
                     catalogue,
                     interned,

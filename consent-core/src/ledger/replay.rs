@@ -17,20 +17,24 @@ use crate::time::Micros;
 
 /// A checked record, opened and decoded into its projection change.
 #[derive(Debug)]
-struct Decoded {
-    seq: u64,
-    subject: Option<Pseudonym>,
+pub(super) struct Decoded {
+    pub(super) seq: u64,
+    pub(super) subject: Option<Pseudonym>,
     /// `None`: a sealed payload whose key is gone (erasure) or that predates the key.
-    effect: Option<Effect>,
+    pub(super) effect: Option<Effect>,
     /// Whether the event records the subject's erasure.
-    erasure: bool,
+    pub(super) erasure: bool,
     /// The catalogue an adoption event put in force, and from when.
-    adopted: Option<(Micros, Catalogue)>,
+    pub(super) adopted: Option<(Micros, Catalogue)>,
 }
 
 /// Opens a checked record's payload (when sealed) and decodes its projection change. Depends
 /// only on the record, the keys and the catalogue, so either replay thread can do it.
-fn decode_record(catalogue: &Catalogue, keys: &Keys, checked: Checked) -> Result<Decoded> {
+pub(super) fn decode_record(
+    catalogue: &Catalogue,
+    keys: &Keys,
+    checked: Checked,
+) -> Result<Decoded> {
     let Checked {
         seq,
         subject,

@@ -21,7 +21,7 @@ use crate::id::pseudonym::{Pseudonym, PseudonymKey};
 use crate::log::record::{self, EventRecord, Head};
 use crate::log::seal::{Entropy, KeyWrapper};
 use crate::store::Store;
-use crate::store::sqlite::{FILE_VERSION, FILE_VERSION_1, SqliteStore, UpgradeAppend, lock_path};
+use crate::store::sqlite::{FILE_VERSION, FILE_VERSION_1, SqliteStore, UpgradeAppend};
 
 /// What [`upgrade_file`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,7 +90,7 @@ pub fn upgrade_file_with(
     written_under: Option<&Catalogue>,
     open_with: &Catalogue,
 ) -> Result<UpgradeReport> {
-    let store = match SqliteStore::open_format(path, FILE_VERSION_1) {
+    let store = match SqliteStore::open_format(path, FILE_VERSION_1, true) {
         Err(error)
             if error.code() == ErrorCode::UnsupportedVersion
                 && error.message().contains(&format!("format {FILE_VERSION} ")) =>
@@ -105,12 +105,15 @@ pub fn upgrade_file_with(
         }
         other => other?,
     };
-    let lock_created = store.created_lock_file();
+    let lock_made = store
+        .created_lock_file()
+        .then(|| store.lock_file_path())
+        .flatten();
     let upgraded = upgrade_store(&store, key, written_under, open_with);
     if upgraded.is_err() {
         drop(store);
-        if lock_created {
-            let _ = std::fs::remove_file(lock_path(path));
+        if let Some(made) = lock_made {
+            let _ = std::fs::remove_file(made);
         }
     }
     upgraded

@@ -124,9 +124,18 @@ pub struct Decision {
     pub(crate) asserted: u64,
     pub(crate) categories: Slots,
     pub(crate) permitted: bool,
+    /// The ledger position the decision was made at.
+    pub(crate) as_of_seq: u64,
 }
 
 impl Decision {
+    /// The ledger position the decision was made at: it reflects every event up to this
+    /// sequence number, which includes every write acknowledged (in this process or another
+    /// that has the ledger file open) before the decision started.
+    pub fn as_of_seq(&self) -> u64 {
+        self.as_of_seq
+    }
+
     /// Whether the disclosure is permitted: every category has a basis.
     pub fn permitted(&self) -> bool {
         self.permitted
@@ -209,6 +218,8 @@ impl Decision {
         out.string(self.recipient().as_str());
         out.raw(",\"purpose\":");
         out.string(self.purpose().as_str());
+        out.raw(",\"as_of_seq\":");
+        out.raw(&self.as_of_seq.to_string());
         out.raw(",\"categories\":[");
         for (i, outcome) in self.outcomes().enumerate() {
             if i > 0 {
@@ -246,6 +257,8 @@ impl Decision {
     }
 }
 
+/// Two decisions are equal when they decide the same thing the same way, whatever the ledger
+/// position each was made at ([`Decision::as_of_seq`]).
 impl PartialEq for Decision {
     fn eq(&self, other: &Self) -> bool {
         self.catalogue.ptr_eq(&other.catalogue)
@@ -417,12 +430,13 @@ impl Serialize for OutcomeJson<'_> {
 impl Serialize for Decision {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let outcomes: Vec<OutcomeJson<'_>> = self.outcomes().map(OutcomeJson).collect();
-        let mut out = serializer.serialize_struct("Decision", 6)?;
+        let mut out = serializer.serialize_struct("Decision", 7)?;
         out.serialize_field("version", &SCHEMA_VERSION)?;
         out.serialize_field("permitted", &self.permitted)?;
         out.serialize_field("at", &self.at)?;
         out.serialize_field("recipient", self.recipient())?;
         out.serialize_field("purpose", self.purpose())?;
+        out.serialize_field("as_of_seq", &self.as_of_seq)?;
         out.serialize_field("categories", &outcomes)?;
         out.end()
     }

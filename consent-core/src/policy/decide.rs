@@ -166,6 +166,8 @@ pub(crate) fn decide(
         asserted,
         categories: slots,
         permitted,
+        // The ledger sets the position it decided at.
+        as_of_seq: 0,
     })
 }
 

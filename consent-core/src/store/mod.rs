@@ -1,6 +1,7 @@
 //! Where events live. A store appends records durably in order and hands them back in order;
 //! the ledger does everything else (validation, hashing, the projection).
 
+pub(crate) mod lock;
 pub(crate) mod memory;
 pub(crate) mod sqlite;
 
@@ -69,9 +70,11 @@ impl fmt::Debug for Stream<'_> {
 
 /// A durable, append-only sequence of event records.
 ///
-/// Only one writer appends at a time (the ledger serialises its writes); a store that several
-/// processes share must enforce that itself, for example with a lock or by rejecting a record
-/// whose sequence number is not the next one.
+/// Only one writer appends at a time: the ledger serialises the writes of one process, and a
+/// store that several processes share serialises theirs with [`Store::begin_write`] (a lock held
+/// until [`Store::end_write`], under which the writer catches up with [`Store::tail`] before it
+/// validates and appends). Such a store also rejects a record whose sequence number is not the
+/// next one.
 pub trait Store: Send + Sync + fmt::Debug {
     /// Writes a batch atomically: when this returns `Ok`, all of it is durable; when it
     /// returns an error, none of it is stored. A destroyed key must be unrecoverable from the
@@ -180,6 +183,50 @@ pub trait Store: Send + Sync + fmt::Debug {
         Ok(())
     }
 
+    /// Takes the lock that serialises writers across every process that has the store open,
+    /// waiting while another holds it, until [`Store::end_write`]. The default takes none,
+    /// which is right for a store only this process writes; a read-only store takes none.
+    ///
+    /// # Errors
+    /// `Storage` when the lock cannot be taken.
+    fn begin_write(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Releases what [`Store::begin_write`] took.
+    ///
+    /// # Errors
+    /// `Storage`.
+    fn end_write(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// What was committed after event `after_seq`, as of the newest commit (never a snapshot
+    /// [`Store::begin_read`] pinned), read as one state: calls `keys` with every subject key
+    /// whose first event follows `after_seq`, then `records` with every record after it in
+    /// order, and returns the head anchor. The default reads [`Store::subject_keys`],
+    /// [`Store::scan`] and [`Store::head`] one after the other, which is one state for a store
+    /// only this process writes.
+    ///
+    /// # Errors
+    /// `Storage` when reading fails, or whatever a callback returns.
+    fn tail(
+        &self,
+        after_seq: u64,
+        keys: &mut dyn FnMut(SubjectKey) -> Result<()>,
+        records: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<Option<Head>> {
+        self.subject_keys(&mut |key| {
+            if key.since_seq > after_seq {
+                keys(key)
+            } else {
+                Ok(())
+            }
+        })?;
+        self.scan(after_seq.saturating_add(1), records)?;
+        self.head()
+    }
+
     /// The records of one subject, in order.
     ///
     /// # Errors
@@ -238,6 +285,23 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
 
     fn end_read(&self) -> Result<()> {
         (**self).end_read()
+    }
+
+    fn begin_write(&self) -> Result<()> {
+        (**self).begin_write()
+    }
+
+    fn end_write(&self) -> Result<()> {
+        (**self).end_write()
+    }
+
+    fn tail(
+        &self,
+        after_seq: u64,
+        keys: &mut dyn FnMut(SubjectKey) -> Result<()>,
+        records: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<Option<Head>> {
+        (**self).tail(after_seq, keys, records)
     }
 
     fn scan(&self, from_seq: u64, visit: &mut dyn FnMut(EventRecord) -> Result<()>) -> Result<()> {

@@ -1,6 +1,7 @@
 //! The embedded SQLite store: the default. WAL journal, `synchronous = FULL` (a commit that
-//! returns is on disk), one writing process at a time (an exclusive lock file beside the
-//! database), and readers beside the writer on a connection of their own.
+//! returns is on disk), any number of processes with the file open, writes serialised across
+//! them by an exclusive lock on a lock file beside the database that a writer holds only while
+//! it writes (`store/lock.rs`), and long reads on a connection of their own.
 //!
 //! Opening never changes a file it does not recognise: what is at the path is inspected first
 //! (without SQLite, then with a connection that writes nothing), and only a consent ledger of
@@ -11,13 +12,16 @@
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::log::record::{EventRecord, Head};
+use crate::store::lock::{
+    Wait, canonical, lock, lock_path, open_lock_file, refuse_hard_links, unlock,
+};
 use crate::store::{Batch, Store, Stream, SubjectKey};
 
 /// The file format version, kept in SQLite's `user_version`: 2 since subject keys are wrapped
@@ -105,17 +109,28 @@ pub struct SqliteStore {
     // Field order matters: the reader closes first, so the writer is the last connection and
     // checkpoints and removes the WAL and its index; then the lock is released.
     /// A read-only connection for long reads (statistics, the event stream), so writes never
-    /// wait for them: WAL lets it read a snapshot beside the writer. `None` when read-only.
+    /// wait for them: WAL lets it read a snapshot beside the writer. `None` when read-only
+    /// and no other process has the file open.
     reader: Option<Mutex<Connection>>,
     /// The writing connection (or, read-only, the only one).
     conn: Mutex<Connection>,
     read_only: bool,
-    _lock: Option<File>,
+    /// The lock file (`None` read-only): a writer holds its exclusive lock only while it
+    /// writes, or for the store's life when `exclusive`.
+    lock: Option<File>,
+    /// Whether the lock is held for now, beyond single writes: for the store's life (the
+    /// format upgrade), or until a new ledger is complete ([`SqliteStore::finish_creation`]).
+    exclusive: AtomicBool,
+    /// Whether the creation's lock ends with the first write (a store created outside
+    /// `Ledger::open`).
+    release_after_write: AtomicBool,
     /// Whether this open made the lock file (a failed open removes it again).
     lock_created: bool,
-    /// How deeply `begin_read` calls nest (read-only: the outermost pins the snapshot).
+    /// How deeply `begin_read` calls nest (the outermost pins the snapshot).
     reads: AtomicUsize,
     path: PathBuf,
+    /// The database's canonical path, which the files beside it are named after.
+    real: PathBuf,
 }
 
 fn sql(context: &str) -> impl Fn(rusqlite::Error) -> Error + '_ {
@@ -127,11 +142,6 @@ pub(crate) fn beside(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
-}
-
-/// The lock file that keeps a second process from writing the same ledger.
-pub(crate) fn lock_path(path: &Path) -> PathBuf {
-    beside(path, ".lock")
 }
 
 /// What is at a ledger's path, found without changing anything.
@@ -242,13 +252,13 @@ fn file_uri(path: &Path, query: &str) -> String {
 
 /// Sets a file's mode exactly (the umask only ever removes bits, and group sharing needs them).
 #[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+pub(crate) fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
 }
 
 #[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
+pub(crate) fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -283,66 +293,8 @@ fn restrict_existing(_path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The exclusive lock of a writer, and whether this open created the lock file (so a failed
-/// open can take it away again).
-fn take_lock(path: &Path, access: FileAccess) -> Result<(File, bool)> {
-    let lock = lock_path(path);
-    let mut create = OpenOptions::new();
-    create.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        create.mode(access.data_mode());
-    }
-    let (file, created) = match create.open(&lock) {
-        Ok(file) => {
-            set_mode(&lock, access.data_mode())
-                .map_err(|e| Error::storage("cannot create the ledger's lock file", e))?;
-            (file, true)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => (
-            OpenOptions::new()
-                .write(true)
-                .open(&lock)
-                .map_err(|e| Error::storage("cannot open the ledger's lock file", e))?,
-            false,
-        ),
-        Err(e) => return Err(Error::storage("cannot create the ledger's lock file", e)),
-    };
-    // A lock held by another process is reported at once in spirit, but after a short wait:
-    // a process that forks (to run a program) holds a copy of every open file description
-    // until its child execs, so a ledger this process closed a moment ago can look locked for
-    // a few microseconds. Half a second covers that window and nothing a real writer does.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
-    let mut attempt = file.try_lock();
-    while matches!(attempt, Err(std::fs::TryLockError::WouldBlock))
-        && std::time::Instant::now() < deadline
-    {
-        std::thread::sleep(std::time::Duration::from_millis(10));
-        attempt = file.try_lock();
-    }
-    match attempt {
-        Ok(()) => Ok((file, created)),
-        Err(error) => {
-            if created {
-                let _ = std::fs::remove_file(&lock);
-            }
-            match error {
-                std::fs::TryLockError::WouldBlock => Err(Error::new(
-                    ErrorCode::Locked,
-                    format!(
-                        "the ledger `{}` is open for writing in another process",
-                        path.display()
-                    ),
-                )),
-                std::fs::TryLockError::Error(e) => Err(Error::storage("cannot lock the ledger", e)),
-            }
-        }
-    }
-}
-
 /// The access an existing database file was given: `Group` when its group may use it.
-fn existing_access(path: &Path) -> FileAccess {
+pub(crate) fn existing_access(path: &Path) -> FileAccess {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -386,34 +338,64 @@ fn open_reader(path: &Path) -> Result<Connection> {
 }
 
 /// Removes what a failed creation left behind: the database, its WAL and index, and the lock
-/// file when the creation made it.
-pub(crate) fn remove_created(path: &Path, lock_created: bool) {
+/// file when the creation made it (`lock_file`).
+pub(crate) fn remove_created(path: &Path, lock_file: Option<&Path>) {
     for suffix in ["-wal", "-shm", ""] {
         let _ = std::fs::remove_file(beside(path, suffix));
     }
-    if lock_created {
-        let _ = std::fs::remove_file(lock_path(path));
+    if let Some(lock_file) = lock_file {
+        let _ = std::fs::remove_file(lock_file);
     }
+}
+
+/// The database exists but no ledger is there.
+fn not_found(path: &Path) -> Error {
+    Error::new(
+        ErrorCode::NotFound,
+        format!("no ledger at `{}`", path.display()),
+    )
 }
 
 impl SqliteStore {
     /// Creates a new, empty ledger database at `path`, which must not exist: the file, its
-    /// WAL and its index get `access`'s mode whatever the umask.
+    /// WAL and its index get `access`'s mode whatever the umask. The store holds the write lock
+    /// until its first write ends (a new ledger's first state), so another process opening the
+    /// path meanwhile waits instead of finding an empty file.
     ///
     /// # Errors
     /// `Conflict` when something exists at `path`; `Locked` when another process is creating
     /// it; `Storage` when it cannot be created (nothing is left behind).
     pub fn create(path: &Path, access: FileAccess) -> Result<SqliteStore> {
-        if inspect(path)? != Found::Absent {
-            return Err(Error::new(
+        let store = SqliteStore::create_held(path, access)?;
+        store.release_after_write.store(true, Ordering::Release);
+        Ok(store)
+    }
+
+    /// Creates a new ledger database as [`SqliteStore::create`] does, holding the write lock
+    /// until [`SqliteStore::finish_creation`]: `Ledger::open` releases it once the new ledger
+    /// is whole (its first event and its key file).
+    pub(crate) fn create_held(path: &Path, access: FileAccess) -> Result<SqliteStore> {
+        let exists = || {
+            Error::new(
                 ErrorCode::Conflict,
                 format!(
                     "a file already exists at `{}`; refusing to overwrite it",
                     path.display()
                 ),
-            ));
+            )
+        };
+        if inspect(path)? != Found::Absent {
+            return Err(exists());
         }
-        let (lock, lock_created) = take_lock(path, access)?;
+        let real = canonical(path)?;
+        let (lock_file, lock_created) = open_lock_file(&real, access)?;
+        let lock_made = lock_created.then(|| lock_path(&real));
+        if let Err(error) = lock(&lock_file, Wait::Briefly, path) {
+            if let Some(made) = &lock_made {
+                let _ = std::fs::remove_file(made);
+            }
+            return Err(error);
+        }
         let mut file = OpenOptions::new();
         file.write(true).create_new(true);
         #[cfg(unix)]
@@ -422,17 +404,11 @@ impl SqliteStore {
             file.mode(access.data_mode());
         }
         if let Err(e) = file.open(path) {
-            if lock_created {
-                let _ = std::fs::remove_file(lock_path(path));
+            if let Some(made) = &lock_made {
+                let _ = std::fs::remove_file(made);
             }
             return Err(if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::new(
-                    ErrorCode::Conflict,
-                    format!(
-                        "a file already exists at `{}`; refusing to overwrite it",
-                        path.display()
-                    ),
-                )
+                exists()
             } else {
                 Error::storage("cannot create the ledger database", e)
             });
@@ -468,46 +444,65 @@ impl SqliteStore {
                 conn: Mutex::new(conn),
                 reader: Some(Mutex::new(reader)),
                 read_only: false,
-                _lock: Some(lock),
+                lock: Some(lock_file),
+                exclusive: AtomicBool::new(true),
+                release_after_write: AtomicBool::new(false),
                 lock_created,
                 reads: AtomicUsize::new(0),
                 path: path.to_owned(),
+                real,
             }),
             Err(error) => {
-                remove_created(path, lock_created);
+                remove_created(path, lock_made.as_deref());
                 Err(error)
             }
         }
     }
 
-    /// Opens an existing ledger database for writing. Nothing is created beside a file that is
-    /// not a ledger, and an open that fails leaves every file as it was.
+    /// Opens an existing ledger database for writing, beside any number of other processes
+    /// that have it open. Nothing is created beside a file that is not a ledger, and an open
+    /// that fails leaves every file as it was.
     ///
     /// # Errors
-    /// `NotFound` when nothing is at `path`; `Integrity` for an empty file; `Locked` when
-    /// another process has the ledger open; `UnsupportedVersion` for a file of another format
-    /// (format 1 names the upgrade command); `Storage` when the file is not a consent ledger
-    /// or cannot be opened.
+    /// `NotFound` when nothing is at `path`; `Integrity` for an empty file;
+    /// `UnsupportedVersion` for a file of another format (format 1 names the upgrade command);
+    /// `Storage` when the file is not a consent ledger, has a second hard link, or cannot be
+    /// opened.
     pub fn open(path: &Path) -> Result<SqliteStore> {
-        SqliteStore::open_format(path, FILE_VERSION)
+        SqliteStore::open_format(path, FILE_VERSION, false)
     }
 
-    /// Opens an existing ledger of the given format for writing (the upgrade opens format 1).
-    pub(crate) fn open_format(path: &Path, format: i64) -> Result<SqliteStore> {
+    /// Opens an existing ledger of the given format for writing. `exclusive` (the upgrade)
+    /// holds the write lock for the store's life and fails with `Locked` when another process
+    /// holds it; otherwise the lock is held only while the file is checked (so a ledger being
+    /// created or upgraded is waited for, never seen half made).
+    pub(crate) fn open_format(path: &Path, format: i64, exclusive: bool) -> Result<SqliteStore> {
         match inspect(path)? {
-            Found::Absent => {
-                return Err(Error::new(
-                    ErrorCode::NotFound,
-                    format!("no ledger at `{}`", path.display()),
-                ));
-            }
-            Found::Empty => return Err(emptied(path)),
-            Found::Sqlite => {}
+            Found::Absent => return Err(not_found(path)),
+            Found::Empty | Found::Sqlite => {}
         }
+        refuse_hard_links(path)?;
+        let real = canonical(path)?;
         // The lock file is shared like the database: a group-readable ledger gets a lock file
         // its group can open.
-        let (lock, lock_created) = take_lock(path, existing_access(path))?;
+        let (lock_file, lock_created) = open_lock_file(&real, existing_access(path))?;
+        let lock_made = lock_created.then(|| lock_path(&real));
         let opened = (|| {
+            lock(
+                &lock_file,
+                if exclusive {
+                    Wait::Briefly
+                } else {
+                    Wait::Block
+                },
+                path,
+            )?;
+            // Under the lock: a creation that was under way has finished (or failed).
+            match inspect(path)? {
+                Found::Absent => return Err(not_found(path)),
+                Found::Empty => return Err(emptied(path)),
+                Found::Sqlite => {}
+            }
             let conn = Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -520,6 +515,9 @@ impl SqliteStore {
                 restrict_existing(&beside(path, suffix))?;
             }
             let reader = open_reader(path)?;
+            if !exclusive {
+                unlock(&lock_file)?;
+            }
             Ok((conn, reader))
         })();
         match opened {
@@ -527,59 +525,98 @@ impl SqliteStore {
                 conn: Mutex::new(conn),
                 reader: Some(Mutex::new(reader)),
                 read_only: false,
-                _lock: Some(lock),
+                lock: Some(lock_file),
+                exclusive: AtomicBool::new(exclusive),
+                release_after_write: AtomicBool::new(false),
                 lock_created,
                 reads: AtomicUsize::new(0),
                 path: path.to_owned(),
+                real,
             }),
             Err(error) => {
-                if lock_created {
-                    let _ = std::fs::remove_file(lock_path(path));
+                if let Some(made) = &lock_made {
+                    let _ = std::fs::remove_file(made);
                 }
                 Err(error)
             }
         }
     }
 
-    /// Opens an existing ledger for reading only: no lock file, no WAL, nothing created or
-    /// written. Beside a writer (its WAL exists) it reads consistent snapshots through the
-    /// WAL; otherwise the file is read as it is on disk (SQLite's `immutable`), so not even
-    /// a WAL or its index appears beside it.
+    /// Opens an existing ledger for reading only: no lock file, nothing created or written.
+    /// Beside writers (the WAL exists, so some process has it open) it reads consistent
+    /// snapshots through the WAL and sees what they write after; otherwise the file is read as
+    /// it is on disk (SQLite's `immutable`), so not even a WAL or its index appears beside it,
+    /// and writes that a process starting later makes are not seen.
     ///
     /// # Errors
-    /// As [`SqliteStore::open`], but never `Locked`.
+    /// As [`SqliteStore::open`].
     pub fn open_read_only(path: &Path) -> Result<SqliteStore> {
         match inspect(path)? {
-            Found::Absent => {
-                return Err(Error::new(
-                    ErrorCode::NotFound,
-                    format!("no ledger at `{}`", path.display()),
-                ));
-            }
+            Found::Absent => return Err(not_found(path)),
             Found::Empty => return Err(emptied(path)),
             Found::Sqlite => {}
         }
-        let live = beside(path, "-wal").exists() && beside(path, "-shm").exists();
+        let real = canonical(path)?;
+        let live = beside(&real, "-wal").exists() && beside(&real, "-shm").exists();
         let uri = file_uri(path, if live { "mode=ro" } else { "immutable=1" });
-        let conn = Connection::open_with_flags(
-            uri,
-            OpenFlags::SQLITE_OPEN_READ_ONLY
-                | OpenFlags::SQLITE_OPEN_URI
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sql("cannot open the ledger database"))?;
+        let connect = || {
+            let conn = Connection::open_with_flags(
+                &uri,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(sql("cannot open the ledger database"))?;
+            conn.execute_batch("PRAGMA busy_timeout = 5000;")
+                .map_err(sql("cannot configure the ledger database"))?;
+            Ok::<_, Error>(conn)
+        };
+        let conn = connect()?;
         check_format(&conn, path, FILE_VERSION)?;
-        conn.execute_batch("PRAGMA busy_timeout = 5000;")
-            .map_err(sql("cannot configure the ledger database"))?;
+        // Beside writers, a second connection for long reads, so catching up with their writes
+        // (on `conn`) never reads a snapshot a long read pinned.
+        let reader = if live {
+            Some(Mutex::new(connect()?))
+        } else {
+            None
+        };
         Ok(SqliteStore {
             conn: Mutex::new(conn),
-            reader: None,
+            reader,
             read_only: true,
-            _lock: None,
+            lock: None,
+            exclusive: AtomicBool::new(false),
+            release_after_write: AtomicBool::new(false),
             lock_created: false,
             reads: AtomicUsize::new(0),
             path: path.to_owned(),
+            // Read-only and not live: the file as it is, which no later write changes.
+            real: if live { real } else { PathBuf::new() },
         })
+    }
+
+    /// The database's canonical path when other processes' writes can be seen through this
+    /// store (any writable store; a read-only one opened beside a writer), else `None`.
+    pub(crate) fn shared_path(&self) -> Option<&Path> {
+        (!self.real.as_os_str().is_empty()).then_some(self.real.as_path())
+    }
+
+    /// Ends a creation: the new ledger is complete (its first event and its key file are
+    /// there), so the lock the creation held is released and, from now on, held only while
+    /// this process writes.
+    ///
+    /// # Errors
+    /// `Storage` when the lock cannot be released.
+    pub(crate) fn finish_creation(&self) -> Result<()> {
+        match &self.lock {
+            Some(file) if self.exclusive.swap(false, Ordering::AcqRel) => unlock(file),
+            _ => Ok(()),
+        }
+    }
+
+    /// The lock file's path (`None` read-only).
+    pub(crate) fn lock_file_path(&self) -> Option<PathBuf> {
+        self.lock.as_ref().map(|_| lock_path(&self.real))
     }
 
     /// The database file.
@@ -997,14 +1034,19 @@ impl Store for SqliteStore {
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {
-        self.lock()?
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                params![key],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(sql("cannot read the ledger's metadata"))
+        // Inside a pinned read, from its snapshot (the head must match the events read).
+        let conn = if self.reads.load(Ordering::Acquire) > 0 {
+            self.read_conn()?
+        } else {
+            self.lock()?
+        };
+        conn.query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            params![key],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(sql("cannot read the ledger's metadata"))
     }
 
     fn set_meta(&self, key: &str, value: &str) -> Result<()> {
@@ -1020,26 +1062,112 @@ impl Store for SqliteStore {
     }
 
     fn begin_read(&self) -> Result<()> {
-        // Read-only, the one connection serves every read: pin one snapshot for them all.
-        // (A writer's own reads need none: its lock file keeps every other writer out.)
-        if self.read_only && self.reads.fetch_add(1, Ordering::AcqRel) == 0 {
-            let conn = self.lock()?;
-            conn.execute_batch("BEGIN DEFERRED")
-                .map_err(sql("cannot begin a read"))?;
-            conn.query_row("SELECT count(*) FROM meta", [], |_| Ok(()))
-                .map_err(sql("cannot begin a read"))?;
+        // The outermost read pins one snapshot for them all: other processes write while this
+        // one reads. (Read-only, the one connection serves every read.)
+        if self.reads.fetch_add(1, Ordering::AcqRel) == 0 {
+            let pinned = (|| {
+                let conn = self.read_conn()?;
+                conn.execute_batch("BEGIN DEFERRED")
+                    .map_err(sql("cannot begin a read"))?;
+                conn.query_row("SELECT count(*) FROM meta", [], |_| Ok(()))
+                    .map_err(sql("cannot begin a read"))
+            })();
+            if pinned.is_err() {
+                self.reads.fetch_sub(1, Ordering::AcqRel);
+                if let Ok(conn) = self.read_conn()
+                    && !conn.is_autocommit()
+                {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+            }
+            pinned?;
         }
         Ok(())
     }
 
     fn end_read(&self) -> Result<()> {
-        if self.read_only && self.reads.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let conn = self.lock()?;
+        if self.reads.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let conn = self.read_conn()?;
             if !conn.is_autocommit() {
                 conn.execute_batch("COMMIT")
                     .map_err(sql("cannot end a read"))?;
             }
         }
         Ok(())
+    }
+
+    fn begin_write(&self) -> Result<()> {
+        match &self.lock {
+            // Read-only: nothing to lock; an append fails on its own.
+            None => Ok(()),
+            // The upgrade, or the creation, holds it already.
+            Some(_) if self.exclusive.load(Ordering::Acquire) => Ok(()),
+            Some(file) => lock(file, Wait::Block, &self.path),
+        }
+    }
+
+    fn end_write(&self) -> Result<()> {
+        if self.release_after_write.swap(false, Ordering::AcqRel) {
+            return self.finish_creation();
+        }
+        match &self.lock {
+            Some(file) if !self.exclusive.load(Ordering::Acquire) => unlock(file),
+            _ => Ok(()),
+        }
+    }
+
+    fn tail(
+        &self,
+        after_seq: u64,
+        keys: &mut dyn FnMut(SubjectKey) -> Result<()>,
+        records: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<Option<Head>> {
+        // The writing connection, never pinned: one read transaction, so the keys, the events
+        // and the head are one state even while another process commits.
+        let conn = self.lock()?;
+        let tx = conn
+            .unchecked_transaction()
+            .map_err(sql("cannot begin a read"))?;
+        let after = to_i64(after_seq)?;
+        {
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT subject, since_seq, wrapped FROM subject_keys WHERE since_seq > ?1",
+                )
+                .map_err(sql("cannot read subject keys"))?;
+            let mut rows = statement
+                .query(params![after])
+                .map_err(sql("cannot read subject keys"))?;
+            while let Some(row) = rows.next().map_err(sql("cannot read subject keys"))? {
+                keys(subject_key(row, 0)?)?;
+            }
+        }
+        {
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT seq, subject, header, payload, hash FROM events WHERE seq > ?1 ORDER BY seq",
+                )
+                .map_err(sql("cannot read the log"))?;
+            let mut rows = statement
+                .query(params![after])
+                .map_err(sql("cannot read the log"))?;
+            while let Some(row) = rows.next().map_err(sql("cannot read the log"))? {
+                records(record_from_row(row).map_err(sql("cannot read the log"))?)?;
+            }
+        }
+        let head: Option<String> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                params![HEAD_KEY],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(sql("cannot read the ledger's metadata"))?;
+        tx.commit().map_err(sql("cannot end a read"))?;
+        head.map(|text| {
+            Head::decode(&text)
+                .ok_or_else(|| Error::new(ErrorCode::Integrity, "the head anchor is malformed"))
+        })
+        .transpose()
     }
 }

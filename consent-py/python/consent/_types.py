@@ -167,6 +167,7 @@ class DecisionDict(TypedDict):
     at: str
     recipient: str
     purpose: str
+    as_of_seq: int
     categories: list[CategoryOutcomeDict]
 
 

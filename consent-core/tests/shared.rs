@@ -1,0 +1,377 @@
+//! One ledger file, many handles and many processes (DESIGN.md section 7): writes serialise and
+//! catch up, exactly one of two withdrawals of a grant wins, a decision never misses a write
+//! another handle or process acknowledged, and what must stay exclusive still is.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers of a test fail the test on a bad fixture"
+)]
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::common::*;
+use consent_core::{ErrorCode, EventPayload, GrantId, GrantRequest, Ledger, NationalId, OpenMode};
+
+fn db(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("consent.db")
+}
+
+fn open(path: &Path) -> Ledger {
+    Ledger::open(path, options()).unwrap()
+}
+
+fn request() -> GrantRequest {
+    GrantRequest::from_json(
+        &grant_json(
+            ADULT,
+            &["nav"],
+            &["case_handling"],
+            &["name", "family"],
+            false,
+        )
+        .to_string(),
+    )
+    .unwrap()
+}
+
+fn adult(ledger: &Ledger) -> NationalId {
+    subject(ledger, ADULT)
+}
+
+/// Whether `ledger` permits the disclosure the grant of [`request`] covers, and at which
+/// ledger position it decided.
+fn permits(ledger: &Ledger) -> (bool, u64) {
+    let decision = ledger
+        .decide_with(
+            &adult(ledger),
+            "nav",
+            "case_handling",
+            &["family"],
+            at(2026, 3, 1),
+        )
+        .unwrap();
+    (decision.permitted(), decision.as_of_seq())
+}
+
+/// Every event's sequence number is its place in the log, the chain verifies, and a fresh
+/// replay holds what `ledger` holds.
+#[track_caller]
+fn consistent(path: &Path, ledger: &Ledger) {
+    let fresh = open(path);
+    let report = fresh.verify().unwrap();
+    assert!(report.ok, "{report:?}");
+    let events = fresh.events().unwrap();
+    for (i, event) in events.iter().enumerate() {
+        assert_eq!(event.seq, i as u64 + 1, "a gap or a repeat in the log");
+    }
+    assert_eq!(report.events, events.len() as u64);
+    // `ledger` catches up on its next decision.
+    assert_eq!(permits(ledger).1, events.len() as u64);
+    assert_eq!(ledger.event_count(), fresh.event_count());
+    assert_eq!(ledger.sizes().unwrap(), fresh.sizes().unwrap());
+}
+
+#[test]
+fn two_handles_on_one_file_see_each_others_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let a = open(&path);
+    let b = open(&path);
+    assert_eq!(permits(&b), (false, 1));
+
+    let grant = a.grant(&request(), &actor()).unwrap();
+    // Acknowledged in `a`: `b`'s next decision sees it, and says where it decided.
+    assert_eq!(permits(&b), (true, 2));
+
+    // `b` withdraws; `a` sees it before its next decision.
+    b.withdraw(grant, at(2026, 2, 1), &actor(), None).unwrap();
+    assert_eq!(permits(&a), (false, 3));
+
+    // The second withdrawal of the same grant, through the other handle, is a conflict and
+    // writes nothing: `a` caught up under the write lock before it validated.
+    let err = a
+        .withdraw(grant, at(2026, 2, 1), &actor(), None)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict, "{}", err.message());
+    assert_eq!(a.event_count(), 3);
+
+    // Writes from both interleave into one chain without gaps.
+    for i in 0..10 {
+        let writer = if i % 2 == 0 { &a } else { &b };
+        writer.grant(&request(), &actor()).unwrap();
+    }
+    // `a` wrote 12 last; its next decision catches up with `b`'s 13.
+    assert_eq!(a.event_count(), 12);
+    assert_eq!(permits(&a).1, 13);
+    consistent(&path, &a);
+    consistent(&path, &b);
+}
+
+#[test]
+fn a_disclosure_is_checked_again_under_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let a = open(&path);
+    let b = open(&path);
+    let grant = a.grant(&request(), &actor()).unwrap();
+    assert!(permits(&b).0);
+    a.withdraw(grant, at(2026, 2, 1), &actor(), None).unwrap();
+    // `b` has not decided since: recording the disclosure catches up first and refuses.
+    let disclosure = consent_core::DisclosureRequest::new(
+        adult(&b),
+        "nav",
+        "case_handling",
+        &["family"],
+        at(2026, 3, 1),
+    )
+    .unwrap();
+    let err = b.record_disclosure(&disclosure, &actor()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotPermitted, "{}", err.message());
+    assert_eq!(b.event_count(), 3);
+    consistent(&path, &b);
+}
+
+#[test]
+fn a_read_only_handle_beside_a_writer_sees_its_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let writer = open(&path);
+    let reader = Ledger::open(&path, options().with_mode(OpenMode::ReadOnly)).unwrap();
+    assert_eq!(permits(&reader), (false, 1));
+    let grant = writer.grant(&request(), &actor()).unwrap();
+    assert_eq!(permits(&reader), (true, 2));
+    writer
+        .withdraw(grant, at(2026, 2, 1), &actor(), None)
+        .unwrap();
+    assert_eq!(permits(&reader), (false, 3));
+    let err = reader.grant(&request(), &actor()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Storage, "{}", err.message());
+    assert!(reader.verify().unwrap().ok);
+}
+
+#[test]
+fn a_symlink_leads_to_the_same_lock_and_a_hard_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let a = open(&path);
+    let link = dir.path().join("link.db");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    std::fs::copy(
+        dir.path().join("consent.db.key"),
+        dir.path().join("link.db.key"),
+    )
+    .unwrap();
+    let b = open(&link);
+    let grant = a.grant(&request(), &actor()).unwrap();
+    assert!(
+        permits(&b).0,
+        "a write through one name is seen through the other"
+    );
+    b.withdraw(grant, at(2026, 2, 1), &actor(), None).unwrap();
+    assert!(!permits(&a).0);
+    consistent(&path, &a);
+
+    let hard = dir.path().join("hard.db");
+    std::fs::hard_link(&path, &hard).unwrap();
+    let err = Ledger::open(&path, options()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Storage);
+    assert!(err.message().contains("hard links"), "{}", err.message());
+}
+
+#[test]
+fn creating_a_ledger_is_still_exclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    // Another process creating the ledger holds its lock file's lock.
+    let lock = std::fs::File::create(dir.path().join("consent.db.lock")).unwrap();
+    lock.lock().unwrap();
+    let err = Ledger::open(&path, options().with_mode(OpenMode::Create)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Locked, "{}", err.message());
+    assert!(!path.exists(), "a refused creation leaves nothing");
+    lock.unlock().unwrap();
+    drop(Ledger::open(&path, options().with_mode(OpenMode::Create)).unwrap());
+    // Once made, any number of handles open it.
+    let (a, b) = (open(&path), open(&path));
+    assert_eq!(a.event_count(), b.event_count());
+}
+
+// Several processes: this test binary, started again with an environment variable that picks
+// what the child does (the child tests below do nothing without it).
+
+const CHILD_DB: &str = "CONSENT_SHARED_CHILD_DB";
+const CHILD_ROLE: &str = "CONSENT_SHARED_CHILD_ROLE";
+
+fn spawn(path: &Path, role: &str) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "shared::shared_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DB, path)
+        .env(CHILD_ROLE, role)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+}
+
+/// What follows `prefix` on each line a child printed that holds it (the test harness may
+/// print its own text before the child's first line).
+fn lines(child: Child, prefix: &str) -> Vec<String> {
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "a child failed");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once(prefix).map(|(_, rest)| rest.to_owned()))
+        .collect()
+}
+
+/// The child side of the tests below; a no-op unless started by them.
+#[test]
+fn shared_child() {
+    let (Ok(path), Ok(role)) = (std::env::var(CHILD_DB), std::env::var(CHILD_ROLE)) else {
+        return;
+    };
+    let ledger = open(Path::new(&path));
+    let mut out = std::io::stdout().lock();
+    let mut input = BufReader::new(std::io::stdin().lock());
+    match role.split_once(':') {
+        // Grants and withdraws `n` times, deciding after each write, printing every
+        // acknowledged grant.
+        Some(("writer", n)) => {
+            for _ in 0..n.parse::<usize>().unwrap() {
+                let grant = ledger.grant(&request(), &actor()).unwrap();
+                writeln!(out, "granted {grant}").unwrap();
+                out.flush().unwrap();
+                // Its own grant permits until it withdraws it, whatever the others do.
+                assert!(permits(&ledger).0);
+                ledger
+                    .withdraw(grant, at(2026, 2, 1), &actor(), None)
+                    .unwrap();
+                writeln!(out, "withdrew {grant}").unwrap();
+            }
+        }
+        // Waits for a grant id on stdin, then withdraws it once, reporting the outcome.
+        Some(("withdraw", _)) => {
+            let mut line = String::new();
+            input.read_line(&mut line).unwrap();
+            let grant: GrantId = line.trim().parse().unwrap();
+            match ledger.withdraw(grant, at(2026, 2, 1), &actor(), None) {
+                Ok(()) => writeln!(out, "outcome ok").unwrap(),
+                Err(e) => writeln!(out, "outcome {:?}", e.code()).unwrap(),
+            }
+        }
+        // For each grant id on stdin: withdraws it and acknowledges on stdout.
+        Some(("acknowledge", _)) => {
+            let mut line = String::new();
+            while input.read_line(&mut line).unwrap() > 0 {
+                let grant: GrantId = line.trim().parse().unwrap();
+                ledger
+                    .withdraw(grant, at(2026, 2, 1), &actor(), None)
+                    .unwrap();
+                writeln!(out, "withdrawn").unwrap();
+                out.flush().unwrap();
+                line.clear();
+            }
+        }
+        _ => unreachable!("unknown child role `{role}`"),
+    }
+    out.flush().unwrap();
+}
+
+#[test]
+fn processes_write_one_gap_free_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let ledger = open(&path);
+    let children: Vec<Child> = (0..3).map(|_| spawn(&path, "writer:40")).collect();
+    // This process writes too, while they do.
+    let mut mine = Vec::new();
+    for _ in 0..40 {
+        mine.push(ledger.grant(&request(), &actor()).unwrap());
+    }
+    let mut acknowledged: Vec<String> = mine.iter().map(GrantId::to_string).collect();
+    for child in children {
+        acknowledged.extend(lines(child, "granted "));
+    }
+    assert_eq!(acknowledged.len(), 160);
+    // 1 adoption + 40 here + 3 × 40 × (grant + withdrawal).
+    consistent(&path, &ledger);
+    assert_eq!(ledger.event_count(), 1 + 40 + 240);
+    let recorded: Vec<String> = open(&path)
+        .events()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match &e.payload {
+            EventPayload::GrantRecorded(g) => Some(g.grant_id.to_string()),
+            _ => None,
+        })
+        .collect();
+    let unique: HashSet<&String> = recorded.iter().collect();
+    assert_eq!(unique.len(), recorded.len(), "a grant recorded twice");
+    for id in &acknowledged {
+        assert!(unique.contains(id), "acknowledged grant {id} is missing");
+    }
+}
+
+#[test]
+fn of_two_processes_withdrawing_one_grant_exactly_one_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let ledger = open(&path);
+    for round in 0..5 {
+        let grant = ledger.grant(&request(), &actor()).unwrap();
+        let mut children: Vec<Child> = (0..2).map(|_| spawn(&path, "withdraw:1")).collect();
+        // Both are open and waiting; release them at once.
+        for child in &mut children {
+            writeln!(child.stdin.as_mut().unwrap(), "{grant}").unwrap();
+        }
+        let mut outcomes: Vec<String> = children
+            .into_iter()
+            .flat_map(|c| lines(c, "outcome "))
+            .collect();
+        outcomes.sort();
+        assert_eq!(outcomes, ["Conflict", "ok"], "round {round}");
+    }
+    // Each round: one grant, one withdrawal, nothing from the loser.
+    assert_eq!(permits(&ledger).1, 1 + 5 * 2);
+    consistent(&path, &ledger);
+}
+
+#[test]
+fn a_decision_after_another_process_acknowledged_a_withdrawal_denies() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let ledger = open(&path);
+    let mut child = spawn(&path, "acknowledge:");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let rounds = 200;
+    for round in 0..rounds {
+        let grant = ledger.grant(&request(), &actor()).unwrap();
+        assert!(permits(&ledger).0, "round {round}: the grant permits");
+        writeln!(stdin, "{grant}").unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the child ended");
+            if line.trim().ends_with("withdrawn") {
+                break;
+            }
+        }
+        let (permitted, as_of) = permits(&ledger);
+        assert!(!permitted, "round {round}: a stale permit");
+        assert_eq!(as_of, 1 + 2 * (round + 1), "round {round}");
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    consistent(&path, &ledger);
+}
