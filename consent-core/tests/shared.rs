@@ -375,3 +375,29 @@ fn a_decision_after_another_process_acknowledged_a_withdrawal_denies() {
     assert!(child.wait().unwrap().success());
     consistent(&path, &ledger);
 }
+
+/// A prepared request decides on fresh state too: a withdrawal through another handle is seen
+/// by the next prepared decision, one at a time and in a batch.
+#[test]
+fn a_prepared_request_sees_another_handles_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let a = open(&path);
+    let b = open(&path);
+    let grant = b.grant(&request(), &actor()).unwrap();
+    let (recipient, purpose, category) = ("nav", "case_handling", "family");
+    let prepared = a.prepare(recipient, purpose, &[category], &[]).unwrap();
+    let subject = adult(&a);
+    let when = at(2026, 3, 1);
+    let before = a.decide_prepared(&prepared, &subject, when).unwrap();
+    assert!(before.permitted(), "{}", before.explain());
+    assert_eq!(before.as_of_seq(), 2);
+    b.withdraw(grant, at(2026, 2, 1), &actor(), None).unwrap();
+    let after = a.decide_prepared(&prepared, &subject, when).unwrap();
+    assert!(!after.permitted());
+    assert_eq!(after.as_of_seq(), 3);
+    let many = a
+        .decide_prepared_many(&prepared, std::slice::from_ref(&subject), when)
+        .unwrap();
+    assert!(!many[0].as_ref().unwrap().permitted());
+}
