@@ -899,11 +899,25 @@ mod doctor {
         if std::path::Path::new("/proc/locks").exists() {
             assert_eq!(doctor["lock"]["holder_pid"], std::process::id(), "{doctor}");
         }
-        // A writer meanwhile is told `locked`; doctor says who.
-        sandbox
-            .act(&["access-request", ADULT])
-            .fails("open for writing in another process");
+        // A writer meanwhile waits for the lock (the ledger is shared: the lock is held only
+        // for a write), and writes once it is free; doctor says who holds it.
+        let mut writer = sandbox
+            .command()
+            .env("CONSENT_ACTOR_ID", "saksbehandler-17")
+            .env("CONSENT_ACTOR_ROLE", "case_worker")
+            .args(["access-request", ADULT])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert!(
+            writer.try_wait().unwrap().is_none(),
+            "the writer did not wait for the lock"
+        );
         lock.unlock().unwrap();
+        let status = writer.wait().unwrap();
+        assert!(status.success(), "the writer failed once the lock was free");
         let doctor = sandbox.run(&["--json", "doctor"]).ok().json();
         assert_eq!(doctor["lock"]["held"], false);
     }
