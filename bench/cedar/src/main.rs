@@ -29,7 +29,7 @@ use cedar_policy::{
     PolicySet, Request, RestrictedExpression,
 };
 use common::{DiscardStore, MIX, RequestKind, Rng};
-use consent_core::{Catalogue, Ledger, LedgerOptions, NationalId};
+use consent_core::{Catalogue, Ledger, NationalId};
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -231,7 +231,7 @@ fn main() -> Res<()> {
 
     let ledger = Ledger::with_store(
         Box::new(DiscardStore::default()),
-        LedgerOptions::default().with_catalogue(catalogue),
+        common::options().with_catalogue(catalogue),
     )?;
     let ids = common::national_ids(n);
     let subjects: Vec<NationalId> = common::parse_ids(&ledger, &ids)?;
