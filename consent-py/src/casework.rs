@@ -34,17 +34,15 @@ pub(crate) fn optional_code(
         .transpose()
 }
 
-/// The notification worklist as a list of dicts, `event_id` as a `uuid.UUID`.
-pub(crate) fn notifications<'py>(
+/// A list the core computes without the GIL, as a list of dicts with `event_id` as a
+/// `uuid.UUID` (the notification worklist, the deviations).
+fn listed_by_event<'py, T: serde::Serialize + Send>(
     py: Python<'py>,
-    ledger: consent_core::Ledger,
-    at: chrono::DateTime<chrono::Utc>,
+    compute: impl FnOnce() -> consent_core::Result<T> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
     let json = py
         .detach(move || {
-            ledger
-                .notifications_due(at)
-                .map(|tasks| serde_json::to_value(&tasks).map_err(|e| e.to_string()))
+            compute().map(|list| serde_json::to_value(&list).map_err(|e| e.to_string()))
         })
         .or_raise()?
         .map_err(internal)?;
@@ -55,6 +53,15 @@ pub(crate) fn notifications<'py>(
     Ok(items.into_any())
 }
 
+/// The notification worklist as a list of dicts, `event_id` as a `uuid.UUID`.
+pub(crate) fn notifications<'py>(
+    py: Python<'py>,
+    ledger: consent_core::Ledger,
+    at: chrono::DateTime<chrono::Utc>,
+) -> PyResult<Bound<'py, PyAny>> {
+    listed_by_event(py, move || ledger.notifications_due(at))
+}
+
 /// `Ledger.deviations(since=...)`: the deviations as a list of dicts, `event_id` a
 /// `uuid.UUID`.
 pub(crate) fn deviations<'py>(
@@ -62,17 +69,5 @@ pub(crate) fn deviations<'py>(
     ledger: consent_core::Ledger,
     since: chrono::DateTime<chrono::Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let json = py
-        .detach(move || {
-            ledger
-                .deviations(since)
-                .map(|list| serde_json::to_value(&list).map_err(|e| e.to_string()))
-        })
-        .or_raise()?
-        .map_err(internal)?;
-    let items = from_json(py, &json)?.cast_into::<PyList>()?;
-    for item in items.iter() {
-        convert::uuid_at(item.cast::<PyDict>()?, "event_id")?;
-    }
-    Ok(items.into_any())
+    listed_by_event(py, move || ledger.deviations(since))
 }

@@ -72,20 +72,14 @@ impl Ledger {
     ) -> Result<PreparedRequest> {
         let catalogue = self.inner.catalogue.current().clone();
         let interned = Interned::new(&catalogue, recipient, purpose, categories, assertions)?;
-        let recipient = catalogue
-            .recipient_code(catalogue.recipient_id(recipient)?)
-            .clone();
-        let purpose = catalogue
-            .purpose_code(catalogue.purpose_id(purpose)?)
-            .clone();
-        let categories = categories
+        // The codes as the catalogue spells them, from the ids just interned.
+        let recipient = catalogue.recipient_code(interned.recipient()).clone();
+        let purpose = catalogue.purpose_code(interned.purpose()).clone();
+        let categories = interned
+            .categories()?
             .iter()
-            .map(|code| {
-                catalogue
-                    .category_id(code.as_ref())
-                    .map(|id| catalogue.category_code(id).clone())
-            })
-            .collect::<Result<Vec<_>>>()?;
+            .map(|&id| catalogue.category_code(id).clone())
+            .collect();
         Ok(PreparedRequest {
             catalogue,
             interned,
