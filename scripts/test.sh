@@ -30,6 +30,11 @@ cargo bench --no-run -p consent-core
 step "cargo doc --workspace --no-deps (warnings denied)"
 RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
 
+step "cargo package -p consent-shm -p consent-core (publishable; consent-shm goes first)"
+# Packaged together, cargo resolves consent-core's dependency on the unpublished consent-shm
+# through a local registry; the packaged consent-core is then built from the .crate alone.
+cargo package -p consent-shm -p consent-core --allow-dirty --quiet
+
 step "consent-core stays free of C and Python dependencies"
 if cargo tree -p consent-core -e normal --prefix none | grep -Ei '^(pyo3|cbindgen)'; then
   echo "consent-core must not depend on pyo3 or cbindgen, even indirectly (STYLE.md rule 2)" >&2
