@@ -111,6 +111,83 @@ fn two_handles_on_one_file_see_each_others_writes() {
 }
 
 #[test]
+fn reads_through_another_handle_see_its_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let a = open(&path);
+    let b = open(&path);
+    // `b` has applied only the catalogue's adoption when `a` writes a first grant for a new
+    // subject, whose key `b` has never seen.
+    let grant = a.grant(&request(), &actor()).unwrap();
+
+    // The events through `b` include the grant, opened with the subject's new key (not read
+    // as redacted), and nothing past what `b` could open.
+    let events = b.events().unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(
+        matches!(&events[1].payload, EventPayload::GrantRecorded(g) if g.grant_id == grant),
+        "{:?}",
+        events[1].payload
+    );
+
+    // The person's export through `b` holds the grant `a` acknowledged.
+    let export = b.subject_export(&adult(&b)).unwrap();
+    assert_eq!(export.consent_records.len(), 1);
+
+    // A withdrawal through `a` shows in `b`'s export without anything else in between.
+    a.withdraw(grant, a.now(), &actor(), None).unwrap();
+    let export = b.subject_export(&adult(&b)).unwrap();
+    assert_eq!(
+        export.consent_records[0].event_state,
+        consent_core::GrantStatus::Withdrawn
+    );
+}
+
+#[test]
+fn a_write_waits_for_another_writer_only_as_long_as_it_was_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let wait = std::time::Duration::from_millis(100);
+    let ledger = Ledger::open(&path, options().with_write_wait(wait)).unwrap();
+    ledger.grant(&request(), &actor()).unwrap();
+
+    // Another writer holds the lock (here: this process, through a file description of its
+    // own, which excludes the ledger's just as another process's would).
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path().join("consent.db.lock"))
+        .unwrap();
+    held.lock().unwrap();
+    let started = std::time::Instant::now();
+    let err = ledger.grant(&request(), &actor()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Locked, "{}", err.message());
+    assert!(started.elapsed() >= wait, "it gave up before its limit");
+    // The message names the holder and the limit, so an operator knows whom to look at.
+    assert!(
+        err.message()
+            .contains(&format!("pid {}", std::process::id())),
+        "{}",
+        err.message()
+    );
+    assert!(err.message().contains("100 ms"), "{}", err.message());
+    assert_eq!(ledger.event_count(), 2, "nothing was written");
+
+    held.unlock().unwrap();
+    ledger.grant(&request(), &actor()).unwrap();
+    assert_eq!(ledger.event_count(), 3);
+    consistent(&path, &ledger);
+
+    // Through the options document of the C ABI and the Python package.
+    let options = consent_core::LedgerOptions::from_json(r#"{"write_wait_ms": 250}"#).unwrap();
+    assert_eq!(
+        options.write_wait,
+        Some(std::time::Duration::from_millis(250))
+    );
+    let err = consent_core::LedgerOptions::from_json(r#"{"write_wait_ms": 0}"#).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+}
+
+#[test]
 fn a_disclosure_is_checked_again_under_the_write_lock() {
     let dir = tempfile::tempdir().unwrap();
     let path = db(&dir);

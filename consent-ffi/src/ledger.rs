@@ -92,9 +92,11 @@ fn open(path: &str, options_json: Option<&str>) -> Result<LedgerHandle, FfiError
 /// `"key_hex"` (64 hex digits: the pseudonym key itself, for hosts that keep it in a secret
 /// store), `"catalogue_file"` (string: a catalogue TOML file to use instead of the embedded
 /// default), `"mode"` (`"open_or_create"`, the default; `"create"`, which adopts an existing
-/// key file; or `"read_only"`, which creates and writes nothing and works beside a writer) and
-/// `"group_access"` (bool: a new ledger's files are 0660 and its key 0640 instead of 0600).
-/// Unknown keys are rejected.
+/// key file; or `"read_only"`, which creates and writes nothing and works beside a writer),
+/// `"group_access"` (bool: a new ledger's files are 0660 and its key 0640 instead of 0600) and
+/// `"write_wait_ms"` (a whole number from 1: how long a write waits for another process's
+/// write lock before it fails with `LOCKED` naming the holder; without it a write waits as long
+/// as it takes). Unknown keys are rejected.
 ///
 /// On success writes a new handle to `*ledger_out`; the caller owns it and releases it with
 /// `consent_ledger_free`. On failure `*ledger_out` is left untouched.

@@ -166,6 +166,10 @@ pub struct LedgerOptions {
     pub mode: OpenMode,
     /// Who besides the owner may use the files a new ledger creates.
     pub file_access: FileAccess,
+    /// How long a write waits for another process's write lock on a shared file before it
+    /// fails with `Locked` naming the holder (nothing written). `None`, the default, waits as
+    /// long as it takes: a writer holds the lock only for one write.
+    pub write_wait: Option<std::time::Duration>,
 }
 
 impl LedgerOptions {
@@ -204,7 +208,6 @@ impl LedgerOptions {
         self
     }
 
-    /// These options with another clock.
     /// These options with another open mode (create only, or read only).
     #[must_use]
     pub fn with_mode(mut self, mode: OpenMode) -> Self {
@@ -217,6 +220,20 @@ impl LedgerOptions {
     #[must_use]
     pub fn with_file_access(mut self, access: FileAccess) -> Self {
         self.file_access = access;
+        self
+    }
+
+    /// These options with a bound on how long a write waits for another process's write
+    /// lock; past it the write fails with `Locked`, naming the process that holds the lock.
+    ///
+    /// ```
+    /// # use consent_core::LedgerOptions;
+    /// let options = LedgerOptions::default().with_write_wait(std::time::Duration::from_secs(5));
+    /// assert_eq!(options.write_wait, Some(std::time::Duration::from_secs(5)));
+    /// ```
+    #[must_use]
+    pub fn with_write_wait(mut self, wait: std::time::Duration) -> Self {
+        self.write_wait = Some(wait);
         self
     }
 
@@ -252,6 +269,7 @@ impl Default for LedgerOptions {
             test_clock: None,
             mode: OpenMode::default(),
             file_access: FileAccess::default(),
+            write_wait: None,
         }
     }
 }
@@ -721,6 +739,10 @@ impl Ledger {
         last_seq: u64,
         visit: &mut dyn FnMut(Event) -> Result<()>,
     ) -> Result<()> {
+        // Up to what this handle has applied, after catching up on what other handles and
+        // processes wrote: an event beyond it could name a subject key not yet known here,
+        // and would read as redacted.
+        let last_seq = last_seq.min(self.fresh()?);
         self.inner
             .store
             .scan_range(cursor.next_seq, last_seq, &mut |record| {

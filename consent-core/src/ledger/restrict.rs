@@ -519,6 +519,7 @@ impl Ledger {
     /// `InvalidInput` for an instant out of range; `Integrity` when an event does not verify;
     /// `Storage`.
     pub fn erasure_due(&self, at: DateTime<Utc>) -> Result<Vec<KassasjonDue>> {
+        self.fresh()?;
         time::to_micros(at, "at")?;
         let requested: Vec<Pseudonym> = {
             let projection = self.read()?;
