@@ -48,6 +48,10 @@ fi
 step "soak: 4 threads through the C ABI on one SQLite ledger (release)"
 cargo test --release -p consent-ffi --test soak -- --ignored --nocapture
 
+step "shared ledger at full size: 10,000 freshness rounds across processes, 20 writers killed (-9)"
+CONSENT_SHARED_ROUNDS=10000 CONSENT_SHARED_KILL_ROUNDS=10 \
+  cargo test -p consent-core --test integration shared:: -- --nocapture --test-threads=1
+
 # test-fuzz.sh last: the bounded coverage-guided run is the longest part.
 for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh scripts/test-documents.sh \
   scripts/test-postgres.sh scripts/test-fuzz.sh; do

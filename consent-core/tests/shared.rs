@@ -430,7 +430,9 @@ fn a_decision_after_another_process_acknowledged_a_withdrawal_denies() {
     let mut child = spawn(&path, "acknowledge:");
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let rounds = 200;
+    // 1,000 by default; the README's test command runs 10,000 (each round is a grant here, a
+    // withdrawal there and two decisions, a few milliseconds).
+    let rounds = count("CONSENT_SHARED_ROUNDS", 1_000);
     for round in 0..rounds {
         let grant = ledger.grant(&request(), &actor()).unwrap();
         assert!(permits(&ledger).0, "round {round}: the grant permits");
@@ -451,6 +453,111 @@ fn a_decision_after_another_process_acknowledged_a_withdrawal_denies() {
     drop(stdin);
     assert!(child.wait().unwrap().success());
     consistent(&path, &ledger);
+    println!("freshness: {rounds} rounds across two processes, no stale permit");
+}
+
+/// A count a test runs by default, or the one an environment variable asks for.
+fn count(variable: &str, default: u64) -> u64 {
+    match std::env::var(variable) {
+        Ok(value) => value
+            .parse()
+            .unwrap_or_else(|_| panic!("{variable} must be a whole number")),
+        Err(_) => default,
+    }
+}
+
+#[test]
+fn writers_killed_at_random_points_lose_nothing_they_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    drop(open(&path));
+    // 5 rounds of two kills by default; the README's test command runs 10 (20 kills).
+    let rounds = count("CONSENT_SHARED_KILL_ROUNDS", 5);
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    println!("kill -9 test: seed {seed}");
+    let mut pause = move || {
+        // xorshift64: a pause of 40 to 240 ms, so kills land anywhere in a write.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::time::Duration::from_millis(40 + seed % 200)
+    };
+    let (mut granted, mut withdrawn) = (Vec::new(), Vec::new());
+    let mut kills = 0;
+    for _ in 0..rounds {
+        let mut writers: Vec<Child> = (0..2).map(|_| spawn(&path, "writer:1000000")).collect();
+        for writer in &mut writers {
+            std::thread::sleep(pause());
+            // `Child::kill` is SIGKILL: no destructor, no unlock, no flush.
+            writer.kill().unwrap();
+            kills += 1;
+        }
+        for writer in writers {
+            let output = writer.wait_with_output().unwrap();
+            let text = String::from_utf8_lossy(&output.stdout);
+            // Only complete lines count: a kill can cut the last one short.
+            for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
+                if let Some((_, id)) = line.trim_end().split_once("granted ") {
+                    granted.push(id.parse::<GrantId>().unwrap());
+                } else if let Some((_, id)) = line.trim_end().split_once("withdrew ") {
+                    withdrawn.push(id.parse::<GrantId>().unwrap());
+                }
+            }
+        }
+    }
+    assert!(
+        !granted.is_empty(),
+        "the writers acknowledged nothing before their kills"
+    );
+
+    // The lock is free for the others: a write that would wait at most a second succeeds.
+    let ledger = Ledger::open(
+        &path,
+        options().with_write_wait(std::time::Duration::from_secs(1)),
+    )
+    .unwrap();
+    ledger.grant(&request(), &actor()).unwrap();
+    consistent(&path, &ledger);
+
+    // Every acknowledged grant and withdrawal is in the log exactly once.
+    let events = open(&path).events().unwrap();
+    let mut recorded_grants = HashSet::new();
+    let mut recorded_withdrawals = HashSet::new();
+    for event in &events {
+        match &event.payload {
+            EventPayload::GrantRecorded(g) => {
+                assert!(recorded_grants.insert(g.grant_id), "a grant recorded twice");
+            }
+            EventPayload::GrantWithdrawn(w) => {
+                assert!(
+                    recorded_withdrawals.insert(w.grant_id),
+                    "a withdrawal recorded twice"
+                );
+            }
+            _ => {}
+        }
+    }
+    for grant in &granted {
+        assert!(
+            recorded_grants.contains(grant),
+            "acknowledged grant {grant} is lost"
+        );
+    }
+    for grant in &withdrawn {
+        assert!(
+            recorded_withdrawals.contains(grant),
+            "acknowledged withdrawal of {grant} is lost"
+        );
+    }
+    println!(
+        "kill -9 test: {kills} kills, {} acknowledged grants and {} withdrawals all present once",
+        granted.len(),
+        withdrawn.len()
+    );
 }
 
 /// A prepared request decides on fresh state too: a withdrawal through another handle is seen
