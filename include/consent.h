@@ -566,6 +566,28 @@ consent_result consent_ledger_withdraw(const struct consent_ledger *ledger,
                                        const char *reason);
 
 /**
+ * `consent_ledger_withdraw` with an idempotency key the caller chooses (for example the case
+ * number of the form; 1 to 128 characters, never a national id): the same withdrawal again
+ * with the same key writes nothing and succeeds, so a call retried after a lost answer is
+ * safe; the same key with another request is `CONFLICT`. (Grants and refusals carry their key
+ * in their JSON, as `"idempotency_key"`.)
+ *
+ * Thread-safe.
+ *
+ * Errors: as `consent_ledger_withdraw`, and `INVALID_INPUT` for a bad key, `CONFLICT` for a
+ * key used for another request.
+ *
+ * # Safety
+ * As `consent_ledger_withdraw`; `idempotency_key` is a NUL-terminated string.
+ */
+consent_result consent_ledger_withdraw_idempotent(const struct consent_ledger *ledger,
+                                                  const char *grant_id,
+                                                  int64_t at_unix_ms,
+                                                  const char *actor_json,
+                                                  const char *reason,
+                                                  const char *idempotency_key);
+
+/**
  * Decides whether `subject`'s data in `categories` may be disclosed to `recipient` for
  * `purpose` at `at_unix_ms` (Unix milliseconds, UTC).
  *

@@ -32,6 +32,9 @@ namespace Consent
             LedgerHandle ledger, byte[] grantJson, byte[] actorJson, out IntPtr grantId);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_withdraw(
             LedgerHandle ledger, byte[] grantId, long atUnixMs, byte[] actorJson, byte[] reason);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_withdraw_idempotent(
+            LedgerHandle ledger, byte[] grantId, long atUnixMs, byte[] actorJson, byte[] reason,
+            byte[] idempotencyKey);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_refuse(
             LedgerHandle ledger, byte[] refusalJson, byte[] actorJson, out IntPtr recordId);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_decide(

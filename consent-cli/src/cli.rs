@@ -264,6 +264,10 @@ pub struct WithdrawArgs {
     /// Why, as the subject gave it (never a national id)
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
+    /// A key of your choosing (the case number of the form): the same withdrawal again with
+    /// the same key writes nothing and succeeds, so a retried command is safe
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
 }
 
 /// `consent decide`

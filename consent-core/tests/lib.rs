@@ -15,6 +15,7 @@ mod catalogue_adoption;
 mod deviations;
 mod durable;
 mod fuzz_bytes;
+mod idempotency;
 mod identity;
 mod law;
 mod layers;

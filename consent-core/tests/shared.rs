@@ -358,6 +358,15 @@ fn shared_child() {
                 line.clear();
             }
         }
+        // Waits for an idempotency key on stdin, then grants with it, printing the id.
+        Some(("keyed", _)) => {
+            let mut line = String::new();
+            input.read_line(&mut line).unwrap();
+            let mut request = request();
+            request.idempotency_key = Some(line.trim().to_owned());
+            let grant = ledger.grant(&request, &actor()).unwrap();
+            writeln!(out, "keyed {grant}").unwrap();
+        }
         _ => unreachable!("unknown child role `{role}`"),
     }
     out.flush().unwrap();
@@ -419,6 +428,31 @@ fn of_two_processes_withdrawing_one_grant_exactly_one_wins() {
     }
     // Each round: one grant, one withdrawal, nothing from the loser.
     assert_eq!(permits(&ledger).1, 1 + 5 * 2);
+    consistent(&path, &ledger);
+}
+
+#[test]
+fn two_processes_writing_one_idempotency_key_at_once_write_one_grant() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let ledger = open(&path);
+    for round in 0..5 {
+        let mut children: Vec<Child> = (0..2).map(|_| spawn(&path, "keyed:")).collect();
+        for child in &mut children {
+            writeln!(child.stdin.as_mut().unwrap(), "skjema-{round}").unwrap();
+        }
+        let ids: Vec<String> = children
+            .into_iter()
+            .flat_map(|c| lines(c, "keyed "))
+            .collect();
+        assert_eq!(ids.len(), 2, "round {round}");
+        assert_eq!(
+            ids[0], ids[1],
+            "round {round}: both callers get the first grant's id"
+        );
+    }
+    // One grant a round, after the catalogue's adoption.
+    assert_eq!(permits(&ledger).1, 1 + 5);
     consistent(&path, &ledger);
 }
 

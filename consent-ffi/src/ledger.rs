@@ -258,6 +258,44 @@ pub unsafe extern "C" fn consent_ledger_withdraw(
     })
 }
 
+/// `consent_ledger_withdraw` with an idempotency key the caller chooses (for example the case
+/// number of the form; 1 to 128 characters, never a national id): the same withdrawal again
+/// with the same key writes nothing and succeeds, so a call retried after a lost answer is
+/// safe; the same key with another request is `CONFLICT`. (Grants and refusals carry their key
+/// in their JSON, as `"idempotency_key"`.)
+///
+/// Thread-safe.
+///
+/// Errors: as `consent_ledger_withdraw`, and `INVALID_INPUT` for a bad key, `CONFLICT` for a
+/// key used for another request.
+///
+/// # Safety
+/// As `consent_ledger_withdraw`; `idempotency_key` is a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_withdraw_idempotent(
+    ledger: *const consent_ledger,
+    grant_id: *const c_char,
+    at_unix_ms: i64,
+    actor_json: *const c_char,
+    reason: *const c_char,
+    idempotency_key: *const c_char,
+) -> consent_result {
+    ffi_guard("consent_ledger_withdraw_idempotent", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        let grant_id = try_str(grant_id, "grant_id")?;
+        let actor_json = try_str(actor_json, "actor_json")?;
+        let reason = try_opt_str(reason, "reason")?;
+        let key = try_str(idempotency_key, "idempotency_key")?;
+        let grant: GrantId = grant_id.parse()?;
+        let at = from_unix_millis(at_unix_ms)?;
+        let actor = Actor::from_json(actor_json)?;
+        handle
+            .ledger
+            .withdraw_idempotent(grant, at, &actor, reason, key)?;
+        Ok(())
+    })
+}
+
 /// Decides whether `subject`'s data in `categories` may be disclosed to `recipient` for
 /// `purpose` at `at_unix_ms` (Unix milliseconds, UTC).
 ///

@@ -9,6 +9,7 @@ mod decide;
 mod deviations;
 mod export;
 mod identity;
+mod once;
 mod open;
 mod prepared;
 mod replay;

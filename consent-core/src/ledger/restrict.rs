@@ -456,6 +456,7 @@ impl Ledger {
                     grant_id: *grant,
                     at: time::from_micros(at_micros)?,
                     reason: Some("erasure_request".to_owned()),
+                    idempotency: None,
                 }),
                 effect: Effect::Withdraw {
                     grant: *grant,

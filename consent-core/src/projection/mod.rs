@@ -5,7 +5,9 @@
 mod effect;
 mod subjects;
 
-pub(crate) use effect::{Effect, GrantFields, effect_of, grant_effect, rectify_effect};
+pub(crate) use effect::{
+    Effect, GrantFields, Remembered, effect_of, grant_effect, keyed, rectify_effect,
+};
 pub(crate) use subjects::SubjectState;
 
 use std::collections::HashMap;
@@ -42,9 +44,16 @@ pub(crate) struct Projection {
     /// The pseudonyms whose records were erased (until a new key is made for them: the
     /// person consented again).
     erased: rustc_hash::FxHashSet<Pseudonym>,
+    /// The callers' idempotency keys, by the digest of the key.
+    idempotent: FxHashMap<[u8; 32], Remembered>,
 }
 
 impl Projection {
+    /// What is remembered of the idempotency key whose digest is `key`.
+    pub fn remembered(&self, key: &[u8; 32]) -> Option<&Remembered> {
+        self.idempotent.get(key)
+    }
+
     /// Records a subject's data key (before its first sealed event is applied).
     pub fn set_key(&mut self, subject: Pseudonym, key: DataKey, since_seq: u64) {
         self.erased.remove(&subject);
@@ -136,6 +145,8 @@ impl Projection {
             Effect::Erase { subject } => {
                 self.erased.insert(subject);
                 self.keys.remove(&subject);
+                // A replay cannot open the erased payloads, so it would not know their keys.
+                self.idempotent.retain(|_, r| r.subject != subject);
                 if let Some(state) = self.subjects.remove(&subject) {
                     for grant in state.grants.iter() {
                         self.grants.remove(&grant.id);
@@ -146,6 +157,11 @@ impl Projection {
                         self.objections.remove(&objection.id);
                     }
                 }
+            }
+            Effect::Keyed(keyed) => {
+                let (effect, remembered) = *keyed;
+                self.apply(effect);
+                self.idempotent.insert(remembered.key, remembered);
             }
             Effect::None => {}
         }
@@ -190,6 +206,11 @@ impl Projection {
         for target in self.aliases.values_mut() {
             if *target == from {
                 *target = to;
+            }
+        }
+        for remembered in self.idempotent.values_mut() {
+            if remembered.subject == from {
+                remembered.subject = to;
             }
         }
         self.aliases.insert(from, to);
