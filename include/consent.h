@@ -320,6 +320,18 @@ consent_result consent_ledger_adopt_catalogue(const struct consent_ledger *ledge
 bool consent_decision_permitted(const struct consent_decision *decision);
 
 /**
+ * The ledger position the decision was made at: the sequence number of the last event it
+ * saw (`as_of_seq` in its JSON). A decision made after another process or host acknowledged a
+ * write has an `as_of_seq` at least that write's.
+ *
+ * Returns 0 for NULL. Infallible; it does not touch the last error.
+ *
+ * # Safety
+ * `decision` is NULL or a live decision.
+ */
+uint64_t consent_decision_as_of_seq(const struct consent_decision *decision);
+
+/**
  * The decision as JSON: `{"version": 1, "permitted": bool, "at": "RFC 3339", "recipient": "...",
  * "purpose": "...", "categories": [{"category": "...", "permitted": bool, "basis": {...}} or
  * {"category": "...", "permitted": false, "reason": "no_basis|withdrawn|expired|not_explicit|

@@ -92,6 +92,7 @@ namespace Consent
             LedgerHandle ledger, long atUnixMs, long windowMs, out IntPtr json);
 
         [DllImport(Library)] internal static extern byte consent_decision_permitted(DecisionHandle decision);
+        [DllImport(Library)] internal static extern ulong consent_decision_as_of_seq(DecisionHandle decision);
         [DllImport(Library)] internal static extern ResultCode consent_decision_to_json(
             DecisionHandle decision, out IntPtr json);
         [DllImport(Library)] internal static extern void consent_decision_free(IntPtr decision);

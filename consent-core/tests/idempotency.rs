@@ -89,7 +89,9 @@ fn a_rerun_batch_writes_only_what_is_new() {
     let ledger = ledger();
     let a = parse(&ledger, &keyed("rad-1", &["family"]));
     let b = parse(&ledger, &keyed("rad-2", &["name"]));
-    let first = ledger.grant_many(std::slice::from_ref(&a), &actor()).unwrap();
+    let first = ledger
+        .grant_many(std::slice::from_ref(&a), &actor())
+        .unwrap();
     // The import is run again with a new row and a row that repeats one within the batch.
     let ids = ledger
         .grant_many(&[a.clone(), b.clone(), b.clone()], &actor())

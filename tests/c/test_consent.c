@@ -234,9 +234,13 @@ static void test_withdrawal(void) {
                                    T_2026_07_01, &decision),
              CONSENT_RESULT_OK);
     CHECK(!consent_decision_permitted(decision));
+    /* Made after the adoption, the grant and the withdrawal. */
+    CHECK(consent_decision_as_of_seq(decision) == 3);
+    CHECK(consent_decision_as_of_seq(NULL) == 0);
     char *out = NULL;
     CHECK_RC(consent_decision_to_json(decision, &out), CONSENT_RESULT_OK);
     CHECK(out != NULL && strstr(out, "\"reason\":\"withdrawn\"") != NULL);
+    CHECK(out != NULL && strstr(out, "\"as_of_seq\":3") != NULL);
     consent_string_free(out);
     consent_decision_free(decision);
 

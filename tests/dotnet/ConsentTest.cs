@@ -274,6 +274,7 @@ static class ConsentTest
             using (Decision d = ledger.Decide(Adult, "laeringssenteret", "health_coordination", Health, July2026))
             {
                 Check(!d.Permitted && d.Denial == DenialReason.Withdrawn, "denied after the withdrawal");
+                Check(d.AsOfSeq == (ulong)ledger.EventCount, "AsOfSeq: made after every event so far");
             }
             Check(Recorded(ledger) == 2, "two events");
 
