@@ -53,7 +53,8 @@ CONSENT_SHARED_ROUNDS=10000 CONSENT_SHARED_KILL_ROUNDS=10 \
   cargo test -p consent-core --test integration shared:: -- --nocapture --test-threads=1
 
 # test-fuzz.sh last: the bounded coverage-guided run is the longest part.
-for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh scripts/test-documents.sh \
+for part in scripts/test-c.sh scripts/test-dotnet.sh scripts/test-python.sh scripts/test-shared.sh \
+  scripts/test-documents.sh \
   scripts/test-postgres.sh scripts/test-fuzz.sh; do
   step "$part"
   "$part"
