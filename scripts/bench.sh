@@ -81,6 +81,10 @@ for bench in decide grant replay; do
     done
 done
 
+step "a shared ledger file: the head check's cost, and cross-process visibility"
+"$(bench_bin shared)" --bench "${crit[@]}" 2>&1 | tee "$out/shared-1.log" >&2
+"$(bench_bin visibility)" 2>&1 | tee "$out/visibility-1.log" >&2
+
 step "C and Python against native, $binding_subjects subjects, $decisions decisions a kind"
 db="$out/fixtures/binding.db"
 "$(bench_bin native_baseline)" fixture "$db" "$binding_subjects" | tee "$out/fixture.log" >&2

@@ -114,7 +114,9 @@ fn run(
         let subject = subjects.get(pick()).ok_or("no subject")?;
         let decision = decide(ledger, subject, Utc::now())?;
         if decision.as_of_seq() < last {
-            return Err(format!("a decision at {} after one at {last}", decision.as_of_seq()).into());
+            return Err(
+                format!("a decision at {} after one at {last}", decision.as_of_seq()).into(),
+            );
         }
         last = decision.as_of_seq();
         Ok(())
