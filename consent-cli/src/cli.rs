@@ -113,6 +113,17 @@ pub struct Global {
     pub clock: Option<When>,
 }
 
+/// A shell `consent completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    /// GNU Bash
+    Bash,
+    /// Z shell
+    Zsh,
+    /// fish
+    Fish,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -220,6 +231,16 @@ pub enum Command {
     /// the chain head and free disk space. Exit 0 when healthy, 1 with each problem listed
     #[command(after_help = "Example:\n  consent --ledger /srv/consent/consent.db doctor")]
     Doctor,
+    /// Print a completion script for a shell, written from this command line's definition
+    #[command(after_help = "Example:\n  consent completions bash > /etc/bash_completion.d/consent")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print this manual page in roff
+    #[command(after_help = "Example:\n  consent man | man -l -")]
+    Man,
 }
 
 /// `consent catalogue …`
