@@ -50,7 +50,9 @@ pub use model::party::{
     Actor, ChildHeard, ChildPosition, Evidence, EvidenceMethod, Grantor, MaturityAssessment,
     Notice, RepresentativeId, RepresentativeRole,
 };
-pub use model::request::{Assertion, Correction, DisclosureRequest, GrantRequest, RefusalRequest};
+pub use model::request::{
+    Assertion, Correction, DisclosureRequest, GrantRequest, IDEMPOTENCY_KEY_MAX, RefusalRequest,
+};
 pub use model::{GrantId, MAX_DOCUMENT_BYTES, RecordId, SCHEMA_VERSION};
 pub use policy::grant_state::GrantStatus;
 pub use policy::reconsent::{ReconsentItem, ReconsentReason};
