@@ -21,17 +21,17 @@ cargo fmt --all --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "shells and groff for the completion and manual page checks (apt-get when missing)"
+step "tools some tests use: shells and groff (completions, manual page), openssl (RSA keys for signed actors); apt-get when missing"
 missing=()
-for tool in bash:bash zsh:zsh fish:fish groff:groff-base; do
+for tool in bash:bash zsh:zsh fish:fish groff:groff-base openssl:openssl; do
   command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       "${missing[@]}"; } || { echo "cannot install ${missing[*]} (needed by consent-cli/tests/shells.rs)" >&2; exit 1; }
 fi
-# Every check of consent-cli/tests/shells.rs must run: a missing shell fails, never skips.
-export CONSENT_REQUIRE_SHELLS=1
+# Every check of those tests must run: a missing tool fails, never skips.
+export CONSENT_REQUIRE_TOOLS=1
 
 step "cargo test --workspace"
 cargo test --workspace

@@ -1,7 +1,7 @@
 //! `consent completions` and `consent man`: each script parses in its shell, completes what a
 //! user types (commands, nested commands, a command's own options, an option's fixed values),
 //! and the manual page renders without a warning from groff. The shells and groff are
-//! installed by the README's test command, which sets `CONSENT_REQUIRE_SHELLS=1`; plain
+//! installed by the README's test command, which sets `CONSENT_REQUIRE_TOOLS=1`; plain
 //! `cargo test` skips a check whose program is missing, with a notice.
 
 #![expect(
@@ -35,8 +35,8 @@ fn have(program: &str) -> bool {
         .is_ok_and(|s| s.success());
     if !found {
         assert!(
-            std::env::var_os("CONSENT_REQUIRE_SHELLS").is_none(),
-            "{program} is missing, and CONSENT_REQUIRE_SHELLS is set"
+            std::env::var_os("CONSENT_REQUIRE_TOOLS").is_none(),
+            "{program} is missing, and CONSENT_REQUIRE_TOOLS is set"
         );
         println!("notice: {program} is not installed; its check is skipped");
     }
