@@ -6,7 +6,7 @@
 //!
 //! Run: `cargo run -p consent-core --example shared_worker -- DB SUBJECTS_FILE TAG WRITES DECISIONS`
 //!
-//! It prints `ack grant|withdraw ID UNIX_MS` after each acknowledged write and `done W D` at the
+//! It prints `ready` once open and starts on a `go` line, then `ack grant|withdraw ID UNIX_MS` after each acknowledged write and `done W D` at the
 //! end, then answers each `report AT_MS` line on standard input with `view AS_OF BITS`: the
 //! decision for every subject at that instant (1 permitted) and the position it was made at.
 
@@ -34,6 +34,14 @@ fn main() -> Result<(), Failure> {
         .collect::<Result<_, _>>()?;
     if subjects.is_empty() {
         return Err("no subjects".into());
+    }
+    // Opened: wait for the driver's `go`, which every worker gets at once.
+    println!("ready");
+    std::io::stdout().flush()?;
+    let mut go = String::new();
+    std::io::stdin().read_line(&mut go)?;
+    if go.trim() != "go" {
+        return Err("no go".into());
     }
     let out = Mutex::new(std::io::stdout());
     let ack = |kind: &str, id: GrantId| -> Result<(), Failure> {

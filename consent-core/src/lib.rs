@@ -40,7 +40,7 @@ pub use ledger::{
 };
 pub use log::event::{
     AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord, ErasureRecord,
-    Event, EventPayload, GrantRecord, GrantorRecord, LiftRecord, NotificationRecord,
+    Event, EventPayload, GrantRecord, GrantorRecord, Idempotency, LiftRecord, NotificationRecord,
     ObjectionOutcome, ObjectionRecord, ObjectionResolution, RESTRICTION_V1, RESTRICTION_V2,
     RectificationRecord, RefusalRecord, RestrictionGround, RestrictionRecord, SuccessionRecord,
     WithdrawalRecord,
@@ -65,6 +65,7 @@ pub use time::from_unix_millis;
 pub mod storage {
     pub use crate::ledger::{STORAGE_SCHEMA, UpgradeReport, upgrade_file, upgrade_file_with};
     pub use crate::log::record::{EventRecord, GENESIS, Hash, Head};
+    pub use crate::store::lock::lock_holder;
     pub use crate::store::memory::MemoryStore;
     pub use crate::store::sqlite::{FileAccess, SqliteStore};
     pub use crate::store::{Batch, Store, Stream, SubjectKey};

@@ -209,3 +209,115 @@ fn a_bad_key_is_invalid_input() {
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert_eq!(recorded(&ledger), 1);
 }
+
+#[test]
+fn a_key_follows_its_person_through_a_succession_and_a_kassasjon_forgets_it_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let ledger = Ledger::open(&path, kassasjon_options()).unwrap();
+    // A D-nummer (20 November 1990, day + 40), then the person's fødselsnummer.
+    let d = national_id("601190", "12");
+    let mut json = grant_json(&d, &["nav"], &["case_handling"], &["family"], false);
+    json["idempotency_key"] = "skjema-d".into();
+    let request = parse(&ledger, &json);
+    let first = ledger.grant(&request, &actor()).unwrap();
+    ledger
+        .record_identity_succession(
+            &subject(&ledger, &d),
+            &subject(&ledger, ADULT),
+            "Folkeregisteret 2026/77",
+            consent_core::SuccessionMode::Move,
+            &actor(),
+        )
+        .unwrap();
+    // The retried grant (still under the D-nummer) finds its key, live and after reopening.
+    assert_eq!(ledger.grant(&request, &actor()).unwrap(), first);
+    let reopened = Ledger::open(&path, kassasjon_options()).unwrap();
+    assert_eq!(reopened.grant(&request, &actor()).unwrap(), first);
+    drop(reopened);
+    assert_eq!(recorded(&ledger), 2, "the grant and the succession");
+
+    // Kassasjon of the person (under the new id) forgets the key moved to it, in both.
+    erase_by_kassasjon(&ledger, &subject(&ledger, ADULT));
+    let reopened = Ledger::open(&path, kassasjon_options()).unwrap();
+    reopened.set_clock(ledger.now()).unwrap();
+    let live = ledger.grant(&request, &actor()).map_err(|e| e.code());
+    let replayed = reopened.grant(&request, &actor()).map_err(|e| e.code());
+    assert_eq!(live, replayed);
+    assert_eq!(
+        live,
+        Err(ErrorCode::InvalidInput),
+        "judged as new: backdated"
+    );
+}
+
+#[test]
+fn repeated_refusals_and_withdrawals_are_found_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let ledger = Ledger::open(&path, options()).unwrap();
+    let request = refusal(&ledger, "avslag-11");
+    let refused = ledger.refuse(&request, &actor()).unwrap();
+    let grant = ledger
+        .grant(&parse(&ledger, &keyed("skjema-11", &["family"])), &actor())
+        .unwrap();
+    let at = ledger.now();
+    ledger
+        .withdraw_idempotent(grant, at, &actor(), None, "trekk-11")
+        .unwrap();
+    drop(ledger);
+    let ledger = Ledger::open(&path, options()).unwrap();
+    assert_eq!(ledger.refuse(&request, &actor()).unwrap(), refused);
+    ledger
+        .withdraw_idempotent(grant, at, &actor(), None, "trekk-11")
+        .unwrap();
+    assert_eq!(recorded(&ledger), 3);
+}
+
+#[test]
+fn a_key_set_in_code_is_checked_like_one_from_json() {
+    let ledger = ledger();
+    let mut request = parse(&ledger, &keyed("skjema-12", &["family"]));
+    for bad in [
+        format!("sak {ADULT}"),
+        "sak\n12".to_owned(),
+        "k".repeat(129),
+    ] {
+        request.idempotency_key = Some(bad.clone());
+        let err = ledger.grant(&request, &actor()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{bad:?}");
+        assert!(!err.message().contains(ADULT), "{}", err.message());
+        let err = ledger.grant_many(&[request.clone()], &actor()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{bad:?}");
+    }
+    assert_eq!(recorded(&ledger), 0);
+}
+
+#[test]
+fn the_content_key_of_a_request_is_pinned_and_keyed() {
+    // A fixed pseudonym key and request: the key `consent import` derives for a row must stay
+    // the same across versions, or a re-run import after an upgrade would double every grant.
+    // A change here is a format change: keep version 1 readable and say so in CHANGELOG.md.
+    let key = consent_core::PseudonymKey::from_bytes([7; 32]);
+    let ledger = Ledger::open(consent_core::MEMORY_PATH, options().with_key(key.clone())).unwrap();
+    let request = parse(
+        &ledger,
+        &grant_json(ADULT, &["nav"], &["case_handling"], &["family"], false),
+    );
+    let content_key = ledger.content_key(&request).unwrap();
+    assert_eq!(content_key, PINNED_CONTENT_KEY);
+    assert!(
+        !content_key.bytes().any(|b| b.is_ascii_digit()),
+        "never like a national id"
+    );
+    // Under another ledger's key the same row has another key.
+    let other = Ledger::open(
+        consent_core::MEMORY_PATH,
+        options().with_key(consent_core::PseudonymKey::from_bytes([8; 32])),
+    )
+    .unwrap();
+    assert_ne!(other.content_key(&request).unwrap(), content_key);
+}
+
+const PINNED_CONTENT_KEY: &str =
+    "content ipjpildmmmkdpkacjnffcgodoldiahpmbikgoeknimlmiamkdepbhaedpafcmikf";

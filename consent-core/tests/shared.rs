@@ -177,7 +177,7 @@ fn a_write_waits_for_another_writer_only_as_long_as_it_was_told() {
     assert_eq!(ledger.event_count(), 3);
     consistent(&path, &ledger);
 
-    // Through the options document of the C ABI and the Python package.
+    // Through the options document of the C ABI.
     let options = consent_core::LedgerOptions::from_json(r#"{"write_wait_ms": 250}"#).unwrap();
     assert_eq!(
         options.write_wait,
@@ -512,26 +512,44 @@ fn writers_killed_at_random_points_lose_nothing_they_acknowledged() {
         | 1;
     println!("kill -9 test: seed {seed}");
     let mut pause = move || {
-        // xorshift64: a pause of 40 to 240 ms, so kills land anywhere in a write.
+        // xorshift64: a pause of 0 to 100 ms after a writer's first acknowledged write, so
+        // kills land anywhere in its loop of writes (a few milliseconds each).
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        std::time::Duration::from_millis(40 + seed % 200)
+        std::time::Duration::from_millis(seed % 100)
     };
     let (mut granted, mut withdrawn) = (Vec::new(), Vec::new());
     let mut kills = 0;
     for _ in 0..rounds {
         let mut writers: Vec<Child> = (0..2).map(|_| spawn(&path, "writer:1000000")).collect();
+        let mut outputs = Vec::new();
         for writer in &mut writers {
+            // Killed only once it is writing: after its first acknowledged grant.
+            let mut out = BufReader::new(writer.stdout.take().unwrap());
+            let mut seen = String::new();
+            loop {
+                let mut line = String::new();
+                assert!(
+                    out.read_line(&mut line).unwrap() > 0,
+                    "a writer ended before writing"
+                );
+                seen.push_str(&line);
+                if line.contains("granted ") {
+                    break;
+                }
+            }
             std::thread::sleep(pause());
             // `Child::kill` is SIGKILL: no destructor, no unlock, no flush.
             writer.kill().unwrap();
             kills += 1;
+            outputs.push((seen, out));
         }
-        for writer in writers {
-            let output = writer.wait_with_output().unwrap();
-            let text = String::from_utf8_lossy(&output.stdout);
+        for (writer, (mut text, mut out)) in writers.into_iter().zip(outputs) {
+            std::io::Read::read_to_string(&mut out, &mut text).unwrap();
+            drop(writer.wait_with_output().unwrap());
             // Only complete lines count: a kill can cut the last one short.
+            let before = granted.len();
             for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
                 if let Some((_, id)) = line.trim_end().split_once("granted ") {
                     granted.push(id.parse::<GrantId>().unwrap());
@@ -539,12 +557,12 @@ fn writers_killed_at_random_points_lose_nothing_they_acknowledged() {
                     withdrawn.push(id.parse::<GrantId>().unwrap());
                 }
             }
+            assert!(
+                granted.len() > before,
+                "a writer was killed before it wrote"
+            );
         }
     }
-    assert!(
-        !granted.is_empty(),
-        "the writers acknowledged nothing before their kills"
-    );
 
     // The lock is free for the others: a write that would wait at most a second succeeds.
     let ledger = Ledger::open(

@@ -4,7 +4,7 @@
  *
  *   worker DB SUBJECTS_FILE TAG WRITES_PER_THREAD DECISIONS_PER_THREAD
  *
- * Prints `ack grant|withdraw ID UNIX_MS` after each acknowledged write, `done W D` when both
+ * Prints `ready` once open and starts on a `go` line; then `ack grant|withdraw ID UNIX_MS` after each acknowledged write, `done W D` when both
  * threads are through, then for each `report AT_MS` line on standard input `view AS_OF BITS`:
  * the decision for every subject at AT_MS (1 permitted, 0 denied) and the ledger position it
  * was made at. Exits 1 on any error or when a thread's decisions went back in the log.
@@ -147,6 +147,14 @@ int main(int argc, char **argv) {
     consent_result rc = consent_ledger_open(argv[1], NULL, &ledger);
     if (rc != CONSENT_RESULT_OK) {
         fail("open", rc);
+    }
+    /* Opened: wait for the driver's `go`, which every worker gets at once. */
+    printf("ready\n");
+    fflush(stdout);
+    char go[16];
+    if (fgets(go, sizeof go, stdin) == NULL || strncmp(go, "go", 2) != 0) {
+        fprintf(stderr, "c worker: no go\n");
+        return 1;
     }
     pthread_t threads[2];
     struct thread_arg args[2] = {{.seed = 7, .index = 0}, {.seed = 11, .index = 1}};

@@ -24,6 +24,10 @@ def main() -> int:
     with open(subjects_file, encoding="ascii") as f:
         subjects = [line.strip() for line in f if line.strip()]
     ledger = consent.Ledger.open(db)
+    print("ready", flush=True)  # then wait for the driver's `go`, which every worker gets at once
+    if sys.stdin.readline().strip() != "go":
+        print("python worker: no go", file=sys.stderr)
+        return 1
     out = threading.Lock()
     failures: list[BaseException] = []
 

@@ -157,7 +157,7 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
                 // A key for each row that brings none, made from its content: a re-run of the
                 // import (after a failure half-way, or by mistake) writes no grant twice.
                 if request.idempotency_key.is_none() {
-                    request.idempotency_key = Some(request.content_key()?);
+                    request.idempotency_key = Some(ledger.content_key(&request)?);
                 }
                 if args.historical {
                     scratch.grant_historical(std::slice::from_ref(&request), &actor)?;
@@ -209,7 +209,7 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
         _ => String::new(),
     };
     Ok(Outcome::ok(format!(
-        "imported {} grants in {batches} durable batch{}{range}; a row recorded before is not written again (its first id is given)\n",
+        "imported {} grants in {batches} durable batch{}{range} (a row this ledger recorded before is not written again: its first id is given)\n",
         ids.len(),
         if batches == 1 { "" } else { "es" },
     )))

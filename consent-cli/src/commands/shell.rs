@@ -180,7 +180,7 @@ fn bash(root: &Command) -> String {
             node.path.join(" "),
             words.join(" "),
             if files {
-                "; [[ $cur != -* ]] && COMPREPLY+=($(compgen -f -- \"$cur\"))"
+                "; [[ $cur != -* ]] && compopt -o filenames 2>/dev/null && COMPREPLY+=($(compgen -f -- \"$cur\"))"
             } else {
                 ""
             }
@@ -212,7 +212,7 @@ fn bash_values(root: &Command, nodes: &[Node<'_>], out: &mut String) {
         } else if is_path(arg) {
             let _ = writeln!(
                 out,
-                "        {key}) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;"
+                "        {key}) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\")); return ;;"
             );
         } else {
             let _ = writeln!(out, "        {key}) COMPREPLY=(); return ;;");
@@ -277,11 +277,15 @@ fn zsh(root: &Command) -> String {
             .filter(|s| !s.is_hide_set() && s.get_name() != "help")
             .collect();
         let _ = writeln!(out, "{}() {{", zsh_name(&path));
-        let mut specs = if path.is_empty() {
-            globals.clone()
-        } else {
-            zsh_specs(&mut options(command))
-        };
+        // The global options are taken after a command too, as clap takes them.
+        let mut specs = globals.clone();
+        if !path.is_empty() {
+            for spec in zsh_specs(&mut options(command)) {
+                if !specs.contains(&spec) {
+                    specs.push(spec);
+                }
+            }
+        }
         if subs.is_empty() {
             for (index, positional) in command.get_positionals().enumerate() {
                 let values = choices(positional);

@@ -226,6 +226,8 @@ impl LedgerOptions {
 
     /// These options with a bound on how long a write waits for another process's write
     /// lock; past it the write fails with `Locked`, naming the process that holds the lock.
+    /// The bound counts in whole milliseconds, at least one (the options document's
+    /// `write_wait_ms` must be at least 1).
     ///
     /// ```
     /// # use consent_core::LedgerOptions;
@@ -819,6 +821,7 @@ impl Ledger {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sizes(&self) -> Result<(usize, usize)> {
+        self.fresh()?;
         let projection = self.read()?;
         Ok((projection.subject_count(), projection.grant_count()))
     }

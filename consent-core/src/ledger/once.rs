@@ -16,6 +16,8 @@ use super::Ledger;
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
 use crate::log::event::Idempotency;
+use crate::model::request::IDEMPOTENCY_KEY_MAX;
+use crate::model::text;
 use crate::projection::Remembered;
 
 /// The derivation context of the digest key.
@@ -67,12 +69,50 @@ fn conflict(first: &str) -> Error {
 }
 
 impl Ledger {
+    /// A key made from a grant request's content, for a caller that has none of its own (the
+    /// CLI gives one to each row of an import, so that a re-run import writes nothing twice):
+    /// `content ` and 64 letters `a`–`p`, a digest under a key derived from this ledger's
+    /// pseudonym key (so it reveals nothing of the national id inside the request, and means
+    /// nothing in another ledger), written without digits so it never looks like a national
+    /// id. The same request always gets the same key in one ledger; the content read is
+    /// version 1 of the grant JSON, which a test pins.
+    ///
+    /// ```
+    /// # use consent_core::{Ledger, LedgerOptions};
+    /// # let ledger = Ledger::open(":memory:", LedgerOptions::default())?;
+    /// let json = r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    ///   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    ///   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    ///   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    ///   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#;
+    /// let key = ledger.content_key(&ledger.parse_grant(json)?)?;
+    /// assert_eq!(key.len(), 72);
+    /// assert_eq!(key, ledger.content_key(&ledger.parse_grant(&json.replace("\n  ", " "))?)?);
+    /// # Ok::<(), consent_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`GrantRequest::to_json`](crate::GrantRequest::to_json).
+    pub fn content_key(&self, request: &crate::GrantRequest) -> Result<String> {
+        let mut hasher = blake3::Hasher::new_keyed(&self.inner.key.derive(CONTEXT));
+        hasher.update(b"content key v1\0");
+        hasher.update(request.content()?.as_bytes());
+        let mut key = String::with_capacity(72);
+        key.push_str("content ");
+        for byte in hasher.finalize().as_bytes() {
+            for nibble in [byte >> 4, byte & 0x0f] {
+                key.push(char::from(b'a' + nibble));
+            }
+        }
+        Ok(key)
+    }
+
     /// Looks up a request's idempotency key; call under the write lock, after catching up.
     /// `kind` tells requests of different kinds apart, `content` is the request's canonical
     /// text (its JSON without the key).
     ///
     /// # Errors
-    /// `Conflict` when the key was used for another request.
+    /// `InvalidInput` for a bad key; `Conflict` when the key was used for another request.
     pub(super) fn once(
         &self,
         key: Option<&str>,
@@ -82,6 +122,9 @@ impl Ledger {
         let Some(key) = key else {
             return Ok(Once::New(None));
         };
+        // Checked here, where every keyed write passes, not only where JSON is parsed: a
+        // request built in code must not carry a national id or control characters either.
+        text::check(key, "idempotency_key", IDEMPOTENCY_KEY_MAX)?;
         let digest_key = self.inner.key.derive(CONTEXT);
         let mut hasher = blake3::Hasher::new_keyed(&digest_key);
         hasher.update(b"key\0");
@@ -95,7 +138,7 @@ impl Ledger {
         let content_digest = *hasher.finalize().as_bytes();
         match self.read()?.remembered(&key_digest) {
             Some(first) if first.content == content_digest => Ok(Once::Repeat(*first)),
-            Some(first) => Err(conflict(&format!("event {}", first.seq))),
+            Some(_) => Err(conflict("an earlier write")),
             None => Ok(Once::New(Some(Idempotency {
                 key: hex::encode(&key_digest),
                 content: hex::encode(&content_digest),

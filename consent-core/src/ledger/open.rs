@@ -57,10 +57,10 @@ impl LedgerOptions {
     /// "mode": "open_or_create" | "create" | "read_only", "group_access": false,
     /// "clock": "2026-01-05T10:00:00Z", "actor": {"id": "...", "role": "..."},
     /// "write_wait_ms": 5000}`, every field optional; `write_wait_ms` bounds how long a write
-    /// waits for another process's write lock ([`LedgerOptions::with_write_wait`]); `actor` records the adoption of a new ledger's catalogue
-    /// ([`LedgerOptions::with_actor`]); `clock` (a test clock,
-    /// [`LedgerOptions::with_test_clock`]) only with `test_mode`. The document is at most
-    /// 64 KiB.
+    /// waits for another process's write lock ([`LedgerOptions::with_write_wait`]); `actor`
+    /// records the adoption of a new ledger's catalogue ([`LedgerOptions::with_actor`]);
+    /// `clock` (a test clock, [`LedgerOptions::with_test_clock`]) only with `test_mode`. The
+    /// document is at most 64 KiB.
     ///
     /// # Errors
     /// `InvalidInput` for malformed JSON, an unknown field, a bad key, or a clock outside test

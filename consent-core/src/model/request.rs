@@ -140,38 +140,6 @@ impl GrantRequest {
         plain.to_json()
     }
 
-    /// An idempotency key made from the request's content, for a caller that has none of its
-    /// own (the CLI gives one to each row of an import, so a re-run import writes nothing
-    /// twice): `content ` and 64 letters `a`–`p` (a digest written without digits, so it can
-    /// never look like a national id). The same request always gets the same key.
-    ///
-    /// ```
-    /// # use consent_core::GrantRequest;
-    /// let json = r#"{"subject": "15038510190", "grantor": {"role": "self"},
-    ///   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
-    ///   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
-    ///   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
-    ///   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#;
-    /// let key = GrantRequest::from_json(json)?.content_key()?;
-    /// assert_eq!(key.len(), 72);
-    /// assert_eq!(key, GrantRequest::from_json(&json.replace("\n  ", " "))?.content_key()?);
-    /// # Ok::<(), consent_core::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`GrantRequest::to_json`].
-    pub fn content_key(&self) -> Result<String> {
-        let digest = blake3::hash(self.content()?.as_bytes());
-        let mut key = String::with_capacity(72);
-        key.push_str("content ");
-        for byte in digest.as_bytes() {
-            for nibble in [byte >> 4, byte & 0x0f] {
-                key.push(char::from(b'a' + nibble));
-            }
-        }
-        Ok(key)
-    }
-
     /// The grant JSON of this request (it contains the subject's national id in clear text:
     /// it is the caller's own input document, never a log line).
     ///

@@ -71,7 +71,7 @@ pub(crate) enum Effect {
     },
     /// An effect whose request carried an idempotency key: the projection remembers the key
     /// beside it (boxed: few events carry one, and the others stay small).
-    Keyed(Box<(Effect, Remembered)>),
+    Keyed(Box<(Effect, [u8; 32], Remembered)>),
     None,
 }
 
@@ -81,7 +81,6 @@ pub(crate) enum Effect {
 /// payloads any more would).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Remembered {
-    pub key: [u8; 32],
     pub content: [u8; 32],
     pub seq: u64,
     pub grant: Option<GrantId>,
@@ -127,8 +126,8 @@ fn remembered(
         .ok_or_else(|| Error::new(ErrorCode::Integrity, "a keyed event without a subject"))?;
     Ok(Effect::Keyed(Box::new((
         effect,
+        digest(key)?,
         Remembered {
-            key: digest(key)?,
             content: digest(content)?,
             seq,
             grant,

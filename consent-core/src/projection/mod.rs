@@ -46,6 +46,9 @@ pub(crate) struct Projection {
     erased: rustc_hash::FxHashSet<Pseudonym>,
     /// The callers' idempotency keys, by the digest of the key.
     idempotent: FxHashMap<[u8; 32], Remembered>,
+    /// The digests of each subject's keys, so that an erasure or a succession touches only
+    /// that person's keys (an import keys every row).
+    keys_of: FxHashMap<Pseudonym, Vec<[u8; 32]>>,
 }
 
 impl Projection {
@@ -142,28 +145,41 @@ impl Projection {
                 }
             }
             Effect::Succeed { from, to } => self.succeed(from, to),
-            Effect::Erase { subject } => {
-                self.erased.insert(subject);
-                self.keys.remove(&subject);
-                // A replay cannot open the erased payloads, so it would not know their keys.
-                self.idempotent.retain(|_, r| r.subject != subject);
-                if let Some(state) = self.subjects.remove(&subject) {
-                    for grant in state.grants.iter() {
-                        self.grants.remove(&grant.id);
-                    }
-                }
-                if let Some(flags) = self.flags.remove(&subject) {
-                    for objection in &flags.objections {
-                        self.objections.remove(&objection.id);
-                    }
-                }
-            }
+            Effect::Erase { subject } => self.erase(subject),
             Effect::Keyed(keyed) => {
-                let (effect, remembered) = *keyed;
+                let (effect, key, remembered) = *keyed;
                 self.apply(effect);
-                self.idempotent.insert(remembered.key, remembered);
+                if self.idempotent.insert(key, remembered).is_none() {
+                    self.keys_of
+                        .entry(remembered.subject)
+                        .or_default()
+                        .push(key);
+                }
             }
             Effect::None => {}
+        }
+    }
+
+    /// Forgets what the projection holds of an erased subject: its key, grants, flags and the
+    /// idempotency keys of its (now unreadable) events.
+    fn erase(&mut self, subject: Pseudonym) {
+        self.erased.insert(subject);
+        self.keys.remove(&subject);
+        // A replay cannot open the erased payloads, so it would not know their keys.
+        if let Some(keys) = self.keys_of.remove(&subject) {
+            for key in keys {
+                self.idempotent.remove(&key);
+            }
+        }
+        if let Some(state) = self.subjects.remove(&subject) {
+            for grant in state.grants.iter() {
+                self.grants.remove(&grant.id);
+            }
+        }
+        if let Some(flags) = self.flags.remove(&subject) {
+            for objection in &flags.objections {
+                self.objections.remove(&objection.id);
+            }
         }
     }
 
@@ -208,10 +224,13 @@ impl Projection {
                 *target = to;
             }
         }
-        for remembered in self.idempotent.values_mut() {
-            if remembered.subject == from {
-                remembered.subject = to;
+        if let Some(keys) = self.keys_of.remove(&from) {
+            for key in &keys {
+                if let Some(remembered) = self.idempotent.get_mut(key) {
+                    remembered.subject = to;
+                }
             }
+            self.keys_of.entry(to).or_default().extend(keys);
         }
         self.aliases.insert(from, to);
     }

@@ -162,7 +162,13 @@ pub(crate) fn lock(file: &File, wait: Wait, shown: &Path) -> Result<()> {
             match wait {
                 Wait::For(limit) => format!(
                     "another process{} has held the write lock of the ledger `{}` for longer than the {} ms this handle waits (write_wait); nothing was written",
-                    holder(file).map_or_else(String::new, |h| format!(" ({h})")),
+                    file.metadata()
+                        .ok()
+                        .and_then(|meta| holder_of(&meta))
+                        .map_or_else(String::new, |(pid, command)| match command {
+                            Some(command) => format!(" (pid {pid}, `{command}`)"),
+                            None => format!(" (pid {pid})"),
+                        }),
                     shown.display(),
                     limit.as_millis()
                 ),
@@ -176,13 +182,17 @@ pub(crate) fn lock(file: &File, wait: Wait, shown: &Path) -> Result<()> {
     }
 }
 
-/// Who holds the lock on `file`, from the kernel's table of locks (`/proc/locks`): `pid N,
-/// command`. `None` where there is no such table (not Linux) or the holder has just let go;
-/// it only names the holder in a message, so nothing depends on it.
+/// The process that holds the lock on the lock file `lock` (`<ledger>.lock`), from the
+/// kernel's table of locks (`/proc/locks`): its pid and, where readable, its command name.
+/// `None` when nobody holds it, the file is missing, or there is no such table (not Linux). It
+/// only names a holder for people (`consent doctor`, a `Locked` message): nothing depends on it.
+pub fn lock_holder(lock: &std::path::Path) -> Option<(u32, Option<String>)> {
+    holder_of(&std::fs::metadata(lock).ok()?)
+}
+
 #[cfg(unix)]
-fn holder(file: &File) -> Option<String> {
+fn holder_of(meta: &std::fs::Metadata) -> Option<(u32, Option<String>)> {
     use std::os::unix::fs::MetadataExt;
-    let meta = file.metadata().ok()?;
     // Linux's encoding of a device number (glibc's `major()` and `minor()`).
     let dev = meta.dev();
     let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
@@ -204,14 +214,14 @@ fn holder(file: &File) -> Option<String> {
         }
         fields.get(at.checked_sub(1)?)?.parse::<u32>().ok()
     })?;
-    Some(match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
-        Ok(name) => format!("pid {pid}, `{}`", crate::error::printable(name.trim())),
-        Err(_) => format!("pid {pid}"),
-    })
+    let command = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|name| crate::error::printable(name.trim()));
+    Some((pid, command))
 }
 
 #[cfg(not(unix))]
-fn holder(_file: &File) -> Option<String> {
+fn holder_of(_meta: &std::fs::Metadata) -> Option<(u32, Option<String>)> {
     None
 }
 

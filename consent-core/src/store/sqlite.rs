@@ -631,18 +631,19 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Whether this open created the lock file.
     /// Bounds how long a write waits for another process's write lock: past `wait` it fails
     /// with `Locked` naming the holder, and writes nothing. `None` (the default) waits as long
     /// as it takes, since a writer holds the lock only for one write. Whole milliseconds; a
     /// wait under one millisecond is one millisecond.
     pub fn set_write_wait(&self, wait: Option<Duration>) {
         let ms = wait.map_or(0, |wait| {
+            // Saturates: a wait longer than u64::MAX milliseconds is forever anyway.
             u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1)
         });
         self.write_wait_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// Whether this open created the lock file.
     pub(crate) fn created_lock_file(&self) -> bool {
         self.lock_created
     }
