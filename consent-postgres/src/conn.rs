@@ -260,7 +260,8 @@ async fn prepare(client: &Client, url: &LedgerUrl) -> Result<Statements> {
     };
     Ok(Statements {
         lock: prep(format!(
-            "SELECT last_seq, last_hash, last_at FROM {s}.log_head WHERE id = 1 FOR UPDATE"
+            "SELECT last_seq, last_hash, last_at, anchor_seq, anchor_hash, anchor_mac
+             FROM {s}.log_head WHERE id = 1 FOR UPDATE"
         ))
         .await?,
         clock: prep("SELECT clock_timestamp()".to_owned()).await?,

@@ -14,4 +14,5 @@ mod common;
 
 mod errors;
 mod log;
+mod shared;
 mod store;

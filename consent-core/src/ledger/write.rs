@@ -51,7 +51,7 @@ impl Ledger {
     pub fn grant(&self, request: &GrantRequest, actor: &Actor) -> Result<GrantId> {
         let mut writer = self.lock_writer()?;
         let mut entropy = Entropy::new();
-        let recorded_at = time::to_micros(self.inner.clock.now(), "the ledger's clock")?;
+        let recorded_at = time::to_micros(self.stamp(&writer), "the ledger's clock")?;
         let (subject, record, state) =
             self.prepare_grant(request, Entry::Current, recorded_at, &mut entropy)?;
         let id = record.grant_id;
@@ -146,7 +146,7 @@ impl Ledger {
         let mut pending = Vec::with_capacity(requests.len());
         let mut ids = Vec::with_capacity(requests.len());
         let mut entropy = Entropy::new();
-        let recorded_at = time::to_micros(self.inner.clock.now(), "the ledger's clock")?;
+        let recorded_at = time::to_micros(self.stamp(&writer), "the ledger's clock")?;
         for (index, request) in requests.iter().enumerate() {
             let (subject, record, state) = self
                 .prepare_grant(request, entry, recorded_at, &mut entropy)
