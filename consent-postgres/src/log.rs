@@ -9,7 +9,7 @@ use consent_core::storage::{EventRecord, Head, SubjectKey};
 use consent_core::{Error, ErrorCode, Result};
 use tokio_postgres::Row;
 
-use crate::conn::Conn;
+use crate::conn::{Conn, Setup};
 use crate::listen::Listener;
 use crate::txn::{Locked, WriteTxn, lock};
 use crate::url::LedgerUrl;
@@ -29,6 +29,8 @@ pub(crate) const PAGE_ROWS: i64 = 2_000;
 /// one failed: one for writes and one for reads, so a long scan does not hold up a write from
 /// the same process. Calls on one connection are serialised.
 pub struct PgLog {
+    /// Opened with [`PgLog::open_read_only`]: writes fail, no lock is taken.
+    read_only: bool,
     url: LedgerUrl,
     writer: Mutex<Option<Conn>>,
     reader: Mutex<Option<Conn>>,
@@ -172,15 +174,42 @@ impl PgLog {
     /// schema that holds other tables or a role that may not create it; `UnsupportedVersion`
     /// for tables of a newer version. No message carries the password.
     pub fn open(url: &str) -> Result<PgLog> {
+        PgLog::connect(url, false)
+    }
+
+    /// Opens the log of an existing ledger for reading only: nothing is created or upgraded,
+    /// every write fails with `Storage`, and no write lock is ever taken (an auditor's or a
+    /// reporting script's view beside the writing hosts). The role may be one that can only
+    /// `SELECT`.
+    ///
+    /// # Errors
+    /// As [`PgLog::open`]; `NotFound` for a schema without ledger tables; `UnsupportedVersion`
+    /// for tables of another version.
+    pub fn open_read_only(url: &str) -> Result<PgLog> {
+        PgLog::connect(url, true)
+    }
+
+    fn connect(url: &str, read_only: bool) -> Result<PgLog> {
         let url = LedgerUrl::parse(url)?;
-        let writer = Conn::connect(&url, true)?;
+        let setup = if read_only {
+            Setup::Check
+        } else {
+            Setup::Migrate
+        };
+        let writer = Conn::connect(&url, setup)?;
         Ok(PgLog {
+            read_only,
             url,
             writer: Mutex::new(Some(writer)),
             reader: Mutex::new(None),
             pinned: Mutex::new(Vec::new()),
             held: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Whether the log was opened with [`PgLog::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The schema that holds this ledger.
@@ -206,6 +235,12 @@ impl PgLog {
     /// `Storage` when the database fails or the connection drops (the write is then either
     /// whole or absent: a retry must first read the log to learn which).
     pub fn write<T>(&self, f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(storage_error(
+                "cannot write to the ledger",
+                "it is open read-only",
+            ));
+        }
         let mut f = Some(f);
         if let Some(result) = self.write_held(&mut f) {
             return result;
@@ -216,7 +251,7 @@ impl PgLog {
         let mut slot = lock_slot(&self.writer);
         let (mut conn, mut reused) = match slot.take() {
             Some(conn) => (conn, true),
-            None => (Conn::connect(&self.url, false)?, false),
+            None => (Conn::connect(&self.url, Setup::None)?, false),
         };
         loop {
             let mut txn = match WriteTxn::begin(&conn, &self.url) {
@@ -224,7 +259,7 @@ impl PgLog {
                 // A connection that sat idle was dropped (a server restart): nothing of this
                 // write has been sent, so it begins once more on a new one.
                 Err(_) if reused && conn.is_broken() => {
-                    conn = Conn::connect(&self.url, false)?;
+                    conn = Conn::connect(&self.url, Setup::None)?;
                     reused = false;
                     continue;
                 }
@@ -264,6 +299,11 @@ impl PgLog {
     /// Takes the ledger's write lock for the calling thread and holds its transaction open
     /// until [`PgLog::end_held_write`]: what `Store::begin_write` does.
     pub(crate) fn begin_held_write(&self) -> Result<()> {
+        // A read-only log takes no lock: its writes fail anyway, and a catch-up reads a
+        // snapshot.
+        if self.read_only {
+            return Ok(());
+        }
         if let Some(held) = self.take_held() {
             self.put_held(held);
             return Err(storage_error(
@@ -273,7 +313,7 @@ impl PgLog {
         }
         let (mut conn, mut reused) = match lock_slot(&self.writer).take() {
             Some(conn) => (conn, true),
-            None => (Conn::connect(&self.url, false)?, false),
+            None => (Conn::connect(&self.url, Setup::None)?, false),
         };
         let locked = loop {
             match lock(&conn, &self.url) {
@@ -281,7 +321,7 @@ impl PgLog {
                 // A connection that sat idle was dropped (a server restart): nothing was sent
                 // that could have changed anything, so the lock is taken on a new one.
                 Err(_) if reused && conn.is_broken() => {
-                    conn = Conn::connect(&self.url, false)?;
+                    conn = Conn::connect(&self.url, Setup::None)?;
                     reused = false;
                 }
                 Err(error) => {
@@ -369,7 +409,11 @@ impl PgLog {
     }
 
     /// The server's clock read under the calling thread's held write lock.
-    pub(crate) fn held_clock(&self) -> Result<chrono::DateTime<chrono::Utc>> {
+    pub(crate) fn held_clock(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        // Nothing is written, so nothing is stamped (the write that asks fails).
+        if self.read_only {
+            return Ok(None);
+        }
         let Some(mut held) = self.take_held() else {
             return Err(storage_error(
                 "cannot read the server's clock",
@@ -381,7 +425,7 @@ impl PgLog {
         held.clock_used = true;
         self.put_held(held);
         if open {
-            Ok(now)
+            Ok(Some(now))
         } else {
             Err(storage_error(
                 "cannot read the server's clock",
@@ -510,7 +554,7 @@ impl PgLog {
             let mut slot = lock_slot(&self.reader);
             let (conn, reused) = match slot.take() {
                 Some(conn) => (conn, true),
-                None => (Conn::connect(&self.url, false)?, false),
+                None => (Conn::connect(&self.url, Setup::None)?, false),
             };
             let result = read(&conn);
             let lost = conn.is_broken();
@@ -538,7 +582,7 @@ impl PgLog {
         let mut slot = lock_slot(&self.reader);
         let (conn, reused) = match slot.take() {
             Some(conn) => (conn, true),
-            None => match Conn::connect(&self.url, false) {
+            None => match Conn::connect(&self.url, Setup::None) {
                 Ok(conn) => (conn, false),
                 Err(error) => return (Err(error), false),
             },
@@ -596,7 +640,7 @@ impl PgLog {
         // when it turns out to be dropped), else a new one.
         let (mut conn, mut reused) = match lock_slot(&self.reader).take() {
             Some(conn) => (conn, true),
-            None => (Conn::connect(&self.url, false)?, false),
+            None => (Conn::connect(&self.url, Setup::None)?, false),
         };
         loop {
             let begun = conn.run(
@@ -606,7 +650,7 @@ impl PgLog {
             match begun {
                 Ok(()) => break,
                 Err(_) if reused && conn.is_broken() => {
-                    conn = Conn::connect(&self.url, false)?;
+                    conn = Conn::connect(&self.url, Setup::None)?;
                     reused = false;
                 }
                 Err(e) => return Err(conn.error(&self.url, context, &e)),

@@ -106,7 +106,7 @@ impl Store for PgLog {
     /// The server's clock read under the held write lock, never before the newest time an
     /// earlier write was given.
     fn write_clock(&self) -> Result<Option<DateTime<Utc>>> {
-        self.held_clock().map(Some)
+        self.held_clock()
     }
 
     fn subject_records(&self, subject: &[u8; 16]) -> Result<Vec<EventRecord>> {

@@ -30,7 +30,7 @@ pub use export::{
     SubjectStatus, Validity,
 };
 pub use identity::SuccessionMode;
-pub use open::{MEMORY_PATH, read_catalogue_file};
+pub use open::{MEMORY_PATH, is_postgres_url, read_catalogue_file, read_key_file, write_key_file};
 pub use prepared::PreparedRequest;
 pub use restrict::KassasjonDue;
 pub use rights::{AccessRequest, ErasureOutcome};
