@@ -16,4 +16,5 @@ exec scripts/with-postgres.sh bash -c '
     set -euo pipefail
     cargo test -p consent-postgres "$@"
     cargo test -p consent-cli --test postgres
+    scripts/test-postgres-c.sh
 ' _ "$@"

@@ -274,7 +274,9 @@ pub unsafe extern "C" fn consent_ledger_withdraw(
 /// Thread-safe; decisions run in parallel with each other and with writes.
 ///
 /// Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `UNKNOWN_CODE`,
-/// `INVALID_INPUT` (no category, a repeated category, an instant out of range), `PANIC`.
+/// `INVALID_INPUT` (no category, a repeated category, an instant out of range), `STORAGE`
+/// (a PostgreSQL ledger whose database cannot be asked for its head: never a stale permit),
+/// `PANIC`.
 ///
 /// # Safety
 /// `ledger` is a live handle; `subject`, `recipient` and `purpose` are NUL-terminated strings;
