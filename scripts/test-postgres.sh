@@ -17,4 +17,5 @@ exec scripts/with-postgres.sh bash -c '
     cargo test -p consent-postgres "$@"
     cargo test -p consent-cli --test postgres
     scripts/test-postgres-c.sh
+    scripts/test-postgres-python.sh
 ' _ "$@"
