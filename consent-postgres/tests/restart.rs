@@ -10,7 +10,6 @@
 #![expect(
     clippy::string_slice,
     clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
     clippy::expect_used,
     reason = "the shared test helpers slice ASCII names and make test bytes from small counters; helpers fail the test on a bad fixture"
 )]
@@ -155,16 +154,31 @@ fn a_restart_of_postgres_fails_calls_with_storage_and_loses_or_doubles_nothing()
     );
     assert!(after > 0, "no write succeeded after the restart: {seen:?}");
 
-    // A fresh host reads the log: every acknowledged grant exactly once, no grant twice, and no
-    // more grants than were acknowledged or ended in an error whose outcome was unknown.
-    let reader = open(&url, &key);
+    let unknown = check_log(&url, &key, &acknowledged, storage_errors, &ledgers);
+    println!(
+        "PostgreSQL restarted mid-run: 2 writers, {} grants acknowledged ({after} after the restart), {storage_errors} writes and {decisions_failed} decisions failed with Storage while it was down, {unknown} of unknown outcome stored, none lost or doubled",
+        acknowledged.len()
+    );
+}
+
+/// A fresh host reads the log: every acknowledged grant exactly once, no grant twice, and no
+/// more grants than were acknowledged or ended in an error whose outcome was unknown; the
+/// writers' projections catch up with it. Returns how many grants of unknown outcome are stored.
+fn check_log(
+    url: &str,
+    key: &PseudonymKey,
+    acknowledged: &[&String],
+    storage_errors: u64,
+    ledgers: &[Ledger],
+) -> usize {
+    let reader = open(url, key);
     let mut stored: HashMap<String, u32> = HashMap::new();
     for event in reader.events().expect("events") {
         if let consent_core::EventPayload::GrantRecorded(grant) = &event.payload {
             *stored.entry(grant.grant_id.to_string()).or_default() += 1;
         }
     }
-    for id in &acknowledged {
+    for id in acknowledged {
         assert_eq!(stored.get(*id), Some(&1), "acknowledged grant {id}");
     }
     assert!(stored.values().all(|n| *n == 1));
@@ -172,7 +186,7 @@ fn a_restart_of_postgres_fails_calls_with_storage_and_loses_or_doubles_nothing()
     assert!(unknown as u64 <= storage_errors);
     assert!(reader.verify().expect("verify").ok);
     // The writers' projections caught up with the log as a fresh replay has it.
-    for ledger in &ledgers {
+    for ledger in ledgers {
         let subject = ledger.parse_national_id("15038510190").expect("id");
         ledger
             .decide_with(
@@ -185,8 +199,5 @@ fn a_restart_of_postgres_fails_calls_with_storage_and_loses_or_doubles_nothing()
             .expect("decide after the restart");
         assert_eq!(ledger.event_count(), reader.event_count());
     }
-    println!(
-        "PostgreSQL restarted mid-run: 2 writers, {} grants acknowledged ({after} after the restart), {storage_errors} writes and {decisions_failed} decisions failed with Storage while it was down, {unknown} of unknown outcome stored, none lost or doubled",
-        acknowledged.len()
-    );
+    unknown
 }
