@@ -179,8 +179,7 @@ impl PgLog {
 
     /// Opens the log of an existing ledger for reading only: nothing is created or upgraded,
     /// every write fails with `Storage`, and no write lock is ever taken (an auditor's or a
-    /// reporting script's view beside the writing hosts). The role may be one that can only
-    /// `SELECT`.
+    /// reporting script's view beside the writing hosts).
     ///
     /// # Errors
     /// As [`PgLog::open`]; `NotFound` for a schema without ledger tables; `UnsupportedVersion`
