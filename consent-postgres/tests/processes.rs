@@ -219,9 +219,9 @@ fn a_decision_in_another_process_never_misses_an_acknowledged_write() {
     }
     let applied: u64 = b.ask("count").parse().expect("count");
     b.finish();
-    println!(
+    report(&format!(
         "cross-process freshness on PostgreSQL: {rounds} rounds, 2 processes, {stale_permits} stale permits, {missed_grants} missed grants"
-    );
+    ));
     assert_eq!(stale_permits, 0);
     assert_eq!(missed_grants, 0);
     assert_eq!(applied, 1 + 2 * rounds);
@@ -268,9 +268,9 @@ fn the_same_grant_withdrawn_by_two_processes_is_withdrawn_once() {
         .iter()
         .filter(|e| e.kind == "grant_withdrawn")
         .count();
-    println!(
+    report(&format!(
         "double withdraw on PostgreSQL: {rounds} rounds, 2 processes racing: {withdrawn} withdrawals written"
-    );
+    ));
     assert_eq!(withdrawn, rounds);
     assert_eq!(events.len(), 1 + 2 * rounds);
     assert!(a.verify().expect("verify").ok);
@@ -309,4 +309,10 @@ fn a_process_with_a_stale_view_catches_up_before_it_writes() {
     assert_eq!(b.ask("decide"), "0");
     b.finish();
     assert_eq!(a.events().expect("events").len(), 3, "B wrote nothing");
+}
+
+/// Prints a run's figures past the test harness's capture (one write, straight to stderr), so
+/// the script's log shows them for a passing test too.
+fn report(line: &str) {
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{line}\n").as_bytes());
 }
