@@ -449,9 +449,13 @@ consent_result consent_ledger_set_clock(const struct consent_ledger *ledger, int
 /**
  * Opens a ledger.
  *
- * `path` is `":memory:"` for a ledger kept in memory (its events vanish with the handle), or
- * the path of an embedded SQLite ledger file, created with its key file where neither exists
- * (writes are durable when the call returns). A key file without its database, or an empty
+ * `path` is `":memory:"` for a ledger kept in memory (its events vanish with the handle), the
+ * path of an embedded SQLite ledger file, created with its key file where neither exists
+ * (writes are durable when the call returns), or a
+ * `postgresql://user:password@host:port/db?schema=NAME` URL of a ledger many hosts share: its
+ * key comes from `"key_file"` or `"key_hex"` (the database holds only the key's check value);
+ * a bad URL, a server that is down or a wrong password is `STORAGE`, with no password in the
+ * message. A key file without its database, or an empty
  * database file, is `INTEGRITY` (the ledger was deleted or emptied), never a new ledger.
  *
  * `options_json` may be NULL (defaults) or a JSON object with the optional keys
@@ -614,7 +618,9 @@ consent_result consent_ledger_withdraw_idempotent(const struct consent_ledger *l
  * Thread-safe; decisions run in parallel with each other and with writes.
  *
  * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `UNKNOWN_CODE`,
- * `INVALID_INPUT` (no category, a repeated category, an instant out of range), `PANIC`.
+ * `INVALID_INPUT` (no category, a repeated category, an instant out of range), `STORAGE`
+ * (a PostgreSQL ledger whose database cannot be asked for its head: never a stale permit),
+ * `PANIC`.
  *
  * # Safety
  * `ledger` is a live handle; `subject`, `recipient` and `purpose` are NUL-terminated strings;

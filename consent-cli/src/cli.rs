@@ -30,7 +30,8 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The ledger file
+    /// The ledger file, or the URL of a PostgreSQL ledger many hosts share
+    /// (postgresql://user:password@host:port/db?schema=NAME; its key from --key-file)
     #[arg(
         long,
         global = true,
@@ -95,6 +96,17 @@ pub struct Global {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub group_access: bool,
+    /// For a PostgreSQL ledger: how old, in milliseconds, a decision's view may be before it
+    /// checks the database's head again [default: 0, every decision checks]
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
+        env = "CONSENT_MAX_STALENESS_MS",
+        value_name = "MS"
+    )]
+    pub max_staleness_ms: Option<u64>,
     /// Accept synthetic test national ids (month + 40 or + 80); training ledgers only
     #[arg(
         long,

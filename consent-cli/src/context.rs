@@ -69,6 +69,9 @@ impl Context<'_> {
             }
             options = options.with_test_clock(at);
         }
+        if let Some(ms) = self.global.max_staleness_ms {
+            options = options.with_max_staleness_ms(ms);
+        }
         if self.global.group_access {
             options = options.with_file_access(FileAccess::Group);
         }
@@ -88,9 +91,25 @@ impl Context<'_> {
         &self.global.ledger
     }
 
-    /// Fails unless the ledger file exists (so a typo never creates an empty ledger).
+    /// The ledger's PostgreSQL URL, when `--ledger` names one rather than a file.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.path()
+            .to_str()
+            .filter(|location| consent_core::is_postgres_url(location))
+    }
+
+    /// Opens the ledger `--ledger` names (a file or a PostgreSQL URL) with `options`.
+    pub fn open_location(&self, options: LedgerOptions) -> consent_core::Result<Ledger> {
+        match self.postgres_url() {
+            Some(url) => consent_postgres::open(url, options),
+            None => Ledger::open(self.path(), options),
+        }
+    }
+
+    /// Fails unless the ledger file exists (so a typo never creates an empty ledger). A
+    /// PostgreSQL ledger is checked when it is opened (its schema must hold a ledger).
     pub fn require_ledger(&self) -> Result<(), CliError> {
-        if std::fs::symlink_metadata(self.path()).is_ok() {
+        if self.postgres_url().is_some() || std::fs::symlink_metadata(self.path()).is_ok() {
             Ok(())
         } else {
             Err(CliError::new(
@@ -114,7 +133,7 @@ impl Context<'_> {
         self.require_ledger()?;
         let mut options = self.options()?;
         options.catalogue = None;
-        Ledger::open(self.path(), options).map_err(CliError::from)
+        self.open_location(options).map_err(CliError::from)
     }
 
     /// Opens the existing ledger for reading only: nothing is created or written beside it (no
@@ -126,7 +145,7 @@ impl Context<'_> {
     fn open_with(&self, mode: OpenMode) -> Result<Ledger, CliError> {
         self.require_ledger()?;
         let options = self.options()?.with_mode(mode);
-        Ledger::open(self.path(), options).map_err(|e| {
+        self.open_location(options).map_err(|e| {
             let integrity = e.code() == consent_core::ErrorCode::Integrity;
             let error = CliError::from(e);
             if integrity {

@@ -151,7 +151,10 @@ fn zsh_and_fish_scripts_parse_and_fish_completes() {
         // A command's function takes the global options too, as clap does.
         let decide = text.split("_consent_decide() {").nth(1).unwrap();
         let decide = decide.split("\n}\n").next().unwrap();
-        assert!(decide.contains("'--json[") && decide.contains("'--subject["), "{decide}");
+        assert!(
+            decide.contains("'--json[") && decide.contains("'--subject["),
+            "{decide}"
+        );
     }
     if have("fish") {
         let file = script(

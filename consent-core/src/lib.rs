@@ -36,7 +36,7 @@ pub use ledger::{
     MEMORY_PATH, Notification, NotificationReason, OpenMode, PreparedRequest, RectificationDetail,
     RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SYSTEM_ACTOR_ID,
     SYSTEM_ACTOR_ROLE, SubjectExport, SubjectStatus, SuccessionMode, SystemClock, TestClock,
-    Validity, VerifyReport, read_catalogue_file,
+    Validity, VerifyReport, is_postgres_url, read_catalogue_file, read_key_file, write_key_file,
 };
 pub use log::event::{
     AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord, ErasureRecord,

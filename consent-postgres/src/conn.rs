@@ -41,6 +41,17 @@ pub(crate) struct Statements {
     pub(crate) notify: Statement,
 }
 
+/// What connecting does to the ledger's tables first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Setup {
+    /// Creates or upgrades them (the first connection of a `PgLog`).
+    Migrate,
+    /// Checks that they exist at the current version, changing nothing (a read-only open).
+    Check,
+    /// Nothing (a later connection: the first one did it).
+    None,
+}
+
 /// A connection to the ledger's database.
 #[derive(Debug)]
 pub(crate) struct Conn {
@@ -172,7 +183,7 @@ impl Conn {
     /// # Errors
     /// `Storage` when the server cannot be reached, refuses the login or a statement fails;
     /// `UnsupportedVersion` from the migration.
-    pub(crate) fn connect(url: &LedgerUrl, migrate: bool) -> Result<Conn> {
+    pub(crate) fn connect(url: &LedgerUrl, migrate: Setup) -> Result<Conn> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -200,8 +211,10 @@ impl Conn {
                 ))
                 .await
                 .map_err(|e| db_error(url, &context, &e))?;
-            if migrate {
-                schema::migrate(&client, url).await?;
+            match migrate {
+                Setup::Migrate => schema::migrate(&client, url).await?,
+                Setup::Check => schema::check_current(&client, url).await?,
+                Setup::None => {}
             }
             let st = prepare(&client, url).await?;
             Ok::<_, Error>((client, st))
@@ -260,7 +273,8 @@ async fn prepare(client: &Client, url: &LedgerUrl) -> Result<Statements> {
     };
     Ok(Statements {
         lock: prep(format!(
-            "SELECT last_seq, last_hash, last_at FROM {s}.log_head WHERE id = 1 FOR UPDATE"
+            "SELECT last_seq, last_hash, last_at, anchor_seq, anchor_hash, anchor_mac
+             FROM {s}.log_head WHERE id = 1 FOR UPDATE"
         ))
         .await?,
         clock: prep("SELECT clock_timestamp()".to_owned()).await?,

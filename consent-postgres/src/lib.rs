@@ -4,6 +4,7 @@
 mod conn;
 mod listen;
 mod log;
+mod open;
 mod schema;
 mod store;
 mod txn;
@@ -12,6 +13,7 @@ mod url;
 pub use conn::IDLE_IN_TRANSACTION_TIMEOUT;
 pub use listen::Listener;
 pub use log::PgLog;
+pub use open::open;
 pub use schema::SCHEMA_VERSION;
 pub use txn::WriteTxn;
 pub use url::{DEFAULT_SCHEMA, MAX_SCHEMA_LEN, valid_schema_name};

@@ -9,9 +9,9 @@ use consent_core::storage::{EventRecord, Head, SubjectKey};
 use consent_core::{Error, ErrorCode, Result};
 use tokio_postgres::Row;
 
-use crate::conn::Conn;
+use crate::conn::{Conn, Setup};
 use crate::listen::Listener;
-use crate::txn::WriteTxn;
+use crate::txn::{Locked, WriteTxn, lock};
 use crate::url::LedgerUrl;
 
 /// How many rows one page of a scan reads.
@@ -29,6 +29,8 @@ pub(crate) const PAGE_ROWS: i64 = 2_000;
 /// one failed: one for writes and one for reads, so a long scan does not hold up a write from
 /// the same process. Calls on one connection are serialised.
 pub struct PgLog {
+    /// Opened with [`PgLog::open_read_only`]: writes fail, no lock is taken.
+    read_only: bool,
     url: LedgerUrl,
     writer: Mutex<Option<Conn>>,
     reader: Mutex<Option<Conn>>,
@@ -36,6 +38,24 @@ pub struct PgLog {
     /// per thread: the thread that opens or verifies a ledger reads one state of the log while
     /// other threads and hosts keep writing, and other threads' reads stay current.
     pinned: Mutex<Vec<Pinned>>,
+    /// Write transactions held open by [`Store::begin_write`](consent_core::storage::Store)
+    /// until `end_write`, per thread: the ledger catches up, validates and appends under one
+    /// lock, on the calling thread's connection.
+    held: Mutex<Vec<Held>>,
+}
+
+/// A thread's write transaction held between `begin_write` and `end_write`.
+struct Held {
+    thread: ThreadId,
+    /// `None` while a call uses it.
+    conn: Option<Conn>,
+    /// What the transaction read when it took the lock.
+    locked: Locked,
+    /// Whether the transaction is still open (not yet committed, rolled back or failed).
+    open: bool,
+    /// Whether the ledger stamped the write with the server's clock (stored as the newest time
+    /// given to a write, so the next one never reads an earlier time).
+    clock_used: bool,
 }
 
 /// A thread's pinned read: its own connection inside a read-only repeatable-read transaction.
@@ -130,6 +150,11 @@ impl RowError {
     }
 }
 
+/// A `Storage` error: what could not be done, and why.
+fn storage_error(context: &str, cause: &str) -> Error {
+    Error::new(ErrorCode::Storage, format!("{context}: {cause}"))
+}
+
 pub(crate) fn to_i64(seq: u64) -> Result<i64> {
     i64::try_from(seq).map_err(|_| {
         Error::new(
@@ -149,14 +174,41 @@ impl PgLog {
     /// schema that holds other tables or a role that may not create it; `UnsupportedVersion`
     /// for tables of a newer version. No message carries the password.
     pub fn open(url: &str) -> Result<PgLog> {
+        PgLog::connect(url, false)
+    }
+
+    /// Opens the log of an existing ledger for reading only: nothing is created or upgraded,
+    /// every write fails with `Storage`, and no write lock is ever taken (an auditor's or a
+    /// reporting script's view beside the writing hosts).
+    ///
+    /// # Errors
+    /// As [`PgLog::open`]; `NotFound` for a schema without ledger tables; `UnsupportedVersion`
+    /// for tables of another version.
+    pub fn open_read_only(url: &str) -> Result<PgLog> {
+        PgLog::connect(url, true)
+    }
+
+    fn connect(url: &str, read_only: bool) -> Result<PgLog> {
         let url = LedgerUrl::parse(url)?;
-        let writer = Conn::connect(&url, true)?;
+        let setup = if read_only {
+            Setup::Check
+        } else {
+            Setup::Migrate
+        };
+        let writer = Conn::connect(&url, setup)?;
         Ok(PgLog {
+            read_only,
             url,
             writer: Mutex::new(Some(writer)),
             reader: Mutex::new(None),
             pinned: Mutex::new(Vec::new()),
+            held: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Whether the log was opened with [`PgLog::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The schema that holds this ledger.
@@ -182,10 +234,23 @@ impl PgLog {
     /// `Storage` when the database fails or the connection drops (the write is then either
     /// whole or absent: a retry must first read the log to learn which).
     pub fn write<T>(&self, f: impl FnOnce(&mut WriteTxn<'_>) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(storage_error(
+                "cannot write to the ledger",
+                "it is open read-only",
+            ));
+        }
+        let mut f = Some(f);
+        if let Some(result) = self.write_held(&mut f) {
+            return result;
+        }
+        let Some(f) = f else {
+            return Err(storage_error("write", "the write was already run"));
+        };
         let mut slot = lock_slot(&self.writer);
         let (mut conn, mut reused) = match slot.take() {
             Some(conn) => (conn, true),
-            None => (Conn::connect(&self.url, false)?, false),
+            None => (Conn::connect(&self.url, Setup::None)?, false),
         };
         loop {
             let mut txn = match WriteTxn::begin(&conn, &self.url) {
@@ -193,7 +258,7 @@ impl PgLog {
                 // A connection that sat idle was dropped (a server restart): nothing of this
                 // write has been sent, so it begins once more on a new one.
                 Err(_) if reused && conn.is_broken() => {
-                    conn = Conn::connect(&self.url, false)?;
+                    conn = Conn::connect(&self.url, Setup::None)?;
                     reused = false;
                     continue;
                 }
@@ -215,6 +280,296 @@ impl PgLog {
         }
     }
 
+    /// Takes this thread's held write out of the list for one call (`None`: it holds none).
+    fn take_held(&self) -> Option<Held> {
+        let me = std::thread::current().id();
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = held.iter().position(|h| h.thread == me)?;
+        Some(held.swap_remove(index))
+    }
+
+    fn put_held(&self, held: Held) {
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(held);
+    }
+
+    /// Takes the ledger's write lock for the calling thread and holds its transaction open
+    /// until [`PgLog::end_held_write`]: what `Store::begin_write` does.
+    pub(crate) fn begin_held_write(&self) -> Result<()> {
+        // A read-only log takes no lock: its writes fail anyway, and a catch-up reads a
+        // snapshot.
+        if self.read_only {
+            return Ok(());
+        }
+        if let Some(held) = self.take_held() {
+            self.put_held(held);
+            return Err(storage_error(
+                "cannot take the ledger's write lock",
+                "this thread already holds it",
+            ));
+        }
+        let (mut conn, mut reused) = match lock_slot(&self.writer).take() {
+            Some(conn) => (conn, true),
+            None => (Conn::connect(&self.url, Setup::None)?, false),
+        };
+        let locked = loop {
+            match lock(&conn, &self.url) {
+                Ok(locked) => break locked,
+                // A connection that sat idle was dropped (a server restart): nothing was sent
+                // that could have changed anything, so the lock is taken on a new one.
+                Err(_) if reused && conn.is_broken() => {
+                    conn = Conn::connect(&self.url, Setup::None)?;
+                    reused = false;
+                }
+                Err(error) => {
+                    if !conn.is_broken() {
+                        let mut slot = lock_slot(&self.writer);
+                        if slot.is_none() {
+                            *slot = Some(conn);
+                        }
+                    }
+                    return Err(error);
+                }
+            }
+        };
+        self.put_held(Held {
+            thread: std::thread::current().id(),
+            conn: Some(conn),
+            locked,
+            open: true,
+            clock_used: false,
+        });
+        Ok(())
+    }
+
+    /// Ends what [`PgLog::begin_held_write`] began: rolls back a transaction nothing committed
+    /// (a write that failed validation) and keeps the connection for the next write.
+    pub(crate) fn end_held_write(&self) -> Result<()> {
+        let Some(held) = self.take_held() else {
+            return Ok(());
+        };
+        let Some(conn) = held.conn else {
+            return Ok(());
+        };
+        let mut result = Ok(());
+        if held.open
+            && let Err(e) = conn.run(conn.client.batch_execute("ROLLBACK"))
+        {
+            conn.set_broken();
+            result = Err(conn.error(&self.url, "cannot end the write", &e));
+        }
+        if !conn.is_broken() {
+            let mut slot = lock_slot(&self.writer);
+            if slot.is_none() {
+                *slot = Some(conn);
+            }
+        }
+        result
+    }
+
+    /// Runs `f` (taken out of the option) inside the calling thread's held write and commits:
+    /// `None` when the thread holds no open write (then `f` is left in place).
+    fn write_held<T, F>(&self, f: &mut Option<F>) -> Option<Result<T>>
+    where
+        F: FnOnce(&mut WriteTxn<'_>) -> Result<T>,
+    {
+        let mut held = self.take_held()?;
+        if !held.open {
+            self.put_held(held);
+            return None;
+        }
+        let (Some(conn), Some(f)) = (held.conn.take(), f.take()) else {
+            self.put_held(held);
+            return Some(Err(storage_error(
+                "write",
+                "the held write's connection is in use",
+            )));
+        };
+        let result = {
+            let mut txn = WriteTxn::resume(&conn, &self.url, &held.locked);
+            if held.clock_used {
+                txn.now();
+            }
+            let result = f(&mut txn).and_then(|value| txn.commit().map(|()| value));
+            if !txn.finished() {
+                txn.rollback();
+            }
+            result
+        };
+        // Committed, rolled back or failed: the transaction is over either way.
+        held.open = false;
+        if !conn.is_broken() {
+            held.conn = Some(conn);
+        }
+        self.put_held(held);
+        Some(result)
+    }
+
+    /// The server's clock read under the calling thread's held write lock.
+    pub(crate) fn held_clock(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        // Nothing is written, so nothing is stamped (the write that asks fails).
+        if self.read_only {
+            return Ok(None);
+        }
+        let Some(mut held) = self.take_held() else {
+            return Err(storage_error(
+                "cannot read the server's clock",
+                "this thread holds no write lock",
+            ));
+        };
+        let now = held.locked.now();
+        let open = held.open;
+        held.clock_used = true;
+        self.put_held(held);
+        if open {
+            Ok(Some(now))
+        } else {
+            Err(storage_error(
+                "cannot read the server's clock",
+                "this thread's write already ended",
+            ))
+        }
+    }
+
+    /// What was committed after `after_seq` (see `Store::tail`): under the calling thread's
+    /// held write lock when it holds one (no reads needed when nothing was committed since this
+    /// process last looked: the lock statement read the log's end and the head anchor), else
+    /// from one snapshot of the newest state.
+    pub(crate) fn tail_current(
+        &self,
+        after_seq: u64,
+        keys: &mut dyn FnMut(SubjectKey) -> Result<()>,
+        records: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<Option<Head>> {
+        match self.take_held() {
+            Some(held) if held.open => self.tail_held(held, after_seq, keys, records),
+            Some(held) => {
+                self.put_held(held);
+                self.tail_snapshot(after_seq, keys, records)
+            }
+            None => self.tail_snapshot(after_seq, keys, records),
+        }
+    }
+
+    fn tail_held(
+        &self,
+        mut held: Held,
+        after_seq: u64,
+        keys: &mut dyn FnMut(SubjectKey) -> Result<()>,
+        records: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<Option<Head>> {
+        let Some(conn) = held.conn.take() else {
+            self.put_held(held);
+            return Err(storage_error(
+                "cannot catch up",
+                "the held write's connection is in use",
+            ));
+        };
+        let result = (|| {
+            let mut txn = WriteTxn::resume(&conn, &self.url, &held.locked);
+            if after_seq > txn.last_seq() {
+                return Err(integrity(format!(
+                    "this process has applied event {after_seq} but the log ends at {}",
+                    txn.last_seq()
+                )));
+            }
+            let read = (|| {
+                if after_seq < txn.last_seq() {
+                    txn.keys_after(after_seq)?
+                        .into_iter()
+                        .try_for_each(&mut *keys)?;
+                    txn.records_after(after_seq, records)?;
+                }
+                txn.head()
+            })();
+            if txn.failed() {
+                // The server aborted the transaction: it can no longer commit.
+                held.open = false;
+            }
+            read
+        })();
+        if !conn.is_broken() {
+            held.conn = Some(conn);
+        }
+        self.put_held(held);
+        result
+    }
+
+    /// The tail from one read-only snapshot of the newest state, on the reader connection
+    /// (never a snapshot the thread pinned), tried once more on a new connection when the old
+    /// one was dropped.
+    fn tail_snapshot(
+        &self,
+        after_seq: u64,
+        keys: &mut dyn FnMut(SubjectKey) -> Result<()>,
+        records: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<Option<Head>> {
+        let context = "cannot read what other hosts wrote";
+        let after = to_i64(after_seq)?;
+        let read = |conn: &Conn| {
+            snapshot(conn, &self.url, context, |conn| {
+                let rows = conn
+                    .run(conn.client.query(&conn.st.keys_after, &[&after]))
+                    .map_err(|e| conn.error(&self.url, context, &e))?;
+                let found_keys = rows
+                    .iter()
+                    .map(|row| {
+                        key_from_row(row).map_err(|e| e.into_error(conn, &self.url, context))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let mut found = Vec::new();
+                let mut last = after;
+                loop {
+                    let rows = conn
+                        .run(
+                            conn.client
+                                .query(&conn.st.records_between, &[&last, &i64::MAX, &PAGE_ROWS]),
+                        )
+                        .map_err(|e| conn.error(&self.url, context, &e))?;
+                    let full = i64::try_from(rows.len()) == Ok(PAGE_ROWS);
+                    for row in &rows {
+                        let record = record_from_row(row)
+                            .map_err(|e| e.into_error(conn, &self.url, context))?;
+                        last = to_i64(record.seq)?;
+                        found.push(record);
+                    }
+                    if !full {
+                        break;
+                    }
+                }
+                let row = conn
+                    .run(conn.client.query_one(&conn.st.head, &[]))
+                    .map_err(|e| conn.error(&self.url, context, &e))?;
+                let head =
+                    head_from_row(&row).map_err(|e| e.into_error(conn, &self.url, context))?;
+                Ok((found_keys, found, head))
+            })
+        };
+        let mut attempt = 0;
+        let (found_keys, found, head) = loop {
+            attempt += 1;
+            let mut slot = lock_slot(&self.reader);
+            let (conn, reused) = match slot.take() {
+                Some(conn) => (conn, true),
+                None => (Conn::connect(&self.url, Setup::None)?, false),
+            };
+            let result = read(&conn);
+            let lost = conn.is_broken();
+            if !lost {
+                *slot = Some(conn);
+            }
+            match result {
+                Err(_) if lost && reused && attempt == 1 => {}
+                other => break other?,
+            }
+        };
+        found_keys.into_iter().try_for_each(keys)?;
+        found.into_iter().try_for_each(records)?;
+        Ok(head)
+    }
+
     /// Runs a read on the reader connection, connecting when needed. Returns the result and
     /// whether a connection that had worked before was found dropped (a server restart).
     fn read_once<T>(&self, f: impl FnOnce(&Conn) -> Result<T>) -> (Result<T>, bool) {
@@ -226,7 +581,7 @@ impl PgLog {
         let mut slot = lock_slot(&self.reader);
         let (conn, reused) = match slot.take() {
             Some(conn) => (conn, true),
-            None => match Conn::connect(&self.url, false) {
+            None => match Conn::connect(&self.url, Setup::None) {
                 Ok(conn) => (conn, false),
                 Err(error) => return (Err(error), false),
             },
@@ -284,7 +639,7 @@ impl PgLog {
         // when it turns out to be dropped), else a new one.
         let (mut conn, mut reused) = match lock_slot(&self.reader).take() {
             Some(conn) => (conn, true),
-            None => (Conn::connect(&self.url, false)?, false),
+            None => (Conn::connect(&self.url, Setup::None)?, false),
         };
         loop {
             let begun = conn.run(
@@ -294,7 +649,7 @@ impl PgLog {
             match begun {
                 Ok(()) => break,
                 Err(_) if reused && conn.is_broken() => {
-                    conn = Conn::connect(&self.url, false)?;
+                    conn = Conn::connect(&self.url, Setup::None)?;
                     reused = false;
                 }
                 Err(e) => return Err(conn.error(&self.url, context, &e)),

@@ -133,6 +133,30 @@ fn check_supported(url: &LedgerUrl, version: i32) -> Result<()> {
     Ok(())
 }
 
+/// Checks, without changing anything, that the schema holds tables of [`SCHEMA_VERSION`]: what
+/// a read-only open needs (it neither creates nor upgrades).
+///
+/// # Errors
+/// `NotFound` when the schema holds no ledger tables; `UnsupportedVersion` for another
+/// version (an older one is upgraded by opening the ledger for writing once); `Storage`.
+pub(crate) async fn check_current(client: &Client, url: &LedgerUrl) -> Result<()> {
+    match current_version(client, url).await? {
+        None => Err(Error::new(
+            ErrorCode::NotFound,
+            format!("ledger schema `{}` holds no ledger", url.schema),
+        )),
+        Some(version) if version == SCHEMA_VERSION => Ok(()),
+        Some(version) if (1..SCHEMA_VERSION).contains(&version) => Err(Error::new(
+            ErrorCode::UnsupportedVersion,
+            format!(
+                "ledger schema `{}` has table version {version}; open it for writing once to upgrade it to {SCHEMA_VERSION}",
+                url.schema
+            ),
+        )),
+        Some(version) => check_supported(url, version),
+    }
+}
+
 /// Creates the schema and its tables, or brings older tables up to [`SCHEMA_VERSION`].
 ///
 /// # Errors

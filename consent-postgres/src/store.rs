@@ -1,7 +1,8 @@
 //! consent-core's `Store` contract over [`PgLog`]: `Ledger::with_store(Box::new(log), options)`
-//! runs a ledger on PostgreSQL today, with one writing process (the ledger still trusts its own
-//! view of the log's end; the shared write path catches up under the lock instead).
+//! runs a ledger on PostgreSQL that any number of processes and hosts write at once: each write
+//! takes the lock, catches up, validates and appends in one transaction.
 
+use chrono::{DateTime, Utc};
 use consent_core::storage::{Batch, EventRecord, Head, Store, SubjectKey};
 use consent_core::{Error, ErrorCode, Result};
 
@@ -67,6 +68,45 @@ impl Store for PgLog {
 
     fn end_read(&self) -> Result<()> {
         self.end_pinned_read()
+    }
+
+    /// Takes the ledger's write lock (the row lock on `log_head`, by the first statement of a
+    /// transaction on this thread's write connection) and holds the transaction open: the
+    /// ledger catches up ([`Store::tail`]), validates, and appends in it; `append` commits.
+    fn begin_write(&self) -> Result<()> {
+        self.begin_held_write()
+    }
+
+    /// Rolls back a held write nothing committed (a request that failed validation).
+    fn end_write(&self) -> Result<()> {
+        self.end_held_write()
+    }
+
+    /// Under a held write lock: what other hosts committed, read in that transaction.
+    /// Otherwise: one snapshot of the newest committed state (a decision's catch-up).
+    fn tail(
+        &self,
+        after_seq: u64,
+        keys: &mut dyn FnMut(SubjectKey) -> Result<()>,
+        records: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<Option<Head>> {
+        self.tail_current(after_seq, keys, records)
+    }
+
+    /// Other hosts write this log.
+    fn remote(&self) -> bool {
+        true
+    }
+
+    /// The log's end, one round trip (`SELECT last_seq`).
+    fn committed_seq(&self) -> Result<Option<u64>> {
+        self.last_seq().map(Some)
+    }
+
+    /// The server's clock read under the held write lock, never before the newest time an
+    /// earlier write was given.
+    fn write_clock(&self) -> Result<Option<DateTime<Utc>>> {
+        self.held_clock()
     }
 
     fn subject_records(&self, subject: &[u8; 16]) -> Result<Vec<EventRecord>> {

@@ -7,7 +7,7 @@ use consent_core::storage::{EventRecord, Hash, Head, SubjectKey};
 use consent_core::{Error, ErrorCode, Result};
 
 use crate::conn::{Conn, Pending, Reply, channel, pipeline};
-use crate::log::{PAGE_ROWS, head_from_row, integrity, key_from_row, record_from_row, to_i64};
+use crate::log::{PAGE_ROWS, integrity, key_from_row, record_from_row, to_i64};
 use crate::url::LedgerUrl;
 
 /// Appended records are sent once this many are waiting (a bulk import), not all at commit.
@@ -30,6 +30,8 @@ pub struct WriteTxn<'a> {
     /// The log's end when the lock was taken.
     locked_seq: u64,
     locked_hash: Hash,
+    /// The head anchor committed when the lock was taken.
+    locked_anchor: Option<Head>,
     /// The server's clock under the lock, never before the newest time given to a write.
     now: DateTime<Utc>,
     now_used: bool,
@@ -64,68 +66,44 @@ fn hash_from(bytes: Vec<u8>, what: &str) -> Result<Hash> {
     <[u8; 32]>::try_from(bytes).map_err(|_| integrity(format!("{what} is malformed")))
 }
 
+/// What a write transaction read when it took the lock: the log's end, the head anchor and
+/// the server's clock. Kept between the calls of a write the ledger drives through
+/// `Store::begin_write` … `Store::end_write`, whose transaction stays open on one connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Locked {
+    seq: u64,
+    hash: Hash,
+    anchor: Option<Head>,
+    now: DateTime<Utc>,
+}
+
+impl Locked {
+    /// The server's clock under the lock.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+}
+
 impl<'a> WriteTxn<'a> {
     /// Begins the transaction, takes the lock and reads the log's end and the server's clock:
     /// three statements, one round trip.
     pub(crate) fn begin(conn: &'a Conn, url: &'a LedgerUrl) -> Result<WriteTxn<'a>> {
-        let context = "cannot take the ledger's write lock";
-        let replies = conn
-            .run(pipeline(vec![
-                Box::pin(async {
-                    conn.client
-                        .batch_execute("BEGIN")
-                        .await
-                        .map(|()| Reply::Done)
-                }) as Pending<'_>,
-                Box::pin(async { conn.client.query(&conn.st.lock, &[]).await.map(Reply::Rows) }),
-                Box::pin(async {
-                    conn.client
-                        .query(&conn.st.clock, &[])
-                        .await
-                        .map(Reply::Rows)
-                }),
-            ]))
-            .map_err(|e| {
-                // BEGIN may have run: the session is in a transaction nobody will finish.
-                conn.set_broken();
-                conn.error(url, context, &e)
-            })?;
-        let broken = |what: &str| {
-            conn.set_broken();
-            integrity(format!("{context}: {what}"))
-        };
-        let (head, clock) = match replies.as_slice() {
-            [_, Reply::Rows(head), Reply::Rows(clock)] => (head, clock),
-            _ => return Err(broken("unexpected replies")),
-        };
-        let (Some(head), Some(clock)) = (head.first(), clock.first()) else {
-            return Err(broken("the log_head row is missing"));
-        };
-        let read = (|| {
-            let seq: i64 = head.try_get(0)?;
-            let hash: Vec<u8> = head.try_get(1)?;
-            let last_at: Option<DateTime<Utc>> = head.try_get(2)?;
-            let clock: DateTime<Utc> = clock.try_get(0)?;
-            Ok::<_, tokio_postgres::Error>((seq, hash, last_at, clock))
-        })();
-        let (seq, hash, last_at, clock) = read.map_err(|e| {
-            conn.set_broken();
-            conn.error(url, context, &e)
-        })?;
-        let locked_seq = u64::try_from(seq).map_err(|_| broken("the log's end is negative"))?;
-        let locked_hash =
-            hash_from(hash, "the log's last hash").inspect_err(|_| conn.set_broken())?;
-        // The server's clock can be stepped back (NTP); a recorded time never goes back.
-        let now = last_at.map_or(clock, |last| clock.max(last));
-        Ok(WriteTxn {
+        let locked = lock(conn, url)?;
+        Ok(WriteTxn::resume(conn, url, &locked))
+    }
+
+    /// The transaction [`lock`] began on `conn`, as a `WriteTxn` that has changed nothing yet.
+    pub(crate) fn resume(conn: &'a Conn, url: &'a LedgerUrl, locked: &Locked) -> WriteTxn<'a> {
+        WriteTxn {
             conn,
             url,
-            locked_seq,
-            locked_hash,
-            now,
+            locked_seq: locked.seq,
+            locked_hash: locked.hash,
+            locked_anchor: locked.anchor.clone(),
+            now: locked.now,
             now_used: false,
-            end_seq: locked_seq,
-            end_hash: locked_hash,
+            end_seq: locked.seq,
+            end_hash: locked.hash,
             pending: Vec::new(),
             pending_bytes: 0,
             new_keys: Vec::new(),
@@ -134,9 +112,101 @@ impl<'a> WriteTxn<'a> {
             meta: BTreeMap::new(),
             failed: false,
             finished: false,
-        })
+        }
     }
 
+    /// Whether a statement of this write failed (its server transaction is aborted).
+    pub(crate) fn failed(&self) -> bool {
+        self.failed
+    }
+}
+
+/// Begins a transaction on `conn`, takes the ledger's write lock and reads the log's end, the
+/// head anchor and the server's clock: three statements, one round trip.
+pub(crate) fn lock(conn: &Conn, url: &LedgerUrl) -> Result<Locked> {
+    let context = "cannot take the ledger's write lock";
+    let replies = conn
+        .run(pipeline(vec![
+            Box::pin(async {
+                conn.client
+                    .batch_execute("BEGIN")
+                    .await
+                    .map(|()| Reply::Done)
+            }) as Pending<'_>,
+            Box::pin(async { conn.client.query(&conn.st.lock, &[]).await.map(Reply::Rows) }),
+            Box::pin(async {
+                conn.client
+                    .query(&conn.st.clock, &[])
+                    .await
+                    .map(Reply::Rows)
+            }),
+        ]))
+        .map_err(|e| {
+            // BEGIN may have run: the session is in a transaction nobody will finish.
+            conn.set_broken();
+            conn.error(url, context, &e)
+        })?;
+    let broken = |what: &str| {
+        conn.set_broken();
+        integrity(format!("{context}: {what}"))
+    };
+    let (head, clock) = match replies.as_slice() {
+        [_, Reply::Rows(head), Reply::Rows(clock)] => (head, clock),
+        _ => return Err(broken("unexpected replies")),
+    };
+    let (Some(head), Some(clock)) = (head.first(), clock.first()) else {
+        return Err(broken("the log_head row is missing"));
+    };
+    let read = (|| {
+        let seq: i64 = head.try_get(0)?;
+        let hash: Vec<u8> = head.try_get(1)?;
+        let last_at: Option<DateTime<Utc>> = head.try_get(2)?;
+        let anchor_seq: Option<i64> = head.try_get(3)?;
+        let anchor_hash: Option<Vec<u8>> = head.try_get(4)?;
+        let anchor_mac: Option<Vec<u8>> = head.try_get(5)?;
+        let clock: DateTime<Utc> = clock.try_get(0)?;
+        Ok::<_, tokio_postgres::Error>((
+            seq,
+            hash,
+            last_at,
+            (anchor_seq, anchor_hash, anchor_mac),
+            clock,
+        ))
+    })();
+    let (seq, hash, last_at, anchor, clock) = read.map_err(|e| {
+        conn.set_broken();
+        conn.error(url, context, &e)
+    })?;
+    let anchor = anchor_from_parts(anchor).inspect_err(|_| conn.set_broken())?;
+    let locked_seq = u64::try_from(seq).map_err(|_| broken("the log's end is negative"))?;
+    let locked_hash = hash_from(hash, "the log's last hash").inspect_err(|_| conn.set_broken())?;
+    // The server's clock can be stepped back (NTP); a recorded time never goes back.
+    let now = last_at.map_or(clock, |last| clock.max(last));
+    Ok(Locked {
+        seq: locked_seq,
+        hash: locked_hash,
+        anchor,
+        now,
+    })
+}
+
+/// The head anchor from its three columns (all NULL before the first).
+fn anchor_from_parts(
+    parts: (Option<i64>, Option<Vec<u8>>, Option<Vec<u8>>),
+) -> Result<Option<Head>> {
+    let malformed = || integrity("the head anchor is malformed");
+    match parts {
+        (None, None, None) => Ok(None),
+        (Some(seq), Some(hash), Some(mac)) => Ok(Some(Head::from_parts(
+            u64::try_from(seq).map_err(|_| malformed())?,
+            <[u8; 32]>::try_from(hash).map_err(|_| malformed())?,
+            <[u8; 32]>::try_from(mac).map_err(|_| malformed())?,
+        ))),
+        _ => Err(integrity("the head anchor is partly missing")),
+    }
+}
+
+impl<'a> WriteTxn<'a> {
     fn fail(&mut self, context: &str, e: &tokio_postgres::Error) -> Error {
         self.failed = true;
         self.conn.error(self.url, context, e)
@@ -258,18 +328,8 @@ impl<'a> WriteTxn<'a> {
     /// # Errors
     /// `Storage` when reading fails; `Integrity` for a malformed anchor.
     pub fn head(&mut self) -> Result<Option<Head>> {
-        if let Some(head) = &self.head {
-            return Ok(Some(head.clone()));
-        }
-        let context = "cannot read the head anchor";
-        let row = match self
-            .conn
-            .run(self.conn.client.query_one(&self.conn.st.head, &[]))
-        {
-            Ok(row) => row,
-            Err(e) => return Err(self.fail(context, &e)),
-        };
-        head_from_row(&row).map_err(|e| e.into_error(self.conn, self.url, context))
+        // Read with the lock, so no other write can have changed it since.
+        Ok(self.head.clone().or_else(|| self.locked_anchor.clone()))
     }
 
     /// Appends records, which must carry the next sequence numbers in order.

@@ -14,4 +14,6 @@ mod common;
 
 mod errors;
 mod log;
+mod open;
+mod shared;
 mod store;

@@ -265,7 +265,9 @@ impl Ledger {
 impl Ledger {
     /// Opens the ledger file at `path` (the embedded SQLite store, durable on return), creating
     /// it and its key file (`<path>.key` unless `key_file` is given) on first use. The path
-    /// `":memory:"` opens an in-memory ledger. Opening replays and verifies every event.
+    /// `":memory:"` opens an in-memory ledger; a `postgresql://user:password@host/db?schema=NAME`
+    /// URL opens (or creates) a ledger many hosts share, with its key from `key_file` (created
+    /// there for a new ledger; the database holds only its check value). Opening replays and verifies every event.
     /// `catalogue_file` is a catalogue TOML file to use instead of the embedded default; an
     /// existing ledger opens under the catalogue in force, and a different file raises
     /// `ConflictError` until `adopt_catalogue` records it.
@@ -314,7 +316,12 @@ impl Ledger {
             ledger_options = ledger_options.with_file_access(FileAccess::Group);
         }
         let inner = py
-            .detach(move || consent_core::Ledger::open(&path, ledger_options))
+            .detach(move || match path.to_str() {
+                Some(location) if consent_core::is_postgres_url(location) => {
+                    consent_postgres::open(location, ledger_options)
+                }
+                _ => consent_core::Ledger::open(&path, ledger_options),
+            })
             .or_raise()?;
         Ok(Ledger::new(inner, in_memory))
     }

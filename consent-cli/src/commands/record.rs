@@ -22,6 +22,9 @@ fn beside(path: &Path, suffix: &str) -> PathBuf {
 }
 
 pub fn init(ctx: &Context<'_>) -> Result<Outcome, CliError> {
+    if ctx.postgres_url().is_some() {
+        return init_postgres(ctx);
+    }
     let path = ctx.path();
     if path.exists() {
         return Err(CliError::new(
@@ -44,7 +47,7 @@ pub fn init(ctx: &Context<'_>) -> Result<Outcome, CliError> {
         |c| Ok(c.version().to_owned()),
     )?;
     // The core creates the database, then the key file, and leaves nothing behind on failure.
-    drop(Ledger::open(path, options)?);
+    drop(ctx.open_location(options)?);
     if ctx.json() {
         return Ok(Outcome::ok(json_out(&json!({
             "ledger": path,
@@ -212,5 +215,38 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
         "imported {} grants in {batches} durable batch{}{range} (a row this ledger recorded before is not written again: its first id is given)\n",
         ids.len(),
         if batches == 1 { "" } else { "es" },
+    )))
+}
+
+/// `consent init` for a PostgreSQL ledger: creates the ledger in the URL's schema (which must
+/// hold none yet) under the key in `--key-file`, made there (0600) when the file does not exist.
+fn init_postgres(ctx: &Context<'_>) -> Result<Outcome, CliError> {
+    let Some(key_path) = ctx.global.key_file.clone() else {
+        return Err(CliError::new(
+            "invalid_input",
+            "a PostgreSQL ledger needs --key-file (or CONSENT_KEY_FILE): the host keeps the pseudonym key, the database only its check value",
+        ));
+    };
+    let key_existed = key_path.exists();
+    let options = ctx.options()?.with_mode(OpenMode::Create);
+    let ledger = ctx.open_location(options)?;
+    let catalogue_version = ledger.catalogue().version().to_owned();
+    drop(ledger);
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(&json!({
+            "ledger": "postgresql",
+            "key_file": key_path,
+            "key_file_created": !key_existed,
+            "catalogue_version": catalogue_version,
+        }))?));
+    }
+    Ok(Outcome::ok(format!(
+        "created a PostgreSQL ledger (catalogue {catalogue_version})\n{} key file `{}`: keep it secret and backed up; without it the ledger cannot be opened\n",
+        if key_existed {
+            "using the existing"
+        } else {
+            "wrote the new"
+        },
+        key_path.display()
     )))
 }

@@ -187,7 +187,14 @@ pub fn verify(ctx: &Context<'_>) -> Result<Outcome, CliError> {
     ctx.require_ledger()?;
     let options = ctx.options()?;
     let spinner = Progress::spinner("verifying the hash chain");
-    let report = Ledger::verify_file(ctx.path(), &options);
+    // A PostgreSQL ledger is opened read-only and verified (opening replays and checks the
+    // chain; a chain that does not verify stops the open with the bad event named).
+    let report = match ctx.postgres_url() {
+        Some(_) => ctx
+            .open_read_only()
+            .and_then(|ledger| ledger.verify().map_err(CliError::from)),
+        None => Ledger::verify_file(ctx.path(), &options).map_err(CliError::from),
+    };
     spinner.finish();
     let report = report?;
     let failure = (!report.ok).then(|| {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Ledger, Writer, poisoned};
@@ -91,6 +92,7 @@ impl Ledger {
         }
         let write = Write {
             start: (writer.last_seq, writer.last_hash),
+            at: self.stamp(writer),
             actor,
             pending: &pending,
             keys: &keys,
@@ -183,7 +185,7 @@ impl Ledger {
     /// and chained to `prev`.
     fn build_record(
         &self,
-        actor: &Actor,
+        write: &Write<'_>,
         item: &Pending,
         key: Option<&DataKey>,
         seq: u64,
@@ -209,8 +211,8 @@ impl Ledger {
         let record = record::seal(
             seq,
             id,
-            self.inner.clock.now(),
-            actor,
+            write.at,
+            write.actor,
             item.subject,
             item.payload.kind(),
             bytes,
@@ -232,8 +234,7 @@ impl Ledger {
         let mut ids = Vec::with_capacity(write.pending.len());
         for (item, key) in write.pending.iter().zip(write.keys) {
             seq += 1;
-            let (id, record) =
-                self.build_record(write.actor, item, key.as_ref(), seq, &prev, entropy)?;
+            let (id, record) = self.build_record(write, item, key.as_ref(), seq, &prev, entropy)?;
             prev = record.hash;
             ids.push(id);
             records.push(record);
@@ -251,9 +252,11 @@ impl Ledger {
     /// (encoding, sealing, hashing) a chunk at a time while this one stores the chunks before
     /// it, in the same transaction.
     fn write_pipelined(&self, write: &Write<'_>) -> Result<(Vec<Uuid>, u64, Hash)> {
+        let whole = *write;
         let Write {
             start,
-            actor,
+            at: _,
+            actor: _,
             pending,
             keys,
             new_keys,
@@ -271,8 +274,14 @@ impl Ledger {
                     let mut chunk = Vec::with_capacity(WRITE_CHUNK);
                     for (item, key) in pending.iter().zip(keys) {
                         seq += 1;
-                        match self.build_record(actor, item, key.as_ref(), seq, &prev, &mut entropy)
-                        {
+                        match self.build_record(
+                            &whole,
+                            item,
+                            key.as_ref(),
+                            seq,
+                            &prev,
+                            &mut entropy,
+                        ) {
                             Ok((id, record)) => {
                                 prev = record.hash;
                                 ids.push(id);
@@ -343,6 +352,8 @@ const WRITE_CHUNK: usize = 256;
 struct Write<'a> {
     /// The sequence number and hash the write chains from.
     start: (u64, Hash),
+    /// The instant the records are stamped with.
+    at: DateTime<Utc>,
     actor: &'a Actor,
     pending: &'a [Pending],
     /// The key sealing each pending payload (`None`: not personal).

@@ -163,6 +163,7 @@ impl Ledger {
                 "the new id already holds records: joining two histories cannot be undone, so ask for a merge only once both ids are known to be one person",
             ));
         }
+        let at = self.stamp(&writer);
         self.commit_one(
             &mut writer,
             actor,
@@ -172,7 +173,7 @@ impl Ledger {
                 // Sealed under the new id's data key when written (`commit.rs`).
                 reference: Some(reference.to_owned()),
                 sealed_reference: None,
-                at: self.inner.clock.now(),
+                at,
                 merge,
             }),
             Effect::Succeed { from: old, to: new },

@@ -31,7 +31,7 @@ pub use export::{
     SubjectStatus, Validity,
 };
 pub use identity::SuccessionMode;
-pub use open::{MEMORY_PATH, read_catalogue_file};
+pub use open::{MEMORY_PATH, is_postgres_url, read_catalogue_file, read_key_file, write_key_file};
 pub use prepared::PreparedRequest;
 pub use restrict::KassasjonDue;
 pub use rights::{AccessRequest, ErasureOutcome};
@@ -171,6 +171,13 @@ pub struct LedgerOptions {
     /// fails with `Locked` naming the holder (nothing written). `None`, the default, waits as
     /// long as it takes: a writer holds the lock only for one write.
     pub write_wait: Option<std::time::Duration>,
+    /// For a ledger other hosts write (PostgreSQL): how old, in milliseconds, the answer of the
+    /// last check of the database's head may be before a decision asks again. `0` (the
+    /// default): every decision asks (one round trip), so it reflects every write acknowledged
+    /// anywhere before it started. A host that prefers speed may accept decisions up to this
+    /// old; each reports the position it was made at (`Decision::as_of_seq`). A ledger on a file
+    /// or in memory ignores it (its check is free).
+    pub max_staleness_ms: u64,
 }
 
 impl LedgerOptions {
@@ -240,6 +247,15 @@ impl LedgerOptions {
         self
     }
 
+    /// These options with a bounded staleness for a ledger other hosts write: a decision
+    /// checks the database's head only when the last check is older than `ms` milliseconds
+    /// (see [`LedgerOptions::max_staleness_ms`]).
+    #[must_use]
+    pub fn with_max_staleness_ms(mut self, ms: u64) -> Self {
+        self.max_staleness_ms = ms;
+        self
+    }
+
     /// These options with another clock (tests set a fixed one).
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -273,6 +289,7 @@ impl Default for LedgerOptions {
             mode: OpenMode::default(),
             file_access: FileAccess::default(),
             write_wait: None,
+            max_staleness_ms: 0,
         }
     }
 }
@@ -281,6 +298,9 @@ impl Default for LedgerOptions {
 struct Writer {
     last_seq: u64,
     last_hash: Hash,
+    /// The store's clock, read under the write lock for the write in progress (see
+    /// [`Store::write_clock`]); `None` between writes and for stores without one.
+    stamp: Option<DateTime<Utc>>,
 }
 
 struct Inner {
@@ -304,6 +324,8 @@ struct Inner {
     /// For a ledger file: the head counter shared with the other processes that have it open,
     /// set once the ledger is open.
     shared: OnceLock<shared::Shared>,
+    /// For a store other hosts write (`Store::remote`): when the head was last checked.
+    remote: Option<shared::Remote>,
 }
 
 /// A consent ledger. Cheap to clone; clones share one ledger, and it may be used from many
@@ -452,6 +474,9 @@ impl Ledger {
         };
         let mac_key = key.derive(HEAD_MAC_CONTEXT);
         let wrapper = KeyWrapper::new(&key);
+        let remote = store
+            .remote()
+            .then(|| shared::Remote::new(options.max_staleness_ms));
         let ledger = Ledger {
             inner: Arc::new(Inner {
                 catalogue: catalogues,
@@ -467,10 +492,17 @@ impl Ledger {
                 events: AtomicU64::new(writer.last_seq),
                 writer: Mutex::new(writer),
                 shared: OnceLock::new(),
+                remote,
             }),
         };
         if adopt_now {
             let mut writer = ledger.lock_writer()?;
+            // Another host may have created the ledger's first event since the replay: caught
+            // up under the lock, this one then adopts nothing.
+            if writer.last_seq != 0 {
+                drop(writer);
+                return Ok(ledger);
+            }
             ledger.commit_one(
                 &mut writer,
                 &actor,
@@ -534,6 +566,7 @@ impl Ledger {
         let mut writer = Writer {
             last_seq: 0,
             last_hash: GENESIS,
+            stamp: None,
         };
         // Events before the first adoption (an upgraded 0.1 ledger) are read under the
         // catalogue it adopts; a ledger created since adopts its catalogue in its first event.

@@ -48,6 +48,8 @@ struct OptionsDoc {
     actor: Option<Actor>,
     #[serde(default)]
     write_wait_ms: Option<u64>,
+    #[serde(default)]
+    max_staleness_ms: Option<u64>,
 }
 
 impl LedgerOptions {
@@ -56,11 +58,14 @@ impl LedgerOptions {
     /// "accept_pid2032": true, "catalogue_file": "catalogue.toml",
     /// "mode": "open_or_create" | "create" | "read_only", "group_access": false,
     /// "clock": "2026-01-05T10:00:00Z", "actor": {"id": "...", "role": "..."},
-    /// "write_wait_ms": 5000}`, every field optional; `write_wait_ms` bounds how long a write
-    /// waits for another process's write lock ([`LedgerOptions::with_write_wait`]); `actor`
-    /// records the adoption of a new ledger's catalogue ([`LedgerOptions::with_actor`]);
-    /// `clock` (a test clock, [`LedgerOptions::with_test_clock`]) only with `test_mode`. The
-    /// document is at most 64 KiB.
+    /// "write_wait_ms": 5000, "max_staleness_ms": 0}`, every field optional; `write_wait_ms`
+    /// bounds how long a write waits for another process's write lock
+    /// ([`LedgerOptions::with_write_wait`]); `max_staleness_ms` lets decisions on a ledger
+    /// other hosts write answer from a head check that old
+    /// ([`LedgerOptions::with_max_staleness_ms`]); `actor` records the adoption of a new
+    /// ledger's catalogue ([`LedgerOptions::with_actor`]); `clock` (a test clock,
+    /// [`LedgerOptions::with_test_clock`]) only with `test_mode`. The document is at most
+    /// 64 KiB.
     ///
     /// # Errors
     /// `InvalidInput` for malformed JSON, an unknown field, a bad key, or a clock outside test
@@ -94,6 +99,9 @@ impl LedgerOptions {
             }
             Some(ms) => Some(std::time::Duration::from_millis(ms)),
         };
+        if let Some(ms) = doc.max_staleness_ms {
+            options.max_staleness_ms = ms;
+        }
         if doc.group_access {
             options.file_access = FileAccess::Group;
         }
@@ -231,6 +239,34 @@ fn check_key_metadata(path: &Path, metadata: &fs::Metadata) -> Result<()> {
     Ok(())
 }
 
+/// Reads a pseudonym key file as a file ledger does (a private regular file of 32 bytes or
+/// 64 hex digits): for a store outside this crate, whose key the host keeps in a file.
+///
+/// # Errors
+/// `Storage` when it cannot be read; `InvalidInput` when it is not private or not a key.
+pub fn read_key_file(path: &Path) -> Result<PseudonymKey> {
+    read_key(path)
+}
+
+/// Writes a new key file as a new file ledger does (0600, or 0640 for a group; never over an
+/// existing file): for a store outside this crate, whose key the host keeps in a file.
+///
+/// # Errors
+/// `Storage` when it cannot be written or already exists.
+pub fn write_key_file(path: &Path, key: &PseudonymKey, access: FileAccess) -> Result<()> {
+    create_key_file(path, key, access)
+}
+
+/// Whether `location` is a PostgreSQL URL (`postgresql://` or `postgres://`), which
+/// consent-postgres opens, rather than a file path.
+pub fn is_postgres_url(location: &str) -> bool {
+    let lower = location.get(..13).map(str::to_ascii_lowercase);
+    lower.as_deref() == Some("postgresql://")
+        || location
+            .get(..11)
+            .is_some_and(|p| p.eq_ignore_ascii_case("postgres://"))
+}
+
 /// Writes a new key file with `access`'s mode (0600, or 0640 for a group), whatever the umask.
 /// The key is written under a temporary name and renamed into place, so a key file that
 /// exists is always whole.
@@ -339,6 +375,12 @@ impl Ledger {
     /// `InvalidInput` for a `key_file` with `":memory:"` or a key file that is not private.
     pub fn open(path: impl AsRef<Path>, options: LedgerOptions) -> Result<Ledger> {
         let path = path.as_ref();
+        if path.to_str().is_some_and(is_postgres_url) {
+            // Never a file named after a URL: consent-core keeps no network dependency.
+            return Err(Error::invalid(
+                "a PostgreSQL URL is opened by consent-postgres (`consent_postgres::open`), which the C library, the Python package and the CLI include",
+            ));
+        }
         if path.as_os_str() == MEMORY_PATH {
             if options.key_file.is_some() {
                 return Err(Error::invalid(format!(

@@ -238,7 +238,7 @@ impl Ledger {
         let record = RectificationRecord {
             grant_id: grant,
             correction,
-            effective_at: self.inner.clock.now(),
+            effective_at: self.stamp(&writer),
             reason: reason.to_owned(),
         };
         let effect = rectify_effect(&record)?;

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::sync::MutexGuard;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
 
 use consent_shm::{Access, ErrorKind as ShmErrorKind, ForkGuard, SharedHead};
 
@@ -29,6 +32,45 @@ pub(super) struct Shared {
     fork: ForkGuard,
     /// Whether this ledger may write (a read-only one never advances the head).
     writes: bool,
+}
+
+/// What a ledger on a store other hosts write (`Store::remote`, PostgreSQL) keeps to check
+/// the store's head before decisions: when it last asked, for a bounded staleness.
+#[derive(Debug)]
+pub(super) struct Remote {
+    /// How long, in microseconds, the answer of one head check stands (0: never).
+    staleness_micros: u64,
+    /// When this process was opened, the base of `checked`.
+    epoch: Instant,
+    /// When the last head check that found the projection current began, in microseconds
+    /// since `epoch` plus one (0: never).
+    checked: AtomicU64,
+}
+
+impl Remote {
+    pub(super) fn new(max_staleness_ms: u64) -> Remote {
+        Remote {
+            staleness_micros: max_staleness_ms.saturating_mul(1_000),
+            epoch: Instant::now(),
+            checked: AtomicU64::new(0),
+        }
+    }
+
+    /// Microseconds since `epoch`, plus one (so 0 means never).
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_micros())
+            .unwrap_or(u64::MAX - 1)
+            .saturating_add(1)
+    }
+
+    /// Whether a check that began at or after `now - staleness` found the projection current.
+    fn still_fresh(&self, now: u64) -> bool {
+        if self.staleness_micros == 0 {
+            return false;
+        }
+        let checked = self.checked.load(Ordering::Acquire);
+        checked != 0 && now.saturating_sub(checked) < self.staleness_micros
+    }
 }
 
 /// The writer lock of one ledger handle and, for a shared file, the lock that serialises
@@ -54,10 +96,12 @@ impl DerefMut for WriteGuard<'_> {
 
 impl Drop for WriteGuard<'_> {
     fn drop(&mut self) {
+        self.writer.stamp = None;
         // Releasing a `flock` on an open descriptor cannot fail in a way this process could
         // act on; should it, the kernel releases the lock when the file is closed (when the
-        // ledger is dropped or the process ends). Every write it guarded has already returned
-        // its own result.
+        // ledger is dropped or the process ends). A database's write transaction that cannot
+        // be rolled back ends with its connection, which is then dropped. Every write it
+        // guarded has already returned its own result.
         let _ = self.ledger.inner.store.end_write();
     }
 }
@@ -97,10 +141,22 @@ impl Ledger {
             writer,
             ledger: self,
         };
-        if shared.is_some() {
+        if shared.is_some() || self.inner.remote.is_some() {
             self.catch_up(&mut guard)?;
         }
+        // A test clock (test mode) stays the ledger's clock; otherwise a store with a clock of
+        // its own (a database server's, read under the lock) stamps the write.
+        guard.stamp = match self.inner.test_clock {
+            Some(_) => None,
+            None => self.inner.store.write_clock()?,
+        };
         Ok(guard)
+    }
+
+    /// The instant that stamps the write `writer` holds: the store's clock read under the
+    /// write lock where it has one, else the ledger's clock.
+    pub(super) fn stamp(&self, writer: &Writer) -> DateTime<Utc> {
+        writer.stamp.unwrap_or_else(|| self.inner.clock.now())
     }
 
     /// The ledger position a decision starting now must include: every event this process
@@ -114,7 +170,10 @@ impl Ledger {
     pub(super) fn fresh(&self) -> Result<u64> {
         let applied = self.inner.events.load(Ordering::Acquire);
         match self.inner.shared.get() {
-            None => Ok(applied),
+            None => match &self.inner.remote {
+                None => Ok(applied),
+                Some(remote) => self.fresh_remote(remote, applied),
+            },
             Some(shared) => {
                 if shared.fork.is_forked() {
                     return Err(forked());
@@ -126,6 +185,30 @@ impl Ledger {
                 }
             }
         }
+    }
+
+    /// [`Ledger::fresh`] for a store other hosts write: one round trip for the store's head
+    /// (skipped while the last check is within the bounded staleness), and a catch-up when it
+    /// moved past what this process applied.
+    ///
+    /// # Errors
+    /// `Storage` when the store cannot be read; as [`Ledger::catch_up`].
+    #[cold]
+    fn fresh_remote(&self, remote: &Remote, applied: u64) -> Result<u64> {
+        let started = remote.now();
+        if remote.still_fresh(started) {
+            return Ok(applied);
+        }
+        let committed = self.inner.store.committed_seq()?;
+        let seq = match committed {
+            Some(head) if head <= applied => applied,
+            // Moved, or the store cannot say without reading: catch up.
+            _ => self.catch_up_now()?,
+        };
+        if remote.staleness_micros > 0 {
+            remote.checked.fetch_max(started, Ordering::AcqRel);
+        }
+        Ok(seq)
     }
 
     #[cold]

@@ -254,12 +254,13 @@ fn a_bulk_write_whose_sealing_thread_panics_stores_nothing() {
     let requests: Vec<_> = (0..PIPELINE_FROM + 10)
         .map(|_| request(adult(), "nav", "case_handling", &["name"]))
         .collect();
-    // Checking takes one clock reading a grant; sealing two a record: the panic comes in
-    // the sealing thread after it has handed the store a few chunks.
+    // The write's stamp takes one clock reading, checking one a grant, sealing one a record
+    // (its id; the record is stamped with the write's instant): the panic comes in the
+    // sealing thread after it has handed the store a few chunks.
     let clock = std::sync::Arc::new(PanickingClock {
         armed: std::sync::atomic::AtomicBool::new(false),
         calls: std::sync::atomic::AtomicUsize::new(0),
-        limit: requests.len() + 2 * 700,
+        limit: requests.len() + 2 + 700,
     });
     let memory = std::sync::Arc::new(MemoryStore::new());
     let options = LedgerOptions {

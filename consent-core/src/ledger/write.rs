@@ -67,7 +67,7 @@ impl Ledger {
             Once::New(idempotency) => idempotency,
         };
         let mut entropy = Entropy::new();
-        let recorded_at = time::to_micros(self.inner.clock.now(), "the ledger's clock")?;
+        let recorded_at = time::to_micros(self.stamp(&writer), "the ledger's clock")?;
         let (subject, record, state) = self.prepare_grant(
             request,
             Entry::Current,
@@ -168,7 +168,7 @@ impl Ledger {
         let mut ids = Vec::with_capacity(requests.len());
         let mut entropy = Entropy::new();
         let mut batch = BatchKeys::default();
-        let recorded_at = time::to_micros(self.inner.clock.now(), "the ledger's clock")?;
+        let recorded_at = time::to_micros(self.stamp(&writer), "the ledger's clock")?;
         for (index, request) in requests.iter().enumerate() {
             let context = |e: Error| e.context(format!("grant {index}"));
             // A request written before (a re-run import) returns its first id; one repeated
@@ -530,7 +530,7 @@ impl Ledger {
             recipients,
             categories,
             &request.notice,
-            time::to_micros(self.inner.clock.now(), "the ledger's clock")?,
+            time::to_micros(self.stamp(&writer), "the ledger's clock")?,
         )?;
         let grantor = self.grantor_record(&request.grantor, &request.subject)?;
         let subject = self.current_pseudonym(&request.subject)?;

@@ -7,6 +7,8 @@ pub(crate) mod sqlite;
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
+
 use crate::error::Result;
 use crate::log::record::{EventRecord, Head};
 
@@ -227,6 +229,35 @@ pub trait Store: Send + Sync + fmt::Debug {
         self.head()
     }
 
+    /// Whether processes on other hosts write this store, with no head counter this process
+    /// can map (a database server): the ledger then catches up under every write lock, and
+    /// before a decision asks [`Store::committed_seq`] whether the log moved. The default is
+    /// `false` (a store only this process writes, or a file whose head the ledger maps).
+    fn remote(&self) -> bool {
+        false
+    }
+
+    /// The newest committed sequence number as the store holds it now (one round trip for a
+    /// database), for the freshness check of a [`Store::remote`] store; `None` from a store
+    /// that cannot tell more cheaply than [`Store::tail`] (the default).
+    ///
+    /// # Errors
+    /// `Storage` when reading fails.
+    fn committed_seq(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
+    /// The instant that stamps the write in progress: read from the store's own clock under
+    /// the lock [`Store::begin_write`] took, so writers on every host share one clock that never
+    /// runs backwards (a database server's). `None` (the default): the ledger's clock stamps it.
+    /// Called only between [`Store::begin_write`] and [`Store::end_write`].
+    ///
+    /// # Errors
+    /// `Storage` when the clock cannot be read.
+    fn write_clock(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(None)
+    }
+
     /// The records of one subject, in order.
     ///
     /// # Errors
@@ -306,6 +337,18 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
 
     fn scan(&self, from_seq: u64, visit: &mut dyn FnMut(EventRecord) -> Result<()>) -> Result<()> {
         (**self).scan(from_seq, visit)
+    }
+
+    fn remote(&self) -> bool {
+        (**self).remote()
+    }
+
+    fn committed_seq(&self) -> Result<Option<u64>> {
+        (**self).committed_seq()
+    }
+
+    fn write_clock(&self) -> Result<Option<DateTime<Utc>>> {
+        (**self).write_clock()
     }
 
     fn subject_records(&self, subject: &[u8; 16]) -> Result<Vec<EventRecord>> {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The ledger's shared write path on PostgreSQL against the raw comparator, in one run: grants
+# per second with 1, 4 and 16 writer processes (each a Ledger on its own PgLog: lock, catch up,
+# validate, append, commit; consent-postgres/benches/ledger.rs) beside pgbench's raw_append.sql
+# (one transaction that takes the one shared row lock, inserts a row of a grant's size and
+# commits), alternating; then a decision with the head check against a bounded staleness.
+#
+#   scripts/with-postgres.sh bench/postgres/ledger.sh
+#
+# Settings: BENCH_PG_SECONDS (5), BENCH_PG_CLIENTS ("1 4 16"), BENCH_PG_DECISIONS (20000).
+# Prints a Markdown table and BENCH-RESULT lines (on stderr).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+url="${CONSENT_TEST_POSTGRES_URL:?run this through scripts/with-postgres.sh}"
+bindir="${CONSENT_TEST_POSTGRES_BINDIR:-$(scripts/pg.sh bindir)}"
+seconds="${BENCH_PG_SECONDS:-5}"
+clients_list="${BENCH_PG_CLIENTS:-1 4 16}"
+export PGOPTIONS="-c client_min_messages=warning"
+
+echo "==> cargo bench --no-run -p consent-postgres --bench ledger" >&2
+cargo bench --no-run -p consent-postgres --bench ledger >&2
+bench="$(ls -t target/release/deps/ledger-* | grep -v '\.d$' | head -1)"
+echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg) seconds=$seconds"
+
+raw() {
+    local clients="$1" jobs out tps
+    "$bindir/psql" "$url" -q -v ON_ERROR_STOP=1 -f "$here/raw_setup.sql" >/dev/null
+    jobs=$(( clients < 2 ? 1 : 2 ))
+    out="$("$bindir/pgbench" -n -M extended -c "$clients" -j "$jobs" -T "$seconds" \
+        -D batch=1 -f "$here/raw_append.sql" "$url" 2>&1)" || { echo "$out" >&2; return 1; }
+    awk '/^tps = / {printf "%.0f\n", $3; exit}' <<<"$out"
+}
+
+field() { sed -n "s/.*$1=\\([0-9.]*\\).*/\\1/p" | head -1; }
+
+echo
+echo "| writers | raw (row lock) appends/s | ledger grants/s | ledger / raw | grant p50 µs | grant p99 µs |"
+echo "|---|---|---|---|---|---|"
+for clients in $clients_list; do
+    rate_raw="$(raw "$clients")"
+    out="$(BENCH_PG_SECONDS="$seconds" BENCH_PG_CLIENTS="$clients" "$bench" --writers-only)"
+    echo "$out" | grep BENCH-RESULT >&2
+    echo "BENCH-RESULT pg_raw_c${clients}_b1_appends_per_s=$rate_raw" >&2
+    rate="$(echo "$out" | field "ledger_grants_c${clients}_per_s")"
+    p50="$(echo "$out" | field "ledger_grant_c${clients}_p50_us")"
+    p99="$(echo "$out" | field "ledger_grant_c${clients}_p99_us")"
+    ratio="$(awk -v a="$rate" -v b="$rate_raw" 'BEGIN {printf "%.0f%%", 100 * a / b}')"
+    echo "| $clients | $rate_raw | $rate | $ratio | $p50 | $p99 |"
+done
+out="$("$bench" --decisions-only)"
+echo "$out" | grep BENCH-RESULT >&2
+echo
+echo "| decision on a ledger other hosts write | ns per decision |"
+echo "|---|---|"
+echo "| head check (default: one round trip) | $(echo "$out" | field pg_decide_head_check_ns) |"
+echo "| bounded staleness 1000 ms | $(echo "$out" | field pg_decide_staleness_1000ms_ns) |"
+echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)"
