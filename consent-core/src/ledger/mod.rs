@@ -2,6 +2,7 @@
 //! engine reads, and verifies the hash chain.
 
 mod adopt;
+mod backup;
 mod check;
 mod clock;
 mod commit;
@@ -21,6 +22,10 @@ mod write;
 
 pub use crate::policy::notification::{Notification, NotificationReason};
 pub use adopt::{SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE};
+pub use backup::{
+    AgainstReport, BACKUP_DATABASE, BACKUP_KEY, BACKUP_MANIFEST, BACKUP_MANIFEST_SCHEMA,
+    BackupManifest, RestoreReport,
+};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use deviations::{Deviation, DeviationCategory};
 pub use export::{

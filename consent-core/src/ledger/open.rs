@@ -222,7 +222,7 @@ fn check_key_metadata(path: &Path, metadata: &fs::Metadata) -> Result<()> {
 /// Writes a new key file with `access`'s mode (0600, or 0640 for a group), whatever the umask.
 /// The key is written under a temporary name and renamed into place, so a key file that
 /// exists is always whole.
-fn create_key_file(path: &Path, key: &PseudonymKey, access: FileAccess) -> Result<()> {
+pub(super) fn create_key_file(path: &Path, key: &PseudonymKey, access: FileAccess) -> Result<()> {
     let shown = path.display();
     let temporary = beside(path, ".new");
     let mut options = OpenOptions::new();
@@ -251,7 +251,7 @@ fn create_key_file(path: &Path, key: &PseudonymKey, access: FileAccess) -> Resul
 }
 
 /// Where a file ledger's key is kept: the `key_file` option or `<database>.key`.
-fn key_path(path: &Path, options: &LedgerOptions) -> PathBuf {
+pub(super) fn key_path(path: &Path, options: &LedgerOptions) -> PathBuf {
     options
         .key_file
         .clone()
@@ -259,7 +259,7 @@ fn key_path(path: &Path, options: &LedgerOptions) -> PathBuf {
 }
 
 /// Whether anything (even a dangling link) is at `path`.
-fn occupied(path: &Path) -> bool {
+pub(super) fn occupied(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }
 
