@@ -36,8 +36,9 @@ pub use ledger::{
     ErasureEntry, ErasureOutcome, EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions,
     MEMORY_PATH, Notification, NotificationReason, OpenMode, PreparedRequest, RectificationDetail,
     RectificationEntry, RedactedEntry, RefusalEntry, RestoreReport, RestrictionEntry,
-    SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE, SubjectExport, SubjectStatus, SuccessionMode, SystemClock,
-    TestClock, Validity, VerifyReport, read_catalogue_file,
+    SNAPSHOT_EVERY, SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE, SnapshotStatus, SubjectExport,
+    SubjectStatus, SuccessionMode, SystemClock, TestClock, Validity, VerifyReport,
+    read_catalogue_file,
 };
 pub use log::event::{
     AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord, ErasureRecord,

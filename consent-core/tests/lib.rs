@@ -28,4 +28,5 @@ mod rights;
 mod scenarios;
 mod security;
 mod shared;
+mod snapshot;
 mod upgrade;

@@ -778,7 +778,7 @@ fn install(
     // No process has the ledger open (checked under the lock): the shared head counter of the
     // replaced ledger would name events the restored one does not hold, and a WAL or its index
     // left by a crash belongs to the replaced file (its content was merged by `quiesce`).
-    for suffix in [".head", "-wal", "-shm"] {
+    for suffix in [".head", ".snapshot", "-wal", "-shm"] {
         let stale = beside(job.real, suffix);
         if occupied(&stale) {
             fs::remove_file(&stale).map_err(cannot("remove", &stale))?;

@@ -16,6 +16,7 @@ mod replay;
 mod restrict;
 mod rights;
 mod shared;
+mod snapshot;
 mod upgrade;
 mod verify;
 mod write;
@@ -39,6 +40,7 @@ pub use open::{MEMORY_PATH, read_catalogue_file};
 pub use prepared::PreparedRequest;
 pub use restrict::KassasjonDue;
 pub use rights::{AccessRequest, ErasureOutcome};
+pub use snapshot::{SNAPSHOT_EVERY, SnapshotStatus};
 pub use upgrade::{UpgradeReport, upgrade_file, upgrade_file_with};
 pub use verify::VerifyReport;
 
@@ -171,6 +173,11 @@ pub struct LedgerOptions {
     pub mode: OpenMode,
     /// Who besides the owner may use the files a new ledger creates.
     pub file_access: FileAccess,
+    /// Closing a file ledger (its last handle) writes a snapshot of its state when this many
+    /// events or more followed the last snapshot ([`SNAPSHOT_EVERY`], 10,000, by default;
+    /// 0: never by itself, only [`Ledger::write_snapshot`]). Opening then replays only the
+    /// events after the snapshot.
+    pub snapshot_every: u64,
 }
 
 impl LedgerOptions {
@@ -225,6 +232,13 @@ impl LedgerOptions {
         self
     }
 
+    /// These options with another snapshot interval (see [`LedgerOptions::snapshot_every`]).
+    #[must_use]
+    pub fn with_snapshot_every(mut self, events: u64) -> Self {
+        self.snapshot_every = events;
+        self
+    }
+
     /// These options with another clock (tests set a fixed one).
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -257,6 +271,7 @@ impl Default for LedgerOptions {
             test_clock: None,
             mode: OpenMode::default(),
             file_access: FileAccess::default(),
+            snapshot_every: SNAPSHOT_EVERY,
         }
     }
 }
@@ -288,6 +303,24 @@ struct Inner {
     /// For a ledger file: the head counter shared with the other processes that have it open,
     /// set once the ledger is open.
     shared: OnceLock<shared::Shared>,
+    /// What opening made of the snapshot.
+    snapshot_status: OnceLock<snapshot::SnapshotStatus>,
+    /// Where a writable file ledger writes its snapshot, and the file's mode.
+    snapshot_file: OnceLock<(PathBuf, u32)>,
+    /// The event the newest snapshot holds the state after (0: none).
+    snapshot_seq: AtomicU64,
+    /// [`LedgerOptions::snapshot_every`].
+    snapshot_every: u64,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // A snapshot only saves the next open time: one that cannot be written now leaves
+        // the next open to replay the log, which is always correct.
+        if snapshot::due_on_close(self) {
+            let _ = snapshot::write_snapshot(self);
+        }
+    }
 }
 
 /// A consent ledger. Cheap to clone; clones share one ledger, and it may be used from many
@@ -373,6 +406,17 @@ impl Ledger {
         options: LedgerOptions,
         fresh: bool,
     ) -> Result<Ledger> {
+        Ledger::build_with(store, options, fresh, None)
+    }
+
+    /// As [`Ledger::build`], starting from the snapshot at `snapshot` when there is one that
+    /// can be trusted (then only the events after it are replayed).
+    pub(crate) fn build_with(
+        store: Box<dyn Store>,
+        options: LedgerOptions,
+        fresh: bool,
+        snapshot: Option<&std::path::Path>,
+    ) -> Result<Ledger> {
         let given = options.catalogue;
         let catalogue = given
             .clone()
@@ -395,10 +439,17 @@ impl Ledger {
             )?;
         }
         store.begin_read()?;
-        let opened = Ledger::replayed(store.as_ref(), &catalogue, &key);
+        let (opened, status) = match snapshot {
+            Some(path) if !fresh => Ledger::from_snapshot(store.as_ref(), &catalogue, &key, path),
+            _ => (
+                Ledger::replayed(store.as_ref(), &catalogue, &key),
+                Default::default(),
+            ),
+        };
         let ended = store.end_read();
         let (projection, writer, adoptions) = opened?;
         ended?;
+        let snapshot_seq = status.used_seq();
         let now = options.clock.now();
         let (catalogues, adopt_now) = match adoptions.split_first() {
             Some((first, rest)) => {
@@ -451,8 +502,13 @@ impl Ledger {
                 events: AtomicU64::new(writer.last_seq),
                 writer: Mutex::new(writer),
                 shared: OnceLock::new(),
+                snapshot_status: OnceLock::new(),
+                snapshot_file: OnceLock::new(),
+                snapshot_seq: AtomicU64::new(snapshot_seq),
+                snapshot_every: options.snapshot_every,
             }),
         };
+        ledger.after_snapshot(status)?;
         if adopt_now {
             let mut writer = ledger.lock_writer()?;
             ledger.commit_one(
@@ -503,6 +559,50 @@ impl Ledger {
         time::to_micros(at, "clock")?;
         clock.set(at);
         Ok(())
+    }
+
+    /// Opens from the snapshot at `path` when it can be trusted (the state at its event; the
+    /// caller applies what follows), else replays the whole log; says which.
+    fn from_snapshot(
+        store: &dyn Store,
+        catalogue: &Catalogue,
+        key: &PseudonymKey,
+        path: &std::path::Path,
+    ) -> (
+        Result<(Projection, Writer, Vec<adopt::Adoption>)>,
+        snapshot::SnapshotStatus,
+    ) {
+        let loaded = check_metadata(store, key)
+            .map_err(|e| e.to_string())
+            .and_then(|()| snapshot::load(path, store, key));
+        match loaded {
+            Ok(Some(loaded)) => {
+                let seq = loaded.writer.last_seq;
+                let keyed =
+                    check::unwrap_keys(store, &KeyWrapper::new(key), check::Wrapping::Current).map(
+                        |keys| {
+                            let mut projection = loaded.projection;
+                            // Keys of events up to the snapshot; the catch-up adds later ones.
+                            for (subject, (key, since)) in keys {
+                                if since <= seq {
+                                    projection.set_key(subject, key, since);
+                                }
+                            }
+                            projection.shrink();
+                            (projection, loaded.writer, loaded.adoptions)
+                        },
+                    );
+                (keyed, snapshot::SnapshotStatus::Used { seq })
+            }
+            Ok(None) => (
+                Ledger::replayed(store, catalogue, key),
+                snapshot::SnapshotStatus::Absent,
+            ),
+            Err(reason) => (
+                Ledger::replayed(store, catalogue, key),
+                snapshot::SnapshotStatus::Ignored { reason },
+            ),
+        }
     }
 
     /// Checks a stored ledger's metadata and key, replays every event into a new projection and

@@ -378,15 +378,18 @@ fn open_existing(path: &Path, options: LedgerOptions, read_only: bool) -> Result
         .created_lock_file()
         .then(|| store.lock_file_path())
         .flatten();
+    let snapshot =
+        crate::store::lock::canonical(path).map(|real| super::snapshot::snapshot_path(&real))?;
     let opened = existing_key(path, &options)
         .and_then(|key| {
-            Ledger::build(
+            Ledger::build_with(
                 Box::new(Arc::clone(&store)),
                 LedgerOptions {
                     key: Some(key),
                     ..options
                 },
                 false,
+                Some(&snapshot),
             )
         })
         .and_then(|ledger| match store.shared_path() {
@@ -394,6 +397,11 @@ fn open_existing(path: &Path, options: LedgerOptions, read_only: bool) -> Result
                 .share(real, existing_access(path), !read_only)
                 .map(|()| ledger),
             None => Ok(ledger),
+        })
+        .inspect(|ledger| {
+            if !read_only {
+                ledger.keep_snapshots(snapshot, existing_access(path).data_mode());
+            }
         });
     if opened.is_err() {
         drop(store);
@@ -441,7 +449,12 @@ fn create(path: &Path, options: LedgerOptions) -> Result<Ledger> {
         Some(real) => ledger.share(real, access, true).map(|()| ledger),
         None => Ok(ledger),
     })
-    .and_then(|ledger| store.finish_creation().map(|()| ledger));
+    .and_then(|ledger| store.finish_creation().map(|()| ledger))
+    .and_then(|ledger| {
+        let real = crate::store::lock::canonical(path)?;
+        ledger.keep_snapshots(super::snapshot::snapshot_path(&real), access.data_mode());
+        Ok(ledger)
+    });
     if created.is_err() {
         drop(store);
         remove_created(path, lock_made.as_deref());
