@@ -180,6 +180,10 @@ pub enum Command {
         after_help = "Example:\n  consent --ledger /srv/consent/consent.db restore /backup/consent-2026-03-01 --reason \"disk failure, case 2026/88\""
     )]
     Restore(RestoreArgs),
+    /// Write a snapshot of the ledger's state now, so the next open replays only what follows
+    /// (closing a ledger writes one by itself once 10,000 events followed the last)
+    #[command(after_help = "Example:\n  consent --ledger /srv/consent/consent.db snapshot")]
+    Snapshot,
     /// Record many consents from a JSON array or JSON lines of grant documents
     #[command(after_help = "Example:\n  consent import grants.jsonl --batch-size 5000")]
     Import(ImportArgs),

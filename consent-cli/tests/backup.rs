@@ -374,3 +374,45 @@ fn a_restore_over_a_ledger_a_process_has_open_is_refused() {
         .run("ledger.db", &["restore", "b", "--reason", "test"])
         .code(0);
 }
+
+#[test]
+fn a_snapshot_that_cannot_be_trusted_is_reported_and_the_answer_is_the_same() {
+    let sandbox = Sandbox::new();
+    grant(&sandbox, ADULT);
+    let written = sandbox
+        .run("ledger.db", &["--json", "snapshot"])
+        .code(0)
+        .json();
+    assert_eq!(written["seq"], 2);
+    let trusted = decisions(&sandbox, "ledger.db");
+    let snapshot = sandbox.path("ledger.db.snapshot");
+    let mut data = bytes(&snapshot);
+    let at = data.len() / 2;
+    data[at] ^= 1;
+    std::fs::write(&snapshot, data).unwrap();
+    let run = sandbox.stdin(
+        "ledger.db",
+        &[
+            "decide",
+            "--subject",
+            "-",
+            "--recipient",
+            "nav",
+            "--purpose",
+            "employment_followup",
+            "--category",
+            "finances",
+            "--at",
+            "2026-03-01",
+        ],
+        ADULT,
+    );
+    assert!(
+        run.stderr
+            .contains("warning: the ledger's snapshot was not used"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("MAC"), "{}", run.stderr);
+    assert_eq!(decisions(&sandbox, "ledger.db"), trusted);
+}

@@ -127,3 +127,22 @@ pub fn verify_against(ctx: &Context<'_>, manifest: &Path) -> Result<Outcome, Cli
         }),
     })
 }
+
+pub fn snapshot(ctx: &Context<'_>) -> Result<Outcome, CliError> {
+    let ledger = ctx.open()?;
+    let seq = ledger.write_snapshot()?.ok_or_else(|| {
+        CliError::new(
+            "invalid_input",
+            "this ledger keeps no snapshot (it is not a file)",
+        )
+    })?;
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(&json!({
+            "schema": "consent-cli-snapshot/1",
+            "seq": seq,
+        }))?));
+    }
+    Ok(Outcome::ok(format!(
+        "wrote a snapshot of the state after event {seq}\n"
+    )))
+}

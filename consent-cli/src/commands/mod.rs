@@ -37,6 +37,7 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         },
         Command::Backup(args) => backup::backup(ctx, args),
         Command::Restore(args) => backup::restore(ctx, args),
+        Command::Snapshot => backup::snapshot(ctx),
         Command::Reconsent(args) => report::reconsent(ctx, args),
         Command::Restrict(args) => rights::restrict(ctx, args),
         Command::LiftRestriction(args) => rights::lift_restriction(ctx, args),

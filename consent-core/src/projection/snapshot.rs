@@ -195,7 +195,9 @@ impl Projection {
     /// Reads what [`Projection::encode`] wrote; `None` for anything else.
     pub(crate) fn decode(r: &mut Reader<'_>) -> Option<Projection> {
         let mut projection = Projection::default();
-        for _ in 0..r.len(16 + 1 + 8)? {
+        let subjects = r.len(16 + 1 + 8)?;
+        projection.subjects.reserve(subjects);
+        for _ in 0..subjects {
             let subject = r.pseudonym()?;
             let flagged = r.bool()?;
             let mut state = SubjectState {
@@ -210,7 +212,9 @@ impl Projection {
             }
             projection.subjects.update(subject, |entry| *entry = state);
         }
-        for _ in 0..r.len(32)? {
+        let grants = r.len(32)?;
+        projection.grants.reserve(grants);
+        for _ in 0..grants {
             let grant = GrantId(r.uuid()?);
             projection.grants.insert(grant, r.pseudonym()?);
         }
