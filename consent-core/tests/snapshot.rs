@@ -263,3 +263,28 @@ fn verify_checks_the_whole_chain_whatever_the_snapshot() {
     std::fs::remove_file(snapshot_of(&path)).unwrap();
     assert!(Ledger::open(&path, options()).is_err());
 }
+
+/// A kassasjon shreds a subject's records; the snapshot, which holds the subject's grant
+/// states, goes first.
+#[test]
+fn a_kassasjon_removes_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let ledger = Ledger::open(&path, kassasjon_options()).unwrap();
+    let number = &numbers()[0];
+    ledger
+        .grant(&request(number, "case_handling"), &actor())
+        .unwrap();
+    let person = subject(&ledger, number);
+    ledger.write_snapshot().unwrap();
+    assert!(snapshot_of(&path).exists());
+    let outcome = erase_by_kassasjon(&ledger, &person);
+    assert!(matches!(
+        outcome,
+        consent_core::ErasureOutcome::Erased { .. }
+    ));
+    assert!(!snapshot_of(&path).exists());
+    drop(ledger);
+    let reopened = Ledger::open(&path, kassasjon_options()).unwrap();
+    assert_eq!(reopened.snapshot_status(), SnapshotStatus::Absent);
+}

@@ -216,6 +216,29 @@ impl Ledger {
         Ok(())
     }
 
+    /// Removes the ledger's snapshot (before a kassasjon: it holds the state of the subjects
+    /// being shredded); the next open replays the log, and a later close writes a new one.
+    ///
+    /// # Errors
+    /// `Storage` when the file exists and cannot be removed (then nothing is shredded).
+    pub(super) fn forget_snapshot(&self) -> Result<()> {
+        let Some((path, _)) = self.inner.snapshot_file.get() else {
+            return Ok(());
+        };
+        match fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::storage(
+                    &format!("cannot remove the snapshot `{}`", path.display()),
+                    e,
+                ));
+            }
+        }
+        self.inner.snapshot_seq.store(0, Ordering::Release);
+        Ok(())
+    }
+
     /// Makes this (writable, file) ledger write its snapshots to `path` with `mode`.
     pub(super) fn keep_snapshots(&self, path: PathBuf, mode: u32) {
         let _ = self.inner.snapshot_file.set((path, mode));
