@@ -572,26 +572,41 @@ impl Ledger {
         Result<(Projection, Writer, Vec<adopt::Adoption>)>,
         snapshot::SnapshotStatus,
     ) {
-        let loaded = check_metadata(store, key)
-            .map_err(|e| e.to_string())
-            .and_then(|()| snapshot::load(path, store, key));
+        let load = || {
+            check_metadata(store, key)
+                .map_err(|e| e.to_string())
+                .and_then(|()| snapshot::load(path, store, key))
+        };
+        let unwrap = || check::unwrap_keys(store, &KeyWrapper::new(key), check::Wrapping::Current);
+        // With a snapshot there, the subject keys are unwrapped on a second thread while the
+        // snapshot is read, checked and decoded (each takes a few hundred ms at a million
+        // events).
+        let (loaded, keys) = if path.exists() {
+            std::thread::scope(|scope| {
+                let keys = scope.spawn(unwrap);
+                let loaded = load();
+                let keys = keys.join().unwrap_or_else(|_| {
+                    Err(Error::storage("opening the ledger", "a thread panicked"))
+                });
+                (loaded, keys)
+            })
+        } else {
+            (Ok(None), Ok(check::Keys::default()))
+        };
         match loaded {
             Ok(Some(loaded)) => {
                 let seq = loaded.writer.last_seq;
-                let keyed =
-                    check::unwrap_keys(store, &KeyWrapper::new(key), check::Wrapping::Current).map(
-                        |keys| {
-                            let mut projection = loaded.projection;
-                            // Keys of events up to the snapshot; the catch-up adds later ones.
-                            for (subject, (key, since)) in keys {
-                                if since <= seq {
-                                    projection.set_key(subject, key, since);
-                                }
-                            }
-                            projection.shrink();
-                            (projection, loaded.writer, loaded.adoptions)
-                        },
-                    );
+                let keyed = keys.map(|keys| {
+                    let mut projection = loaded.projection;
+                    // Keys of events up to the snapshot; the catch-up adds later ones.
+                    for (subject, (key, since)) in keys {
+                        if since <= seq {
+                            projection.set_key(subject, key, since);
+                        }
+                    }
+                    projection.shrink();
+                    (projection, loaded.writer, loaded.adoptions)
+                });
                 (keyed, snapshot::SnapshotStatus::Used { seq })
             }
             Ok(None) => (
