@@ -415,4 +415,13 @@ fn a_snapshot_that_cannot_be_trusted_is_reported_and_the_answer_is_the_same() {
     );
     assert!(run.stderr.contains("MAC"), "{}", run.stderr);
     assert_eq!(decisions(&sandbox, "ledger.db"), trusted);
+    // doctor names it as a problem; a new snapshot mends it.
+    let doctor = sandbox
+        .run("ledger.db", &["--json", "doctor"])
+        .code(1)
+        .json();
+    assert_eq!(doctor["snapshot"]["status"], "ignored", "{doctor}");
+    sandbox.run("ledger.db", &["snapshot"]).code(0);
+    let doctor = sandbox.run("ledger.db", &["--json", "doctor"]).json();
+    assert_eq!(doctor["snapshot"]["status"], "used", "{doctor}");
 }
