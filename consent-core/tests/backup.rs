@@ -412,3 +412,21 @@ fn consent_core_key(path: &Path) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&text.trim()[2 * i..2 * i + 2], 16).unwrap())
         .collect()
 }
+
+#[test]
+fn a_restore_next_to_another_ledgers_key_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir, "consent.db");
+    drop(Ledger::open(&path, options()).unwrap());
+    let dest = dir.path().join("backup");
+    Ledger::backup_file(&path, &options(), &dest, true).unwrap();
+    // Another ledger lives at the target, under another key.
+    let target = db(&dir, "other.db");
+    let other = Ledger::open(&target, options()).unwrap();
+    write_some(&other, 0);
+    drop(other);
+    let before = file_bytes(&target);
+    let err = Ledger::restore_file(&dest, &target, &options(), &actor(), "mix-up").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::KeyMismatch, "{err}");
+    assert_eq!(file_bytes(&target), before);
+}
