@@ -320,6 +320,18 @@ consent_result consent_ledger_adopt_catalogue(const struct consent_ledger *ledge
 bool consent_decision_permitted(const struct consent_decision *decision);
 
 /**
+ * The ledger position the decision was made at: the sequence number of the last event it
+ * saw (`as_of_seq` in its JSON). A decision made after another process or host acknowledged a
+ * write has an `as_of_seq` at least that write's.
+ *
+ * Returns 0 for NULL. Infallible; it does not touch the last error.
+ *
+ * # Safety
+ * `decision` is NULL or a live decision.
+ */
+uint64_t consent_decision_as_of_seq(const struct consent_decision *decision);
+
+/**
  * The decision as JSON: `{"version": 1, "permitted": bool, "at": "RFC 3339", "recipient": "...",
  * "purpose": "...", "categories": [{"category": "...", "permitted": bool, "basis": {...}} or
  * {"category": "...", "permitted": false, "reason": "no_basis|withdrawn|expired|not_explicit|
@@ -448,9 +460,11 @@ consent_result consent_ledger_set_clock(const struct consent_ledger *ledger, int
  * `"key_hex"` (64 hex digits: the pseudonym key itself, for hosts that keep it in a secret
  * store), `"catalogue_file"` (string: a catalogue TOML file to use instead of the embedded
  * default), `"mode"` (`"open_or_create"`, the default; `"create"`, which adopts an existing
- * key file; or `"read_only"`, which creates and writes nothing and works beside a writer) and
- * `"group_access"` (bool: a new ledger's files are 0660 and its key 0640 instead of 0600).
- * Unknown keys are rejected.
+ * key file; or `"read_only"`, which creates and writes nothing and works beside a writer),
+ * `"group_access"` (bool: a new ledger's files are 0660 and its key 0640 instead of 0600) and
+ * `"write_wait_ms"` (a whole number from 1: how long a write waits for another process's
+ * write lock before it fails with `LOCKED` naming the holder; without it a write waits as long
+ * as it takes). Unknown keys are rejected.
  *
  * On success writes a new handle to `*ledger_out`; the caller owns it and releases it with
  * `consent_ledger_free`. On failure `*ledger_out` is left untouched.
@@ -562,6 +576,28 @@ consent_result consent_ledger_withdraw(const struct consent_ledger *ledger,
                                        int64_t at_unix_ms,
                                        const char *actor_json,
                                        const char *reason);
+
+/**
+ * `consent_ledger_withdraw` with an idempotency key the caller chooses (for example the case
+ * number of the form; 1 to 128 characters, never a national id): the same withdrawal again
+ * with the same key writes nothing and succeeds, so a call retried after a lost answer is
+ * safe; the same key with another request is `CONFLICT`. (Grants and refusals carry their key
+ * in their JSON, as `"idempotency_key"`.)
+ *
+ * Thread-safe.
+ *
+ * Errors: as `consent_ledger_withdraw`, and `INVALID_INPUT` for a bad key, `CONFLICT` for a
+ * key used for another request.
+ *
+ * # Safety
+ * As `consent_ledger_withdraw`; `idempotency_key` is a NUL-terminated string.
+ */
+consent_result consent_ledger_withdraw_idempotent(const struct consent_ledger *ledger,
+                                                  const char *grant_id,
+                                                  int64_t at_unix_ms,
+                                                  const char *actor_json,
+                                                  const char *reason,
+                                                  const char *idempotency_key);
 
 /**
  * Decides whether `subject`'s data in `categories` may be disclosed to `recipient` for

@@ -100,6 +100,9 @@ for run in $(seq 1 "$runs"); do
     mv "$replay_db.snapshot.aside" "$replay_db.snapshot"
     echo "BENCH-RESULT cli_decide_ms=$with cli_decide_full_ms=$without" | tee "$out/cli-decide-$run.log" >&2
 done
+step "a shared ledger file: the head check's cost, and cross-process visibility"
+"$(bench_bin shared)" --bench "${crit[@]}" 2>&1 | tee "$out/shared-1.log" >&2
+"$(bench_bin visibility)" 2>&1 | tee "$out/visibility-1.log" >&2
 
 step "C and Python against native, $binding_subjects subjects, $decisions decisions a kind"
 db="$out/fixtures/binding.db"

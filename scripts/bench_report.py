@@ -170,6 +170,23 @@ rows.append((f"`consent decide` end to end, {int(events):,}-event ledger with a 
              "without the snapshot " + runs(cli_full, lambda v: "n/a" if v is None else f"{v:.0f} ms"), "",
              "≤ 300 ms", verdict(cli_ms, lambda v: v <= 300)))
 
+# A shared ledger file (issue 14): the head check every decision makes on a file other
+# processes may write, against the same ledger in memory, interleaved in one run; and how soon
+# a decision in another process sees an acknowledged write.
+for kind in ("statute", "consent"):
+    shared_ns = value("shared-1.log", f"shared_{kind}_ns")
+    unshared_ns = value("shared-1.log", f"unshared_{kind}_ns")
+    extra = shared_ns - unshared_ns if shared_ns is not None and unshared_ns is not None else None
+    rows.append((f"decide on a shared file, {kind} path (head check included)", fmt_ns(shared_ns),
+                 "the same ledger unshared " + fmt_ns(unshared_ns),
+                 "n/a" if extra is None else f"{extra:+.1f} ns",
+                 "≤ 10 ns extra", verdict([extra], lambda v: v <= 10)))
+p50 = value("visibility-1.log", "visibility_p50_us")
+p99 = value("visibility-1.log", "visibility_p99_us")
+if p50 is not None:
+    rows.append(("cross-process visibility: acknowledgment in A to B's first decision that sees it",
+                 f"p50 {p50:.0f} µs, p99 {p99:.0f} µs", "", "", "information", ""))
+
 cedar = [results(f"cedar-{i}.log") for i in r]
 cedar_all = [next((f for f in c if "agree" in f), None) for c in cedar]
 cedar_ratio = [float(c["ratio"]) if c else None for c in cedar_all]
@@ -247,6 +264,8 @@ print("scripts/bench.sh                                  # everything below, sev
 print("cargo bench -p consent-core --bench decide        # decide + memory per grant")
 print("cargo bench -p consent-core --bench grant         # grant in memory, durable, bulk")
 print("cargo bench -p consent-core --bench replay        # open/replay and verify of a SQLite ledger")
+print("cargo bench -p consent-core --bench shared        # the head check of a shared ledger file")
+print("cargo bench -p consent-core --bench visibility    # cross-process visibility, p50/p99")
 print("BENCH_SUBJECTS=100000 cargo bench -p consent-core --bench decide   # a quick run")
 print("cargo run --release --manifest-path bench/cedar/Cargo.toml         # Cedar comparator")
 print("```\n")

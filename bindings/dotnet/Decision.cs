@@ -24,6 +24,14 @@ namespace Consent
             get { return Native.consent_decision_permitted(handle) != 0; }
         }
 
+        /// <summary>The ledger position the decision was made at: the sequence number of the
+        /// last event it saw. A decision made after another process acknowledged a write has an
+        /// <c>AsOfSeq</c> at least that write's.</summary>
+        public ulong AsOfSeq
+        {
+            get { return Native.consent_decision_as_of_seq(handle); }
+        }
+
         /// <summary>The decision as the library's JSON document (schema version 1): the instant,
         /// recipient, purpose, and per category the basis or the reason for denial. It
         /// contains no national id.</summary>

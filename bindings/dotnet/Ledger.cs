@@ -104,6 +104,22 @@ namespace Consent
                 Time.UnixMs(at), Actor.ToNative(actor), Utf8.ToNative(reason, "reason")));
         }
 
+        /// <summary><see cref="Withdraw"/> with an idempotency key the caller chooses (for
+        /// example the case number of the form): the same withdrawal again with the same key
+        /// writes nothing and succeeds, so a retry after a lost answer is safe. Grants and
+        /// refusals carry their key in their JSON, as <c>"idempotency_key"</c>.</summary>
+        /// <exception cref="ConflictException">The key was used for another request, or the
+        /// grant was withdrawn without this key.</exception>
+        /// <exception cref="InvalidInputException">A bad key (empty, longer than 128
+        /// characters, or holding a national id).</exception>
+        public void WithdrawIdempotent(Guid grantId, DateTimeOffset at, Actor actor,
+            string idempotencyKey, string reason = null)
+        {
+            Native.Check(Native.consent_ledger_withdraw_idempotent(handle,
+                Ids.ToNative(grantId, "grant_id"), Time.UnixMs(at), Actor.ToNative(actor),
+                Utf8.ToNative(reason, "reason"), Utf8.ToNative(idempotencyKey, "idempotency_key")));
+        }
+
         /// <summary>Records that the subject (or a representative) refused to consent.
         /// <paramref name="refusalJson"/> has the grant document's <c>subject</c>,
         /// <c>grantor</c>, <c>purposes</c>, <c>recipients</c>, <c>categories</c>,

@@ -32,6 +32,9 @@ namespace Consent
             LedgerHandle ledger, byte[] grantJson, byte[] actorJson, out IntPtr grantId);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_withdraw(
             LedgerHandle ledger, byte[] grantId, long atUnixMs, byte[] actorJson, byte[] reason);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_withdraw_idempotent(
+            LedgerHandle ledger, byte[] grantId, long atUnixMs, byte[] actorJson, byte[] reason,
+            byte[] idempotencyKey);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_refuse(
             LedgerHandle ledger, byte[] refusalJson, byte[] actorJson, out IntPtr recordId);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_decide(
@@ -89,6 +92,7 @@ namespace Consent
             LedgerHandle ledger, long atUnixMs, long windowMs, out IntPtr json);
 
         [DllImport(Library)] internal static extern byte consent_decision_permitted(DecisionHandle decision);
+        [DllImport(Library)] internal static extern ulong consent_decision_as_of_seq(DecisionHandle decision);
         [DllImport(Library)] internal static extern ResultCode consent_decision_to_json(
             DecisionHandle decision, out IntPtr json);
         [DllImport(Library)] internal static extern void consent_decision_free(IntPtr decision);

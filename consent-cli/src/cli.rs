@@ -113,6 +113,17 @@ pub struct Global {
     pub clock: Option<When>,
 }
 
+/// A shell `consent completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    /// GNU Bash
+    Bash,
+    /// Z shell
+    Zsh,
+    /// fish
+    Fish,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -240,6 +251,16 @@ pub enum Command {
     /// the chain head and free disk space. Exit 0 when healthy, 1 with each problem listed
     #[command(after_help = "Example:\n  consent --ledger /srv/consent/consent.db doctor")]
     Doctor,
+    /// Print a completion script for a shell, written from this command line's definition
+    #[command(after_help = "Example:\n  consent completions bash > /etc/bash_completion.d/consent")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print this manual page in roff
+    #[command(after_help = "Example:\n  consent man | man -l -")]
+    Man,
 }
 
 /// `consent verify`
@@ -316,6 +337,10 @@ pub struct WithdrawArgs {
     /// Why, as the subject gave it (never a national id)
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
+    /// A key of your choosing (the case number of the form): the same withdrawal again with
+    /// the same key writes nothing and succeeds, so a retried command is safe
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
 }
 
 /// `consent decide`

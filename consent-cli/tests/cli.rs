@@ -825,6 +825,8 @@ fn import_takes_a_json_array_or_json_lines_in_batches() {
     );
     assert_eq!(sandbox.events(), 6);
 
+    // The same grants as JSON lines: each row gets a key made from its content, so a re-run
+    // import writes nothing and returns the first grants' ids.
     let lines: String = docs.iter().map(|d| format!("{d}\n\n")).collect();
     let jsonl = sandbox.write("grants.jsonl", &lines);
     let json = sandbox
@@ -833,9 +835,51 @@ fn import_takes_a_json_array_or_json_lines_in_batches() {
         .json();
     assert_eq!(json["imported"], 6);
     assert_eq!(json["grant_ids"].as_array().unwrap().len(), 6);
-    assert_eq!(sandbox.events(), 12);
-    sandbox.act_stdin(&["import", "-"], &lines).ok();
-    assert_eq!(sandbox.events(), 18);
+    assert_eq!(sandbox.events(), 6);
+    let again = sandbox
+        .act_stdin(&["import", "--json", "-"], &lines)
+        .ok()
+        .json();
+    assert_eq!(again["grant_ids"], json["grant_ids"]);
+    assert_eq!(sandbox.events(), 6);
+
+    // A row that brings its own key keeps it; a new row is written.
+    let mut keyed = grant_doc(&person("160385", "10"));
+    keyed["idempotency_key"] = "sak 2026/5 skjema".into();
+    let row = format!("{keyed}\n");
+    let first = sandbox
+        .act_stdin(&["import", "--json", "-"], &row)
+        .ok()
+        .json();
+    let second = sandbox
+        .act_stdin(&["import", "--json", "-"], &row)
+        .ok()
+        .json();
+    assert_eq!(first["grant_ids"], second["grant_ids"]);
+    assert_eq!(sandbox.events(), 7);
+}
+
+#[test]
+fn a_withdrawal_with_a_key_may_be_retried() {
+    let sandbox = Sandbox::ledger();
+    let fnr = person("150385", "10");
+    let id = sandbox.grant(&grant_doc(&fnr));
+    let args = [
+        "withdraw",
+        id.as_str(),
+        "--at",
+        "2026-04-01T08:00:00Z",
+        "--idempotency-key",
+        "trekk-5",
+    ];
+    sandbox.act(&args).ok();
+    sandbox.act(&args).ok();
+    assert_eq!(sandbox.events(), 2);
+    // Without the key the retry is the conflict it always was (exit 2), and writes nothing.
+    sandbox
+        .act(&["withdraw", id.as_str(), "--at", "2026-04-01T08:00:00Z"])
+        .fails("already withdrawn");
+    assert_eq!(sandbox.events(), 2);
 }
 
 #[test]

@@ -42,7 +42,7 @@ pub use ledger::{
 };
 pub use log::event::{
     AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord, ErasureRecord,
-    Event, EventPayload, GrantRecord, GrantorRecord, LiftRecord, NotificationRecord,
+    Event, EventPayload, GrantRecord, GrantorRecord, Idempotency, LiftRecord, NotificationRecord,
     ObjectionOutcome, ObjectionRecord, ObjectionResolution, RESTRICTION_V1, RESTRICTION_V2,
     RectificationRecord, RefusalRecord, RestoreRecord, RestrictionGround, RestrictionRecord,
     SuccessionRecord, WithdrawalRecord,
@@ -52,7 +52,10 @@ pub use model::party::{
     Actor, ChildHeard, ChildPosition, Evidence, EvidenceMethod, Grantor, MaturityAssessment,
     Notice, RepresentativeId, RepresentativeRole,
 };
-pub use model::request::{Assertion, Correction, DisclosureRequest, GrantRequest, RefusalRequest};
+pub use model::request::{
+    Assertion, Correction, DisclosureRequest, GrantRequest, IDEMPOTENCY_KEY_MAX, RefusalRequest,
+};
+pub use model::signed::{ActorTrust, TOKEN_LEEWAY_SECONDS};
 pub use model::{GrantId, MAX_DOCUMENT_BYTES, RecordId, SCHEMA_VERSION};
 pub use policy::grant_state::GrantStatus;
 pub use policy::reconsent::{ReconsentItem, ReconsentReason};
@@ -64,6 +67,7 @@ pub use time::from_unix_millis;
 pub mod storage {
     pub use crate::ledger::{STORAGE_SCHEMA, UpgradeReport, upgrade_file, upgrade_file_with};
     pub use crate::log::record::{EventRecord, GENESIS, Hash, Head};
+    pub use crate::store::lock::lock_holder;
     pub use crate::store::memory::MemoryStore;
     pub use crate::store::sqlite::{FileAccess, SqliteStore};
     pub use crate::store::{Batch, Store, Stream, SubjectKey};

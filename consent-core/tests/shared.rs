@@ -111,6 +111,83 @@ fn two_handles_on_one_file_see_each_others_writes() {
 }
 
 #[test]
+fn reads_through_another_handle_see_its_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let a = open(&path);
+    let b = open(&path);
+    // `b` has applied only the catalogue's adoption when `a` writes a first grant for a new
+    // subject, whose key `b` has never seen.
+    let grant = a.grant(&request(), &actor()).unwrap();
+
+    // The events through `b` include the grant, opened with the subject's new key (not read
+    // as redacted), and nothing past what `b` could open.
+    let events = b.events().unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(
+        matches!(&events[1].payload, EventPayload::GrantRecorded(g) if g.grant_id == grant),
+        "{:?}",
+        events[1].payload
+    );
+
+    // The person's export through `b` holds the grant `a` acknowledged.
+    let export = b.subject_export(&adult(&b)).unwrap();
+    assert_eq!(export.consent_records.len(), 1);
+
+    // A withdrawal through `a` shows in `b`'s export without anything else in between.
+    a.withdraw(grant, a.now(), &actor(), None).unwrap();
+    let export = b.subject_export(&adult(&b)).unwrap();
+    assert_eq!(
+        export.consent_records[0].event_state,
+        consent_core::GrantStatus::Withdrawn
+    );
+}
+
+#[test]
+fn a_write_waits_for_another_writer_only_as_long_as_it_was_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let wait = std::time::Duration::from_millis(100);
+    let ledger = Ledger::open(&path, options().with_write_wait(wait)).unwrap();
+    ledger.grant(&request(), &actor()).unwrap();
+
+    // Another writer holds the lock (here: this process, through a file description of its
+    // own, which excludes the ledger's just as another process's would).
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path().join("consent.db.lock"))
+        .unwrap();
+    held.lock().unwrap();
+    let started = std::time::Instant::now();
+    let err = ledger.grant(&request(), &actor()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Locked, "{}", err.message());
+    assert!(started.elapsed() >= wait, "it gave up before its limit");
+    // The message names the holder and the limit, so an operator knows whom to look at.
+    assert!(
+        err.message()
+            .contains(&format!("pid {}", std::process::id())),
+        "{}",
+        err.message()
+    );
+    assert!(err.message().contains("100 ms"), "{}", err.message());
+    assert_eq!(ledger.event_count(), 2, "nothing was written");
+
+    held.unlock().unwrap();
+    ledger.grant(&request(), &actor()).unwrap();
+    assert_eq!(ledger.event_count(), 3);
+    consistent(&path, &ledger);
+
+    // Through the options document of the C ABI.
+    let options = consent_core::LedgerOptions::from_json(r#"{"write_wait_ms": 250}"#).unwrap();
+    assert_eq!(
+        options.write_wait,
+        Some(std::time::Duration::from_millis(250))
+    );
+    let err = consent_core::LedgerOptions::from_json(r#"{"write_wait_ms": 0}"#).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+}
+
+#[test]
 fn a_disclosure_is_checked_again_under_the_write_lock() {
     let dir = tempfile::tempdir().unwrap();
     let path = db(&dir);
@@ -281,6 +358,15 @@ fn shared_child() {
                 line.clear();
             }
         }
+        // Waits for an idempotency key on stdin, then grants with it, printing the id.
+        Some(("keyed", _)) => {
+            let mut line = String::new();
+            input.read_line(&mut line).unwrap();
+            let mut request = request();
+            request.idempotency_key = Some(line.trim().to_owned());
+            let grant = ledger.grant(&request, &actor()).unwrap();
+            writeln!(out, "keyed {grant}").unwrap();
+        }
         _ => unreachable!("unknown child role `{role}`"),
     }
     out.flush().unwrap();
@@ -346,6 +432,31 @@ fn of_two_processes_withdrawing_one_grant_exactly_one_wins() {
 }
 
 #[test]
+fn two_processes_writing_one_idempotency_key_at_once_write_one_grant() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let ledger = open(&path);
+    for round in 0..5 {
+        let mut children: Vec<Child> = (0..2).map(|_| spawn(&path, "keyed:")).collect();
+        for child in &mut children {
+            writeln!(child.stdin.as_mut().unwrap(), "skjema-{round}").unwrap();
+        }
+        let ids: Vec<String> = children
+            .into_iter()
+            .flat_map(|c| lines(c, "keyed "))
+            .collect();
+        assert_eq!(ids.len(), 2, "round {round}");
+        assert_eq!(
+            ids[0], ids[1],
+            "round {round}: both callers get the first grant's id"
+        );
+    }
+    // One grant a round, after the catalogue's adoption.
+    assert_eq!(permits(&ledger).1, 1 + 5);
+    consistent(&path, &ledger);
+}
+
+#[test]
 fn a_decision_after_another_process_acknowledged_a_withdrawal_denies() {
     let dir = tempfile::tempdir().unwrap();
     let path = db(&dir);
@@ -353,7 +464,9 @@ fn a_decision_after_another_process_acknowledged_a_withdrawal_denies() {
     let mut child = spawn(&path, "acknowledge:");
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let rounds = 200;
+    // 1,000 by default; the README's test command runs 10,000 (each round is a grant here, a
+    // withdrawal there and two decisions, a few milliseconds).
+    let rounds = count("CONSENT_SHARED_ROUNDS", 1_000);
     for round in 0..rounds {
         let grant = ledger.grant(&request(), &actor()).unwrap();
         assert!(permits(&ledger).0, "round {round}: the grant permits");
@@ -374,6 +487,127 @@ fn a_decision_after_another_process_acknowledged_a_withdrawal_denies() {
     drop(stdin);
     assert!(child.wait().unwrap().success());
     consistent(&path, &ledger);
+    println!("freshness: {rounds} rounds across two processes, no stale permit");
+}
+
+/// A count a test runs by default, or the one an environment variable asks for.
+fn count(variable: &str, default: u64) -> u64 {
+    match std::env::var(variable) {
+        Ok(value) => value.parse().unwrap(),
+        Err(_) => default,
+    }
+}
+
+#[test]
+fn writers_killed_at_random_points_lose_nothing_they_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    drop(open(&path));
+    // 5 rounds of two kills by default; the README's test command runs 10 (20 kills).
+    let rounds = count("CONSENT_SHARED_KILL_ROUNDS", 5);
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    println!("kill -9 test: seed {seed}");
+    let mut pause = move || {
+        // xorshift64: a pause of 0 to 100 ms after a writer's first acknowledged write, so
+        // kills land anywhere in its loop of writes (a few milliseconds each).
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::time::Duration::from_millis(seed % 100)
+    };
+    let (mut granted, mut withdrawn) = (Vec::new(), Vec::new());
+    let mut kills = 0;
+    for _ in 0..rounds {
+        let mut writers: Vec<Child> = (0..2).map(|_| spawn(&path, "writer:1000000")).collect();
+        let mut outputs = Vec::new();
+        for writer in &mut writers {
+            // Killed only once it is writing: after its first acknowledged grant.
+            let mut out = BufReader::new(writer.stdout.take().unwrap());
+            let mut seen = String::new();
+            loop {
+                let mut line = String::new();
+                assert!(
+                    out.read_line(&mut line).unwrap() > 0,
+                    "a writer ended before writing"
+                );
+                seen.push_str(&line);
+                if line.contains("granted ") {
+                    break;
+                }
+            }
+            std::thread::sleep(pause());
+            // `Child::kill` is SIGKILL: no destructor, no unlock, no flush.
+            writer.kill().unwrap();
+            kills += 1;
+            outputs.push((seen, out));
+        }
+        for (writer, (mut text, mut out)) in writers.into_iter().zip(outputs) {
+            std::io::Read::read_to_string(&mut out, &mut text).unwrap();
+            drop(writer.wait_with_output().unwrap());
+            // Only complete lines count: a kill can cut the last one short.
+            let before = granted.len();
+            for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
+                if let Some((_, id)) = line.trim_end().split_once("granted ") {
+                    granted.push(id.parse::<GrantId>().unwrap());
+                } else if let Some((_, id)) = line.trim_end().split_once("withdrew ") {
+                    withdrawn.push(id.parse::<GrantId>().unwrap());
+                }
+            }
+            assert!(
+                granted.len() > before,
+                "a writer was killed before it wrote"
+            );
+        }
+    }
+
+    // The lock is free for the others: a write that would wait at most a second succeeds.
+    let ledger = Ledger::open(
+        &path,
+        options().with_write_wait(std::time::Duration::from_secs(1)),
+    )
+    .unwrap();
+    ledger.grant(&request(), &actor()).unwrap();
+    consistent(&path, &ledger);
+
+    // Every acknowledged grant and withdrawal is in the log exactly once.
+    let events = open(&path).events().unwrap();
+    let mut recorded_grants = HashSet::new();
+    let mut recorded_withdrawals = HashSet::new();
+    for event in &events {
+        match &event.payload {
+            EventPayload::GrantRecorded(g) => {
+                assert!(recorded_grants.insert(g.grant_id), "a grant recorded twice");
+            }
+            EventPayload::GrantWithdrawn(w) => {
+                assert!(
+                    recorded_withdrawals.insert(w.grant_id),
+                    "a withdrawal recorded twice"
+                );
+            }
+            _ => {}
+        }
+    }
+    for grant in &granted {
+        assert!(
+            recorded_grants.contains(grant),
+            "acknowledged grant {grant} is lost"
+        );
+    }
+    for grant in &withdrawn {
+        assert!(
+            recorded_withdrawals.contains(grant),
+            "acknowledged withdrawal of {grant} is lost"
+        );
+    }
+    println!(
+        "kill -9 test: {kills} kills, {} acknowledged grants and {} withdrawals all present once",
+        granted.len(),
+        withdrawn.len()
+    );
 }
 
 /// A prepared request decides on fresh state too: a withdrawal through another handle is seen

@@ -288,3 +288,30 @@ fn a_kassasjon_removes_the_snapshot() {
     let reopened = Ledger::open(&path, kassasjon_options()).unwrap();
     assert_eq!(reopened.snapshot_status(), SnapshotStatus::Absent);
 }
+
+/// Idempotency keys recorded before the snapshot still hold after an open from it: a retried
+/// write is not applied twice.
+#[test]
+fn idempotency_keys_survive_an_open_from_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let mut json = grant_json(ADULT, &["nav"], &["case_handling"], &["family"], false);
+    json["idempotency_key"] = "skjema-41".into();
+    let keyed = GrantRequest::from_json(&json.to_string()).unwrap();
+    let ledger = Ledger::open(&path, options()).unwrap();
+    let first = ledger.grant(&keyed, &actor()).unwrap();
+    write(&ledger, 0, 3);
+    ledger.write_snapshot().unwrap();
+    drop(ledger);
+    let (with, status, replayed) = both(&path);
+    assert!(matches!(status, SnapshotStatus::Used { .. }));
+    assert_eq!(with, replayed);
+    let reopened = Ledger::open(&path, options()).unwrap();
+    assert!(matches!(
+        reopened.snapshot_status(),
+        SnapshotStatus::Used { .. }
+    ));
+    let events = reopened.event_count();
+    assert_eq!(reopened.grant(&keyed, &actor()).unwrap(), first);
+    assert_eq!(reopened.event_count(), events, "a retry writes nothing");
+}

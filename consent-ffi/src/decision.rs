@@ -53,6 +53,21 @@ pub unsafe extern "C" fn consent_decision_permitted(decision: *const consent_dec
     })
 }
 
+/// The ledger position the decision was made at: the sequence number of the last event it
+/// saw (`as_of_seq` in its JSON). A decision made after another process or host acknowledged a
+/// write has an `as_of_seq` at least that write's.
+///
+/// Returns 0 for NULL. Infallible; it does not touch the last error.
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_decision_as_of_seq(decision: *const consent_decision) -> u64 {
+    ffi_guard_or(0, || {
+        opt_ref::<consent_decision>(decision).map_or(0, Decision::as_of_seq)
+    })
+}
+
 /// The decision as JSON: `{"version": 1, "permitted": bool, "at": "RFC 3339", "recipient": "...",
 /// "purpose": "...", "categories": [{"category": "...", "permitted": bool, "basis": {...}} or
 /// {"category": "...", "permitted": false, "reason": "no_basis|withdrawn|expired|not_explicit|

@@ -92,9 +92,11 @@ fn open(path: &str, options_json: Option<&str>) -> Result<LedgerHandle, FfiError
 /// `"key_hex"` (64 hex digits: the pseudonym key itself, for hosts that keep it in a secret
 /// store), `"catalogue_file"` (string: a catalogue TOML file to use instead of the embedded
 /// default), `"mode"` (`"open_or_create"`, the default; `"create"`, which adopts an existing
-/// key file; or `"read_only"`, which creates and writes nothing and works beside a writer) and
-/// `"group_access"` (bool: a new ledger's files are 0660 and its key 0640 instead of 0600).
-/// Unknown keys are rejected.
+/// key file; or `"read_only"`, which creates and writes nothing and works beside a writer),
+/// `"group_access"` (bool: a new ledger's files are 0660 and its key 0640 instead of 0600) and
+/// `"write_wait_ms"` (a whole number from 1: how long a write waits for another process's
+/// write lock before it fails with `LOCKED` naming the holder; without it a write waits as long
+/// as it takes). Unknown keys are rejected.
 ///
 /// On success writes a new handle to `*ledger_out`; the caller owns it and releases it with
 /// `consent_ledger_free`. On failure `*ledger_out` is left untouched.
@@ -252,6 +254,44 @@ pub unsafe extern "C" fn consent_ledger_withdraw(
         let at = from_unix_millis(at_unix_ms)?;
         let actor = Actor::from_json(actor_json)?;
         handle.ledger.withdraw(grant, at, &actor, reason)?;
+        Ok(())
+    })
+}
+
+/// `consent_ledger_withdraw` with an idempotency key the caller chooses (for example the case
+/// number of the form; 1 to 128 characters, never a national id): the same withdrawal again
+/// with the same key writes nothing and succeeds, so a call retried after a lost answer is
+/// safe; the same key with another request is `CONFLICT`. (Grants and refusals carry their key
+/// in their JSON, as `"idempotency_key"`.)
+///
+/// Thread-safe.
+///
+/// Errors: as `consent_ledger_withdraw`, and `INVALID_INPUT` for a bad key, `CONFLICT` for a
+/// key used for another request.
+///
+/// # Safety
+/// As `consent_ledger_withdraw`; `idempotency_key` is a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_withdraw_idempotent(
+    ledger: *const consent_ledger,
+    grant_id: *const c_char,
+    at_unix_ms: i64,
+    actor_json: *const c_char,
+    reason: *const c_char,
+    idempotency_key: *const c_char,
+) -> consent_result {
+    ffi_guard("consent_ledger_withdraw_idempotent", || {
+        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        let grant_id = try_str(grant_id, "grant_id")?;
+        let actor_json = try_str(actor_json, "actor_json")?;
+        let reason = try_opt_str(reason, "reason")?;
+        let key = try_str(idempotency_key, "idempotency_key")?;
+        let grant: GrantId = grant_id.parse()?;
+        let at = from_unix_millis(at_unix_ms)?;
+        let actor = Actor::from_json(actor_json)?;
+        handle
+            .ledger
+            .withdraw_idempotent(grant, at, &actor, reason, key)?;
         Ok(())
     })
 }

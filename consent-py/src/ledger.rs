@@ -516,8 +516,10 @@ impl Ledger {
             .or_raise()
     }
 
-    /// Withdraws a grant from `at` onward; decisions before `at` are unchanged.
-    #[pyo3(signature = (grant_id, *, at, actor, reason = None))]
+    /// Withdraws a grant from `at` onward; decisions before `at` are unchanged. With an
+    /// `idempotency_key`, the same withdrawal again writes nothing and succeeds (a retry
+    /// after a dropped connection); the same key with another request is `ConflictError`.
+    #[pyo3(signature = (grant_id, *, at, actor, reason = None, idempotency_key = None))]
     fn withdraw(
         &self,
         py: Python<'_>,
@@ -525,6 +527,7 @@ impl Ledger {
         at: &Bound<'_, PyAny>,
         actor: &Bound<'_, PyAny>,
         reason: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let grant = convert::grant_id(grant_id, "grant_id")?;
         let at = instant(at, "at")?;
@@ -533,9 +536,16 @@ impl Ledger {
             Some(r) if !r.is_none() => Some(string(r, "reason")?),
             _ => None,
         };
+        let key = match idempotency_key {
+            Some(k) if !k.is_none() => Some(string(k, "idempotency_key")?),
+            _ => None,
+        };
         let ledger = self.core()?;
-        py.detach(move || ledger.withdraw(grant, at, &actor, reason.as_deref()))
-            .or_raise()
+        py.detach(move || match key {
+            None => ledger.withdraw(grant, at, &actor, reason.as_deref()),
+            Some(key) => ledger.withdraw_idempotent(grant, at, &actor, reason.as_deref(), &key),
+        })
+        .or_raise()
     }
 
     /// Records that the subject (or a representative) refused to consent; keyword arguments

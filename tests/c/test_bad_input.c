@@ -994,6 +994,8 @@ static const struct row ROWS[] = {
     {"open: unknown option", R(INVALID_INPUT), open_row, .s = "{\"catalog\": \"x.toml\"}"},
     {"open: options not JSON", R(INVALID_INPUT), open_row, .s = "test_mode"},
     {"open: test_mode as a string", R(INVALID_INPUT), open_row, .s = "{\"test_mode\": \"yes\"}"},
+    {"open: write_wait_ms of 0", R(INVALID_INPUT), open_row, .s = "{\"write_wait_ms\": 0}"},
+    {"open: write_wait_ms negative", R(INVALID_INPUT), open_row, .s = "{\"write_wait_ms\": -5}"},
     {"open: key_file for an in-memory ledger", R(INVALID_INPUT), open_row,
      .s = "{\"key_file\": \"/tmp/x.key\"}"},
     {"open: invalid UTF-8 options", R(INVALID_UTF8), open_row, .s = "{\"test_mode\": \xff}"},

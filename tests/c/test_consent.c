@@ -234,9 +234,13 @@ static void test_withdrawal(void) {
                                    T_2026_07_01, &decision),
              CONSENT_RESULT_OK);
     CHECK(!consent_decision_permitted(decision));
+    /* Made after the adoption, the grant and the withdrawal. */
+    CHECK(consent_decision_as_of_seq(decision) == 3);
+    CHECK(consent_decision_as_of_seq(NULL) == 0);
     char *out = NULL;
     CHECK_RC(consent_decision_to_json(decision, &out), CONSENT_RESULT_OK);
     CHECK(out != NULL && strstr(out, "\"reason\":\"withdrawn\"") != NULL);
+    CHECK(out != NULL && strstr(out, "\"as_of_seq\":3") != NULL);
     consent_string_free(out);
     consent_decision_free(decision);
 
@@ -618,6 +622,45 @@ static void test_threads(void) {
     consent_ledger_free(ledger);
 }
 
+/* A retried grant or withdrawal with the same idempotency key writes nothing and returns what
+ * the first returned; the same key with another request is a conflict. */
+static void test_idempotency_keys(void) {
+    const consent_ledger *ledger = open_ledger();
+    char json[2048];
+    char keyed[2200];
+    char *first = NULL;
+    char *again = NULL;
+    grant_json(json, sizeof json, ADULT, SELF, "employment_followup", "nav", "\"family\"", 0);
+    /* The grant JSON with its key: the document's closing brace replaced. */
+    snprintf(keyed, sizeof keyed, "%.*s, \"idempotency_key\": \"sak 2026/77\"}",
+             (int)(strlen(json) - 1), json);
+    CHECK_RC(consent_ledger_grant(ledger, keyed, ACTOR, &first), CONSENT_RESULT_OK);
+    uint64_t before = consent_ledger_event_count(ledger);
+    CHECK_RC(consent_ledger_grant(ledger, keyed, ACTOR, &again), CONSENT_RESULT_OK);
+    CHECK(first != NULL && again != NULL && strcmp(first, again) == 0);
+    CHECK(consent_ledger_event_count(ledger) == before);
+    consent_string_free(again);
+
+    CHECK_RC(consent_ledger_withdraw_idempotent(ledger, first, T_WITHDRAW, ACTOR, NULL, "trekk-77"),
+             CONSENT_RESULT_OK);
+    before = consent_ledger_event_count(ledger);
+    CHECK_RC(consent_ledger_withdraw_idempotent(ledger, first, T_WITHDRAW, ACTOR, NULL, "trekk-77"),
+             CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_withdraw_idempotent(ledger, first, T_WITHDRAW, ACTOR, "other",
+                                                "trekk-77"),
+             CONSENT_RESULT_CONFLICT);
+    CHECK_RC(consent_ledger_withdraw_idempotent(ledger, first, T_WITHDRAW, ACTOR, NULL, ""),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(consent_ledger_withdraw_idempotent(ledger, first, T_WITHDRAW, ACTOR, NULL, NULL),
+             CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_withdraw_idempotent(ledger, first, T_WITHDRAW, ACTOR, NULL,
+                                                "sak " ADULT),
+             CONSENT_RESULT_INVALID_INPUT);
+    CHECK(consent_ledger_event_count(ledger) == before);
+    consent_string_free(first);
+    consent_ledger_free(ledger);
+}
+
 int main(void) {
     test_statutory_permit();
     test_explicit_health_consent();
@@ -627,6 +670,7 @@ int main(void) {
     test_open_errors();
     test_grant_errors();
     test_withdraw_errors();
+    test_idempotency_keys();
     test_decide_errors();
     test_names_and_version();
     test_threads();

@@ -274,6 +274,7 @@ static class ConsentTest
             using (Decision d = ledger.Decide(Adult, "laeringssenteret", "health_coordination", Health, July2026))
             {
                 Check(!d.Permitted && d.Denial == DenialReason.Withdrawn, "denied after the withdrawal");
+                Check(d.AsOfSeq == (ulong)ledger.EventCount, "AsOfSeq: made after every event so far");
             }
             Check(Recorded(ledger) == 2, "two events");
 
@@ -286,17 +287,31 @@ static class ConsentTest
             Guid refusalId = ledger.Refuse(refusal, CaseWorker);
             Check(refusalId != Guid.Empty && refusalId != grantId && Recorded(ledger) == 3, "Refuse");
 
+            // Idempotency keys: a retried refusal or withdrawal writes nothing.
+            string keyedRefusal = refusal.Substring(0, refusal.Length - 1) + ", \"idempotency_key\": \"avslag-9\"}";
+            Guid keyedId = ledger.Refuse(keyedRefusal, CaseWorker);
+            Check(ledger.Refuse(keyedRefusal, CaseWorker) == keyedId && Recorded(ledger) == 4,
+                "a retried refusal returns the first id");
+            Guid second = ledger.Grant(GrantJson(Adult, Self, "employment_followup", "nav", "\"finances\"", false), CaseWorker);
+            ledger.WithdrawIdempotent(second, June2026, CaseWorker, "trekk-9");
+            ledger.WithdrawIdempotent(second, June2026, CaseWorker, "trekk-9");
+            Check(Recorded(ledger) == 6, "a retried withdrawal writes nothing");
+            Throws<ConflictException>("a key used for another request", ResultCode.Conflict, ledger,
+                () => ledger.WithdrawIdempotent(second, June2026, CaseWorker, "trekk-9", "other reason"));
+            Throws<InvalidInputException>("an empty key", ResultCode.InvalidInput, ledger,
+                () => ledger.WithdrawIdempotent(second, June2026, CaseWorker, ""));
+
             // A disclosure is recorded only when permitted.
             using (Decision d = ledger.RecordDisclosure(Adult, "nir", "nir_registration", Nir, March2026, CaseWorker))
             {
                 Check(d.Permitted && d.Bases[0].Basis.Rule == "nir_registration", "RecordDisclosure returns the decision");
             }
-            Check(Recorded(ledger) == 4, "the disclosure is recorded");
+            Check(Recorded(ledger) == 7, "the disclosure is recorded");
             Throws<NotPermittedException>("a denied disclosure", ResultCode.NotPermitted, ledger,
                 () => ledger.RecordDisclosure(Adult, "laeringssenteret", "health_coordination", Health, July2026, CaseWorker));
 
             VerifyReport report = ledger.Verify();
-            Check(report.Ok && report.Events == ledger.EventCount && Recorded(ledger) == 4 && report.HeadHash.Length == 64 && report.FirstBadSeq == null
+            Check(report.Ok && report.Events == ledger.EventCount && Recorded(ledger) == 7 && report.HeadHash.Length == 64 && report.FirstBadSeq == null
                 && report.Problem == null, "Verify");
 
             // A decision outlives its ledger... but not its own disposal.

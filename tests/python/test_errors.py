@@ -166,3 +166,37 @@ def test_wrong_path_types_are_invalid_input() -> None:
         consent.Ledger.open(42)  # type: ignore[arg-type]
     with pytest.raises(consent.InvalidInputError):
         consent.Ledger.open(":memory:", key_file="x.key")
+
+
+def test_idempotency_keys_make_retries_write_nothing(ledger: consent.Ledger, grant: GrantFn) -> None:
+    """A retried grant or withdrawal (after a dropped connection, or a re-run import) with the
+    same key returns what the first returned and writes nothing; the same key with other
+    content is a conflict."""
+    first = grant(idempotency_key="sak 2026/77 skjema")
+    before = ledger.event_count
+    assert grant(idempotency_key="sak 2026/77 skjema") == first
+    assert ledger.event_count == before
+    raises_unchanged(
+        ledger, consent.ConflictError,
+        lambda: grant(idempotency_key="sak 2026/77 skjema", categories=["name"]),
+        match="idempotency key",
+    )
+    ledger.withdraw(first, at=utc(2026, 3, 1), actor=ACTOR, idempotency_key="trekk-77")
+    before = ledger.event_count
+    ledger.withdraw(first, at=utc(2026, 3, 1), actor=ACTOR, idempotency_key="trekk-77")
+    assert ledger.event_count == before
+    raises_unchanged(
+        ledger, consent.ConflictError,
+        lambda: ledger.withdraw(first, at=utc(2026, 3, 1), actor=ACTOR),
+        match="already withdrawn",
+    )
+    raises_unchanged(
+        ledger, consent.InvalidInputError,
+        lambda: ledger.withdraw(first, at=utc(2026, 3, 1), actor=ACTOR, idempotency_key=""),
+        match="idempotency_key",
+    )
+    raises_unchanged(
+        ledger, consent.InvalidInputError,
+        lambda: grant(idempotency_key=f"sak {ADULT}"),
+        match="idempotency_key",
+    )

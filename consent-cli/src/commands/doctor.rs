@@ -211,7 +211,7 @@ fn lock(lock: &Path, facts: &mut serde_json::Map<String, Value>) -> Finding {
             Finding::ok("lock", "no process has the ledger open for writing")
         }
         Err(std::fs::TryLockError::WouldBlock) => {
-            let holder = lock_holder(lock);
+            let holder = consent_core::storage::lock_holder(lock);
             facts.insert(
                 "lock".to_owned(),
                 json!({
@@ -235,41 +235,6 @@ fn lock(lock: &Path, facts: &mut serde_json::Map<String, Value>) -> Finding {
             format!("cannot test the lock file `{}`: {e}", lock.display()),
         ),
     }
-}
-
-/// The process holding a lock on `lock`, from Linux's `/proc/locks` (`None` elsewhere or when
-/// it is not listed), with its command name.
-#[cfg(unix)]
-fn lock_holder(lock: &Path) -> Option<(u32, Option<String>)> {
-    use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(lock).ok()?;
-    let (major, minor) = (rustix::fs::major(meta.dev()), rustix::fs::minor(meta.dev()));
-    let table = std::fs::read_to_string("/proc/locks").ok()?;
-    table.lines().find_map(|line| {
-        // `1: FLOCK  ADVISORY  WRITE 2171 fd:01:1311 0 EOF`; waiters are marked `->`.
-        if line.contains("->") {
-            return None;
-        }
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let at = fields.iter().position(|f| f.matches(':').count() == 2)?;
-        let mut parts = fields.get(at)?.split(':');
-        let file_major = u32::from_str_radix(parts.next()?, 16).ok()?;
-        let file_minor = u32::from_str_radix(parts.next()?, 16).ok()?;
-        let inode: u64 = parts.next()?.parse().ok()?;
-        if (file_major, file_minor, inode) != (major, minor, meta.ino()) {
-            return None;
-        }
-        let pid: u32 = fields.get(at.checked_sub(1)?)?.parse().ok()?;
-        let name = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-            .ok()
-            .map(|n| n.trim().to_owned());
-        Some((pid, name))
-    })
-}
-
-#[cfg(not(unix))]
-fn lock_holder(_lock: &Path) -> Option<(u32, Option<String>)> {
-    None
 }
 
 /// What opening the ledger read-only shows: the format, the catalogue in force, the head.

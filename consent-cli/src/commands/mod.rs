@@ -9,6 +9,7 @@ mod person;
 mod record;
 mod report;
 mod rights;
+mod shell;
 
 use crate::cli::{CatalogueCommand, Command};
 use crate::context::{Context, Outcome};
@@ -51,6 +52,8 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         Command::AccessRequest(args) => person::access_request(ctx, args),
         Command::Pseudonym(args) => person::pseudonym(ctx, args),
         Command::Doctor => doctor::doctor(ctx),
+        Command::Completions { shell } => shell::completions(*shell),
+        Command::Man => shell::manual(),
     }
 }
 

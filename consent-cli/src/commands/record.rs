@@ -82,7 +82,10 @@ pub fn withdraw(ctx: &Context<'_>, args: &WithdrawArgs) -> Result<Outcome, CliEr
     let id: GrantId = args.id.parse()?;
     let at = at_or(args.at, Utc::now);
     let ledger = ctx.open()?;
-    ledger.withdraw(id, at, &actor, args.reason.as_deref())?;
+    match &args.idempotency_key {
+        None => ledger.withdraw(id, at, &actor, args.reason.as_deref())?,
+        Some(key) => ledger.withdraw_idempotent(id, at, &actor, args.reason.as_deref(), key)?,
+    }
     let at_text = at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     if ctx.json() {
         return Ok(Outcome::ok(json_out(
@@ -150,7 +153,12 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
     for (label, doc) in &docs {
         let request = ledger
             .parse_grant(doc)
-            .and_then(|request| {
+            .and_then(|mut request| {
+                // A key for each row that brings none, made from its content: a re-run of the
+                // import (after a failure half-way, or by mistake) writes no grant twice.
+                if request.idempotency_key.is_none() {
+                    request.idempotency_key = Some(ledger.content_key(&request)?);
+                }
                 if args.historical {
                     scratch.grant_historical(std::slice::from_ref(&request), &actor)?;
                 } else {
@@ -201,7 +209,7 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
         _ => String::new(),
     };
     Ok(Outcome::ok(format!(
-        "imported {} grants in {batches} durable batch{}{range}\n",
+        "imported {} grants in {batches} durable batch{}{range} (a row this ledger recorded before is not written again: its first id is given)\n",
         ids.len(),
         if batches == 1 { "" } else { "es" },
     )))

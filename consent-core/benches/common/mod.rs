@@ -204,6 +204,7 @@ pub fn grant_requests(subject: &NationalId, index: usize) -> Vec<GrantRequest> {
             maturity_assessment: None,
             child_heard: None,
             subject_birth_date: None,
+            idempotency_key: None,
         })
         .collect()
 }

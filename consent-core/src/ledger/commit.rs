@@ -14,7 +14,7 @@ use crate::log::event::EventPayload;
 use crate::log::record::{self, EventRecord, Hash, Head};
 use crate::log::seal::{DataKey, Entropy};
 use crate::model::party::Actor;
-use crate::projection::Effect;
+use crate::projection::{Effect, keyed};
 use crate::store::{Batch, Stream, SubjectKey};
 
 impl Ledger {
@@ -67,6 +67,13 @@ impl Ledger {
     ) -> Result<Vec<Uuid>> {
         if pending.is_empty() {
             return Ok(Vec::new());
+        }
+        // The effects as a replay will read them back, idempotency keys included; made before
+        // anything is written, so that nothing can fail between the write and its effects.
+        let mut pending = pending;
+        for (item, seq) in pending.iter_mut().zip(writer.last_seq + 1..) {
+            let effect = std::mem::replace(&mut item.effect, Effect::None);
+            item.effect = keyed(effect, item.subject, &item.payload, seq)?;
         }
         let (keys, fresh, new_keys) =
             self.sealing_keys(writer.last_seq + 1, &pending, destroy, entropy)?;

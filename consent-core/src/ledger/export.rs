@@ -779,6 +779,7 @@ impl Ledger {
     /// `InvalidNationalId` for a synthetic id outside test mode; `Integrity` when one of the
     /// subject's events does not verify; `Storage`.
     pub fn subject_export(&self, subject: &NationalId) -> Result<SubjectExport> {
+        self.fresh()?;
         self.check_subject(subject)?;
         let pseudonym = self.current_pseudonym(subject)?;
         let events = self.subject_events(&pseudonym)?;

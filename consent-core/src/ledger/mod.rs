@@ -10,6 +10,7 @@ mod decide;
 mod deviations;
 mod export;
 mod identity;
+mod once;
 mod open;
 mod prepared;
 mod replay;
@@ -178,6 +179,10 @@ pub struct LedgerOptions {
     /// 0: never by itself, only [`Ledger::write_snapshot`]). Opening then replays only the
     /// events after the snapshot.
     pub snapshot_every: u64,
+    /// How long a write waits for another process's write lock on a shared file before it
+    /// fails with `Locked` naming the holder (nothing written). `None`, the default, waits as
+    /// long as it takes: a writer holds the lock only for one write.
+    pub write_wait: Option<std::time::Duration>,
 }
 
 impl LedgerOptions {
@@ -216,7 +221,6 @@ impl LedgerOptions {
         self
     }
 
-    /// These options with another clock.
     /// These options with another open mode (create only, or read only).
     #[must_use]
     pub fn with_mode(mut self, mode: OpenMode) -> Self {
@@ -236,6 +240,22 @@ impl LedgerOptions {
     #[must_use]
     pub fn with_snapshot_every(mut self, events: u64) -> Self {
         self.snapshot_every = events;
+        self
+    }
+
+    /// These options with a bound on how long a write waits for another process's write
+    /// lock; past it the write fails with `Locked`, naming the process that holds the lock.
+    /// The bound counts in whole milliseconds, at least one (the options document's
+    /// `write_wait_ms` must be at least 1).
+    ///
+    /// ```
+    /// # use consent_core::LedgerOptions;
+    /// let options = LedgerOptions::default().with_write_wait(std::time::Duration::from_secs(5));
+    /// assert_eq!(options.write_wait, Some(std::time::Duration::from_secs(5)));
+    /// ```
+    #[must_use]
+    pub fn with_write_wait(mut self, wait: std::time::Duration) -> Self {
+        self.write_wait = Some(wait);
         self
     }
 
@@ -272,6 +292,7 @@ impl Default for LedgerOptions {
             mode: OpenMode::default(),
             file_access: FileAccess::default(),
             snapshot_every: SNAPSHOT_EVERY,
+            write_wait: None,
         }
     }
 }
@@ -841,6 +862,10 @@ impl Ledger {
         last_seq: u64,
         visit: &mut dyn FnMut(Event) -> Result<()>,
     ) -> Result<()> {
+        // Up to what this handle has applied, after catching up on what other handles and
+        // processes wrote: an event beyond it could name a subject key not yet known here,
+        // and would read as redacted.
+        let last_seq = last_seq.min(self.fresh()?);
         self.inner
             .store
             .scan_range(cursor.next_seq, last_seq, &mut |record| {
@@ -916,6 +941,7 @@ impl Ledger {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sizes(&self) -> Result<(usize, usize)> {
+        self.fresh()?;
         let projection = self.read()?;
         Ok((projection.subject_count(), projection.grant_count()))
     }

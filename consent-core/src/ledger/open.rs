@@ -46,6 +46,8 @@ struct OptionsDoc {
     group_access: bool,
     #[serde(default)]
     actor: Option<Actor>,
+    #[serde(default)]
+    write_wait_ms: Option<u64>,
 }
 
 impl LedgerOptions {
@@ -53,11 +55,12 @@ impl LedgerOptions {
     /// `{"key_file": "...", "key_hex": "64 hex digits", "test_mode": false,
     /// "accept_pid2032": true, "catalogue_file": "catalogue.toml",
     /// "mode": "open_or_create" | "create" | "read_only", "group_access": false,
-    /// "clock": "2026-01-05T10:00:00Z", "actor": {"id": "...", "role": "..."}}`, every field
-    /// optional; `actor` records the adoption of a new ledger's catalogue
-    /// ([`LedgerOptions::with_actor`]); `clock` (a test clock,
-    /// [`LedgerOptions::with_test_clock`]) only with `test_mode`. The document is at most
-    /// 64 KiB.
+    /// "clock": "2026-01-05T10:00:00Z", "actor": {"id": "...", "role": "..."},
+    /// "write_wait_ms": 5000}`, every field optional; `write_wait_ms` bounds how long a write
+    /// waits for another process's write lock ([`LedgerOptions::with_write_wait`]); `actor`
+    /// records the adoption of a new ledger's catalogue ([`LedgerOptions::with_actor`]);
+    /// `clock` (a test clock, [`LedgerOptions::with_test_clock`]) only with `test_mode`. The
+    /// document is at most 64 KiB.
     ///
     /// # Errors
     /// `InvalidInput` for malformed JSON, an unknown field, a bad key, or a clock outside test
@@ -82,6 +85,15 @@ impl LedgerOptions {
             }
         };
         options.actor = doc.actor;
+        options.write_wait = match doc.write_wait_ms {
+            None => None,
+            Some(0) => {
+                return Err(Error::invalid(
+                    "ledger options: `write_wait_ms` must be at least 1 (leave it out to wait as long as it takes)",
+                ));
+            }
+            Some(ms) => Some(std::time::Duration::from_millis(ms)),
+        };
         if doc.group_access {
             options.file_access = FileAccess::Group;
         }
@@ -374,6 +386,7 @@ fn open_existing(path: &Path, options: LedgerOptions, read_only: bool) -> Result
     } else {
         SqliteStore::open(path)?
     });
+    store.set_write_wait(options.write_wait);
     let lock_made = store
         .created_lock_file()
         .then(|| store.lock_file_path())
@@ -429,6 +442,7 @@ fn create(path: &Path, options: LedgerOptions) -> Result<Ledger> {
         }
     };
     let store = Arc::new(SqliteStore::create_held(path, access)?);
+    store.set_write_wait(options.write_wait);
     let lock_made = store
         .created_lock_file()
         .then(|| store.lock_file_path())

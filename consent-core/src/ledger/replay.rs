@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::id::pseudonym::Pseudonym;
 use crate::log::event::EventPayload;
 use crate::log::record::{self, Checked};
-use crate::projection::{Effect, Projection, effect_of, grant_effect};
+use crate::projection::{Effect, Projection, effect_of, grant_effect, keyed};
 use crate::store::Store;
 use crate::time::Micros;
 
@@ -75,7 +75,7 @@ pub(super) fn decode_record(
     }
     let (effect, erasure) = match (kind, subject) {
         ("grant_recorded", Some(subject)) => (
-            grant_effect(catalogue, subject, &plain).map_err(|e| e.at_event(seq))?,
+            grant_effect(catalogue, subject, &plain, seq).map_err(|e| e.at_event(seq))?,
             false,
         ),
         _ => {
@@ -83,10 +83,10 @@ pub(super) fn decode_record(
                 Error::new(ErrorCode::Integrity, "payload cannot be decoded").at_event(seq)
             })?;
             let erasure = matches!(payload, EventPayload::SubjectErased(_));
-            (
-                effect_of(catalogue, subject, &payload).map_err(|e| e.at_event(seq))?,
-                erasure,
-            )
+            let effect = effect_of(catalogue, subject, &payload)
+                .and_then(|effect| keyed(effect, subject, &payload, seq))
+                .map_err(|e| e.at_event(seq))?;
+            (effect, erasure)
         }
     };
     Ok(Decoded {

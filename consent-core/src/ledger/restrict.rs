@@ -456,6 +456,7 @@ impl Ledger {
                     grant_id: *grant,
                     at: time::from_micros(at_micros)?,
                     reason: Some("erasure_request".to_owned()),
+                    idempotency: None,
                 }),
                 effect: Effect::Withdraw {
                     grant: *grant,
@@ -519,6 +520,7 @@ impl Ledger {
     /// `InvalidInput` for an instant out of range; `Integrity` when an event does not verify;
     /// `Storage`.
     pub fn erasure_due(&self, at: DateTime<Utc>) -> Result<Vec<KassasjonDue>> {
+        self.fresh()?;
         time::to_micros(at, "at")?;
         let requested: Vec<Pseudonym> = {
             let projection = self.read()?;

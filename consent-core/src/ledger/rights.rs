@@ -329,6 +329,7 @@ impl Ledger {
     /// # Errors
     /// `InvalidInput` for an instant out of range or a negative window.
     pub fn reconsent_due(&self, at: DateTime<Utc>, window: Duration) -> Result<Vec<ReconsentItem>> {
+        self.fresh()?;
         if window < Duration::zero() {
             return Err(Error::invalid("the window is negative"));
         }

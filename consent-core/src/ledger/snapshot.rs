@@ -28,7 +28,7 @@ use crate::store::Store;
 use crate::store::sqlite::{beside, set_mode};
 
 /// The first bytes of a snapshot file of this layout.
-const MAGIC: &[u8; 16] = b"consent-snap-v1\n";
+const MAGIC: &[u8; 16] = b"consent-snap-v2\n";
 
 /// The key-derivation context of the snapshot's MAC.
 const MAC_CONTEXT: &str = "consent 2026 projection snapshot";

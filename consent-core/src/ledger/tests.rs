@@ -67,6 +67,7 @@ pub(super) fn request(
         maturity_assessment: None,
         child_heard: None,
         subject_birth_date: None,
+        idempotency_key: None,
     }
 }
 

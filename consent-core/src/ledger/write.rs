@@ -4,14 +4,16 @@
 use chrono::{DateTime, Utc};
 
 use super::commit::Pending;
+use super::once::{BatchKeys, Once};
 use super::{Ledger, nonempty};
 use crate::catalogue::Code;
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
 use crate::log::event::{
-    EventPayload, GrantRecord, GrantorRecord, RefusalRecord, WithdrawalRecord,
+    EventPayload, GrantRecord, GrantorRecord, Idempotency, RefusalRecord, WithdrawalRecord,
 };
+use crate::log::record;
 use crate::log::seal::Entropy;
 use crate::model::party::{Actor, Grantor, RepresentativeId};
 use crate::model::request::{GrantRequest, RefusalRequest};
@@ -20,8 +22,18 @@ use crate::model::{GrantId, RecordId};
 use crate::policy::admission::{self, Candidate, Entry};
 use crate::policy::competence::{self, Applicant};
 use crate::policy::grant_state::{GrantState, NEVER};
-use crate::projection::{Effect, GrantFields};
+use crate::projection::{Effect, GrantFields, Remembered};
 use crate::time::{self, Micros};
+
+/// The grant a repeated grant request returns.
+fn first_grant(first: &Remembered) -> Result<GrantId> {
+    first.grant.ok_or_else(|| {
+        Error::new(
+            ErrorCode::Integrity,
+            "an idempotency key of a grant names no grant",
+        )
+    })
+}
 
 impl Ledger {
     /// Records a consent and returns its id.
@@ -50,10 +62,19 @@ impl Ledger {
     /// adult; `InvalidNationalId`; `Storage`. Nothing is recorded on error.
     pub fn grant(&self, request: &GrantRequest, actor: &Actor) -> Result<GrantId> {
         let mut writer = self.lock_writer()?;
+        let idempotency = match self.grant_once(request)? {
+            Once::Repeat(first) => return first_grant(&first),
+            Once::New(idempotency) => idempotency,
+        };
         let mut entropy = Entropy::new();
         let recorded_at = time::to_micros(self.inner.clock.now(), "the ledger's clock")?;
-        let (subject, record, state) =
-            self.prepare_grant(request, Entry::Current, recorded_at, &mut entropy)?;
+        let (subject, record, state) = self.prepare_grant(
+            request,
+            Entry::Current,
+            recorded_at,
+            &mut entropy,
+            idempotency,
+        )?;
         let id = record.grant_id;
         self.commit(
             &mut writer,
@@ -146,11 +167,31 @@ impl Ledger {
         let mut pending = Vec::with_capacity(requests.len());
         let mut ids = Vec::with_capacity(requests.len());
         let mut entropy = Entropy::new();
+        let mut batch = BatchKeys::default();
         let recorded_at = time::to_micros(self.inner.clock.now(), "the ledger's clock")?;
         for (index, request) in requests.iter().enumerate() {
+            let context = |e: Error| e.context(format!("grant {index}"));
+            // A request written before (a re-run import) returns its first id; one repeated
+            // within the batch is written once.
+            let idempotency = match self.grant_once(request).map_err(context)? {
+                Once::Repeat(first) => {
+                    ids.push(first_grant(&first).map_err(context)?);
+                    continue;
+                }
+                Once::New(idempotency) => idempotency,
+            };
+            if let Some(once) = &idempotency
+                && let Some(first) = batch.check(once, index).map_err(context)?
+            {
+                let id = ids.get(first).copied().ok_or_else(|| {
+                    Error::new(ErrorCode::Integrity, "a batch's earlier request has no id")
+                })?;
+                ids.push(id);
+                continue;
+            }
             let (subject, record, state) = self
-                .prepare_grant(request, entry, recorded_at, &mut entropy)
-                .map_err(|e| e.context(format!("grant {index}")))?;
+                .prepare_grant(request, entry, recorded_at, &mut entropy, idempotency)
+                .map_err(context)?;
             ids.push(record.grant_id);
             pending.push(Pending {
                 subject: Some(subject),
@@ -171,6 +212,7 @@ impl Ledger {
         entry: Entry,
         recorded_at: Micros,
         entropy: &mut Entropy,
+        idempotency: Option<Idempotency>,
     ) -> Result<(Pseudonym, GrantRecord, GrantState)> {
         let catalogue = &self.inner.catalogue;
         let (purposes, recipients, categories) = self.checked_scope(
@@ -243,6 +285,7 @@ impl Ledger {
             migrated: entry == Entry::Historical,
             maturity_assessment: request.maturity_assessment.clone(),
             child_heard: request.child_heard.clone(),
+            idempotency,
         };
         // The same reading of the record a replay makes: the state a write installs is the
         // state a reopened ledger rebuilds.
@@ -334,11 +377,74 @@ impl Ledger {
         actor: &Actor,
         reason: Option<&str>,
     ) -> Result<()> {
+        self.withdraw_keyed(grant, at, actor, reason, None)
+    }
+
+    /// [`Ledger::withdraw`] with an idempotency key the caller chooses (at most 128
+    /// characters, never a national id): the same withdrawal again with the same key writes
+    /// nothing and succeeds, where without a key it is `Conflict` (already withdrawn); the
+    /// same key with another request is `Conflict`.
+    ///
+    /// ```
+    /// # use consent_core::{Actor, Catalogue, Ledger};
+    /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
+    /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
+    /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
+    /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
+    /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
+    /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
+    /// let id = ledger.grant(&grant, &actor)?;
+    /// let at = "2026-04-01T00:00:00Z".parse()?;
+    /// ledger.withdraw_idempotent(id, at, &actor, None, "2026/1234-withdrawal")?;
+    /// // The call is retried after a dropped connection: nothing more is written.
+    /// ledger.withdraw_idempotent(id, at, &actor, None, "2026/1234-withdrawal")?;
+    /// assert_eq!(ledger.event_count(), 3); // the catalogue, the grant, one withdrawal
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Ledger::withdraw`]; `InvalidInput` for a bad key; `Conflict` for a key used for
+    /// another request.
+    pub fn withdraw_idempotent(
+        &self,
+        grant: GrantId,
+        at: DateTime<Utc>,
+        actor: &Actor,
+        reason: Option<&str>,
+        idempotency_key: &str,
+    ) -> Result<()> {
+        text::check(
+            idempotency_key,
+            "idempotency_key",
+            crate::model::request::IDEMPOTENCY_KEY_MAX,
+        )?;
+        self.withdraw_keyed(grant, at, actor, reason, Some(idempotency_key))
+    }
+
+    fn withdraw_keyed(
+        &self,
+        grant: GrantId,
+        at: DateTime<Utc>,
+        actor: &Actor,
+        reason: Option<&str>,
+        key: Option<&str>,
+    ) -> Result<()> {
         let at_micros = time::to_micros(at, "withdrawal time")?;
         if let Some(reason) = reason {
             text::check(reason, "reason", 1000)?;
         }
         let mut writer = self.lock_writer()?;
+        let idempotency = match self.once(key, "withdrawal", || {
+            Ok(format!(
+                "{grant}\0{}\0{}",
+                at.to_rfc3339(),
+                reason.unwrap_or("\0")
+            ))
+        })? {
+            Once::Repeat(_) => return Ok(()),
+            Once::New(idempotency) => idempotency,
+        };
         let subject = {
             let projection = self.read()?;
             let (subject, state) = projection
@@ -367,6 +473,7 @@ impl Ledger {
                     grant_id: grant,
                     at,
                     reason: reason.map(str::to_owned),
+                    idempotency,
                 }),
                 effect: Effect::Withdraw {
                     grant,
@@ -398,6 +505,15 @@ impl Ledger {
     /// # Errors
     /// As [`Ledger::grant`] for the codes, the evidence and the ids.
     pub fn refuse(&self, request: &RefusalRequest, actor: &Actor) -> Result<RecordId> {
+        // The key first, under the lock: a retried refusal returns the first one's id even
+        // where it would no longer be admitted (recorded too long after it was given).
+        let mut writer = self.lock_writer()?;
+        let idempotency = match self.once(request.idempotency_key.as_deref(), "refusal", || {
+            request.content()
+        })? {
+            Once::Repeat(first) => return self.event_id(first.seq),
+            Once::New(idempotency) => idempotency,
+        };
         let catalogue = &self.inner.catalogue;
         let (purposes, recipients, categories) = self.checked_scope(
             &request.subject,
@@ -426,8 +542,25 @@ impl Ledger {
             at: request.at,
             evidence: request.evidence.clone(),
             notice: request.notice.clone(),
+            idempotency,
         });
-        let mut writer = self.lock_writer()?;
         self.commit_one(&mut writer, actor, Some(subject), payload, Effect::None)
+    }
+
+    /// A grant request's idempotency key, looked up.
+    fn grant_once(&self, request: &GrantRequest) -> Result<Once> {
+        self.once(request.idempotency_key.as_deref(), "grant", || {
+            request.content()
+        })
+    }
+
+    /// The id of the event at `seq` (what a refusal returned).
+    fn event_id(&self, seq: u64) -> Result<RecordId> {
+        let mut id = None;
+        self.inner.store.scan_range(seq, seq, &mut |record| {
+            id = Some(record::verify_record(record, None)?.header.id);
+            Ok(())
+        })?;
+        id.ok_or_else(|| Error::new(ErrorCode::Integrity, format!("event {seq} is not stored")))
     }
 }

@@ -30,6 +30,20 @@ pub struct GrantorRecord {
     pub authority_valid_until: Option<DateTime<Utc>>,
 }
 
+/// A caller's idempotency key as the ledger keeps it (since 0.2): keyed digests of the key and
+/// of the request it came with (BLAKE3 under a key derived from the ledger's pseudonym key, 64
+/// hex digits each), never the key itself. The same key again finds the first record; the
+/// same key with another request is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Idempotency {
+    /// The key's digest.
+    pub key: String,
+    /// The request's digest.
+    pub content: String,
+}
+
 /// A recorded grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -71,6 +85,9 @@ pub struct GrantRecord {
     /// That the child was heard before a representative consented (since 0.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_heard: Option<ChildHeard>,
+    /// The caller's idempotency key, as digests (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency: Option<Idempotency>,
 }
 
 /// A recorded withdrawal.
@@ -83,6 +100,9 @@ pub struct WithdrawalRecord {
     pub at: DateTime<Utc>,
     /// Why, if the subject said.
     pub reason: Option<String>,
+    /// The caller's idempotency key, as digests (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency: Option<Idempotency>,
 }
 
 /// A recorded refusal to consent.
@@ -103,6 +123,9 @@ pub struct RefusalRecord {
     pub evidence: Evidence,
     /// The privacy notice.
     pub notice: Notice,
+    /// The caller's idempotency key, as digests (since 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency: Option<Idempotency>,
 }
 
 /// The basis a recorded disclosure relied on, per category.
@@ -568,6 +591,19 @@ impl EventPayload {
             EventPayload::Redacted => "redacted",
             EventPayload::CatalogueAdopted(_) => "catalogue_adopted",
             EventPayload::LedgerRestored(_) => "ledger_restored",
+        }
+    }
+
+    /// The caller's idempotency key of a grant, a withdrawal or a refusal, with the grant it
+    /// names (none for a refusal).
+    pub(crate) fn idempotency(&self) -> Option<(&Idempotency, Option<GrantId>)> {
+        match self {
+            EventPayload::GrantRecorded(g) => g.idempotency.as_ref().map(|i| (i, Some(g.grant_id))),
+            EventPayload::GrantWithdrawn(w) => {
+                w.idempotency.as_ref().map(|i| (i, Some(w.grant_id)))
+            }
+            EventPayload::GrantRefused(r) => r.idempotency.as_ref().map(|i| (i, None)),
+            _ => None,
         }
     }
 

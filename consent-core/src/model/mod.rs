@@ -6,6 +6,7 @@ pub(crate) mod decision;
 pub(crate) mod language;
 pub(crate) mod party;
 pub(crate) mod request;
+pub(crate) mod signed;
 pub(crate) mod text;
 
 use std::fmt;

@@ -45,6 +45,22 @@ pub struct GrantRequest {
     /// for the age rules (a D-nummer's date may be a registration date; a 2032-scheme number
     /// has no century). Not stored: the ledger keeps only the instants it implies.
     pub subject_birth_date: Option<NaiveDate>,
+    /// A key the caller chooses (the case number of the form, an import row's id) so that a
+    /// retried call writes nothing: the same key again returns the first grant's id, the same
+    /// key with other content is `Conflict` ([`IDEMPOTENCY_KEY_MAX`] characters at most,
+    /// never a national id). The ledger keeps only a keyed digest of it.
+    pub idempotency_key: Option<String>,
+}
+
+/// The longest idempotency key, in characters.
+pub const IDEMPOTENCY_KEY_MAX: usize = 128;
+
+/// Checks a caller's idempotency key.
+fn idempotency_key(key: Option<String>) -> Result<Option<String>> {
+    if let Some(key) = &key {
+        super::text::check(key, "idempotency_key", IDEMPOTENCY_KEY_MAX)?;
+    }
+    Ok(key)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -69,6 +85,8 @@ struct GrantDoc {
     child_heard: Option<ChildHeard>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     subject_birth_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    idempotency_key: Option<String>,
 }
 
 impl GrantRequest {
@@ -110,7 +128,16 @@ impl GrantRequest {
             maturity_assessment: doc.maturity_assessment,
             child_heard: doc.child_heard,
             subject_birth_date: doc.subject_birth_date,
+            idempotency_key: idempotency_key(doc.idempotency_key)?,
         })
+    }
+
+    /// The request without its idempotency key, as text: what a key's digest is checked
+    /// against (never stored or shown: it holds the national id).
+    pub(crate) fn content(&self) -> Result<String> {
+        let mut plain = self.clone();
+        plain.idempotency_key = None;
+        plain.to_json()
     }
 
     /// The grant JSON of this request (it contains the subject's national id in clear text:
@@ -135,6 +162,7 @@ impl GrantRequest {
             maturity_assessment: self.maturity_assessment.clone(),
             child_heard: self.child_heard.clone(),
             subject_birth_date: self.subject_birth_date,
+            idempotency_key: self.idempotency_key.clone(),
         };
         serde_json::to_string(&doc)
             .map_err(|e| Error::new(ErrorCode::Storage, format!("cannot encode the grant: {e}")))
@@ -160,6 +188,9 @@ pub struct RefusalRequest {
     pub evidence: Evidence,
     /// The privacy notice given.
     pub notice: Notice,
+    /// As [`GrantRequest::idempotency_key`]: the same key again returns the first refusal's
+    /// record id and writes nothing.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -175,9 +206,44 @@ struct RefusalDoc {
     at: DateTime<Utc>,
     evidence: Evidence,
     notice: Notice,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    idempotency_key: Option<String>,
 }
 
 impl RefusalRequest {
+    /// As [`GrantRequest`]'s: the request without its key, as text.
+    pub(crate) fn content(&self) -> Result<String> {
+        let mut plain = self.clone();
+        plain.idempotency_key = None;
+        plain.to_json()
+    }
+
+    /// The refusal JSON of this request (with the subject's national id in clear text, like
+    /// [`GrantRequest::to_json`]).
+    ///
+    /// # Errors
+    /// `Storage` if the document cannot be encoded (not expected).
+    pub fn to_json(&self) -> Result<String> {
+        let doc = RefusalDoc {
+            version: SCHEMA_VERSION,
+            subject: self.subject.expose(),
+            grantor: self.grantor.to_doc(),
+            purposes: self.purposes.iter().map(|c| c.to_string()).collect(),
+            recipients: self.recipients.iter().map(|c| c.to_string()).collect(),
+            categories: self.categories.iter().map(|c| c.to_string()).collect(),
+            at: self.at,
+            evidence: self.evidence.clone(),
+            notice: self.notice.clone(),
+            idempotency_key: self.idempotency_key.clone(),
+        };
+        serde_json::to_string(&doc).map_err(|e| {
+            Error::new(
+                ErrorCode::Storage,
+                format!("cannot encode the refusal: {e}"),
+            )
+        })
+    }
+
     /// Parses the refusal JSON: the grant JSON's `subject`, `grantor`, `purposes`,
     /// `recipients`, `categories`, `evidence` and `notice`, and `at` for when it was given.
     ///
@@ -203,6 +269,7 @@ impl RefusalRequest {
             at: doc.at,
             evidence: doc.evidence,
             notice: doc.notice,
+            idempotency_key: idempotency_key(doc.idempotency_key)?,
         })
     }
 }

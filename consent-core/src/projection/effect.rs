@@ -20,7 +20,7 @@ use crate::policy::grant_state::{GrantState, GrantTerms, NEVER};
 use crate::time::{self, Micros};
 
 /// A change to the projection, computed (and validated) before its event is stored.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Effect {
     AddGrant {
         subject: Pseudonym,
@@ -69,7 +69,71 @@ pub(crate) enum Effect {
     Erase {
         subject: Pseudonym,
     },
+    /// An effect whose request carried an idempotency key: the projection remembers the key
+    /// beside it (boxed: few events carry one, and the others stay small).
+    Keyed(Box<(Effect, [u8; 32], Remembered)>),
     None,
+}
+
+/// What the projection remembers of an idempotency key: the digest of the request it came
+/// with, where its event is, the grant it names (a grant's or a withdrawal's) and whose it is
+/// (an erasure forgets the keys of the person erased, as a replay that cannot open their
+/// payloads any more would).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Remembered {
+    pub content: [u8; 32],
+    pub seq: u64,
+    pub grant: Option<GrantId>,
+    pub subject: Pseudonym,
+}
+
+/// `effect`, keyed when `payload` carries an idempotency key.
+///
+/// # Errors
+/// `Integrity` for a digest that is not 64 hex digits, or a keyed event without a subject.
+pub(crate) fn keyed(
+    effect: Effect,
+    subject: Option<Pseudonym>,
+    payload: &EventPayload,
+    seq: u64,
+) -> Result<Effect> {
+    match payload.idempotency() {
+        None => Ok(effect),
+        Some((idempotency, grant)) => remembered(
+            effect,
+            subject,
+            &idempotency.key,
+            &idempotency.content,
+            grant,
+            seq,
+        ),
+    }
+}
+
+fn remembered(
+    effect: Effect,
+    subject: Option<Pseudonym>,
+    key: &str,
+    content: &str,
+    grant: Option<GrantId>,
+    seq: u64,
+) -> Result<Effect> {
+    let digest = |hex: &str| {
+        crate::hex::decode32(hex)
+            .ok_or_else(|| Error::new(ErrorCode::Integrity, "an idempotency digest is malformed"))
+    };
+    let subject = subject
+        .ok_or_else(|| Error::new(ErrorCode::Integrity, "a keyed event without a subject"))?;
+    Ok(Effect::Keyed(Box::new((
+        effect,
+        digest(key)?,
+        Remembered {
+            content: digest(content)?,
+            seq,
+            grant,
+            subject,
+        },
+    ))))
 }
 
 fn instant(at: DateTime<Utc>) -> Result<Micros> {
@@ -111,6 +175,16 @@ pub(crate) struct GrantFields<'a> {
     notice: NoticeFields<'a>,
     #[serde(default)]
     grantor: GrantorFields,
+    #[serde(default, borrow)]
+    idempotency: Option<IdempotencyFields<'a>>,
+}
+
+#[derive(Deserialize)]
+struct IdempotencyFields<'a> {
+    #[serde(borrow)]
+    key: &'a str,
+    #[serde(borrow)]
+    content: &'a str,
 }
 
 /// What a decision reads of the grantor: when a representative's authority ends.
@@ -149,6 +223,10 @@ impl<'a> GrantFields<'a> {
             grantor: GrantorFields {
                 authority_valid_until: grant.grantor.authority_valid_until,
             },
+            idempotency: grant.idempotency.as_ref().map(|i| IdempotencyFields {
+                key: &i.key,
+                content: &i.content,
+            }),
         }
     }
 
@@ -196,13 +274,25 @@ pub(crate) fn grant_effect(
     catalogue: &Catalogue,
     subject: Pseudonym,
     plain: &[u8],
+    seq: u64,
 ) -> Result<Effect> {
     let grant: GrantFields<'_> = serde_json::from_slice(plain)
         .map_err(|_| Error::new(ErrorCode::Integrity, "payload cannot be decoded"))?;
-    Ok(Effect::AddGrant {
+    let effect = Effect::AddGrant {
         subject,
         grant: grant.state(catalogue)?,
-    })
+    };
+    match &grant.idempotency {
+        None => Ok(effect),
+        Some(once) => remembered(
+            effect,
+            Some(subject),
+            once.key,
+            once.content,
+            Some(grant.grant_id),
+            seq,
+        ),
+    }
 }
 
 /// The projection change of a rectification.

@@ -6,7 +6,9 @@ mod effect;
 pub(crate) mod snapshot;
 mod subjects;
 
-pub(crate) use effect::{Effect, GrantFields, effect_of, grant_effect, rectify_effect};
+pub(crate) use effect::{
+    Effect, GrantFields, Remembered, effect_of, grant_effect, keyed, rectify_effect,
+};
 pub(crate) use subjects::SubjectState;
 
 use std::collections::HashMap;
@@ -43,9 +45,19 @@ pub(crate) struct Projection {
     /// The pseudonyms whose records were erased (until a new key is made for them: the
     /// person consented again).
     erased: rustc_hash::FxHashSet<Pseudonym>,
+    /// The callers' idempotency keys, by the digest of the key.
+    idempotent: FxHashMap<[u8; 32], Remembered>,
+    /// The digests of each subject's keys, so that an erasure or a succession touches only
+    /// that person's keys (an import keys every row).
+    keys_of: FxHashMap<Pseudonym, Vec<[u8; 32]>>,
 }
 
 impl Projection {
+    /// What is remembered of the idempotency key whose digest is `key`.
+    pub fn remembered(&self, key: &[u8; 32]) -> Option<&Remembered> {
+        self.idempotent.get(key)
+    }
+
     /// Records a subject's data key (before its first sealed event is applied).
     pub fn set_key(&mut self, subject: Pseudonym, key: DataKey, since_seq: u64) {
         self.erased.remove(&subject);
@@ -134,21 +146,41 @@ impl Projection {
                 }
             }
             Effect::Succeed { from, to } => self.succeed(from, to),
-            Effect::Erase { subject } => {
-                self.erased.insert(subject);
-                self.keys.remove(&subject);
-                if let Some(state) = self.subjects.remove(&subject) {
-                    for grant in state.grants.iter() {
-                        self.grants.remove(&grant.id);
-                    }
-                }
-                if let Some(flags) = self.flags.remove(&subject) {
-                    for objection in &flags.objections {
-                        self.objections.remove(&objection.id);
-                    }
+            Effect::Erase { subject } => self.erase(subject),
+            Effect::Keyed(keyed) => {
+                let (effect, key, remembered) = *keyed;
+                self.apply(effect);
+                if self.idempotent.insert(key, remembered).is_none() {
+                    self.keys_of
+                        .entry(remembered.subject)
+                        .or_default()
+                        .push(key);
                 }
             }
             Effect::None => {}
+        }
+    }
+
+    /// Forgets what the projection holds of an erased subject: its key, grants, flags and the
+    /// idempotency keys of its (now unreadable) events.
+    fn erase(&mut self, subject: Pseudonym) {
+        self.erased.insert(subject);
+        self.keys.remove(&subject);
+        // A replay cannot open the erased payloads, so it would not know their keys.
+        if let Some(keys) = self.keys_of.remove(&subject) {
+            for key in keys {
+                self.idempotent.remove(&key);
+            }
+        }
+        if let Some(state) = self.subjects.remove(&subject) {
+            for grant in state.grants.iter() {
+                self.grants.remove(&grant.id);
+            }
+        }
+        if let Some(flags) = self.flags.remove(&subject) {
+            for objection in &flags.objections {
+                self.objections.remove(&objection.id);
+            }
         }
     }
 
@@ -192,6 +224,14 @@ impl Projection {
             if *target == from {
                 *target = to;
             }
+        }
+        if let Some(keys) = self.keys_of.remove(&from) {
+            for key in &keys {
+                if let Some(remembered) = self.idempotent.get_mut(key) {
+                    remembered.subject = to;
+                }
+            }
+            self.keys_of.entry(to).or_default().extend(keys);
         }
         self.aliases.insert(from, to);
     }

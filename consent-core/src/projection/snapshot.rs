@@ -1,8 +1,10 @@
 //! The projection as bytes, for a ledger's snapshot (`ledger/snapshot.rs`): every part except
-//! the subjects' data keys (which stay wrapped in the store and are unwrapped at open), in a
+//! the subjects' data keys (a part added to `Projection` must be added here too, and the
+//! layout's version in `ledger/snapshot.rs` raised) (which stay wrapped in the store and are unwrapped at open), in a
 //! fixed little-endian layout. Decoding never trusts a length: a short or malformed input is
 //! `None`, and the ledger then replays the log instead.
 
+use super::effect::Remembered;
 use super::{Projection, SubjectState};
 use crate::id::pseudonym::Pseudonym;
 use crate::model::GrantId;
@@ -190,6 +192,28 @@ impl Projection {
         for subject in &self.erased {
             w.bytes(&subject.0);
         }
+        w.len(self.idempotent.len());
+        for (digest, remembered) in &self.idempotent {
+            w.bytes(digest);
+            w.bytes(&remembered.content);
+            w.u64(remembered.seq);
+            match remembered.grant {
+                Some(grant) => {
+                    w.u8(1);
+                    w.bytes(grant.0.as_bytes());
+                }
+                None => w.u8(0),
+            }
+            w.bytes(&remembered.subject.0);
+        }
+        w.len(self.keys_of.len());
+        for (subject, digests) in &self.keys_of {
+            w.bytes(&subject.0);
+            w.len(digests.len());
+            for digest in digests {
+                w.bytes(digest);
+            }
+        }
     }
 
     /// Reads what [`Projection::encode`] wrote; `None` for anything else.
@@ -250,6 +274,36 @@ impl Projection {
         }
         for _ in 0..r.len(16)? {
             projection.erased.insert(r.pseudonym()?);
+        }
+        let remembered = r.len(32 + 32 + 8 + 1 + 16)?;
+        projection.idempotent.reserve(remembered);
+        for _ in 0..remembered {
+            let digest = r.take::<32>()?;
+            let content = r.take::<32>()?;
+            let seq = r.u64()?;
+            let grant = match r.u8()? {
+                0 => None,
+                1 => Some(GrantId(r.uuid()?)),
+                _ => return None,
+            };
+            let subject = r.pseudonym()?;
+            projection.idempotent.insert(
+                digest,
+                Remembered {
+                    content,
+                    seq,
+                    grant,
+                    subject,
+                },
+            );
+        }
+        for _ in 0..r.len(16 + 8)? {
+            let subject = r.pseudonym()?;
+            let mut digests = Vec::new();
+            for _ in 0..r.len(32)? {
+                digests.push(r.take::<32>()?);
+            }
+            projection.keys_of.insert(subject, digests);
         }
         Some(projection)
     }

@@ -24,6 +24,9 @@ pub(crate) enum Wait {
     /// Fail with `Locked` unless it is had within half a second: for what must be exclusive
     /// (creating a ledger; the format upgrade, which a consent 0.1 process must not see).
     Briefly,
+    /// Wait for a writer at most this long (`LedgerOptions::write_wait`), then fail with
+    /// `Locked` naming the process that holds it.
+    For(Duration),
 }
 
 /// The canonical path of a database that may not exist yet (its directory must): symlinks
@@ -126,31 +129,100 @@ pub(crate) fn open_lock_file(real: &Path, access: FileAccess) -> Result<(File, b
 /// # Errors
 /// `Locked` when `wait` is [`Wait::Briefly`] and another process holds it; `Storage`.
 pub(crate) fn lock(file: &File, wait: Wait, shown: &Path) -> Result<()> {
-    if wait == Wait::Block {
-        return file
-            .lock()
-            .map_err(|e| Error::storage("cannot lock the ledger for a write", e));
-    }
-    // A process that forks (to run a program) holds a copy of every open file description
-    // until its child execs, so a lock released a moment ago can look held for a few
-    // microseconds: half a second covers that window.
-    let deadline = Instant::now() + TRY_FOR;
+    let limit = match wait {
+        Wait::Block => {
+            return file
+                .lock()
+                .map_err(|e| Error::storage("cannot lock the ledger for a write", e));
+        }
+        // A process that forks (to run a program) holds a copy of every open file
+        // description until its child execs, so a lock released a moment ago can look held
+        // for a few microseconds: half a second covers that window.
+        Wait::Briefly => TRY_FOR,
+        Wait::For(limit) => limit,
+    };
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
     let mut attempt = file.try_lock();
-    while matches!(attempt, Err(std::fs::TryLockError::WouldBlock)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
+    while matches!(attempt, Err(std::fs::TryLockError::WouldBlock)) {
+        let waited = started.elapsed();
+        if waited >= limit {
+            break;
+        }
+        // Short pauses first (a write holds the lock for about a millisecond), never past
+        // the limit.
+        std::thread::sleep(pause.min(limit - waited));
+        pause = (pause * 2).min(Duration::from_millis(20));
         attempt = file.try_lock();
     }
     match attempt {
         Ok(()) => Ok(()),
         Err(std::fs::TryLockError::WouldBlock) => Err(Error::new(
             ErrorCode::Locked,
-            format!(
-                "the ledger `{}` is being created or upgraded by another process, or is open in a consent 0.1 process",
-                shown.display()
-            ),
+            match wait {
+                Wait::For(limit) => format!(
+                    "another process{} has held the write lock of the ledger `{}` for longer than the {} ms this handle waits (write_wait); nothing was written",
+                    file.metadata()
+                        .ok()
+                        .and_then(|meta| holder_of(&meta))
+                        .map_or_else(String::new, |(pid, command)| match command {
+                            Some(command) => format!(" (pid {pid}, `{command}`)"),
+                            None => format!(" (pid {pid})"),
+                        }),
+                    shown.display(),
+                    limit.as_millis()
+                ),
+                _ => format!(
+                    "the ledger `{}` is being created or upgraded by another process, or is open in a consent 0.1 process",
+                    shown.display()
+                ),
+            },
         )),
         Err(std::fs::TryLockError::Error(e)) => Err(Error::storage("cannot lock the ledger", e)),
     }
+}
+
+/// The process that holds the lock on the lock file `lock` (`<ledger>.lock`), from the
+/// kernel's table of locks (`/proc/locks`): its pid and, where readable, its command name.
+/// `None` when nobody holds it, the file is missing, or there is no such table (not Linux). It
+/// only names a holder for people (`consent doctor`, a `Locked` message): nothing depends on it.
+pub fn lock_holder(lock: &std::path::Path) -> Option<(u32, Option<String>)> {
+    holder_of(&std::fs::metadata(lock).ok()?)
+}
+
+#[cfg(unix)]
+fn holder_of(meta: &std::fs::Metadata) -> Option<(u32, Option<String>)> {
+    use std::os::unix::fs::MetadataExt;
+    // Linux's encoding of a device number (glibc's `major()` and `minor()`).
+    let dev = meta.dev();
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    let table = std::fs::read_to_string("/proc/locks").ok()?;
+    let pid = table.lines().find_map(|line| {
+        // `1: FLOCK  ADVISORY  WRITE 2171 fd:01:1311 0 EOF`; waiters are marked `->`.
+        if line.contains("->") {
+            return None;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let at = fields.iter().position(|f| f.matches(':').count() == 2)?;
+        let mut parts = fields.get(at)?.split(':');
+        let file_major = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let file_minor = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let inode: u64 = parts.next()?.parse().ok()?;
+        if (file_major, file_minor, inode) != (major, minor, meta.ino()) {
+            return None;
+        }
+        fields.get(at.checked_sub(1)?)?.parse::<u32>().ok()
+    })?;
+    let command = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|name| crate::error::printable(name.trim()));
+    Some((pid, command))
+}
+
+#[cfg(not(unix))]
+fn holder_of(_meta: &std::fs::Metadata) -> Option<(u32, Option<String>)> {
+    None
 }
 
 /// Releases the lock.

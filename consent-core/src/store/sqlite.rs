@@ -12,8 +12,9 @@
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
@@ -128,6 +129,9 @@ pub struct SqliteStore {
     lock_created: bool,
     /// How deeply `begin_read` calls nest (the outermost pins the snapshot).
     reads: AtomicUsize,
+    /// How long a write waits for another process's write lock, in milliseconds; 0 waits as
+    /// long as it takes ([`SqliteStore::set_write_wait`]).
+    write_wait_ms: AtomicU64,
     path: PathBuf,
     /// The database's canonical path, which the files beside it are named after.
     real: PathBuf,
@@ -449,6 +453,7 @@ impl SqliteStore {
                 release_after_write: AtomicBool::new(false),
                 lock_created,
                 reads: AtomicUsize::new(0),
+                write_wait_ms: AtomicU64::new(0),
                 path: path.to_owned(),
                 real,
             }),
@@ -530,6 +535,7 @@ impl SqliteStore {
                 release_after_write: AtomicBool::new(false),
                 lock_created,
                 reads: AtomicUsize::new(0),
+                write_wait_ms: AtomicU64::new(0),
                 path: path.to_owned(),
                 real,
             }),
@@ -589,6 +595,7 @@ impl SqliteStore {
             release_after_write: AtomicBool::new(false),
             lock_created: false,
             reads: AtomicUsize::new(0),
+            write_wait_ms: AtomicU64::new(0),
             path: path.to_owned(),
             // Read-only and not live: the file as it is, which no later write changes.
             real: if live { real } else { PathBuf::new() },
@@ -622,6 +629,18 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Bounds how long a write waits for another process's write lock: past `wait` it fails
+    /// with `Locked` naming the holder, and writes nothing. `None` (the default) waits as long
+    /// as it takes, since a writer holds the lock only for one write. Whole milliseconds; a
+    /// wait under one millisecond is one millisecond.
+    pub fn set_write_wait(&self, wait: Option<Duration>) {
+        let ms = wait.map_or(0, |wait| {
+            // Saturates: a wait longer than u64::MAX milliseconds is forever anyway.
+            u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1)
+        });
+        self.write_wait_ms.store(ms, Ordering::Relaxed);
     }
 
     /// Whether this open created the lock file.
@@ -1102,7 +1121,13 @@ impl Store for SqliteStore {
             None => Ok(()),
             // The upgrade, or the creation, holds it already.
             Some(_) if self.exclusive.load(Ordering::Acquire) => Ok(()),
-            Some(file) => lock(file, Wait::Block, &self.path),
+            Some(file) => {
+                let wait = match self.write_wait_ms.load(Ordering::Relaxed) {
+                    0 => Wait::Block,
+                    ms => Wait::For(Duration::from_millis(ms)),
+                };
+                lock(file, wait, &self.path)
+            }
         }
     }
 

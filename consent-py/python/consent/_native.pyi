@@ -173,6 +173,7 @@ class Ledger:
         maturity_assessment: Optional[MaturityAssessmentDict] = None,
         child_heard: Optional[ChildHeardDict] = None,
         subject_birth_date: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
     ) -> uuid.UUID: ...
     def withdraw(
         self,
@@ -181,6 +182,7 @@ class Ledger:
         at: datetime,
         actor: ActorDict,
         reason: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
     ) -> None: ...
     def refuse(
         self,
@@ -195,6 +197,7 @@ class Ledger:
         evidence: EvidenceDict,
         notice: NoticeDict,
         version: int = 1,
+        idempotency_key: Optional[str] = None,
     ) -> uuid.UUID: ...
     def decide(
         self,

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Four kinds of processes on one ledger file at once: a C program, a Python script, a Rust
+# program and the CLI, two threads each, writing and deciding together (tests/shared/). Checks
+# that every acknowledged write is there exactly once, the chain verifies, the processes' writes
+# overlapped, and each process's view equals a fresh replay.
+#
+#   scripts/test-shared.sh            (1,000 writes and 10,000 decisions per process)
+#   CONSENT_SHARED_WRITES=10000 CONSENT_SHARED_DECISIONS=100000 scripts/test-shared.sh
+#
+# The Python package comes from scripts/test-python.sh (run first by scripts/test.sh); when the
+# venv does not have it yet, that script is run here.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="$ROOT/.venv"
+
+if ! "$VENV/bin/python" -c "import consent" 2>/dev/null; then
+    echo "==> the consent package is not in $VENV yet: scripts/test-python.sh installs it"
+    scripts/test-python.sh
+fi
+
+echo "==> cargo build -p consent-ffi -p consent-cli, and the Rust worker (example shared_worker)"
+cargo build --quiet -p consent-ffi -p consent-cli
+cargo build --quiet -p consent-core --example shared_worker
+
+BUILD="$ROOT/target/shared-test"
+mkdir -p "$BUILD"
+echo "==> gcc tests/shared/worker.c (the C worker, static library)"
+gcc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -O1 -g -pthread \
+    -Iinclude tests/shared/worker.c -o "$BUILD/worker" target/debug/libconsent.a \
+    -lpthread -ldl -lm
+
+echo "==> four processes on one ledger"
+"$VENV/bin/python" tests/shared/four_kinds.py \
+    --cli target/debug/consent \
+    --c-worker "$BUILD/worker" \
+    --rust-worker target/debug/examples/shared_worker \
+    --writes "${CONSENT_SHARED_WRITES:-1000}" \
+    --decisions "${CONSENT_SHARED_DECISIONS:-10000}"
