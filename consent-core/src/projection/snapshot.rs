@@ -143,6 +143,19 @@ fn get_grant(r: &mut Reader<'_>) -> Option<GrantState> {
 impl Projection {
     /// Appends the projection (without data keys) to `out`.
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        // Every field named: a field added to `Projection` stops this compiling until it is
+        // written here (and read in `decode`), so no snapshot silently drops state.
+        let Projection {
+            subjects: _,
+            keys: _,
+            grants: _,
+            flags: _,
+            objections: _,
+            aliases: _,
+            erased: _,
+            idempotent: _,
+            keys_of: _,
+        } = self;
         let mut w = Writer(out);
         w.len(self.subjects.len());
         for (subject, state) in self.subjects.iter() {
