@@ -81,6 +81,25 @@ for bench in decide grant replay; do
     done
 done
 
+step "consent decide end to end on the replay file (with its snapshot, then without)"
+cargo build --release -p consent-cli >&2
+replay_db="$out/fixtures/replay-$BENCH_REPLAY_EVENTS.db"
+decide_ms() { # the median of 5 runs of `consent decide` on the replay file, in ms
+    for _ in 1 2 3 4 5; do
+        start=$(date +%s%N)
+        target/release/consent --ledger "$replay_db" decide --subject - --recipient nav \
+            --purpose employment_followup --category finances --at 2026-06-01 \
+            <<< 15038510190 > /dev/null || [ $? -eq 1 ]
+        echo $(( ($(date +%s%N) - start) / 1000000 ))
+    done | sort -n | sed -n 3p
+}
+for run in $(seq 1 "$runs"); do
+    with=$(decide_ms)
+    mv "$replay_db.snapshot" "$replay_db.snapshot.aside"
+    without=$(decide_ms)
+    mv "$replay_db.snapshot.aside" "$replay_db.snapshot"
+    echo "BENCH-RESULT cli_decide_ms=$with cli_decide_full_ms=$without" | tee "$out/cli-decide-$run.log" >&2
+done
 step "a shared ledger file: the head check's cost, and cross-process visibility"
 "$(bench_bin shared)" --bench "${crit[@]}" 2>&1 | tee "$out/shared-1.log" >&2
 "$(bench_bin visibility)" 2>&1 | tee "$out/visibility-1.log" >&2

@@ -184,9 +184,29 @@ pub enum Command {
     /// Aggregate counts by month, purpose and recipient (small counts suppressed)
     #[command(after_help = "Example:\n  consent stats --from 2026-Q1 --to 2026-Q2")]
     Stats(StatsArgs),
-    /// Verify the ledger's hash chain, also on a ledger that no longer opens
-    #[command(after_help = "Example:\n  consent verify")]
-    Verify,
+    /// Verify the ledger's hash chain, also on a ledger that no longer opens; with --against,
+    /// also prove it is the ledger a backup was taken of (exit 1 when it is not)
+    #[command(
+        after_help = "Example:\n  consent verify --against /backup/consent-2026-03-01/manifest.json"
+    )]
+    Verify(VerifyArgs),
+    /// Back up the ledger while services keep writing: a consistent copy, its key file (unless
+    /// --without-key) and a manifest, in a new directory
+    #[command(
+        after_help = "Example:\n  consent --ledger /srv/consent/consent.db backup /backup/consent-$(date +%F)"
+    )]
+    Backup(BackupArgs),
+    /// Restore a backup to --ledger after checking it (digest, key, chain, head); recorded in
+    /// the restored ledger, as a rollback when it goes back in time. Refused while a process
+    /// has the ledger open
+    #[command(
+        after_help = "Example:\n  consent --ledger /srv/consent/consent.db restore /backup/consent-2026-03-01 --reason \"disk failure, case 2026/88\""
+    )]
+    Restore(RestoreArgs),
+    /// Write a snapshot of the ledger's state now, so the next open replays only what follows
+    /// (closing a ledger writes one by itself once 10,000 events followed the last)
+    #[command(after_help = "Example:\n  consent --ledger /srv/consent/consent.db snapshot")]
+    Snapshot,
     /// Record many consents from a JSON array or JSON lines of grant documents
     #[command(after_help = "Example:\n  consent import grants.jsonl --batch-size 5000")]
     Import(ImportArgs),
@@ -253,6 +273,38 @@ pub enum Command {
     /// Print this manual page in roff
     #[command(after_help = "Example:\n  consent man | man -l -")]
     Man,
+}
+
+/// `consent verify`
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A backup's manifest (or its directory): also check that the ledger holds the backup's
+    /// head at its place, that is, it is the ledger backed up or grew from it
+    #[arg(long, value_name = "MANIFEST")]
+    pub against: Option<PathBuf>,
+}
+
+/// `consent backup`
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new directory to write the backup into (must not exist)
+    #[arg(value_name = "DEST")]
+    pub dest: PathBuf,
+    /// Leave the key file out (keep it elsewhere); the manifest says so, and a restore then
+    /// needs --key-file
+    #[arg(long)]
+    pub without_key: bool,
+}
+
+/// `consent restore`
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup directory (or its manifest.json)
+    #[arg(value_name = "BACKUP")]
+    pub backup: PathBuf,
+    /// Why the ledger is restored (recorded in it)
+    #[arg(long)]
+    pub reason: String,
 }
 
 /// `consent catalogue …`

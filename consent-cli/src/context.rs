@@ -133,7 +133,9 @@ impl Context<'_> {
         self.require_ledger()?;
         let mut options = self.options()?;
         options.catalogue = None;
-        self.open_location(options).map_err(CliError::from)
+        self.open_location(options)
+            .inspect(|ledger| self.warn_snapshot(ledger))
+            .map_err(CliError::from)
     }
 
     /// Opens the existing ledger for reading only: nothing is created or written beside it (no
@@ -145,15 +147,34 @@ impl Context<'_> {
     fn open_with(&self, mode: OpenMode) -> Result<Ledger, CliError> {
         self.require_ledger()?;
         let options = self.options()?.with_mode(mode);
-        self.open_location(options).map_err(|e| {
-            let integrity = e.code() == consent_core::ErrorCode::Integrity;
-            let error = CliError::from(e);
-            if integrity {
-                error.context("the ledger does not verify (inspect it with `consent verify`)")
+        self.open_location(options)
+            .inspect(|ledger| self.warn_snapshot(ledger))
+            .map_err(|e| {
+                let integrity = e.code() == consent_core::ErrorCode::Integrity;
+                let error = CliError::from(e);
+                if integrity {
+                    error.context("the ledger does not verify (inspect it with `consent verify`)")
+                } else {
+                    error
+                }
+            })
+    }
+
+    /// Says on standard error when the ledger's snapshot was there but not trusted (the open
+    /// replayed the whole log): a snapshot is never trusted silently, nor ignored silently.
+    fn warn_snapshot(&self, ledger: &Ledger) {
+        use std::io::Write;
+        if let consent_core::SnapshotStatus::Ignored { reason } = ledger.snapshot_status() {
+            let line = if self.json() {
+                serde_json::json!({"warning": {"code": "snapshot_ignored", "message": reason}})
+                    .to_string()
             } else {
-                error
-            }
-        })
+                format!(
+                    "warning: the ledger's snapshot was not used ({reason}); the whole log was replayed"
+                )
+            };
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
     }
 
     /// The actor of a mutating command, from the flags or the environment.

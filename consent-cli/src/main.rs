@@ -98,10 +98,55 @@ fn usage_error(error: &clap::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if std::env::args_os().any(|a| a == "--json") {
-        let message = text.lines().next().unwrap_or_default();
-        let message = message.strip_prefix("error: ").unwrap_or(message);
-        return report(&CliError::new("usage", message), true);
+        let _ = writeln!(std::io::stderr(), "{}", usage_json(error, &text));
+        return ExitCode::from(EXIT_ERROR);
     }
     let _ = write!(std::io::stderr(), "{}", mask_national_ids(&text));
     ExitCode::from(EXIT_ERROR)
+}
+
+/// A usage error as one JSON document (`docs/json.md`, "Errors"): the stable code `usage`, what
+/// kind of mistake, the whole message on one line, and the arguments it names (the missing
+/// ones, the one with a bad value, or the unknown one), each masked like every message.
+fn usage_json(error: &clap::Error, text: &str) -> serde_json::Value {
+    use clap::error::{ContextKind, ContextValue};
+    let mut arguments: Vec<String> = Vec::new();
+    let mut value = None;
+    for (kind, context) in error.context() {
+        let strings: Vec<String> = match context {
+            ContextValue::String(one) => vec![one.clone()],
+            ContextValue::Strings(many) => many.clone(),
+            _ => continue,
+        };
+        match kind {
+            ContextKind::InvalidArg | ContextKind::InvalidSubcommand => {
+                arguments.extend(strings.iter().map(|s| mask_national_ids(s)));
+            }
+            ContextKind::InvalidValue => value = strings.first().map(|s| mask_national_ids(s)),
+            _ => {}
+        }
+    }
+    // The first line and its indented continuation (clap lists missing arguments below it).
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default();
+    let mut message = first.strip_prefix("error: ").unwrap_or(first).to_owned();
+    for line in lines.take_while(|l| l.starts_with("  ")) {
+        message.push(' ');
+        message.push_str(line.trim());
+    }
+    let kind = format!("{:?}", error.kind());
+    let mut snake = String::new();
+    for (i, c) in kind.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.push(c.to_ascii_lowercase());
+    }
+    serde_json::json!({"error": {
+        "code": "usage",
+        "kind": snake,
+        "message": mask_national_ids(message.trim_end_matches(':')),
+        "arguments": arguments,
+        "value": value,
+    }})
 }

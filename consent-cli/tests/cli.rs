@@ -932,6 +932,52 @@ fn usage_errors_exit_2_and_mask_national_ids() {
     assert_eq!(run.code, 2);
     let error: Value = serde_json::from_str(run.stderr.trim()).unwrap();
     assert_eq!(error["error"]["code"], "usage");
+    assert_eq!(error["error"]["kind"], "unknown_argument");
+    assert_no_national_id(&run, &fnr);
+    // Under --json a usage error names the arguments: every missing one, or the one whose
+    // value is bad (the value masked when it holds a national id).
+    let run = sandbox.run(&["--json", "decide", "--recipient", "nav"]);
+    assert_eq!(run.code, 2);
+    let error: Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert_eq!(error["error"]["kind"], "missing_required_argument");
+    let named: Vec<&str> = error["error"]["arguments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    for missing in ["--purpose", "--category", "--subject"] {
+        assert!(
+            named.iter().any(|a| a.starts_with(missing)),
+            "{missing}: {named:?}"
+        );
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(missing),
+            "{error}"
+        );
+    }
+    let run = sandbox.run(&[
+        "--json",
+        "decide",
+        "--subject",
+        "-",
+        "--recipient",
+        "nav",
+        "--purpose",
+        "employment_followup",
+        "--category",
+        "finances",
+        "--at",
+        &fnr,
+    ]);
+    assert_eq!(run.code, 2);
+    let error: Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert_eq!(error["error"]["kind"], "value_validation");
+    assert_eq!(error["error"]["arguments"][0], "--at <WHEN>");
+    assert_no_national_id(&run, &fnr);
     sandbox
         .run(&["frobnicate"])
         .fails("unrecognized subcommand");

@@ -40,6 +40,14 @@ fn replay(c: &mut Criterion) {
         .sum();
     println!("BENCH-RESULT replay_file_bytes={size} events={events}");
 
+    // The full replay is measured without a snapshot (and writes none on close); the open
+    // from a snapshot with one written at the last event.
+    let mut snapshot = path.as_os_str().to_owned();
+    snapshot.push(".snapshot");
+    let snapshot = PathBuf::from(snapshot);
+    let _ = std::fs::remove_file(&snapshot);
+    let replay_options = || common::options().with_snapshot_every(0);
+
     let mut group = c.benchmark_group("replay");
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
@@ -49,7 +57,7 @@ fn replay(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let start = Instant::now();
-                let ledger = Ledger::open(black_box(&path), common::options())
+                let ledger = Ledger::open(black_box(&path), replay_options())
                     .unwrap_or_else(|e| fail("open", &e));
                 total += start.elapsed();
                 black_box(ledger.event_count());
@@ -58,7 +66,38 @@ fn replay(c: &mut Criterion) {
             total
         });
     });
-    let ledger = Ledger::open(&path, common::options()).unwrap_or_else(|e| fail("open", &e));
+    {
+        let ledger = Ledger::open(&path, replay_options()).unwrap_or_else(|e| fail("open", &e));
+        let started = Instant::now();
+        ledger
+            .write_snapshot()
+            .unwrap_or_else(|e| fail("write_snapshot", &e));
+        println!(
+            "BENCH-RESULT snapshot_write_ms={:.0} snapshot_bytes={} events={events}",
+            started.elapsed().as_secs_f64() * 1000.0,
+            std::fs::metadata(&snapshot).map_or(0, |m| m.len())
+        );
+    }
+    group.bench_function("open_with_snapshot", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                let ledger = Ledger::open(black_box(&path), replay_options())
+                    .unwrap_or_else(|e| fail("open", &e));
+                total += start.elapsed();
+                if !matches!(
+                    ledger.snapshot_status(),
+                    consent_core::SnapshotStatus::Used { .. }
+                ) {
+                    fail("open_with_snapshot", &"the snapshot was not used");
+                }
+                drop(ledger);
+            }
+            total
+        });
+    });
+    let ledger = Ledger::open(&path, replay_options()).unwrap_or_else(|e| fail("open", &e));
     group.bench_function("verify", |b| {
         b.iter(|| {
             let report = ledger.verify().unwrap_or_else(|e| fail("verify", &e));

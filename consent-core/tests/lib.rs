@@ -10,6 +10,7 @@
 
 mod common;
 
+mod backup;
 mod bad_input;
 mod catalogue_adoption;
 mod deviations;
@@ -29,4 +30,5 @@ mod scenarios;
 mod security;
 mod shared;
 mod signed;
+mod snapshot;
 mod upgrade;

@@ -265,6 +265,7 @@ fn ledger(ctx: &Context<'_>, facts: &mut serde_json::Map<String, Value>) -> Vec<
         "format",
         format!("storage schema {STORAGE_SCHEMA} (this version's), catalogue {catalogue} in force"),
     )];
+    findings.push(snapshot(&ledger, facts));
     match ledger.store().head() {
         Ok(Some(head)) => {
             let hash = hex(&head.hash);
@@ -291,6 +292,39 @@ fn ledger(ctx: &Context<'_>, facts: &mut serde_json::Map<String, Value>) -> Vec<
         )),
     }
     findings
+}
+
+/// The snapshot opening used: none (every open replays the whole log), used, or there and not
+/// trusted (a problem: opens are slow, and the file was damaged, forged or left by a restore).
+fn snapshot(ledger: &consent_core::Ledger, facts: &mut serde_json::Map<String, Value>) -> Finding {
+    let status = ledger.snapshot_status();
+    let fact = match &status {
+        consent_core::SnapshotStatus::Used { seq } => json!({"status": "used", "seq": seq}),
+        consent_core::SnapshotStatus::Ignored { reason } => {
+            json!({"status": "ignored", "reason": reason})
+        }
+        _ => json!({"status": "absent"}),
+    };
+    facts.insert("snapshot".to_owned(), fact);
+    match status {
+        consent_core::SnapshotStatus::Used { seq } => Finding::ok(
+            "snapshot",
+            format!(
+                "opening starts from the snapshot at event {seq} ({} events after it replayed)",
+                ledger.event_count().saturating_sub(seq)
+            ),
+        ),
+        consent_core::SnapshotStatus::Ignored { reason } => Finding::problem(
+            "snapshot",
+            format!(
+                "the snapshot is not trusted ({reason}); every open replays the whole log: write a new one with `consent snapshot`"
+            ),
+        ),
+        _ => Finding::ok(
+            "snapshot",
+            "none: every open replays the whole log (`consent snapshot` writes one)",
+        ),
+    }
 }
 
 /// Free space in the ledger's directory: at least twice the ledger (its WAL, checkpoints and a

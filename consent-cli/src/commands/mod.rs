@@ -1,5 +1,6 @@
 //! One module per group of commands; each returns an [`Outcome`] or a [`CliError`].
 
+mod backup;
 mod casework;
 mod catalogue;
 mod decide;
@@ -31,7 +32,13 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         Command::Deviations(args) => casework::deviations(ctx, args),
         Command::Notified(args) => casework::notified(ctx, args),
         Command::Stats(args) => report::stats(ctx, args),
-        Command::Verify => report::verify(ctx),
+        Command::Verify(args) => match &args.against {
+            Some(manifest) => backup::verify_against(ctx, manifest),
+            None => report::verify(ctx),
+        },
+        Command::Backup(args) => backup::backup(ctx, args),
+        Command::Restore(args) => backup::restore(ctx, args),
+        Command::Snapshot => backup::snapshot(ctx),
         Command::Reconsent(args) => report::reconsent(ctx, args),
         Command::Restrict(args) => rights::restrict(ctx, args),
         Command::LiftRestriction(args) => rights::lift_restriction(ctx, args),

@@ -127,6 +127,17 @@ impl Catalogues {
         }
     }
 
+    /// Every adopted catalogue with the instant it is in force from, in order.
+    pub(crate) fn entries(&self) -> Vec<(Micros, &Catalogue)> {
+        let mut out = vec![(self.first.from, &self.first.catalogue)];
+        let mut node = &self.first;
+        while let Some(next) = node.next.get() {
+            out.push((next.from, &next.catalogue));
+            node = next;
+        }
+        out
+    }
+
     fn last(&self) -> &Node {
         let mut node = &self.first;
         while let Some(next) = node.next.get() {

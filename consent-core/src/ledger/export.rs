@@ -572,7 +572,7 @@ impl Builder<'_> {
                 event_type: event.kind.clone(),
             }),
             // Concerns no subject, so never among a subject's events.
-            EventPayload::CatalogueAdopted(_) => {}
+            EventPayload::CatalogueAdopted(_) | EventPayload::LedgerRestored(_) => {}
         }
         Ok(())
     }

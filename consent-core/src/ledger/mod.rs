@@ -2,6 +2,7 @@
 //! engine reads, and verifies the hash chain.
 
 mod adopt;
+mod backup;
 mod check;
 mod clock;
 mod commit;
@@ -16,12 +17,17 @@ mod replay;
 mod restrict;
 mod rights;
 mod shared;
+mod snapshot;
 mod upgrade;
 mod verify;
 mod write;
 
 pub use crate::policy::notification::{Notification, NotificationReason};
 pub use adopt::{SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE};
+pub use backup::{
+    AgainstReport, BACKUP_DATABASE, BACKUP_KEY, BACKUP_MANIFEST, BACKUP_MANIFEST_SCHEMA,
+    BackupManifest, RestoreReport,
+};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use deviations::{Deviation, DeviationCategory};
 pub use export::{
@@ -35,6 +41,7 @@ pub use open::{MEMORY_PATH, is_postgres_url, read_catalogue_file, read_key_file,
 pub use prepared::PreparedRequest;
 pub use restrict::KassasjonDue;
 pub use rights::{AccessRequest, ErasureOutcome};
+pub use snapshot::{SNAPSHOT_EVERY, SnapshotStatus};
 pub use upgrade::{UpgradeReport, upgrade_file, upgrade_file_with};
 pub use verify::VerifyReport;
 
@@ -167,6 +174,11 @@ pub struct LedgerOptions {
     pub mode: OpenMode,
     /// Who besides the owner may use the files a new ledger creates.
     pub file_access: FileAccess,
+    /// Closing a file ledger (its last handle) writes a snapshot of its state when this many
+    /// events or more followed the last snapshot ([`SNAPSHOT_EVERY`], 10,000, by default;
+    /// 0: never by itself, only [`Ledger::write_snapshot`]). Opening then replays only the
+    /// events after the snapshot.
+    pub snapshot_every: u64,
     /// How long a write waits for another process's write lock on a shared file before it
     /// fails with `Locked` naming the holder (nothing written). `None`, the default, waits as
     /// long as it takes: a writer holds the lock only for one write.
@@ -231,6 +243,13 @@ impl LedgerOptions {
         self
     }
 
+    /// These options with another snapshot interval (see [`LedgerOptions::snapshot_every`]).
+    #[must_use]
+    pub fn with_snapshot_every(mut self, events: u64) -> Self {
+        self.snapshot_every = events;
+        self
+    }
+
     /// These options with a bound on how long a write waits for another process's write
     /// lock; past it the write fails with `Locked`, naming the process that holds the lock.
     /// The bound counts in whole milliseconds, at least one (the options document's
@@ -288,6 +307,7 @@ impl Default for LedgerOptions {
             test_clock: None,
             mode: OpenMode::default(),
             file_access: FileAccess::default(),
+            snapshot_every: SNAPSHOT_EVERY,
             write_wait: None,
             max_staleness_ms: 0,
         }
@@ -326,6 +346,24 @@ struct Inner {
     shared: OnceLock<shared::Shared>,
     /// For a store other hosts write (`Store::remote`): when the head was last checked.
     remote: Option<shared::Remote>,
+    /// What opening made of the snapshot.
+    snapshot_status: OnceLock<snapshot::SnapshotStatus>,
+    /// Where a writable file ledger writes its snapshot, and the file's mode.
+    snapshot_file: OnceLock<(PathBuf, u32)>,
+    /// The event the newest snapshot holds the state after (0: none).
+    snapshot_seq: AtomicU64,
+    /// [`LedgerOptions::snapshot_every`].
+    snapshot_every: u64,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // A snapshot only saves the next open time: one that cannot be written now leaves
+        // the next open to replay the log, which is always correct.
+        if snapshot::due_on_close(self) {
+            let _ = snapshot::write_snapshot(self);
+        }
+    }
 }
 
 /// A consent ledger. Cheap to clone; clones share one ledger, and it may be used from many
@@ -411,6 +449,59 @@ impl Ledger {
         options: LedgerOptions,
         fresh: bool,
     ) -> Result<Ledger> {
+        Ledger::build_with(store, options, fresh, None)
+    }
+
+    /// The catalogues a ledger decides under, from its adoptions: and whether it must adopt
+    /// `catalogue` now (a new ledger, or one whose creation stopped before its first event).
+    fn catalogues(
+        adoptions: &[adopt::Adoption],
+        given: Option<&Catalogue>,
+        catalogue: &Catalogue,
+        last_seq: u64,
+        now: DateTime<Utc>,
+        mode: OpenMode,
+    ) -> Result<(Catalogues, bool)> {
+        Ok(match adoptions.split_first() {
+            Some((first, rest)) => {
+                let chain = Catalogues::new(first.catalogue.clone(), first.from);
+                for adoption in rest {
+                    chain.push(adoption.catalogue.clone(), adoption.from)?;
+                }
+                if let Some(given) = given
+                    && given.digest() != chain.current().digest()
+                {
+                    return Err(adopt::mismatch(chain.current(), given));
+                }
+                (chain, false)
+            }
+            // A new ledger, or one whose creation stopped before its first event: nothing was
+            // decided under any catalogue yet, so it adopts the one it is opened with.
+            None if last_seq == 0 => (
+                Catalogues::new(
+                    catalogue.clone(),
+                    time::to_micros(now, "the ledger's clock")?,
+                ),
+                mode != OpenMode::ReadOnly,
+            ),
+            // The replay refuses events before the first adoption; this is never reached.
+            None => {
+                return Err(Error::new(
+                    ErrorCode::Integrity,
+                    "the ledger records no catalogue adoption",
+                ));
+            }
+        })
+    }
+
+    /// As [`Ledger::build`], starting from the snapshot at `snapshot` when there is one that
+    /// can be trusted (then only the events after it are replayed).
+    pub(crate) fn build_with(
+        store: Box<dyn Store>,
+        options: LedgerOptions,
+        fresh: bool,
+        snapshot: Option<&std::path::Path>,
+    ) -> Result<Ledger> {
         let given = options.catalogue;
         let catalogue = given
             .clone()
@@ -433,41 +524,26 @@ impl Ledger {
             )?;
         }
         store.begin_read()?;
-        let opened = Ledger::replayed(store.as_ref(), &catalogue, &key);
+        let (opened, status) = match snapshot {
+            Some(path) if !fresh => Ledger::from_snapshot(store.as_ref(), &catalogue, &key, path),
+            _ => (
+                Ledger::replayed(store.as_ref(), &catalogue, &key),
+                Default::default(),
+            ),
+        };
         let ended = store.end_read();
         let (projection, writer, adoptions) = opened?;
         ended?;
+        let snapshot_seq = status.used_seq();
         let now = options.clock.now();
-        let (catalogues, adopt_now) = match adoptions.split_first() {
-            Some((first, rest)) => {
-                let chain = Catalogues::new(first.catalogue.clone(), first.from);
-                for adoption in rest {
-                    chain.push(adoption.catalogue.clone(), adoption.from)?;
-                }
-                if let Some(given) = &given
-                    && given.digest() != chain.current().digest()
-                {
-                    return Err(adopt::mismatch(chain.current(), given));
-                }
-                (chain, false)
-            }
-            // A new ledger, or one whose creation stopped before its first event: nothing was
-            // decided under any catalogue yet, so it adopts the one it is opened with.
-            None if writer.last_seq == 0 => (
-                Catalogues::new(
-                    catalogue.clone(),
-                    time::to_micros(now, "the ledger's clock")?,
-                ),
-                options.mode != OpenMode::ReadOnly,
-            ),
-            // The replay refuses events before the first adoption; this is never reached.
-            None => {
-                return Err(Error::new(
-                    ErrorCode::Integrity,
-                    "the ledger records no catalogue adoption",
-                ));
-            }
-        };
+        let (catalogues, adopt_now) = Ledger::catalogues(
+            &adoptions,
+            given.as_ref(),
+            &catalogue,
+            writer.last_seq,
+            now,
+            options.mode,
+        )?;
         let actor = match options.actor {
             Some(actor) => actor,
             None => adopt::system_actor()?,
@@ -493,8 +569,13 @@ impl Ledger {
                 writer: Mutex::new(writer),
                 shared: OnceLock::new(),
                 remote,
+                snapshot_status: OnceLock::new(),
+                snapshot_file: OnceLock::new(),
+                snapshot_seq: AtomicU64::new(snapshot_seq),
+                snapshot_every: options.snapshot_every,
             }),
         };
+        ledger.after_snapshot(status)?;
         if adopt_now {
             let mut writer = ledger.lock_writer()?;
             // Another host may have created the ledger's first event since the replay: caught
@@ -551,6 +632,65 @@ impl Ledger {
         time::to_micros(at, "clock")?;
         clock.set(at);
         Ok(())
+    }
+
+    /// Opens from the snapshot at `path` when it can be trusted (the state at its event; the
+    /// caller applies what follows), else replays the whole log; says which.
+    fn from_snapshot(
+        store: &dyn Store,
+        catalogue: &Catalogue,
+        key: &PseudonymKey,
+        path: &std::path::Path,
+    ) -> (
+        Result<(Projection, Writer, Vec<adopt::Adoption>)>,
+        snapshot::SnapshotStatus,
+    ) {
+        let load = || {
+            check_metadata(store, key)
+                .map_err(|e| e.to_string())
+                .and_then(|()| snapshot::load(path, store, key))
+        };
+        let unwrap = || check::unwrap_keys(store, &KeyWrapper::new(key), check::Wrapping::Current);
+        // With a snapshot there, the subject keys are unwrapped on a second thread while the
+        // snapshot is read, checked and decoded (each takes a few hundred ms at a million
+        // events).
+        let (loaded, keys) = if path.exists() {
+            std::thread::scope(|scope| {
+                let keys = scope.spawn(unwrap);
+                let loaded = load();
+                let keys = keys.join().unwrap_or_else(|_| {
+                    Err(Error::storage("opening the ledger", "a thread panicked"))
+                });
+                (loaded, keys)
+            })
+        } else {
+            (Ok(None), Ok(check::Keys::default()))
+        };
+        match loaded {
+            Ok(Some(loaded)) => {
+                let seq = loaded.writer.last_seq;
+                let keyed = keys.map(|keys| {
+                    let mut projection = loaded.projection;
+                    // Keys of events up to the snapshot; the catch-up adds later ones.
+                    for (subject, (key, since)) in keys {
+                        if since <= seq {
+                            projection.set_key(subject, key, since);
+                        }
+                    }
+                    projection.shrink();
+                    (projection, loaded.writer, loaded.adoptions)
+                });
+                (keyed, snapshot::SnapshotStatus::Used { seq })
+            }
+            Ok(None) => (
+                Ledger::replayed(store, catalogue, key),
+                snapshot::SnapshotStatus::Absent,
+            ),
+            Err(reason) => (
+                Ledger::replayed(store, catalogue, key),
+                snapshot::SnapshotStatus::Ignored { reason },
+            ),
+        }
     }
 
     /// Checks a stored ledger's metadata and key, replays every event into a new projection and

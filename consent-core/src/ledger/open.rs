@@ -270,7 +270,7 @@ pub fn is_postgres_url(location: &str) -> bool {
 /// Writes a new key file with `access`'s mode (0600, or 0640 for a group), whatever the umask.
 /// The key is written under a temporary name and renamed into place, so a key file that
 /// exists is always whole.
-fn create_key_file(path: &Path, key: &PseudonymKey, access: FileAccess) -> Result<()> {
+pub(super) fn create_key_file(path: &Path, key: &PseudonymKey, access: FileAccess) -> Result<()> {
     let shown = path.display();
     let temporary = beside(path, ".new");
     let mut options = OpenOptions::new();
@@ -299,7 +299,7 @@ fn create_key_file(path: &Path, key: &PseudonymKey, access: FileAccess) -> Resul
 }
 
 /// Where a file ledger's key is kept: the `key_file` option or `<database>.key`.
-fn key_path(path: &Path, options: &LedgerOptions) -> PathBuf {
+pub(super) fn key_path(path: &Path, options: &LedgerOptions) -> PathBuf {
     options
         .key_file
         .clone()
@@ -307,7 +307,7 @@ fn key_path(path: &Path, options: &LedgerOptions) -> PathBuf {
 }
 
 /// Whether anything (even a dangling link) is at `path`.
-fn occupied(path: &Path) -> bool {
+pub(super) fn occupied(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }
 
@@ -433,15 +433,18 @@ fn open_existing(path: &Path, options: LedgerOptions, read_only: bool) -> Result
         .created_lock_file()
         .then(|| store.lock_file_path())
         .flatten();
+    let snapshot =
+        crate::store::lock::canonical(path).map(|real| super::snapshot::snapshot_path(&real))?;
     let opened = existing_key(path, &options)
         .and_then(|key| {
-            Ledger::build(
+            Ledger::build_with(
                 Box::new(Arc::clone(&store)),
                 LedgerOptions {
                     key: Some(key),
                     ..options
                 },
                 false,
+                Some(&snapshot),
             )
         })
         .and_then(|ledger| match store.shared_path() {
@@ -449,6 +452,11 @@ fn open_existing(path: &Path, options: LedgerOptions, read_only: bool) -> Result
                 .share(real, existing_access(path), !read_only)
                 .map(|()| ledger),
             None => Ok(ledger),
+        })
+        .inspect(|ledger| {
+            if !read_only {
+                ledger.keep_snapshots(snapshot, existing_access(path).data_mode());
+            }
         });
     if opened.is_err() {
         drop(store);
@@ -497,7 +505,12 @@ fn create(path: &Path, options: LedgerOptions) -> Result<Ledger> {
         Some(real) => ledger.share(real, access, true).map(|()| ledger),
         None => Ok(ledger),
     })
-    .and_then(|ledger| store.finish_creation().map(|()| ledger));
+    .and_then(|ledger| store.finish_creation().map(|()| ledger))
+    .and_then(|ledger| {
+        let real = crate::store::lock::canonical(path)?;
+        ledger.keep_snapshots(super::snapshot::snapshot_path(&real), access.data_mode());
+        Ok(ledger)
+    });
     if created.is_err() {
         drop(store);
         remove_created(path, lock_made.as_deref());

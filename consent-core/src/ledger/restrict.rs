@@ -694,6 +694,8 @@ impl Ledger {
                 effect: Effect::Erase { subject: *id },
             });
         }
+        // The snapshot holds the subject's grant states: it goes before the shredding does.
+        self.forget_snapshot()?;
         self.commit(&mut writer, actor, pending, &ids, &mut Entropy::new())?;
         Ok(ErasureOutcome::Erased {
             at: now,

@@ -500,6 +500,38 @@ pub struct CatalogueAdoptionRecord {
     pub toml: String,
 }
 
+/// A ledger put back from a backup (`consent restore`), recorded as the restored ledger's first
+/// event after the backup's head: who restored it (the event's actor), why, from which backup,
+/// and what it replaced. A restore to an older state than the ledger it replaced is a rollback,
+/// and says so, so that a witness that saw the newer head is told rather than fooled. Concerns
+/// no subject and holds no personal data: never sealed (since 0.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RestoreRecord {
+    /// Why the ledger was restored, in the operator's words.
+    pub reason: String,
+    /// The SHA-256 of the backup's manifest file, hex: which manifest the restore followed.
+    pub manifest_sha256: String,
+    /// When the backup was made.
+    pub backup_created_at: DateTime<Utc>,
+    /// The backup's head: the sequence number of its last event.
+    pub backup_head_seq: u64,
+    /// The hash of the backup's last event, hex.
+    pub backup_head_hash: String,
+    /// The head of the ledger the restore replaced, as its file claimed it (`None` when
+    /// nothing was replaced or the replaced file could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_head_seq: Option<u64>,
+    /// The hash the replaced ledger's head anchor named, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_head_hash: Option<String>,
+    /// Whether a ledger file was replaced (kept beside the restored one).
+    pub replaced: bool,
+    /// Whether the restore went back in time: the replaced ledger held events after the
+    /// backup's head, held another history, or could not be read to show otherwise.
+    pub rollback: bool,
+}
+
 /// What an event records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -535,6 +567,8 @@ pub enum EventPayload {
     Redacted,
     /// The ledger adopted a catalogue (since 0.2).
     CatalogueAdopted(CatalogueAdoptionRecord),
+    /// The ledger was restored from a backup (since 0.2).
+    LedgerRestored(RestoreRecord),
 }
 
 impl EventPayload {
@@ -556,6 +590,7 @@ impl EventPayload {
             EventPayload::SubjectErased(_) => "subject_erased",
             EventPayload::Redacted => "redacted",
             EventPayload::CatalogueAdopted(_) => "catalogue_adopted",
+            EventPayload::LedgerRestored(_) => "ledger_restored",
         }
     }
 
@@ -588,6 +623,7 @@ impl EventPayload {
                 | EventPayload::NotificationSent(_)
                 | EventPayload::Redacted
                 | EventPayload::CatalogueAdopted(_)
+                | EventPayload::LedgerRestored(_)
         )
     }
 }

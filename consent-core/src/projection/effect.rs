@@ -391,6 +391,8 @@ pub(crate) fn effect_of(
         | EventPayload::NotificationSent(_)
         | EventPayload::Redacted
         // The ledger keeps its catalogues itself (`ledger/adopt.rs`): no subject's state.
-        | EventPayload::CatalogueAdopted(_) => Effect::None,
+        | EventPayload::CatalogueAdopted(_)
+        // A restore changes no subject's state: the events it put back are replayed.
+        | EventPayload::LedgerRestored(_) => Effect::None,
     })
 }

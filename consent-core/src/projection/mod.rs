@@ -3,6 +3,7 @@
 //! event changes the state is in `effect.rs`.
 
 mod effect;
+pub(crate) mod snapshot;
 mod subjects;
 
 pub(crate) use effect::{

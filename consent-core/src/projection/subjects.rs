@@ -224,8 +224,28 @@ impl SubjectTable {
         }
     }
 
+    /// Makes room for `additional` more subjects without growing on the way (a snapshot
+    /// being read knows how many it holds).
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let wanted = self
+            .entries
+            .len()
+            .saturating_add(additional)
+            .saturating_mul(2)
+            .checked_next_power_of_two()
+            .unwrap_or(usize::MAX);
+        self.entries.reserve(additional);
+        if wanted > self.slots.len() {
+            self.rebuild(wanted);
+        }
+    }
+
     fn grow(&mut self) {
-        let len = (self.slots.len() * 2).max(16);
+        self.rebuild((self.slots.len() * 2).max(16));
+    }
+
+    fn rebuild(&mut self, len: usize) {
+        let len = len.max(16);
         self.slots = vec![Slot::EMPTY; len].into_boxed_slice();
         let tags: Vec<u32> = self
             .entries

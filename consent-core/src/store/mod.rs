@@ -1,6 +1,7 @@
 //! Where events live. A store appends records durably in order and hands them back in order;
 //! the ledger does everything else (validation, hashing, the projection).
 
+pub(crate) mod copy;
 pub(crate) mod lock;
 pub(crate) mod memory;
 pub(crate) mod sqlite;

@@ -199,7 +199,7 @@ pub(crate) fn inspect(path: &Path) -> Result<Found> {
 
 /// Checks that an open connection is a consent ledger of the format this build writes, by
 /// reading only (the journal mode, the tables and the format version are left as they are).
-fn check_format(conn: &Connection, path: &Path, expected: i64) -> Result<()> {
+pub(crate) fn check_format(conn: &Connection, path: &Path, expected: i64) -> Result<()> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(|e| not_a_ledger(path, e))?;

@@ -1,0 +1,318 @@
+//! A verified snapshot of the projection beside a ledger file (`<database>.snapshot`), so that
+//! opening replays and verifies only the events after it.
+//!
+//! The file holds the state at event N (the projection without data keys, the catalogues
+//! adopted), the chain hash of event N, and a keyed BLAKE3 MAC over all of it under a key
+//! derived from the ledger's pseudonym key: only a holder of the key can write one that is
+//! used. Opening uses it only when the MAC verifies and the stored event N has that hash; a
+//! snapshot that is stale (the log does not hold its event N: a restore), corrupt, forged, of
+//! another ledger or of another version is ignored (a full replay) and reported through
+//! [`Ledger::snapshot_status`]. `verify` always checks the whole chain.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use serde::Serialize;
+
+use super::adopt::Adoption;
+use super::{Ledger, Writer};
+use crate::catalogue::Catalogue;
+use crate::error::{Error, Result};
+use crate::id::pseudonym::PseudonymKey;
+use crate::log::record::Hash;
+use crate::projection::Projection;
+use crate::projection::snapshot::{Reader, Writer as Bytes};
+use crate::store::Store;
+use crate::store::sqlite::{beside, set_mode};
+
+/// The first bytes of a snapshot file of this layout.
+const MAGIC: &[u8; 16] = b"consent-snap-v2\n";
+
+/// The key-derivation context of the snapshot's MAC.
+const MAC_CONTEXT: &str = "consent 2026 projection snapshot";
+
+/// How many events after the last snapshot make closing a ledger write a new one, by default.
+pub const SNAPSHOT_EVERY: u64 = 10_000;
+
+/// What opening a ledger made of its snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SnapshotStatus {
+    /// No snapshot was there (or the ledger is in memory, or new).
+    #[default]
+    Absent,
+    /// The snapshot at event `seq` was used: only the events after it were replayed.
+    Used {
+        /// The event the snapshot holds the state after.
+        seq: u64,
+    },
+    /// A snapshot was there and was not trusted: the whole log was replayed.
+    Ignored {
+        /// Why (corrupt, forged, stale, of another ledger or version).
+        reason: String,
+    },
+}
+
+impl SnapshotStatus {
+    /// The event of the snapshot used (0: none).
+    pub(super) fn used_seq(&self) -> u64 {
+        match self {
+            SnapshotStatus::Used { seq } => *seq,
+            _ => 0,
+        }
+    }
+}
+
+/// `<database>.snapshot`, for the database's canonical path.
+pub(super) fn snapshot_path(real: &Path) -> PathBuf {
+    beside(real, ".snapshot")
+}
+
+/// The state a snapshot holds.
+pub(super) struct Loaded {
+    pub projection: Projection,
+    pub writer: Writer,
+    pub adoptions: Vec<Adoption>,
+}
+
+fn mac(key: &PseudonymKey, bytes: &[u8]) -> Hash {
+    *blake3::keyed_hash(&key.derive(MAC_CONTEXT), bytes).as_bytes()
+}
+
+/// Reads the snapshot at `path`: `Ok(None)` when there is none, `Err(reason)` when there is one
+/// that must not be trusted.
+pub(super) fn load(
+    path: &Path,
+    store: &dyn Store,
+    key: &PseudonymKey,
+) -> std::result::Result<Option<Loaded>, String> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read it: {e}")),
+    };
+    let Some((body, tag)) = bytes.split_last_chunk::<32>() else {
+        return Err("it is truncated".to_owned());
+    };
+    if !constant_time_eq(&mac(key, body), tag) {
+        return Err("its MAC does not verify (corrupt, forged, or of another key)".to_owned());
+    }
+    let mut r = Reader(body);
+    if r.take::<16>().as_ref() != Some(MAGIC) {
+        return Err("it is of another version".to_owned());
+    }
+    let decoded = (|| {
+        let seq = r.u64()?;
+        let hash = r.take::<32>()?;
+        let mut adoptions = Vec::new();
+        for _ in 0..r.len(16)? {
+            let from = r.i64()?;
+            let length = r.len(1)?;
+            let text = r.0.get(..length)?;
+            r.0 = r.0.get(length..)?;
+            let toml = std::str::from_utf8(text).ok()?;
+            adoptions.push((from, toml.to_owned()));
+        }
+        let projection = Projection::decode(&mut r)?;
+        r.is_empty().then_some((seq, hash, adoptions, projection))
+    })();
+    let Some((seq, hash, adoptions, projection)) = decoded else {
+        return Err("its contents do not decode".to_owned());
+    };
+    // The log must hold the snapshot's last event, unchanged.
+    let mut stored = None;
+    store
+        .scan_range(seq, seq, &mut |record| {
+            stored = Some(record.hash);
+            Ok(())
+        })
+        .map_err(|e| format!("cannot read event {seq}: {e}"))?;
+    if stored != Some(hash) {
+        return Err(format!(
+            "it is stale: the log does not hold its event {seq} (a restored or another ledger)"
+        ));
+    }
+    let adoptions = adoptions
+        .into_iter()
+        .map(|(from, toml)| {
+            Catalogue::from_toml(&toml)
+                .map(|catalogue| Adoption { from, catalogue })
+                .map_err(|e| format!("an adopted catalogue does not parse: {e}"))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(Some(Loaded {
+        projection,
+        writer: Writer {
+            last_seq: seq,
+            last_hash: hash,
+            stamp: None,
+        },
+        adoptions,
+    }))
+}
+
+fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl Ledger {
+    /// What opening made of the ledger's snapshot: used (and at which event), ignored (and
+    /// why: then the whole log was replayed), or absent.
+    ///
+    /// ```
+    /// # use consent_core::{Ledger, LedgerOptions, SnapshotStatus};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("consent.db");
+    /// let ledger = Ledger::open(&path, LedgerOptions::default())?;
+    /// assert_eq!(ledger.snapshot_status(), SnapshotStatus::Absent);
+    /// ledger.write_snapshot()?;
+    /// drop(ledger);
+    /// let reopened = Ledger::open(&path, LedgerOptions::default())?;
+    /// assert_eq!(reopened.snapshot_status(), SnapshotStatus::Used { seq: 1 });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn snapshot_status(&self) -> SnapshotStatus {
+        self.inner
+            .snapshot_status
+            .get()
+            .cloned()
+            .unwrap_or(SnapshotStatus::Absent)
+    }
+
+    /// Writes a snapshot of the projection as it is now beside the ledger file (replacing the
+    /// one there, atomically), so the next open replays only what follows. Returns the event
+    /// it holds the state after, or `None` for a ledger that keeps none (in memory, read-only).
+    /// A ledger also writes one by itself when it is closed (its last handle dropped) with
+    /// [`LedgerOptions::snapshot_every`] or more events beyond its last.
+    ///
+    /// ```
+    /// # use consent_core::{Ledger, LedgerOptions};
+    /// let dir = tempfile::tempdir()?;
+    /// let ledger = Ledger::open(dir.path().join("consent.db"), LedgerOptions::default())?;
+    /// assert_eq!(ledger.write_snapshot()?, Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// [`LedgerOptions::snapshot_every`]: crate::LedgerOptions::snapshot_every
+    ///
+    /// # Errors
+    /// `Storage` when the file cannot be written.
+    pub fn write_snapshot(&self) -> Result<Option<u64>> {
+        write_snapshot(&self.inner)
+    }
+}
+
+impl Ledger {
+    /// After opening from a snapshot: applies the events after it, checked as a replay checks
+    /// them; then records what opening made of the snapshot.
+    pub(super) fn after_snapshot(&self, status: SnapshotStatus) -> Result<()> {
+        if status.used_seq() > 0 {
+            let mut writer = self.inner.writer.lock().map_err(|_| super::poisoned())?;
+            self.catch_up(&mut writer)?;
+        }
+        let _ = self.inner.snapshot_status.set(status);
+        Ok(())
+    }
+
+    /// Removes the ledger's snapshot (before a kassasjon: it holds the state of the subjects
+    /// being shredded); the next open replays the log, and a later close writes a new one.
+    ///
+    /// # Errors
+    /// `Storage` when the file exists and cannot be removed (then nothing is shredded).
+    pub(super) fn forget_snapshot(&self) -> Result<()> {
+        let Some((path, _)) = self.inner.snapshot_file.get() else {
+            return Ok(());
+        };
+        match fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::storage(
+                    &format!("cannot remove the snapshot `{}`", path.display()),
+                    e,
+                ));
+            }
+        }
+        self.inner.snapshot_seq.store(0, Ordering::Release);
+        Ok(())
+    }
+
+    /// Makes this (writable, file) ledger write its snapshots to `path` with `mode`.
+    pub(super) fn keep_snapshots(&self, path: PathBuf, mode: u32) {
+        let _ = self.inner.snapshot_file.set((path, mode));
+    }
+}
+
+/// Writes the snapshot of a ledger's state (see [`Ledger::write_snapshot`]).
+pub(super) fn write_snapshot(inner: &super::Inner) -> Result<Option<u64>> {
+    let Some((path, mode)) = inner.snapshot_file.get() else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::with_capacity(1 << 20);
+    bytes.extend_from_slice(MAGIC);
+    let seq = {
+        // The writer's lock keeps the projection and its position together.
+        let writer = inner.writer.lock().map_err(|_| super::poisoned())?;
+        let projection = inner.projection.read().map_err(|_| super::poisoned())?;
+        let mut w = Bytes(&mut bytes);
+        w.u64(writer.last_seq);
+        w.bytes(&writer.last_hash);
+        let entries = inner.catalogue.entries();
+        w.len(entries.len());
+        for (from, catalogue) in entries {
+            w.i64(from);
+            w.len(catalogue.toml().len());
+            w.bytes(catalogue.toml().as_bytes());
+        }
+        projection.encode(&mut bytes);
+        writer.last_seq
+    };
+    let tag = mac(&inner.key, &bytes);
+    bytes.extend_from_slice(&tag);
+    write_atomically(path, &bytes, *mode)?;
+    inner.snapshot_seq.store(seq, Ordering::Release);
+    Ok(Some(seq))
+}
+
+/// Whether closing should write a snapshot: enough events followed the last one.
+pub(super) fn due_on_close(inner: &super::Inner) -> bool {
+    let every = inner.snapshot_every;
+    inner.snapshot_file.get().is_some()
+        && every != 0
+        && inner
+            .events
+            .load(Ordering::Acquire)
+            .saturating_sub(inner.snapshot_seq.load(Ordering::Acquire))
+            >= every
+}
+
+/// Writes `bytes` to `path` through a temporary file renamed over it.
+fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let temporary = beside(path, &format!(".new-{}", std::process::id()));
+    let written = (|| {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(mode);
+        }
+        let mut file = options.open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        set_mode(&temporary, mode)?;
+        fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written.map_err(|e| {
+        Error::storage(
+            &format!("cannot write the snapshot `{}`", path.display()),
+            e,
+        )
+    })
+}
