@@ -23,24 +23,24 @@ mod ledger;
 
 pub use catalogue::{
     Advice, Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Gates,
-    MAX_CATALOGUE_BYTES, MAX_CODES, NoticeEntry, Period, Purpose, Recipient, Retention, Rule,
-    Settings, Statute,
+    MAX_CATALOGUE_BYTES, MAX_CODES, NoticeEntry, Operation, Period, Purpose, Recipient, Retention,
+    Role, Rule, Settings, Statute,
 };
 pub use error::{Error, ErrorCode, Result, redact_national_ids};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
 pub use id::pseudonym::{Pseudonym, PseudonymKey};
 pub use ledger::{
-    AccessRequest, AccessRequestEntry, Clock, ConsentChange, ConsentEvent, ConsentRecord,
-    ConsentType, CurrentValidity, Deviation, DeviationCategory, DisclosureEntry, EXPORT_SCHEMA,
-    ErasureEntry, ErasureOutcome, EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions,
-    MEMORY_PATH, Notification, NotificationReason, OpenMode, PreparedRequest, RectificationDetail,
-    RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SYSTEM_ACTOR_ID,
-    SYSTEM_ACTOR_ROLE, SubjectExport, SubjectStatus, SuccessionMode, SystemClock, TestClock,
-    Validity, VerifyReport, read_catalogue_file,
+    AccessEntry, AccessRequest, AccessRequestEntry, Clock, ConsentChange, ConsentEvent,
+    ConsentRecord, ConsentType, CurrentValidity, Deviation, DeviationCategory, DisclosureEntry,
+    EXPORT_SCHEMA, ErasureEntry, ErasureOutcome, EventCursor, EventMeta, KassasjonDue, Ledger,
+    LedgerOptions, MAX_LOOKUP_PURPOSE, MEMORY_PATH, Notification, NotificationReason, OpenMode,
+    PreparedRequest, RectificationDetail, RectificationEntry, RedactedEntry, RefusalEntry,
+    RestrictionEntry, SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE, SubjectExport, SubjectStatus,
+    SuccessionMode, SystemClock, TestClock, Validity, VerifyReport, read_catalogue_file,
 };
 pub use log::event::{
-    AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord, ErasureRecord,
-    Event, EventPayload, GrantRecord, GrantorRecord, LiftRecord, NotificationRecord,
+    AccessRecord, AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord,
+    ErasureRecord, Event, EventPayload, GrantRecord, GrantorRecord, LiftRecord, NotificationRecord,
     ObjectionOutcome, ObjectionRecord, ObjectionResolution, RESTRICTION_V1, RESTRICTION_V2,
     RectificationRecord, RefusalRecord, RestrictionGround, RestrictionRecord, SuccessionRecord,
     WithdrawalRecord,

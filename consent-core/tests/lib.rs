@@ -10,6 +10,7 @@
 
 mod common;
 
+mod accountability;
 mod bad_input;
 mod catalogue_adoption;
 mod deviations;

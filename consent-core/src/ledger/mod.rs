@@ -1,6 +1,7 @@
 //! The ledger: validates requests, records events through a store, keeps the projection the
 //! engine reads, and verifies the hash chain.
 
+mod access;
 mod adopt;
 mod check;
 mod clock;
@@ -20,12 +21,13 @@ mod verify;
 mod write;
 
 pub use crate::policy::notification::{Notification, NotificationReason};
+pub use access::MAX_LOOKUP_PURPOSE;
 pub use adopt::{SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use deviations::{Deviation, DeviationCategory};
 pub use export::{
-    AccessRequestEntry, ConsentChange, ConsentEvent, ConsentRecord, ConsentType, CurrentValidity,
-    DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, EventMeta, RectificationDetail,
+    AccessEntry, AccessRequestEntry, ConsentChange, ConsentEvent, ConsentRecord, ConsentType,
+    CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, EventMeta, RectificationDetail,
     RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
     SubjectStatus, Validity,
 };

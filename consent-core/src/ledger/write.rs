@@ -1,6 +1,7 @@
 //! Recording consent: grants (one or many), withdrawals and refusals, each validated under the
 //! writer lock against exactly the state it changes.
 
+use crate::catalogue::Operation;
 use chrono::{DateTime, Utc};
 
 use super::commit::Pending;
@@ -49,6 +50,7 @@ impl Ledger {
     /// evidence, a subject below the catalogue's self-consent age, or a representative for an
     /// adult; `InvalidNationalId`; `Storage`. Nothing is recorded on error.
     pub fn grant(&self, request: &GrantRequest, actor: &Actor) -> Result<GrantId> {
+        self.permit(actor, Operation::Grant)?;
         let mut writer = self.lock_writer()?;
         let mut entropy = Entropy::new();
         let recorded_at = time::to_micros(self.inner.clock.now(), "the ledger's clock")?;
@@ -91,6 +93,7 @@ impl Ledger {
     /// # Errors
     /// As [`Ledger::grant`], naming the index of the first bad request; nothing is recorded.
     pub fn grant_many(&self, requests: &[GrantRequest], actor: &Actor) -> Result<Vec<GrantId>> {
+        self.permit(actor, Operation::Grant)?;
         self.write_grants(requests, actor, Entry::Current)
     }
 
@@ -123,6 +126,7 @@ impl Ledger {
         requests: &[GrantRequest],
         actor: &Actor,
     ) -> Result<Vec<GrantId>> {
+        self.permit(actor, Operation::GrantHistorical)?;
         let settings = self.inner.catalogue.settings();
         if !settings.migration_roles.contains(actor.role()) {
             return Err(Error::new(
@@ -334,6 +338,7 @@ impl Ledger {
         actor: &Actor,
         reason: Option<&str>,
     ) -> Result<()> {
+        self.permit(actor, Operation::Withdraw)?;
         let at_micros = time::to_micros(at, "withdrawal time")?;
         if let Some(reason) = reason {
             text::check(reason, "reason", 1000)?;
@@ -398,6 +403,7 @@ impl Ledger {
     /// # Errors
     /// As [`Ledger::grant`] for the codes, the evidence and the ids.
     pub fn refuse(&self, request: &RefusalRequest, actor: &Actor) -> Result<RecordId> {
+        self.permit(actor, Operation::Refuse)?;
         let catalogue = &self.inner.catalogue;
         let (purposes, recipients, categories) = self.checked_scope(
             &request.subject,

@@ -207,6 +207,7 @@ pub(crate) fn decode_payload(kind: &str, bytes: &[u8]) -> Option<EventPayload> {
         "identity_succeeded" => EventPayload::IdentitySucceeded(parse(bytes)?),
         "notification_sent" => EventPayload::NotificationSent(parse(bytes)?),
         "catalogue_adopted" => EventPayload::CatalogueAdopted(parse(bytes)?),
+        "subject_accessed" => EventPayload::SubjectAccessed(parse(bytes)?),
         _ => return None,
     })
 }
@@ -299,7 +300,7 @@ struct ChainFields<'a> {
 }
 
 /// The event kinds a stored header can name.
-const STORED_KINDS: [&str; 14] = [
+const STORED_KINDS: [&str; 15] = [
     "grant_recorded",
     "grant_withdrawn",
     "grant_refused",
@@ -314,6 +315,7 @@ const STORED_KINDS: [&str; 14] = [
     "identity_succeeded",
     "notification_sent",
     "catalogue_adopted",
+    "subject_accessed",
 ];
 
 /// A record whose hash, header fields, link and payload digest verified; its header is not
