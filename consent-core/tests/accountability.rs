@@ -540,3 +540,151 @@ fn concurrent_logged_decisions_are_each_recorded_once() {
     assert!(acknowledged.iter().all(|p| seen.contains(p)));
     assert!(reopened.verify().unwrap().ok);
 }
+
+const CRASH_ENV: &str = "CONSENT_ACCESS_CRASH_DB";
+
+/// The child side of the crash test: eight threads make logged decisions forever, printing
+/// each acknowledged access's purpose (unique: process, thread, count).
+#[test]
+fn access_crash_child() {
+    let Ok(path) = std::env::var(CRASH_ENV) else {
+        return; // Only runs when the crash test starts this binary as its child.
+    };
+    let ledger = Ledger::open(&path, options()).unwrap();
+    let person = subject(&ledger, ADULT);
+    let request =
+        DisclosureRequest::new(person, "nir", "nir_registration", &["name"], at(2026, 3, 1))
+            .unwrap();
+    let out = std::sync::Mutex::new(std::io::stdout());
+    let pid = std::process::id();
+    std::thread::scope(|scope| {
+        for thread in 0..8 {
+            let (ledger, request, out) = (&ledger, &request, &out);
+            scope.spawn(move || {
+                let system = Actor::new(&format!("integrasjon-{thread}"), "system").unwrap();
+                for i in 0.. {
+                    let purpose = format!("p{pid}-{thread}-{i}");
+                    ledger.decide_logged(request, &system, &purpose).unwrap();
+                    use std::io::Write;
+                    let mut out = out.lock().unwrap();
+                    writeln!(out, "{purpose}").unwrap();
+                    out.flush().unwrap();
+                }
+            });
+        }
+    });
+}
+
+/// kill -9 during logged decisions from eight threads: after every reopen, each access a
+/// caller was told of is in the ledger, and none is there twice.
+#[test]
+fn every_acknowledged_access_survives_kill_9_once() {
+    use std::io::{BufRead, Read};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    drop(Ledger::open(&path, options()).unwrap());
+    let exe = std::env::current_exe().unwrap();
+    let mut acknowledged: Vec<String> = Vec::new();
+    for round in 0..6u64 {
+        let mut child = Command::new(&exe)
+            .args([
+                "--exact",
+                "accountability::access_crash_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CRASH_ENV, &path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut text = String::new();
+        // Kill once the child acknowledged something, after a varying wait.
+        loop {
+            let mut line = String::new();
+            if stdout.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            text.push_str(&line);
+            if line.starts_with('p') && line.ends_with('\n') {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(40 + round * 37));
+        child.kill().unwrap(); // SIGKILL
+        stdout.read_to_string(&mut text).unwrap();
+        child.wait().unwrap();
+        // Only complete lines were acknowledged; a torn last line was not.
+        let complete = text.ends_with('\n');
+        let lines: Vec<&str> = text.lines().collect();
+        let keep = if complete {
+            lines.len()
+        } else {
+            lines.len().saturating_sub(1)
+        };
+        let is_purpose = |line: &str| {
+            line.strip_prefix('p').is_some_and(|rest| {
+                rest.split('-').count() == 3
+                    && rest
+                        .split('-')
+                        .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+        };
+        acknowledged.extend(
+            lines
+                .into_iter()
+                .take(keep)
+                .filter(|l| is_purpose(l))
+                .map(str::to_owned),
+        );
+        let ledger = Ledger::open(&path, options()).unwrap();
+        assert!(
+            ledger.verify().unwrap().ok,
+            "chain broken after round {round}"
+        );
+        let mut seen = HashSet::new();
+        for event in ledger.events().unwrap() {
+            if let EventPayload::SubjectAccessed(access) = event.payload {
+                assert!(
+                    seen.insert(access.purpose.clone()),
+                    "{} twice",
+                    access.purpose
+                );
+            }
+        }
+        for purpose in &acknowledged {
+            assert!(seen.contains(purpose), "acknowledged access {purpose} lost");
+        }
+    }
+    assert!(
+        !acknowledged.is_empty(),
+        "the child never acknowledged an access"
+    );
+    eprintln!(
+        "{} acknowledged accesses, each present once",
+        acknowledged.len()
+    );
+}
+
+#[test]
+fn a_look_up_after_kassasjon_leaves_the_person_erased() {
+    let ledger = ledger_under(finite_retention_catalogue(1));
+    granted(&ledger);
+    let person = subject(&ledger, ADULT);
+    erase_by_kassasjon(&ledger, &person);
+    let export = ledger.subject_export(&person, &actor(), LOOKUP).unwrap();
+    assert_eq!(export.status, consent_core::SubjectStatus::Erased);
+    assert_eq!(
+        ledger
+            .execute_kassasjon(&person, &archivist())
+            .unwrap_err()
+            .code(),
+        ErrorCode::Conflict
+    );
+    assert_eq!(
+        ledger.request_erasure(&person, &dpo()).unwrap_err().code(),
+        ErrorCode::Conflict
+    );
+}

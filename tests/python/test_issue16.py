@@ -147,7 +147,8 @@ def test_a_d_number_with_a_birth_date_lapses_at_local_midnight() -> None:
 def test_erasure_restricts_then_kassasjon_after_the_retention(tmp_path: Path) -> None:
     catalogue = tmp_path / "one-year.toml"
     catalogue.write_text(DEFAULT_CATALOGUE.read_text(encoding="utf-8").replace(
-        'retention_years = "permanent"', "retention_years = 1"), encoding="utf-8")
+        'retention_years = "permanent"', "retention_years = 1").replace(
+        "access_log_retention_years = 5", "access_log_retention_years = 1"), encoding="utf-8")
     ledger = ledger_at(utc(2026, 1, 5, 10), catalogue_file=catalogue)
     grant_id = ledger.grant(**grant_fields(A, "helsetjenesten", "health_coordination", "health",
                                            True), actor=ACTOR)

@@ -20,12 +20,16 @@ DEFAULT_CATALOGUE = ROOT / "consent-core" / "src" / "catalogue" / "default.toml"
 
 
 def finite_retention_ledger(tmp_path: Path, years: int = 1) -> consent.Ledger:
-    """A ledger with the default catalogue whose purposes are kept `years` after the last case
-    event instead of for good, so that kassasjon can become due."""
+    """A ledger with the default catalogue whose purposes (and access log) are kept `years`
+    after the last case event (and look-up) instead of for good, so that kassasjon can become
+    due."""
     text = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
     assert 'retention_years = "permanent"' in text
+    assert "access_log_retention_years = 5" in text
     path = tmp_path / "finite.toml"
-    path.write_text(text.replace('retention_years = "permanent"', f"retention_years = {years}"),
+    path.write_text(text.replace('retention_years = "permanent"', f"retention_years = {years}")
+                    .replace("access_log_retention_years = 5",
+                             f"access_log_retention_years = {years}"),
                     encoding="utf-8")
     return new_ledger(catalogue_file=path)
 
@@ -258,11 +262,13 @@ def test_a_person_the_ledger_holds_nothing_on_is_answered() -> None:
     assert export["status"] == "nothing_held"
     assert export["pii_principal_id"] == ledger.pseudonym(OTHER_ADULT)
     assert OTHER_ADULT not in str(export)
-    assert recorded(ledger) == 0
+    # The look-up itself is recorded, and listed.
+    assert recorded(ledger) == 1
+    assert [a["operation"] for a in export["accesses"]] == ["export"]
     request = ledger.register_access_request(OTHER_ADULT, received_at=utc(2026, 3, 1),
                                              actor=ACTOR)
     assert request["due_at"] == "2026-04-01T00:00:00Z"
-    assert recorded(ledger) == 1
+    assert recorded(ledger) == 2
 
 
 def test_a_lift_for_next_week_gives_the_person_a_deadline_to_be_told() -> None:

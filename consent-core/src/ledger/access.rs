@@ -5,22 +5,42 @@
 //! `subject_accessed` event to the same hash chain before it returns: an access is never
 //! acknowledged unless its record is durable.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Utc};
 
-use super::Ledger;
+use super::commit::Pending;
 use super::prepared::PreparedRequest;
 use super::verify::VerifyReport;
+use super::{Ledger, poisoned};
 use crate::catalogue::Operation;
 use crate::error::Result;
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
 use crate::log::event::{AccessRecord, Event, EventPayload};
+use crate::log::seal::Entropy;
 use crate::model::decision::Decision;
 use crate::model::party::Actor;
 use crate::model::request::DisclosureRequest;
 use crate::model::text;
 use crate::policy::permission;
 use crate::projection::Effect;
+
+/// An access waiting in the group-commit queue, and, once a leader committed it, the outcome.
+#[derive(Debug)]
+pub(super) struct AccessSlot {
+    subject: Pseudonym,
+    actor: Actor,
+    operation: Operation,
+    purpose: String,
+    done: Mutex<Option<Result<()>>>,
+}
+
+impl AccessSlot {
+    fn outcome(&self) -> Result<Option<Result<()>>> {
+        Ok(self.done.lock().map_err(|_| poisoned())?.take())
+    }
+}
 
 /// The longest purpose of lookup, in characters.
 pub const MAX_LOOKUP_PURPOSE: usize = 200;
@@ -62,6 +82,15 @@ impl Ledger {
 
     /// Records that `actor` read the data of the person with `pseudonym` by `operation`, for
     /// `purpose`; returns once the record is durable.
+    ///
+    /// Group commit: the access joins a queue, then waits for the writer. Whoever holds the
+    /// writer first commits every access queued by then in one write (one transaction, one
+    /// flush), and tells each waiting caller the outcome; a caller whose access a leader
+    /// already committed returns as soon as it gets the writer. Nothing is acknowledged
+    /// before its write is durable, and nothing is dropped: a queue has no bound and callers
+    /// wait. Should the writer fail to be taken, the caller's own access is taken out of the
+    /// queue and the error returned; if a leader took it already, it may be recorded although
+    /// the caller saw the error (the log then holds one access more, never one fewer).
     pub(super) fn record_access(
         &self,
         pseudonym: Pseudonym,
@@ -69,18 +98,51 @@ impl Ledger {
         operation: Operation,
         purpose: &str,
     ) -> Result<()> {
-        let mut writer = self.lock_writer()?;
-        self.commit_one(
-            &mut writer,
-            actor,
-            Some(pseudonym),
-            EventPayload::SubjectAccessed(AccessRecord {
-                operation,
-                purpose: purpose.to_owned(),
-            }),
-            Effect::None,
-        )?;
-        Ok(())
+        let slot = Arc::new(AccessSlot {
+            subject: pseudonym,
+            actor: actor.clone(),
+            operation,
+            purpose: purpose.to_owned(),
+            done: Mutex::new(None),
+        });
+        self.queue()?.push(Arc::clone(&slot));
+        let mut writer = match self.lock_writer() {
+            Ok(writer) => writer,
+            Err(error) => {
+                self.queue()?.retain(|queued| !Arc::ptr_eq(queued, &slot));
+                return Err(error);
+            }
+        };
+        if let Some(outcome) = slot.outcome()? {
+            return outcome;
+        }
+        let batch = std::mem::take(&mut *self.queue()?);
+        let pending = batch
+            .iter()
+            .map(|queued| Pending {
+                actor: Some(queued.actor.clone()),
+                subject: Some(queued.subject),
+                payload: EventPayload::SubjectAccessed(AccessRecord {
+                    operation: queued.operation,
+                    purpose: queued.purpose.clone(),
+                }),
+                effect: Effect::None,
+            })
+            .collect();
+        let outcome = self
+            .commit(&mut writer, actor, pending, &[], &mut Entropy::new())
+            .map(|_| ());
+        for queued in &batch {
+            if !Arc::ptr_eq(queued, &slot) {
+                *queued.done.lock().map_err(|_| poisoned())? = Some(outcome.clone());
+            }
+        }
+        drop(writer);
+        outcome
+    }
+
+    fn queue(&self) -> Result<std::sync::MutexGuard<'_, Vec<Arc<AccessSlot>>>> {
+        self.inner.accesses.lock().map_err(|_| poisoned())
     }
 
     /// The permission, the subject and the purpose of a read, checked in that order; the

@@ -42,6 +42,7 @@ impl Ledger {
             writer,
             actor,
             vec![Pending {
+                actor: None,
                 subject,
                 payload,
                 effect,
@@ -203,7 +204,7 @@ impl Ledger {
             seq,
             id,
             self.inner.clock.now(),
-            actor,
+            item.actor.as_ref().unwrap_or(actor),
             item.subject,
             item.payload.kind(),
             bytes,
@@ -346,6 +347,8 @@ struct Write<'a> {
 
 /// A write waiting to be committed.
 pub(super) struct Pending {
+    /// Who performed this one, where not the write's actor (accesses committed together).
+    pub(super) actor: Option<Actor>,
     pub(super) subject: Option<Pseudonym>,
     pub(super) payload: EventPayload,
     pub(super) effect: Effect,

@@ -285,6 +285,9 @@ struct Inner {
     /// For a ledger file: the head counter shared with the other processes that have it open,
     /// set once the ledger is open.
     shared: OnceLock<shared::Shared>,
+    /// Accesses waiting to be recorded: whoever holds the writer next commits them all in one
+    /// write (group commit, `access.rs`).
+    accesses: Mutex<Vec<Arc<access::AccessSlot>>>,
 }
 
 /// A consent ledger. Cheap to clone; clones share one ledger, and it may be used from many
@@ -448,6 +451,7 @@ impl Ledger {
                 events: AtomicU64::new(writer.last_seq),
                 writer: Mutex::new(writer),
                 shared: OnceLock::new(),
+                accesses: Mutex::new(Vec::new()),
             }),
         };
         if adopt_now {

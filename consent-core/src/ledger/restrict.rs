@@ -428,7 +428,7 @@ impl Ledger {
         self.permit(actor, Operation::RequestErasure)?;
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;
-        if self.read()?.is_erased(&pseudonym) {
+        if self.read()?.is_erased(&pseudonym) || self.erased_but_looked_up(&pseudonym)? {
             return Err(Error::new(
                 ErrorCode::Conflict,
                 "the subject is already erased",
@@ -467,6 +467,7 @@ impl Ledger {
             // A grant not yet in effect is withdrawn from when it would have begun.
             let at_micros = now_micros.max(*valid_from);
             pending.push(Pending {
+                actor: None,
                 subject: Some(pseudonym),
                 payload: EventPayload::GrantWithdrawn(WithdrawalRecord {
                     grant_id: *grant,
@@ -480,6 +481,7 @@ impl Ledger {
             });
         }
         pending.push(Pending {
+            actor: None,
             subject: Some(pseudonym),
             payload: EventPayload::SubjectRestricted(RestrictionRecord {
                 at: now,
@@ -636,7 +638,7 @@ impl Ledger {
         self.permit(actor, Operation::ExecuteKassasjon)?;
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;
-        if self.read()?.is_erased(&pseudonym) {
+        if self.read()?.is_erased(&pseudonym) || self.erased_but_looked_up(&pseudonym)? {
             return Err(Error::new(
                 ErrorCode::Conflict,
                 "the subject is already erased",
@@ -699,6 +701,7 @@ impl Ledger {
                 .count() as u64;
             total += events_erased;
             pending.push(Pending {
+                actor: None,
                 subject: Some(*id),
                 payload: EventPayload::SubjectErased(ErasureRecord {
                     at: now,

@@ -99,6 +99,22 @@ impl Ledger {
             .collect()
     }
 
+    /// Whether the person was erased and nothing but look-ups of their data was recorded
+    /// since: a look-up needs a new data key, which the projection takes for new records, but
+    /// it leaves the person as erased as before.
+    pub(super) fn erased_but_looked_up(&self, pseudonym: &Pseudonym) -> Result<bool> {
+        let events = self.events_of(pseudonym)?;
+        let since = events
+            .iter()
+            .rposition(|e| matches!(e.payload, EventPayload::SubjectErased(_)));
+        Ok(since.is_some_and(|at| {
+            events.iter().skip(at + 1).all(|e| {
+                matches!(e.payload, EventPayload::SubjectAccessed(_))
+                    || (e.kind == "subject_accessed" && e.payload == EventPayload::Redacted)
+            })
+        }))
+    }
+
     pub(super) fn known_subject(&self, subject: &NationalId) -> Result<Pseudonym> {
         self.check_subject(subject)?;
         let pseudonym = self.current_pseudonym(subject)?;

@@ -61,6 +61,7 @@ impl Ledger {
             &mut writer,
             actor,
             vec![Pending {
+                actor: None,
                 subject: Some(subject),
                 payload: EventPayload::GrantRecorded(record),
                 effect: Effect::AddGrant {
@@ -157,6 +158,7 @@ impl Ledger {
                 .map_err(|e| e.context(format!("grant {index}")))?;
             ids.push(record.grant_id);
             pending.push(Pending {
+                actor: None,
                 subject: Some(subject),
                 payload: EventPayload::GrantRecorded(record),
                 effect: Effect::AddGrant {
@@ -367,6 +369,7 @@ impl Ledger {
             &mut writer,
             actor,
             vec![Pending {
+                actor: None,
                 subject: Some(subject),
                 payload: EventPayload::GrantWithdrawn(WithdrawalRecord {
                     grant_id: grant,
