@@ -868,8 +868,9 @@ static class ConsentTest
                 new DateTimeOffset(2022, 1, 4, 12, 0, 0, TimeSpan.Zero)), "the second grant, in order");
             Check(ledger.SubjectExport(Adult, CaseWorker, Lookup).Contains(ids[0].ToString()), "the migrated grant is in the export");
             IReadOnlyList<Guid> archived = ledger.GrantHistorical(new[] { braces }, new Actor("arkivar-2", "archivist"));
-            Check(archived.Count == 1 && Recorded(ledger) == 3, "an archivist may migrate; braces in strings are text");
-            Check(ledger.GrantHistorical(new string[0], Dpo).Count == 0 && Recorded(ledger) == 3,
+            // Two migrated grants, the export's record of its look-up, and this grant.
+            Check(archived.Count == 1 && Recorded(ledger) == 4, "an archivist may migrate; braces in strings are text");
+            Check(ledger.GrantHistorical(new string[0], Dpo).Count == 0 && Recorded(ledger) == 4,
                 "an empty migration records nothing");
         }
     }
