@@ -1,8 +1,9 @@
 //! Logged decisions per second on a SQLite ledger with 1, 8 and 32 concurrent callers (each
 //! decision appends an access event and waits until it is durable; concurrent ones share a
 //! write through group commit), with p50 and p99 latency; and, in the same run, a raw SQLite
-//! loop that inserts rows of the same size with `synchronous = FULL` in transactions of 1 and
-//! of as many rows as there are callers (the most a group commit can gather).
+//! loop that inserts rows of the same size with `synchronous = FULL` (and the store's other
+//! settings: WAL, 16 KiB pages, checkpoints every 4,096 pages) in transactions of as many rows
+//! as there are callers (the most a group commit can gather).
 //!
 //! Prints one `BENCH-RESULT` line per measurement. `BENCH_ACCESS_TOTAL` (default 4,096) sets
 //! how many decisions each configuration makes in all. Run: `cargo bench -p consent-core
@@ -86,10 +87,12 @@ fn logged(callers: usize, total: usize) -> Result<(), Box<dyn std::error::Error>
 fn raw_sqlite(batch: usize, total: usize) -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let connection = rusqlite::Connection::open(dir.path().join("raw.db"))?;
+    // The ledger store's settings (store/sqlite.rs), so only the work differs.
+    connection.execute_batch("PRAGMA page_size = 16384;")?;
     let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     assert_eq!(mode, "wal");
     connection.execute_batch(
-        "PRAGMA synchronous = FULL; CREATE TABLE events (seq INTEGER PRIMARY KEY, header TEXT NOT NULL, payload BLOB NOT NULL, hash BLOB NOT NULL);",
+        "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 4096; CREATE TABLE events (seq INTEGER PRIMARY KEY, header TEXT NOT NULL, payload BLOB NOT NULL, hash BLOB NOT NULL);",
     )?;
     let header = "x".repeat(420);
     let payload = vec![7u8; 140];

@@ -5,7 +5,7 @@
 //! `subject_accessed` event to the same hash chain before it returns: an access is never
 //! acknowledged unless its record is durable.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use chrono::{DateTime, Utc};
 
@@ -25,6 +25,20 @@ use crate::model::request::DisclosureRequest;
 use crate::model::text;
 use crate::policy::permission;
 use crate::projection::Effect;
+
+/// The group-commit queue of accesses: those waiting, and whether a caller is leading a
+/// write; callers wait for their turn on `turn`.
+#[derive(Debug, Default)]
+pub(super) struct AccessQueue {
+    queue: Mutex<Waiting>,
+    turn: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Waiting {
+    waiting: Vec<Arc<AccessSlot>>,
+    leading: bool,
+}
 
 /// An access waiting in the group-commit queue, and, once a leader committed it, the outcome.
 #[derive(Debug)]
@@ -83,14 +97,12 @@ impl Ledger {
     /// Records that `actor` read the data of the person with `pseudonym` by `operation`, for
     /// `purpose`; returns once the record is durable.
     ///
-    /// Group commit: the access joins a queue, then waits for the writer. Whoever holds the
-    /// writer first commits every access queued by then in one write (one transaction, one
-    /// flush), and tells each waiting caller the outcome; a caller whose access a leader
-    /// already committed returns as soon as it gets the writer. Nothing is acknowledged
-    /// before its write is durable, and nothing is dropped: a queue has no bound and callers
-    /// wait. Should the writer fail to be taken, the caller's own access is taken out of the
-    /// queue and the error returned; if a leader took it already, it may be recorded although
-    /// the caller saw the error (the log then holds one access more, never one fewer).
+    /// Group commit: the access joins a queue. While another caller leads a write, the rest
+    /// wait; when none leads, one becomes the leader, takes the writer and commits every
+    /// access queued by then in one write (one transaction, one flush), tells each waiting
+    /// caller the outcome and steps down, so the next leader takes what queued meanwhile.
+    /// Nothing is acknowledged before its write is durable, and nothing is dropped: the queue
+    /// has no bound and callers wait.
     pub(super) fn record_access(
         &self,
         pseudonym: Pseudonym,
@@ -105,18 +117,44 @@ impl Ledger {
             purpose: purpose.to_owned(),
             done: Mutex::new(None),
         });
-        self.queue()?.push(Arc::clone(&slot));
+        let accesses = &self.inner.accesses;
+        {
+            let mut queue = accesses.queue.lock().map_err(|_| poisoned())?;
+            queue.waiting.push(Arc::clone(&slot));
+            loop {
+                if let Some(outcome) = slot.outcome()? {
+                    return outcome;
+                }
+                if !queue.leading {
+                    queue.leading = true;
+                    break;
+                }
+                queue = accesses.turn.wait(queue).map_err(|_| poisoned())?;
+            }
+        }
+        // The leader. Whatever happens, it steps down and wakes the others.
+        let outcome = self.lead_accesses(&slot);
+        let mut queue = accesses.queue.lock().map_err(|_| poisoned())?;
+        queue.leading = false;
+        accesses.turn.notify_all();
+        drop(queue);
+        outcome
+    }
+
+    /// Commits every queued access in one write and gives each its outcome; the leader's own
+    /// is returned. Should the writer not be taken, only the leader's access fails (the
+    /// others stay queued for the next leader).
+    fn lead_accesses(&self, own: &Arc<AccessSlot>) -> Result<()> {
+        let accesses = &self.inner.accesses;
         let mut writer = match self.lock_writer() {
             Ok(writer) => writer,
             Err(error) => {
-                self.queue()?.retain(|queued| !Arc::ptr_eq(queued, &slot));
+                let mut queue = accesses.queue.lock().map_err(|_| poisoned())?;
+                queue.waiting.retain(|queued| !Arc::ptr_eq(queued, own));
                 return Err(error);
             }
         };
-        if let Some(outcome) = slot.outcome()? {
-            return outcome;
-        }
-        let batch = std::mem::take(&mut *self.queue()?);
+        let batch = std::mem::take(&mut accesses.queue.lock().map_err(|_| poisoned())?.waiting);
         let pending = batch
             .iter()
             .map(|queued| Pending {
@@ -130,19 +168,15 @@ impl Ledger {
             })
             .collect();
         let outcome = self
-            .commit(&mut writer, actor, pending, &[], &mut Entropy::new())
+            .commit(&mut writer, &own.actor, pending, &[], &mut Entropy::new())
             .map(|_| ());
+        drop(writer);
         for queued in &batch {
-            if !Arc::ptr_eq(queued, &slot) {
+            if !Arc::ptr_eq(queued, own) {
                 *queued.done.lock().map_err(|_| poisoned())? = Some(outcome.clone());
             }
         }
-        drop(writer);
         outcome
-    }
-
-    fn queue(&self) -> Result<std::sync::MutexGuard<'_, Vec<Arc<AccessSlot>>>> {
-        self.inner.accesses.lock().map_err(|_| poisoned())
     }
 
     /// The permission, the subject and the purpose of a read, checked in that order; the

@@ -287,7 +287,7 @@ struct Inner {
     shared: OnceLock<shared::Shared>,
     /// Accesses waiting to be recorded: whoever holds the writer next commits them all in one
     /// write (group commit, `access.rs`).
-    accesses: Mutex<Vec<Arc<access::AccessSlot>>>,
+    accesses: access::AccessQueue,
 }
 
 /// A consent ledger. Cheap to clone; clones share one ledger, and it may be used from many
@@ -451,7 +451,7 @@ impl Ledger {
                 events: AtomicU64::new(writer.last_seq),
                 writer: Mutex::new(writer),
                 shared: OnceLock::new(),
-                accesses: Mutex::new(Vec::new()),
+                accesses: access::AccessQueue::default(),
             }),
         };
         if adopt_now {
