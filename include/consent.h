@@ -188,6 +188,103 @@ consent_result consent_ledger_deviations(const struct consent_ledger *ledger,
                                          char **json_out);
 
 /**
+ * Everything the ledger holds about `subject` (GDPR Art. 15), as the JSON document of schema
+ * `"consent-export/1"` (docs/json.md): the subject's pseudonym (never the national id),
+ * `status`, consent records with their history and evidence, refusals, disclosures,
+ * rectifications, restrictions, objections, the erasure, access requests, and `accesses`:
+ * who looked at the person's data (date, role, operation, purpose of lookup; staff ids only
+ * where the catalogue sets `disclose_staff_ids`).
+ *
+ * The export is itself a read of the person's data: `actor_json` (`{"id": "...", "role":
+ * "..."}`) needs a role that may `export`, and the read is recorded, with `lookup_purpose`,
+ * before the export is built (so it lists itself). On success writes a library-allocated
+ * string to `*json_out`, freed with `consent_string_free`.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `UNKNOWN_CODE` (a role the catalogue lacks),
+ * `NOT_PERMITTED` (a role without `export`), `INVALID_INPUT` (a malformed actor; an empty,
+ * over-long or national-id-holding purpose), `INVALID_NATIONAL_ID`, `INTEGRITY`, `STORAGE`,
+ * `PANIC`. Nothing is recorded on error.
+ *
+ * # Safety
+ * `ledger` is a live handle; `subject`, `actor_json` and `lookup_purpose` are NUL-terminated
+ * strings; `json_out` is valid for writing one pointer.
+ */
+consent_result consent_ledger_subject_export_as(const struct consent_ledger *ledger,
+                                                const char *subject,
+                                                const char *actor_json,
+                                                const char *lookup_purpose,
+                                                char **json_out);
+
+/**
+ * The events of `subject` (and of the ids they had before), in log order, as a JSON array of
+ * the event objects `consent_ledger_events` delivers (subjects by pseudonym). Recorded as an
+ * access by `actor_json` (a role that may `subject_events`) for `lookup_purpose` before they
+ * are read, so the array ends with that access. On success writes a library-allocated string
+ * to `*json_out`, freed with `consent_string_free`.
+ *
+ * Thread-safe.
+ *
+ * Errors: as `consent_ledger_subject_export_as` (`NOT_PERMITTED` for a role without
+ * `subject_events`).
+ *
+ * # Safety
+ * As `consent_ledger_subject_export_as`.
+ */
+consent_result consent_ledger_subject_events(const struct consent_ledger *ledger,
+                                             const char *subject,
+                                             const char *actor_json,
+                                             const char *lookup_purpose,
+                                             char **json_out);
+
+/**
+ * Verifies the hash chain as `consent_ledger_verify` does, for `actor_json`, whose role must
+ * be permitted `verify` (an auditor's, a DPO's, an archivist's). Writes the same report.
+ *
+ * Thread-safe.
+ *
+ * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_INPUT` (a malformed actor),
+ * `UNKNOWN_CODE`, `NOT_PERMITTED`, `STORAGE`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `actor_json` is a NUL-terminated string; `json_out` is valid for
+ * writing one pointer.
+ */
+consent_result consent_ledger_verify_as(const struct consent_ledger *ledger,
+                                        const char *actor_json,
+                                        char **json_out);
+
+/**
+ * Decides as `consent_ledger_decide_asserted` does (`assertions_json` NULL or a JSON array of
+ * `{"condition", "reference"}`), and records the decision as an access to the person's data
+ * by `actor_json` (a role that may `decide_logged`) for `lookup_purpose`. The decision is
+ * written only once that record is durable. The variant a catalogue with
+ * `log_all_decisions` requires (plain decisions then fail with `NOT_PERMITTED`).
+ *
+ * Thread-safe.
+ *
+ * Errors: as `consent_ledger_decide_asserted`; `UNKNOWN_CODE` for a role the catalogue lacks;
+ * `NOT_PERMITTED` for a role without `decide_logged`; `INVALID_INPUT` for a malformed actor
+ * or a bad purpose; `STORAGE`. Nothing is recorded on error.
+ *
+ * # Safety
+ * As `consent_ledger_decide_asserted`; `actor_json` and `lookup_purpose` are NUL-terminated
+ * strings.
+ */
+consent_result consent_ledger_decide_logged(const struct consent_ledger *ledger,
+                                            const char *subject,
+                                            const char *recipient,
+                                            const char *purpose,
+                                            const char *const *categories,
+                                            size_t n_categories,
+                                            const char *assertions_json,
+                                            int64_t at_unix_ms,
+                                            const char *actor_json,
+                                            const char *lookup_purpose,
+                                            struct consent_decision **decision_out);
+
+/**
  * Records that the person known under `from_subject` is now known under `to_subject` (a DUF
  * number, then a D-number, then a fødselsnummer): their grants, refusals, restrictions and
  * history follow them, so decisions under the new id see the old grants and the export under
@@ -880,6 +977,29 @@ consent_result consent_request_permits(const struct consent_request *request,
                                        bool *permitted_out);
 
 /**
+ * Decides as `consent_request_decide` does, and records the decision as an access to the
+ * person's data by `actor_json` (`{"id": "...", "role": "..."}`, a role whose permissions
+ * include `decide_logged`) for `lookup_purpose` (why the person was looked up, shown to them
+ * in their export). The decision is written only once that record is durable. The variant a
+ * catalogue with `log_all_decisions` requires.
+ *
+ * Thread-safe.
+ *
+ * Errors: as `consent_request_decide`; `UNKNOWN_CODE` for a role the catalogue lacks;
+ * `NOT_PERMITTED` for a role without `decide_logged`; `INVALID_INPUT` for a malformed actor or
+ * an empty, over-long or national-id-holding purpose; `STORAGE`. Nothing is recorded on error.
+ *
+ * # Safety
+ * As `consent_request_decide`; `actor_json` and `lookup_purpose` are NUL-terminated strings.
+ */
+consent_result consent_request_decide_logged(const struct consent_request *request,
+                                             const char *subject,
+                                             int64_t at_unix_ms,
+                                             const char *actor_json,
+                                             const char *lookup_purpose,
+                                             struct consent_decision **decision_out);
+
+/**
  * Releases a prepared request. NULL is a no-op; freeing a request twice is undefined
  * behaviour.
  *
@@ -1051,26 +1171,16 @@ consent_result consent_ledger_execute_kassasjon(const struct consent_ledger *led
                                                 char **json_out);
 
 /**
- * Everything the ledger holds about `subject` (GDPR Art. 15), as the JSON document of schema
- * `"consent-export/1"`: the subject's pseudonym (never the national id), `status`
- * (`active`, `restricted`, `erased`, or `nothing_held` for a person the ledger holds nothing
- * about), consent records with their status history and evidence,
- * refusals, every recorded disclosure with its recipient, rectifications, restrictions (with
- * their ground and lift), objections, the erasure, and access requests with their due dates.
+ * Retired: an export is a read of one person's data, which the ledger records with who read
+ * it and why, so it needs an actor. Always fails with `NOT_PERMITTED` and writes nothing;
+ * call `consent_ledger_subject_export_as` (same document, with `actor_json` and a purpose of
+ * lookup). Kept so that programs linked against 0.2.0 fail with a message instead of a
+ * missing symbol.
  *
- * On success writes a library-allocated string to `*json_out`, freed with
- * `consent_string_free`. Nothing is recorded (registering the request is
- * `consent_ledger_register_access_request`).
- *
- * Thread-safe.
- *
- * Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INTEGRITY` (one of the
- * subject's events does not verify),
- * `STORAGE`, `PANIC`.
+ * Errors: `NULL_ARGUMENT` (`ledger`, `json_out`), `NOT_PERMITTED`, `PANIC`.
  *
  * # Safety
- * `ledger` is a live handle; `subject` is a NUL-terminated string; `json_out` is valid for
- * writing one pointer.
+ * `ledger` is a live handle; `subject` is unused; `json_out` is valid for writing one pointer.
  */
 consent_result consent_ledger_subject_export(const struct consent_ledger *ledger,
                                              const char *subject,

@@ -296,12 +296,63 @@ namespace Consent
         /// <summary>Everything the ledger holds about the subject (GDPR Art. 15), as the JSON
         /// document of schema <c>consent-export/1</c> (the subject appears by pseudonym); for a
         /// person the ledger holds nothing about, one whose <c>status</c> is
-        /// <c>nothing_held</c>. Nothing is recorded.</summary>
-        public string SubjectExport(string subject)
+        /// <c>nothing_held</c>. The export is a read of the person's data: the actor's role must
+        /// be permitted <c>export</c>, and the read is recorded with
+        /// <paramref name="lookupPurpose"/> before the export is built. Its <c>accesses</c> list
+        /// who looked (date, role, operation, purpose), this export included.</summary>
+        /// <exception cref="NotPermittedException">A role without <c>export</c>.</exception>
+        /// <exception cref="UnknownCodeException">A role the catalogue does not have.</exception>
+        /// <exception cref="InvalidInputException">An empty or over-long purpose, or one holding
+        /// a national id.</exception>
+        public string SubjectExport(string subject, Actor actor, string lookupPurpose)
         {
             IntPtr json;
-            Native.Check(Native.consent_ledger_subject_export(handle, Utf8.ToNative(subject, "subject"), out json));
+            Native.Check(Native.consent_ledger_subject_export_as(handle, Utf8.ToNative(subject, "subject"),
+                Actor.ToNative(actor), Utf8.ToNative(lookupPurpose, "lookup_purpose"), out json));
             return Utf8.Take(json);
+        }
+
+        /// <summary>The subject's events (and those of the ids they had before) as a JSON array,
+        /// subjects by pseudonym. Recorded as an access by <paramref name="actor"/> (a role
+        /// permitted <c>subject_events</c>) before they are read, so the array ends with
+        /// it.</summary>
+        public string SubjectEvents(string subject, Actor actor, string lookupPurpose)
+        {
+            IntPtr json;
+            Native.Check(Native.consent_ledger_subject_events(handle, Utf8.ToNative(subject, "subject"),
+                Actor.ToNative(actor), Utf8.ToNative(lookupPurpose, "lookup_purpose"), out json));
+            return Utf8.Take(json);
+        }
+
+        /// <summary>Walks the hash chain for an actor whose role is permitted <c>verify</c>
+        /// (an auditor's).</summary>
+        /// <exception cref="NotPermittedException">A role without <c>verify</c>.</exception>
+        public VerifyReport Verify(Actor actor)
+        {
+            IntPtr json;
+            Native.Check(Native.consent_ledger_verify_as(handle, Actor.ToNative(actor), out json));
+            return new VerifyReport(JsonObject.Parse(Utf8.Take(json), "verify report"));
+        }
+
+        /// <summary>Decides as <see cref="Decide(string, string, string, IReadOnlyList{string}, DateTimeOffset, IReadOnlyList{Assertion})"/>
+        /// does, and records the decision as an access to the person's data by
+        /// <paramref name="actor"/> (a role permitted <c>decide_logged</c>) for
+        /// <paramref name="lookupPurpose"/>; the decision is returned once that record is
+        /// durable. Required when the catalogue sets <c>log_all_decisions</c>.</summary>
+        public Decision DecideLogged(string subject, string recipient, string purpose,
+            IReadOnlyList<string> categories, DateTimeOffset at, IReadOnlyList<Assertion> assertions,
+            Actor actor, string lookupPurpose)
+        {
+            byte[] assertionsJson = Assertion.ToNative(assertions);
+            using (var nativeCategories = new NativeStrings(categories, "categories"))
+            {
+                DecisionHandle decision;
+                Native.Check(Native.consent_ledger_decide_logged(handle, Utf8.ToNative(subject, "subject"),
+                    Utf8.ToNative(recipient, "recipient"), Utf8.ToNative(purpose, "purpose"),
+                    nativeCategories.Pointers, nativeCategories.Count, assertionsJson, Time.UnixMs(at),
+                    Actor.ToNative(actor), Utf8.ToNative(lookupPurpose, "lookup_purpose"), out decision));
+                return new Decision(decision);
+            }
         }
 
         /// <summary>Registers an access request (GDPR Art. 15) received at

@@ -61,8 +61,19 @@ namespace Consent
             LedgerHandle ledger, long atUnixMs);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_verify(
             LedgerHandle ledger, out IntPtr json);
-        [DllImport(Library)] internal static extern ResultCode consent_ledger_subject_export(
-            LedgerHandle ledger, byte[] subject, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_subject_export_as(
+            LedgerHandle ledger, byte[] subject, byte[] actorJson, byte[] lookupPurpose, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_subject_events(
+            LedgerHandle ledger, byte[] subject, byte[] actorJson, byte[] lookupPurpose, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_verify_as(
+            LedgerHandle ledger, byte[] actorJson, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_decide_logged(
+            LedgerHandle ledger, byte[] subject, byte[] recipient, byte[] purpose,
+            IntPtr[] categories, UIntPtr nCategories, byte[] assertionsJson, long atUnixMs,
+            byte[] actorJson, byte[] lookupPurpose, out DecisionHandle decision);
+        [DllImport(Library)] internal static extern ResultCode consent_request_decide_logged(
+            RequestHandle request, byte[] subject, long atUnixMs, byte[] actorJson,
+            byte[] lookupPurpose, out DecisionHandle decision);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_register_access_request(
             LedgerHandle ledger, byte[] subject, long receivedAtUnixMs, byte[] actorJson, out IntPtr json);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_rectify(

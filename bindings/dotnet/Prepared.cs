@@ -81,6 +81,18 @@ namespace Consent
             return new Decision(decision);
         }
 
+        /// <summary>Decides as <see cref="Decide"/> does, and records the decision as an access
+        /// to the person's data by <paramref name="actor"/> (a role permitted
+        /// <c>decide_logged</c>) for <paramref name="lookupPurpose"/>.</summary>
+        public Decision DecideLogged(string subject, DateTimeOffset at, Actor actor, string lookupPurpose)
+        {
+            DecisionHandle decision;
+            Native.Check(Native.consent_request_decide_logged(handle, Utf8.ToNative(subject, "subject"),
+                Time.UnixMs(at), Actor.ToNative(actor), Utf8.ToNative(lookupPurpose, "lookup_purpose"),
+                out decision));
+            return new Decision(decision);
+        }
+
         /// <summary>Decides as <see cref="Decide"/> does and returns only the verdict;
         /// cheaper when the basis is not needed.</summary>
         public bool Permits(string subject, DateTimeOffset at)

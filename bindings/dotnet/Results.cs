@@ -3,7 +3,7 @@ using System.Collections.Generic;
 
 namespace Consent
 {
-    /// <summary>What <see cref="Ledger.Verify"/> found walking the hash chain.</summary>
+    /// <summary>What <see cref="Ledger.Verify()"/> (or <see cref="Ledger.Verify(Actor)"/>) found walking the hash chain.</summary>
     public sealed class VerifyReport
     {
         internal VerifyReport(JsonObject json)

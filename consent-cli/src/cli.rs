@@ -383,6 +383,11 @@ pub struct DecideArgs {
     /// `--assert serious_concern=2026/55`
     #[arg(long = "assert", value_name = "CONDITION=REFERENCE")]
     pub assertions: Vec<String>,
+    /// Record each decision as an access to the person's data by the actor (--actor-id,
+    /// --actor-role), for this purpose of lookup; required when the catalogue sets
+    /// log_all_decisions
+    #[arg(long, value_name = "TEXT")]
+    pub lookup_purpose: Option<String>,
 }
 
 /// `consent export`
@@ -391,6 +396,10 @@ pub struct ExportArgs {
     /// The subject's national id, or `-` to read it from standard input
     #[arg(value_name = "SUBJECT")]
     pub subject: String,
+    /// Why the person is looked up (recorded with the actor, and shown to the person in their
+    /// export's access list)
+    #[arg(long, value_name = "TEXT")]
+    pub lookup_purpose: String,
 }
 
 /// `consent succession`

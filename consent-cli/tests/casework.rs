@@ -116,6 +116,21 @@ impl Sandbox {
         }
     }
 
+    /// The export of `id` as JSON, read by a case worker (an export records who read it).
+    fn export(&self, id: &str) -> Run {
+        self.run(&[
+            "--json",
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            id,
+        ])
+    }
+
     /// Runs a command as a case worker (or the given role) at the ledger clock `clock`.
     fn act_as(&self, role: &str, clock: &str, args: &[&str]) -> Run {
         let output = self
@@ -238,13 +253,25 @@ fn a_succession_carries_a_duf_numbers_grant_to_the_fodselsnummer() {
             "UDI 2026/9",
         ])
         .fails("holds nothing");
+    // A role the catalogue has without the permission, and a role it does not have.
     sandbox
         .act_as(
-            "teacher",
+            "auditor",
             "2026-01-05T10:00:00Z",
             &["succession", DUF, ADULT, "--reference", "UDI 2026/9"],
         )
         .fails("succession");
+    let unknown = sandbox.act_as(
+        "teacher",
+        "2026-01-05T10:00:00Z",
+        &["succession", DUF, ADULT, "--reference", "UDI 2026/9"],
+    );
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("unknown role `teacher`"),
+        "{}",
+        unknown.stderr
+    );
     sandbox
         .run(&["succession", DUF, ADULT, "--reference", "UDI 2026/9"])
         .fails("actor");
@@ -268,7 +295,7 @@ fn a_succession_carries_a_duf_numbers_grant_to_the_fodselsnummer() {
     assert!(sandbox.permits(ADULT));
     // The export under either id shows the one history.
     for id in [DUF, ADULT] {
-        let export = sandbox.run(&["--json", "export", id]).ok();
+        let export = sandbox.export(id).ok();
         assert!(export.stdout.contains(&grant), "{}", export.stdout);
         assert!(!export.stdout.contains(DUF) && !export.stdout.contains(ADULT));
     }
@@ -276,7 +303,8 @@ fn a_succession_carries_a_duf_numbers_grant_to_the_fodselsnummer() {
     sandbox
         .act(&["succession", DUF, ADULT, "--reference", "UDI 2026/10"])
         .fails("succeeded");
-    assert_eq!(sandbox.events(), before + 1);
+    // The succession, then the two exports' records of who looked.
+    assert_eq!(sandbox.events(), before + 3);
 }
 
 /// Review findings: a succession could go backwards, and a DUF number passed in its reference.
@@ -341,7 +369,7 @@ fn a_succession_to_an_id_with_records_needs_merge() {
         .ok();
     assert_eq!(run.json()["merge"], true);
     assert_eq!(sandbox.events(), before + 1);
-    let export = sandbox.run(&["--json", "export", OTHER_ADULT]).ok();
+    let export = sandbox.export(OTHER_ADULT).ok();
     assert!(export.stdout.contains(&first) && export.stdout.contains(&second));
     let value: Value = serde_json::from_str(&export.stdout).unwrap();
     assert_eq!(value["earlier_ids"][0]["merge"], true, "{}", export.stdout);

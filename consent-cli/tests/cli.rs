@@ -303,7 +303,7 @@ fn read_commands_create_nothing_and_an_emptied_ledger_is_an_integrity_error() {
     assert!(before.contains_key("ledger.db.key"), "{:?}", before.keys());
     let decide = decide_args(&fnr, "2026-03-01T10:00:00Z", &["finances"]);
     sandbox.run(&decide).ok();
-    sandbox.run(&["export", &fnr]).ok();
+    // (An export records who read it, so it writes: it is not a read command any more.)
     sandbox.run(&["stats"]).ok();
     sandbox.run(&["verify"]).ok();
     sandbox.run(&["reconsent"]).ok();
@@ -317,7 +317,18 @@ fn read_commands_create_nothing_and_an_emptied_ledger_is_an_integrity_error() {
     let before = listing(&sandbox);
     sandbox.run(&decide).fails("empty");
     sandbox.run(&["verify"]).fails("empty");
-    sandbox.run(&["export", &fnr]).fails("empty");
+    sandbox
+        .run(&[
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            &fnr,
+        ])
+        .fails("empty");
     let file = sandbox.write("g.json", &grant_doc(&fnr).to_string());
     sandbox
         .act(&["grant", file.to_str().unwrap()])
@@ -548,7 +559,7 @@ fn the_actor_comes_from_flags() {
             "--actor-id",
             "intake-service",
             "--actor-role",
-            "system",
+            "unit_leader",
         ])
         .arg(&file)
         .output()
@@ -733,20 +744,67 @@ fn export_shows_the_subjects_records_without_the_national_id() {
     let sandbox = Sandbox::ledger();
     let fnr = mother();
     let id = sandbox.grant(&grant_doc(&fnr));
-    let run = sandbox.run(&["export", &fnr]).ok();
+    let run = sandbox
+        .run(&[
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            &fnr,
+        ])
+        .ok();
     assert!(run.stdout.contains(&id), "{}", run.stdout);
     assert!(run.stdout.contains("employment_followup"), "{}", run.stdout);
     assert_no_national_id(&run, &fnr);
-    let run = sandbox.run(&["export", "--json", &fnr]).ok();
+    let run = sandbox
+        .run(&[
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            "--json",
+            &fnr,
+        ])
+        .ok();
     assert_no_national_id(&run, &fnr);
     let json = run.json();
     assert_eq!(json["consent_records"][0]["record_id"], id.as_str());
     // A person the ledger holds nothing on gets an answer too (GDPR Art. 15).
     let stranger = person("010190", "40");
-    let run = sandbox.run(&["export", &stranger]).ok();
+    let run = sandbox
+        .run(&[
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            &stranger,
+        ])
+        .ok();
     assert!(run.stdout.contains("nothing_held"), "{}", run.stdout);
     assert_no_national_id(&run, &stranger);
-    let json = sandbox.run(&["export", "--json", &stranger]).ok().json();
+    let json = sandbox
+        .run(&[
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            "--json",
+            &stranger,
+        ])
+        .ok()
+        .json();
     assert_eq!(json["status"], "nothing_held");
 }
 
@@ -926,9 +984,32 @@ fn reconsent_lists_grants_that_end_soon() {
 fn usage_errors_exit_2_and_mask_national_ids() {
     let sandbox = Sandbox::ledger();
     let fnr = mother();
-    let run = sandbox.run(&["export", &fnr, "extra"]).fails("unexpected");
+    let run = sandbox
+        .run(&[
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            &fnr,
+            "extra",
+        ])
+        .fails("unexpected");
     assert_no_national_id(&run, &fnr);
-    let run = sandbox.run(&["--json", "export", &fnr, "extra"]);
+    let run = sandbox.run(&[
+        "--json",
+        "export",
+        "--lookup-purpose",
+        "test",
+        "--actor-id",
+        "saksbehandler-17",
+        "--actor-role",
+        "case_worker",
+        &fnr,
+        "extra",
+    ]);
     assert_eq!(run.code, 2);
     let error: Value = serde_json::from_str(run.stderr.trim()).unwrap();
     assert_eq!(error["error"]["code"], "usage");
@@ -1010,9 +1091,39 @@ fn ids_in_disguise_never_reach_standard_error() {
         "2026150385101909",
     ] {
         let runs = [
-            sandbox.run(&["export", text, "extra"]),
-            sandbox.run(&["--json", "export", text, "extra"]),
-            sandbox.run(&["export", text]),
+            sandbox.run(&[
+                "export",
+                "--lookup-purpose",
+                "test",
+                "--actor-id",
+                "saksbehandler-17",
+                "--actor-role",
+                "case_worker",
+                text,
+                "extra",
+            ]),
+            sandbox.run(&[
+                "--json",
+                "export",
+                "--lookup-purpose",
+                "test",
+                "--actor-id",
+                "saksbehandler-17",
+                "--actor-role",
+                "case_worker",
+                text,
+                "extra",
+            ]),
+            sandbox.run(&[
+                "export",
+                "--lookup-purpose",
+                "test",
+                "--actor-id",
+                "saksbehandler-17",
+                "--actor-role",
+                "case_worker",
+                text,
+            ]),
             sandbox.run(&[
                 "decide",
                 "--subject",
@@ -1185,7 +1296,7 @@ fn historical_consents_import_only_for_the_migration_roles() {
     // A case worker may not migrate; the DPO may.
     sandbox
         .act(&["import", "--historical", path])
-        .fails("may not record historical");
+        .fails("may not perform `grant_historical`");
     assert_eq!(sandbox.events(), 0);
     sandbox
         .run(&[
@@ -1271,7 +1382,7 @@ fn catalogue_adopt_records_the_new_catalogue_and_a_swap_without_it_is_refused() 
     // Bad input: an actor is required, a missing file, a catalogue that moves a code.
     sandbox.run(&["catalogue", "adopt", next]).fails("actor");
     sandbox
-        .act(&["catalogue", "adopt", "missing.toml"])
+        .act(&["catalogue", "adopt", "--actor-role", "dpo", "missing.toml"])
         .fails("missing.toml");
     let moved = default.replacen(
         "[[category]]\ncode = \"name\"",
@@ -1280,12 +1391,18 @@ fn catalogue_adopt_records_the_new_catalogue_and_a_swap_without_it_is_refused() 
     );
     let moved = sandbox.write("moved.toml", &moved);
     sandbox
-        .act(&["catalogue", "adopt", moved.to_str().unwrap()])
+        .act(&[
+            "catalogue",
+            "adopt",
+            "--actor-role",
+            "dpo",
+            moved.to_str().unwrap(),
+        ])
         .fails("`name`");
     assert_eq!(sandbox.all_events(), before);
 
     let run = sandbox
-        .act(&["--json", "catalogue", "adopt", next])
+        .act(&["--json", "catalogue", "adopt", "--actor-role", "dpo", next])
         .ok()
         .json();
     assert_eq!(run["version"], "2027-01-01");
@@ -1293,7 +1410,7 @@ fn catalogue_adopt_records_the_new_catalogue_and_a_swap_without_it_is_refused() 
     assert_eq!(sandbox.all_events(), before + 1);
     // The same catalogue again is a conflict, and changes nothing.
     sandbox
-        .act(&["catalogue", "adopt", next])
+        .act(&["catalogue", "adopt", "--actor-role", "dpo", next])
         .fails("already in force");
     assert_eq!(sandbox.all_events(), before + 1);
     // Now it is the one in force: given or not, the ledger opens.
@@ -1318,6 +1435,10 @@ fn finite_retention_ledger() -> (Sandbox, PathBuf) {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario told in order; each command names the role it needs"
+)]
 fn restrict_lets_consent_through_stops_statutes_and_lifts() {
     let sandbox = Sandbox::ledger();
     let fnr = mother();
@@ -1385,11 +1506,20 @@ fn restrict_lets_consent_through_stops_statutes_and_lifts() {
         .run(&["restrict", &fnr, "--ground", "A18_1_b"])
         .fails("--actor-id");
     sandbox
-        .act(&["lift-restriction", &fnr, "--reason", ""])
+        .act(&[
+            "lift-restriction",
+            "--actor-role",
+            "dpo",
+            &fnr,
+            "--reason",
+            "",
+        ])
         .fails("reason");
     sandbox
         .act(&[
             "lift-restriction",
+            "--actor-role",
+            "dpo",
             &fnr,
             "--reason",
             "too early",
@@ -1402,6 +1532,8 @@ fn restrict_lets_consent_through_stops_statutes_and_lifts() {
     let run = sandbox
         .act(&[
             "lift-restriction",
+            "--actor-role",
+            "dpo",
             &fnr,
             "--reason",
             "the address was verified",
@@ -1413,14 +1545,34 @@ fn restrict_lets_consent_through_stops_statutes_and_lifts() {
         .json();
     assert!(run["record_id"].is_string(), "{run}");
     statute("2026-01-16T10:00:00Z").ok();
-    let export = sandbox.run(&["export", "--json", &fnr]).ok().json();
+    let export = sandbox
+        .run(&[
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            "--json",
+            &fnr,
+        ])
+        .ok()
+        .json();
     assert_eq!(export["restrictions"][0]["ground"], "A18_1_a");
     assert_eq!(
         export["restrictions"][0]["lifted"]["reason"],
         "the address was verified"
     );
     sandbox
-        .act(&["lift-restriction", &fnr, "--reason", "again"])
+        .act(&[
+            "lift-restriction",
+            "--actor-role",
+            "dpo",
+            &fnr,
+            "--reason",
+            "again",
+        ])
         .fails("no restriction");
 }
 
@@ -1463,6 +1615,10 @@ fn restrictions_and_objections_are_never_for_the_future() {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario told in order; each command names the role it needs"
+)]
 fn object_stops_the_public_task_until_the_objection_is_rejected() {
     let sandbox = Sandbox::ledger();
     let fnr = mother();
@@ -1509,6 +1665,8 @@ fn object_stops_the_public_task_until_the_objection_is_rejected() {
     sandbox
         .act(&[
             "resolve-objection",
+            "--actor-role",
+            "dpo",
             "objection-1",
             "--outcome",
             "rejected",
@@ -1519,6 +1677,8 @@ fn object_stops_the_public_task_until_the_objection_is_rejected() {
     sandbox
         .act(&[
             "resolve-objection",
+            "--actor-role",
+            "dpo",
             &id,
             "--outcome",
             "dismissed",
@@ -1529,6 +1689,8 @@ fn object_stops_the_public_task_until_the_objection_is_rejected() {
     sandbox
         .act(&[
             "resolve-objection",
+            "--actor-role",
+            "dpo",
             "01a203d9-3903-7ca9-a341-b615d5cc2f0c",
             "--outcome",
             "rejected",
@@ -1541,6 +1703,8 @@ fn object_stops_the_public_task_until_the_objection_is_rejected() {
     let json = sandbox
         .act(&[
             "resolve-objection",
+            "--actor-role",
+            "dpo",
             &id,
             "--outcome",
             "rejected",
@@ -1557,6 +1721,8 @@ fn object_stops_the_public_task_until_the_objection_is_rejected() {
     sandbox
         .act(&[
             "resolve-objection",
+            "--actor-role",
+            "dpo",
             &id,
             "--outcome",
             "upheld",
@@ -1582,15 +1748,26 @@ fn erase_then_kassasjon_once_the_retention_has_ended() {
     };
 
     // Nothing requested yet: kassasjon is refused.
-    at("2026-03-01T00:00:00Z", &["kassasjon", &fnr]).fails("not due");
-    let run = at("2026-03-01T00:00:00Z", &["erase", &fnr, "--json"])
-        .ok()
-        .json();
+    at(
+        "2026-03-01T00:00:00Z",
+        &["kassasjon", "--actor-role", "archivist", &fnr],
+    )
+    .fails("not due");
+    let run = at(
+        "2026-03-01T00:00:00Z",
+        &["erase", "--actor-role", "dpo", &fnr, "--json"],
+    )
+    .ok()
+    .json();
     assert_eq!(run["outcome"], "restricted");
     assert_eq!(run["withdrawn"].as_array().unwrap().len(), 1);
     assert_eq!(run["kassasjon_due_at"], "2027-03-01T00:00:00Z");
     assert_eq!(sandbox.events(), 3);
-    at("2026-03-02T00:00:00Z", &["erase", &fnr]).fails("already requested");
+    at(
+        "2026-03-02T00:00:00Z",
+        &["erase", "--actor-role", "dpo", &fnr],
+    )
+    .fails("already requested");
 
     let due = at("2027-02-28T00:00:00Z", &["erasure-due"]).ok();
     assert!(due.stdout.starts_with("0 subjects"), "{}", due.stdout);
@@ -1601,15 +1778,31 @@ fn erase_then_kassasjon_once_the_retention_has_ended() {
     assert!(!due.to_string().contains(&fnr));
 
     // Judged by the ledger's clock, never by an instant the caller passes.
-    at("2027-02-28T00:00:00Z", &["kassasjon", &fnr]).fails("not due before 2027-03-01");
-    at("2027-03-02T00:00:00Z", &["kassasjon", "15038510191"]).fails("subject");
+    at(
+        "2027-02-28T00:00:00Z",
+        &["kassasjon", "--actor-role", "archivist", &fnr],
+    )
+    .fails("not due before 2027-03-01");
+    at(
+        "2027-03-02T00:00:00Z",
+        &["kassasjon", "--actor-role", "archivist", "15038510191"],
+    )
+    .fails("subject");
     assert_eq!(sandbox.events(), 3);
-    let run = at("2027-03-02T00:00:00Z", &["kassasjon", &fnr]).ok();
+    let run = at(
+        "2027-03-02T00:00:00Z",
+        &["kassasjon", "--actor-role", "archivist", &fnr],
+    )
+    .ok();
     assert!(run.stdout.contains("still verifies"), "{}", run.stdout);
     assert_no_national_id(&run, &fnr);
     assert_eq!(sandbox.events(), 4);
     sandbox.run(&["verify"]).ok();
-    at("2027-03-03T00:00:00Z", &["kassasjon", &fnr]).fails("already erased");
+    at(
+        "2027-03-03T00:00:00Z",
+        &["kassasjon", "--actor-role", "archivist", &fnr],
+    )
+    .fails("already erased");
 }
 
 #[test]
@@ -1617,14 +1810,96 @@ fn erase_with_the_default_catalogue_keeps_the_records_for_good() {
     let sandbox = Sandbox::ledger();
     let fnr = mother();
     sandbox.grant(&grant_doc(&fnr));
-    let run = sandbox.act(&["erase", &fnr]).ok();
+    let run = sandbox.act(&["erase", "--actor-role", "dpo", &fnr]).ok();
     assert!(run.stdout.contains("1 grants withdrawn"), "{}", run.stdout);
     assert!(run.stdout.contains("kassasjon due never"), "{}", run.stdout);
     sandbox
-        .act(&["kassasjon", &fnr])
+        .act(&["kassasjon", "--actor-role", "archivist", &fnr])
         .fails("retention is permanent");
     let stranger = person("010190", "12");
-    sandbox.act(&["erase", &stranger]).fails("nothing about");
-    let export = sandbox.run(&["export", "--json", &stranger]).ok().json();
+    sandbox
+        .act(&["erase", "--actor-role", "dpo", &stranger])
+        .fails("nothing about");
+    let export = sandbox
+        .run(&[
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            "--json",
+            &stranger,
+        ])
+        .ok()
+        .json();
     assert_eq!(export["status"], "nothing_held");
+}
+
+/// Issue 17: a role may do only what the catalogue lets it; an export records who looked and
+/// the next export lists it.
+#[test]
+fn roles_limit_the_commands_and_the_export_lists_who_looked() {
+    let sandbox = Sandbox::ledger();
+    let fnr = mother();
+    sandbox.grant(&grant_doc(&fnr));
+    let before = sandbox.events();
+    let refused = sandbox.act(&["erase", &fnr]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused
+            .stderr
+            .contains("role `case_worker` may not perform `request_erasure`"),
+        "{}",
+        refused.stderr
+    );
+    let unknown = sandbox.act(&["erase", "--actor-role", "janitor", &fnr]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("unknown role `janitor`"),
+        "{}",
+        unknown.stderr
+    );
+    let auditor = sandbox.act(&[
+        "export",
+        "--actor-role",
+        "auditor",
+        "--lookup-purpose",
+        "revisjon",
+        &fnr,
+    ]);
+    assert_eq!(auditor.code, 2);
+    assert!(auditor.stderr.contains("`export`"), "{}", auditor.stderr);
+    sandbox.act(&["export", &fnr]).fails("lookup-purpose");
+    assert_eq!(sandbox.events(), before, "nothing was recorded");
+    sandbox
+        .act(&["export", "--lookup-purpose", "sak 2026/55", &fnr])
+        .ok();
+    let run = sandbox
+        .act(&[
+            "export",
+            "--actor-role",
+            "dpo",
+            "--lookup-purpose",
+            "innsynskrav",
+            &fnr,
+        ])
+        .ok();
+    assert!(run.stdout.contains("Who looked"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("case_worker  export     sak 2026/55"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("saksbehandler-17"), "{}", run.stdout);
+    let json = sandbox
+        .act(&["--json", "export", "--lookup-purpose", "x", &fnr])
+        .ok()
+        .json();
+    assert_eq!(json["accesses"][0]["role"], "case_worker");
+    assert_eq!(json["accesses"][0]["purpose"], "sak 2026/55");
+    assert_eq!(json["accesses"][0]["accessed_at"], "2026-01-05T10:00:00Z");
+    assert_eq!(sandbox.events(), before + 3);
+    sandbox.act(&["erase", "--actor-role", "dpo", &fnr]).ok();
 }

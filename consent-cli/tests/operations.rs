@@ -289,7 +289,20 @@ fn refusal_doc(subject: &str) -> Value {
 }
 
 fn export(sandbox: &Sandbox) -> Value {
-    sandbox.run(&["--json", "export", ADULT]).ok().json()
+    sandbox
+        .run(&[
+            "--json",
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            ADULT,
+        ])
+        .ok()
+        .json()
 }
 
 #[test]
@@ -579,7 +592,28 @@ fn decide_with_the_subject_on_standard_input_answers_as_the_argument_does() {
 fn every_subject_argument_reads_standard_input_for_a_dash() {
     let sandbox = Sandbox::ledger();
     sandbox.grant(&grant_doc(ADULT));
-    for args in [vec!["export"], vec!["--json", "export"], vec!["pseudonym"]] {
+    for args in [
+        vec![
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+        ],
+        vec![
+            "--json",
+            "export",
+            "--lookup-purpose",
+            "test",
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+        ],
+        vec!["pseudonym"],
+    ] {
         let mut given = args.clone();
         given.push(ADULT);
         let mut piped = args.clone();
@@ -587,11 +621,20 @@ fn every_subject_argument_reads_standard_input_for_a_dash() {
         let given = sandbox.run(&given).ok();
         let piped = sandbox.stdin(&piped, &format!("{ADULT}\n")).ok();
         if args.contains(&"--json") {
-            // The export is stamped with the moment it was generated.
+            // The export is stamped with the moment it was generated, and lists every
+            // export before it: the second lists one look-up more.
             let (mut a, mut b) = (given.json(), piped.json());
             a["generated_at"] = Value::Null;
             b["generated_at"] = Value::Null;
+            let (seen_a, seen_b) = (a["accesses"].take(), b["accesses"].take());
+            assert_eq!(
+                seen_b.as_array().map(Vec::len),
+                seen_a.as_array().map(|l| l.len() + 1)
+            );
             assert_eq!(a, b);
+        } else if args.contains(&"export") {
+            let head = |text: &str| text.split("Who looked").next().map(str::to_owned);
+            assert_eq!(head(&given.stdout), head(&piped.stdout));
         } else {
             assert_eq!(given.stdout, piped.stdout);
         }
@@ -602,7 +645,17 @@ fn every_subject_argument_reads_standard_input_for_a_dash() {
         .stdin(&["restrict", "-", "--ground", "A18_1_a"], ADULT)
         .ok();
     sandbox
-        .stdin(&["lift-restriction", "-", "--reason", "checked"], ADULT)
+        .stdin(
+            &[
+                "lift-restriction",
+                "--actor-role",
+                "dpo",
+                "-",
+                "--reason",
+                "checked",
+            ],
+            ADULT,
+        )
         .ok();
     sandbox
         .stdin(&["object", "-", "--purpose", "employment_followup"], ADULT)

@@ -23,29 +23,29 @@ mod ledger;
 
 pub use catalogue::{
     Advice, Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Gates,
-    MAX_CATALOGUE_BYTES, MAX_CODES, NoticeEntry, Period, Purpose, Recipient, Retention, Rule,
-    Settings, Statute,
+    MAX_CATALOGUE_BYTES, MAX_CODES, NoticeEntry, Operation, Period, Purpose, Recipient, Retention,
+    Role, Rule, Settings, Statute,
 };
 pub use error::{Error, ErrorCode, Result, redact_national_ids};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};
 pub use id::pseudonym::{Pseudonym, PseudonymKey};
 pub use ledger::{
-    AccessRequest, AccessRequestEntry, AgainstReport, BACKUP_DATABASE, BACKUP_KEY, BACKUP_MANIFEST,
-    BACKUP_MANIFEST_SCHEMA, BackupManifest, Clock, ConsentChange, ConsentEvent, ConsentRecord,
-    ConsentType, CurrentValidity, Deviation, DeviationCategory, DisclosureEntry, EXPORT_SCHEMA,
-    ErasureEntry, ErasureOutcome, EventCursor, EventMeta, KassasjonDue, Ledger, LedgerOptions,
-    MEMORY_PATH, Notification, NotificationReason, OpenMode, PreparedRequest, RectificationDetail,
-    RectificationEntry, RedactedEntry, RefusalEntry, RestoreReport, RestrictionEntry,
-    SNAPSHOT_EVERY, SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE, SnapshotStatus, SubjectExport,
-    SubjectStatus, SuccessionMode, SystemClock, TestClock, Validity, VerifyReport, is_postgres_url,
-    read_catalogue_file, read_key_file, write_key_file,
+    AccessEntry, AccessRequest, AccessRequestEntry, AgainstReport, BACKUP_DATABASE, BACKUP_KEY,
+    BACKUP_MANIFEST, BACKUP_MANIFEST_SCHEMA, BackupManifest, Clock, ConsentChange, ConsentEvent,
+    ConsentRecord, ConsentType, CurrentValidity, Deviation, DeviationCategory, DisclosureEntry,
+    EXPORT_SCHEMA, ErasureEntry, ErasureOutcome, EventCursor, EventMeta, KassasjonDue, Ledger,
+    LedgerOptions, MAX_LOOKUP_PURPOSE, MEMORY_PATH, Notification, NotificationReason, OpenMode,
+    PreparedRequest, RectificationDetail, RectificationEntry, RedactedEntry, RefusalEntry,
+    RestoreReport, RestrictionEntry, SNAPSHOT_EVERY, SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE,
+    SnapshotStatus, SubjectExport, SubjectStatus, SuccessionMode, SystemClock, TestClock, Validity,
+    VerifyReport, is_postgres_url, read_catalogue_file, read_key_file, write_key_file,
 };
 pub use log::event::{
-    AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord, ErasureRecord,
-    Event, EventPayload, GrantRecord, GrantorRecord, Idempotency, LiftRecord, NotificationRecord,
-    ObjectionOutcome, ObjectionRecord, ObjectionResolution, RESTRICTION_V1, RESTRICTION_V2,
-    RectificationRecord, RefusalRecord, RestoreRecord, RestrictionGround, RestrictionRecord,
-    SuccessionRecord, WithdrawalRecord,
+    AccessRecord, AccessRequestRecord, CatalogueAdoptionRecord, DisclosureBasis, DisclosureRecord,
+    ErasureRecord, Event, EventPayload, GrantRecord, GrantorRecord, Idempotency, LiftRecord,
+    NotificationRecord, ObjectionOutcome, ObjectionRecord, ObjectionResolution, RESTRICTION_V1,
+    RESTRICTION_V2, RectificationRecord, RefusalRecord, RestoreRecord, RestrictionGround,
+    RestrictionRecord, SuccessionRecord, WithdrawalRecord,
 };
 pub use model::decision::{Basis, CategoryOutcome, Decision, DenialReason};
 pub use model::party::{

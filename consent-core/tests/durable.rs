@@ -390,7 +390,9 @@ fn a_subjects_events_are_found_with_either_form_of_the_subject_index() {
     }
     let grants_of = |ledger: &Ledger, person: &str| {
         let subject = ledger.parse_national_id(person).unwrap();
-        let export = ledger.subject_export(&subject).unwrap();
+        let export = ledger
+            .subject_export(&subject, &crate::common::actor(), crate::common::LOOKUP)
+            .unwrap();
         export.to_value().unwrap()["consent_records"]
             .as_array()
             .unwrap()

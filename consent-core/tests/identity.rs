@@ -85,12 +85,20 @@ fn a_grant_under_a_d_number_follows_the_person_to_their_fodselsnummer() {
         "the old id resolves to the person"
     );
     let under_new = ledger
-        .subject_export(&subject(&ledger, ADULT))
+        .subject_export(
+            &subject(&ledger, ADULT),
+            &crate::common::actor(),
+            crate::common::LOOKUP,
+        )
         .unwrap()
         .to_value()
         .unwrap();
     let under_old = ledger
-        .subject_export(&subject(&ledger, &d))
+        .subject_export(
+            &subject(&ledger, &d),
+            &crate::common::actor(),
+            crate::common::LOOKUP,
+        )
         .unwrap()
         .to_value()
         .unwrap();
@@ -145,17 +153,21 @@ fn a_chain_from_a_duf_number_keeps_one_history_and_survives_a_reopen() {
         assert!(permits(&ledger, number, "case_handling"), "{number}");
     }
     let export = ledger
-        .subject_export(&subject(&ledger, ADULT))
+        .subject_export(
+            &subject(&ledger, ADULT),
+            &crate::common::actor(),
+            crate::common::LOOKUP,
+        )
         .unwrap()
         .to_value()
         .unwrap();
     assert_eq!(export["consent_records"].as_array().unwrap().len(), 2);
     assert_eq!(export["earlier_ids"].as_array().unwrap().len(), 2);
 
-    // Kassasjon reaches every id the person had.
+    // Kassasjon reaches every id the person had, and the record of the export above.
     let outcome = erase_by_kassasjon(&ledger, &subject(&ledger, DUF));
     assert!(
-        matches!(outcome, ErasureOutcome::Erased { events_erased, .. } if events_erased == 4),
+        matches!(outcome, ErasureOutcome::Erased { events_erased, .. } if events_erased == 5),
         "{outcome:?}"
     );
     assert!(ledger.verify().unwrap().ok);
@@ -175,11 +187,17 @@ fn a_succession_is_refused_with_a_specific_error_and_nothing_is_written() {
     let from = subject(&ledger, &d);
     let to = subject(&ledger, ADULT);
     let count = ledger.event_count();
+    // A role the catalogue has, without the permission; and a role it does not have.
+    let auditor = Actor::new("revisor-3", "auditor").unwrap();
     let clerk = Actor::new("kontor-3", "receptionist").unwrap();
     let cases = [
         (
-            ledger.record_identity_succession(&from, &to, "x", SuccessionMode::Move, &clerk),
+            ledger.record_identity_succession(&from, &to, "x", SuccessionMode::Move, &auditor),
             ErrorCode::NotPermitted,
+        ),
+        (
+            ledger.record_identity_succession(&from, &to, "x", SuccessionMode::Move, &clerk),
+            ErrorCode::UnknownCode,
         ),
         (
             ledger.record_identity_succession(&from, &from, "x", SuccessionMode::Move, &actor()),
@@ -281,7 +299,11 @@ fn a_new_id_that_holds_records_is_joined_only_when_a_merge_is_asked_for() {
         .unwrap();
     assert!(permits(&ledger, ADULT, "employment_followup"));
     assert!(permits(&ledger, &d, "case_handling"));
-    let export = ledger.subject_export(&to).unwrap().to_value().unwrap();
+    let export = ledger
+        .subject_export(&to, &crate::common::actor(), crate::common::LOOKUP)
+        .unwrap()
+        .to_value()
+        .unwrap();
     assert_eq!(export["consent_records"].as_array().unwrap().len(), 2);
     assert_eq!(export["earlier_ids"][0]["merge"], true);
     let merged = ledger
@@ -307,7 +329,11 @@ fn a_new_id_that_holds_records_is_joined_only_when_a_merge_is_asked_for() {
             &actor(),
         )
         .unwrap();
-    let export = other.subject_export(&to).unwrap().to_value().unwrap();
+    let export = other
+        .subject_export(&to, &crate::common::actor(), crate::common::LOOKUP)
+        .unwrap()
+        .to_value()
+        .unwrap();
     assert_eq!(
         export["earlier_ids"][0]["merge"], true,
         "asked for, so recorded"
@@ -323,7 +349,11 @@ fn a_new_id_that_holds_records_is_joined_only_when_a_merge_is_asked_for() {
             &actor(),
         )
         .unwrap();
-    let export = plain.subject_export(&to).unwrap().to_value().unwrap();
+    let export = plain
+        .subject_export(&to, &crate::common::actor(), crate::common::LOOKUP)
+        .unwrap()
+        .to_value()
+        .unwrap();
     assert!(export["earlier_ids"][0].get("merge").is_none());
 }
 
@@ -425,7 +455,11 @@ fn the_succession_reference_is_sealed_in_the_file_and_shredded_with_the_person()
     let ledger = Ledger::open(&path, kassasjon_options()).unwrap();
     assert!(ledger.verify().unwrap().ok);
     let export = ledger
-        .subject_export(&subject(&ledger, ADULT))
+        .subject_export(
+            &subject(&ledger, ADULT),
+            &crate::common::actor(),
+            crate::common::LOOKUP,
+        )
         .unwrap()
         .to_value()
         .unwrap();
@@ -445,12 +479,20 @@ fn the_succession_reference_is_sealed_in_the_file_and_shredded_with_the_person()
     let check = |ledger: &Ledger| {
         assert!(ledger.verify().unwrap().ok);
         let under_new = ledger
-            .subject_export(&subject(ledger, ADULT))
+            .subject_export(
+                &subject(ledger, ADULT),
+                &crate::common::actor(),
+                crate::common::LOOKUP,
+            )
             .unwrap()
             .to_value()
             .unwrap();
         let under_old = ledger
-            .subject_export(&subject(ledger, &d))
+            .subject_export(
+                &subject(ledger, &d),
+                &crate::common::actor(),
+                crate::common::LOOKUP,
+            )
             .unwrap()
             .to_value()
             .unwrap();

@@ -83,7 +83,13 @@ fn the_duty_to_inform_barnevern_needs_an_asserted_condition() {
             .all(|b| b.condition.as_ref().map(|c| c.as_str()) == Some("serious_concern"))
     );
     // The person's export shows the assertion with its reference.
-    let export = ledger.subject_export(&subject(&ledger, ADULT)).unwrap();
+    let export = ledger
+        .subject_export(
+            &subject(&ledger, ADULT),
+            &crate::common::actor(),
+            crate::common::LOOKUP,
+        )
+        .unwrap();
     assert_eq!(export.disclosures[0].assertions, concern);
 
     // An unknown condition is an unknown code; nothing is recorded.
@@ -164,7 +170,13 @@ fn consent_to_the_learning_centre_waives_confidentiality_on_the_purposes_statute
     assert_eq!(gates.art6.as_str(), "A6_1_e");
     assert_eq!(gates.statute, Some("integreringsloven § 41"));
     assert_eq!(gates.art9.map(|a| a.as_str()), Some("A9_2_a"));
-    let export = ledger.subject_export(&subject(&ledger, ADULT)).unwrap();
+    let export = ledger
+        .subject_export(
+            &subject(&ledger, ADULT),
+            &crate::common::actor(),
+            crate::common::LOOKUP,
+        )
+        .unwrap();
     assert_eq!(export.consent_records[0].lawful_basis, ["A6_1_e", "A9_2_a"]);
 }
 

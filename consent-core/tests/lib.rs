@@ -10,6 +10,7 @@
 
 mod common;
 
+mod accountability;
 mod backup;
 mod bad_input;
 mod catalogue_adoption;

@@ -69,7 +69,13 @@ fn a_fifteen_year_old_consents_alone_only_after_a_maturity_assessment() {
         .unwrap();
     assert!(decision.permitted());
     // The assessment is part of the record of the consent.
-    let export = ledger.subject_export(&subject(&ledger, &m())).unwrap();
+    let export = ledger
+        .subject_export(
+            &subject(&ledger, &m()),
+            &crate::common::actor(),
+            crate::common::LOOKUP,
+        )
+        .unwrap();
     let record = &export.consent_records[0];
     assert_eq!(record.record_id, id);
     assert_eq!(

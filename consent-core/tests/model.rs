@@ -711,7 +711,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let s = ledger.parse_national_id(&people[*subject].number).unwrap();
                 let at = instant(*at);
                 ledger.set_clock(at).unwrap();
-                let result = ledger.lift_restriction(&s, at, &actor(), "verified");
+                let result = ledger.lift_restriction(&s, at, &crate::common::dpo(), "verified");
                 let open = flags
                     .restrictions
                     .iter_mut()
@@ -775,7 +775,8 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     consent_core::ObjectionOutcome::Upheld
                 };
                 ledger.set_clock(at).unwrap();
-                let result = ledger.resolve_objection(o.id, outcome, at, &actor(), "decided");
+                let result =
+                    ledger.resolve_objection(o.id, outcome, at, &crate::common::dpo(), "decided");
                 if o.resolved {
                     prop_assert_eq!(result.unwrap_err().code(), ErrorCode::Conflict);
                 } else if at < o.from {

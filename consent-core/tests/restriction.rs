@@ -53,7 +53,7 @@ fn erasure_withdraws_restricts_and_waits_for_the_retention_before_kassasjon() {
     ledger.record_disclosure(&request, &actor()).unwrap();
 
     ledger.set_clock(instant("2026-03-01T00:00:00Z")).unwrap();
-    let outcome = ledger.request_erasure(&a, &actor()).unwrap();
+    let outcome = ledger.request_erasure(&a, &dpo()).unwrap();
     let ErasureOutcome::Restricted {
         withdrawn,
         kassasjon_due_at,
@@ -70,7 +70,11 @@ fn erasure_withdraws_restricts_and_waits_for_the_retention_before_kassasjon() {
         "{outcome:?}"
     );
 
-    let export = ledger.subject_export(&a).unwrap().to_value().unwrap();
+    let export = ledger
+        .subject_export(&a, &crate::common::actor(), crate::common::LOOKUP)
+        .unwrap()
+        .to_value()
+        .unwrap();
     assert_eq!(export["status"], "restricted");
     assert_eq!(export["disclosures"].as_array().unwrap().len(), 1);
     let withdrawal = &export["consent_records"][0]["events"][1];
@@ -91,7 +95,7 @@ fn erasure_withdraws_restricts_and_waits_for_the_retention_before_kassasjon() {
     assert_eq!(decision.denial(), Some(DenialReason::Withdrawn));
 
     let count = ledger.event_count();
-    let early = ledger.execute_kassasjon(&a, &actor()).unwrap_err();
+    let early = ledger.execute_kassasjon(&a, &archivist()).unwrap_err();
     assert_eq!(early.code(), ErrorCode::NotPermitted, "{}", early.message());
     assert_eq!(
         ledger.event_count(),
@@ -113,14 +117,18 @@ fn erasure_withdraws_restricts_and_waits_for_the_retention_before_kassasjon() {
     );
 
     ledger.set_clock(instant("2027-03-02T00:00:00Z")).unwrap();
-    let shredded = ledger.execute_kassasjon(&a, &actor()).unwrap();
+    let shredded = ledger.execute_kassasjon(&a, &archivist()).unwrap();
     assert!(
         matches!(shredded, ErasureOutcome::Erased { .. }),
         "{shredded:?}"
     );
     assert!(ledger.verify().unwrap().ok);
     assert_eq!(
-        ledger.subject_export(&a).unwrap().to_value().unwrap()["status"],
+        ledger
+            .subject_export(&a, &crate::common::actor(), crate::common::LOOKUP)
+            .unwrap()
+            .to_value()
+            .unwrap()["status"],
         "erased"
     );
     assert!(
@@ -136,7 +144,7 @@ fn the_default_catalogue_keeps_the_records_for_good() {
     let ledger = ledger_with(options());
     let a = subject(&ledger, ADULT);
     grant_for(&ledger, "nav", "employment_followup", "finances", false);
-    let outcome = ledger.request_erasure(&a, &actor()).unwrap();
+    let outcome = ledger.request_erasure(&a, &dpo()).unwrap();
     assert!(
         matches!(
             outcome,
@@ -149,11 +157,14 @@ fn the_default_catalogue_keeps_the_records_for_good() {
     );
     ledger.set_clock(instant("2090-01-01T00:00:00Z")).unwrap();
     assert_eq!(
-        ledger.execute_kassasjon(&a, &actor()).unwrap_err().code(),
+        ledger
+            .execute_kassasjon(&a, &archivist())
+            .unwrap_err()
+            .code(),
         ErrorCode::NotPermitted
     );
     assert_eq!(
-        ledger.request_erasure(&a, &actor()).unwrap_err().code(),
+        ledger.request_erasure(&a, &dpo()).unwrap_err().code(),
         ErrorCode::Conflict,
         "asked twice"
     );
@@ -198,7 +209,11 @@ fn a_restriction_lets_consent_through_stops_statutes_and_can_be_lifted() {
             .permitted()
     );
     assert_eq!(
-        ledger.subject_export(&a).unwrap().to_value().unwrap()["status"],
+        ledger
+            .subject_export(&a, &crate::common::actor(), crate::common::LOOKUP)
+            .unwrap()
+            .to_value()
+            .unwrap()["status"],
         "restricted"
     );
 
@@ -206,7 +221,7 @@ fn a_restriction_lets_consent_through_stops_statutes_and_can_be_lifted() {
         .lift_restriction(
             &a,
             instant("2026-03-10T10:00:00Z"),
-            &actor(),
+            &dpo(),
             "the accuracy was verified",
         )
         .unwrap();
@@ -216,7 +231,11 @@ fn a_restriction_lets_consent_through_stops_statutes_and_can_be_lifted() {
         Some(DenialReason::Restricted),
         "history stands"
     );
-    let export = ledger.subject_export(&a).unwrap().to_value().unwrap();
+    let export = ledger
+        .subject_export(&a, &crate::common::actor(), crate::common::LOOKUP)
+        .unwrap()
+        .to_value()
+        .unwrap();
     assert_eq!(export["status"], "active");
     assert_eq!(export["restrictions"][0]["ground"], "A18_1_a");
     assert_eq!(
@@ -265,12 +284,16 @@ fn an_objection_stops_the_public_task_until_it_is_rejected() {
             objection,
             ObjectionOutcome::parse("rejected").unwrap(),
             instant("2026-03-05T10:00:00Z"),
-            &actor(),
+            &dpo(),
             "vedtak 2026/90: compelling grounds",
         )
         .unwrap();
     assert!(nav(instant("2026-03-06T10:00:00Z")).permitted());
-    let export = ledger.subject_export(&a).unwrap().to_value().unwrap();
+    let export = ledger
+        .subject_export(&a, &crate::common::actor(), crate::common::LOOKUP)
+        .unwrap()
+        .to_value()
+        .unwrap();
     assert_eq!(export["objections"][0]["purpose"], "introduction_programme");
     assert_eq!(export["objections"][0]["resolution"]["outcome"], "rejected");
 }
@@ -312,13 +335,20 @@ fn an_objection_stops_a_consent_that_only_waives_confidentiality_not_one_that_is
 fn an_access_request_from_someone_unknown_is_answered() {
     let ledger = ledger_with(options());
     let export = ledger
-        .subject_export(&subject(&ledger, ADULT))
+        .subject_export(
+            &subject(&ledger, ADULT),
+            &crate::common::actor(),
+            crate::common::LOOKUP,
+        )
         .unwrap()
         .to_value()
         .unwrap();
     assert_eq!(export["status"], "nothing_held");
     assert!(!export.to_string().contains(ADULT));
-    assert_eq!(recorded(&ledger), 0);
+    // The look-up itself is all that is recorded, and the export lists it.
+    assert_eq!(recorded(&ledger), 1);
+    assert_eq!(export["accesses"][0]["operation"], "export");
+    assert_eq!(export["accesses"][0]["role"], "case_worker");
 }
 
 #[test]
@@ -344,7 +374,7 @@ fn bad_input_to_the_new_rights_is_refused_and_changes_nothing() {
     );
     assert_eq!(
         ledger
-            .lift_restriction(&a, at, &actor(), "nothing to lift")
+            .lift_restriction(&a, at, &dpo(), "nothing to lift")
             .unwrap_err()
             .code(),
         ErrorCode::NotFound
@@ -358,13 +388,7 @@ fn bad_input_to_the_new_rights_is_refused_and_changes_nothing() {
     );
     assert_eq!(
         ledger
-            .resolve_objection(
-                uuid::Uuid::nil(),
-                ObjectionOutcome::Upheld,
-                at,
-                &actor(),
-                "x"
-            )
+            .resolve_objection(uuid::Uuid::nil(), ObjectionOutcome::Upheld, at, &dpo(), "x")
             .unwrap_err()
             .code(),
         ErrorCode::NotFound
@@ -383,7 +407,7 @@ fn bad_input_to_the_new_rights_is_refused_and_changes_nothing() {
     );
     assert_eq!(
         ledger
-            .lift_restriction(&a, instant("2026-02-01T10:00:00Z"), &actor(), "early")
+            .lift_restriction(&a, instant("2026-02-01T10:00:00Z"), &dpo(), "early")
             .unwrap_err()
             .code(),
         ErrorCode::InvalidInput,
@@ -391,7 +415,7 @@ fn bad_input_to_the_new_rights_is_refused_and_changes_nothing() {
     );
     assert_eq!(
         ledger
-            .lift_restriction(&a, at, &actor(), &"x".repeat(2000))
+            .lift_restriction(&a, at, &dpo(), &"x".repeat(2000))
             .unwrap_err()
             .code(),
         ErrorCode::InvalidInput
@@ -485,7 +509,7 @@ fn recipients_and_the_person_are_told_of_changes_until_it_is_recorded() {
 
     // Lifting: the person is told first (Art. 18(3)).
     ledger
-        .lift_restriction(&a, instant("2026-03-05T10:00:00Z"), &actor(), "verified")
+        .lift_restriction(&a, instant("2026-03-05T10:00:00Z"), &dpo(), "verified")
         .unwrap();
     let tasks = ledger
         .notifications_due(instant("2026-03-06T00:00:00Z"))
@@ -526,7 +550,7 @@ fn a_lift_leaves_an_erasure_requests_restriction_in_place() {
     let a = subject(&ledger, ADULT);
     grant_for(&ledger, "nav", "employment_followup", "finances", false);
     ledger.set_clock(instant("2026-03-01T00:00:00Z")).unwrap();
-    ledger.request_erasure(&a, &actor()).unwrap();
+    ledger.request_erasure(&a, &dpo()).unwrap();
     ledger
         .restrict(
             &a,
@@ -536,7 +560,7 @@ fn a_lift_leaves_an_erasure_requests_restriction_in_place() {
         )
         .unwrap();
     ledger
-        .lift_restriction(&a, instant("2026-03-03T00:00:00Z"), &actor(), "verified")
+        .lift_restriction(&a, instant("2026-03-03T00:00:00Z"), &dpo(), "verified")
         .unwrap();
     let statute = ledger
         .decide_with(
@@ -548,14 +572,18 @@ fn a_lift_leaves_an_erasure_requests_restriction_in_place() {
         )
         .unwrap();
     assert_eq!(statute.denial(), Some(DenialReason::Restricted));
-    let export = ledger.subject_export(&a).unwrap().to_value().unwrap();
+    let export = ledger
+        .subject_export(&a, &crate::common::actor(), crate::common::LOOKUP)
+        .unwrap()
+        .to_value()
+        .unwrap();
     assert_eq!(export["status"], "restricted");
     assert!(export["restrictions"][0].get("lifted").is_none());
     assert!(export["restrictions"][1].get("lifted").is_some());
     // Nothing left to lift; kassasjon still comes when the retention ends.
     assert_eq!(
         ledger
-            .lift_restriction(&a, instant("2026-03-05T00:00:00Z"), &actor(), "again")
+            .lift_restriction(&a, instant("2026-03-05T00:00:00Z"), &dpo(), "again")
             .unwrap_err()
             .code(),
         ErrorCode::NotFound
@@ -625,7 +653,7 @@ fn retention_counts_from_a_rectified_end() {
         .rectify(&a, grant, correction, "the form said December", &actor())
         .unwrap();
     ledger.set_clock(instant("2027-01-01T00:00:00Z")).unwrap();
-    let outcome = ledger.request_erasure(&a, &actor()).unwrap();
+    let outcome = ledger.request_erasure(&a, &dpo()).unwrap();
     assert!(
         matches!(
             outcome,
@@ -694,7 +722,7 @@ fn the_instants_of_restrictions_objections_lifts_and_resolutions_are_bound_by_th
     let count = ledger.event_count();
     let yesterday = instant("2026-02-28T10:00:00Z");
     refused(
-        ledger.lift_restriction(&a, yesterday, &actor(), "verified"),
+        ledger.lift_restriction(&a, yesterday, &dpo(), "verified"),
         "a lift in the past",
     );
     refused(
@@ -702,7 +730,7 @@ fn the_instants_of_restrictions_objections_lifts_and_resolutions_are_bound_by_th
             objection,
             ObjectionOutcome::Rejected,
             yesterday,
-            &actor(),
+            &dpo(),
             "x",
         ),
         "a resolution in the past",
@@ -720,7 +748,7 @@ fn the_instants_of_restrictions_objections_lifts_and_resolutions_are_bound_by_th
     // A lift for next week: the person is told before it takes effect (Art. 18(3)).
     let next_week = instant("2026-03-08T10:00:00Z");
     ledger
-        .lift_restriction(&a, next_week, &actor(), "the address was verified")
+        .lift_restriction(&a, next_week, &dpo(), "the address was verified")
         .unwrap();
     let tasks = ledger.notifications_due(now).unwrap();
     let letter = tasks

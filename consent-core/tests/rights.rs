@@ -177,7 +177,13 @@ fn the_export_format_is_pinned_by_a_golden_file() {
         .unwrap();
     assert_eq!(request.due_at.to_rfc3339(), "2026-04-10T08:00:00+00:00");
 
-    let export = ledger.subject_export(&subject(&ledger, ADULT)).unwrap();
+    let export = ledger
+        .subject_export(
+            &subject(&ledger, ADULT),
+            &crate::common::actor(),
+            crate::common::LOOKUP,
+        )
+        .unwrap();
     let text = export.to_json().unwrap();
     assert!(
         !text.contains(ADULT),
@@ -345,7 +351,7 @@ fn erasure_under_an_archival_duty_becomes_a_restriction() {
         .unwrap();
     clock.set("2026-04-01T00:00:00Z");
     let outcome = ledger
-        .request_erasure(&subject(&ledger, ADULT), &actor())
+        .request_erasure(&subject(&ledger, ADULT), &dpo())
         .unwrap();
     match &outcome {
         ErasureOutcome::Restricted {
@@ -388,17 +394,24 @@ fn erasure_under_an_archival_duty_becomes_a_restriction() {
     );
     // The default catalogue keeps these records for good: kassasjon is never due.
     assert_eq!(
-        ledger.execute_kassasjon(&s, &actor()).unwrap_err().code(),
+        ledger
+            .execute_kassasjon(&s, &archivist())
+            .unwrap_err()
+            .code(),
         ErrorCode::NotPermitted
     );
     let count = ledger.event_count();
     assert_eq!(
-        ledger.request_erasure(&s, &actor()).unwrap_err().code(),
+        ledger.request_erasure(&s, &dpo()).unwrap_err().code(),
         ErrorCode::Conflict
     );
     assert_eq!(ledger.event_count(), count);
     assert_eq!(
-        ledger.subject_export(&s).unwrap().to_value().unwrap()["status"],
+        ledger
+            .subject_export(&s, &crate::common::actor(), crate::common::LOOKUP)
+            .unwrap()
+            .to_value()
+            .unwrap()["status"],
         "restricted"
     );
 }
@@ -451,19 +464,28 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
             "others are untouched"
         );
         assert_eq!(
-            ledger.subject_export(&s).unwrap().to_value().unwrap()["status"],
-            "erased"
-        );
-        assert_eq!(
-            ledger.request_erasure(&s, &actor()).unwrap_err().code(),
+            ledger.request_erasure(&s, &dpo()).unwrap_err().code(),
             ErrorCode::Conflict
+        );
+        // A look-up afterwards is recorded under a new key; the person stays erased.
+        assert_eq!(
+            ledger
+                .subject_export(&s, &crate::common::actor(), crate::common::LOOKUP)
+                .unwrap()
+                .to_value()
+                .unwrap()["status"],
+            "erased"
         );
         // An access request afterwards is recorded, and the subject is still erased.
         ledger
             .register_access_request(&s, at(2026, 4, 1), &actor())
             .unwrap();
         assert_eq!(
-            ledger.subject_export(&s).unwrap().to_value().unwrap()["status"],
+            ledger
+                .subject_export(&s, &crate::common::actor(), crate::common::LOOKUP)
+                .unwrap()
+                .to_value()
+                .unwrap()["status"],
             "erased"
         );
     }
@@ -512,7 +534,7 @@ fn erasure_destroys_the_subjects_payloads_and_the_chain_still_verifies() {
 }
 
 #[test]
-fn an_unknown_subject_gets_an_export_that_says_nothing_is_held_and_nothing_is_written() {
+fn an_unknown_subject_gets_an_export_that_says_nothing_is_held_and_only_the_look_up_is_written() {
     let (ledger, _) = ledger_at("2026-01-05T10:00:00Z");
     ledger
         .grant(
@@ -526,7 +548,7 @@ fn an_unknown_subject_gets_an_export_that_says_nothing_is_held_and_nothing_is_wr
     let stranger = subject(&ledger, &national_id("010280", "12"));
     let count = ledger.event_count();
     let export = ledger
-        .subject_export(&stranger)
+        .subject_export(&stranger, &crate::common::actor(), crate::common::LOOKUP)
         .unwrap()
         .to_value()
         .unwrap();
@@ -535,7 +557,7 @@ fn an_unknown_subject_gets_an_export_that_says_nothing_is_held_and_nothing_is_wr
     assert_eq!(export["disclosures"], serde_json::json!([]));
     assert_eq!(
         ledger
-            .request_erasure(&stranger, &actor())
+            .request_erasure(&stranger, &dpo())
             .unwrap_err()
             .code(),
         ErrorCode::NotFound
@@ -554,14 +576,16 @@ fn an_unknown_subject_gets_an_export_that_says_nothing_is_held_and_nothing_is_wr
             .code(),
         ErrorCode::NotFound
     );
-    assert_eq!(ledger.event_count(), count);
+    // The export's look-up is recorded (and listed); nothing else is written.
+    assert_eq!(ledger.event_count(), count + 1);
+    assert_eq!(export["accesses"].as_array().map(Vec::len), Some(1));
     // The person may still ask what is held: the request is registered and answered, and the
     // answer is that nothing is held but the request itself.
     ledger
         .register_access_request(&stranger, at(2026, 2, 1), &actor())
         .unwrap();
     let export = ledger
-        .subject_export(&stranger)
+        .subject_export(&stranger, &crate::common::actor(), crate::common::LOOKUP)
         .unwrap()
         .to_value()
         .unwrap();

@@ -398,7 +398,7 @@ fn regranted(path: &Path) -> (Vec<u8>, Vec<u8>) {
     let other = national_id("030375", "12");
     let id = subject(&ledger, &person);
     ledger.grant(&request(&person), &actor()).unwrap();
-    ledger.request_erasure(&id, &actor()).unwrap();
+    ledger.request_erasure(&id, &dpo()).unwrap();
     ledger.grant(&request(&person), &actor()).unwrap();
     let disclosure = consent_core::DisclosureRequest::new(
         id.clone(),

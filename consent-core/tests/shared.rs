@@ -131,12 +131,12 @@ fn reads_through_another_handle_see_its_writes() {
     );
 
     // The person's export through `b` holds the grant `a` acknowledged.
-    let export = b.subject_export(&adult(&b)).unwrap();
+    let export = b.subject_export(&adult(&b), &actor(), LOOKUP).unwrap();
     assert_eq!(export.consent_records.len(), 1);
 
     // A withdrawal through `a` shows in `b`'s export without anything else in between.
     a.withdraw(grant, a.now(), &actor(), None).unwrap();
-    let export = b.subject_export(&adult(&b)).unwrap();
+    let export = b.subject_export(&adult(&b), &actor(), LOOKUP).unwrap();
     assert_eq!(
         export.consent_records[0].event_state,
         consent_core::GrantStatus::Withdrawn

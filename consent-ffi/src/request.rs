@@ -9,7 +9,9 @@
 
 use std::ffi::c_char;
 
-use consent_core::{Assertion, Decision, Ledger, MAX_CODES, PreparedRequest, from_unix_millis};
+use consent_core::{
+    Actor, Assertion, Decision, Ledger, MAX_CODES, PreparedRequest, from_unix_millis,
+};
 
 use crate::boundary::{
     Castable, OwnedBox, box_to_ptr, check_out, free_box, try_opt_str, try_ref, try_str,
@@ -227,6 +229,48 @@ pub unsafe extern "C" fn consent_request_permits(
         check_out(permitted_out, "permitted_out")?;
         let decision = decide(request, subject, at_unix_ms)?;
         write_out(permitted_out, decision.permitted())
+    })
+}
+
+/// Decides as `consent_request_decide` does, and records the decision as an access to the
+/// person's data by `actor_json` (`{"id": "...", "role": "..."}`, a role whose permissions
+/// include `decide_logged`) for `lookup_purpose` (why the person was looked up, shown to them
+/// in their export). The decision is written only once that record is durable. The variant a
+/// catalogue with `log_all_decisions` requires.
+///
+/// Thread-safe.
+///
+/// Errors: as `consent_request_decide`; `UNKNOWN_CODE` for a role the catalogue lacks;
+/// `NOT_PERMITTED` for a role without `decide_logged`; `INVALID_INPUT` for a malformed actor or
+/// an empty, over-long or national-id-holding purpose; `STORAGE`. Nothing is recorded on error.
+///
+/// # Safety
+/// As `consent_request_decide`; `actor_json` and `lookup_purpose` are NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_request_decide_logged(
+    request: *const consent_request,
+    subject: *const c_char,
+    at_unix_ms: i64,
+    actor_json: *const c_char,
+    lookup_purpose: *const c_char,
+    decision_out: *mut *mut consent_decision,
+) -> consent_result {
+    ffi_guard("consent_request_decide_logged", || {
+        let handle = try_ref::<consent_request>(request, "request")?;
+        check_out(decision_out, "decision_out")?;
+        let subject = try_str(subject, "subject")?;
+        let actor = Actor::from_json(try_str(actor_json, "actor_json")?)?;
+        let lookup_purpose = try_str(lookup_purpose, "lookup_purpose")?;
+        let subject = handle.ledger.parse_national_id(subject)?;
+        let at = from_unix_millis(at_unix_ms)?;
+        let decision = handle.ledger.decide_prepared_logged(
+            &handle.request,
+            &subject,
+            at,
+            &actor,
+            lookup_purpose,
+        )?;
+        write_out(decision_out, box_to_ptr::<consent_decision>(decision))
     })
 }
 

@@ -25,26 +25,16 @@ fn parse_correction(json: &str) -> Result<Correction, FfiError> {
     Ok(Correction::from_json(json)?)
 }
 
-/// Everything the ledger holds about `subject` (GDPR Art. 15), as the JSON document of schema
-/// `"consent-export/1"`: the subject's pseudonym (never the national id), `status`
-/// (`active`, `restricted`, `erased`, or `nothing_held` for a person the ledger holds nothing
-/// about), consent records with their status history and evidence,
-/// refusals, every recorded disclosure with its recipient, rectifications, restrictions (with
-/// their ground and lift), objections, the erasure, and access requests with their due dates.
+/// Retired: an export is a read of one person's data, which the ledger records with who read
+/// it and why, so it needs an actor. Always fails with `NOT_PERMITTED` and writes nothing;
+/// call `consent_ledger_subject_export_as` (same document, with `actor_json` and a purpose of
+/// lookup). Kept so that programs linked against 0.2.0 fail with a message instead of a
+/// missing symbol.
 ///
-/// On success writes a library-allocated string to `*json_out`, freed with
-/// `consent_string_free`. Nothing is recorded (registering the request is
-/// `consent_ledger_register_access_request`).
-///
-/// Thread-safe.
-///
-/// Errors: `NULL_ARGUMENT`, `INVALID_UTF8`, `INVALID_NATIONAL_ID`, `INTEGRITY` (one of the
-/// subject's events does not verify),
-/// `STORAGE`, `PANIC`.
+/// Errors: `NULL_ARGUMENT` (`ledger`, `json_out`), `NOT_PERMITTED`, `PANIC`.
 ///
 /// # Safety
-/// `ledger` is a live handle; `subject` is a NUL-terminated string; `json_out` is valid for
-/// writing one pointer.
+/// `ledger` is a live handle; `subject` is unused; `json_out` is valid for writing one pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn consent_ledger_subject_export(
     ledger: *const consent_ledger,
@@ -52,12 +42,13 @@ pub unsafe extern "C" fn consent_ledger_subject_export(
     json_out: *mut *mut c_char,
 ) -> consent_result {
     ffi_guard("consent_ledger_subject_export", || {
-        let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
+        try_ref::<consent_ledger>(ledger, "ledger")?;
         check_out(json_out, "json_out")?;
-        let subject = try_str(subject, "subject")?;
-        let subject = handle.ledger.parse_national_id(subject)?;
-        let export = handle.ledger.subject_export(&subject)?;
-        write_out(json_out, string_to_ptr(export.to_json()?)?)
+        let _ = subject;
+        Err(FfiError::new(
+            consent_result::NotPermitted,
+            "an export is recorded as an access to the person's data: call consent_ledger_subject_export_as with an actor and a purpose of lookup",
+        ))
     })
 }
 

@@ -130,7 +130,9 @@ fn a_ledger_round_trips_through_postgres() {
     );
     // The subject's export reads its events back through subject_records and opens them
     // with the subject key stored in PostgreSQL.
-    let export = ledger.subject_export(&subject).expect("export");
+    let export = ledger
+        .subject_export(&subject, &actor, "sak 2026/55: test")
+        .expect("export");
     let text = export.to_json().expect("export json");
     assert!(text.contains(&grant_id.to_string()));
     assert!(text.contains(&health_id.to_string()));

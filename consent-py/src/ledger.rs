@@ -55,6 +55,26 @@ fn actor(obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
     Actor::from_json(&located.json).map_err(|e| located.error("actor", &e))
 }
 
+/// The actor and purpose of lookup of a logged read: both, or neither (an unlogged decision).
+pub(crate) fn logged_reader(
+    actor: Option<&Bound<'_, PyAny>>,
+    lookup_purpose: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<(Actor, String)>> {
+    match (actor, lookup_purpose) {
+        (None, None) => Ok(None),
+        (Some(actor), Some(purpose)) => Ok(Some((
+            self::actor(actor)?,
+            string(purpose, "lookup_purpose")?,
+        ))),
+        (Some(_), None) => Err(invalid(
+            "`lookup_purpose` is missing: a decision made with an actor is recorded with why the person was looked up",
+        )),
+        (None, Some(_)) => Err(invalid(
+            "`actor` is missing: a purpose of lookup is recorded with who looked",
+        )),
+    }
+}
+
 /// The keyword arguments that are instants: they must be aware `datetime`s (`valid_until` may
 /// also be `None`), never text.
 const INSTANT_FIELDS: [&str; 3] = ["valid_from", "valid_until", "at"];
@@ -579,7 +599,15 @@ impl Ledger {
     /// `assertions` lists the conditions the requester asserts (`[{"condition":
     /// "serious_concern", "reference": "2026/55"}]`): a statutory rule that requires a
     /// condition permits only with one of its conditions asserted.
-    #[pyo3(signature = (*, subject, recipient, purpose, categories, at, assertions = None))]
+    ///
+    /// With `actor` (a dict like the actor JSON) and `lookup_purpose` (why the person was
+    /// looked up), the decision is recorded as an access to the person's data before it is
+    /// returned; a catalogue with `log_all_decisions` requires them.
+    #[pyo3(signature = (*, subject, recipient, purpose, categories, at, assertions = None, actor = None, lookup_purpose = None))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the keyword arguments of one Python call"
+    )]
     fn decide(
         &self,
         subject: &Bound<'_, PyAny>,
@@ -588,8 +616,11 @@ impl Ledger {
         categories: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
         assertions: Option<&Bound<'_, PyAny>>,
+        actor: Option<&Bound<'_, PyAny>>,
+        lookup_purpose: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
         let ledger = self.core()?;
+        let reader = logged_reader(actor, lookup_purpose)?;
         let subject =
             with_text(subject, "subject", |text| ledger.parse_national_id(text))?.or_raise()?;
         let recipient = string(recipient, "recipient")?;
@@ -597,6 +628,21 @@ impl Ledger {
         let categories = strings(categories, "categories")?;
         let at = instant(at, "at")?;
         let assertions = self::assertions(assertions)?;
+        if let Some((actor, lookup)) = reader {
+            let request = consent_core::DisclosureRequest::new(
+                subject,
+                &recipient,
+                &purpose,
+                &categories,
+                at,
+            )
+            .or_raise()?
+            .with_assertions(assertions);
+            return ledger
+                .decide_logged(&request, &actor, &lookup)
+                .map(Decision::new)
+                .or_raise();
+        }
         let decision = if assertions.is_empty() {
             ledger.decide_with(&subject, &recipient, &purpose, &categories, at)
         } else {
@@ -700,16 +746,45 @@ impl Ledger {
 
     /// Everything the ledger holds about a subject (GDPR Art. 15), as a dict. For a person
     /// the ledger holds nothing about, an export whose `status` is `nothing_held`.
+    ///
+    /// The export is a read of the person's data: `actor` needs a role that may `export`, and
+    /// the read is recorded with `lookup_purpose` before the export is built; its `accesses`
+    /// list who looked (this export included).
+    #[pyo3(signature = (subject, *, actor, lookup_purpose))]
     fn subject_export<'py>(
         &self,
         py: Python<'py>,
         subject: &Bound<'py, PyAny>,
+        actor: &Bound<'py, PyAny>,
+        lookup_purpose: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let actor = self::actor(actor)?;
+        let lookup = string(lookup_purpose, "lookup_purpose")?;
         let (ledger, subject) = self.core_and_subject(subject)?;
         let export = py
-            .detach(move || ledger.subject_export(&subject)?.to_value())
+            .detach(move || ledger.subject_export(&subject, &actor, &lookup)?.to_value())
             .or_raise()?;
         from_json(py, &export)
+    }
+
+    /// The subject's events (and those of the ids they had before), in log order, as dicts
+    /// shaped like `events()`'s. Recorded as an access by `actor` (a role that may
+    /// `subject_events`) for `lookup_purpose` before they are read: the list ends with it.
+    #[pyo3(signature = (subject, *, actor, lookup_purpose))]
+    fn subject_events<'py>(
+        &self,
+        py: Python<'py>,
+        subject: &Bound<'py, PyAny>,
+        actor: &Bound<'py, PyAny>,
+        lookup_purpose: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let actor = self::actor(actor)?;
+        let lookup = string(lookup_purpose, "lookup_purpose")?;
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        let events = py
+            .detach(move || ledger.subject_events(&subject, &actor, &lookup))
+            .or_raise()?;
+        serialised(py, &events)
     }
 
     /// Registers an access request (GDPR Art. 15) received at `received_at`:
@@ -999,9 +1074,20 @@ impl Ledger {
     }
 
     /// Walks the hash chain: `{"ok", "events", "head_hash", "first_bad_seq", "problem"}`.
-    fn verify<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*, actor = None))]
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        actor: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let ledger = self.core()?;
-        let report = py.detach(move || ledger.verify()).or_raise()?;
+        let actor = actor.map(self::actor).transpose()?;
+        let report = py
+            .detach(move || match actor {
+                Some(actor) => ledger.verify_as(&actor),
+                None => ledger.verify(),
+            })
+            .or_raise()?;
         serialised(py, &report)
     }
 

@@ -60,16 +60,29 @@ impl PreparedRequest {
     }
 
     /// Decides the request for `subject` (a national id, `str`) at `at` (an aware
-    /// `datetime`).
-    fn decide(&self, subject: &Bound<'_, PyAny>, at: &Bound<'_, PyAny>) -> PyResult<Decision> {
+    /// `datetime`). With `actor` and `lookup_purpose`, the decision is recorded as an access
+    /// to the person's data before it is returned (required under `log_all_decisions`).
+    #[pyo3(signature = (subject, at, *, actor = None, lookup_purpose = None))]
+    fn decide(
+        &self,
+        subject: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        actor: Option<&Bound<'_, PyAny>>,
+        lookup_purpose: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
         let ledger = self.ledger.get().core()?;
+        let reader = crate::ledger::logged_reader(actor, lookup_purpose)?;
         let subject =
             with_text(subject, "subject", |text| ledger.parse_national_id(text))?.or_raise()?;
         let at = instant(at, "at")?;
-        ledger
-            .decide_prepared(&self.inner, &subject, at)
-            .map(Decision::new)
-            .or_raise()
+        match reader {
+            Some((actor, lookup)) => {
+                ledger.decide_prepared_logged(&self.inner, &subject, at, &actor, &lookup)
+            }
+            None => ledger.decide_prepared(&self.inner, &subject, at),
+        }
+        .map(Decision::new)
+        .or_raise()
     }
 
     /// Decides the request for each subject of `subjects` (a list or tuple of `str`) at `at`,

@@ -39,6 +39,9 @@
 #define DAY INT64_C(86400000)
 
 #define ACTOR "{\"id\": \"saksbehandler-17\", \"role\": \"case_worker\"}"
+#define DPO "{\"id\": \"personvernombud-1\", \"role\": \"dpo\"}"
+#define ARCHIVIST "{\"id\": \"arkivar-1\", \"role\": \"archivist\"}"
+#define LOOKUP "sak 2026/55: test"
 #define EVIDENCE                                                                        \
     "{\"method\": \"signed_paper\", \"reference\": \"2026/1234\", \"language\": \"ar\"," \
     " \"interpreter\": true}"
@@ -386,7 +389,7 @@ static consent_result export_row(const struct row *r, const consent_ledger *ledg
                                  const char *grant_id) {
     char *json = NULL;
     (void)grant_id;
-    consent_result rc = consent_ledger_subject_export(ledger, r->s, &json);
+    consent_result rc = consent_ledger_subject_export_as(ledger, r->s, ACTOR, LOOKUP, &json);
     if (json != NULL) {
         consent_string_free(json);
         return CONSENT_RESULT_OK;
@@ -445,14 +448,14 @@ static consent_result restrict_row(const struct row *r, const consent_ledger *le
 }
 
 /* consent_ledger_lift_restriction(set[0] or ADULT, row_at, r->s or "verified", r->t or
- * ACTOR). */
+ * DPO). */
 static consent_result lift_row(const struct row *r, const consent_ledger *ledger,
                                const char *grant_id) {
     char *id = NULL;
     (void)grant_id;
     consent_result rc = consent_ledger_lift_restriction(
         ledger, r->set[0] != NULL ? r->set[0] : ADULT, row_at(r),
-        r->s != NULL ? r->s : "the address was verified", r->t != NULL ? r->t : ACTOR, &id);
+        r->s != NULL ? r->s : "the address was verified", r->t != NULL ? r->t : DPO, &id);
     return freed(rc, id);
 }
 
@@ -470,7 +473,7 @@ static consent_result object_row(const struct row *r, const consent_ledger *ledg
 }
 
 /* consent_ledger_resolve_objection(r->s or NO_GRANT, set[0] or "rejected", row_at, set[1] or
- * "compelling grounds", r->t or ACTOR). */
+ * "compelling grounds", r->t or DPO). */
 static consent_result resolve_row(const struct row *r, const consent_ledger *ledger,
                                   const char *grant_id) {
     char *id = NULL;
@@ -478,7 +481,7 @@ static consent_result resolve_row(const struct row *r, const consent_ledger *led
     consent_result rc = consent_ledger_resolve_objection(
         ledger, r->s != NULL ? r->s : NO_GRANT, r->set[0] != NULL ? r->set[0] : "rejected",
         row_at(r), r->set[1] != NULL ? r->set[1] : "vedtak 2026/90: compelling grounds",
-        r->t != NULL ? r->t : ACTOR, &id);
+        r->t != NULL ? r->t : DPO, &id);
     return freed(rc, id);
 }
 
@@ -490,23 +493,23 @@ static consent_result erasure_due_row(const struct row *r, const consent_ledger 
     return freed(consent_ledger_erasure_due(ledger, row_at(r), &json), json);
 }
 
-/* consent_ledger_execute_kassasjon(r->s or ADULT, r->t or ACTOR). */
+/* consent_ledger_execute_kassasjon(r->s or ADULT, r->t or ARCHIVIST). */
 static consent_result kassasjon_row(const struct row *r, const consent_ledger *ledger,
                                     const char *grant_id) {
     char *json = NULL;
     (void)grant_id;
     consent_result rc = consent_ledger_execute_kassasjon(ledger, r->s != NULL ? r->s : ADULT,
-                                                         r->t != NULL ? r->t : ACTOR, &json);
+                                                         r->t != NULL ? r->t : ARCHIVIST, &json);
     return freed(rc, json);
 }
 
-/* consent_ledger_request_erasure(r->s or ADULT, r->t or ACTOR). */
+/* consent_ledger_request_erasure(r->s or ADULT, r->t or DPO). */
 static consent_result erasure_row(const struct row *r, const consent_ledger *ledger,
                                   const char *grant_id) {
     char *json = NULL;
     (void)grant_id;
     consent_result rc = consent_ledger_request_erasure(ledger, r->s != NULL ? r->s : ADULT,
-                                                       r->t != NULL ? r->t : ACTOR, &json);
+                                                       r->t != NULL ? r->t : DPO, &json);
     if (json != NULL) {
         consent_string_free(json);
         return CONSENT_RESULT_OK;

@@ -27,7 +27,10 @@ static int failed = 0;
     } while (0)
 
 #define ACTOR "{\"id\": \"saksbehandler-17\", \"role\": \"case_worker\"}"
+#define DPO "{\"id\": \"personvernombud-1\", \"role\": \"dpo\"}"
+#define LOOKUP "sak 2026/55: test"
 #define TEACHER "{\"id\": \"laerer-3\", \"role\": \"teacher\"}"
+#define AUDITOR "{\"id\": \"revisor-1\", \"role\": \"auditor\"}"
 #define ADULT "15038510190"
 /* Another valid fodselsnummer (born 1990-01-01). */
 #define OTHER_ADULT "01019010046"
@@ -113,8 +116,11 @@ static void test_succession(void) {
     CHECK(message_lacks(ADULT));
     CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "UDI 2026/9", false, "{}", &id) ==
           CONSENT_RESULT_INVALID_INPUT);
-    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "UDI 2026/9", false, TEACHER, &id) ==
+    /* A role without the permission; a role the catalogue does not have. */
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "UDI 2026/9", false, AUDITOR, &id) ==
           CONSENT_RESULT_NOT_PERMITTED);
+    CHECK(consent_ledger_record_identity_succession(ledger, DUF, ADULT, "UDI 2026/9", false, TEACHER, &id) ==
+          CONSENT_RESULT_UNKNOWN_CODE);
     /* Nothing is held under the fodselsnummer yet: it cannot be succeeded. */
     CHECK(consent_ledger_record_identity_succession(ledger, OTHER_ADULT, ADULT, "UDI 2026/9", false,
                                                     ACTOR, &id) == CONSENT_RESULT_NOT_FOUND);
@@ -138,8 +144,8 @@ static void test_succession(void) {
     /* Both exports show the one history (the grant), and neither holds an id in clear. */
     char *export_new = NULL;
     char *export_old = NULL;
-    CHECK(consent_ledger_subject_export(ledger, ADULT, &export_new) == CONSENT_RESULT_OK);
-    CHECK(consent_ledger_subject_export(ledger, DUF, &export_old) == CONSENT_RESULT_OK);
+    CHECK(consent_ledger_subject_export_as(ledger, ADULT, ACTOR, LOOKUP, &export_new) == CONSENT_RESULT_OK);
+    CHECK(consent_ledger_subject_export_as(ledger, DUF, ACTOR, LOOKUP, &export_old) == CONSENT_RESULT_OK);
     CHECK(export_new != NULL && strstr(export_new, grant_id) != NULL);
     CHECK(export_old != NULL && strstr(export_old, grant_id) != NULL);
     CHECK(export_new != NULL && strstr(export_new, ADULT) == NULL && strstr(export_new, DUF) == NULL);
@@ -150,7 +156,8 @@ static void test_succession(void) {
     char *again = NULL;
     CHECK(consent_ledger_record_identity_succession(ledger, DUF, OTHER_ADULT, "UDI 2026/10", false, ACTOR,
                                                     &again) == CONSENT_RESULT_CONFLICT);
-    CHECK(again == NULL && consent_ledger_event_count(ledger) == before + 1);
+    /* (The two exports recorded their accesses.) */
+    CHECK(again == NULL && consent_ledger_event_count(ledger) == before + 3);
     consent_string_free(id);
     consent_string_free(grant_id);
     consent_ledger_free(ledger);
@@ -172,7 +179,7 @@ static void test_merge(void) {
                                                     true, ACTOR, &id) == CONSENT_RESULT_OK);
     CHECK(id != NULL && consent_ledger_event_count(ledger) == before + 1);
     char *export_json = NULL;
-    CHECK(consent_ledger_subject_export(ledger, OTHER_ADULT, &export_json) == CONSENT_RESULT_OK);
+    CHECK(consent_ledger_subject_export_as(ledger, OTHER_ADULT, ACTOR, LOOKUP, &export_json) == CONSENT_RESULT_OK);
     CHECK(export_json != NULL && strstr(export_json, first) != NULL && strstr(export_json, second) != NULL);
     CHECK(export_json != NULL && (strstr(export_json, "\"merge\": true") != NULL ||
                                   strstr(export_json, "\"merge\":true") != NULL));

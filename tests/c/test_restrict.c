@@ -73,6 +73,9 @@ static int failed = 0;
 #define NO_OBJECTION "0190a5a0-0000-7000-8000-000000000000"
 
 #define ACTOR "{\"id\": \"saksbehandler-17\", \"role\": \"case_worker\"}"
+#define DPO "{\"id\": \"personvernombud-1\", \"role\": \"dpo\"}"
+#define ARCHIVIST "{\"id\": \"arkivar-1\", \"role\": \"archivist\"}"
+#define LOOKUP "sak 2026/55: test"
 #define SELF "{\"role\": \"self\"}"
 #define CLOCK_OPTIONS "{\"test_mode\": true, \"clock\": \"2026-01-05T10:00:00Z\"}"
 #define CATALOGUE_TOML "consent-core/src/catalogue/default.toml"
@@ -163,7 +166,7 @@ static int outcome(const consent_ledger *ledger, const char *recipient, const ch
 /* ADULT's subject export (freed with consent_string_free), or NULL. */
 static char *export_of(const consent_ledger *ledger, const char *subject) {
     char *json = NULL;
-    CHECK_RC(consent_ledger_subject_export(ledger, subject, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_subject_export_as(ledger, subject, ACTOR, LOOKUP, &json), CONSENT_RESULT_OK);
     return json;
 }
 
@@ -204,38 +207,64 @@ static char *read_file(const char *path) {
     return text;
 }
 
+/* `text` with every `from` replaced by `to`, newly allocated (NULL when out of memory);
+ * `*count` is the number of replacements. */
+static char *replace_all(const char *text, const char *from, const char *to, int *count) {
+    size_t n_from = strlen(from);
+    size_t n_to = strlen(to);
+    size_t size = strlen(text) + 1;
+    *count = 0;
+    for (const char *at = strstr(text, from); at != NULL; at = strstr(at + n_from, from)) {
+        (*count)++;
+        size += n_to;
+    }
+    char *out = malloc(size);
+    if (out == NULL) {
+        return NULL;
+    }
+    char *end = out;
+    const char *at = text;
+    for (const char *next = strstr(at, from); next != NULL; next = strstr(at, from)) {
+        memcpy(end, at, (size_t)(next - at));
+        end += next - at;
+        memcpy(end, to, n_to);
+        end += n_to;
+        at = next + n_from;
+    }
+    strcpy(end, at);
+    return out;
+}
+
 /* Writes the default catalogue with every `retention_years = "permanent"` replaced by
- * `retention_years = 1` to a new temporary file whose name goes to path[64]; 1 on success. */
+ * `retention_years = 1`, and the access log kept one year too, to a new temporary file whose
+ * name goes to path[64]; 1 on success. */
 static int write_finite_catalogue(char path[64]) {
-    static const char *from = "retention_years = \"permanent\"";
-    static const char *to = "retention_years = 1";
     char *text = read_file(CATALOGUE_TOML);
     if (text == NULL) {
         fprintf(stderr, "cannot read %s (run from the repository root)\n", CATALOGUE_TOML);
         return 0;
     }
+    int records = 0;
+    int accesses = 0;
+    char *finite = replace_all(text, "retention_years = \"permanent\"", "retention_years = 1",
+                               &records);
+    free(text);
+    char *both = finite != NULL ? replace_all(finite, "access_log_retention_years = 5",
+                                              "access_log_retention_years = 1", &accesses)
+                                : NULL;
+    free(finite);
+    if (both == NULL) {
+        return 0;
+    }
     snprintf(path, 64, "/tmp/consent-finite-XXXXXX");
     int fd = mkstemp(path);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    int ok = f != NULL;
-    int replaced = 0;
-    const char *at = text;
-    while (ok) {
-        const char *next = strstr(at, from);
-        size_t n = next != NULL ? (size_t)(next - at) : strlen(at);
-        ok = fwrite(at, 1, n, f) == n;
-        if (next == NULL) {
-            break;
-        }
-        ok = ok && fputs(to, f) >= 0;
-        replaced++;
-        at = next + strlen(from);
-    }
+    int ok = f != NULL && fputs(both, f) >= 0;
     if (f != NULL && fclose(f) != 0) {
         ok = 0;
     }
-    free(text);
-    return ok && replaced > 0;
+    free(both);
+    return ok && records > 0 && accesses == 1;
 }
 
 /* ---- restriction --------------------------------------------------------------------------- */
@@ -297,18 +326,18 @@ static void test_restriction_lets_consent_through_and_lifts(void) {
     CHECK_RC(consent_ledger_restrict(ledger, ADULT, "A18_1_\xff", T_2026_03_02_10, ACTOR, &out),
              CONSENT_RESULT_INVALID_UTF8);
     /* A lift before the restriction began, or with no reason. */
-    CHECK_RC(consent_ledger_lift_restriction(ledger, ADULT, T_2026_02_28_10, "verified", ACTOR,
+    CHECK_RC(consent_ledger_lift_restriction(ledger, ADULT, T_2026_02_28_10, "verified", DPO,
                                              &out),
              CONSENT_RESULT_INVALID_INPUT);
-    CHECK_RC(consent_ledger_lift_restriction(ledger, ADULT, T_2026_03_10_10, "", ACTOR, &out),
+    CHECK_RC(consent_ledger_lift_restriction(ledger, ADULT, T_2026_03_10_10, "", DPO, &out),
              CONSENT_RESULT_INVALID_INPUT);
-    CHECK_RC(consent_ledger_lift_restriction(ledger, ADULT, T_2026_03_10_10, NULL, ACTOR, &out),
+    CHECK_RC(consent_ledger_lift_restriction(ledger, ADULT, T_2026_03_10_10, NULL, DPO, &out),
              CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK_RC(consent_ledger_lift_restriction(ledger, ADULT, T_2026_03_10_10, "verified", ACTOR,
+    CHECK_RC(consent_ledger_lift_restriction(ledger, ADULT, T_2026_03_10_10, "verified", DPO,
                                              NULL),
              CONSENT_RESULT_NULL_ARGUMENT);
     CHECK_RC(consent_ledger_lift_restriction(ledger, STRANGER, T_2026_03_10_10, "verified",
-                                             ACTOR, &out),
+                                             DPO, &out),
              CONSENT_RESULT_NOT_FOUND);
     char msg[512];
     CHECK(consent_last_error_message(msg, sizeof msg) > 0);
@@ -319,7 +348,7 @@ static void test_restriction_lets_consent_through_and_lifts(void) {
     /* Lifting (after telling the person, Art. 18(3)): the statute runs again; history stands. */
     id = NULL;
     CHECK_RC(consent_ledger_lift_restriction(ledger, ADULT, T_2026_03_10_10,
-                                             "the address was verified", ACTOR, &id),
+                                             "the address was verified", DPO, &id),
              CONSENT_RESULT_OK);
     CHECK(is_uuid(id));
     consent_string_free(id);
@@ -333,7 +362,7 @@ static void test_restriction_lets_consent_through_and_lifts(void) {
     consent_string_free(json);
     /* Nothing left to lift. */
     out = (char *)"untouched";
-    CHECK_RC(consent_ledger_lift_restriction(ledger, ADULT, T_2026_03_11_10, "again", ACTOR,
+    CHECK_RC(consent_ledger_lift_restriction(ledger, ADULT, T_2026_03_11_10, "again", DPO,
                                              &out),
              CONSENT_RESULT_NOT_FOUND);
     CHECK(strcmp(out, "untouched") == 0);
@@ -384,28 +413,28 @@ static void test_objection_stops_the_public_task_until_rejected(void) {
     CHECK_RC(consent_ledger_object(ledger, "\xff", "settlement", T_2026_03_02_10, ACTOR, &out),
              CONSENT_RESULT_INVALID_UTF8);
     CHECK_RC(consent_ledger_resolve_objection(ledger, "objection-1", "rejected", T_2026_03_05_10,
-                                              "reason", ACTOR, &out),
+                                              "reason", DPO, &out),
              CONSENT_RESULT_INVALID_INPUT);
     CHECK_RC(consent_ledger_resolve_objection(ledger, ADULT, "rejected", T_2026_03_05_10,
-                                              "reason", ACTOR, &out),
+                                              "reason", DPO, &out),
              CONSENT_RESULT_INVALID_INPUT);
     char msg[512];
     CHECK(consent_last_error_message(msg, sizeof msg) > 0);
     CHECK(strstr(msg, ADULT) == NULL);
     CHECK_RC(consent_ledger_resolve_objection(ledger, NO_OBJECTION, "rejected", T_2026_03_05_10,
-                                              "reason", ACTOR, &out),
+                                              "reason", DPO, &out),
              CONSENT_RESULT_NOT_FOUND);
     CHECK_RC(consent_ledger_resolve_objection(ledger, objection, "dismissed", T_2026_03_05_10,
-                                              "reason", ACTOR, &out),
+                                              "reason", DPO, &out),
              CONSENT_RESULT_INVALID_INPUT);
     CHECK_RC(consent_ledger_resolve_objection(ledger, objection, "rejected", T_2026_03_05_10, "",
-                                              ACTOR, &out),
+                                              DPO, &out),
              CONSENT_RESULT_INVALID_INPUT);
     CHECK_RC(consent_ledger_resolve_objection(ledger, objection, "rejected", T_2026_02_28_10,
-                                              "reason", ACTOR, &out),
+                                              "reason", DPO, &out),
              CONSENT_RESULT_INVALID_INPUT);
     CHECK_RC(consent_ledger_resolve_objection(ledger, objection, NULL, T_2026_03_05_10,
-                                              "reason", ACTOR, &out),
+                                              "reason", DPO, &out),
              CONSENT_RESULT_NULL_ARGUMENT);
     CHECK_RC(consent_ledger_resolve_objection(ledger, objection, "rejected", T_2026_03_05_10,
                                               "reason", "{\"id\": \"x\"}", &out),
@@ -418,7 +447,7 @@ static void test_objection_stops_the_public_task_until_rejected(void) {
     /* Rejected: the municipality showed compelling grounds, the processing resumes. */
     char *id = NULL;
     CHECK_RC(consent_ledger_resolve_objection(ledger, objection, "rejected", T_2026_03_05_10,
-                                              "vedtak 2026/90: compelling grounds", ACTOR, &id),
+                                              "vedtak 2026/90: compelling grounds", DPO, &id),
              CONSENT_RESULT_OK);
     CHECK(is_uuid(id));
     consent_string_free(id);
@@ -427,7 +456,7 @@ static void test_objection_stops_the_public_task_until_rejected(void) {
           0);
     out = (char *)"untouched";
     CHECK_RC(consent_ledger_resolve_objection(ledger, objection, "upheld", T_2026_03_10_10,
-                                              "again", ACTOR, &out),
+                                              "again", DPO, &out),
              CONSENT_RESULT_CONFLICT);
     CHECK(strcmp(out, "untouched") == 0);
 
@@ -438,7 +467,7 @@ static void test_objection_stops_the_public_task_until_rejected(void) {
              CONSENT_RESULT_OK);
     id = NULL;
     CHECK_RC(consent_ledger_resolve_objection(ledger, second, "upheld", T_2026_03_11_10,
-                                              "no compelling grounds", ACTOR, &id),
+                                              "no compelling grounds", DPO, &id),
              CONSENT_RESULT_OK);
     consent_string_free(id);
     CHECK(outcome(ledger, "imdi", "settlement", NAME, T_2027_03_01_10, "objected") == 0);
@@ -477,11 +506,11 @@ static void test_erasure_waits_for_kassasjon(void) {
 
     /* Nothing is due before the request. */
     char *out = (char *)"untouched";
-    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ACTOR, &out),
+    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ARCHIVIST, &out),
              CONSENT_RESULT_NOT_PERMITTED);
 
     char *json = NULL;
-    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, DPO, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"outcome\":\"restricted\""));
     CHECK(grant_id != NULL && HAS(json, grant_id));
     /* One year (this catalogue) from the last case event: the withdrawal now. */
@@ -500,17 +529,17 @@ static void test_erasure_waits_for_kassasjon(void) {
 
     /* Kassasjon before the retention has ended is refused, by the ledger's own clock. */
     const uint64_t before = consent_ledger_event_count(ledger);
-    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ACTOR, &out),
+    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ARCHIVIST, &out),
              CONSENT_RESULT_NOT_PERMITTED);
-    CHECK_RC(consent_ledger_execute_kassasjon(ledger, STRANGER, ACTOR, &out),
+    CHECK_RC(consent_ledger_execute_kassasjon(ledger, STRANGER, ARCHIVIST, &out),
              CONSENT_RESULT_NOT_FOUND);
-    CHECK_RC(consent_ledger_execute_kassasjon(ledger, BAD_FNR, ACTOR, &out),
+    CHECK_RC(consent_ledger_execute_kassasjon(ledger, BAD_FNR, ARCHIVIST, &out),
              CONSENT_RESULT_INVALID_NATIONAL_ID);
     CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, "{\"id\": 1}", &out),
              CONSENT_RESULT_INVALID_INPUT);
     CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, NULL, &out),
              CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ACTOR, NULL),
+    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ARCHIVIST, NULL),
              CONSENT_RESULT_NULL_ARGUMENT);
     CHECK_RC(consent_ledger_erasure_due(ledger, INT64_MIN, &out), CONSENT_RESULT_INVALID_INPUT);
     CHECK_RC(consent_ledger_erasure_due(NULL, T_2027_03_01_10, &out),
@@ -537,20 +566,21 @@ static void test_erasure_waits_for_kassasjon(void) {
     /* Past the retention by the ledger's clock: shredded, and the chain still verifies. */
     set_clock(ledger, T_2027_03_02_10);
     json = NULL;
-    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ACTOR, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ARCHIVIST, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"outcome\":\"erased\""));
     CHECK(HAS(json, "\"at\":\"2027-03-02T10:00:00Z\""));
     CHECK(HAS(json, "\"events_erased\":"));
     consent_string_free(json);
     CHECK(consent_ledger_event_count(ledger) == before + 1);
     CHECK(verifies(ledger));
+    out = (char *)"untouched";
+    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ARCHIVIST, &out),
+             CONSENT_RESULT_CONFLICT);
+    CHECK(strcmp(out, "untouched") == 0);
+    /* A look-up afterwards is recorded (under a new key); the export still says erased. */
     json = export_of(ledger, ADULT);
     CHECK(HAS(json, "\"status\": \"erased\""));
     consent_string_free(json);
-    out = (char *)"untouched";
-    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ACTOR, &out),
-             CONSENT_RESULT_CONFLICT);
-    CHECK(strcmp(out, "untouched") == 0);
     json = NULL;
     CHECK_RC(consent_ledger_erasure_due(ledger, T_2027_03_02_10, &json), CONSENT_RESULT_OK);
     CHECK(json != NULL && strcmp(json, "[]") == 0);
@@ -569,7 +599,8 @@ static void test_a_stranger_is_answered(void) {
     CHECK(HAS(json, "\"status\": \"nothing_held\""));
     CHECK(json != NULL && strstr(json, STRANGER) == NULL);
     consent_string_free(json);
-    CHECK(recorded(ledger) == 0);
+    /* The look-up itself is recorded (and was listed in the export). */
+    CHECK(recorded(ledger) == 1);
 
     json = NULL;
     CHECK_RC(consent_ledger_register_access_request(ledger, STRANGER, T_2026_03_01_10, ACTOR,
@@ -577,7 +608,7 @@ static void test_a_stranger_is_answered(void) {
              CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"due_at\":\"2026-04-01T10:00:00Z\""));
     consent_string_free(json);
-    CHECK(recorded(ledger) == 1);
+    CHECK(recorded(ledger) == 2);
     consent_ledger_free(ledger);
 }
 

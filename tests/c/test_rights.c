@@ -62,6 +62,9 @@ static int failed = 0;
 #define NO_GRANT "0190a5a0-0000-7000-8000-000000000000"
 
 static const char *ACTOR = "{\"id\": \"saksbehandler-17\", \"role\": \"case_worker\"}";
+#define DPO "{\"id\": \"personvernombud-1\", \"role\": \"dpo\"}"
+#define ARCHIVIST "{\"id\": \"arkivar-1\", \"role\": \"archivist\"}"
+#define LOOKUP "sak 2026/55: test"
 #define SELF "{\"role\": \"self\"}"
 #define VERGE                                                                            \
     "{\"role\": \"verge\", \"id\": \"" ADULT "\", \"authority\": \"statsforvalteren 2025/77\"}"
@@ -245,7 +248,7 @@ static void test_subject_export(void) {
     CHECK(recorded(ledger) == 2);
 
     char *json = NULL;
-    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_subject_export_as(ledger, ADULT, ACTOR, LOOKUP, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"consent-export/1\""));
     CHECK(HAS(json, "\"status\": \"active\""));
     /* The recipient the data went to (GDPR Art. 15(1)(c)), and the consent with its id. */
@@ -257,8 +260,8 @@ static void test_subject_export(void) {
     CHECK(json != NULL && strstr(json, ADULT) == NULL);
     consent_string_free(json);
     consent_string_free(id);
-    /* Exporting records nothing. */
-    CHECK(consent_ledger_event_count(ledger) == before);
+    /* Exporting records its look-up, and nothing else. */
+    CHECK(consent_ledger_event_count(ledger) == before + 1);
     consent_ledger_free(ledger);
 }
 
@@ -287,7 +290,7 @@ static void test_access_request(void) {
 
     /* The export lists both requests with their due dates. */
     json = NULL;
-    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_subject_export_as(ledger, ADULT, ACTOR, LOOKUP, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"due_at\": \"2026-04-10T08:00:00Z\""));
     CHECK(HAS(json, "\"due_at\": \"2026-02-28T10:00:00Z\""));
     consent_string_free(json);
@@ -342,11 +345,11 @@ static void test_rectify_valid_until(void) {
              CONSENT_RESULT_OK);
     consent_string_free(record);
     char *json = NULL;
-    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_subject_export_as(ledger, ADULT, ACTOR, LOOKUP, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"rectified\""));
     CHECK(HAS(json, "\"reference\": \"2026/1235\""));
     consent_string_free(json);
-    CHECK(recorded(ledger) == 3);
+    CHECK(recorded(ledger) == 4);
     CHECK(verifies(ledger));
     consent_string_free(id);
     consent_ledger_free(ledger);
@@ -370,7 +373,7 @@ static void test_erasure_withdraws_and_restricts(void) {
 
     char *json = NULL;
     set_clock(ledger, T_NOW);
-    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, DPO, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"outcome\":\"restricted\""));
     CHECK(HAS(json, "\"at\":\"2026-09-01T10:00:00Z\""));
     CHECK(HAS(json, nav) && HAS(json, bufetat));
@@ -386,7 +389,7 @@ static void test_erasure_withdraws_and_restricts(void) {
     CHECK(outcome(ledger, ADULT, "nav", "employment_followup", cats, 1, T_NOW - DAY, NULL) == 1);
     CHECK(outcome(ledger, other, "nav", "employment_followup", cats, 1, later, NULL) == 1);
     json = NULL;
-    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_subject_export_as(ledger, ADULT, ACTOR, LOOKUP, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"status\": \"restricted\""));
     CHECK(HAS(json, "\"reason\": \"erasure_request\""));
     CHECK(HAS(json, "\"ground\": \"erasure_request\""));
@@ -394,7 +397,7 @@ static void test_erasure_withdraws_and_restricts(void) {
 
     /* The records are kept for good: kassasjon is never due. */
     json = (char *)"untouched";
-    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ACTOR, &json),
+    CHECK_RC(consent_ledger_execute_kassasjon(ledger, ADULT, ARCHIVIST, &json),
              CONSENT_RESULT_NOT_PERMITTED);
     CHECK(strcmp(json, "untouched") == 0);
     json = NULL;
@@ -404,10 +407,10 @@ static void test_erasure_withdraws_and_restricts(void) {
 
     /* A second request conflicts and records nothing. */
     json = (char *)"untouched";
-    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json),
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, DPO, &json),
              CONSENT_RESULT_CONFLICT);
     CHECK(strcmp(json, "untouched") == 0);
-    CHECK(recorded(ledger) == 6);
+    CHECK(recorded(ledger) == 7);
     consent_string_free(nav);
     consent_string_free(bufetat);
     consent_ledger_free(ledger);
@@ -428,7 +431,7 @@ static void test_erasure_after_nir_disclosure(void) {
     CHECK(recorded(ledger) == 2);
 
     char *json = NULL;
-    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, DPO, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"outcome\":\"restricted\""));
     CHECK(HAS(json, "\"rules\":[\"nir_registration\"]"));
     CHECK(HAS(json, "integreringsloven"));
@@ -453,17 +456,17 @@ static void test_erasure_after_nir_disclosure(void) {
     CHECK(recorded(ledger) == 4);
 
     json = NULL;
-    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_subject_export_as(ledger, ADULT, ACTOR, LOOKUP, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"status\": \"restricted\""));
     /* The disclosure record is archival material: it is kept. */
     CHECK(HAS(json, "\"nir_registration\""));
     consent_string_free(json);
     /* Asking again conflicts. */
     json = (char *)"untouched";
-    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, &json),
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, DPO, &json),
              CONSENT_RESULT_CONFLICT);
     CHECK(strcmp(json, "untouched") == 0);
-    CHECK(recorded(ledger) == 4);
+    CHECK(recorded(ledger) == 5);
     consent_ledger_free(ledger);
 }
 
@@ -630,7 +633,7 @@ static void test_pseudonym(void) {
     CHECK(HAS(json, needle) && HAS(json, id));
     consent_string_free(json);
     json = NULL;
-    CHECK_RC(consent_ledger_subject_export(ledger, CHILD, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_subject_export_as(ledger, CHILD, ACTOR, LOOKUP, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, child));
     consent_string_free(json);
 
@@ -673,8 +676,8 @@ static void test_pseudonym(void) {
     consent_string_free(test_pseudonym);
     consent_ledger_free(test_ledger);
 
-    /* Nothing is recorded. */
-    CHECK(consent_ledger_event_count(ledger) == before);
+    /* Nothing is recorded but the export's look-up. */
+    CHECK(consent_ledger_event_count(ledger) == before + 1);
     consent_string_free(child);
     consent_string_free(again);
     consent_string_free(adult);
@@ -700,11 +703,11 @@ static void test_rights_errors(void) {
     const char *fix = "{\"field\": \"evidence_reference\", \"value\": \"2026/9\"}";
 
     /* subject_export */
-    CHECK_RC(consent_ledger_subject_export(NULL, ADULT, &out), CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK_RC(consent_ledger_subject_export(ledger, NULL, &out), CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK_RC(consent_ledger_subject_export(ledger, ADULT, NULL), CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK_RC(consent_ledger_subject_export(ledger, "1503\xff", &out), CONSENT_RESULT_INVALID_UTF8);
-    CHECK_RC(consent_ledger_subject_export(ledger, BAD_FNR, &out),
+    CHECK_RC(consent_ledger_subject_export_as(NULL, ADULT, ACTOR, LOOKUP, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_subject_export_as(ledger, NULL, ACTOR, LOOKUP, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_subject_export_as(ledger, ADULT, ACTOR, LOOKUP, NULL), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_subject_export_as(ledger, "1503\xff", ACTOR, LOOKUP, &out), CONSENT_RESULT_INVALID_UTF8);
+    CHECK_RC(consent_ledger_subject_export_as(ledger, BAD_FNR, ACTOR, LOOKUP, &out),
              CONSENT_RESULT_INVALID_NATIONAL_ID);
     /* The message never repeats the number. */
     char msg[512];
@@ -776,23 +779,23 @@ static void test_rights_errors(void) {
 #undef RECTIFY
 
     /* request_erasure */
-    CHECK_RC(consent_ledger_request_erasure(NULL, ADULT, ACTOR, &out),
+    CHECK_RC(consent_ledger_request_erasure(NULL, ADULT, DPO, &out),
              CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK_RC(consent_ledger_request_erasure(ledger, NULL, ACTOR, &out),
+    CHECK_RC(consent_ledger_request_erasure(ledger, NULL, DPO, &out),
              CONSENT_RESULT_NULL_ARGUMENT);
     CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, NULL, &out),
              CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, ACTOR, NULL),
+    CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, DPO, NULL),
              CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK_RC(consent_ledger_request_erasure(ledger, "\xff", ACTOR, &out),
+    CHECK_RC(consent_ledger_request_erasure(ledger, "\xff", DPO, &out),
              CONSENT_RESULT_INVALID_UTF8);
     CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, "{\"id\": \"\xff\"}", &out),
              CONSENT_RESULT_INVALID_UTF8);
     CHECK_RC(consent_ledger_request_erasure(ledger, ADULT, "{\"id\"", &out),
              CONSENT_RESULT_INVALID_INPUT);
-    CHECK_RC(consent_ledger_request_erasure(ledger, BAD_FNR, ACTOR, &out),
+    CHECK_RC(consent_ledger_request_erasure(ledger, BAD_FNR, DPO, &out),
              CONSENT_RESULT_INVALID_NATIONAL_ID);
-    CHECK_RC(consent_ledger_request_erasure(ledger, stranger, ACTOR, &out),
+    CHECK_RC(consent_ledger_request_erasure(ledger, stranger, DPO, &out),
              CONSENT_RESULT_NOT_FOUND);
 
     /* statistics */

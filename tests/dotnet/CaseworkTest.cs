@@ -13,9 +13,11 @@ static class CaseworkTest
     const string Adult = "15038510190";          // born 1985-03-15 (the project's example number)
     const string OtherAdult = "01019010046";     // born 1990-01-01
     const string Duf = "201612345678";           // a DUF number (UDI's case number)
+    const string Lookup = "sak 2026/55: test";
     static readonly Actor CaseWorker = new Actor("saksbehandler-17", "case_worker");
     static readonly Actor Dpo = new Actor("personvernombud-1", "dpo");
     static readonly Actor Teacher = new Actor("laerer-3", "teacher");
+    static readonly Actor Auditor = new Actor("revisor-1", "auditor");
     static readonly DateTimeOffset Clock = new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.Zero);
     static readonly DateTimeOffset March1 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
     static readonly DateTimeOffset March2 = new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero);
@@ -156,7 +158,9 @@ static class CaseworkTest
                 () => ledger.RecordIdentitySuccession(Duf, Duf, "UDI 2026/9", CaseWorker));
             Throws<InvalidInputException>("an id in the reference", ResultCode.InvalidInput, ledger,
                 () => ledger.RecordIdentitySuccession(Duf, Adult, "case " + Adult, CaseWorker));
-            Throws<NotPermittedException>("a teacher", ResultCode.NotPermitted, ledger,
+            Throws<NotPermittedException>("an auditor", ResultCode.NotPermitted, ledger,
+                () => ledger.RecordIdentitySuccession(Duf, Adult, "UDI 2026/9", Auditor));
+            Throws<UnknownCodeException>("a teacher (no such role)", ResultCode.UnknownCode, ledger,
                 () => ledger.RecordIdentitySuccession(Duf, Adult, "UDI 2026/9", Teacher));
             Throws<NotFoundException>("nothing under the earlier id", ResultCode.NotFound, ledger,
                 () => ledger.RecordIdentitySuccession(OtherAdult, Adult, "UDI 2026/9", CaseWorker));
@@ -173,7 +177,7 @@ static class CaseworkTest
             Check(Permits(ledger, Adult), "the grant follows the person to the fodselsnummer");
             foreach (string subject in new[] { Duf, Adult })
             {
-                string export = ledger.SubjectExport(subject);
+                string export = ledger.SubjectExport(subject, CaseWorker, Lookup);
                 Check(export.Contains(grantId.ToString("D")) && !export.Contains(Duf) && !export.Contains(Adult),
                     "the export under either id shows the one history, no id in clear");
             }
@@ -195,7 +199,7 @@ static class CaseworkTest
             long before = ledger.EventCount;
             ledger.RecordIdentitySuccession(OtherAdult, Adult, "Folkeregisteret 2026/80", CaseWorker, true);
             Check(ledger.EventCount == before + 1, "merge: true joins the two histories");
-            string export = ledger.SubjectExport(OtherAdult);
+            string export = ledger.SubjectExport(OtherAdult, CaseWorker, Lookup);
             Check(export.Contains(first.ToString("D")) && export.Contains(second.ToString("D"))
                 && (export.Contains("\"merge\": true") || export.Contains("\"merge\":true")), "the export shows one history, and that it was a merge");
         }
@@ -254,8 +258,8 @@ static class CaseworkTest
                 () => ledger.Restrict(Adult, RestrictionGround.Accuracy, March3, CaseWorker));
             ledger.Restrict(Adult, RestrictionGround.Accuracy, March1, CaseWorker);
             Throws<InvalidInputException>("a lift in the past", ResultCode.InvalidInput, ledger,
-                () => ledger.LiftRestriction(Adult, March1.AddDays(-1), "verified", CaseWorker));
-            ledger.LiftRestriction(Adult, March3, "verified", CaseWorker);
+                () => ledger.LiftRestriction(Adult, March1.AddDays(-1), "verified", Dpo));
+            ledger.LiftRestriction(Adult, March3, "verified", Dpo);
             IReadOnlyList<Notification> tasks = ledger.NotificationsDue(March1);
             Check(tasks.Count == 1 && tasks[0].Recipient == null && tasks[0].Reason == "restriction_lifted"
                 && tasks[0].Before == March3, "the letter to the person is due before the lift takes effect");
@@ -394,6 +398,61 @@ static class CaseworkTest
         }
     }
 
+    /// <summary>Issue 17: roles from the catalogue, reads recorded, who looked at me.</summary>
+    static void TestAccountability()
+    {
+        using (Ledger ledger = NewLedger())
+        {
+            Grant(ledger, Adult);
+            var system = new Actor("nir-overforing", "system");
+            var janitor = new Actor("vaktmester", "janitor");
+            Throws<NotPermittedException>("a case worker's erasure request", ResultCode.NotPermitted, ledger,
+                () => ledger.RequestErasure(Adult, CaseWorker));
+            Throws<UnknownCodeException>("a role the catalogue lacks", ResultCode.UnknownCode, ledger,
+                () => ledger.RequestErasure(Adult, janitor));
+            Throws<NotPermittedException>("an auditor's export", ResultCode.NotPermitted, ledger,
+                () => ledger.SubjectExport(Adult, Auditor, "revisjon"));
+            Throws<NotPermittedException>("an auditor's events", ResultCode.NotPermitted, ledger,
+                () => ledger.SubjectEvents(Adult, Auditor, "revisjon"));
+            Throws<InvalidInputException>("an empty purpose of lookup", ResultCode.InvalidInput, ledger,
+                () => ledger.SubjectExport(Adult, CaseWorker, ""));
+            Throws<NullArgumentException>("no actor", ResultCode.NullArgument, ledger,
+                () => ledger.SubjectExport(Adult, null, "x"));
+            Check(ledger.Verify(Auditor).Ok, "an auditor verifies");
+            Throws<NotPermittedException>("a case worker's verification", ResultCode.NotPermitted, ledger,
+                () => ledger.Verify(CaseWorker));
+
+            long before = ledger.EventCount;
+            ledger.SubjectExport(Adult, CaseWorker, "sak 2026/55: bosetting");
+            string export = ledger.SubjectExport(Adult, Dpo, "innsynskrav");
+            Check(ledger.EventCount == before + 2, "each export records its access");
+            Check(export.Contains("\"purpose\": \"sak 2026/55: bosetting\"")
+                && export.Contains("\"role\": \"case_worker\"")
+                && export.Contains("\"accessed_at\": \"2026-01-05T10:00:00Z\""),
+                "the next export lists the access with date, role and purpose: " + export);
+            Check(!export.Contains("saksbehandler-17\", \"operation"), "no staff id in the access list");
+            Check(ledger.SubjectEvents(Adult, CaseWorker, "journal").Contains("subject_accessed"),
+                "the events end with their own access");
+
+            string[] name = { "name" };
+            using (Decision logged = ledger.DecideLogged(Adult, "nir", "nir_registration", name, March1,
+                       null, system, "melding til NIR"))
+            {
+                Check(logged.Permitted, "a logged decision decides");
+            }
+            using (PreparedRequest request = ledger.Prepare("nir", "nir_registration", name))
+            using (Decision logged = request.DecideLogged(Adult, March1, system, "natt"))
+            {
+                Check(logged.Permitted, "a prepared request's logged decision decides");
+                Throws<NotPermittedException>("an auditor's logged decision", ResultCode.NotPermitted, ledger,
+                    () => request.DecideLogged(Adult, March1, Auditor, "x"));
+            }
+            Check(ledger.EventCount == before + 5, "the exports, the events and two decisions are recorded");
+            ErasureOutcome outcome = ledger.RequestErasure(Adult, Dpo);
+            Check(outcome != null, "a DPO's erasure request is accepted");
+        }
+    }
+
     static int Main()
     {
         TestAdoptCatalogue();
@@ -404,6 +463,7 @@ static class CaseworkTest
         TestPrepared();
         TestEvents();
         TestDeviations();
+        TestAccountability();
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
     }

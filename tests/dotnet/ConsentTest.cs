@@ -19,6 +19,8 @@ static class ConsentTest
     const string Child = "01061250073";          // born 2012-06-01, turns 18 on 2030-06-01
     const string BadFnr = "15038510191";         // Adult with a wrong control digit
     const string Actor17 = "saksbehandler-17";
+    static readonly Actor Archivist = new Actor("arkivar-1", "archivist");
+    const string Lookup = "sak 2026/55: test";
     static readonly Actor CaseWorker = new Actor(Actor17, "case_worker");
     static readonly DateTimeOffset March2026 = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     static readonly DateTimeOffset May2026 = new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
@@ -357,12 +359,12 @@ static class ConsentTest
             }
 
             // Subject export (Art. 15): the pseudonym, the grant, never the number.
-            string export = ledger.SubjectExport(Adult);
+            string export = ledger.SubjectExport(Adult, CaseWorker, Lookup);
             Check(export.Contains("consent-export/1") && export.Contains(pseudonym) && export.Contains(finances.ToString())
                 && !export.Contains(Adult), "SubjectExport");
             // A person the ledger holds nothing on is answered too, by pseudonym.
             string stranger = Fnr("010280", 300);
-            string none = ledger.SubjectExport(stranger);
+            string none = ledger.SubjectExport(stranger, CaseWorker, Lookup);
             Check(none.Contains("\"status\": \"nothing_held\"") && none.Contains(ledger.Pseudonym(stranger))
                 && !none.Contains(stranger), "the export of an unknown subject says nothing is held");
 
@@ -371,7 +373,7 @@ static class ConsentTest
                 new DateTimeOffset(2026, 1, 31, 10, 0, 0, TimeSpan.Zero), CaseWorker);
             Check(request.Id != Guid.Empty && request.ReceivedAt == new DateTimeOffset(2026, 1, 31, 10, 0, 0, TimeSpan.Zero)
                 && request.DueAt == new DateTimeOffset(2026, 2, 28, 10, 0, 0, TimeSpan.Zero), "RegisterAccessRequest");
-            Check(ledger.SubjectExport(Adult).Contains(request.Id.ToString()), "the export lists the request");
+            Check(ledger.SubjectExport(Adult, CaseWorker, Lookup).Contains(request.Id.ToString()), "the export lists the request");
 
             // Rectification (Art. 16): decisions from now on use the corrected value.
             string[] familyCategory = { "family" };
@@ -390,7 +392,7 @@ static class ConsentTest
             Check(ledger.Permits(Adult, "bufetat", "case_handling", familyCategory, later.AddDays(1)), "ValidUntil(null) reopens");
             ledger.Rectify(Adult, family, Correction.EvidenceReference("2026/1235"), "typing error", CaseWorker);
             ledger.Rectify(Adult, family, Correction.ValidFrom(now.AddDays(-150)), "signed later", CaseWorker);
-            Check(ledger.SubjectExport(Adult).Contains("2026/1235"), "the corrected evidence reference");
+            Check(ledger.SubjectExport(Adult, CaseWorker, Lookup).Contains("2026/1235"), "the corrected evidence reference");
             Check(Correction.ValidFrom(new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.FromHours(1))).ToString()
                 == "{\"field\": \"valid_from\", \"value\": \"2026-01-05T09:00:00Z\"}", "Correction in UTC");
             Throws<NotFoundException>("rectifying a grant that is not the subject's", ResultCode.NotFound, ledger,
@@ -415,16 +417,16 @@ static class ConsentTest
 
             // Erasure (Art. 17): the grants are withdrawn and processing restricted; the default
             // catalogue keeps the records for good, so kassasjon is never due.
-            ErasureOutcome requested = ledger.RequestErasure(Child, CaseWorker);
+            ErasureOutcome requested = ledger.RequestErasure(Child, Dpo);
             Check(!requested.Erased && requested.Outcome == "restricted" && requested.Withdrawn.Count == 1
                 && requested.Withdrawn[0] == childGrant && requested.KassasjonDueAt == null && requested.At == now,
                 "RequestErasure withdraws and restricts");
             Throws<ConflictException>("a second erasure request", ResultCode.Conflict, ledger,
-                () => ledger.RequestErasure(Child, CaseWorker));
+                () => ledger.RequestErasure(Child, Dpo));
             Throws<NotPermittedException>("kassasjon of records kept for good", ResultCode.NotPermitted, ledger,
-                () => ledger.ExecuteKassasjon(Child, CaseWorker));
+                () => ledger.ExecuteKassasjon(Child, Archivist));
             ledger.RecordDisclosure(Adult, "nir", "nir_registration", Nir, now, CaseWorker).Dispose();
-            ErasureOutcome restricted = ledger.RequestErasure(Adult, CaseWorker);
+            ErasureOutcome restricted = ledger.RequestErasure(Adult, Dpo);
             Check(!restricted.Erased && restricted.Outcome == "restricted" && restricted.Rules.Count == 1 && restricted.Rules[0] == "nir_registration"
                 && restricted.Statutes.Count == 1 && new List<Guid>(restricted.Withdrawn).Contains(finances),
                 "RequestErasure names the duty after an NIR disclosure");
@@ -631,7 +633,7 @@ static class ConsentTest
                 () => ledger.Withdraw(Guid.NewGuid(), June2026, CaseWorker, "asked \uD83D by phone"));
             // A proper surrogate pair is fine (and reaches the library intact).
             ledger.Grant(HealthGrant().Replace("2026/1234", "2026/\U0001F600"), CaseWorker);
-            Check(ledger.SubjectExport(Adult).Contains("2026/\U0001F600"), "a character outside the BMP round-trips");
+            Check(ledger.SubjectExport(Adult, CaseWorker, Lookup).Contains("2026/\U0001F600"), "a character outside the BMP round-trips");
             Check(ledger.Verify().Ok, "bad input left the chain intact");
         }
     }
@@ -704,7 +706,7 @@ static class ConsentTest
             Check(Recorded(ledger) == 1, "the disclosure is recorded");
             // The recorded event keeps, per category, the condition its basis relied on (the
             // export is read from the events).
-            IReadOnlyList<JsonObject> disclosures = JsonObject.Parse(ledger.SubjectExport(Adult), "export")
+            IReadOnlyList<JsonObject> disclosures = JsonObject.Parse(ledger.SubjectExport(Adult, CaseWorker, Lookup), "export")
                 .Objects("disclosures");
             Check(disclosures.Count == 1 && disclosures[0].String("recipient") == "barnevern", "one disclosure exported");
             IReadOnlyList<JsonObject> recorded = disclosures[0].Objects("bases");
@@ -879,10 +881,11 @@ static class ConsentTest
             }
             Check(ledger.Permits(Child, "bufetat", "case_handling", new[] { "family" },
                 new DateTimeOffset(2022, 1, 4, 12, 0, 0, TimeSpan.Zero)), "the second grant, in order");
-            Check(ledger.SubjectExport(Adult).Contains(ids[0].ToString()), "the migrated grant is in the export");
+            Check(ledger.SubjectExport(Adult, CaseWorker, Lookup).Contains(ids[0].ToString()), "the migrated grant is in the export");
             IReadOnlyList<Guid> archived = ledger.GrantHistorical(new[] { braces }, new Actor("arkivar-2", "archivist"));
-            Check(archived.Count == 1 && Recorded(ledger) == 3, "an archivist may migrate; braces in strings are text");
-            Check(ledger.GrantHistorical(new string[0], Dpo).Count == 0 && Recorded(ledger) == 3,
+            // Two migrated grants, the export's record of its look-up, and this grant.
+            Check(archived.Count == 1 && Recorded(ledger) == 4, "an archivist may migrate; braces in strings are text");
+            Check(ledger.GrantHistorical(new string[0], Dpo).Count == 0 && Recorded(ledger) == 4,
                 "an empty migration records nothing");
         }
     }
@@ -1180,17 +1183,17 @@ static class ConsentTest
             Throws<InvalidNationalIdException>("restricting a bad number", ResultCode.InvalidNationalId, ledger,
                 () => ledger.Restrict(BadFnr, RestrictionGround.Unlawful, march1, CaseWorker));
             Throws<InvalidInputException>("a lift before the restriction began", ResultCode.InvalidInput, ledger,
-                () => ledger.LiftRestriction(Adult, march1.AddDays(-1), "verified", CaseWorker));
+                () => ledger.LiftRestriction(Adult, march1.AddDays(-1), "verified", Dpo));
             Throws<InvalidInputException>("a lift without a reason", ResultCode.InvalidInput, ledger,
-                () => ledger.LiftRestriction(Adult, march1.AddDays(9), "", CaseWorker));
+                () => ledger.LiftRestriction(Adult, march1.AddDays(9), "", Dpo));
             Throws<NullArgumentException>("a null reason", ResultCode.NullArgument, ledger,
-                () => ledger.LiftRestriction(Adult, march1.AddDays(9), null, CaseWorker));
-            Guid lift = ledger.LiftRestriction(Adult, march1.AddDays(9), "the address was verified", CaseWorker);
+                () => ledger.LiftRestriction(Adult, march1.AddDays(9), null, Dpo));
+            Guid lift = ledger.LiftRestriction(Adult, march1.AddDays(9), "the address was verified", Dpo);
             Check(lift != Guid.Empty && lift != restriction, "LiftRestriction returns the record id");
             Check(ledger.Permits(Adult, "imdi", "settlement", name, march1.AddDays(10)), "lifted: the statute runs again");
             Throws<NotFoundException>("lifting with no restriction in force", ResultCode.NotFound, ledger,
-                () => ledger.LiftRestriction(Adult, march1.AddDays(11), "again", CaseWorker));
-            string export = ledger.SubjectExport(Adult);
+                () => ledger.LiftRestriction(Adult, march1.AddDays(11), "again", Dpo));
+            string export = ledger.SubjectExport(Adult, CaseWorker, Lookup);
             Check(export.Contains("\"A18_1_a\"") && export.Contains("the address was verified"),
                 "the export shows the restriction and its lift");
 
@@ -1211,15 +1214,15 @@ static class ConsentTest
             Throws<InvalidInputException>("an objection where consent is the basis", ResultCode.InvalidInput, ledger,
                 () => ledger.Object(Adult, "statistics", march1, CaseWorker));
             Throws<NotFoundException>("resolving an unknown objection", ResultCode.NotFound, ledger,
-                () => ledger.ResolveObjection(Guid.NewGuid(), ObjectionOutcome.Rejected, objected, "x", CaseWorker));
+                () => ledger.ResolveObjection(Guid.NewGuid(), ObjectionOutcome.Rejected, objected, "x", Dpo));
             Throws<InvalidInputException>("an outcome that is neither", ResultCode.InvalidInput, ledger,
-                () => ledger.ResolveObjection(objection, (ObjectionOutcome)0, objected, "x", CaseWorker));
+                () => ledger.ResolveObjection(objection, (ObjectionOutcome)0, objected, "x", Dpo));
             Guid resolution = ledger.ResolveObjection(objection, ObjectionOutcome.Rejected, objected.AddDays(2),
-                "vedtak 2026/90: compelling grounds", CaseWorker);
+                "vedtak 2026/90: compelling grounds", Dpo);
             Check(resolution != Guid.Empty && resolution != objection, "ResolveObjection returns the record id");
             Check(ledger.Permits(Adult, "nav", "introduction_programme", name, objected.AddDays(3)), "rejected: it resumes");
             Throws<ConflictException>("resolving twice", ResultCode.Conflict, ledger,
-                () => ledger.ResolveObjection(objection, ObjectionOutcome.Upheld, objected.AddDays(3), "x", CaseWorker));
+                () => ledger.ResolveObjection(objection, ObjectionOutcome.Upheld, objected.AddDays(3), "x", Dpo));
         }
 
         string catalogue = FiniteRetentionCatalogue();
@@ -1230,8 +1233,8 @@ static class ConsentTest
                 Guid grant = ledger.Grant(GrantJson(Adult, Self, "employment_followup", "nav", "\"finances\"", false), CaseWorker);
                 ledger.SetClock(march1);
                 Throws<NotPermittedException>("kassasjon before any erasure request", ResultCode.NotPermitted, ledger,
-                    () => ledger.ExecuteKassasjon(Adult, CaseWorker));
-                ErasureOutcome outcome = ledger.RequestErasure(Adult, CaseWorker);
+                    () => ledger.ExecuteKassasjon(Adult, Archivist));
+                ErasureOutcome outcome = ledger.RequestErasure(Adult, Dpo);
                 Check(outcome.Withdrawn.Count == 1 && outcome.Withdrawn[0] == grant
                     && outcome.KassasjonDueAt == march1.AddYears(1), "kassasjon is due one year after the withdrawal");
                 Check(ledger.ErasureDue(march1.AddYears(1).AddDays(-1)).Count == 0, "nothing due the day before");
@@ -1239,17 +1242,17 @@ static class ConsentTest
                 Check(due.Count == 1 && due[0].Subject == ledger.Pseudonym(Adult) && due[0].DueAt == march1.AddYears(1),
                     "ErasureDue names the subject by pseudonym");
                 Throws<NotPermittedException>("kassasjon before the retention ends (the ledger's clock)",
-                    ResultCode.NotPermitted, ledger, () => ledger.ExecuteKassasjon(Adult, CaseWorker));
+                    ResultCode.NotPermitted, ledger, () => ledger.ExecuteKassasjon(Adult, Archivist));
                 Throws<NotFoundException>("kassasjon of a stranger", ResultCode.NotFound, ledger,
-                    () => ledger.ExecuteKassasjon(Fnr("010280", 300), CaseWorker));
+                    () => ledger.ExecuteKassasjon(Fnr("010280", 300), Archivist));
                 ledger.SetClock(march1.AddYears(1).AddDays(1));
-                ErasureOutcome shredded = ledger.ExecuteKassasjon(Adult, CaseWorker);
+                ErasureOutcome shredded = ledger.ExecuteKassasjon(Adult, Archivist);
                 Check(shredded.Erased && shredded.EventsErased >= 2 && shredded.KassasjonDueAt == null,
                     "ExecuteKassasjon shreds");
                 Check(ledger.Verify().Ok, "the chain still verifies after kassasjon");
-                Check(ledger.SubjectExport(Adult).Contains("\"status\": \"erased\""), "the export says erased");
+                Check(ledger.SubjectExport(Adult, CaseWorker, Lookup).Contains("\"status\": \"erased\""), "the export says erased");
                 Throws<ConflictException>("a second kassasjon", ResultCode.Conflict, ledger,
-                    () => ledger.ExecuteKassasjon(Adult, CaseWorker));
+                    () => ledger.ExecuteKassasjon(Adult, Archivist));
             }
         }
         finally

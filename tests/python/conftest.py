@@ -29,6 +29,11 @@ CHILD = "15031250010"
 VERGE = "20037810100"
 
 ACTOR = {"id": "saksbehandler-17", "role": "case_worker"}
+# The roles the default catalogue lets request erasure, lift, resolve (DPO) and shred (archivist).
+DPO = {"id": "personvernombud-1", "role": "dpo"}
+ARCHIVIST = {"id": "arkivar-1", "role": "archivist"}
+# The purpose of lookup the tests state when they read a person's data.
+LOOKUP = "sak 2026/55: test"
 EVIDENCE = {
     "method": "signed_paper",
     "reference": "2026/1234",

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, utc, recorded
+from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, utc, recorded, DPO, LOOKUP
 
 #: The embedded catalogue's source, for writing broken variants of it.
 DEFAULT_TOML = (
@@ -469,8 +469,8 @@ ROWS: list[Any] = [
     (E.InvalidInputError, refuse(recipients=["nav", "nav"]), "refuse: duplicate recipient"),
     (E.UnsupportedVersionError, refuse(version=2), "refuse: schema version 2"),
     # Rights.
-    (E.InvalidNationalIdError, lambda c: c.ledger.subject_export("15038510191"), "export: bad id"),
-    (E.InvalidInputError, lambda c: c.ledger.subject_export(None), "export: None"),
+    (E.InvalidNationalIdError, lambda c: c.ledger.subject_export("15038510191", actor=ACTOR, lookup_purpose=LOOKUP), "export: bad id"),
+    (E.InvalidInputError, lambda c: c.ledger.subject_export(None, actor=ACTOR, lookup_purpose=LOOKUP), "export: None"),
     (
         E.InvalidInputError,
         lambda c: c.ledger.register_access_request(
@@ -493,7 +493,7 @@ ROWS: list[Any] = [
     (E.NotFoundError, rectify(subject=OTHER_ADULT), "rectify: a subject the ledger does not hold"),
     (
         E.NotFoundError,
-        lambda c: c.ledger.request_erasure(OTHER_ADULT, actor=ACTOR),
+        lambda c: c.ledger.request_erasure(OTHER_ADULT, actor=DPO),
         "erasure: a subject the ledger does not hold",
     ),
     (

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, CLOCK, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, utc
+from conftest import ACTOR, ADULT, CLOCK, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, utc, LOOKUP
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOGUE = ROOT / "consent-core" / "src" / "catalogue" / "default.toml"
@@ -20,6 +20,7 @@ V0_1_CATALOGUE = ROOT / "consent-core" / "tests" / "fixtures" / "v0_1" / "catalo
 DUF = "201612345678"
 DPO = {"id": "personvernombud-1", "role": "dpo"}
 TEACHER = {"id": "laerer-3", "role": "teacher"}
+AUDITOR = {"id": "revisor-1", "role": "auditor"}
 
 
 def raises_unchanged(ledger: consent.Ledger, cls: type[consent.ConsentError],
@@ -122,7 +123,7 @@ def test_a_duf_numbers_grant_follows_the_person_to_their_fodselsnummer() -> None
     assert isinstance(event, uuid.UUID)
     assert kinds(ledger)[-1] == "identity_succeeded"
     assert permits(ledger, ADULT)
-    exports = [ledger.subject_export(number) for number in (DUF, ADULT)]
+    exports = [ledger.subject_export(number, actor=ACTOR, lookup_purpose=LOOKUP) for number in (DUF, ADULT)]
     for export in exports:
         text = repr(export)
         assert str(grant_id) in text
@@ -156,7 +157,9 @@ def test_record_identity_succession_rejects_bad_input() -> None:
     raises_unchanged(ledger, consent.InvalidInputError,
                      succeed(DUF, ADULT, "UDI 2026/9", actor={"id": "x"}))
     raises_unchanged(ledger, consent.NotPermittedError,
-                     succeed(DUF, ADULT, "UDI 2026/9", actor=TEACHER), "succession")
+                     succeed(DUF, ADULT, "UDI 2026/9", actor=AUDITOR), "succession")
+    raises_unchanged(ledger, consent.UnknownCodeError,
+                     succeed(DUF, ADULT, "UDI 2026/9", actor=TEACHER), "unknown role `teacher`")
     raises_unchanged(ledger, consent.NotFoundError,
                      succeed(OTHER_ADULT, ADULT, "UDI 2026/9", actor=ACTOR), "holds nothing")
     # A step backwards (a fødselsnummer to a DUF number) is bad input, merge or not.
@@ -191,7 +194,7 @@ def test_a_new_id_that_holds_records_is_joined_only_with_merge() -> None:
                                                   actor=ACTOR, merge=False))
     ledger.record_identity_succession(OTHER_ADULT, ADULT, "Folkeregisteret 2026/80", actor=ACTOR,
                                       merge=True)
-    export = ledger.subject_export(OTHER_ADULT)
+    export = ledger.subject_export(OTHER_ADULT, actor=ACTOR, lookup_purpose=LOOKUP)
     assert {str(r["record_id"]) for r in export["consent_records"]} >= {str(first), str(second)}
     assert export["earlier_ids"][0]["merge"] is True
     event = [e for e in ledger.events() if e["kind"] == "identity_succeeded"][0]

@@ -14,7 +14,7 @@ from typing import Any, Optional
 import pytest
 
 import consent
-from conftest import ACTOR, EVIDENCE, NOTICE, new_ledger, recorded, utc
+from conftest import ACTOR, EVIDENCE, NOTICE, new_ledger, recorded, utc, ARCHIVIST, DPO, LOOKUP
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOGUE = ROOT / "consent-core" / "src" / "catalogue" / "default.toml"
@@ -147,7 +147,8 @@ def test_a_d_number_with_a_birth_date_lapses_at_local_midnight() -> None:
 def test_erasure_restricts_then_kassasjon_after_the_retention(tmp_path: Path) -> None:
     catalogue = tmp_path / "one-year.toml"
     catalogue.write_text(DEFAULT_CATALOGUE.read_text(encoding="utf-8").replace(
-        'retention_years = "permanent"', "retention_years = 1"), encoding="utf-8")
+        'retention_years = "permanent"', "retention_years = 1").replace(
+        "access_log_retention_years = 5", "access_log_retention_years = 1"), encoding="utf-8")
     ledger = ledger_at(utc(2026, 1, 5, 10), catalogue_file=catalogue)
     grant_id = ledger.grant(**grant_fields(A, "helsetjenesten", "health_coordination", "health",
                                            True), actor=ACTOR)
@@ -157,10 +158,10 @@ def test_erasure_restricts_then_kassasjon_after_the_retention(tmp_path: Path) ->
                              at=utc(2026, 2, 1, 10), actor=ACTOR)
     ledger.set_clock(utc(2026, 3, 1))
 
-    outcome = ledger.request_erasure(A, actor=ACTOR)
+    outcome = ledger.request_erasure(A, actor=DPO)
     assert outcome["outcome"] == "restricted"
     assert outcome["withdrawn"] == [grant_id]
-    export = ledger.subject_export(A)
+    export = ledger.subject_export(A, actor=ACTOR, lookup_purpose=LOOKUP)
     withdrawal = export["consent_records"][0]["events"][1]
     assert withdrawal["event_type"] == "withdrawn"
     assert withdrawal["effective_at"] == "2026-03-01T00:00:00Z"
@@ -171,10 +172,10 @@ def test_erasure_restricts_then_kassasjon_after_the_retention(tmp_path: Path) ->
 
     count = ledger.event_count
     with pytest.raises(consent.NotPermittedError):
-        ledger.execute_kassasjon(A, actor=ACTOR)
+        ledger.execute_kassasjon(A, actor=ARCHIVIST)
     assert ledger.event_count == count
     ledger.set_clock(utc(2027, 3, 2))
-    assert ledger.execute_kassasjon(A, actor=ACTOR)["outcome"] == "erased"
+    assert ledger.execute_kassasjon(A, actor=ARCHIVIST)["outcome"] == "erased"
     assert ledger.verify()["ok"] is True
 
 
@@ -186,7 +187,7 @@ def test_a_restriction_keeps_consent_and_stops_statutes_until_lifted() -> None:
     during = utc(2026, 3, 5, 10)
     assert decide(ledger, A, "nav", "employment_followup", "finances", during).permitted
     assert decide(ledger, A, "imdi", "settlement", "name", during).denial == "restricted"
-    ledger.lift_restriction(A, at=utc(2026, 3, 10, 10), actor=ACTOR, reason="verified")
+    ledger.lift_restriction(A, at=utc(2026, 3, 10, 10), actor=DPO, reason="verified")
     assert decide(ledger, A, "imdi", "settlement", "name", utc(2026, 3, 11, 10)).permitted
 
 
@@ -198,7 +199,7 @@ def test_an_objection_to_the_introduction_programme_until_rejected() -> None:
     denied = decide(ledger, A, "nav", "introduction_programme", "name", utc(2026, 3, 2, 10))
     assert denied.denial == "objected"
     assert denied.to_dict()["categories"][0].get("reason") == "objected"
-    ledger.resolve_objection(objection, outcome="rejected", at=utc(2026, 3, 3, 10), actor=ACTOR,
+    ledger.resolve_objection(objection, outcome="rejected", at=utc(2026, 3, 3, 10), actor=DPO,
                              reason="vedtak 2026/90: compelling grounds")
     permitted = decide(ledger, A, "nav", "introduction_programme", "name", utc(2026, 3, 4, 10))
     assert permitted.permitted
@@ -207,7 +208,7 @@ def test_an_objection_to_the_introduction_programme_until_rejected() -> None:
 
 def test_the_export_of_a_number_never_seen_says_nothing_is_held() -> None:
     ledger = new_ledger()
-    export = ledger.subject_export(A)
+    export = ledger.subject_export(A, actor=ACTOR, lookup_purpose=LOOKUP)
     assert export["status"] == "nothing_held"
     assert export["consent_records"] == []
     assert A not in str(export)
@@ -227,7 +228,7 @@ def test_a_d_numbers_grant_follows_the_person_to_their_fodselsnummer() -> None:
     assert decision.permitted
     assert str(grant_id) in repr(decision.to_dict())
     assert decide(ledger, d_number, "nav", "employment_followup", "finances", at).permitted
-    under_new, under_old = (ledger.subject_export(n) for n in (A, d_number))
+    under_new, under_old = (ledger.subject_export(n, actor=ACTOR, lookup_purpose=LOOKUP) for n in (A, d_number))
     assert under_new["pii_principal_id"] == under_old["pii_principal_id"]
     assert under_new["consent_records"] == under_old["consent_records"]
     assert [str(r["record_id"]) for r in under_new["consent_records"]] == [str(grant_id)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, utc
+from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, utc, LOOKUP
 
 MARCH_FIRST = utc(2026, 3, 1, 10)
 CONCERN = {"condition": "serious_concern", "reference": "2026/55"}
@@ -112,7 +112,7 @@ def test_consent_lifts_confidentiality_and_the_catalogue_names_the_gdpr_basis(
     assert basis["art9"] == "A9_2_a"
 
     # The subject's export names the same two gates.
-    export = ledger.subject_export(ADULT)
+    export = ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)
     gates = export["consent_records"][0]["gates"]
     assert {g["purpose"] for g in gates} == {"language_training"}
     assert gates[0]["art6"] == "A6_1_e"

@@ -7,21 +7,21 @@ import json
 import pytest
 
 import consent
-from conftest import ADULT, OTHER_ADULT, GrantFn, recorded
+from conftest import ADULT, OTHER_ADULT, GrantFn, recorded, ACTOR, LOOKUP
 
 
 def test_subject_export_holds_the_grant_and_no_other_subject(ledger: consent.Ledger, grant: GrantFn) -> None:
     grant_id = grant()
-    export = ledger.subject_export(ADULT)
+    export = ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)
     assert isinstance(export, dict)
     # The export is the JSON document as dicts: its ids are text.
     assert str(grant_id) in json.dumps(export)
     # Another person's export holds nothing of this grant: the ledger holds nothing on them.
-    other = ledger.subject_export(OTHER_ADULT)
+    other = ledger.subject_export(OTHER_ADULT, actor=ACTOR, lookup_purpose=LOOKUP)
     assert other["status"] == "nothing_held"
     assert str(grant_id) not in json.dumps(other)
     with pytest.raises(consent.InvalidNationalIdError):
-        ledger.subject_export("123")
+        ledger.subject_export("123", actor=ACTOR, lookup_purpose=LOOKUP)
 
 
 def test_events_is_an_iterator_read_a_page_at_a_time() -> None:

@@ -13,19 +13,23 @@ from typing import Any, Callable
 import pytest
 
 import consent
-from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, recorded, utc
+from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, recorded, utc, ARCHIVIST, DPO, LOOKUP
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOGUE = ROOT / "consent-core" / "src" / "catalogue" / "default.toml"
 
 
 def finite_retention_ledger(tmp_path: Path, years: int = 1) -> consent.Ledger:
-    """A ledger with the default catalogue whose purposes are kept `years` after the last case
-    event instead of for good, so that kassasjon can become due."""
+    """A ledger with the default catalogue whose purposes (and access log) are kept `years`
+    after the last case event (and look-up) instead of for good, so that kassasjon can become
+    due."""
     text = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
     assert 'retention_years = "permanent"' in text
+    assert "access_log_retention_years = 5" in text
     path = tmp_path / "finite.toml"
-    path.write_text(text.replace('retention_years = "permanent"', f"retention_years = {years}"),
+    path.write_text(text.replace('retention_years = "permanent"', f"retention_years = {years}")
+                    .replace("access_log_retention_years = 5",
+                             f"access_log_retention_years = {years}"),
                     encoding="utf-8")
     return new_ledger(catalogue_file=path)
 
@@ -68,14 +72,14 @@ def test_a_restriction_lets_consent_through_stops_statutes_and_lifts() -> None:
     assert not statute.permitted and statute.denial == "restricted"
     assert decide(ledger, "nir", "nir_registration", "name", during).permitted, \
         "a rule marked continues_under_restriction"
-    assert ledger.subject_export(ADULT)["status"] == "restricted"
+    assert ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)["status"] == "restricted"
 
-    ledger.lift_restriction(ADULT, at=utc(2026, 3, 10, 10), actor=ACTOR,
+    ledger.lift_restriction(ADULT, at=utc(2026, 3, 10, 10), actor=DPO,
                             reason="the address was verified")
     assert decide(ledger, "imdi", "settlement", "name", utc(2026, 3, 11, 10)).permitted
     assert decide(ledger, "imdi", "settlement", "name", during).denial == "restricted", \
         "history stands"
-    export = ledger.subject_export(ADULT)
+    export = ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)
     assert export["status"] == "active"
     assert export["restrictions"][0]["ground"] == "A18_1_a"
     assert export["restrictions"][0]["lifted"]["reason"] == "the address was verified"
@@ -87,7 +91,7 @@ def test_bad_restrictions_and_lifts_change_nothing() -> None:
     at = utc(2026, 3, 1, 10)
     ledger.set_clock(at)
     raises_unchanged(ledger, consent.NotFoundError,
-                     lambda: ledger.lift_restriction(ADULT, at=at, actor=ACTOR, reason="x"),
+                     lambda: ledger.lift_restriction(ADULT, at=at, actor=DPO, reason="x"),
                      match="no restriction")
     for case in [
         lambda: ledger.restrict(ADULT, ground="A18_1_e", at=at, actor=ACTOR),
@@ -108,11 +112,11 @@ def test_bad_restrictions_and_lifts_change_nothing() -> None:
     raises_unchanged(ledger, consent.ConflictError,
                      lambda: ledger.restrict(ADULT, ground="A18_1_a", at=at, actor=ACTOR))
     for case in [
-        lambda: ledger.lift_restriction(ADULT, at=at, actor=ACTOR, reason=""),
-        lambda: ledger.lift_restriction(ADULT, at=at, actor=ACTOR, reason=f"asked by {ADULT}"),
-        lambda: ledger.lift_restriction(ADULT, at=at - timedelta(days=1), actor=ACTOR,
+        lambda: ledger.lift_restriction(ADULT, at=at, actor=DPO, reason=""),
+        lambda: ledger.lift_restriction(ADULT, at=at, actor=DPO, reason=f"asked by {ADULT}"),
+        lambda: ledger.lift_restriction(ADULT, at=at - timedelta(days=1), actor=DPO,
                                         reason="in the past"),
-        lambda: ledger.lift_restriction(ADULT, at=at, actor=ACTOR, reason=None),  # type: ignore[arg-type]
+        lambda: ledger.lift_restriction(ADULT, at=at, actor=DPO, reason=None),  # type: ignore[arg-type]
     ]:
         raises_unchanged(ledger, consent.InvalidInputError, case)
 
@@ -125,18 +129,18 @@ def test_an_objection_stops_the_public_task_until_it_is_rejected() -> None:
     assert isinstance(objection, uuid.UUID)
     denied = decide(ledger, "nav", "introduction_programme", "name", utc(2026, 3, 2, 10))
     assert denied.denial == "objected"
-    assert str(objection) in str(ledger.subject_export(ADULT)["objections"])
+    assert str(objection) in str(ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)["objections"])
 
     raises_unchanged(ledger, consent.ConflictError,
                      lambda: ledger.object(ADULT, purpose="introduction_programme",
                                            at=utc(2026, 3, 1, 10), actor=ACTOR))
     record = ledger.resolve_objection(objection, outcome="rejected", at=utc(2026, 3, 3, 10),
-                                      actor=ACTOR, reason="vedtak 2026/90: compelling grounds")
+                                      actor=DPO, reason="vedtak 2026/90: compelling grounds")
     assert isinstance(record, uuid.UUID)
     assert decide(ledger, "nav", "introduction_programme", "name", utc(2026, 3, 4, 10)).permitted
     raises_unchanged(ledger, consent.ConflictError,
                      lambda: ledger.resolve_objection(str(objection), outcome="upheld",
-                                                      at=utc(2026, 3, 5), actor=ACTOR,
+                                                      at=utc(2026, 3, 5), actor=DPO,
                                                       reason="again"))
 
 
@@ -145,7 +149,7 @@ def test_an_upheld_objection_keeps_the_processing_stopped() -> None:
     ledger.set_clock(utc(2026, 3, 1, 10))
     objection = ledger.object(ADULT, purpose="settlement", at=utc(2026, 3, 1, 10), actor=ACTOR)
     ledger.resolve_objection(str(objection), outcome="upheld", at=utc(2026, 3, 5, 10),
-                             actor=ACTOR, reason="no compelling grounds")
+                             actor=DPO, reason="no compelling grounds")
     assert decide(ledger, "imdi", "settlement", "name", utc(2026, 6, 1)).denial == "objected"
 
 
@@ -160,21 +164,21 @@ def test_bad_objections_change_nothing() -> None:
                      match="6\\(1\\)\\(e\\)")
     raises_unchanged(ledger, consent.NotFoundError,
                      lambda: ledger.resolve_objection(uuid.uuid4(), outcome="rejected", at=at,
-                                                      actor=ACTOR, reason="x"))
+                                                      actor=DPO, reason="x"))
     objection = ledger.object(ADULT, purpose="settlement", at=at, actor=ACTOR)
     for case in [
-        lambda: ledger.resolve_objection("objection-1", outcome="rejected", at=at, actor=ACTOR,
+        lambda: ledger.resolve_objection("objection-1", outcome="rejected", at=at, actor=DPO,
                                          reason="x"),
-        lambda: ledger.resolve_objection(ADULT, outcome="rejected", at=at, actor=ACTOR,
+        lambda: ledger.resolve_objection(ADULT, outcome="rejected", at=at, actor=DPO,
                                          reason="x"),
-        lambda: ledger.resolve_objection(17, outcome="rejected", at=at, actor=ACTOR,  # type: ignore[arg-type]
+        lambda: ledger.resolve_objection(17, outcome="rejected", at=at, actor=DPO,  # type: ignore[arg-type]
                                          reason="x"),
         lambda: ledger.resolve_objection(objection, outcome="dismissed", at=at,  # type: ignore[arg-type]
-                                         actor=ACTOR, reason="x"),
-        lambda: ledger.resolve_objection(objection, outcome="upheld", at=at, actor=ACTOR,
+                                         actor=DPO, reason="x"),
+        lambda: ledger.resolve_objection(objection, outcome="upheld", at=at, actor=DPO,
                                          reason=""),
         lambda: ledger.resolve_objection(objection, outcome="upheld", at=at - timedelta(days=1),
-                                         actor=ACTOR, reason="before the objection"),
+                                         actor=DPO, reason="before the objection"),
         lambda: ledger.object(ADULT, purpose="introduction_programme", at=datetime(2026, 3, 1),
                               actor=ACTOR),
         lambda: ledger.object(ADULT, purpose="introduction_programme",
@@ -191,7 +195,7 @@ def test_erasure_withdraws_and_restricts_and_the_default_catalogue_keeps_the_rec
                          categories=["finances"], explicit=False, valid_from=utc(2026, 1, 5, 9),
                          evidence=EVIDENCE, notice=NOTICE, actor=ACTOR)
     ledger.set_clock(utc(2026, 3, 1, 10))
-    outcome = ledger.request_erasure(ADULT, actor=ACTOR)
+    outcome = ledger.request_erasure(ADULT, actor=DPO)
     assert outcome["outcome"] == "restricted"
     assert outcome["at"] == "2026-03-01T10:00:00Z"
     assert outcome["withdrawn"] == [nav]
@@ -203,16 +207,16 @@ def test_erasure_withdraws_and_restricts_and_the_default_catalogue_keeps_the_rec
                   subject=OTHER_ADULT).permitted
     assert ledger.erasure_due(at=utc(2099, 1, 1)) == []
     raises_unchanged(ledger, consent.NotPermittedError,
-                     lambda: ledger.execute_kassasjon(ADULT, actor=ACTOR))
+                     lambda: ledger.execute_kassasjon(ADULT, actor=ARCHIVIST))
     raises_unchanged(ledger, consent.ConflictError,
-                     lambda: ledger.request_erasure(ADULT, actor=ACTOR), match="already requested")
+                     lambda: ledger.request_erasure(ADULT, actor=DPO), match="already requested")
 
 
 def test_kassasjon_waits_for_the_retention_by_the_ledgers_clock(tmp_path: Path) -> None:
     ledger = finite_retention_ledger(tmp_path)
     own_grant(ledger, "employment_followup", "nav", "finances", False)
     ledger.set_clock(utc(2026, 3, 1))
-    outcome = ledger.request_erasure(ADULT, actor=ACTOR)
+    outcome = ledger.request_erasure(ADULT, actor=DPO)
     assert outcome["kassasjon_due_at"] == "2027-03-01T00:00:00Z"
 
     assert ledger.erasure_due(at=utc(2027, 2, 28)) == []
@@ -220,30 +224,30 @@ def test_kassasjon_waits_for_the_retention_by_the_ledgers_clock(tmp_path: Path) 
     assert due == [{"subject": ledger.pseudonym(ADULT), "due_at": "2027-03-01T00:00:00Z"}]
     # Only the ledger's own clock counts: it still reads 2026-03-01.
     raises_unchanged(ledger, consent.NotPermittedError,
-                     lambda: ledger.execute_kassasjon(ADULT, actor=ACTOR), match="not due before")
+                     lambda: ledger.execute_kassasjon(ADULT, actor=ARCHIVIST), match="not due before")
 
     ledger.set_clock(utc(2027, 3, 2))
-    shredded = ledger.execute_kassasjon(ADULT, actor=ACTOR)
+    shredded = ledger.execute_kassasjon(ADULT, actor=ARCHIVIST)
     assert shredded["outcome"] == "erased"
     assert shredded["at"] == "2027-03-02T00:00:00Z"
     assert shredded["events_erased"] >= 2
     assert ledger.verify()["ok"] is True
-    assert ledger.subject_export(ADULT)["status"] == "erased"
+    assert ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)["status"] == "erased"
     assert ledger.erasure_due(at=utc(2030, 1, 1)) == []
     raises_unchanged(ledger, consent.ConflictError,
-                     lambda: ledger.execute_kassasjon(ADULT, actor=ACTOR), match="already erased")
+                     lambda: ledger.execute_kassasjon(ADULT, actor=ARCHIVIST), match="already erased")
 
 
 def test_bad_kassasjon_and_worklist_calls_change_nothing(tmp_path: Path) -> None:
     ledger = finite_retention_ledger(tmp_path)
     own_grant(ledger, "employment_followup", "nav", "finances", False)
     raises_unchanged(ledger, consent.NotPermittedError,
-                     lambda: ledger.execute_kassasjon(ADULT, actor=ACTOR),
+                     lambda: ledger.execute_kassasjon(ADULT, actor=ARCHIVIST),
                      match="no erasure was requested")
     raises_unchanged(ledger, consent.NotFoundError,
-                     lambda: ledger.execute_kassasjon(OTHER_ADULT, actor=ACTOR))
+                     lambda: ledger.execute_kassasjon(OTHER_ADULT, actor=ARCHIVIST))
     raises_unchanged(ledger, consent.InvalidNationalIdError,
-                     lambda: ledger.execute_kassasjon("15038510191", actor=ACTOR))
+                     lambda: ledger.execute_kassasjon("15038510191", actor=ARCHIVIST))
     for case in [
         lambda: ledger.execute_kassasjon(ADULT, actor={"id": "x"}),  # type: ignore[typeddict-item]
         lambda: ledger.erasure_due(at=datetime(2027, 3, 1)),
@@ -254,15 +258,17 @@ def test_bad_kassasjon_and_worklist_calls_change_nothing(tmp_path: Path) -> None
 
 def test_a_person_the_ledger_holds_nothing_on_is_answered() -> None:
     ledger = new_ledger()
-    export = ledger.subject_export(OTHER_ADULT)
+    export = ledger.subject_export(OTHER_ADULT, actor=ACTOR, lookup_purpose=LOOKUP)
     assert export["status"] == "nothing_held"
     assert export["pii_principal_id"] == ledger.pseudonym(OTHER_ADULT)
     assert OTHER_ADULT not in str(export)
-    assert recorded(ledger) == 0
+    # The look-up itself is recorded, and listed.
+    assert recorded(ledger) == 1
+    assert [a["operation"] for a in export["accesses"]] == ["export"]
     request = ledger.register_access_request(OTHER_ADULT, received_at=utc(2026, 3, 1),
                                              actor=ACTOR)
     assert request["due_at"] == "2026-04-01T00:00:00Z"
-    assert recorded(ledger) == 1
+    assert recorded(ledger) == 2
 
 
 def test_a_lift_for_next_week_gives_the_person_a_deadline_to_be_told() -> None:
@@ -272,7 +278,7 @@ def test_a_lift_for_next_week_gives_the_person_a_deadline_to_be_told() -> None:
     ledger.set_clock(now)
     ledger.restrict(ADULT, ground="A18_1_a", at=now, actor=ACTOR)
     next_week = utc(2026, 3, 8, 10)
-    ledger.lift_restriction(ADULT, at=next_week, actor=ACTOR, reason="the address was verified")
+    ledger.lift_restriction(ADULT, at=next_week, actor=DPO, reason="the address was verified")
     [letter] = [t for t in ledger.notifications_due(at=now) if t["recipient"] is None]
     assert letter["reason"] == "restriction_lifted"
     assert letter["before"] == "2026-03-08T10:00:00Z"

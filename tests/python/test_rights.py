@@ -16,8 +16,8 @@ from typing import Any, Callable
 import pytest
 
 import consent
-from conftest import (ACTOR, ADULT, CHILD, CLOCK, EVIDENCE, NOTICE, OTHER_ADULT, VERGE, GrantFn,
-                      new_ledger, utc)
+from conftest import (ACTOR, ADULT, ARCHIVIST, CHILD, CLOCK, DPO, EVIDENCE, LOOKUP, NOTICE,
+                      OTHER_ADULT, VERGE, GrantFn, new_ledger, utc)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOGUE = ROOT / "consent-core" / "src" / "catalogue" / "default.toml"
@@ -85,7 +85,7 @@ def test_the_export_lists_the_disclosure_recipients(ledger: consent.Ledger, gran
     ledger.record_disclosure(subject=ADULT, recipient="nav", purpose="employment_followup",
                              categories=["name", "finances"], at=utc(2026, 2, 1), actor=ACTOR)
     disclose_to_nir(ledger, utc(2026, 2, 1))
-    export = ledger.subject_export(ADULT)
+    export = ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)
     assert [d["recipient"] for d in export["disclosures"]] == ["nav", "nir"]
     assert [d["purpose"] for d in export["disclosures"]] == ["employment_followup",
                                                              "nir_registration"]
@@ -105,7 +105,7 @@ def test_an_access_request_is_due_one_month_after_receipt(ledger: consent.Ledger
     end_of_january = ledger.register_access_request(ADULT, received_at=utc(2026, 1, 31, 12),
                                                     actor=ACTOR)
     assert end_of_january["due_at"] == "2026-02-28T12:00:00Z"
-    listed = ledger.subject_export(ADULT)["access_requests"]
+    listed = ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)["access_requests"]
     assert [(r["request_id"], r["due_at"]) for r in listed] == [
         (str(request["id"]), "2026-04-10T08:00:00Z"),
         (str(end_of_january["id"]), "2026-02-28T12:00:00Z"),
@@ -142,7 +142,7 @@ def test_a_rectified_valid_until_changes_decisions_after_the_correction_only(
     # History is not rewritten: the grant's own event keeps its validity.
     events = list(ledger.events())
     assert [e["kind"] for e in events][-1] == "subject_rectified"
-    consent_record = ledger.subject_export(ADULT)["consent_records"][0]
+    consent_record = ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)["consent_records"][0]
     assert consent_record["validity"]["valid_until"] is None
     assert consent_record["current_validity"]["valid_until"] is not None
 
@@ -156,7 +156,7 @@ def test_rectifying_the_evidence_reference(ledger: consent.Ledger, grant: GrantF
     grant_id = grant()
     ledger.rectify(ADULT, grant_id, field="evidence_reference", value="2026/1235",
                    reason="typing error in the case number", actor=ACTOR)
-    export = ledger.subject_export(ADULT)
+    export = ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)
     assert export["consent_records"][0]["evidence"]["reference"] == "2026/1235"
     [rectification] = export["rectifications"]
     assert rectification["correction"] == {"field": "evidence_reference", "value": "2026/1235"}
@@ -197,7 +197,7 @@ def test_erasure_withdraws_the_consents_and_keeps_the_records(ledger: consent.Le
     assert decide(ledger, "laeringssenteret", "health_coordination", ["health"],
                   now() + timedelta(days=1)).permitted
 
-    outcome = ledger.request_erasure(ADULT, actor=ACTOR)
+    outcome = ledger.request_erasure(ADULT, actor=DPO)
     assert outcome["outcome"] == "restricted"
     assert outcome["withdrawn"] == [health]
     assert outcome["at"].endswith("Z")
@@ -213,13 +213,13 @@ def test_erasure_withdraws_the_consents_and_keeps_the_records(ledger: consent.Le
     # The other subject is untouched.
     assert decide(ledger, "laeringssenteret", "health_coordination", ["health"],
                   now() + timedelta(days=1), subject=OTHER_ADULT).permitted
-    export = ledger.subject_export(ADULT)
+    export = ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)
     assert export["status"] == "restricted"
     assert export["consent_records"][0]["events"][-1]["reason"] == "erasure_request"
     raises_unchanged(ledger, consent.NotPermittedError,
-                     lambda: ledger.execute_kassasjon(ADULT, actor=ACTOR))
+                     lambda: ledger.execute_kassasjon(ADULT, actor=ARCHIVIST))
     raises_unchanged(ledger, consent.ConflictError,
-                     lambda: ledger.request_erasure(ADULT, actor=ACTOR), match="already requested")
+                     lambda: ledger.request_erasure(ADULT, actor=DPO), match="already requested")
 
 
 def test_erasure_after_an_nir_disclosure_keeps_the_statutory_duty(ledger: consent.Ledger,
@@ -229,7 +229,7 @@ def test_erasure_after_an_nir_disclosure_keeps_the_statutory_duty(ledger: consen
     # The request comes in June.
     ledger.set_clock(utc(2026, 6, 1))
 
-    outcome = ledger.request_erasure(ADULT, actor=ACTOR)
+    outcome = ledger.request_erasure(ADULT, actor=DPO)
     assert outcome["outcome"] == "restricted"
     assert outcome["rules"] == ["nir_registration"]
     assert outcome["statutes"] == ["integreringsloven § 43"]
@@ -245,12 +245,12 @@ def test_erasure_after_an_nir_disclosure_keeps_the_statutory_duty(ledger: consen
     assert nir.bases[0]["basis"]["kind"] == "statute"
 
     assert ledger.verify()["ok"] is True
-    export = ledger.subject_export(ADULT)
+    export = ledger.subject_export(ADULT, actor=ACTOR, lookup_purpose=LOOKUP)
     assert export["status"] == "restricted"
     assert export["restrictions"][0]["rules"] == ["nir_registration"]
     assert len(export["disclosures"]) == 1
     raises_unchanged(ledger, consent.ConflictError,
-                     lambda: ledger.request_erasure(ADULT, actor=ACTOR), match="already requested")
+                     lambda: ledger.request_erasure(ADULT, actor=DPO), match="already requested")
 
 
 def test_statistics_suppress_counts_below_five(ledger: consent.Ledger, grant: GrantFn) -> None:
@@ -335,13 +335,13 @@ def test_an_unknown_subject_is_not_found(ledger: consent.Ledger, grant: GrantFn)
     for case in [
         lambda: ledger.rectify(OTHER_ADULT, grant_id, field="evidence_reference", value="2026/1",
                                reason="x", actor=ACTOR),
-        lambda: ledger.request_erasure(OTHER_ADULT, actor=ACTOR),
+        lambda: ledger.request_erasure(OTHER_ADULT, actor=DPO),
     ]:
         raises_unchanged(ledger, consent.NotFoundError, case, match="nothing about this subject")
     raises_unchanged(ledger, consent.InvalidNationalIdError,
-                     lambda: ledger.request_erasure("15038510191", actor=ACTOR))
+                     lambda: ledger.request_erasure("15038510191", actor=DPO))
     raises_unchanged(ledger, consent.InvalidInputError,
-                     lambda: ledger.request_erasure(15038510190, actor=ACTOR))  # type: ignore[arg-type]
+                     lambda: ledger.request_erasure(15038510190, actor=DPO))  # type: ignore[arg-type]
 
 
 def test_a_catalogue_file(tmp_path: Path) -> None:

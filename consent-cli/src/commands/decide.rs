@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use consent_core::{Assertion, Basis, Decision, DenialReason, Ledger};
+use consent_core::{
+    Actor, Assertion, Basis, Decision, DenialReason, DisclosureRequest, Ledger, NationalId,
+};
 
 use crate::cli::DecideArgs;
 use crate::context::{Context, MAX_IMPORT_BYTES, Outcome};
@@ -17,7 +19,16 @@ pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError>
         Some(subject) => Some(ids::read_one("subject", subject)?),
         None => None,
     };
-    let ledger = ctx.open_read_only()?;
+    // A logged decision writes its access; a plain one only reads.
+    let reader = match &args.lookup_purpose {
+        Some(purpose) => Some((ctx.actor()?, purpose.clone())),
+        None => None,
+    };
+    let ledger = if reader.is_some() {
+        ctx.open()?
+    } else {
+        ctx.open_read_only()?
+    };
     let at = at_or(args.at, Utc::now);
     let assertions = args
         .assertions
@@ -33,7 +44,7 @@ pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError>
         })
         .collect::<Result<Vec<_>, CliError>>()?;
     if let Some(path) = &args.subjects_from {
-        return decide_batch(ctx, &ledger, args, path, &assertions, at);
+        return decide_batch(ctx, &ledger, args, path, &assertions, at, reader.as_ref());
     }
     let Some(given) = given else {
         return Err(CliError::new(
@@ -42,14 +53,7 @@ pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError>
         ));
     };
     let subject = given.parse(&ledger)?;
-    let decision = ledger.decide_asserted(
-        &subject,
-        &args.recipient,
-        &args.purpose,
-        &args.categories,
-        &assertions,
-        at,
-    )?;
+    let decision = one(&ledger, &subject, args, &assertions, at, reader.as_ref())?;
     let stdout = if ctx.json() {
         let mut text = decision.to_json();
         text.push('\n');
@@ -67,6 +71,38 @@ pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError>
 /// `decide --subjects-from FILE`: every line is parsed before any decision is made (a bad line
 /// is exit 2 with no output); then one decision per line, in order. Exit 0 when every one is
 /// permitted, 1 when any is denied.
+/// One decision: logged when the caller gave an actor and a purpose of lookup.
+fn one(
+    ledger: &Ledger,
+    subject: &NationalId,
+    args: &DecideArgs,
+    assertions: &[Assertion],
+    at: DateTime<Utc>,
+    reader: Option<&(Actor, String)>,
+) -> Result<Decision, consent_core::Error> {
+    match reader {
+        None => ledger.decide_asserted(
+            subject,
+            &args.recipient,
+            &args.purpose,
+            &args.categories,
+            assertions,
+            at,
+        ),
+        Some((actor, purpose)) => {
+            let request = DisclosureRequest::new(
+                subject.clone(),
+                &args.recipient,
+                &args.purpose,
+                &args.categories,
+                at,
+            )?
+            .with_assertions(assertions.to_vec());
+            ledger.decide_logged(&request, actor, purpose)
+        }
+    }
+}
+
 fn decide_batch(
     ctx: &Context<'_>,
     ledger: &Ledger,
@@ -74,20 +110,13 @@ fn decide_batch(
     path: &Path,
     assertions: &[Assertion],
     at: DateTime<Utc>,
+    reader: Option<&(Actor, String)>,
 ) -> Result<Outcome, CliError> {
     let subjects = ids::national_ids_from(ledger, path, MAX_IMPORT_BYTES)?;
     let mut stdout = String::new();
     let mut denied = 0usize;
     for (line, subject) in &subjects {
-        let decision = ledger
-            .decide_asserted(
-                subject,
-                &args.recipient,
-                &args.purpose,
-                &args.categories,
-                assertions,
-                at,
-            )
+        let decision = one(ledger, subject, args, assertions, at, reader)
             .map_err(|e| CliError::from(e).context(format!("line {line}")))?;
         if !decision.permitted() {
             denied += 1;

@@ -35,9 +35,11 @@ fn count(value: &Value, key: &str) -> usize {
 
 pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError> {
     let given = crate::ids::read_one("subject", &args.subject)?;
-    let ledger = ctx.open_read_only()?;
+    let actor = ctx.actor()?;
+    // The export records who read it: a writer's open.
+    let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;
-    let export = ledger.subject_export(&subject)?;
+    let export = ledger.subject_export(&subject, &actor, &args.lookup_purpose)?;
     if ctx.json() {
         let mut text = export.to_json()?;
         text.push('\n');
@@ -96,6 +98,23 @@ pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError>
     }
     out.push_str("\nDisclosures\n");
     out.push_str(&disclosures.render());
+    let mut accesses = Table::new(&["accessed_at", "role", "operation", "purpose", "staff"]);
+    for access in doc
+        .get("accesses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        accesses.row(vec![
+            cell(access.get("accessed_at")),
+            cell(access.get("role")),
+            cell(access.get("operation")),
+            cell(access.get("purpose")),
+            cell(access.get("entity_id")),
+        ]);
+    }
+    out.push_str("\nWho looked (this export included)\n");
+    out.push_str(&accesses.render());
     out.push_str(&format!(
         "\n{} refusals, {} rectifications, {} restrictions, {} access requests, erasure: {}\n(the full document, the answer to an access request: add --json)\n",
         count(doc, "refusals"),

@@ -209,6 +209,15 @@ pub struct Settings {
     pub succession_roles: Vec<Code>,
     /// The statutes of the archival duty, in the order they came into force.
     pub archival_statutes: Vec<Code>,
+    /// Whether every decision must be recorded as an access: plain decisions without an actor
+    /// are then `NotPermitted` (default `false`).
+    pub log_all_decisions: bool,
+    /// Whether a person's export names the staff who looked at their data (default `false`:
+    /// dates, roles, operations and purposes only, as C-579/21 reads Art. 15).
+    pub disclose_staff_ids: bool,
+    /// How many years access events are kept before they fall under kassasjon with the
+    /// person's other records (default 5).
+    pub access_log_retention_years: u32,
 }
 
 /// A purpose: what the data is processed for, and on what GDPR basis.

@@ -6,6 +6,7 @@ mod advice;
 mod entries;
 mod index;
 mod parse;
+mod roles;
 
 pub(crate) use adoption::Catalogues;
 pub use advice::Advice;
@@ -14,6 +15,7 @@ pub use entries::{
     Art6, Art9, Category, Condition, ConsentRole, Exception, NoticeEntry, Period, Purpose,
     Recipient, Retention, Rule, Settings, Statute,
 };
+pub use roles::{Operation, Role};
 
 use std::fmt;
 use std::str::FromStr;
@@ -139,6 +141,10 @@ struct Inner {
     conditions: Vec<Condition>,
     rules: Vec<Rule>,
     notices: Vec<NoticeEntry>,
+    /// The roles and what each may do (the default roles when the document declares none).
+    roles: Vec<Role>,
+    /// Whether the document declares its roles (`[[role]]`).
+    roles_declared: bool,
     purpose_index: CodeIndex,
     recipient_index: CodeIndex,
     category_index: CodeIndex,
@@ -222,6 +228,23 @@ impl Catalogue {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// The roles, each with the operations it may perform. A catalogue that declares no
+    /// `[[role]]` (one written before roles existed, such as a 0.1 catalogue) has the default
+    /// catalogue's roles.
+    pub fn roles(&self) -> &[Role] {
+        &self.inner.roles
+    }
+
+    /// The role with this code, if the catalogue has it.
+    pub fn role(&self, code: &str) -> Option<&Role> {
+        self.inner.roles.iter().find(|r| r.code.as_str() == code)
+    }
+
+    /// Whether the document declares its roles; `false`: it has the default roles.
+    pub fn declares_roles(&self) -> bool {
+        self.inner.roles_declared
     }
 
     /// The purposes, in catalogue order.

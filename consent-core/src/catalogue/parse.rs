@@ -17,6 +17,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::index::CodeIndex;
+use super::roles::{Operation, Role, default_roles};
 use super::{
     Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Exception, Inner, MAX_CODES,
     NoticeEntry, Period, Purpose, Recipient, Retention, Rule, RuleRef, Settings, Statute,
@@ -51,6 +52,16 @@ struct Document {
     rule: Vec<RuleDoc>,
     #[serde(default)]
     notice: Vec<NoticeDoc>,
+    #[serde(default)]
+    role: Vec<RoleDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleDoc {
+    code: String,
+    name: String,
+    may: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -79,6 +90,12 @@ struct SettingsDoc {
     succession_roles: Option<Vec<String>>,
     #[serde(default)]
     archival_statutes: Option<Vec<String>>,
+    #[serde(default)]
+    log_all_decisions: Option<bool>,
+    #[serde(default)]
+    disclose_staff_ids: Option<bool>,
+    #[serde(default)]
+    access_log_retention_years: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -333,7 +350,14 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
     if format < 2 {
         needs_format_2(!doc.exception.is_empty(), "[[exception]]")?;
         needs_format_2(!doc.condition.is_empty(), "[[condition]]")?;
+        needs_format_2(!doc.role.is_empty(), "[[role]]")?;
     }
+    let roles_declared = !doc.role.is_empty();
+    let roles = if roles_declared {
+        roles(&doc.role)?
+    } else {
+        default_roles()
+    };
     let statutes = statutes(&doc.statute)?;
     let settings = settings(&doc.settings, format, &statutes)?;
     let exceptions = exceptions(&doc.exception, &statutes)?;
@@ -393,6 +417,8 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
             conditions,
             rules,
             notices,
+            roles,
+            roles_declared,
             purpose_index,
             recipient_index,
             category_index,
@@ -517,6 +543,18 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
         needs_format_2(doc.migration_roles.is_some(), "migration_roles")?;
         needs_format_2(doc.succession_roles.is_some(), "succession_roles")?;
         needs_format_2(doc.archival_statutes.is_some(), "archival_statutes")?;
+        needs_format_2(doc.log_all_decisions.is_some(), "log_all_decisions")?;
+        needs_format_2(doc.disclose_staff_ids.is_some(), "disclose_staff_ids")?;
+        needs_format_2(
+            doc.access_log_retention_years.is_some(),
+            "access_log_retention_years",
+        )?;
+    }
+    let access_log_retention_years = doc.access_log_retention_years.unwrap_or(5);
+    if !(1..=100).contains(&access_log_retention_years) {
+        return Err(bad(
+            "settings: access_log_retention_years must be between 1 and 100",
+        ));
     }
     let ages = ages(doc, format)?;
     let statistics_min_cell = doc.statistics_min_cell.unwrap_or(5);
@@ -573,7 +611,41 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
         migration_roles,
         succession_roles,
         archival_statutes,
+        log_all_decisions: doc.log_all_decisions.unwrap_or(false),
+        disclose_staff_ids: doc.disclose_staff_ids.unwrap_or(false),
+        access_log_retention_years,
     })
+}
+
+/// `[[role]]`: each code once, each operation it may perform known and listed once.
+fn roles(docs: &[RoleDoc]) -> Result<Vec<Role>> {
+    let mut roles: Vec<Role> = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let role_code = code(&doc.code, "role")?;
+        if roles.iter().any(|r| r.code == role_code) {
+            return Err(bad(format!("duplicate role code `{role_code}`")));
+        }
+        if doc.name.trim().is_empty() {
+            return Err(bad(format!("role `{role_code}` has no name")));
+        }
+        let mut may: Vec<Operation> = Vec::with_capacity(doc.may.len());
+        for name in &doc.may {
+            let op = Operation::parse(name).map_err(|_| {
+                bad(format!(
+                    "role `{role_code}`: unknown operation `{}` in `may`",
+                    printable(name)
+                ))
+            })?;
+            if may.contains(&op) {
+                return Err(bad(format!(
+                    "role `{role_code}` lists operation `{op}` twice"
+                )));
+            }
+            may.push(op);
+        }
+        roles.push(Role::new(role_code, doc.name.clone(), &may));
+    }
+    Ok(roles)
 }
 
 /// `[[purpose]]`: in format 2, what consent does for the purpose and, where consent only
@@ -1010,6 +1082,9 @@ pub(super) fn empty() -> Catalogue {
                 migration_roles: Vec::new(),
                 succession_roles: Vec::new(),
                 archival_statutes: Vec::new(),
+                log_all_decisions: true,
+                disclose_staff_ids: false,
+                access_log_retention_years: 5,
             },
             purposes: Vec::new(),
             recipients: Vec::new(),
@@ -1019,6 +1094,9 @@ pub(super) fn empty() -> Catalogue {
             conditions: Vec::new(),
             rules: Vec::new(),
             notices: Vec::new(),
+            // No role may do anything (fail closed).
+            roles: Vec::new(),
+            roles_declared: true,
             purpose_index: CodeIndex::new(std::iter::empty()),
             recipient_index: CodeIndex::new(std::iter::empty()),
             category_index: CodeIndex::new(std::iter::empty()),

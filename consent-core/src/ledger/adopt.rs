@@ -1,6 +1,7 @@
 //! The catalogue a ledger is under: recorded in the ledger when adopted, found again when the
 //! ledger is opened, and chosen per decision by the decision's instant.
 
+use crate::catalogue::Operation;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -232,8 +233,8 @@ impl Ledger {
     /// rule code of the one in force at the same position (add codes at the end; retire them
     /// with `retired_from`, never remove them): the ledger's state holds codes as positions.
     ///
-    /// Any actor may adopt a catalogue until the catalogue declares roles (DESIGN.md section
-    /// 9); then only the roles it permits.
+    /// Only a role the catalogue in force permits `adopt_catalogue` may adopt one (DESIGN.md
+    /// section 9; by default the DPO and the `system` integration role).
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger, LedgerOptions};
@@ -249,8 +250,10 @@ impl Ledger {
     /// # Errors
     /// `InvalidInput` when the catalogue moves or drops a code of the one in force, or the
     /// ledger's clock reads before the catalogue in force took force; `Conflict` when it is the
-    /// catalogue in force; `Storage` (a read-only ledger). Nothing is recorded on an error.
+    /// catalogue in force; `UnknownCode` or `NotPermitted` for the actor's role; `Storage` (a
+    /// read-only ledger). Nothing is recorded on an error.
     pub fn adopt_catalogue(&self, catalogue: &Catalogue, actor: &Actor) -> Result<Uuid> {
+        self.permit(actor, Operation::AdoptCatalogue)?;
         let mut writer = self.lock_writer()?;
         let in_force = self.inner.catalogue.current();
         if in_force.digest() == catalogue.digest() {

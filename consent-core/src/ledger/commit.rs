@@ -43,6 +43,7 @@ impl Ledger {
             writer,
             actor,
             vec![Pending {
+                actor: None,
                 subject,
                 payload,
                 effect,
@@ -212,7 +213,7 @@ impl Ledger {
             seq,
             id,
             write.at,
-            write.actor,
+            item.actor.as_ref().unwrap_or(write.actor),
             item.subject,
             item.payload.kind(),
             bytes,
@@ -364,6 +365,8 @@ struct Write<'a> {
 
 /// A write waiting to be committed.
 pub(super) struct Pending {
+    /// Who performed this one, where not the write's actor (accesses committed together).
+    pub(super) actor: Option<Actor>,
     pub(super) subject: Option<Pseudonym>,
     pub(super) payload: EventPayload,
     pub(super) effect: Effect,

@@ -1,5 +1,6 @@
 //! Deciding disclosures, one or many, and recording a permitted one.
 
+use crate::catalogue::Operation;
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
@@ -35,13 +36,18 @@ impl Ledger {
     /// repeated category or an instant out of range; `InvalidNationalId` for a synthetic id
     /// outside test mode. An error is never a permit.
     pub fn decide(&self, request: &DisclosureRequest) -> Result<Decision> {
+        self.permit_unlogged()?;
         let as_of = self.fresh()?;
         self.decide_request(request, as_of)
     }
 
     /// Decides a request on the state as it is (the caller made it fresh), at ledger position
     /// `as_of`.
-    fn decide_request(&self, request: &DisclosureRequest, as_of: u64) -> Result<Decision> {
+    pub(super) fn decide_request(
+        &self,
+        request: &DisclosureRequest,
+        as_of: u64,
+    ) -> Result<Decision> {
         self.decide_parts(
             None,
             as_of,
@@ -85,6 +91,7 @@ impl Ledger {
         assertions: &[Assertion],
         at: DateTime<Utc>,
     ) -> Result<Decision> {
+        self.permit_unlogged()?;
         let as_of = self.fresh()?;
         self.decide_parts(
             None, as_of, subject, recipient, purpose, categories, assertions, at,
@@ -113,6 +120,7 @@ impl Ledger {
         categories: &[S],
         at: DateTime<Utc>,
     ) -> Result<Decision> {
+        self.permit_unlogged()?;
         // No lock yet: the statute path never reads the subjects' state.
         let as_of = self.fresh()?;
         self.decide_parts(
@@ -146,6 +154,7 @@ impl Ledger {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn decide_many(&self, requests: &[DisclosureRequest]) -> Result<Vec<Result<Decision>>> {
+        self.permit_unlogged()?;
         let as_of = self.fresh()?;
         let projection = self.read()?;
         Ok(requests
@@ -190,6 +199,7 @@ impl Ledger {
         S: AsRef<str> + 'a,
         I: IntoIterator<Item = (&'a NationalId, &'a str, &'a str, &'a [S], DateTime<Utc>)>,
     {
+        self.permit_unlogged()?;
         let as_of = self.fresh()?;
         let projection = self.read()?;
         Ok(requests
@@ -299,6 +309,7 @@ impl Ledger {
         request: &DisclosureRequest,
         actor: &Actor,
     ) -> Result<Decision> {
+        self.permit(actor, Operation::RecordDisclosure)?;
         // Under the write lock the ledger has caught up with every process's writes, so the
         // permit is checked again on the state the disclosure is recorded on.
         let mut writer = self.lock_writer()?;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::Ledger;
-use crate::catalogue::{Art6, Art9, Catalogue, Code, ConsentRole};
+use crate::catalogue::{Art6, Art9, Catalogue, Code, ConsentRole, Operation};
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::NationalId;
 use crate::id::pseudonym::Pseudonym;
@@ -16,7 +16,9 @@ use crate::log::event::{
     DisclosureBasis, Event, EventPayload, GrantRecord, GrantorRecord, ObjectionOutcome,
     RectificationRecord, RestrictionGround,
 };
-use crate::model::party::{ChildHeard, Evidence, EvidenceMethod, MaturityAssessment, Notice};
+use crate::model::party::{
+    Actor, ChildHeard, Evidence, EvidenceMethod, MaturityAssessment, Notice,
+};
 use crate::model::request::{Assertion, Correction};
 use crate::model::{GrantId, SCHEMA_VERSION};
 use crate::policy::grant_state::{GrantState, GrantStatus};
@@ -73,6 +75,27 @@ pub struct SubjectExport {
     pub erasure: Option<ErasureEntry>,
     /// Events whose payload can no longer be read (erased).
     pub redacted_events: Vec<RedactedEntry>,
+    /// Who looked at the person's data, and why (Art. 15 as C-579/21 reads it: the dates and
+    /// purposes of consultations), this export's own look-up included. Staff ids only where
+    /// the catalogue sets `disclose_staff_ids` (since 0.2).
+    pub accesses: Vec<AccessEntry>,
+}
+
+/// One read of the person's data: when, by which role, by which operation, for what purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct AccessEntry {
+    /// When the ledger recorded the access.
+    pub accessed_at: DateTime<Utc>,
+    /// The role of who looked.
+    pub role: Code,
+    /// The staff member's id: only where the catalogue sets `disclose_staff_ids`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
+    /// What was done: `export`, `subject_events` or `decide_logged`.
+    pub operation: Operation,
+    /// Why the person was looked up.
+    pub purpose: String,
 }
 
 impl SubjectExport {
@@ -571,6 +594,17 @@ impl Builder<'_> {
                 meta,
                 event_type: event.kind.clone(),
             }),
+            EventPayload::SubjectAccessed(a) => export.accesses.push(AccessEntry {
+                accessed_at: event.recorded_at,
+                role: event.actor.role().clone(),
+                entity_id: self
+                    .catalogue
+                    .settings()
+                    .disclose_staff_ids
+                    .then(|| event.actor.id().to_owned()),
+                operation: a.operation,
+                purpose: a.purpose.clone(),
+            }),
             // Concerns no subject, so never among a subject's events.
             EventPayload::CatalogueAdopted(_) | EventPayload::LedgerRestored(_) => {}
         }
@@ -754,7 +788,12 @@ impl Ledger {
     /// Everything the ledger holds about the subject: grants with their status history and
     /// evidence, withdrawals, refusals, every recorded disclosure (the recipients the data went
     /// to, GDPR Art. 15(1)(c)), rectifications, restriction and erasure, and access requests
-    /// with their due dates. See [`SubjectExport`] for the format.
+    /// with their due dates, and every access to the person's data. See [`SubjectExport`] for
+    /// the format.
+    ///
+    /// The export is a read of the person's data: `actor` must have a role that may `export`,
+    /// and the read is recorded (when, by whom, for `purpose`) before the export is built, so
+    /// it lists its own access.
     ///
     /// ```
     /// # use consent_core::{Actor, Ledger, LedgerOptions};
@@ -766,7 +805,9 @@ impl Ledger {
     /// #   "evidence": {"method": "signed_paper", "reference": "2026/1234", "language": "ar", "interpreter": true},
     /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#;
     /// # ledger.grant(&ledger.parse_grant(grant)?, &Actor::new("saksbehandler-17", "case_worker")?)?;
-    /// let export = ledger.subject_export(&subject)?;
+    /// let case_worker = Actor::new("saksbehandler-17", "case_worker")?;
+    /// let export = ledger.subject_export(&subject, &case_worker, "innsynskrav 2026/12")?;
+    /// assert_eq!(export.accesses.len(), 1); // this export's own look-up
     /// assert_eq!(export.consent_records.len(), 1);
     /// assert!(!export.to_json()?.contains("15038510190"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -776,13 +817,18 @@ impl Ledger {
     /// `nothing_held`, every list empty): an access request is answered for everyone.
     ///
     /// # Errors
-    /// `InvalidNationalId` for a synthetic id outside test mode; `Integrity` when one of the
-    /// subject's events does not verify; `Storage`.
-    pub fn subject_export(&self, subject: &NationalId) -> Result<SubjectExport> {
-        self.fresh()?;
-        self.check_subject(subject)?;
-        let pseudonym = self.current_pseudonym(subject)?;
-        let events = self.subject_events(&pseudonym)?;
+    /// `UnknownCode` for a role the catalogue lacks; `NotPermitted` for a role without
+    /// `export`; `InvalidInput` for an empty or over-long purpose; `InvalidNationalId` for a
+    /// synthetic id outside test mode; `Integrity` when one of the subject's events does not
+    /// verify; `Storage`.
+    pub fn subject_export(
+        &self,
+        subject: &NationalId,
+        actor: &Actor,
+        purpose: &str,
+    ) -> Result<SubjectExport> {
+        let pseudonym = self.export_access(subject, actor, purpose)?;
+        let events = self.events_of(&pseudonym)?;
         let generated_at = self.inner.clock.now();
         let now = time::to_micros(generated_at, "now")?;
         let projection = self.read()?;
@@ -809,6 +855,7 @@ impl Ledger {
                 notifications: Vec::new(),
                 erasure: None,
                 redacted_events: Vec::new(),
+                accesses: Vec::new(),
             },
             index: HashMap::new(),
             consented_since_erasure: false,
@@ -819,9 +866,12 @@ impl Ledger {
         let mut export = builder.export;
         // Erased until the person consents again (an access request alone does not count).
         // The access requests themselves are all a person who asked may be held under.
-        let only_asked = events
-            .iter()
-            .all(|e| matches!(e.payload, EventPayload::AccessRequested(_)));
+        let only_asked = events.iter().all(|e| {
+            matches!(
+                e.payload,
+                EventPayload::AccessRequested(_) | EventPayload::SubjectAccessed(_)
+            )
+        });
         export.status = if only_asked && (!events.is_empty() || !projection.has_subject(&pseudonym))
         {
             SubjectStatus::NothingHeld

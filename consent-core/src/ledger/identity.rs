@@ -4,6 +4,7 @@
 //! history. No id is stored in clear: the event links two pseudonyms.
 
 use super::Ledger;
+use crate::catalogue::Operation;
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::national_id::{IdKind, NationalId};
 use crate::log::event::{EventPayload, SuccessionRecord};
@@ -101,6 +102,7 @@ impl Ledger {
         mode: SuccessionMode,
         actor: &Actor,
     ) -> Result<RecordId> {
+        self.permit(actor, Operation::RecordIdentitySuccession)?;
         let settings = self.inner.catalogue.settings();
         if !settings.succession_roles.contains(actor.role()) {
             return Err(Error::new(

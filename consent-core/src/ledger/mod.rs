@@ -1,6 +1,7 @@
 //! The ledger: validates requests, records events through a store, keeps the projection the
 //! engine reads, and verifies the hash chain.
 
+mod access;
 mod adopt;
 mod backup;
 mod check;
@@ -23,6 +24,7 @@ mod verify;
 mod write;
 
 pub use crate::policy::notification::{Notification, NotificationReason};
+pub use access::MAX_LOOKUP_PURPOSE;
 pub use adopt::{SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE};
 pub use backup::{
     AgainstReport, BACKUP_DATABASE, BACKUP_KEY, BACKUP_MANIFEST, BACKUP_MANIFEST_SCHEMA,
@@ -31,8 +33,8 @@ pub use backup::{
 pub use clock::{Clock, SystemClock, TestClock};
 pub use deviations::{Deviation, DeviationCategory};
 pub use export::{
-    AccessRequestEntry, ConsentChange, ConsentEvent, ConsentRecord, ConsentType, CurrentValidity,
-    DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, EventMeta, RectificationDetail,
+    AccessEntry, AccessRequestEntry, ConsentChange, ConsentEvent, ConsentRecord, ConsentType,
+    CurrentValidity, DisclosureEntry, EXPORT_SCHEMA, ErasureEntry, EventMeta, RectificationDetail,
     RectificationEntry, RedactedEntry, RefusalEntry, RestrictionEntry, SubjectExport,
     SubjectStatus, Validity,
 };
@@ -354,6 +356,9 @@ struct Inner {
     snapshot_seq: AtomicU64,
     /// [`LedgerOptions::snapshot_every`].
     snapshot_every: u64,
+    /// Accesses waiting to be recorded: whoever holds the writer next commits them all in one
+    /// write (group commit, `access.rs`).
+    accesses: access::AccessQueue,
 }
 
 impl Drop for Inner {
@@ -573,6 +578,7 @@ impl Ledger {
                 snapshot_file: OnceLock::new(),
                 snapshot_seq: AtomicU64::new(snapshot_seq),
                 snapshot_every: options.snapshot_every,
+                accesses: access::AccessQueue::default(),
             }),
         };
         ledger.after_snapshot(status)?;

@@ -114,6 +114,17 @@ impl Ledger {
         subject: &NationalId,
         at: DateTime<Utc>,
     ) -> Result<Decision> {
+        self.permit_unlogged()?;
+        self.decide_prepared_unchecked(request, subject, at)
+    }
+
+    /// [`Ledger::decide_prepared`] once the caller settled whether it may decide.
+    pub(super) fn decide_prepared_unchecked(
+        &self,
+        request: &PreparedRequest,
+        subject: &NationalId,
+        at: DateTime<Utc>,
+    ) -> Result<Decision> {
         let at_micros = time::to_micros(at, "decision time")?;
         let catalogue = self.inner.catalogue.at(at_micros);
         self.check_subject(subject)?;
@@ -158,6 +169,7 @@ impl Ledger {
         subjects: &[NationalId],
         at: DateTime<Utc>,
     ) -> Result<Vec<Result<Decision>>> {
+        self.permit_unlogged()?;
         let at_micros = time::to_micros(at, "decision time")?;
         let catalogue = self.inner.catalogue.at(at_micros);
         let reinterned;

@@ -3,6 +3,7 @@
 //! kassasjon. What each stops is decided in `policy/restriction.rs`; when kassasjon is due, in
 //! `policy/erasure.rs`.
 
+use crate::catalogue::Operation;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -54,6 +55,8 @@ impl Ledger {
     /// # use consent_core::{Actor, Ledger, LedgerOptions};
     /// # let ledger = Ledger::open(":memory:", LedgerOptions::default().with_test_clock("2026-03-01T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let dpo = Actor::new("personvernombud-1", "dpo")?;
+    /// # let archivist = Actor::new("arkivar-1", "archivist")?;
     /// use consent_core::{DenialReason, RestrictionGround};
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// ledger.restrict(&subject, RestrictionGround::Accuracy, "2026-03-01T10:00:00Z".parse()?, &actor)?;
@@ -76,6 +79,7 @@ impl Ledger {
         at: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<RecordId> {
+        self.permit(actor, Operation::Restrict)?;
         if ground == RestrictionGround::ErasureRequest {
             return Err(Error::invalid(
                 "erasure_request is not a ground of Art. 18(1): use request_erasure",
@@ -131,7 +135,7 @@ impl Ledger {
         }
         // Which ground the open restriction has is in the event, not the projection: read it.
         drop(projection);
-        let events = self.subject_events(subject)?;
+        let events = self.events_of(subject)?;
         let mut open_grounds: Vec<RestrictionGround> = Vec::new();
         for event in &events {
             match &event.payload {
@@ -168,10 +172,12 @@ impl Ledger {
     /// # use consent_core::{Actor, Ledger, LedgerOptions};
     /// # let ledger = Ledger::open(":memory:", LedgerOptions::default().with_test_clock("2026-03-01T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let dpo = Actor::new("personvernombud-1", "dpo")?;
+    /// # let archivist = Actor::new("arkivar-1", "archivist")?;
     /// use consent_core::RestrictionGround;
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// ledger.restrict(&subject, RestrictionGround::Accuracy, "2026-03-01T10:00:00Z".parse()?, &actor)?;
-    /// ledger.lift_restriction(&subject, "2026-03-10T10:00:00Z".parse()?, &actor, "the address was verified")?;
+    /// ledger.lift_restriction(&subject, "2026-03-10T10:00:00Z".parse()?, &dpo, "the address was verified")?;
     /// let at = "2026-03-11T10:00:00Z".parse()?;
     /// assert!(ledger.decide_with(&subject, "imdi", "settlement", &["name"], at)?.permitted());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -189,6 +195,7 @@ impl Ledger {
         actor: &Actor,
         reason: &str,
     ) -> Result<RecordId> {
+        self.permit(actor, Operation::LiftRestriction)?;
         reason_text(reason)?;
         let at_micros = time::to_micros(at, "at")?;
         admission::admit_end("lift", at_micros, self.now_micros()?)?;
@@ -237,13 +244,15 @@ impl Ledger {
     /// # use consent_core::{Actor, Ledger, LedgerOptions};
     /// # let ledger = Ledger::open(":memory:", LedgerOptions::default().with_test_clock("2026-03-01T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let dpo = Actor::new("personvernombud-1", "dpo")?;
+    /// # let archivist = Actor::new("arkivar-1", "archivist")?;
     /// use consent_core::{DenialReason, ObjectionOutcome};
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// let objection = ledger.object(&subject, "introduction_programme", "2026-03-01T10:00:00Z".parse()?, &actor)?;
     /// let at = "2026-03-02T10:00:00Z".parse()?;
     /// let decision = ledger.decide_with(&subject, "nav", "introduction_programme", &["name"], at)?;
     /// assert_eq!(decision.denial(), Some(DenialReason::Objected));
-    /// ledger.resolve_objection(objection, ObjectionOutcome::Rejected, "2026-03-03T10:00:00Z".parse()?, &actor, "vedtak 2026/90: compelling grounds")?;
+    /// ledger.resolve_objection(objection, ObjectionOutcome::Rejected, "2026-03-03T10:00:00Z".parse()?, &dpo, "vedtak 2026/90: compelling grounds")?;
     /// let later = "2026-03-04T10:00:00Z".parse()?;
     /// assert!(ledger.decide_with(&subject, "nav", "introduction_programme", &["name"], later)?.permitted());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -261,6 +270,7 @@ impl Ledger {
         at: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<Uuid> {
+        self.permit(actor, Operation::Object)?;
         let catalogue = &self.inner.catalogue;
         let purpose_id = catalogue.purpose_id(purpose)?;
         if !catalogue.objectable(purpose_id) {
@@ -312,10 +322,12 @@ impl Ledger {
     /// # use consent_core::{Actor, Ledger, LedgerOptions};
     /// # let ledger = Ledger::open(":memory:", LedgerOptions::default().with_test_clock("2026-03-01T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let dpo = Actor::new("personvernombud-1", "dpo")?;
+    /// # let archivist = Actor::new("arkivar-1", "archivist")?;
     /// use consent_core::{DenialReason, ObjectionOutcome};
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// let objection = ledger.object(&subject, "settlement", "2026-03-01T10:00:00Z".parse()?, &actor)?;
-    /// ledger.resolve_objection(objection, ObjectionOutcome::Upheld, "2026-03-05T10:00:00Z".parse()?, &actor, "no compelling grounds")?;
+    /// ledger.resolve_objection(objection, ObjectionOutcome::Upheld, "2026-03-05T10:00:00Z".parse()?, &dpo, "no compelling grounds")?;
     /// let later = "2026-06-01T10:00:00Z".parse()?;
     /// let decision = ledger.decide_with(&subject, "imdi", "settlement", &["name"], later)?;
     /// assert_eq!(decision.denial(), Some(DenialReason::Objected));
@@ -335,6 +347,7 @@ impl Ledger {
         actor: &Actor,
         reason: &str,
     ) -> Result<RecordId> {
+        self.permit(actor, Operation::ResolveObjection)?;
         reason_text(reason)?;
         let at_micros = time::to_micros(at, "at")?;
         admission::admit_end("resolution", at_micros, self.now_micros()?)?;
@@ -392,6 +405,8 @@ impl Ledger {
     /// # use consent_core::{Actor, Catalogue, Ledger};
     /// # let ledger = Ledger::open(":memory:", consent_core::LedgerOptions::default().with_test_clock("2026-01-05T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let dpo = Actor::new("personvernombud-1", "dpo")?;
+    /// # let archivist = Actor::new("arkivar-1", "archivist")?;
     /// # let grant = ledger.parse_grant(r#"{"subject": "15038510190", "grantor": {"role": "self"},
     /// #   "purposes": ["employment_followup"], "recipients": ["nav"], "categories": ["finances"],
     /// #   "explicit": false, "valid_from": "2026-01-05T09:00:00Z",
@@ -400,7 +415,7 @@ impl Ledger {
     /// use consent_core::ErasureOutcome;
     /// ledger.grant(&grant, &actor)?;
     /// let subject = ledger.parse_national_id("15038510190")?;
-    /// let outcome = ledger.request_erasure(&subject, &actor)?;
+    /// let outcome = ledger.request_erasure(&subject, &dpo)?;
     /// // The default catalogue keeps settlement records for good (bevares).
     /// assert!(matches!(outcome, ErasureOutcome::Restricted { kassasjon_due_at: None, .. }));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -410,9 +425,10 @@ impl Ledger {
     /// `NotFound` when the ledger holds nothing about the subject; `Conflict` when erasure
     /// was already requested or the subject is erased; `Storage`.
     pub fn request_erasure(&self, subject: &NationalId, actor: &Actor) -> Result<ErasureOutcome> {
+        self.permit(actor, Operation::RequestErasure)?;
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;
-        if self.read()?.is_erased(&pseudonym) {
+        if self.read()?.is_erased(&pseudonym) || self.erased_but_looked_up(&pseudonym)? {
             return Err(Error::new(
                 ErrorCode::Conflict,
                 "the subject is already erased",
@@ -443,7 +459,7 @@ impl Ledger {
             }
             ids
         };
-        let events = self.subject_events(&pseudonym)?;
+        let events = self.events_of(&pseudonym)?;
         let rules = erasure::archival_rules(catalogue, &events);
         let statutes = erasure::statutes_of(catalogue, &rules);
         let mut pending: Vec<Pending> = Vec::new();
@@ -451,6 +467,7 @@ impl Ledger {
             // A grant not yet in effect is withdrawn from when it would have begun.
             let at_micros = now_micros.max(*valid_from);
             pending.push(Pending {
+                actor: None,
                 subject: Some(pseudonym),
                 payload: EventPayload::GrantWithdrawn(WithdrawalRecord {
                     grant_id: *grant,
@@ -465,6 +482,7 @@ impl Ledger {
             });
         }
         pending.push(Pending {
+            actor: None,
             subject: Some(pseudonym),
             payload: EventPayload::SubjectRestricted(RestrictionRecord {
                 at: now,
@@ -481,7 +499,7 @@ impl Ledger {
             },
         });
         self.commit(&mut writer, actor, pending, &[], &mut Entropy::new())?;
-        let events = self.subject_events(&pseudonym)?;
+        let events = self.events_of(&pseudonym)?;
         Ok(ErasureOutcome::Restricted {
             at: now,
             rules,
@@ -497,6 +515,8 @@ impl Ledger {
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger, LedgerOptions};
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let dpo = Actor::new("personvernombud-1", "dpo")?;
+    /// # let archivist = Actor::new("arkivar-1", "archivist")?;
     /// // A catalogue whose purposes are kept one year after the last case event.
     /// let toml = Catalogue::embedded_toml().replace("retention_years = \"permanent\"", "retention_years = 1");
     /// let options = LedgerOptions::default()
@@ -510,7 +530,7 @@ impl Ledger {
     /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
     /// ledger.grant(&grant, &actor)?;
     /// let subject = ledger.parse_national_id("15038510190")?;
-    /// ledger.request_erasure(&subject, &actor)?;
+    /// ledger.request_erasure(&subject, &dpo)?;
     /// assert!(ledger.erasure_due("2026-06-01T00:00:00Z".parse()?)?.is_empty());
     /// assert_eq!(ledger.erasure_due("2027-02-01T00:00:00Z".parse()?)?.len(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -549,7 +569,7 @@ impl Ledger {
         if self.read()?.is_erased(subject) {
             return Ok(None);
         }
-        let events = self.subject_events(subject)?;
+        let events = self.events_of(subject)?;
         let mut open: Vec<RestrictionGround> = Vec::new();
         for event in &events {
             match &event.payload {
@@ -587,6 +607,8 @@ impl Ledger {
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger, LedgerOptions};
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let dpo = Actor::new("personvernombud-1", "dpo")?;
+    /// # let archivist = Actor::new("arkivar-1", "archivist")?;
     /// use consent_core::{ErasureOutcome, ErrorCode};
     /// let toml = Catalogue::embedded_toml().replace("retention_years = \"permanent\"", "retention_years = 1");
     /// let options = LedgerOptions::default()
@@ -600,11 +622,11 @@ impl Ledger {
     /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
     /// ledger.grant(&grant, &actor)?;
     /// let subject = ledger.parse_national_id("15038510190")?;
-    /// ledger.request_erasure(&subject, &actor)?;
-    /// let early = ledger.execute_kassasjon(&subject, &actor).unwrap_err();
+    /// ledger.request_erasure(&subject, &dpo)?;
+    /// let early = ledger.execute_kassasjon(&subject, &archivist).unwrap_err();
     /// assert_eq!(early.code(), ErrorCode::NotPermitted);
     /// ledger.set_clock("2027-02-01T00:00:00Z".parse()?)?;
-    /// assert!(matches!(ledger.execute_kassasjon(&subject, &actor)?, ErasureOutcome::Erased { .. }));
+    /// assert!(matches!(ledger.execute_kassasjon(&subject, &archivist)?, ErasureOutcome::Erased { .. }));
     /// assert!(ledger.verify()?.ok);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -615,9 +637,10 @@ impl Ledger {
     /// the person asked for to keep the data stands); `Conflict` when already erased;
     /// `Storage`.
     pub fn execute_kassasjon(&self, subject: &NationalId, actor: &Actor) -> Result<ErasureOutcome> {
+        self.permit(actor, Operation::ExecuteKassasjon)?;
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;
-        if self.read()?.is_erased(&pseudonym) {
+        if self.read()?.is_erased(&pseudonym) || self.erased_but_looked_up(&pseudonym)? {
             return Err(Error::new(
                 ErrorCode::Conflict,
                 "the subject is already erased",
@@ -642,7 +665,7 @@ impl Ledger {
                 ));
             }
         }
-        let events = self.subject_events(&pseudonym)?;
+        let events = self.events_of(&pseudonym)?;
         // The person's current id and every id they had before: each key is destroyed, and
         // each erasure recorded under its own pseudonym (so every unreadable payload is
         // explained by an erasure of its subject).
@@ -680,6 +703,7 @@ impl Ledger {
                 .count() as u64;
             total += events_erased;
             pending.push(Pending {
+                actor: None,
                 subject: Some(*id),
                 payload: EventPayload::SubjectErased(ErasureRecord {
                     at: now,
@@ -712,6 +736,8 @@ impl Ledger {
     /// # use consent_core::{Actor, Ledger, LedgerOptions};
     /// # let ledger = Ledger::open(":memory:", LedgerOptions::default().with_test_clock("2026-03-01T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let dpo = Actor::new("personvernombud-1", "dpo")?;
+    /// # let archivist = Actor::new("arkivar-1", "archivist")?;
     /// use consent_core::{DisclosureRequest, RestrictionGround};
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// let at = "2026-03-01T10:00:00Z".parse()?;
@@ -744,10 +770,12 @@ impl Ledger {
     /// # use consent_core::{Actor, Ledger, LedgerOptions};
     /// # let ledger = Ledger::open(":memory:", LedgerOptions::default().with_test_clock("2026-03-01T10:00:00Z".parse()?))?;
     /// # let actor = Actor::new("saksbehandler-17", "case_worker")?;
+    /// # let dpo = Actor::new("personvernombud-1", "dpo")?;
+    /// # let archivist = Actor::new("arkivar-1", "archivist")?;
     /// use consent_core::RestrictionGround;
     /// let subject = ledger.parse_national_id("15038510190")?;
     /// ledger.restrict(&subject, RestrictionGround::Accuracy, "2026-03-01T10:00:00Z".parse()?, &actor)?;
-    /// ledger.lift_restriction(&subject, "2026-03-02T10:00:00Z".parse()?, &actor, "verified")?;
+    /// ledger.lift_restriction(&subject, "2026-03-02T10:00:00Z".parse()?, &dpo, "verified")?;
     /// let tasks = ledger.notifications_due("2026-03-03T00:00:00Z".parse()?)?;
     /// assert_eq!(tasks[0].recipient, None); // tell the person
     /// ledger.record_notification(tasks[0].event_id, None, "2026-03-02T09:00:00Z".parse()?, &actor)?;
@@ -766,6 +794,7 @@ impl Ledger {
         at: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<RecordId> {
+        self.permit(actor, Operation::RecordNotification)?;
         time::to_micros(at, "at")?;
         let catalogue = &self.inner.catalogue;
         let recipient = recipient

@@ -2,6 +2,7 @@
 //! restriction, statistics and the re-consent worklist. The rules themselves live in
 //! `policy/`; the export is in `export.rs`.
 
+use crate::catalogue::Operation;
 use chrono::{DateTime, Duration, Months, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -79,7 +80,7 @@ impl Ledger {
 
     /// The subject's events, and those of the ids it had before, in log order; each
     /// verified on its own and opened with its subject's key.
-    pub(super) fn subject_events(&self, pseudonym: &Pseudonym) -> Result<Vec<Event>> {
+    pub(super) fn events_of(&self, pseudonym: &Pseudonym) -> Result<Vec<Event>> {
         let earlier = self.read()?.earlier_ids(pseudonym);
         let mut records = self.inner.store.subject_records(pseudonym.as_bytes())?;
         if !earlier.is_empty() {
@@ -98,15 +99,37 @@ impl Ledger {
             .collect()
     }
 
+    /// Whether the person was erased and nothing but look-ups of their data was recorded
+    /// since: a look-up needs a new data key, which the projection takes for new records, but
+    /// it leaves the person as erased as before.
+    pub(super) fn erased_but_looked_up(&self, pseudonym: &Pseudonym) -> Result<bool> {
+        let events = self.events_of(pseudonym)?;
+        let since = events
+            .iter()
+            .rposition(|e| matches!(e.payload, EventPayload::SubjectErased(_)));
+        Ok(since.is_some_and(|at| {
+            events.iter().skip(at + 1).all(|e| {
+                matches!(e.payload, EventPayload::SubjectAccessed(_))
+                    || (e.kind == "subject_accessed" && e.payload == EventPayload::Redacted)
+            })
+        }))
+    }
+
     pub(super) fn known_subject(&self, subject: &NationalId) -> Result<Pseudonym> {
         self.check_subject(subject)?;
         let pseudonym = self.current_pseudonym(subject)?;
-        let known = self.read()?.has_subject(&pseudonym)
-            || !self
+        // Records of look-ups alone (an export of someone the ledger never knew) hold
+        // nothing about the person to restrict, erase or rectify.
+        let known = self.read()?.has_state(&pseudonym)
+            || self
                 .inner
                 .store
                 .subject_records(pseudonym.as_bytes())?
-                .is_empty();
+                .into_iter()
+                .map(|record| record::verify_record(record, None))
+                .try_fold(false, |known, verified| {
+                    verified.map(|v| known || v.header.kind != "subject_accessed")
+                })?;
         if known {
             Ok(pseudonym)
         } else {
@@ -145,6 +168,7 @@ impl Ledger {
         received_at: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<AccessRequest> {
+        self.permit(actor, Operation::RegisterAccessRequest)?;
         time::to_micros(received_at, "received_at")?;
         let due_at = received_at
             .checked_add_months(Months::new(1))
@@ -200,6 +224,7 @@ impl Ledger {
         reason: &str,
         actor: &Actor,
     ) -> Result<RecordId> {
+        self.permit(actor, Operation::Rectify)?;
         text::check(reason, "reason", 1000)?;
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;

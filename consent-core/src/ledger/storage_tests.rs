@@ -176,9 +176,21 @@ fn a_ledger_of_many_subjects_reopens_with_every_key() {
         .map(|s| request(s.clone(), "nav", "case_handling", &["name"]))
         .collect();
     ledger.grant_many(&requests, &actor()).unwrap();
+    // An export records its access, so the original's exports are read before the store is
+    // opened a second time (two handles on one memory store do not catch up with each other).
+    let reader = crate::Actor::new("saksbehandler-17", "case_worker").unwrap();
+    let records = |l: &Ledger, subject: &NationalId| {
+        l.subject_export(subject, &reader, "test")
+            .unwrap()
+            .consent_records
+    };
+    let sampled: Vec<&NationalId> = subjects.iter().step_by(997).collect();
+    let expected: Vec<_> = sampled.iter().map(|s| records(&ledger, s)).collect();
+    let snapshot = ledger.projection_snapshot();
+    drop(ledger);
     let reopened = Ledger::with_store(Box::new(store), options).unwrap();
-    assert_eq!(reopened.projection_snapshot(), ledger.projection_snapshot());
-    for subject in subjects.iter().step_by(997) {
+    assert_eq!(reopened.projection_snapshot(), snapshot);
+    for (subject, expected) in sampled.into_iter().zip(expected) {
         assert!(
             decide(
                 &reopened,
@@ -190,8 +202,7 @@ fn a_ledger_of_many_subjects_reopens_with_every_key() {
             )
             .permitted()
         );
-        let records = |l: &Ledger| l.subject_export(subject).unwrap().consent_records;
-        assert_eq!(records(&reopened), records(&ledger));
+        assert_eq!(records(&reopened, subject), expected);
     }
 }
 

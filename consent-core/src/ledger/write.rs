@@ -1,6 +1,7 @@
 //! Recording consent: grants (one or many), withdrawals and refusals, each validated under the
 //! writer lock against exactly the state it changes.
 
+use crate::catalogue::Operation;
 use chrono::{DateTime, Utc};
 
 use super::commit::Pending;
@@ -61,6 +62,7 @@ impl Ledger {
     /// evidence, a subject below the catalogue's self-consent age, or a representative for an
     /// adult; `InvalidNationalId`; `Storage`. Nothing is recorded on error.
     pub fn grant(&self, request: &GrantRequest, actor: &Actor) -> Result<GrantId> {
+        self.permit(actor, Operation::Grant)?;
         let mut writer = self.lock_writer()?;
         let idempotency = match self.grant_once(request)? {
             Once::Repeat(first) => return first_grant(&first),
@@ -80,6 +82,7 @@ impl Ledger {
             &mut writer,
             actor,
             vec![Pending {
+                actor: None,
                 subject: Some(subject),
                 payload: EventPayload::GrantRecorded(record),
                 effect: Effect::AddGrant {
@@ -112,6 +115,7 @@ impl Ledger {
     /// # Errors
     /// As [`Ledger::grant`], naming the index of the first bad request; nothing is recorded.
     pub fn grant_many(&self, requests: &[GrantRequest], actor: &Actor) -> Result<Vec<GrantId>> {
+        self.permit(actor, Operation::Grant)?;
         self.write_grants(requests, actor, Entry::Current)
     }
 
@@ -144,6 +148,7 @@ impl Ledger {
         requests: &[GrantRequest],
         actor: &Actor,
     ) -> Result<Vec<GrantId>> {
+        self.permit(actor, Operation::GrantHistorical)?;
         let settings = self.inner.catalogue.settings();
         if !settings.migration_roles.contains(actor.role()) {
             return Err(Error::new(
@@ -194,6 +199,7 @@ impl Ledger {
                 .map_err(context)?;
             ids.push(record.grant_id);
             pending.push(Pending {
+                actor: None,
                 subject: Some(subject),
                 payload: EventPayload::GrantRecorded(record),
                 effect: Effect::AddGrant {
@@ -430,6 +436,7 @@ impl Ledger {
         reason: Option<&str>,
         key: Option<&str>,
     ) -> Result<()> {
+        self.permit(actor, Operation::Withdraw)?;
         let at_micros = time::to_micros(at, "withdrawal time")?;
         if let Some(reason) = reason {
             text::check(reason, "reason", 1000)?;
@@ -468,6 +475,7 @@ impl Ledger {
             &mut writer,
             actor,
             vec![Pending {
+                actor: None,
                 subject: Some(subject),
                 payload: EventPayload::GrantWithdrawn(WithdrawalRecord {
                     grant_id: grant,
@@ -505,6 +513,7 @@ impl Ledger {
     /// # Errors
     /// As [`Ledger::grant`] for the codes, the evidence and the ids.
     pub fn refuse(&self, request: &RefusalRequest, actor: &Actor) -> Result<RecordId> {
+        self.permit(actor, Operation::Refuse)?;
         // The key first, under the lock: a retried refusal returns the first one's id even
         // where it would no longer be admitted (recorded too long after it was given).
         let mut writer = self.lock_writer()?;

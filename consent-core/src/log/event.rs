@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::catalogue::{Art6, Art9, Code};
+use crate::catalogue::{Art6, Art9, Code, Operation};
 use crate::error::{Error, ErrorCode, Result};
 use crate::id::pseudonym::Pseudonym;
 use crate::log::seal::{DataKey, Entropy};
@@ -532,6 +532,18 @@ pub struct RestoreRecord {
     pub rollback: bool,
 }
 
+/// Someone read the person's data (since 0.2): the export, their events, or a decision about
+/// them made with an actor. Who and when are the event's actor and time; sealed under the
+/// person's key like their other records, so kassasjon reaches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AccessRecord {
+    /// What was done: `export`, `subject_events` or `decide_logged`.
+    pub operation: Operation,
+    /// Why the person's data was looked up, as the actor stated it.
+    pub purpose: String,
+}
+
 /// What an event records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -569,6 +581,8 @@ pub enum EventPayload {
     CatalogueAdopted(CatalogueAdoptionRecord),
     /// The ledger was restored from a backup (since 0.2).
     LedgerRestored(RestoreRecord),
+    /// Someone read the person's data (since 0.2).
+    SubjectAccessed(AccessRecord),
 }
 
 impl EventPayload {
@@ -590,6 +604,7 @@ impl EventPayload {
             EventPayload::SubjectErased(_) => "subject_erased",
             EventPayload::Redacted => "redacted",
             EventPayload::CatalogueAdopted(_) => "catalogue_adopted",
+            EventPayload::SubjectAccessed(_) => "subject_accessed",
             EventPayload::LedgerRestored(_) => "ledger_restored",
         }
     }

@@ -208,6 +208,7 @@ pub(crate) fn decode_payload(kind: &str, bytes: &[u8]) -> Option<EventPayload> {
         "notification_sent" => EventPayload::NotificationSent(parse(bytes)?),
         "catalogue_adopted" => EventPayload::CatalogueAdopted(parse(bytes)?),
         "ledger_restored" => EventPayload::LedgerRestored(parse(bytes)?),
+        "subject_accessed" => EventPayload::SubjectAccessed(parse(bytes)?),
         _ => return None,
     })
 }
@@ -300,7 +301,7 @@ struct ChainFields<'a> {
 }
 
 /// The event kinds a stored header can name.
-const STORED_KINDS: [&str; 15] = [
+const STORED_KINDS: [&str; 16] = [
     "grant_recorded",
     "grant_withdrawn",
     "grant_refused",
@@ -316,6 +317,7 @@ const STORED_KINDS: [&str; 15] = [
     "notification_sent",
     "catalogue_adopted",
     "ledger_restored",
+    "subject_accessed",
 ];
 
 /// A record whose hash, header fields, link and payload digest verified; its header is not

@@ -49,7 +49,8 @@ pub(crate) fn statutes_of(catalogue: &Catalogue, rules: &[Code]) -> Vec<String> 
 /// objection), and the longest retention among the purposes of those events wins. A purpose
 /// whose retention is permanent, or that the catalogue gives no retention (nothing is
 /// destroyed without an approved rule), keeps the records for good; so does a grant still
-/// running (its case is open).
+/// running (its case is open). The accesses to the person's data are kept
+/// `access_log_retention_years` after the last one, so kassasjon waits for that too.
 pub(crate) fn kassasjon_due(
     catalogue: &Catalogue,
     events: &[Event],
@@ -104,5 +105,22 @@ pub(crate) fn kassasjon_due(
         };
         last = last.max(Some(end?));
     }
-    last?.checked_add_months(Months::new(years.checked_mul(12)?))
+    let case_due = last?.checked_add_months(Months::new(years.checked_mul(12)?))?;
+    // The log of who looked at the person is kept `access_log_retention_years` after the
+    // last look-up, then falls under kassasjon with the rest.
+    let last_access = events
+        .iter()
+        .filter(|e| matches!(e.payload, EventPayload::SubjectAccessed(_)))
+        .map(|e| e.recorded_at)
+        .max();
+    match last_access {
+        None => Some(case_due),
+        Some(at) => {
+            let months = catalogue
+                .settings()
+                .access_log_retention_years
+                .checked_mul(12)?;
+            Some(case_due.max(at.checked_add_months(Months::new(months))?))
+        }
+    }
 }

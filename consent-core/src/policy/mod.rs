@@ -7,6 +7,7 @@
 //! - `restriction.rs`: what a restriction or an objection stops;
 //! - `erasure.rs`: when an archival duty keeps a person's records, and when kassasjon is due;
 //! - `notification.rs`: who must be told of a lift, a rectification, a restriction, an erasure;
+//! - `permission.rs`: who may do what (the catalogue's roles), and whether a decision needs an actor;
 //! - `statistics.rs`: counts that cannot single a person out;
 //! - `reconsent.rs`: which grants need new consent soon.
 
@@ -16,6 +17,7 @@ pub(crate) mod decide;
 pub(crate) mod erasure;
 pub(crate) mod grant_state;
 pub(crate) mod notification;
+pub(crate) mod permission;
 pub(crate) mod reconsent;
 pub(crate) mod restriction;
 pub(crate) mod statistics;

@@ -388,6 +388,7 @@ pub(crate) fn effect_of(
         EventPayload::GrantRefused(_)
         | EventPayload::DisclosureRecorded(_)
         | EventPayload::AccessRequested(_)
+        | EventPayload::SubjectAccessed(_)
         | EventPayload::NotificationSent(_)
         | EventPayload::Redacted
         // The ledger keeps its catalogues itself (`ledger/adopt.rs`): no subject's state.

@@ -330,6 +330,12 @@ impl Projection {
             .unwrap_or(&EMPTY_SUBJECT)
     }
 
+    /// Whether the subject (or the id that succeeded it) has grants or flags recorded.
+    pub fn has_state(&self, subject: &Pseudonym) -> bool {
+        self.subjects.contains(&self.resolve(subject))
+    }
+
+    /// Whether the projection knows the subject: it has state or a data key.
     pub fn has_subject(&self, subject: &Pseudonym) -> bool {
         let current = self.resolve(subject);
         self.subjects.contains(&current)

@@ -92,10 +92,15 @@ pub fn parse(ledger: &Ledger, json: &serde_json::Value) -> GrantRequest {
 /// The default catalogue with a finite retention (`years`) for every purpose instead of
 /// "permanent", so that kassasjon can become due in a test.
 pub fn finite_retention_catalogue(years: u32) -> Catalogue {
-    let text = Catalogue::embedded_toml().replace(
-        "retention_years = \"permanent\"",
-        &format!("retention_years = {years}"),
-    );
+    let text = Catalogue::embedded_toml()
+        .replace(
+            "retention_years = \"permanent\"",
+            &format!("retention_years = {years}"),
+        )
+        .replace(
+            "access_log_retention_years = 5",
+            &format!("access_log_retention_years = {years}"),
+        );
     Catalogue::from_toml(&text).unwrap()
 }
 
@@ -110,10 +115,10 @@ pub fn kassasjon_options() -> LedgerOptions {
 /// one-year retention of [`kassasjon_options`] has ended (the ledger's clock is moved on two
 /// years and left there).
 pub fn erase_by_kassasjon(ledger: &Ledger, subject: &NationalId) -> consent_core::ErasureOutcome {
-    ledger.request_erasure(subject, &actor()).unwrap();
+    ledger.request_erasure(subject, &dpo()).unwrap();
     let later = ledger.now() + chrono::Duration::days(2 * 366);
     ledger.set_clock(later).unwrap();
-    ledger.execute_kassasjon(subject, &actor()).unwrap()
+    ledger.execute_kassasjon(subject, &archivist()).unwrap()
 }
 
 /// The events a test's own calls recorded: every event but the catalogue adoptions (a new
@@ -137,3 +142,16 @@ pub fn recorded_events(ledger: &Ledger) -> Vec<consent_core::Event> {
         .filter(|e| e.kind != "catalogue_adopted")
         .collect()
 }
+
+/// The data protection officer (personvernombud): erasure requests, lifts, objections.
+pub fn dpo() -> Actor {
+    Actor::new("personvernombud-1", "dpo").unwrap()
+}
+
+/// The archivist: kassasjon.
+pub fn archivist() -> Actor {
+    Actor::new("arkivar-1", "archivist").unwrap()
+}
+
+/// The purpose of lookup the tests state when they read a person's data.
+pub const LOOKUP: &str = "sak 2026/55: test";
