@@ -5,7 +5,9 @@ use consent_core::{Ledger, StatisticsQuery};
 use serde_json::{Value, json};
 
 use super::json_out;
-use crate::cli::{ExportArgs, ReconsentArgs, StatsArgs};
+use consent_documents::interop::FhirOptions;
+
+use crate::cli::{ExportArgs, ExportFormat, ReconsentArgs, StatsArgs};
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
 use crate::progress::Progress;
@@ -38,7 +40,31 @@ pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError>
     let ledger = ctx.open_read_only()?;
     let subject = given.parse(&ledger)?;
     let export = ledger.subject_export(&subject)?;
-    if ctx.json() {
+    if args.fhir_national_id && args.format != Some(ExportFormat::Fhir) {
+        return Err(CliError::new(
+            "usage",
+            "--fhir-national-id is for --format fhir only",
+        ));
+    }
+    match args.format {
+        Some(ExportFormat::Fhir) => {
+            let options = if args.fhir_national_id {
+                FhirOptions::with_national_id(&ledger, &export, &subject)?
+            } else {
+                FhirOptions::pseudonym()
+            };
+            let mut text = consent_documents::interop::fhir_bundle(&export, &options)?;
+            text.push('\n');
+            return Ok(Outcome::ok(text));
+        }
+        Some(ExportFormat::Dpv) => {
+            let mut text = consent_documents::interop::dpv_jsonld(&export)?;
+            text.push('\n');
+            return Ok(Outcome::ok(text));
+        }
+        Some(ExportFormat::Json) | None => {}
+    }
+    if ctx.json() || args.format == Some(ExportFormat::Json) {
         let mut text = export.to_json()?;
         text.push('\n');
         return Ok(Outcome::ok(text));
