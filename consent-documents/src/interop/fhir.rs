@@ -276,7 +276,7 @@ fn verification(record: &ConsentRecord, grantor: Reference) -> Result<Verificati
             .collected_by
             .as_ref()
             .map(|service| organisation("service", service)),
-        verified_with: Some(grantor),
+        verified_with: verified_with(grantor),
         verification_date: given_at(record).map(instant).into_iter().collect(),
     })
 }
@@ -325,7 +325,7 @@ fn refusal_consent(refusal: &RefusalEntry, subject: &Identifier) -> Result<Conse
                 text: None,
             },
             verified_by: None,
-            verified_with: Some(grantor),
+            verified_with: verified_with(grantor),
             verification_date: vec![instant(refusal.refused_at)],
         }],
         decision: "deny",
@@ -426,6 +426,12 @@ fn grantor(
         display: Some(role.to_owned()),
     };
     Ok((vec![person], reference))
+}
+
+/// `verification.verifiedWith` takes a `Patient` or a `RelatedPerson` only: not barnevern (an
+/// `Organization`), whose consent the grantor element already names.
+fn verified_with(grantor: Reference) -> Option<Reference> {
+    matches!(grantor.r#type, Some("Patient" | "RelatedPerson")).then_some(grantor)
 }
 
 fn organisation(kind: &str, code: &str) -> Reference {
