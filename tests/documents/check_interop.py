@@ -2,7 +2,8 @@
 
 Builds a ledger with the `consent` command (test mode, a fixed clock) holding every grant shape:
 a person's own grant, one withdrawn, one expired, one not yet valid, explicit consent to health
-data, a refusal, a parent's grant for a child and a verge's grant for an adult. Then, for each
+data, a refusal, a parent's grant for a child, a verge's grant for an adult and barnevern's for a child
+in its care. Then, for each
 person:
 
 - `consent export --format fhir`: the Bundle and every Consent and contained RelatedPerson
@@ -67,6 +68,7 @@ def first_valid(prefix: str) -> str:
 
 CHILD = first_valid("01061651")  # born 1 June 2016
 WARD = first_valid("01019042")  # born 1 January 1990, under guardianship (verge)
+IN_CARE = first_valid("01061652")  # born 1 June 2016, in barnevern's care
 
 
 class Checks:
@@ -129,6 +131,9 @@ def build(cli):
             "role": "parent", "id": ADULT, "authority": "Folkeregisteret: foreldreansvar"}),
         "verge": cli.grant(subject=WARD, grantor={
             "role": "verge", "id": ADULT, "authority": "Statsforvalteren 2025/1"}),
+        "barnevern": cli.grant(subject=IN_CARE, grantor={
+            "role": "barnevern", "id": "barnevernstjenesten-elverum",
+            "authority": "Omsorgsvedtak 2025/9"}),
     }
     cli.run("withdraw", grants["withdrawn"], "--at", "2026-02-15T12:00:00Z", "--reason", "by phone",
             clock="2026-02-15T10:00:00Z")
@@ -148,10 +153,11 @@ def check_fhir(checks, cli, grants):
         "own": ("active", ADULT), "withdrawn": ("inactive", ADULT),
         "expired": ("inactive", ADULT), "future": ("active", ADULT),
         "health": ("active", ADULT), "parent": ("active", CHILD), "verge": ("active", WARD),
+        "barnevern": ("active", IN_CARE),
     }
     consents = {}
     resources = 0
-    for person in (ADULT, CHILD, WARD):
+    for person in (ADULT, CHILD, WARD, IN_CARE):
         text = cli.export(person, "--format", "fhir").stdout
         checks.check(f"fhir {person[:2]}…: no national id", person not in text and ADULT not in text,
                      "a national id is in the pseudonymous bundle")
@@ -204,6 +210,11 @@ def check_fhir(checks, cli, grants):
                                            "display": name}, raw["grantor"])
         checks.check(f"fhir {name}: relationship {code}",
                      person["relationship"][0]["coding"][0]["code"] == code, person["relationship"])
+    _, _, raw = consents[grants["barnevern"]]
+    checks.check("fhir barnevern: grantor is the service as an Organization",
+                 raw["grantor"] == [{"type": "Organization", "identifier": {
+                     "system": "urn:consent:service", "value": "barnevernstjenesten-elverum"}}]
+                 and "verifiedWith" not in raw["verification"][0], raw["grantor"])
     refusals = [c for (_, c, _) in consents.values() if c.decision == "deny"]
     checks.check("fhir refusal: one Consent with decision deny", len(refusals) == 1, len(refusals))
 
@@ -233,10 +244,10 @@ def check_dpv(checks, cli, grants):
     expected = {
         "own": "ConsentGiven", "withdrawn": "ConsentWithdrawn", "expired": "ConsentExpired",
         "future": "ConsentGiven", "health": "ConsentGiven", "parent": "ConsentGiven",
-        "verge": "ConsentGiven",
+        "verge": "ConsentGiven", "barnevern": "ConsentGiven",
     }
     records = {}
-    for person in (ADULT, CHILD, WARD):
+    for person in (ADULT, CHILD, WARD, IN_CARE):
         text = cli.export(person, "--format", "dpv").stdout
         checks.check(f"dpv {person[:2]}…: no national id", person not in text and ADULT not in text,
                      "a national id is in the JSON-LD")
@@ -278,12 +289,15 @@ def check_dpv(checks, cli, grants):
                  expanded_ids(health, DPV + "hasLegalBasis") == [EU_GDPR + "A6-1-e",
                                                                  EU_GDPR + "A9-2-a"],
                  health.get(DPV + "hasLegalBasis"))
-    for name, relation in (("parent", "ParentOfDataSubject"), ("verge", "GuardianOfDataSubject")):
+    for name, relation, prefix in (
+            ("parent", "ParentOfDataSubject", "urn:consent:pseudonym:"),
+            ("verge", "GuardianOfDataSubject", "urn:consent:pseudonym:"),
+            ("barnevern", "GuardianOfDataSubject", "urn:consent:service:")):
         _, node = records[grants[name]]
         grantor = node[DPV + "isIndicatedBy"][0]
         checks.check(f"dpv {name}: indicated by the {relation}",
                      grantor.get("@type") == [DPV + relation]
-                     and grantor["@id"].startswith("urn:consent:pseudonym:"), grantor)
+                     and grantor["@id"].startswith(prefix), grantor)
     refused = [n for (_, n) in records.values()
                if expanded_ids(n, DPV + "hasConsentStatus") == [DPV + "ConsentRefused"]]
     checks.check("dpv refusal: ConsentRefused", len(refused) == 1, len(refused))
