@@ -137,7 +137,7 @@ pub enum Command {
     Decide(DecideArgs),
     /// Everything the ledger holds about one subject (GDPR Art. 15)
     #[command(
-        after_help = "Examples:\n  consent export --json - <<< \"$FNR\" > innsyn.json\n  consent export --format fhir - <<< \"$FNR\" > consents.fhir.json\n  consent export --format dpv - <<< \"$FNR\" > consents.jsonld"
+        after_help = "Example:\n  consent export --json - <<< \"$FNR\" > innsyn.json\n  consent export --format fhir - <<< \"$FNR\" > consents.fhir.json\n  consent export --format dpv - <<< \"$FNR\" > consents.jsonld"
     )]
     Export(ExportArgs),
     /// Record that a person known under one id (a DUF number, a D-nummer) is now known under

@@ -36,16 +36,16 @@ fn count(value: &Value, key: &str) -> usize {
 }
 
 pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError> {
-    let given = crate::ids::read_one("subject", &args.subject)?;
-    let ledger = ctx.open_read_only()?;
-    let subject = given.parse(&ledger)?;
-    let export = ledger.subject_export(&subject)?;
     if args.fhir_national_id && args.format != Some(ExportFormat::Fhir) {
         return Err(CliError::new(
             "usage",
             "--fhir-national-id is for --format fhir only",
         ));
     }
+    let given = crate::ids::read_one("subject", &args.subject)?;
+    let ledger = ctx.open_read_only()?;
+    let subject = given.parse(&ledger)?;
+    let export = ledger.subject_export(&subject)?;
     match args.format {
         Some(ExportFormat::Fhir) => {
             let options = if args.fhir_national_id {
