@@ -5,8 +5,9 @@
 #   - axe-core in headless Chromium: zero violations of the WCAG 2.0/2.1 A and AA rules;
 #   - poppler's pdftotext: each PDF's text layer holds the title and every section heading in
 #     the document's language (Arabic included), in logical order.
-# It also sets up fhir.resources (FHIR R5) and pyld in the repo's .venv with an import check,
-# for the FHIR and JSON-LD exports to come.
+# It also checks `consent export --format fhir|dpv` (tests/documents/check_interop.py): a ledger
+# with every grant shape, its FHIR R5 Bundle validated by fhir.resources and its JSON-LD
+# expanded by pyld to the expected DPV IRIs.
 #
 # Installs what is missing: apt packages (poppler-utils, chromium, a Java runtime, nodejs/npm),
 # pip packages into .venv, npm packages into tests/documents/node_modules (git-ignored). A tool
@@ -130,9 +131,19 @@ for row, activity in zip(rows[1:], activities):
 print(f"csv: {len(rows) - 1} passed, 0 failed")
 PY
 
+step "FHIR R5 (fhir.resources) and DPV JSON-LD (pyld): consent export --format fhir|dpv"
+cargo build --quiet -p consent-cli
+interop_passed=0
+if "$VENV/bin/python" "$NODE_DIR/check_interop.py" "$ROOT/target/debug/consent" | tee "$OUT/interop.txt"; then
+  interop_passed="$(awk '/^interop: [0-9]+ passed/ {print $2}' "$OUT/interop.txt")"
+else
+  failed=1
+fi
+
 if [ "$failed" -ne 0 ]; then
   echo "documents: FAILED (rendered files are in $OUT)"
   exit 1
 fi
-echo "checked ${#html[@]} HTML files (vnu, axe-core), ${#pdf[@]} PDF files (pdftotext) and the CSV record in $OUT"
-echo "documents: $((2 * ${#html[@]} + ${#pdf[@]} + 1)) passed, 0 failed"
+echo "checked ${#html[@]} HTML files (vnu, axe-core), ${#pdf[@]} PDF files (pdftotext), the CSV record and the FHIR and DPV exports in $OUT"
+echo "documents: $((2 * ${#html[@]} + ${#pdf[@]} + 1 + interop_passed)) passed, 0 failed"
+

@@ -159,7 +159,9 @@ pub enum Command {
     )]
     Decide(DecideArgs),
     /// Everything the ledger holds about one subject (GDPR Art. 15)
-    #[command(after_help = "Example:\n  consent export --json - <<< \"$FNR\" > innsyn.json")]
+    #[command(
+        after_help = "Example:\n  consent export --json - <<< \"$FNR\" > innsyn.json\n  consent export --format fhir - <<< \"$FNR\" > consents.fhir.json\n  consent export --format dpv - <<< \"$FNR\" > consents.jsonld"
+    )]
     Export(ExportArgs),
     /// Record that a person known under one id (a DUF number, a D-nummer) is now known under
     /// another: their grants and history follow them
@@ -400,6 +402,26 @@ pub struct ExportArgs {
     /// export's access list)
     #[arg(long, value_name = "TEXT")]
     pub lookup_purpose: String,
+    /// The document: `json` (the export, as --json prints it), `fhir` (HL7 FHIR R5 Consent
+    /// resources in a Bundle) or `dpv` (ISO/IEC TS 27560 records with W3C DPV terms, JSON-LD).
+    /// Without it: a table, or the JSON export with --json
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ExportFormat>,
+    /// With --format fhir: name the person by fødselsnummer (the id given) instead of the
+    /// pseudonym, for a health service that must match the patient
+    #[arg(long, requires = "format")]
+    pub fhir_national_id: bool,
+}
+
+/// The documents `consent export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// The subject export (consent-export/1)
+    Json,
+    /// HL7 FHIR R5 Consent resources in a Bundle of type collection
+    Fhir,
+    /// ISO/IEC TS 27560 consent records with W3C DPV terms, as JSON-LD
+    Dpv,
 }
 
 /// `consent succession`

@@ -51,6 +51,16 @@ impl From<consent_core::Error> for CliError {
     }
 }
 
+impl From<consent_documents::Error> for CliError {
+    fn from(error: consent_documents::Error) -> Self {
+        let code = match error.kind() {
+            consent_documents::ErrorKind::InvalidExport => "invalid_input",
+            _ => "storage",
+        };
+        CliError::new(code, error.message())
+    }
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

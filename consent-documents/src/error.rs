@@ -28,6 +28,10 @@ pub enum ErrorKind {
     Pdf,
     /// Reading a translation folder failed.
     Io,
+    /// An export for another system (FHIR, DPV) cannot be made from this subject export: a
+    /// national id that is not the export's subject or has no FHIR identifier system, or a
+    /// state the mapping does not know.
+    InvalidExport,
 }
 
 /// An error from building, loading or rendering a document.

@@ -7,6 +7,7 @@ mod doc;
 mod error;
 mod html;
 mod i18n;
+pub mod interop;
 mod keys;
 mod model;
 mod pdf;

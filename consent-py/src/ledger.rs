@@ -17,6 +17,8 @@ use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use consent_documents::interop::FhirOptions;
+
 use crate::batch::Converter;
 use crate::convert::{
     self, from_json, instant, object, rfc3339, serialised, string, strings, to_json, with_text,
@@ -162,6 +164,17 @@ fn flag(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<bool> {
             crate::convert::type_name(obj)
         ))
     })
+}
+
+/// An export for another system that cannot be made: `InvalidInputError` for what the caller
+/// passed (a national id that is not the subject's, or has no FHIR system), `StorageError`
+/// otherwise.
+fn document_error(error: consent_documents::Error) -> PyErr {
+    let code = match error.kind() {
+        consent_documents::ErrorKind::InvalidExport => consent_core::ErrorCode::InvalidInput,
+        _ => consent_core::ErrorCode::Storage,
+    };
+    crate::errors::error_for(code, error.message())
 }
 
 fn options(test_mode: bool) -> IdOptions {
@@ -785,6 +798,67 @@ impl Ledger {
             .detach(move || ledger.subject_events(&subject, &actor, &lookup))
             .or_raise()?;
         serialised(py, &events)
+    }
+
+    /// The subject's grants and refusals as HL7 FHIR R5 `Consent` resources in a `Bundle` of
+    /// type `collection`, as JSON text (docs/fhir.md). The person is named by pseudonym;
+    /// `national_id_in_subject=True` names them by fødselsnummer instead, for a health service
+    /// that must match the patient (an `InvalidInputError` for a D-nummer or DUF number).
+    /// Recorded as an access by `actor` for `lookup_purpose`, as `subject_export` is.
+    #[pyo3(
+        signature = (subject, *, actor, lookup_purpose, national_id_in_subject = None),
+        text_signature = "($self, subject, *, actor, lookup_purpose, national_id_in_subject=False)"
+    )]
+    fn subject_export_fhir(
+        &self,
+        py: Python<'_>,
+        subject: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+        lookup_purpose: &Bound<'_, PyAny>,
+        national_id_in_subject: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let by_national_id = match national_id_in_subject {
+            Some(value) => flag(value, "national_id_in_subject")?,
+            None => false,
+        };
+        let actor = self::actor(actor)?;
+        let lookup = string(lookup_purpose, "lookup_purpose")?;
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        let document = py
+            .detach(move || {
+                let export = ledger.subject_export(&subject, &actor, &lookup)?;
+                Ok(if by_national_id {
+                    FhirOptions::with_national_id(&ledger, &export, &subject)
+                } else {
+                    Ok(FhirOptions::pseudonym())
+                }
+                .and_then(|options| consent_documents::interop::fhir_bundle(&export, &options)))
+            })
+            .or_raise()?;
+        document.map_err(document_error)
+    }
+
+    /// The subject's grants and refusals as ISO/IEC TS 27560 consent records with W3C DPV
+    /// terms, as JSON-LD text (docs/dpv.md). The person appears by pseudonym only. Recorded
+    /// as an access by `actor` for `lookup_purpose`, as `subject_export` is.
+    #[pyo3(signature = (subject, *, actor, lookup_purpose))]
+    fn subject_export_dpv(
+        &self,
+        py: Python<'_>,
+        subject: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+        lookup_purpose: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let actor = self::actor(actor)?;
+        let lookup = string(lookup_purpose, "lookup_purpose")?;
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        let document = py
+            .detach(move || {
+                let export = ledger.subject_export(&subject, &actor, &lookup)?;
+                Ok(consent_documents::interop::dpv_jsonld(&export))
+            })
+            .or_raise()?;
+        document.map_err(document_error)
     }
 
     /// Registers an access request (GDPR Art. 15) received at `received_at`:

@@ -5,7 +5,9 @@ use consent_core::{Ledger, StatisticsQuery};
 use serde_json::{Value, json};
 
 use super::json_out;
-use crate::cli::{ExportArgs, ReconsentArgs, StatsArgs};
+use consent_documents::interop::FhirOptions;
+
+use crate::cli::{ExportArgs, ExportFormat, ReconsentArgs, StatsArgs};
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
 use crate::progress::Progress;
@@ -33,16 +35,47 @@ fn count(value: &Value, key: &str) -> usize {
     value.get(key).and_then(Value::as_array).map_or(0, Vec::len)
 }
 
+/// The export as a document for programs: ours (`--json`, `--format json`), or as another
+/// system reads it (`--format fhir|dpv`); `None` for the table.
+fn document(
+    ledger: &Ledger,
+    export: &consent_core::SubjectExport,
+    subject: &consent_core::NationalId,
+    args: &ExportArgs,
+    json: bool,
+) -> Result<Option<String>, CliError> {
+    let mut text = match args.format {
+        Some(ExportFormat::Fhir) => {
+            let options = if args.fhir_national_id {
+                FhirOptions::with_national_id(ledger, export, subject)?
+            } else {
+                FhirOptions::pseudonym()
+            };
+            consent_documents::interop::fhir_bundle(export, &options)?
+        }
+        Some(ExportFormat::Dpv) => consent_documents::interop::dpv_jsonld(export)?,
+        Some(ExportFormat::Json) => export.to_json()?,
+        None if json => export.to_json()?,
+        None => return Ok(None),
+    };
+    text.push('\n');
+    Ok(Some(text))
+}
+
 pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError> {
+    if args.fhir_national_id && args.format != Some(ExportFormat::Fhir) {
+        return Err(CliError::new(
+            "usage",
+            "--fhir-national-id is for --format fhir only",
+        ));
+    }
     let given = crate::ids::read_one("subject", &args.subject)?;
     let actor = ctx.actor()?;
     // The export records who read it: a writer's open.
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;
     let export = ledger.subject_export(&subject, &actor, &args.lookup_purpose)?;
-    if ctx.json() {
-        let mut text = export.to_json()?;
-        text.push('\n');
+    if let Some(text) = document(&ledger, &export, &subject, args, ctx.json())? {
         return Ok(Outcome::ok(text));
     }
     let doc = &export.to_value()?;

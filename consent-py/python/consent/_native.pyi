@@ -245,6 +245,17 @@ class Ledger:
     def subject_events(
         self, subject: str, *, actor: ActorDict, lookup_purpose: str
     ) -> list[dict[str, Any]]: ...
+    def subject_export_fhir(
+        self,
+        subject: str,
+        *,
+        actor: ActorDict,
+        lookup_purpose: str,
+        national_id_in_subject: bool = False,
+    ) -> str: ...
+    def subject_export_dpv(
+        self, subject: str, *, actor: ActorDict, lookup_purpose: str
+    ) -> str: ...
     def register_access_request(
         self, subject: str, *, received_at: datetime, actor: ActorDict
     ) -> AccessRequestDict: ...
