@@ -65,6 +65,18 @@ namespace Consent
         /// keep fixed dates; a production ledger runs on the system clock.</summary>
         public DateTimeOffset? Clock { get; set; }
 
+        /// <summary>How long a write waits for another process's write lock on a shared ledger
+        /// file before it throws <see cref="LockedException"/> naming the process that holds
+        /// it (nothing written); at least a millisecond. Null, the default: as long as it
+        /// takes, since a writer holds the lock for one write only.</summary>
+        public TimeSpan? WriteWait { get; set; }
+
+        /// <summary>For a ledger other hosts write (PostgreSQL): how old, in milliseconds, the
+        /// last check of the database's head may be before a decision asks again. Null or 0,
+        /// the default: every decision asks, so it reflects every write acknowledged anywhere
+        /// before it started (<see cref="Decision.AsOfSeq"/> says where it was made).</summary>
+        public long? MaxStalenessMs { get; set; }
+
         internal string ToJson()
         {
             // A clock without test mode is passed on as it is: the library refuses it, so the
@@ -75,7 +87,15 @@ namespace Consent
                 Json.Member("accept_pid2032", AcceptPid2032.HasValue ? (AcceptPid2032.Value ? "true" : "false") : null),
                 Json.Member("key_file", KeyFile == null ? null : Json.Quote(KeyFile)),
                 Json.Member("key_hex", KeyHex == null ? null : Json.Quote(KeyHex)),
-                Json.Member("catalogue_file", CatalogueFile == null ? null : Json.Quote(CatalogueFile)));
+                Json.Member("catalogue_file", CatalogueFile == null ? null : Json.Quote(CatalogueFile)),
+                // Whole milliseconds, as the library counts them; a wait under 1 ms (or
+                // negative) is passed on as it is, and the library refuses it.
+                Json.Member("write_wait_ms", WriteWait.HasValue
+                    ? ((long)Math.Ceiling(WriteWait.Value.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : null),
+                Json.Member("max_staleness_ms", MaxStalenessMs.HasValue
+                    ? MaxStalenessMs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : null));
         }
     }
 

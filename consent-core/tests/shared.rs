@@ -177,7 +177,7 @@ fn a_write_waits_for_another_writer_only_as_long_as_it_was_told() {
     assert_eq!(ledger.event_count(), 3);
     consistent(&path, &ledger);
 
-    // Through the options document of the C ABI.
+    // Through the options document of the C ABI (which C# fills from `LedgerOptions.WriteWait`).
     let options = consent_core::LedgerOptions::from_json(r#"{"write_wait_ms": 250}"#).unwrap();
     assert_eq!(
         options.write_wait,

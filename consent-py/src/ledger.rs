@@ -105,6 +105,25 @@ fn fields_json(fields: Option<&Bound<'_, PyDict>>) -> PyResult<Located> {
     Ok(Located::new(&map, ""))
 }
 
+/// A positive number of seconds (an `int`, a `float` or a `timedelta`), at least a
+/// millisecond: how long a write waits for another process's write lock.
+fn seconds(value: &Bound<'_, PyAny>, name: &str) -> PyResult<std::time::Duration> {
+    let seconds: f64 = match value.extract::<chrono::TimeDelta>() {
+        Ok(delta) => delta.as_seconds_f64(),
+        Err(_) => value.extract().map_err(|_| {
+            invalid(format!(
+                "`{name}` must be a number of seconds or a timedelta"
+            ))
+        })?,
+    };
+    if !seconds.is_finite() || !(0.001..=86_400.0).contains(&seconds) {
+        return Err(invalid(format!(
+            "`{name}` must be from 0.001 to 86400 seconds (leave it out to wait as long as it takes)"
+        )));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
 /// An optional `str` or `os.PathLike` keyword argument (`None` when absent or `None`).
 fn optional_path(obj: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<PathBuf>> {
     match obj {
@@ -313,8 +332,8 @@ impl Ledger {
     /// too (0660, the key 0640), for service accounts that share it. `clock` (an aware
     /// `datetime`, test mode only) runs the ledger on a test clock from that instant.
     #[pyo3(
-        signature = (path, *, key_file = None, test_mode = None, catalogue_file = None, read_only = None, group_access = None, clock = None),
-        text_signature = "(path, *, key_file=None, test_mode=False, catalogue_file=None, read_only=False, group_access=False, clock=None)"
+        signature = (path, *, key_file = None, test_mode = None, catalogue_file = None, read_only = None, group_access = None, clock = None, write_wait = None, max_staleness_ms = None),
+        text_signature = "(path, *, key_file=None, test_mode=False, catalogue_file=None, read_only=False, group_access=False, clock=None, write_wait=None, max_staleness_ms=0)"
     )]
     #[expect(
         clippy::too_many_arguments,
@@ -329,9 +348,21 @@ impl Ledger {
         read_only: Option<&Bound<'_, PyAny>>,
         group_access: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, PyAny>>,
+        write_wait: Option<&Bound<'_, PyAny>>,
+        max_staleness_ms: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Ledger> {
         let test_mode = test_mode.map_or(Ok(false), |t| flag(t, "test_mode"))?;
         let read_only = read_only.map_or(Ok(false), |t| flag(t, "read_only"))?;
+        let write_wait = match write_wait {
+            Some(w) if !w.is_none() => Some(seconds(w, "write_wait")?),
+            _ => None,
+        };
+        let max_staleness_ms: u64 = match max_staleness_ms {
+            Some(m) if !m.is_none() => m.extract().map_err(|_| {
+                invalid("`max_staleness_ms` must be a whole number of milliseconds, from 0")
+            })?,
+            _ => 0,
+        };
         let group_access = group_access.map_or(Ok(false), |t| flag(t, "group_access"))?;
         let path: PathBuf = path
             .extract()
@@ -348,6 +379,10 @@ impl Ledger {
         if group_access {
             ledger_options = ledger_options.with_file_access(FileAccess::Group);
         }
+        if let Some(wait) = write_wait {
+            ledger_options = ledger_options.with_write_wait(wait);
+        }
+        ledger_options = ledger_options.with_max_staleness_ms(max_staleness_ms);
         let inner = py
             .detach(move || match path.to_str() {
                 Some(location) if consent_core::is_postgres_url(location) => {

@@ -895,6 +895,14 @@ static class ConsentTest
     {
         Throws<InvalidInputException>("a clock without test mode", ResultCode.InvalidInput, null,
             () => Ledger.InMemory(new LedgerOptions { Clock = Clock }));
+        // The options of a shared ledger reach the library, which checks them.
+        Throws<InvalidInputException>("a write wait of zero", ResultCode.InvalidInput, null,
+            () => Ledger.InMemory(new LedgerOptions { WriteWait = TimeSpan.Zero }));
+        using (Ledger shared = Ledger.InMemory(new LedgerOptions
+            { WriteWait = TimeSpan.FromSeconds(5), MaxStalenessMs = 250 }))
+        {
+            Check(shared.EventCount == 1, "a write wait and a staleness bound are accepted");
+        }
         using (Ledger production = Ledger.InMemory())
         {
             Throws<NotPermittedException>("SetClock on a production ledger", ResultCode.NotPermitted, production,

@@ -213,3 +213,28 @@ def test_read_only_creates_nothing_and_refuses_writes(tmp_path: Path) -> None:
             add_grants(reader)
         assert recorded(reader) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_write_waits_for_another_writer_only_as_long_as_write_wait(tmp_path: Path) -> None:
+    """`write_wait` bounds how long a write waits for another process's write lock; past it the
+    write raises LockedError naming the holder, and writes nothing."""
+    import fcntl
+
+    path = tmp_path / "consent.db"
+    ledger = consent.Ledger.open(path, test_mode=True, clock=CLOCK, write_wait=0.1)
+    before = ledger.event_count
+    # Another writer holds the lock (here this process, through a file description of its own).
+    with open(f"{path}.lock", "r+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(consent.LockedError, match=f"pid {os.getpid()}"):
+            ledger.grant(
+                actor=ACTOR, subject=ADULT, grantor={"role": "self"}, purposes=["case_handling"],
+                recipients=["nav"], categories=["family"], explicit=False,
+                valid_from=utc(2026, 1, 5, 9), evidence=EVIDENCE, notice=NOTICE,
+            )
+        assert ledger.event_count == before
+    for bad in (0, -1, "soon", float("nan")):
+        with pytest.raises(consent.InvalidInputError, match="write_wait"):
+            consent.Ledger.open(path, test_mode=True, clock=CLOCK, write_wait=bad)
+    with pytest.raises(consent.InvalidInputError, match="max_staleness_ms"):
+        consent.Ledger.open(path, test_mode=True, clock=CLOCK, max_staleness_ms=-5)

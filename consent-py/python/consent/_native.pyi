@@ -128,6 +128,8 @@ class Ledger:
         read_only: bool = False,
         group_access: bool = False,
         clock: Optional[datetime] = None,
+        write_wait: Union[float, timedelta, None] = None,
+        max_staleness_ms: int = 0,
     ) -> Ledger: ...
     @staticmethod
     def in_memory(
