@@ -104,6 +104,15 @@ step "a shared ledger file: the head check's cost, and cross-process visibility"
 "$(bench_bin shared)" --bench "${crit[@]}" 2>&1 | tee "$out/shared-1.log" >&2
 "$(bench_bin visibility)" 2>&1 | tee "$out/visibility-1.log" >&2
 
+step "logged decisions through group commit, against a raw SQLite loop of the same batch size"
+"$(bench_bin accesses)" --bench 2>&1 | tee "$out/accesses-1.log" >&2
+
+step "PostgreSQL: the ledger's appends against a raw row-lock transaction, and the head check"
+# A private cluster under target/ (installed when missing), stopped at the end.
+scripts/with-postgres.sh bench/postgres/ledger.sh > "$out/pg.md" 2> "$out/pg.log" \
+    || { cat "$out/pg.log" >&2; exit 1; }
+cat "$out/pg.md" >&2
+
 step "C and Python against native, $binding_subjects subjects, $decisions decisions a kind"
 db="$out/fixtures/binding.db"
 "$(bench_bin native_baseline)" fixture "$db" "$binding_subjects" | tee "$out/fixture.log" >&2

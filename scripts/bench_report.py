@@ -187,6 +187,44 @@ if p50 is not None:
     rows.append(("cross-process visibility: acknowledgment in A to B's first decision that sees it",
                  f"p50 {p50:.0f} µs, p99 {p99:.0f} µs", "", "", "information", ""))
 
+# Logged decisions (issue 17): group commit against a raw SQLite loop whose transactions hold
+# as many rows as there are callers (the most a group commit of that many can gather).
+logged = {int(f["callers"]): f for f in results("accesses-1.log") if "callers" in f}
+raw_rows = {int(f["batch"]): float(f["per_second"]) for f in results("accesses-1.log") if "batch" in f}
+for callers, f in sorted(logged.items()):
+    rate = float(f["per_second"])
+    raw = raw_rows.get(callers)
+    target = "≥ half the raw rate" + (", ≥ 20,000/s" if callers == 32 else "")
+    ok = raw is not None and rate >= raw / 2 and (callers != 32 or rate >= 20_000)
+    rows.append((f"logged decisions, {callers} concurrent callers (group commit; p50 {f['p50_us']} µs, p99 {f['p99_us']} µs)",
+                 f"{rate:,.0f}/s", "raw SQLite, transactions of " + str(callers) + " rows, " +
+                 ("n/a" if raw is None else f"{raw:,.0f} rows/s"),
+                 "n/a" if not raw else f"{rate / raw:.2f}×", target,
+                 "**met**" if ok else "**missed**"))
+
+# PostgreSQL (issue 14): the ledger's single grants against pgbench's raw row-lock append, and a
+# decision with the head check against a bounded staleness.
+pg = {}
+for f in results("pg.log"):
+    pg.update(f)
+for clients in (1, 4, 16):
+    rate = pg.get(f"ledger_grants_c{clients}_per_s")
+    raw = pg.get(f"pg_raw_c{clients}_b1_appends_per_s")
+    if rate is None or raw is None:
+        continue
+    rate, raw = float(rate), float(raw)
+    rows.append((f"PostgreSQL single grants, {clients} writer processes "
+                 f"(p50 {pg.get(f'ledger_grant_c{clients}_p50_us', 'n/a')} µs, "
+                 f"p99 {pg.get(f'ledger_grant_c{clients}_p99_us', 'n/a')} µs)",
+                 f"{rate:,.0f}/s", f"raw row-lock append {raw:,.0f}/s", f"{rate / raw:.0%}",
+                 "≥ 70% of raw", "**met**" if rate >= 0.7 * raw else "**missed**"))
+head_ns = pg.get("pg_decide_head_check_ns")
+stale_ns = pg.get("pg_decide_staleness_1000ms_ns")
+if head_ns is not None and stale_ns is not None:
+    rows.append(("PostgreSQL decision, head check (one round trip)", fmt_ns(float(head_ns)),
+                 "bounded staleness 1,000 ms " + fmt_ns(float(stale_ns)),
+                 f"{float(head_ns) / float(stale_ns):,.0f}×", "information", ""))
+
 cedar = [results(f"cedar-{i}.log") for i in r]
 cedar_all = [next((f for f in c if "agree" in f), None) for c in cedar]
 cedar_ratio = [float(c["ratio"]) if c else None for c in cedar_all]
@@ -266,6 +304,8 @@ print("cargo bench -p consent-core --bench grant         # grant in memory, dura
 print("cargo bench -p consent-core --bench replay        # open/replay and verify of a SQLite ledger")
 print("cargo bench -p consent-core --bench shared        # the head check of a shared ledger file")
 print("cargo bench -p consent-core --bench visibility    # cross-process visibility, p50/p99")
+print("cargo bench -p consent-core --bench accesses      # logged decisions, group commit")
+print("scripts/with-postgres.sh bench/postgres/ledger.sh  # PostgreSQL appends and head check")
 print("BENCH_SUBJECTS=100000 cargo bench -p consent-core --bench decide   # a quick run")
 print("cargo run --release --manifest-path bench/cedar/Cargo.toml         # Cedar comparator")
 print("```\n")
