@@ -187,6 +187,57 @@ fn a_write_waits_for_another_writer_only_as_long_as_it_was_told() {
     assert_eq!(err.code(), ErrorCode::InvalidInput);
 }
 
+/// The POSIX locks this process holds on the file at `path`, from the kernel's table.
+#[cfg(target_os = "linux")]
+fn posix_locks_held(path: &Path) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    let inode = std::fs::metadata(path).unwrap().ino();
+    let pid = std::process::id().to_string();
+    std::fs::read_to_string("/proc/locks")
+        .unwrap()
+        .lines()
+        .filter(|line| !line.contains("->"))
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.get(1) == Some(&"POSIX")
+                && fields.get(4) == Some(&pid.as_str())
+                && fields
+                    .get(5)
+                    .is_some_and(|f| f.ends_with(&format!(":{inode}")))
+        })
+        .count()
+}
+
+/// Opening a ledger the process already has open must not close a descriptor of its file:
+/// that would drop SQLite's locks on it (the shared lock that tells other processes a WAL
+/// reader is still there), which SQLite cannot notice.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_second_handle_keeps_the_first_handles_sqlite_locks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let a = open(&path);
+    let held = posix_locks_held(&path);
+    assert!(
+        held > 0,
+        "a WAL connection holds a shared lock on its database"
+    );
+    let b = open(&path);
+    assert!(
+        posix_locks_held(&path) >= held,
+        "the second open dropped the first handle's SQLite locks"
+    );
+    // A read-only handle and a backup's check of the file do not either.
+    let c = Ledger::open(&path, options().with_mode(OpenMode::ReadOnly)).unwrap();
+    assert!(posix_locks_held(&path) >= held);
+    drop((b, c));
+    assert!(
+        posix_locks_held(&path) >= held,
+        "closing the others kept the first's"
+    );
+    assert!(permits(&a).1 >= 1);
+}
+
 #[test]
 fn a_disclosure_is_checked_again_under_the_write_lock() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@
 //! its files readable by the owner alone (or the owner's group, when the host shares the
 //! ledger between service accounts), whatever the umask.
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -135,6 +136,65 @@ pub struct SqliteStore {
     path: PathBuf,
     /// The database's canonical path, which the files beside it are named after.
     real: PathBuf,
+    /// This store's entry in the process's table of open ledger files; last, so that it is
+    /// dropped after the connections are closed.
+    _open_file: OpenFile,
+}
+
+/// The ledger database files this process has open, by file identity (device, inode), with a
+/// count of stores. [`inspect`] must not open and close such a file itself: closing any
+/// descriptor of a file drops every POSIX lock the process holds on it, SQLite's included (the
+/// shared lock of each WAL connection, which tells other processes that someone still reads
+/// the WAL), and SQLite could not know.
+static OPEN_FILES: Mutex<BTreeMap<(u64, u64), usize>> = Mutex::new(BTreeMap::new());
+
+/// A store's entry in [`OPEN_FILES`], removed when the store is dropped.
+#[derive(Debug)]
+struct OpenFile(Option<(u64, u64)>);
+
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// The table, also after a panic elsewhere while it was held (a count is never left half
+/// changed: each change is one statement).
+fn open_files() -> MutexGuard<'static, BTreeMap<(u64, u64), usize>> {
+    OPEN_FILES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl OpenFile {
+    fn new(path: &Path) -> OpenFile {
+        let id = identity(path);
+        if let Some(id) = id {
+            *open_files().entry(id).or_insert(0) += 1;
+        }
+        OpenFile(id)
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if let Some(id) = self.0 {
+            let mut files = open_files();
+            match files.get_mut(&id) {
+                Some(count) if *count > 1 => *count -= 1,
+                _ => {
+                    files.remove(&id);
+                }
+            }
+        }
+    }
 }
 
 fn sql(context: &str) -> impl Fn(rusqlite::Error) -> Error + '_ {
@@ -185,6 +245,15 @@ pub(crate) fn inspect(path: &Path) -> Result<Found> {
     }
     if metadata.len() == 0 {
         return Ok(Found::Empty);
+    }
+    // A file this process has open as a ledger is one, and must not be opened and closed here
+    // (`OPEN_FILES`): that would drop the process's SQLite locks on it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if open_files().contains_key(&(metadata.dev(), metadata.ino())) {
+            return Ok(Found::Sqlite);
+        }
     }
     let mut magic = [0u8; 16];
     File::open(path)
@@ -456,6 +525,7 @@ impl SqliteStore {
                 write_wait_ms: AtomicU64::new(0),
                 path: path.to_owned(),
                 real,
+                _open_file: OpenFile::new(path),
             }),
             Err(error) => {
                 remove_created(path, lock_made.as_deref());
@@ -538,6 +608,7 @@ impl SqliteStore {
                 write_wait_ms: AtomicU64::new(0),
                 path: path.to_owned(),
                 real,
+                _open_file: OpenFile::new(path),
             }),
             Err(error) => {
                 if let Some(made) = &lock_made {
@@ -599,6 +670,7 @@ impl SqliteStore {
             path: path.to_owned(),
             // Read-only and not live: the file as it is, which no later write changes.
             real: if live { real } else { PathBuf::new() },
+            _open_file: OpenFile::new(path),
         })
     }
 
