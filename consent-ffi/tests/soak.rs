@@ -37,7 +37,9 @@ unsafe impl Send for Handle {}
 unsafe impl Sync for Handle {}
 
 const RECIPIENTS: [&str; 3] = ["nav", "bufetat", "helsetjenesten"];
-const ACTOR: &str = r#"{"id": "soak", "role": "system"}"#;
+// A case worker: grants, withdraws and records disclosures (a `system` role may only decide
+// with logging and record disclosures).
+const ACTOR: &str = r#"{"id": "soak", "role": "case_worker"}"#;
 
 fn people() -> Vec<CString> {
     (10..30)
