@@ -527,14 +527,15 @@ impl Ledger {
                 Some(replaced_head(job.target, job.key))
             }
         };
+        // A canonical path of a file always has a name; none would be a bug, never a default.
+        let name = job.real.file_name().ok_or_else(|| {
+            Error::storage(
+                &format!("cannot restore into `{}`", job.real.display()),
+                "the path names no file",
+            )
+        })?;
         let temporary = unused_beside(
-            &parent_dir(job.real).join(format!(
-                ".{}",
-                job.real
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            )),
+            &parent_dir(job.real).join(format!(".{}", name.to_string_lossy())),
             &format!(".restoring-{}", std::process::id()),
         )?;
         let prepared = prepare_copy(&job, &temporary, replaced.as_ref());
