@@ -8,9 +8,11 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use consent_core::{Error, ErrorCode, Result};
+use rustls::ClientConfig;
 use tokio::runtime::Runtime;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::schema;
 use crate::url::LedgerUrl;
@@ -195,16 +197,32 @@ impl Conn {
             })?;
         let context = format!("cannot connect to the ledger database `{}`", url.redacted);
         let (client, st) = rt.block_on(async {
-            let (client, connection) = url
-                .config
-                .connect(NoTls)
-                .await
-                .map_err(|e| db_error(url, &context, &e))?;
-            // Driven whenever a call blocks on this runtime; ends when the client closes.
-            tokio::spawn(async move {
-                // A broken connection shows up as an error on the next call.
-                let _ = connection.await;
-            });
+            // Driven whenever a call blocks on this runtime; ends when the client closes. A
+            // broken connection shows up as an error on the next call.
+            let client = match &url.tls {
+                None => {
+                    let (client, connection) = url
+                        .config
+                        .connect(NoTls)
+                        .await
+                        .map_err(|e| db_error(url, &context, &e))?;
+                    tokio::spawn(async move {
+                        let _ = connection.await;
+                    });
+                    client
+                }
+                Some(tls) => {
+                    let (client, connection) = url
+                        .config
+                        .connect(MakeRustlsConnect::new(ClientConfig::clone(tls)))
+                        .await
+                        .map_err(|e| db_error(url, &context, &e))?;
+                    tokio::spawn(async move {
+                        let _ = connection.await;
+                    });
+                    client
+                }
+            };
             client
                 .batch_execute(&format!(
                     "SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION_TIMEOUT}'"
