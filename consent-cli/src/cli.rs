@@ -209,6 +209,13 @@ pub enum Command {
     /// (closing a ledger writes one by itself once 10,000 events followed the last)
     #[command(after_help = "Example:\n  consent --ledger /srv/consent/consent.db snapshot")]
     Snapshot,
+    /// Upgrade a ledger file written by consent 0.1 to this version's file format and catalogue,
+    /// after a backup, as one recorded step by a role that may adopt a catalogue (dpo); a ledger
+    /// already upgraded is left as it is (exit 0)
+    #[command(
+        after_help = "Example:\n  consent --ledger /srv/consent/consent.db upgrade --backup-to /backup/consent-before-upgrade --actor-id ola --actor-role dpo"
+    )]
+    Upgrade(UpgradeArgs),
     /// Record many consents from a JSON array or JSON lines of grant documents
     #[command(after_help = "Example:\n  consent import grants.jsonl --batch-size 5000")]
     Import(ImportArgs),
@@ -422,6 +429,22 @@ pub enum ExportFormat {
     Fhir,
     /// ISO/IEC TS 27560 consent records with W3C DPV terms, as JSON-LD
     Dpv,
+}
+
+/// `consent upgrade`
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The new directory the backup goes into before anything changes
+    /// [default: `<ledger>.before-upgrade-<UTC time>` beside the ledger]
+    #[arg(long, value_name = "DIR")]
+    pub backup_to: Option<PathBuf>,
+    /// Leave the key file out of the backup (keep the key safe elsewhere: the backup needs it)
+    #[arg(long)]
+    pub without_key: bool,
+    /// The catalogue the 0.1 ledger was written under, when it was not 0.1's default
+    /// (--catalogue names the one it is opened with from now on)
+    #[arg(long, value_name = "FILE")]
+    pub written_under: Option<PathBuf>,
 }
 
 /// `consent succession`

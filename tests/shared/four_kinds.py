@@ -175,7 +175,7 @@ class CliWorker:
                                        "--category", "finances", "--at", "now")
                     if run.returncode not in (0, 1):
                         raise AssertionError(f"cli decide: {run.stderr}")
-                    seqs = [json.loads(line)["as_of_seq"] for line in run.stdout.splitlines()]
+                    seqs = [d["as_of_seq"] for d in json.loads(run.stdout)["decisions"]]
                     if len(seqs) != n or min(seqs) < last:
                         raise AssertionError(f"cli decisions went back in the log: {last} > {min(seqs)}")
                     last = max(seqs)
@@ -198,7 +198,7 @@ class CliWorker:
                            "--at", at)
         if run.returncode not in (0, 1):
             raise AssertionError(f"cli report: {run.stderr}")
-        decisions = [json.loads(line) for line in run.stdout.splitlines()]
+        decisions = json.loads(run.stdout)["decisions"]
         return (max(d["as_of_seq"] for d in decisions),
                 "".join("1" if d["permitted"] else "0" for d in decisions))
 
