@@ -502,7 +502,7 @@ fn disclosures(catalogue: &Catalogue, export: &SubjectExport) -> Result<Vec<Disc
                 .1
                 .push(basis.category.as_str().to_owned());
         }
-        for (_, (mut disclosure, codes)) in groups {
+        for (mut disclosure, codes) in groups.into_values() {
             disclosure.categories = categories(catalogue, &codes)?;
             out.push(disclosure);
         }
@@ -853,4 +853,61 @@ pub fn processing_record(
     };
     record.validate()?;
     Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> Profile {
+        let text = include_str!("../../docs/examples/profile.json");
+        Profile::from_json(text).unwrap()
+    }
+
+    #[test]
+    fn the_notice_and_the_record_take_names_and_bases_from_the_catalogue() {
+        let catalogue = Catalogue::embedded();
+        let notice = privacy_notice(&catalogue, &profile()).unwrap();
+        assert_eq!(notice.version, "2024-10-16");
+        let nir = notice
+            .purposes
+            .iter()
+            .find(|p| p.name == "Registrering i Nasjonalt introduksjonsregister")
+            .unwrap();
+        assert_eq!(nir.gdpr.art6, Art6::C);
+        assert_eq!(
+            nir.disclosures[0].recipient,
+            "Nasjonalt introduksjonsregister (NIR)"
+        );
+        // Kept for good: an archival duty with neither years nor a text, and still valid.
+        assert!(nir.retention.archival_duty && nir.retention.years.is_none());
+        let health = notice
+            .purposes
+            .iter()
+            .find(|p| p.name == "Koordinering med helsetjenesten")
+            .unwrap();
+        assert!(health.disclosures.iter().all(|d| d.by_consent));
+        let updated = "2026-11-01T08:00:00Z".parse().unwrap();
+        let record = processing_record(&catalogue, &profile(), updated).unwrap();
+        assert_eq!(record.activities.len(), profile().purposes.len());
+    }
+
+    #[test]
+    fn a_profile_naming_what_the_catalogue_lacks_is_refused_by_name() {
+        let catalogue = Catalogue::embedded();
+        let mut bad = profile();
+        bad.purposes[0].code = "no_such_purpose".to_owned();
+        let error = privacy_notice(&catalogue, &bad).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidModel);
+        assert!(error.message().contains("no_such_purpose"), "{error}");
+        let mut bad = profile();
+        bad.notice.id = "no-such-notice".to_owned();
+        let error = privacy_notice(&catalogue, &bad).unwrap_err();
+        assert!(error.message().contains("no-such-notice"), "{error}");
+        let mut bad = profile();
+        bad.security.clear();
+        let updated = "2026-11-01T08:00:00Z".parse().unwrap();
+        let error = processing_record(&catalogue, &bad, updated).unwrap_err();
+        assert!(error.message().contains("security"), "{error}");
+    }
 }
