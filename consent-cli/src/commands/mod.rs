@@ -5,13 +5,14 @@ mod casework;
 mod catalogue;
 mod decide;
 mod doctor;
+mod documents;
 mod person;
 mod record;
 mod report;
 mod rights;
 mod shell;
 
-use crate::cli::{CatalogueCommand, Command};
+use crate::cli::{CatalogueCommand, Command, ReportCommand};
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
 
@@ -41,6 +42,9 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         Command::Snapshot => backup::snapshot(ctx),
         Command::Upgrade(args) => backup::upgrade(ctx, args),
         Command::Reconsent(args) => report::reconsent(ctx, args),
+        Command::Report(ReportCommand::Access(args)) => documents::access(ctx, args),
+        Command::Report(ReportCommand::Notice(args)) => documents::notice(ctx, args),
+        Command::Report(ReportCommand::ProcessingRecord(args)) => documents::record(ctx, args),
         Command::Restrict(args) => rights::restrict(ctx, args),
         Command::LiftRestriction(args) => rights::lift_restriction(ctx, args),
         Command::Object(args) => rights::object(ctx, args),
