@@ -4,7 +4,8 @@
 
 #![expect(
     clippy::unwrap_used,
-    reason = "helpers of a test fail the test on a bad fixture or a failed spawn"
+    clippy::indexing_slicing,
+    reason = "helpers of a test fail the test on a bad fixture or a failed spawn; a missing JSON field fails the test"
 )]
 
 use std::io::Write;

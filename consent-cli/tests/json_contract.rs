@@ -332,6 +332,54 @@ fn every_command_prints_one_document_of_its_documented_shape() {
         let export = contract.check("export", &code(s.run(cw, &args, ADULT), 0));
         assert_eq!(export["schema_version"], "consent-export/1");
     }
+    let profile = docs().join("examples/profile.json");
+    let profile = profile.to_str().unwrap();
+    let letter = s.path("letter.html");
+    contract.check(
+        "report access",
+        &code(
+            s.run(
+                cw,
+                &[
+                    "report",
+                    "access",
+                    "--subject",
+                    "-",
+                    "--lookup-purpose",
+                    "innsyn 2026/5",
+                    "--profile",
+                    profile,
+                    "--format",
+                    "html",
+                    "--out",
+                    letter.to_str().unwrap(),
+                ],
+                ADULT,
+            ),
+            0,
+        ),
+    );
+    let record = s.path("record.csv");
+    contract.check(
+        "report processing-record",
+        &code(
+            s.run(
+                None,
+                &[
+                    "report",
+                    "processing-record",
+                    "--profile",
+                    profile,
+                    "--format",
+                    "csv",
+                    "--out",
+                    record.to_str().unwrap(),
+                ],
+                "",
+            ),
+            0,
+        ),
+    );
     let refusal = json!({
         "subject": ADULT, "grantor": {"role": "self"},
         "purposes": ["health_coordination"], "recipients": ["helsetjenesten"],
@@ -463,6 +511,27 @@ fn every_command_prints_one_document_of_its_documented_shape() {
         &code(s.run(dpo, &["catalogue", "adopt", &next], ""), 0),
     );
 
+    let notice = s.path("notice.html");
+    contract.check(
+        "report notice",
+        &code(
+            s.run(
+                None,
+                &[
+                    "report",
+                    "notice",
+                    "--profile",
+                    profile,
+                    "--format",
+                    "html",
+                    "--out",
+                    notice.to_str().unwrap(),
+                ],
+                "",
+            ),
+            0,
+        ),
+    );
     contract.check("verify", &code(s.run(None, &["verify"], ""), 0));
     contract.check("snapshot", &code(s.run(None, &["snapshot"], ""), 0));
     // A snapshot that is not trusted: a warning document on standard error.

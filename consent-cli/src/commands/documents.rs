@@ -120,12 +120,15 @@ fn deliver(
     write_file(path, rendered.bytes())?;
     let size = rendered.bytes().len();
     let stdout = if ctx.json() {
-        json_out(&json!({
+        json_out(
+            "consent-cli-report/1",
+            json!({
             "path": path.display().to_string(),
             "format": format_name(format),
             "lang": args.lang,
             "bytes": size,
-        }))?
+            }),
+        )?
     } else {
         format!(
             "wrote {} ({} {}, {size} bytes)\n",
