@@ -179,11 +179,15 @@ fn child() {
                 answer(&format!("{code} {}", ledger.event_count()));
             }
             (Some("count"), None) => answer(&ledger.event_count().to_string()),
-            // Grants once under the idempotency key `key`, answering the grant's id.
+            // Grants once under the idempotency key `key` (its start the parent's, so that two
+            // children send the same content), answering the grant's id.
             (Some("keyed"), Some(key)) => {
-                let mut request = ledger
-                    .parse_grant(&grant_json(Utc::now() - Duration::days(1)))
-                    .expect("json");
+                let from = words
+                    .next()
+                    .expect("keyed KEY FROM")
+                    .parse::<DateTime<Utc>>()
+                    .expect("an RFC 3339 instant");
+                let mut request = ledger.parse_grant(&grant_json(from)).expect("json");
                 request.idempotency_key = Some(key.to_owned());
                 let id = ledger.grant(&request, &actor()).expect("keyed grant");
                 answer(&format!("keyed {id}"));
@@ -348,10 +352,13 @@ fn two_processes_writing_one_idempotency_key_at_once_write_one_grant() {
         Host::spawn("keyed", &schema.url(), &key, 0),
     ];
     let rounds = 10;
+    let from = (Utc::now() - Duration::days(1))
+        .trunc_subsecs(0)
+        .to_rfc3339();
     for round in 0..rounds {
         // Both commands go out before either answer is read: the two writes race.
         for host in &mut hosts {
-            host.send(&format!("keyed skjema-{round}"));
+            host.send(&format!("keyed skjema-{round} {from}"));
         }
         let ids: Vec<String> = hosts.iter_mut().map(Host::read).collect();
         assert!(ids[0].starts_with("keyed "), "round {round}: {ids:?}");
@@ -425,7 +432,13 @@ fn writers_killed_at_random_points_lose_nothing_they_acknowledged() {
         for mut writer in writers {
             let mut rest = String::new();
             std::io::Read::read_to_string(&mut writer.output, &mut rest).expect("read");
-            writer.child.wait().expect("wait");
+            // Killed, not ended on its own: else this test would prove nothing.
+            let status = writer.child.wait().expect("wait");
+            assert_eq!(
+                std::os::unix::process::ExitStatusExt::signal(&status),
+                Some(9),
+                "a writer ended before it was killed: {status}"
+            );
             // Only complete lines count: a kill can cut the last one short.
             for line in rest.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
                 if let Some((_, id)) = line.trim_end().split_once("@@ granted ") {
@@ -437,7 +450,7 @@ fn writers_killed_at_random_points_lose_nothing_they_acknowledged() {
         }
     }
 
-    // No lock is left behind: another process writes, and the chain verifies.
+    // No lock is left behind: another process writes; the chain verifies.
     let ledger = open(&schema.url(), &key, 0);
     let request = ledger
         .parse_grant(&grant_json(Utc::now() - Duration::days(1)))
@@ -449,14 +462,7 @@ fn writers_killed_at_random_points_lose_nothing_they_acknowledged() {
 
     // Every acknowledged grant and withdrawal is in the log exactly once.
     let events = ledger.events().expect("events");
-    let (mut recorded_grants, mut recorded_withdrawals) = (Vec::new(), Vec::new());
-    for event in &events {
-        match &event.payload {
-            EventPayload::GrantRecorded(g) => recorded_grants.push(g.grant_id.to_string()),
-            EventPayload::GrantWithdrawn(w) => recorded_withdrawals.push(w.grant_id.to_string()),
-            _ => {}
-        }
-    }
+    let (recorded_grants, recorded_withdrawals) = grants_and_withdrawals(&events);
     let unique = |ids: &[String]| ids.iter().collect::<std::collections::HashSet<_>>().len();
     assert_eq!(
         unique(&recorded_grants),
@@ -485,6 +491,19 @@ fn writers_killed_at_random_points_lose_nothing_they_acknowledged() {
         granted.len(),
         withdrawn.len()
     ));
+}
+
+/// The ids of the grants recorded and of the grants withdrawn, in log order.
+fn grants_and_withdrawals(events: &[consent_core::Event]) -> (Vec<String>, Vec<String>) {
+    let (mut grants, mut withdrawals) = (Vec::new(), Vec::new());
+    for event in events {
+        match &event.payload {
+            EventPayload::GrantRecorded(g) => grants.push(g.grant_id.to_string()),
+            EventPayload::GrantWithdrawn(w) => withdrawals.push(w.grant_id.to_string()),
+            _ => {}
+        }
+    }
+    (grants, withdrawals)
 }
 
 /// Prints a run's figures past the test harness's capture (one write, straight to stderr), so
