@@ -695,6 +695,9 @@ pub struct AccessRequestArgs {
 
 /// `consent report …`
 #[derive(Debug, Subcommand)]
+#[command(
+    after_help = "Example:\n  consent report notice --profile profile.json --lang nn --format pdf --out personvern.pdf"
+)]
 pub enum ReportCommand {
     /// The answer to a person's request for access (GDPR Art. 15) as a letter: a recorded
     /// read of their data, like `export` (the same --lookup-purpose and permission)
