@@ -47,21 +47,13 @@ find_bindir() {
     return 1
 }
 
-install_postgres() {
-    [ "$(id -u)" -eq 0 ] || die "PostgreSQL is not installed and only root can install it (apt-get install postgresql)"
-    command -v apt-get >/dev/null || die "PostgreSQL is not installed and apt-get is missing"
-    echo "pg.sh: installing Debian's postgresql (pg_ctl is missing)" >&2
+# Installs a Debian package the cluster needs, as root with apt-get, or fails saying so.
+apt_install() { # package why
+    [ "$(id -u)" -eq 0 ] || die "$1 is not installed and only root can install it (apt-get install $1)"
+    command -v apt-get >/dev/null || die "$1 is not installed and apt-get is missing"
+    echo "pg.sh: installing $1 ($2)" >&2
     apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql >&2
-}
-
-install_openssl() {
-    command -v openssl >/dev/null && return 0
-    [ "$(id -u)" -eq 0 ] || die "openssl is not installed and only root can install it (apt-get install openssl)"
-    command -v apt-get >/dev/null || die "openssl is not installed and apt-get is missing"
-    echo "pg.sh: installing openssl (for the server's test certificate)" >&2
-    apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openssl >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$1" >&2
 }
 
 # The test CA (target/pg/tls/ca.pem), a CA that signed nothing (other-ca.pem), and the server's
@@ -70,7 +62,7 @@ install_openssl() {
 make_certificates() {
     local dir="$1" tls="$STATE/tls"
     [ -f "$tls/ca.pem" ] && [ -f "$tls/other-ca.pem" ] && [ -f "$dir/tls/server.crt" ] && return 0
-    install_openssl
+    command -v openssl >/dev/null || apt_install openssl "for the server's test certificate"
     rm -rf "$tls" "$dir/tls"
     mkdir -p "$tls"
     chmod 0700 "$tls"
@@ -106,7 +98,7 @@ require_tls_for_tls_role() {
 bindir() {
     local dir
     if ! dir="$(find_bindir)"; then
-        install_postgres
+        apt_install postgresql "pg_ctl is missing"
         dir="$(find_bindir)" || die "postgresql was installed but pg_ctl is still missing"
     fi
     echo "$dir"

@@ -3,14 +3,12 @@
 use std::time::Duration;
 
 use consent_core::{Error, ErrorCode, Result};
-use rustls::ClientConfig;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, Client, NoTls};
-use tokio_postgres_rustls::MakeRustlsConnect;
+use tokio_postgres::{AsyncMessage, Client};
 
-use crate::conn::{channel, db_error};
+use crate::conn::{Drive, channel, connect_client, db_error};
 use crate::url::LedgerUrl;
 
 /// Woken after each write that appended records commits, anywhere. A hint to read the log
@@ -35,34 +33,39 @@ impl std::fmt::Debug for Listener {
 
 /// Drives a listening connection on the runtime, passing its notifications (and its end, as an
 /// error scrubbed of the password) to `sender`.
-fn drive<S, T>(
-    mut connection: tokio_postgres::Connection<S, T>,
+struct Notifications {
     sender: mpsc::UnboundedSender<std::result::Result<String, String>>,
     scrub: LedgerUrl,
-) where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    tokio::spawn(async move {
-        loop {
-            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                Some(Ok(AsyncMessage::Notification(n))) => {
-                    if sender.send(Ok(n.payload().to_owned())).is_err() {
+}
+
+impl Drive for Notifications {
+    fn drive<S, T>(self, mut connection: tokio_postgres::Connection<S, T>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let Notifications { sender, scrub } = self;
+        tokio::spawn(async move {
+            loop {
+                match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    Some(Ok(AsyncMessage::Notification(n))) => {
+                        if sender.send(Ok(n.payload().to_owned())).is_err() {
+                            return;
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => {
+                        let _ = sender.send(Err(scrub.scrub(&e.to_string())));
+                        return;
+                    }
+                    None => {
+                        let _ = sender.send(Err("the connection closed".to_owned()));
                         return;
                     }
                 }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => {
-                    let _ = sender.send(Err(scrub.scrub(&e.to_string())));
-                    return;
-                }
-                None => {
-                    let _ = sender.send(Err("the connection closed".to_owned()));
-                    return;
-                }
             }
-        }
-    });
+        });
+    }
 }
 
 impl Listener {
@@ -79,26 +82,15 @@ impl Listener {
         let context = format!("cannot listen on the ledger database `{}`", url.redacted);
         let (sender, messages) = mpsc::unbounded_channel();
         let client = rt.block_on(async {
-            let client = match &url.tls {
-                None => {
-                    let (client, connection) = url
-                        .config
-                        .connect(NoTls)
-                        .await
-                        .map_err(|e| db_error(url, &context, &e))?;
-                    drive(connection, sender, url.clone());
-                    client
-                }
-                Some(tls) => {
-                    let (client, connection) = url
-                        .config
-                        .connect(MakeRustlsConnect::new(ClientConfig::clone(tls)))
-                        .await
-                        .map_err(|e| db_error(url, &context, &e))?;
-                    drive(connection, sender, url.clone());
-                    client
-                }
-            };
+            let client = connect_client(
+                url,
+                &context,
+                Notifications {
+                    sender,
+                    scrub: url.clone(),
+                },
+            )
+            .await?;
             client
                 .batch_execute(&format!("LISTEN \"{}\"", channel(url)))
                 .await

@@ -83,6 +83,8 @@ fn the_tls_only_role_is_refused_without_tls() {
     let location = url(&schema, "127.0.0.1", "sslmode=disable");
     let error = open_error(&location);
     assert_eq!(error.code(), ErrorCode::Storage, "{error}");
+    // Refused by pg_hba's `hostnossl … reject` line: not a wrong password or a missing role.
+    assert!(error.message().contains("no encryption"), "{error}");
     let password = password_of(schema.server()).expect("password");
     assert!(!error.message().contains(&password), "{error}");
 }
