@@ -26,6 +26,26 @@ fn numbers() -> Vec<String> {
         .collect()
 }
 
+/// A child of 15 (in 2026), for whom a representative grants.
+fn child() -> String {
+    national_id("010510", "51")
+}
+
+/// A representative's grant for [`child`], whose authority ends in June 2026.
+fn representative_request() -> GrantRequest {
+    let mut json = grant_json(
+        &child(),
+        &["nav"],
+        &["case_handling"],
+        &["name", "family"],
+        false,
+    );
+    json["grantor"] = serde_json::json!({"role": "representant", "id": ADULT,
+        "authority": "UDI 2025/991", "authority_valid_until": "2026-06-01T00:00:00Z"});
+    json["child_heard"] = child_heard();
+    GrantRequest::from_json(&json.to_string()).unwrap()
+}
+
 fn request(number: &str, purpose: &str) -> GrantRequest {
     GrantRequest::from_json(
         &grant_json(number, &["nav"], &[purpose], &["name", "family"], false).to_string(),
@@ -33,7 +53,7 @@ fn request(number: &str, purpose: &str) -> GrantRequest {
     .unwrap()
 }
 
-/// Grants, withdrawals, a restriction, an objection and an erasure, from `from` on.
+/// Grants, withdrawals, restrictions, objections and representatives' grants, from `from` on.
 fn write(ledger: &Ledger, from: usize, to: usize) {
     let numbers = numbers();
     for round in from..to {
@@ -60,9 +80,29 @@ fn write(ledger: &Ledger, from: usize, to: usize) {
                 .object(&subject, "case_handling", recorded_at(), &actor())
                 .map(|_| ())
                 .unwrap(),
+            4 => ledger
+                .grant(&representative_request(), &actor())
+                .map(|_| ())
+                .unwrap(),
             _ => {}
         }
     }
+}
+
+/// Each subject's decision (the representative's grant for the child before and after its
+/// authority ends), as a user sees it; reads no event payload and no data key.
+fn decisions(ledger: &Ledger) -> Vec<String> {
+    let mut out = Vec::new();
+    for number in numbers().into_iter().chain([child()]) {
+        let subject = subject(ledger, &number);
+        for when in [at(2026, 3, 1), at(2026, 7, 1)] {
+            let decision = ledger
+                .decide_with(&subject, "nav", "case_handling", &["family"], when)
+                .unwrap();
+            out.push(format!("{} {}", decision.permitted(), decision.explain()));
+        }
+    }
+    out
 }
 
 /// Everything a user sees: each subject's decision and export, the counts, the event count.
@@ -72,18 +112,9 @@ fn state(ledger: &Ledger) -> Vec<String> {
         ledger.sizes().unwrap(),
         ledger.event_count()
     )];
-    for number in numbers() {
+    out.extend(decisions(ledger));
+    for number in numbers().into_iter().chain([child()]) {
         let subject = subject(ledger, &number);
-        let decision = ledger
-            .decide_with(
-                &subject,
-                "nav",
-                "case_handling",
-                &["family"],
-                at(2026, 3, 1),
-            )
-            .unwrap();
-        out.push(format!("{} {}", decision.permitted(), decision.explain()));
         out.push(
             ledger
                 .subject_export(&subject, &actor(), LOOKUP)
@@ -130,10 +161,15 @@ fn an_open_from_a_snapshot_holds_what_a_full_replay_holds() {
     let path = dir.path().join("consent.db");
     let ledger = Ledger::open(&path, options().with_snapshot_every(0)).unwrap();
     write(&ledger, 0, 12);
+    // An erasure the snapshot holds, and a grant for the erased person after it (a new key).
+    ledger
+        .request_erasure(&subject(&ledger, &numbers()[5]), &dpo())
+        .unwrap();
+    write(&ledger, 12, 13);
     let seq = ledger.write_snapshot().unwrap().unwrap();
     assert_eq!(seq, ledger.event_count());
     // Events after the snapshot, an erasure among them, are replayed on top of it.
-    write(&ledger, 12, 20);
+    write(&ledger, 13, 21);
     ledger
         .request_erasure(&subject(&ledger, &numbers()[2]), &dpo())
         .unwrap();
@@ -331,4 +367,116 @@ fn idempotency_keys_survive_an_open_from_a_snapshot() {
     let events = reopened.event_count();
     assert_eq!(reopened.grant(&keyed, &actor()).unwrap(), first);
     assert_eq!(reopened.event_count(), events, "a retry writes nothing");
+}
+
+/// The MAC a snapshot of the ledger whose key is `key` carries (as `ledger/snapshot.rs`
+/// computes it), so a test can make a snapshot that only its layout makes wrong.
+fn snapshot_mac(key: &[u8; 32], body: &[u8]) -> [u8; 32] {
+    let mut derive = blake3::Hasher::new_derive_key("consent 2026 projection snapshot");
+    derive.update(key);
+    *blake3::keyed_hash(derive.finalize().as_bytes(), body).as_bytes()
+}
+
+/// A snapshot of an earlier layout, genuine (its MAC verifies under the ledger's key), is
+/// ignored and reported, never read as this layout: the open replays the log.
+#[test]
+fn a_snapshot_of_an_earlier_layout_is_ignored_not_misread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let key = [7u8; 32];
+    let keyed = || options().with_key(PseudonymKey::from_bytes(key));
+    let ledger = Ledger::open(&path, keyed()).unwrap();
+    write(&ledger, 0, 10);
+    ledger.write_snapshot().unwrap();
+    let expected = decisions(&ledger);
+    drop(ledger);
+    let good = std::fs::read(snapshot_of(&path)).unwrap();
+    let body = &good[..good.len() - 32];
+    assert_eq!(&body[..16], b"consent-snap-v3\n");
+    for magic in [b"consent-snap-v2\n", b"consent-snap-v1\n"] {
+        let mut old = body.to_vec();
+        old[..16].copy_from_slice(magic);
+        let tag = snapshot_mac(&key, &old);
+        old.extend_from_slice(&tag);
+        std::fs::write(snapshot_of(&path), &old).unwrap();
+        let ledger = Ledger::open(&path, keyed()).unwrap();
+        ignored(&ledger.snapshot_status(), "another version");
+        assert_eq!(decisions(&ledger), expected);
+    }
+    // The genuine snapshot, for contrast, is used.
+    std::fs::write(snapshot_of(&path), &good).unwrap();
+    let ledger = Ledger::open(&path, keyed()).unwrap();
+    assert!(matches!(
+        ledger.snapshot_status(),
+        SnapshotStatus::Used { .. }
+    ));
+    assert_eq!(decisions(&ledger), expected);
+}
+
+/// After an open from a snapshot the subjects' data keys stay wrapped in the store until a
+/// call needs one. A key altered or deleted behind the ledger's back then fails that call
+/// with `Integrity` (never a new key, never a redacted read); decisions, which read no key,
+/// are those of the ledger as it was; and a full replay refuses the file.
+#[test]
+fn a_key_the_snapshot_names_is_unwrapped_at_first_use_and_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let ledger = Ledger::open(&path, options()).unwrap();
+    write(&ledger, 0, 10);
+    ledger.write_snapshot().unwrap();
+    let expected = decisions(&ledger);
+    drop(ledger);
+    // Untouched, the keys unwrap when first needed: exports read every payload, a grant for
+    // a known subject seals under its key.
+    let (with, status, replayed) = both(&path);
+    assert!(matches!(status, SnapshotStatus::Used { .. }));
+    assert_eq!(with, replayed);
+    let snapshot = std::fs::read(snapshot_of(&path)).unwrap();
+    for tamper in [
+        "UPDATE subject_keys SET wrapped = zeroblob(length(wrapped))",
+        "UPDATE subject_keys SET since_seq = since_seq + 1",
+        "DELETE FROM subject_keys",
+    ] {
+        let copy = dir.path().join("tampered.db");
+        for suffix in ["", ".key"] {
+            std::fs::copy(
+                format!("{}{suffix}", path.display()),
+                format!("{}{suffix}", copy.display()),
+            )
+            .unwrap();
+        }
+        std::fs::write(snapshot_of(&copy), &snapshot).unwrap();
+        {
+            let conn = rusqlite::Connection::open(&copy).unwrap();
+            conn.execute(tamper, []).unwrap();
+        }
+        let ledger = Ledger::open(&copy, options().with_snapshot_every(0)).unwrap();
+        assert!(matches!(
+            ledger.snapshot_status(),
+            SnapshotStatus::Used { .. }
+        ));
+        assert_eq!(decisions(&ledger), expected, "{tamper}");
+        let person = subject(&ledger, &numbers()[0]);
+        let export = ledger.subject_export(&person, &actor(), LOOKUP);
+        assert_eq!(
+            export.unwrap_err().code(),
+            consent_core::ErrorCode::Integrity,
+            "{tamper}"
+        );
+        let events = ledger.event_count();
+        let grant = ledger.grant(&request(&numbers()[0], "case_handling"), &actor());
+        assert_eq!(
+            grant.unwrap_err().code(),
+            consent_core::ErrorCode::Integrity,
+            "{tamper}"
+        );
+        assert_eq!(ledger.event_count(), events, "{tamper}: nothing written");
+        assert_eq!(decisions(&ledger), expected, "{tamper}");
+        drop(ledger);
+        std::fs::remove_file(snapshot_of(&copy)).unwrap();
+        assert!(Ledger::open(&copy, options()).is_err(), "{tamper}");
+        for suffix in ["", ".key", "-wal", "-shm", ".head", ".lock"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+        }
+    }
 }

@@ -155,7 +155,7 @@ impl Ledger {
         for (seq, item) in (first_seq..).zip(pending) {
             let key = match item.subject {
                 Some(subject) if item.payload.is_personal() || item.payload.has_sealed_part() => {
-                    Some(match projection.key(&subject) {
+                    Some(match self.data_key(&projection, &subject)? {
                         Some((key, _)) if !destroy.contains(&subject) => key,
                         _ => match fresh.get(&subject) {
                             Some(key) => *key,

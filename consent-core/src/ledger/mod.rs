@@ -356,6 +356,9 @@ struct Inner {
     snapshot_seq: AtomicU64,
     /// [`LedgerOptions::snapshot_every`].
     snapshot_every: u64,
+    /// The wrapped subject keys, read from the store when a key a snapshot named is first
+    /// needed (`snapshot.rs`): wrapped as the store holds them, unwrapped one at a time.
+    stored_keys: Mutex<Option<snapshot::StoredKeys>>,
     /// Accesses waiting to be recorded: whoever holds the writer next commits them all in one
     /// write (group commit, `access.rs`).
     accesses: access::AccessQueue,
@@ -578,6 +581,7 @@ impl Ledger {
                 snapshot_file: OnceLock::new(),
                 snapshot_seq: AtomicU64::new(snapshot_seq),
                 snapshot_every: options.snapshot_every,
+                stored_keys: Mutex::new(None),
                 accesses: access::AccessQueue::default(),
             }),
         };
@@ -651,42 +655,20 @@ impl Ledger {
         Result<(Projection, Writer, Vec<adopt::Adoption>)>,
         snapshot::SnapshotStatus,
     ) {
-        let load = || {
-            check_metadata(store, key)
-                .map_err(|e| e.to_string())
-                .and_then(|()| snapshot::load(path, store, key))
-        };
-        let unwrap = || check::unwrap_keys(store, &KeyWrapper::new(key), check::Wrapping::Current);
-        // With a snapshot there, the subject keys are unwrapped on a second thread while the
-        // snapshot is read, checked and decoded (each takes a few hundred ms at a million
-        // events).
-        let (loaded, keys) = if path.exists() {
-            std::thread::scope(|scope| {
-                let keys = scope.spawn(unwrap);
-                let loaded = load();
-                let keys = keys.join().unwrap_or_else(|_| {
-                    Err(Error::storage("opening the ledger", "a thread panicked"))
-                });
-                (loaded, keys)
-            })
-        } else {
-            (Ok(None), Ok(check::Keys::default()))
-        };
+        // The subject keys are not read here: the snapshot names which subjects have one, and
+        // each is unwrapped from the store when a call first needs it (`Ledger::data_key`).
+        let loaded = check_metadata(store, key)
+            .map_err(|e| e.to_string())
+            .and_then(|()| snapshot::load(path, store, key));
         match loaded {
             Ok(Some(loaded)) => {
                 let seq = loaded.writer.last_seq;
-                let keyed = keys.map(|keys| {
-                    let mut projection = loaded.projection;
-                    // Keys of events up to the snapshot; the catch-up adds later ones.
-                    for (subject, (key, since)) in keys {
-                        if since <= seq {
-                            projection.set_key(subject, key, since);
-                        }
-                    }
-                    projection.shrink();
-                    (projection, loaded.writer, loaded.adoptions)
-                });
-                (keyed, snapshot::SnapshotStatus::Used { seq })
+                let mut projection = loaded.projection;
+                projection.shrink();
+                (
+                    Ok((projection, loaded.writer, loaded.adoptions)),
+                    snapshot::SnapshotStatus::Used { seq },
+                )
             }
             Ok(None) => (
                 Ledger::replayed(store, catalogue, key),
@@ -933,7 +915,7 @@ impl Ledger {
                 let hash = verified.hash;
                 // A lock that cannot be read is an error, never a redacted payload.
                 let key = match verified.header.subject {
-                    Some(subject) => self.read()?.key(&subject),
+                    Some(subject) => self.data_key(&*self.read()?, &subject)?,
                     None => None,
                 };
                 let event = open_event(verified, |_| key)?;

@@ -676,7 +676,7 @@ impl Ledger {
             projection
                 .earlier_ids(&pseudonym)
                 .into_iter()
-                .filter(|id| projection.key(id).is_some())
+                .filter(|id| projection.has_key(id))
                 .collect()
         };
         ids.push(pseudonym);

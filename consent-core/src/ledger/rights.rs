@@ -90,11 +90,19 @@ impl Ledger {
             records.sort_by_key(|r| r.seq);
         }
         let projection = self.read()?;
+        // The keys of the subjects the records name (unwrapped now if not yet: an error then
+        // is the call's, never a redacted payload).
+        let mut keys = std::collections::HashMap::new();
+        for subject in records.iter().filter_map(|r| r.subject.map(Pseudonym)) {
+            if let std::collections::hash_map::Entry::Vacant(entry) = keys.entry(subject) {
+                entry.insert(self.data_key(&projection, &subject)?);
+            }
+        }
         records
             .into_iter()
             .map(|record| {
                 let verified = record::verify_record(record, None)?;
-                open_event(verified, |s| projection.key(s))
+                open_event(verified, |s| keys.get(s).copied().flatten())
             })
             .collect()
     }

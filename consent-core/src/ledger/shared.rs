@@ -323,7 +323,7 @@ impl Ledger {
             let projection = self.read()?;
             for subject in records.iter().filter_map(|r| r.subject.map(Pseudonym)) {
                 if !keys.contains_key(&subject)
-                    && let Some(key) = projection.key(&subject)
+                    && let Some(key) = self.data_key(&projection, &subject)?
                 {
                     keys.insert(subject, key);
                 }

@@ -8,6 +8,11 @@
 //! snapshot that is stale (the log does not hold its event N: a restore), corrupt, forged, of
 //! another ledger or of another version is ignored (a full replay) and reported through
 //! [`Ledger::snapshot_status`]. `verify` always checks the whole chain.
+//!
+//! The snapshot holds no key material: it names which subjects have a data key and the first
+//! event each seals. Opening from it reads no key; a call that needs a subject's key (a write
+//! for the subject, reading its events) unwraps that key from the store then
+//! ([`Ledger::data_key`]), and fails with `Integrity` when it is missing or does not unwrap.
 
 use std::fs;
 use std::io::Write as _;
@@ -16,19 +21,24 @@ use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 
+use std::collections::HashMap;
+
 use super::adopt::Adoption;
 use super::{Ledger, Writer};
 use crate::catalogue::Catalogue;
-use crate::error::{Error, Result};
-use crate::id::pseudonym::PseudonymKey;
+use crate::error::{Error, ErrorCode, Result};
+use crate::id::pseudonym::{Pseudonym, PseudonymKey};
 use crate::log::record::Hash;
+use crate::log::seal::DataKey;
 use crate::projection::Projection;
 use crate::projection::snapshot::{Reader, Writer as Bytes};
-use crate::store::Store;
 use crate::store::sqlite::{beside, set_mode};
+use crate::store::{Store, SubjectKey};
 
 /// The first bytes of a snapshot file of this layout.
-const MAGIC: &[u8; 16] = b"consent-snap-v2\n";
+/// Version 3 adds which subjects hold a data key (version 2 snapshots are ignored: the open
+/// then replays the log and the next close writes one of this version).
+const MAGIC: &[u8; 16] = b"consent-snap-v3\n";
 
 /// The key-derivation context of the snapshot's MAC.
 const MAC_CONTEXT: &str = "consent 2026 projection snapshot";
@@ -97,31 +107,27 @@ pub(super) fn load(
     let Some((body, tag)) = bytes.split_last_chunk::<32>() else {
         return Err("it is truncated".to_owned());
     };
-    if !constant_time_eq(&mac(key, body), tag) {
+    // The MAC is checked on a second thread while this one decodes: nothing decoded is used
+    // unless the MAC verifies, and decoding never trusts a length, so reading bytes not yet
+    // verified costs at most the work of a snapshot of that size.
+    let (verified, decoded) = std::thread::scope(|scope| {
+        let check = || constant_time_eq(&mac(key, body), tag);
+        let checking = std::thread::Builder::new()
+            .name("consent-snapshot".into())
+            .spawn_scoped(scope, check);
+        let decoded = decode(body);
+        let verified = match checking {
+            // A thread that panicked verified nothing.
+            Ok(thread) => thread.join().unwrap_or(false),
+            // No thread to be had: checked here.
+            Err(_) => check(),
+        };
+        (verified, decoded)
+    });
+    if !verified {
         return Err("its MAC does not verify (corrupt, forged, or of another key)".to_owned());
     }
-    let mut r = Reader(body);
-    if r.take::<16>().as_ref() != Some(MAGIC) {
-        return Err("it is of another version".to_owned());
-    }
-    let decoded = (|| {
-        let seq = r.u64()?;
-        let hash = r.take::<32>()?;
-        let mut adoptions = Vec::new();
-        for _ in 0..r.len(16)? {
-            let from = r.i64()?;
-            let length = r.len(1)?;
-            let text = r.0.get(..length)?;
-            r.0 = r.0.get(length..)?;
-            let toml = std::str::from_utf8(text).ok()?;
-            adoptions.push((from, toml.to_owned()));
-        }
-        let projection = Projection::decode(&mut r)?;
-        r.is_empty().then_some((seq, hash, adoptions, projection))
-    })();
-    let Some((seq, hash, adoptions, projection)) = decoded else {
-        return Err("its contents do not decode".to_owned());
-    };
+    let (seq, hash, adoptions, projection) = decoded?;
     // The log must hold the snapshot's last event, unchanged.
     let mut stored = None;
     store
@@ -152,6 +158,35 @@ pub(super) fn load(
         },
         adoptions,
     }))
+}
+
+/// The snapshot's contents: its event, that event's hash, the adopted catalogues and the
+/// projection; `Err(reason)` for another layout or bytes that do not decode.
+#[expect(
+    clippy::type_complexity,
+    reason = "the parts of one file, named where they are used"
+)]
+fn decode(body: &[u8]) -> std::result::Result<(u64, Hash, Vec<(i64, String)>, Projection), String> {
+    let mut r = Reader(body);
+    if r.take::<16>().as_ref() != Some(MAGIC) {
+        return Err("it is of another version".to_owned());
+    }
+    let decoded = (|| {
+        let seq = r.u64()?;
+        let hash = r.take::<32>()?;
+        let mut adoptions = Vec::new();
+        for _ in 0..r.len(16)? {
+            let from = r.i64()?;
+            let length = r.len(1)?;
+            let text = r.0.get(..length)?;
+            r.0 = r.0.get(length..)?;
+            let toml = std::str::from_utf8(text).ok()?;
+            adoptions.push((from, toml.to_owned()));
+        }
+        let projection = Projection::decode(&mut r)?;
+        r.is_empty().then_some((seq, hash, adoptions, projection))
+    })();
+    decoded.ok_or_else(|| "its contents do not decode".to_owned())
 }
 
 fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
@@ -243,6 +278,86 @@ impl Ledger {
     /// Makes this (writable, file) ledger write its snapshots to `path` with `mode`.
     pub(super) fn keep_snapshots(&self, path: PathBuf, mode: u32) {
         let _ = self.inner.snapshot_file.set((path, mode));
+    }
+}
+
+/// The subject keys as the store holds them (wrapped), by subject.
+pub(super) type StoredKeys = HashMap<Pseudonym, SubjectKey>;
+
+impl Ledger {
+    /// A subject's data key and the first event it seals (`None`: the ledger holds none for
+    /// it). A key the snapshot named is unwrapped from the store the first time it is needed,
+    /// and kept unwrapped from then on.
+    ///
+    /// # Errors
+    /// `Integrity` when the key the snapshot names is not stored (or for another first event),
+    /// does not unwrap (altered, or of another subject), or the subject has two; `Storage`.
+    pub(super) fn data_key(
+        &self,
+        projection: &Projection,
+        subject: &Pseudonym,
+    ) -> Result<Option<(DataKey, u64)>> {
+        let Some(entry) = projection.key_entry(subject) else {
+            return Ok(None);
+        };
+        if let Some(key) = entry.key.get() {
+            return Ok(Some((*key, entry.since)));
+        }
+        let mut stored = self
+            .inner
+            .stored_keys
+            .lock()
+            .map_err(|_| super::poisoned())?;
+        // Another thread may have unwrapped it while this one waited.
+        if let Some(key) = entry.key.get() {
+            return Ok(Some((*key, entry.since)));
+        }
+        let unwrapped = self.unwrap_stored(&mut stored, subject, entry.since)?;
+        Ok(Some((*entry.key.get_or_init(|| unwrapped), entry.since)))
+    }
+
+    /// Unwraps the stored key of `subject` for events from `since` on (and drops its wrapped
+    /// copy: it is held unwrapped from now on); the wrapped keys are read from the store once,
+    /// on the first call.
+    fn unwrap_stored(
+        &self,
+        stored: &mut Option<StoredKeys>,
+        subject: &Pseudonym,
+        since: u64,
+    ) -> Result<DataKey> {
+        let keys = match stored {
+            Some(keys) => keys,
+            empty => {
+                let mut keys = StoredKeys::new();
+                self.inner.store.subject_keys(&mut |key: SubjectKey| {
+                    let subject = Pseudonym(key.subject);
+                    match keys.insert(subject, key) {
+                        None => Ok(()),
+                        Some(_) => Err(Error::new(
+                            ErrorCode::Integrity,
+                            format!("subject `{subject}` has two data keys"),
+                        )),
+                    }
+                })?;
+                empty.insert(keys)
+            }
+        };
+        match keys.get(subject) {
+            Some(key) if key.since_seq == since => {
+                let unwrapped = self
+                    .inner
+                    .wrapper
+                    .unwrap_key(subject, since, &key.wrapped)?;
+                keys.remove(subject);
+                Ok(unwrapped)
+            }
+            _ => Err(Error::new(
+                ErrorCode::Integrity,
+                format!(
+                    "the data key of subject `{subject}` for events from {since} on is not stored: it was deleted or replaced behind the ledger's back (`consent verify` checks the whole ledger)"
+                ),
+            )),
+        }
     }
 }
 

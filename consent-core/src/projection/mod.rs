@@ -24,7 +24,18 @@ use crate::policy::grant_state::{GrantState, NEVER};
 use crate::policy::restriction::{Flags, ObjectionSpan, RestrictionSpan};
 use subjects::{EMPTY_SUBJECT, SubjectTable};
 
-type KeyMap = HashMap<Pseudonym, (DataKey, u64), BuildHasherDefault<PseudonymHasher>>;
+type KeyMap = HashMap<Pseudonym, KeyEntry, BuildHasherDefault<PseudonymHasher>>;
+
+/// A subject's data key and the first event it seals. A key the replay or a write made is
+/// held unwrapped; a key a snapshot names stays wrapped in the store until a call first needs
+/// it (`Ledger::data_key` unwraps it then, and fails closed when it does not unwrap).
+#[derive(Debug)]
+pub(crate) struct KeyEntry {
+    /// The first event the key seals.
+    pub since: u64,
+    /// The key, once unwrapped.
+    pub key: std::sync::OnceLock<DataKey>,
+}
 
 /// The projection of the event log.
 #[derive(Debug, Default)]
@@ -32,7 +43,8 @@ pub(crate) struct Projection {
     /// What decisions read: a subject's grants sit inside its entry.
     subjects: SubjectTable,
     /// Each subject's data key and the first event it seals: only writes and reads of event
-    /// payloads need it, so it lives apart from the decision state.
+    /// payloads need it, so it lives apart from the decision state (and after an open from a
+    /// snapshot, a key is unwrapped only when first needed).
     keys: KeyMap,
     grants: FxHashMap<GrantId, Pseudonym>,
     /// The restrictions and objections of the few subjects that have any.
@@ -61,7 +73,13 @@ impl Projection {
     /// Records a subject's data key (before its first sealed event is applied).
     pub fn set_key(&mut self, subject: Pseudonym, key: DataKey, since_seq: u64) {
         self.erased.remove(&subject);
-        self.keys.insert(subject, (key, since_seq));
+        self.keys.insert(
+            subject,
+            KeyEntry {
+                since: since_seq,
+                key: std::sync::OnceLock::from(key),
+            },
+        );
     }
 
     /// Forgets a subject's data key (a write that would have introduced it failed).
@@ -356,8 +374,14 @@ impl Projection {
         Some((subject, state))
     }
 
-    pub fn key(&self, subject: &Pseudonym) -> Option<(DataKey, u64)> {
-        self.keys.get(subject).copied()
+    /// A subject's data key entry (unwrapped or not yet): see `Ledger::data_key`.
+    pub fn key_entry(&self, subject: &Pseudonym) -> Option<&KeyEntry> {
+        self.keys.get(subject)
+    }
+
+    /// Whether a data key of `subject` itself is held.
+    pub fn has_key(&self, subject: &Pseudonym) -> bool {
+        self.keys.contains_key(subject)
     }
 
     pub fn subjects(&self) -> impl Iterator<Item = (&Pseudonym, &SubjectState)> {

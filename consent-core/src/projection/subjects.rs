@@ -191,6 +191,21 @@ impl SubjectTable {
         }
         let mut state = SubjectState::default();
         change(&mut state);
+        self.push(subject, state);
+    }
+
+    /// Adds a subject that must be new (reading a snapshot): `false`, and nothing changed,
+    /// when it is already there.
+    pub(crate) fn insert_new(&mut self, subject: Pseudonym, state: SubjectState) -> bool {
+        if self.contains(&subject) {
+            return false;
+        }
+        self.push(subject, state);
+        true
+    }
+
+    /// Adds a subject known not to be there.
+    fn push(&mut self, subject: Pseudonym, state: SubjectState) {
         match u32::try_from(self.entries.len()) {
             Ok(entry) if entry < MAX_ENTRIES => {
                 if (self.entries.len() + 1) * 2 > self.slots.len() {
