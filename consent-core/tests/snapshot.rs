@@ -480,3 +480,258 @@ fn a_key_the_snapshot_names_is_unwrapped_at_first_use_and_fails_closed() {
         }
     }
 }
+
+/// [`both`] for a ledger opened with `options`.
+fn both_with(
+    path: &Path,
+    options: impl Fn() -> consent_core::LedgerOptions,
+) -> (Vec<String>, SnapshotStatus, Vec<String>) {
+    let copy = |with_snapshot: bool| -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let to = dir.path().join("consent.db");
+        std::fs::copy(path, &to).unwrap();
+        std::fs::copy(
+            format!("{}.key", path.display()),
+            format!("{}.key", to.display()),
+        )
+        .unwrap();
+        if with_snapshot && snapshot_of(path).exists() {
+            std::fs::copy(snapshot_of(path), snapshot_of(&to)).unwrap();
+        }
+        (dir, to)
+    };
+    let (_a, with_path) = copy(true);
+    let ledger = Ledger::open(&with_path, options()).unwrap();
+    let status = ledger.snapshot_status();
+    let with = state(&ledger);
+    drop(ledger);
+    let (_b, without_path) = copy(false);
+    let ledger = Ledger::open(&without_path, options()).unwrap();
+    assert_eq!(ledger.snapshot_status(), SnapshotStatus::Absent);
+    let replayed = state(&ledger);
+    drop(ledger);
+    (with, status, replayed)
+}
+
+/// Whether the ledger's export of `number` says the person is erased.
+fn erased(ledger: &Ledger, number: &str) -> bool {
+    let export = ledger
+        .subject_export(&subject(ledger, number), &actor(), LOOKUP)
+        .unwrap();
+    export.status == consent_core::SubjectStatus::Erased
+}
+
+/// The review's finding: a handle that opened from a snapshot and never needed a subject's
+/// data key (so never unwrapped it) catches up past another handle's kassasjon of that
+/// subject, whose key is then gone from the store: its next write, its snapshot at close and
+/// the open from that snapshot all succeed, with the subject erased, as a full replay has it.
+#[test]
+fn a_handle_from_a_snapshot_catches_up_past_another_handles_kassasjon() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let numbers = numbers();
+    let setup = Ledger::open(&path, kassasjon_options().with_snapshot_every(0)).unwrap();
+    for number in &numbers[..3] {
+        setup
+            .grant(&request(number, "case_handling"), &actor())
+            .unwrap();
+    }
+    setup.write_snapshot().unwrap();
+    drop(setup);
+    // A: from the snapshot, every key still wrapped in the store.
+    let a = Ledger::open(&path, kassasjon_options().with_snapshot_every(1)).unwrap();
+    assert!(matches!(a.snapshot_status(), SnapshotStatus::Used { .. }));
+    // B shreds the first person, whom A never touched.
+    let b = Ledger::open(&path, kassasjon_options().with_snapshot_every(0)).unwrap();
+    let person = subject(&b, &numbers[0]);
+    assert!(matches!(
+        erase_by_kassasjon(&b, &person),
+        consent_core::ErasureOutcome::Erased { .. }
+    ));
+    drop(b);
+    // A writes (catching up under the write lock first).
+    a.grant(&request(&numbers[1], "case_handling"), &actor())
+        .unwrap();
+    assert!(erased(&a, &numbers[0]));
+    let events = a.event_count();
+    drop(a);
+    // A's close wrote a snapshot of the head; the open uses it and agrees with a replay.
+    let reopened = Ledger::open(&path, kassasjon_options()).unwrap();
+    assert_eq!(
+        reopened.snapshot_status(),
+        SnapshotStatus::Used { seq: events }
+    );
+    assert!(erased(&reopened, &numbers[0]));
+    assert!(!erased(&reopened, &numbers[1]));
+    assert!(reopened.verify().unwrap().ok);
+    drop(reopened);
+    let (with, status, replayed) = both_with(&path, kassasjon_options);
+    assert!(matches!(status, SnapshotStatus::Used { .. }));
+    assert_eq!(with, replayed);
+}
+
+/// Fail closed still: a key the snapshot named that is gone from the store with no erasure
+/// of its subject among the events after the snapshot is `Integrity` for the catch-up (a write
+/// by the handle is refused, nothing written), and a full replay refuses the file.
+#[test]
+fn a_key_gone_without_an_erasure_still_fails_the_catch_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let ledger = Ledger::open(&path, options().with_snapshot_every(0)).unwrap();
+    write(&ledger, 0, 8);
+    ledger.write_snapshot().unwrap();
+    drop(ledger);
+    let a = Ledger::open(&path, options().with_snapshot_every(0)).unwrap();
+    assert!(matches!(a.snapshot_status(), SnapshotStatus::Used { .. }));
+    // Another handle writes for the first person, and the person's key is deleted behind
+    // the ledger's back (no erasure recorded).
+    let b = Ledger::open(&path, options().with_snapshot_every(0)).unwrap();
+    b.grant(&request(&numbers()[0], "case_handling"), &actor())
+        .unwrap();
+    let head = b.event_count();
+    drop(b);
+    let pseudonym = {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let subject: Vec<u8> = conn
+            .query_row(
+                "SELECT subject FROM events WHERE seq = ?1",
+                [i64::try_from(head).unwrap()],
+                |row| row.get(0),
+            )
+            .unwrap();
+        conn.execute("DELETE FROM subject_keys WHERE subject = ?1", [&subject])
+            .unwrap();
+        subject
+    };
+    assert_eq!(pseudonym.len(), 16);
+    let events = a.event_count();
+    let grant = a.grant(&request(&numbers()[1], "case_handling"), &actor());
+    let error = grant.unwrap_err();
+    assert_eq!(
+        error.code(),
+        consent_core::ErrorCode::Integrity,
+        "{}",
+        error.message()
+    );
+    assert!(
+        error.message().contains("not stored"),
+        "{}",
+        error.message()
+    );
+    assert_eq!(a.event_count(), events, "nothing applied, nothing written");
+    drop(a);
+    // An open from the snapshot cannot apply the tail, and the replay it falls back to
+    // refuses the file as a replay always did.
+    assert_eq!(
+        Ledger::open(&path, options()).unwrap_err().code(),
+        consent_core::ErrorCode::Integrity
+    );
+}
+
+/// A handle that closes after another process wrote (here a kassasjon, which removed the
+/// snapshot because it holds the person's grants) puts no snapshot in place: its state is
+/// behind the store's head and still holds the shredded person. The next open replays the
+/// log; a handle that writes a snapshot on request catches up first, and its snapshot is of
+/// the head.
+#[test]
+fn a_snapshot_is_never_put_in_place_behind_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let numbers = numbers();
+    // A replays the log (no snapshot yet): it holds every key unwrapped, as on main.
+    let a = Ledger::open(&path, kassasjon_options().with_snapshot_every(1)).unwrap();
+    for number in &numbers[..3] {
+        a.grant(&request(number, "case_handling"), &actor())
+            .unwrap();
+    }
+    let b = Ledger::open(&path, kassasjon_options().with_snapshot_every(0)).unwrap();
+    let person = subject(&b, &numbers[0]);
+    erase_by_kassasjon(&b, &person);
+    let head = b.event_count();
+    drop(b);
+    // A has not looked since: its state is behind the head.
+    assert!(a.event_count() < head);
+    drop(a);
+    assert!(
+        !snapshot_of(&path).exists(),
+        "a snapshot behind the head was put in place"
+    );
+    let reopened = Ledger::open(&path, kassasjon_options().with_snapshot_every(0)).unwrap();
+    assert_eq!(reopened.snapshot_status(), SnapshotStatus::Absent);
+    assert_eq!(reopened.event_count(), head);
+    assert!(erased(&reopened, &numbers[0]));
+    drop(reopened);
+
+    // Asked for one, a handle behind the head catches up and writes the head's.
+    let c = Ledger::open(&path, kassasjon_options().with_snapshot_every(0)).unwrap();
+    let d = Ledger::open(&path, kassasjon_options().with_snapshot_every(0)).unwrap();
+    d.grant(&request(&numbers[2], "case_handling"), &actor())
+        .unwrap();
+    let head = d.event_count();
+    drop(d);
+    assert!(c.event_count() < head);
+    assert_eq!(c.write_snapshot().unwrap(), Some(head));
+    drop(c);
+    let reopened = Ledger::open(&path, kassasjon_options()).unwrap();
+    assert_eq!(
+        reopened.snapshot_status(),
+        SnapshotStatus::Used { seq: head }
+    );
+    assert!(erased(&reopened, &numbers[0]));
+    drop(reopened);
+    let (with, status, replayed) = both_with(&path, kassasjon_options);
+    assert!(matches!(status, SnapshotStatus::Used { .. }));
+    assert_eq!(with, replayed);
+}
+
+/// A genuine snapshot (its MAC verifies) whose state the events after it cannot be applied
+/// to is ignored and reported, and the open replays the log rather than failing; no state of
+/// that snapshot is kept, and the next close writes a snapshot that is used.
+#[test]
+fn a_snapshot_the_tail_cannot_be_applied_to_is_ignored_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let ledger = Ledger::open(&path, options().with_snapshot_every(0)).unwrap();
+    write(&ledger, 0, 8);
+    ledger.write_snapshot().unwrap();
+    // Events after the snapshot, for people whose keys it names.
+    write(&ledger, 8, 12);
+    drop(ledger);
+    // The snapshot, re-signed with the ledger's key, naming every key for a later first
+    // event than the store holds it for (the last section: a count, then per subject its
+    // pseudonym and the first event its key seals).
+    let key =
+        consent_core::read_key_file(&PathBuf::from(format!("{}.key", path.display()))).unwrap();
+    let good = std::fs::read(snapshot_of(&path)).unwrap();
+    let mut body = good[..good.len() - 32].to_vec();
+    let end = body.len();
+    let count = (1..=64usize)
+        .find(|&count| {
+            let at = end - 24 * count;
+            let word = |from: usize| u64::from_le_bytes(body[from..from + 8].try_into().unwrap());
+            word(at - 8) == count as u64 && word(at - 16) == 8 + 24 * count as u64
+        })
+        .unwrap();
+    for entry in 0..count {
+        let since = end - 24 * count + 24 * entry + 16;
+        let value = u64::from_le_bytes(body[since..since + 8].try_into().unwrap());
+        body[since..since + 8].copy_from_slice(&(value + 1).to_le_bytes());
+    }
+    let tag = snapshot_mac(key.as_bytes(), &body);
+    body.extend_from_slice(&tag);
+    std::fs::write(snapshot_of(&path), &body).unwrap();
+    let (with, status, replayed) = both(&path);
+    ignored(&status, "could not be applied");
+    assert_eq!(with, replayed);
+    // The ledger itself: opened by a replay, and its close writes a snapshot that is used.
+    let ledger = Ledger::open(&path, options().with_snapshot_every(1)).unwrap();
+    ignored(&ledger.snapshot_status(), "could not be applied");
+    let events = ledger.event_count();
+    drop(ledger);
+    let reopened = Ledger::open(&path, options()).unwrap();
+    assert_eq!(
+        reopened.snapshot_status(),
+        SnapshotStatus::Used { seq: events }
+    );
+    assert!(reopened.verify().unwrap().ok);
+}

@@ -130,6 +130,7 @@ impl Ledger {
         }
         self.inner.events.store(seq, Ordering::Release);
         self.publish(seq);
+        self.forget_stored_keys(destroy);
         Ok(ids)
     }
 

@@ -366,8 +366,9 @@ struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // A snapshot only saves the next open time: one that cannot be written now leaves
-        // the next open to replay the log, which is always correct.
+        // A snapshot only saves the next open time: one that cannot be written now, or that
+        // would be behind the store's head (another process wrote after this one), is not
+        // put in place, and the next open starts from the snapshot there or replays the log.
         if snapshot::due_on_close(self) {
             let _ = snapshot::write_snapshot(self);
         }
@@ -544,7 +545,8 @@ impl Ledger {
         ended?;
         let snapshot_seq = status.used_seq();
         let now = options.clock.now();
-        let (catalogues, adopt_now) = Ledger::catalogues(
+        let mode = options.mode;
+        let (catalogues, mut adopt_now) = Ledger::catalogues(
             &adoptions,
             given.as_ref(),
             &catalogue,
@@ -561,7 +563,7 @@ impl Ledger {
         let remote = store
             .remote()
             .then(|| shared::Remote::new(options.max_staleness_ms));
-        let ledger = Ledger {
+        let mut ledger = Ledger {
             inner: Arc::new(Inner {
                 catalogue: catalogues,
                 key,
@@ -585,7 +587,11 @@ impl Ledger {
                 accesses: access::AccessQueue::default(),
             }),
         };
-        ledger.after_snapshot(status)?;
+        if let Some(adopt) =
+            ledger.settle_snapshot(status, &catalogue, given.as_ref(), now, mode)?
+        {
+            adopt_now = adopt;
+        }
         if adopt_now {
             let mut writer = ledger.lock_writer()?;
             // Another host may have created the ledger's first event since the replay: caught
@@ -679,6 +685,69 @@ impl Ledger {
                 snapshot::SnapshotStatus::Ignored { reason },
             ),
         }
+    }
+
+    /// After opening from a snapshot, applies the events after it and records what opening
+    /// made of the snapshot. A snapshot whose following events cannot be applied to it is not
+    /// used: the log is replayed instead, and the snapshot reported as ignored (an open fails
+    /// only when the log itself does not verify). Returns whether the ledger must then adopt
+    /// its catalogue (`None`: as decided before).
+    ///
+    /// # Errors
+    /// As [`Ledger::replay_instead`].
+    fn settle_snapshot(
+        &mut self,
+        status: snapshot::SnapshotStatus,
+        catalogue: &Catalogue,
+        given: Option<&Catalogue>,
+        now: DateTime<Utc>,
+        mode: OpenMode,
+    ) -> Result<Option<bool>> {
+        let (status, adopt) = match self.after_snapshot(&status) {
+            Ok(()) => (status, None),
+            Err(error) => {
+                let adopt = self.replay_instead(catalogue, given, now, mode)?;
+                let reason = format!(
+                    "the events after it could not be applied to it ({error}); the log was replayed"
+                );
+                (snapshot::SnapshotStatus::Ignored { reason }, Some(adopt))
+            }
+        };
+        let _ = self.inner.snapshot_status.set(status);
+        Ok(adopt)
+    }
+
+    /// Replaces the state a snapshot gave a ledger being opened (no handle of it is out yet)
+    /// with a full replay of its log; returns whether the ledger must adopt its catalogue now
+    /// (as [`Ledger::catalogues`]).
+    ///
+    /// # Errors
+    /// As [`Ledger::replayed`] and [`Ledger::catalogues`].
+    fn replay_instead(
+        &mut self,
+        catalogue: &Catalogue,
+        given: Option<&Catalogue>,
+        now: DateTime<Utc>,
+        mode: OpenMode,
+    ) -> Result<bool> {
+        let inner = Arc::get_mut(&mut self.inner)
+            .ok_or_else(|| Error::storage("opening the ledger", "it is already in use"))?;
+        inner.store.begin_read()?;
+        let replayed = Ledger::replayed(inner.store.as_ref(), catalogue, &inner.key);
+        let ended = inner.store.end_read();
+        let (projection, writer, adoptions) = replayed?;
+        ended?;
+        let (catalogues, adopt_now) =
+            Ledger::catalogues(&adoptions, given, catalogue, writer.last_seq, now, mode)?;
+        inner.catalogue = catalogues;
+        *inner.flagged.get_mut() = projection.any_flags();
+        *inner.projection.get_mut().map_err(|_| poisoned())? = projection;
+        *inner.events.get_mut() = writer.last_seq;
+        *inner.writer.get_mut().map_err(|_| poisoned())? = writer;
+        // No snapshot holds this state: the next close writes one.
+        *inner.snapshot_seq.get_mut() = 0;
+        *inner.stored_keys.get_mut().map_err(|_| poisoned())? = None;
+        Ok(adopt_now)
     }
 
     /// Checks a stored ledger's metadata and key, replays every event into a new projection and

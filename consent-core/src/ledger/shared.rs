@@ -15,6 +15,7 @@ use consent_shm::{Access, ErrorKind as ShmErrorKind, ForkGuard, SharedHead};
 
 use super::check::{Keys, Redactions};
 use super::replay::{Decoded, decode_record};
+use super::snapshot::{KeyLookup, key_not_stored};
 use super::verify::check_head;
 use super::{Ledger, Writer, poisoned};
 use crate::error::{Error, ErrorCode, Result};
@@ -32,6 +33,13 @@ pub(super) struct Shared {
     fork: ForkGuard,
     /// Whether this ledger may write (a read-only one never advances the head).
     writes: bool,
+}
+
+impl Shared {
+    /// Whether this is a child of `fork()`, which must not act on the ledger's state.
+    pub(super) fn forked(&self) -> bool {
+        self.fork.is_forked()
+    }
 }
 
 /// What a ledger on a store other hosts write (`Store::remote`, PostgreSQL) keeps to check
@@ -262,11 +270,17 @@ impl Ledger {
         let new_keys = self.unwrap_new_keys(&stored_keys)?;
         let (decoded, seq, hash) = self.decode_tail(writer, records, &new_keys)?;
         check_head(head, seq, &hash, &inner.mac_key)?;
+        let mut erased = Vec::new();
         {
             let mut projection = inner.projection.write().map_err(|_| poisoned())?;
             for event in decoded {
                 if let Some((from, adopted)) = event.adopted {
                     inner.catalogue.push(adopted, from)?;
+                }
+                if event.erasure
+                    && let Some(subject) = event.subject
+                {
+                    erased.push(subject);
                 }
                 if let Some(effect) = event.effect {
                     projection.apply(effect);
@@ -284,6 +298,7 @@ impl Ledger {
         writer.last_seq = seq;
         writer.last_hash = hash;
         inner.events.store(seq, Ordering::Release);
+        self.forget_stored_keys(&erased);
         Ok(())
     }
 
@@ -317,15 +332,26 @@ impl Ledger {
     ) -> Result<(Vec<Decoded>, u64, Hash)> {
         let inner = &self.inner;
         // Every key the new events may be sealed under: the new ones, and this process's for
-        // subjects it knew.
+        // subjects it knew. A key a snapshot named and this process never unwrapped may be
+        // gone from the store because another process's kassasjon destroyed it: its subject
+        // then has no key here (its sealed events before the erasure are unreadable, as a
+        // replay finds them), and the erasure must be among these events (checked below).
         let mut keys = new_keys.clone();
+        let mut not_stored: HashMap<Pseudonym, u64> = HashMap::new();
         {
             let projection = self.read()?;
             for subject in records.iter().filter_map(|r| r.subject.map(Pseudonym)) {
-                if !keys.contains_key(&subject)
-                    && let Some(key) = self.data_key(&projection, &subject)?
-                {
-                    keys.insert(subject, key);
+                if keys.contains_key(&subject) || not_stored.contains_key(&subject) {
+                    continue;
+                }
+                match self.key_lookup(&projection, &subject)? {
+                    KeyLookup::Absent => {}
+                    KeyLookup::Held(key, since) => {
+                        keys.insert(subject, (key, since));
+                    }
+                    KeyLookup::NotStored { since } => {
+                        not_stored.insert(subject, since);
+                    }
                 }
             }
         }
@@ -364,10 +390,16 @@ impl Ledger {
                 (true, Some(subject)) => redactions.unreadable(subject, seq),
                 (false, Some(subject)) if event.erasure => {
                     redactions.erased(subject, seq, new_keys)?;
+                    not_stored.remove(&subject);
                 }
                 _ => {}
             }
             decoded.push(event);
+        }
+        // A key missing from the store with no erasure of its subject here was deleted behind
+        // the ledger's back: nothing is applied (fail closed, as `Ledger::data_key` does).
+        if let Some((subject, since)) = not_stored.iter().min_by_key(|(_, since)| **since) {
+            return Err(key_not_stored(subject, *since));
         }
         redactions.check()?;
         Ok((decoded, seq, hash))

@@ -17,7 +17,7 @@
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -42,6 +42,10 @@ const MAGIC: &[u8; 16] = b"consent-snap-v3\n";
 
 /// The key-derivation context of the snapshot's MAC.
 const MAC_CONTEXT: &str = "consent 2026 projection snapshot";
+
+/// How many times [`Ledger::write_snapshot`] catches up and writes before it gives up on a
+/// ledger other processes keep writing.
+const SNAPSHOT_ATTEMPTS: u32 = 3;
 
 /// How many events after the last snapshot make closing a ledger write a new one, by default.
 pub const SNAPSHOT_EVERY: u64 = 10_000;
@@ -217,11 +221,14 @@ impl Ledger {
             .unwrap_or(SnapshotStatus::Absent)
     }
 
-    /// Writes a snapshot of the projection as it is now beside the ledger file (replacing the
-    /// one there, atomically), so the next open replays only what follows. Returns the event
-    /// it holds the state after, or `None` for a ledger that keeps none (in memory, read-only).
-    /// A ledger also writes one by itself when it is closed (its last handle dropped) with
-    /// [`LedgerOptions::snapshot_every`] or more events beyond its last.
+    /// Writes a snapshot of the ledger's state beside the ledger file (replacing the one
+    /// there, atomically), so the next open replays only what follows. It first applies what
+    /// other processes wrote, and the snapshot is of the store's head: one is put in place only
+    /// while the event it holds the state after is still the newest. Returns that event, or
+    /// `None` for a ledger that keeps none (in memory, read-only). A ledger also writes one by
+    /// itself when it is closed (its last handle dropped) with
+    /// [`LedgerOptions::snapshot_every`] or more events beyond its last, unless another
+    /// process wrote after it (then the next to close writes one).
     ///
     /// ```
     /// # use consent_core::{Ledger, LedgerOptions};
@@ -234,21 +241,42 @@ impl Ledger {
     /// [`LedgerOptions::snapshot_every`]: crate::LedgerOptions::snapshot_every
     ///
     /// # Errors
-    /// `Storage` when the file cannot be written.
+    /// `Storage` when the file cannot be written or the store read; `Integrity` when what
+    /// other processes wrote does not verify; `Conflict` when other processes wrote each time
+    /// this one had caught up (three times): nothing was put in place.
     pub fn write_snapshot(&self) -> Result<Option<u64>> {
-        write_snapshot(&self.inner)
+        if self.inner.snapshot_file.get().is_none() {
+            return Ok(None);
+        }
+        for _ in 0..SNAPSHOT_ATTEMPTS {
+            // Taking the writer lock applies what other processes committed.
+            drop(self.lock_writer()?);
+            match write_snapshot(&self.inner)? {
+                Written::NotKept => return Ok(None),
+                Written::At(seq) => return Ok(Some(seq)),
+                Written::Behind => {}
+            }
+        }
+        Err(Error::new(
+            ErrorCode::Conflict,
+            format!(
+                "other processes wrote to the ledger while each of {SNAPSHOT_ATTEMPTS} snapshots was written; no snapshot was written, try again"
+            ),
+        ))
     }
 }
 
 impl Ledger {
     /// After opening from a snapshot: applies the events after it, checked as a replay checks
-    /// them; then records what opening made of the snapshot.
-    pub(super) fn after_snapshot(&self, status: SnapshotStatus) -> Result<()> {
+    /// them (nothing is applied unless all of it verifies).
+    ///
+    /// # Errors
+    /// As [`Ledger::catch_up`]: the caller then replays the log instead.
+    pub(super) fn after_snapshot(&self, status: &SnapshotStatus) -> Result<()> {
         if status.used_seq() > 0 {
             let mut writer = self.inner.writer.lock().map_err(|_| super::poisoned())?;
             self.catch_up(&mut writer)?;
         }
-        let _ = self.inner.snapshot_status.set(status);
         Ok(())
     }
 
@@ -284,6 +312,29 @@ impl Ledger {
 /// The subject keys as the store holds them (wrapped), by subject.
 pub(super) type StoredKeys = HashMap<Pseudonym, SubjectKey>;
 
+/// What the ledger holds of a subject's data key (see [`Ledger::key_lookup`]).
+pub(super) enum KeyLookup {
+    /// The ledger holds no key for the subject.
+    Absent,
+    /// The key and the first event it seals.
+    Held(DataKey, u64),
+    /// The snapshot named a key for events from `since` on, and the store holds none for the
+    /// subject: deleted behind the ledger's back, or destroyed by a kassasjon another process
+    /// recorded after this one last looked (only a catch-up that applies that erasure may
+    /// accept this, see `Ledger::decode_tail`).
+    NotStored { since: u64 },
+}
+
+/// The error of a data key the snapshot named that the store no longer holds as named.
+pub(super) fn key_not_stored(subject: &Pseudonym, since: u64) -> Error {
+    Error::new(
+        ErrorCode::Integrity,
+        format!(
+            "the data key of subject `{subject}` for events from {since} on is not stored: it was deleted or replaced behind the ledger's back (`consent verify` checks the whole ledger)"
+        ),
+    )
+}
+
 impl Ledger {
     /// A subject's data key and the first event it seals (`None`: the ledger holds none for
     /// it). A key the snapshot named is unwrapped from the store the first time it is needed,
@@ -297,11 +348,29 @@ impl Ledger {
         projection: &Projection,
         subject: &Pseudonym,
     ) -> Result<Option<(DataKey, u64)>> {
+        match self.key_lookup(projection, subject)? {
+            KeyLookup::Absent => Ok(None),
+            KeyLookup::Held(key, since) => Ok(Some((key, since))),
+            KeyLookup::NotStored { since } => Err(key_not_stored(subject, since)),
+        }
+    }
+
+    /// As [`Ledger::data_key`], but a key the snapshot named that the store holds no key for
+    /// at all is [`KeyLookup::NotStored`] rather than an error, for the caller to explain.
+    ///
+    /// # Errors
+    /// `Integrity` when the store holds a key for the subject for another first event, it does
+    /// not unwrap, or the subject has two; `Storage`.
+    pub(super) fn key_lookup(
+        &self,
+        projection: &Projection,
+        subject: &Pseudonym,
+    ) -> Result<KeyLookup> {
         let Some(entry) = projection.key_entry(subject) else {
-            return Ok(None);
+            return Ok(KeyLookup::Absent);
         };
         if let Some(key) = entry.key.get() {
-            return Ok(Some((*key, entry.since)));
+            return Ok(KeyLookup::Held(*key, entry.since));
         }
         let mut stored = self
             .inner
@@ -310,21 +379,31 @@ impl Ledger {
             .map_err(|_| super::poisoned())?;
         // Another thread may have unwrapped it while this one waited.
         if let Some(key) = entry.key.get() {
-            return Ok(Some((*key, entry.since)));
+            return Ok(KeyLookup::Held(*key, entry.since));
         }
-        let unwrapped = self.unwrap_stored(&mut stored, subject, entry.since)?;
-        Ok(Some((*entry.key.get_or_init(|| unwrapped), entry.since)))
+        Ok(
+            match self.unwrap_stored(&mut stored, subject, entry.since)? {
+                Some(unwrapped) => {
+                    KeyLookup::Held(*entry.key.get_or_init(|| unwrapped), entry.since)
+                }
+                None => KeyLookup::NotStored { since: entry.since },
+            },
+        )
     }
 
     /// Unwraps the stored key of `subject` for events from `since` on (and drops its wrapped
-    /// copy: it is held unwrapped from now on); the wrapped keys are read from the store once,
-    /// on the first call.
+    /// copy: it is held unwrapped from now on); `None` when the store holds no key for the
+    /// subject. The wrapped keys are read from the store once, on the first call.
+    ///
+    /// # Errors
+    /// `Integrity` when the stored key is for another first event, does not unwrap, or the
+    /// subject has two; `Storage`.
     fn unwrap_stored(
         &self,
         stored: &mut Option<StoredKeys>,
         subject: &Pseudonym,
         since: u64,
-    ) -> Result<DataKey> {
+    ) -> Result<Option<DataKey>> {
         let keys = match stored {
             Some(keys) => keys,
             empty => {
@@ -343,32 +422,70 @@ impl Ledger {
             }
         };
         match keys.get(subject) {
+            None => Ok(None),
             Some(key) if key.since_seq == since => {
                 let unwrapped = self
                     .inner
                     .wrapper
                     .unwrap_key(subject, since, &key.wrapped)?;
                 keys.remove(subject);
-                Ok(unwrapped)
+                Ok(Some(unwrapped))
             }
-            _ => Err(Error::new(
-                ErrorCode::Integrity,
-                format!(
-                    "the data key of subject `{subject}` for events from {since} on is not stored: it was deleted or replaced behind the ledger's back (`consent verify` checks the whole ledger)"
-                ),
-            )),
+            Some(_) => Err(key_not_stored(subject, since)),
+        }
+    }
+
+    /// Drops the wrapped copies read from the store of the keys of `erased` subjects: a key a
+    /// kassasjon destroyed is not kept in this process's memory either. (Removing entries is
+    /// right even if a thread panicked holding the copies, so a poisoned lock is entered.)
+    pub(super) fn forget_stored_keys(&self, erased: &[Pseudonym]) {
+        if erased.is_empty() {
+            return;
+        }
+        let mut stored = match self.inner.stored_keys.lock() {
+            Ok(stored) => stored,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(keys) = stored.as_mut() {
+            for subject in erased {
+                keys.remove(subject);
+            }
         }
     }
 }
 
-/// Writes the snapshot of a ledger's state (see [`Ledger::write_snapshot`]).
-pub(super) fn write_snapshot(inner: &super::Inner) -> Result<Option<u64>> {
+/// What writing a snapshot came to.
+pub(super) enum Written {
+    /// The ledger keeps no snapshot (in memory, read-only, or a child after `fork()`).
+    NotKept,
+    /// A snapshot of the state after this event is in place.
+    At(u64),
+    /// The store's head had moved past this ledger's last event (another process wrote):
+    /// nothing was put in place, and the snapshot there (if any) is unchanged.
+    Behind,
+}
+
+/// Writes the snapshot of a ledger's state as of its last event, and puts it in place only
+/// while that event is still the store's head. The check and the rename happen under the
+/// store's write lock, the lock a kassasjon holds when it removes the snapshot and shreds: a
+/// snapshot written by a process that has not applied a later kassasjon (or any later event)
+/// is never put in place, so a snapshot is never behind the head it was written at, and never
+/// holds the state of a subject shredded since. Encoding and writing the file happen before
+/// the lock is taken, so other writers wait only for the check and the rename.
+pub(super) fn write_snapshot(inner: &super::Inner) -> Result<Written> {
     let Some((path, mode)) = inner.snapshot_file.get() else {
-        return Ok(None);
+        return Ok(Written::NotKept);
     };
+    if inner
+        .shared
+        .get()
+        .is_some_and(super::shared::Shared::forked)
+    {
+        return Ok(Written::NotKept);
+    }
     let mut bytes = Vec::with_capacity(1 << 20);
     bytes.extend_from_slice(MAGIC);
-    let seq = {
+    let (seq, hash) = {
         // The writer's lock keeps the projection and its position together.
         let writer = inner.writer.lock().map_err(|_| super::poisoned())?;
         let projection = inner.projection.read().map_err(|_| super::poisoned())?;
@@ -383,13 +500,54 @@ pub(super) fn write_snapshot(inner: &super::Inner) -> Result<Option<u64>> {
             w.bytes(catalogue.toml().as_bytes());
         }
         projection.encode(&mut bytes);
-        writer.last_seq
+        (writer.last_seq, writer.last_hash)
     };
     let tag = mac(&inner.key, &bytes);
     bytes.extend_from_slice(&tag);
-    write_atomically(path, &bytes, *mode)?;
-    inner.snapshot_seq.store(seq, Ordering::Release);
-    Ok(Some(seq))
+    let temporary = write_temporary(path, &bytes, *mode)?;
+    let placed = place_at_head(inner, &temporary, path, seq, &hash);
+    if !matches!(placed, Ok(true)) {
+        let _ = fs::remove_file(&temporary);
+    }
+    if placed? {
+        inner.snapshot_seq.store(seq, Ordering::Release);
+        Ok(Written::At(seq))
+    } else {
+        Ok(Written::Behind)
+    }
+}
+
+/// Renames `temporary` over `path` if the store's head is event `seq` with `hash`, under this
+/// process's writer lock and the store's write lock (taken in the order every writer takes
+/// them); `false`, and nothing renamed, when the head is elsewhere.
+fn place_at_head(
+    inner: &super::Inner,
+    temporary: &Path,
+    path: &Path,
+    seq: u64,
+    hash: &Hash,
+) -> Result<bool> {
+    let _writer = inner.writer.lock().map_err(|_| super::poisoned())?;
+    inner.store.begin_write()?;
+    let placed = (|| {
+        let at_head = match inner.store.head()? {
+            Some(head) => head.seq == seq && head.hash == *hash,
+            None => false,
+        };
+        if at_head {
+            fs::rename(temporary, path).map_err(|e| {
+                Error::storage(
+                    &format!("cannot write the snapshot `{}`", path.display()),
+                    e,
+                )
+            })?;
+        }
+        Ok(at_head)
+    })();
+    let ended = inner.store.end_write();
+    let placed = placed?;
+    ended?;
+    Ok(placed)
 }
 
 /// Whether closing should write a snapshot: enough events followed the last one.
@@ -404,9 +562,19 @@ pub(super) fn due_on_close(inner: &super::Inner) -> bool {
             >= every
 }
 
-/// Writes `bytes` to `path` through a temporary file renamed over it.
-fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let temporary = beside(path, &format!(".new-{}", std::process::id()));
+/// Writes `bytes` to a temporary file beside `path`, flushed to disk, and returns its path
+/// (the caller renames it over `path` or removes it).
+fn write_temporary(path: &Path, bytes: &[u8], mode: u32) -> Result<PathBuf> {
+    // Unique within the process too: two handles of one file may close at once.
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let temporary = beside(
+        path,
+        &format!(
+            ".new-{}-{}",
+            std::process::id(),
+            WRITES.fetch_add(1, Ordering::Relaxed)
+        ),
+    );
     let written = (|| {
         let mut options = fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
@@ -418,16 +586,16 @@ fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         let mut file = options.open(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        set_mode(&temporary, mode)?;
-        fs::rename(&temporary, path)
+        set_mode(&temporary, mode)
     })();
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
+    match written {
+        Ok(()) => Ok(temporary),
+        Err(e) => {
+            let _ = fs::remove_file(&temporary);
+            Err(Error::storage(
+                &format!("cannot write the snapshot `{}`", path.display()),
+                e,
+            ))
+        }
     }
-    written.map_err(|e| {
-        Error::storage(
-            &format!("cannot write the snapshot `{}`", path.display()),
-            e,
-        )
-    })
 }
