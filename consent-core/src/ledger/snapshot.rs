@@ -65,7 +65,8 @@ pub enum SnapshotStatus {
     },
     /// A snapshot was there and was not trusted: the whole log was replayed.
     Ignored {
-        /// Why (corrupt, forged, stale, of another ledger or version).
+        /// Why (corrupt, forged, stale, of another ledger or version, or the events after it
+        /// could not be applied to it).
         reason: String,
     },
 }
