@@ -243,6 +243,41 @@ fn the_access_letter_comes_back_as_html_or_pdf_in_the_language_asked() {
 }
 
 #[test]
+fn a_letter_written_to_a_file_is_the_owners_alone_and_its_name_is_masked_on_screen() {
+    let sandbox = Sandbox::with_a_case();
+    // An operator who names the file after the person: the file holds one person's data.
+    let out = sandbox.path(&format!("innsyn-{ADULT}.html"));
+    // An older file that everyone could read is replaced by one that only the owner can.
+    std::fs::write(&out, "old").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let run = sandbox
+        .letter("nb", "html", &["--out", out.to_str().unwrap()])
+        .ok();
+    assert!(run.text().starts_with("wrote "), "{}", run.text());
+    assert!(!run.text().contains(ADULT), "{}", run.text());
+    let json = sandbox
+        .letter("nb", "html", &["--json", "--out", out.to_str().unwrap()])
+        .ok();
+    let said: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(!said["path"].as_str().unwrap().contains(ADULT), "{said}");
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
+    }
+}
+
+#[test]
 fn the_letter_shows_no_pseudonym_and_the_national_id_only_when_asked() {
     let sandbox = Sandbox::with_a_case();
     let pseudonym = sandbox
@@ -390,4 +425,92 @@ fn the_notice_and_the_record_come_from_the_ledgers_catalogue() {
     );
     // Neither is a read of a person's data.
     assert_eq!(sandbox.accesses(), ["kontroll"]);
+}
+
+/// The default catalogue with a `[controller]`: a municipality that declares itself once, in
+/// the catalogue its ledger adopts, rather than in each documents profile.
+fn catalogue_with_controller(org_number: &str) -> String {
+    format!(
+        "{}\n[controller]\nname = \"Testvik kommune\"\norg_number = \"{org_number}\"\nunit = \"Flyktningtjenesten\"\n\n[controller.contact]\nemail = \"flyktningtjenesten@testvik.example\"\nphone = \"+47 62 00 00 00\"\n\n[controller.dpo]\nname = \"Personvernombudet\"\nemail = \"personvernombud@testvik.example\"\n",
+        consent_core::Catalogue::embedded_toml()
+    )
+}
+
+/// The example profile without its controller.
+fn profile_without_controller(sandbox: &Sandbox) -> PathBuf {
+    let mut profile: Value =
+        serde_json::from_str(&std::fs::read_to_string(profile()).unwrap()).unwrap();
+    profile.as_object_mut().unwrap().remove("controller");
+    let path = sandbox.path("profile-without-controller.json");
+    std::fs::write(&path, profile.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn the_controller_comes_from_the_catalogue_when_it_declares_one() {
+    use consent_core::{Catalogue, ErrorCode};
+    // A wrong control digit or a contact with no way to reach anyone: not a catalogue.
+    let err = Catalogue::from_toml(&catalogue_with_controller("974770538")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidCatalogue);
+    assert!(err.message().contains("org_number"), "{}", err.message());
+    let unreachable = catalogue_with_controller("974770539")
+        .replace("email = \"personvernombud@testvik.example\"\n", "");
+    let err = Catalogue::from_toml(&unreachable).unwrap_err();
+    assert!(
+        err.message().contains("controller.dpo"),
+        "{}",
+        err.message()
+    );
+
+    let sandbox = Sandbox {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let catalogue = Catalogue::from_toml(&catalogue_with_controller("974 770 539")).unwrap();
+    assert_eq!(catalogue.controller().unwrap().org_number, "974770539");
+    drop(
+        Ledger::open(
+            sandbox.db(),
+            LedgerOptions::default()
+                .with_catalogue(catalogue)
+                .with_test_clock("2026-01-05T10:00:00Z".parse().unwrap()),
+        )
+        .unwrap(),
+    );
+    let bare = profile_without_controller(&sandbox);
+    let bare = bare.to_str().unwrap();
+    let notice = sandbox
+        .run(&["report", "notice", "--profile", bare, "--format", "html"])
+        .ok()
+        .text();
+    assert!(notice.contains("Testvik kommune") && notice.contains("974 770 539"));
+    assert!(notice.contains("personvernombud@testvik.example"));
+    let record = sandbox
+        .run(&[
+            "report",
+            "processing-record",
+            "--profile",
+            bare,
+            "--format",
+            "csv",
+        ])
+        .ok()
+        .text();
+    assert!(record.contains("Testvik kommune"), "{record}");
+    // Declared twice is refused rather than one quietly winning.
+    let example = profile();
+    sandbox
+        .run(&[
+            "report",
+            "notice",
+            "--profile",
+            example.to_str().unwrap(),
+            "--format",
+            "html",
+        ])
+        .fails("remove it from the profile");
+    // A ledger under the default catalogue needs the profile's controller.
+    let default = Sandbox::with_a_case();
+    default
+        .run(&["report", "notice", "--profile", bare, "--format", "html"])
+        .fails("declares no [controller]");
 }

@@ -332,6 +332,29 @@ fn an_operators_upgrade_is_permitted_backed_up_first_and_recorded_as_theirs() {
         assert!(!backup.exists());
     }
 
+    // A catalogue the operator brings cannot grant itself the adoption: its new role must be
+    // permitted by the catalogue in force too (0.1's, with the default roles, lacks it).
+    let steward_catalogue = Catalogue::from_toml(&Catalogue::embedded_toml().replace(
+        "[[role]]\ncode = \"case_worker\"",
+        "[[role]]\ncode = \"steward\"\nname = \"Forvalter\"\nmay = [\"adopt_catalogue\"]\n\n[[role]]\ncode = \"case_worker\"",
+    ))
+    .unwrap();
+    assert!(steward_catalogue.role("steward").is_some());
+    let steward = Actor::new("ola", "steward").unwrap();
+    let err = upgrade_file_as(
+        &path,
+        &key(),
+        None,
+        &steward_catalogue,
+        &steward,
+        &backup,
+        true,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UnknownCode, "{}", err.message());
+    assert!(std::fs::read(&path).unwrap() == before);
+    assert!(!backup.exists());
+
     let dpo = Actor::new("ola", "dpo").unwrap();
     let (manifest, report) =
         upgrade_file_as(&path, &key(), None, &default, &dpo, &backup, true).unwrap();

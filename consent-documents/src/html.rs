@@ -203,6 +203,10 @@ fn svg_timeline(out: &mut String, t: &Timeline, direction: Direction, id: &str) 
     }
     // Marks, numbered; numbers alternate above and below so neighbours stay legible.
     for event in &t.events {
+        // An event another mark stands for is listed in the table only.
+        let Some(tag) = &event.tag else {
+            continue;
+        };
         let cx = x(t.position(event.at));
         let cy = lane_y(event.lane);
         let c = colour(event.kind);
@@ -215,7 +219,7 @@ fn svg_timeline(out: &mut String, t: &Timeline, direction: Direction, id: &str) 
         let _ = writeln!(
             out,
             "{shape}<text x=\"{cx:.1}\" y=\"{ny:.1}\" text-anchor=\"middle\" fill=\"#1b1b1b\" font-size=\"10\">{}</text>",
-            event.number
+            escape(tag)
         );
     }
     // The axis with its first and last dates.

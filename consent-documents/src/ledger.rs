@@ -19,10 +19,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind};
 use crate::model::{
     AccessAnswer, AccessContent, Art6, Art9, Category, ConfidentialityException,
-    ConfidentialityGate, Consent, ConsentRole, ConsentStatus, Controller, Disclosure, GdprGate,
-    Grantor, HeldRecords, LegalGates, LetterRecipient, Lookup, NoticeDisclosure, NoticePurpose,
-    Objection, ObjectionOutcome, PrivacyNotice, ProcessingActivity, ProcessingRecord,
-    RecordRecipient, Refusal, Restriction, Retention, StatusChange, Statute,
+    ConfidentialityGate, Consent, ConsentRole, ConsentStatus, Contact, Controller, Disclosure,
+    GdprGate, Grantor, HeldRecords, LegalGates, LetterRecipient, Lookup, NoticeDisclosure,
+    NoticePurpose, Objection, ObjectionOutcome, PrivacyNotice, ProcessingActivity,
+    ProcessingRecord, RecordRecipient, Refusal, Restriction, Retention, StatusChange, Statute,
 };
 
 type Result<T> = std::result::Result<T, Error>;
@@ -34,8 +34,11 @@ type Result<T> = std::result::Result<T, Error>;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
-    /// Who is responsible, and how to reach the unit and the data protection officer.
-    pub controller: Controller,
+    /// Who is responsible, and how to reach the unit and the data protection officer: for a
+    /// catalogue that declares no `[controller]` (the default one) only; when the catalogue
+    /// declares it, the catalogue's is used and a profile that also gives one is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<Controller>,
     /// The privacy notice of the catalogue (`[[notice]] id`) this unit publishes, and when its
     /// current version took effect.
     pub notice: ProfileNotice,
@@ -86,8 +89,48 @@ impl Profile {
             .map_err(|e| Error::new(ErrorKind::InvalidModel, format!("the profile: {e}")))
     }
 
+    /// The controller the documents print: the catalogue's `[controller]`, or the profile's for
+    /// a catalogue without one; declared in both places, or in neither, is an error.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidModel`] when neither or both declare it, or the profile's is wrong.
+    pub fn controller(&self, catalogue: &Catalogue) -> Result<Controller> {
+        match (catalogue.controller(), &self.controller) {
+            (Some(_), Some(_)) => Err(Error::model(
+                "profile.controller",
+                format!(
+                    "the catalogue `{}` declares the controller ([controller]); remove it from the profile",
+                    catalogue.version()
+                ),
+            )),
+            (None, None) => Err(Error::model(
+                "profile.controller",
+                format!(
+                    "is missing, and the catalogue `{}` declares no [controller]",
+                    catalogue.version()
+                ),
+            )),
+            (None, Some(given)) => {
+                given.validate()?;
+                Ok(given.clone())
+            }
+            (Some(declared), None) => {
+                let controller = Controller {
+                    name: declared.name.clone(),
+                    org_number: declared.org_number.parse()?,
+                    unit: declared.unit.clone(),
+                    contact: contact(&declared.contact),
+                    dpo: contact(&declared.dpo),
+                };
+                controller.validate()?;
+                Ok(controller)
+            }
+        }
+    }
+
     fn validate(&self, catalogue: &Catalogue) -> Result<()> {
-        self.controller.validate()?;
+        self.controller(catalogue)?;
         if self.purposes.is_empty() {
             return Err(Error::model("profile.purposes", "is empty"));
         }
@@ -116,6 +159,17 @@ pub struct LetterDetails {
     pub recipient: Option<LetterRecipient>,
     /// The case or archive reference.
     pub reference: Option<String>,
+}
+
+/// A catalogue's contact as the documents' model holds it (the same fields).
+fn contact(declared: &consent_core::Contact) -> Contact {
+    Contact {
+        name: declared.name.clone(),
+        email: declared.email.clone(),
+        phone: declared.phone.clone(),
+        address: declared.address.clone(),
+        url: declared.url.clone(),
+    }
 }
 
 fn unknown(kind: &str, code: &str) -> Error {
@@ -543,7 +597,7 @@ pub fn access_answer(
     date: DateTime<Utc>,
     details: LetterDetails,
 ) -> Result<AccessAnswer> {
-    profile.controller.validate()?;
+    let controller = profile.controller(catalogue)?;
     let mut held = HeldRecords::default();
     for record in &export.consent_records {
         held.consents.extend(consents(catalogue, record)?);
@@ -613,7 +667,7 @@ pub fn access_answer(
         && held.restrictions.is_empty()
         && held.objections.is_empty();
     let letter = AccessAnswer {
-        controller: profile.controller.clone(),
+        controller,
         date,
         reference: details.reference,
         request_received: export.access_requests.iter().map(|r| r.received_at).max(),
@@ -799,7 +853,7 @@ pub fn privacy_notice(catalogue: &Catalogue, profile: &Profile) -> Result<Privac
         });
     }
     let notice = PrivacyNotice {
-        controller: profile.controller.clone(),
+        controller: profile.controller(catalogue)?,
         version,
         published: profile.notice.published,
         purposes,
@@ -845,7 +899,7 @@ pub fn processing_record(
         });
     }
     let record = ProcessingRecord {
-        controller: profile.controller.clone(),
+        controller: profile.controller(catalogue)?,
         joint_controllers: Vec::new(),
         representative: None,
         updated,

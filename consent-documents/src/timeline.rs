@@ -35,6 +35,10 @@ pub(crate) struct Event {
     pub lane: usize,
     /// Its description in the document's language, names isolated.
     pub label: Spans,
+    /// The text drawn beside its mark: its number, or the numbers of every event of its kind
+    /// drawn at the same point of its lane ("3–6"); `None` when an earlier event's mark stands
+    /// for it (the table below the picture still lists it on its own line).
+    pub tag: Option<String>,
     /// Draw its number below the mark (the previous mark of its lane is too close for both
     /// numbers to sit above).
     pub number_below: bool,
@@ -132,6 +136,62 @@ fn consent_marks(
     }
 }
 
+/// Marks closer than this (a fraction of the axis, under three points of the drawing) would
+/// be drawn on top of each other.
+const SAME_POINT: f32 = 0.005;
+
+/// A drawn mark while it gathers events: its event's index, position, kind and the numbers.
+type Cluster = (usize, f32, Kind, Vec<usize>);
+
+/// Events of one kind at the same point of a lane (several disclosures on one day) share one
+/// mark, tagged with all their numbers, so that no number is drawn over another.
+fn merge_marks(timeline: &mut Timeline) {
+    // Per lane: the event whose mark is drawn, its position and kind, and the numbers it tags.
+    let mut head: Vec<Option<Cluster>> = vec![None; timeline.lanes.len()];
+    let mut tags: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, event) in timeline.events.iter().enumerate() {
+        let pos = timeline.position(event.at);
+        let Some(slot) = head.get_mut(event.lane) else {
+            continue;
+        };
+        match slot {
+            Some((_, at, kind, numbers)) if *kind == event.kind && pos - *at < SAME_POINT => {
+                numbers.push(event.number);
+            }
+            _ => {
+                if let Some((drawn, _, _, numbers)) = slot.take() {
+                    tags.push((drawn, numbers));
+                }
+                *slot = Some((i, pos, event.kind, vec![event.number]));
+            }
+        }
+    }
+    tags.extend(head.into_iter().flatten().map(|(i, _, _, n)| (i, n)));
+    for event in &mut timeline.events {
+        event.tag = None;
+    }
+    for (i, numbers) in tags {
+        if let Some(event) = timeline.events.get_mut(i) {
+            event.tag = Some(tag(&numbers));
+        }
+    }
+}
+
+/// "3", "3, 4", "3–6", or for numbers with gaps "3, 5, 8".
+fn tag(numbers: &[usize]) -> String {
+    let consecutive = numbers
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if *b == *a + 1));
+    match numbers {
+        [first, .., last] if consecutive && numbers.len() > 2 => format!("{first}–{last}"),
+        _ => numbers
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 /// Numbers sit above their marks; when a mark is close to the previous one in its lane, its
 /// number goes below, alternating, so neighbouring numbers never overlap.
 fn place_numbers(timeline: &mut Timeline) {
@@ -140,6 +200,9 @@ fn place_numbers(timeline: &mut Timeline) {
         let Some(event) = timeline.events.get(i) else {
             continue;
         };
+        if event.tag.is_none() {
+            continue;
+        }
         let pos = timeline.position(event.at);
         let Some(slot) = last.get_mut(event.lane) else {
             continue;
@@ -229,9 +292,11 @@ pub(crate) fn build(held: &HeldRecords, lang: &Language, until: DateTime<Utc>) -
             kind: r.kind,
             lane: r.lane,
             label: r.label,
+            tag: None,
             number_below: false,
         })
         .collect();
+    merge_marks(&mut timeline);
     place_numbers(&mut timeline);
     timeline.bars = spans
         .into_iter()
@@ -244,4 +309,53 @@ pub(crate) fn build(held: &HeldRecords, lang: &Language, until: DateTime<Utc>) -
         })
         .collect();
     Some(timeline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(number: usize, day: u32, kind: Kind, lane: usize) -> Event {
+        Event {
+            number,
+            at: format!("2026-03-{day:02}T10:00:00Z")
+                .parse()
+                .unwrap_or_default(),
+            kind,
+            lane,
+            label: Vec::new(),
+            tag: None,
+            number_below: false,
+        }
+    }
+
+    #[test]
+    fn events_of_a_kind_at_one_point_share_a_mark_and_every_number_stays_shown() {
+        let mut timeline = Timeline {
+            start: "2026-03-01T00:00:00Z".parse().unwrap_or_default(),
+            end: "2029-06-04T00:00:00Z".parse().unwrap_or_default(),
+            lanes: vec!["Samtykke 1".into(), "Utleveringer".into()],
+            bars: Vec::new(),
+            events: vec![
+                event(1, 1, Kind::Granted, 0),
+                event(2, 1, Kind::Disclosed, 1),
+                event(3, 1, Kind::Disclosed, 1),
+                event(4, 1, Kind::Disclosed, 1),
+                // Same day, other kind in the same lane: its own mark.
+                event(5, 1, Kind::Ended, 0),
+                event(6, 20, Kind::Disclosed, 1),
+            ],
+            title: String::new(),
+            start_label: String::new(),
+            end_label: String::new(),
+        };
+        merge_marks(&mut timeline);
+        let tags: Vec<Option<&str>> = timeline.events.iter().map(|e| e.tag.as_deref()).collect();
+        assert_eq!(
+            tags,
+            [Some("1"), Some("2–4"), None, None, Some("5"), Some("6")]
+        );
+        assert_eq!(tag(&[3, 4]), "3, 4");
+        assert_eq!(tag(&[3, 5, 8]), "3, 5, 8");
+    }
 }

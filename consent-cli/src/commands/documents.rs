@@ -15,7 +15,7 @@ use crate::cli::{
     DocumentArgs, DocumentFormat, ReportAccessArgs, ReportNoticeArgs, ReportRecordArgs,
 };
 use crate::context::{Context, Outcome, read_input};
-use crate::error::CliError;
+use crate::error::{CliError, mask_national_ids};
 
 /// A rendered document.
 enum Rendered {
@@ -123,7 +123,7 @@ fn deliver(
         json_out(
             "consent-cli-report/1",
             json!({
-            "path": path.display().to_string(),
+            "path": mask_national_ids(&path.display().to_string()),
             "format": format_name(format),
             "lang": args.lang,
             "bytes": size,
@@ -132,7 +132,7 @@ fn deliver(
     } else {
         format!(
             "wrote {} ({} {}, {size} bytes)\n",
-            path.display(),
+            mask_national_ids(&path.display().to_string()),
             format_name(format),
             args.lang
         )
@@ -140,8 +140,28 @@ fn deliver(
     Ok(Outcome::ok(stdout))
 }
 
+/// A letter holds one person's data: the file is the owner's alone (0600), also when it
+/// replaced an older file that others could read.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    std::fs::write(path, bytes).map_err(|e| CliError::io("write", path, &e))
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| CliError::io("write", path, &e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| CliError::io("restrict the permissions of", path, &e))?;
+    }
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| CliError::io("write", path, &e))
 }
 
 fn write_binary(bytes: &[u8]) -> Result<(), CliError> {

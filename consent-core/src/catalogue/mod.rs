@@ -3,6 +3,7 @@
 
 pub(crate) mod adoption;
 mod advice;
+mod controller;
 mod entries;
 mod index;
 mod parse;
@@ -10,6 +11,7 @@ mod roles;
 
 pub(crate) use adoption::Catalogues;
 pub use advice::Advice;
+pub use controller::{Contact, Controller};
 pub(crate) use entries::RuleRef;
 pub use entries::{
     Art6, Art9, Category, Condition, ConsentRole, Exception, NoticeEntry, Period, Purpose,
@@ -141,6 +143,8 @@ struct Inner {
     conditions: Vec<Condition>,
     rules: Vec<Rule>,
     notices: Vec<NoticeEntry>,
+    /// The data controller, when the document declares one (`[controller]`).
+    controller: Option<Controller>,
     /// The roles and what each may do (the default roles when the document declares none).
     roles: Vec<Role>,
     /// Whether the document declares its roles (`[[role]]`).
@@ -280,6 +284,13 @@ impl Catalogue {
     /// The conditions rules may require, in catalogue order.
     pub fn conditions(&self) -> &[Condition] {
         &self.inner.conditions
+    }
+
+    /// The data controller (behandlingsansvarlig), its unit and how to reach the unit and the
+    /// data protection officer, when the catalogue declares them (`[controller]`, format 2):
+    /// the privacy notice, the record of processing and the access letter print them.
+    pub fn controller(&self) -> Option<&Controller> {
+        self.inner.controller.as_ref()
     }
 
     /// The privacy notices in use.

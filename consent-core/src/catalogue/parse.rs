@@ -16,6 +16,7 @@ use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::controller::ControllerDoc;
 use super::index::CodeIndex;
 use super::roles::{Operation, Role, default_roles};
 use super::{
@@ -54,6 +55,8 @@ struct Document {
     notice: Vec<NoticeDoc>,
     #[serde(default)]
     role: Vec<RoleDoc>,
+    #[serde(default)]
+    controller: Option<ControllerDoc>,
 }
 
 #[derive(Deserialize)]
@@ -351,7 +354,13 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
         needs_format_2(!doc.exception.is_empty(), "[[exception]]")?;
         needs_format_2(!doc.condition.is_empty(), "[[condition]]")?;
         needs_format_2(!doc.role.is_empty(), "[[role]]")?;
+        needs_format_2(doc.controller.is_some(), "[controller]")?;
     }
+    let controller = doc
+        .controller
+        .as_ref()
+        .map(ControllerDoc::validate)
+        .transpose()?;
     let roles_declared = !doc.role.is_empty();
     let roles = if roles_declared {
         roles(&doc.role)?
@@ -417,6 +426,7 @@ pub(super) fn parse(text: &str) -> Result<Catalogue> {
             conditions,
             rules,
             notices,
+            controller,
             roles,
             roles_declared,
             purpose_index,
@@ -1094,6 +1104,7 @@ pub(super) fn empty() -> Catalogue {
             conditions: Vec::new(),
             rules: Vec::new(),
             notices: Vec::new(),
+            controller: None,
             // No role may do anything (fail closed).
             roles: Vec::new(),
             roles_declared: true,

@@ -105,10 +105,13 @@ pub fn upgrade_file_with(
 /// Upgrades as [`upgrade_file_with`] does, as the recorded and permitted step an operator takes
 /// (`consent upgrade`), with a backup first.
 ///
-/// `actor` must be permitted `adopt_catalogue` by `open_with`'s roles (by default the `dpo`,
-/// and the `system` integration role): what the upgrade changes in meaning is which catalogue
-/// decisions are made under, so it takes the permission that changes it; a role without it is
-/// `NotPermitted` and nothing is written. The upgrade's adoption events are recorded as
+/// `actor` must be permitted `adopt_catalogue` both by the catalogue the ledger was written
+/// under (the one in force, as [`Ledger::adopt_catalogue`](crate::Ledger::adopt_catalogue)
+/// asks; a 0.1 catalogue has the default roles) and by `open_with` (by default the `dpo`, and
+/// the `system` integration role): what the upgrade changes in meaning is which catalogue
+/// decisions are made under, so it takes the permission that changes it, and a catalogue the
+/// caller brings cannot grant it to itself; a role without it is `NotPermitted` (`UnknownCode`
+/// for a role either catalogue lacks) and nothing is written. The upgrade's adoption events are recorded as
 /// `actor`'s. The backup goes into the new directory `backup`, made once the ledger's lock is
 /// held and the whole file verified (so nothing is written between the copy and the upgrade):
 /// a copy of the format-1 file (SQLite's online backup, `ledger.db`), verified again, its key
@@ -210,6 +213,12 @@ fn upgrade_store(
 ) -> Result<(Option<BackupManifest>, UpgradeReport)> {
     check_format_1(store, key)?;
     let written_under = catalogue_written_under(store, written_under)?;
+    if let Some(op) = operator {
+        // As `adopt_catalogue` asks the catalogue in force: a catalogue the caller brings to
+        // open with cannot grant its own adoption (its roles were checked too, before the
+        // lock). A 0.1 catalogue declares no roles and has the default ones.
+        permission::check(&written_under, op.actor, Operation::AdoptCatalogue)?;
+    }
     open_with.check_extends(&written_under).map_err(|e| {
         Error::new(
             ErrorCode::InvalidCatalogue,

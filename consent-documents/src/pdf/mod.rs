@@ -388,6 +388,36 @@ impl<'a> Pages<'a> {
         self.y += h;
     }
 
+    /// The timeline's marks, each with its tag above or below it (numbers read left to right
+    /// in a right-to-left letter too).
+    fn timeline_marks(
+        &mut self,
+        t: &Timeline,
+        x: &impl Fn(f32) -> f32,
+        lane_y: &impl Fn(usize) -> f32,
+    ) {
+        for event in &t.events {
+            // An event another mark stands for is listed in the table only.
+            let Some(tag) = &event.tag else {
+                continue;
+            };
+            let cx = x(t.position(event.at));
+            let cy = lane_y(event.lane);
+            self.mark(event.kind, cx, cy, hex(colour(event.kind)));
+            let number = self.lines(&vec![Span::Code(tag.clone())], 7.0, 60.0);
+            let w = number.first().map_or(0.0, |l| l.width);
+            let ny = if !event.number_below {
+                cy - 17.5
+            } else {
+                cy + 4.0
+            };
+            let saved = self.dir;
+            self.dir = Direction::Ltr;
+            self.draw_lines(number, cx - w / 2.0, w, ny, 7.0, INK);
+            self.dir = saved;
+        }
+    }
+
     fn timeline(&mut self, t: &Timeline, parent: Option<usize>) {
         let figure = self.node(Role::Figure(t.title.clone()), parent);
         self.text_node = Some(figure);
@@ -449,22 +479,7 @@ impl<'a> Pages<'a> {
                 stroke: Some((c, 0.8)),
             });
         }
-        for event in &t.events {
-            let cx = x(t.position(event.at));
-            let cy = lane_y(event.lane);
-            self.mark(event.kind, cx, cy, hex(colour(event.kind)));
-            let number = self.lines(&vec![Span::Code(event.number.to_string())], 7.0, 30.0);
-            let w = number.first().map_or(0.0, |l| l.width);
-            let ny = if !event.number_below {
-                cy - 17.5
-            } else {
-                cy + 4.0
-            };
-            let saved = self.dir;
-            self.dir = Direction::Ltr;
-            self.draw_lines(number, cx - w / 2.0, w, ny, 7.0, INK);
-            self.dir = saved;
-        }
+        self.timeline_marks(t, &x, &lane_y);
         let axis_y = top + 10.0 + lane_h * t.lanes.len() as f32 + 4.0;
         self.push(Item::Path {
             points: vec![(axis_from, axis_y), (axis_to, axis_y)],
