@@ -735,3 +735,51 @@ fn a_snapshot_the_tail_cannot_be_applied_to_is_ignored_not_fatal() {
     );
     assert!(reopened.verify().unwrap().ok);
 }
+
+/// A kassasjon through a ledger that does not know the snapshot's file (built on a store
+/// with `Ledger::with_store`) leaves the snapshot; the next open from it catches up past the
+/// erasure and removes it, so the shredded person's state does not stay on disk until a
+/// later close.
+#[test]
+fn an_open_that_catches_up_past_a_kassasjon_removes_the_snapshot_it_used() {
+    use consent_core::read_key_file;
+    use consent_core::storage::SqliteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let numbers = numbers();
+    let ledger = Ledger::open(&path, kassasjon_options().with_snapshot_every(0)).unwrap();
+    for number in &numbers[..2] {
+        ledger
+            .grant(&request(number, "case_handling"), &actor())
+            .unwrap();
+    }
+    assert!(ledger.write_snapshot().unwrap().is_some());
+    drop(ledger);
+    let mut key_path = path.as_os_str().to_owned();
+    key_path.push(".key");
+    let key = read_key_file(Path::new(&key_path)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let other = Ledger::with_store(Box::new(store), kassasjon_options().with_key(key)).unwrap();
+    let person = subject(&other, &numbers[0]);
+    erase_by_kassasjon(&other, &person);
+    drop(other);
+    assert!(snapshot_of(&path).exists(), "with_store knows no snapshot file");
+    let reopened = Ledger::open(&path, kassasjon_options().with_snapshot_every(0)).unwrap();
+    assert!(matches!(
+        reopened.snapshot_status(),
+        SnapshotStatus::Used { .. }
+    ));
+    assert!(erased(&reopened, &numbers[0]));
+    assert!(
+        !snapshot_of(&path).exists(),
+        "the snapshot holding a shredded person's state was kept"
+    );
+    drop(reopened);
+    // No temporary snapshot file is left behind either.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".snapshot.new-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -354,6 +354,9 @@ struct Inner {
     snapshot_file: OnceLock<(PathBuf, u32)>,
     /// The event the newest snapshot holds the state after (0: none).
     snapshot_seq: AtomicU64,
+    /// Opening from the snapshot caught up past a kassasjon: the snapshot holds state of a
+    /// subject shredded since (removed once the ledger knows the file, `keep_snapshots`).
+    snapshot_shredded: AtomicBool,
     /// [`LedgerOptions::snapshot_every`].
     snapshot_every: u64,
     /// The wrapped subject keys, read from the store when a key a snapshot named is first
@@ -370,7 +373,7 @@ impl Drop for Inner {
         // would be behind the store's head (another process wrote after this one), is not
         // put in place, and the next open starts from the snapshot there or replays the log.
         if snapshot::due_on_close(self) {
-            let _ = snapshot::write_snapshot(self);
+            let _ = snapshot::write_snapshot(self, true);
         }
     }
 }
@@ -582,6 +585,7 @@ impl Ledger {
                 snapshot_status: OnceLock::new(),
                 snapshot_file: OnceLock::new(),
                 snapshot_seq: AtomicU64::new(snapshot_seq),
+                snapshot_shredded: AtomicBool::new(false),
                 snapshot_every: options.snapshot_every,
                 stored_keys: Mutex::new(None),
                 accesses: access::AccessQueue::default(),

@@ -453,10 +453,11 @@ fn open_existing(path: &Path, options: LedgerOptions, read_only: bool) -> Result
                 .map(|()| ledger),
             None => Ok(ledger),
         })
-        .inspect(|ledger| {
+        .and_then(|ledger| {
             if !read_only {
-                ledger.keep_snapshots(snapshot, existing_access(path).data_mode());
+                ledger.keep_snapshots(snapshot, existing_access(path).data_mode())?;
             }
+            Ok(ledger)
         });
     if opened.is_err() {
         drop(store);
@@ -508,7 +509,7 @@ fn create(path: &Path, options: LedgerOptions) -> Result<Ledger> {
     .and_then(|ledger| store.finish_creation().map(|()| ledger))
     .and_then(|ledger| {
         let real = crate::store::lock::canonical(path)?;
-        ledger.keep_snapshots(super::snapshot::snapshot_path(&real), access.data_mode());
+        ledger.keep_snapshots(super::snapshot::snapshot_path(&real), access.data_mode())?;
         Ok(ledger)
     });
     if created.is_err() {

@@ -243,7 +243,7 @@ impl Ledger {
     ///
     /// # Errors
     /// `Integrity` naming the first bad event; `Storage`.
-    pub(super) fn catch_up(&self, writer: &mut Writer) -> Result<()> {
+    pub(super) fn catch_up(&self, writer: &mut Writer) -> Result<usize> {
         let inner = &self.inner;
         let mut stored_keys: Vec<SubjectKey> = Vec::new();
         let mut records: Vec<EventRecord> = Vec::new();
@@ -265,7 +265,8 @@ impl Ledger {
                     "a subject key names an event that is not stored",
                 ));
             }
-            return check_head(head, writer.last_seq, &writer.last_hash, &inner.mac_key);
+            return check_head(head, writer.last_seq, &writer.last_hash, &inner.mac_key)
+                .map(|()| 0);
         }
         let new_keys = self.unwrap_new_keys(&stored_keys)?;
         let (decoded, seq, hash) = self.decode_tail(writer, records, &new_keys)?;
@@ -299,7 +300,7 @@ impl Ledger {
         writer.last_hash = hash;
         inner.events.store(seq, Ordering::Release);
         self.forget_stored_keys(&erased);
-        Ok(())
+        Ok(erased.len())
     }
 
     /// Unwraps the subject keys stored after this process last looked: subjects first seen,

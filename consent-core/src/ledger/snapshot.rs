@@ -18,6 +18,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -252,7 +253,7 @@ impl Ledger {
         for _ in 0..SNAPSHOT_ATTEMPTS {
             // Taking the writer lock applies what other processes committed.
             drop(self.lock_writer()?);
-            match write_snapshot(&self.inner)? {
+            match write_snapshot(&self.inner, false)? {
                 Written::NotKept => return Ok(None),
                 Written::At(seq) => return Ok(Some(seq)),
                 Written::Behind => {}
@@ -276,7 +277,12 @@ impl Ledger {
     pub(super) fn after_snapshot(&self, status: &SnapshotStatus) -> Result<()> {
         if status.used_seq() > 0 {
             let mut writer = self.inner.writer.lock().map_err(|_| super::poisoned())?;
-            self.catch_up(&mut writer)?;
+            if self.catch_up(&mut writer)? > 0 {
+                // A kassasjon came after the snapshot (through a ledger that did not know the
+                // snapshot's file): the file holds state of a subject shredded since, and is
+                // removed as soon as this ledger knows where it is (`keep_snapshots`).
+                self.inner.snapshot_shredded.store(true, Ordering::Release);
+            }
         }
         Ok(())
     }
@@ -304,9 +310,17 @@ impl Ledger {
         Ok(())
     }
 
-    /// Makes this (writable, file) ledger write its snapshots to `path` with `mode`.
-    pub(super) fn keep_snapshots(&self, path: PathBuf, mode: u32) {
+    /// Makes this (writable, file) ledger write its snapshots to `path` with `mode`, and
+    /// removes the snapshot there when opening from it caught up past a kassasjon.
+    ///
+    /// # Errors
+    /// `Storage` when that snapshot cannot be removed.
+    pub(super) fn keep_snapshots(&self, path: PathBuf, mode: u32) -> Result<()> {
         let _ = self.inner.snapshot_file.set((path, mode));
+        if self.inner.snapshot_shredded.swap(false, Ordering::AcqRel) {
+            self.forget_snapshot()?;
+        }
+        Ok(())
     }
 }
 
@@ -473,7 +487,7 @@ pub(super) enum Written {
 /// is never put in place, so a snapshot is never behind the head it was written at, and never
 /// holds the state of a subject shredded since. Encoding and writing the file happen before
 /// the lock is taken, so other writers wait only for the check and the rename.
-pub(super) fn write_snapshot(inner: &super::Inner) -> Result<Written> {
+pub(super) fn write_snapshot(inner: &super::Inner, closing: bool) -> Result<Written> {
     let Some((path, mode)) = inner.snapshot_file.get() else {
         return Ok(Written::NotKept);
     };
@@ -489,6 +503,16 @@ pub(super) fn write_snapshot(inner: &super::Inner) -> Result<Written> {
     let (seq, hash) = {
         // The writer's lock keeps the projection and its position together.
         let writer = inner.writer.lock().map_err(|_| super::poisoned())?;
+        // Behind already (another process wrote, perhaps a kassasjon): nothing is encoded or
+        // written to disk, not even to a temporary file. The check under the store's lock
+        // below still decides; this one only keeps state that may be shredded off the disk.
+        if inner
+            .store
+            .head()?
+            .is_some_and(|head| head.seq != writer.last_seq)
+        {
+            return Ok(Written::Behind);
+        }
         let projection = inner.projection.read().map_err(|_| super::poisoned())?;
         let mut w = Bytes(&mut bytes);
         w.u64(writer.last_seq);
@@ -506,7 +530,10 @@ pub(super) fn write_snapshot(inner: &super::Inner) -> Result<Written> {
     let tag = mac(&inner.key, &bytes);
     bytes.extend_from_slice(&tag);
     let temporary = write_temporary(path, &bytes, *mode)?;
-    let placed = place_at_head(inner, &temporary, path, seq, &hash);
+    // Closing never waits long for another process's write (a verify or a backup holds the
+    // lock for its whole run): the snapshot is skipped instead, and a later close writes it.
+    let wait = closing.then_some(CLOSE_WAIT);
+    let placed = place_at_head(inner, &temporary, path, seq, &hash, wait);
     if !matches!(placed, Ok(true)) {
         let _ = fs::remove_file(&temporary);
     }
@@ -527,9 +554,17 @@ fn place_at_head(
     path: &Path,
     seq: u64,
     hash: &Hash,
+    wait: Option<Duration>,
 ) -> Result<bool> {
     let _writer = inner.writer.lock().map_err(|_| super::poisoned())?;
-    inner.store.begin_write()?;
+    match wait {
+        None => inner.store.begin_write()?,
+        Some(limit) => {
+            if !inner.store.begin_write_within(limit)? {
+                return Ok(false);
+            }
+        }
+    }
     let placed = (|| {
         let at_head = match inner.store.head()? {
             Some(head) => head.seq == seq && head.hash == *hash,
@@ -550,6 +585,9 @@ fn place_at_head(
     ended?;
     Ok(placed)
 }
+
+/// How long closing waits for the store's write lock before it skips the snapshot.
+const CLOSE_WAIT: Duration = Duration::from_millis(200);
 
 /// Whether closing should write a snapshot: enough events followed the last one.
 pub(super) fn due_on_close(inner: &super::Inner) -> bool {
@@ -577,8 +615,14 @@ fn write_temporary(path: &Path, bytes: &[u8], mode: u32) -> Result<PathBuf> {
         ),
     );
     let written = (|| {
+        // A new file, never one that is there (a leftover of a killed process with this
+        // process's id, or a link someone put in its place): that one is removed first.
+        match fs::remove_file(&temporary) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
         let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;

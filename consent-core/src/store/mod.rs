@@ -196,6 +196,17 @@ pub trait Store: Send + Sync + fmt::Debug {
         Ok(())
     }
 
+    /// As [`Store::begin_write`], waiting at most `limit`: `Ok(false)`, and nothing taken,
+    /// when another process still holds the lock then. For what may be skipped rather than
+    /// wait (a snapshot at close). The default waits as [`Store::begin_write`] does.
+    ///
+    /// # Errors
+    /// `Storage` when the lock cannot be taken for another reason.
+    fn begin_write_within(&self, limit: std::time::Duration) -> Result<bool> {
+        let _ = limit;
+        self.begin_write().map(|()| true)
+    }
+
     /// Releases what [`Store::begin_write`] took.
     ///
     /// # Errors
@@ -321,6 +332,10 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
 
     fn begin_write(&self) -> Result<()> {
         (**self).begin_write()
+    }
+
+    fn begin_write_within(&self, limit: std::time::Duration) -> Result<bool> {
+        (**self).begin_write_within(limit)
     }
 
     fn end_write(&self) -> Result<()> {

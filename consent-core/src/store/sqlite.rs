@@ -1215,6 +1215,18 @@ impl Store for SqliteStore {
         }
     }
 
+    fn begin_write_within(&self, limit: Duration) -> Result<bool> {
+        match &self.lock {
+            None => Ok(true),
+            Some(_) if self.exclusive.load(Ordering::Acquire) => Ok(true),
+            Some(file) => match lock(file, Wait::For(limit), &self.path) {
+                Ok(()) => Ok(true),
+                Err(e) if e.code() == ErrorCode::Locked => Ok(false),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
     fn end_write(&self) -> Result<()> {
         if self.release_after_write.swap(false, Ordering::AcqRel) {
             return self.finish_creation();
