@@ -155,3 +155,8 @@ pub fn archivist() -> Actor {
 
 /// The purpose of lookup the tests state when they read a person's data.
 pub const LOOKUP: &str = "sak 2026/55: test";
+
+/// An auditor: verifies the chain and reads statistics, nothing else.
+pub fn auditor() -> Actor {
+    Actor::new("revisor-1", "auditor").unwrap()
+}
