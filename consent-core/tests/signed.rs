@@ -650,3 +650,64 @@ fn statistics_need_a_role_that_may_read_them() {
         ErrorCode::UnknownCode
     );
 }
+
+#[test]
+fn the_options_document_configures_the_trust_the_bindings_share() {
+    let key = Ec::new("idp-2026");
+    let dir = tempfile::tempdir().unwrap();
+    let jwks = dir.path().join("idp.jwks.json");
+    std::fs::write(&jwks, json!({ "keys": [key.jwk()] }).to_string()).unwrap();
+    let options = |trust: serde_json::Value| {
+        LedgerOptions::from_json(
+            &json!({"test_mode": true, "clock": now(), "actor_trust": trust}).to_string(),
+        )
+    };
+    let ledger = Ledger::open(
+        MEMORY_PATH,
+        options(
+            json!({"issuer": ISSUER, "jwks_file": jwks, "id_claim": "preferred_username",
+                       "role_claim": "consent_role", "audience": "consent"}),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut custom = claims(ISSUER, 300);
+    custom["preferred_username"] = json!("kari.nordmann");
+    custom["consent_role"] = json!("case_worker");
+    custom["aud"] = json!("consent");
+    ledger
+        .grant(&grant_request(&ledger), &signed(&key, &custom))
+        .unwrap();
+    let event = ledger.events().unwrap().pop().unwrap();
+    assert_eq!(event.actor.id(), "kari.nordmann");
+    // Another audience is refused.
+    custom["aud"] = json!("nav");
+    let text = key.token(&custom);
+    call_refused(
+        &ledger,
+        &SignedActor::new(&text).unwrap(),
+        &text,
+        ErrorCode::NotPermitted,
+        "audience",
+    );
+
+    for (bad, code) in [
+        (json!({"issuer": ISSUER}), ErrorCode::InvalidInput),
+        (json!({"jwks_file": jwks}), ErrorCode::InvalidInput),
+        (
+            json!({"issuer": ISSUER, "jwks_file": jwks, "role": "x"}),
+            ErrorCode::InvalidInput,
+        ),
+        (
+            json!({"issuer": ISSUER, "jwks_file": jwks, "id_claim": ""}),
+            ErrorCode::InvalidInput,
+        ),
+        (
+            json!({"issuer": ISSUER, "jwks_file": dir.path().join("missing.json")}),
+            ErrorCode::Storage,
+        ),
+    ] {
+        let err = options(bad.clone()).unwrap_err();
+        assert_eq!(err.code(), code, "{bad}: {}", err.message());
+    }
+}
