@@ -29,7 +29,7 @@ fn outcome_json(outcome: &ErasureOutcome) -> Result<String, CliError> {
 }
 
 pub fn restrict(ctx: &Context<'_>, args: &RestrictArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let ground = RestrictionGround::parse(&args.ground)?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
@@ -54,7 +54,7 @@ pub fn lift_restriction(
     ctx: &Context<'_>,
     args: &LiftRestrictionArgs,
 ) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;
@@ -72,7 +72,7 @@ pub fn lift_restriction(
 }
 
 pub fn object(ctx: &Context<'_>, args: &ObjectArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;
@@ -92,7 +92,7 @@ pub fn resolve_objection(
     ctx: &Context<'_>,
     args: &ResolveObjectionArgs,
 ) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let id = Uuid::parse_str(&args.id).map_err(|_| {
         CliError::new(
             "invalid_input",
@@ -119,7 +119,7 @@ pub fn resolve_objection(
 }
 
 pub fn erase(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;
@@ -182,7 +182,7 @@ pub fn erasure_due(ctx: &Context<'_>, args: &ErasureDueArgs) -> Result<Outcome, 
 }
 
 pub fn kassasjon(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;

@@ -98,6 +98,21 @@ impl ActorTrustDoc {
     }
 }
 
+impl ActorTrust {
+    /// Reads the `actor_trust` object of the options document, `{"issuer":
+    /// "https://login.kommune.no", "jwks_file": "idp.jwks.json", "id_claim": "sub",
+    /// "role_claim": "role", "audience": "consent"}` (issuer and JWKS file required): for hosts
+    /// that configure the trust apart from the rest of the options (the Python package, the CLI).
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed JSON, an unknown field, an empty claim name or audience, or a
+    /// bad JWKS document; `Storage` when the JWKS file cannot be read.
+    pub fn from_config_json(json: &str) -> Result<ActorTrust> {
+        let doc: ActorTrustDoc = parse_json(json, "actor_trust")?;
+        doc.into_trust()
+    }
+}
+
 impl LedgerOptions {
     /// Reads the options document that the C ABI and the Python package pass:
     /// `{"key_file": "...", "key_hex": "64 hex digits", "test_mode": false,
