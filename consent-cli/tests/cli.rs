@@ -1940,6 +1940,10 @@ fn signed_actors(dir: &std::path::Path) -> Option<()> {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario: a token file, refusals, standard input, statistics"
+)]
 fn a_signed_actor_comes_from_a_token_file_or_standard_input_and_stats_take_an_actor() {
     let sandbox = Sandbox::ledger();
     let keys = sandbox.path("signed");
