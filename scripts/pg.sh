@@ -11,6 +11,12 @@
 #   scripts/pg.sh status     exit 0 when it is running
 #   scripts/pg.sh url        print the URL of the running cluster
 #   scripts/pg.sh bindir     print the directory of the server binaries (pg_ctl, pgbench)
+#   scripts/pg.sh ca         print the path of the CA file (PEM) that signed the server's certificate
+#
+# The server speaks TLS (a certificate for `localhost`, signed by a test CA made here with
+# openssl, which is installed when missing) beside plain connections; the role `consent_tls`
+# (the same password, a member of the test role, acting as it: what it creates the test role
+# owns) may connect only over TLS, so a test can show that a connection was encrypted. target/pg/tls/other-ca.pem is a CA that signed nothing here.
 #
 # The URL is postgresql://consent_test:PASSWORD@127.0.0.1:PORT/consent_test; a test adds its own
 # `?schema=NAME`. The role owns the database and may create roles (a test makes a throwaway role
@@ -41,18 +47,58 @@ find_bindir() {
     return 1
 }
 
-install_postgres() {
-    [ "$(id -u)" -eq 0 ] || die "PostgreSQL is not installed and only root can install it (apt-get install postgresql)"
-    command -v apt-get >/dev/null || die "PostgreSQL is not installed and apt-get is missing"
-    echo "pg.sh: installing Debian's postgresql (pg_ctl is missing)" >&2
+# Installs a Debian package the cluster needs, as root with apt-get, or fails saying so.
+apt_install() { # package why
+    [ "$(id -u)" -eq 0 ] || die "$1 is not installed and only root can install it (apt-get install $1)"
+    command -v apt-get >/dev/null || die "$1 is not installed and apt-get is missing"
+    echo "pg.sh: installing $1 ($2)" >&2
     apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$1" >&2
+}
+
+# The test CA (target/pg/tls/ca.pem), a CA that signed nothing (other-ca.pem), and the server's
+# key and certificate for `localhost` (DNS name only: a client that checks names must connect
+# to `localhost`, not 127.0.0.1) in the cluster directory, readable by the server alone.
+make_certificates() {
+    local dir="$1" tls="$STATE/tls"
+    [ -f "$tls/ca.pem" ] && [ -f "$tls/other-ca.pem" ] && [ -f "$dir/tls/server.crt" ] && return 0
+    command -v openssl >/dev/null || apt_install openssl "for the server's test certificate"
+    rm -rf "$tls" "$dir/tls"
+    mkdir -p "$tls"
+    chmod 0700 "$tls"
+    local ca
+    for ca in ca other-ca; do
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+            -subj "/CN=consent test $ca" -keyout "$tls/$ca.key" -out "$tls/$ca.pem" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            >/dev/null 2>&1 || die "openssl could not make the test CA"
+    done
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+        -keyout "$tls/server.key" -out "$tls/server.csr" >/dev/null 2>&1 \
+        || die "openssl could not make the server's key"
+    printf 'subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >"$tls/server.ext"
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
+        -days 3650 -extfile "$tls/server.ext" -out "$tls/server.crt" >/dev/null 2>&1 \
+        || die "openssl could not sign the server's certificate"
+    chmod 0644 "$tls/ca.pem" "$tls/other-ca.pem"
+    mkdir -p "$dir/tls"
+    cp "$tls/server.crt" "$tls/server.key" "$dir/tls/"
+    chown -R "$(owner)" "$dir/tls"
+    chmod 0700 "$dir/tls"
+    chmod 0600 "$dir/tls/server.key"
+}
+
+# Connections of `consent_tls` without TLS are refused (the first matching line wins).
+require_tls_for_tls_role() {
+    local hba="$1/data/pg_hba.conf"
+    as_owner grep -q '^hostnossl all consent_tls' "$hba" && return 0
+    as_owner sed -i '1i hostnossl all consent_tls all reject' "$hba"
 }
 
 bindir() {
     local dir
     if ! dir="$(find_bindir)"; then
-        install_postgres
+        apt_install postgresql "pg_ctl is missing"
         dir="$(find_bindir)" || die "postgresql was installed but pg_ctl is still missing"
     fi
     echo "$dir"
@@ -147,6 +193,8 @@ start() {
         as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
     fi
     [ -f "$dir/data/PG_VERSION" ] || init_cluster "$bin" "$dir"
+    make_certificates "$dir"
+    require_tls_for_tls_role "$dir"
     [ -f "$STATE/password" ] || new_password
     mkdir -p "$dir/run"
     chown "$(owner)" "$dir/run"
@@ -160,7 +208,7 @@ start() {
         fi
         # max_connections: 16 bench writers, their readers and parallel tests, with room.
         if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/run -c max_connections=300" \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/run -c max_connections=300 -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key" \
             start >/dev/null; then
             echo "$port" >"$STATE/port"
             break
@@ -177,6 +225,11 @@ start() {
 SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'role', :'password')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
 SELECT format('ALTER ROLE %I PASSWORD %L CREATEROLE', :'role', :'password') \gexec
+SELECT 'CREATE ROLE consent_tls LOGIN'
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'consent_tls') \gexec
+SELECT format('ALTER ROLE consent_tls PASSWORD %L', :'password') \gexec
+SELECT format('GRANT %I TO consent_tls', :'role') \gexec
+SELECT format('ALTER ROLE consent_tls SET role = %L', :'role') \gexec
 SQL
     as_owner "$bin/psql" -h "$dir/run" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
         -v role="$ROLE" -v db="$DATABASE" >/dev/null <<'SQL' || die "cannot create the test database"
@@ -208,5 +261,6 @@ case "${1:-}" in
         is_running "$bin" "$(cluster_dir)" ;;
     url) url ;;
     bindir) bindir ;;
-    *) echo "usage: scripts/pg.sh start|stop|restart|status|url|bindir" >&2; exit 2 ;;
+    ca) [ -f "$STATE/tls/ca.pem" ] || die "the cluster has not been started (scripts/pg.sh start)"; echo "$STATE/tls/ca.pem" ;;
+    *) echo "usage: scripts/pg.sh start|stop|restart|status|url|bindir|ca" >&2; exit 2 ;;
 esac

@@ -7,7 +7,8 @@
 #     the document's language (Arabic included), in logical order.
 # It also checks `consent export --format fhir|dpv` (tests/documents/check_interop.py): a ledger
 # with every grant shape, its FHIR R5 Bundle validated by fhir.resources and its JSON-LD
-# expanded by pyld to the expected DPV IRIs.
+# expanded by pyld to the expected DPV IRIs. Last, the committed docs/examples must be what
+# scripts/render-examples.sh renders today (byte for byte).
 #
 # Installs what is missing: apt packages (poppler-utils, chromium, a Java runtime, nodejs/npm),
 # pip packages into .venv, npm packages into tests/documents/node_modules (git-ignored). A tool
@@ -140,10 +141,18 @@ else
   failed=1
 fi
 
+step "docs/examples is current: scripts/render-examples.sh --check (the settlement example's documents through consent report)"
+examples_passed=0
+if scripts/render-examples.sh --check | tee "$OUT/examples.txt"; then
+  examples_passed="$(awk '/^render-examples: [0-9]+ passed/ {print $2}' "$OUT/examples.txt")"
+else
+  failed=1
+fi
+
 if [ "$failed" -ne 0 ]; then
   echo "documents: FAILED (rendered files are in $OUT)"
   exit 1
 fi
 echo "checked ${#html[@]} HTML files (vnu, axe-core), ${#pdf[@]} PDF files (pdftotext), the CSV record and the FHIR and DPV exports in $OUT"
-echo "documents: $((2 * ${#html[@]} + ${#pdf[@]} + 1 + interop_passed)) passed, 0 failed"
+echo "documents: $((2 * ${#html[@]} + ${#pdf[@]} + 1 + interop_passed + examples_passed)) passed, 0 failed"
 

@@ -7,7 +7,8 @@
 #
 # Runs: the consent-postgres crate (the store, the shared write path, the multi-process proofs),
 # the CLI on a PostgreSQL ledger, the C library (tests/c/postgres.c) and the Python package
-# (tests/python/test_postgres.py) on one.
+# (tests/python/test_postgres.py) on one, and four kinds of processes on one PostgreSQL ledger
+# (scripts/test-shared.sh --postgres).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,4 +19,5 @@ exec scripts/with-postgres.sh bash -c '
     cargo test -p consent-cli --test postgres
     scripts/test-postgres-c.sh
     scripts/test-postgres-python.sh
+    scripts/test-shared.sh --postgres
 ' _ "$@"

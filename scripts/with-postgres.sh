@@ -27,6 +27,8 @@ fi
 CONSENT_TEST_POSTGRES_URL="$("$ROOT/scripts/pg.sh" start)"
 export CONSENT_TEST_POSTGRES_URL
 export CONSENT_TEST_POSTGRES_BINDIR="$("$ROOT/scripts/pg.sh" bindir)"
+# The CA that signed the server's TLS certificate (for `localhost`).
+export CONSENT_TEST_POSTGRES_CA="$("$ROOT/scripts/pg.sh" ca)"
 
 status=0
 "$@" || status=$?

@@ -235,12 +235,23 @@ pub enum Command {
     /// (closing a ledger writes one by itself once 10,000 events followed the last)
     #[command(after_help = "Example:\n  consent --ledger /srv/consent/consent.db snapshot")]
     Snapshot,
+    /// Upgrade a ledger file written by consent 0.1 to this version's file format and catalogue,
+    /// after a backup, as one recorded step by a role that may adopt a catalogue (dpo); a ledger
+    /// already upgraded is left as it is (exit 0)
+    #[command(
+        after_help = "Example:\n  consent --ledger /srv/consent/consent.db upgrade --backup-to /backup/consent-before-upgrade --actor-id ola --actor-role dpo"
+    )]
+    Upgrade(UpgradeArgs),
     /// Record many consents from a JSON array or JSON lines of grant documents
     #[command(after_help = "Example:\n  consent import grants.jsonl --batch-size 5000")]
     Import(ImportArgs),
     /// List grants that need new consent soon
     #[command(after_help = "Example:\n  consent reconsent --days 60")]
     Reconsent(ReconsentArgs),
+    /// Documents people read: a person's access letter (innsyn), the privacy notice and the
+    /// record of processing (GDPR Art. 30), as HTML or PDF (the record also as CSV)
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Restrict the processing of a subject's data on a ground of GDPR Art. 18(1): consent-based
     /// disclosures go on, statutory ones stop unless their rule continues under restriction
     #[command(after_help = "Example:\n  consent restrict - --ground A18_1_a <<< \"$FNR\"")]
@@ -448,6 +459,22 @@ pub enum ExportFormat {
     Fhir,
     /// ISO/IEC TS 27560 consent records with W3C DPV terms, as JSON-LD
     Dpv,
+}
+
+/// `consent upgrade`
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The new directory the backup goes into before anything changes
+    /// [default: `<ledger>.before-upgrade-<UTC time>` beside the ledger]
+    #[arg(long, value_name = "DIR")]
+    pub backup_to: Option<PathBuf>,
+    /// Leave the key file out of the backup (keep the key safe elsewhere: the backup needs it)
+    #[arg(long)]
+    pub without_key: bool,
+    /// The catalogue the 0.1 ledger was written under, when it was not 0.1's default
+    /// (--catalogue names the one it is opened with from now on)
+    #[arg(long, value_name = "FILE")]
+    pub written_under: Option<PathBuf>,
 }
 
 /// `consent succession`
@@ -690,4 +717,108 @@ pub struct AccessRequestArgs {
     /// time `"2026-03-01 14:30"`, or RFC 3339 [default: the ledger's clock]
     #[arg(long, value_parser = parse_when, value_name = "WHEN")]
     pub at: Option<When>,
+}
+
+/// `consent report …`
+#[derive(Debug, Subcommand)]
+#[command(
+    after_help = "Example:\n  consent report notice --profile profile.json --lang nn --format pdf --out personvern.pdf"
+)]
+pub enum ReportCommand {
+    /// The answer to a person's request for access (GDPR Art. 15) as a letter: a recorded
+    /// read of their data, like `export` (the same --lookup-purpose and permission)
+    #[command(
+        after_help = "Example:\n  consent report access --subject - --lookup-purpose \"innsynskrav 2026/4711\" --lang ar --format pdf --out innsyn.pdf <<< \"$FNR\""
+    )]
+    Access(ReportAccessArgs),
+    /// The privacy notice (personvernerklæring) of the profile's unit, from the catalogue
+    #[command(
+        after_help = "Example:\n  consent report notice --profile profile.json --lang nn --format html --out personvern.html"
+    )]
+    Notice(ReportNoticeArgs),
+    /// The record of processing activities (GDPR Art. 30) of the profile's unit, from the
+    /// catalogue
+    #[command(
+        after_help = "Example:\n  consent report processing-record --profile profile.json --format csv --out protokoll.csv"
+    )]
+    ProcessingRecord(ReportRecordArgs),
+}
+
+/// A document's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocumentFormat {
+    /// One self-contained HTML file
+    Html,
+    /// PDF (A4, fonts embedded, tagged)
+    Pdf,
+    /// CSV (the record of processing only)
+    Csv,
+}
+
+/// Options every `consent report` document takes.
+#[derive(Debug, Args)]
+pub struct DocumentArgs {
+    /// What the catalogue does not hold: the controller, the unit's notice and purposes, data
+    /// subjects and security measures (JSON; docs/examples/profile.json shows every field)
+    #[arg(long, env = "CONSENT_DOCUMENTS_PROFILE", value_name = "FILE")]
+    pub profile: PathBuf,
+    /// The language: a code of the shipped translations (nb, nn, en, ar, uk, prs) or of
+    /// --translations
+    #[arg(long, default_value = "nb", value_name = "CODE")]
+    pub lang: String,
+    /// A folder of more translation files (`<code>.toml`) to add or replace languages
+    #[arg(long, value_name = "DIR")]
+    pub translations: Option<PathBuf>,
+    /// Write the document to FILE instead of standard output (a PDF is never written to a
+    /// terminal)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `consent report access`
+#[derive(Debug, Args)]
+pub struct ReportAccessArgs {
+    /// The person's national id, or `-` to read it from standard input
+    #[arg(long, value_name = "FNR|-")]
+    pub subject: String,
+    /// Why the person is looked up (recorded with the actor, and listed in the letter)
+    #[arg(long, value_name = "TEXT")]
+    pub lookup_purpose: String,
+    /// The format: html or pdf
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: DocumentFormat,
+    /// The addressee's name for the letter's header
+    #[arg(long, value_name = "NAME")]
+    pub recipient_name: Option<String>,
+    /// Print the person's national id in the letter's header (never printed otherwise)
+    #[arg(long, requires = "recipient_name")]
+    pub national_id_in_header: bool,
+    /// The case or archive reference of the request
+    #[arg(long, value_name = "TEXT")]
+    pub reference: Option<String>,
+    /// The document's options.
+    #[command(flatten)]
+    pub document: DocumentArgs,
+}
+
+/// `consent report notice`
+#[derive(Debug, Args)]
+pub struct ReportNoticeArgs {
+    /// The format: html or pdf
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: DocumentFormat,
+    /// The document's options.
+    #[command(flatten)]
+    pub document: DocumentArgs,
+}
+
+/// `consent report processing-record`
+#[derive(Debug, Args)]
+pub struct ReportRecordArgs {
+    /// The format: html, pdf or csv
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: DocumentFormat,
+    /// The document's options.
+    #[command(flatten)]
+    pub document: DocumentArgs,
 }

@@ -173,8 +173,11 @@ impl Context<'_> {
         use std::io::Write;
         if let consent_core::SnapshotStatus::Ignored { reason } = ledger.snapshot_status() {
             let line = if self.json() {
-                serde_json::json!({"warning": {"code": "snapshot_ignored", "message": reason}})
-                    .to_string()
+                serde_json::json!({
+                    "schema": "consent-cli-warning/1",
+                    "warning": {"code": "snapshot_ignored", "message": reason},
+                })
+                .to_string()
             } else {
                 format!(
                     "warning: the ledger's snapshot was not used ({reason}); the whole log was replayed"

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod context;
+mod contract;
 mod error;
 mod ids;
 mod progress;
@@ -21,6 +22,13 @@ use crate::error::{CliError, mask_national_ids};
 
 /// The exit code of every error.
 const EXIT_ERROR: u8 = 2;
+
+/// The `schema` of an error under `--json` (docs/cli-json.md).
+const ERROR_SCHEMA: &str = "consent-cli-error/1";
+
+/// The `schema` of a finding under `--json`: what a command with exit code 1 (denied, does not
+/// verify, a problem found) also says on standard error.
+const FINDING_SCHEMA: &str = "consent-cli-finding/1";
 
 fn main() -> ExitCode {
     // A bug must still end with a one-line message and exit code 2, never a backtrace.
@@ -54,7 +62,15 @@ fn run() -> ExitCode {
                 return report(&error, ctx.json());
             }
             if let Some(line) = outcome.stderr {
-                let _ = writeln!(std::io::stderr(), "{}", mask_national_ids(&line));
+                let line = mask_national_ids(&line);
+                let line = if ctx.json() {
+                    // Under --json, standard error carries JSON documents only.
+                    serde_json::json!({"schema": FINDING_SCHEMA, "finding": {"message": line}})
+                        .to_string()
+                } else {
+                    line
+                };
+                let _ = writeln!(std::io::stderr(), "{line}");
             }
             ExitCode::from(outcome.code)
         }
@@ -81,7 +97,11 @@ fn write_stdout(text: &str) -> Result<(), CliError> {
 /// Prints an error on standard error and returns exit code 2.
 fn report(error: &CliError, json: bool) -> ExitCode {
     let line = if json {
-        serde_json::json!({"error": {"code": error.code(), "message": error.message()}}).to_string()
+        serde_json::json!({
+            "schema": ERROR_SCHEMA,
+            "error": {"code": error.code(), "message": error.message()},
+        })
+        .to_string()
     } else {
         format!("error: {}", error.message())
     };
@@ -142,7 +162,7 @@ fn usage_json(error: &clap::Error, text: &str) -> serde_json::Value {
         }
         snake.push(c.to_ascii_lowercase());
     }
-    serde_json::json!({"error": {
+    serde_json::json!({"schema": ERROR_SCHEMA, "error": {
         "code": "usage",
         "kind": snake,
         "message": mask_national_ids(message.trim_end_matches(':')),

@@ -750,15 +750,29 @@ fn decide_subjects_from_a_file_answers_line_by_line() {
         assert!(!run.stdout.contains(id) && !run.stderr.contains(id));
     }
 
-    // --json: JSON lines, each the decision document `decide --json` prints for that line.
+    // --json: one document, whose decisions are the documents `decide --json` prints for
+    // each line, with the line.
     let mut json_args = args.clone();
     json_args.push("--json");
     let run = sandbox.run(&json_args);
     assert_eq!(run.code, 1);
-    let decisions: Vec<Value> = run
-        .stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
+    let batch: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(batch["schema"], "consent-cli-decide-batch/1");
+    assert_eq!(
+        (batch["denied"].as_u64(), batch["permitted"].as_u64()),
+        (Some(1), Some(2))
+    );
+    let decisions: Vec<Value> = batch["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            assert_eq!(d["line"], i + 1);
+            let mut d = d.clone();
+            d.as_object_mut().unwrap().remove("line");
+            d
+        })
         .collect();
     let permitted: Vec<bool> = decisions
         .iter()
@@ -767,7 +781,10 @@ fn decide_subjects_from_a_file_answers_line_by_line() {
     assert_eq!(permitted, [true, false, true]);
     let mut single = decide_args(ADULT);
     single.push("--json");
-    assert_eq!(sandbox.run(&single).json(), decisions[0]);
+    let mut single = sandbox.run(&single).json();
+    assert_eq!(single["schema"], "consent-cli-decide/1");
+    single.as_object_mut().unwrap().remove("schema");
+    assert_eq!(single, decisions[0]);
 
     // From standard input; all permitted is exit 0.
     let mut piped = args.clone();

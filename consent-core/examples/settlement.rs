@@ -3,8 +3,8 @@
 //! A refugee family is settled in the municipality: the mother consents to sharing with NAV
 //! and (explicitly) to health coordination with the learning centre; her 14-year-old son's
 //! verge consents for him. The municipality registers the mother in NIR by statute, shares
-//! what each basis allows, the mother withdraws one consent, and the decisions change from
-//! that instant on, while earlier ones stand.
+//! what each basis allows (and records those disclosures), the mother withdraws one consent,
+//! and the decisions change from that instant on, while earlier ones stand.
 //!
 //! The ledger is an embedded SQLite file (a fresh one in the temporary directory unless a path
 //! is given); at the end the example closes it, reopens it and shows that nothing was lost.
@@ -18,7 +18,8 @@ use std::error::Error;
 
 use chrono::{DateTime, Utc};
 use consent_core::{
-    Actor, Assertion, Basis, Decision, Ledger, LedgerOptions, NationalId, control_digits,
+    Actor, Assertion, Basis, Decision, DisclosureRequest, Ledger, LedgerOptions, NationalId,
+    control_digits,
 };
 
 fn at(text: &str) -> Result<DateTime<Utc>, Box<dyn Error>> {
@@ -225,6 +226,27 @@ fn main() -> Result<(), Box<dyn Error>> {
         march,
     )?;
     show("son to barnevernet, serious concern 2026/55", &duty);
+
+    // The unit shares what was permitted and records each disclosure: the record re-checks
+    // the permit, and the mother's access letter lists who received what, and why.
+    for (recipient, purpose, categories) in [
+        (
+            "nir",
+            "nir_registration",
+            &["name", "national_id", "programme_participation"][..],
+        ),
+        (
+            "nav",
+            "employment_followup",
+            &["name", "finances", "family"][..],
+        ),
+        ("laeringssenteret", "health_coordination", &["health"][..]),
+    ] {
+        let request =
+            DisclosureRequest::new(mother_id.clone(), recipient, purpose, categories, march)?;
+        ledger.record_disclosure(&request, &case_worker)?;
+    }
+    println!("  recorded: the mother's data to NIR, NAV and Læringssenteret, as permitted");
 
     println!("\n3. The mother withdraws her NAV consent on 1 April 2026");
     ledger.set_clock(at("2026-04-01T08:30:00Z")?)?;

@@ -65,7 +65,9 @@ pub use time::from_unix_millis;
 /// For those who implement a [`Store`](storage::Store): the stored form of events, the head
 /// anchor, subject keys, and the stores this crate ships.
 pub mod storage {
-    pub use crate::ledger::{STORAGE_SCHEMA, UpgradeReport, upgrade_file, upgrade_file_with};
+    pub use crate::ledger::{
+        STORAGE_SCHEMA, UpgradeReport, upgrade_file, upgrade_file_as, upgrade_file_with,
+    };
     pub use crate::log::record::{EventRecord, GENESIS, Hash, Head};
     pub use crate::store::lock::lock_holder;
     pub use crate::store::memory::MemoryStore;

@@ -309,3 +309,56 @@ fn an_upgrade_is_done_alone() {
     lock.unlock().unwrap();
     upgrade_file(&path, &key()).unwrap();
 }
+
+#[test]
+fn an_operators_upgrade_is_permitted_backed_up_first_and_recorded_as_theirs() {
+    use consent_core::Actor;
+    use consent_core::storage::upgrade_file_as;
+    let (dir, path) = copy();
+    let before = std::fs::read(&path).unwrap();
+    let backup = dir.path().join("before");
+    let default = Catalogue::embedded();
+
+    // A role without adopt_catalogue, or one the catalogue lacks: nothing written, no backup.
+    for (role, code) in [
+        ("case_worker", ErrorCode::NotPermitted),
+        ("janitor", ErrorCode::UnknownCode),
+    ] {
+        let actor = Actor::new("ola", role).unwrap();
+        let err =
+            upgrade_file_as(&path, &key(), None, &default, &actor, &backup, true).unwrap_err();
+        assert_eq!(err.code(), code, "{}", err.message());
+        assert!(std::fs::read(&path).unwrap() == before);
+        assert!(!backup.exists());
+    }
+
+    let dpo = Actor::new("ola", "dpo").unwrap();
+    let (manifest, report) =
+        upgrade_file_as(&path, &key(), None, &default, &dpo, &backup, true).unwrap();
+    assert_eq!((manifest.file_format, manifest.head_seq), (1, 10));
+    assert_eq!(manifest.storage_schema, "1");
+    assert!(manifest.key_included && backup.join("ledger.key").exists());
+    assert_eq!(report.events, 10);
+    // The backup is the 0.1 ledger as it was: it upgrades (verifying every event) on its own.
+    let again = dir.path().join("again.db");
+    std::fs::copy(backup.join("ledger.db"), &again).unwrap();
+    assert_eq!(upgrade_file(&again, &key()).unwrap().events, 10);
+    // The adoptions are the operator's.
+    let ledger = Ledger::open(&path, own_catalogue()).unwrap();
+    let actors: Vec<String> = ledger
+        .events()
+        .unwrap()
+        .iter()
+        .skip(10)
+        .map(|e| format!("{}/{}", e.actor.id(), e.actor.role().as_str()))
+        .collect();
+    assert_eq!(actors, ["ola/dpo", "ola/dpo"]);
+    drop(ledger);
+
+    // Once upgraded: refused as nothing to upgrade, and a second backup directory is not made.
+    let again_backup = dir.path().join("twice");
+    let err =
+        upgrade_file_as(&path, &key(), None, &default, &dpo, &again_backup, true).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UnsupportedVersion);
+    assert!(!again_backup.exists());
+}

@@ -9,6 +9,7 @@ mod html;
 mod i18n;
 pub mod interop;
 mod keys;
+mod ledger;
 mod model;
 mod pdf;
 mod render;
@@ -17,6 +18,10 @@ mod timeline;
 
 pub use error::{Error, ErrorKind};
 pub use i18n::{Direction, Language, Translations};
+pub use ledger::{
+    LetterDetails, Profile, ProfileNotice, ProfilePurpose, access_answer, privacy_notice,
+    processing_record,
+};
 pub use model::{
     AccessAnswer, AccessContent, Art6, Art9, Category, ConfidentialityException,
     ConfidentialityGate, Consent, ConsentRole, ConsentStatus, Contact, Controller, Disclosure,

@@ -62,8 +62,9 @@ fn grant_json(subject: &str) -> String {
     )
 }
 
-/// A writer process: grants until the deadline, then prints `granted N` and its latencies.
-fn child(url: &str, seconds: u64, index: usize) -> Res<()> {
+/// A writer process: grants until the deadline, `batch` grants a call (one transaction: `grant`
+/// for 1, `grant_many` for more), then prints `granted N` and its calls' latencies.
+fn child(url: &str, seconds: u64, index: usize, batch: usize) -> Res<()> {
     let ledger = open(url, 0)?;
     let actor = Actor::new("saksbehandler-17", "case_worker")?;
     let subjects = subjects();
@@ -74,12 +75,23 @@ fn child(url: &str, seconds: u64, index: usize) -> Res<()> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut latencies = Vec::new();
     let mut n = index;
+    let mut granted = 0u64;
     while Instant::now() < deadline {
-        let request = requests.get(n % requests.len()).ok_or("no requests")?;
         let start = Instant::now();
-        ledger.grant(request, &actor)?;
+        if batch == 1 {
+            let request = requests.get(n % requests.len()).ok_or("no requests")?;
+            ledger.grant(request, &actor)?;
+        } else {
+            // A window of `batch` different people, moving on each call.
+            let start = n % (requests.len().saturating_sub(batch) + 1);
+            let calls = requests
+                .get(start..start + batch)
+                .ok_or("fewer people than a batch")?;
+            ledger.grant_many(calls, &actor)?;
+        }
         latencies.push(start.elapsed().as_micros());
-        n += 1;
+        n += batch;
+        granted += batch as u64;
     }
     latencies.sort_unstable();
     let at = |q: usize| {
@@ -88,17 +100,14 @@ fn child(url: &str, seconds: u64, index: usize) -> Res<()> {
             .copied()
             .unwrap_or(0)
     };
-    println!(
-        "granted {} p50_us={} p99_us={}",
-        latencies.len(),
-        at(50),
-        at(99)
-    );
+    println!("granted {granted} p50_us={} p99_us={}", at(50), at(99));
     Ok(())
 }
 
-fn writers(server: &str, seconds: u64, clients: usize) -> Res<()> {
-    let schema = format!("bench_ledger_c{clients}");
+/// `clients` writer processes granting `batch` at a time for `seconds`; prints the rate (the
+/// names of single grants have no batch in them, as before batches were measured).
+fn writers(server: &str, seconds: u64, clients: usize, batch: usize) -> Res<()> {
+    let schema = format!("bench_ledger_c{clients}_b{batch}");
     let url = ledger_url(server, &schema);
     drop_schema(server, &schema)?;
     drop(open(&url, 0)?);
@@ -109,6 +118,7 @@ fn writers(server: &str, seconds: u64, clients: usize) -> Res<()> {
                 .env(CHILD, format!("{i}"))
                 .env("BENCH_LEDGER_URL", &url)
                 .env("BENCH_PG_SECONDS", seconds.to_string())
+                .env("BENCH_PG_BATCH", batch.to_string())
                 .stdout(Stdio::piped())
                 .spawn()
         })
@@ -140,8 +150,13 @@ fn writers(server: &str, seconds: u64, clients: usize) -> Res<()> {
     }
     let rate = total as f64 / seconds as f64;
     let mean = |v: &[u64]| v.iter().sum::<u64>() / (v.len().max(1) as u64);
+    let tag = if batch == 1 {
+        format!("c{clients}")
+    } else {
+        format!("c{clients}_b{batch}")
+    };
     println!(
-        "BENCH-RESULT ledger_grants_c{clients}_per_s={rate:.0} ledger_grant_c{clients}_p50_us={} ledger_grant_c{clients}_p99_us={}",
+        "BENCH-RESULT ledger_grants_{tag}_per_s={rate:.0} ledger_grant_{tag}_p50_us={} ledger_grant_{tag}_p99_us={}",
         mean(&p50),
         mean(&p99)
     );
@@ -204,7 +219,8 @@ fn main() -> Res<()> {
     if let Ok(index) = std::env::var(CHILD) {
         let url = std::env::var("BENCH_LEDGER_URL")?;
         let seconds = std::env::var("BENCH_PG_SECONDS")?.parse()?;
-        return child(&url, seconds, index.parse()?);
+        let batch = std::env::var("BENCH_PG_BATCH")?.parse()?;
+        return child(&url, seconds, index.parse()?, batch);
     }
     let Ok(server) = std::env::var("CONSENT_TEST_POSTGRES_URL") else {
         println!("CONSENT_TEST_POSTGRES_URL is not set: run through scripts/with-postgres.sh");
@@ -220,8 +236,14 @@ fn main() -> Res<()> {
     if std::env::args().any(|a| a == "--decisions-only") {
         return decisions(&server, count);
     }
+    let batch: usize = std::env::var("BENCH_PG_BATCH")
+        .unwrap_or_else(|_| "1".into())
+        .parse()?;
+    if batch == 0 {
+        return Err("BENCH_PG_BATCH is at least 1".into());
+    }
     for n in clients.split_whitespace() {
-        writers(&server, seconds, n.parse()?)?;
+        writers(&server, seconds, n.parse()?, batch)?;
     }
     if !std::env::args().any(|a| a == "--writers-only") {
         decisions(&server, count)?;

@@ -8,9 +8,12 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use consent_core::{Error, ErrorCode, Result};
+use rustls::ClientConfig;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::runtime::Runtime;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::schema;
 use crate::url::LedgerUrl;
@@ -50,6 +53,62 @@ pub(crate) enum Setup {
     Check,
     /// Nothing (a later connection: the first one did it).
     None,
+}
+
+/// What becomes of a new connection's I/O half: something must poll it on the runtime for the
+/// client to work. Generic over the stream, which differs with and without TLS.
+pub(crate) trait Drive {
+    fn drive<S, T>(self, connection: tokio_postgres::Connection<S, T>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        T: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+}
+
+/// Spawns the connection on the runtime: driven whenever a call blocks on it, ended when the
+/// client closes. A broken connection shows up as an error on the next call.
+struct Spawn;
+
+impl Drive for Spawn {
+    fn drive<S, T>(self, connection: tokio_postgres::Connection<S, T>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+    }
+}
+
+/// Connects as the URL says, over TLS or not (`sslmode`), and hands the connection to `drive`.
+///
+/// # Errors
+/// `Storage` when the server cannot be reached, refuses the login or the TLS handshake.
+pub(crate) async fn connect_client(
+    url: &LedgerUrl,
+    context: &str,
+    drive: impl Drive,
+) -> Result<Client> {
+    match &url.tls {
+        None => {
+            let (client, connection) = url
+                .config
+                .connect(NoTls)
+                .await
+                .map_err(|e| db_error(url, context, &e))?;
+            drive.drive(connection);
+            Ok(client)
+        }
+        Some(tls) => {
+            let (client, connection) = url
+                .config
+                .connect(MakeRustlsConnect::new(ClientConfig::clone(tls)))
+                .await
+                .map_err(|e| db_error(url, context, &e))?;
+            drive.drive(connection);
+            Ok(client)
+        }
+    }
 }
 
 /// A connection to the ledger's database.
@@ -195,16 +254,7 @@ impl Conn {
             })?;
         let context = format!("cannot connect to the ledger database `{}`", url.redacted);
         let (client, st) = rt.block_on(async {
-            let (client, connection) = url
-                .config
-                .connect(NoTls)
-                .await
-                .map_err(|e| db_error(url, &context, &e))?;
-            // Driven whenever a call blocks on this runtime; ends when the client closes.
-            tokio::spawn(async move {
-                // A broken connection shows up as an error on the next call.
-                let _ = connection.await;
-            });
+            let client = connect_client(url, &context, Spawn).await?;
             client
                 .batch_execute(&format!(
                     "SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION_TIMEOUT}'"

@@ -7,6 +7,7 @@ mod log;
 mod open;
 mod schema;
 mod store;
+mod tls;
 mod txn;
 mod url;
 

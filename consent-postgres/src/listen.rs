@@ -3,11 +3,12 @@
 use std::time::Duration;
 
 use consent_core::{Error, ErrorCode, Result};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, Client, NoTls};
+use tokio_postgres::{AsyncMessage, Client};
 
-use crate::conn::{channel, db_error};
+use crate::conn::{Drive, channel, connect_client, db_error};
 use crate::url::LedgerUrl;
 
 /// Woken after each write that appended records commits, anywhere. A hint to read the log
@@ -30,6 +31,43 @@ impl std::fmt::Debug for Listener {
     }
 }
 
+/// Drives a listening connection on the runtime, passing its notifications (and its end, as an
+/// error scrubbed of the password) to `sender`.
+struct Notifications {
+    sender: mpsc::UnboundedSender<std::result::Result<String, String>>,
+    scrub: LedgerUrl,
+}
+
+impl Drive for Notifications {
+    fn drive<S, T>(self, mut connection: tokio_postgres::Connection<S, T>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let Notifications { sender, scrub } = self;
+        tokio::spawn(async move {
+            loop {
+                match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    Some(Ok(AsyncMessage::Notification(n))) => {
+                        if sender.send(Ok(n.payload().to_owned())).is_err() {
+                            return;
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => {
+                        let _ = sender.send(Err(scrub.scrub(&e.to_string())));
+                        return;
+                    }
+                    None => {
+                        let _ = sender.send(Err("the connection closed".to_owned()));
+                        return;
+                    }
+                }
+            }
+        });
+    }
+}
+
 impl Listener {
     pub(crate) fn connect(url: &LedgerUrl) -> Result<Listener> {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -44,32 +82,15 @@ impl Listener {
         let context = format!("cannot listen on the ledger database `{}`", url.redacted);
         let (sender, messages) = mpsc::unbounded_channel();
         let client = rt.block_on(async {
-            let (client, mut connection) = url
-                .config
-                .connect(NoTls)
-                .await
-                .map_err(|e| db_error(url, &context, &e))?;
-            let scrub = url.clone();
-            tokio::spawn(async move {
-                loop {
-                    match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                        Some(Ok(AsyncMessage::Notification(n))) => {
-                            if sender.send(Ok(n.payload().to_owned())).is_err() {
-                                return;
-                            }
-                        }
-                        Some(Ok(_)) => {}
-                        Some(Err(e)) => {
-                            let _ = sender.send(Err(scrub.scrub(&e.to_string())));
-                            return;
-                        }
-                        None => {
-                            let _ = sender.send(Err("the connection closed".to_owned()));
-                            return;
-                        }
-                    }
-                }
-            });
+            let client = connect_client(
+                url,
+                &context,
+                Notifications {
+                    sender,
+                    scrub: url.clone(),
+                },
+            )
+            .await?;
             client
                 .batch_execute(&format!("LISTEN \"{}\"", channel(url)))
                 .await

@@ -1,15 +1,21 @@
 //! The ledger URL: a PostgreSQL connection URL with one parameter of ours, `schema`, which names
 //! the schema that holds the ledger (several ledgers share a database, one schema each).
 //!
-//! `postgresql://user:password@host:5432/database?schema=ledger_a&sslmode=disable`
+//! `postgresql://user:password@db.kommune.example:5432/database?schema=ledger_a&sslmode=verify-full&sslrootcert=/etc/consent/db-ca.pem`
 //!
-//! The `schema` parameter is removed before the rest goes to the driver. Nothing derived from
+//! The `schema` parameter is removed before the rest goes to the driver; so are `sslmode` and
+//! `sslrootcert`, which [`crate::tls`] reads the way libpq does. Nothing derived from
 //! the URL ever carries the password: messages are scrubbed of it and the URL is shown redacted.
 
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use consent_core::{Error, ErrorCode, Result};
+
+use crate::tls::{self, SslMode};
 
 /// The schema a URL without `schema=` uses.
 pub const DEFAULT_SCHEMA: &str = "consent";
@@ -31,6 +37,8 @@ pub(crate) struct LedgerUrl {
     pub(crate) schema: String,
     pub(crate) config: tokio_postgres::Config,
     pub(crate) redacted: String,
+    /// The TLS set-up of `sslmode` and `sslrootcert`; `None` for `sslmode=disable`.
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
     /// The password as written in the URL and percent-decoded: scrubbed from every message.
     secrets: Vec<String>,
 }
@@ -85,6 +93,25 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// A query value percent-decoded (`%2F` → `/`), or `None` when that is not UTF-8 or a `%` is
+/// not followed by two hex digits.
+fn percent_decoded(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = value.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// The password as it appears in the URL's userinfo, before percent-decoding.
 fn raw_password(url: &str) -> Option<String> {
     let (_, rest) = url.split_once("://")?;
@@ -92,6 +119,71 @@ fn raw_password(url: &str) -> Option<String> {
     let (userinfo, _) = rest.get(..authority_end)?.rsplit_once('@')?;
     let (_, password) = userinfo.split_once(':')?;
     (!password.is_empty()).then(|| password.to_owned())
+}
+
+/// The query parameters that are ours (`schema`) or that we read in place of the driver
+/// (`sslmode`, `sslrootcert`), and the rest, for the driver.
+struct Params<'a> {
+    schema: Option<String>,
+    ssl_mode: Option<SslMode>,
+    root_cert: Option<PathBuf>,
+    kept: Vec<&'a str>,
+}
+
+impl<'a> Params<'a> {
+    fn parse(query: Option<&'a str>, redacted: &str) -> Result<Params<'a>> {
+        let mut schema: Option<String> = None;
+        let mut ssl_mode: Option<SslMode> = None;
+        let mut root_cert: Option<PathBuf> = None;
+        let mut kept: Vec<&str> = Vec::new();
+        for pair in query.into_iter().flat_map(|q| q.split('&')) {
+            if pair.is_empty() {
+                continue;
+            }
+            match pair.split_once('=') {
+                Some(("schema", value)) => {
+                    if schema.is_some() {
+                        return Err(bad_url(redacted, "`schema` is given twice"));
+                    }
+                    if !valid_schema_name(value) {
+                        return Err(bad_url(
+                            redacted,
+                            &format!(
+                                "the schema must be 1 to {MAX_SCHEMA_LEN} lowercase letters, digits or `_`, starting with a letter or `_`, and not `pg_…`"
+                            ),
+                        ));
+                    }
+                    schema = Some(value.to_owned());
+                }
+                Some(("sslmode", value)) => {
+                    if ssl_mode.is_some() {
+                        return Err(bad_url(redacted, "`sslmode` is given twice"));
+                    }
+                    ssl_mode = Some(SslMode::parse(value).ok_or_else(|| {
+                        bad_url(
+                            redacted,
+                            "`sslmode` is one of disable, prefer, require, verify-ca, verify-full",
+                        )
+                    })?);
+                }
+                Some(("sslrootcert", value)) => {
+                    if root_cert.is_some() || value.is_empty() {
+                        return Err(bad_url(redacted, "`sslrootcert` names one CA file (PEM)"));
+                    }
+                    root_cert = Some(PathBuf::from(percent_decoded(value).ok_or_else(|| {
+                        bad_url(redacted, "`sslrootcert` is not valid percent-encoded UTF-8")
+                    })?));
+                }
+                _ => kept.push(pair),
+            }
+        }
+        Ok(Params {
+            schema,
+            ssl_mode,
+            root_cert,
+            kept,
+        })
+    }
 }
 
 impl LedgerUrl {
@@ -112,30 +204,12 @@ impl LedgerUrl {
             Some((base, query)) => (base, Some(query)),
             None => (url, None),
         };
-        let mut schema: Option<String> = None;
-        let mut kept: Vec<&str> = Vec::new();
-        for pair in query.into_iter().flat_map(|q| q.split('&')) {
-            if pair.is_empty() {
-                continue;
-            }
-            match pair.split_once('=') {
-                Some(("schema", value)) => {
-                    if schema.is_some() {
-                        return Err(bad_url(&redacted, "`schema` is given twice"));
-                    }
-                    if !valid_schema_name(value) {
-                        return Err(bad_url(
-                            &redacted,
-                            &format!(
-                                "the schema must be 1 to {MAX_SCHEMA_LEN} lowercase letters, digits or `_`, starting with a letter or `_`, and not `pg_…`"
-                            ),
-                        ));
-                    }
-                    schema = Some(value.to_owned());
-                }
-                _ => kept.push(pair),
-            }
-        }
+        let Params {
+            schema,
+            ssl_mode,
+            root_cert,
+            kept,
+        } = Params::parse(query, &redacted)?;
         let schema = schema.unwrap_or_else(|| DEFAULT_SCHEMA.to_owned());
         let driver_url = if kept.is_empty() {
             base.to_owned()
@@ -148,6 +222,7 @@ impl LedgerUrl {
                 schema: schema.clone(),
                 config: tokio_postgres::Config::new(),
                 redacted: redacted.clone(),
+                tls: None,
                 secrets: secrets.clone(),
             };
             bad_url(&redacted, &url.scrub(&crate::conn::with_causes(&e)))
@@ -169,10 +244,15 @@ impl LedgerUrl {
         if config.get_application_name().is_none() {
             config.application_name(format!("consent:{schema}"));
         }
+        // libpq's default: TLS when the server offers it.
+        let ssl_mode = ssl_mode.unwrap_or(SslMode::Prefer);
+        config.ssl_mode(ssl_mode.driver());
+        let tls = tls::client_config(ssl_mode, root_cert.as_deref())?.map(Arc::new);
         Ok(LedgerUrl {
             schema,
             config,
             redacted,
+            tls,
             secrets,
         })
     }

@@ -17,3 +17,4 @@ mod log;
 mod open;
 mod shared;
 mod store;
+mod tls;

@@ -20,7 +20,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use consent_core::{Actor, Ledger, LedgerOptions, PseudonymKey};
+use consent_core::{Actor, EventPayload, Ledger, LedgerOptions, PseudonymKey};
 use consent_postgres::PgLog;
 
 use common::TestSchema;
@@ -179,6 +179,35 @@ fn child() {
                 answer(&format!("{code} {}", ledger.event_count()));
             }
             (Some("count"), None) => answer(&ledger.event_count().to_string()),
+            // Grants once under the idempotency key `key` (its start the parent's, so that two
+            // children send the same content), answering the grant's id.
+            (Some("keyed"), Some(key)) => {
+                let from = words
+                    .next()
+                    .expect("keyed KEY FROM")
+                    .parse::<DateTime<Utc>>()
+                    .expect("an RFC 3339 instant");
+                let mut request = ledger.parse_grant(&grant_json(from)).expect("json");
+                request.idempotency_key = Some(key.to_owned());
+                let id = ledger.grant(&request, &actor()).expect("keyed grant");
+                answer(&format!("keyed {id}"));
+            }
+            // Grants and withdraws `n` times, answering after each acknowledged write, until
+            // it is done or killed.
+            (Some("write"), Some(n)) => {
+                for _ in 0..n.parse::<u64>().expect("count") {
+                    let request = ledger
+                        .parse_grant(&grant_json(Utc::now() - Duration::days(1)))
+                        .expect("json");
+                    let id = ledger.grant(&request, &actor()).expect("grant");
+                    answer(&format!("granted {id}"));
+                    ledger
+                        .withdraw(id, Utc::now(), &actor(), None)
+                        .expect("withdraw");
+                    answer(&format!("withdrew {id}"));
+                }
+                answer("wrote");
+            }
             (Some("quit"), None) => return,
             _ => panic!("child `{role}`: unknown command `{line}`"),
         }
@@ -309,6 +338,172 @@ fn a_process_with_a_stale_view_catches_up_before_it_writes() {
     assert_eq!(b.ask("decide"), "0");
     b.finish();
     assert_eq!(a.events().expect("events").len(), 3, "B wrote nothing");
+}
+
+#[test]
+fn two_processes_writing_one_idempotency_key_at_once_write_one_grant() {
+    let Some(schema) = TestSchema::new("xkeyed") else {
+        return;
+    };
+    let key = PseudonymKey::generate().expect("key");
+    let a = open(&schema.url(), &key, 0);
+    let mut hosts = [
+        Host::spawn("keyed", &schema.url(), &key, 0),
+        Host::spawn("keyed", &schema.url(), &key, 0),
+    ];
+    let rounds = 10;
+    let from = (Utc::now() - Duration::days(1))
+        .trunc_subsecs(0)
+        .to_rfc3339();
+    for round in 0..rounds {
+        // Both commands go out before either answer is read: the two writes race.
+        for host in &mut hosts {
+            host.send(&format!("keyed skjema-{round} {from}"));
+        }
+        let ids: Vec<String> = hosts.iter_mut().map(Host::read).collect();
+        assert!(ids[0].starts_with("keyed "), "round {round}: {ids:?}");
+        assert_eq!(
+            ids[0], ids[1],
+            "round {round}: both callers get the first grant's id"
+        );
+    }
+    for host in hosts {
+        host.finish();
+    }
+    let events = a.events().expect("events");
+    let grants = events.iter().filter(|e| e.kind == "grant_recorded").count();
+    report(&format!(
+        "one idempotency key from two processes on PostgreSQL: {rounds} rounds, {grants} grants written"
+    ));
+    assert_eq!(grants, rounds);
+    assert!(a.verify().expect("verify").ok);
+}
+
+/// A count a test runs by default, or the one an environment variable asks for.
+fn count(variable: &str, default: u64) -> u64 {
+    std::env::var(variable).map_or(default, |value| value.parse().expect("a count is a number"))
+}
+
+#[test]
+fn writers_killed_at_random_points_lose_nothing_they_acknowledged() {
+    let Some(schema) = TestSchema::new("xkill") else {
+        return;
+    };
+    let key = PseudonymKey::generate().expect("key");
+    drop(open(&schema.url(), &key, 0));
+    // Rounds of two writers killed with SIGKILL: 10 rounds (20 kills) by default.
+    let rounds = count("CONSENT_PG_KILL_ROUNDS", 10);
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos() as u64
+        | 1;
+    report(&format!("kill -9 test on PostgreSQL: seed {seed}"));
+    let mut pause = move || {
+        // xorshift64: a pause of 0 to 100 ms after a writer's first acknowledged write, so
+        // kills land anywhere in its loop (a grant and a withdrawal take a few milliseconds).
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::time::Duration::from_millis(seed % 100)
+    };
+    let (mut granted, mut withdrawn) = (Vec::new(), Vec::new());
+    let mut kills = 0;
+    for _ in 0..rounds {
+        let mut writers = [
+            Host::spawn("writer", &schema.url(), &key, 0),
+            Host::spawn("writer", &schema.url(), &key, 0),
+        ];
+        for writer in &mut writers {
+            writer.send("write 1000000");
+        }
+        for writer in &mut writers {
+            // Killed only once it is writing: after its first acknowledged grant.
+            let first = writer.read();
+            let id = first
+                .strip_prefix("granted ")
+                .expect("a writer's first answer");
+            granted.push(id.to_owned());
+            std::thread::sleep(pause());
+            // `Child::kill` is SIGKILL: no destructor, no rollback sent, no flush.
+            writer.child.kill().expect("kill");
+            kills += 1;
+        }
+        for mut writer in writers {
+            let mut rest = String::new();
+            std::io::Read::read_to_string(&mut writer.output, &mut rest).expect("read");
+            // Killed, not ended on its own: else this test would prove nothing.
+            let status = writer.child.wait().expect("wait");
+            assert_eq!(
+                std::os::unix::process::ExitStatusExt::signal(&status),
+                Some(9),
+                "a writer ended before it was killed: {status}"
+            );
+            // Only complete lines count: a kill can cut the last one short.
+            for line in rest.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
+                if let Some((_, id)) = line.trim_end().split_once("@@ granted ") {
+                    granted.push(id.to_owned());
+                } else if let Some((_, id)) = line.trim_end().split_once("@@ withdrew ") {
+                    withdrawn.push(id.to_owned());
+                }
+            }
+        }
+    }
+
+    // No lock is left behind: another process writes; the chain verifies.
+    let ledger = open(&schema.url(), &key, 0);
+    let request = ledger
+        .parse_grant(&grant_json(Utc::now() - Duration::days(1)))
+        .expect("json");
+    ledger
+        .grant(&request, &actor())
+        .expect("a write after the kills");
+    assert!(ledger.verify().expect("verify").ok);
+
+    // Every acknowledged grant and withdrawal is in the log exactly once.
+    let events = ledger.events().expect("events");
+    let (recorded_grants, recorded_withdrawals) = grants_and_withdrawals(&events);
+    let unique = |ids: &[String]| ids.iter().collect::<std::collections::HashSet<_>>().len();
+    assert_eq!(
+        unique(&recorded_grants),
+        recorded_grants.len(),
+        "a grant recorded twice"
+    );
+    assert_eq!(
+        unique(&recorded_withdrawals),
+        recorded_withdrawals.len(),
+        "a withdrawal recorded twice"
+    );
+    for id in &granted {
+        assert!(
+            recorded_grants.contains(id),
+            "acknowledged grant {id} is lost"
+        );
+    }
+    for id in &withdrawn {
+        assert!(
+            recorded_withdrawals.contains(id),
+            "acknowledged withdrawal of {id} is lost"
+        );
+    }
+    report(&format!(
+        "kill -9 test on PostgreSQL: {kills} kills, {} acknowledged grants and {} withdrawals all present once",
+        granted.len(),
+        withdrawn.len()
+    ));
+}
+
+/// The ids of the grants recorded and of the grants withdrawn, in log order.
+fn grants_and_withdrawals(events: &[consent_core::Event]) -> (Vec<String>, Vec<String>) {
+    let (mut grants, mut withdrawals) = (Vec::new(), Vec::new());
+    for event in events {
+        match &event.payload {
+            EventPayload::GrantRecorded(g) => grants.push(g.grant_id.to_string()),
+            EventPayload::GrantWithdrawn(w) => withdrawals.push(w.grant_id.to_string()),
+            _ => {}
+        }
+    }
+    (grants, withdrawals)
 }
 
 /// Prints a run's figures past the test harness's capture (one write, straight to stderr), so

@@ -908,6 +908,158 @@ impl Ledger {
         document.map_err(document_error)
     }
 
+    /// The answer to the subject's request for access (GDPR Art. 15) as a letter in `lang`:
+    /// `bytes` for `format="pdf"`, `str` for `format="html"`. Recorded as an access by `actor`
+    /// for `lookup_purpose`, as `subject_export` is. `profile` is the documents profile (a
+    /// dict, or its JSON text: the controller and what the catalogue does not hold). The
+    /// letter never shows the pseudonym; it shows the national id in its header only with
+    /// `national_id_in_header=True` (which needs `recipient_name`). An unknown `lang` or
+    /// `format` raises `InvalidInputError` before anything is read or recorded.
+    #[pyo3(
+        signature = (subject, *, actor, lookup_purpose, profile, lang = None, format = None, recipient_name = None, national_id_in_header = None, reference = None),
+        text_signature = "($self, subject, *, actor, lookup_purpose, profile, lang='nb', format='pdf', recipient_name=None, national_id_in_header=False, reference=None)"
+    )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "keyword arguments of one Python method"
+    )]
+    fn access_letter<'py>(
+        &self,
+        py: Python<'py>,
+        subject: &Bound<'py, PyAny>,
+        actor: &Bound<'py, PyAny>,
+        lookup_purpose: &Bound<'py, PyAny>,
+        profile: &Bound<'py, PyAny>,
+        lang: Option<&Bound<'py, PyAny>>,
+        format: Option<&Bound<'py, PyAny>>,
+        recipient_name: Option<&Bound<'py, PyAny>>,
+        national_id_in_header: Option<&Bound<'py, PyAny>>,
+        reference: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let format = crate::documents::format(format, "pdf", &["html", "pdf"])?;
+        let (translations, code) = crate::documents::language(lang)?;
+        let profile = crate::documents::profile(py, profile)?;
+        let in_header = match national_id_in_header {
+            Some(value) => flag(value, "national_id_in_header")?,
+            None => false,
+        };
+        let name = recipient_name
+            .filter(|v| !v.is_none())
+            .map(|v| string(v, "recipient_name"))
+            .transpose()?;
+        if in_header && name.is_none() {
+            return Err(invalid(
+                "`national_id_in_header` needs `recipient_name` for the header",
+            ));
+        }
+        let reference = reference
+            .filter(|v| !v.is_none())
+            .map(|v| string(v, "reference"))
+            .transpose()?;
+        let actor = self::actor(actor)?;
+        let lookup = string(lookup_purpose, "lookup_purpose")?;
+        let (ledger, subject) = self.core_and_subject(subject)?;
+        let national_id = if in_header {
+            Some(
+                consent_documents::NationalIdForHeader::try_from(subject.expose()).map_err(
+                    |_| {
+                        invalid(
+                            "`national_id_in_header`: the subject's id is not a fødselsnummer or D-nummer",
+                        )
+                    },
+                )?,
+            )
+        } else {
+            None
+        };
+        let details = consent_documents::LetterDetails {
+            recipient: name.map(|name| consent_documents::LetterRecipient { name, national_id }),
+            reference,
+        };
+        let document = py
+            .detach(move || {
+                let export = ledger.subject_export(&subject, &actor, &lookup)?;
+                Ok(consent_documents::access_answer(
+                    &export,
+                    ledger.catalogue(),
+                    &profile,
+                    ledger.now(),
+                    details,
+                )
+                .and_then(|letter| {
+                    let lang = translations.get(&code)?;
+                    match format {
+                        "pdf" => letter.to_pdf(lang).map(crate::documents::Rendered::Bytes),
+                        _ => letter.to_html(lang).map(crate::documents::Rendered::Text),
+                    }
+                }))
+            })
+            .or_raise()?;
+        crate::documents::output(py, document.map_err(crate::documents::error)?)
+    }
+
+    /// The privacy notice of the profile's unit, generated from the ledger's catalogue, in
+    /// `lang` (`"nb"` or `"nn"`, or any shipped language): `bytes` for `format="pdf"`, `str`
+    /// for `format="html"`. Reads no person's data.
+    #[pyo3(
+        signature = (*, profile, lang = None, format = None),
+        text_signature = "($self, *, profile, lang='nb', format='html')"
+    )]
+    fn privacy_notice<'py>(
+        &self,
+        py: Python<'py>,
+        profile: &Bound<'py, PyAny>,
+        lang: Option<&Bound<'py, PyAny>>,
+        format: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let format = crate::documents::format(format, "html", &["html", "pdf"])?;
+        let (translations, code) = crate::documents::language(lang)?;
+        let profile = crate::documents::profile(py, profile)?;
+        let ledger = self.core()?;
+        let document = py.detach(move || {
+            consent_documents::privacy_notice(ledger.catalogue(), &profile).and_then(|notice| {
+                let lang = translations.get(&code)?;
+                match format {
+                    "pdf" => notice.to_pdf(lang).map(crate::documents::Rendered::Bytes),
+                    _ => notice.to_html(lang).map(crate::documents::Rendered::Text),
+                }
+            })
+        });
+        crate::documents::output(py, document.map_err(crate::documents::error)?)
+    }
+
+    /// The record of processing activities (GDPR Art. 30) of the profile's unit, generated
+    /// from the ledger's catalogue and dated by the ledger's clock: `bytes` for
+    /// `format="pdf"`, `str` for `"html"` and `"csv"`. Reads no person's data.
+    #[pyo3(
+        signature = (*, profile, lang = None, format = None),
+        text_signature = "($self, *, profile, lang='nb', format='html')"
+    )]
+    fn processing_record<'py>(
+        &self,
+        py: Python<'py>,
+        profile: &Bound<'py, PyAny>,
+        lang: Option<&Bound<'py, PyAny>>,
+        format: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let format = crate::documents::format(format, "html", &["html", "pdf", "csv"])?;
+        let (translations, code) = crate::documents::language(lang)?;
+        let profile = crate::documents::profile(py, profile)?;
+        let ledger = self.core()?;
+        let document = py.detach(move || {
+            consent_documents::processing_record(ledger.catalogue(), &profile, ledger.now())
+                .and_then(|record| {
+                    let lang = translations.get(&code)?;
+                    match format {
+                        "pdf" => record.to_pdf(lang).map(crate::documents::Rendered::Bytes),
+                        "csv" => record.to_csv(lang).map(crate::documents::Rendered::Text),
+                        _ => record.to_html(lang).map(crate::documents::Rendered::Text),
+                    }
+                })
+        });
+        crate::documents::output(py, document.map_err(crate::documents::error)?)
+    }
+
     /// Registers an access request (GDPR Art. 15) received at `received_at`:
     /// `{"id", "received_at", "due_at"}`, due one month after receipt. The subject's export
     /// lists it.

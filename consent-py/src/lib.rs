@@ -5,6 +5,7 @@ mod batch;
 mod casework;
 mod convert;
 mod decision;
+mod documents;
 mod errors;
 mod ledger;
 mod located;

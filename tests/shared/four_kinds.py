@@ -1,4 +1,4 @@
-"""Four kinds of processes on one ledger file at once (issue 14, DESIGN.md section 7): a C
+"""Four kinds of processes on one ledger (a file, or a PostgreSQL schema) at once (issue 14, DESIGN.md section 7): a C
 program, a Python script, a Rust program and the CLI, each with two threads that write and
 decide while the others do. Afterwards:
 
@@ -9,6 +9,11 @@ decide while the others do. Afterwards:
 - every process's view, asked at one instant once all writing is done, equals a fresh replay.
 
     python four_kinds.py --cli PATH --c-worker PATH --rust-worker PATH [--writes N] [--decisions N]
+                         [--ledger postgresql://…?schema=NAME --key-file PATH]
+
+Without `--ledger` the ledger is a new file in a temporary directory (one host); with it, a
+PostgreSQL schema that must not hold a ledger yet, each process with its own connections
+(standing in for hosts), its key in `--key-file` (created if missing).
 
 `--writes` and `--decisions` are per process (half per thread); the defaults are the issue's
 1,000 and 10,000. Prints one summary line; exits 1 on any failure.
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -30,6 +36,10 @@ import consent
 
 HERE = Path(__file__).resolve().parent
 ACTOR = ["--actor-id", "cli-worker", "--actor-role", "case_worker"]
+
+
+def open_ledger(location: str, key_file: str | None) -> consent.Ledger:
+    return consent.Ledger.open(location, key_file=key_file) if key_file else consent.Ledger.open(location)
 
 
 def national_ids(count: int) -> list[str]:
@@ -61,10 +71,10 @@ def national_ids(count: int) -> list[str]:
 class Worker:
     """A worker process speaking the protocol of worker.c."""
 
-    def __init__(self, name: str, argv: list[str]) -> None:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         self.name = name
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        text=True, bufsize=1)
+                                        text=True, bufsize=1, env=env)
         self.acks: list[tuple[str, str, int]] = []
         self.done = ""
         assert self.process.stdout is not None
@@ -110,10 +120,11 @@ class CliWorker:
     """The CLI as a worker: two threads, each importing grants in batches of 50 and deciding
     for 500 subjects per call (each call opens the ledger, catches up and closes it)."""
 
-    def __init__(self, cli: str, db: Path, work: Path, subjects: list[str], writes: int,
-                 decisions: int) -> None:
+    def __init__(self, cli: str, db: str, key_file: str | None, work: Path, subjects: list[str],
+                 writes: int, decisions: int) -> None:
         self.name = "cli"
         self.cli, self.db, self.work, self.subjects = cli, db, work, subjects
+        self.key_args = ["--key-file", key_file] if key_file else []
         self.writes, self.decisions = writes, decisions
         self.acks: list[tuple[str, str, int]] = []
         self.failures: list[BaseException] = []
@@ -125,7 +136,7 @@ class CliWorker:
             t.start()
 
     def consent(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([self.cli, "--ledger", str(self.db), *ACTOR, *args], input=stdin,
+        return subprocess.run([self.cli, "--ledger", self.db, *self.key_args, *ACTOR, *args], input=stdin,
                               capture_output=True, text=True, timeout=300)
 
     def run(self, index: int) -> None:
@@ -164,7 +175,7 @@ class CliWorker:
                                        "--category", "finances", "--at", "now")
                     if run.returncode not in (0, 1):
                         raise AssertionError(f"cli decide: {run.stderr}")
-                    seqs = [json.loads(line)["as_of_seq"] for line in run.stdout.splitlines()]
+                    seqs = [d["as_of_seq"] for d in json.loads(run.stdout)["decisions"]]
                     if len(seqs) != n or min(seqs) < last:
                         raise AssertionError(f"cli decisions went back in the log: {last} > {min(seqs)}")
                     last = max(seqs)
@@ -187,7 +198,7 @@ class CliWorker:
                            "--at", at)
         if run.returncode not in (0, 1):
             raise AssertionError(f"cli report: {run.stderr}")
-        decisions = [json.loads(line) for line in run.stdout.splitlines()]
+        decisions = json.loads(run.stdout)["decisions"]
         return (max(d["as_of_seq"] for d in decisions),
                 "".join("1" if d["permitted"] else "0" for d in decisions))
 
@@ -202,23 +213,32 @@ def main() -> int:
     parser.add_argument("--rust-worker", required=True)
     parser.add_argument("--writes", type=int, default=1000)
     parser.add_argument("--decisions", type=int, default=10000)
+    parser.add_argument("--ledger", help="a postgresql:// URL of a schema without a ledger")
+    parser.add_argument("--key-file", help="the PostgreSQL ledger's key file")
     args = parser.parse_args()
+    if bool(args.ledger) != bool(args.key_file):
+        parser.error("--ledger and --key-file go together")
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        db = work / "consent.db"
+        db = args.ledger or str(work / "consent.db")
+        where = "one PostgreSQL schema" if args.ledger else "one ledger file"
+        key_file = args.key_file
+        env = dict(os.environ)
+        if key_file:
+            env["CONSENT_WORKER_KEY_FILE"] = key_file
         subjects = national_ids(40)
         subjects_file = work / "subjects.txt"
         subjects_file.write_text("".join(f"{s}\n" for s in subjects))
-        consent.Ledger.open(db).close()  # the ledger and its key, before anyone shares it
+        open_ledger(db, key_file).close()  # the ledger and its key, before anyone shares it
         per_thread = [str(args.writes // 2), str(args.decisions // 2)]
         started = time.time()
         workers: list = [
-            Worker("c", [args.c_worker, str(db), str(subjects_file), "c", *per_thread]),
-            Worker("python", [sys.executable, str(HERE / "worker.py"), str(db), str(subjects_file),
-                              "py", *per_thread]),
-            Worker("rust", [args.rust_worker, str(db), str(subjects_file), "rs", *per_thread]),
-            CliWorker(args.cli, db, work, subjects, args.writes, args.decisions),
+            Worker("c", [args.c_worker, db, str(subjects_file), "c", *per_thread], env),
+            Worker("python", [sys.executable, str(HERE / "worker.py"), db, str(subjects_file),
+                              "py", *per_thread], env),
+            Worker("rust", [args.rust_worker, db, str(subjects_file), "rs", *per_thread], env),
+            CliWorker(args.cli, db, key_file, work, subjects, args.writes, args.decisions),
         ]
         # Every process has the ledger open: start them all at once.
         for w in workers:
@@ -231,7 +251,7 @@ def main() -> int:
         # Every acknowledged write exactly once, and nothing unacknowledged.
         granted = [a[1] for w in workers for a in w.acks if a[0] == "grant"]
         withdrawn = [a[1] for w in workers for a in w.acks if a[0] == "withdraw"]
-        with consent.Ledger.open(db) as fresh:
+        with open_ledger(db, key_file) as fresh:
             report = fresh.verify()
             assert report["ok"], report
             events = list(fresh.events())
@@ -269,11 +289,13 @@ def main() -> int:
                 assert bits == expected, f"{w.name}'s view differs from a fresh replay"
         for w in workers:
             w.finish()
-        verify = subprocess.run([args.cli, "--ledger", str(db), "verify"], capture_output=True, text=True)
+        key_args = ["--key-file", key_file] if key_file else []
+        verify = subprocess.run([args.cli, "--ledger", db, *key_args, "verify"], capture_output=True,
+                                text=True)
         assert verify.returncode == 0, verify.stdout + verify.stderr
 
     writes = len(granted) + len(withdrawn)
-    print(f"shared ledger: 4 processes (C, Python, Rust, CLI) x 2 threads, {writes} acknowledged "
+    print(f"shared ledger on {where}: 4 processes (C, Python, Rust, CLI) x 2 threads, {writes} acknowledged "
           f"writes all present once, {4 * args.decisions} decisions, writes interleaved, "
           f"views equal a fresh replay, in {elapsed:.1f} s")
     return 0

@@ -144,7 +144,16 @@ int main(int argc, char **argv) {
         fprintf(stderr, "c worker: no subjects\n");
         return 2;
     }
-    consent_result rc = consent_ledger_open(argv[1], NULL, &ledger);
+    /* A PostgreSQL ledger's key comes from the host: a key file named in the environment. */
+    char options[1024];
+    const char *key_file = getenv("CONSENT_WORKER_KEY_FILE");
+    if (key_file != NULL &&
+        (strpbrk(key_file, "\"\\") != NULL ||
+         snprintf(options, sizeof options, "{\"key_file\": \"%s\"}", key_file) >= (int)sizeof options)) {
+        fprintf(stderr, "c worker: CONSENT_WORKER_KEY_FILE cannot be put in JSON as it is\n");
+        return 2;
+    }
+    consent_result rc = consent_ledger_open(argv[1], key_file != NULL ? options : NULL, &ledger);
     if (rc != CONSENT_RESULT_OK) {
         fail("open", rc);
     }

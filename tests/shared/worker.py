@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import threading
@@ -23,7 +24,9 @@ def main() -> int:
     per_thread_writes, per_thread_decisions = int(writes), int(decisions)
     with open(subjects_file, encoding="ascii") as f:
         subjects = [line.strip() for line in f if line.strip()]
-    ledger = consent.Ledger.open(db)
+    # A PostgreSQL ledger's key comes from the host: a key file named in the environment.
+    key_file = os.environ.get("CONSENT_WORKER_KEY_FILE")
+    ledger = consent.Ledger.open(db, key_file=key_file) if key_file else consent.Ledger.open(db)
     print("ready", flush=True)  # then wait for the driver's `go`, which every worker gets at once
     if sys.stdin.readline().strip() != "go":
         print("python worker: no go", file=sys.stderr)

@@ -1,23 +1,16 @@
 //! `backup`, `restore` and `verify --against`: copies of a live ledger and proof that a ledger
-//! is the one backed up.
+//! is the one backed up; `upgrade`, which backs a 0.1 ledger up before it converts it.
 
 use std::path::Path;
 
 use consent_core::{BackupManifest, Ledger};
-use serde::Serialize;
 use serde_json::json;
 
-use super::json_out;
-use crate::cli::{BackupArgs, RestoreArgs};
+use super::{json_of, json_out};
+use crate::cli::{BackupArgs, RestoreArgs, UpgradeArgs};
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
 use crate::progress::Progress;
-
-/// A report for `--json`, or the error that it could not be encoded.
-fn encode(value: &impl Serialize) -> Result<serde_json::Value, CliError> {
-    serde_json::to_value(value)
-        .map_err(|e| CliError::new("storage", format!("cannot encode the report: {e}")))
-}
 
 pub fn backup(ctx: &Context<'_>, args: &BackupArgs) -> Result<Outcome, CliError> {
     ctx.require_ledger()?;
@@ -27,11 +20,13 @@ pub fn backup(ctx: &Context<'_>, args: &BackupArgs) -> Result<Outcome, CliError>
     spinner.finish();
     let manifest = made?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "schema": "consent-cli-backup/1",
-            "directory": args.dest,
-            "manifest": encode(&manifest)?,
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-backup/1",
+            json!({
+                "directory": args.dest,
+                "manifest": super::encode(&manifest)?,
+            }),
+        )?));
     }
     let key = if manifest.key_included {
         "with its key file"
@@ -59,11 +54,7 @@ pub fn restore(ctx: &Context<'_>, args: &RestoreArgs) -> Result<Outcome, CliErro
         ))
     })?;
     if ctx.json() {
-        let mut value = encode(&report)?;
-        if let Some(map) = value.as_object_mut() {
-            map.insert("schema".to_owned(), json!("consent-cli-restore/1"));
-        }
-        return Ok(Outcome::ok(json_out(&value)?));
+        return Ok(Outcome::ok(json_of("consent-cli-restore/1", &report)?));
     }
     let mut text = format!(
         "restored `{}` to event {} and recorded the restore as event {}\n",
@@ -94,11 +85,7 @@ pub fn verify_against(ctx: &Context<'_>, manifest: &Path) -> Result<Outcome, Cli
     spinner.finish();
     let report = report?;
     let stdout = if ctx.json() {
-        let mut value = encode(&report)?;
-        if let Some(map) = value.as_object_mut() {
-            map.insert("schema".to_owned(), json!("consent-cli-verify-against/1"));
-        }
-        json_out(&value)?
+        json_of("consent-cli-verify-against/1", &report)?
     } else if report.ok {
         format!(
             "ok: {} events verified; event {} is the backup's head, so this is the ledger backed up{}\n",
@@ -137,12 +124,123 @@ pub fn snapshot(ctx: &Context<'_>) -> Result<Outcome, CliError> {
         )
     })?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "schema": "consent-cli-snapshot/1",
-            "seq": seq,
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-snapshot/1",
+            json!({ "seq": seq }),
+        )?));
     }
     Ok(Outcome::ok(format!(
         "wrote a snapshot of the state after event {seq}\n"
+    )))
+}
+
+/// `consent upgrade`: a consent 0.1 ledger file (format 1) to this version's format, after a
+/// backup, recorded as the actor's (who must be permitted `adopt_catalogue`). A ledger that
+/// already opens as this version's format is left as it is: nothing to do, exit 0.
+pub fn upgrade(ctx: &Context<'_>, args: &UpgradeArgs) -> Result<Outcome, CliError> {
+    let actor = ctx.actor()?;
+    if ctx.postgres_url().is_some() {
+        return Err(CliError::new(
+            "invalid_input",
+            "a PostgreSQL ledger is created in this version's format: there is nothing to upgrade",
+        ));
+    }
+    ctx.require_ledger()?;
+    let path = ctx.path();
+    // Already this version's format (a cheap open that reads the format, writes nothing)?
+    match consent_core::storage::SqliteStore::open_read_only(path) {
+        Ok(store) => {
+            drop(store);
+            return already_upgraded(ctx);
+        }
+        Err(e) if e.code() == consent_core::ErrorCode::UnsupportedVersion => {}
+        Err(e) => return Err(e.into()),
+    }
+    let open_with = ctx.catalogue()?;
+    let written_under = args
+        .written_under
+        .as_deref()
+        .map(crate::context::load_catalogue)
+        .transpose()?;
+    let key_path = ctx.global.key_file.clone().unwrap_or_else(|| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".key");
+        std::path::PathBuf::from(name)
+    });
+    let key = consent_core::read_key_file(&key_path)?;
+    let backup = match &args.backup_to {
+        Some(dir) => dir.clone(),
+        None => {
+            let mut name = path.as_os_str().to_owned();
+            name.push(format!(
+                ".before-upgrade-{}",
+                chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+            ));
+            std::path::PathBuf::from(name)
+        }
+    };
+    let spinner = Progress::spinner("verifying, backing up and upgrading the ledger");
+    let done = consent_core::storage::upgrade_file_as(
+        path,
+        &key,
+        written_under.as_ref(),
+        &open_with,
+        &actor,
+        &backup,
+        !args.without_key,
+    );
+    spinner.finish();
+    let (manifest, report) = done
+        .map_err(|e| CliError::from(e).context(format!("`{}` was not upgraded", path.display())))?;
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-upgrade/1",
+            json!({
+                "ledger": path,
+                "upgraded": true,
+                "storage_schema": consent_core::storage::STORAGE_SCHEMA,
+                "from_format": report.from_format,
+                "to_format": report.to_format,
+                "events": report.events,
+                "keys_rewrapped": report.keys_rewrapped,
+                "catalogues_adopted": report.catalogues_adopted,
+                "recorded_by": {"id": actor.id(), "role": actor.role().as_str()},
+                "backup": {"directory": backup, "manifest": super::encode(&manifest)?},
+            }),
+        )?));
+    }
+    let key_note = if manifest.key_included {
+        "with its key file"
+    } else {
+        "WITHOUT its key file"
+    };
+    Ok(Outcome::ok(format!(
+        "backed up the consent 0.1 ledger ({} events, head {}) to `{}`, {key_note}\nupgraded `{}` from file format {} to {}: {} events verified, {} subject keys re-wrapped, catalogues {} recorded as adopted by {} ({})\n",
+        manifest.head_seq,
+        manifest.head_hash,
+        backup.display(),
+        path.display(),
+        report.from_format,
+        report.to_format,
+        report.events,
+        report.keys_rewrapped,
+        report.catalogues_adopted.join(" then "),
+        actor.id(),
+        actor.role().as_str(),
+    )))
+}
+
+/// `consent upgrade` on a ledger of this version's format: nothing to do.
+fn already_upgraded(ctx: &Context<'_>) -> Result<Outcome, CliError> {
+    let format = consent_core::storage::STORAGE_SCHEMA;
+    if ctx.json() {
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-upgrade/1",
+            json!({ "ledger": ctx.path(), "upgraded": false, "storage_schema": format }),
+        )?));
+    }
+    Ok(Outcome::ok(format!(
+        "`{}` is already this version's format (storage schema {format}): nothing to upgrade\n",
+        ctx.path().display()
     )))
 }

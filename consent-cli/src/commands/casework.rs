@@ -39,12 +39,15 @@ pub fn succession(ctx: &Context<'_>, args: &SuccessionArgs) -> Result<Outcome, C
     let from_pseudonym = ledger.pseudonym(&from).to_string();
     let to_pseudonym = ledger.pseudonym(&to).to_string();
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "event_id": id,
-            "from": from_pseudonym,
-            "to": to_pseudonym,
-            "merge": args.merge,
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-succession/1",
+            json!({
+                "event_id": id,
+                "from": from_pseudonym,
+                "to": to_pseudonym,
+                "merge": args.merge,
+            }),
+        )?));
     }
     let joined = if args.merge {
         "; the two histories were merged"
@@ -63,9 +66,11 @@ pub fn notifications(ctx: &Context<'_>, args: &NotificationsArgs) -> Result<Outc
     let at = at_or(args.at, || ledger.now());
     let tasks = ledger.notifications_due(at)?;
     if ctx.json() {
-        let items = serde_json::to_value(&tasks)
-            .map_err(|e| CliError::new("storage", format!("cannot encode: {e}")))?;
-        return Ok(Outcome::ok(json_out(&json!({ "at": at, "items": items }))?));
+        let items = super::encode(&tasks)?;
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-notifications/1",
+            json!({ "at": at, "items": items }),
+        )?));
     }
     let mut table = Table::new(&[
         "due",
@@ -112,10 +117,10 @@ pub fn deviations(ctx: &Context<'_>, args: &DeviationsArgs) -> Result<Outcome, C
     };
     let deviations = ledger.deviations(since)?;
     if ctx.json() {
-        let items = serde_json::to_value(&deviations)
-            .map_err(|e| CliError::new("storage", format!("cannot encode: {e}")))?;
+        let items = super::encode(&deviations)?;
         return Ok(Outcome::ok(json_out(
-            &json!({ "since": since, "items": items }),
+            "consent-cli-deviations/1",
+            json!({ "since": since, "items": items }),
         )?));
     }
     let mut table = Table::new(&[
@@ -164,12 +169,15 @@ pub fn notified(ctx: &Context<'_>, args: &NotifiedArgs) -> Result<Outcome, CliEr
     let id = ledger.record_notification(event_id, args.recipient.as_deref(), at, &actor)?;
     let told = args.recipient.as_deref().unwrap_or("the person");
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "record_id": id,
-            "event_id": event_id,
-            "recipient": args.recipient,
-            "at": at,
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-notified/1",
+            json!({
+                "record_id": id,
+                "event_id": event_id,
+                "recipient": args.recipient,
+                "at": at,
+            }),
+        )?));
     }
     Ok(Outcome::ok(format!(
         "recorded that {told} was told at {} of event {event_id} (record {id})\n",

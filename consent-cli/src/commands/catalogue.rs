@@ -22,7 +22,10 @@ fn name_of<T: serde::Serialize>(value: &T) -> String {
 pub fn show(ctx: &Context<'_>) -> Result<Outcome, CliError> {
     let catalogue = ctx.catalogue()?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&catalogue_json(&catalogue))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-catalogue-show/1",
+            catalogue_json(&catalogue),
+        )?));
     }
     let mut out = format!(
         "catalogue {} ({} purposes, {} recipients, {} categories, {} statutory rules)\n",
@@ -111,18 +114,21 @@ pub fn check(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
     let catalogue = load_catalogue(file)?;
     let advice = catalogue.advice();
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "valid": true,
-            "format": catalogue.format(),
-            "version": catalogue.version(),
-            "digest": catalogue.digest(),
-            "advice": advice,
-            "purposes": catalogue.purposes().len(),
-            "recipients": catalogue.recipients().len(),
-            "categories": catalogue.categories().len(),
-            "statutes": catalogue.statutes().len(),
-            "rules": catalogue.rules().len(),
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-catalogue-check/1",
+            json!({
+                "valid": true,
+                "format": catalogue.format(),
+                "version": catalogue.version(),
+                "digest": catalogue.digest(),
+                "advice": advice,
+                "purposes": catalogue.purposes().len(),
+                "recipients": catalogue.recipients().len(),
+                "categories": catalogue.categories().len(),
+                "statutes": catalogue.statutes().len(),
+                "rules": catalogue.rules().len(),
+            }),
+        )?));
     }
     let mut out = format!(
         "catalogue `{}` is valid: format {}, version {}, {} purposes, {} recipients, {} categories, {} statutes, {} rules\n",
@@ -156,13 +162,16 @@ pub fn adopt(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
         .now()
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "event_id": id,
-            "version": catalogue.version(),
-            "digest": catalogue.digest(),
-            "previous_version": previous,
-            "in_force_from": from,
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-catalogue-adopt/1",
+            json!({
+                "event_id": id,
+                "version": catalogue.version(),
+                "digest": catalogue.digest(),
+                "previous_version": previous,
+                "in_force_from": from,
+            }),
+        )?));
     }
     Ok(Outcome::ok(format!(
         "adopted catalogue {} (sha256 {}) in place of {previous}, in force from {from}; decisions for earlier instants keep the rules in force then\n",

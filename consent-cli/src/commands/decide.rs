@@ -55,9 +55,7 @@ pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError>
     let subject = given.parse(&ledger)?;
     let decision = one(&ledger, &subject, args, &assertions, at, reader.as_ref())?;
     let stdout = if ctx.json() {
-        let mut text = decision.to_json();
-        text.push('\n');
-        text
+        super::json_out("consent-cli-decide/1", decision_value(&decision)?)?
     } else {
         render(&decision)
     };
@@ -114,6 +112,7 @@ fn decide_batch(
 ) -> Result<Outcome, CliError> {
     let subjects = ids::national_ids_from(ledger, path, MAX_IMPORT_BYTES)?;
     let mut stdout = String::new();
+    let mut documents = Vec::new();
     let mut denied = 0usize;
     for (line, subject) in &subjects {
         let decision = one(ledger, subject, args, assertions, at, reader)
@@ -122,17 +121,35 @@ fn decide_batch(
             denied += 1;
         }
         if ctx.json() {
-            stdout.push_str(&decision.to_json());
-            stdout.push('\n');
+            let mut value = decision_value(&decision)?;
+            if let Some(map) = value.as_object_mut() {
+                map.insert("line".to_owned(), serde_json::Value::from(*line));
+            }
+            documents.push(value);
         } else {
             stdout.push_str(&summary(*line, &decision));
         }
+    }
+    if ctx.json() {
+        stdout = super::json_out(
+            "consent-cli-decide-batch/1",
+            serde_json::json!({
+                "decisions": documents,
+                "denied": denied,
+                "permitted": subjects.len() - denied,
+            }),
+        )?;
     }
     Ok(Outcome {
         stdout,
         stderr: (denied > 0).then(|| format!("{denied} of {} denied", subjects.len())),
         code: if denied == 0 { 0 } else { 1 },
     })
+}
+
+/// The library's decision document (docs/json.md, "Decision") as a JSON value.
+fn decision_value(decision: &Decision) -> Result<serde_json::Value, CliError> {
+    super::encode(decision)
 }
 
 /// One line per decision of a batch: the input's line number, the verdict, and each category

@@ -396,7 +396,7 @@ fn finish(
                 .map(|f| json!({ "check": f.check, "ok": f.ok, "detail": f.detail }))
                 .collect(),
         );
-        json_out(&Value::Object(facts))?
+        json_out("consent-cli-doctor/1", Value::Object(facts))?
     } else {
         let mut out = String::new();
         for f in &findings {

@@ -5,13 +5,14 @@ mod casework;
 mod catalogue;
 mod decide;
 mod doctor;
+mod documents;
 mod person;
 mod record;
 mod report;
 mod rights;
 mod shell;
 
-use crate::cli::{CatalogueCommand, Command};
+use crate::cli::{CatalogueCommand, Command, ReportCommand};
 use crate::context::{Context, Outcome};
 use crate::error::CliError;
 
@@ -39,7 +40,11 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
         Command::Backup(args) => backup::backup(ctx, args),
         Command::Restore(args) => backup::restore(ctx, args),
         Command::Snapshot => backup::snapshot(ctx),
+        Command::Upgrade(args) => backup::upgrade(ctx, args),
         Command::Reconsent(args) => report::reconsent(ctx, args),
+        Command::Report(ReportCommand::Access(args)) => documents::access(ctx, args),
+        Command::Report(ReportCommand::Notice(args)) => documents::notice(ctx, args),
+        Command::Report(ReportCommand::ProcessingRecord(args)) => documents::record(ctx, args),
         Command::Restrict(args) => rights::restrict(ctx, args),
         Command::LiftRestriction(args) => rights::lift_restriction(ctx, args),
         Command::Object(args) => rights::object(ctx, args),
@@ -57,13 +62,50 @@ pub fn run(command: &Command, ctx: &Context<'_>) -> Result<Outcome, CliError> {
     }
 }
 
-/// Serialises a JSON value for standard output (pretty, newline-terminated).
+/// A JSON document for standard output: `value` (an object) with its `schema` field, pretty,
+/// newline-terminated. `schema` names the shape and its version, `consent-cli-<command>/<version>`
+/// (`consent-cli-grant/1`), documented
+/// with its shape in docs/cli-json.md and docs/schemas/.
 ///
 /// # Errors
-/// When the value cannot be encoded (not expected: a `Value` has only string keys).
-pub fn json_out(value: &serde_json::Value) -> Result<String, CliError> {
-    let mut text = serde_json::to_string_pretty(value)
+/// When `value` is not an object (a bug: every document is one), or cannot be encoded.
+pub fn json_out(schema: &str, value: serde_json::Value) -> Result<String, CliError> {
+    let mut text = serde_json::to_string_pretty(&tagged(schema, value)?)
         .map_err(|e| CliError::new("storage", format!("cannot encode the JSON output: {e}")))?;
     text.push('\n');
     Ok(text)
+}
+
+/// [`json_out`] of a value the core serialises (a report, a worklist item).
+///
+/// # Errors
+/// As [`json_out`], and when the value cannot be encoded.
+pub fn json_of(schema: &str, value: &impl serde::Serialize) -> Result<String, CliError> {
+    json_out(schema, encode(value)?)
+}
+
+/// A value the core serialises, as JSON.
+///
+/// # Errors
+/// When it cannot be encoded (not expected of the core's types).
+pub fn encode(value: &impl serde::Serialize) -> Result<serde_json::Value, CliError> {
+    serde_json::to_value(value)
+        .map_err(|e| CliError::new("storage", format!("cannot encode the JSON output: {e}")))
+}
+
+/// `value` with `"schema": schema` added; the fields it had stay as they were.
+///
+/// # Errors
+/// When `value` is not an object.
+fn tagged(schema: &str, value: serde_json::Value) -> Result<serde_json::Value, CliError> {
+    match value {
+        serde_json::Value::Object(mut map) => {
+            map.insert("schema".to_owned(), serde_json::Value::from(schema));
+            Ok(serde_json::Value::Object(map))
+        }
+        _ => Err(CliError::new(
+            "storage",
+            format!("the `{schema}` document is not a JSON object"),
+        )),
+    }
 }

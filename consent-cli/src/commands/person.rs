@@ -25,7 +25,10 @@ pub fn refuse(ctx: &Context<'_>, args: &RefuseArgs) -> Result<Outcome, CliError>
     let request = ledger.parse_refusal(&text)?;
     let id = ledger.refuse(&request, &actor)?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({ "record_id": id }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-refuse/1",
+            json!({ "record_id": id }),
+        )?));
     }
     Ok(Outcome::ok(format!("{id}\n")))
 }
@@ -64,11 +67,14 @@ pub fn rectify(ctx: &Context<'_>, args: &RectifyArgs) -> Result<Outcome, CliErro
         .map_err(|e| CliError::new("storage", format!("cannot encode the correction: {e}")))?;
     let id = ledger.rectify(&subject, grant, correction, &args.reason, &actor)?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "record_id": id,
-            "grant_id": grant,
-            "correction": shown,
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-rectify/1",
+            json!({
+                "record_id": id,
+                "grant_id": grant,
+                "correction": shown,
+            }),
+        )?));
     }
     Ok(Outcome::ok(format!(
         "corrected {field} of grant {grant} (record {id}); decisions for earlier instants are unchanged\n"
@@ -85,11 +91,14 @@ pub fn access_request(ctx: &Context<'_>, args: &AccessRequestArgs) -> Result<Out
     let received_at = at_or(args.at, || ledger.now());
     let request = ledger.register_access_request(&subject, received_at, &actor)?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "record_id": request.id,
-            "received_at": instant(request.received_at),
-            "due_at": instant(request.due_at),
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-access-request/1",
+            json!({
+                "record_id": request.id,
+                "received_at": instant(request.received_at),
+                "due_at": instant(request.due_at),
+            }),
+        )?));
     }
     Ok(Outcome::ok(format!(
         "registered the access request received {} (record {}); answer it by {} (`consent export`)\n",
@@ -106,7 +115,10 @@ pub fn pseudonym(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliEr
     let subject = given.parse(&ledger)?;
     let pseudonym = ledger.pseudonym(&subject).to_string();
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({ "pseudonym": pseudonym }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-pseudonym/1",
+            json!({ "pseudonym": pseudonym }),
+        )?));
     }
     Ok(Outcome::ok(format!("{pseudonym}\n")))
 }

@@ -49,12 +49,15 @@ pub fn init(ctx: &Context<'_>) -> Result<Outcome, CliError> {
     // The core creates the database, then the key file, and leaves nothing behind on failure.
     drop(ctx.open_location(options)?);
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "ledger": path,
-            "key_file": key_path,
-            "key_file_created": !key_existed,
-            "catalogue_version": catalogue_version,
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-init/1",
+            json!({
+                "ledger": path,
+                "key_file": key_path,
+                "key_file_created": !key_existed,
+                "catalogue_version": catalogue_version,
+            }),
+        )?));
     }
     Ok(Outcome::ok(format!(
         "created ledger `{}` (catalogue {catalogue_version})\n{} key file `{}`: keep it secret and backed up; without it the ledger cannot be opened\n",
@@ -75,7 +78,10 @@ pub fn grant(ctx: &Context<'_>, args: &GrantArgs) -> Result<Outcome, CliError> {
     let request = ledger.parse_grant(&text)?;
     let id = ledger.grant(&request, &actor)?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({ "grant_id": id }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-grant/1",
+            json!({ "grant_id": id }),
+        )?));
     }
     Ok(Outcome::ok(format!("{id}\n")))
 }
@@ -92,7 +98,8 @@ pub fn withdraw(ctx: &Context<'_>, args: &WithdrawArgs) -> Result<Outcome, CliEr
     let at_text = at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     if ctx.json() {
         return Ok(Outcome::ok(json_out(
-            &json!({ "grant_id": id, "withdrawn_at": at_text }),
+            "consent-cli-withdraw/1",
+            json!({ "grant_id": id, "withdrawn_at": at_text }),
         )?));
     }
     Ok(Outcome::ok(format!(
@@ -201,11 +208,14 @@ pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError>
     }
     recording.finish();
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "imported": ids.len(),
-            "batches": batches,
-            "grant_ids": ids,
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-import/1",
+            json!({
+                "imported": ids.len(),
+                "batches": batches,
+                "grant_ids": ids,
+            }),
+        )?));
     }
     let range = match (ids.first(), ids.last()) {
         (Some(first), Some(last)) => format!(" (first {first}, last {last})"),
@@ -233,12 +243,15 @@ fn init_postgres(ctx: &Context<'_>) -> Result<Outcome, CliError> {
     let catalogue_version = ledger.catalogue().version().to_owned();
     drop(ledger);
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "ledger": "postgresql",
-            "key_file": key_path,
-            "key_file_created": !key_existed,
-            "catalogue_version": catalogue_version,
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-init/1",
+            json!({
+                "ledger": "postgresql",
+                "key_file": key_path,
+                "key_file_created": !key_existed,
+                "catalogue_version": catalogue_version,
+            }),
+        )?));
     }
     Ok(Outcome::ok(format!(
         "created a PostgreSQL ledger (catalogue {catalogue_version})\n{} key file `{}`: keep it secret and backed up; without it the ledger cannot be opened\n",

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use consent_core::{Ledger, StatisticsQuery};
 use serde_json::{Value, json};
 
-use super::json_out;
+use super::{json_of, json_out};
 use consent_documents::interop::FhirOptions;
 
 use crate::cli::{ExportArgs, ExportFormat, ReconsentArgs, StatsArgs};
@@ -35,8 +35,9 @@ fn count(value: &Value, key: &str) -> usize {
     value.get(key).and_then(Value::as_array).map_or(0, Vec::len)
 }
 
-/// The export as a document for programs: ours (`--json`, `--format json`), or as another
-/// system reads it (`--format fhir|dpv`); `None` for the table.
+/// The export as a document for programs: ours (`--json`, `--format json`: the library's
+/// `consent-export/1` document with the tool's `schema` field), or as another system reads it
+/// (`--format fhir|dpv`, documents of their own standards, untagged); `None` for the table.
 fn document(
     ledger: &Ledger,
     export: &consent_core::SubjectExport,
@@ -54,12 +55,17 @@ fn document(
             consent_documents::interop::fhir_bundle(export, &options)?
         }
         Some(ExportFormat::Dpv) => consent_documents::interop::dpv_jsonld(export)?,
-        Some(ExportFormat::Json) => export.to_json()?,
-        None if json => export.to_json()?,
+        Some(ExportFormat::Json) => return tagged_export(export).map(Some),
+        None if json => return tagged_export(export).map(Some),
         None => return Ok(None),
     };
     text.push('\n');
     Ok(Some(text))
+}
+
+/// The export under `--json`: the library's document, every field where it was, and `schema`.
+fn tagged_export(export: &consent_core::SubjectExport) -> Result<String, CliError> {
+    json_out("consent-cli-export/1", export.to_value()?)
 }
 
 pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError> {
@@ -174,10 +180,7 @@ pub fn stats(ctx: &Context<'_>, args: &StatsArgs) -> Result<Outcome, CliError> {
         &actor,
     )?;
     if ctx.json() {
-        let value = serde_json::to_value(&stats).map_err(|e| {
-            CliError::new("invalid_input", format!("cannot encode statistics: {e}"))
-        })?;
-        return Ok(Outcome::ok(json_out(&value)?));
+        return Ok(Outcome::ok(json_of("consent-cli-stats/1", &stats)?));
     }
     let hidden = format!("<{}", stats.min_cell);
     let shown = |n: Option<u64>| n.map_or_else(|| "(hidden)".to_owned(), |n| n.to_string());
@@ -263,9 +266,7 @@ pub fn verify(ctx: &Context<'_>) -> Result<Outcome, CliError> {
         )
     });
     let stdout = if ctx.json() {
-        let value = serde_json::to_value(&report)
-            .map_err(|e| CliError::new("integrity", format!("cannot encode the report: {e}")))?;
-        json_out(&value)?
+        json_of("consent-cli-verify/1", &report)?
     } else if report.ok {
         format!(
             "ok: {} events verified, head {}\n",
@@ -292,13 +293,14 @@ pub fn reconsent(ctx: &Context<'_>, args: &ReconsentArgs) -> Result<Outcome, Cli
     let at = at_or(args.at, Utc::now);
     let items = ledger.reconsent_due(at, Duration::days(i64::from(args.days)))?;
     if ctx.json() {
-        let value = serde_json::to_value(&items)
-            .map_err(|e| CliError::new("invalid_input", format!("cannot encode: {e}")))?;
-        return Ok(Outcome::ok(json_out(&json!({
-            "at": at,
-            "days": args.days,
-            "items": value,
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-reconsent/1",
+            json!({
+                "at": at,
+                "days": args.days,
+                "items": super::encode(&items)?,
+            }),
+        )?));
     }
     let mut table = Table::new(&[
         "due",

@@ -21,11 +21,10 @@ fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The outcome as JSON for `--json` (the core's own serialisation).
-fn outcome_json(outcome: &ErasureOutcome) -> Result<String, CliError> {
-    let value = serde_json::to_value(outcome)
-        .map_err(|e| CliError::new("storage", format!("cannot encode the outcome: {e}")))?;
-    json_out(&value)
+/// The outcome as JSON for `--json` (the core's own serialisation, with the command's
+/// `schema`).
+fn outcome_json(schema: &str, outcome: &ErasureOutcome) -> Result<String, CliError> {
+    super::json_of(schema, outcome)
 }
 
 pub fn restrict(ctx: &Context<'_>, args: &RestrictArgs) -> Result<Outcome, CliError> {
@@ -37,11 +36,14 @@ pub fn restrict(ctx: &Context<'_>, args: &RestrictArgs) -> Result<Outcome, CliEr
     let at = at_or(args.at, || ledger.now());
     let id = ledger.restrict(&subject, ground, at, &actor)?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "record_id": id,
-            "ground": ground.as_str(),
-            "at": instant(at),
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-restrict/1",
+            json!({
+                "record_id": id,
+                "ground": ground.as_str(),
+                "at": instant(at),
+            }),
+        )?));
     }
     Ok(Outcome::ok(format!(
         "restricted from {} on ground {} (record {id}): consent-based disclosures go on, statutory ones stop unless their rule continues under restriction\n",
@@ -62,7 +64,8 @@ pub fn lift_restriction(
     let id = ledger.lift_restriction(&subject, at, &actor, &args.reason)?;
     if ctx.json() {
         return Ok(Outcome::ok(json_out(
-            &json!({ "record_id": id, "at": instant(at) }),
+            "consent-cli-lift-restriction/1",
+            json!({ "record_id": id, "at": instant(at) }),
         )?));
     }
     Ok(Outcome::ok(format!(
@@ -79,11 +82,14 @@ pub fn object(ctx: &Context<'_>, args: &ObjectArgs) -> Result<Outcome, CliError>
     let at = at_or(args.at, || ledger.now());
     let id = ledger.object(&subject, &args.purpose, at, &actor)?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "objection_id": id,
-            "purpose": args.purpose,
-            "at": instant(at),
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-object/1",
+            json!({
+                "objection_id": id,
+                "purpose": args.purpose,
+                "at": instant(at),
+            }),
+        )?));
     }
     Ok(Outcome::ok(format!("{id}\n")))
 }
@@ -104,12 +110,15 @@ pub fn resolve_objection(
     let at = at_or(args.at, || ledger.now());
     let record = ledger.resolve_objection(id, outcome, at, &actor, &args.reason)?;
     if ctx.json() {
-        return Ok(Outcome::ok(json_out(&json!({
-            "record_id": record,
-            "objection_id": id,
-            "outcome": outcome.as_str(),
-            "at": instant(at),
-        }))?));
+        return Ok(Outcome::ok(json_out(
+            "consent-cli-resolve-objection/1",
+            json!({
+                "record_id": record,
+                "objection_id": id,
+                "outcome": outcome.as_str(),
+                "at": instant(at),
+            }),
+        )?));
     }
     Ok(Outcome::ok(format!(
         "objection {id} {} from {} (record {record})\n",
@@ -125,7 +134,7 @@ pub fn erase(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError>
     let subject = given.parse(&ledger)?;
     let outcome = ledger.request_erasure(&subject, &actor)?;
     if ctx.json() {
-        return Ok(Outcome::ok(outcome_json(&outcome)?));
+        return Ok(Outcome::ok(outcome_json("consent-cli-erase/1", &outcome)?));
     }
     match outcome {
         ErasureOutcome::Restricted {
@@ -151,7 +160,7 @@ pub fn erase(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError>
             )))
         }
         // request_erasure never erases at once; should a later core do so, say it plainly.
-        other => Ok(Outcome::ok(outcome_json(&other)?)),
+        other => Ok(Outcome::ok(outcome_json("consent-cli-erase/1", &other)?)),
     }
 }
 
@@ -160,10 +169,9 @@ pub fn erasure_due(ctx: &Context<'_>, args: &ErasureDueArgs) -> Result<Outcome, 
     let at = at_or(args.at, || ledger.now());
     let due = ledger.erasure_due(at)?;
     if ctx.json() {
-        let items = serde_json::to_value(&due)
-            .map_err(|e| CliError::new("storage", format!("cannot encode: {e}")))?;
         return Ok(Outcome::ok(json_out(
-            &json!({ "at": instant(at), "items": items }),
+            "consent-cli-erasure-due/1",
+            json!({ "at": instant(at), "items": super::encode(&due)? }),
         )?));
     }
     let head = format!(
@@ -188,13 +196,19 @@ pub fn kassasjon(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliEr
     let subject = given.parse(&ledger)?;
     let outcome = ledger.execute_kassasjon(&subject, &actor)?;
     if ctx.json() {
-        return Ok(Outcome::ok(outcome_json(&outcome)?));
+        return Ok(Outcome::ok(outcome_json(
+            "consent-cli-kassasjon/1",
+            &outcome,
+        )?));
     }
     match outcome {
         ErasureOutcome::Erased { at, events_erased } => Ok(Outcome::ok(format!(
             "kassasjon at {}: {events_erased} events made unreadable; the hash chain still verifies\n",
             instant(at)
         ))),
-        other => Ok(Outcome::ok(outcome_json(&other)?)),
+        other => Ok(Outcome::ok(outcome_json(
+            "consent-cli-kassasjon/1",
+            &other,
+        )?)),
     }
 }

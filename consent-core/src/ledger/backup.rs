@@ -155,13 +155,13 @@ pub struct AgainstReport {
     pub problem: Option<String>,
 }
 
-fn cannot(what: &str, path: &Path) -> impl Fn(std::io::Error) -> Error {
+pub(super) fn cannot(what: &str, path: &Path) -> impl Fn(std::io::Error) -> Error {
     let context = format!("cannot {what} `{}`", path.display());
     move |e| Error::storage(&context, e)
 }
 
 /// SHA-256 of a file and its size, read as a stream.
-fn file_digest(path: &Path) -> Result<(String, u64)> {
+pub(super) fn file_digest(path: &Path) -> Result<(String, u64)> {
     let mut file = fs::File::open(path).map_err(cannot("read", path))?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
@@ -212,7 +212,7 @@ fn read_manifest(path: &Path) -> Result<(BackupManifest, PathBuf, String)> {
 }
 
 /// Writes a file that must not exist, with `mode`, and syncs it.
-fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+pub(super) fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     use std::io::Write;
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);

@@ -44,7 +44,7 @@ pub use prepared::PreparedRequest;
 pub use restrict::KassasjonDue;
 pub use rights::{AccessRequest, ErasureOutcome};
 pub use snapshot::{SNAPSHOT_EVERY, SnapshotStatus};
-pub use upgrade::{UpgradeReport, upgrade_file, upgrade_file_with};
+pub use upgrade::{UpgradeReport, upgrade_file, upgrade_file_as, upgrade_file_with};
 pub use verify::VerifyReport;
 
 use std::fmt;

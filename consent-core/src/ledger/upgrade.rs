@@ -10,18 +10,27 @@ use serde::Serialize;
 use chrono::{DateTime, Utc};
 
 use super::adopt::{adoption_payload, system_actor};
+use super::backup::{
+    BACKUP_DATABASE, BACKUP_KEY, BACKUP_MANIFEST, BACKUP_MANIFEST_SCHEMA, BackupManifest,
+};
+use super::backup::{cannot, file_digest, write_new};
 use super::check::{Wrapping, unwrap_keys};
+use super::open::{create_key_file, occupied};
 use super::verify::verify_log;
 use super::{HEAD_MAC_CONTEXT, STORAGE_SCHEMA, STORAGE_SCHEMA_1, meta};
-use crate::catalogue::Catalogue;
 use crate::catalogue::adoption::V0_1_VERSION;
+use crate::catalogue::{Catalogue, Operation};
 use crate::error::{Error, ErrorCode, Result, printable};
 use crate::hex;
 use crate::id::pseudonym::{Pseudonym, PseudonymKey};
 use crate::log::record::{self, EventRecord, Head};
 use crate::log::seal::{Entropy, KeyWrapper};
+use crate::model::party::Actor;
+use crate::policy::permission;
 use crate::store::Store;
+use crate::store::copy::{online_copy_format, sync_dir};
 use crate::store::sqlite::{FILE_VERSION, FILE_VERSION_1, SqliteStore, UpgradeAppend};
+use crate::store::sqlite::{FileAccess, set_mode};
 
 /// What [`upgrade_file`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,6 +99,78 @@ pub fn upgrade_file_with(
     written_under: Option<&Catalogue>,
     open_with: &Catalogue,
 ) -> Result<UpgradeReport> {
+    upgrade(path, key, written_under, open_with, None).map(|(_, report)| report)
+}
+
+/// Upgrades as [`upgrade_file_with`] does, as the recorded and permitted step an operator takes
+/// (`consent upgrade`), with a backup first.
+///
+/// `actor` must be permitted `adopt_catalogue` by `open_with`'s roles (by default the `dpo`,
+/// and the `system` integration role): what the upgrade changes in meaning is which catalogue
+/// decisions are made under, so it takes the permission that changes it; a role without it is
+/// `NotPermitted` and nothing is written. The upgrade's adoption events are recorded as
+/// `actor`'s. The backup goes into the new directory `backup`, made once the ledger's lock is
+/// held and the whole file verified (so nothing is written between the copy and the upgrade):
+/// a copy of the format-1 file (SQLite's online backup, `ledger.db`), verified again, its key
+/// file (`ledger.key`, unless `include_key` is false) and a manifest (`manifest.json`, with
+/// `file_format` 1: it is a backup of the 0.1 file, which this version neither restores nor
+/// verifies against; to go back, put `ledger.db` and the key in place and upgrade again). A
+/// backup that cannot be made stops the upgrade, removes the directory and leaves the ledger as
+/// it was. An upgrade that fails after the backup leaves the ledger as it was and keeps the
+/// backup.
+///
+/// # Errors
+/// As [`upgrade_file_with`]; `UnknownCode` for a role `open_with` does not declare,
+/// `NotPermitted` for a role without `adopt_catalogue`; `Conflict` when `backup` exists;
+/// `Storage` or `Integrity` when the backup cannot be made or does not verify.
+pub fn upgrade_file_as(
+    path: &Path,
+    key: &PseudonymKey,
+    written_under: Option<&Catalogue>,
+    open_with: &Catalogue,
+    actor: &Actor,
+    backup: &Path,
+    include_key: bool,
+) -> Result<(BackupManifest, UpgradeReport)> {
+    permission::check(open_with, actor, Operation::AdoptCatalogue)?;
+    if occupied(backup) {
+        return Err(Error::new(
+            ErrorCode::Conflict,
+            format!(
+                "`{}` already exists; the backup before an upgrade goes into a new directory",
+                backup.display()
+            ),
+        ));
+    }
+    let operator = Operator {
+        actor,
+        backup,
+        include_key,
+    };
+    let (manifest, report) = upgrade(path, key, written_under, open_with, Some(&operator))?;
+    let manifest = manifest.ok_or_else(|| {
+        Error::new(
+            ErrorCode::Integrity,
+            "the upgrade finished without its backup",
+        )
+    })?;
+    Ok((manifest, report))
+}
+
+/// Who upgrades, and where the backup goes ([`upgrade_file_as`]).
+struct Operator<'a> {
+    actor: &'a Actor,
+    backup: &'a Path,
+    include_key: bool,
+}
+
+fn upgrade(
+    path: &Path,
+    key: &PseudonymKey,
+    written_under: Option<&Catalogue>,
+    open_with: &Catalogue,
+    operator: Option<&Operator<'_>>,
+) -> Result<(Option<BackupManifest>, UpgradeReport)> {
     let store = match SqliteStore::open_format(path, FILE_VERSION_1, true) {
         Err(error)
             if error.code() == ErrorCode::UnsupportedVersion
@@ -109,7 +190,7 @@ pub fn upgrade_file_with(
         .created_lock_file()
         .then(|| store.lock_file_path())
         .flatten();
-    let upgraded = upgrade_store(&store, key, written_under, open_with);
+    let upgraded = upgrade_store(&store, path, key, written_under, open_with, operator);
     if upgraded.is_err() {
         drop(store);
         if let Some(made) = lock_made {
@@ -121,10 +202,94 @@ pub fn upgrade_file_with(
 
 fn upgrade_store(
     store: &SqliteStore,
+    path: &Path,
     key: &PseudonymKey,
     written_under: Option<&Catalogue>,
     open_with: &Catalogue,
-) -> Result<UpgradeReport> {
+    operator: Option<&Operator<'_>>,
+) -> Result<(Option<BackupManifest>, UpgradeReport)> {
+    check_format_1(store, key)?;
+    let written_under = catalogue_written_under(store, written_under)?;
+    open_with.check_extends(&written_under).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidCatalogue,
+            format!(
+                "the catalogue to open the ledger with, `{}`, does not keep the codes of `{}`, which the ledger was written under: {}",
+                printable(open_with.version()),
+                printable(written_under.version()),
+                e.message()
+            ),
+        )
+    })?;
+    let wrapper = KeyWrapper::new(key);
+    let keys = unwrap_keys(store, &wrapper, Wrapping::Format1)?;
+    let mac_key = key.derive(HEAD_MAC_CONTEXT);
+    let report = verify_log(store, &keys, &mac_key, None)?;
+    if !report.ok {
+        return Err(Error::new(
+            ErrorCode::Integrity,
+            format!(
+                "the ledger does not verify, so it was not upgraded: {}",
+                report.problem.as_deref().unwrap_or("unknown problem")
+            ),
+        ));
+    }
+    let manifest = operator
+        .map(|op| backup_format_1(path, key, &report, op))
+        .transpose()?;
+    let mut entropy = Entropy::new();
+    let now = Utc::now();
+    let mut adopted = vec![(written_under.clone(), first_instant(store)?.unwrap_or(now))];
+    if open_with.digest() != written_under.digest() {
+        adopted.push((open_with.clone(), now));
+    }
+    let actor = match operator {
+        Some(op) => op.actor.clone(),
+        None => system_actor()?,
+    };
+    let records = adoption_records(&report, &adopted, now, &actor, &mut entropy)?;
+    let head = records
+        .last()
+        .map(|last| Head::new(last.seq, last.hash, &mac_key));
+    let first_adoption = (report.events + 1).to_string();
+    let keys_rewrapped = store.upgrade_keys(
+        &mut |stored| {
+            let subject = Pseudonym(stored.subject);
+            let data_key = wrapper.unwrap_key_format1(&subject, &stored.wrapped)?;
+            let wrapped = wrapper.wrap(&subject, stored.since_seq, &data_key, &mut entropy)?;
+            // Never store a key that would not come back.
+            if wrapper.unwrap_key(&subject, stored.since_seq, &wrapped)? != data_key {
+                return Err(Error::new(
+                    ErrorCode::Integrity,
+                    format!("the re-wrapped key of subject `{subject}` does not unwrap"),
+                ));
+            }
+            Ok(wrapped)
+        },
+        (meta::SCHEMA, STORAGE_SCHEMA),
+        &UpgradeAppend {
+            records: &records,
+            head: head.as_ref(),
+            meta: &[(meta::FIRST_ADOPTION, &first_adoption)],
+        },
+    )?;
+    Ok((
+        manifest,
+        UpgradeReport {
+            from_format: FILE_VERSION_1,
+            to_format: FILE_VERSION,
+            events: report.events,
+            keys_rewrapped,
+            catalogues_adopted: adopted
+                .iter()
+                .map(|(catalogue, _)| catalogue.version().to_owned())
+                .collect(),
+        },
+    ))
+}
+
+/// The file is format 1 (storage schema 1) and `key` is its key.
+fn check_format_1(store: &SqliteStore, key: &PseudonymKey) -> Result<()> {
     match store.meta(meta::SCHEMA)? {
         Some(version) if version == STORAGE_SCHEMA_1 => {}
         Some(version) => {
@@ -158,73 +323,70 @@ fn upgrade_store(
             ));
         }
     }
-    let written_under = catalogue_written_under(store, written_under)?;
-    open_with.check_extends(&written_under).map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidCatalogue,
-            format!(
-                "the catalogue to open the ledger with, `{}`, does not keep the codes of `{}`, which the ledger was written under: {}",
-                printable(open_with.version()),
-                printable(written_under.version()),
-                e.message()
-            ),
-        )
-    })?;
-    let wrapper = KeyWrapper::new(key);
-    let keys = unwrap_keys(store, &wrapper, Wrapping::Format1)?;
-    let mac_key = key.derive(HEAD_MAC_CONTEXT);
-    let report = verify_log(store, &keys, &mac_key, None)?;
-    if !report.ok {
-        return Err(Error::new(
-            ErrorCode::Integrity,
-            format!(
-                "the ledger does not verify, so it was not upgraded: {}",
-                report.problem.as_deref().unwrap_or("unknown problem")
-            ),
-        ));
+    Ok(())
+}
+
+/// The backup before an upgrade (under its lock, after the file verified as `verified`): into
+/// the new directory `op.backup`, removed again when the backup fails.
+fn backup_format_1(
+    source: &Path,
+    key: &PseudonymKey,
+    verified: &super::VerifyReport,
+    op: &Operator<'_>,
+) -> Result<BackupManifest> {
+    let dest = op.backup;
+    std::fs::create_dir(dest).map_err(cannot("create the backup directory", dest))?;
+    let made = (|| {
+        set_mode(dest, 0o700).map_err(cannot("set the mode of", dest))?;
+        let database = dest.join(BACKUP_DATABASE);
+        online_copy_format(source, &database, FILE_VERSION_1)?;
+        set_mode(&database, 0o600).map_err(cannot("set the mode of", &database))?;
+        // The copy verifies as the file did, to the same head.
+        let copy = SqliteStore::open_read_only_format(&database, FILE_VERSION_1)?;
+        let keys = unwrap_keys(&copy, &KeyWrapper::new(key), Wrapping::Format1)?;
+        let checked = verify_log(&copy, &keys, &key.derive(HEAD_MAC_CONTEXT), None)?;
+        drop(copy);
+        if !checked.ok
+            || checked.events != verified.events
+            || checked.head_hash != verified.head_hash
+        {
+            return Err(Error::new(
+                ErrorCode::Integrity,
+                format!(
+                    "the backup copy does not verify as the ledger did: {}",
+                    checked.problem.as_deref().unwrap_or("another head")
+                ),
+            ));
+        }
+        let (database_sha256, database_bytes) = file_digest(&database)?;
+        if op.include_key {
+            create_key_file(&dest.join(BACKUP_KEY), key, FileAccess::Owner)?;
+        }
+        let manifest = BackupManifest {
+            schema: BACKUP_MANIFEST_SCHEMA.to_owned(),
+            created_at: Utc::now(),
+            consent_version: crate::VERSION.to_owned(),
+            file_format: FILE_VERSION_1,
+            storage_schema: STORAGE_SCHEMA_1.to_owned(),
+            head_seq: verified.events,
+            head_hash: verified.head_hash.clone(),
+            key_check: key.check_value(),
+            key_included: op.include_key,
+            database: BACKUP_DATABASE.to_owned(),
+            database_bytes,
+            database_sha256,
+        };
+        let mut text = serde_json::to_string_pretty(&manifest)
+            .map_err(|e| Error::storage("cannot encode the backup manifest", e))?;
+        text.push('\n');
+        write_new(&dest.join(BACKUP_MANIFEST), text.as_bytes(), 0o600)?;
+        sync_dir(dest)?;
+        Ok(manifest)
+    })();
+    if made.is_err() {
+        let _ = std::fs::remove_dir_all(dest);
     }
-    let mut entropy = Entropy::new();
-    let now = Utc::now();
-    let mut adopted = vec![(written_under.clone(), first_instant(store)?.unwrap_or(now))];
-    if open_with.digest() != written_under.digest() {
-        adopted.push((open_with.clone(), now));
-    }
-    let records = adoption_records(&report, &adopted, now, &mut entropy)?;
-    let head = records
-        .last()
-        .map(|last| Head::new(last.seq, last.hash, &mac_key));
-    let first_adoption = (report.events + 1).to_string();
-    let keys_rewrapped = store.upgrade_keys(
-        &mut |stored| {
-            let subject = Pseudonym(stored.subject);
-            let data_key = wrapper.unwrap_key_format1(&subject, &stored.wrapped)?;
-            let wrapped = wrapper.wrap(&subject, stored.since_seq, &data_key, &mut entropy)?;
-            // Never store a key that would not come back.
-            if wrapper.unwrap_key(&subject, stored.since_seq, &wrapped)? != data_key {
-                return Err(Error::new(
-                    ErrorCode::Integrity,
-                    format!("the re-wrapped key of subject `{subject}` does not unwrap"),
-                ));
-            }
-            Ok(wrapped)
-        },
-        (meta::SCHEMA, STORAGE_SCHEMA),
-        &UpgradeAppend {
-            records: &records,
-            head: head.as_ref(),
-            meta: &[(meta::FIRST_ADOPTION, &first_adoption)],
-        },
-    )?;
-    Ok(UpgradeReport {
-        from_format: FILE_VERSION_1,
-        to_format: FILE_VERSION,
-        events: report.events,
-        keys_rewrapped,
-        catalogues_adopted: adopted
-            .iter()
-            .map(|(catalogue, _)| catalogue.version().to_owned())
-            .collect(),
-    })
+    made
 }
 
 /// The catalogue a 0.1 ledger was written under: the one given, or 0.1's default; either way
@@ -279,9 +441,9 @@ fn adoption_records(
     report: &super::VerifyReport,
     adopted: &[(Catalogue, DateTime<Utc>)],
     now: DateTime<Utc>,
+    actor: &Actor,
     entropy: &mut Entropy,
 ) -> Result<Vec<EventRecord>> {
-    let actor = system_actor()?;
     let mut prev = hex::decode32(&report.head_hash)
         .ok_or_else(|| Error::new(ErrorCode::Integrity, "the log's last hash is not hex"))?;
     let millis = u64::try_from(now.timestamp_millis())
@@ -294,7 +456,7 @@ fn adoption_records(
             seq,
             id,
             now,
-            &actor,
+            actor,
             None,
             payload.kind(),
             record::encode_payload(&payload)?,

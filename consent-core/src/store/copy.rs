@@ -29,6 +29,14 @@ fn sql(context: &str) -> impl Fn(rusqlite::Error) -> Error + '_ {
 /// `Storage` when the source is not a ledger or either file cannot be used; `Conflict` when
 /// `dest` exists.
 pub(crate) fn online_copy(source: &Path, dest: &Path) -> Result<()> {
+    online_copy_format(source, dest, FILE_VERSION)
+}
+
+/// [`online_copy`] of a ledger file of the given format (the upgrade backs up format 1).
+///
+/// # Errors
+/// As [`online_copy`].
+pub(crate) fn online_copy_format(source: &Path, dest: &Path, format: i64) -> Result<()> {
     let src = Connection::open_with_flags(
         source,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -36,7 +44,7 @@ pub(crate) fn online_copy(source: &Path, dest: &Path) -> Result<()> {
     .map_err(sql("cannot open the ledger for a backup"))?;
     src.execute_batch("PRAGMA busy_timeout = 5000;")
         .map_err(sql("cannot open the ledger for a backup"))?;
-    check_format(&src, source, FILE_VERSION)?;
+    check_format(&src, source, format)?;
     if std::fs::symlink_metadata(dest).is_ok() {
         return Err(Error::new(
             ErrorCode::Conflict,

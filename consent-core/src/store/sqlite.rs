@@ -634,6 +634,12 @@ impl SqliteStore {
     /// # Errors
     /// As [`SqliteStore::open`].
     pub fn open_read_only(path: &Path) -> Result<SqliteStore> {
+        SqliteStore::open_read_only_format(path, FILE_VERSION)
+    }
+
+    /// [`SqliteStore::open_read_only`] for a file of the given format (the upgrade's backup
+    /// of a format-1 file is checked so).
+    pub(crate) fn open_read_only_format(path: &Path, format: i64) -> Result<SqliteStore> {
         match inspect(path)? {
             Found::Absent => return Err(not_found(path)),
             Found::Empty => return Err(emptied(path)),
@@ -655,7 +661,7 @@ impl SqliteStore {
             Ok::<_, Error>(conn)
         };
         let conn = connect()?;
-        check_format(&conn, path, FILE_VERSION)?;
+        check_format(&conn, path, format)?;
         // Beside writers, a second connection for long reads, so catching up with their writes
         // (on `conn`) never reads a snapshot a long read pinned.
         let reader = if live {

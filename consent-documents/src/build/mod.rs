@@ -196,7 +196,10 @@ fn retention_spans(lang: &Language, retention: &Retention) -> Spans {
         out.push(Span::Value(t.to_owned()));
     }
     if retention.archival_duty {
-        out.push(Span::Break);
+        // A line break only after something: an archival duty alone starts the cell.
+        if !out.is_empty() {
+            out.push(Span::Break);
+        }
         out.push(Span::Text(lang.text(Key::ArchivalDuty).to_owned()));
     }
     out

@@ -76,7 +76,8 @@ pub struct NoticeDisclosure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Retention {
-    /// Years after the case ends, if a fixed number.
+    /// Years after the case ends, if a fixed number (one of years, a text or an archival
+    /// duty is needed).
     #[serde(default)]
     pub years: Option<u32>,
     /// The rule in plain words, where a number says too little ("until the programme ends").
@@ -90,8 +91,16 @@ pub struct Retention {
 
 impl Retention {
     pub(crate) fn validate(&self, field: &str) -> Result<(), Error> {
-        if self.years.is_none() && self.text.as_deref().is_none_or(|t| t.trim().is_empty()) {
-            return Err(Error::model(field, "gives neither years nor a text"));
+        // Records kept for good under the archive act need no years: the archival-duty text
+        // says how long.
+        if self.years.is_none()
+            && !self.archival_duty
+            && self.text.as_deref().is_none_or(|t| t.trim().is_empty())
+        {
+            return Err(Error::model(
+                field,
+                "gives neither years, a text nor an archival duty",
+            ));
         }
         Ok(())
     }

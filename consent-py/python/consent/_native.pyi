@@ -9,6 +9,7 @@ from typing import (
     ClassVar,
     Iterator,
     Literal,
+    Mapping,
     NoReturn,
     Optional,
     Sequence,
@@ -259,6 +260,66 @@ class Ledger:
     def subject_export_dpv(
         self, subject: str, *, actor: ActorDict, lookup_purpose: str
     ) -> str: ...
+    @overload
+    def access_letter(
+        self,
+        subject: str,
+        *,
+        actor: ActorDict,
+        lookup_purpose: str,
+        profile: Union[Mapping[str, Any], str],
+        lang: str = "nb",
+        format: Literal["pdf"] = "pdf",
+        recipient_name: Optional[str] = None,
+        national_id_in_header: bool = False,
+        reference: Optional[str] = None,
+    ) -> bytes: ...
+    @overload
+    def access_letter(
+        self,
+        subject: str,
+        *,
+        actor: ActorDict,
+        lookup_purpose: str,
+        profile: Union[Mapping[str, Any], str],
+        lang: str = "nb",
+        format: Literal["html"],
+        recipient_name: Optional[str] = None,
+        national_id_in_header: bool = False,
+        reference: Optional[str] = None,
+    ) -> str: ...
+    @overload
+    def privacy_notice(
+        self,
+        *,
+        profile: Union[Mapping[str, Any], str],
+        lang: str = "nb",
+        format: Literal["html"] = "html",
+    ) -> str: ...
+    @overload
+    def privacy_notice(
+        self,
+        *,
+        profile: Union[Mapping[str, Any], str],
+        lang: str = "nb",
+        format: Literal["pdf"],
+    ) -> bytes: ...
+    @overload
+    def processing_record(
+        self,
+        *,
+        profile: Union[Mapping[str, Any], str],
+        lang: str = "nb",
+        format: Literal["html", "csv"] = "html",
+    ) -> str: ...
+    @overload
+    def processing_record(
+        self,
+        *,
+        profile: Union[Mapping[str, Any], str],
+        lang: str = "nb",
+        format: Literal["pdf"],
+    ) -> bytes: ...
     def register_access_request(
         self, subject: str, *, received_at: datetime, actor: ActorDict
     ) -> AccessRequestDict: ...

@@ -1,10 +1,13 @@
-//! Two threads of one process writing and deciding on a ledger file that other processes use
-//! at the same time: the Rust process of `tests/shared/four_kinds.py`, which runs it beside a C
-//! program, a Python script and the CLI (`scripts/test-shared.sh`). Each thread grants a
+//! Two threads of one process writing and deciding on a ledger that other processes use at the
+//! same time (a file, or a PostgreSQL schema standing in for a ledger shared by hosts): the Rust
+//! process of `tests/shared/four_kinds.py`, which runs it beside a C program, a Python script
+//! and the CLI (`scripts/test-shared.sh`). It lives in consent-postgres so that it opens both
+//! kinds of ledger through `consent_postgres::open`; a PostgreSQL ledger's key file is named by
+//! the environment variable `CONSENT_WORKER_KEY_FILE`. Each thread grants a
 //! consent, withdraws it, and in between decides for random subjects; every decision must be
 //! made at a ledger position no earlier than the one before it.
 //!
-//! Run: `cargo run -p consent-core --example shared_worker -- DB SUBJECTS_FILE TAG WRITES DECISIONS`
+//! Run: `cargo run -p consent-postgres --example shared_worker -- LEDGER SUBJECTS_FILE TAG WRITES DECISIONS`
 //!
 //! It prints `ready` once open and starts on a `go` line, then `ack grant|withdraw ID UNIX_MS` after each acknowledged write and `done W D` at the
 //! end, then answers each `report AT_MS` line on standard input with `view AS_OF BITS`: the
@@ -26,7 +29,11 @@ fn main() -> Result<(), Failure> {
     };
     let writes: u64 = writes.parse()?;
     let decisions: u64 = decisions.parse()?;
-    let ledger = Ledger::open(db, LedgerOptions::default())?;
+    let mut options = LedgerOptions::default();
+    if let Some(key_file) = std::env::var_os("CONSENT_WORKER_KEY_FILE") {
+        options = options.with_key_file(key_file);
+    }
+    let ledger = consent_postgres::open(db, options)?;
     let subjects: Vec<NationalId> = std::fs::read_to_string(subjects_file)?
         .lines()
         .filter(|l| !l.trim().is_empty())
