@@ -828,21 +828,35 @@ fn export_shows_the_subjects_records_without_the_national_id() {
 fn stats_counts_with_suppression() {
     let sandbox = Sandbox::ledger();
     sandbox.grant(&grant_doc(&mother()));
-    let run = sandbox.run(&["stats"]).ok();
+    const AUDITOR: [&str; 4] = ["--actor-id", "revisor-1", "--actor-role", "auditor"];
+    let stats = |args: &[&str]| {
+        let mut all = AUDITOR.to_vec();
+        all.push("stats");
+        all.extend_from_slice(args);
+        sandbox.run(&all)
+    };
+    let run = stats(&[]).ok();
     assert!(run.stdout.contains("employment_followup"), "{}", run.stdout);
     assert!(run.stdout.contains("(hidden)"), "{}", run.stdout);
     assert!(run.stdout.contains("2026-Q1"), "{}", run.stdout);
-    let json = sandbox
-        .run(&["stats", "--json", "--from", "2026-Q1"])
-        .ok()
-        .json();
+    let json = stats(&["--json", "--from", "2026-Q1"]).ok().json();
+    assert_eq!(json["schema"], "consent-cli-stats/1");
     assert_eq!(json["min_cell"], 5);
     assert_eq!(json["rows"][0]["grants"], Value::Null);
     // Statistics are asked for by whole quarters, never by a freely chosen window.
+    stats(&["--from", "2020-01-01T00:00:00Z"]).fails("quarter");
+    stats(&["--min-cell", "1"]).fails("min_cell");
+    // Statistics say who asks: without an actor, or as a case worker, they are refused.
+    sandbox.run(&["stats"]).fails("--actor-id");
     sandbox
-        .run(&["stats", "--from", "2020-01-01T00:00:00Z"])
-        .fails("quarter");
-    sandbox.run(&["stats", "--min-cell", "1"]).fails("min_cell");
+        .run(&[
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            "stats",
+        ])
+        .fails("`statistics`");
 }
 
 #[test]
