@@ -225,10 +225,10 @@ pub enum Command {
     )]
     Backup(BackupArgs),
     /// Restore a backup to --ledger after checking it (digest, key, chain, head); recorded in
-    /// the restored ledger, as a rollback when it goes back in time. Refused while a process
-    /// has the ledger open
+    /// the restored ledger, as a rollback when it goes back in time, as the actor's, who must
+    /// be permitted `adopt_catalogue` (the DPO). Refused while a process has the ledger open
     #[command(
-        after_help = "Example:\n  consent --ledger /srv/consent/consent.db restore /backup/consent-2026-03-01 --reason \"disk failure, case 2026/88\""
+        after_help = "Example:\n  consent --ledger /srv/consent/consent.db --actor-id personvernombud-1 --actor-role dpo restore /backup/consent-2026-03-01 --reason \"disk failure, case 2026/88\""
     )]
     Restore(RestoreArgs),
     /// Write a snapshot of the ledger's state now, so the next open replays only what follows

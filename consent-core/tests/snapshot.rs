@@ -239,13 +239,13 @@ fn a_corrupt_forged_or_stale_snapshot_is_ignored_and_reported() {
     // Stale: the ledger was restored to before the snapshot's event.
     std::fs::write(snapshot_of(&path), &good).unwrap();
     let restored = dir.path().join("restored.db");
-    Ledger::restore_file(&backup, &restored, &options(), &actor(), "drill").unwrap();
+    Ledger::restore_file(&backup, &restored, &options(), &operator(), "drill").unwrap();
     std::fs::copy(snapshot_of(&path), snapshot_of(&restored)).unwrap();
     let (with, status, replayed) = both(&restored);
     ignored(&status, "stale");
     assert_eq!(with, replayed);
     // A restore over the ledger removes its snapshot.
-    Ledger::restore_file(&backup, &path, &options(), &actor(), "drill").unwrap();
+    Ledger::restore_file(&backup, &path, &options(), &operator(), "drill").unwrap();
     assert!(!snapshot_of(&path).exists());
 }
 

@@ -33,6 +33,11 @@ pub fn actor() -> Actor {
     Actor::new("saksbehandler-17", "case_worker").unwrap()
 }
 
+/// The operator of backups and restores: a role permitted `adopt_catalogue` (the DPO).
+pub fn operator() -> Actor {
+    Actor::new("personvernombud-1", "dpo").unwrap()
+}
+
 /// When the fixtures record: the morning their grants start (2026-01-05T09:00Z), so that no
 /// fixture's `valid_from` is backdated.
 pub fn recorded_at() -> DateTime<Utc> {
