@@ -17,9 +17,9 @@ import pytest
 
 import consent
 from conftest import (ACTOR, ADULT, ARCHIVIST, CHILD, CLOCK, DPO, EVIDENCE, LOOKUP, NOTICE,
+                      OTHER_ADULT, VERGE, GrantFn, new_ledger, utc)
 
 AUDITOR = {"id": "revisor-1", "role": "auditor"}
-                      OTHER_ADULT, VERGE, GrantFn, new_ledger, utc)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOGUE = ROOT / "consent-core" / "src" / "catalogue" / "default.toml"

@@ -121,6 +121,13 @@ impl AnyActor {
         match (doc.id, doc.role, doc.token) {
             (Some(id), Some(role), None) => Ok(AnyActor::Named(Actor::new(&id, &role)?)),
             (None, None, Some(token)) => Ok(AnyActor::Signed(SignedActor::new(&token)?)),
+            // A named actor missing one field says which, as every other document does.
+            (Some(_), None, None) => Err(Error::invalid(
+                "actor: missing field `role` (give `id` and `role`, or a signed `token` alone)",
+            )),
+            (None, Some(_), None) => Err(Error::invalid(
+                "actor: missing field `id` (give `id` and `role`, or a signed `token` alone)",
+            )),
             _ => Err(Error::invalid(
                 "actor: give `id` and `role`, or a signed `token` alone",
             )),
