@@ -565,15 +565,25 @@ consent_result consent_ledger_set_clock(const struct consent_ledger *ledger, int
  * `"group_access"` (bool: a new ledger's files are 0660 and its key 0640 instead of 0600) and
  * `"write_wait_ms"` (a whole number from 1: how long a write waits for another process's
  * write lock before it fails with `LOCKED` naming the holder; without it a write waits as long
- * as it takes). Unknown keys are rejected.
+ * as it takes) and `"actor_trust"` (`{"issuer": "https://login.kommune.no", "jwks_file":
+ * "idp.jwks.json", "id_claim": "sub", "role_claim": "role", "audience": "consent"}`, issuer
+ * and JWKS file required: whose signed actors the ledger believes). Unknown keys are rejected.
+ *
+ * Signed actors: every function that takes an `actor_json` takes `{"token": "<compact JWS>"}`
+ * in place of `{"id", "role"}`. The ledger verifies the token (RS256 or ES256 against the
+ * JWKS, the issuer, `exp`/`nbf`/`aud`) at the call's instant and acts as the id and role of its
+ * claims; the stored event names the issuer, never the token. A token on a ledger opened
+ * without `"actor_trust"`, or one that does not verify, is `NOT_PERMITTED`; a role claim the
+ * catalogue does not know is `UNKNOWN_CODE`; no message contains the token. Under the
+ * catalogue's `require_signed_actors`, `{"id", "role"}` is `NOT_PERMITTED`.
  *
  * On success writes a new handle to `*ledger_out`; the caller owns it and releases it with
  * `consent_ledger_free`. On failure `*ledger_out` is left untouched.
  *
  * Errors: `NULL_ARGUMENT` (`path`, `ledger_out`), `INVALID_UTF8`, `INVALID_INPUT` (bad options
- * JSON), `INVALID_CATALOGUE` (the catalogue file does not validate), `LOCKED` (another process
+ * JSON, a bad JWKS document), `INVALID_CATALOGUE` (the catalogue file does not validate), `LOCKED` (another process
  * is creating or upgrading the file), `KEY_MISMATCH` (wrong or missing key file), `INTEGRITY` (the stored chain
- * does not verify), `UNSUPPORTED_VERSION`, `STORAGE` (also: the catalogue file cannot be read),
+ * does not verify), `UNSUPPORTED_VERSION`, `STORAGE` (also: the catalogue or JWKS file cannot be read),
  * `PANIC`.
  *
  * # Safety
@@ -634,7 +644,8 @@ consent_result consent_ledger_pseudonym(const struct consent_ledger *ledger,
  *
  * `grant_json` is the grant document of `docs/json.md` (`subject`, `grantor`, `purposes`,
  * `recipients`, `categories`, `explicit`, `valid_from`, `valid_until`, `evidence`, `notice`);
- * `actor_json` is `{"id": "...", "role": "..."}`.
+ * `actor_json` is `{"id": "...", "role": "..."}` or a signed `{"token": "..."}` (see
+ * `consent_ledger_open`).
  *
  * On success writes the new grant's id (a UUID) to `*grant_id_out`, a library-allocated
  * string the caller frees with `consent_string_free`. On failure nothing is recorded (the event
@@ -1279,6 +1290,22 @@ consent_result consent_ledger_request_erasure(const struct consent_ledger *ledge
                                               char **json_out);
 
 /**
+ * Retired: statistics are read only by a role that may `statistics` (issue 17), so the call
+ * needs an actor. Always fails with `NOT_PERMITTED` and writes nothing; call
+ * `consent_ledger_statistics_as` (the same query and document, with `actor_json`). Kept so
+ * that programs linked against 0.2.0 fail with a message instead of a missing symbol.
+ *
+ * Errors: `NULL_ARGUMENT` (`ledger`, `json_out`), `NOT_PERMITTED`, `PANIC`.
+ *
+ * # Safety
+ * `ledger` is a live handle; `query_json` is unused; `json_out` is valid for writing one
+ * pointer.
+ */
+consent_result consent_ledger_statistics(const struct consent_ledger *ledger,
+                                         const char *query_json,
+                                         char **json_out);
+
+/**
  * Aggregate counts, never individual rows: grants, withdrawals, refusals and disclosures by
  * month, purpose and recipient, and active grants by purpose and recipient. Counts from 1 to
  * `min_cell - 1` are suppressed (JSON `null`).
@@ -1291,21 +1318,27 @@ consent_result consent_ledger_request_erasure(const struct consent_ledger *ledge
  * On success writes `{"min_cell": n, "at": "RFC 3339", "rows": [{"month": "YYYY-MM",
  * "purpose", "recipient", "grants", "withdrawals", "refusals", "disclosures"}],
  * "active_grants": [{"purpose", "recipient", "count"}]}` to `*json_out`, a library-allocated
- * string freed with `consent_string_free`. Nothing is recorded.
+ * string freed with `consent_string_free`. Nothing is recorded (no row is one person's data).
+ *
+ * `actor_json` is who asks (`{"id", "role"}` or `{"token"}`): a role that may `statistics`
+ * (in the default catalogue the auditor, DPO, archivist and unit leader; not a case worker).
  *
  * Thread-safe.
  *
- * Errors: `NULL_ARGUMENT` (`ledger`, `json_out`), `INVALID_UTF8`, `INVALID_INPUT` (malformed
- * JSON, an instant out of range, a threshold below the catalogue's), `INTEGRITY`, `STORAGE`,
- * `PANIC`.
+ * Errors: `NULL_ARGUMENT` (`ledger`, `actor_json`, `json_out`), `INVALID_UTF8`,
+ * `INVALID_INPUT` (malformed JSON, an instant out of range, a threshold below the
+ * catalogue's), `UNKNOWN_CODE` (the actor's role), `NOT_PERMITTED` (a role without
+ * `statistics`, a plain actor under `require_signed_actors`, a token that does not verify),
+ * `INTEGRITY`, `STORAGE`, `PANIC`.
  *
  * # Safety
- * `ledger` is a live handle; `query_json` is NULL or a NUL-terminated string; `json_out` is
- * valid for writing one pointer.
+ * `ledger` is a live handle; `query_json` is NULL or a NUL-terminated string; `actor_json` is
+ * a NUL-terminated string; `json_out` is valid for writing one pointer.
  */
-consent_result consent_ledger_statistics(const struct consent_ledger *ledger,
-                                         const char *query_json,
-                                         char **json_out);
+consent_result consent_ledger_statistics_as(const struct consent_ledger *ledger,
+                                            const char *query_json,
+                                            const char *actor_json,
+                                            char **json_out);
 
 /**
  * The re-consent worklist: grants active at `at_unix_ms` that stop covering disclosures

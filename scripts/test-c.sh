@@ -38,7 +38,17 @@ for tool in valgrind readelf; do
 done
 
 prefix="$(mktemp -d "${TMPDIR:-/tmp}/consent-prefix.XXXXXX")"
-trap 'rm -rf "$prefix"' EXIT
+signed="$(mktemp -d "${TMPDIR:-/tmp}/consent-signed.XXXXXX")"
+trap 'rm -rf "$prefix" "$signed"' EXIT
+# Keys and tokens for test_signed.c, made by this run (openssl; test.sh installs it).
+for tool in python3 openssl; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "error: $tool is missing; tests/shared/signed_actors.py needs it" >&2
+        exit 1
+    fi
+done
+python3 tests/shared/signed_actors.py "$signed"
+export CONSENT_SIGNED_ACTORS="$signed"
 scripts/install-c.sh "$prefix"
 rm -rf "$out"
 mkdir -p "$out"

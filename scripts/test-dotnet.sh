@@ -6,6 +6,8 @@
 #   builds them too through bindings/dotnet/Consent.csproj), warnings as errors, XML docs
 #   required on every public member (-doc).
 # - The README's "Using from C#" example is built and run.
+# - SignedTest.cs reads the keys and tokens this run makes (tests/shared/signed_actors.py,
+#   python3 and openssl; missing either FAILS this script).
 # - Installs Mono (mono-mcs, mono-runtime) with apt-get when mcs or mono is missing. A machine
 #   where Mono cannot be installed FAILS this script: the project's test command runs every test.
 #
@@ -32,7 +34,17 @@ if ! grep -q "<Version>$version</Version>" bindings/dotnet/Consent.csproj; then
 fi
 
 prefix="$(mktemp -d "${TMPDIR:-/tmp}/consent-prefix.XXXXXX")"
-trap 'rm -rf "$prefix"' EXIT
+signed="$(mktemp -d "${TMPDIR:-/tmp}/consent-signed.XXXXXX")"
+trap 'rm -rf "$prefix" "$signed"' EXIT
+# Keys and tokens for SignedTest.cs, made by this run (openssl; test.sh installs it).
+for tool in python3 openssl; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "error: $tool is missing; tests/shared/signed_actors.py needs it" >&2
+        exit 1
+    fi
+done
+python3 tests/shared/signed_actors.py "$signed"
+export CONSENT_SIGNED_ACTORS="$signed"
 scripts/install-c.sh "$prefix" >/dev/null
 
 out="tests/dotnet/build"

@@ -4,9 +4,14 @@ using System.Text;
 
 namespace Consent
 {
-    /// <summary>Who performs a write: a case worker, a system. Recorded with every event.</summary>
+    /// <summary>Who performs a call: a case worker, a system. Recorded with every event. Either
+    /// named by the host (<c>new Actor(id, role)</c>) or a token the municipality's identity
+    /// provider signed (<see cref="Signed"/>), which a ledger opened with
+    /// <see cref="LedgerOptions.ActorTrust"/> verifies.</summary>
     public sealed class Actor
     {
+        private readonly string token;
+
         /// <summary>An actor, for example <c>new Actor("saksbehandler-17", "case_worker")</c>.
         /// The library validates both (no national id, bounded length).</summary>
         public Actor(string id, string role)
@@ -15,16 +20,59 @@ namespace Consent
             Role = role;
         }
 
-        /// <summary>The actor's id in the case system (never a national id).</summary>
+        private Actor(string token)
+        {
+            this.token = token;
+        }
+
+        /// <summary>An actor given as a signed token (a JWT, RS256 or ES256, in compact form),
+        /// for example one the host received from the municipality's identity provider. The
+        /// ledger verifies it at the call's instant against the trust it was opened with
+        /// (<see cref="LedgerOptions.ActorTrust"/>) and acts as the id and role of its claims;
+        /// the event stores that actor with the issuer, never the token. A token that does not
+        /// verify, or one given to a ledger without a trust, throws
+        /// <see cref="NotPermittedException"/>; a role claim the catalogue lacks
+        /// <see cref="UnknownCodeException"/>. No message, and not <see cref="ToString"/>,
+        /// contains the token.</summary>
+        /// <exception cref="NullArgumentException">A null token.</exception>
+        public static Actor Signed(string token)
+        {
+            if (token == null)
+            {
+                throw new NullArgumentException("token: a signed actor needs its token");
+            }
+            return new Actor(token);
+        }
+
+        /// <summary>The actor's id in the case system (never a national id); null for a signed
+        /// actor, whose id is the token's claim.</summary>
         public string Id { get; }
 
-        /// <summary>The actor's role, for example <c>case_worker</c> or <c>system</c>.</summary>
+        /// <summary>The actor's role, for example <c>case_worker</c> or <c>system</c>; null
+        /// for a signed actor, whose role is the token's claim.</summary>
         public string Role { get; }
 
-        /// <summary>The actor document, <c>{"id": ..., "role": ...}</c>. A null id or role
-        /// is left out, and the library names it as missing.</summary>
+        /// <summary>Whether this actor is a signed token (<see cref="Signed"/>).</summary>
+        public bool IsSigned
+        {
+            get { return token != null; }
+        }
+
+        /// <summary>The id and role, or <c>signed actor</c>: never the token.</summary>
+        public override string ToString()
+        {
+            return IsSigned ? "signed actor" : Id + " (" + Role + ")";
+        }
+
+        /// <summary>The actor document, <c>{"id": ..., "role": ...}</c> or
+        /// <c>{"token": ...}</c>. A null id or role is left out, and the library names it as
+        /// missing.</summary>
         internal string ToJson()
         {
+            if (token != null)
+            {
+                return Json.Object(Json.Member("token", Json.Quote(token)));
+            }
             return Json.Object(
                 Json.Member("id", Id == null ? null : Json.Quote(Id)),
                 Json.Member("role", Role == null ? null : Json.Quote(Role)));
@@ -35,6 +83,52 @@ namespace Consent
         internal static byte[] ToNative(Actor actor)
         {
             return actor == null ? null : Utf8.ToNative(actor.ToJson(), "actor_json");
+        }
+    }
+
+    /// <summary>Whose signed actors a ledger believes (<see cref="LedgerOptions.ActorTrust"/>):
+    /// the identity provider's issuer and a JWKS file of its public keys.</summary>
+    public sealed class ActorTrust
+    {
+        /// <summary>A trust in <paramref name="issuer"/> (the tokens' <c>iss</c>, for example
+        /// <c>https://login.kommune.no</c>) whose keys are in the JWKS file
+        /// <paramref name="jwksFile"/>. The library reads and checks both when the ledger is
+        /// opened: a missing file throws <see cref="StorageException"/>, a file that is no JWKS
+        /// <see cref="InvalidInputException"/>.</summary>
+        public ActorTrust(string issuer, string jwksFile)
+        {
+            Issuer = issuer;
+            JwksFile = jwksFile;
+        }
+
+        /// <summary>The issuer the tokens must name.</summary>
+        public string Issuer { get; }
+
+        /// <summary>The JWKS file holding the issuer's public keys (RSA or P-256).</summary>
+        public string JwksFile { get; }
+
+        /// <summary>The claim that holds the actor's id (the library's default, <c>sub</c>,
+        /// when null).</summary>
+        public string IdClaim { get; set; }
+
+        /// <summary>The claim that holds the actor's role (the library's default,
+        /// <c>role</c>, when null).</summary>
+        public string RoleClaim { get; set; }
+
+        /// <summary>The audience the tokens must name in <c>aud</c> (none checked when
+        /// null).</summary>
+        public string Audience { get; set; }
+
+        /// <summary>The options document's <c>actor_trust</c> object. A null issuer or JWKS
+        /// file is left out, and the library names it as missing.</summary>
+        internal string ToJson()
+        {
+            return Json.Object(
+                Json.Member("issuer", Issuer == null ? null : Json.Quote(Issuer)),
+                Json.Member("jwks_file", JwksFile == null ? null : Json.Quote(JwksFile)),
+                Json.Member("id_claim", IdClaim == null ? null : Json.Quote(IdClaim)),
+                Json.Member("role_claim", RoleClaim == null ? null : Json.Quote(RoleClaim)),
+                Json.Member("audience", Audience == null ? null : Json.Quote(Audience)));
         }
     }
 
@@ -77,6 +171,12 @@ namespace Consent
         /// before it started (<see cref="Decision.AsOfSeq"/> says where it was made).</summary>
         public long? MaxStalenessMs { get; set; }
 
+        /// <summary>Whose signed actors the ledger believes (<see cref="Actor.Signed"/>). Null,
+        /// the default: none, and a signed actor throws <see cref="NotPermittedException"/>.
+        /// A catalogue with <c>require_signed_actors = true</c> takes only signed
+        /// actors.</summary>
+        public ActorTrust ActorTrust { get; set; }
+
         internal string ToJson()
         {
             // A clock without test mode is passed on as it is: the library refuses it, so the
@@ -95,7 +195,8 @@ namespace Consent
                     : null),
                 Json.Member("max_staleness_ms", MaxStalenessMs.HasValue
                     ? MaxStalenessMs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                    : null));
+                    : null),
+                Json.Member("actor_trust", ActorTrust == null ? null : ActorTrust.ToJson()));
         }
     }
 

@@ -496,11 +496,14 @@ namespace Consent
         /// <paramref name="toPeriod"/> name the first and last period counted (both included), as
         /// <c>2026-Q1</c>, <c>2026-03</c> or <c>2026</c> for a catalogue that counts by quarter,
         /// month or year; without them, every period from the first event's to the one under way.
-        /// <paramref name="minCell"/> may only raise the catalogue's threshold.</summary>
+        /// <paramref name="minCell"/> may only raise the catalogue's threshold.
+        /// <paramref name="actor"/> is who asks: a role that may <c>statistics</c> (the auditor,
+        /// the DPO; not a case worker).</summary>
+        /// <exception cref="NotPermittedException">A role without <c>statistics</c>.</exception>
         /// <exception cref="InvalidInputException">A period that is not a whole period of the
         /// catalogue's kind (an instant, for one), a <paramref name="toPeriod"/> before
         /// <paramref name="fromPeriod"/>, or a threshold below the catalogue's.</exception>
-        public Statistics Statistics(string fromPeriod = null, string toPeriod = null, long? minCell = null)
+        public Statistics Statistics(Actor actor, string fromPeriod = null, string toPeriod = null, long? minCell = null)
         {
             byte[] query = null;
             if (fromPeriod != null || toPeriod != null || minCell.HasValue)
@@ -513,7 +516,7 @@ namespace Consent
                     "query_json");
             }
             IntPtr json;
-            Native.Check(Native.consent_ledger_statistics(handle, query, out json));
+            Native.Check(Native.consent_ledger_statistics_as(handle, query, Actor.ToNative(actor), out json));
             return new Statistics(JsonObject.Parse(Utf8.Take(json), "statistics"));
         }
 

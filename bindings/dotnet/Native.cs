@@ -97,8 +97,8 @@ namespace Consent
             LedgerHandle ledger, long atUnixMs, out IntPtr json);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_execute_kassasjon(
             LedgerHandle ledger, byte[] subject, byte[] actorJson, out IntPtr json);
-        [DllImport(Library)] internal static extern ResultCode consent_ledger_statistics(
-            LedgerHandle ledger, byte[] queryJson, out IntPtr json);
+        [DllImport(Library)] internal static extern ResultCode consent_ledger_statistics_as(
+            LedgerHandle ledger, byte[] queryJson, byte[] actorJson, out IntPtr json);
         [DllImport(Library)] internal static extern ResultCode consent_ledger_reconsent_due(
             LedgerHandle ledger, long atUnixMs, long windowMs, out IntPtr json);
 

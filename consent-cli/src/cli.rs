@@ -82,6 +82,30 @@ pub struct Global {
         value_name = "ROLE"
     )]
     pub actor_role: Option<String>,
+    /// Act as the actor of a signed token (a JWT from the identity provider) read from FILE,
+    /// or from standard input with `-`; in place of --actor-id and --actor-role. The ledger
+    /// verifies it against --actor-trust. Never pass a token itself as an argument
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
+        env = "CONSENT_ACTOR_TOKEN_FILE",
+        value_name = "FILE"
+    )]
+    pub actor_token_file: Option<PathBuf>,
+    /// Whose signed actors the ledger believes: a JSON file `{"issuer": "...", "jwks_file":
+    /// "...", "id_claim": "sub", "role_claim": "role", "audience": "..."}` (issuer and JWKS
+    /// file required)
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        help_heading = "Global options",
+        env = "CONSENT_ACTOR_TRUST",
+        value_name = "FILE"
+    )]
+    pub actor_trust: Option<PathBuf>,
     /// Print JSON for scripts instead of tables (errors too, on standard error)
     #[arg(long, global = true)]
     pub json: bool,
@@ -184,7 +208,9 @@ pub enum Command {
     )]
     Notified(NotifiedArgs),
     /// Aggregate counts by month, purpose and recipient (small counts suppressed)
-    #[command(after_help = "Example:\n  consent stats --from 2026-Q1 --to 2026-Q2")]
+    #[command(
+        after_help = "Example:\n  consent stats --actor-id revisor-1 --actor-role auditor --from 2026-Q1 --to 2026-Q2"
+    )]
     Stats(StatsArgs),
     /// Verify the ledger's hash chain, also on a ledger that no longer opens; with --against,
     /// also prove it is the ledger a backup was taken of (exit 1 when it is not)
@@ -199,10 +225,10 @@ pub enum Command {
     )]
     Backup(BackupArgs),
     /// Restore a backup to --ledger after checking it (digest, key, chain, head); recorded in
-    /// the restored ledger, as a rollback when it goes back in time. Refused while a process
-    /// has the ledger open
+    /// the restored ledger, as a rollback when it goes back in time, as the actor's, who must
+    /// be permitted `adopt_catalogue` (the DPO). Refused while a process has the ledger open
     #[command(
-        after_help = "Example:\n  consent --ledger /srv/consent/consent.db restore /backup/consent-2026-03-01 --reason \"disk failure, case 2026/88\""
+        after_help = "Example:\n  consent --ledger /srv/consent/consent.db --actor-id personvernombud-1 --actor-role dpo restore /backup/consent-2026-03-01 --reason \"disk failure, case 2026/88\""
     )]
     Restore(RestoreArgs),
     /// Write a snapshot of the ledger's state now, so the next open replays only what follows

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use consent_core::storage::FileAccess;
-use consent_core::{Actor, Catalogue, Ledger, LedgerOptions, OpenMode};
+use consent_core::{Actor, AnyActor, Catalogue, Ledger, LedgerOptions, OpenMode, SignedActor};
 
 use crate::cli::Global;
 use crate::error::CliError;
@@ -77,6 +77,13 @@ impl Context<'_> {
         }
         if self.global.catalogue.is_some() {
             options.catalogue = Some(self.catalogue()?);
+        }
+        if let Some(path) = &self.global.actor_trust {
+            let text = read_small(path, "actor trust", 64 * 1024)?;
+            let trust = consent_core::ActorTrust::from_config_json(&text).map_err(|e| {
+                CliError::from(e).context(format!("--actor-trust `{}`", path.display()))
+            })?;
+            options = options.with_actor_trust(trust);
         }
         Ok(options)
     }
@@ -180,6 +187,46 @@ impl Context<'_> {
         }
     }
 
+    /// Who performs a command: the signed token of --actor-token-file, or the actor of
+    /// --actor-id and --actor-role (not both).
+    pub fn acting(&self) -> Result<AnyActor, CliError> {
+        let Some(path) = &self.global.actor_token_file else {
+            return self.actor().map(AnyActor::from);
+        };
+        if self.global.actor_id.is_some() || self.global.actor_role.is_some() {
+            return Err(CliError::new(
+                "invalid_input",
+                "give the actor either as --actor-token-file or as --actor-id and --actor-role, not both",
+            ));
+        }
+        let text = if path.as_os_str() == "-" {
+            use std::io::Read;
+            let mut text = String::new();
+            std::io::stdin()
+                .take(MAX_TOKEN_FILE as u64 + 1)
+                .read_to_string(&mut text)
+                .map_err(|e| {
+                    CliError::new(
+                        "storage",
+                        format!("cannot read the token from standard input: {e}"),
+                    )
+                })?;
+            if text.len() > MAX_TOKEN_FILE {
+                return Err(CliError::new(
+                    "invalid_input",
+                    "the actor token is larger than 16 KiB",
+                ));
+            }
+            text
+        } else {
+            read_small(path, "actor token", MAX_TOKEN_FILE)?
+        };
+        // The message names the file, never the token.
+        SignedActor::new(text.trim())
+            .map(AnyActor::from)
+            .map_err(|e| CliError::from(e).context("--actor-token-file"))
+    }
+
     /// The actor of a mutating command, from the flags or the environment.
     pub fn actor(&self) -> Result<Actor, CliError> {
         match (&self.global.actor_id, &self.global.actor_role) {
@@ -205,6 +252,28 @@ impl Context<'_> {
             }
         }
     }
+}
+
+/// The largest actor token file read (a JWT is a few KiB).
+const MAX_TOKEN_FILE: usize = 16 * 1024 + 2;
+
+/// Reads a small text file (a token, a trust document) of at most `max` bytes.
+fn read_small(path: &Path, what: &str, max: usize) -> Result<String, CliError> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max as u64 + 1).read_to_string(&mut text))
+        .map_err(|e| CliError::io(&format!("read the {what}"), path, &e))?;
+    if text.len() > max {
+        return Err(CliError::new(
+            "invalid_input",
+            format!(
+                "the {what} file `{}` is larger than {max} bytes",
+                path.display()
+            ),
+        ));
+    }
+    Ok(text)
 }
 
 /// Reads and validates a catalogue TOML file (a regular file of at most 1 MiB).

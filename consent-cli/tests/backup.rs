@@ -232,7 +232,17 @@ fn a_backup_taken_while_processes_write_restores_and_decides_as_the_original() {
         let run = sandbox
             .run(
                 &target,
-                &["--json", "restore", dest, "--reason", "restore drill"],
+                &[
+                    "--actor-id",
+                    "personvernombud-1",
+                    "--actor-role",
+                    "dpo",
+                    "--json",
+                    "restore",
+                    dest,
+                    "--reason",
+                    "restore drill",
+                ],
             )
             .code(0);
         let report = run.json();
@@ -252,7 +262,16 @@ fn a_backup_taken_while_processes_write_restores_and_decides_as_the_original() {
     sandbox
         .run(
             "final.db",
-            &["restore", "final", "--reason", "restore drill"],
+            &[
+                "--actor-id",
+                "personvernombud-1",
+                "--actor-role",
+                "dpo",
+                "restore",
+                "final",
+                "--reason",
+                "restore drill",
+            ],
         )
         .code(0);
     assert_eq!(
@@ -287,7 +306,17 @@ fn a_damaged_backup_or_a_mismatched_manifest_is_refused_and_the_ledger_untouched
     let restore = |backup: &str| {
         sandbox.run(
             "ledger.db",
-            &["--json", "restore", backup, "--reason", "test"],
+            &[
+                "--actor-id",
+                "personvernombud-1",
+                "--actor-role",
+                "dpo",
+                "--json",
+                "restore",
+                backup,
+                "--reason",
+                "test",
+            ],
         )
     };
     // One byte of the copy changed.
@@ -333,10 +362,29 @@ fn restoring_over_a_newer_ledger_says_it_is_a_rollback_and_keeps_the_replaced_fi
     sandbox
         .run("ledger.db", &["withdraw", &id, "--at", "2026-02-01"])
         .code(0);
+    // A case worker may not put a backup in force (the operator's `adopt_catalogue`).
+    let before = bytes(&sandbox.path("ledger.db"));
     let run = sandbox
         .run(
             "ledger.db",
             &["restore", "b", "--reason", "disk failure, case 2026/88"],
+        )
+        .code(2);
+    assert!(run.stderr.contains("`adopt_catalogue`"), "{}", run.stderr);
+    assert_eq!(bytes(&sandbox.path("ledger.db")), before);
+    let run = sandbox
+        .run(
+            "ledger.db",
+            &[
+                "--actor-id",
+                "personvernombud-1",
+                "--actor-role",
+                "dpo",
+                "restore",
+                "b",
+                "--reason",
+                "disk failure, case 2026/88",
+            ],
         )
         .code(0);
     assert!(run.stdout.contains("rollback"), "{}", run.stdout);
@@ -361,7 +409,19 @@ fn a_restore_over_a_ledger_a_process_has_open_is_refused() {
     options.id_options.test_mode = true;
     let open = consent_core::Ledger::open(sandbox.path("ledger.db"), options).unwrap();
     let run = sandbox
-        .run("ledger.db", &["restore", "b", "--reason", "test"])
+        .run(
+            "ledger.db",
+            &[
+                "--actor-id",
+                "personvernombud-1",
+                "--actor-role",
+                "dpo",
+                "restore",
+                "b",
+                "--reason",
+                "test",
+            ],
+        )
         .code(2);
     assert!(
         run.stderr.contains("open in another process"),
@@ -371,7 +431,19 @@ fn a_restore_over_a_ledger_a_process_has_open_is_refused() {
     assert_eq!(bytes(&sandbox.path("ledger.db")), before);
     drop(open);
     sandbox
-        .run("ledger.db", &["restore", "b", "--reason", "test"])
+        .run(
+            "ledger.db",
+            &[
+                "--actor-id",
+                "personvernombud-1",
+                "--actor-role",
+                "dpo",
+                "restore",
+                "b",
+                "--reason",
+                "test",
+            ],
+        )
         .code(0);
 }
 

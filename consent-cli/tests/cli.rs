@@ -107,6 +107,8 @@ impl Sandbox {
             "CONSENT_CATALOGUE",
             "CONSENT_ACTOR_ID",
             "CONSENT_ACTOR_ROLE",
+            "CONSENT_ACTOR_TOKEN_FILE",
+            "CONSENT_ACTOR_TRUST",
             "CONSENT_TEST_MODE",
             "CONSENT_CLOCK",
             "CONSENT_GROUP_ACCESS",
@@ -304,7 +306,15 @@ fn read_commands_create_nothing_and_an_emptied_ledger_is_an_integrity_error() {
     let decide = decide_args(&fnr, "2026-03-01T10:00:00Z", &["finances"]);
     sandbox.run(&decide).ok();
     // (An export records who read it, so it writes: it is not a read command any more.)
-    sandbox.run(&["stats"]).ok();
+    sandbox
+        .run(&[
+            "stats",
+            "--actor-id",
+            "revisor-1",
+            "--actor-role",
+            "auditor",
+        ])
+        .ok();
     sandbox.run(&["verify"]).ok();
     sandbox.run(&["reconsent"]).ok();
     assert_eq!(
@@ -424,7 +434,13 @@ fn init_with_a_key_file_flag_and_json() {
     // Without the key file flag the ledger no longer opens: its key is elsewhere.
     sandbox.run(&["stats"]).fails("key");
     let mut command = sandbox.command();
-    command.env("CONSENT_KEY_FILE", &key).arg("stats");
+    command.env("CONSENT_KEY_FILE", &key).args([
+        "stats",
+        "--actor-id",
+        "revisor-1",
+        "--actor-role",
+        "auditor",
+    ]);
     Run::from(command.output().unwrap()).ok();
 }
 
@@ -812,21 +828,35 @@ fn export_shows_the_subjects_records_without_the_national_id() {
 fn stats_counts_with_suppression() {
     let sandbox = Sandbox::ledger();
     sandbox.grant(&grant_doc(&mother()));
-    let run = sandbox.run(&["stats"]).ok();
+    const AUDITOR: [&str; 4] = ["--actor-id", "revisor-1", "--actor-role", "auditor"];
+    let stats = |args: &[&str]| {
+        let mut all = AUDITOR.to_vec();
+        all.push("stats");
+        all.extend_from_slice(args);
+        sandbox.run(&all)
+    };
+    let run = stats(&[]).ok();
     assert!(run.stdout.contains("employment_followup"), "{}", run.stdout);
     assert!(run.stdout.contains("(hidden)"), "{}", run.stdout);
     assert!(run.stdout.contains("2026-Q1"), "{}", run.stdout);
-    let json = sandbox
-        .run(&["stats", "--json", "--from", "2026-Q1"])
-        .ok()
-        .json();
+    let json = stats(&["--json", "--from", "2026-Q1"]).ok().json();
+    assert_eq!(json["schema"], "consent-cli-stats/1");
     assert_eq!(json["min_cell"], 5);
     assert_eq!(json["rows"][0]["grants"], Value::Null);
     // Statistics are asked for by whole quarters, never by a freely chosen window.
+    stats(&["--from", "2020-01-01T00:00:00Z"]).fails("quarter");
+    stats(&["--min-cell", "1"]).fails("min_cell");
+    // Statistics say who asks: without an actor, or as a case worker, they are refused.
+    sandbox.run(&["stats"]).fails("--actor-id");
     sandbox
-        .run(&["stats", "--from", "2020-01-01T00:00:00Z"])
-        .fails("quarter");
-    sandbox.run(&["stats", "--min-cell", "1"]).fails("min_cell");
+        .run(&[
+            "--actor-id",
+            "saksbehandler-17",
+            "--actor-role",
+            "case_worker",
+            "stats",
+        ])
+        .fails("`statistics`");
 }
 
 #[test]
@@ -1902,4 +1932,143 @@ fn roles_limit_the_commands_and_the_export_lists_who_looked() {
     assert_eq!(json["accesses"][0]["accessed_at"], "2026-01-05T10:00:00Z");
     assert_eq!(sandbox.events(), before + 3);
     sandbox.act(&["erase", "--actor-role", "dpo", &fnr]).ok();
+}
+
+/// Keys and tokens from tests/shared/signed_actors.py (python3 and openssl), or `None` where
+/// they are missing, which the README's test command does not allow (`CONSENT_REQUIRE_TOOLS`).
+fn signed_actors(dir: &std::path::Path) -> Option<()> {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/shared/signed_actors.py");
+    let made = Command::new("python3").arg(script).arg(dir).output();
+    match made {
+        Ok(out) if out.status.success() => Some(()),
+        other => {
+            assert!(
+                std::env::var_os("CONSENT_REQUIRE_TOOLS").is_none(),
+                "cannot make signed actors: {other:?}"
+            );
+            println!("notice: python3 or openssl is missing; the signed-actor test is skipped");
+            None
+        }
+    }
+}
+
+#[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario: a token file, refusals, standard input, statistics"
+)]
+fn a_signed_actor_comes_from_a_token_file_or_standard_input_and_stats_take_an_actor() {
+    let sandbox = Sandbox::ledger();
+    let keys = sandbox.path("signed");
+    if signed_actors(&keys).is_none() {
+        return;
+    }
+    let trust = keys.join("trust.json");
+    let token = |name: &str| keys.join(format!("{name}.jwt"));
+    // The tokens are valid around 2026-03-01T10:00Z.
+    let at_march = |args: &[&str]| {
+        let mut command = sandbox.command();
+        command
+            .env("CONSENT_CLOCK", "2026-03-01T10:00:00Z")
+            .env("CONSENT_ACTOR_TRUST", &trust)
+            .args(args);
+        command
+    };
+    let run = |args: &[&str]| Run::from(at_march(args).output().unwrap());
+    let mut doc = grant_doc(&mother());
+    doc["valid_from"] = json!("2026-03-01T09:00:00Z");
+    let file = sandbox.write("g.json", &doc.to_string());
+    let before = sandbox.events();
+    run(&[
+        "grant",
+        "--actor-token-file",
+        token("case_worker").to_str().unwrap(),
+        file.to_str().unwrap(),
+    ])
+    .ok();
+    assert_eq!(sandbox.events(), before + 1);
+    let conn = rusqlite::Connection::open(sandbox.db()).unwrap();
+    let header: String = conn
+        .query_row(
+            "SELECT header FROM events ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        header.contains(r#""issuer":"https://login.melhus.kommune.no""#),
+        "{header}"
+    );
+    let secret = std::fs::read_to_string(token("case_worker")).unwrap();
+    let signature = secret.trim().rsplit('.').next().unwrap();
+    assert!(!header.contains(signature), "the token is never stored");
+
+    // Refused tokens: exit 2, nothing written, no part of the token in the message.
+    for (name, needle) in [
+        ("expired", "expired"),
+        ("wrong_issuer", "another issuer"),
+        ("wrong_key", "does not verify"),
+        ("unknown_role", "`janitor`"),
+    ] {
+        let failed = run(&[
+            "grant",
+            "--actor-token-file",
+            token(name).to_str().unwrap(),
+            file.to_str().unwrap(),
+        ])
+        .fails(needle);
+        let text = std::fs::read_to_string(token(name)).unwrap();
+        for part in text.trim().split('.') {
+            assert!(!failed.stderr.contains(part), "{}", failed.stderr);
+        }
+        assert_eq!(sandbox.events(), before + 1, "{name}");
+    }
+    // Not both shapes at once.
+    run(&[
+        "stats",
+        "--actor-token-file",
+        token("auditor").to_str().unwrap(),
+        "--actor-id",
+        "x",
+        "--actor-role",
+        "auditor",
+    ])
+    .fails("not both");
+
+    // Statistics: refused to a case worker, read by an auditor (named or signed, from stdin).
+    run(&["stats"]).fails("--actor-id");
+    run(&[
+        "stats",
+        "--actor-id",
+        "saksbehandler-17",
+        "--actor-role",
+        "case_worker",
+    ])
+    .fails("`statistics`");
+    run(&[
+        "stats",
+        "--actor-id",
+        "revisor-1",
+        "--actor-role",
+        "auditor",
+    ])
+    .ok();
+    let mut piped = at_march(&["stats", "--json", "--actor-token-file", "-"]);
+    let mut child = piped
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        std::fs::read_to_string(token("auditor"))
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    let stats = Run::from(child.wait_with_output().unwrap()).ok();
+    assert!(stats.json()["min_cell"].is_number(), "{}", stats.stdout);
+    assert_eq!(sandbox.events(), before + 1, "statistics record nothing");
 }

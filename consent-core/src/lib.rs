@@ -55,7 +55,7 @@ pub use model::party::{
 pub use model::request::{
     Assertion, Correction, DisclosureRequest, GrantRequest, IDEMPOTENCY_KEY_MAX, RefusalRequest,
 };
-pub use model::signed::{ActorTrust, TOKEN_LEEWAY_SECONDS};
+pub use model::signed::{Acting, ActorTrust, AnyActor, SignedActor, TOKEN_LEEWAY_SECONDS};
 pub use model::{GrantId, MAX_DOCUMENT_BYTES, RecordId, SCHEMA_VERSION};
 pub use policy::grant_state::GrantStatus;
 pub use policy::reconsent::{ReconsentItem, ReconsentReason};

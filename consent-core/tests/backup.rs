@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::common::*;
 use consent_core::{
-    BACKUP_DATABASE, BACKUP_KEY, BACKUP_MANIFEST, BackupManifest, ErrorCode, EventPayload,
+    Actor, BACKUP_DATABASE, BACKUP_KEY, BACKUP_MANIFEST, BackupManifest, ErrorCode, EventPayload,
     GrantRequest, Ledger, PseudonymKey,
 };
 
@@ -136,7 +136,7 @@ fn a_backup_taken_while_another_handle_writes_is_one_committed_state() {
         // Restored elsewhere: exactly the source's first events, then the restore.
         let target = db(&dir, &format!("restored-{n}.db"));
         let report =
-            Ledger::restore_file(dest, &target, &options(), &actor(), "restore drill").unwrap();
+            Ledger::restore_file(dest, &target, &options(), &operator(), "restore drill").unwrap();
         assert!(!report.restore.rollback && !report.restore.replaced && report.key_written);
         let restored = Ledger::open(&target, options()).unwrap();
         let events = restored.events().unwrap();
@@ -145,7 +145,7 @@ fn a_backup_taken_while_another_handle_writes_is_one_committed_state() {
         assert_eq!(events.len(), seq + 1);
         let last = events.last().unwrap();
         assert_eq!(last.kind, "ledger_restored");
-        assert_eq!(last.actor, actor());
+        assert_eq!(last.actor, operator());
         assert!(
             Ledger::verify_against_file(&target, &options(), manifest)
                 .unwrap()
@@ -156,7 +156,7 @@ fn a_backup_taken_while_another_handle_writes_is_one_committed_state() {
     let dest = dir.path().join("backup-final");
     let manifest = Ledger::backup_file(&path, &options(), &dest, true).unwrap();
     let target = db(&dir, "restored-final.db");
-    Ledger::restore_file(&dest, &target, &options(), &actor(), "restore drill").unwrap();
+    Ledger::restore_file(&dest, &target, &options(), &operator(), "restore drill").unwrap();
     let source = Ledger::open(&path, options()).unwrap();
     assert_eq!(source.event_count(), manifest.head_seq);
     let restored = Ledger::open(&target, options()).unwrap();
@@ -185,7 +185,7 @@ fn restoring_an_older_backup_over_a_ledger_records_a_rollback() {
         &dest,
         &path,
         &options(),
-        &actor(),
+        &operator(),
         "disk failure, case 2026/88",
     )
     .unwrap();
@@ -242,7 +242,7 @@ fn restoring_a_newer_backup_over_its_own_older_state_is_no_rollback() {
         &dir.path().join("b2"),
         &old,
         &options(),
-        &actor(),
+        &operator(),
         "catch up",
     )
     .unwrap();
@@ -259,7 +259,7 @@ fn a_restore_over_a_ledger_another_handle_has_open_is_refused() {
     Ledger::backup_file(&path, &options(), &dest, true).unwrap();
     write_some(&ledger, 1);
     let before = hashes(&ledger);
-    let err = Ledger::restore_file(&dest, &path, &options(), &actor(), "oops").unwrap_err();
+    let err = Ledger::restore_file(&dest, &path, &options(), &operator(), "oops").unwrap_err();
     assert_eq!(err.code(), ErrorCode::Locked, "{err}");
     // Untouched, and nothing left beside it.
     write_some(&ledger, 2);
@@ -296,7 +296,7 @@ fn a_damaged_backup_or_manifest_is_refused_and_the_target_is_untouched() {
     }
     let target_bytes = file_bytes(&path);
     let restore = |backup: &Path| {
-        Ledger::restore_file(backup, &path, &options(), &actor(), "test").unwrap_err()
+        Ledger::restore_file(backup, &path, &options(), &operator(), "test").unwrap_err()
     };
     let copy = |name: &str| {
         let to = dir.path().join(name);
@@ -343,7 +343,7 @@ fn a_damaged_backup_or_manifest_is_refused_and_the_target_is_untouched() {
     std::fs::write(extra.join(BACKUP_MANIFEST), value.to_string()).unwrap();
     assert_eq!(restore(&extra).code(), ErrorCode::InvalidInput);
     // An empty reason.
-    let err = Ledger::restore_file(&dest, &path, &options(), &actor(), "  ").unwrap_err();
+    let err = Ledger::restore_file(&dest, &path, &options(), &operator(), "  ").unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert_eq!(file_bytes(&path), target_bytes);
     let leftovers: Vec<String> = std::fs::read_dir(dir.path())
@@ -356,6 +356,59 @@ fn a_damaged_backup_or_manifest_is_refused_and_the_target_is_untouched() {
 }
 
 #[test]
+fn a_restore_takes_the_operators_permission_and_a_refused_one_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir, "consent.db");
+    {
+        let ledger = Ledger::open(&path, options()).unwrap();
+        write_some(&ledger, 0);
+    }
+    let dest = dir.path().join("backup");
+    Ledger::backup_file(&path, &options(), &dest, true).unwrap();
+    {
+        let ledger = Ledger::open(&path, options()).unwrap();
+        write_some(&ledger, 1);
+    }
+    let target_bytes = file_bytes(&path);
+    let elsewhere = db(&dir, "elsewhere.db");
+    // A case worker, an auditor and a role the catalogue lacks may not put a backup in force.
+    for (who, code) in [
+        (actor(), ErrorCode::NotPermitted),
+        (
+            Actor::new("revisor-1", "auditor").unwrap(),
+            ErrorCode::NotPermitted,
+        ),
+        (
+            Actor::new("vaktmester-3", "janitor").unwrap(),
+            ErrorCode::UnknownCode,
+        ),
+    ] {
+        for target in [&path, &elsewhere] {
+            let err = Ledger::restore_file(&dest, target, &options(), &who, "drill").unwrap_err();
+            assert_eq!(err.code(), code, "{err}");
+            if code == ErrorCode::NotPermitted {
+                assert!(err.message().contains("`adopt_catalogue`"), "{err}");
+            }
+        }
+    }
+    assert_eq!(file_bytes(&path), target_bytes);
+    assert!(!elsewhere.exists());
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("restoring") || n.contains("replaced") || n.contains("elsewhere"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // The DPO may, and the restore is recorded as theirs.
+    let report = Ledger::restore_file(&dest, &path, &options(), &operator(), "drill").unwrap();
+    assert!(report.restore.rollback);
+    let restored = Ledger::open(&path, options()).unwrap();
+    let last = restored.events().unwrap().pop().unwrap();
+    assert_eq!(last.kind, "ledger_restored");
+    assert_eq!(last.actor, operator());
+}
+
+#[test]
 fn a_backup_without_its_key_needs_the_key_to_restore() {
     let dir = tempfile::tempdir().unwrap();
     let path = db(&dir, "consent.db");
@@ -365,11 +418,11 @@ fn a_backup_without_its_key_needs_the_key_to_restore() {
     assert!(!manifest.key_included);
     assert!(!dest.join(BACKUP_KEY).exists());
     let target = db(&dir, "elsewhere.db");
-    let err = Ledger::restore_file(&dest, &target, &options(), &actor(), "drill").unwrap_err();
+    let err = Ledger::restore_file(&dest, &target, &options(), &operator(), "drill").unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeyMismatch);
     assert!(!target.exists());
     let with_key = options().with_key_file(dir.path().join("consent.db.key"));
-    let report = Ledger::restore_file(&dest, &target, &with_key, &actor(), "drill").unwrap();
+    let report = Ledger::restore_file(&dest, &target, &with_key, &operator(), "drill").unwrap();
     assert!(!report.key_written);
     assert!(
         Ledger::open(&target, with_key)
@@ -426,7 +479,7 @@ fn a_restore_next_to_another_ledgers_key_file_is_refused() {
     write_some(&other, 0);
     drop(other);
     let before = file_bytes(&target);
-    let err = Ledger::restore_file(&dest, &target, &options(), &actor(), "mix-up").unwrap_err();
+    let err = Ledger::restore_file(&dest, &target, &options(), &operator(), "mix-up").unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeyMismatch, "{err}");
     assert_eq!(file_bytes(&target), before);
 }

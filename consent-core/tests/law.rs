@@ -245,17 +245,17 @@ fn statistics_are_asked_for_by_whole_periods() {
     // An arbitrary window is refused.
     let window = StatisticsQuery::from_json(r#"{"from": "2026-01-10T00:00:00Z"}"#).unwrap();
     assert_eq!(
-        ledger.statistics(&window).unwrap_err().code(),
+        ledger.statistics(&window, &auditor()).unwrap_err().code(),
         ErrorCode::InvalidInput
     );
     let month = StatisticsQuery::from_json(r#"{"from": "2026-01"}"#).unwrap();
     assert_eq!(
-        ledger.statistics(&month).unwrap_err().code(),
+        ledger.statistics(&month, &auditor()).unwrap_err().code(),
         ErrorCode::InvalidInput
     );
     // By the catalogue's period (a quarter): the rows, as before.
     let quarter = StatisticsQuery::from_json(r#"{"from": "2026-Q1", "to": "2026-Q1"}"#).unwrap();
-    let stats = ledger.statistics(&quarter).unwrap();
+    let stats = ledger.statistics(&quarter, &auditor()).unwrap();
     assert_eq!(stats.periods, ["2026-Q1"]);
     assert_eq!(stats.rows.len(), 1);
     assert_eq!(stats.rows[0].grants, Some(6));
@@ -298,7 +298,7 @@ fn no_answer_can_be_subtracted_from_another_to_single_a_person_out() {
         .unwrap();
     let ask = |json: &str| {
         ledger
-            .statistics(&StatisticsQuery::from_json(json).unwrap())
+            .statistics(&StatisticsQuery::from_json(json).unwrap(), &auditor())
             .unwrap()
     };
     // Windows are whole quarters: every answer shows a quarter's cells exactly as any other

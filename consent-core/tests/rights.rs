@@ -633,10 +633,13 @@ fn statistics_suppress_small_cells_and_hold_no_individual_rows() {
             .unwrap();
     }
     let stats = ledger
-        .statistics(&StatisticsQuery {
-            to: Some("2026-Q2".into()),
-            ..StatisticsQuery::default()
-        })
+        .statistics(
+            &StatisticsQuery {
+                to: Some("2026-Q2".into()),
+                ..StatisticsQuery::default()
+            },
+            &auditor(),
+        )
         .unwrap();
     assert_eq!(stats.min_cell, 5);
     // The periods run from the first event's quarter to the one asked for.
@@ -668,10 +671,13 @@ fn statistics_suppress_small_cells_and_hold_no_individual_rows() {
     assert!(!json.contains("pseudonym") && !json.contains("subject"));
     assert_eq!(
         ledger
-            .statistics(&StatisticsQuery {
-                min_cell: Some(2),
-                ..StatisticsQuery::default()
-            })
+            .statistics(
+                &StatisticsQuery {
+                    min_cell: Some(2),
+                    ..StatisticsQuery::default()
+                },
+                &auditor(),
+            )
             .unwrap_err()
             .code(),
         ErrorCode::InvalidInput

@@ -363,3 +363,351 @@ fn an_rs256_token_gives_its_actor() {
     );
     refused(&trust, &swapped, ErrorCode::NotPermitted, "does not verify");
 }
+
+// ---- Through the ledger: every call that takes an actor takes a signed one ----------------
+
+use consent_core::{
+    Actor, AnyActor, Catalogue, Ledger, LedgerOptions, MEMORY_PATH, SignedActor, StatisticsQuery,
+};
+
+use crate::common::{ADULT, LOOKUP, actor, auditor, grant_json, parse, subject};
+
+fn ledger_trusting(trust: Option<ActorTrust>, catalogue: Catalogue) -> Ledger {
+    let mut options = LedgerOptions::default()
+        .with_catalogue(catalogue)
+        .with_test_clock(now());
+    if let Some(trust) = trust {
+        options = options.with_actor_trust(trust);
+    }
+    Ledger::open(MEMORY_PATH, options).unwrap()
+}
+
+fn grant_request(ledger: &Ledger) -> consent_core::GrantRequest {
+    let mut json = grant_json(
+        ADULT,
+        &["nav"],
+        &["employment_followup"],
+        &["finances"],
+        false,
+    );
+    json["valid_from"] = json!(now());
+    parse(ledger, &json)
+}
+
+fn signed(key: &Ec, claims: &serde_json::Value) -> SignedActor {
+    SignedActor::new(&key.token(claims)).unwrap()
+}
+
+/// A call given `token` fails with `code` and a message holding `needle` (and no part of the
+/// token), and the ledger is unchanged.
+#[track_caller]
+fn call_refused(
+    ledger: &Ledger,
+    token: &SignedActor,
+    token_text: &str,
+    code: ErrorCode,
+    needle: &str,
+) {
+    let before = ledger.event_count();
+    let err = ledger.grant(&grant_request(ledger), token).unwrap_err();
+    assert_eq!(err.code(), code, "{}", err.message());
+    assert!(err.message().contains(needle), "{}", err.message());
+    for part in token_text.split('.').filter(|p| p.len() > 8) {
+        assert!(!err.message().contains(part), "{}", err.message());
+    }
+    assert_eq!(ledger.event_count(), before, "nothing is recorded");
+}
+
+#[test]
+fn a_signed_actor_acts_through_the_ledger_and_its_event_names_the_issuer() {
+    let key = Ec::new("idp-2026");
+    let ledger = ledger_trusting(Some(trust(&[key.jwk()])), Catalogue::embedded());
+    let token_text = key.token(&claims(ISSUER, 3600));
+    let token = SignedActor::new(&token_text).unwrap();
+    assert_eq!(
+        format!("{token:?}"),
+        "SignedActor(..)",
+        "Debug shows no token"
+    );
+    ledger.grant(&grant_request(&ledger), &token).unwrap();
+    let events = ledger.events().unwrap();
+    let event = events.last().unwrap();
+    assert_eq!(event.kind, "grant_recorded");
+    assert_eq!(event.actor.id(), "saksbehandler-17");
+    assert_eq!(event.actor.role().as_str(), "case_worker");
+    assert_eq!(event.actor.issuer(), Some(ISSUER));
+    let stored = serde_json::to_string(&event).unwrap();
+    for part in token_text.split('.') {
+        assert!(!stored.contains(part), "the token is never stored");
+    }
+    // The same through the actor JSON the bindings pass, and a read recorded as an access.
+    let any = AnyActor::from_json(&json!({ "token": token_text }).to_string()).unwrap();
+    let person = subject(&ledger, ADULT);
+    let events = ledger.subject_events(&person, &any, LOOKUP).unwrap();
+    let access = events.last().unwrap();
+    assert_eq!(access.kind, "subject_accessed");
+    assert_eq!(access.actor.issuer(), Some(ISSUER));
+    // A plain actor on the same ledger is stored as before: no issuer.
+    ledger.grant(&grant_request(&ledger), &actor()).unwrap();
+    let plain = ledger.events().unwrap();
+    assert_eq!(plain.last().unwrap().actor.issuer(), None);
+    let text = serde_json::to_value(&plain.last().unwrap().actor).unwrap();
+    assert_eq!(
+        text,
+        json!({"id": "saksbehandler-17", "role": "case_worker"})
+    );
+    // A host cannot mark its own actor as signed: an issuer it deserialised is not stored.
+    let forged: Actor =
+        serde_json::from_value(json!({"id": "x-1", "role": "case_worker", "issuer": ISSUER}))
+            .unwrap();
+    ledger.grant(&grant_request(&ledger), &forged).unwrap();
+    let last = ledger.events().unwrap();
+    assert_eq!(last.last().unwrap().actor.issuer(), None);
+}
+
+#[test]
+fn a_signed_actor_is_refused_when_expired_foreign_or_unknown_and_nothing_changes() {
+    let key = Ec::new("idp-2026");
+    let other_key = Ec::new("idp-2026");
+    let ledger = ledger_trusting(Some(trust(&[key.jwk()])), Catalogue::embedded());
+    let refuse = |claims: &serde_json::Value, by: &Ec, code, needle| {
+        let text = by.token(claims);
+        call_refused(
+            &ledger,
+            &SignedActor::new(&text).unwrap(),
+            &text,
+            code,
+            needle,
+        );
+    };
+    refuse(
+        &claims(ISSUER, -600),
+        &key,
+        ErrorCode::NotPermitted,
+        "expired",
+    );
+    refuse(
+        &claims("https://evil.example", 300),
+        &key,
+        ErrorCode::NotPermitted,
+        "another issuer",
+    );
+    refuse(
+        &claims(ISSUER, 300),
+        &other_key,
+        ErrorCode::NotPermitted,
+        "does not verify",
+    );
+    let mut janitor = claims(ISSUER, 300);
+    janitor["role"] = json!("janitor");
+    refuse(&janitor, &key, ErrorCode::UnknownCode, "`janitor`");
+    let mut auditor_claims = claims(ISSUER, 300);
+    auditor_claims["role"] = json!("auditor");
+    refuse(
+        &auditor_claims,
+        &key,
+        ErrorCode::NotPermitted,
+        "may not perform `grant`",
+    );
+
+    // Verified at the call's instant (the ledger's clock): valid now, expired an hour later.
+    let text = key.token(&claims(ISSUER, 600));
+    let token = SignedActor::new(&text).unwrap();
+    ledger
+        .check_permission(&token, consent_core::Operation::Grant)
+        .unwrap();
+    ledger.set_clock(now() + Duration::hours(1)).unwrap();
+    call_refused(&ledger, &token, &text, ErrorCode::NotPermitted, "expired");
+
+    // A ledger opened without an actor trust cannot check a token: refused, never believed.
+    let untrusting = ledger_trusting(None, Catalogue::embedded());
+    let text = key.token(&claims(ISSUER, 300));
+    call_refused(
+        &untrusting,
+        &signed(&key, &claims(ISSUER, 300)),
+        &text,
+        ErrorCode::NotPermitted,
+        "without an actor trust",
+    );
+
+    // Bad actor JSON is bad input, naming neither shape's values.
+    for bad in [
+        json!({"token": ""}),
+        json!({"token": "a b.c"}),
+        json!({"id": "saksbehandler-17", "role": "case_worker", "token": text}),
+        json!({"id": "saksbehandler-17"}),
+        json!({}),
+    ] {
+        let err = AnyActor::from_json(&bad.to_string()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{bad}");
+        assert!(!err.message().contains(&text), "{}", err.message());
+    }
+}
+
+fn requiring_signed_actors() -> Catalogue {
+    let text = Catalogue::embedded_toml().replace(
+        "require_signed_actors = false",
+        "require_signed_actors = true",
+    );
+    assert_ne!(text, Catalogue::embedded_toml());
+    let catalogue = Catalogue::from_toml(&text).unwrap();
+    assert!(catalogue.settings().require_signed_actors);
+    catalogue
+}
+
+#[test]
+fn require_signed_actors_refuses_every_plain_actor_and_the_ledger_is_unchanged() {
+    assert!(!Catalogue::embedded().settings().require_signed_actors);
+    let key = Ec::new("idp-2026");
+    let ledger = ledger_trusting(Some(trust(&[key.jwk()])), requiring_signed_actors());
+    let before = ledger.event_count();
+    let person = subject(&ledger, ADULT);
+    let refused = |err: consent_core::Error| {
+        assert_eq!(err.code(), ErrorCode::NotPermitted, "{}", err.message());
+        assert!(
+            err.message().contains("require_signed_actors"),
+            "{}",
+            err.message()
+        );
+    };
+    refused(ledger.grant(&grant_request(&ledger), &actor()).unwrap_err());
+    refused(
+        ledger
+            .subject_events(&person, &actor(), LOOKUP)
+            .unwrap_err(),
+    );
+    refused(
+        ledger
+            .subject_export(&person, &actor(), LOOKUP)
+            .unwrap_err(),
+    );
+    refused(ledger.verify_as(&auditor()).unwrap_err());
+    refused(
+        ledger
+            .statistics(&StatisticsQuery::default(), &auditor())
+            .unwrap_err(),
+    );
+    refused(ledger.request_erasure(&person, &common_dpo()).unwrap_err());
+    assert_eq!(ledger.event_count(), before, "nothing recorded");
+    // A signed actor acts.
+    ledger
+        .grant(&grant_request(&ledger), &signed(&key, &claims(ISSUER, 300)))
+        .unwrap();
+    assert_eq!(ledger.event_count(), before + 1);
+    let mut auditor_claims = claims(ISSUER, 300);
+    auditor_claims["role"] = json!("auditor");
+    assert!(ledger.verify_as(&signed(&key, &auditor_claims)).unwrap().ok);
+
+    // The setting is catalogue data, validated on load.
+    let text = Catalogue::embedded_toml().replace(
+        "require_signed_actors = false",
+        "require_signed_actors = \"yes\"",
+    );
+    let err = Catalogue::from_toml(&text).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidCatalogue);
+    assert!(
+        err.message().contains("expected a boolean"),
+        "{}",
+        err.message()
+    );
+}
+
+fn common_dpo() -> Actor {
+    crate::common::dpo()
+}
+
+#[test]
+fn statistics_need_a_role_that_may_read_them() {
+    let key = Ec::new("idp-2026");
+    let ledger = ledger_trusting(Some(trust(&[key.jwk()])), Catalogue::embedded());
+    ledger.grant(&grant_request(&ledger), &actor()).unwrap();
+    let before = ledger.event_count();
+    let err = ledger
+        .statistics(&StatisticsQuery::default(), &actor())
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotPermitted);
+    assert!(err.message().contains("`case_worker`") && err.message().contains("`statistics`"));
+    let stats = ledger
+        .statistics(&StatisticsQuery::default(), &auditor())
+        .unwrap();
+    assert_eq!(stats.totals.len(), 1);
+    ledger
+        .statistics(&StatisticsQuery::default(), &common_dpo())
+        .unwrap();
+    let mut auditor_claims = claims(ISSUER, 300);
+    auditor_claims["role"] = json!("auditor");
+    ledger
+        .statistics(&StatisticsQuery::default(), &signed(&key, &auditor_claims))
+        .unwrap();
+    // Statistics are no read of one person's data: no access is recorded.
+    assert_eq!(ledger.event_count(), before);
+    let stranger = Actor::new("x-1", "janitor").unwrap();
+    assert_eq!(
+        ledger
+            .statistics(&StatisticsQuery::default(), &stranger)
+            .unwrap_err()
+            .code(),
+        ErrorCode::UnknownCode
+    );
+}
+
+#[test]
+fn the_options_document_configures_the_trust_the_bindings_share() {
+    let key = Ec::new("idp-2026");
+    let dir = tempfile::tempdir().unwrap();
+    let jwks = dir.path().join("idp.jwks.json");
+    std::fs::write(&jwks, json!({ "keys": [key.jwk()] }).to_string()).unwrap();
+    let options = |trust: serde_json::Value| {
+        LedgerOptions::from_json(
+            &json!({"test_mode": true, "clock": now(), "actor_trust": trust}).to_string(),
+        )
+    };
+    let ledger = Ledger::open(
+        MEMORY_PATH,
+        options(
+            json!({"issuer": ISSUER, "jwks_file": jwks, "id_claim": "preferred_username",
+                       "role_claim": "consent_role", "audience": "consent"}),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut custom = claims(ISSUER, 300);
+    custom["preferred_username"] = json!("kari.nordmann");
+    custom["consent_role"] = json!("case_worker");
+    custom["aud"] = json!("consent");
+    ledger
+        .grant(&grant_request(&ledger), &signed(&key, &custom))
+        .unwrap();
+    let event = ledger.events().unwrap().pop().unwrap();
+    assert_eq!(event.actor.id(), "kari.nordmann");
+    // Another audience is refused.
+    custom["aud"] = json!("nav");
+    let text = key.token(&custom);
+    call_refused(
+        &ledger,
+        &SignedActor::new(&text).unwrap(),
+        &text,
+        ErrorCode::NotPermitted,
+        "audience",
+    );
+
+    for (bad, code) in [
+        (json!({"issuer": ISSUER}), ErrorCode::InvalidInput),
+        (json!({"jwks_file": jwks}), ErrorCode::InvalidInput),
+        (
+            json!({"issuer": ISSUER, "jwks_file": jwks, "role": "x"}),
+            ErrorCode::InvalidInput,
+        ),
+        (
+            json!({"issuer": ISSUER, "jwks_file": jwks, "id_claim": ""}),
+            ErrorCode::InvalidInput,
+        ),
+        (
+            json!({"issuer": ISSUER, "jwks_file": dir.path().join("missing.json")}),
+            ErrorCode::Storage,
+        ),
+    ] {
+        let err = options(bad.clone()).unwrap_err();
+        assert_eq!(err.code(), code, "{bad}: {}", err.message());
+    }
+}

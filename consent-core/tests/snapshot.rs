@@ -275,13 +275,13 @@ fn a_corrupt_forged_or_stale_snapshot_is_ignored_and_reported() {
     // Stale: the ledger was restored to before the snapshot's event.
     std::fs::write(snapshot_of(&path), &good).unwrap();
     let restored = dir.path().join("restored.db");
-    Ledger::restore_file(&backup, &restored, &options(), &actor(), "drill").unwrap();
+    Ledger::restore_file(&backup, &restored, &options(), &operator(), "drill").unwrap();
     std::fs::copy(snapshot_of(&path), snapshot_of(&restored)).unwrap();
     let (with, status, replayed) = both(&restored);
     ignored(&status, "stale");
     assert_eq!(with, replayed);
     // A restore over the ledger removes its snapshot.
-    Ledger::restore_file(&backup, &path, &options(), &actor(), "drill").unwrap();
+    Ledger::restore_file(&backup, &path, &options(), &operator(), "drill").unwrap();
     assert!(!snapshot_of(&path).exists());
 }
 
@@ -763,7 +763,10 @@ fn an_open_that_catches_up_past_a_kassasjon_removes_the_snapshot_it_used() {
     let person = subject(&other, &numbers[0]);
     erase_by_kassasjon(&other, &person);
     drop(other);
-    assert!(snapshot_of(&path).exists(), "with_store knows no snapshot file");
+    assert!(
+        snapshot_of(&path).exists(),
+        "with_store knows no snapshot file"
+    );
     let reopened = Ledger::open(&path, kassasjon_options().with_snapshot_every(0)).unwrap();
     assert!(matches!(
         reopened.snapshot_status(),

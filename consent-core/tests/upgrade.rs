@@ -355,7 +355,24 @@ fn an_operators_upgrade_is_permitted_backed_up_first_and_recorded_as_theirs() {
     assert!(std::fs::read(&path).unwrap() == before);
     assert!(!backup.exists());
 
+    // A catalogue that takes only signed actors refuses even the DPO named by the host.
+    let signed_only = Catalogue::from_toml(&Catalogue::embedded_toml().replace(
+        "require_signed_actors = false",
+        "require_signed_actors = true",
+    ))
+    .unwrap();
+    assert!(signed_only.settings().require_signed_actors);
     let dpo = Actor::new("ola", "dpo").unwrap();
+    let err = upgrade_file_as(&path, &key(), None, &signed_only, &dpo, &backup, true).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotPermitted, "{}", err.message());
+    assert!(
+        err.message().contains("require_signed_actors"),
+        "{}",
+        err.message()
+    );
+    assert!(std::fs::read(&path).unwrap() == before);
+    assert!(!backup.exists());
+
     let (manifest, report) =
         upgrade_file_as(&path, &key(), None, &default, &dpo, &backup, true).unwrap();
     assert_eq!((manifest.file_format, manifest.head_seq), (1, 10));

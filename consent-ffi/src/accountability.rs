@@ -9,7 +9,7 @@
 
 use std::ffi::c_char;
 
-use consent_core::{Actor, from_unix_millis};
+use consent_core::{AnyActor, from_unix_millis};
 
 use crate::boundary::{box_to_ptr, check_out, string_to_ptr, try_ref, try_str, write_out};
 use crate::decision::consent_decision;
@@ -55,8 +55,8 @@ pub unsafe extern "C" fn consent_ledger_deviations(
 fn reader<'a>(
     actor_json: *const c_char,
     lookup_purpose: *const c_char,
-) -> Result<(Actor, &'a str), FfiError> {
-    let actor = Actor::from_json(try_str(actor_json, "actor_json")?)?;
+) -> Result<(AnyActor, &'a str), FfiError> {
+    let actor = AnyActor::from_json(try_str(actor_json, "actor_json")?)?;
     Ok((actor, try_str(lookup_purpose, "lookup_purpose")?))
 }
 
@@ -153,7 +153,7 @@ pub unsafe extern "C" fn consent_ledger_verify_as(
     ffi_guard("consent_ledger_verify_as", || {
         let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
         check_out(json_out, "json_out")?;
-        let actor = Actor::from_json(try_str(actor_json, "actor_json")?)?;
+        let actor = AnyActor::from_json(try_str(actor_json, "actor_json")?)?;
         let report = handle.ledger.verify_as(&actor)?;
         write_out(json_out, json_to_ptr(&report, "verify report")?)
     })

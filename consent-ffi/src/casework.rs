@@ -8,7 +8,7 @@
 
 use std::ffi::c_char;
 
-use consent_core::{Actor, SuccessionMode, from_unix_millis};
+use consent_core::{AnyActor, SuccessionMode, from_unix_millis};
 use uuid::Uuid;
 
 use crate::boundary::{check_out, string_to_ptr, try_opt_str, try_ref, try_str, write_out};
@@ -64,7 +64,7 @@ pub unsafe extern "C" fn consent_ledger_record_identity_succession(
             .ledger
             .parse_national_id(try_str(to_subject, "to_subject")?)?;
         let reference = try_str(reference, "reference")?;
-        let actor = Actor::from_json(try_str(actor_json, "actor_json")?)?;
+        let actor = AnyActor::from_json(try_str(actor_json, "actor_json")?)?;
         let mode = if merge {
             SuccessionMode::Merge
         } else {
@@ -147,7 +147,7 @@ pub unsafe extern "C" fn consent_ledger_record_notification(
             Uuid::parse_str(event_id).map_err(|_| FfiError::invalid("event_id is not a UUID"))?;
         let recipient = try_opt_str(recipient, "recipient")?;
         let at = from_unix_millis(at_unix_ms)?;
-        let actor = Actor::from_json(try_str(actor_json, "actor_json")?)?;
+        let actor = AnyActor::from_json(try_str(actor_json, "actor_json")?)?;
         let id = handle
             .ledger
             .record_notification(event_id, recipient, at, &actor)?;

@@ -7,7 +7,7 @@
 
 use std::ffi::c_char;
 
-use consent_core::{Actor, Catalogue, MAX_CATALOGUE_BYTES};
+use consent_core::{AnyActor, Catalogue, MAX_CATALOGUE_BYTES};
 
 use crate::boundary::{check_out, string_to_ptr, try_ref, try_str, write_out};
 use crate::error::{FfiError, consent_result, ffi_guard};
@@ -54,7 +54,7 @@ pub unsafe extern "C" fn consent_ledger_adopt_catalogue(
             ));
         }
         let catalogue = Catalogue::from_toml(text)?;
-        let actor = Actor::from_json(try_str(actor_json, "actor_json")?)?;
+        let actor = AnyActor::from_json(try_str(actor_json, "actor_json")?)?;
         let id = handle.ledger.adopt_catalogue(&catalogue, &actor)?;
         write_out(event_id_out, string_to_ptr(id.to_string())?)
     })

@@ -8,7 +8,7 @@
 use std::ffi::c_char;
 
 use consent_core::{
-    Actor, Assertion, Decision, DisclosureRequest, GrantRequest, MAX_CODES, from_unix_millis,
+    AnyActor, Assertion, Decision, DisclosureRequest, GrantRequest, MAX_CODES, from_unix_millis,
 };
 
 use crate::boundary::{
@@ -151,7 +151,7 @@ pub(crate) fn record(
     actor_json: *const c_char,
     decision_out: *mut *mut consent_decision,
 ) -> Result<(), FfiError> {
-    let actor = Actor::from_json(try_str(actor_json, "actor_json")?)?;
+    let actor = AnyActor::from_json(try_str(actor_json, "actor_json")?)?;
     let decision = handle.ledger.record_disclosure(request, &actor)?;
     if decision_out.is_null() {
         return Ok(());
@@ -187,7 +187,7 @@ pub unsafe extern "C" fn consent_ledger_grant_historical(
         let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
         check_out(grant_ids_out, "grant_ids_out")?;
         let grants_json = try_str(grants_json, "grants_json")?;
-        let actor = Actor::from_json(try_str(actor_json, "actor_json")?)?;
+        let actor = AnyActor::from_json(try_str(actor_json, "actor_json")?)?;
         let documents: Vec<serde_json::Value> = serde_json::from_str(grants_json).map_err(|e| {
             FfiError::new(
                 consent_result::InvalidInput,

@@ -7,7 +7,7 @@
 use std::ffi::{c_char, c_void};
 
 use consent_core::{
-    Actor, Catalogue, Decision, EventCursor, GrantId, Ledger, LedgerOptions, MAX_CODES,
+    AnyActor, Catalogue, Decision, EventCursor, GrantId, Ledger, LedgerOptions, MAX_CODES,
     from_unix_millis,
 };
 use serde::Serialize;
@@ -100,15 +100,25 @@ fn open(path: &str, options_json: Option<&str>) -> Result<LedgerHandle, FfiError
 /// `"group_access"` (bool: a new ledger's files are 0660 and its key 0640 instead of 0600) and
 /// `"write_wait_ms"` (a whole number from 1: how long a write waits for another process's
 /// write lock before it fails with `LOCKED` naming the holder; without it a write waits as long
-/// as it takes). Unknown keys are rejected.
+/// as it takes) and `"actor_trust"` (`{"issuer": "https://login.kommune.no", "jwks_file":
+/// "idp.jwks.json", "id_claim": "sub", "role_claim": "role", "audience": "consent"}`, issuer
+/// and JWKS file required: whose signed actors the ledger believes). Unknown keys are rejected.
+///
+/// Signed actors: every function that takes an `actor_json` takes `{"token": "<compact JWS>"}`
+/// in place of `{"id", "role"}`. The ledger verifies the token (RS256 or ES256 against the
+/// JWKS, the issuer, `exp`/`nbf`/`aud`) at the call's instant and acts as the id and role of its
+/// claims; the stored event names the issuer, never the token. A token on a ledger opened
+/// without `"actor_trust"`, or one that does not verify, is `NOT_PERMITTED`; a role claim the
+/// catalogue does not know is `UNKNOWN_CODE`; no message contains the token. Under the
+/// catalogue's `require_signed_actors`, `{"id", "role"}` is `NOT_PERMITTED`.
 ///
 /// On success writes a new handle to `*ledger_out`; the caller owns it and releases it with
 /// `consent_ledger_free`. On failure `*ledger_out` is left untouched.
 ///
 /// Errors: `NULL_ARGUMENT` (`path`, `ledger_out`), `INVALID_UTF8`, `INVALID_INPUT` (bad options
-/// JSON), `INVALID_CATALOGUE` (the catalogue file does not validate), `LOCKED` (another process
+/// JSON, a bad JWKS document), `INVALID_CATALOGUE` (the catalogue file does not validate), `LOCKED` (another process
 /// is creating or upgrading the file), `KEY_MISMATCH` (wrong or missing key file), `INTEGRITY` (the stored chain
-/// does not verify), `UNSUPPORTED_VERSION`, `STORAGE` (also: the catalogue file cannot be read),
+/// does not verify), `UNSUPPORTED_VERSION`, `STORAGE` (also: the catalogue or JWKS file cannot be read),
 /// `PANIC`.
 ///
 /// # Safety
@@ -191,7 +201,8 @@ pub unsafe extern "C" fn consent_ledger_pseudonym(
 ///
 /// `grant_json` is the grant document of `docs/json.md` (`subject`, `grantor`, `purposes`,
 /// `recipients`, `categories`, `explicit`, `valid_from`, `valid_until`, `evidence`, `notice`);
-/// `actor_json` is `{"id": "...", "role": "..."}`.
+/// `actor_json` is `{"id": "...", "role": "..."}` or a signed `{"token": "..."}` (see
+/// `consent_ledger_open`).
 ///
 /// On success writes the new grant's id (a UUID) to `*grant_id_out`, a library-allocated
 /// string the caller frees with `consent_string_free`. On failure nothing is recorded (the event
@@ -219,7 +230,7 @@ pub unsafe extern "C" fn consent_ledger_grant(
         let grant_json = try_str(grant_json, "grant_json")?;
         let actor_json = try_str(actor_json, "actor_json")?;
         let request = handle.ledger.parse_grant(grant_json)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         let id = handle.ledger.grant(&request, &actor)?;
         let text = string_to_ptr(id.to_string())?;
         write_out(grant_id_out, text)
@@ -256,7 +267,7 @@ pub unsafe extern "C" fn consent_ledger_withdraw(
         let reason = try_opt_str(reason, "reason")?;
         let grant: GrantId = grant_id.parse()?;
         let at = from_unix_millis(at_unix_ms)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         handle.ledger.withdraw(grant, at, &actor, reason)?;
         Ok(())
     })
@@ -292,7 +303,7 @@ pub unsafe extern "C" fn consent_ledger_withdraw_idempotent(
         let key = try_str(idempotency_key, "idempotency_key")?;
         let grant: GrantId = grant_id.parse()?;
         let at = from_unix_millis(at_unix_ms)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         handle
             .ledger
             .withdraw_idempotent(grant, at, &actor, reason, key)?;
@@ -484,7 +495,7 @@ pub unsafe extern "C" fn consent_ledger_refuse(
         let refusal_json = try_str(refusal_json, "refusal_json")?;
         let actor_json = try_str(actor_json, "actor_json")?;
         let request = handle.ledger.parse_refusal(refusal_json)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         let id = handle.ledger.refuse(&request, &actor)?;
         if record_id_out.is_null() {
             return Ok(());

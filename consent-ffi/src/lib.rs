@@ -47,7 +47,8 @@ pub use restrict::{
 };
 pub use rights::{
     consent_ledger_reconsent_due, consent_ledger_rectify, consent_ledger_register_access_request,
-    consent_ledger_request_erasure, consent_ledger_statistics, consent_ledger_subject_export,
+    consent_ledger_request_erasure, consent_ledger_statistics, consent_ledger_statistics_as,
+    consent_ledger_subject_export,
 };
 
 /// The version of this crate, as compiled.

@@ -10,7 +10,7 @@
 use std::ffi::c_char;
 
 use consent_core::{
-    Actor, Assertion, Decision, Ledger, MAX_CODES, PreparedRequest, from_unix_millis,
+    AnyActor, Assertion, Decision, Ledger, MAX_CODES, PreparedRequest, from_unix_millis,
 };
 
 use crate::boundary::{
@@ -259,7 +259,7 @@ pub unsafe extern "C" fn consent_request_decide_logged(
         let handle = try_ref::<consent_request>(request, "request")?;
         check_out(decision_out, "decision_out")?;
         let subject = try_str(subject, "subject")?;
-        let actor = Actor::from_json(try_str(actor_json, "actor_json")?)?;
+        let actor = AnyActor::from_json(try_str(actor_json, "actor_json")?)?;
         let lookup_purpose = try_str(lookup_purpose, "lookup_purpose")?;
         let subject = handle.ledger.parse_national_id(subject)?;
         let at = from_unix_millis(at_unix_ms)?;

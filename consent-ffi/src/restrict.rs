@@ -8,7 +8,7 @@
 
 use std::ffi::c_char;
 
-use consent_core::{Actor, ObjectionOutcome, RestrictionGround, from_unix_millis};
+use consent_core::{AnyActor, ObjectionOutcome, RestrictionGround, from_unix_millis};
 use uuid::Uuid;
 
 use crate::boundary::{check_out, string_to_ptr, try_ref, try_str, write_out};
@@ -63,7 +63,7 @@ pub unsafe extern "C" fn consent_ledger_restrict(
         let subject = handle.ledger.parse_national_id(subject)?;
         let ground = RestrictionGround::parse(ground)?;
         let at = from_unix_millis(at_unix_ms)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         let id = handle.ledger.restrict(&subject, ground, at, &actor)?;
         write_out(record_id_out, string_to_ptr(id.hyphenated().to_string())?)
     })
@@ -104,7 +104,7 @@ pub unsafe extern "C" fn consent_ledger_lift_restriction(
         let actor_json = try_str(actor_json, "actor_json")?;
         let subject = handle.ledger.parse_national_id(subject)?;
         let at = from_unix_millis(at_unix_ms)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         let id = handle
             .ledger
             .lift_restriction(&subject, at, &actor, reason)?;
@@ -149,7 +149,7 @@ pub unsafe extern "C" fn consent_ledger_object(
         let actor_json = try_str(actor_json, "actor_json")?;
         let subject = handle.ledger.parse_national_id(subject)?;
         let at = from_unix_millis(at_unix_ms)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         let id = handle.ledger.object(&subject, purpose, at, &actor)?;
         write_out(
             objection_id_out,
@@ -195,7 +195,7 @@ pub unsafe extern "C" fn consent_ledger_resolve_objection(
         let objection = self::objection_id(objection_id)?;
         let outcome = ObjectionOutcome::parse(outcome)?;
         let at = from_unix_millis(at_unix_ms)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         let id = handle
             .ledger
             .resolve_objection(objection, outcome, at, &actor, reason)?;
@@ -267,7 +267,7 @@ pub unsafe extern "C" fn consent_ledger_execute_kassasjon(
         let subject = try_str(subject, "subject")?;
         let actor_json = try_str(actor_json, "actor_json")?;
         let subject = handle.ledger.parse_national_id(subject)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         let outcome = handle.ledger.execute_kassasjon(&subject, &actor)?;
         write_out(json_out, json_to_ptr(&outcome, "kassasjon outcome")?)
     })

@@ -8,7 +8,7 @@
 use std::ffi::c_char;
 
 use chrono::Duration;
-use consent_core::{Actor, Correction, GrantId, StatisticsQuery, from_unix_millis};
+use consent_core::{AnyActor, Correction, GrantId, StatisticsQuery, from_unix_millis};
 
 use crate::boundary::{check_out, string_to_ptr, try_opt_str, try_ref, try_str, write_out};
 use crate::error::{FfiError, consent_result, ffi_guard};
@@ -84,7 +84,7 @@ pub unsafe extern "C" fn consent_ledger_register_access_request(
         let actor_json = try_str(actor_json, "actor_json")?;
         let subject = handle.ledger.parse_national_id(subject)?;
         let received_at = from_unix_millis(received_at_unix_ms)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         let request = handle
             .ledger
             .register_access_request(&subject, received_at, &actor)?;
@@ -136,7 +136,7 @@ pub unsafe extern "C" fn consent_ledger_rectify(
         let subject = handle.ledger.parse_national_id(subject)?;
         let grant: GrantId = grant_id.parse()?;
         let correction = parse_correction(correction_json)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         let id = handle
             .ledger
             .rectify(&subject, grant, correction, reason, &actor)?;
@@ -184,9 +184,36 @@ pub unsafe extern "C" fn consent_ledger_request_erasure(
         let subject = try_str(subject, "subject")?;
         let actor_json = try_str(actor_json, "actor_json")?;
         let subject = handle.ledger.parse_national_id(subject)?;
-        let actor = Actor::from_json(actor_json)?;
+        let actor = AnyActor::from_json(actor_json)?;
         let outcome = handle.ledger.request_erasure(&subject, &actor)?;
         write_out(json_out, json_to_ptr(&outcome, "erasure outcome")?)
+    })
+}
+
+/// Retired: statistics are read only by a role that may `statistics` (issue 17), so the call
+/// needs an actor. Always fails with `NOT_PERMITTED` and writes nothing; call
+/// `consent_ledger_statistics_as` (the same query and document, with `actor_json`). Kept so
+/// that programs linked against 0.2.0 fail with a message instead of a missing symbol.
+///
+/// Errors: `NULL_ARGUMENT` (`ledger`, `json_out`), `NOT_PERMITTED`, `PANIC`.
+///
+/// # Safety
+/// `ledger` is a live handle; `query_json` is unused; `json_out` is valid for writing one
+/// pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn consent_ledger_statistics(
+    ledger: *const consent_ledger,
+    query_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> consent_result {
+    ffi_guard("consent_ledger_statistics", || {
+        try_ref::<consent_ledger>(ledger, "ledger")?;
+        check_out(json_out, "json_out")?;
+        let _ = query_json;
+        Err(FfiError::new(
+            consent_result::NotPermitted,
+            "statistics are read by a role that may `statistics`: call consent_ledger_statistics_as with an actor",
+        ))
     })
 }
 
@@ -202,28 +229,35 @@ pub unsafe extern "C" fn consent_ledger_request_erasure(
 /// On success writes `{"min_cell": n, "at": "RFC 3339", "rows": [{"month": "YYYY-MM",
 /// "purpose", "recipient", "grants", "withdrawals", "refusals", "disclosures"}],
 /// "active_grants": [{"purpose", "recipient", "count"}]}` to `*json_out`, a library-allocated
-/// string freed with `consent_string_free`. Nothing is recorded.
+/// string freed with `consent_string_free`. Nothing is recorded (no row is one person's data).
+///
+/// `actor_json` is who asks (`{"id", "role"}` or `{"token"}`): a role that may `statistics`
+/// (in the default catalogue the auditor, DPO, archivist and unit leader; not a case worker).
 ///
 /// Thread-safe.
 ///
-/// Errors: `NULL_ARGUMENT` (`ledger`, `json_out`), `INVALID_UTF8`, `INVALID_INPUT` (malformed
-/// JSON, an instant out of range, a threshold below the catalogue's), `INTEGRITY`, `STORAGE`,
-/// `PANIC`.
+/// Errors: `NULL_ARGUMENT` (`ledger`, `actor_json`, `json_out`), `INVALID_UTF8`,
+/// `INVALID_INPUT` (malformed JSON, an instant out of range, a threshold below the
+/// catalogue's), `UNKNOWN_CODE` (the actor's role), `NOT_PERMITTED` (a role without
+/// `statistics`, a plain actor under `require_signed_actors`, a token that does not verify),
+/// `INTEGRITY`, `STORAGE`, `PANIC`.
 ///
 /// # Safety
-/// `ledger` is a live handle; `query_json` is NULL or a NUL-terminated string; `json_out` is
-/// valid for writing one pointer.
+/// `ledger` is a live handle; `query_json` is NULL or a NUL-terminated string; `actor_json` is
+/// a NUL-terminated string; `json_out` is valid for writing one pointer.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn consent_ledger_statistics(
+pub unsafe extern "C" fn consent_ledger_statistics_as(
     ledger: *const consent_ledger,
     query_json: *const c_char,
+    actor_json: *const c_char,
     json_out: *mut *mut c_char,
 ) -> consent_result {
-    ffi_guard("consent_ledger_statistics", || {
+    ffi_guard("consent_ledger_statistics_as", || {
         let handle = try_ref::<consent_ledger>(ledger, "ledger")?;
         check_out(json_out, "json_out")?;
+        let actor = AnyActor::from_json(try_str(actor_json, "actor_json")?)?;
         let query = parse_query(try_opt_str(query_json, "query_json")?)?;
-        let statistics = handle.ledger.statistics(&query)?;
+        let statistics = handle.ledger.statistics(&query, &actor)?;
         write_out(json_out, json_to_ptr(&statistics, "statistics")?)
     })
 }

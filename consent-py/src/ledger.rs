@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 
 use consent_core::storage::{FileAccess, MemoryStore};
 use consent_core::{
-    Actor, Assertion, Catalogue, Correction, DisclosureRequest, IdOptions, LedgerOptions,
-    MEMORY_PATH, NationalId, ObjectionOutcome, OpenMode, RestrictionGround, StatisticsQuery,
-    SuccessionMode,
+    ActorTrust, AnyActor, Assertion, Catalogue, Correction, DisclosureRequest, IdOptions,
+    LedgerOptions, MEMORY_PATH, NationalId, ObjectionOutcome, OpenMode, RestrictionGround,
+    StatisticsQuery, SuccessionMode,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyDict, PyInt, PyList, PyTuple};
@@ -50,18 +50,19 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
-/// The actor dict (`{"id": ..., "role": ...}`) as the core's actor, validated by the core (an
-/// error names the key: `actor.role: ...`).
-fn actor(obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
+/// The actor dict (`{"id": ..., "role": ...}`, or a signed `{"token": ...}` the ledger
+/// verifies) as the core's actor, validated by the core (an error names the key:
+/// `actor.role: ...`; never the token).
+fn actor(obj: &Bound<'_, PyAny>) -> PyResult<AnyActor> {
     let located = Located::new(&object(obj, "actor")?, "actor");
-    Actor::from_json(&located.json).map_err(|e| located.error("actor", &e))
+    AnyActor::from_json(&located.json).map_err(|e| located.error("actor", &e))
 }
 
 /// The actor and purpose of lookup of a logged read: both, or neither (an unlogged decision).
 pub(crate) fn logged_reader(
     actor: Option<&Bound<'_, PyAny>>,
     lookup_purpose: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Option<(Actor, String)>> {
+) -> PyResult<Option<(AnyActor, String)>> {
     match (actor, lookup_purpose) {
         (None, None) => Ok(None),
         (Some(actor), Some(purpose)) => Ok(Some((
@@ -331,9 +332,13 @@ impl Ledger {
     /// `StorageError`); `group_access=True` creates a new ledger's files for the owner's group
     /// too (0660, the key 0640), for service accounts that share it. `clock` (an aware
     /// `datetime`, test mode only) runs the ledger on a test clock from that instant.
+    /// `actor_trust` (`{"issuer": ..., "jwks_file": ..., "id_claim": "sub", "role_claim":
+    /// "role", "audience": None}`, issuer and JWKS file required) is whose signed actors the
+    /// ledger believes: every `actor=` may then be `{"token": "<JWT>"}`, verified at the call's
+    /// instant.
     #[pyo3(
-        signature = (path, *, key_file = None, test_mode = None, catalogue_file = None, read_only = None, group_access = None, clock = None, write_wait = None, max_staleness_ms = None),
-        text_signature = "(path, *, key_file=None, test_mode=False, catalogue_file=None, read_only=False, group_access=False, clock=None, write_wait=None, max_staleness_ms=0)"
+        signature = (path, *, key_file = None, test_mode = None, catalogue_file = None, read_only = None, group_access = None, clock = None, write_wait = None, max_staleness_ms = None, actor_trust = None),
+        text_signature = "(path, *, key_file=None, test_mode=False, catalogue_file=None, read_only=False, group_access=False, clock=None, write_wait=None, max_staleness_ms=0, actor_trust=None)"
     )]
     #[expect(
         clippy::too_many_arguments,
@@ -350,6 +355,7 @@ impl Ledger {
         clock: Option<&Bound<'_, PyAny>>,
         write_wait: Option<&Bound<'_, PyAny>>,
         max_staleness_ms: Option<&Bound<'_, PyAny>>,
+        actor_trust: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Ledger> {
         let test_mode = test_mode.map_or(Ok(false), |t| flag(t, "test_mode"))?;
         let read_only = read_only.map_or(Ok(false), |t| flag(t, "read_only"))?;
@@ -383,6 +389,12 @@ impl Ledger {
             ledger_options = ledger_options.with_write_wait(wait);
         }
         ledger_options = ledger_options.with_max_staleness_ms(max_staleness_ms);
+        if let Some(trust) = actor_trust.filter(|t| !t.is_none()) {
+            let located = Located::new(&object(trust, "actor_trust")?, "actor_trust");
+            let trust = ActorTrust::from_config_json(&located.json)
+                .map_err(|e| located.error("actor_trust", &e))?;
+            ledger_options = ledger_options.with_actor_trust(trust);
+        }
         let inner = py
             .detach(move || match path.to_str() {
                 Some(location) if consent_core::is_postgres_url(location) => {
@@ -1260,11 +1272,13 @@ impl Ledger {
     /// `2026-Q1` or `2026`), purpose and recipient, with per-period totals, secondary
     /// suppression, and active grants at each period's end. `from_period` and `to_period`
     /// name whole periods, both included (every period when `None`). `min_cell` can only
-    /// raise the catalogue's threshold.
-    #[pyo3(signature = (*, from_period = None, to_period = None, min_cell = None))]
+    /// raise the catalogue's threshold. `actor` is who asks: a role that may `statistics`
+    /// (the auditor, the DPO; not a case worker, `NotPermittedError`). Nothing is recorded.
+    #[pyo3(signature = (*, actor, from_period = None, to_period = None, min_cell = None))]
     fn statistics<'py>(
         &self,
         py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
         from_period: Option<&Bound<'py, PyAny>>,
         to_period: Option<&Bound<'py, PyAny>>,
         min_cell: Option<&Bound<'py, PyAny>>,
@@ -1291,9 +1305,10 @@ impl Ledger {
             to: period(to_period, "to_period")?,
             min_cell,
         };
+        let actor = self::actor(actor)?;
         let ledger = self.core()?;
         let json = py
-            .detach(move || ledger.statistics(&query).map(|s| json_value(&s)))
+            .detach(move || ledger.statistics(&query, &actor).map(|s| json_value(&s)))
             .or_raise()?
             .map_err(internal)?;
         from_json(py, &json)

@@ -53,6 +53,7 @@ static int failed = 0;
 #define T_2030_05_01 INT64_C(1903867200000)    /* 2030-05-01T12:00:00Z */
 
 /* An adult born 1985-03-15 (the valid test number of the design documents). */
+#define AUDITOR "{\"id\": \"revisor-1\", \"role\": \"auditor\"}"
 #define ADULT "15038510190"
 /* A child born 2012-06-01 (turns 18 on 2030-06-01; see test_consent.c). */
 #define CHILD "01061250073"
@@ -504,7 +505,7 @@ static void test_statistics(void) {
     /* Defaults: every quarter (the catalogue's period) from the first event's to this one,
      * the catalogue's threshold of 5. */
     char *json = NULL;
-    CHECK_RC(consent_ledger_statistics(ledger, NULL, &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_statistics_as(ledger, NULL, AUDITOR, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"min_cell\":5"));
     CHECK(HAS(json, "\"period\":\"quarter\""));
     CHECK(HAS(json, "\"periods\":[\"2026-Q1\",\"2026-Q2\",\"2026-Q3\"]"));
@@ -529,7 +530,7 @@ static void test_statistics(void) {
 
     /* A raised threshold suppresses the 6 as well, and then the total. */
     json = NULL;
-    CHECK_RC(consent_ledger_statistics(ledger, "{\"min_cell\": 10}", &json), CONSENT_RESULT_OK);
+    CHECK_RC(consent_ledger_statistics_as(ledger, "{\"min_cell\": 10}", AUDITOR, &json), CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"min_cell\":10"));
     CHECK(HAS(json, "\"recipient\":\"nav\",\"grants\":null,"));
     CHECK(json != NULL && strstr(json, "\"grants\":6") == NULL);
@@ -537,7 +538,7 @@ static void test_statistics(void) {
 
     /* Quarters before any event: no rows, and nothing active then. */
     json = NULL;
-    CHECK_RC(consent_ledger_statistics(ledger, "{\"from\": \"2020-Q1\", \"to\": \"2020-Q4\"}",
+    CHECK_RC(consent_ledger_statistics_as(ledger, "{\"from\": \"2020-Q1\", \"to\": \"2020-Q4\"}", AUDITOR,
                                        &json),
              CONSENT_RESULT_OK);
     CHECK(HAS(json, "\"periods\":[\"2020-Q1\",\"2020-Q2\",\"2020-Q3\",\"2020-Q4\"]"));
@@ -547,8 +548,8 @@ static void test_statistics(void) {
 
     /* An arbitrary window could be subtracted from another: only whole quarters are asked. */
     json = (char *)"untouched";
-    CHECK_RC(consent_ledger_statistics(
-                 ledger, "{\"from\": \"2026-01-01T00:00:00Z\", \"to\": \"2026-02-15T00:00:00Z\"}",
+    CHECK_RC(consent_ledger_statistics_as(
+                 ledger, "{\"from\": \"2026-01-01T00:00:00Z\", \"to\": \"2026-02-15T00:00:00Z\"}", AUDITOR,
                  &json),
              CONSENT_RESULT_INVALID_INPUT);
     CHECK(strcmp(json, "untouched") == 0);
@@ -799,18 +800,18 @@ static void test_rights_errors(void) {
              CONSENT_RESULT_NOT_FOUND);
 
     /* statistics */
-    CHECK_RC(consent_ledger_statistics(NULL, NULL, &out), CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK_RC(consent_ledger_statistics(ledger, NULL, NULL), CONSENT_RESULT_NULL_ARGUMENT);
-    CHECK_RC(consent_ledger_statistics(ledger, "{\"from\": \"\xff\"}", &out),
+    CHECK_RC(consent_ledger_statistics_as(NULL, NULL, AUDITOR, &out), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_statistics_as(ledger, NULL, AUDITOR, NULL), CONSENT_RESULT_NULL_ARGUMENT);
+    CHECK_RC(consent_ledger_statistics_as(ledger, "{\"from\": \"\xff\"}", AUDITOR, &out),
              CONSENT_RESULT_INVALID_UTF8);
-    CHECK_RC(consent_ledger_statistics(ledger, "{\"from\": ", &out), CONSENT_RESULT_INVALID_INPUT);
-    CHECK_RC(consent_ledger_statistics(ledger, "{\"since\": \"2026-01-01T00:00:00Z\"}", &out),
+    CHECK_RC(consent_ledger_statistics_as(ledger, "{\"from\": ", AUDITOR, &out), CONSENT_RESULT_INVALID_INPUT);
+    CHECK_RC(consent_ledger_statistics_as(ledger, "{\"since\": \"2026-01-01T00:00:00Z\"}", AUDITOR, &out),
              CONSENT_RESULT_INVALID_INPUT);
     /* A naive instant (no offset) is not RFC 3339. */
-    CHECK_RC(consent_ledger_statistics(ledger, "{\"from\": \"2026-01-01T00:00:00\"}", &out),
+    CHECK_RC(consent_ledger_statistics_as(ledger, "{\"from\": \"2026-01-01T00:00:00\"}", AUDITOR, &out),
              CONSENT_RESULT_INVALID_INPUT);
     /* The threshold can only be raised. */
-    CHECK_RC(consent_ledger_statistics(ledger, "{\"min_cell\": 2}", &out),
+    CHECK_RC(consent_ledger_statistics_as(ledger, "{\"min_cell\": 2}", AUDITOR, &out),
              CONSENT_RESULT_INVALID_INPUT);
 
     /* reconsent_due */

@@ -95,7 +95,7 @@ static class CaseworkTest
         {
             // A new ledger's first event records the adoption of its catalogue.
             Check(ledger.EventCount == 1 && ledger.Verify().Events == 1, "a new ledger records its catalogue");
-            Check(ledger.Statistics().MinCell == 5, "the default catalogue is in force");
+            Check(ledger.Statistics(Auditor).MinCell == 5, "the default catalogue is in force");
             Throws<InvalidCatalogueException>("a catalogue that does not parse", ResultCode.InvalidCatalogue,
                 ledger, () => ledger.AdoptCatalogue("version = [", Dpo));
             Throws<InvalidInputException>("a catalogue that drops codes", ResultCode.InvalidInput,
@@ -108,7 +108,7 @@ static class CaseworkTest
                 ledger, () => ledger.AdoptCatalogue(next, null));
             Guid id = ledger.AdoptCatalogue(next, Dpo);
             Check(id != Guid.Empty && ledger.EventCount == 2, "AdoptCatalogue records one event");
-            Check(ledger.Statistics().MinCell == 7, "the adopted catalogue is in force");
+            Check(ledger.Statistics(Auditor).MinCell == 7, "the adopted catalogue is in force");
         }
         // A file ledger opened with another catalogue is a conflict until it is adopted.
         string dir = Path.Combine(Path.GetTempPath(), "consent-dotnet-" + Guid.NewGuid().ToString("N"));
@@ -134,7 +134,7 @@ static class CaseworkTest
             }
             using (Ledger ledger = Ledger.Open(path, new LedgerOptions { CatalogueFile = nextFile }))
             {
-                Check(ledger.EventCount == 2 && ledger.Statistics().MinCell == 7, "the adopted catalogue opens it");
+                Check(ledger.EventCount == 2 && ledger.Statistics(Auditor).MinCell == 7, "the adopted catalogue opens it");
             }
         }
         finally

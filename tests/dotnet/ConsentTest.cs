@@ -20,6 +20,7 @@ static class ConsentTest
     const string BadFnr = "15038510191";         // Adult with a wrong control digit
     const string Actor17 = "saksbehandler-17";
     static readonly Actor Archivist = new Actor("arkivar-1", "archivist");
+    static readonly Actor Auditor = new Actor("revisor-1", "auditor");
     const string Lookup = "sak 2026/55: test";
     static readonly Actor CaseWorker = new Actor(Actor17, "case_worker");
     static readonly DateTimeOffset March2026 = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
@@ -473,7 +474,7 @@ static class ConsentTest
             Check(Recorded(ledger) == 14, "fourteen grants");
 
             // Defaults: every quarter (the catalogue's period) from the first event's to this one.
-            Statistics all = ledger.Statistics();
+            Statistics all = ledger.Statistics(Auditor);
             Check(all.MinCell == 5 && all.Period == "quarter" && all.Periods.Count == 3 && all.Periods[0] == "2026-Q1"
                 && all.Periods[1] == "2026-Q2" && all.Periods[2] == "2026-Q3", "Statistics: the periods counted");
             StatisticsRow imdi = Row(all, "2026-Q1", "imdi");
@@ -506,30 +507,32 @@ static class ConsentTest
             Check(lone != null && lone.Count == null, "one active grant is suppressed (null)");
 
             // A raised threshold suppresses the 5 and the 6 as well.
-            Statistics strict = ledger.Statistics(null, null, 6);
+            Statistics strict = ledger.Statistics(Auditor, null, null, 6);
             Check(strict.MinCell == 6 && strict.Periods.Count == 3, "Statistics with a query");
             foreach (StatisticsRow row in strict.Rows)
             {
                 Check(row.Grants == null || row.Grants == 0 || row.Grants >= 6, "counts below 6 are suppressed");
             }
             Check(Row(strict, "2026-Q1", "imdi").Grants == null, "the 5 is suppressed under a threshold of 6");
-            Statistics q1Only = ledger.Statistics("2026-Q1", "2026-Q1");
+            Statistics q1Only = ledger.Statistics(Auditor, "2026-Q1", "2026-Q1");
             Check(q1Only.Periods.Count == 1 && q1Only.Rows.Count == 1 && q1Only.Rows[0].Grants == 5,
                 "one quarter: rows as before");
-            Statistics none = ledger.Statistics("2025-Q1", "2025-Q4");
+            Statistics none = ledger.Statistics(Auditor, "2025-Q1", "2025-Q4");
             Check(none.Periods.Count == 4 && none.Rows.Count == 0 && none.ActiveGrants.Count == 0,
                 "no events in quarters before them");
 
             // Only whole periods of the catalogue's kind: an arbitrary window could be subtracted
             // from another.
             Throws<InvalidInputException>("an instant for a period", ResultCode.InvalidInput, ledger,
-                () => ledger.Statistics("2026-01-01T00:00:00Z", "2026-02-15T00:00:00Z"));
+                () => ledger.Statistics(Auditor, "2026-01-01T00:00:00Z", "2026-02-15T00:00:00Z"));
             Throws<InvalidInputException>("a month where the catalogue counts quarters", ResultCode.InvalidInput, ledger,
-                () => ledger.Statistics("2026-03"));
+                () => ledger.Statistics(Auditor, "2026-03"));
             Throws<InvalidInputException>("a last period before the first", ResultCode.InvalidInput, ledger,
-                () => ledger.Statistics("2026-Q3", "2026-Q1"));
+                () => ledger.Statistics(Auditor, "2026-Q3", "2026-Q1"));
             Throws<InvalidInputException>("a threshold below the catalogue's", ResultCode.InvalidInput, ledger,
-                () => ledger.Statistics(null, null, 2));
+                () => ledger.Statistics(Auditor, null, null, 2));
+            Throws<NotPermittedException>("a case worker's statistics", ResultCode.NotPermitted, ledger,
+                () => ledger.Statistics(CaseWorker));
             Check(ledger.EventCount == before, "statistics record nothing");
         }
     }

@@ -20,6 +20,8 @@ import pytest
 import consent
 from conftest import ACTOR, ADULT, EVIDENCE, NOTICE, OTHER_ADULT, new_ledger, utc, recorded, DPO, LOOKUP
 
+AUDITOR = {"id": "revisor-1", "role": "auditor"}
+
 #: The embedded catalogue's source, for writing broken variants of it.
 DEFAULT_TOML = (
     Path(__file__).resolve().parents[2] / "consent-core" / "src" / "catalogue" / "default.toml"
@@ -141,7 +143,7 @@ def rectify(field: Any = "evidence_reference", value: Any = "2026/1235", **overr
 
 
 def statistics(**kwargs: Any) -> Call:
-    return lambda c: c.ledger.statistics(**kwargs)
+    return lambda c: c.ledger.statistics(actor=AUDITOR, **kwargs)
 
 
 def reconsent(at: Any = None, window: Any = timedelta(days=30)) -> Call:

@@ -19,6 +19,8 @@ import consent
 from conftest import (ACTOR, ADULT, ARCHIVIST, CHILD, CLOCK, DPO, EVIDENCE, LOOKUP, NOTICE,
                       OTHER_ADULT, VERGE, GrantFn, new_ledger, utc)
 
+AUDITOR = {"id": "revisor-1", "role": "auditor"}
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOGUE = ROOT / "consent-core" / "src" / "catalogue" / "default.toml"
 
@@ -262,7 +264,7 @@ def test_statistics_suppress_counts_below_five(ledger: consent.Ledger, grant: Gr
         nav_grant(grant, subject=subject, recipients=["bufetat"], purposes=["case_handling"],
                   categories=["family"])
 
-    stats = ledger.statistics()
+    stats = ledger.statistics(actor=AUDITOR)
     assert stats["min_cell"] == 5
     assert stats["period"] == "quarter" and stats["periods"] == ["2026-Q1"]
     rows = {r["recipient"]: r for r in stats["rows"]}
@@ -277,21 +279,21 @@ def test_statistics_suppress_counts_below_five(ledger: consent.Ledger, grant: Gr
     assert "subject" not in text and not any(s in text for s in subjects)
 
     # A higher threshold suppresses more; a lower one than the catalogue's is refused.
-    assert ledger.statistics(min_cell=10)["active_grants"][0]["count"] is None
+    assert ledger.statistics(actor=AUDITOR, min_cell=10)["active_grants"][0]["count"] is None
     # Whole quarters only: from the second quarter on, nothing; up to the last of 2025, nothing.
-    assert ledger.statistics(from_period="2026-Q2")["rows"] == []
-    early = ledger.statistics(to_period="2025-Q4")
+    assert ledger.statistics(actor=AUDITOR, from_period="2026-Q2")["rows"] == []
+    early = ledger.statistics(actor=AUDITOR, to_period="2025-Q4")
     assert early["rows"] == [] and early["active_grants"] == []
     assert early["periods"] == ["2025-Q4"]
 
     for case in [
-        lambda: ledger.statistics(min_cell=2),
-        lambda: ledger.statistics(min_cell=-1),
-        lambda: ledger.statistics(min_cell=True),
-        lambda: ledger.statistics(min_cell="5"),  # type: ignore[arg-type]
-        lambda: ledger.statistics(from_period=datetime(2026, 1, 1)),  # type: ignore[arg-type]
-        lambda: ledger.statistics(to_period="2026-01-01"),
-        lambda: ledger.statistics(from_period="2026-03"),
+        lambda: ledger.statistics(actor=AUDITOR, min_cell=2),
+        lambda: ledger.statistics(actor=AUDITOR, min_cell=-1),
+        lambda: ledger.statistics(actor=AUDITOR, min_cell=True),
+        lambda: ledger.statistics(actor=AUDITOR, min_cell="5"),  # type: ignore[arg-type]
+        lambda: ledger.statistics(actor=AUDITOR, from_period=datetime(2026, 1, 1)),  # type: ignore[arg-type]
+        lambda: ledger.statistics(actor=AUDITOR, to_period="2026-01-01"),
+        lambda: ledger.statistics(actor=AUDITOR, from_period="2026-03"),
     ]:
         raises_unchanged(ledger, consent.InvalidInputError, case)
 
@@ -350,9 +352,9 @@ def test_a_catalogue_file(tmp_path: Path) -> None:
     assert "statistics_min_cell = 5" in text
     own.write_text(text.replace("statistics_min_cell = 5", "statistics_min_cell = 7"),
                    encoding="utf-8")
-    assert new_ledger(catalogue_file=own).statistics()["min_cell"] == 7
+    assert new_ledger(catalogue_file=own).statistics(actor=AUDITOR)["min_cell"] == 7
     with consent.Ledger.open(tmp_path / "ledger.db", catalogue_file=str(own)) as ledger:
-        assert ledger.statistics()["min_cell"] == 7
+        assert ledger.statistics(actor=AUDITOR)["min_cell"] == 7
 
     bad = tmp_path / "bad.toml"
     bad.write_text('version = "1"\n[settings]\nstatistics_min_cell = 0\n', encoding="utf-8")

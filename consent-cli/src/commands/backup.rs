@@ -42,7 +42,7 @@ pub fn backup(ctx: &Context<'_>, args: &BackupArgs) -> Result<Outcome, CliError>
 }
 
 pub fn restore(ctx: &Context<'_>, args: &RestoreArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let options = ctx.options()?;
     let spinner = Progress::spinner("checking and restoring the backup");
     let restored = Ledger::restore_file(&args.backup, ctx.path(), &options, &actor, &args.reason);

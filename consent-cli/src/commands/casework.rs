@@ -22,7 +22,7 @@ fn instant(at: DateTime<Utc>) -> String {
 /// number or a D-number) is now known under TO; their history follows them. A TO that already
 /// holds records is joined only with `--merge`.
 pub fn succession(ctx: &Context<'_>, args: &SuccessionArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     // Each `-` takes the next line of standard input: FROM first, then TO.
     let given = crate::ids::read(&[("FROM", &args.from), ("TO", &args.to)])?;
     let ledger = ctx.open()?;
@@ -161,7 +161,7 @@ pub fn deviations(ctx: &Context<'_>, args: &DeviationsArgs) -> Result<Outcome, C
 
 /// `consent notified EVENT_ID [--recipient R] --at T`: marks a task of the worklist done.
 pub fn notified(ctx: &Context<'_>, args: &NotifiedArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let event_id = Uuid::parse_str(&args.event_id)
         .map_err(|_| CliError::new("invalid_input", "EVENT_ID is not a UUID"))?;
     let ledger = ctx.open()?;

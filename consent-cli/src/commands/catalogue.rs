@@ -153,7 +153,7 @@ pub fn check(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
 /// `consent catalogue adopt FILE`: the ledger opens under the catalogue in force (whatever
 /// `--catalogue` says) and records the adoption of the new one.
 pub fn adopt(ctx: &Context<'_>, file: &Path) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let catalogue = load_catalogue(file)?;
     let ledger = ctx.open_in_force()?;
     let previous = ledger.catalogue().version().to_owned();

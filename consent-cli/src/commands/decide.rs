@@ -4,7 +4,7 @@ use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use consent_core::{
-    Actor, Assertion, Basis, Decision, DenialReason, DisclosureRequest, Ledger, NationalId,
+    AnyActor, Assertion, Basis, Decision, DenialReason, DisclosureRequest, Ledger, NationalId,
 };
 
 use crate::cli::DecideArgs;
@@ -21,7 +21,7 @@ pub fn decide(ctx: &Context<'_>, args: &DecideArgs) -> Result<Outcome, CliError>
     };
     // A logged decision writes its access; a plain one only reads.
     let reader = match &args.lookup_purpose {
-        Some(purpose) => Some((ctx.actor()?, purpose.clone())),
+        Some(purpose) => Some((ctx.acting()?, purpose.clone())),
         None => None,
     };
     let ledger = if reader.is_some() {
@@ -76,7 +76,7 @@ fn one(
     args: &DecideArgs,
     assertions: &[Assertion],
     at: DateTime<Utc>,
-    reader: Option<&(Actor, String)>,
+    reader: Option<&(AnyActor, String)>,
 ) -> Result<Decision, consent_core::Error> {
     match reader {
         None => ledger.decide_asserted(
@@ -108,7 +108,7 @@ fn decide_batch(
     path: &Path,
     assertions: &[Assertion],
     at: DateTime<Utc>,
-    reader: Option<&(Actor, String)>,
+    reader: Option<&(AnyActor, String)>,
 ) -> Result<Outcome, CliError> {
     let subjects = ids::national_ids_from(ledger, path, MAX_IMPORT_BYTES)?;
     let mut stdout = String::new();

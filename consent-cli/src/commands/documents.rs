@@ -190,7 +190,7 @@ pub fn access(ctx: &Context<'_>, args: &ReportAccessArgs) -> Result<Outcome, Cli
     let prepared = Prepared::new(&args.document, args.format)?;
     let lang = prepared.lang(&args.document)?;
     let given = crate::ids::read_one("subject", &args.subject)?;
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     // The letter is a read of the person's data, recorded like `export`: a writer's open.
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;

@@ -19,7 +19,7 @@ fn instant(at: DateTime<Utc>) -> String {
 /// `consent refuse FILE`: a refusal JSON document (`-` for standard input), checked by the
 /// library as `grant` checks a grant.
 pub fn refuse(ctx: &Context<'_>, args: &RefuseArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let text = read_input(&args.file, consent_core::MAX_DOCUMENT_BYTES)?;
     let ledger = ctx.open()?;
     let request = ledger.parse_refusal(&text)?;
@@ -36,7 +36,7 @@ pub fn refuse(ctx: &Context<'_>, args: &RefuseArgs) -> Result<Outcome, CliError>
 /// `consent rectify SUBJECT GRANT_ID (--evidence-reference R | --valid-from T | --valid-until
 /// T|none) --reason TEXT`.
 pub fn rectify(ctx: &Context<'_>, args: &RectifyArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let grant: GrantId = args.grant.parse()?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
@@ -84,7 +84,7 @@ pub fn rectify(ctx: &Context<'_>, args: &RectifyArgs) -> Result<Outcome, CliErro
 /// `consent access-request SUBJECT [--at T]`: registers the request; the answer is due one
 /// month after receipt.
 pub fn access_request(ctx: &Context<'_>, args: &AccessRequestArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;

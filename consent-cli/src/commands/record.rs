@@ -72,7 +72,7 @@ pub fn init(ctx: &Context<'_>) -> Result<Outcome, CliError> {
 }
 
 pub fn grant(ctx: &Context<'_>, args: &GrantArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let text = read_input(&args.file, consent_core::MAX_DOCUMENT_BYTES)?;
     let ledger = ctx.open()?;
     let request = ledger.parse_grant(&text)?;
@@ -87,7 +87,7 @@ pub fn grant(ctx: &Context<'_>, args: &GrantArgs) -> Result<Outcome, CliError> {
 }
 
 pub fn withdraw(ctx: &Context<'_>, args: &WithdrawArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let id: GrantId = args.id.parse()?;
     let at = at_or(args.at, Utc::now);
     let ledger = ctx.open()?;
@@ -135,7 +135,7 @@ fn documents(text: &str) -> Result<Vec<(String, String)>, CliError> {
 }
 
 pub fn import(ctx: &Context<'_>, args: &ImportArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let text = read_input(&args.file, MAX_IMPORT_BYTES)?;
     let docs = documents(&text)?;
     if docs.is_empty() {

@@ -76,7 +76,7 @@ pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError>
         ));
     }
     let given = crate::ids::read_one("subject", &args.subject)?;
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     // The export records who read it: a writer's open.
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;
@@ -170,11 +170,15 @@ pub fn export(ctx: &Context<'_>, args: &ExportArgs) -> Result<Outcome, CliError>
 
 pub fn stats(ctx: &Context<'_>, args: &StatsArgs) -> Result<Outcome, CliError> {
     let ledger = ctx.open_read_only()?;
-    let stats = ledger.statistics(&StatisticsQuery {
-        from: args.from.clone(),
-        to: args.to.clone(),
-        min_cell: args.min_cell,
-    })?;
+    let actor = ctx.acting()?;
+    let stats = ledger.statistics(
+        &StatisticsQuery {
+            from: args.from.clone(),
+            to: args.to.clone(),
+            min_cell: args.min_cell,
+        },
+        &actor,
+    )?;
     if ctx.json() {
         return Ok(Outcome::ok(json_of("consent-cli-stats/1", &stats)?));
     }

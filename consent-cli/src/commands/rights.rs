@@ -28,7 +28,7 @@ fn outcome_json(schema: &str, outcome: &ErasureOutcome) -> Result<String, CliErr
 }
 
 pub fn restrict(ctx: &Context<'_>, args: &RestrictArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let ground = RestrictionGround::parse(&args.ground)?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
@@ -56,7 +56,7 @@ pub fn lift_restriction(
     ctx: &Context<'_>,
     args: &LiftRestrictionArgs,
 ) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;
@@ -75,7 +75,7 @@ pub fn lift_restriction(
 }
 
 pub fn object(ctx: &Context<'_>, args: &ObjectArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;
@@ -98,7 +98,7 @@ pub fn resolve_objection(
     ctx: &Context<'_>,
     args: &ResolveObjectionArgs,
 ) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let id = Uuid::parse_str(&args.id).map_err(|_| {
         CliError::new(
             "invalid_input",
@@ -128,7 +128,7 @@ pub fn resolve_objection(
 }
 
 pub fn erase(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;
@@ -190,7 +190,7 @@ pub fn erasure_due(ctx: &Context<'_>, args: &ErasureDueArgs) -> Result<Outcome, 
 }
 
 pub fn kassasjon(ctx: &Context<'_>, args: &SubjectArgs) -> Result<Outcome, CliError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.acting()?;
     let given = ids::read_one("subject", &args.subject)?;
     let ledger = ctx.open()?;
     let subject = given.parse(&ledger)?;

@@ -212,6 +212,9 @@ pub struct Settings {
     /// Whether every decision must be recorded as an access: plain decisions without an actor
     /// are then `NotPermitted` (default `false`).
     pub log_all_decisions: bool,
+    /// Whether every actor must come as a signed token the ledger verifies: an actor the host
+    /// names is then `NotPermitted` on every call that takes an actor (default `false`).
+    pub require_signed_actors: bool,
     /// Whether a person's export names the staff who looked at their data (default `false`:
     /// dates, roles, operations and purposes only, as C-579/21 reads Art. 15).
     pub disclose_staff_ids: bool,

@@ -96,6 +96,8 @@ struct SettingsDoc {
     #[serde(default)]
     log_all_decisions: Option<bool>,
     #[serde(default)]
+    require_signed_actors: Option<bool>,
+    #[serde(default)]
     disclose_staff_ids: Option<bool>,
     #[serde(default)]
     access_log_retention_years: Option<u32>,
@@ -554,6 +556,7 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
         needs_format_2(doc.succession_roles.is_some(), "succession_roles")?;
         needs_format_2(doc.archival_statutes.is_some(), "archival_statutes")?;
         needs_format_2(doc.log_all_decisions.is_some(), "log_all_decisions")?;
+        needs_format_2(doc.require_signed_actors.is_some(), "require_signed_actors")?;
         needs_format_2(doc.disclose_staff_ids.is_some(), "disclose_staff_ids")?;
         needs_format_2(
             doc.access_log_retention_years.is_some(),
@@ -622,6 +625,7 @@ fn settings(doc: &SettingsDoc, format: u32, statutes: &[Statute]) -> Result<Sett
         succession_roles,
         archival_statutes,
         log_all_decisions: doc.log_all_decisions.unwrap_or(false),
+        require_signed_actors: doc.require_signed_actors.unwrap_or(false),
         disclose_staff_ids: doc.disclose_staff_ids.unwrap_or(false),
         access_log_retention_years,
     })
@@ -1093,6 +1097,7 @@ pub(super) fn empty() -> Catalogue {
                 succession_roles: Vec::new(),
                 archival_statutes: Vec::new(),
                 log_all_decisions: true,
+                require_signed_actors: true,
                 disclose_staff_ids: false,
                 access_log_retention_years: 5,
             },

@@ -5,6 +5,7 @@
 //! `subject_accessed` event to the same hash chain before it returns: an access is never
 //! acknowledged unless its record is durable.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Condvar, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -22,6 +23,7 @@ use crate::log::seal::Entropy;
 use crate::model::decision::Decision;
 use crate::model::party::Actor;
 use crate::model::request::DisclosureRequest;
+use crate::model::signed::Acting;
 use crate::model::text;
 use crate::policy::permission;
 use crate::projection::Effect;
@@ -60,13 +62,27 @@ impl AccessSlot {
 pub const MAX_LOOKUP_PURPOSE: usize = 200;
 
 impl Ledger {
-    /// Whether `actor` may perform `operation` under the catalogue in force.
+    /// The actor a call acts as (a signed one verified at the ledger's clock), once it may
+    /// perform `operation` under the catalogue in force. Every call that takes an actor asks
+    /// here first and then uses only the actor returned.
     ///
     /// # Errors
-    /// `UnknownCode` for a role the catalogue lacks; `NotPermitted` naming the role and the
-    /// operation.
-    pub(super) fn permit(&self, actor: &Actor, operation: Operation) -> Result<()> {
-        permission::check(&self.inner.catalogue, actor, operation)
+    /// As `permission::resolve`; `UnknownCode` for a role the catalogue lacks; `NotPermitted`
+    /// naming the role and the operation.
+    pub(super) fn permit<'a>(
+        &self,
+        actor: &'a dyn Acting,
+        operation: Operation,
+    ) -> Result<Cow<'a, Actor>> {
+        let catalogue = &self.inner.catalogue;
+        let actor = permission::resolve(
+            catalogue,
+            self.inner.actor_trust.as_ref(),
+            actor.claim(),
+            self.inner.clock.now(),
+        )?;
+        permission::check(catalogue, &actor, operation)?;
+        Ok(actor)
     }
 
     /// Whether a decision without an actor may be made (not under `log_all_decisions`).
@@ -75,7 +91,8 @@ impl Ledger {
     }
 
     /// Whether `actor` may perform `operation`, as a caller outside the ledger asks before it
-    /// does something the ledger does not do itself.
+    /// does something the ledger does not do itself. A signed actor is verified as a call
+    /// would verify it.
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger, Operation, ErrorCode};
@@ -90,8 +107,8 @@ impl Ledger {
     /// # Errors
     /// `UnknownCode` for a role the catalogue lacks; `NotPermitted` naming the role and the
     /// operation.
-    pub fn check_permission(&self, actor: &Actor, operation: Operation) -> Result<()> {
-        self.permit(actor, operation)
+    pub fn check_permission(&self, actor: &dyn Acting, operation: Operation) -> Result<()> {
+        self.permit(actor, operation).map(|_| ())
     }
 
     /// Records that `actor` read the data of the person with `pseudonym` by `operation`, for
@@ -181,17 +198,17 @@ impl Ledger {
 
     /// The permission, the subject and the purpose of a read, checked in that order; the
     /// pseudonym the person's records follow.
-    fn begin_read(
+    fn begin_read<'a>(
         &self,
         subject: &NationalId,
-        actor: &Actor,
+        actor: &'a dyn Acting,
         operation: Operation,
         purpose: &str,
-    ) -> Result<Pseudonym> {
-        self.permit(actor, operation)?;
+    ) -> Result<(Pseudonym, Cow<'a, Actor>)> {
+        let actor = self.permit(actor, operation)?;
         check_purpose(purpose)?;
         self.check_subject(subject)?;
-        self.current_pseudonym(subject)
+        Ok((self.current_pseudonym(subject)?, actor))
     }
 
     /// The person's events (and those of the ids they had before), in log order, each verified
@@ -215,11 +232,12 @@ impl Ledger {
     pub fn subject_events(
         &self,
         subject: &NationalId,
-        actor: &Actor,
+        actor: &dyn Acting,
         purpose: &str,
     ) -> Result<Vec<Event>> {
-        let pseudonym = self.begin_read(subject, actor, Operation::SubjectEvents, purpose)?;
-        self.record_access(pseudonym, actor, Operation::SubjectEvents, purpose)?;
+        let (pseudonym, actor) =
+            self.begin_read(subject, actor, Operation::SubjectEvents, purpose)?;
+        self.record_access(pseudonym, &actor, Operation::SubjectEvents, purpose)?;
         self.events_of(&pseudonym)
     }
 
@@ -228,11 +246,11 @@ impl Ledger {
     pub(super) fn export_access(
         &self,
         subject: &NationalId,
-        actor: &Actor,
+        actor: &dyn Acting,
         purpose: &str,
     ) -> Result<Pseudonym> {
-        let pseudonym = self.begin_read(subject, actor, Operation::Export, purpose)?;
-        self.record_access(pseudonym, actor, Operation::Export, purpose)?;
+        let (pseudonym, actor) = self.begin_read(subject, actor, Operation::Export, purpose)?;
+        self.record_access(pseudonym, &actor, Operation::Export, purpose)?;
         Ok(pseudonym)
     }
 
@@ -261,14 +279,14 @@ impl Ledger {
     pub fn decide_logged(
         &self,
         request: &DisclosureRequest,
-        actor: &Actor,
+        actor: &dyn Acting,
         purpose: &str,
     ) -> Result<Decision> {
-        let pseudonym =
+        let (pseudonym, actor) =
             self.begin_read(&request.subject, actor, Operation::DecideLogged, purpose)?;
         let as_of = self.fresh()?;
         let decision = self.decide_request(request, as_of)?;
-        self.record_access(pseudonym, actor, Operation::DecideLogged, purpose)?;
+        self.record_access(pseudonym, &actor, Operation::DecideLogged, purpose)?;
         Ok(decision)
     }
 
@@ -293,12 +311,13 @@ impl Ledger {
         request: &PreparedRequest,
         subject: &NationalId,
         at: DateTime<Utc>,
-        actor: &Actor,
+        actor: &dyn Acting,
         purpose: &str,
     ) -> Result<Decision> {
-        let pseudonym = self.begin_read(subject, actor, Operation::DecideLogged, purpose)?;
+        let (pseudonym, actor) =
+            self.begin_read(subject, actor, Operation::DecideLogged, purpose)?;
         let decision = self.decide_prepared_unchecked(request, subject, at)?;
-        self.record_access(pseudonym, actor, Operation::DecideLogged, purpose)?;
+        self.record_access(pseudonym, &actor, Operation::DecideLogged, purpose)?;
         Ok(decision)
     }
 
@@ -315,7 +334,7 @@ impl Ledger {
     /// # Errors
     /// `UnknownCode` for a role the catalogue lacks; `NotPermitted` for a role without
     /// `verify`; otherwise as [`Ledger::verify`].
-    pub fn verify_as(&self, actor: &Actor) -> Result<VerifyReport> {
+    pub fn verify_as(&self, actor: &dyn Acting) -> Result<VerifyReport> {
         self.permit(actor, Operation::Verify)?;
         self.verify()
     }

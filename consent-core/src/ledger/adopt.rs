@@ -2,6 +2,7 @@
 //! ledger is opened, and chosen per decision by the decision's instant.
 
 use crate::catalogue::Operation;
+use crate::model::signed::Acting;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -252,8 +253,9 @@ impl Ledger {
     /// ledger's clock reads before the catalogue in force took force; `Conflict` when it is the
     /// catalogue in force; `UnknownCode` or `NotPermitted` for the actor's role; `Storage` (a
     /// read-only ledger). Nothing is recorded on an error.
-    pub fn adopt_catalogue(&self, catalogue: &Catalogue, actor: &Actor) -> Result<Uuid> {
-        self.permit(actor, Operation::AdoptCatalogue)?;
+    pub fn adopt_catalogue(&self, catalogue: &Catalogue, actor: &dyn Acting) -> Result<Uuid> {
+        let actor = self.permit(actor, Operation::AdoptCatalogue)?;
+        let actor: &Actor = &actor;
         let mut writer = self.lock_writer()?;
         let in_force = self.inner.catalogue.current();
         if in_force.digest() == catalogue.digest() {

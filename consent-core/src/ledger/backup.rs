@@ -18,12 +18,13 @@ use sha2::{Digest, Sha256};
 use super::open::{create_key_file, existing_key, key_path, occupied, read_key};
 use super::verify::verify_store;
 use super::{HEAD_MAC_CONTEXT, Ledger, LedgerOptions, STORAGE_SCHEMA, check_metadata};
+use crate::catalogue::Operation;
 use crate::error::{Error, ErrorCode, Result, printable};
 use crate::hex;
 use crate::id::pseudonym::PseudonymKey;
 use crate::log::event::{EventPayload, RestoreRecord};
 use crate::log::record::{GENESIS, Hash, Head};
-use crate::model::party::Actor;
+use crate::model::signed::Acting;
 use crate::projection::Effect;
 use crate::store::Store;
 use crate::store::copy::{online_copy, quiesce, sync_dir, sync_file};
@@ -418,6 +419,13 @@ impl Ledger {
     /// A key file is written from the backup only where there is none; an existing one must
     /// hold the same key. On any error before the rename, the target is as it was.
     ///
+    /// `actor` (named, or a token verified against `options`' actor trust) must be permitted
+    /// `adopt_catalogue` by the restored ledger's catalogue in force (by default the `dpo`): a
+    /// restore puts another history in force, as an upgrade does, so it takes the operator's
+    /// permission the catalogue already has; the catalogue has no restore operation of its own.
+    /// That catalogue is the backup's, so the check comes once the copy is verified, before
+    /// anything is recorded or renamed.
+    ///
     /// ```
     /// # use consent_core::{Actor, Ledger, LedgerOptions};
     /// let dir = tempfile::tempdir()?;
@@ -426,7 +434,7 @@ impl Ledger {
     /// let backup = dir.path().join("backup");
     /// Ledger::backup_file(&path, &LedgerOptions::default(), &backup, true)?;
     /// let elsewhere = dir.path().join("restored.db");
-    /// let operator = Actor::new("drift-1", "operator")?;
+    /// let operator = Actor::new("personvernombud-1", "dpo")?;
     /// let report = Ledger::restore_file(&backup, &elsewhere, &LedgerOptions::default(), &operator, "restore drill")?;
     /// assert!(!report.restore.rollback); // nothing newer was replaced
     /// let restored = Ledger::open(&elsewhere, LedgerOptions::default())?;
@@ -438,12 +446,15 @@ impl Ledger {
     /// `InvalidInput` for a manifest that is not one; `Integrity` for a copy whose digest,
     /// chain or head does not match; `KeyMismatch` for a key that is not the backup's;
     /// `Locked` when another process has the target open or writes it; `Storage` for a target
-    /// that is not a ledger file, or a file that cannot be written.
+    /// that is not a ledger file, or a file that cannot be written; `UnknownCode` for a role the
+    /// restored catalogue lacks and `NotPermitted` for one without `adopt_catalogue`, a plain
+    /// actor under `require_signed_actors` or a token that does not verify (the target as it
+    /// was).
     pub fn restore_file(
         backup: &Path,
         target: &Path,
         options: &LedgerOptions,
-        actor: &Actor,
+        actor: &dyn Acting,
         reason: &str,
     ) -> Result<RestoreReport> {
         let reason = reason.trim();
@@ -627,12 +638,14 @@ impl Ledger {
         })
     }
 
-    /// Records a restore (the restore's own event), after every other event.
-    fn record_restore(&self, actor: &Actor, record: RestoreRecord) -> Result<Head> {
+    /// Records a restore (the restore's own event), after every other event, as `actor`'s,
+    /// who must be permitted `adopt_catalogue` by this (the restored) ledger's catalogue.
+    fn record_restore(&self, actor: &dyn Acting, record: RestoreRecord) -> Result<Head> {
+        let actor = self.permit(actor, Operation::AdoptCatalogue)?;
         let mut writer = self.lock_writer()?;
         self.commit_one(
             &mut writer,
-            actor,
+            &actor,
             None,
             EventPayload::LedgerRestored(record),
             Effect::None,
@@ -658,7 +671,7 @@ struct RestoreJob<'a> {
     /// Where to write the key file (none is there).
     write_key: Option<&'a Path>,
     options: &'a LedgerOptions,
-    actor: &'a Actor,
+    actor: &'a dyn Acting,
     reason: &'a str,
 }
 

@@ -1,6 +1,7 @@
 //! Deciding disclosures, one or many, and recording a permitted one.
 
 use crate::catalogue::Operation;
+use crate::model::signed::Acting;
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
@@ -307,9 +308,10 @@ impl Ledger {
     pub fn record_disclosure(
         &self,
         request: &DisclosureRequest,
-        actor: &Actor,
+        actor: &dyn Acting,
     ) -> Result<Decision> {
-        self.permit(actor, Operation::RecordDisclosure)?;
+        let actor = self.permit(actor, Operation::RecordDisclosure)?;
+        let actor: &Actor = &actor;
         // Under the write lock the ledger has caught up with every process's writes, so the
         // permit is checked again on the state the disclosure is recorded on.
         let mut writer = self.lock_writer()?;

@@ -16,10 +16,9 @@ use crate::log::event::{
     DisclosureBasis, Event, EventPayload, GrantRecord, GrantorRecord, ObjectionOutcome,
     RectificationRecord, RestrictionGround,
 };
-use crate::model::party::{
-    Actor, ChildHeard, Evidence, EvidenceMethod, MaturityAssessment, Notice,
-};
+use crate::model::party::{ChildHeard, Evidence, EvidenceMethod, MaturityAssessment, Notice};
 use crate::model::request::{Assertion, Correction};
+use crate::model::signed::Acting;
 use crate::model::{GrantId, SCHEMA_VERSION};
 use crate::policy::grant_state::{GrantState, GrantStatus};
 use crate::time::{self, Micros};
@@ -824,7 +823,7 @@ impl Ledger {
     pub fn subject_export(
         &self,
         subject: &NationalId,
-        actor: &Actor,
+        actor: &dyn Acting,
         purpose: &str,
     ) -> Result<SubjectExport> {
         let pseudonym = self.export_access(subject, actor, purpose)?;

@@ -10,6 +10,7 @@ use crate::id::national_id::{IdKind, NationalId};
 use crate::log::event::{EventPayload, SuccessionRecord};
 use crate::model::RecordId;
 use crate::model::party::Actor;
+use crate::model::signed::Acting;
 use crate::model::text;
 use crate::projection::Effect;
 
@@ -100,9 +101,10 @@ impl Ledger {
         to: &NationalId,
         reference: &str,
         mode: SuccessionMode,
-        actor: &Actor,
+        actor: &dyn Acting,
     ) -> Result<RecordId> {
-        self.permit(actor, Operation::RecordIdentitySuccession)?;
+        let actor = self.permit(actor, Operation::RecordIdentitySuccession)?;
+        let actor: &Actor = &actor;
         let settings = self.inner.catalogue.settings();
         if !settings.succession_roles.contains(actor.role()) {
             return Err(Error::new(

@@ -63,6 +63,7 @@ use crate::log::record::{self, GENESIS, Hash, Head, open_event};
 use crate::log::seal::KeyWrapper;
 use crate::model::party::Actor;
 use crate::model::request::{GrantRequest, RefusalRequest};
+use crate::model::signed::ActorTrust;
 use crate::projection::{self, Projection};
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
@@ -192,6 +193,9 @@ pub struct LedgerOptions {
     /// old; each reports the position it was made at (`Decision::as_of_seq`). A ledger on a file
     /// or in memory ignores it (its check is free).
     pub max_staleness_ms: u64,
+    /// The issuer and keys the ledger believes signed actors from ([`SignedActor`](crate::SignedActor)); `None`:
+    /// a call given a signed actor is `NotPermitted` (the ledger cannot check it).
+    pub actor_trust: Option<ActorTrust>,
 }
 
 impl LedgerOptions {
@@ -206,6 +210,26 @@ impl LedgerOptions {
     #[must_use]
     pub fn with_actor(mut self, actor: Actor) -> Self {
         self.actor = Some(actor);
+        self
+    }
+
+    /// These options with the issuer and keys whose signed actors the ledger believes: each
+    /// call given a [`SignedActor`](crate::SignedActor) verifies it against them at the call's instant and acts as
+    /// the id and role of its claims. The host still opens the ledger; the token lets the
+    /// ledger check who acts without trusting every caller to name them.
+    ///
+    /// ```
+    /// # use consent_core::{ActorTrust, Ledger, LedgerOptions};
+    /// let jwks = r#"{"keys": [{"kty": "EC", "crv": "P-256", "kid": "idp-1",
+    ///     "x": "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
+    ///     "y": "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}]}"#;
+    /// let trust = ActorTrust::from_jwks("https://login.kommune.no", jwks)?.with_claims("sub", "role");
+    /// let ledger = Ledger::open(":memory:", LedgerOptions::default().with_actor_trust(trust))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_actor_trust(mut self, trust: ActorTrust) -> Self {
+        self.actor_trust = Some(trust);
         self
     }
 
@@ -312,6 +336,7 @@ impl Default for LedgerOptions {
             snapshot_every: SNAPSHOT_EVERY,
             write_wait: None,
             max_staleness_ms: 0,
+            actor_trust: None,
         }
     }
 }
@@ -365,6 +390,8 @@ struct Inner {
     /// Accesses waiting to be recorded: whoever holds the writer next commits them all in one
     /// write (group commit, `access.rs`).
     accesses: access::AccessQueue,
+    /// [`LedgerOptions::actor_trust`].
+    actor_trust: Option<ActorTrust>,
 }
 
 impl Drop for Inner {
@@ -558,7 +585,8 @@ impl Ledger {
             options.mode,
         )?;
         let actor = match options.actor {
-            Some(actor) => actor,
+            // Named by the host: whatever it deserialised, never marked as signed.
+            Some(actor) => actor.unsigned().into_owned(),
             None => adopt::system_actor()?,
         };
         let mac_key = key.derive(HEAD_MAC_CONTEXT);
@@ -589,6 +617,7 @@ impl Ledger {
                 snapshot_every: options.snapshot_every,
                 stored_keys: Mutex::new(None),
                 accesses: access::AccessQueue::default(),
+                actor_trust: options.actor_trust,
             }),
         };
         if let Some(adopt) =

@@ -17,6 +17,7 @@ use crate::hex;
 use crate::id::pseudonym::PseudonymKey;
 use crate::model::parse_json;
 use crate::model::party::Actor;
+use crate::model::signed::ActorTrust;
 use crate::store::memory::MemoryStore;
 use crate::store::sqlite::{
     FileAccess, Found, SqliteStore, beside, emptied, existing_access, inspect, remove_created,
@@ -50,6 +51,66 @@ struct OptionsDoc {
     write_wait_ms: Option<u64>,
     #[serde(default)]
     max_staleness_ms: Option<u64>,
+    #[serde(default)]
+    actor_trust: Option<ActorTrustDoc>,
+}
+
+/// `"actor_trust"`: whose signed actors the ledger believes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActorTrustDoc {
+    issuer: String,
+    jwks_file: PathBuf,
+    #[serde(default)]
+    id_claim: Option<String>,
+    #[serde(default)]
+    role_claim: Option<String>,
+    #[serde(default)]
+    audience: Option<String>,
+}
+
+impl ActorTrustDoc {
+    fn into_trust(self) -> Result<ActorTrust> {
+        let trust = ActorTrust::from_jwks_file(&self.issuer, &self.jwks_file)
+            .map_err(|e| e.context("ledger options: actor_trust"))?;
+        let claim = |name: Option<String>, default: &str, what: &str| -> Result<String> {
+            match name {
+                None => Ok(default.to_owned()),
+                Some(name) if !name.trim().is_empty() && name.len() <= 128 => Ok(name),
+                Some(_) => Err(Error::invalid(format!(
+                    "ledger options: actor_trust.{what} must be a claim name of 1 to 128 bytes"
+                ))),
+            }
+        };
+        let trust = trust.with_claims(
+            &claim(self.id_claim, "sub", "id_claim")?,
+            &claim(self.role_claim, "role", "role_claim")?,
+        );
+        Ok(match self.audience {
+            Some(audience) if audience.trim().is_empty() => {
+                return Err(Error::invalid(
+                    "ledger options: actor_trust.audience is empty",
+                ));
+            }
+            Some(audience) => trust.with_audience(&audience),
+            None => trust,
+        })
+    }
+}
+
+impl ActorTrust {
+    /// Reads the `actor_trust` object of the options document, `{"issuer":
+    /// "https://login.kommune.no", "jwks_file": "idp.jwks.json", "id_claim": "sub",
+    /// "role_claim": "role", "audience": "consent"}` (issuer and JWKS file required): for hosts
+    /// that configure the trust apart from the rest of the options (the Python package, the CLI).
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed JSON, an unknown field, an empty claim name or audience, or a
+    /// bad JWKS document; `Storage` when the JWKS file cannot be read.
+    pub fn from_config_json(json: &str) -> Result<ActorTrust> {
+        let doc: ActorTrustDoc = parse_json(json, "actor_trust")?;
+        doc.into_trust()
+    }
 }
 
 impl LedgerOptions {
@@ -58,7 +119,11 @@ impl LedgerOptions {
     /// "accept_pid2032": true, "catalogue_file": "catalogue.toml",
     /// "mode": "open_or_create" | "create" | "read_only", "group_access": false,
     /// "clock": "2026-01-05T10:00:00Z", "actor": {"id": "...", "role": "..."},
-    /// "write_wait_ms": 5000, "max_staleness_ms": 0}`, every field optional; `write_wait_ms`
+    /// "write_wait_ms": 5000, "max_staleness_ms": 0, "actor_trust": {"issuer":
+    /// "https://login.kommune.no", "jwks_file": "idp.jwks.json", "id_claim": "sub",
+    /// "role_claim": "role", "audience": "consent"}}`, every field optional; `actor_trust`
+    /// (issuer and JWKS file required, the rest optional) is whose signed actors the ledger
+    /// believes ([`LedgerOptions::with_actor_trust`]); `write_wait_ms`
     /// bounds how long a write waits for another process's write lock
     /// ([`LedgerOptions::with_write_wait`]); `max_staleness_ms` lets decisions on a ledger
     /// other hosts write answer from a head check that old
@@ -69,9 +134,9 @@ impl LedgerOptions {
     ///
     /// # Errors
     /// `InvalidInput` for malformed JSON, an unknown field, a bad key, or a clock outside test
-    /// mode;
+    /// mode, or a bad `actor_trust` (as [`ActorTrust::from_jwks`]);
     /// `InvalidCatalogue` for a catalogue file that does not validate; `Storage` when the
-    /// catalogue file cannot be read.
+    /// catalogue or JWKS file cannot be read.
     pub fn from_json(json: &str) -> Result<LedgerOptions> {
         let doc: OptionsDoc = parse_json(json, "ledger options")?;
         let mut options = LedgerOptions {
@@ -90,6 +155,9 @@ impl LedgerOptions {
             }
         };
         options.actor = doc.actor;
+        if let Some(trust) = doc.actor_trust {
+            options.actor_trust = Some(trust.into_trust()?);
+        }
         options.write_wait = match doc.write_wait_ms {
             None => None,
             Some(0) => {

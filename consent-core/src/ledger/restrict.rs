@@ -4,6 +4,7 @@
 //! `policy/erasure.rs`.
 
 use crate::catalogue::Operation;
+use crate::model::signed::Acting;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -77,9 +78,10 @@ impl Ledger {
         subject: &NationalId,
         ground: RestrictionGround,
         at: DateTime<Utc>,
-        actor: &Actor,
+        actor: &dyn Acting,
     ) -> Result<RecordId> {
-        self.permit(actor, Operation::Restrict)?;
+        let actor = self.permit(actor, Operation::Restrict)?;
+        let actor: &Actor = &actor;
         if ground == RestrictionGround::ErasureRequest {
             return Err(Error::invalid(
                 "erasure_request is not a ground of Art. 18(1): use request_erasure",
@@ -192,10 +194,11 @@ impl Ledger {
         &self,
         subject: &NationalId,
         at: DateTime<Utc>,
-        actor: &Actor,
+        actor: &dyn Acting,
         reason: &str,
     ) -> Result<RecordId> {
-        self.permit(actor, Operation::LiftRestriction)?;
+        let actor = self.permit(actor, Operation::LiftRestriction)?;
+        let actor: &Actor = &actor;
         reason_text(reason)?;
         let at_micros = time::to_micros(at, "at")?;
         admission::admit_end("lift", at_micros, self.now_micros()?)?;
@@ -268,9 +271,10 @@ impl Ledger {
         subject: &NationalId,
         purpose: &str,
         at: DateTime<Utc>,
-        actor: &Actor,
+        actor: &dyn Acting,
     ) -> Result<Uuid> {
-        self.permit(actor, Operation::Object)?;
+        let actor = self.permit(actor, Operation::Object)?;
+        let actor: &Actor = &actor;
         let catalogue = &self.inner.catalogue;
         let purpose_id = catalogue.purpose_id(purpose)?;
         if !catalogue.objectable(purpose_id) {
@@ -344,10 +348,11 @@ impl Ledger {
         objection: Uuid,
         outcome: ObjectionOutcome,
         at: DateTime<Utc>,
-        actor: &Actor,
+        actor: &dyn Acting,
         reason: &str,
     ) -> Result<RecordId> {
-        self.permit(actor, Operation::ResolveObjection)?;
+        let actor = self.permit(actor, Operation::ResolveObjection)?;
+        let actor: &Actor = &actor;
         reason_text(reason)?;
         let at_micros = time::to_micros(at, "at")?;
         admission::admit_end("resolution", at_micros, self.now_micros()?)?;
@@ -424,8 +429,13 @@ impl Ledger {
     /// # Errors
     /// `NotFound` when the ledger holds nothing about the subject; `Conflict` when erasure
     /// was already requested or the subject is erased; `Storage`.
-    pub fn request_erasure(&self, subject: &NationalId, actor: &Actor) -> Result<ErasureOutcome> {
-        self.permit(actor, Operation::RequestErasure)?;
+    pub fn request_erasure(
+        &self,
+        subject: &NationalId,
+        actor: &dyn Acting,
+    ) -> Result<ErasureOutcome> {
+        let actor = self.permit(actor, Operation::RequestErasure)?;
+        let actor: &Actor = &actor;
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;
         if self.read()?.is_erased(&pseudonym) || self.erased_but_looked_up(&pseudonym)? {
@@ -636,8 +646,13 @@ impl Ledger {
     /// retention has ended (or while it never ends, no erasure was requested, or a restriction
     /// the person asked for to keep the data stands); `Conflict` when already erased;
     /// `Storage`.
-    pub fn execute_kassasjon(&self, subject: &NationalId, actor: &Actor) -> Result<ErasureOutcome> {
-        self.permit(actor, Operation::ExecuteKassasjon)?;
+    pub fn execute_kassasjon(
+        &self,
+        subject: &NationalId,
+        actor: &dyn Acting,
+    ) -> Result<ErasureOutcome> {
+        let actor = self.permit(actor, Operation::ExecuteKassasjon)?;
+        let actor: &Actor = &actor;
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;
         if self.read()?.is_erased(&pseudonym) || self.erased_but_looked_up(&pseudonym)? {
@@ -792,9 +807,10 @@ impl Ledger {
         event_id: Uuid,
         recipient: Option<&str>,
         at: DateTime<Utc>,
-        actor: &Actor,
+        actor: &dyn Acting,
     ) -> Result<RecordId> {
-        self.permit(actor, Operation::RecordNotification)?;
+        let actor = self.permit(actor, Operation::RecordNotification)?;
+        let actor: &Actor = &actor;
         time::to_micros(at, "at")?;
         let catalogue = &self.inner.catalogue;
         let recipient = recipient

@@ -3,6 +3,7 @@
 //! `policy/`; the export is in `export.rs`.
 
 use crate::catalogue::Operation;
+use crate::model::signed::Acting;
 use chrono::{DateTime, Duration, Months, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -174,9 +175,10 @@ impl Ledger {
         &self,
         subject: &NationalId,
         received_at: DateTime<Utc>,
-        actor: &Actor,
+        actor: &dyn Acting,
     ) -> Result<AccessRequest> {
-        self.permit(actor, Operation::RegisterAccessRequest)?;
+        let actor = self.permit(actor, Operation::RegisterAccessRequest)?;
+        let actor: &Actor = &actor;
         time::to_micros(received_at, "received_at")?;
         let due_at = received_at
             .checked_add_months(Months::new(1))
@@ -230,9 +232,10 @@ impl Ledger {
         grant: GrantId,
         correction: Correction,
         reason: &str,
-        actor: &Actor,
+        actor: &dyn Acting,
     ) -> Result<RecordId> {
-        self.permit(actor, Operation::Rectify)?;
+        let actor = self.permit(actor, Operation::Rectify)?;
+        let actor: &Actor = &actor;
         text::check(reason, "reason", 1000)?;
         let mut writer = self.lock_writer()?;
         let pseudonym = self.known_subject(subject)?;
@@ -286,7 +289,9 @@ impl Ledger {
 
     /// Counts grants, withdrawals, refusals and disclosures by month, purpose and recipient,
     /// and active grants by purpose and recipient. Counts below the threshold are suppressed;
-    /// no row describes an individual.
+    /// no row describes an individual. Only an actor whose role may `statistics` (in the
+    /// default catalogue: the auditor, the DPO, the archivist and the unit leader) may ask;
+    /// since no row is one person's data, the read is not recorded as an access.
     ///
     /// ```
     /// # use consent_core::{Actor, Catalogue, Ledger};
@@ -299,16 +304,19 @@ impl Ledger {
     /// #   "notice": {"id": "bosetting-personvern", "version": "2024-10-16"}}"#)?;
     /// use consent_core::StatisticsQuery;
     /// ledger.grant(&grant, &actor)?;
-    /// let stats = ledger.statistics(&StatisticsQuery::default())?;
+    /// let auditor = Actor::new("revisor-1", "auditor")?;
+    /// let stats = ledger.statistics(&StatisticsQuery::default(), &auditor)?;
     /// // One grant is a count that could single a person out: suppressed.
     /// assert_eq!(stats.rows[0].grants, None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
-    /// `InvalidInput` for instants out of range or a threshold below the catalogue's;
-    /// `Integrity` when the chain does not verify; `Storage`.
-    pub fn statistics(&self, query: &StatisticsQuery) -> Result<Statistics> {
+    /// `UnknownCode` for a role the catalogue lacks; `NotPermitted` for a role without
+    /// `statistics` (a case worker's); `InvalidInput` for instants out of range or a threshold
+    /// below the catalogue's; `Integrity` when the chain does not verify; `Storage`.
+    pub fn statistics(&self, query: &StatisticsQuery, actor: &dyn Acting) -> Result<Statistics> {
+        self.permit(actor, Operation::Statistics)?;
         let catalogue = &self.inner.catalogue;
         let settings = catalogue.settings();
         let min_cell = statistics::min_cell(settings.statistics_min_cell, query)?;

@@ -344,5 +344,12 @@ fn a_long_read_of_the_log_never_blocks_a_write() {
     // The catalogue's adoption and three grants.
     assert_eq!(seen, 4, "the read sees the log as it was when it began");
     assert_eq!(ledger.event_count(), 5);
-    assert!(ledger.statistics(&StatisticsQuery::default()).is_ok());
+    assert!(
+        ledger
+            .statistics(
+                &StatisticsQuery::default(),
+                &Actor::new("revisor-1", "auditor").unwrap()
+            )
+            .is_ok()
+    );
 }

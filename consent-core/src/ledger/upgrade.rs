@@ -26,6 +26,7 @@ use crate::id::pseudonym::{Pseudonym, PseudonymKey};
 use crate::log::record::{self, EventRecord, Head};
 use crate::log::seal::{Entropy, KeyWrapper};
 use crate::model::party::Actor;
+use crate::model::signed::sealed::Claim;
 use crate::policy::permission;
 use crate::store::Store;
 use crate::store::copy::{online_copy_format, sync_dir};
@@ -124,7 +125,8 @@ pub fn upgrade_file_with(
 ///
 /// # Errors
 /// As [`upgrade_file_with`]; `UnknownCode` for a role `open_with` does not declare,
-/// `NotPermitted` for a role without `adopt_catalogue`; `Conflict` when `backup` exists;
+/// `NotPermitted` for a role without `adopt_catalogue`, or for any actor when `open_with` sets
+/// `require_signed_actors` (this step takes no signed actor yet); `Conflict` when `backup` exists;
 /// `Storage` or `Integrity` when the backup cannot be made or does not verify.
 pub fn upgrade_file_as(
     path: &Path,
@@ -135,6 +137,9 @@ pub fn upgrade_file_as(
     backup: &Path,
     include_key: bool,
 ) -> Result<(BackupManifest, UpgradeReport)> {
+    // A plain actor, as every call takes one: refused when `open_with` requires signed actors.
+    let actor = permission::resolve(open_with, None, Claim::Named(actor), Utc::now())?;
+    let actor: &Actor = &actor;
     permission::check(open_with, actor, Operation::AdoptCatalogue)?;
     if occupied(backup) {
         return Err(Error::new(

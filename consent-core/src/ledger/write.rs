@@ -2,6 +2,7 @@
 //! writer lock against exactly the state it changes.
 
 use crate::catalogue::Operation;
+use crate::model::signed::Acting;
 use chrono::{DateTime, Utc};
 
 use super::commit::Pending;
@@ -61,8 +62,9 @@ impl Ledger {
     /// code list, `valid_until` not after `valid_from`, an instant outside 1850–9999, bad
     /// evidence, a subject below the catalogue's self-consent age, or a representative for an
     /// adult; `InvalidNationalId`; `Storage`. Nothing is recorded on error.
-    pub fn grant(&self, request: &GrantRequest, actor: &Actor) -> Result<GrantId> {
-        self.permit(actor, Operation::Grant)?;
+    pub fn grant(&self, request: &GrantRequest, actor: &dyn Acting) -> Result<GrantId> {
+        let actor = self.permit(actor, Operation::Grant)?;
+        let actor: &Actor = &actor;
         let mut writer = self.lock_writer()?;
         let idempotency = match self.grant_once(request)? {
             Once::Repeat(first) => return first_grant(&first),
@@ -114,8 +116,13 @@ impl Ledger {
     ///
     /// # Errors
     /// As [`Ledger::grant`], naming the index of the first bad request; nothing is recorded.
-    pub fn grant_many(&self, requests: &[GrantRequest], actor: &Actor) -> Result<Vec<GrantId>> {
-        self.permit(actor, Operation::Grant)?;
+    pub fn grant_many(
+        &self,
+        requests: &[GrantRequest],
+        actor: &dyn Acting,
+    ) -> Result<Vec<GrantId>> {
+        let actor = self.permit(actor, Operation::Grant)?;
+        let actor: &Actor = &actor;
         self.write_grants(requests, actor, Entry::Current)
     }
 
@@ -146,9 +153,10 @@ impl Ledger {
     pub fn grant_historical(
         &self,
         requests: &[GrantRequest],
-        actor: &Actor,
+        actor: &dyn Acting,
     ) -> Result<Vec<GrantId>> {
-        self.permit(actor, Operation::GrantHistorical)?;
+        let actor = self.permit(actor, Operation::GrantHistorical)?;
+        let actor: &Actor = &actor;
         let settings = self.inner.catalogue.settings();
         if !settings.migration_roles.contains(actor.role()) {
             return Err(Error::new(
@@ -380,7 +388,7 @@ impl Ledger {
         &self,
         grant: GrantId,
         at: DateTime<Utc>,
-        actor: &Actor,
+        actor: &dyn Acting,
         reason: Option<&str>,
     ) -> Result<()> {
         self.withdraw_keyed(grant, at, actor, reason, None)
@@ -416,7 +424,7 @@ impl Ledger {
         &self,
         grant: GrantId,
         at: DateTime<Utc>,
-        actor: &Actor,
+        actor: &dyn Acting,
         reason: Option<&str>,
         idempotency_key: &str,
     ) -> Result<()> {
@@ -432,11 +440,12 @@ impl Ledger {
         &self,
         grant: GrantId,
         at: DateTime<Utc>,
-        actor: &Actor,
+        actor: &dyn Acting,
         reason: Option<&str>,
         key: Option<&str>,
     ) -> Result<()> {
-        self.permit(actor, Operation::Withdraw)?;
+        let actor = self.permit(actor, Operation::Withdraw)?;
+        let actor: &Actor = &actor;
         let at_micros = time::to_micros(at, "withdrawal time")?;
         if let Some(reason) = reason {
             text::check(reason, "reason", 1000)?;
@@ -512,8 +521,9 @@ impl Ledger {
     ///
     /// # Errors
     /// As [`Ledger::grant`] for the codes, the evidence and the ids.
-    pub fn refuse(&self, request: &RefusalRequest, actor: &Actor) -> Result<RecordId> {
-        self.permit(actor, Operation::Refuse)?;
+    pub fn refuse(&self, request: &RefusalRequest, actor: &dyn Acting) -> Result<RecordId> {
+        let actor = self.permit(actor, Operation::Refuse)?;
+        let actor: &Actor = &actor;
         // The key first, under the lock: a retried refusal returns the first one's id even
         // where it would no longer be admitted (recorded too long after it was given).
         let mut writer = self.lock_writer()?;

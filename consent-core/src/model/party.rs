@@ -11,18 +11,38 @@ use crate::error::{Error, Result, printable};
 use crate::id::national_id::{IdOptions, NationalId};
 
 /// Who performs an operation: a user or system id and a role. Stored on every event.
+///
+/// An actor the host names is believed as the host states it (the library trusts its host to
+/// authenticate people). An actor the ledger took from a signed token it verified
+/// ([`SignedActor`](crate::SignedActor)) also carries the token's issuer, and so does the event
+/// it is stored on; the token itself is never stored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "ActorDoc", into = "ActorDoc")]
+#[serde(try_from = "StoredActorDoc", into = "StoredActorDoc")]
 pub struct Actor {
     id: String,
     role: Code,
+    /// The issuer of the signed token the ledger verified this actor from; `None` for an
+    /// actor the host names (and for every event written before signed actors).
+    issuer: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+/// The actor JSON a host gives: an id and a role, nothing else.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ActorDoc {
     id: String,
     role: String,
+}
+
+/// The stored form: as a host gives it, and the issuer for an actor taken from a signed token
+/// (absent otherwise, so the events written before signed actors read as they were written).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredActorDoc {
+    id: String,
+    role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    issuer: Option<String>,
 }
 
 impl Actor {
@@ -38,7 +58,28 @@ impl Actor {
         Ok(Actor {
             id: id.to_owned(),
             role,
+            issuer: None,
         })
+    }
+
+    /// The actor a signed token from `issuer` vouches for (only `ActorTrust::verify` makes one).
+    pub(crate) fn signed_by(mut self, issuer: &str) -> Actor {
+        self.issuer = Some(issuer.to_owned());
+        self
+    }
+
+    /// This actor as a host names it, without an issuer: whatever a host deserialised, only a
+    /// token the ledger verified marks an event as signed.
+    pub(crate) fn unsigned(&self) -> std::borrow::Cow<'_, Actor> {
+        if self.issuer.is_none() {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            std::borrow::Cow::Owned(Actor {
+                id: self.id.clone(),
+                role: self.role.clone(),
+                issuer: None,
+            })
+        }
     }
 
     /// Parses the actor JSON, `{"id": "saksbehandler-17", "role": "case_worker"}`.
@@ -59,20 +100,34 @@ impl Actor {
     pub fn role(&self) -> &Code {
         &self.role
     }
-}
 
-impl TryFrom<ActorDoc> for Actor {
-    type Error = Error;
-    fn try_from(doc: ActorDoc) -> Result<Self> {
-        Actor::new(&doc.id, &doc.role)
+    /// The issuer of the signed token the ledger verified this actor from (as stored on its
+    /// events); `None` for an actor the host names.
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
     }
 }
 
-impl From<Actor> for ActorDoc {
+impl TryFrom<StoredActorDoc> for Actor {
+    type Error = Error;
+    fn try_from(doc: StoredActorDoc) -> Result<Self> {
+        let actor = Actor::new(&doc.id, &doc.role)?;
+        Ok(match doc.issuer {
+            Some(issuer) => {
+                text::check(&issuer, "actor.issuer", 512)?;
+                actor.signed_by(&issuer)
+            }
+            None => actor,
+        })
+    }
+}
+
+impl From<Actor> for StoredActorDoc {
     fn from(actor: Actor) -> Self {
-        ActorDoc {
+        StoredActorDoc {
             id: actor.id,
             role: actor.role.into(),
+            issuer: actor.issuer,
         }
     }
 }

@@ -21,6 +21,181 @@ pub const TOKEN_LEEWAY_SECONDS: i64 = 60;
 /// The largest token read (a JWT of an identity provider is a few KiB).
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
+/// The longest trusted issuer, in characters (it is stored on events).
+const MAX_ISSUER_CHARS: usize = 512;
+
+/// An actor given as a signed token (a compact JWS, RS256 or ES256) instead of an id and a
+/// role: the ledger verifies it on each call, at the call's instant, against the trust it was
+/// opened with ([`LedgerOptions::with_actor_trust`](crate::LedgerOptions::with_actor_trust)),
+/// and then uses the id and role of its claims as it uses an [`Actor`]'s. A bearer credential:
+/// its `Debug` shows no part of it, and no message or event contains it.
+#[derive(Clone)]
+pub struct SignedActor {
+    token: String,
+}
+
+impl SignedActor {
+    /// Wraps a token; only its form is checked here (the signature and claims are checked by
+    /// the ledger on each call).
+    ///
+    /// ```
+    /// # use consent_core::SignedActor;
+    /// assert!(SignedActor::new("eyJhbGciOiJFUzI1NiJ9.e30.c2ln").is_ok());
+    /// assert!(SignedActor::new("").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidInput` for an empty token, one longer than 16 KiB, or one with characters a
+    /// compact JWS never has (whitespace, controls). The message never contains the token.
+    pub fn new(token: &str) -> Result<SignedActor> {
+        if token.is_empty() {
+            return Err(Error::invalid("the signed actor's token is empty"));
+        }
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(Error::invalid("the signed actor is longer than 16 KiB"));
+        }
+        if !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(Error::invalid(
+                "the signed actor is not a compact JWS (only base64url parts joined by `.`)",
+            ));
+        }
+        Ok(SignedActor {
+            token: token.to_owned(),
+        })
+    }
+
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+impl std::fmt::Debug for SignedActor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SignedActor(..)")
+    }
+}
+
+/// Who acts on a call, as the bindings receive it: an actor the host names, or a signed token
+/// the ledger verifies. Its JSON is `{"id": "saksbehandler-17", "role": "case_worker"}` or
+/// `{"token": "<compact JWS>"}`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AnyActor {
+    /// An actor the host names (and authenticated).
+    Named(Actor),
+    /// A signed token the ledger verifies.
+    Signed(SignedActor),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnyActorDoc {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+impl AnyActor {
+    /// Parses the actor JSON: `{"id": "...", "role": "..."}` or `{"token": "..."}`.
+    ///
+    /// ```
+    /// # use consent_core::AnyActor;
+    /// assert!(matches!(AnyActor::from_json(r#"{"id": "revisor-1", "role": "auditor"}"#)?, AnyActor::Named(_)));
+    /// assert!(matches!(AnyActor::from_json(r#"{"token": "eyJhbGciOiJFUzI1NiJ9.e30.c2ln"}"#)?, AnyActor::Signed(_)));
+    /// assert!(AnyActor::from_json(r#"{"id": "revisor-1", "role": "auditor", "token": "a.b.c"}"#).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed JSON, an unknown field, both or neither shape, or fields
+    /// as [`Actor::new`] and [`SignedActor::new`] reject them. Messages never contain a token.
+    pub fn from_json(json: &str) -> Result<AnyActor> {
+        let doc: AnyActorDoc = parse_json(json, "actor")?;
+        match (doc.id, doc.role, doc.token) {
+            (Some(id), Some(role), None) => Ok(AnyActor::Named(Actor::new(&id, &role)?)),
+            (None, None, Some(token)) => Ok(AnyActor::Signed(SignedActor::new(&token)?)),
+            // A named actor missing one field says which, as every other document does.
+            (Some(_), None, None) => Err(Error::invalid(
+                "actor: missing field `role` (give `id` and `role`, or a signed `token` alone)",
+            )),
+            (None, Some(_), None) => Err(Error::invalid(
+                "actor: missing field `id` (give `id` and `role`, or a signed `token` alone)",
+            )),
+            _ => Err(Error::invalid(
+                "actor: give `id` and `role`, or a signed `token` alone",
+            )),
+        }
+    }
+}
+
+impl From<Actor> for AnyActor {
+    fn from(actor: Actor) -> Self {
+        AnyActor::Named(actor)
+    }
+}
+
+impl From<SignedActor> for AnyActor {
+    fn from(actor: SignedActor) -> Self {
+        AnyActor::Signed(actor)
+    }
+}
+
+/// Who acts on a call: an [`Actor`] the host names, a [`SignedActor`] the ledger verifies, or
+/// either ([`AnyActor`]). Every call of the ledger that takes an actor takes `&dyn Acting`, so
+/// `&actor` of each of these types may be passed. Sealed: implemented only by these three.
+pub trait Acting: sealed::Sealed + std::fmt::Debug + Sync {}
+
+impl Acting for Actor {}
+impl Acting for SignedActor {}
+impl Acting for AnyActor {}
+
+pub(crate) mod sealed {
+    use super::{Actor, AnyActor, SignedActor};
+
+    /// What an actor argument holds, for the ledger to resolve.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Claim<'a> {
+        /// Named by the host.
+        Named(&'a Actor),
+        /// A token to verify.
+        Signed(&'a SignedActor),
+    }
+
+    /// Keeps [`Acting`](super::Acting) to the types of this crate.
+    pub trait Sealed {
+        /// What this argument holds.
+        fn claim(&self) -> Claim<'_>;
+    }
+
+    impl Sealed for Actor {
+        fn claim(&self) -> Claim<'_> {
+            Claim::Named(self)
+        }
+    }
+
+    impl Sealed for SignedActor {
+        fn claim(&self) -> Claim<'_> {
+            Claim::Signed(self)
+        }
+    }
+
+    impl Sealed for AnyActor {
+        fn claim(&self) -> Claim<'_> {
+            match self {
+                AnyActor::Named(actor) => Claim::Named(actor),
+                AnyActor::Signed(token) => Claim::Signed(token),
+            }
+        }
+    }
+}
+
 /// Which issuer and keys the ledger trusts for signed actors, and where in a token the actor's
 /// id and role are.
 #[derive(Debug, Clone)]
@@ -141,6 +316,8 @@ impl ActorTrust {
         if issuer.trim().is_empty() {
             return Err(Error::invalid("the trusted issuer is empty"));
         }
+        // The issuer is stored on the events of the actors it vouches for.
+        super::text::check(issuer, "trusted issuer", MAX_ISSUER_CHARS)?;
         let doc: JwksDoc = parse_json(jwks_json, "JWKS document")?;
         let mut keys = Vec::new();
         for (index, jwk) in doc.keys.into_iter().enumerate() {
@@ -275,7 +452,12 @@ impl ActorTrust {
                 .and_then(serde_json::Value::as_str)
                 .ok_or_else(|| refused(&format!("the claim `{name}` is missing or not a string")))
         };
-        Actor::new(text(&self.id_claim)?, text(&self.role_claim)?)
+        Ok(Actor::new(text(&self.id_claim)?, text(&self.role_claim)?)?.signed_by(&self.issuer))
+    }
+
+    /// The trusted issuer.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
     }
 
     fn check_signature(&self, header: &HeaderDoc, message: &[u8], signature: &[u8]) -> Result<()> {

@@ -2,9 +2,51 @@
 //! (DESIGN.md section 9). Every operation that changes or reads one person's data asks here
 //! first, before it looks at its input, so a refusal tells nothing about the data.
 
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+
 use crate::catalogue::{Catalogue, Operation};
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::party::Actor;
+use crate::model::signed::ActorTrust;
+use crate::model::signed::sealed::Claim;
+
+/// The actor a call acts as: an actor the host names, unless the catalogue requires signed
+/// actors; or the actor a signed token vouches for, verified at `now` against `trust`. Asked
+/// before [`check`], so a refusal here tells nothing about the data either.
+///
+/// # Errors
+/// `NotPermitted` for a named actor under `require_signed_actors`, for a token when the ledger
+/// trusts no issuer, and for a token that does not verify (as [`ActorTrust::verify`]);
+/// `InvalidInput` for a token that is not a compact JWS, or claims that are no actor.
+pub(crate) fn resolve<'a>(
+    catalogue: &Catalogue,
+    trust: Option<&ActorTrust>,
+    claim: Claim<'a>,
+    now: DateTime<Utc>,
+) -> Result<Cow<'a, Actor>> {
+    match claim {
+        Claim::Named(actor) => {
+            if catalogue.settings().require_signed_actors {
+                return Err(Error::new(
+                    ErrorCode::NotPermitted,
+                    "the catalogue accepts only signed actors (require_signed_actors): give the actor as a signed token",
+                ));
+            }
+            Ok(actor.unsigned())
+        }
+        Claim::Signed(token) => {
+            let trust = trust.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NotPermitted,
+                    "a signed actor was given, but the ledger was opened without an actor trust (an issuer and its keys) to verify it",
+                )
+            })?;
+            Ok(Cow::Owned(trust.verify(token.token(), now)?))
+        }
+    }
+}
 
 /// Whether `actor` may perform `operation` under `catalogue`.
 ///

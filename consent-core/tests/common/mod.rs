@@ -33,6 +33,11 @@ pub fn actor() -> Actor {
     Actor::new("saksbehandler-17", "case_worker").unwrap()
 }
 
+/// The operator of backups and restores: a role permitted `adopt_catalogue` (the DPO).
+pub fn operator() -> Actor {
+    Actor::new("personvernombud-1", "dpo").unwrap()
+}
+
 /// When the fixtures record: the morning their grants start (2026-01-05T09:00Z), so that no
 /// fixture's `valid_from` is backdated.
 pub fn recorded_at() -> DateTime<Utc> {
@@ -155,3 +160,8 @@ pub fn archivist() -> Actor {
 
 /// The purpose of lookup the tests state when they read a person's data.
 pub const LOOKUP: &str = "sak 2026/55: test";
+
+/// An auditor: verifies the chain and reads statistics, nothing else.
+pub fn auditor() -> Actor {
+    Actor::new("revisor-1", "auditor").unwrap()
+}

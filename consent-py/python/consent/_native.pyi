@@ -131,6 +131,7 @@ class Ledger:
         clock: Optional[datetime] = None,
         write_wait: Union[float, timedelta, None] = None,
         max_staleness_ms: int = 0,
+        actor_trust: Optional[dict[str, str]] = None,
     ) -> Ledger: ...
     @staticmethod
     def in_memory(
@@ -379,6 +380,7 @@ class Ledger:
     def statistics(
         self,
         *,
+        actor: ActorDict,
         from_period: Optional[str] = None,
         to_period: Optional[str] = None,
         min_cell: Optional[int] = None,

@@ -47,7 +47,8 @@ ErrorCodeName = Literal[
 
 
 class ActorDict(TypedDict):
-    """Who performs a write: ``{"id": "saksbehandler-17", "role": "case_worker"}``."""
+    """Who performs a write: ``{"id": "saksbehandler-17", "role": "case_worker"}``; on a ledger
+    opened with ``actor_trust``, ``{"token": "<JWT>"}`` instead (the ledger verifies it)."""
 
     id: str
     role: str
