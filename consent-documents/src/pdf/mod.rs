@@ -258,11 +258,73 @@ impl<'a> Pages<'a> {
         }
     }
 
+    /// The columns' widths on the page: the table's relative widths, widened where a
+    /// column's longest word would not fit (it would be broken inside the word: "introduksjonsr
+    /// egister"), with the room taken from columns that have room to spare; as given when the
+    /// longest words cannot all fit.
+    fn column_widths(&self, table: &Table, pad: f32) -> Vec<f32> {
+        let total: f32 = table.widths.iter().sum();
+        let mut widths: Vec<f32> = table.widths.iter().map(|w| w / total * CONTENT_W).collect();
+        let mut least = vec![0.0_f32; widths.len()];
+        let mut widen = |column: usize, text: &str, bold: bool| {
+            for word in text.split_whitespace() {
+                let span = if bold {
+                    Span::Strong(word.to_owned())
+                } else {
+                    Span::Text(word.to_owned())
+                };
+                let width = self
+                    .lines(&vec![span], SMALL, 4.0 * CONTENT_W)
+                    .first()
+                    .map_or(0.0, |l| l.width);
+                if let Some(slot) = least.get_mut(column) {
+                    *slot = slot.max(width + 2.0 * pad + 1.0);
+                }
+            }
+        };
+        for (i, head) in table.head.iter().enumerate() {
+            widen(i, head, true);
+        }
+        for row in &table.rows {
+            for (i, cell) in row.iter().enumerate() {
+                for span in cell {
+                    let bold = matches!(span, Span::Strong(_)) || (i == 0 && table.row_headers);
+                    widen(i, span.text(), bold);
+                }
+            }
+        }
+        if least.iter().sum::<f32>() > CONTENT_W {
+            return widths;
+        }
+        let need: f32 = widths
+            .iter()
+            .zip(&least)
+            .map(|(w, l)| (l - w).max(0.0))
+            .sum();
+        let spare: f32 = widths
+            .iter()
+            .zip(&least)
+            .map(|(w, l)| (w - l).max(0.0))
+            .sum();
+        if need <= 0.0 || spare <= 0.0 {
+            return widths;
+        }
+        // The narrow columns get their longest word; the others give up the same total in
+        // proportion to their room, so the table keeps its width.
+        for (w, l) in widths.iter_mut().zip(&least) {
+            if *w < *l {
+                *w = *l;
+            } else {
+                *w -= (*w - l) / spare * need;
+            }
+        }
+        widths
+    }
+
     fn table(&mut self, table: &Table, parent: Option<usize>) {
         let node = self.node(Role::Table, parent);
-        let total: f32 = table.widths.iter().sum();
-        let widths: Vec<f32> = table.widths.iter().map(|w| w / total * CONTENT_W).collect();
         let pad = 4.0;
+        let widths = self.column_widths(table, pad);
         let cells = |this: &Self, row: &[Spans], bold_first: bool| -> (Vec<Vec<Line>>, f32) {
             let laid: Vec<Vec<Line>> = row
                 .iter()
