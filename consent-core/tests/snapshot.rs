@@ -786,3 +786,36 @@ fn an_open_that_catches_up_past_a_kassasjon_removes_the_snapshot_it_used() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// Reading the log of a ledger opened from a snapshot, before any key it named was needed:
+/// the keys come from the store while the events are read from it (the read connection is
+/// not re-entrant; this hung once, in the shared ledger's full-size run).
+#[test]
+fn the_events_of_a_ledger_opened_from_a_snapshot_read_with_keys_never_unwrapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.db");
+    let ledger = Ledger::open(&path, options().with_snapshot_every(0)).unwrap();
+    write(&ledger, 0, 6);
+    let before = ledger.events().unwrap();
+    assert!(ledger.write_snapshot().unwrap().is_some());
+    drop(ledger);
+    let reopened = Ledger::open(&path, options().with_snapshot_every(0)).unwrap();
+    assert!(matches!(
+        reopened.snapshot_status(),
+        SnapshotStatus::Used { .. }
+    ));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = reopened.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(reader.events().map(|events| events.len()));
+    });
+    let read = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("reading the events hung");
+    assert_eq!(read.unwrap(), before.len());
+    // Every event reads as before, payloads opened with their keys.
+    assert_eq!(
+        format!("{:?}", reopened.events().unwrap()),
+        format!("{before:?}")
+    );
+}

@@ -1009,6 +1009,9 @@ impl Ledger {
         // processes wrote: an event beyond it could name a subject key not yet known here,
         // and would read as redacted.
         let last_seq = last_seq.min(self.fresh()?);
+        // The visitor may need a key a snapshot named and nobody unwrapped yet; reading it
+        // from the store inside the scan would wait on the scan's own connection.
+        self.preload_stored_keys()?;
         self.inner
             .store
             .scan_range(cursor.next_seq, last_seq, &mut |record| {

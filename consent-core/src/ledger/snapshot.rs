@@ -406,6 +406,51 @@ impl Ledger {
         )
     }
 
+    /// Reads the wrapped keys from the store into the cache now, if a key the snapshot named
+    /// is still wrapped and the cache is empty: a caller that is about to read the store
+    /// (scanning events, whose visitor asks for keys) calls this first, since the store's
+    /// read connection is not re-entrant.
+    ///
+    /// # Errors
+    /// As [`Ledger::unwrap_stored`].
+    pub(super) fn preload_stored_keys(&self) -> Result<()> {
+        // Only a ledger opened from a snapshot holds keys it has not unwrapped.
+        if !matches!(
+            self.inner.snapshot_status.get(),
+            Some(SnapshotStatus::Used { .. })
+        ) {
+            return Ok(());
+        }
+        let mut stored = self
+            .inner
+            .stored_keys
+            .lock()
+            .map_err(|_| super::poisoned())?;
+        if stored.is_none() {
+            *stored = Some(self.read_stored_keys()?);
+        }
+        Ok(())
+    }
+
+    /// The wrapped subject keys as the store holds them.
+    ///
+    /// # Errors
+    /// `Integrity` when a subject has two; `Storage`.
+    fn read_stored_keys(&self) -> Result<StoredKeys> {
+        let mut keys = StoredKeys::new();
+        self.inner.store.subject_keys(&mut |key: SubjectKey| {
+            let subject = Pseudonym(key.subject);
+            match keys.insert(subject, key) {
+                None => Ok(()),
+                Some(_) => Err(Error::new(
+                    ErrorCode::Integrity,
+                    format!("subject `{subject}` has two data keys"),
+                )),
+            }
+        })?;
+        Ok(keys)
+    }
+
     /// Unwraps the stored key of `subject` for events from `since` on (and drops its wrapped
     /// copy: it is held unwrapped from now on); `None` when the store holds no key for the
     /// subject. The wrapped keys are read from the store once, on the first call.
@@ -421,20 +466,7 @@ impl Ledger {
     ) -> Result<Option<DataKey>> {
         let keys = match stored {
             Some(keys) => keys,
-            empty => {
-                let mut keys = StoredKeys::new();
-                self.inner.store.subject_keys(&mut |key: SubjectKey| {
-                    let subject = Pseudonym(key.subject);
-                    match keys.insert(subject, key) {
-                        None => Ok(()),
-                        Some(_) => Err(Error::new(
-                            ErrorCode::Integrity,
-                            format!("subject `{subject}` has two data keys"),
-                        )),
-                    }
-                })?;
-                empty.insert(keys)
-            }
+            empty => empty.insert(self.read_stored_keys()?),
         };
         match keys.get(subject) {
             None => Ok(None),
