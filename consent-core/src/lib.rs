@@ -24,7 +24,7 @@ mod ledger;
 pub use catalogue::{
     Advice, Art6, Art9, Catalogue, Category, Code, Condition, ConsentRole, Contact, Controller,
     Exception, Gates, MAX_CATALOGUE_BYTES, MAX_CODES, NoticeEntry, Operation, Period, Purpose,
-    Recipient, Retention, Role, Rule, Settings, Statute,
+    Recipient, Retention, Role, Rule, Settings, Statute, parse_org_number,
 };
 pub use error::{Error, ErrorCode, Result, redact_national_ids};
 pub use id::national_id::{IdKind, IdOptions, IdProfile, NationalId};

@@ -92,30 +92,43 @@ fn text(field: &str, value: &str) -> Result<String> {
 
 /// Nine digits (spaces allowed between groups, as it is often printed) whose last digit is the
 /// modulus-11 control digit with weights 3, 2, 7, 6, 5, 4, 3, 2 (Brønnøysundregistrene); a
-/// remainder that would need control digit 10 is never issued.
-pub(crate) fn org_number(text: &str) -> Result<String> {
+/// remainder that would need control digit 10 is never issued. Returns the nine digits, or
+/// why the text is not an organisation number, for the caller to word as its error.
+///
+/// ```
+/// assert_eq!(consent_core::parse_org_number("974 770 539"), Ok("974770539".to_owned()));
+/// assert_eq!(consent_core::parse_org_number("974770538"), Err("has a wrong control digit"));
+/// ```
+///
+/// # Errors
+/// The reason: not nine digits, a control digit of 10, or a wrong control digit.
+pub fn parse_org_number(text: &str) -> std::result::Result<String, &'static str> {
     let digits: String = text.chars().filter(|c| *c != ' ').collect();
     let values: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
     if values.len() != 9 || digits.chars().count() != 9 {
-        return Err(bad(format!(
-            "`controller.org_number` `{}` is not nine digits",
-            printable(text)
-        )));
+        return Err("is not nine digits");
     }
     let weights = [3, 2, 7, 6, 5, 4, 3, 2];
     let sum: u32 = values.iter().zip(weights).map(|(v, w)| v * w).sum();
     let control = match 11 - sum % 11 {
-        11 => Some(0),
-        10 => None,
-        c => Some(c),
+        11 => 0,
+        10 => return Err("cannot be an organisation number (control digit 10)"),
+        c => c,
     };
-    if control.is_none() || values.last().copied() != control {
-        return Err(bad(format!(
-            "`controller.org_number` `{}` has a wrong control digit",
-            printable(text)
-        )));
+    if values.last() != Some(&control) {
+        return Err("has a wrong control digit");
     }
     Ok(digits)
+}
+
+/// [`parse_org_number`], as the catalogue's error.
+pub(crate) fn org_number(text: &str) -> Result<String> {
+    parse_org_number(text).map_err(|why| {
+        bad(format!(
+            "`controller.org_number` `{}` {why}",
+            printable(text)
+        ))
+    })
 }
 
 /// A contact with at least one way to reach someone, each part one line, an e-mail address

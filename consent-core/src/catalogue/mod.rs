@@ -11,7 +11,7 @@ mod roles;
 
 pub(crate) use adoption::Catalogues;
 pub use advice::Advice;
-pub use controller::{Contact, Controller};
+pub use controller::{Contact, Controller, parse_org_number};
 pub(crate) use entries::RuleRef;
 pub use entries::{
     Art6, Art9, Category, Condition, ConsentRole, Exception, NoticeEntry, Period, Purpose,

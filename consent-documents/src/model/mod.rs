@@ -58,33 +58,9 @@ impl TryFrom<String> for OrgNumber {
     /// [`ErrorKind::InvalidModel`](crate::ErrorKind::InvalidModel) unless the text is nine
     /// digits (spaces allowed between them) with a valid control digit.
     fn try_from(text: String) -> Result<Self, Error> {
-        let digits: String = text.chars().filter(|c| *c != ' ').collect();
-        let values: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
-        if values.len() != 9 || digits.chars().count() != 9 {
-            return Err(Error::model(
-                "org_number",
-                format!("`{text}` is not nine digits"),
-            ));
-        }
-        let weights = [3, 2, 7, 6, 5, 4, 3, 2];
-        let sum: u32 = values.iter().zip(weights).map(|(v, w)| v * w).sum();
-        let control = match 11 - sum % 11 {
-            11 => 0,
-            10 => {
-                return Err(Error::model(
-                    "org_number",
-                    format!("`{text}` cannot be an organisation number (control digit 10)"),
-                ));
-            }
-            c => c,
-        };
-        if values.last() != Some(&control) {
-            return Err(Error::model(
-                "org_number",
-                format!("`{text}` has a wrong control digit"),
-            ));
-        }
-        Ok(Self(digits))
+        consent_core::parse_org_number(&text)
+            .map(Self)
+            .map_err(|why| Error::model("org_number", format!("`{text}` {why}")))
     }
 }
 
